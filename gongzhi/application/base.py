@@ -1,0 +1,168 @@
+"""What every application service shares: metadata on events, loading, saving, conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+SAVE_ATTEMPTS = 3
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+def business_today() -> date:
+    """Today in Asia/Shanghai, the calendar the communities live by."""
+    return datetime.now(BUSINESS_TZ).date()
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Who made a change and why; stamped on every event the change records."""
+
+    actor: str
+    reason: str
+    actor_role: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"actor": self.actor, "actor_role": self.actor_role, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Done:
+    """A command's result: the aggregate it touched, the log position of its last event and,
+    when the command created a part (a building, an entrance, a unit), that part's id."""
+
+    id: UUID
+    position: int
+    part_id: UUID | None = None
+
+
+class NotFound(Exception):
+    """Raised when a command names an aggregate that does not exist."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class Conflict(Exception):
+    """Raised when a change lost a race with another change, or repeats a unique thing."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MissingMetadata(Exception):
+    """Raised when code tries to save events without an actor and a reason."""
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class GongzhiBase(Application[UUID]):
+    """One event log for the platform; feature services are mixins over this base."""
+
+    name = "gongzhi"
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "CREATE_TABLE": "y",
+        # Large communities hold thousands of unit events: keep loaded aggregates and
+        # fast-forward them from the store instead of replaying from the start.
+        "AGGREGATE_CACHE_MAXSIZE": "500",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        meta = processing_event.saved_kwargs.pop("meta", None)
+        if not isinstance(meta, Meta) or not meta.actor or not meta.reason:
+            msg = "every change needs an actor and a reason"
+            raise MissingMetadata(msg)
+        stamp = meta.as_dict()
+        for event in processing_event.events:
+            # Events are frozen dataclasses; the mapper stores their __dict__ as is.
+            event.__dict__["meta"] = stamp
+        return super()._record(processing_event)
+
+    def record(self, meta: Meta, *aggregates: Aggregate) -> int:
+        """Save atomically; return the notification id of the last event recorded."""
+        recordings = self.save(*aggregates, meta=meta)
+        return max((r.notification.id for r in recordings), default=0)
+
+    def load(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
+        return aggregate
+
+    def create(self, meta: Meta, aggregate: A, duplicate: str) -> Done:
+        """Record a new aggregate; ``duplicate`` explains a clash of its (derived) id."""
+        try:
+            return Done(aggregate.id, self.record(meta, aggregate))
+        except IntegrityError:
+            raise Conflict(duplicate) from None
+
+    def change(
+        self,
+        meta: Meta,
+        cls: type[A],
+        aggregate_id: UUID,
+        command: Callable[[A], Any],
+        *,
+        field: str = "id",
+        expected_version: int | None = None,
+    ) -> Done:
+        """Load, run one aggregate method, save.
+
+        With ``expected_version`` a stale client gets a Conflict; without it a lost race
+        is retried on a freshly loaded aggregate, since the command is re-validated there.
+        """
+        for attempt in range(SAVE_ATTEMPTS):
+            aggregate = self.load(cls, aggregate_id, field)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise Conflict(
+                    f"the {_noun(cls)} changed: it is at version {aggregate.version}, "
+                    f"not {expected_version}; reload and try again"
+                )
+            result = command(aggregate)
+            part_id = result if isinstance(result, UUID) else None
+            try:
+                return Done(aggregate.id, self.record(meta, aggregate), part_id)
+            except IntegrityError:
+                if expected_version is not None or attempt == SAVE_ATTEMPTS - 1:
+                    raise Conflict(
+                        f"the {_noun(cls)} was changed by someone else at the same time; "
+                        "reload and try again"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _noun(cls: type[Any]) -> str:
+    words = "".join(" " + c.lower() if c.isupper() else c for c in cls.__name__).strip()
+    return words

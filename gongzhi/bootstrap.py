@@ -1,0 +1,93 @@
+"""Wiring in one place: settings → servers → event store → views → runner.
+
+The CLI, the API, the worker and the tests all build the platform through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+
+from gongzhi.application.app import Gongzhi
+from gongzhi.infra.database import ensure_database, sync_engine
+from gongzhi.infra.embedded import EmbeddedServers
+from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.projections.metadata import migrate
+from gongzhi.projections.runner import ProjectionRunner
+from gongzhi.projections.views import PROJECTION_NAME, VIEW_TABLES, ops_for
+
+EMBEDDED_DB_NAME = "gongzhi"
+
+
+def resolve_urls(settings: Settings, embedded: EmbeddedServers | None = None) -> Settings:
+    """Fill in missing URLs with embedded servers (started on first need)."""
+    from dataclasses import replace
+
+    database_url, broker_url = settings.database_url, settings.broker_url
+    if database_url is None or broker_url is None:
+        servers = embedded or EmbeddedServers(settings.data_dir)
+        if database_url is None:
+            database_url = PgParams.from_url(servers.postgres_url()).url(EMBEDDED_DB_NAME)
+        if broker_url is None:
+            broker_url = servers.redis_url()
+    return replace(settings, database_url=database_url, broker_url=broker_url)
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def pg(self) -> PgParams:
+        assert self.settings.database_url, "resolve_urls() first"
+        return PgParams.from_url(self.settings.database_url)
+
+    @cached_property
+    def app(self) -> Gongzhi:
+        app = Gongzhi(env=eventstore_env(self.pg, self.settings.pool_size))
+        self._closers.append(app.close)
+        return app
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = sync_engine(self.pg)
+        self._closers.append(engine.dispose)
+        return engine
+
+    def projection_runner(
+        self, after_commit: Callable[[], None] | None = None, batch_size: int = 2000
+    ) -> ProjectionRunner:
+        return ProjectionRunner(
+            name=PROJECTION_NAME,
+            engine=self.engine,
+            reader=self.app.recorder,
+            mapper=self.app.mapper,
+            ops_for=ops_for,
+            tables=VIEW_TABLES,
+            listen_channel=events_channel(self.app),
+            batch_size=batch_size,
+            after_commit=after_commit,
+        )
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+
+
+def events_channel(app: Gongzhi) -> str:
+    channel: str = getattr(app.recorder, "channel_name")  # noqa: B009 - postgres recorder only
+    return channel
+
+
+def bootstrap(settings: Settings) -> Platform:
+    """A platform on an existing (or new) database: event store and views created/migrated."""
+    platform = Platform(settings)
+    ensure_database(platform.pg)
+    migrate(platform.engine)
+    _ = platform.app  # creates the event store table
+    return platform

@@ -1,0 +1,145 @@
+"""A realistic demo district: communities with buildings and units, companies, mixed modes.
+
+Loaded through the application services, so every demo event has an actor and a reason
+like any other. The same generator (with other sizes) feeds tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from gongzhi.application.app import Gongzhi
+from gongzhi.application.base import Meta
+from gongzhi.domain.community import Community
+from gongzhi.domain.company import PropertyCompany
+from gongzhi.domain.values import CREDIT_CODE_ALPHABET, credit_code_check_character
+
+DISTRICTS = {
+    "红塔区": ["玉兴街道", "凤凰路街道", "北城街道", "春和街道"],
+    "江川区": ["大街街道", "宁海街道"],
+    "澄江市": ["凤麓街道", "龙街街道"],
+}
+NAME_PARTS = (
+    ["幸福", "和平", "东风", "向阳", "团结", "建设", "红旗", "光明", "文化", "人民", "新华", "前进"],
+    ["里", "苑", "小区", "新村", "家园", "花园"],
+)
+COMPANY_NAMES = [
+    "玉溪市安居物业服务有限公司",
+    "云南红塔物业管理有限公司",
+    "玉溪惠民物业服务有限公司",
+    "江川宁海物业有限公司",
+    "澄江抚仙物业服务有限公司",
+    "玉溪城投物业管理有限公司",
+]
+RENOVATION_ITEMS = [
+    {"category": "BASIC", "name": "供水供电供气管网改造"},
+    {"category": "BASIC", "name": "屋面防水与外墙保温"},
+    {"category": "IMPROVEMENT", "name": "加装电梯"},
+    {"category": "IMPROVEMENT", "name": "停车场与电动自行车充电设施"},
+    {"category": "ENHANCEMENT", "name": "社区养老托育服务设施"},
+    {"category": "ENHANCEMENT", "name": "智慧安防与门禁"},
+]
+MODE_WEIGHTS = {
+    # Shaped after Yuxi's figures: professional 519, custody 266, work unit 255, owners 747.
+    "PROFESSIONAL": 519,
+    "COMMUNITY_CUSTODY": 266,
+    "WORK_UNIT": 255,
+    "OWNER_SELF": 747,
+    "NONE": 60,
+}
+DEMO_META = Meta(actor="demo-loader", reason="load the demo district", actor_role="PLATFORM_ADMIN")
+
+
+def credit_code(rng: random.Random) -> str:
+    """A well-formed 统一社会信用代码 for a company registered in Yuxi (5304xx)."""
+    body = "91" + "530402" + "".join(rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
+    return body + credit_code_check_character(body)
+
+
+@dataclass
+class DemoSummary:
+    communities: list[UUID] = field(default_factory=list)
+    companies: list[UUID] = field(default_factory=list)
+    units: int = 0
+    position: int = 0
+
+
+def load_demo(
+    app: Gongzhi,
+    *,
+    communities: int = 36,
+    seed: int = 2024,
+    meta: Meta = DEMO_META,
+    progress: Callable[[int], None] | None = None,
+) -> DemoSummary:
+    """Register companies and ``communities`` communities through the services."""
+    rng = random.Random(seed)
+    summary = DemoSummary()
+    for name in COMPANY_NAMES:
+        done = app.register_company(meta, name=name, credit_code=credit_code(rng))
+        summary.companies.append(done.id)
+    for index in range(communities):
+        district = rng.choice(list(DISTRICTS))
+        built = rng.randint(1980, 2000)
+        registered_on = date(2023, 1, 1) + timedelta(days=rng.randint(0, 300))
+        done = app.register_community(
+            meta,
+            name=f"{rng.choice(NAME_PARTS[0])}{rng.choice(NAME_PARTS[1])}{index + 1}号",
+            district=district,
+            street=rng.choice(DISTRICTS[district]),
+            address=f"{district}{rng.randint(1, 300)}号",
+            year_built=built,
+            renovation_completed_on=registered_on - timedelta(days=rng.randint(30, 400)),
+            renovation_items=rng.sample(RENOVATION_ITEMS, k=rng.randint(1, 4)),
+            registered_on=registered_on,
+        )
+        community_id = done.id
+        summary.communities.append(community_id)
+        for building_no in range(1, rng.randint(2, 6)):
+            floors = rng.choice([5, 6, 6, 7])
+            app.add_building(
+                meta,
+                community_id,
+                number=f"{building_no}栋",
+                floors=floors,
+                has_elevator=rng.random() < 0.2,
+                entrance_numbers=[f"{n}单元" for n in range(1, rng.randint(2, 4))],
+            )
+            community = app.community(community_id)
+            building = next(b for b in community.buildings.values() if b.number == f"{building_no}栋")
+            for entrance in building.entrances.values():
+                for floor in range(1, floors + 1):
+                    for door in (1, 2):
+                        area = Decimal(rng.randint(4500, 12000)) / 100
+                        source = rng.choice(["REGISTER"] * 8 + ["SURVEY", "SALE_CONTRACT"])
+                        done = app.add_unit(
+                            meta,
+                            community_id,
+                            entrance_id=entrance.id,
+                            number=f"{floor}0{door}",
+                            floor=floor,
+                            area=area,
+                            area_source=source,
+                        )
+                        summary.units += 1
+        mode = rng.choices(list(MODE_WEIGHTS), weights=list(MODE_WEIGHTS.values()))[0]
+        company = rng.choice(summary.companies) if mode == "PROFESSIONAL" else None
+        done = app.change_management_mode(
+            meta,
+            community_id,
+            mode=mode,
+            company_id=company,
+            effective_from=registered_on + timedelta(days=rng.randint(0, 60)),
+        )
+        summary.position = done.position
+        if progress is not None:
+            progress(index + 1)
+    return summary
+
+
+__all__ = ["Community", "DemoSummary", "PropertyCompany", "load_demo"]

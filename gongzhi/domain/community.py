@@ -1,0 +1,384 @@
+"""小区 community: the estate hierarchy (楼栋 building, 单元 entrance, 户 unit) and its
+管理模式 management mode over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
+from gongzhi.domain.values import (
+    AreaSource,
+    ManagementMode,
+    RenovationCategory,
+    enum_value,
+    exclusive_area,
+    optional_text,
+    required_text,
+)
+from gongzhi.domain.values import year_built as checked_year_built
+
+MAX_FLOORS = 60
+
+
+@dataclass
+class Building:
+    """楼栋"""
+
+    id: UUID
+    number: str
+    floors: int
+    has_elevator: bool
+    entrances: dict[UUID, Entrance] = field(default_factory=dict)
+
+
+@dataclass
+class Entrance:
+    """单元"""
+
+    id: UUID
+    building_id: UUID
+    number: str
+    units: dict[UUID, Unit] = field(default_factory=dict)
+
+
+@dataclass
+class Unit:
+    """户 / 房屋 with its registered exclusive area (专有部分面积)."""
+
+    id: UUID
+    entrance_id: UUID
+    number: str
+    floor: int
+    area: Decimal
+    area_source: str
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class ModePeriod:
+    """A management mode in force from ``effective_from`` until the next change."""
+
+    mode: str
+    company_id: UUID | None
+    effective_from: date
+
+
+class Community(Aggregate):
+    """小区 community after renovation (老旧小区改造), in its long-term management phase."""
+
+    class Registered(Aggregate.Created):
+        name: str
+        district: str
+        street: str
+        address: str
+        year_built: int | None
+        renovation_completed_on: date | None
+        renovation_items: list[dict[str, str]]
+        registered_on: date
+
+    class Renamed(Aggregate.Event):
+        name: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            aggregate.name = self.name
+
+    class BuildingAdded(Aggregate.Event):
+        building_id: UUID
+        number: str
+        floors: int
+        has_elevator: bool
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            aggregate.buildings[self.building_id] = Building(
+                self.building_id, self.number, self.floors, self.has_elevator
+            )
+
+    class EntranceAdded(Aggregate.Event):
+        entrance_id: UUID
+        building_id: UUID
+        number: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            building = aggregate.buildings[self.building_id]
+            entrance = Entrance(self.entrance_id, self.building_id, self.number)
+            building.entrances[self.entrance_id] = entrance
+            aggregate.entrance_index[self.entrance_id] = entrance
+
+    class UnitAdded(Aggregate.Event):
+        unit_id: UUID
+        entrance_id: UUID
+        number: str
+        floor: int
+        area: Decimal
+        area_source: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            unit = Unit(
+                self.unit_id,
+                self.entrance_id,
+                self.number,
+                self.floor,
+                self.area,
+                self.area_source,
+            )
+            aggregate.entrance_index[self.entrance_id].units[self.unit_id] = unit
+            aggregate.unit_index[self.unit_id] = unit
+
+    class UnitAreaCorrected(Aggregate.Event):
+        unit_id: UUID
+        area: Decimal
+        area_source: str
+        previous_area: Decimal
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            unit = aggregate.unit_index[self.unit_id]
+            unit.area = self.area
+            unit.area_source = self.area_source
+
+    class UnitRetired(Aggregate.Event):
+        unit_id: UUID
+        area: Decimal
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            aggregate.unit_index[self.unit_id].retired = True
+
+    class ManagementModeChanged(Aggregate.Event):
+        mode: str
+        company_id: UUID | None
+        effective_from: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            aggregate.modes.append(
+                ModePeriod(self.mode, self.company_id, self.effective_from)
+            )
+
+    def __init__(
+        self,
+        name: str,
+        district: str,
+        street: str,
+        address: str,
+        year_built: int | None,
+        renovation_completed_on: date | None,
+        renovation_items: list[dict[str, str]],
+        registered_on: date,
+    ) -> None:
+        self.name = name
+        self.district = district
+        self.street = street
+        self.address = address
+        self.year_built = year_built
+        self.renovation_completed_on = renovation_completed_on
+        self.renovation_items = renovation_items
+        self.registered_on = registered_on
+        self.buildings: dict[UUID, Building] = {}
+        self.entrance_index: dict[UUID, Entrance] = {}
+        self.unit_index: dict[UUID, Unit] = {}
+        self.modes: list[ModePeriod] = []
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        name: str,
+        district: str,
+        street: str,
+        address: str = "",
+        year_built: int | None = None,
+        renovation_completed_on: date | None = None,
+        renovation_items: list[dict[str, str]] | None = None,
+        registered_on: date,
+    ) -> Community:
+        """登记 a community; ``registered_on`` is the business date (Asia/Shanghai)."""
+        if renovation_completed_on is not None and renovation_completed_on > registered_on:
+            raise InvalidValue(
+                "renovationCompletedOn", "must not be later than the registration date"
+            )
+        built = checked_year_built("yearBuilt", year_built, registered_on)
+        if (
+            renovation_completed_on is not None
+            and built is not None
+            and renovation_completed_on.year < built
+        ):
+            raise InvalidValue(
+                "renovationCompletedOn", "must not be earlier than the year the community was built"
+            )
+        return cls._create(
+            cls.Registered,
+            id=uuid4(),
+            name=required_text("name", name),
+            district=required_text("district", district),
+            street=required_text("street", street),
+            address=optional_text("address", address),
+            year_built=built,
+            renovation_completed_on=renovation_completed_on,
+            renovation_items=renovation_item_list(renovation_items or []),
+            registered_on=registered_on,
+        )
+
+    def rename(self, name: str) -> None:
+        new_name = required_text("name", name)
+        if new_name == self.name:
+            raise RuleViolated("name", "is already the community's name")
+        self.trigger_event(self.Renamed, name=new_name)
+
+    def add_building(
+        self,
+        number: str,
+        floors: int,
+        has_elevator: bool,
+        entrance_numbers: list[str] | tuple[str, ...] = (),
+    ) -> UUID:
+        """Add a 楼栋 and, optionally, its 单元 in one step."""
+        building_number = required_text("number", number, max_length=40)
+        if any(b.number == building_number for b in self.buildings.values()):
+            raise RuleViolated("number", f"building {building_number} already exists")
+        if not 1 <= floors <= MAX_FLOORS:
+            raise InvalidValue("floors", f"must be between 1 and {MAX_FLOORS}")
+        labels = [required_text(f"entrances.{i}", n, max_length=40) for i, n in enumerate(entrance_numbers)]
+        if len(set(labels)) != len(labels):
+            raise InvalidValue("entrances", "entrance numbers must differ from each other")
+        building_id = uuid4()
+        self.trigger_event(
+            self.BuildingAdded,
+            building_id=building_id,
+            number=building_number,
+            floors=floors,
+            has_elevator=bool(has_elevator),
+        )
+        for label in labels:
+            self.trigger_event(
+                self.EntranceAdded, entrance_id=uuid4(), building_id=building_id, number=label
+            )
+        return building_id
+
+    def add_entrance(self, building_id: UUID, number: str) -> UUID:
+        building = self._building(building_id)
+        label = required_text("number", number, max_length=40)
+        if any(e.number == label for e in building.entrances.values()):
+            raise RuleViolated("number", f"entrance {label} already exists in building {building.number}")
+        entrance_id = uuid4()
+        self.trigger_event(
+            self.EntranceAdded, entrance_id=entrance_id, building_id=building_id, number=label
+        )
+        return entrance_id
+
+    def add_unit(
+        self, entrance_id: UUID, number: str, floor: int, area: Decimal | str, area_source: str
+    ) -> UUID:
+        entrance = self.entrance_index.get(entrance_id)
+        if entrance is None:
+            raise UnknownPart("entranceId", "no such entrance in this community")
+        label = required_text("number", number, max_length=40)
+        if any(u.number == label and not u.retired for u in entrance.units.values()):
+            raise RuleViolated("number", f"unit {label} already exists in this entrance")
+        floors = self.buildings[entrance.building_id].floors
+        if not 1 <= floor <= floors:
+            raise InvalidValue("floor", f"must be between 1 and the building's {floors} floors")
+        unit_id = uuid4()
+        self.trigger_event(
+            self.UnitAdded,
+            unit_id=unit_id,
+            entrance_id=entrance_id,
+            number=label,
+            floor=floor,
+            area=exclusive_area("area", area),
+            area_source=enum_value("areaSource", AreaSource, area_source),
+        )
+        return unit_id
+
+    def correct_unit_area(self, unit_id: UUID, area: Decimal | str, area_source: str) -> None:
+        """更正面积; the reason travels in the event metadata and is required by the service."""
+        unit = self._active_unit(unit_id)
+        new_area = exclusive_area("area", area)
+        source = enum_value("areaSource", AreaSource, area_source)
+        if new_area == unit.area and source == unit.area_source:
+            raise RuleViolated("area", "is already the unit's area from this source")
+        self.trigger_event(
+            self.UnitAreaCorrected,
+            unit_id=unit_id,
+            area=new_area,
+            area_source=source,
+            previous_area=unit.area,
+        )
+
+    def retire_unit(self, unit_id: UUID) -> None:
+        unit = self._active_unit(unit_id)
+        self.trigger_event(self.UnitRetired, unit_id=unit_id, area=unit.area)
+
+    def change_management_mode(
+        self, mode: str, company_id: UUID | None, effective_from: date
+    ) -> None:
+        """Record a 管理模式 in force from ``effective_from``; the timeline only grows forward."""
+        value = enum_value("mode", ManagementMode, mode)
+        if value == ManagementMode.PROFESSIONAL.value and company_id is None:
+            raise InvalidValue("companyId", "is required for professional management")
+        if value != ManagementMode.PROFESSIONAL.value and company_id is not None:
+            raise InvalidValue("companyId", "is only allowed for professional management")
+        if effective_from < self.registered_on:
+            raise InvalidValue(
+                "effectiveFrom",
+                f"must not be before the community was registered on {self.registered_on.isoformat()}",
+            )
+        if self.modes:
+            latest = self.modes[-1]
+            if effective_from < latest.effective_from:
+                raise InvalidValue(
+                    "effectiveFrom",
+                    f"must not be before the latest change, effective {latest.effective_from.isoformat()}",
+                )
+            if (latest.mode, latest.company_id) == (value, company_id):
+                raise RuleViolated("mode", "the community is already under this management")
+        self.trigger_event(
+            self.ManagementModeChanged,
+            mode=value,
+            company_id=company_id,
+            effective_from=effective_from,
+        )
+
+    def mode_on(self, day: date) -> ModePeriod | None:
+        """The management in force on ``day``; ``None`` before the first recorded change."""
+        current = None
+        for period in self.modes:
+            if period.effective_from <= day:
+                current = period
+        return current
+
+    def _building(self, building_id: UUID) -> Building:
+        building = self.buildings.get(building_id)
+        if building is None:
+            raise UnknownPart("buildingId", "no such building in this community")
+        return building
+
+    def _active_unit(self, unit_id: UUID) -> Unit:
+        unit = self.unit_index.get(unit_id)
+        if unit is None:
+            raise UnknownPart("unitId", "no such unit in this community")
+        if unit.retired:
+            raise RuleViolated("unitId", "the unit is retired")
+        return unit
+
+
+def renovation_item_list(items: list[dict[str, str]] | list[Any]) -> list[dict[str, str]]:
+    """改造内容: each item a category (基础类/完善类/提升类) and a description."""
+    result = []
+    for index, item in enumerate(items):
+        category = enum_value(
+            f"renovationItems.{index}.category", RenovationCategory, item.get("category")
+        )
+        name = required_text(f"renovationItems.{index}.name", str(item.get("name", "")))
+        result.append({"category": category, "name": name})
+    return result

@@ -1,0 +1,122 @@
+"""Value types and validation rules shared by the aggregates."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from gongzhi.domain.errors import InvalidValue
+
+MAX_NAME_LENGTH = 200
+
+
+class ManagementMode(enum.Enum):
+    """管理模式 how a community is managed."""
+
+    PROFESSIONAL = "PROFESSIONAL"  # 专业物业: a property service company
+    COMMUNITY_CUSTODY = "COMMUNITY_CUSTODY"  # 社区托管: the community's two committees
+    WORK_UNIT = "WORK_UNIT"  # 单位自管: the original work unit
+    OWNER_SELF = "OWNER_SELF"  # 业主自管: the owners themselves
+    NONE = "NONE"  # 无物业: nobody; counted as unmanaged
+
+
+class AreaSource(enum.Enum):
+    """Where a unit's exclusive area comes from, in the order Art. 278 prefers them."""
+
+    REGISTER = "REGISTER"  # 不动产登记
+    SURVEY = "SURVEY"  # 测绘
+    SALE_CONTRACT = "SALE_CONTRACT"  # 买卖合同
+
+
+class RenovationCategory(enum.Enum):
+    """老旧小区改造 content categories."""
+
+    BASIC = "BASIC"  # 基础类
+    IMPROVEMENT = "IMPROVEMENT"  # 完善类
+    ENHANCEMENT = "ENHANCEMENT"  # 提升类
+
+
+def required_text(field: str, value: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
+    """Strip ``value``; refuse it when empty or too long."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidValue(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidValue(field, f"must be at most {max_length} characters")
+    return text
+
+
+def optional_text(field: str, value: str | None, *, max_length: int = 500) -> str:
+    text = (value or "").strip()
+    if len(text) > max_length:
+        raise InvalidValue(field, f"must be at most {max_length} characters")
+    return text
+
+
+def exclusive_area(field: str, value: Decimal | str | int) -> Decimal:
+    """专有部分面积 in m², exact to the hundredth, greater than zero."""
+    try:
+        area = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidValue(field, "must be a number of square metres") from None
+    if not area.is_finite():
+        raise InvalidValue(field, "must be a number of square metres")
+    if area <= 0:
+        raise InvalidValue(field, "must be greater than zero")
+    if area != area.quantize(Decimal("0.01")):
+        raise InvalidValue(field, "must have at most two decimal places")
+    if area >= Decimal("100000"):
+        raise InvalidValue(field, "must be less than 100000 m²")
+    return area.quantize(Decimal("0.01"))
+
+
+def enum_value(field: str, enum_class: type[enum.Enum], value: object) -> str:
+    """The enum member's value, or a plain error listing the allowed ones."""
+    raw = value.value if isinstance(value, enum.Enum) else value
+    allowed = [member.value for member in enum_class]
+    if raw not in allowed:
+        raise InvalidValue(field, f"must be one of {', '.join(allowed)}")
+    return str(raw)
+
+
+def year_built(field: str, value: int | None, today: date) -> int | None:
+    if value is None:
+        return None
+    if not 1900 <= value <= today.year:
+        raise InvalidValue(field, f"must be a year between 1900 and {today.year}")
+    return value
+
+
+# 统一社会信用代码 (GB 32100-2015): 18 characters from this alphabet; the last is a check.
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_character(first17: str) -> str:
+    """The GB 32100 check character for the first 17 characters of a code."""
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(char) * weight
+        for char, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def unified_credit_code(field: str, value: str) -> str:
+    """A unified social credit code, upper-cased, with its check character verified."""
+    code = (value or "").strip().upper()
+    if len(code) != 18:
+        raise InvalidValue(field, "must be 18 characters long")
+    bad = sorted({char for char in code if char not in CREDIT_CODE_ALPHABET})
+    if bad:
+        raise InvalidValue(
+            field, f"contains characters not allowed in a credit code: {''.join(bad)}"
+        )
+    if not code[2:8].isdigit():
+        raise InvalidValue(field, "characters 3 to 8 must be the digits of a division code")
+    expected = credit_code_check_character(code[:17])
+    if code[17] != expected:
+        raise InvalidValue(
+            field, f"check character is {code[17]} but the code requires {expected}"
+        )
+    return code

@@ -1,0 +1,92 @@
+"""Settings read once from the environment (``GONGZHI_*``).
+
+Where a URL is not configured the platform starts embedded servers (see
+``gongzhi.infra.embedded``); the rest of the code sees only URLs either way.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+@dataclass(frozen=True)
+class PgParams:
+    """The parts of a PostgreSQL URL; ``host`` may be a socket directory."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_url(cls, url: str) -> PgParams:
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query)
+        host = query.get("host", [parsed.hostname or "127.0.0.1"])[0]
+        return cls(
+            host=unquote(host),
+            port=parsed.port or int(query.get("port", ["5432"])[0]),
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=(parsed.path or "/postgres").lstrip("/") or "postgres",
+        )
+
+    def url(self, dbname: str | None = None) -> str:
+        """A libpq URL; a socket directory goes into the query string."""
+        auth = self.user + (f":{self.password}" if self.password else "")
+        name = dbname or self.dbname
+        if self.host.startswith("/"):
+            return f"postgresql://{auth}@/{name}?host={self.host}&port={self.port}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{name}"
+
+    def with_db(self, dbname: str) -> PgParams:
+        return replace(self, dbname=dbname)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    broker_url: str | None
+    data_dir: Path
+    jwt_secret: str
+    environment: str
+    http_host: str
+    http_port: int
+    read_your_writes_timeout: float
+    pool_size: int
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("GONGZHI_DATA_DIR", ".gongzhi")).resolve()
+        return cls(
+            database_url=env.get("GONGZHI_DATABASE_URL") or None,
+            broker_url=env.get("GONGZHI_BROKER_URL") or None,
+            data_dir=data_dir,
+            jwt_secret=env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir),
+            environment=env.get("GONGZHI_ENV", "development"),
+            http_host=env.get("GONGZHI_HTTP_HOST", "127.0.0.1"),
+            http_port=int(env.get("GONGZHI_HTTP_PORT", "8000")),
+            read_your_writes_timeout=float(env.get("GONGZHI_RYW_TIMEOUT", "5")),
+            pool_size=int(env.get("GONGZHI_POOL_SIZE", "8")),
+        )
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A development signing key kept in the data folder, so tokens survive restarts."""
+    path = data_dir / "dev-jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret)
+    return secret

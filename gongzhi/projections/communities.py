@@ -1,0 +1,250 @@
+"""Read model of 小区 communities: the estate hierarchy and the management-mode timeline."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    insert,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from gongzhi.domain.community import Community
+from gongzhi.projections.metadata import metadata
+from gongzhi.projections.ops import Op, Statement, plain
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("year_built", Integer),
+    Column("renovation_completed_on", Date),
+    Column("renovation_items", JSONB, nullable=False, server_default="[]"),
+    Column("registered_on", Date, nullable=False),
+    Column("unit_count", Integer, nullable=False, server_default="0"),
+    Column("total_area", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("communities_district_name", "district", "name", "id"),
+    Index("communities_name", "name", "id"),
+)
+
+buildings = Table(
+    "buildings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("number", String(40), nullable=False),
+    Column("floors", Integer, nullable=False),
+    Column("has_elevator", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+entrances = Table(
+    "entrances",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("building_id", Uuid, nullable=False, index=True),
+    Column("number", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("entrance_id", Uuid, nullable=False, index=True),
+    Column("number", String(40), nullable=False),
+    Column("floor", Integer, nullable=False),
+    Column("area", Numeric(12, 2), nullable=False),
+    Column("area_source", String(20), nullable=False),
+    Column("retired", Boolean, nullable=False, server_default="false"),
+    Index("units_community_number", "community_id", "number", "id"),
+)
+
+community_modes = Table(
+    "community_modes",
+    metadata,
+    Column("community_id", Uuid, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("mode", String(30), nullable=False),
+    Column("company_id", Uuid, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Ranks: parents before children, inserts before updates that may touch the same rows.
+INSERT_COMMUNITY = Statement(
+    "insert community", 10, pg_insert(communities).on_conflict_do_nothing()
+)
+INSERT_BUILDING = Statement("insert building", 20, insert(buildings))
+INSERT_ENTRANCE = Statement("insert entrance", 30, insert(entrances))
+INSERT_UNIT = Statement("insert unit", 40, insert(units))
+INSERT_MODE = Statement("insert mode", 40, insert(community_modes))
+RENAME_COMMUNITY = Statement(
+    "rename community",
+    50,
+    update(communities)
+    .where(communities.c.id == bindparam("b_id"))
+    .values(name=bindparam("name")),
+)
+CORRECT_AREA = Statement(
+    "correct unit area",
+    50,
+    update(units)
+    .where(units.c.id == bindparam("b_id"))
+    .values(area=bindparam("area"), area_source=bindparam("area_source")),
+)
+RETIRE_UNIT = Statement(
+    "retire unit",
+    50,
+    update(units).where(units.c.id == bindparam("b_id")).values(retired=True),
+)
+TOUCH_COMMUNITY = Statement(
+    "touch community",
+    60,
+    update(communities)
+    .where(communities.c.id == bindparam("b_id"))
+    .values(
+        unit_count=communities.c.unit_count + bindparam("units", type_=Integer),
+        total_area=communities.c.total_area + bindparam("area", type_=Numeric(14, 2)),
+        version=bindparam("version"),
+        updated_at=bindparam("at"),
+    ),
+)
+
+
+@singledispatch
+def community_ops(event: object) -> list[Op]:
+    """Rows for one event; events of other aggregates give none."""
+    return []
+
+
+def _touch(event: Community.Event, units: int = 0, area: Any = 0) -> Op:
+    return Op(
+        TOUCH_COMMUNITY,
+        {
+            "b_id": event.originator_id,
+            "units": units,
+            "area": area,
+            "version": event.originator_version,
+            "at": event.timestamp,
+        },
+    )
+
+
+@community_ops.register
+def _(event: Community.Registered) -> list[Op]:
+    return [
+        Op(
+            INSERT_COMMUNITY,
+            {
+                "id": event.originator_id,
+                "name": event.name,
+                "district": event.district,
+                "street": event.street,
+                "address": event.address,
+                "year_built": event.year_built,
+                "renovation_completed_on": event.renovation_completed_on,
+                "renovation_items": plain(event.renovation_items),
+                "registered_on": event.registered_on,
+                "unit_count": 0,
+                "total_area": 0,
+                "version": event.originator_version,
+                "created_at": event.timestamp,
+                "updated_at": event.timestamp,
+            },
+        )
+    ]
+
+
+@community_ops.register
+def _(event: Community.Renamed) -> list[Op]:
+    return [Op(RENAME_COMMUNITY, {"b_id": event.originator_id, "name": event.name}), _touch(event)]
+
+
+@community_ops.register
+def _(event: Community.BuildingAdded) -> list[Op]:
+    row = {
+        "id": event.building_id,
+        "community_id": event.originator_id,
+        "number": event.number,
+        "floors": event.floors,
+        "has_elevator": event.has_elevator,
+        "position": event.originator_version,
+    }
+    return [Op(INSERT_BUILDING, row), _touch(event)]
+
+
+@community_ops.register
+def _(event: Community.EntranceAdded) -> list[Op]:
+    row = {
+        "id": event.entrance_id,
+        "community_id": event.originator_id,
+        "building_id": event.building_id,
+        "number": event.number,
+        "position": event.originator_version,
+    }
+    return [Op(INSERT_ENTRANCE, row), _touch(event)]
+
+
+@community_ops.register
+def _(event: Community.UnitAdded) -> list[Op]:
+    row = {
+        "id": event.unit_id,
+        "community_id": event.originator_id,
+        "entrance_id": event.entrance_id,
+        "number": event.number,
+        "floor": event.floor,
+        "area": event.area,
+        "area_source": event.area_source,
+        "retired": False,
+    }
+    return [Op(INSERT_UNIT, row), _touch(event, units=1, area=event.area)]
+
+
+@community_ops.register
+def _(event: Community.UnitAreaCorrected) -> list[Op]:
+    params = {"b_id": event.unit_id, "area": event.area, "area_source": event.area_source}
+    return [Op(CORRECT_AREA, params), _touch(event, area=event.area - event.previous_area)]
+
+
+@community_ops.register
+def _(event: Community.UnitRetired) -> list[Op]:
+    # The retired unit's area leaves the total; the unit row keeps it for the record.
+    return [Op(RETIRE_UNIT, {"b_id": event.unit_id}), _touch(event, units=-1, area=-event.area)]
+
+
+@community_ops.register
+def _(event: Community.ManagementModeChanged) -> list[Op]:
+    row = {
+        "community_id": event.originator_id,
+        "seq": event.originator_version,
+        "mode": event.mode,
+        "company_id": event.company_id,
+        "effective_from": event.effective_from,
+        "recorded_at": event.timestamp,
+    }
+    return [Op(INSERT_MODE, row), _touch(event)]

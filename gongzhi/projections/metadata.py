@@ -1,0 +1,53 @@
+"""The one ``MetaData`` that every read-model table is defined on, and its migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    func,
+    inspect,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
+
+metadata = MetaData()
+
+projection_tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+def migrate(engine: Engine) -> None:
+    """Create missing tables and add missing columns (additive changes only).
+
+    A lock serialises concurrent starts of several processes on one database.
+    """
+    # Import the view modules so their tables are on the metadata.
+    import gongzhi.projections.views  # noqa: F401
+
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(7741001)"))
+        metadata.create_all(conn, checkfirst=True)
+        _add_missing_columns(conn)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        existing = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in existing:
+                ddl = column.type.compile(dialect=conn.dialect)
+                default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""  # type: ignore[attr-defined]
+                conn.execute(
+                    text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {ddl}{default}')
+                )

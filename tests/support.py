@@ -1,0 +1,39 @@
+"""Finding servers for the tests: configured URLs, else local ones, else embedded ones."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from gongzhi.infra.embedded import EmbeddedServers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def server_urls() -> tuple[str, str, EmbeddedServers | None]:
+    """(database server URL, broker URL, embedded servers to keep alive or None)."""
+    database = os.environ.get("GONGZHI_TEST_DATABASE_URL") or os.environ.get(
+        "GONGZHI_DATABASE_URL"
+    )
+    broker = os.environ.get("GONGZHI_TEST_BROKER_URL") or os.environ.get("GONGZHI_BROKER_URL")
+    if database is None and _listening("127.0.0.1", 5432):
+        database = "postgresql://postgres@127.0.0.1:5432/postgres"
+    if broker is None and _listening("127.0.0.1", 6379):
+        broker = "redis://127.0.0.1:6379/0"
+    embedded = None
+    if database is None or broker is None:
+        embedded = EmbeddedServers(ROOT / ".gongzhi" / "test-servers")
+        if database is None:
+            database = embedded.postgres_url()
+        if broker is None:
+            broker = embedded.redis_url()
+    return database, broker, embedded
