@@ -42,7 +42,7 @@ def _settings(pg: PgParams, broker_url: str, **extra: str) -> Settings:
     env = {
         "GONGZHI_DATABASE_URL": pg.url(),
         "GONGZHI_BROKER_URL": broker_url,
-        "GONGZHI_JWT_SECRET": "test-secret-not-for-production",
+        "GONGZHI_JWT_SECRET": "test-signing-key-not-for-production-use-0123456789",
         "GONGZHI_DATA_DIR": str(ROOT / ".gongzhi" / "test-data"),
         "GONGZHI_ENV": "test",
         **extra,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,15 @@ from uuid import UUID
 from gongzhi.application.base import Done, GongzhiBase, Meta, business_today
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
+
+
+@dataclass(frozen=True)
+class CommunityFacts:
+    """What access decisions need to know about a community, as plain data."""
+
+    id: UUID
+    district: str
+    serving_company_id: UUID | None
 
 
 class CommunityService(GongzhiBase):
@@ -40,6 +50,15 @@ class CommunityService(GongzhiBase):
 
     def community(self, community_id: UUID) -> Community:
         return self.load(Community, community_id, "communityId")
+
+    def community_facts(self, community_id: UUID) -> CommunityFacts:
+        community = self.community(community_id)
+        period = community.mode_on(business_today())
+        return CommunityFacts(
+            id=community.id,
+            district=community.district,
+            serving_company_id=period.company_id if period else None,
+        )
 
     def rename_community(
         self, meta: Meta, community_id: UUID, name: str, expected_version: int | None = None

@@ -13,6 +13,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 
+MIN_SECRET_BYTES = 32
+
+
 @dataclass(frozen=True)
 class PgParams:
     """The parts of a PostgreSQL URL; ``host`` may be a socket directory."""
@@ -68,11 +71,15 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("GONGZHI_DATA_DIR", ".gongzhi")).resolve()
+        secret = env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir)
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            msg = f"GONGZHI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (HS256)"
+            raise ValueError(msg)
         return cls(
             database_url=env.get("GONGZHI_DATABASE_URL") or None,
             broker_url=env.get("GONGZHI_BROKER_URL") or None,
             data_dir=data_dir,
-            jwt_secret=env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir),
+            jwt_secret=secret,
             environment=env.get("GONGZHI_ENV", "development"),
             http_host=env.get("GONGZHI_HTTP_HOST", "127.0.0.1"),
             http_port=int(env.get("GONGZHI_HTTP_PORT", "8000")),

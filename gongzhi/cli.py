@@ -1,0 +1,312 @@
+"""gongzhi: the one entry point (run, serve, project, work, schedule, demo, token, schema)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from gongzhi.infra.embedded import EmbeddedServers
+from gongzhi.infra.settings import Settings
+
+log = logging.getLogger("gongzhi")
+
+PROCESSES = ("serve", "project", "work", "schedule")
+RESTART_BACKOFF_MAX = 30.0
+
+
+def _settings() -> tuple[Settings, EmbeddedServers | None]:
+    """Settings with every URL filled in; embedded servers are started when one is missing."""
+    from gongzhi.bootstrap import resolve_urls
+
+    settings = Settings.from_env()
+    embedded = None
+    if settings.database_url is None or settings.broker_url is None:
+        embedded = EmbeddedServers(settings.data_dir)
+    return resolve_urls(settings, embedded), embedded
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gongzhi.bootstrap import bootstrap
+    from gongzhi.graphql.app import create_app
+
+    settings, embedded = _settings()
+    platform = bootstrap(settings)
+    try:
+        app = create_app(settings, platform.app)
+        uvicorn.run(
+            app,
+            host=args.host or settings.http_host,
+            port=args.port or settings.http_port,
+            log_level="warning",
+        )
+    finally:
+        platform.close()
+        if embedded:
+            embedded.close()
+    return 0
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    from gongzhi.bootstrap import bootstrap
+    from gongzhi.infra.broker import make_broker
+    from gongzhi.workers.outbox import outbox_relay
+
+    settings, embedded = _settings()
+    platform = bootstrap(settings)
+    try:
+        assert settings.broker_url
+        relay = outbox_relay(platform.engine, make_broker(settings.broker_url))
+        runner = platform.projection_runner(after_commit=relay, batch_size=args.batch_size)
+        if args.rebuild:
+            started = time.monotonic()
+            count = runner.rebuild(progress=_progress("rebuilt"))
+            print(f"\nrebuilt views from {count} events in {time.monotonic() - started:.1f}s")
+            return 0
+        if args.once:
+            print(f"projected {runner.catch_up()} events")
+            return 0
+        stop = _stop_on_signals()
+        runner.run(stop, poll_interval=args.poll_interval)
+    finally:
+        platform.close()
+        if embedded:
+            embedded.close()
+    return 0
+
+
+def cmd_work(args: argparse.Namespace) -> int:
+    from gongzhi.workers.main import run_worker
+
+    settings, embedded = _settings()
+    try:
+        return run_worker(settings, processes=args.processes, threads=args.threads)
+    finally:
+        if embedded:
+            embedded.close()
+
+
+def cmd_schedule(_: argparse.Namespace) -> int:
+    from gongzhi.workers.scheduler import run_scheduler
+
+    settings, embedded = _settings()
+    try:
+        run_scheduler(settings, _stop_on_signals())
+    finally:
+        if embedded:
+            embedded.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gongzhi.bootstrap import bootstrap
+    from gongzhi.demo import load_demo
+
+    settings, embedded = _settings()
+    platform = bootstrap(settings)
+    try:
+        summary = load_demo(
+            platform.app, communities=args.communities, progress=_progress("communities")
+        )
+        print(f"\nloaded {len(summary.communities)} communities, {summary.units} units")
+    finally:
+        platform.close()
+        if embedded:
+            embedded.close()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from gongzhi.graphql.auth import Principal, Role, issue_token
+
+    settings = Settings.from_env()
+    principal = Principal(
+        subject=args.subject,
+        name=args.name or args.subject,
+        role=Role(args.role),
+        districts=tuple(args.district or ()),
+        company_id=UUID(args.company) if args.company else None,
+        community_id=UUID(args.community) if args.community else None,
+        unit_ids=tuple(UUID(u) for u in args.unit or ()),
+    )
+    print(issue_token(settings.jwt_secret, principal, timedelta(hours=args.hours)))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from gongzhi.graphql.schema import export_schema
+
+    print(f"wrote {export_schema()}")
+    return 0
+
+
+@dataclass
+class Child:
+    command: str
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """API, projector, worker and scheduler, supervised together; Ctrl-C stops them all."""
+    from gongzhi.bootstrap import bootstrap
+    from gongzhi.demo import load_demo
+    from gongzhi.graphql.auth import Principal, Role, issue_token
+
+    settings, embedded = _settings()
+    platform = bootstrap(settings)
+    try:
+        if not args.no_demo and not platform.app.recorder.max_notification_id():
+            print("loading the demo district (first run) …")
+            load_demo(platform.app, progress=_progress("communities"))
+            print()
+    finally:
+        platform.close()
+    env = dict(os.environ)
+    env["GONGZHI_DATABASE_URL"] = settings.database_url or ""
+    env["GONGZHI_BROKER_URL"] = settings.broker_url or ""
+    env["GONGZHI_JWT_SECRET"] = settings.jwt_secret
+    if args.port:
+        env["GONGZHI_HTTP_PORT"] = str(args.port)
+    port = args.port or settings.http_port
+    children = [Child(command) for command in PROCESSES]
+    stop = _stop_on_signals()
+    for child in children:
+        _start(child, env)
+    token = issue_token(
+        settings.jwt_secret,
+        Principal(subject="dev-admin", name="Development admin", role=Role.PLATFORM_ADMIN),
+        timedelta(days=30),
+    )
+    print(
+        f"\ngongzhi is running.\n  GraphiQL: http://{settings.http_host}:{port}/graphql\n"
+        f"  Development token (platform admin, 30 days); in GraphiQL's Headers tab put:\n"
+        f'  {{"Authorization": "Bearer {token}"}}\n  Ctrl-C stops everything.\n',
+        flush=True,
+    )
+    try:
+        while not stop.wait(0.5):
+            for child in children:
+                assert child.process is not None
+                code = child.process.poll()
+                if code is not None:
+                    delay = min(RESTART_BACKOFF_MAX, 2.0**child.restarts)
+                    log.warning("%s exited with %s; restarting in %.0fs", child.command, code, delay)
+                    if stop.wait(delay):
+                        break
+                    child.restarts += 1
+                    _start(child, env)
+    finally:
+        _stop_all(children)
+        if embedded:
+            embedded.close()
+    return 0
+
+
+def _start(child: Child, env: dict[str, str]) -> None:
+    child.process = subprocess.Popen([sys.executable, "-m", "gongzhi.cli", child.command], env=env)
+    child.started_at = time.monotonic()
+
+
+def _stop_all(children: Sequence[Child]) -> None:
+    running = [c.process for c in children if c.process and c.process.poll() is None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + 15
+    for process in running:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _progress(unit: str):  # type: ignore[no-untyped-def]
+    def report(done: int) -> None:
+        print(f"\r  {done} {unit}", end="", flush=True)
+
+    return report
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="gongzhi", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="API, projector, worker and scheduler together")
+    run.add_argument("--no-demo", action="store_true", help="do not load the demo district")
+    run.add_argument("--port", type=int)
+    run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser("serve", help="the GraphQL API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=cmd_serve)
+
+    project = commands.add_parser("project", help="the projector (read models)")
+    project.add_argument("--rebuild", action="store_true", help="rebuild every view from zero")
+    project.add_argument("--once", action="store_true", help="catch up, then exit")
+    project.add_argument("--batch-size", type=int, default=2000)
+    project.add_argument("--poll-interval", type=float, default=1.0)
+    project.set_defaults(handler=cmd_project)
+
+    work = commands.add_parser("work", help="the dramatiq worker")
+    work.add_argument("--processes", type=int, default=1)
+    work.add_argument("--threads", type=int, default=4)
+    work.set_defaults(handler=cmd_work)
+
+    schedule = commands.add_parser("schedule", help="the periodic-job scheduler (one leader)")
+    schedule.set_defaults(handler=cmd_schedule)
+
+    demo = commands.add_parser("demo", help="load the demo district")
+    demo.add_argument("--communities", type=int, default=36)
+    demo.set_defaults(handler=cmd_demo)
+
+    token = commands.add_parser("token", help="print a signed bearer token")
+    token.add_argument("--role", required=True, choices=[
+        "PLATFORM_ADMIN", "REGULATOR", "COMPANY_STAFF", "COMMITTEE_MEMBER", "RESIDENT"])
+    token.add_argument("--subject", default="dev-user")
+    token.add_argument("--name")
+    token.add_argument("--district", action="append")
+    token.add_argument("--company")
+    token.add_argument("--community")
+    token.add_argument("--unit", action="append")
+    token.add_argument("--hours", type=float, default=12)
+    token.set_defaults(handler=cmd_token)
+
+    schema = commands.add_parser("schema", help="write schema.graphql")
+    schema.set_defaults(handler=cmd_schema)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("GONGZHI_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    args = parser().parse_args(argv)
+    handler = args.handler
+    result: int = handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The HTTP application: GraphQL (and GraphiQL in development) behind bearer-token auth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from anyio import CapacityLimiter
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from gongzhi.application.app import Gongzhi
+from gongzhi.graphql.auth import AuthenticationFailed, bearer_token, read_token
+from gongzhi.graphql.context import Context, Services
+from gongzhi.graphql.positions import ProjectionWatch
+from gongzhi.graphql.schema import schema
+from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.projections.views import PROJECTION_NAME
+
+
+class GongzhiGraphQL(GraphQL[Context, None]):
+    def __init__(self, holder: dict[str, Services], *, ide: bool) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if ide else None)
+        self.holder = holder
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(principal=request.scope["state"]["principal"], services=self.holder["services"])
+
+
+class AuthGate:
+    """Every GraphQL request must carry a valid token; without one it gets 401 and no data."""
+
+    def __init__(self, inner: ASGIApp, secret: str, *, ide: bool) -> None:
+        self.inner = inner
+        self.secret = secret
+        self.ide = ide
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            wants_ide = request.method == "GET" and "query" not in request.query_params
+            if not (wants_ide and self.ide):
+                try:
+                    token = bearer_token(request.headers.get("authorization"))
+                    principal = read_token(self.secret, token)
+                except AuthenticationFailed as failure:
+                    await unauthenticated(str(failure))(scope, receive, send)
+                    return
+                scope.setdefault("state", {})["principal"] = principal
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 4401})
+            return
+        await self.inner(scope, receive, send)
+
+
+def unauthenticated(message: str) -> Response:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(pg: PgParams, size: int) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        host=pg.host,
+        port=pg.port,
+        user=pg.user,
+        password=pg.password or None,
+        database=pg.dbname,
+        min_size=1,
+        max_size=size,
+        init=_init_connection,
+    )
+    assert pool is not None
+    return pool
+
+
+def create_app(settings: Settings, app: Gongzhi) -> Starlette:
+    """The ASGI app over an event-sourced application; the asyncpg pool lives in its lifespan."""
+    assert settings.database_url, "resolve the database URL first"
+    pg = PgParams.from_url(settings.database_url)
+    holder: dict[str, Services] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        pool = await create_pool(pg, settings.pool_size * 2)
+        watch = ProjectionWatch(pool, PROJECTION_NAME)
+        await watch.start()
+        holder["services"] = Services(
+            app=app,
+            pool=pool,
+            watch=watch,
+            limiter=CapacityLimiter(settings.pool_size),
+            read_your_writes_timeout=settings.read_your_writes_timeout,
+        )
+        try:
+            yield
+        finally:
+            await watch.stop()
+            await pool.close()
+
+    async def health(_: Request) -> Response:
+        services = holder["services"]
+        await services.pool.fetchval("SELECT 1")
+        return JSONResponse({"status": "ok", "projected": services.watch.position})
+
+    async def home(_: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    graphql = AuthGate(
+        GongzhiGraphQL(holder, ide=settings.development), settings.jwt_secret, ide=settings.development
+    )
+    return Starlette(
+        routes=[
+            Route("/", home),
+            Route("/healthz", health),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,125 @@
+"""Reading communities: one by id, and a filtered, keyset-paginated list."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from gongzhi.domain.values import ManagementMode
+from gongzhi.graphql.communities.types import (
+    CommunitiesResult,
+    CommunityConnection,
+    CommunityEdge,
+    CommunityLookup,
+    ManagementModeType,
+    community_from_row,
+)
+from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.errors import NotFound, Refused, invalid
+from gongzhi.graphql.pagination import (
+    PageInfo,
+    cursor_id,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
+from gongzhi.graphql.permissions import community_scope
+
+# The management mode in force today, shaped in SQL beside each community row.
+COMMUNITY_SELECT = """
+SELECT c.*, cm.mode, cm.company_id, cm.effective_from, co.name AS company_name
+FROM communities c
+LEFT JOIN LATERAL (
+    SELECT m.mode, m.company_id, m.effective_from FROM community_modes m
+    WHERE m.community_id = c.id
+      AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
+    ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1
+) cm ON TRUE
+LEFT JOIN companies co ON co.id = cm.company_id
+"""
+
+
+@strawberry.input(description="Filters for the community list; all optional, combined with AND")
+class CommunityFilter:
+    district: str | None = None
+    street: str | None = None
+    mode: ManagementModeType | None = None  # type: ignore[valid-type]
+    name_contains: str | None = strawberry.field(default=None, description="Part of the name")
+
+
+async def fetch_community(context: Context, community_id: UUID) -> Any:
+    """The community row if it exists and the principal may see it, else None."""
+    params: list[object] = [community_id]
+    scope = community_scope(context.principal, "c", params)
+    return await context.pool.fetchrow(f"{COMMUNITY_SELECT} WHERE c.id = $1 AND {scope}", *params)
+
+
+@strawberry.type
+class CommunityQueries:
+    @strawberry.field(description="One community you may see, by id")
+    async def community(self, info: Info[Context, None], id: strawberry.ID) -> CommunityLookup:
+        try:
+            community_id = query_id(id, "id")
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        row = await fetch_community(info.context, community_id)
+        if row is None:
+            return NotFound(field="id", message=f"no community with id {id} that you may see")
+        return community_from_row(row)
+
+    @strawberry.field(description="Communities you may see, by name, 20 at a time (max 100)")
+    async def communities(
+        self,
+        info: Info[Context, None],
+        filter: CommunityFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> CommunitiesResult:
+        try:
+            limit = page_size(first)
+            key = decode_cursor(after, 2)
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        params: list[object] = []
+        conditions = [community_scope(info.context.principal, "c", params)]
+
+        def param(value: object) -> str:
+            params.append(value)
+            return f"${len(params)}"
+
+        if filter is not None:
+            if filter.district:
+                conditions.append(f"c.district = {param(filter.district)}")
+            if filter.street:
+                conditions.append(f"c.street = {param(filter.street)}")
+            if filter.mode is not None:
+                mode = ManagementMode(filter.mode).value
+                conditions.append(f"coalesce(cm.mode, 'NONE') = {param(mode)}")
+            if filter.name_contains:
+                pattern = "%" + filter.name_contains.replace("\\", "\\\\").replace("%", "\\%") + "%"
+                conditions.append(f"c.name ILIKE {param(pattern)}")
+        if key is not None:
+            after_id = cursor_id(key[1])
+            if after_id is None:
+                return invalid("after", "is not a cursor this API issued")
+            conditions.append(f"(c.name, c.id) > ({param(key[0])}, {param(after_id)}::uuid)")
+        sql = (
+            f"{COMMUNITY_SELECT} WHERE {' AND '.join(conditions)} "
+            f"ORDER BY c.name, c.id LIMIT {param(limit + 1)}"
+        )
+        rows = await info.context.pool.fetch(sql, *params)
+        page = rows[:limit]
+        edges = [
+            CommunityEdge(cursor=encode_cursor(row["name"], row["id"]), node=community_from_row(row))
+            for row in page
+        ]
+        return CommunityConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )

@@ -1,0 +1,258 @@
+"""GraphQL types of 小区 communities and their estate hierarchy."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from gongzhi.domain.values import AreaSource, ManagementMode, RenovationCategory
+from gongzhi.graphql.context import Context
+from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.permissions import unit_visible
+
+ManagementModeType = strawberry.enum(
+    ManagementMode,
+    name="ManagementMode",
+    description="管理模式: 专业物业 PROFESSIONAL, 社区托管 COMMUNITY_CUSTODY, "
+    "单位自管 WORK_UNIT, 业主自管 OWNER_SELF, 无物业 NONE",
+)
+AreaSourceType = strawberry.enum(
+    AreaSource, name="AreaSource", description="面积来源: 登记 register, 测绘 survey, 合同 contract"
+)
+RenovationCategoryType = strawberry.enum(
+    RenovationCategory,
+    name="RenovationCategory",
+    description="改造内容类别: 基础类 BASIC, 完善类 IMPROVEMENT, 提升类 ENHANCEMENT",
+)
+
+
+@strawberry.type(description="改造内容 one item of the renovation")
+class RenovationItem:
+    category: RenovationCategoryType  # type: ignore[valid-type]
+    name: str
+
+
+@strawberry.type(description="户 a unit with its registered exclusive area (专有部分面积)")
+class Unit:
+    id: strawberry.ID
+    number: str
+    floor: int
+    area: Decimal = strawberry.field(description="m², exact to the hundredth")
+    area_source: AreaSourceType  # type: ignore[valid-type]
+    retired: bool
+
+
+@strawberry.type(description="单元 entrance")
+class Entrance:
+    id: strawberry.ID
+    number: str
+    units: list[Unit]
+
+
+@strawberry.type(description="楼栋 building")
+class Building:
+    id: strawberry.ID
+    number: str
+    floors: int
+    has_elevator: bool
+    entrances: list[Entrance]
+
+
+@strawberry.type(description="A period of one management mode (管理模式)")
+class ManagementPeriod:
+    mode: ManagementModeType  # type: ignore[valid-type]
+    company_id: strawberry.ID | None
+    company_name: str | None
+    effective_from: datetime.date
+
+
+@strawberry.type(description="小区 community")
+class Community:
+    id: strawberry.ID
+    name: str
+    district: str = strawberry.field(description="区/县")
+    street: str = strawberry.field(description="街道")
+    address: str
+    year_built: int | None
+    renovation_completed_on: datetime.date | None = strawberry.field(description="改造完成日期")
+    renovation_items: list[RenovationItem]
+    registered_on: datetime.date
+    unit_count: int = strawberry.field(description="Units not retired")
+    total_area: Decimal = strawberry.field(description="Σ exclusive area of units not retired, m²")
+    version: int = strawberry.field(description="Pass as expectedVersion to detect conflicts")
+    management: ManagementPeriod | None = strawberry.field(
+        description="The management mode in force today; null when none was ever recorded"
+    )
+
+    @strawberry.field(description="楼栋 with their 单元 and 户")
+    async def buildings(self, info: Info[Context, None]) -> list[Building]:
+        loader = info.context.loader("buildings", lambda: DataLoader(_load_buildings(info.context)))
+        rows: list[dict[str, Any]] = await loader.load(UUID(str(self.id)))
+        principal = info.context.principal
+        return [
+            Building(
+                id=strawberry.ID(b["id"]),
+                number=b["number"],
+                floors=b["floors"],
+                has_elevator=b["has_elevator"],
+                entrances=[
+                    Entrance(
+                        id=strawberry.ID(e["id"]),
+                        number=e["number"],
+                        units=[
+                            Unit(
+                                id=strawberry.ID(u["id"]),
+                                number=u["number"],
+                                floor=u["floor"],
+                                area=Decimal(u["area"]),
+                                area_source=AreaSource(u["area_source"]),
+                                retired=u["retired"],
+                            )
+                            for u in e["units"]
+                            if unit_visible(principal, UUID(u["id"]))
+                        ],
+                    )
+                    for e in b["entrances"]
+                ],
+            )
+            for b in rows
+        ]
+
+    @strawberry.field(description="Every management-mode period, oldest first")
+    async def management_history(self, info: Info[Context, None]) -> list[ManagementPeriod]:
+        rows = await info.context.pool.fetch(
+            """SELECT m.mode, m.company_id, co.name AS company_name, m.effective_from
+               FROM community_modes m LEFT JOIN companies co ON co.id = m.company_id
+               WHERE m.community_id = $1 ORDER BY m.effective_from, m.seq""",
+            UUID(str(self.id)),
+        )
+        return [management_period(row) for row in rows]
+
+    @strawberry.field(description="The management mode in force on a date (管理模式 on D)")
+    async def management_on(
+        self, info: Info[Context, None], date: datetime.date
+    ) -> ManagementPeriod | None:
+        row = await info.context.pool.fetchrow(
+            """SELECT m.mode, m.company_id, co.name AS company_name, m.effective_from
+               FROM community_modes m LEFT JOIN companies co ON co.id = m.company_id
+               WHERE m.community_id = $1 AND m.effective_from <= $2
+               ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1""",
+            UUID(str(self.id)),
+            date,
+        )
+        return management_period(row) if row else None
+
+
+@strawberry.type
+class CommunityEdge:
+    cursor: str
+    node: Community
+
+
+@strawberry.type
+class CommunityConnection:
+    edges: list[CommunityEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="The community after the change, as the views now show it")
+class CommunityPayload:
+    community: Community | None
+    part_id: strawberry.ID | None = strawberry.field(
+        description="Id of the building, entrance or unit the command created"
+    )
+    position: str = strawberry.field(description="Event-log position of the change")
+
+
+CommunityResult = Annotated[
+    CommunityPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("CommunityResult"),
+]
+CommunitiesResult = Annotated[
+    CommunityConnection | ValidationError, strawberry.union("CommunitiesResult")
+]
+CommunityLookup = Annotated[
+    Community | NotFound | ValidationError, strawberry.union("CommunityLookup")
+]
+
+
+def management_period(row: Any) -> ManagementPeriod:
+    return ManagementPeriod(
+        mode=ManagementMode(row["mode"]),
+        company_id=strawberry.ID(str(row["company_id"])) if row["company_id"] else None,
+        company_name=row["company_name"],
+        effective_from=row["effective_from"],
+    )
+
+
+def community_from_row(row: Any) -> Community:
+    management = None
+    if row["mode"] is not None:
+        management = management_period(row)
+    items = row["renovation_items"]
+    if isinstance(items, str):
+        items = json.loads(items)
+    return Community(
+        id=strawberry.ID(str(row["id"])),
+        name=row["name"],
+        district=row["district"],
+        street=row["street"],
+        address=row["address"],
+        year_built=row["year_built"],
+        renovation_completed_on=row["renovation_completed_on"],
+        renovation_items=[
+            RenovationItem(category=RenovationCategory(i["category"]), name=i["name"])
+            for i in items
+        ],
+        registered_on=row["registered_on"],
+        unit_count=row["unit_count"],
+        total_area=row["total_area"],
+        version=row["version"],
+        management=management,
+    )
+
+
+BUILDINGS_SQL = """
+SELECT b.community_id, b.id::text AS id, b.number, b.floors, b.has_elevator,
+  coalesce((
+    SELECT json_agg(json_build_object(
+      'id', e.id::text, 'number', e.number,
+      'units', coalesce((
+        SELECT json_agg(json_build_object(
+          'id', u.id::text, 'number', u.number, 'floor', u.floor, 'area', u.area::text,
+          'area_source', u.area_source, 'retired', u.retired) ORDER BY u.floor, u.number)
+        FROM units u WHERE u.entrance_id = e.id), '[]'::json)
+    ) ORDER BY e.position)
+    FROM entrances e WHERE e.building_id = b.id), '[]'::json) AS entrances
+FROM buildings b
+WHERE b.community_id = ANY($1::uuid[])
+ORDER BY b.position
+"""
+
+
+def _load_buildings(context: Context) -> Any:
+    async def load(ids: list[UUID]) -> list[list[dict[str, Any]]]:
+        rows = await context.pool.fetch(BUILDINGS_SQL, ids)
+        grouped: dict[UUID, list[dict[str, Any]]] = {i: [] for i in ids}
+        for row in rows:
+            entrances = row["entrances"]
+            grouped[row["community_id"]].append(
+                {
+                    "id": row["id"],
+                    "number": row["number"],
+                    "floors": row["floors"],
+                    "has_elevator": row["has_elevator"],
+                    "entrances": json.loads(entrances) if isinstance(entrances, str) else entrances,
+                }
+            )
+        return [grouped[i] for i in ids]
+
+    return load

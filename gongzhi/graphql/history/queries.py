@@ -1,0 +1,95 @@
+"""history(id): the first step of a committee's audit."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.errors import NotFound, Refused, forbidden
+from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
+from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
+
+
+async def _target(context: Context, aggregate_id: UUID, aggregate_type: str) -> Target:
+    if aggregate_type == "Community":
+        row = await context.pool.fetchrow(
+            f"SELECT c.district, {SERVING_COMPANY.format(alias='c')} AS serving "
+            "FROM communities c WHERE c.id = $1",
+            aggregate_id,
+        )
+        return Target(
+            district=row["district"] if row else None,
+            community_id=aggregate_id,
+            serving_company_id=row["serving"] if row else None,
+        )
+    return Target(company_id=aggregate_id)
+
+
+ACTIONS = {"Community": Action.READ_COMMUNITY_HISTORY, "PropertyCompany": Action.READ_COMPANY_HISTORY}
+
+
+@strawberry.type
+class HistoryQueries:
+    @strawberry.field(description="Events of a community or company, oldest first")
+    async def history(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        first: int = 50,
+        after: str | None = None,
+    ) -> HistoryResult:
+        context = info.context
+        try:
+            aggregate_id = query_id(id, "id")
+            limit = page_size(first)
+            key = decode_cursor(after, 1)
+            after_version = int(key[0]) if key else 0
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        except ValueError:
+            from gongzhi.graphql.errors import invalid
+
+            return invalid("after", "is not a cursor this API issued")
+        kind = await context.pool.fetchval(
+            "SELECT aggregate_type FROM event_history WHERE aggregate_id = $1 LIMIT 1",
+            aggregate_id,
+        )
+        action = ACTIONS.get(kind)
+        if action is None:
+            return NotFound(field="id", message=f"nothing with id {id} has a history")
+        if not allowed(context.principal, action, await _target(context, aggregate_id, kind)):
+            return forbidden(action.value)
+        rows = await context.pool.fetch(
+            """SELECT * FROM event_history WHERE aggregate_id = $1 AND version > $2
+               ORDER BY version LIMIT $3""",
+            aggregate_id,
+            after_version,
+            limit + 1,
+        )
+        entries = [
+            HistoryEntry(
+                position=str(row["position"]),
+                aggregate_id=strawberry.ID(str(row["aggregate_id"])),
+                aggregate_type=row["aggregate_type"],
+                version=row["version"],
+                event_type=row["event_type"],
+                occurred_at=row["occurred_at"],
+                actor=row["actor"],
+                actor_role=row["actor_role"],
+                reason=row["reason"],
+                data=json.loads(row["data"]) if isinstance(row["data"], str) else row["data"],
+            )
+            for row in rows[:limit]
+        ]
+        return HistoryConnection(
+            entries=entries,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                end_cursor=encode_cursor(entries[-1].version) if entries else None,
+            ),
+        )

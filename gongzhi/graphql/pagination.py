@@ -1,0 +1,53 @@
+"""Keyset (cursor) pagination: a cursor is the sort key of the last row, opaque to clients."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from uuid import UUID
+
+import strawberry
+
+from gongzhi.graphql.errors import Refused, invalid
+
+MAX_PAGE = 100
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def encode_cursor(*key: Any) -> str:
+    raw = json.dumps([str(part) for part in key], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, parts: int, field: str = "after") -> list[str] | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(invalid(field, "is not a cursor this API issued")) from None
+    if not isinstance(key, list) or len(key) != parts or not all(isinstance(k, str) for k in key):
+        raise Refused(invalid(field, "is not a cursor this API issued"))
+    return key
+
+
+def page_size(first: int, field: str = "first") -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise Refused(invalid(field, f"must be between 1 and {MAX_PAGE}"))
+    return first
+
+
+def cursor_id(value: str) -> UUID | None:
+    """The id part of a cursor, or None when a client forged it."""
+    try:
+        return UUID(value)
+    except ValueError:
+        return None

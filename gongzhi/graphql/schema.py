@@ -1,0 +1,70 @@
+"""The schema, composed from the feature packages; limits and caches built once at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+
+from gongzhi.graphql.communities.mutations import CommunityMutations
+from gongzhi.graphql.communities.queries import CommunityQueries
+from gongzhi.graphql.companies.mutations import CompanyMutations
+from gongzhi.graphql.companies.queries import CompanyQueries
+from gongzhi.graphql.history.queries import HistoryQueries
+from gongzhi.graphql.statistics.queries import StatisticsQueries
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+
+# Built once: a limiter factory per request would defeat the validation cache.
+LIMIT_RULES = [max_depth_rule(MAX_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
+
+
+@strawberry.type(description="共治 gongzhi: communities, companies, their history and statistics")
+class Query(CommunityQueries, CompanyQueries, HistoryQueries, StatisticsQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(CommunityMutations, CompanyMutations):
+    pass
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected failures; syntax, validation and coercion errors are the client's."""
+    return error.original_error is not None and not isinstance(
+        error.original_error, GraphQLError
+    )
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    # Factories: a fresh extension per request; the caches live at module level, and the
+    # limit rules are the same classes every time, so cached validations stay valid.
+    extensions=[
+        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+    ],
+)
+
+
+def schema_sdl() -> str:
+    return schema.as_str() + "\n"
+
+
+def export_schema(path: Path = SCHEMA_FILE) -> Path:
+    path.write_text(schema_sdl(), encoding="utf-8")
+    return path

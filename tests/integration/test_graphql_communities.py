@@ -1,0 +1,179 @@
+"""Communities over GraphQL: registration, the estate hierarchy, modes, read-your-writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.conftest import Api
+
+REGISTER = """
+mutation($input: RegisterCommunityInput!) {
+  registerCommunity(input: $input) {
+    __typename
+    ... on CommunityPayload { position community { id name district version unitCount totalArea
+        renovationItems { category name } management { mode } } }
+    ... on ValidationError { field path message }
+    ... on Forbidden { message }
+  }
+}"""
+
+ADD_BUILDING = """
+mutation($input: AddBuildingInput!) {
+  addBuilding(input: $input) {
+    __typename
+    ... on CommunityPayload { partId community { version buildings { id number floors
+        entrances { id number } } } }
+    ... on ValidationError { field message }
+    ... on NotFound { field message }
+  }
+}"""
+
+ADD_UNIT = """
+mutation($input: AddUnitInput!) {
+  addUnit(input: $input) {
+    __typename
+    ... on CommunityPayload { partId community { unitCount totalArea } }
+    ... on ValidationError { field message }
+    ... on NotFound { field message }
+  }
+}"""
+
+
+def register(api: Api, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "name": "幸福里",
+        "district": "红塔区",
+        "street": "玉兴街道",
+        "address": "玉兴路12号",
+        "yearBuilt": 1992,
+        "renovationCompletedOn": "2023-10-01",
+        "renovationItems": [{"category": "BASIC", "name": "屋面防水"}],
+        "registeredOn": "2024-01-01",
+        "reason": "纳入长效管理台账",
+        **overrides,
+    }
+    result: dict[str, Any] = api.gql(REGISTER, {"input": data})["registerCommunity"]
+    return result
+
+
+def building_with_entrance(api: Api, community_id: str) -> tuple[str, str]:
+    result = api.gql(ADD_BUILDING, {"input": {
+        "communityId": community_id, "number": "1栋", "floors": 6, "hasElevator": False,
+        "entranceNumbers": ["1单元"], "reason": "测绘入册"}})["addBuilding"]
+    building = result["community"]["buildings"][0]
+    return building["id"], building["entrances"][0]["id"]
+
+
+def test_a_registered_community_is_in_the_mutation_result(api: Api) -> None:
+    # When an admin registers a community
+    result = register(api)
+
+    # Then the result already shows it from the views (read-your-writes)
+    assert result["__typename"] == "CommunityPayload"
+    community = result["community"]
+    assert community["name"] == "幸福里"
+    assert community["version"] == 1
+    assert community["management"] is None
+    assert community["renovationItems"] == [{"category": "BASIC", "name": "屋面防水"}]
+
+
+def test_units_added_and_corrected_keep_exact_totals(api: Api) -> None:
+    # Given a community with one building and one entrance
+    community_id = register(api)["community"]["id"]
+    _, entrance_id = building_with_entrance(api, community_id)
+
+    # When two units are added and one area is corrected
+    for number, area in (("101", "88.50"), ("102", "70.25")):
+        result = api.gql(ADD_UNIT, {"input": {
+            "communityId": community_id, "entranceId": entrance_id, "number": number,
+            "floor": 1, "area": area, "areaSource": "REGISTER", "reason": "入册"}})["addUnit"]
+        assert result["__typename"] == "CommunityPayload", result
+    unit_id = result["partId"]
+    corrected = api.gql("""
+      mutation($input: CorrectUnitAreaInput!) { correctUnitArea(input: $input) {
+        __typename ... on CommunityPayload { community { unitCount totalArea } } } }""",
+        {"input": {"communityId": community_id, "unitId": unit_id, "area": "70.30",
+                   "areaSource": "SURVEY", "reason": "不动产测绘更正"}})["correctUnitArea"]
+
+    # Then the community's totals are exact to the hundredth
+    assert corrected["community"] == {"unitCount": 2, "totalArea": "158.80"}
+
+
+def test_management_mode_has_a_timeline_answerable_by_date(api: Api) -> None:
+    # Given a company and a community under community custody, then a company
+    company = api.gql("""mutation { registerCompany(input: {name: "玉溪安居物业",
+        creditCode: "91350100M000100Y43", reason: "备案"}) {
+        ... on CompanyPayload { company { id } } } }""")["registerCompany"]["company"]
+    community_id = register(api)["community"]["id"]
+    change = """mutation($input: ChangeManagementModeInput!) { changeManagementMode(input: $input) {
+        __typename ... on CommunityPayload { community { management { mode companyName } } }
+        ... on ValidationError { field message } } }"""
+    api.gql(change, {"input": {"communityId": community_id, "mode": "COMMUNITY_CUSTODY",
+                               "effectiveFrom": "2024-01-01", "reason": "社区两委托管"}})
+    result = api.gql(change, {"input": {"communityId": community_id, "mode": "PROFESSIONAL",
+                                        "companyId": company["id"], "effectiveFrom": "2024-06-01",
+                                        "reason": "业主大会选聘"}})["changeManagementMode"]
+    assert result["community"]["management"] == {"mode": "PROFESSIONAL",
+                                                 "companyName": "玉溪安居物业"}
+
+    # When asked which mode was in force on given dates
+    data = api.gql("""query($id: ID!) { community(id: $id) { ... on Community {
+        before: managementOn(date: "2023-12-31") { mode }
+        spring: managementOn(date: "2024-03-15") { mode }
+        summer: managementOn(date: "2024-06-01") { mode companyName }
+        managementHistory { mode effectiveFrom } } } }""", {"id": community_id})["community"]
+
+    # Then each date gets the mode then in force
+    assert data["before"] is None
+    assert data["spring"] == {"mode": "COMMUNITY_CUSTODY"}
+    assert data["summer"] == {"mode": "PROFESSIONAL", "companyName": "玉溪安居物业"}
+    assert [p["mode"] for p in data["managementHistory"]] == ["COMMUNITY_CUSTODY", "PROFESSIONAL"]
+
+
+def test_history_shows_every_change_with_actor_and_reason(api: Api) -> None:
+    # Given a community that was registered and renamed
+    community = register(api)["community"]
+    api.gql("""mutation($id: ID!) { renameCommunity(input: {communityId: $id, name: "幸福新里",
+        reason: "业主大会决定更名"}) { __typename } }""", {"id": community["id"]})
+
+    # When its history is read
+    history = api.gql("""query($id: ID!) { history(id: $id) { __typename
+        ... on HistoryConnection { entries { version eventType actor actorRole reason data } } } }""",
+        {"id": community["id"]})["history"]
+
+    # Then both events are there, in order, with who and why
+    entries = history["entries"]
+    assert [e["eventType"] for e in entries] == ["Registered", "Renamed"]
+    assert entries[1]["actor"] == "admin-1"
+    assert entries[1]["actorRole"] == "PLATFORM_ADMIN"
+    assert entries[1]["reason"] == "业主大会决定更名"
+    assert entries[1]["data"] == {"name": "幸福新里"}
+    assert entries[0]["data"]["district"] == "红塔区"
+
+
+def test_keyset_pagination_walks_every_community_once(api: Api) -> None:
+    # Given 25 communities in two districts
+    for index in range(25):
+        district = "红塔区" if index % 2 else "江川区"
+        register(api, name=f"小区{index:02d}", district=district)
+
+    # When the list is walked 10 at a time
+    seen: list[str] = []
+    after = None
+    query = """query($after: String) { communities(first: 10, after: $after) {
+        ... on CommunityConnection { edges { node { name } } pageInfo { hasNextPage endCursor } } } }"""
+    while True:
+        page = api.gql(query, {"after": after})["communities"]
+        seen.extend(edge["node"]["name"] for edge in page["edges"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+
+    # Then every community came exactly once, in name order
+    assert seen == sorted(f"小区{index:02d}" for index in range(25))
+
+    # And filters narrow the list
+    filtered = api.gql("""{ communities(first: 100, filter: {district: "红塔区", nameContains: "1"}) {
+        ... on CommunityConnection { edges { node { name district } } } } }""")["communities"]
+    names = {edge["node"]["name"] for edge in filtered["edges"]}
+    assert names == {f"小区{i:02d}" for i in range(25) if i % 2 and "1" in f"{i:02d}"}
