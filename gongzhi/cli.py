@@ -210,7 +210,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 code = child.process.poll()
                 if code is not None:
                     delay = min(RESTART_BACKOFF_MAX, 2.0**child.restarts)
-                    log.warning("%s exited with %s; restarting in %.0fs", child.command, code, delay)
+                    log.warning(
+                        "%s exited with %s; restarting in %.0fs", child.command, code, delay
+                    )
                     if stop.wait(delay):
                         break
                     child.restarts += 1
@@ -281,8 +283,11 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     token = commands.add_parser("token", help="print a signed bearer token")
-    token.add_argument("--role", required=True, choices=[
-        "PLATFORM_ADMIN", "REGULATOR", "COMPANY_STAFF", "COMMITTEE_MEMBER", "RESIDENT"])
+    token.add_argument(
+        "--role",
+        required=True,
+        choices=["PLATFORM_ADMIN", "REGULATOR", "COMPANY_STAFF", "COMMITTEE_MEMBER", "RESIDENT"],
+    )
     token.add_argument("--subject", default="dev-user")
     token.add_argument("--name")
     token.add_argument("--district", action="append")

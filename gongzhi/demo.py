@@ -25,7 +25,20 @@ DISTRICTS = {
     "澄江市": ["凤麓街道", "龙街街道"],
 }
 NAME_PARTS = (
-    ["幸福", "和平", "东风", "向阳", "团结", "建设", "红旗", "光明", "文化", "人民", "新华", "前进"],
+    [
+        "幸福",
+        "和平",
+        "东风",
+        "向阳",
+        "团结",
+        "建设",
+        "红旗",
+        "光明",
+        "文化",
+        "人民",
+        "新华",
+        "前进",
+    ],
     ["里", "苑", "小区", "新村", "家园", "花园"],
 )
 COMPANY_NAMES = [
@@ -111,7 +124,9 @@ def load_demo(
                 entrance_numbers=[f"{n}单元" for n in range(1, rng.randint(2, 4))],
             )
             community = app.community(community_id)
-            building = next(b for b in community.buildings.values() if b.number == f"{building_no}栋")
+            building = next(
+                b for b in community.buildings.values() if b.number == f"{building_no}栋"
+            )
             for entrance in building.entrances.values():
                 for floor in range(1, floors + 1):
                     for door in (1, 2):

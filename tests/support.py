@@ -21,9 +21,7 @@ def _listening(host: str, port: int) -> bool:
 
 def server_urls() -> tuple[str, str, EmbeddedServers | None]:
     """(database server URL, broker URL, embedded servers to keep alive or None)."""
-    database = os.environ.get("GONGZHI_TEST_DATABASE_URL") or os.environ.get(
-        "GONGZHI_DATABASE_URL"
-    )
+    database = os.environ.get("GONGZHI_TEST_DATABASE_URL") or os.environ.get("GONGZHI_DATABASE_URL")
     broker = os.environ.get("GONGZHI_TEST_BROKER_URL") or os.environ.get("GONGZHI_BROKER_URL")
     if database is None and _listening("127.0.0.1", 5432):
         database = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -83,7 +83,7 @@ class GongzhiBase(Application[UUID]):
     """One event log for the platform; feature services are mixins over this base."""
 
     name = "gongzhi"
-    env = {
+    env: ClassVar[dict[str, str]] = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "CREATE_TABLE": "y",
         # Large communities hold thousands of unit events: keep loaded aggregates and
@@ -114,7 +114,7 @@ class GongzhiBase(Application[UUID]):
 
     def load(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -164,5 +164,4 @@ class GongzhiBase(Application[UUID]):
 
 
 def _noun(cls: type[Any]) -> str:
-    words = "".join(" " + c.lower() if c.isupper() else c for c in cls.__name__).strip()
-    return words
+    return "".join(" " + c.lower() if c.isupper() else c for c in cls.__name__).strip()

@@ -83,9 +83,7 @@ class CommunityService(GongzhiBase):
             lambda c: c.add_building(number, floors, has_elevator, entrance_numbers or []),
         )
 
-    def add_entrance(
-        self, meta: Meta, community_id: UUID, building_id: UUID, number: str
-    ) -> Done:
+    def add_entrance(self, meta: Meta, community_id: UUID, building_id: UUID, number: str) -> Done:
         return self._change_community(
             meta, community_id, lambda c: c.add_entrance(building_id, number)
         )

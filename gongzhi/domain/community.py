@@ -161,9 +161,7 @@ class Community(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
-            aggregate.modes.append(
-                ModePeriod(self.mode, self.company_id, self.effective_from)
-            )
+            aggregate.modes.append(ModePeriod(self.mode, self.company_id, self.effective_from))
 
     def __init__(
         self,
@@ -248,7 +246,10 @@ class Community(Aggregate):
             raise RuleViolated("number", f"building {building_number} already exists")
         if not 1 <= floors <= MAX_FLOORS:
             raise InvalidValue("floors", f"must be between 1 and {MAX_FLOORS}")
-        labels = [required_text(f"entrances.{i}", n, max_length=40) for i, n in enumerate(entrance_numbers)]
+        labels = [
+            required_text(f"entrances.{i}", n, max_length=40)
+            for i, n in enumerate(entrance_numbers)
+        ]
         if len(set(labels)) != len(labels):
             raise InvalidValue("entrances", "entrance numbers must differ from each other")
         building_id = uuid4()
@@ -269,7 +270,9 @@ class Community(Aggregate):
         building = self._building(building_id)
         label = required_text("number", number, max_length=40)
         if any(e.number == label for e in building.entrances.values()):
-            raise RuleViolated("number", f"entrance {label} already exists in building {building.number}")
+            raise RuleViolated(
+                "number", f"entrance {label} already exists in building {building.number}"
+            )
         entrance_id = uuid4()
         self.trigger_event(
             self.EntranceAdded, entrance_id=entrance_id, building_id=building_id, number=label
@@ -331,14 +334,16 @@ class Community(Aggregate):
         if effective_from < self.registered_on:
             raise InvalidValue(
                 "effectiveFrom",
-                f"must not be before the community was registered on {self.registered_on.isoformat()}",
+                "must not be before the community was registered on "
+                + self.registered_on.isoformat(),
             )
         if self.modes:
             latest = self.modes[-1]
             if effective_from < latest.effective_from:
                 raise InvalidValue(
                     "effectiveFrom",
-                    f"must not be before the latest change, effective {latest.effective_from.isoformat()}",
+                    "must not be before the latest change, effective "
+                    + latest.effective_from.isoformat(),
                 )
             if (latest.mode, latest.company_id) == (value, company_id):
                 raise RuleViolated("mode", "the community is already under this management")

@@ -116,7 +116,5 @@ def unified_credit_code(field: str, value: str) -> str:
         raise InvalidValue(field, "characters 3 to 8 must be the digits of a division code")
     expected = credit_code_check_character(code[:17])
     if code[17] != expected:
-        raise InvalidValue(
-            field, f"check character is {code[17]} but the code requires {expected}"
-        )
+        raise InvalidValue(field, f"check character is {code[17]} but the code requires {expected}")
     return code

@@ -31,7 +31,9 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         self.holder = holder
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(principal=request.scope["state"]["principal"], services=self.holder["services"])
+        return Context(
+            principal=request.scope["state"]["principal"], services=self.holder["services"]
+        )
 
 
 class AuthGate:
@@ -121,7 +123,9 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
         return RedirectResponse("/graphql")
 
     graphql = AuthGate(
-        GongzhiGraphQL(holder, ide=settings.development), settings.jwt_secret, ide=settings.development
+        GongzhiGraphQL(holder, ide=settings.development),
+        settings.jwt_secret,
+        ide=settings.development,
     )
     return Starlette(
         routes=[

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
-
 from uuid import UUID
 
 import strawberry

@@ -40,9 +40,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
     if role is Role.PLATFORM_ADMIN:
         return True
     in_district = target.district is not None and target.district in principal.districts
-    serves = (
-        principal.company_id is not None and target.serving_company_id == principal.company_id
-    )
+    serves = principal.company_id is not None and target.serving_company_id == principal.company_id
     own_community = (
         principal.community_id is not None and target.community_id == principal.community_id
     )
@@ -74,7 +72,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
 # The company serving each community today: the latest professional-mode period in force.
 SERVING_COMPANY = """(
     SELECT m.company_id FROM community_modes m
-    WHERE m.community_id = {alias}.id AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
+    WHERE m.community_id = {alias}.id
+      AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
     ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1
 )"""
 

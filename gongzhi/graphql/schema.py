@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -27,7 +27,10 @@ MAX_ALIASES = 30
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 # Built once: a limiter factory per request would defeat the validation cache.
-LIMIT_RULES = [max_depth_rule(MAX_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
+LIMIT_RULES: list[type[ASTValidationRule]] = [
+    max_depth_rule(MAX_DEPTH, None),
+    max_aliases_rule(MAX_ALIASES),
+]
 
 
 @strawberry.type(description="共治 gongzhi: communities, companies, their history and statistics")
@@ -42,9 +45,7 @@ class Mutation(CommunityMutations, CompanyMutations):
 
 def should_mask(error: GraphQLError) -> bool:
     """Mask unexpected failures; syntax, validation and coercion errors are the client's."""
-    return error.original_error is not None and not isinstance(
-        error.original_error, GraphQLError
-    )
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
 schema = strawberry.Schema(

@@ -49,6 +49,6 @@ class EmbeddedServers:
             try:
                 if cleanup is not None:
                     cleanup()
-            except Exception:  # noqa: BLE001 - best effort at shutdown
+            except Exception:
                 log.debug("embedded server did not stop cleanly", exc_info=True)
         self._handles.clear()

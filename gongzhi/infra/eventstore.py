@@ -6,7 +6,10 @@ from gongzhi.infra.settings import PgParams
 
 
 def eventstore_env(pg: PgParams, pool_size: int = 8) -> dict[str, str]:
-    """Keys the library reads; DB functions stay off (they skip tracking and pick the wrong table)."""
+    """Keys the library reads.
+
+    DB functions stay off: they skip tracking and write to the wrong table when two
+    applications share a schema."""
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": pg.dbname,

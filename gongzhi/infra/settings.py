@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-
 MIN_SECRET_BYTES = 32
 
 

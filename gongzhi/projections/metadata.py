@@ -47,7 +47,8 @@ def _add_missing_columns(conn: Connection) -> None:
         for column in table.columns:
             if column.name not in existing:
                 ddl = column.type.compile(dialect=conn.dialect)
-                default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""  # type: ignore[attr-defined]
+                server_default = getattr(column.server_default, "arg", None)
+                default = f" DEFAULT {server_default}" if server_default is not None else ""
                 conn.execute(
                     text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {ddl}{default}')
                 )

@@ -27,18 +27,26 @@ class Api:
     def token(self, principal: Principal = ADMIN) -> str:
         return issue_token(self.settings.jwt_secret, principal)
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, *,
-             as_: Principal | None = ADMIN, token: str | None = None) -> Any:
+    def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: Principal | None = ADMIN,
+        token: str | None = None,
+    ) -> Any:
         headers = {}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         elif as_ is not None:
             headers["Authorization"] = f"Bearer {self.token(as_)}"
-        return self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                headers=headers)
+        return self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
-    def gql(self, query: str, variables: dict[str, Any] | None = None, *,
-            as_: Principal = ADMIN) -> dict[str, Any]:
+    def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal = ADMIN
+    ) -> dict[str, Any]:
         """The ``data`` of a request that must not fail at the GraphQL level."""
         response = self.post(query, variables, as_=as_)
         assert response.status_code == 200, response.text

@@ -30,16 +30,28 @@ class World:
 
 
 def company(api: Api, name: str, code: str) -> str:
-    result = api.gql("""mutation($name: String!, $code: String!) { registerCompany(input: {
+    result = api.gql(
+        """mutation($name: String!, $code: String!) { registerCompany(input: {
         name: $name, creditCode: $code, reason: "备案"}) { ... on CompanyPayload { company { id } } } }""",
-        {"name": name, "code": code})
+        {"name": name, "code": code},
+    )
     return str(result["registerCompany"]["company"]["id"])
 
 
 def manage(api: Api, community: str, mode: str, company_id: str | None = None) -> None:
-    api.gql("""mutation($input: ChangeManagementModeInput!) { changeManagementMode(input: $input) {
-        __typename } }""", {"input": {"communityId": community, "mode": mode, "companyId": company_id,
-                                      "effectiveFrom": "2024-02-01", "reason": "确定管理模式"}})
+    api.gql(
+        """mutation($input: ChangeManagementModeInput!) { changeManagementMode(input: $input) {
+        __typename } }""",
+        {
+            "input": {
+                "communityId": community,
+                "mode": mode,
+                "companyId": company_id,
+                "effectiveFrom": "2024-02-01",
+                "reason": "确定管理模式",
+            }
+        },
+    )
 
 
 @pytest.fixture
@@ -57,13 +69,18 @@ def world(api: Api) -> World:
     manage(api, xingfu, "PROFESSIONAL", anju)
     manage(api, heping, "PROFESSIONAL", hongta)
     manage(api, xiangyang, "COMMUNITY_CUSTODY")
-    building = api.gql("""mutation($id: ID!) { addBuilding(input: {communityId: $id, number: "1栋",
+    building = api.gql(
+        """mutation($id: ID!) { addBuilding(input: {communityId: $id, number: "1栋",
         floors: 6, hasElevator: false, entranceNumbers: ["1单元"], reason: "入册"}) {
         ... on CommunityPayload { community { buildings { entrances { id } } } } } }""",
-        {"id": xingfu})["addBuilding"]["community"]["buildings"][0]["entrances"][0]["id"]
-    unit = api.gql("""mutation($c: ID!, $e: ID!) { addUnit(input: {communityId: $c, entranceId: $e,
+        {"id": xingfu},
+    )["addBuilding"]["community"]["buildings"][0]["entrances"][0]["id"]
+    unit = api.gql(
+        """mutation($c: ID!, $e: ID!) { addUnit(input: {communityId: $c, entranceId: $e,
         number: "101", floor: 1, area: "80.00", areaSource: REGISTER, reason: "入册"}) {
-        ... on CommunityPayload { partId } } }""", {"c": xingfu, "e": building})["addUnit"]["partId"]
+        ... on CommunityPayload { partId } } }""",
+        {"c": xingfu, "e": building},
+    )["addUnit"]["partId"]
     return World(xingfu, heping, xiangyang, anju, hongta, unit)
 
 
@@ -72,8 +89,9 @@ def principals(world: World) -> dict[str, Principal]:
         "admin": Principal(subject="admin", role=Role.PLATFORM_ADMIN),
         "regulator": Principal(subject="reg", role=Role.REGULATOR, districts=("红塔区",)),
         "company": Principal(subject="staff", role=Role.COMPANY_STAFF, company_id=UUID(world.anju)),
-        "committee": Principal(subject="ywh", role=Role.COMMITTEE_MEMBER,
-                               community_id=UUID(world.xingfu)),
+        "committee": Principal(
+            subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(world.xingfu)
+        ),
         "resident": Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(world.unit),)),
     }
 
@@ -106,75 +124,210 @@ def code_for(p: Principal) -> str:
 Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
-    "registerCommunity in 红塔区": lambda api, w, p: outcome(typename(api, """mutation {
+    "registerCommunity in 红塔区": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation {
         registerCommunity(input: {name: "新小区", district: "红塔区", street: "玉兴街道",
-        reason: "登记"}) { __typename } }""", {}, p)),
-    "renameCommunity 幸福里": lambda api, w, p: outcome(typename(api, """mutation(
+        reason: "登记"}) { __typename } }""",
+            {},
+            p,
+        )
+    ),
+    "renameCommunity 幸福里": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation(
         $id: ID!, $name: String!) {
         renameCommunity(input: {communityId: $id, name: $name, reason: "更名"}) {
-        __typename } }""", {"id": w.xingfu, "name": f"幸福里-{p.subject}"}, p)),
-    "addBuilding to 幸福里": lambda api, w, p: outcome(typename(api, """mutation(
+        __typename } }""",
+            {"id": w.xingfu, "name": f"幸福里-{p.subject}"},
+            p,
+        )
+    ),
+    "addBuilding to 幸福里": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation(
         $id: ID!, $number: String!) {
         addBuilding(input: {communityId: $id, number: $number, floors: 5, hasElevator: false,
-        reason: "补录"}) { __typename } }""", {"id": w.xingfu, "number": f"9栋-{p.subject}"}, p)),
-    "changeManagementMode 幸福里": lambda api, w, p: outcome(typename(api, """mutation(
+        reason: "补录"}) { __typename } }""",
+            {"id": w.xingfu, "number": f"9栋-{p.subject}"},
+            p,
+        )
+    ),
+    "changeManagementMode 幸福里": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation(
         $id: ID!, $mode: ManagementMode!) {
         changeManagementMode(input: {communityId: $id, mode: $mode,
         effectiveFrom: "2024-09-01", reason: "业主自管"}) { __typename } }""",
-        {"id": w.xingfu, "mode": MODES[p.subject]}, p)),
-    "registerCompany": lambda api, w, p: outcome(typename(api, """mutation($code: String!) {
+            {"id": w.xingfu, "mode": MODES[p.subject]},
+            p,
+        )
+    ),
+    "registerCompany": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation($code: String!) {
         registerCompany(input: {name: "新物业", creditCode: $code, reason: "备案"}) {
-        __typename } }""", {"code": code_for(p)}, p)),
-    "renameCompany 安居物业": lambda api, w, p: outcome(typename(api, """mutation(
+        __typename } }""",
+            {"code": code_for(p)},
+            p,
+        )
+    ),
+    "renameCompany 安居物业": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation(
         $id: ID!, $name: String!) {
         renameCompany(input: {companyId: $id, name: $name, reason: "更名"}) {
-        __typename } }""", {"id": w.anju, "name": f"安居物业-{p.subject}"}, p)),
+        __typename } }""",
+            {"id": w.anju, "name": f"安居物业-{p.subject}"},
+            p,
+        )
+    ),
     "list communities": lambda api, w, p: sorted(
-        edge["node"]["name"] for edge in api.gql("""{ communities(first: 100) {
-        ... on CommunityConnection { edges { node { name } } } } }""", as_=p)
-        ["communities"]["edges"]),
+        edge["node"]["name"]
+        for edge in api.gql(
+            """{ communities(first: 100) {
+        ... on CommunityConnection { edges { node { name } } } } }""",
+            as_=p,
+        )["communities"]["edges"]
+    ),
     "list companies": lambda api, w, p: sorted(
-        edge["node"]["name"] for edge in api.gql("""{ companies(first: 100) {
-        ... on CompanyConnection { edges { node { name } } } } }""", as_=p)
-        ["companies"]["edges"]),
-    "units of 幸福里": lambda api, w, p: (lambda c: "hidden" if c["__typename"] == "NotFound" else len(
-        [u for b in c["buildings"] for e in b["entrances"] for u in e["units"]]))(
-        api.gql("""query($id: ID!) { community(id: $id) { __typename ... on Community {
-        buildings { entrances { units { id } } } } } }""", {"id": w.xingfu}, as_=p)["community"]),
-    "districtStatistics 红塔区": lambda api, w, p: outcome(typename(api, """{
-        districtStatistics(district: "红塔区") { __typename } }""", {}, p)),
-    "history of 幸福里": lambda api, w, p: outcome(typename(api, """query($id: ID!) {
-        history(id: $id) { __typename } }""", {"id": w.xingfu}, p)),
-    "history of 安居物业": lambda api, w, p: outcome(typename(api, """query($id: ID!) {
-        history(id: $id) { __typename } }""", {"id": w.anju}, p)),
+        edge["node"]["name"]
+        for edge in api.gql(
+            """{ companies(first: 100) {
+        ... on CompanyConnection { edges { node { name } } } } }""",
+            as_=p,
+        )["companies"]["edges"]
+    ),
+    "units of 幸福里": lambda api, w, p: (
+        lambda c: (
+            "hidden"
+            if c["__typename"] == "NotFound"
+            else len([u for b in c["buildings"] for e in b["entrances"] for u in e["units"]])
+        )
+    )(
+        api.gql(
+            """query($id: ID!) { community(id: $id) { __typename ... on Community {
+        buildings { entrances { units { id } } } } } }""",
+            {"id": w.xingfu},
+            as_=p,
+        )["community"]
+    ),
+    "districtStatistics 红塔区": lambda api, w, p: outcome(
+        typename(
+            api,
+            """{
+        districtStatistics(district: "红塔区") { __typename } }""",
+            {},
+            p,
+        )
+    ),
+    "history of 幸福里": lambda api, w, p: outcome(
+        typename(
+            api,
+            """query($id: ID!) {
+        history(id: $id) { __typename } }""",
+            {"id": w.xingfu},
+            p,
+        )
+    ),
+    "history of 安居物业": lambda api, w, p: outcome(
+        typename(
+            api,
+            """query($id: ID!) {
+        history(id: $id) { __typename } }""",
+            {"id": w.anju},
+            p,
+        )
+    ),
 }
 
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     #                         admin      regulator   company    committee  resident
-    "registerCommunity in 红塔区": dict(admin="allowed", regulator="allowed", company="denied",
-                                     committee="denied", resident="denied"),
-    "renameCommunity 幸福里": dict(admin="allowed", regulator="allowed", company="allowed",
-                                committee="denied", resident="denied"),
-    "addBuilding to 幸福里": dict(admin="allowed", regulator="allowed", company="allowed",
-                              committee="denied", resident="denied"),
-    "changeManagementMode 幸福里": dict(admin="allowed", regulator="allowed", company="denied",
-                                     committee="denied", resident="denied"),
-    "registerCompany": dict(admin="allowed", regulator="allowed", company="denied",
-                            committee="denied", resident="denied"),
-    "renameCompany 安居物业": dict(admin="allowed", regulator="allowed", company="allowed",
-                               committee="denied", resident="denied"),
-    "list communities": dict(admin=ALL, regulator=["和平苑", "幸福里"], company=["幸福里"],
-                             committee=["幸福里"], resident=["幸福里"]),
-    "list companies": dict(admin=["安居物业", "红塔物业"], regulator=["安居物业", "红塔物业"],
-                           company=["安居物业"], committee=["安居物业"], resident=["安居物业"]),
+    "registerCommunity in 红塔区": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "renameCommunity 幸福里": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
+    "addBuilding to 幸福里": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
+    "changeManagementMode 幸福里": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "registerCompany": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "renameCompany 安居物业": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
+    "list communities": dict(
+        admin=ALL,
+        regulator=["和平苑", "幸福里"],
+        company=["幸福里"],
+        committee=["幸福里"],
+        resident=["幸福里"],
+    ),
+    "list companies": dict(
+        admin=["安居物业", "红塔物业"],
+        regulator=["安居物业", "红塔物业"],
+        company=["安居物业"],
+        committee=["安居物业"],
+        resident=["安居物业"],
+    ),
     "units of 幸福里": dict(admin=1, regulator=1, company=1, committee=1, resident=1),
-    "districtStatistics 红塔区": dict(admin="allowed", regulator="allowed", company="denied",
-                                   committee="denied", resident="denied"),
-    "history of 幸福里": dict(admin="allowed", regulator="allowed", company="allowed",
-                           committee="allowed", resident="denied"),
-    "history of 安居物业": dict(admin="allowed", regulator="allowed", company="allowed",
-                            committee="denied", resident="denied"),
+    "districtStatistics 红塔区": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "history of 幸福里": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="allowed",
+        resident="denied",
+    ),
+    "history of 安居物业": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
 }
 
 
@@ -182,8 +335,9 @@ EXPECTED: dict[str, dict[str, object]] = {
 def test_access_matrix(api: Api, world: World, operation: str) -> None:
     # Given every role, each with its own scope
     # When each performs the operation (reads first, so a rename does not change the names)
-    observed = {role: OPERATIONS[operation](api, world, who)
-                for role, who in principals(world).items()}
+    observed = {
+        role: OPERATIONS[operation](api, world, who) for role, who in principals(world).items()
+    }
     # Then the outcome matches the matrix
     assert observed == EXPECTED[operation]
 
@@ -196,16 +350,26 @@ def test_a_resident_sees_only_own_units_and_other_scopes_hide_other_districts(
     api: Api, world: World
 ) -> None:
     # Given a second unit in 幸福里 that the resident does not own
-    entrance = api.gql("""query($id: ID!) { community(id: $id) { ... on Community {
-        buildings { entrances { id } } } } }""", {"id": world.xingfu})["community"]
+    entrance = api.gql(
+        """query($id: ID!) { community(id: $id) { ... on Community {
+        buildings { entrances { id } } } } }""",
+        {"id": world.xingfu},
+    )["community"]
     entrance_id = entrance["buildings"][0]["entrances"][0]["id"]
-    api.gql("""mutation($c: ID!, $e: ID!) { addUnit(input: {communityId: $c, entranceId: $e,
+    api.gql(
+        """mutation($c: ID!, $e: ID!) { addUnit(input: {communityId: $c, entranceId: $e,
         number: "102", floor: 1, area: "70.00", areaSource: REGISTER, reason: "入册"}) {
-        __typename } }""", {"c": world.xingfu, "e": entrance_id})
+        __typename } }""",
+        {"c": world.xingfu, "e": entrance_id},
+    )
     query = """query($id: ID!) { community(id: $id) { ... on Community { buildings {
         entrances { units { number } } } } } }"""
     who = principals(world)
-    units = lambda p: [u["number"] for b in api.gql(query, {"id": world.xingfu}, as_=p)  # noqa: E731
-                       ["community"]["buildings"] for e in b["entrances"] for u in e["units"]]
+    units = lambda p: [
+        u["number"]
+        for b in api.gql(query, {"id": world.xingfu}, as_=p)["community"]["buildings"]
+        for e in b["entrances"]
+        for u in e["units"]
+    ]
     assert units(who["resident"]) == ["101"]
     assert sorted(units(who["committee"])) == ["101", "102"]

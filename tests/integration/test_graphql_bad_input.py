@@ -36,19 +36,25 @@ def event_count(api: Api) -> int:
 def test_a_wrong_credit_code_is_refused_with_the_reason(api: Api, code: str, message: str) -> None:
     # When a company is registered with a malformed credit code
     before = event_count(api)
-    result = api.gql(REGISTER_COMPANY, {"input": {"name": "某物业", "creditCode": code,
-                                                  "reason": "备案"}})["registerCompany"]
+    result = api.gql(
+        REGISTER_COMPANY, {"input": {"name": "某物业", "creditCode": code, "reason": "备案"}}
+    )["registerCompany"]
 
     # Then the error names the field and says what is wrong, and nothing was recorded
-    assert result == {"__typename": "ValidationError", "field": "input.creditCode",
-                      "path": ["input", "creditCode"], "message": message}
+    assert result == {
+        "__typename": "ValidationError",
+        "field": "input.creditCode",
+        "path": ["input", "creditCode"],
+        "message": message,
+    }
     assert event_count(api) == before
 
 
 def test_the_same_credit_code_twice_is_a_conflict(api: Api) -> None:
     first = {"name": "玉溪安居物业", "creditCode": "91350100M000100Y43", "reason": "备案"}
     assert api.gql(REGISTER_COMPANY, {"input": first})["registerCompany"]["__typename"] == (
-        "CompanyPayload")
+        "CompanyPayload"
+    )
     again = api.gql(REGISTER_COMPANY, {"input": {**first, "name": "另一家"}})["registerCompany"]
     assert again["__typename"] == "Conflict"
     assert "91350100M000100Y43 is already registered" in again["message"]
@@ -56,16 +62,30 @@ def test_the_same_credit_code_twice_is_a_conflict(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("area", "message"),
-    [("0", "must be greater than zero"), ("-12.5", "must be greater than zero"),
-     ("88.505", "must have at most two decimal places")],
+    [
+        ("0", "must be greater than zero"),
+        ("-12.5", "must be greater than zero"),
+        ("88.505", "must have at most two decimal places"),
+    ],
 )
 def test_zero_negative_or_inexact_areas_are_refused(api: Api, area: str, message: str) -> None:
     community_id = register(api)["community"]["id"]
     _, entrance_id = building_with_entrance(api, community_id)
     before = event_count(api)
-    result = api.gql(ADD_UNIT, {"input": {"communityId": community_id, "entranceId": entrance_id,
-        "number": "101", "floor": 1, "area": area, "areaSource": "REGISTER",
-        "reason": "入册"}})["addUnit"]
+    result = api.gql(
+        ADD_UNIT,
+        {
+            "input": {
+                "communityId": community_id,
+                "entranceId": entrance_id,
+                "number": "101",
+                "floor": 1,
+                "area": area,
+                "areaSource": "REGISTER",
+                "reason": "入册",
+            }
+        },
+    )["addUnit"]
     assert result == {"__typename": "ValidationError", "field": "input.area", "message": message}
     assert event_count(api) == before
 
@@ -73,41 +93,85 @@ def test_zero_negative_or_inexact_areas_are_refused(api: Api, area: str, message
 def test_a_duplicate_unit_number_in_an_entrance_is_refused(api: Api) -> None:
     community_id = register(api)["community"]["id"]
     _, entrance_id = building_with_entrance(api, community_id)
-    unit = {"communityId": community_id, "entranceId": entrance_id, "number": "101", "floor": 1,
-            "area": "80", "areaSource": "REGISTER", "reason": "入册"}
+    unit = {
+        "communityId": community_id,
+        "entranceId": entrance_id,
+        "number": "101",
+        "floor": 1,
+        "area": "80",
+        "areaSource": "REGISTER",
+        "reason": "入册",
+    }
     assert api.gql(ADD_UNIT, {"input": unit})["addUnit"]["__typename"] == "CommunityPayload"
     result = api.gql(ADD_UNIT, {"input": unit})["addUnit"]
-    assert result == {"__typename": "ValidationError", "field": "input.number",
-                      "message": "unit 101 already exists in this entrance"}
+    assert result == {
+        "__typename": "ValidationError",
+        "field": "input.number",
+        "message": "unit 101 already exists in this entrance",
+    }
 
 
 def test_unknown_and_malformed_ids_are_named(api: Api) -> None:
-    unknown = api.gql(ADD_UNIT, {"input": {"communityId": "00000000-0000-0000-0000-000000000001",
-        "entranceId": "00000000-0000-0000-0000-000000000002", "number": "101", "floor": 1,
-        "area": "80", "areaSource": "REGISTER", "reason": "入册"}})["addUnit"]
+    unknown = api.gql(
+        ADD_UNIT,
+        {
+            "input": {
+                "communityId": "00000000-0000-0000-0000-000000000001",
+                "entranceId": "00000000-0000-0000-0000-000000000002",
+                "number": "101",
+                "floor": 1,
+                "area": "80",
+                "areaSource": "REGISTER",
+                "reason": "入册",
+            }
+        },
+    )["addUnit"]
     assert unknown["__typename"] == "NotFound"
     assert unknown["field"] == "input.communityId"
-    malformed = api.gql(ADD_UNIT, {"input": {"communityId": "not-an-id",
-        "entranceId": "x", "number": "101", "floor": 1, "area": "80",
-        "areaSource": "REGISTER", "reason": "入册"}})["addUnit"]
-    assert malformed == {"__typename": "ValidationError", "field": "input.communityId",
-                         "message": "is not a valid id"}
+    malformed = api.gql(
+        ADD_UNIT,
+        {
+            "input": {
+                "communityId": "not-an-id",
+                "entranceId": "x",
+                "number": "101",
+                "floor": 1,
+                "area": "80",
+                "areaSource": "REGISTER",
+                "reason": "入册",
+            }
+        },
+    )["addUnit"]
+    assert malformed == {
+        "__typename": "ValidationError",
+        "field": "input.communityId",
+        "message": "is not a valid id",
+    }
     lookup = api.gql('{ community(id: "00000000-0000-0000-0000-000000000009") { __typename } }')
     assert lookup["community"]["__typename"] == "NotFound"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("name", "   ", "must not be empty"), ("street", "", "must not be empty"),
-     ("reason", " ", "must say why the change is made"),
-     ("yearBuilt", 1850, "must be a year between 1900 and 2024")],
+    [
+        ("name", "   ", "must not be empty"),
+        ("street", "", "must not be empty"),
+        ("reason", " ", "must say why the change is made"),
+        ("yearBuilt", 1850, "must be a year between 1900 and 2024"),
+    ],
 )
 def test_empty_names_and_bad_values_on_registration(
     api: Api, field: str, value: Any, message: str
 ) -> None:
     before = event_count(api)
-    data = {"name": "幸福里", "district": "红塔区", "street": "玉兴街道", "reason": "登记",
-            "registeredOn": "2024-01-01", field: value}
+    data = {
+        "name": "幸福里",
+        "district": "红塔区",
+        "street": "玉兴街道",
+        "reason": "登记",
+        "registeredOn": "2024-01-01",
+        field: value,
+    }
     result = api.gql(REGISTER, {"input": data})["registerCommunity"]
     assert result["__typename"] == "ValidationError"
     assert (result["field"], result["message"]) == (f"input.{field}", message)
@@ -116,24 +180,38 @@ def test_empty_names_and_bad_values_on_registration(
 
 def test_a_mode_change_dated_before_registration_is_refused(api: Api) -> None:
     community_id = register(api, registeredOn="2024-01-01")["community"]["id"]
-    result = api.gql("""mutation($id: ID!) { changeManagementMode(input: {communityId: $id,
+    result = api.gql(
+        """mutation($id: ID!) { changeManagementMode(input: {communityId: $id,
         mode: OWNER_SELF, effectiveFrom: "2023-12-31", reason: "业主自管"}) {
         __typename ... on ValidationError { field message } } }""",
-        {"id": community_id})["changeManagementMode"]
-    assert result == {"__typename": "ValidationError", "field": "input.effectiveFrom",
-                      "message": "must not be before the community was registered on 2024-01-01"}
+        {"id": community_id},
+    )["changeManagementMode"]
+    assert result == {
+        "__typename": "ValidationError",
+        "field": "input.effectiveFrom",
+        "message": "must not be before the community was registered on 2024-01-01",
+    }
 
 
 def test_a_professional_mode_needs_a_known_company(api: Api) -> None:
     community_id = register(api)["community"]["id"]
     query = """mutation($input: ChangeManagementModeInput!) { changeManagementMode(input: $input) {
         __typename ... on ValidationError { field message } ... on NotFound { field message } } }"""
-    base = {"communityId": community_id, "mode": "PROFESSIONAL", "effectiveFrom": "2024-02-01",
-            "reason": "选聘"}
+    base = {
+        "communityId": community_id,
+        "mode": "PROFESSIONAL",
+        "effectiveFrom": "2024-02-01",
+        "reason": "选聘",
+    }
     missing = api.gql(query, {"input": base})["changeManagementMode"]
-    assert missing == {"__typename": "ValidationError", "field": "input.companyId",
-                       "message": "is required for professional management"}
-    unknown = api.gql(query, {"input": {**base, "companyId": "00000000-0000-0000-0000-00000000000a"}})
+    assert missing == {
+        "__typename": "ValidationError",
+        "field": "input.companyId",
+        "message": "is required for professional management",
+    }
+    unknown = api.gql(
+        query, {"input": {**base, "companyId": "00000000-0000-0000-0000-00000000000a"}}
+    )
     assert unknown["changeManagementMode"]["__typename"] == "NotFound"
     assert unknown["changeManagementMode"]["field"] == "input.companyId"
 
@@ -142,26 +220,36 @@ def test_malformed_cursors_and_oversized_pages_are_refused(api: Api) -> None:
     query = """query($first: Int!, $after: String) { communities(first: $first, after: $after) {
         __typename ... on ValidationError { field message } } }"""
     too_big = api.gql(query, {"first": 1000})["communities"]
-    assert too_big == {"__typename": "ValidationError", "field": "first",
-                       "message": "must be between 1 and 100"}
+    assert too_big == {
+        "__typename": "ValidationError",
+        "field": "first",
+        "message": "must be between 1 and 100",
+    }
     for cursor in ("garbage!!", "WyJhIl0", "WyJhIiwibm90LWEtdXVpZCJd"):
         result = api.gql(query, {"first": 10, "after": cursor})["communities"]
-        assert result == {"__typename": "ValidationError", "field": "after",
-                          "message": "is not a cursor this API issued"}
+        assert result == {
+            "__typename": "ValidationError",
+            "field": "after",
+            "message": "is not a cursor this API issued",
+        }
 
 
 def test_a_token_for_another_district_is_forbidden_and_changes_nothing(api: Api) -> None:
     community_id = register(api, district="红塔区")["community"]["id"]
     outsider = Principal(subject="reg-jc", role=Role.REGULATOR, districts=("江川区",))
     before = event_count(api)
-    result = api.gql("""mutation($id: ID!) { renameCommunity(input: {communityId: $id,
+    result = api.gql(
+        """mutation($id: ID!) { renameCommunity(input: {communityId: $id,
         name: "越权", reason: "x"}) { __typename ... on Forbidden { message } } }""",
-        {"id": community_id}, as_=outsider)["renameCommunity"]
+        {"id": community_id},
+        as_=outsider,
+    )["renameCommunity"]
     assert result["__typename"] == "Forbidden"
     assert event_count(api) == before
     # And the community is invisible to that regulator, not merely unreadable
-    lookup = api.gql("query($id: ID!) { community(id: $id) { __typename } }", {"id": community_id},
-                     as_=outsider)
+    lookup = api.gql(
+        "query($id: ID!) { community(id: $id) { __typename } }", {"id": community_id}, as_=outsider
+    )
     assert lookup["community"]["__typename"] == "NotFound"
 
 
@@ -169,10 +257,14 @@ def test_a_token_for_another_district_is_forbidden_and_changes_nothing(api: Api)
 def test_a_missing_or_bad_token_gets_an_authentication_error_and_no_data(
     api: Api, token: str | None
 ) -> None:
-    headers = {} if token is None else {"Authorization": token if token == "Bearer"
-                                        else f"Bearer {token}"}
-    response = api.client.post("/graphql", json={"query": "{ communities { __typename } }"},
-                               headers=headers)
+    headers = (
+        {}
+        if token is None
+        else {"Authorization": token if token == "Bearer" else f"Bearer {token}"}
+    )
+    response = api.client.post(
+        "/graphql", json={"query": "{ communities { __typename } }"}, headers=headers
+    )
     assert response.status_code == 401
     body = response.json()
     assert "data" not in body
@@ -182,8 +274,10 @@ def test_a_missing_or_bad_token_gets_an_authentication_error_and_no_data(
 def test_a_token_signed_with_another_key_is_refused(api: Api) -> None:
     from gongzhi.graphql.auth import issue_token
 
-    forged = issue_token("another-signing-key-that-is-long-enough-0123", Principal(
-        subject="mallory", role=Role.PLATFORM_ADMIN))
+    forged = issue_token(
+        "another-signing-key-that-is-long-enough-0123",
+        Principal(subject="mallory", role=Role.PLATFORM_ADMIN),
+    )
     response = api.post("{ communities { __typename } }", token=forged)
     assert response.status_code == 401
 
@@ -212,8 +306,9 @@ def test_concurrent_renames_from_the_same_version_give_one_success_and_one_confl
 
     def attempt(name: str) -> None:
         barrier.wait()
-        results.append(api.gql(rename, {"id": community["id"], "name": name})
-                       ["renameCommunity"]["__typename"])
+        results.append(
+            api.gql(rename, {"id": community["id"], "name": name})["renameCommunity"]["__typename"]
+        )
 
     # When both rename at once
     threads = [threading.Thread(target=attempt, args=(n,)) for n in ("甲", "乙")]

@@ -57,9 +57,19 @@ def register(api: Api, **overrides: Any) -> dict[str, Any]:
 
 
 def building_with_entrance(api: Api, community_id: str) -> tuple[str, str]:
-    result = api.gql(ADD_BUILDING, {"input": {
-        "communityId": community_id, "number": "1栋", "floors": 6, "hasElevator": False,
-        "entranceNumbers": ["1单元"], "reason": "测绘入册"}})["addBuilding"]
+    result = api.gql(
+        ADD_BUILDING,
+        {
+            "input": {
+                "communityId": community_id,
+                "number": "1栋",
+                "floors": 6,
+                "hasElevator": False,
+                "entranceNumbers": ["1单元"],
+                "reason": "测绘入册",
+            }
+        },
+    )["addBuilding"]
     building = result["community"]["buildings"][0]
     return building["id"], building["entrances"][0]["id"]
 
@@ -84,16 +94,36 @@ def test_units_added_and_corrected_keep_exact_totals(api: Api) -> None:
 
     # When two units are added and one area is corrected
     for number, area in (("101", "88.50"), ("102", "70.25")):
-        result = api.gql(ADD_UNIT, {"input": {
-            "communityId": community_id, "entranceId": entrance_id, "number": number,
-            "floor": 1, "area": area, "areaSource": "REGISTER", "reason": "入册"}})["addUnit"]
+        result = api.gql(
+            ADD_UNIT,
+            {
+                "input": {
+                    "communityId": community_id,
+                    "entranceId": entrance_id,
+                    "number": number,
+                    "floor": 1,
+                    "area": area,
+                    "areaSource": "REGISTER",
+                    "reason": "入册",
+                }
+            },
+        )["addUnit"]
         assert result["__typename"] == "CommunityPayload", result
     unit_id = result["partId"]
-    corrected = api.gql("""
+    corrected = api.gql(
+        """
       mutation($input: CorrectUnitAreaInput!) { correctUnitArea(input: $input) {
         __typename ... on CommunityPayload { community { unitCount totalArea } } } }""",
-        {"input": {"communityId": community_id, "unitId": unit_id, "area": "70.30",
-                   "areaSource": "SURVEY", "reason": "不动产测绘更正"}})["correctUnitArea"]
+        {
+            "input": {
+                "communityId": community_id,
+                "unitId": unit_id,
+                "area": "70.30",
+                "areaSource": "SURVEY",
+                "reason": "不动产测绘更正",
+            }
+        },
+    )["correctUnitArea"]
 
     # Then the community's totals are exact to the hundredth
     assert corrected["community"] == {"unitCount": 2, "totalArea": "158.80"}
@@ -108,20 +138,43 @@ def test_management_mode_has_a_timeline_answerable_by_date(api: Api) -> None:
     change = """mutation($input: ChangeManagementModeInput!) { changeManagementMode(input: $input) {
         __typename ... on CommunityPayload { community { management { mode companyName } } }
         ... on ValidationError { field message } } }"""
-    api.gql(change, {"input": {"communityId": community_id, "mode": "COMMUNITY_CUSTODY",
-                               "effectiveFrom": "2024-01-01", "reason": "社区两委托管"}})
-    result = api.gql(change, {"input": {"communityId": community_id, "mode": "PROFESSIONAL",
-                                        "companyId": company["id"], "effectiveFrom": "2024-06-01",
-                                        "reason": "业主大会选聘"}})["changeManagementMode"]
-    assert result["community"]["management"] == {"mode": "PROFESSIONAL",
-                                                 "companyName": "玉溪安居物业"}
+    api.gql(
+        change,
+        {
+            "input": {
+                "communityId": community_id,
+                "mode": "COMMUNITY_CUSTODY",
+                "effectiveFrom": "2024-01-01",
+                "reason": "社区两委托管",
+            }
+        },
+    )
+    result = api.gql(
+        change,
+        {
+            "input": {
+                "communityId": community_id,
+                "mode": "PROFESSIONAL",
+                "companyId": company["id"],
+                "effectiveFrom": "2024-06-01",
+                "reason": "业主大会选聘",
+            }
+        },
+    )["changeManagementMode"]
+    assert result["community"]["management"] == {
+        "mode": "PROFESSIONAL",
+        "companyName": "玉溪安居物业",
+    }
 
     # When asked which mode was in force on given dates
-    data = api.gql("""query($id: ID!) { community(id: $id) { ... on Community {
+    data = api.gql(
+        """query($id: ID!) { community(id: $id) { ... on Community {
         before: managementOn(date: "2023-12-31") { mode }
         spring: managementOn(date: "2024-03-15") { mode }
         summer: managementOn(date: "2024-06-01") { mode companyName }
-        managementHistory { mode effectiveFrom } } } }""", {"id": community_id})["community"]
+        managementHistory { mode effectiveFrom } } } }""",
+        {"id": community_id},
+    )["community"]
 
     # Then each date gets the mode then in force
     assert data["before"] is None
@@ -133,13 +186,18 @@ def test_management_mode_has_a_timeline_answerable_by_date(api: Api) -> None:
 def test_history_shows_every_change_with_actor_and_reason(api: Api) -> None:
     # Given a community that was registered and renamed
     community = register(api)["community"]
-    api.gql("""mutation($id: ID!) { renameCommunity(input: {communityId: $id, name: "幸福新里",
-        reason: "业主大会决定更名"}) { __typename } }""", {"id": community["id"]})
+    api.gql(
+        """mutation($id: ID!) { renameCommunity(input: {communityId: $id, name: "幸福新里",
+        reason: "业主大会决定更名"}) { __typename } }""",
+        {"id": community["id"]},
+    )
 
     # When its history is read
-    history = api.gql("""query($id: ID!) { history(id: $id) { __typename
+    history = api.gql(
+        """query($id: ID!) { history(id: $id) { __typename
         ... on HistoryConnection { entries { version eventType actor actorRole reason data } } } }""",
-        {"id": community["id"]})["history"]
+        {"id": community["id"]},
+    )["history"]
 
     # Then both events are there, in order, with who and why
     entries = history["entries"]

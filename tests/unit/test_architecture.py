@@ -18,8 +18,13 @@ ALLOWED = {
 }
 FORBIDDEN = {
     # package: our own layers it must not import (third-party libraries are its business)
-    "infra": {"gongzhi.domain", "gongzhi.application", "gongzhi.projections", "gongzhi.graphql",
-              "gongzhi.workers"},
+    "infra": {
+        "gongzhi.domain",
+        "gongzhi.application",
+        "gongzhi.projections",
+        "gongzhi.graphql",
+        "gongzhi.workers",
+    },
     "projections": {"gongzhi.application", "gongzhi.graphql", "gongzhi.workers"},
     "graphql": {"gongzhi.workers"},
     "workers": {"gongzhi.graphql"},
@@ -41,7 +46,7 @@ def imports_of(path: Path) -> set[str]:
 def third_party_or_ours(name: str) -> bool:
     import sys
 
-    top = name.split(".")[0]
+    top = name.split(".", maxsplit=1)[0]
     return top not in sys.stdlib_module_names and top != "__future__"
 
 

@@ -15,8 +15,12 @@ from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 
 def community(registered_on: date = date(2024, 1, 1)) -> Community:
     return Community.register(
-        name="幸福里", district="红塔区", street="玉兴街道", year_built=1990,
-        renovation_completed_on=date(2023, 10, 1), registered_on=registered_on,
+        name="幸福里",
+        district="红塔区",
+        street="玉兴街道",
+        year_built=1990,
+        renovation_completed_on=date(2023, 10, 1),
+        registered_on=registered_on,
         renovation_items=[{"category": "BASIC", "name": "管网改造"}],
     )
 
@@ -39,7 +43,10 @@ def test_a_building_with_entrances_is_one_command_and_several_events() -> None:
     c.collect_events()
     c.add_building("1栋", 6, True, ["1单元", "2单元"])
     assert [type(e).__name__ for e in c.collect_events()] == [
-        "BuildingAdded", "EntranceAdded", "EntranceAdded"]
+        "BuildingAdded",
+        "EntranceAdded",
+        "EntranceAdded",
+    ]
 
 
 def test_duplicate_unit_numbers_are_refused_until_the_unit_is_retired() -> None:
@@ -75,7 +82,10 @@ def test_an_area_correction_keeps_the_previous_area_in_the_event() -> None:
     (event,) = c.collect_events()
     assert isinstance(event, Community.UnitAreaCorrected)
     assert (str(event.previous_area), str(event.area), event.area_source) == (
-        "88.50", "88.20", "REGISTER")
+        "88.50",
+        "88.20",
+        "REGISTER",
+    )
     with pytest.raises(RuleViolated):
         c.correct_unit_area(unit, "88.20", "REGISTER")
 
@@ -93,8 +103,9 @@ def test_professional_management_needs_a_company_and_others_refuse_one() -> None
 modes = st.sampled_from(["COMMUNITY_CUSTODY", "WORK_UNIT", "OWNER_SELF", "NONE"])
 
 
-@given(st.lists(st.tuples(modes, st.integers(0, 40)), min_size=1, max_size=12),
-       st.integers(-5, 500))
+@given(
+    st.lists(st.tuples(modes, st.integers(0, 40)), min_size=1, max_size=12), st.integers(-5, 500)
+)
 def test_mode_on_a_date_matches_a_reference_timeline(
     changes: list[tuple[str, int]], probe: int
 ) -> None:

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.application.base import Done, Meta
-from gongzhi.domain.values import AreaSource, ManagementMode
+from gongzhi.domain.values import AreaSource, ManagementMode, RenovationCategory
 from gongzhi.graphql.communities.queries import fetch_community
 from gongzhi.graphql.communities.types import (
     AreaSourceType,
@@ -165,7 +165,7 @@ class CommunityMutations:
                 year_built=input.year_built,
                 renovation_completed_on=input.renovation_completed_on,
                 renovation_items=[
-                    {"category": str(item.category.value), "name": item.name}
+                    {"category": RenovationCategory(item.category).value, "name": item.name}
                     for item in input.renovation_items
                 ],
                 registered_on=input.registered_on,
@@ -189,7 +189,9 @@ class CommunityMutations:
         )
 
     @strawberry.mutation
-    async def add_building(self, info: Info[Context, None], input: AddBuildingInput) -> CommunityResult:
+    async def add_building(
+        self, info: Info[Context, None], input: AddBuildingInput
+    ) -> CommunityResult:
         return await _change(
             info,
             Action.EDIT_COMMUNITY,
@@ -206,7 +208,9 @@ class CommunityMutations:
         )
 
     @strawberry.mutation
-    async def add_entrance(self, info: Info[Context, None], input: AddEntranceInput) -> CommunityResult:
+    async def add_entrance(
+        self, info: Info[Context, None], input: AddEntranceInput
+    ) -> CommunityResult:
         return await _change(
             info,
             Action.EDIT_COMMUNITY,
@@ -254,7 +258,9 @@ class CommunityMutations:
         )
 
     @strawberry.mutation
-    async def retire_unit(self, info: Info[Context, None], input: RetireUnitInput) -> CommunityResult:
+    async def retire_unit(
+        self, info: Info[Context, None], input: RetireUnitInput
+    ) -> CommunityResult:
         return await _change(
             info,
             Action.EDIT_COMMUNITY,

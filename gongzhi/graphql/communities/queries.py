@@ -113,7 +113,9 @@ class CommunityQueries:
         rows = await info.context.pool.fetch(sql, *params)
         page = rows[:limit]
         edges = [
-            CommunityEdge(cursor=encode_cursor(row["name"], row["id"]), node=community_from_row(row))
+            CommunityEdge(
+                cursor=encode_cursor(row["name"], row["id"]), node=community_from_row(row)
+            )
             for row in page
         ]
         return CommunityConnection(

@@ -45,7 +45,9 @@ CompanyResult = Annotated[
     CompanyPayload | ValidationError | NotFound | Conflict | Forbidden,
     strawberry.union("CompanyResult"),
 ]
-CompaniesResult = Annotated[CompanyConnection | ValidationError, strawberry.union("CompaniesResult")]
+CompaniesResult = Annotated[
+    CompanyConnection | ValidationError, strawberry.union("CompaniesResult")
+]
 CompanyLookup = Annotated[Company | NotFound | ValidationError, strawberry.union("CompanyLookup")]
 
 COMPANY_SELECT = """

@@ -30,7 +30,10 @@ async def _target(context: Context, aggregate_id: UUID, aggregate_type: str) -> 
     return Target(company_id=aggregate_id)
 
 
-ACTIONS = {"Community": Action.READ_COMMUNITY_HISTORY, "PropertyCompany": Action.READ_COMPANY_HISTORY}
+ACTIONS = {
+    "Community": Action.READ_COMMUNITY_HISTORY,
+    "PropertyCompany": Action.READ_COMPANY_HISTORY,
+}
 
 
 @strawberry.type

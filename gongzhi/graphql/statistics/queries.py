@@ -26,26 +26,35 @@ MAX_SNAPSHOTS = 366
 
 
 def _figures(
-    district: str, as_of: datetime.date, counts: dict[str, int], computed_at: datetime.datetime | None
+    district: str,
+    as_of: datetime.date,
+    counts: dict[str, int],
+    computed_at: datetime.datetime | None,
 ) -> DistrictStatistics:
     return DistrictStatistics(
         district=district,
         as_of=as_of,
         total=sum(counts.values()),
         unmanaged=counts.get(ManagementMode.NONE.value, 0),
-        by_mode=[ModeCount(mode=mode, communities=counts.get(mode.value, 0)) for mode in ManagementMode],
+        by_mode=[
+            ModeCount(mode=mode, communities=counts.get(mode.value, 0)) for mode in ManagementMode
+        ],
         computed_at=computed_at,
     )
 
 
 @strawberry.type
 class StatisticsQueries:
-    @strawberry.field(description="区县统计: communities per management mode on a date (today if omitted)")
+    @strawberry.field(
+        description="区县统计: communities per management mode on a date (today if omitted)"
+    )
     async def district_statistics(
         self, info: Info[Context, None], district: str, as_of: datetime.date | None = None
     ) -> DistrictStatisticsResult:
         context = info.context
-        if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
+        if not allowed(
+            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
+        ):
             return forbidden(Action.READ_DISTRICT_STATISTICS.value)
         day = as_of or business_today()
         rows = await context.pool.fetch(DISTRICT_MODE_COUNTS, [district], day)
@@ -57,7 +66,9 @@ class StatisticsQueries:
         self, info: Info[Context, None], district: str, first: int = 30
     ) -> DistrictSnapshotsResult:
         context = info.context
-        if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
+        if not allowed(
+            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
+        ):
             return forbidden(Action.READ_DISTRICT_STATISTICS.value)
         if not 1 <= first <= MAX_SNAPSHOTS:
             return invalid("first", f"must be between 1 and {MAX_SNAPSHOTS}")
