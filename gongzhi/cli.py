@@ -74,7 +74,8 @@ def cmd_project(args: argparse.Namespace) -> int:
     platform = bootstrap(settings)
     try:
         assert settings.broker_url
-        relay = outbox_relay(platform.engine, make_broker(settings.broker_url))
+        broker = make_broker(settings.broker_url, settings.broker_namespace)
+        relay = outbox_relay(platform.engine, broker)
         runner = platform.projection_runner(after_commit=relay, batch_size=args.batch_size)
         if args.rebuild:
             started = time.monotonic()

@@ -54,6 +54,7 @@ class PgParams:
 class Settings:
     database_url: str | None
     broker_url: str | None
+    broker_namespace: str
     data_dir: Path
     jwt_secret: str
     environment: str
@@ -77,6 +78,7 @@ class Settings:
         return cls(
             database_url=env.get("GONGZHI_DATABASE_URL") or None,
             broker_url=env.get("GONGZHI_BROKER_URL") or None,
+            broker_namespace=env.get("GONGZHI_BROKER_NAMESPACE") or "gongzhi",
             data_dir=data_dir,
             jwt_secret=secret,
             environment=env.get("GONGZHI_ENV", "development"),
