@@ -99,7 +99,12 @@ def cmd_work(args: argparse.Namespace) -> int:
 
     settings, embedded = _settings()
     try:
-        return run_worker(settings, processes=args.processes, threads=args.threads)
+        return run_worker(
+            settings,
+            processes=args.processes,
+            threads=args.threads,
+            namespace=settings.broker_namespace,
+        )
     finally:
         if embedded:
             embedded.close()
@@ -110,7 +115,7 @@ def cmd_schedule(_: argparse.Namespace) -> int:
 
     settings, embedded = _settings()
     try:
-        run_scheduler(settings, _stop_on_signals())
+        run_scheduler(settings, _stop_on_signals(), namespace=settings.broker_namespace)
     finally:
         if embedded:
             embedded.close()

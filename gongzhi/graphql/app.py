@@ -17,12 +17,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from gongzhi.application.app import Gongzhi
-from gongzhi.graphql.auth import AuthenticationFailed, bearer_token, read_token
+from gongzhi.graphql.auth import (
+    AuthenticationFailed,
+    Principal,
+    Role,
+    bearer_token,
+    read_token,
+)
 from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
+
+NOBODY = Principal(subject="anonymous", role=Role.RESIDENT, unit_ids=())
 
 
 class GongzhiGraphQL(GraphQL[Context, None]):
@@ -31,9 +39,10 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         self.holder = holder
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(
-            principal=request.scope["state"]["principal"], services=self.holder["services"]
-        )
+        # The gate authenticated every operation; only the GraphiQL page arrives without a
+        # principal, and it executes nothing — it gets one that may see nothing.
+        principal = request.scope.get("state", {}).get("principal", NOBODY)
+        return Context(principal=principal, services=self.holder["services"])
 
 
 class AuthGate:

@@ -1,0 +1,150 @@
+"""The platform's dramatiq actors (后台任务), declared on the broker they are given.
+
+Actors take ids and plain values, and are safe to run twice: each one keys its writes on
+business ids. Transient failures are retried by the broker's ``RetryPolicy``; a bad
+argument (``ValueError``) or a domain error fails the message at once.
+
+Declaring actors on an explicit broker, rather than on dramatiq's global one at import,
+lets a test declare them on a broker of its own namespace, and lets the projector and the
+scheduler send without ever opening the database connections a worker needs: the engine
+is built on the first message a process runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import ParamSpec
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from gongzhi.application.base import business_today
+from gongzhi.domain.errors import DomainError
+from gongzhi.infra.broker import DEFAULT_NAMESPACE, RetryPolicy, close_broker, make_broker
+from gongzhi.infra.database import sync_engine
+from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.projections.statistics import (
+    district_figures,
+    districts,
+    save_district_snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+
+STATISTICS_QUEUE = "statistics"
+
+# Every actor's queue, by actor name: the outbox relay sends by name, on a broker where
+# the actors need not be declared (the projector never runs them).
+ACTOR_QUEUES: dict[str, str] = {
+    "refresh_district_snapshot": STATISTICS_QUEUE,
+    "refresh_all_districts": STATISTICS_QUEUE,
+}
+
+# Expected failures: logged without a traceback and never retried.
+NOT_RETRIED = (DomainError, ValueError)
+
+
+class Actors:
+    """Every actor of the platform on one broker, with the database their work reads and writes.
+
+    ``lock_timeout_ms`` bounds how long a job waits for a row or table lock; a job that
+    times out fails with a transient error and is retried later instead of piling up.
+    """
+
+    def __init__(
+        self, broker: RedisBroker, database_url: str, *, lock_timeout_ms: int = 5_000
+    ) -> None:
+        self.broker = broker
+        self._pg = PgParams.from_url(database_url)
+        self._lock_timeout = f"{int(lock_timeout_ms)}ms"
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+
+        self.refresh_district_snapshot = self._declare(
+            "refresh_district_snapshot", self._refresh_district_snapshot
+        )
+        self.refresh_all_districts = self._declare(
+            "refresh_all_districts", self._refresh_all_districts
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        retry: RetryPolicy | None = None,
+        lock_timeout_ms: int = 5_000,
+    ) -> Actors:
+        """The actors on a new broker for the settings' (resolved) URLs."""
+        if settings.database_url is None or settings.broker_url is None:
+            raise ValueError("resolve_urls(settings) first: the worker needs both URLs")
+        broker = make_broker(settings.broker_url, namespace, retry=retry)
+        return cls(broker, settings.database_url, lock_timeout_ms=lock_timeout_ms)
+
+    def _declare(self, name: str, fn: Callable[P, None]) -> dramatiq.Actor[P, None]:
+        return dramatiq.actor(
+            actor_name=name, queue_name=ACTOR_QUEUES[name], broker=self.broker, throws=NOT_RETRIED
+        )(fn)
+
+    @property
+    def engine(self) -> Engine:
+        """The worker's engine, built on first use (in the process that runs the jobs)."""
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = sync_engine(self._pg)
+            return self._engine
+
+    def close(self) -> None:
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+        close_broker(self.broker)
+
+    # -- the actors' bodies -------------------------------------------------------------
+
+    def _refresh_district_snapshot(self, district: str, as_of: str | None = None) -> None:
+        """区级统计快照: recompute one district's figures as of a day and record them."""
+        name = district.strip()
+        if not name:
+            raise ValueError("district must not be empty")
+        day = _business_date(as_of)
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("SELECT set_config('lock_timeout', :timeout, true)"),
+                {"timeout": self._lock_timeout},
+            )
+            figures = district_figures(conn, name, day)
+            changed = save_district_snapshot(conn, figures)
+        log.info(
+            "district %s as of %s: %d communities, %d unmanaged%s",
+            name,
+            day,
+            figures.total,
+            figures.unmanaged,
+            "" if changed else " (unchanged)",
+        )
+
+    def _refresh_all_districts(self, as_of: str | None = None) -> None:
+        """Fan out one snapshot job per district, all for the same day."""
+        day = _business_date(as_of).isoformat()
+        with self.engine.connect() as conn:
+            names = districts(conn)
+        for name in names:
+            self.refresh_district_snapshot.send(name, day)
+        log.info("queued snapshots of %d districts as of %s", len(names), day)
+
+
+def _business_date(as_of: str | None) -> date:
+    """An ISO date, or today in Asia/Shanghai; ``ValueError`` for anything else."""
+    if as_of is None:
+        return business_today()
+    return date.fromisoformat(as_of)

@@ -1,0 +1,178 @@
+"""The scheduler (定时任务): periodic jobs, fired by exactly one replica at a time.
+
+Leadership is a PostgreSQL session-level advisory lock held on a dedicated connection:
+PostgreSQL frees it when that session ends, whether the leader stopped, crashed or lost
+its network, and a standby that keeps trying takes over. The scheduler only sends
+messages; the actors do the work and are idempotent, so a job fired again after a
+takeover does no harm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import threading
+from typing import Any, Self
+
+import psycopg
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from gongzhi.application.base import BUSINESS_TZ, business_today
+from gongzhi.infra.broker import BROKER_ERRORS, DEFAULT_NAMESPACE
+from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.workers.actors import Actors
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK_NAME = "gongzhi.scheduler"
+
+# Every night, just after midnight in the communities' calendar: a management mode
+# recorded with a future ``effective_from`` starts to count on that day.
+DAILY_REFRESH = CronTrigger(hour=0, minute=5, timezone=BUSINESS_TZ)
+
+# The server drops a vanished leader's session (and so its lock) after about 10 + 3 × 5 s.
+_KEEPALIVE_OPTIONS = (
+    "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
+)
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_try_advisory_lock`` from a readable name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class LeaderGuard:
+    """选主 single-leader guard: whoever holds the advisory lock on its own session leads.
+
+    ``try_acquire`` is called periodically: it takes the lock when free, and for the
+    leader it checks that the session (and with it the lock) is still alive.
+    """
+
+    def __init__(self, database_url: str, name: str = LEADER_LOCK_NAME) -> None:
+        self.key = advisory_key(name)
+        self._conninfo = PgParams.from_url(database_url).url()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._leader = False
+        self._mutex = threading.Lock()
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leader
+
+    @property
+    def backend_pid(self) -> int | None:
+        """The PostgreSQL backend holding (or trying for) the lock; for operators and tests."""
+        conn = self._conn
+        return None if conn is None or conn.closed else conn.info.backend_pid
+
+    def try_acquire(self) -> bool:
+        """Lead if nobody else does; ``False`` while another guard leads or the DB is away."""
+        with self._mutex:
+            try:
+                conn = self._connection()
+                if self._leader:
+                    conn.execute("SELECT 1")  # the lock lives exactly as long as this session
+                else:
+                    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+                    self._leader = bool(row and row[0])
+            except psycopg.Error as error:
+                if self._leader:
+                    log.warning("scheduler lost its leader session: %s", error)
+                self._close()
+            return self._leader
+
+    def release(self) -> None:
+        """Step down: unlock explicitly (closing alone frees the lock only when the server
+        notices the session ended, which a standby could race), then end the session."""
+        with self._mutex:
+            conn = self._conn
+            if self._leader and conn is not None and not conn.closed:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            self._close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._leader = False
+            self._conn = psycopg.connect(
+                self._conninfo,
+                autocommit=True,
+                application_name="gongzhi-scheduler",
+                options=_KEEPALIVE_OPTIONS,
+                connect_timeout=5,
+            )
+        return self._conn
+
+    def _close(self) -> None:
+        self._leader = False
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+
+def send_daily_refresh(actors: Actors) -> None:
+    """Queue today's district snapshots (the date is fixed now, not when a worker runs)."""
+    actors.refresh_all_districts.send(business_today().isoformat())
+
+
+def run_scheduler(
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+    check_interval: float = 5.0,
+) -> None:
+    """Run the periodic jobs until ``stop`` is set, firing them only while this replica leads.
+
+    On becoming leader it also fires the daily jobs once: the previous leader may have
+    died just before their time, and running them again is harmless.
+    """
+    if settings.database_url is None:
+        raise ValueError("resolve_urls(settings) first: the scheduler needs the database URL")
+    actors = Actors.from_settings(settings, namespace=namespace)
+    guard = LeaderGuard(settings.database_url)
+
+    def fire() -> None:
+        if guard.try_acquire():  # a leader cut off since the last check must not fire
+            send_daily_refresh(actors)
+
+    scheduler = BackgroundScheduler(
+        timezone=BUSINESS_TZ,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    scheduler.add_job(fire, DAILY_REFRESH, id="refresh_all_districts")
+    scheduler.start(paused=True)
+    firing = False
+    try:
+        while not stop.is_set():
+            leader = guard.try_acquire()
+            if leader and not firing:
+                log.info("scheduler is leader")
+                scheduler.resume()
+                firing = True
+                _catch_up(actors)
+            elif firing and not leader:
+                log.warning("scheduler is standby")
+                scheduler.pause()
+                firing = False
+            stop.wait(check_interval)
+    finally:
+        scheduler.shutdown(wait=True)
+        guard.release()
+        actors.close()
+
+
+def _catch_up(actors: Actors) -> None:
+    try:
+        send_daily_refresh(actors)
+    except BROKER_ERRORS:
+        log.warning("broker unavailable; today's refresh waits for the next run", exc_info=True)
