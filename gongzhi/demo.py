@@ -58,12 +58,13 @@ RENOVATION_ITEMS = [
     {"category": "ENHANCEMENT", "name": "智慧安防与门禁"},
 ]
 MODE_WEIGHTS = {
-    # Shaped after Yuxi's figures: professional 519, custody 266, work unit 255, owners 747.
+    # Shaped after Yuxi's figures: professional 519, custody 266, work unit 255, owners 747;
+    # plus a share still unmanaged (无物业小区), the thing "清零" campaigns count down.
     "PROFESSIONAL": 519,
     "COMMUNITY_CUSTODY": 266,
     "WORK_UNIT": 255,
     "OWNER_SELF": 747,
-    "NONE": 60,
+    "NONE": 180,
 }
 DEMO_META = Meta(actor="demo-loader", reason="load the demo district", actor_role="PLATFORM_ADMIN")
 

@@ -23,9 +23,11 @@ def server_urls() -> tuple[str, str, EmbeddedServers | None]:
     """(database server URL, broker URL, embedded servers to keep alive or None)."""
     database = os.environ.get("GONGZHI_TEST_DATABASE_URL") or os.environ.get("GONGZHI_DATABASE_URL")
     broker = os.environ.get("GONGZHI_TEST_BROKER_URL") or os.environ.get("GONGZHI_BROKER_URL")
-    if database is None and _listening("127.0.0.1", 5432):
+    # GONGZHI_TEST_EMBEDDED=1 shows what a machine with only Python gets.
+    probe_local = os.environ.get("GONGZHI_TEST_EMBEDDED") != "1"
+    if database is None and probe_local and _listening("127.0.0.1", 5432):
         database = "postgresql://postgres@127.0.0.1:5432/postgres"
-    if broker is None and _listening("127.0.0.1", 6379):
+    if broker is None and probe_local and _listening("127.0.0.1", 6379):
         broker = "redis://127.0.0.1:6379/0"
     embedded = None
     if database is None or broker is None:
