@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -248,7 +248,7 @@ def _stop_all(children: Sequence[Child]) -> None:
             process.wait()
 
 
-def _progress(unit: str):  # type: ignore[no-untyped-def]
+def _progress(unit: str) -> Callable[[int], None]:
     def report(done: int) -> None:
         print(f"\r  {done} {unit}", end="", flush=True)
 

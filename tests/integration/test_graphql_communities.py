@@ -235,3 +235,30 @@ def test_keyset_pagination_walks_every_community_once(api: Api) -> None:
         ... on CommunityConnection { edges { node { name district } } } } }""")["communities"]
     names = {edge["node"]["name"] for edge in filtered["edges"]}
     assert names == {f"小区{i:02d}" for i in range(25) if i % 2 and "1" in f"{i:02d}"}
+
+
+def test_history_pages_by_version_and_refuses_forged_cursors(api: Api) -> None:
+    # Given a community with three events
+    community = register(api)["community"]
+    for name in ("甲", "乙"):
+        api.gql(
+            """mutation($id: ID!, $name: String!) { renameCommunity(input: {communityId: $id,
+            name: $name, reason: "更名"}) { __typename } }""",
+            {"id": community["id"], "name": name},
+        )
+    query = """query($id: ID!, $after: String) { history(id: $id, first: 2, after: $after) {
+        __typename ... on HistoryConnection { entries { version }
+        pageInfo { hasNextPage endCursor } } ... on ValidationError { field } } }"""
+
+    # When it is read two at a time
+    first = api.gql(query, {"id": community["id"]})["history"]
+    second = api.gql(query, {"id": community["id"], "after": first["pageInfo"]["endCursor"]})[
+        "history"
+    ]
+
+    # Then the pages follow each other and a forged cursor is refused
+    assert [e["version"] for e in first["entries"]] == [1, 2]
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert [e["version"] for e in second["entries"]] == [3]
+    forged = api.gql(query, {"id": community["id"], "after": "WyJ4Il0"})["history"]
+    assert forged == {"__typename": "ValidationError", "field": "after"}

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, forbidden
+from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
@@ -51,13 +51,11 @@ class HistoryQueries:
             aggregate_id = query_id(id, "id")
             limit = page_size(first)
             key = decode_cursor(after, 1)
-            after_version = int(key[0]) if key else 0
         except Refused as refused:
             return refused.problem  # type: ignore[return-value]
-        except ValueError:
-            from gongzhi.graphql.errors import invalid
-
+        if key is not None and not key[0].isdigit():
             return invalid("after", "is not a cursor this API issued")
+        after_version = int(key[0]) if key else 0
         kind = await context.pool.fetchval(
             "SELECT aggregate_type FROM event_history WHERE aggregate_id = $1 LIMIT 1",
             aggregate_id,
