@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -24,6 +27,13 @@ from gongzhi.domain.values import (
 from gongzhi.domain.values import year_built as checked_year_built
 
 MAX_FLOORS = 60
+DEVELOPER_VOTER = "developer"
+
+
+class OwnershipChange(enum.Enum):
+    ACQUIRED = "ACQUIRED"  # first recorded owner (e.g. 房改房 bought from the work unit)
+    DELIVERED = "DELIVERED"  # 交付: the developer's unit delivered to its buyer
+    TRANSFERRED = "TRANSFERRED"  # 过户
 
 
 @dataclass
@@ -58,6 +68,21 @@ class Unit:
     area: Decimal
     area_source: str
     retired: bool = False
+    owners: tuple[tuple[UUID, Fraction], ...] = ()  # 业主 and their shares (共有份额)
+    developer_held: bool = False  # 建设单位 holds it: unsold, or sold but not delivered
+
+    @property
+    def voter(self) -> str:
+        """表决权 key: who votes for this unit (SPC interpretation art. 9).
+
+        An owner of several units has one key over all of them; co-owners share one; all
+        the developer's units share one; a unit with no recorded owner is its own voter.
+        """
+        if self.developer_held:
+            return DEVELOPER_VOTER
+        if not self.owners:
+            return f"unit:{self.id}"
+        return "owners:" + "+".join(sorted(str(person) for person, _ in self.owners))
 
 
 @dataclass(frozen=True)
@@ -153,6 +178,30 @@ class Community(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
             aggregate.unit_index[self.unit_id].retired = True
+
+    class UnitHeldByDeveloper(Aggregate.Event):
+        unit_id: UUID
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            unit = aggregate.unit_index[self.unit_id]
+            unit.developer_held = True
+            unit.owners = ()
+
+    class UnitOwnershipRecorded(Aggregate.Event):
+        """业主 of a unit from ``on``: persons with their shares ("n/d"), replacing the last."""
+
+        unit_id: UUID
+        owners: list[dict[str, str]]
+        change: str
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            unit = aggregate.unit_index[self.unit_id]
+            unit.developer_held = False
+            unit.owners = tuple((UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners)
 
     class ManagementModeChanged(Aggregate.Event):
         mode: str
@@ -321,6 +370,66 @@ class Community(Aggregate):
     def retire_unit(self, unit_id: UUID) -> None:
         unit = self._active_unit(unit_id)
         self.trigger_event(self.UnitRetired, unit_id=unit_id, area=unit.area)
+
+    def hold_by_developer(self, unit_id: UUID, on: date) -> None:
+        """The 建设单位 holds the unit (unsold or undelivered); it votes with the developer."""
+        unit = self._active_unit(unit_id)
+        if unit.developer_held:
+            raise RuleViolated("unitId", "the developer already holds this unit")
+        if unit.owners:
+            raise RuleViolated("unitId", "the unit has owners; a sold unit goes back by transfer")
+        self.trigger_event(self.UnitHeldByDeveloper, unit_id=unit_id, on=on)
+
+    def record_ownership(
+        self, unit_id: UUID, owners: Sequence[tuple[UUID, Fraction]], on: date
+    ) -> str:
+        """取得/交付/过户: the unit's owners from ``on``; shares are exact and sum to one."""
+        unit = self._active_unit(unit_id)
+        if not owners:
+            raise InvalidValue("owners", "must name at least one owner")
+        people = [person for person, _ in owners]
+        if len(set(people)) != len(people):
+            raise InvalidValue("owners", "must name each owner once")
+        if any(share <= 0 for _, share in owners):
+            raise InvalidValue("owners", "every share must be greater than zero")
+        if sum((share for _, share in owners), Fraction(0)) != 1:
+            raise InvalidValue("owners", "shares must add up to exactly one")
+        if tuple(owners) == unit.owners:
+            raise RuleViolated("owners", "these are already the unit's owners")
+        if unit.developer_held:
+            change = OwnershipChange.DELIVERED
+        elif unit.owners:
+            change = OwnershipChange.TRANSFERRED
+        else:
+            change = OwnershipChange.ACQUIRED
+        self.trigger_event(
+            self.UnitOwnershipRecorded,
+            unit_id=unit_id,
+            owners=[
+                {"person_id": str(person), "share": f"{share.numerator}/{share.denominator}"}
+                for person, share in owners
+            ],
+            change=change.value,
+            on=on,
+        )
+        return change.value
+
+    def units_in(self, scope: str, scope_id: UUID) -> list[Unit]:
+        """Active units of the whole community, one building, or one entrance."""
+        if scope == "COMMUNITY":
+            if scope_id != self.id:
+                raise UnknownPart("scopeId", "a community scope names the community itself")
+            entrances = list(self.entrance_index.values())
+        elif scope == "BUILDING":
+            entrances = list(self._building(scope_id).entrances.values())
+        elif scope == "ENTRANCE":
+            entrance = self.entrance_index.get(scope_id)
+            if entrance is None:
+                raise UnknownPart("scopeId", "no such entrance in this community")
+            entrances = [entrance]
+        else:
+            raise InvalidValue("scope", "must be COMMUNITY, BUILDING or ENTRANCE")
+        return [u for e in entrances for u in e.units.values() if not u.retired]
 
     def change_management_mode(
         self, mode: str, company_id: UUID | None, effective_from: date

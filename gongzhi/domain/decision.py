@@ -1,0 +1,305 @@
+"""业主共同决定 owners' decision: a proposal, one ballot per owner, close, tally, recount.
+
+The closing event keeps the electorate (every unit in scope with its area and voter key)
+and the result with every figure, so the decision can be recomputed from the record for
+as long as it can be challenged in court (one year, SPC interpretation art. 12).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from gongzhi.domain.elevator import CostSharing, FloorCoefficients, PayingUnit, share_cost
+from gongzhi.domain.errors import InvalidValue, RuleViolated
+from gongzhi.domain.tally import (
+    ABSTAIN,
+    APPROVE,
+    CIVIL_CODE_RULES,
+    YES_NO,
+    Matter,
+    RuleSet,
+    TallyResult,
+    VotingUnit,
+    tally,
+)
+from gongzhi.domain.values import enum_value, optional_text, required_text
+
+CHALLENGE_PERIOD = timedelta(days=365)
+MAX_OPTIONS = 50
+
+
+class Scope(enum.Enum):
+    """Whose owners decide: the whole community, one building, or one entrance (单元)."""
+
+    COMMUNITY = "COMMUNITY"
+    BUILDING = "BUILDING"
+    ENTRANCE = "ENTRANCE"
+
+
+class Channel(enum.Enum):
+    """表决方式: a paper ballot collected door to door, or online."""
+
+    PAPER = "PAPER"
+    ONLINE = "ONLINE"
+
+
+class Decision(Aggregate):
+    """业主共同决定 one matter put to the owners of a scope."""
+
+    class Proposed(Aggregate.Created):
+        community_id: UUID
+        scope: str
+        scope_id: UUID
+        matter: str
+        title: str
+        description: str
+        options: list[str]
+        opens_at: datetime
+        closes_at: datetime
+        rules: dict[str, Any]
+        party_deliberation_id: UUID | None
+
+    class BallotCast(Aggregate.Event):
+        """A voter's choice; a later ballot of the same voter replaces the earlier one."""
+
+        voter: str
+        choice: str
+        channel: str
+        cast_by: UUID
+        proxy_authorisation: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Decision)
+            aggregate.ballots[self.voter] = self.choice
+
+    class Closed(Aggregate.Event):
+        electorate: list[dict[str, str]]
+        result: dict[str, Any]
+        challengeable_until: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Decision)
+            aggregate.electorate = [
+                VotingUnit(e["unit_id"], Decimal(e["area"]), e["voter"]) for e in self.electorate
+            ]
+            aggregate.result = TallyResult.from_record(self.result)
+            aggregate.challengeable_until = self.challengeable_until
+
+    class Recounted(Aggregate.Event):
+        """A recount from the recorded electorate and ballots; it must equal the result."""
+
+        result: dict[str, Any]
+        agrees: bool
+
+        def apply(self, aggregate: Aggregate) -> None:
+            pass
+
+    class CostShared(Aggregate.Event):
+        """加装电梯 cost shared over the entrance's units by floor coefficients."""
+
+        total_fen: int
+        scheme: dict[str, Any]
+        shares: list[dict[str, Any]]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Decision)
+            aggregate.cost_shared = True
+
+    def __init__(
+        self,
+        community_id: UUID,
+        scope: str,
+        scope_id: UUID,
+        matter: str,
+        title: str,
+        description: str,
+        options: list[str],
+        opens_at: datetime,
+        closes_at: datetime,
+        rules: dict[str, Any],
+        party_deliberation_id: UUID | None,
+    ) -> None:
+        self.community_id = community_id
+        self.scope = scope
+        self.scope_id = scope_id
+        self.matter = matter
+        self.title = title
+        self.description = description
+        self.options = options
+        self.opens_at = opens_at
+        self.closes_at = closes_at
+        self.rules = rules
+        self.party_deliberation_id = party_deliberation_id
+        self.ballots: dict[str, str] = {}
+        self.electorate: list[VotingUnit] = []
+        self.result: TallyResult | None = None
+        self.challengeable_until: date | None = None
+        self.cost_shared = False
+
+    @classmethod
+    def propose(
+        cls,
+        *,
+        community_id: UUID,
+        scope: str,
+        scope_id: UUID,
+        matter: str,
+        title: str,
+        description: str = "",
+        options: Sequence[str] = YES_NO,
+        opens_at: datetime,
+        closes_at: datetime,
+        rules: RuleSet = CIVIL_CODE_RULES,
+        party_deliberation_id: UUID | None = None,
+    ) -> Decision:
+        scope_value = enum_value("scope", Scope, scope)
+        matter_value = enum_value("matter", Matter, matter)
+        if matter_value == Matter.ELEVATOR_ADDITION.value and scope_value != Scope.ENTRANCE.value:
+            raise InvalidValue("scope", "an elevator addition is decided by one entrance")
+        choices = [required_text(f"options.{i}", o, max_length=100) for i, o in enumerate(options)]
+        if len(choices) < 2 or len(choices) > MAX_OPTIONS:
+            raise InvalidValue("options", f"must list between 2 and {MAX_OPTIONS} options")
+        if len(set(choices)) != len(choices) or ABSTAIN in choices:
+            raise InvalidValue("options", "must differ from each other and not be ABSTAIN")
+        if _naive(opens_at) or _naive(closes_at):
+            raise InvalidValue("closesAt", "times must carry a time zone")
+        if closes_at <= opens_at:
+            raise InvalidValue("closesAt", "must be after the voting opens")
+        rules.approval(Matter(matter_value))  # the rule set must cover the matter
+        return cls._create(
+            cls.Proposed,
+            id=uuid4(),
+            community_id=community_id,
+            scope=scope_value,
+            scope_id=scope_id,
+            matter=matter_value,
+            title=required_text("title", title),
+            description=optional_text("description", description, max_length=5000),
+            options=choices,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            rules=rules.to_record(),
+            party_deliberation_id=party_deliberation_id,
+        )
+
+    @property
+    def rule_set(self) -> RuleSet:
+        return RuleSet.from_record(self.rules)
+
+    @property
+    def closed(self) -> bool:
+        return self.result is not None
+
+    def cast_ballot(
+        self,
+        *,
+        voter: str,
+        eligible_voters: Iterable[str],
+        choice: str,
+        channel: str,
+        cast_by: UUID,
+        at: datetime,
+        proxy_authorisation: str = "",
+    ) -> None:
+        """投票: ``voter`` is the key of the units the caster owns (or holds a proxy for)."""
+        if self.closed:
+            raise RuleViolated("decisionId", "the voting is closed")
+        if not self.opens_at <= at < self.closes_at:
+            raise RuleViolated(
+                "decisionId",
+                f"ballots are accepted from {self.opens_at.isoformat()} "
+                f"until {self.closes_at.isoformat()}",
+            )
+        if voter not in set(eligible_voters):
+            raise RuleViolated("voter", "does not own a unit in this decision's scope")
+        if choice != ABSTAIN and choice not in self.options:
+            raise InvalidValue("choice", f"must be one of {', '.join([*self.options, ABSTAIN])}")
+        channel_value = enum_value("channel", Channel, channel)
+        authorisation = optional_text("proxyAuthorisation", proxy_authorisation)
+        self.trigger_event(
+            self.BallotCast,
+            voter=voter,
+            choice=choice,
+            channel=channel_value,
+            cast_by=cast_by,
+            proxy_authorisation=authorisation,
+        )
+
+    def close(self, electorate: Sequence[VotingUnit], at: datetime) -> TallyResult:
+        """截止并计票 with the electorate as it stands at the close."""
+        if self.closed:
+            raise RuleViolated("decisionId", "the voting is already closed")
+        if at < self.closes_at:
+            raise RuleViolated("decisionId", f"the voting runs until {self.closes_at.isoformat()}")
+        result = tally(Matter(self.matter), self.options, electorate, self.ballots, self.rule_set)
+        self.trigger_event(
+            self.Closed,
+            electorate=[
+                {"unit_id": u.unit_id, "area": str(u.area), "voter": u.voter}
+                for u in sorted(electorate, key=lambda u: u.unit_id)
+            ],
+            result=result.to_record(),
+            challengeable_until=at.date() + CHALLENGE_PERIOD,
+        )
+        return result
+
+    def recount(self) -> bool:
+        """复核: recompute from the recorded electorate and ballots; record whether it agrees."""
+        if self.result is None:
+            raise RuleViolated("decisionId", "the voting is not closed yet")
+        again = tally(
+            Matter(self.matter), self.options, self.electorate, self.ballots, self.rule_set
+        )
+        agrees = again == self.result
+        self.trigger_event(self.Recounted, result=again.to_record(), agrees=agrees)
+        return agrees
+
+    def passed(self) -> bool:
+        if self.result is None:
+            return False
+        approving = APPROVE if APPROVE in self.options else None
+        if approving is not None:
+            return self.result.option(approving).passed
+        return bool(self.result.passed_options)
+
+    def share_elevator_cost(
+        self, total_fen: int, units: Sequence[PayingUnit], coefficients: FloorCoefficients
+    ) -> CostSharing:
+        if self.matter != Matter.ELEVATOR_ADDITION.value:
+            raise RuleViolated("decisionId", "only an elevator addition shares its cost")
+        if not self.passed():
+            raise RuleViolated("decisionId", "the elevator addition has not been approved")
+        if self.cost_shared:
+            raise RuleViolated("decisionId", "the cost has already been shared")
+        sharing = share_cost(total_fen, units, coefficients)
+        self.trigger_event(
+            self.CostShared,
+            total_fen=total_fen,
+            scheme={
+                "name": sharing.scheme,
+                "version": sharing.scheme_version,
+                "coefficients": {str(f): str(c) for f, c in coefficients.coefficients.items()},
+            },
+            shares=[
+                {
+                    "unit_id": s.unit_id,
+                    "floor": s.floor,
+                    "area": str(s.area),
+                    "coefficient": str(s.coefficient),
+                    "fen": s.fen,
+                }
+                for s in sharing.shares
+            ],
+        )
+        return sharing
+
+
+def _naive(moment: datetime) -> bool:
+    return moment.tzinfo is None or moment.utcoffset() is None

@@ -1,0 +1,207 @@
+"""Owners' decisions as aggregates: ownership gives voter keys, ballots, close, recount."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from uuid import UUID, uuid4
+
+import pytest
+
+from gongzhi.domain.community import DEVELOPER_VOTER, Community
+from gongzhi.domain.decision import Decision
+from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
+from gongzhi.domain.errors import InvalidValue, RuleViolated
+from gongzhi.domain.tally import VotingUnit
+
+OPENS = datetime(2024, 5, 1, tzinfo=UTC)
+CLOSES = OPENS + timedelta(days=14)
+ALICE, BOB, CAROL = uuid4(), uuid4(), uuid4()
+
+
+def entrance_with_units(floors: int = 6) -> tuple[Community, UUID, list[UUID]]:
+    c = Community.register(
+        name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+    )
+    c.add_building("1栋", floors, False, ["1单元"])
+    entrance = next(iter(c.entrance_index))
+    units = [c.add_unit(entrance, f"{f}01", f, "100", "REGISTER") for f in range(1, floors + 1)]
+    return c, entrance, units
+
+
+def electorate(c: Community, entrance: UUID) -> list[VotingUnit]:
+    return [VotingUnit(str(u.id), u.area, u.voter) for u in c.units_in("ENTRANCE", entrance)]
+
+
+def test_voter_keys_follow_the_headcount_rules() -> None:
+    # Given six units: Alice owns two, Bob and Carol co-own one, the developer holds two
+    c, entrance, units = entrance_with_units()
+    c.record_ownership(units[0], [(ALICE, Fraction(1))], date(2000, 1, 1))
+    c.record_ownership(units[1], [(ALICE, Fraction(1))], date(2000, 1, 1))
+    c.record_ownership(units[2], [(BOB, Fraction(1, 2)), (CAROL, Fraction(1, 2))], date(2000, 1, 1))
+    c.hold_by_developer(units[3], date(2020, 1, 1))
+    c.hold_by_developer(units[4], date(2020, 1, 1))
+
+    # When the voter keys are read
+    keys = [c.unit_index[u].voter for u in units]
+
+    # Then Alice counts once, the co-owners once, the developer once, the unowned unit once
+    assert keys[0] == keys[1] == f"owners:{ALICE}"
+    assert keys[2] == "owners:" + "+".join(sorted([str(BOB), str(CAROL)]))
+    assert keys[3] == keys[4] == DEVELOPER_VOTER
+    assert keys[5] == f"unit:{units[5]}"
+    assert len(set(keys)) == 4
+
+
+def test_ownership_changes_are_named_and_shares_must_be_exact() -> None:
+    c, _, units = entrance_with_units()
+    c.hold_by_developer(units[0], date(2020, 1, 1))
+    assert c.record_ownership(units[0], [(ALICE, Fraction(1))], date(2021, 1, 1)) == "DELIVERED"
+    assert c.record_ownership(units[0], [(BOB, Fraction(1))], date(2022, 1, 1)) == "TRANSFERRED"
+    assert c.record_ownership(units[1], [(BOB, Fraction(1))], date(2022, 1, 1)) == "ACQUIRED"
+    with pytest.raises(InvalidValue, match="add up to exactly one"):
+        c.record_ownership(
+            units[2], [(ALICE, Fraction(1, 3)), (BOB, Fraction(1, 3))], date(2022, 1, 1)
+        )
+    with pytest.raises(InvalidValue, match="each owner once"):
+        c.record_ownership(
+            units[2], [(ALICE, Fraction(1, 2)), (ALICE, Fraction(1, 2))], date(2022, 1, 1)
+        )
+
+
+def propose_elevator(entrance: UUID, c: Community) -> Decision:
+    return Decision.propose(
+        community_id=c.id,
+        scope="ENTRANCE",
+        scope_id=entrance,
+        matter="ELEVATOR_ADDITION",
+        title="1栋1单元加装电梯",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+    )
+
+
+def test_a_ballot_can_be_changed_until_the_close_and_only_by_an_owner_in_scope() -> None:
+    # Given an elevator proposal for an entrance where Alice owns a unit
+    c, entrance, units = entrance_with_units()
+    c.record_ownership(units[0], [(ALICE, Fraction(1))], date(2000, 1, 1))
+    decision = propose_elevator(entrance, c)
+    voters = [u.voter for u in c.units_in("ENTRANCE", entrance)]
+    key = c.unit_index[units[0]].voter
+
+    # When Alice votes against, then changes her mind
+    for choice in ("OPPOSE", "APPROVE"):
+        decision.cast_ballot(
+            voter=key,
+            eligible_voters=voters,
+            choice=choice,
+            channel="PAPER",
+            cast_by=ALICE,
+            at=OPENS + timedelta(days=1),
+        )
+
+    # Then one ballot counts, the latest
+    assert decision.ballots == {key: "APPROVE"}
+    # And strangers, bad choices and late ballots are refused
+    with pytest.raises(RuleViolated, match="does not own a unit"):
+        decision.cast_ballot(
+            voter="owners:someone",
+            eligible_voters=voters,
+            choice="APPROVE",
+            channel="ONLINE",
+            cast_by=BOB,
+            at=OPENS,
+        )
+    with pytest.raises(InvalidValue, match="must be one of APPROVE, OPPOSE, ABSTAIN"):
+        decision.cast_ballot(
+            voter=key,
+            eligible_voters=voters,
+            choice="MAYBE",
+            channel="ONLINE",
+            cast_by=ALICE,
+            at=OPENS,
+        )
+    with pytest.raises(RuleViolated, match="ballots are accepted from"):
+        decision.cast_ballot(
+            voter=key,
+            eligible_voters=voters,
+            choice="APPROVE",
+            channel="ONLINE",
+            cast_by=ALICE,
+            at=CLOSES,
+        )
+
+
+def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
+    # Given six owners of an entrance, five of whom approve an elevator
+    c, entrance, units = entrance_with_units()
+    people = [uuid4() for _ in units]
+    for unit, person in zip(units, people, strict=True):
+        c.record_ownership(unit, [(person, Fraction(1))], date(2000, 1, 1))
+    decision = propose_elevator(entrance, c)
+    voters = [u.voter for u in c.units_in("ENTRANCE", entrance)]
+    for unit, person in list(zip(units, people, strict=True))[:5]:
+        decision.cast_ballot(
+            voter=c.unit_index[unit].voter,
+            eligible_voters=voters,
+            choice="APPROVE",
+            channel="ONLINE",
+            cast_by=person,
+            at=OPENS,
+        )
+
+    # When the voting closes and the result is recounted
+    with pytest.raises(RuleViolated, match="runs until"):
+        decision.close(electorate(c, entrance), OPENS)
+    result = decision.close(electorate(c, entrance), CLOSES)
+
+    # Then the decision passed with every figure recorded, and a recount agrees
+    assert result.quorum_met and decision.passed()
+    assert result.total_area == Decimal("600") and result.total_headcount == 6
+    assert decision.challengeable_until == CLOSES.date() + timedelta(days=365)
+    assert decision.recount() is True
+
+    # And the cost is shared by floor coefficients, exactly to the fen
+    sharing = decision.share_elevator_cost(
+        1_000_000,
+        [PayingUnit(str(u.id), u.floor, u.area) for u in c.units_in("ENTRANCE", entrance)],
+        FloorCoefficients.common_scheme(6),
+    )
+    assert sum(s.fen for s in sharing.shares) == 1_000_000
+    with pytest.raises(RuleViolated, match="already been shared"):
+        decision.share_elevator_cost(1_000_000, [], FloorCoefficients.common_scheme(6))
+
+
+def test_proposals_are_checked() -> None:
+    c, entrance, _ = entrance_with_units()
+    with pytest.raises(InvalidValue, match="decided by one entrance"):
+        Decision.propose(
+            community_id=c.id,
+            scope="COMMUNITY",
+            scope_id=c.id,
+            matter="ELEVATOR_ADDITION",
+            title="加装电梯",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+        )
+    with pytest.raises(InvalidValue, match="after the voting opens"):
+        Decision.propose(
+            community_id=c.id,
+            scope="COMMUNITY",
+            scope_id=c.id,
+            matter="OTHER_MAJOR",
+            title="x",
+            opens_at=CLOSES,
+            closes_at=OPENS,
+        )
+    with pytest.raises(InvalidValue, match="time zone"):
+        Decision.propose(
+            community_id=c.id,
+            scope="COMMUNITY",
+            scope_id=c.id,
+            matter="OTHER_MAJOR",
+            title="x",
+            opens_at=datetime(2024, 1, 1),
+            closes_at=datetime(2024, 2, 1),
+        )
