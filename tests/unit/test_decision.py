@@ -36,7 +36,7 @@ def electorate(c: Community, entrance: UUID) -> list[VotingUnit]:
 
 def test_voter_keys_follow_the_headcount_rules() -> None:
     # Given six units: Alice owns two, Bob and Carol co-own one, the developer holds two
-    c, entrance, units = entrance_with_units()
+    c, _, units = entrance_with_units()
     c.record_ownership(units[0], [(ALICE, Fraction(1))], date(2000, 1, 1))
     c.record_ownership(units[1], [(ALICE, Fraction(1))], date(2000, 1, 1))
     c.record_ownership(units[2], [(BOB, Fraction(1, 2)), (CAROL, Fraction(1, 2))], date(2000, 1, 1))
@@ -174,7 +174,7 @@ def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
 
 
 def test_proposals_are_checked() -> None:
-    c, entrance, _ = entrance_with_units()
+    c, _, _ = entrance_with_units()
     with pytest.raises(InvalidValue, match="decided by one entrance"):
         Decision.propose(
             community_id=c.id,
