@@ -17,16 +17,12 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
-    insert,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from gongzhi.domain.community import Community
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement, plain
+from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
 
 communities = Table(
     "communities",
@@ -96,43 +92,33 @@ community_modes = Table(
 )
 
 # Ranks: parents before children, inserts before updates that may touch the same rows.
-INSERT_COMMUNITY = Statement(
-    "insert community", 10, pg_insert(communities).on_conflict_do_nothing()
+INSERT_COMMUNITY = insert_statement(
+    "insert community", 10, communities, on_conflict_do_nothing=True
 )
-INSERT_BUILDING = Statement("insert building", 20, insert(buildings))
-INSERT_ENTRANCE = Statement("insert entrance", 30, insert(entrances))
-INSERT_UNIT = Statement("insert unit", 40, insert(units))
-INSERT_MODE = Statement("insert mode", 40, insert(community_modes))
-RENAME_COMMUNITY = Statement(
-    "rename community",
-    50,
-    update(communities)
-    .where(communities.c.id == bindparam("b_id"))
-    .values(name=bindparam("name")),
+INSERT_BUILDING = insert_statement("insert building", 20, buildings)
+INSERT_ENTRANCE = insert_statement("insert entrance", 30, entrances)
+INSERT_UNIT = insert_statement("insert unit", 40, units)
+INSERT_MODE = insert_statement("insert mode", 40, community_modes)
+RENAME_COMMUNITY = update_statement(
+    "rename community", 50, communities, key=("id", "b_id"), assign={"name": "name"}
 )
-CORRECT_AREA = Statement(
+CORRECT_AREA = update_statement(
     "correct unit area",
     50,
-    update(units)
-    .where(units.c.id == bindparam("b_id"))
-    .values(area=bindparam("area"), area_source=bindparam("area_source")),
+    units,
+    key=("id", "b_id"),
+    assign={"area": "area", "area_source": "area_source"},
 )
-RETIRE_UNIT = Statement(
-    "retire unit",
-    50,
-    update(units).where(units.c.id == bindparam("b_id")).values(retired=True),
+RETIRE_UNIT = update_statement(
+    "retire unit", 50, units, key=("id", "b_id"), constants={"retired": True}
 )
-TOUCH_COMMUNITY = Statement(
+TOUCH_COMMUNITY = update_statement(
     "touch community",
     60,
-    update(communities)
-    .where(communities.c.id == bindparam("b_id"))
-    .values(
-        unit_count=communities.c.unit_count + bindparam("units", type_=Integer),
-        total_area=communities.c.total_area + bindparam("area", type_=Numeric(14, 2)),
-        version=bindparam("version"),
-        updated_at=bindparam("at"),
-    ),
+    communities,
+    key=("id", "b_id"),
+    add={"unit_count": "units", "total_area": "area"},
+    assign={"version": "version", "updated_at": "at"},
 )
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text, Uuid, bindparam, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Column, DateTime, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement
+from gongzhi.projections.ops import Op, insert_statement, update_statement
 
 companies = Table(
     "companies",
@@ -22,13 +21,13 @@ companies = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-INSERT_COMPANY = Statement("insert company", 10, pg_insert(companies).on_conflict_do_nothing())
-RENAME_COMPANY = Statement(
+INSERT_COMPANY = insert_statement("insert company", 10, companies, on_conflict_do_nothing=True)
+RENAME_COMPANY = update_statement(
     "rename company",
     50,
-    update(companies)
-    .where(companies.c.id == bindparam("b_id"))
-    .values(name=bindparam("name"), version=bindparam("version"), updated_at=bindparam("at")),
+    companies,
+    key=("id", "b_id"),
+    assign={"name": "name", "version": "version", "updated_at": "at"},
 )
 
 

@@ -6,11 +6,10 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from gongzhi.domain.community import Community
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement, plain
+from gongzhi.projections.ops import Op, insert_statement, plain
 
 event_history = Table(
     "event_history",
@@ -29,17 +28,29 @@ event_history = Table(
     Index("event_history_aggregate", "aggregate_id", "version"),
 )
 
-INSERT_HISTORY = Statement(
-    "insert history", 90, pg_insert(event_history).on_conflict_do_nothing()
-)
+INSERT_HISTORY = insert_statement("insert history", 90, event_history, on_conflict_do_nothing=True)
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
 
 
+def _names(cls: type) -> tuple[str, str, bool]:
+    """(aggregate type, event type, whether it is a community's event) of an event class."""
+    names = _names_by_class.get(cls)
+    if names is None:
+        aggregate_type, _, event_type = cls.__qualname__.partition(".")
+        names = (aggregate_type, event_type, issubclass(cls, Community.Event))
+        _names_by_class[cls] = names
+    return names
+
+
+_names_by_class: dict[type, tuple[str, str, bool]] = {}
+
+
 def history_op(position: int, event: Any) -> Op:
-    aggregate_type, _, event_type = type(event).__qualname__.partition(".")
-    meta = event.__dict__.get("meta") or {}
-    data = {key: plain(value) for key, value in vars(event).items() if key not in _ENVELOPE}
+    aggregate_type, event_type, of_community = _names(type(event))
+    state = vars(event)
+    meta = state.get("meta") or {}
+    data = {key: plain(value) for key, value in state.items() if key not in _ENVELOPE}
     return Op(
         INSERT_HISTORY,
         {
@@ -53,6 +64,6 @@ def history_op(position: int, event: Any) -> Op:
             "actor_role": meta.get("actor_role", ""),
             "reason": meta.get("reason", ""),
             "data": data,
-            "community_id": event.originator_id if isinstance(event, Community.Event) else None,
+            "community_id": event.originator_id if of_community else None,
         },
     )
