@@ -118,3 +118,19 @@ def unified_credit_code(field: str, value: str) -> str:
     if code[17] != expected:
         raise InvalidValue(field, f"check character is {code[17]} but the code requires {expected}")
     return code
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise a number, not to call it."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+def mask_id_number(number: str) -> str:
+    """身份证号 shown as its first and last characters only."""
+    text = number.strip()
+    if len(text) <= 4:
+        return "*" * len(text)
+    return f"{text[:1]}{'*' * (len(text) - 2)}{text[-1:]}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
+from gongzhi.domain.values import mask_id_number, mask_phone
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import Op, insert_statement, plain
 
@@ -31,6 +33,8 @@ event_history = Table(
 INSERT_HISTORY = insert_statement("insert history", 90, event_history, on_conflict_do_nothing=True)
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
+# Personal data (个人信息) stays in the event store; the audit trail shows it masked.
+_MASKED: dict[str, Callable[[str], str]] = {"phone": mask_phone, "id_number": mask_id_number}
 
 
 def _names(cls: type) -> tuple[str, str, bool]:
@@ -51,6 +55,9 @@ def history_op(position: int, event: Any) -> Op:
     state = vars(event)
     meta = state.get("meta") or {}
     data = {key: plain(value) for key, value in state.items() if key not in _ENVELOPE}
+    for key, mask in _MASKED.items():
+        if isinstance(data.get(key), str) and data[key]:
+            data[key] = mask(data[key])
     return Op(
         INSERT_HISTORY,
         {

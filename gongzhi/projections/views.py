@@ -44,9 +44,7 @@ _handlers_by_class: dict[tuple[type, int], tuple[Callable[[Any], list[Op]], ...]
 
 
 def _handlers(cls: type) -> tuple[Callable[[Any], list[Op]], ...]:
-    registrations = (
-        len(community_ops.registry) + len(company_ops.registry) + len(statistics_ops.registry)
-    )
+    registrations = sum(len(dispatcher.registry) for dispatcher in _VIEW_HANDLERS)
     key = (cls, registrations)
     handlers = _handlers_by_class.get(key)
     if handlers is None:

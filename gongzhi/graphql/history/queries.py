@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import strawberry
@@ -14,25 +15,45 @@ from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, Histo
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
 
-
-async def _target(context: Context, aggregate_id: UUID, aggregate_type: str) -> Target:
-    if aggregate_type == "Community":
-        row = await context.pool.fetchrow(
-            f"SELECT c.district, {SERVING_COMPANY.format(alias='c')} AS serving "
-            "FROM communities c WHERE c.id = $1",
-            aggregate_id,
-        )
-        return Target(
-            district=row["district"] if row else None,
-            community_id=aggregate_id,
-            serving_company_id=row["serving"] if row else None,
-        )
-    return Target(company_id=aggregate_id)
+HistoryTarget = Callable[[Context, UUID], Awaitable[Target]]
 
 
-ACTIONS = {
-    "Community": Action.READ_COMMUNITY_HISTORY,
-    "PropertyCompany": Action.READ_COMPANY_HISTORY,
+async def community_target(context: Context, community_id: UUID) -> Target:
+    """What access rules need to know about a community: district and serving company."""
+    row = await context.pool.fetchrow(
+        f"SELECT c.district, {SERVING_COMPANY.format(alias='c')} AS serving "
+        "FROM communities c WHERE c.id = $1",
+        community_id,
+    )
+    return Target(
+        district=row["district"] if row else None,
+        community_id=community_id,
+        serving_company_id=row["serving"] if row else None,
+    )
+
+
+async def company_target(_: Context, company_id: UUID) -> Target:
+    return Target(company_id=company_id)
+
+
+def via_community(community_of: str) -> HistoryTarget:
+    """The target of an aggregate that belongs to a community.
+
+    ``community_of`` selects the aggregate's community id from its view, given its id ($1).
+    """
+
+    async def target(context: Context, aggregate_id: UUID) -> Target:
+        community_id = await context.pool.fetchval(community_of, aggregate_id)
+        return await community_target(context, community_id) if community_id else Target()
+
+    return target
+
+
+# Aggregate type → the permission to read its history and how to find its target.
+# Every aggregate that records events needs an entry, or its history stays unreadable.
+HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
+    "Community": (Action.READ_COMMUNITY_HISTORY, community_target),
+    "PropertyCompany": (Action.READ_COMPANY_HISTORY, company_target),
 }
 
 
@@ -60,10 +81,11 @@ class HistoryQueries:
             "SELECT aggregate_type FROM event_history WHERE aggregate_id = $1 LIMIT 1",
             aggregate_id,
         )
-        action = ACTIONS.get(kind)
-        if action is None:
+        subject = HISTORY_SUBJECTS.get(kind)
+        if subject is None:
             return NotFound(field="id", message=f"nothing with id {id} has a history")
-        if not allowed(context.principal, action, await _target(context, aggregate_id, kind)):
+        action, target = subject
+        if not allowed(context.principal, action, await target(context, aggregate_id)):
             return forbidden(action.value)
         rows = await context.pool.fetch(
             """SELECT * FROM event_history WHERE aggregate_id = $1 AND version > $2
