@@ -55,7 +55,7 @@ class Platform:
 
     @cached_property
     def engine(self) -> Engine:
-        engine = sync_engine(self.pg)
+        engine = sync_engine(self.pg, self.settings.pool_size)
         self._closers.append(engine.dispose)
         return engine
 

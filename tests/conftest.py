@@ -45,6 +45,8 @@ def _settings(pg: PgParams, broker_url: str, **extra: str) -> Settings:
         "GONGZHI_JWT_SECRET": "test-signing-key-not-for-production-use-0123456789",
         "GONGZHI_DATA_DIR": str(ROOT / ".gongzhi" / "test-data"),
         "GONGZHI_ENV": "test",
+        # Small pools: two test workers share the server's connection limit.
+        "GONGZHI_POOL_SIZE": "3",
         **extra,
     }
     return Settings.from_env(env)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from gongzhi.application.committees import CommitteeService
 from gongzhi.application.communities import CommunityService
 from gongzhi.application.companies import CompanyService
+from gongzhi.application.contracts import ContractService
+from gongzhi.application.decisions import DecisionService
+from gongzhi.application.owners import OwnerService
+from gongzhi.application.red_property import RedPropertyService
+from gongzhi.application.roster import RosterService
 
 
-class Gongzhi(CommunityService, CompanyService):
+class Gongzhi(
+    DecisionService,
+    RedPropertyService,
+    OwnerService,
+    RosterService,
+    CommitteeService,
+    CommunityService,
+    CompanyService,
+    ContractService,
+):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 
     name = "gongzhi"

@@ -70,6 +70,7 @@ class Unit:
     retired: bool = False
     owners: tuple[tuple[UUID, Fraction], ...] = ()  # 业主 and their shares (共有份额)
     developer_held: bool = False  # 建设单位 holds it: unsold, or sold but not delivered
+    residents: set[UUID] = field(default_factory=set)  # 住户 who live there, owners or not
 
     @property
     def voter(self) -> str:
@@ -202,6 +203,24 @@ class Community(Aggregate):
             unit = aggregate.unit_index[self.unit_id]
             unit.developer_held = False
             unit.owners = tuple((UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners)
+
+    class ResidentMovedIn(Aggregate.Event):
+        unit_id: UUID
+        person_id: UUID
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            aggregate.unit_index[self.unit_id].residents.add(self.person_id)
+
+    class ResidentMovedOut(Aggregate.Event):
+        unit_id: UUID
+        person_id: UUID
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            aggregate.unit_index[self.unit_id].residents.discard(self.person_id)
 
     class ManagementModeChanged(Aggregate.Event):
         mode: str
@@ -413,6 +432,19 @@ class Community(Aggregate):
             on=on,
         )
         return change.value
+
+    def move_in(self, unit_id: UUID, person_id: UUID, on: date) -> None:
+        """住户 registered at a unit (an owner who lives there is a resident too)."""
+        unit = self._active_unit(unit_id)
+        if person_id in unit.residents:
+            raise RuleViolated("personId", "already lives in this unit")
+        self.trigger_event(self.ResidentMovedIn, unit_id=unit_id, person_id=person_id, on=on)
+
+    def move_out(self, unit_id: UUID, person_id: UUID, on: date) -> None:
+        unit = self._active_unit(unit_id)
+        if person_id not in unit.residents:
+            raise RuleViolated("personId", "does not live in this unit")
+        self.trigger_event(self.ResidentMovedOut, unit_id=unit_id, person_id=person_id, on=on)
 
     def units_in(self, scope: str, scope_id: UUID) -> list[Unit]:
         """Active units of the whole community, one building, or one entrance."""

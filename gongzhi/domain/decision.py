@@ -262,12 +262,7 @@ class Decision(Aggregate):
         return agrees
 
     def passed(self) -> bool:
-        if self.result is None:
-            return False
-        approving = APPROVE if APPROVE in self.options else None
-        if approving is not None:
-            return self.result.option(approving).passed
-        return bool(self.result.passed_options)
+        return self.result is not None and approved(self.result)
 
     def share_elevator_cost(
         self, total_fen: int, units: Sequence[PayingUnit], coefficients: FloorCoefficients
@@ -303,3 +298,11 @@ class Decision(Aggregate):
 
 def _naive(moment: datetime) -> bool:
     return moment.tzinfo is None or moment.utcoffset() is None
+
+
+def approved(result: TallyResult) -> bool:
+    """通过: a yes/no decision passes with its APPROVE option; a choice among options
+    passes when one option reached the thresholds."""
+    if any(option.option == APPROVE for option in result.options):
+        return result.option(APPROVE).passed
+    return bool(result.passed_options)

@@ -12,6 +12,7 @@ from anyio import CapacityLimiter, to_thread
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Done, Meta
+from gongzhi.application.communities import CommunityFacts
 from gongzhi.domain.errors import InvalidValue
 from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.errors import Problem, Refused, forbidden, invalid, problem_from
@@ -57,6 +58,14 @@ class Context:
         loader: T = self.loaders[name]
         return loader
 
+    def meta(self, reason: str) -> Meta:
+        """Who (from the token) and why (from the input) for the events a command records."""
+        return Meta(
+            actor=self.principal.subject,
+            reason=reason.strip(),
+            actor_role=self.principal.role.value,
+        )
+
     async def execute(
         self,
         action: Action,
@@ -74,11 +83,7 @@ class Context:
             scope = await self.in_thread(target)
             if not allowed(self.principal, action, scope):
                 raise Refused(forbidden(action.value))
-            meta = Meta(
-                actor=self.principal.subject,
-                reason=reason.strip(),
-                actor_role=self.principal.role.value,
-            )
+            meta = self.meta(reason)
             done = await self.in_thread(lambda: command(meta))
         except Exception as error:
             problem = problem_from(error)
@@ -102,3 +107,20 @@ def query_id(value: str, field: str) -> UUID:
         return UUID(str(value))
     except ValueError:
         raise Refused(invalid(field, "is not a valid id")) from None
+
+
+def facts_target(facts: CommunityFacts, **extra: Any) -> Target:
+    """The access target of a community (district, serving company), plus ``extra``."""
+    return Target(
+        district=facts.district,
+        community_id=facts.id,
+        serving_company_id=facts.serving_company_id,
+        **extra,
+    )
+
+
+def community_target(
+    context: Context, community_id: str, field: str = "communityId"
+) -> Callable[[], Target]:
+    """A target function (run in the thread pool) for a command on one community."""
+    return lambda: facts_target(context.app.community_facts(parse_id(community_id, field)))

@@ -20,9 +20,26 @@ class Action(enum.Enum):
     CHANGE_MANAGEMENT_MODE = "change a community's management mode"
     REGISTER_COMPANY = "register a property company"
     EDIT_COMPANY = "change a property company's records"
+    MANAGE_CONTRACT = "award, start or hand over a property service contract"
+    GIVE_DISMISSAL_NOTICE = "give a property company notice of dismissal"
+    GIVE_NON_RENEWAL_NOTICE = "give notice of not renewing a property service contract"
+    RECORD_PARTY_ORGANISATION = "record a party organisation, its approval and secretary"
+    RECORD_PARTY_MEMBERS = "record a party organisation's members"
+    ASSIGN_RED_STEWARD = "assign or withdraw a 红管家"
+    RECORD_PARTY_WORK = "record a joint meeting or a 党组织先议 deliberation"
+    RECORD_DEMONSTRATION = "apply for, score, award or revoke a demonstration title"
+    READ_RED_PROPERTY_HISTORY = "read a party organisation's or demonstration title's history"
     READ_DISTRICT_STATISTICS = "read district statistics"
     READ_COMMUNITY_HISTORY = "read a community's history"
     READ_COMPANY_HISTORY = "read a company's history"
+    RECORD_COMMITTEE = "form, nominate candidates for, elect, appoint or dissolve a committee"
+    EDIT_COMMITTEE = "record a committee's member changes and filing"
+    REGISTER_PERSON = "register a person"
+    READ_PERSON_HISTORY = "read a person's history"
+    EDIT_OWNERS = "change a community's owners and residents"
+    PROPOSE_DECISION = "put a matter to the owners"
+    CAST_BALLOT = "cast a ballot for this unit"
+    CONDUCT_DECISION = "close, recount or settle an owners' decision"
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,7 @@ class Target:
     community_id: UUID | None = None
     serving_company_id: UUID | None = None
     company_id: UUID | None = None
+    unit_id: UUID | None = None
 
 
 def allowed(principal: Principal, action: Action, target: Target) -> bool:
@@ -46,7 +64,11 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
     )
     own_company = principal.company_id is not None and target.company_id == principal.company_id
     match action:
-        case Action.REGISTER_COMMUNITY | Action.CHANGE_MANAGEMENT_MODE:
+        case (
+            Action.REGISTER_COMMUNITY
+            | Action.CHANGE_MANAGEMENT_MODE
+            | Action.READ_DISTRICT_STATISTICS
+        ):
             return role is Role.REGULATOR and in_district
         case Action.EDIT_COMMUNITY:
             return (role is Role.REGULATOR and in_district) or (
@@ -54,19 +76,102 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
             )
         case Action.REGISTER_COMPANY:
             return role is Role.REGULATOR
-        case Action.EDIT_COMPANY:
+        case Action.EDIT_COMPANY | Action.READ_COMPANY_HISTORY:
             return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
-        case Action.READ_DISTRICT_STATISTICS:
-            return role is Role.REGULATOR and in_district
-        case Action.READ_COMMUNITY_HISTORY:
+        case Action.REGISTER_PERSON:
+            return role in {Role.REGULATOR, Role.COMPANY_STAFF, Role.COMMITTEE_MEMBER}
+        case Action.READ_COMMUNITY_HISTORY | Action.READ_PERSON_HISTORY | Action.EDIT_OWNERS:
+            # The community's stewards: its regulator, its company, its committee. Committees
+            # audit roster changes too; personal fields are masked in the trail.
             return (
                 (role is Role.REGULATOR and in_district)
                 or (role is Role.COMPANY_STAFF and serves)
                 or (role is Role.COMMITTEE_MEMBER and own_community)
             )
-        case Action.READ_COMPANY_HISTORY:
-            return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
+        case Action.PROPOSE_DECISION | Action.CONDUCT_DECISION:
+            return (role is Role.REGULATOR and in_district) or (
+                role is Role.COMMITTEE_MEMBER and own_community
+            )
+        case Action.CAST_BALLOT:
+            # Committee members enter paper ballots; an owner votes online for own units.
+            own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
+            return (role is Role.COMMITTEE_MEMBER and own_community) or (
+                role is Role.RESIDENT and own_unit
+            )
+        case (
+            Action.RECORD_PARTY_ORGANISATION
+            | Action.RECORD_PARTY_MEMBERS
+            | Action.ASSIGN_RED_STEWARD
+            | Action.RECORD_PARTY_WORK
+            | Action.RECORD_DEMONSTRATION
+            | Action.READ_RED_PROPERTY_HISTORY
+        ):
+            return _red_property(principal, action, target)
+        case Action.RECORD_COMMITTEE | Action.EDIT_COMMITTEE:
+            return _committee(principal, action, in_district, own_community)
+        case Action.MANAGE_CONTRACT | Action.GIVE_DISMISSAL_NOTICE | Action.GIVE_NON_RENEWAL_NOTICE:
+            return _contracts(role, action, in_district, own_community, own_company)
     return False  # pragma: no cover - every action is matched above
+
+
+def _red_property(principal: Principal, action: Action, target: Target) -> bool:
+    """红色物业: regulators stand for the party-building office and the street office.
+
+    A company's party organisation has no district: like a company's records, any regulator
+    may record it (``company_level``)."""
+    role = principal.role
+    regulator = role is Role.REGULATOR
+    in_district = target.district is not None and target.district in principal.districts
+    company_level = (
+        target.company_id is not None and target.community_id is None and target.district is None
+    )
+    serves = principal.company_id is not None and target.serving_company_id == principal.company_id
+    own_company = principal.company_id is not None and target.company_id == principal.company_id
+    own_community = (
+        principal.community_id is not None and target.community_id == principal.community_id
+    )
+    staff, committee = role is Role.COMPANY_STAFF, role is Role.COMMITTEE_MEMBER
+    match action:
+        case Action.RECORD_PARTY_ORGANISATION:
+            return regulator and (in_district or company_level)
+        case Action.RECORD_PARTY_MEMBERS:
+            return (regulator and (in_district or company_level)) or (staff and own_company)
+        case Action.ASSIGN_RED_STEWARD:
+            return (regulator and in_district) or (staff and own_company)
+        case Action.RECORD_PARTY_WORK:
+            return (regulator and in_district) or (committee and own_community)
+        case Action.RECORD_DEMONSTRATION:
+            return regulator and in_district
+        case Action.READ_RED_PROPERTY_HISTORY:
+            return (
+                (regulator and (in_district or company_level))
+                or (staff and (serves or own_company))
+                or (committee and own_community)
+            )
+    return False
+
+
+def _committee(principal: Principal, action: Action, in_district: bool, own: bool) -> bool:
+    """业委会/物管会: the street office (a regulator of the district) forms, nominates, elects,
+    appoints and dissolves; a committee records its own member changes and filing. Sitting
+    members are often candidates again, so they do not nominate."""
+    regulator = principal.role is Role.REGULATOR and in_district
+    if action is Action.EDIT_COMMITTEE:
+        return regulator or (principal.role is Role.COMMITTEE_MEMBER and own)
+    return regulator
+
+
+def _contracts(
+    role: Role, action: Action, in_district: bool, own_community: bool, own_company: bool
+) -> bool:
+    """物业服务合同: 街道 (a regulator of the district) awards on the owners' decision or
+    arranges 社区托管, and records the start and the hand-over; the committee gives the
+    owners' dismissal notice; the contracted company its notice of non-renewal."""
+    if action is Action.MANAGE_CONTRACT:
+        return role is Role.REGULATOR and in_district
+    if action is Action.GIVE_DISMISSAL_NOTICE:
+        return role is Role.COMMITTEE_MEMBER and own_community
+    return role is Role.COMPANY_STAFF and own_company
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -15,11 +15,22 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
+from gongzhi.graphql.committees.mutations import CommitteeMutations
+from gongzhi.graphql.committees.queries import CommitteeQueries
 from gongzhi.graphql.communities.mutations import CommunityMutations
 from gongzhi.graphql.communities.queries import CommunityQueries
 from gongzhi.graphql.companies.mutations import CompanyMutations
 from gongzhi.graphql.companies.queries import CompanyQueries
+from gongzhi.graphql.contracts.mutations import ContractMutations
+from gongzhi.graphql.contracts.queries import ContractQueries
+from gongzhi.graphql.decisions.mutations import DecisionMutations
+from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.history.queries import HistoryQueries
+from gongzhi.graphql.owners.mutations import OwnerMutations
+from gongzhi.graphql.owners.queries import PersonQueries
+from gongzhi.graphql.red_property.mutations import RedPropertyMutations
+from gongzhi.graphql.red_property.queries import RedPropertyQueries
+from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
 
 MAX_DEPTH = 10
@@ -34,12 +45,31 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 
 
 @strawberry.type(description="共治 gongzhi: communities, companies, their history and statistics")
-class Query(CommunityQueries, CompanyQueries, HistoryQueries, StatisticsQueries):
+class Query(
+    RedPropertyQueries,
+    PersonQueries,
+    DecisionQueries,
+    CommunityQueries,
+    CompanyQueries,
+    ContractQueries,
+    HistoryQueries,
+    StatisticsQueries,
+    CommitteeQueries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(CommunityMutations, CompanyMutations):
+class Mutation(
+    RedPropertyMutations,
+    RosterMutations,
+    OwnerMutations,
+    DecisionMutations,
+    CommunityMutations,
+    CompanyMutations,
+    ContractMutations,
+    CommitteeMutations,
+):
     pass
 
 

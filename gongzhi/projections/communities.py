@@ -77,7 +77,11 @@ units = Table(
     Column("area", Numeric(12, 2), nullable=False),
     Column("area_source", String(20), nullable=False),
     Column("retired", Boolean, nullable=False, server_default="false"),
+    # 业主: [{"person_id", "share"}], replaced on every ownership change.
+    Column("owners", JSONB, nullable=False, server_default="[]"),
+    Column("developer_held", Boolean, nullable=False, server_default="false"),
     Index("units_community_number", "community_id", "number", "id"),
+    Index("units_owners", "owners", postgresql_using="gin"),
 )
 
 community_modes = Table(
@@ -128,7 +132,7 @@ def community_ops(event: object) -> list[Op]:
     return []
 
 
-def _touch(event: Community.Event, units: int = 0, area: Any = 0) -> Op:
+def touch_community(event: Community.Event, units: int = 0, area: Any = 0) -> Op:
     return Op(
         TOUCH_COMMUNITY,
         {
@@ -168,7 +172,10 @@ def _(event: Community.Registered) -> list[Op]:
 
 @community_ops.register
 def _(event: Community.Renamed) -> list[Op]:
-    return [Op(RENAME_COMMUNITY, {"b_id": event.originator_id, "name": event.name}), _touch(event)]
+    return [
+        Op(RENAME_COMMUNITY, {"b_id": event.originator_id, "name": event.name}),
+        touch_community(event),
+    ]
 
 
 @community_ops.register
@@ -181,7 +188,7 @@ def _(event: Community.BuildingAdded) -> list[Op]:
         "has_elevator": event.has_elevator,
         "position": event.originator_version,
     }
-    return [Op(INSERT_BUILDING, row), _touch(event)]
+    return [Op(INSERT_BUILDING, row), touch_community(event)]
 
 
 @community_ops.register
@@ -193,7 +200,7 @@ def _(event: Community.EntranceAdded) -> list[Op]:
         "number": event.number,
         "position": event.originator_version,
     }
-    return [Op(INSERT_ENTRANCE, row), _touch(event)]
+    return [Op(INSERT_ENTRANCE, row), touch_community(event)]
 
 
 @community_ops.register
@@ -208,19 +215,22 @@ def _(event: Community.UnitAdded) -> list[Op]:
         "area_source": event.area_source,
         "retired": False,
     }
-    return [Op(INSERT_UNIT, row), _touch(event, units=1, area=event.area)]
+    return [Op(INSERT_UNIT, row), touch_community(event, units=1, area=event.area)]
 
 
 @community_ops.register
 def _(event: Community.UnitAreaCorrected) -> list[Op]:
     params = {"b_id": event.unit_id, "area": event.area, "area_source": event.area_source}
-    return [Op(CORRECT_AREA, params), _touch(event, area=event.area - event.previous_area)]
+    return [Op(CORRECT_AREA, params), touch_community(event, area=event.area - event.previous_area)]
 
 
 @community_ops.register
 def _(event: Community.UnitRetired) -> list[Op]:
     # The retired unit's area leaves the total; the unit row keeps it for the record.
-    return [Op(RETIRE_UNIT, {"b_id": event.unit_id}), _touch(event, units=-1, area=-event.area)]
+    return [
+        Op(RETIRE_UNIT, {"b_id": event.unit_id}),
+        touch_community(event, units=-1, area=-event.area),
+    ]
 
 
 @community_ops.register
@@ -233,4 +243,4 @@ def _(event: Community.ManagementModeChanged) -> list[Op]:
         "effective_from": event.effective_from,
         "recorded_at": event.timestamp,
     }
-    return [Op(INSERT_MODE, row), _touch(event)]
+    return [Op(INSERT_MODE, row), touch_community(event)]

@@ -267,3 +267,43 @@ def plain(value: Any) -> Any:
 
 def to_json(value: Any) -> str:
     return json.dumps(plain(value), ensure_ascii=False)
+
+
+@dataclass(eq=False)
+class UpsertRows:
+    """``INSERT … SELECT FROM unnest(arrays) ON CONFLICT (key) DO UPDATE`` for a group.
+
+    One statement cannot touch a row twice, so rows for the same key are folded first,
+    the last one winning: what running the upsert once per row, in order, would leave.
+    """
+
+    table: Table
+    key: tuple[str, ...]
+    _inserts: InsertRows = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._inserts = InsertRows(self.table)
+
+    def execute(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        folded = {tuple(row[k] for k in self.key): row for row in rows}
+        keys = tuple(rows[0])
+        sql, converters = self._inserts._prepare(keys)
+        updates = ", ".join(f'"{k}" = EXCLUDED."{k}"' for k in keys if k not in self.key)
+        conflict = ", ".join(f'"{k}"' for k in self.key)
+        sql = f"{sql} ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        columns = _columns(list(folded.values()), keys)
+        params = [
+            convert(values) if convert is not None else values
+            for convert, values in zip(converters, columns, strict=True)
+        ]
+        cursor.execute(sql, params)
+
+
+def upsert_statement(name: str, rank: int, table: Table, *, key: tuple[str, ...]) -> Statement:
+    """Insert a row, or replace the non-key columns of the row with the same ``key``."""
+    sql = pg_insert(table)
+    sql = sql.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c.name: sql.excluded[c.name] for c in table.columns if c.name not in key},
+    )
+    return Statement(name, rank, sql, UpsertRows(table, key))

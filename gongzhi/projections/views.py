@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from gongzhi.projections.committees import committee_candidates, committee_ops, committees
 from gongzhi.projections.communities import (
     buildings,
     communities,
@@ -16,8 +17,12 @@ from gongzhi.projections.communities import (
     units,
 )
 from gongzhi.projections.companies import companies, company_ops
+from gongzhi.projections.contracts import contract_ops, service_contracts
+from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
+from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
+from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
 
 PROJECTION_NAME = "views"
@@ -30,13 +35,32 @@ VIEW_TABLES: tuple[Table, ...] = (
     units,
     community_modes,
     companies,
+    committees,
+    committee_candidates,
+    service_contracts,
+    persons,
+    person_roles,
+    unit_residents,
+    decisions,
+    ballots,
+    elevator_shares,
+    *RED_PROPERTY_TABLES,
     event_history,
     outbox,
 )
 
 
 # The views' dispatchers, in the order their rows are listed for an event.
-_VIEW_HANDLERS: tuple[Any, ...] = (community_ops, company_ops, statistics_ops)
+_VIEW_HANDLERS: tuple[Any, ...] = (
+    community_ops,
+    company_ops,
+    statistics_ops,
+    owner_ops,
+    decision_ops,
+    red_property_ops,
+    contract_ops,
+    committee_ops,
+)
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.
 # Keyed on the number of registrations too, so a handler registered later is seen.

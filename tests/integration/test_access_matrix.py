@@ -15,6 +15,18 @@ import pytest
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import register
+from tests.integration.test_graphql_contracts import (
+    matrix_award,
+    matrix_decline,
+    matrix_dismiss,
+    matrix_hand_over,
+    matrix_read,
+    matrix_start,
+)
+from tests.integration.test_graphql_red_property import (
+    RED_PROPERTY_EXPECTED,
+    RED_PROPERTY_OPERATIONS,
+)
 
 
 @dataclass
@@ -106,7 +118,11 @@ def outcome(kind: str) -> str:
     """A success payload is "allowed", Forbidden is "denied"; anything else is a test bug."""
     if kind == "Forbidden":
         return "denied"
-    assert kind.endswith("Payload") or kind in {"DistrictStatistics", "HistoryConnection"}, kind
+    assert kind.endswith("Payload") or kind in {
+        "DistrictStatistics",
+        "HistoryConnection",
+        "CommitteeCoverage",
+    }, kind
     return "allowed"
 
 
@@ -124,6 +140,15 @@ def code_for(p: Principal) -> str:
 Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
+    **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
+    # --- service contracts (issue 3) ---
+    "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
+    "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
+    "giveDismissalNotice": lambda api, w, p: outcome(matrix_dismiss(api, w, p)),
+    "giveNonRenewalNotice": lambda api, w, p: outcome(matrix_decline(api, w, p)),
+    "handOverContract": lambda api, w, p: outcome(matrix_hand_over(api, w, p)),
+    "contracts of 幸福里": lambda api, w, p: matrix_read(api, w.xingfu, p),
+    "contracts of 向阳新村": lambda api, w, p: matrix_read(api, w.xiangyang, p),
     "registerCommunity in 红塔区": lambda api, w, p: outcome(
         typename(
             api,
@@ -245,10 +270,190 @@ OPERATIONS: dict[str, Operation] = {
             p,
         )
     ),
+    # --- owners and decisions (issue 3) ---
+    "registerPerson": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation($name: String!) { registerPerson(input: {name: $name, reason: "登记"}) {
+        __typename } }""",
+            {"name": f"业主-{p.subject}"},
+            p,
+        )
+    ),
+    "recordOwnership in 幸福里": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation($c: ID!, $u: ID!, $o: ID!) { recordOwnership(input: {communityId: $c,
+        unitId: $u, owners: [{personId: $o}], on: "2020-01-01", reason: "过户"}) { __typename } }""",
+            {"c": w.xingfu, "u": w.unit, "o": str(new_person(api, p.subject))},
+            p,
+        )
+    ),
+    "proposeDecision in 幸福里": lambda api, w, p: outcome(
+        typename(
+            api,
+            """mutation($c: ID!) { proposeDecision(input: {communityId: $c, scope: COMMUNITY,
+        matter: OTHER_MAJOR, title: "增设充电桩", opensAt: "2030-01-01T00:00:00+08:00",
+        closesAt: "2030-01-15T00:00:00+08:00", reason: "业主提议"}) { __typename } }""",
+            {"c": w.xingfu},
+            p,
+        )
+    ),
 }
+
+
+def new_person(api: Api, subject: str) -> UUID:
+    from gongzhi.application.base import Meta
+
+    meta = Meta(actor="matrix", reason="test owner", actor_role="PLATFORM_ADMIN")
+    return api.platform.app.register_person(meta, name=f"业主-{subject}").id
+
+
+# --- committees (issue 3): an allowed formation is dissolved again by an admin, so the next
+# role's formation is not refused as a second committee.
+SUBJECTS = ["admin", "reg", "staff", "ywh", "owner"]
+
+
+def _day(days_from_today: int) -> str:
+    from datetime import timedelta
+
+    from gongzhi.application.base import business_today
+
+    return (business_today() + timedelta(days=days_from_today)).isoformat()
+
+
+def _formed_then_cleared(api: Api, query: str, fields: dict[str, Any], p: Principal) -> str:
+    from tests.integration.test_graphql_committees import DISSOLVE, call
+
+    result = call(api, query, as_=p, **fields)
+    if result["__typename"] == "CommitteePayload":
+        call(
+            api,
+            DISSOLVE,
+            as_=Principal(subject="admin", role=Role.PLATFORM_ADMIN),
+            committeeId=result["committee"]["id"],
+            dissolvedOn=_day(0),
+            cause="访问矩阵清理",
+        )
+    return outcome(result["__typename"])
+
+
+def _committee_ops() -> dict[str, Operation]:
+    from tests.integration.test_graphql_committees import (
+        APPOINT,
+        CHANGE,
+        COMMITTEES,
+        COVERAGE,
+        FORM,
+        call,
+        ensure_interim,
+        members,
+        rotate_director,
+    )
+
+    return {
+        "formPreparatoryGroup in 幸福里": lambda api, w, p: _formed_then_cleared(
+            api, FORM, {"communityId": w.xingfu, "groupMembers": [f"筹备组-{p.subject}"]}, p
+        ),
+        "appointInterimCommittee in 幸福里": lambda api, w, p: _formed_then_cleared(
+            api,
+            APPOINT,
+            {
+                "communityId": w.xingfu,
+                "appointedOn": _day(0),
+                "termEndsOn": _day(700),
+                "members": members(3),
+            },
+            p,
+        ),
+        "changeCommitteeMembers in 幸福里": lambda api, w, p: outcome(
+            call(
+                api,
+                CHANGE,
+                as_=p,
+                committeeId=ensure_interim(api, w.xingfu)["id"],
+                members=rotate_director(
+                    ensure_interim(api, w.xingfu), SUBJECTS.index(p.subject) + 1
+                ),
+                changedOn=_day(0),
+            )["__typename"]
+        ),
+        "committees of 和平苑": lambda api, w, p: (
+            lambda r: "hidden" if r["__typename"] == "NotFound" else len(r["committees"])
+        )(
+            (ensure_interim(api, w.heping), api.gql(COMMITTEES, {"id": w.heping}, as_=p))[1][
+                "committees"
+            ]
+        ),
+        "committeeCoverage 红塔区": lambda api, w, p: outcome(
+            api.gql(COVERAGE, {"district": "红塔区"}, as_=p)["committeeCoverage"]["__typename"]
+        ),
+        "history of 幸福里's committee": lambda api, w, p: outcome(
+            typename(
+                api,
+                """query($id: ID!) { history(id: $id) { __typename } }""",
+                {"id": ensure_interim(api, w.xingfu)["id"]},
+                p,
+            )
+        ),
+    }
+
+
+OPERATIONS.update(_committee_ops())
 
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
+    **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
+    # --- service contracts (issue 3) ---
+    "awardContract": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "startContract": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "giveDismissalNotice": dict(
+        admin="allowed",
+        regulator="denied",
+        company="denied",
+        committee="allowed",
+        resident="denied",
+    ),
+    "giveNonRenewalNotice": dict(
+        admin="allowed",
+        regulator="denied",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
+    "handOverContract": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="denied",
+        resident="denied",
+    ),
+    "contracts of 幸福里": dict(
+        admin="visible",
+        regulator="visible",
+        company="visible",
+        committee="visible",
+        resident="visible",
+    ),
+    "contracts of 向阳新村": dict(
+        admin="visible",
+        regulator="hidden",
+        company="hidden",
+        committee="hidden",
+        resident="hidden",
+    ),
     #                         admin      regulator   company    committee  resident
     "registerCommunity in 红塔区": dict(
         admin="allowed",
@@ -328,7 +533,57 @@ EXPECTED: dict[str, dict[str, object]] = {
         committee="denied",
         resident="denied",
     ),
+    "registerPerson": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="allowed",
+        resident="denied",
+    ),
+    "recordOwnership in 幸福里": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="allowed",
+        committee="allowed",
+        resident="denied",
+    ),
+    "proposeDecision in 幸福里": dict(
+        admin="allowed",
+        regulator="allowed",
+        company="denied",
+        committee="allowed",
+        resident="denied",
+    ),
 }
+
+
+ADMIN_AND_REGULATOR = dict(
+    admin="allowed", regulator="allowed", company="denied", committee="denied", resident="denied"
+)
+EXPECTED.update(
+    {
+        "formPreparatoryGroup in 幸福里": ADMIN_AND_REGULATOR,
+        "appointInterimCommittee in 幸福里": ADMIN_AND_REGULATOR,
+        "changeCommitteeMembers in 幸福里": dict(
+            admin="allowed",
+            regulator="allowed",
+            company="denied",
+            committee="allowed",
+            resident="denied",
+        ),
+        "committees of 和平苑": dict(
+            admin=1, regulator=1, company="hidden", committee="hidden", resident="hidden"
+        ),
+        "committeeCoverage 红塔区": ADMIN_AND_REGULATOR,
+        "history of 幸福里's committee": dict(
+            admin="allowed",
+            regulator="allowed",
+            company="allowed",
+            committee="allowed",
+            resident="denied",
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize("operation", list(OPERATIONS))

@@ -21,7 +21,7 @@ from gongzhi.graphql.communities.types import (
     RenovationCategoryType,
     community_from_row,
 )
-from gongzhi.graphql.context import Context, parse_id
+from gongzhi.graphql.context import Context, community_target, parse_id
 from gongzhi.graphql.permissions import Action, Target
 
 
@@ -108,18 +108,6 @@ class ChangeManagementModeInput:
     company_id: strawberry.ID | None = None
 
 
-def _community_target(context: Context, community_id: strawberry.ID) -> Callable[[], Target]:
-    def target() -> Target:
-        facts = context.app.community_facts(parse_id(community_id, "communityId"))
-        return Target(
-            district=facts.district,
-            community_id=facts.id,
-            serving_company_id=facts.serving_company_id,
-        )
-
-    return target
-
-
 async def _change(
     info: Info[Context, None],
     action: Action,
@@ -130,7 +118,7 @@ async def _change(
     context = info.context
     return await context.execute(  # type: ignore[return-value]
         action,
-        _community_target(context, community_id),
+        community_target(context, community_id),
         lambda meta: command(meta, parse_id(community_id, "communityId")),
         reason,
         lambda done: _reply(context, done),

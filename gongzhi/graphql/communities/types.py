@@ -40,6 +40,13 @@ class RenovationItem:
     name: str
 
 
+@strawberry.type(description="业主 an owner of a unit and the owner's share (共有份额)")
+class UnitOwner:
+    person_id: strawberry.ID
+    name: str
+    share: str = strawberry.field(description="Exact fraction, e.g. 1/2")
+
+
 @strawberry.type(description="户 a unit with its registered exclusive area (专有部分面积)")
 class Unit:
     id: strawberry.ID
@@ -48,6 +55,10 @@ class Unit:
     area: Decimal = strawberry.field(description="m², exact to the hundredth")
     area_source: AreaSourceType  # type: ignore[valid-type]
     retired: bool
+    owners: list[UnitOwner]
+    developer_held: bool = strawberry.field(
+        description="建设单位 holds it (unsold or undelivered); it votes with the developer"
+    )
 
 
 @strawberry.type(description="单元 entrance")
@@ -115,6 +126,15 @@ class Community:
                                 area=Decimal(u["area"]),
                                 area_source=AreaSource(u["area_source"]),
                                 retired=u["retired"],
+                                owners=[
+                                    UnitOwner(
+                                        person_id=strawberry.ID(o["person_id"]),
+                                        name=o["name"] or "",
+                                        share=o["share"],
+                                    )
+                                    for o in u["owners"]
+                                ],
+                                developer_held=u["developer_held"],
                             )
                             for u in e["units"]
                             if unit_visible(principal, UUID(u["id"]))
@@ -228,7 +248,14 @@ SELECT b.community_id, b.id::text AS id, b.number, b.floors, b.has_elevator,
       'units', coalesce((
         SELECT json_agg(json_build_object(
           'id', u.id::text, 'number', u.number, 'floor', u.floor, 'area', u.area::text,
-          'area_source', u.area_source, 'retired', u.retired) ORDER BY u.floor, u.number)
+          'area_source', u.area_source, 'retired', u.retired,
+          'developer_held', u.developer_held,
+          'owners', coalesce((
+            SELECT json_agg(json_build_object(
+              'person_id', o->>'person_id', 'share', o->>'share', 'name', p.name))
+            FROM jsonb_array_elements(u.owners) o
+            LEFT JOIN persons p ON p.id = (o->>'person_id')::uuid), '[]'::json)
+        ) ORDER BY u.floor, u.number)
         FROM units u WHERE u.entrance_id = e.id), '[]'::json)
     ) ORDER BY e.position)
     FROM entrances e WHERE e.building_id = b.id), '[]'::json) AS entrances

@@ -36,6 +36,19 @@ async def company_target(_: Context, company_id: UUID) -> Target:
     return Target(company_id=company_id)
 
 
+async def person_target(context: Context, person_id: UUID) -> Target:
+    """A person's history is read in the scope of a community the person is linked to."""
+    community_id = await context.pool.fetchval(
+        """SELECT community_id FROM person_roles WHERE person_id = $1
+           UNION SELECT community_id FROM unit_residents WHERE person_id = $1
+           UNION SELECT community_id FROM units
+                 WHERE owners @> jsonb_build_array(jsonb_build_object('person_id', $1::text))
+           LIMIT 1""",
+        person_id,
+    )
+    return await community_target(context, community_id) if community_id else Target()
+
+
 def via_community(community_of: str) -> HistoryTarget:
     """The target of an aggregate that belongs to a community.
 
@@ -49,11 +62,55 @@ def via_community(community_of: str) -> HistoryTarget:
     return target
 
 
+def via_community_or_company(attached_to: str) -> HistoryTarget:
+    """The target of an aggregate that belongs to a community or to a company (红色物业).
+
+    ``attached_to`` selects ``community_id``, ``company_id`` and ``district`` (may be NULL)
+    from the aggregate's view, given its id ($1).
+    """
+
+    async def target(context: Context, aggregate_id: UUID) -> Target:
+        row = await context.pool.fetchrow(attached_to, aggregate_id)
+        if row is None:
+            return Target()
+        if row["community_id"] is not None:
+            return await community_target(context, row["community_id"])
+        return Target(district=row["district"], company_id=row["company_id"])
+
+    return target
+
+
 # Aggregate type → the permission to read its history and how to find its target.
 # Every aggregate that records events needs an entry, or its history stays unreadable.
 HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
+    "PartyOrganisation": (
+        Action.READ_RED_PROPERTY_HISTORY,
+        via_community_or_company(
+            "SELECT community_id, company_id, NULL::text AS district "
+            "FROM party_organisations WHERE id = $1"
+        ),
+    ),
+    "DemonstrationTitle": (
+        Action.READ_RED_PROPERTY_HISTORY,
+        via_community_or_company(
+            "SELECT community_id, company_id, district FROM demonstration_titles WHERE id = $1"
+        ),
+    ),
     "Community": (Action.READ_COMMUNITY_HISTORY, community_target),
     "PropertyCompany": (Action.READ_COMPANY_HISTORY, company_target),
+    "ServiceContract": (
+        Action.READ_COMMUNITY_HISTORY,
+        via_community("SELECT community_id FROM service_contracts WHERE id = $1"),
+    ),
+    "Committee": (
+        Action.READ_COMMUNITY_HISTORY,
+        via_community("SELECT community_id FROM committees WHERE id = $1"),
+    ),
+    "Person": (Action.READ_PERSON_HISTORY, person_target),
+    "Decision": (
+        Action.READ_COMMUNITY_HISTORY,
+        via_community("SELECT community_id FROM decisions WHERE id = $1"),
+    ),
 }
 
 

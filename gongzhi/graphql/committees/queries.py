@@ -1,0 +1,98 @@
+"""Reading committees: one term by id, a community's terms, and district coverage."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from gongzhi.application.base import business_today
+from gongzhi.graphql.committees.types import (
+    CommitteeCoverage,
+    CommitteeCoverageResult,
+    CommitteeList,
+    CommitteeLookup,
+    CommitteesResult,
+    UncoveredCommunity,
+    committee_from_row,
+)
+from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.errors import NotFound, Refused, forbidden
+from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.projections.committees import COMMITTEE_COVERAGE, COMMITTEE_SELECT
+
+
+async def fetch_committee(context: Context, committee_id: UUID) -> Any:
+    """The term's row if it exists and the principal may see its community, else None."""
+    params: list[object] = [committee_id]
+    scope = community_scope(context.principal, "c", params)
+    return await context.pool.fetchrow(f"{COMMITTEE_SELECT} WHERE k.id = $1 AND {scope}", *params)
+
+
+@strawberry.type
+class CommitteeQueries:
+    @strawberry.field(description="业委会/物管会 one committee term you may see, by id")
+    async def committee(self, info: Info[Context, None], id: strawberry.ID) -> CommitteeLookup:
+        try:
+            committee_id = query_id(id, "id")
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        row = await fetch_committee(info.context, committee_id)
+        if row is None:
+            return NotFound(field="id", message=f"no committee with id {id} that you may see")
+        return committee_from_row(row, business_today())
+
+    @strawberry.field(description="A community's committee terms (业委会/物管会), newest first")
+    async def committees(
+        self, info: Info[Context, None], community_id: strawberry.ID
+    ) -> CommitteesResult:
+        context = info.context
+        try:
+            community = query_id(community_id, "communityId")
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        params: list[object] = [community]
+        scope = community_scope(context.principal, "c", params)
+        visible = await context.pool.fetchval(
+            f"SELECT count(*) FROM communities c WHERE c.id = $1 AND {scope}", *params
+        )
+        if not visible:
+            return NotFound(
+                field="communityId", message=f"no community with id {community_id} that you may see"
+            )
+        rows = await context.pool.fetch(
+            f"{COMMITTEE_SELECT} WHERE k.community_id = $1 ORDER BY k.term_number DESC", community
+        )
+        today = business_today()
+        return CommitteeList(committees=[committee_from_row(row, today) for row in rows])
+
+    @strawberry.field(
+        description="业委会（物管会）覆盖率 of a district on a date (today if omitted); "
+        "regulators of the district and admins"
+    )
+    async def committee_coverage(
+        self, info: Info[Context, None], district: str, as_of: datetime.date | None = None
+    ) -> CommitteeCoverageResult:
+        context = info.context
+        action = Action.READ_DISTRICT_STATISTICS
+        if not allowed(context.principal, action, Target(district=district)):
+            return forbidden(action.value)
+        day = as_of or business_today()
+        row = await context.pool.fetchrow(COMMITTEE_COVERAGE, district, day)
+        uncovered = row["uncovered"]
+        if isinstance(uncovered, str):
+            uncovered = json.loads(uncovered)
+        return CommitteeCoverage(
+            district=district,
+            as_of=day,
+            total=row["total"],
+            covered=row["covered"],
+            percentage=row["percentage"],
+            uncovered=[
+                UncoveredCommunity(id=strawberry.ID(c["id"]), name=c["name"]) for c in uncovered
+            ],
+        )

@@ -1,0 +1,181 @@
+"""GraphQL types of 业主共同决定 owners' decisions and their tallies."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from gongzhi.domain.decision import Channel, Scope
+from gongzhi.domain.tally import Matter, TallyResult
+from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+
+MatterType = strawberry.enum(
+    Matter,
+    name="Matter",
+    description="表决事项: the nine matters of Civil Code Art. 278, and 加装电梯",
+)
+ScopeType = strawberry.enum(Scope, name="DecisionScope", description="小区, 楼栋 or 单元")
+ChannelType = strawberry.enum(
+    Channel, name="BallotChannel", description="纸质 paper or 线上 online"
+)
+
+
+@strawberry.type(description="One option's approving area and headcount")
+class OptionFigures:
+    option: str
+    area: Decimal
+    headcount: int
+    area_share: str = strawberry.field(description="Exact fraction of participating area")
+    headcount_share: str
+    passed: bool
+
+
+@strawberry.type(description="计票结果: every figure of the Art. 278 tally, to recompute it later")
+class TallyFigures:
+    rule_set: str
+    rule_set_version: int
+    quorum: str = strawberry.field(description="e.g. ≥ 2/3 of total area and headcount")
+    approval: str = strawberry.field(description="e.g. > 1/2 or ≥ 3/4 of participants")
+    total_area: Decimal
+    total_headcount: int
+    participating_area: Decimal
+    participating_headcount: int
+    abstaining_area: Decimal
+    abstaining_headcount: int
+    quorum_met: bool
+    options: list[OptionFigures]
+
+
+@strawberry.type(description="加装电梯 one unit's share of the cost, in fen")
+class CostShare:
+    unit_id: strawberry.ID
+    floor: int
+    area: Decimal
+    coefficient: Decimal
+    fen: int
+
+
+@strawberry.type(description="业主共同决定 owners' decision")
+class Decision:
+    id: strawberry.ID
+    community_id: strawberry.ID
+    scope: ScopeType  # type: ignore[valid-type]
+    scope_id: strawberry.ID
+    matter: MatterType  # type: ignore[valid-type]
+    title: str
+    description: str
+    options: list[str]
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    party_deliberation_id: strawberry.ID | None = strawberry.field(
+        description="党组织先议: the party organisation's deliberation before the vote"
+    )
+    closed: bool
+    passed: bool | None
+    ballots_cast: int
+    result: TallyFigures | None
+    challengeable_until: datetime.date | None = strawberry.field(
+        description="An owner may ask a court to cancel the decision until this date"
+    )
+    recounts: int
+    recounts_agreeing: int
+    version: int
+    cost_shares: list[CostShare]
+
+
+@strawberry.type
+class DecisionConnection:
+    decisions: list[Decision]
+    page_info: PageInfo
+
+
+@strawberry.type
+class DecisionPayload:
+    decision: Decision | None
+    position: str
+
+
+DecisionResult = Annotated[
+    DecisionPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("DecisionResult"),
+]
+DecisionLookup = Annotated[
+    Decision | NotFound | ValidationError, strawberry.union("DecisionLookup")
+]
+DecisionsResult = Annotated[
+    DecisionConnection | NotFound | ValidationError, strawberry.union("DecisionsResult")
+]
+
+
+def _ratio(value: Any) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def tally_figures(record: dict[str, Any]) -> TallyFigures:
+    result = TallyResult.from_record(record)
+    return TallyFigures(
+        rule_set=result.rule_set,
+        rule_set_version=result.rule_set_version,
+        quorum=str(result.quorum),
+        approval=str(result.approval),
+        total_area=result.total_area,
+        total_headcount=result.total_headcount,
+        participating_area=result.participating_area,
+        participating_headcount=result.participating_headcount,
+        abstaining_area=result.abstaining_area,
+        abstaining_headcount=result.abstaining_headcount,
+        quorum_met=result.quorum_met,
+        options=[
+            OptionFigures(
+                option=o.option,
+                area=o.area,
+                headcount=o.headcount,
+                area_share=_ratio(o.area_share),
+                headcount_share=_ratio(o.headcount_share),
+                passed=o.passed,
+            )
+            for o in result.options
+        ],
+    )
+
+
+def decision_from_row(row: Any, shares: list[Any]) -> Decision:
+    return Decision(
+        id=strawberry.ID(str(row["id"])),
+        community_id=strawberry.ID(str(row["community_id"])),
+        scope=Scope(row["scope"]),
+        scope_id=strawberry.ID(str(row["scope_id"])),
+        matter=Matter(row["matter"]),
+        title=row["title"],
+        description=row["description"],
+        options=list(row["options"]),
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        party_deliberation_id=(
+            strawberry.ID(str(row["party_deliberation_id"]))
+            if row["party_deliberation_id"]
+            else None
+        ),
+        closed=row["closed"],
+        passed=row["passed"],
+        ballots_cast=row["ballots_cast"],
+        result=tally_figures(row["result"]) if row["result"] else None,
+        challengeable_until=row["challengeable_until"],
+        recounts=row["recounts"],
+        recounts_agreeing=row["recounts_agreeing"],
+        version=row["version"],
+        cost_shares=[
+            CostShare(
+                unit_id=strawberry.ID(str(s["unit_id"])),
+                floor=s["floor"],
+                area=s["area"],
+                coefficient=s["coefficient"],
+                fen=s["fen"],
+            )
+            for s in shares
+        ],
+    )

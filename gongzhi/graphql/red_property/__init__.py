@@ -1,0 +1,1 @@
+"""红色物业 red property over GraphQL."""

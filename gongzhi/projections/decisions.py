@@ -1,0 +1,190 @@
+"""Read model of 业主共同决定 owners' decisions: proposals, ballots, results, cost shares."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from gongzhi.domain.decision import Decision, approved
+from gongzhi.domain.tally import TallyResult
+from gongzhi.projections.metadata import metadata
+from gongzhi.projections.ops import Op, insert_statement, update_statement, upsert_statement
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("scope", String(20), nullable=False),
+    Column("scope_id", Uuid, nullable=False),
+    Column("matter", String(40), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("options", JSONB, nullable=False),
+    Column("opens_at", DateTime(timezone=True), nullable=False),
+    Column("closes_at", DateTime(timezone=True), nullable=False),
+    Column("rules", JSONB, nullable=False),
+    Column("party_deliberation_id", Uuid),
+    Column("closed", Boolean, nullable=False),
+    Column("passed", Boolean),
+    Column("result", JSONB),
+    Column("challengeable_until", Date),
+    Column("recounts", Integer, nullable=False),
+    Column("recounts_agreeing", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+ballots = Table(
+    "ballots",
+    metadata,
+    Column("decision_id", Uuid, primary_key=True),
+    Column("voter", Text, primary_key=True),
+    Column("choice", String(100), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("cast_by", Uuid, nullable=False),
+    Column("proxy_authorisation", Text, nullable=False),
+    Column("cast_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+elevator_shares = Table(
+    "elevator_shares",
+    metadata,
+    Column("decision_id", Uuid, primary_key=True),
+    Column("unit_id", Uuid, primary_key=True),
+    Column("floor", Integer, nullable=False),
+    Column("area", Numeric(12, 2), nullable=False),
+    Column("coefficient", Numeric(8, 4), nullable=False),
+    Column("fen", BigInteger, nullable=False),
+)
+
+INSERT_DECISION = insert_statement("insert decision", 10, decisions)
+UPSERT_BALLOT = upsert_statement("upsert ballot", 40, ballots, key=("decision_id", "voter"))
+CLOSE_DECISION = update_statement(
+    "close decision",
+    60,
+    decisions,
+    key=("id", "b_id"),
+    assign={
+        "closed": "closed",
+        "passed": "passed",
+        "result": "result",
+        "challengeable_until": "until",
+    },
+)
+TOUCH_DECISION = update_statement(
+    "touch decision",
+    65,
+    decisions,
+    key=("id", "b_id"),
+    assign={"version": "v"},
+    add={"recounts": "recounts", "recounts_agreeing": "agreeing"},
+)
+INSERT_SHARE = insert_statement("insert elevator share", 40, elevator_shares)
+
+
+@singledispatch
+def decision_ops(event: object) -> list[Op]:
+    return []
+
+
+def _touch(event: Decision.Event, recounts: int = 0, agreeing: int = 0) -> Op:
+    params = {
+        "b_id": event.originator_id,
+        "v": event.originator_version,
+        "recounts": recounts,
+        "agreeing": agreeing,
+    }
+    return Op(TOUCH_DECISION, params)
+
+
+@decision_ops.register
+def _(event: Decision.Proposed) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "scope": event.scope,
+        "scope_id": event.scope_id,
+        "matter": event.matter,
+        "title": event.title,
+        "description": event.description,
+        "options": event.options,
+        "opens_at": event.opens_at,
+        "closes_at": event.closes_at,
+        "rules": event.rules,
+        "party_deliberation_id": event.party_deliberation_id,
+        "closed": False,
+        "passed": None,
+        "result": None,
+        "challengeable_until": None,
+        "recounts": 0,
+        "recounts_agreeing": 0,
+        "version": event.originator_version,
+    }
+    return [Op(INSERT_DECISION, row)]
+
+
+@decision_ops.register
+def _(event: Decision.BallotCast) -> list[Op]:
+    row = {
+        "decision_id": event.originator_id,
+        "voter": event.voter,
+        "choice": event.choice,
+        "channel": event.channel,
+        "cast_by": event.cast_by,
+        "proxy_authorisation": event.proxy_authorisation,
+        "cast_at": event.timestamp,
+        "position": event.originator_version,
+    }
+    return [Op(UPSERT_BALLOT, row), _touch(event)]
+
+
+@decision_ops.register
+def _(event: Decision.Closed) -> list[Op]:
+    params = {
+        "b_id": event.originator_id,
+        "closed": True,
+        "passed": approved(TallyResult.from_record(event.result)),
+        "result": event.result,
+        "until": event.challengeable_until,
+    }
+    return [Op(CLOSE_DECISION, params), _touch(event)]
+
+
+@decision_ops.register
+def _(event: Decision.Recounted) -> list[Op]:
+    return [_touch(event, recounts=1, agreeing=1 if event.agrees else 0)]
+
+
+@decision_ops.register
+def _(event: Decision.CostShared) -> list[Op]:
+    rows = [
+        Op(
+            INSERT_SHARE,
+            {
+                "decision_id": event.originator_id,
+                "unit_id": UUID(share["unit_id"]),
+                "floor": share["floor"],
+                "area": share["area"],
+                "coefficient": share["coefficient"],
+                "fen": share["fen"],
+            },
+        )
+        for share in event.shares
+    ]
+    return [*rows, _touch(event)]

@@ -1,0 +1,124 @@
+"""Read model of 业主/住户: persons, their roles, unit ownership and residence."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, Text, Uuid
+
+from gongzhi.domain.community import Community
+from gongzhi.domain.person import Person
+from gongzhi.projections.communities import touch_community, units
+from gongzhi.projections.metadata import metadata
+from gongzhi.projections.ops import Op, insert_statement, update_statement, upsert_statement
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False, index=True),
+    Column("phone", String(20), nullable=False),
+    Column("id_number", String(18), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+person_roles = Table(
+    "person_roles",
+    metadata,
+    Column("person_id", Uuid, primary_key=True),
+    Column("role", String(30), primary_key=True),
+    Column("community_id", Uuid, primary_key=True, index=True),
+    Column("active", Boolean, nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+)
+
+unit_residents = Table(
+    "unit_residents",
+    metadata,
+    Column("unit_id", Uuid, primary_key=True),
+    Column("person_id", Uuid, primary_key=True, index=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("since", Date, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+INSERT_PERSON = insert_statement("insert person", 10, persons)
+CHANGE_PHONE = update_statement(
+    "change phone", 50, persons, key=("id", "b_id"), assign={"phone": "phone", "version": "v"}
+)
+UPSERT_ROLE = upsert_statement(
+    "upsert role", 40, person_roles, key=("person_id", "role", "community_id")
+)
+SET_OWNERS = update_statement(
+    "set unit owners",
+    55,
+    units,
+    key=("id", "b_id"),
+    assign={"owners": "owners", "developer_held": "developer_held"},
+)
+UPSERT_RESIDENT = upsert_statement(
+    "upsert resident", 45, unit_residents, key=("unit_id", "person_id")
+)
+
+
+@singledispatch
+def owner_ops(event: object) -> list[Op]:
+    return []
+
+
+@owner_ops.register
+def _(event: Person.Registered) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "name": event.name,
+        "phone": event.phone,
+        "id_number": event.id_number,
+        "version": event.originator_version,
+        "registered_at": event.timestamp,
+    }
+    return [Op(INSERT_PERSON, row)]
+
+
+@owner_ops.register
+def _(event: Person.PhoneChanged) -> list[Op]:
+    params = {"b_id": event.originator_id, "phone": event.phone, "v": event.originator_version}
+    return [Op(CHANGE_PHONE, params)]
+
+
+@owner_ops.register(Person.RoleGranted)
+@owner_ops.register(Person.RoleRevoked)
+def _(event: Person.RoleGranted | Person.RoleRevoked) -> list[Op]:
+    row = {
+        "person_id": event.originator_id,
+        "role": event.role,
+        "community_id": event.community_id,
+        "active": isinstance(event, Person.RoleGranted),
+        "since": event.timestamp,
+    }
+    return [Op(UPSERT_ROLE, row)]
+
+
+@owner_ops.register
+def _(event: Community.UnitOwnershipRecorded) -> list[Op]:
+    params = {"b_id": event.unit_id, "owners": event.owners, "developer_held": False}
+    return [Op(SET_OWNERS, params), touch_community(event)]
+
+
+@owner_ops.register
+def _(event: Community.UnitHeldByDeveloper) -> list[Op]:
+    params = {"b_id": event.unit_id, "owners": [], "developer_held": True}
+    return [Op(SET_OWNERS, params), touch_community(event)]
+
+
+@owner_ops.register(Community.ResidentMovedIn)
+@owner_ops.register(Community.ResidentMovedOut)
+def _(event: Community.ResidentMovedIn | Community.ResidentMovedOut) -> list[Op]:
+    row = {
+        "unit_id": event.unit_id,
+        "person_id": event.person_id,
+        "community_id": event.originator_id,
+        "since": event.on,
+        "active": isinstance(event, Community.ResidentMovedIn),
+    }
+    return [Op(UPSERT_RESIDENT, row), touch_community(event)]

@@ -1,0 +1,248 @@
+"""Owners' decisions over GraphQL: ballots, the Art. 278 tally on close, recount, elevator cost."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from gongzhi.application.base import Meta
+from gongzhi.graphql.auth import Principal, Role
+from tests.integration.conftest import Api
+from tests.integration.test_graphql_communities import register
+
+META = Meta(actor="registry-clerk", reason="不动产登记信息导入", actor_role="PLATFORM_ADMIN")
+DECISION = """
+    __typename
+    ... on DecisionPayload { decision { id closed passed ballotsCast recounts recountsAgreeing
+        challengeableUntil
+        result { totalArea totalHeadcount participatingArea participatingHeadcount quorumMet
+                 quorum approval options { option area headcount areaShare passed } }
+        costShares { floor fen } } }
+    ... on ValidationError { field message }
+    ... on Forbidden { message }
+    ... on NotFound { field message }
+"""
+
+
+def entrance_with_owners(api: Api, floors: int = 6) -> tuple[str, str, list[str], list[UUID]]:
+    """A community with one entrance of ``floors`` units, each owned by its own person."""
+    community_id = register(api)["community"]["id"]
+    building = api.gql(
+        """mutation($id: ID!, $floors: Int!) { addBuilding(input: {communityId: $id,
+        number: "1栋", floors: $floors, hasElevator: false, entranceNumbers: ["1单元"],
+        reason: "入册"}) { ... on CommunityPayload { community { buildings { entrances { id } } } } } }""",
+        {"id": community_id, "floors": floors},
+    )["addBuilding"]["community"]["buildings"][0]["entrances"][0]["id"]
+    app = api.platform.app
+    units, people = [], []
+    for floor in range(1, floors + 1):
+        unit = app.add_unit(
+            META,
+            UUID(community_id),
+            entrance_id=UUID(building),
+            number=f"{floor}01",
+            floor=floor,
+            area="100.00",
+            area_source="REGISTER",
+        ).part_id
+        assert unit is not None
+        person = app.register_person(META, name=f"业主{floor}", phone=f"1380000000{floor}").id
+        app.record_ownership(
+            META, UUID(community_id), unit, [(person, Fraction(1))], date(2001, 1, 1)
+        )
+        units.append(str(unit))
+        people.append(person)
+    return community_id, building, units, people
+
+
+def propose(
+    api: Api,
+    community_id: str,
+    entrance: str,
+    opens: datetime,
+    closes: datetime,
+    matter: str = "ELEVATOR_ADDITION",
+) -> str:
+    result = api.gql(
+        """mutation($input: ProposeDecisionInput!) { proposeDecision(input: $input) {
+        __typename ... on DecisionPayload { decision { id closed } }
+        ... on ValidationError { field message } } }""",
+        {
+            "input": {
+                "communityId": community_id,
+                "scope": "ENTRANCE",
+                "scopeId": entrance,
+                "matter": matter,
+                "title": "1栋1单元加装电梯",
+                "opensAt": opens.isoformat(),
+                "closesAt": closes.isoformat(),
+                "reason": "业主申请",
+            }
+        },
+    )["proposeDecision"]
+    assert result["__typename"] == "DecisionPayload", result
+    return str(result["decision"]["id"])
+
+
+def ballot(
+    api: Api, decision: str, unit: str, person: UUID, choice: str, who: Principal, proxy: str = ""
+) -> Any:
+    return api.gql(
+        f"""mutation($input: CastBallotInput!) {{ castBallot(input: $input) {{ {DECISION} }} }}""",
+        {
+            "input": {
+                "decisionId": decision,
+                "unitId": unit,
+                "personId": str(person),
+                "choice": choice,
+                "channel": "ONLINE",
+                "reason": "线上表决",
+                "proxyAuthorisation": proxy,
+            }
+        },
+        as_=who,
+    )["castBallot"]
+
+
+def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
+    # Given an open elevator vote in an entrance whose units each have one owner
+    community_id, entrance, units, people = entrance_with_owners(api)
+    now = datetime.now(UTC)
+    decision = propose(
+        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
+    )
+    owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+
+    # When the owner votes, then changes her mind
+    first = ballot(api, decision, units[0], people[0], "OPPOSE", owner)
+    second = ballot(api, decision, units[0], people[0], "APPROVE", owner)
+
+    # Then one ballot counts
+    assert first["decision"]["ballotsCast"] == 1
+    assert second["decision"]["ballotsCast"] == 1
+    # And she cannot vote for a neighbour's unit, nor can a non-owner without a proxy
+    assert ballot(api, decision, units[1], people[0], "APPROVE", owner)["__typename"] == "Forbidden"
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    stranger = ballot(api, decision, units[1], people[0], "APPROVE", committee)
+    assert stranger == {
+        "__typename": "ValidationError",
+        "field": "input.personId",
+        "message": "is not an owner of the unit; a proxy needs a recorded authorisation",
+    }
+    # A committee member enters a paper ballot a proxy signed with an authorisation
+    proxied = ballot(
+        api, decision, units[1], people[0], "APPROVE", committee, proxy="委托书2024-07号"
+    )
+    assert proxied["decision"]["ballotsCast"] == 2
+    # And a choice that is not an option is refused by name
+    bad = ballot(api, decision, units[2], people[2], "MAYBE", committee, proxy="x")
+    assert bad["__typename"] == "ValidationError" and bad["field"] == "input.choice"
+
+
+def test_closing_tallies_recount_agrees_and_the_elevator_cost_is_shared(api: Api) -> None:
+    # Given a vote that ran last week: five of six owners approved
+    community_id, entrance, units, people = entrance_with_owners(api)
+    now = datetime.now(UTC)
+    opens, closes = now - timedelta(days=10), now - timedelta(days=3)
+    decision = propose(api, community_id, entrance, opens, closes)
+    app = api.platform.app
+    for unit, person in list(zip(units, people, strict=True))[:5]:
+        app.cast_ballot(
+            META,
+            UUID(decision),
+            unit_id=UUID(unit),
+            person_id=person,
+            choice="APPROVE",
+            channel="PAPER",
+            at=opens + timedelta(days=1),
+        )
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    step = """mutation($input: DecisionStepInput!) { %s(input: $input) { %s } }"""
+
+    # When the committee closes it
+    closed = api.gql(
+        step % ("closeDecision", DECISION),
+        {"input": {"decisionId": decision, "reason": "表决期满"}},
+        as_=committee,
+    )
+    decision_view = closed["closeDecision"]["decision"]
+
+    # Then every figure of the tally is shown and the elevator addition passed
+    assert decision_view["closed"] and decision_view["passed"]
+    result = decision_view["result"]
+    assert (result["totalArea"], result["totalHeadcount"]) == ("600.00", 6)
+    assert (result["participatingArea"], result["participatingHeadcount"]) == ("500.00", 5)
+    assert result["quorumMet"] is True
+    approve = next(o for o in result["options"] if o["option"] == "APPROVE")
+    assert approve == {
+        "option": "APPROVE",
+        "area": "500.00",
+        "headcount": 5,
+        "areaShare": "1/1",
+        "passed": True,
+    }
+    assert decision_view["challengeableUntil"] == (now.date() + timedelta(days=365)).isoformat()
+
+    # And a recount from the ballots agrees
+    recounted = api.gql(
+        step % ("recountDecision", DECISION),
+        {"input": {"decisionId": decision, "reason": "业主申请复核"}},
+        as_=committee,
+    )
+    assert recounted["recountDecision"]["decision"]["recountsAgreeing"] == 1
+
+    # And the cost is shared by floor coefficients, exactly to the fen
+    shared = api.gql(
+        f"""mutation($input: ShareElevatorCostInput!) {{ shareElevatorCost(input: $input) {{
+        {DECISION} }} }}""",
+        {"input": {"decisionId": decision, "totalFen": 1_000_000, "reason": "施工合同价"}},
+        as_=committee,
+    )["shareElevatorCost"]["decision"]["costShares"]
+    assert [s["fen"] for s in sorted(shared, key=lambda s: s["floor"])] == [
+        0,
+        0,
+        205882,
+        235294,
+        264706,
+        294118,
+    ]
+
+    # And the history of the decision shows every step with who and why
+    history = api.gql(
+        """query($id: ID!) { history(id: $id) { ... on HistoryConnection {
+        entries { eventType actor reason } } } }""",
+        {"id": decision},
+        as_=committee,
+    )["history"]
+    assert [e["eventType"] for e in history["entries"]] == [
+        "Proposed",
+        *["BallotCast"] * 5,
+        "Closed",
+        "Recounted",
+        "CostShared",
+    ]
+
+
+def test_a_vote_cannot_close_early_and_a_closed_vote_takes_no_ballots(api: Api) -> None:
+    community_id, entrance, _, _ = entrance_with_owners(api, floors=3)
+    now = datetime.now(UTC)
+    decision = propose(
+        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=1)
+    )
+    early = api.gql(
+        """mutation($input: DecisionStepInput!) { closeDecision(input: $input) {
+        __typename ... on ValidationError { field message } } }""",
+        {"input": {"decisionId": decision, "reason": "提前截止"}},
+    )["closeDecision"]
+    assert early["__typename"] == "ValidationError"
+    assert early["message"].startswith("the voting runs until")
+    unknown = api.gql("""mutation { closeDecision(input: {decisionId:
+        "00000000-0000-0000-0000-000000000003", reason: "x"}) { __typename
+        ... on NotFound { field } } }""")["closeDecision"]
+    assert unknown == {"__typename": "NotFound", "field": "input.decisionId"}
