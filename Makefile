@@ -41,6 +41,8 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_commands
 	$(BIN)/python -m bench.bench_projection
+	$(BIN)/python -m bench.bench_graphql
+	$(BIN)/python -m bench.bench_owners
 
 clean:
 	rm -rf $(VENV) .gongzhi .pytest_cache .mypy_cache .ruff_cache

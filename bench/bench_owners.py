@@ -51,8 +51,11 @@ def decision_figures(units: int) -> tuple[float, float]:
         for index in range(units):
             entrance = entrances[index // per_entrance]
             unit = community.add_unit(
-                entrance, f"{index % per_entrance + 101}", index % per_entrance // 4 + 1,
-                "80.00", "REGISTER",
+                entrance,
+                f"{index % per_entrance + 101}",
+                index % per_entrance // 4 + 1,
+                "80.00",
+                "REGISTER",
             )
             person = Person.register(name=f"业主{index}")
             persons.append(person)
@@ -61,22 +64,36 @@ def decision_figures(units: int) -> tuple[float, float]:
         now = datetime.now(UTC)
         opens, closes = now - timedelta(days=10), now - timedelta(days=1)
         decision = Decision.propose(
-            community_id=community.id, scope="COMMUNITY", scope_id=community.id,
-            matter="PROPERTY_COMPANY", title="续聘物业", opens_at=opens, closes_at=closes,
+            community_id=community.id,
+            scope="COMMUNITY",
+            scope_id=community.id,
+            matter="PROPERTY_COMPANY",
+            title="续聘物业",
+            opens_at=opens,
+            closes_at=closes,
         )
         voters = [u.voter for u in community.unit_index.values()]
         for index, voter in enumerate(voters):
             decision.cast_ballot(
-                voter=voter, eligible_voters=voters, choice="APPROVE" if index % 5 else "OPPOSE",
-                channel="PAPER", cast_by=persons[index].id, at=opens + timedelta(hours=1),
+                voter=voter,
+                eligible_voters=voters,
+                choice="APPROVE" if index % 5 else "OPPOSE",
+                channel="PAPER",
+                cast_by=persons[index].id,
+                at=opens + timedelta(hours=1),
             )
         app.record(BENCH_META, decision)
         electorate = [VotingUnit(str(u.id), u.area, u.voter) for u in community.unit_index.values()]
-        anchor = best([
-            _timed(lambda: tally(Matter.PROPERTY_COMPANY, decision.options, electorate,
-                                 decision.ballots))
-            for _ in range(5)
-        ])
+        anchor = best(
+            [
+                _timed(
+                    lambda: tally(
+                        Matter.PROPERTY_COMPANY, decision.options, electorate, decision.ballots
+                    )
+                )
+                for _ in range(5)
+            ]
+        )
         started = time.perf_counter()
         app.close_decision(BENCH_META, decision.id)
         close = time.perf_counter() - started
@@ -110,7 +127,10 @@ def roster_figures(units: int) -> tuple[float, float]:
         platform = open_platform(pg.url())
         app = platform.app
         community_id = app.register_community(
-            BENCH_META, name="花名册小区", district="红塔区", street="玉兴街道",
+            BENCH_META,
+            name="花名册小区",
+            district="红塔区",
+            street="玉兴街道",
             registered_on=date(2024, 1, 1),
         ).id
         started = time.perf_counter()
@@ -127,9 +147,10 @@ def roster_figures(units: int) -> tuple[float, float]:
                 " unit text, floor int, area numeric(12,2), source text, owner text, phone text)"
             )
             started = time.perf_counter()
-            with conn.cursor() as cursor, cursor.copy(
-                "COPY roster_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
-            ) as copy:
+            with (
+                conn.cursor() as cursor,
+                cursor.copy("COPY roster_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+            ):
                 copy.write(io.BytesIO(content).read())
             copied = time.perf_counter() - started
         platform.close()
@@ -142,13 +163,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--roster", type=int, default=10000)
     args = parser.parse_args(argv)
     close, anchor = decision_figures(args.units)
-    print(f"close a decision of {args.units} units/ballots: {close * 1000:,.0f} ms "
-          f"(target ≤ 1,000 ms); pure tally (anchor): {anchor * 1000:,.1f} ms; "
-          f"ratio {close / anchor:,.0f}×")
+    print(
+        f"close a decision of {args.units} units/ballots: {close * 1000:,.0f} ms "
+        f"(target ≤ 1,000 ms); pure tally (anchor): {anchor * 1000:,.1f} ms; "
+        f"ratio {close / anchor:,.0f}×"
+    )
     imported, copied = roster_figures(args.roster)
-    print(f"import a roster of {args.roster} units: {imported:,.2f} s (target ≤ 10 s); "
-          f"raw COPY of the same rows (anchor): {copied * 1000:,.0f} ms; "
-          f"ratio {imported / copied:,.0f}×")
+    print(
+        f"import a roster of {args.roster} units: {imported:,.2f} s (target ≤ 10 s); "
+        f"raw COPY of the same rows (anchor): {copied * 1000:,.0f} ms; "
+        f"ratio {imported / copied:,.0f}×"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import GongzhiBase, Meta, business_today
-from gongzhi.domain.community import Community
+from gongzhi.domain.community import Community, ImportedUnit
 from gongzhi.domain.errors import DomainError
 from gongzhi.domain.person import Person
 from gongzhi.domain.roster import OwnerRow, Problem, RosterPlan, UnitPlan
@@ -50,14 +50,15 @@ class RosterService(GongzhiBase):
         on = business_today()
         # Rows already found bad are not applied: one reason per row is enough.
         bad_lines = {problem.line for problem in plan.problems}
-        for done, unit in enumerate(plan.units, start=1):
-            if unit.line in bad_lines:
-                continue
-            try:
-                self._apply(community, unit, persons, report, on)
-            except DomainError as error:
-                report.problems.append(Problem(unit.line, error.field, error.message))
-            if progress is not None and done % 500 == 0:
+        by_building: dict[str, list[UnitPlan]] = {}
+        for unit in plan.units:
+            if unit.line not in bad_lines:
+                by_building.setdefault(unit.building, []).append(unit)
+        done = 0
+        for number, rows_of_building in by_building.items():
+            self._import_building(community, number, rows_of_building, persons, report, on)
+            done += len(rows_of_building)
+            if progress is not None:
                 progress("checked", done)
         report.problems.sort(key=lambda p: (p.line, p.field))
         report.owners_registered = len(persons)
@@ -67,40 +68,45 @@ class RosterService(GongzhiBase):
         report.position = self.record(meta, *aggregates)
         report.imported = True
         if progress is not None:
-            progress("saved", len(plan.units))
+            progress("saved", done)
         return report
 
-    def _apply(
+    def _import_building(
         self,
         community: Community,
-        unit: UnitPlan,
+        number: str,
+        rows: list[UnitPlan],
         persons: dict[tuple[str, str, str], Person],
         report: RosterReport,
         on: date,
     ) -> None:
-        building = next(
-            (b for b in community.buildings.values() if b.number == unit.building), None
-        )
-        if building is None:
-            community.add_building(unit.building, unit.floors, unit.elevator, [])
-            building = next(b for b in community.buildings.values() if b.number == unit.building)
-            report.buildings_added += 1
-        elif building.floors != unit.floors:
-            raise DomainError("floors", f"building {unit.building} has {building.floors} floors")
-        entrance = next((e for e in building.entrances.values() if e.number == unit.entrance), None)
-        entrance_id = (
-            entrance.id if entrance else community.add_entrance(building.id, unit.entrance)
-        )
-        report.entrances_added += entrance is None
-        unit_id = community.add_unit(
-            entrance_id, unit.number, unit.floor, unit.area, unit.area_source
-        )
-        report.units_added += 1
-        if unit.developer_held:
-            community.hold_by_developer(unit_id, on)
-        elif unit.owners:
-            owners = [(self._person(persons, owner).id, share) for owner, share in unit.shares()]
-            community.record_ownership(unit_id, owners, on)
+        existing = next((b for b in community.buildings.values() if b.number == number), None)
+        entrances_before = len(existing.entrances) if existing else 0
+        units = [
+            ImportedUnit(
+                entrance=row.entrance,
+                number=row.number,
+                floor=row.floor,
+                area=row.area,
+                area_source=row.area_source,
+                owners=tuple(
+                    (self._person(persons, owner).id, share) for owner, share in row.shares()
+                )
+                if row.owners
+                else (),
+                developer_held=row.developer_held,
+            )
+            for row in rows
+        ]
+        try:
+            community.import_units(number, rows[0].floors, rows[0].elevator, units, on)
+        except DomainError as error:
+            report.problems.append(_located(error, rows))
+            return
+        building = next(b for b in community.buildings.values() if b.number == number)
+        report.buildings_added += existing is None
+        report.entrances_added += len(building.entrances) - entrances_before
+        report.units_added += len(rows)
 
     @staticmethod
     def _person(persons: dict[tuple[str, str, str], Person], owner: OwnerRow) -> Person:
@@ -109,3 +115,11 @@ class RosterService(GongzhiBase):
             person = Person.register(name=owner.name, phone=owner.phone, id_number=owner.id_number)
             persons[owner.key] = person
         return person
+
+
+def _located(error: DomainError, rows: list[UnitPlan]) -> Problem:
+    """The problem at the row of the unit a ``units.<i>.<field>`` error names."""
+    parts = error.field.split(".")
+    if len(parts) >= 3 and parts[0] == "units" and parts[1].isdigit():
+        return Problem(rows[int(parts[1])].line, ".".join(parts[2:]), error.message)
+    return Problem(rows[0].line, error.field, error.message)

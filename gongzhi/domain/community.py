@@ -204,6 +204,49 @@ class Community(Aggregate):
             unit.developer_held = False
             unit.owners = tuple((UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners)
 
+    class UnitsImported(Aggregate.Event):
+        """花名册导入: one building's new entrances and units, with owners, in one event.
+
+        A roster of thousands of units is saved in one transaction; one event per building
+        keeps that transaction small (a single save of tens of thousands of events stalls
+        the database driver's pipeline)."""
+
+        building_id: UUID
+        new_building: dict[str, Any] | None
+        entrances: list[dict[str, Any]]
+        units: list[dict[str, Any]]
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Community)
+            if self.new_building is not None:
+                aggregate.buildings[self.building_id] = Building(
+                    self.building_id,
+                    self.new_building["number"],
+                    self.new_building["floors"],
+                    self.new_building["has_elevator"],
+                )
+            building = aggregate.buildings[self.building_id]
+            for row in self.entrances:
+                entrance = Entrance(row["entrance_id"], self.building_id, row["number"])
+                building.entrances[entrance.id] = entrance
+                aggregate.entrance_index[entrance.id] = entrance
+            for row in self.units:
+                unit = Unit(
+                    row["unit_id"],
+                    row["entrance_id"],
+                    row["number"],
+                    row["floor"],
+                    Decimal(row["area"]),
+                    row["area_source"],
+                    owners=tuple(
+                        (UUID(o["person_id"]), Fraction(o["share"])) for o in row["owners"]
+                    ),
+                    developer_held=row["developer_held"],
+                )
+                aggregate.entrance_index[unit.entrance_id].units[unit.id] = unit
+                aggregate.unit_index[unit.id] = unit
+
     class ResidentMovedIn(Aggregate.Event):
         unit_id: UUID
         person_id: UUID
@@ -404,15 +447,7 @@ class Community(Aggregate):
     ) -> str:
         """取得/交付/过户: the unit's owners from ``on``; shares are exact and sum to one."""
         unit = self._active_unit(unit_id)
-        if not owners:
-            raise InvalidValue("owners", "must name at least one owner")
-        people = [person for person, _ in owners]
-        if len(set(people)) != len(people):
-            raise InvalidValue("owners", "must name each owner once")
-        if any(share <= 0 for _, share in owners):
-            raise InvalidValue("owners", "every share must be greater than zero")
-        if sum((share for _, share in owners), Fraction(0)) != 1:
-            raise InvalidValue("owners", "shares must add up to exactly one")
+        checked_owners("owners", owners)
         if tuple(owners) == unit.owners:
             raise RuleViolated("owners", "these are already the unit's owners")
         if unit.developer_held:
@@ -424,14 +459,82 @@ class Community(Aggregate):
         self.trigger_event(
             self.UnitOwnershipRecorded,
             unit_id=unit_id,
-            owners=[
-                {"person_id": str(person), "share": f"{share.numerator}/{share.denominator}"}
-                for person, share in owners
-            ],
+            owners=owner_records(owners),
             change=change.value,
             on=on,
         )
         return change.value
+
+    def import_units(
+        self,
+        building_number: str,
+        floors: int,
+        has_elevator: bool,
+        units: Sequence[ImportedUnit],
+        on: date,
+    ) -> list[UUID]:
+        """花名册导入 of one building: checks every unit as the single commands would (a
+        field ``units.<i>.<name>`` names the unit at fault), then records one event."""
+        label = required_text("building", building_number, max_length=40)
+        if not 1 <= floors <= MAX_FLOORS:
+            raise InvalidValue("floors", f"must be between 1 and {MAX_FLOORS}")
+        building = next((b for b in self.buildings.values() if b.number == label), None)
+        if building is not None and building.floors != floors:
+            raise RuleViolated("floors", f"building {label} has {building.floors} floors")
+        building_id = building.id if building else uuid4()
+        entrance_ids = {e.number: e.id for e in building.entrances.values()} if building else {}
+        new_entrances: list[dict[str, Any]] = []
+        taken = {
+            (e.number, u.number)
+            for e in (building.entrances.values() if building else ())
+            for u in e.units.values()
+            if not u.retired
+        }
+        rows: list[dict[str, Any]] = []
+        for index, unit in enumerate(units):
+            at = f"units.{index}."
+            entrance = required_text(at + "entrance", unit.entrance, max_length=40)
+            number = required_text(at + "number", unit.number, max_length=40)
+            if (entrance, number) in taken:
+                raise RuleViolated(at + "number", f"unit {number} already exists in this entrance")
+            if not 1 <= unit.floor <= floors:
+                raise InvalidValue(
+                    at + "floor", f"must be between 1 and the building's {floors} floors"
+                )
+            if unit.owners:
+                checked_owners(at + "owners", unit.owners)
+            if unit.owners and unit.developer_held:
+                raise InvalidValue(at + "owners", "a unit the developer holds has no owners yet")
+            if entrance not in entrance_ids:
+                entrance_ids[entrance] = uuid4()
+                new_entrances.append({"entrance_id": entrance_ids[entrance], "number": entrance})
+            taken.add((entrance, number))
+            rows.append(
+                {
+                    "unit_id": uuid4(),
+                    "entrance_id": entrance_ids[entrance],
+                    "number": number,
+                    "floor": unit.floor,
+                    "area": str(exclusive_area(at + "area", unit.area)),
+                    "area_source": enum_value(at + "areaSource", AreaSource, unit.area_source),
+                    "owners": owner_records(unit.owners),
+                    "developer_held": unit.developer_held,
+                }
+            )
+        new_building = (
+            None
+            if building is not None
+            else {"number": label, "floors": floors, "has_elevator": bool(has_elevator)}
+        )
+        self.trigger_event(
+            self.UnitsImported,
+            building_id=building_id,
+            new_building=new_building,
+            entrances=new_entrances,
+            units=rows,
+            on=on,
+        )
+        return [row["unit_id"] for row in rows]
 
     def move_in(self, unit_id: UUID, person_id: UUID, on: date) -> None:
         """住户 registered at a unit (an owner who lives there is a resident too)."""
@@ -528,3 +631,36 @@ def renovation_item_list(items: list[dict[str, str]] | list[Any]) -> list[dict[s
         name = required_text(f"renovationItems.{index}.name", str(item.get("name", "")))
         result.append({"category": category, "name": name})
     return result
+
+
+@dataclass(frozen=True)
+class ImportedUnit:
+    """One unit of a roster import (花名册), with its owners or the developer holding it."""
+
+    entrance: str
+    number: str
+    floor: int
+    area: Decimal | str
+    area_source: str
+    owners: tuple[tuple[UUID, Fraction], ...] = ()
+    developer_held: bool = False
+
+
+def checked_owners(field: str, owners: Sequence[tuple[UUID, Fraction]]) -> None:
+    """Owners of one unit: at least one, each once, positive shares adding up to one."""
+    if not owners:
+        raise InvalidValue(field, "must name at least one owner")
+    people = [person for person, _ in owners]
+    if len(set(people)) != len(people):
+        raise InvalidValue(field, "must name each owner once")
+    if any(share <= 0 for _, share in owners):
+        raise InvalidValue(field, "every share must be greater than zero")
+    if sum((share for _, share in owners), Fraction(0)) != 1:
+        raise InvalidValue(field, "shares must add up to exactly one")
+
+
+def owner_records(owners: Sequence[tuple[UUID, Fraction]]) -> list[dict[str, str]]:
+    return [
+        {"person_id": str(person), "share": f"{share.numerator}/{share.denominator}"}
+        for person, share in owners
+    ]

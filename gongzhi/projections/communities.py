@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import singledispatch
 from typing import Any
 
@@ -103,6 +104,8 @@ INSERT_BUILDING = insert_statement("insert building", 20, buildings)
 INSERT_ENTRANCE = insert_statement("insert entrance", 30, entrances)
 INSERT_UNIT = insert_statement("insert unit", 40, units)
 INSERT_MODE = insert_statement("insert mode", 40, community_modes)
+# Imported units arrive with their owners; a group's rows must share their columns.
+INSERT_IMPORTED_UNIT = insert_statement("insert imported unit", 40, units)
 RENAME_COMMUNITY = update_statement(
     "rename community", 50, communities, key=("id", "b_id"), assign={"name": "name"}
 )
@@ -244,3 +247,45 @@ def _(event: Community.ManagementModeChanged) -> list[Op]:
         "recorded_at": event.timestamp,
     }
     return [Op(INSERT_MODE, row), touch_community(event)]
+
+
+@community_ops.register
+def _(event: Community.UnitsImported) -> list[Op]:
+    ops = []
+    if event.new_building is not None:
+        building = {
+            "id": event.building_id,
+            "community_id": event.originator_id,
+            "number": event.new_building["number"],
+            "floors": event.new_building["floors"],
+            "has_elevator": event.new_building["has_elevator"],
+            "position": event.originator_version,
+        }
+        ops.append(Op(INSERT_BUILDING, building))
+    for entrance in event.entrances:
+        row = {
+            "id": entrance["entrance_id"],
+            "community_id": event.originator_id,
+            "building_id": event.building_id,
+            "number": entrance["number"],
+            "position": event.originator_version,
+        }
+        ops.append(Op(INSERT_ENTRANCE, row))
+    area = Decimal(0)
+    for unit in event.units:
+        area += Decimal(unit["area"])
+        row = {
+            "id": unit["unit_id"],
+            "community_id": event.originator_id,
+            "entrance_id": unit["entrance_id"],
+            "number": unit["number"],
+            "floor": unit["floor"],
+            "area": Decimal(unit["area"]),
+            "area_source": unit["area_source"],
+            "retired": False,
+            "owners": unit["owners"],
+            "developer_held": unit["developer_held"],
+        }
+        ops.append(Op(INSERT_IMPORTED_UNIT, row))
+    ops.append(touch_community(event, units=len(event.units), area=area))
+    return ops
