@@ -171,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             plan,
             rows=rows,
             dry_run=not args.apply,
-            progress=lambda stage, done: print(f"\r  {stage} {done} units", end="", flush=True),
+            progress=_bar(len(plan.units)),
         )
     finally:
         platform.close()
@@ -299,6 +299,18 @@ def _stop_all(children: Sequence[Child]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _bar(total: int, width: int = 30) -> Callable[[str, int], None]:
+    """A progress bar on one terminal line: [#####-----]  50%  checked 5000/10000."""
+
+    def report(stage: str, done: int) -> None:
+        filled = width * done // max(total, 1)
+        percent = 100 * done // max(total, 1)
+        line = f"[{'#' * filled}{'-' * (width - filled)}] {percent:3d}%  {stage} {done}/{total}"
+        print(f"\r  {line}", end="", flush=True)
+
+    return report
 
 
 def _progress(unit: str) -> Callable[[int], None]:

@@ -82,6 +82,21 @@ class RosterService(GongzhiBase):
     ) -> None:
         existing = next((b for b in community.buildings.values() if b.number == number), None)
         entrances_before = len(existing.entrances) if existing else 0
+        # Units already on record: every such row is reported, not just the first one.
+        recorded = {
+            (entrance.number, unit.number)
+            for entrance in (existing.entrances.values() if existing else ())
+            for unit in entrance.units.values()
+            if not unit.retired
+        }
+        clashes = [
+            Problem(row.line, "number", f"unit {row.number} already exists in this entrance")
+            for row in rows
+            if (row.entrance, row.number) in recorded
+        ]
+        if clashes:
+            report.problems.extend(clashes)
+            return
         units = [
             ImportedUnit(
                 entrance=row.entrance,
