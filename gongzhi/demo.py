@@ -9,14 +9,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
+from gongzhi.domain.decision import Decision
 from gongzhi.domain.values import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 DISTRICTS = {
@@ -153,9 +155,72 @@ def load_demo(
             effective_from=registered_on + timedelta(days=rng.randint(0, 60)),
         )
         summary.position = done.position
+        if index < OWNED_COMMUNITIES:
+            summary.position = _owners_and_votes(app, meta, community_id, rng)
         if progress is not None:
             progress(index + 1)
     return summary
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
+OWNED_COMMUNITIES = 2  # the first communities get owners, a passed vote and an open one
+
+
+def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.Random) -> int:
+    """Owners for every unit (some co-owned, some developer-held), a passed elevator vote with
+    its cost shared, and a vote still open: something to explore in GraphiQL."""
+    community = app.community(community_id)
+    entrance = next(iter(community.entrance_index.values()))
+    now = datetime.now(UTC)
+    owners: dict[UUID, UUID] = {}
+    for number, unit in enumerate(community.unit_index.values()):
+        if number % 17 == 16:
+            app.hold_by_developer(meta, community_id, unit.id, date(2010, 1, 1))
+            continue
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        person = app.register_person(meta, name=name, phone=f"139{rng.randint(0, 99999999):08d}").id
+        shares = [(person, Fraction(1))]
+        if number % 9 == 0:  # 夫妻共有
+            spouse = app.register_person(meta, name=rng.choice(SURNAMES) + rng.choice(GIVEN)).id
+            shares = [(person, Fraction(1, 2)), (spouse, Fraction(1, 2))]
+        owners[unit.id] = person
+        app.record_ownership(meta, community_id, unit.id, shares, date(2001, 6, 1))
+    opens = now - timedelta(days=20)
+    passed = app.propose_decision(
+        meta,
+        community_id=community_id,
+        scope="ENTRANCE",
+        scope_id=entrance.id,
+        matter="ELEVATOR_ADDITION",
+        title=f"{entrance.number}加装电梯",
+        opens_at=opens,
+        closes_at=now - timedelta(days=6),
+    ).id
+    voters = [u for u in entrance.units.values() if u.id in owners]
+    for unit in voters[: max(1, len(voters) * 5 // 6)]:
+        app.cast_ballot(
+            meta,
+            passed,
+            unit_id=unit.id,
+            person_id=owners[unit.id],
+            choice="APPROVE",
+            channel="PAPER",
+            at=opens + timedelta(days=2),
+        )
+    app.close_decision(meta, passed)
+    if app.load(Decision, passed, "decisionId").passed():
+        app.share_elevator_cost(meta, passed, 42_000_000)
+    return app.propose_decision(
+        meta,
+        community_id=community_id,
+        scope="COMMUNITY",
+        scope_id=None,
+        matter="PROPERTY_COMPANY",
+        title="续聘物业服务企业",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=13),
+    ).position
 
 
 __all__ = ["Community", "DemoSummary", "PropertyCompany", "load_demo"]
