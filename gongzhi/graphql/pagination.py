@@ -50,3 +50,43 @@ def cursor_id(value: str) -> UUID | None:
         return UUID(value)
     except ValueError:
         return None
+
+
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching ``text`` anywhere, its own % and \\ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def page_by_name(
+    pool: Any,
+    select: str,
+    alias: str,
+    conditions: list[str],
+    params: list[object],
+    first: int,
+    after: str | None,
+) -> tuple[list[Any], PageInfo]:
+    """One page of rows ordered by (name, id) after a cursor of the same key.
+
+    Raises Refused for an oversized page or a cursor this API did not issue."""
+    limit = page_size(first)
+    key = decode_cursor(after, 2)
+    params = list(params)
+    conditions = list(conditions)
+    if key is not None:
+        after_id = cursor_id(key[1])
+        if after_id is None:
+            raise Refused(invalid("after", "is not a cursor this API issued"))
+        params.extend([key[0], after_id])
+        conditions.append(
+            f"({alias}.name, {alias}.id) > (${len(params) - 1}, ${len(params)}::uuid)"
+        )
+    params.append(limit + 1)
+    rows = await pool.fetch(
+        f"{select} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {alias}.name, {alias}.id LIMIT ${len(params)}",
+        *params,
+    )
+    page = rows[:limit]
+    end = encode_cursor(page[-1]["name"], page[-1]["id"]) if page else None
+    return page, PageInfo(has_next_page=len(rows) > limit, end_cursor=end)

@@ -319,3 +319,33 @@ def test_concurrent_renames_from_the_same_version_give_one_success_and_one_confl
 
     # Then exactly one wins and the other gets a typed conflict, never a 500
     assert sorted(results) == ["CommunityPayload", "Conflict"]
+
+
+def test_company_pages_follow_each_other_and_search_takes_wildcards_literally(api: Api) -> None:
+    # Given three companies, one with a % in its name
+    import random
+
+    from gongzhi.demo import credit_code
+
+    rng = random.Random(9)
+    for name in ("甲物业", "乙物业", "丙100%物业"):
+        api.gql(
+            REGISTER_COMPANY,
+            {"input": {"name": name, "creditCode": credit_code(rng), "reason": "备案"}},
+        )
+    query = """query($after: String, $q: String) { companies(first: 2, after: $after,
+        nameContains: $q) { __typename ... on CompanyConnection { edges { node { name } }
+        pageInfo { hasNextPage endCursor } } ... on ValidationError { field } } }"""
+
+    # When they are listed two at a time
+    first = api.gql(query, {})["companies"]
+    second = api.gql(query, {"after": first["pageInfo"]["endCursor"]})["companies"]
+
+    # Then the pages hold all three once, and % matches only itself
+    names = [e["node"]["name"] for page in (first, second) for e in page["edges"]]
+    assert sorted(names) == sorted(["甲物业", "乙物业", "丙100%物业"])
+    assert second["pageInfo"]["hasNextPage"] is False
+    literal = api.gql(query, {"q": "0%"})["companies"]["edges"]
+    assert [e["node"]["name"] for e in literal] == ["丙100%物业"]
+    forged = api.gql(query, {"after": "WyJhIiwibm90LWEtdXVpZCJd"})["companies"]
+    assert forged == {"__typename": "ValidationError", "field": "after"}

@@ -18,14 +18,8 @@ from gongzhi.graphql.communities.types import (
     community_from_row,
 )
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, invalid
-from gongzhi.graphql.pagination import (
-    PageInfo,
-    cursor_id,
-    decode_cursor,
-    encode_cursor,
-    page_size,
-)
+from gongzhi.graphql.errors import NotFound, Refused
+from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
 from gongzhi.graphql.permissions import community_scope
 
 # The management mode in force today, shaped in SQL beside each community row.
@@ -78,11 +72,6 @@ class CommunityQueries:
         first: int = 20,
         after: str | None = None,
     ) -> CommunitiesResult:
-        try:
-            limit = page_size(first)
-            key = decode_cursor(after, 2)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
         params: list[object] = []
         conditions = [community_scope(info.context.principal, "c", params)]
 
@@ -99,29 +88,17 @@ class CommunityQueries:
                 mode = ManagementMode(filter.mode).value
                 conditions.append(f"coalesce(cm.mode, 'NONE') = {param(mode)}")
             if filter.name_contains:
-                pattern = "%" + filter.name_contains.replace("\\", "\\\\").replace("%", "\\%") + "%"
-                conditions.append(f"c.name ILIKE {param(pattern)}")
-        if key is not None:
-            after_id = cursor_id(key[1])
-            if after_id is None:
-                return invalid("after", "is not a cursor this API issued")
-            conditions.append(f"(c.name, c.id) > ({param(key[0])}, {param(after_id)}::uuid)")
-        sql = (
-            f"{COMMUNITY_SELECT} WHERE {' AND '.join(conditions)} "
-            f"ORDER BY c.name, c.id LIMIT {param(limit + 1)}"
-        )
-        rows = await info.context.pool.fetch(sql, *params)
-        page = rows[:limit]
+                conditions.append(f"c.name ILIKE {param(contains_pattern(filter.name_contains))}")
+        try:
+            rows, page_info = await page_by_name(
+                info.context.pool, COMMUNITY_SELECT, "c", conditions, params, first, after
+            )
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
         edges = [
             CommunityEdge(
                 cursor=encode_cursor(row["name"], row["id"]), node=community_from_row(row)
             )
-            for row in page
+            for row in rows
         ]
-        return CommunityConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        return CommunityConnection(edges=edges, page_info=page_info)

@@ -17,14 +17,8 @@ from gongzhi.graphql.companies.types import (
     company_from_row,
 )
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, invalid
-from gongzhi.graphql.pagination import (
-    PageInfo,
-    cursor_id,
-    decode_cursor,
-    encode_cursor,
-    page_size,
-)
+from gongzhi.graphql.errors import NotFound, Refused
+from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
 from gongzhi.graphql.permissions import company_scope
 
 
@@ -55,35 +49,19 @@ class CompanyQueries:
         first: int = 20,
         after: str | None = None,
     ) -> CompaniesResult:
-        try:
-            limit = page_size(first)
-            key = decode_cursor(after, 2)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
         params: list[object] = []
         conditions = [company_scope(info.context.principal, "co", params)]
         if name_contains:
-            params.append("%" + name_contains.replace("\\", "\\\\").replace("%", "\\%") + "%")
+            params.append(contains_pattern(name_contains))
             conditions.append(f"co.name ILIKE ${len(params)}")
-        if key is not None:
-            after_id = cursor_id(key[1])
-            if after_id is None:
-                return invalid("after", "is not a cursor this API issued")
-            params.extend([key[0], after_id])
-            conditions.append(f"(co.name, co.id) > (${len(params) - 1}, ${len(params)}::uuid)")
-        params.append(limit + 1)
-        rows = await info.context.pool.fetch(
-            f"{COMPANY_SELECT} WHERE {' AND '.join(conditions)} "
-            f"ORDER BY co.name, co.id LIMIT ${len(params)}",
-            *params,
-        )
+        try:
+            rows, page_info = await page_by_name(
+                info.context.pool, COMPANY_SELECT, "co", conditions, params, first, after
+            )
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
         edges = [
             CompanyEdge(cursor=encode_cursor(row["name"], row["id"]), node=company_from_row(row))
-            for row in rows[:limit]
+            for row in rows
         ]
-        return CompanyConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+        return CompanyConnection(edges=edges, page_info=page_info)

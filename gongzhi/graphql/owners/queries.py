@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, invalid
+from gongzhi.graphql.errors import NotFound, Refused
 from gongzhi.graphql.owners.types import PersonConnection, PersonsResult, person_from_row
-from gongzhi.graphql.pagination import PageInfo, cursor_id, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.pagination import contains_pattern, page_by_name
 from gongzhi.graphql.permissions import community_scope
 
 PERSON_SELECT = """
@@ -60,8 +60,6 @@ class PersonQueries:
     ) -> PersonsResult:
         try:
             community = query_id(community_id, "communityId")
-            limit = page_size(first)
-            key = decode_cursor(after, 2)
         except Refused as refused:
             return refused.problem  # type: ignore[return-value]
         params: list[object] = [community]
@@ -74,26 +72,15 @@ class PersonQueries:
         params = [community]
         conditions = [IN_COMMUNITY.format(c="$1")]
         if name_contains:
-            params.append("%" + name_contains.replace("%", "\\%") + "%")
+            params.append(contains_pattern(name_contains))
             conditions.append(f"p.name ILIKE ${len(params)}")
-        if key is not None:
-            after_id = cursor_id(key[1])
-            if after_id is None:
-                return invalid("after", "is not a cursor this API issued")
-            params.extend([key[0], after_id])
-            conditions.append(f"(p.name, p.id) > (${len(params) - 1}, ${len(params)}::uuid)")
-        params.append(limit + 1)
-        rows = await info.context.pool.fetch(
-            f"{PERSON_SELECT} WHERE {' AND '.join(conditions)} "
-            f"ORDER BY p.name, p.id LIMIT ${len(params)}",
-            *params,
-        )
-        page = rows[:limit]
+        try:
+            rows, page_info = await page_by_name(
+                info.context.pool, PERSON_SELECT, "p", conditions, params, first, after
+            )
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
         principal = info.context.principal
         return PersonConnection(
-            persons=[person_from_row(row, principal) for row in page],
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                end_cursor=encode_cursor(page[-1]["name"], page[-1]["id"]) if page else None,
-            ),
+            persons=[person_from_row(row, principal) for row in rows], page_info=page_info
         )
