@@ -256,6 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         Principal(subject="dev-admin", name="Development admin", role=Role.PLATFORM_ADMIN),
         timedelta(days=30),
     )
+    _wait_for_api(settings.http_host, port, stop)
     print(
         f"\ngongzhi is running.\n  GraphiQL: http://{settings.http_host}:{port}/graphql\n"
         f"  Development token (platform admin, 30 days); in GraphiQL's Headers tab put:\n"
@@ -281,6 +282,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if embedded:
             embedded.close()
     return 0
+
+
+def _wait_for_api(host: str, port: int, stop: threading.Event, timeout: float = 60) -> None:
+    """Print the address only once the API answers, so the first click works."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stop.is_set():
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            stop.wait(0.2)
+    log.warning("the API did not answer on %s:%s within %.0fs", host, port, timeout)
 
 
 def _start(child: Child, env: dict[str, str]) -> None:
