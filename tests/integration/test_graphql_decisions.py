@@ -246,3 +246,21 @@ def test_a_vote_cannot_close_early_and_a_closed_vote_takes_no_ballots(api: Api) 
         "00000000-0000-0000-0000-000000000003", reason: "x"}) { __typename
         ... on NotFound { field } } }""")["closeDecision"]
     assert unknown == {"__typename": "NotFound", "field": "input.decisionId"}
+
+
+def test_a_communitys_decisions_are_listed_newest_first_within_scope(api: Api) -> None:
+    community_id, entrance, _, _ = entrance_with_owners(api, floors=2)
+    now = datetime.now(UTC)
+    older = propose(api, community_id, entrance, now - timedelta(days=9), now + timedelta(days=1))
+    newer = propose(api, community_id, entrance, now - timedelta(days=1), now + timedelta(days=9))
+    query = """query($c: ID!, $after: String) { decisions(communityId: $c, first: 1, after: $after) {
+        __typename ... on DecisionConnection { decisions { id } pageInfo { endCursor } }
+        ... on NotFound { field } } }"""
+    first = api.gql(query, {"c": community_id})["decisions"]
+    second = api.gql(query, {"c": community_id, "after": first["pageInfo"]["endCursor"]})[
+        "decisions"
+    ]
+    assert [first["decisions"][0]["id"], second["decisions"][0]["id"]] == [newer, older]
+    outsider = Principal(subject="reg-x", role=Role.REGULATOR, districts=("江川区",))
+    hidden = api.gql(query, {"c": community_id}, as_=outsider)["decisions"]
+    assert hidden == {"__typename": "NotFound", "field": "communityId"}

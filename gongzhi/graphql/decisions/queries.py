@@ -73,6 +73,11 @@ class DecisionQueries:
             return refused.problem  # type: ignore[return-value]
         params: list[object] = [community]
         conditions = ["d.community_id = $1", community_scope(info.context.principal, "c", params)]
+        visible = await info.context.pool.fetchval(
+            f"SELECT 1 FROM communities c WHERE c.id = $1 AND {conditions[1]}", *params
+        )
+        if not visible:
+            return NotFound(field="communityId", message="no such community that you may see")
         if key is not None:
             after_id = cursor_id(key[1])
             try:
