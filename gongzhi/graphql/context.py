@@ -94,6 +94,22 @@ class Context:
         return await reply(done)
 
 
+async def execute_on(
+    context: Context,
+    action: Action,
+    target: Callable[[], Target],
+    aggregate_id: str,
+    field: str,
+    command: Callable[[Meta, UUID], Done],
+    reason: str,
+    reply: Callable[[Done], Awaitable[T]],
+) -> T | Problem:
+    """``Context.execute`` for a command on one aggregate named by an id argument."""
+    return await context.execute(
+        action, target, lambda meta: command(meta, parse_id(aggregate_id, field)), reason, reply
+    )
+
+
 def parse_id(value: str, field: str) -> UUID:
     try:
         return UUID(str(value))

@@ -21,7 +21,7 @@ from gongzhi.graphql.communities.types import (
     RenovationCategoryType,
     community_from_row,
 )
-from gongzhi.graphql.context import Context, community_target, parse_id
+from gongzhi.graphql.context import Context, community_target, execute_on, parse_id
 from gongzhi.graphql.permissions import Action, Target
 
 
@@ -116,10 +116,13 @@ async def _change(
     command: Callable[[Meta, UUID], Done],
 ) -> CommunityResult:
     context = info.context
-    return await context.execute(  # type: ignore[return-value]
+    return await execute_on(  # type: ignore[return-value]
+        context,
         action,
         community_target(context, community_id),
-        lambda meta: command(meta, parse_id(community_id, "communityId")),
+        community_id,
+        "communityId",
+        command,
         reason,
         lambda done: _reply(context, done),
     )

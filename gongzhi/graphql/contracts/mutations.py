@@ -14,7 +14,7 @@ from gongzhi.application.base import Done, Meta
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.communities.types import ManagementModeType
-from gongzhi.graphql.context import Context, parse_id
+from gongzhi.graphql.context import Context, execute_on, parse_id
 from gongzhi.graphql.contracts.queries import fetch_contract
 from gongzhi.graphql.contracts.types import (
     ContractResult,
@@ -129,10 +129,13 @@ async def _change(
     command: Callable[[Meta, UUID], Done],
 ) -> ContractResult:
     context = info.context
-    return await context.execute(  # type: ignore[return-value]
+    return await execute_on(  # type: ignore[return-value]
+        context,
         action,
         _contract_target(context, contract_id),
-        lambda meta: command(meta, parse_id(contract_id, "contractId")),
+        contract_id,
+        "contractId",
+        command,
         reason,
         lambda done: _reply(context, done),
     )

@@ -14,7 +14,7 @@ from gongzhi.application.base import Done, Meta
 from gongzhi.domain.decision import Channel, Scope
 from gongzhi.domain.errors import InvalidValue
 from gongzhi.domain.tally import Matter
-from gongzhi.graphql.context import Context, community_target, facts_target, parse_id
+from gongzhi.graphql.context import Context, community_target, execute_on, facts_target, parse_id
 from gongzhi.graphql.decisions.queries import fetch_decision, shares_of
 from gongzhi.graphql.decisions.types import (
     ChannelType,
@@ -104,10 +104,13 @@ async def _step(
     command: Callable[[Meta, UUID], Done],
 ) -> DecisionResult:
     context = info.context
-    return await context.execute(  # type: ignore[return-value]
+    return await execute_on(  # type: ignore[return-value]
+        context,
         Action.CONDUCT_DECISION,
         _decision_target(context, input.decision_id),
-        lambda meta: command(meta, parse_id(input.decision_id, "decisionId")),
+        input.decision_id,
+        "decisionId",
+        command,
         input.reason,
         lambda done: _reply(context, done),
     )

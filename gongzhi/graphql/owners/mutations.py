@@ -15,7 +15,7 @@ from gongzhi.domain.errors import InvalidValue
 from gongzhi.domain.person import CommunityRole
 from gongzhi.graphql.communities.queries import fetch_community
 from gongzhi.graphql.communities.types import CommunityPayload, CommunityResult, community_from_row
-from gongzhi.graphql.context import Context, community_target, parse_id
+from gongzhi.graphql.context import Context, community_target, execute_on, parse_id
 from gongzhi.graphql.owners.queries import fetch_person
 from gongzhi.graphql.owners.types import (
     CommunityRoleType,
@@ -103,10 +103,13 @@ async def _on_community(
     command: Callable[[Meta, UUID], Done],
 ) -> CommunityResult:
     context = info.context
-    return await context.execute(  # type: ignore[return-value]
+    return await execute_on(  # type: ignore[return-value]
+        context,
         Action.EDIT_OWNERS,
         community_target(context, community_id),
-        lambda meta: command(meta, parse_id(community_id, "communityId")),
+        community_id,
+        "communityId",
+        command,
         reason,
         lambda done: _community_reply(context, done),
     )

@@ -13,7 +13,7 @@ from gongzhi.application.base import Done, Meta
 from gongzhi.domain.demonstration import Evidence, Subject
 from gongzhi.domain.errors import InvalidValue
 from gongzhi.domain.party import Body, PartyOrganisationKind
-from gongzhi.graphql.context import Context, parse_id
+from gongzhi.graphql.context import Context, execute_on, parse_id
 from gongzhi.graphql.permissions import Action, Target
 from gongzhi.graphql.red_property.queries import fetch_organisation, fetch_title
 from gongzhi.graphql.red_property.types import (
@@ -217,10 +217,13 @@ async def _change(
     command: Callable[[Meta, UUID], Done],
 ) -> PartyOrganisationResult:
     context = info.context
-    return await context.execute(  # type: ignore[return-value]
+    return await execute_on(  # type: ignore[return-value]
+        context,
         action,
         _organisation_target(context, organisation_id),
-        lambda meta: command(meta, parse_id(organisation_id, "organisationId")),
+        organisation_id,
+        "organisationId",
+        command,
         reason,
         lambda done: _organisation_reply(context, done),
     )
@@ -244,10 +247,13 @@ async def _change_title(
     def target() -> Target:
         return Target(district=context.app.title_facts(parse_id(title_id, "titleId")).district)
 
-    return await context.execute(  # type: ignore[return-value]
+    return await execute_on(  # type: ignore[return-value]
+        context,
         Action.RECORD_DEMONSTRATION,
         target,
-        lambda meta: command(meta, parse_id(title_id, "titleId")),
+        title_id,
+        "titleId",
+        command,
         reason,
         lambda done: _title_reply(context, done),
     )
