@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Final
 
 from gongzhi.domain.errors import DomainError, InvalidValue
+from gongzhi.domain.money import split_fen
 
 # The common informal scheme: the two lowest floors gain nothing from an elevator and pay
 # nothing; from the third floor up, 0.7 and then 0.1 more per floor.
@@ -133,13 +134,7 @@ def share_cost(
     if total_weight == 0:
         raise NoPayer("units", "no unit has a positive coefficient and area to share the cost")
     exact = [weight * total_fen / total_weight for _, _, weight in weighed]
-    fen = [int(share) for share in exact]  # floor: every exact share is zero or more
-    # Largest remainder: the fen left over go one each to the largest fractional parts; the
-    # stable sort over units already in id order breaks ties by unit id.
-    left_over = total_fen - sum(fen)
-    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - fen[i], reverse=True)
-    for i in by_remainder[:left_over]:
-        fen[i] += 1
+    fen = split_fen(total_fen, [weight for _, _, weight in weighed])
     return CostSharing(
         scheme=coefficients.name,
         scheme_version=coefficients.version,
