@@ -25,6 +25,7 @@ from gongzhi.graphql.contracts.mutations import ContractMutations
 from gongzhi.graphql.contracts.queries import ContractQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
+from gongzhi.graphql.execution import CompilingExecutionContext
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -81,6 +82,8 @@ def should_mask(error: GraphQLError) -> bool:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    # Plain selections (most of every page) run as compiled plans: see execution.py.
+    execution_context_class=CompilingExecutionContext,
     # Factories: a fresh extension per request; the caches live at module level, and the
     # limit rules are the same classes every time, so cached validations stay valid.
     extensions=[
