@@ -112,20 +112,41 @@ def _completer(
     context: CompilingExecutionContext, type_: GraphQLOutputType, field_details_list: Any
 ) -> Completer | None:
     """How to complete a value of ``type_``, or None when the generic path must do it."""
-    if isinstance(type_, GraphQLNonNull):
-        inner = _completer(context, type_.of_type, field_details_list)
-        if inner is None:
-            return None
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner = type_ if nullable else type_.of_type  # type: ignore[union-attr]
+    if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+        # The commonest case, fused into one function: null check, coercion, result check.
+        coerce = inner.coerce_output_value
 
-        def non_null(value: Any) -> Any:
+        def leaf(value: Any) -> Any:
             if value is None:
+                if nullable:
+                    return None
                 raise Unplanned
-            return inner(value)
+            coerced = coerce(value)
+            if coerced is None or coerced is Undefined:
+                raise Unplanned
+            return coerced
 
-        return non_null
-    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-        coerce = type_.coerce_output_value
-        return _nullable(lambda value: _leaf(coerce(value)))
+        return leaf
+    complete = _composite(context, inner, field_details_list)
+    if complete is None:
+        return None
+
+    def composite(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise Unplanned
+        return complete(value)
+
+    return composite
+
+
+def _composite(
+    context: CompilingExecutionContext, type_: GraphQLOutputType, field_details_list: Any
+) -> Completer | None:
+    """Lists and concrete objects (not null); None for abstract types and ``@defer``."""
     if isinstance(type_, GraphQLList):
         item = _completer(context, type_.of_type, field_details_list)
         if item is None:
@@ -136,27 +157,11 @@ def _completer(
                 raise Unplanned
             return [item(element) for element in value]
 
-        return _nullable(each)
+        return each
     if isinstance(type_, GraphQLObjectType) and type_.is_type_of is None:
         grouped, defer_usages, _ = context.collect_subfields(type_, field_details_list)
-        if defer_usages:
-            return None
-        plan = context._plan(type_, grouped)
-        return None if plan is None else _nullable(plan)
+        return None if defer_usages else context._plan(type_, grouped)
     return None
-
-
-def _nullable(complete: Completer) -> Completer:
-    def maybe(value: Any) -> Any:
-        return None if value is None else complete(value)
-
-    return maybe
-
-
-def _leaf(coerced: Any) -> Any:
-    if coerced is None or coerced is Undefined:
-        raise Unplanned
-    return coerced
 
 
 def _constant(_source: Any, value: str) -> str:
