@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, Meta, NotFound, business_today
+from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, Meta, business_today
 from gongzhi.application.billing import BillingService, unit_facts
 from gongzhi.application.contracts import ContractService
 from gongzhi.domain.bill import Bill
@@ -156,9 +156,7 @@ class FeePaymentService(BillingService, ContractService):
         self, meta: Meta, community_id: UUID, unit_id: UUID, command: Callable[[FeeAccount], Any]
     ) -> Done:
         for _ in range(SAVE_ATTEMPTS):
-            account = self._fee_aggregate(FeeAccount, account_id(unit_id))
-            if not isinstance(account, FeeAccount):
-                raise NotFound("unitId", "the unit has no fee account yet: nothing was paid")
+            account = self._account(community_id, unit_id)
             result = command(account)
             try:
                 position = self.record(meta, account)

@@ -33,7 +33,11 @@ def test_periods_are_months_quarters_or_years() -> None:
         date(2026, 10, 31),
     )
     quarter = parse_period("p", "2026-Q1")
-    assert (quarter.start, quarter.end, quarter.kind) == (date(2026, 1, 1), date(2026, 3, 31), "QUARTER")
+    assert (quarter.start, quarter.end, quarter.kind) == (
+        date(2026, 1, 1),
+        date(2026, 3, 31),
+        "QUARTER",
+    )
     year = parse_period("p", "2026")
     assert (year.days, year.key) == (365, "2026")
 
