@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import A, Conflict, Meta, business_today
+from gongzhi.application.base import Conflict, Meta, business_today
 from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
@@ -64,7 +63,7 @@ class BillingService(FeeScheduleService):
     ) -> BillingReport:
         """计费: bill every unit of the community for the period (idempotent, resumable)."""
         period = parse_period("period", period_text)
-        community = self.load(Community, community_id, "communityId")
+        community = self.read_only(Community, community_id, "communityId")
         schedule = self.fee_schedule(community_id)
         if schedule is None or not schedule.standards:
             raise RuleViolated("communityId", "the community has no fee standard yet")
@@ -113,7 +112,7 @@ class BillingService(FeeScheduleService):
         """The unit's bills, oldest first: one look-up per period the community billed."""
         bills = []
         for period in schedule.billed if schedule else ():
-            bill = self._fee_aggregate(Bill, bill_id(unit_id, period.key))
+            bill = self._fee_aggregate(Bill, bill_id(unit_id, period.key), copy=False)
             if bill is not None:
                 bills.append(bill.facts)
         return sorted(bills, key=lambda b: b.key)
@@ -135,13 +134,6 @@ class BillingService(FeeScheduleService):
             schedule.note_prepayment(unit_id, account.credit_fen > 0)
             accounts.append(account)
         return applied, accounts, schedule
-
-    def _fee_aggregate(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
 
     def _save_billing(self, meta: Meta, *aggregates: Aggregate) -> int:
         try:

@@ -137,10 +137,10 @@ class FeePaymentService(BillingService, ContractService):
         return self._bill(bill_id).community_id
 
     def _bill(self, bill_id: UUID) -> Bill:
-        return self.load(Bill, bill_id, "billId")
+        return self.read_only(Bill, bill_id, "billId")
 
     def _unit(self, community_id: UUID, unit_id: UUID) -> tuple[Community, Unit]:
-        community = self.load(Community, community_id, "communityId")
+        community = self.read_only(Community, community_id, "communityId")
         unit = community.unit_index.get(unit_id)
         if unit is None:
             raise UnknownPart("unitId", "no such unit in this community")

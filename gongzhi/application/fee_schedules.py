@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, GongzhiBase, Meta
+from gongzhi.application.base import SAVE_ATTEMPTS, A, Conflict, Done, GongzhiBase, Meta, NotFound
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import UnknownPart
 from gongzhi.domain.fee_schedule import FeeSchedule, schedule_id
@@ -27,6 +27,21 @@ class FeeScheduleService(GongzhiBase):
             return None
         assert isinstance(aggregate, FeeSchedule)
         return aggregate
+
+    def read_only(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
+        """``load`` without the cache's defensive copy, for aggregates only read (a large
+        community's copy costs more than billing it)."""
+        aggregate = self._fee_aggregate(cls, aggregate_id, copy=False)
+        if aggregate is None:
+            raise NotFound(field, f"no {cls.__name__.lower()} with id {aggregate_id}")
+        return aggregate
+
+    def _fee_aggregate(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A | None:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
 
     def set_fee_standard(
         self,
@@ -105,7 +120,7 @@ class FeeScheduleService(GongzhiBase):
         unit_id: UUID | None = None,
     ) -> Done:
         """Run one command on the community's schedule, opening it on its first change."""
-        community = self.load(Community, community_id, "communityId")
+        community = self.read_only(Community, community_id, "communityId")
         if unit_id is not None:
             unit = community.unit_index.get(unit_id)
             if unit is None or unit.retired:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -90,9 +90,11 @@ def _standard_on(standards: Sequence[Standard], day: date) -> Standard | None:
 
 
 def _amount(monthly_fen: Decimal, months: Fraction) -> int:
-    if months.denominator == 1:  # whole months: plain decimal arithmetic, same rounding
-        return int((monthly_fen * months.numerator).quantize(Decimal(1), ROUND_HALF_UP))
-    return round_fen(Fraction(monthly_fen) * months)
+    """``round_fen(monthly_fen × months)`` in plain integers: Fraction arithmetic costs
+    more than the rest of a unit's bill, and a run prices every unit."""
+    p, q = monthly_fen.as_integer_ratio()
+    n, d = months.numerator, months.denominator
+    return (2 * p * n + q * d) // (2 * q * d)
 
 
 class PeriodPlan:
@@ -106,7 +108,8 @@ class PeriodPlan:
         self.vacancy_rate = schedule.terms.vacancy_rate
         # Per property type: its pieces (start, end, standard, months), cut at standard changes.
         self._pieces: dict[str, list[tuple[date, date, Standard, Fraction]]] = {}
-        self._others = self._other_pieces()
+        self._others = self._other_lines()
+        self._shared: dict[tuple[str, Decimal, date | None], list[dict[str, Any]]] = {}
         self._parking = self._rentals()
 
     def lines(self, unit: UnitFacts) -> list[dict[str, Any]]:
@@ -125,13 +128,37 @@ class PeriodPlan:
             if end is not None:
                 cuts.append(end + ONE_DAY)
         kind = schedule.unit_type(unit.unit_id)
+        if cuts:
+            lines = self._property_lines(kind, unit.area, cuts, vacant, developer_until)
+        else:
+            # The usual unit: same lines as every unit of its type and area (same floor plan).
+            key = (kind, unit.area, developer_until)
+            shared = self._shared.get(key)
+            if shared is None:
+                shared = self._shared[key] = self._property_lines(
+                    kind, unit.area, (), (), developer_until
+                )
+            lines = [dict(line) for line in shared]
+        lines.extend(dict(line) for line in self._others)
+        for number, start, end, amount in self._parking.get(unit.unit_id, ()):
+            lines.append(_line(PARKING, f"车位 {number}", start, end, amount, OWNER))
+        return [line for line in lines if line["amount_fen"] > 0]
+
+    def _property_lines(
+        self,
+        kind: str,
+        area: Decimal,
+        cuts: Sequence[date],
+        vacant: Sequence[tuple[date, date | None]],
+        developer_until: date | None,
+    ) -> list[dict[str, Any]]:
         lines: list[dict[str, Any]] = []
         for start, end, standard, months in self._type_pieces(kind):
             pieces = _cut([(start, end)], cuts) if cuts else [(start, end)]
             for a, b in pieces:
                 share = months if len(pieces) == 1 else months_of_service(a, b)
                 is_vacant = any(v0 <= a and (v1 is None or b <= v1) for v0, v1 in vacant)
-                monthly = standard.unit_price * unit.area * FEN_PER_YUAN
+                monthly = standard.unit_price * area * FEN_PER_YUAN
                 if is_vacant:
                     monthly *= self.vacancy_rate
                 payer = DEVELOPER if developer_until and b <= developer_until else OWNER
@@ -139,11 +166,7 @@ class PeriodPlan:
                 lines.append(
                     _line(PROPERTY_FEE, label, a, b, _amount(monthly, share), payer, is_vacant)
                 )
-        for name, start, end, monthly_fen, months in self._others:
-            lines.append(_line(OTHER, name, start, end, round_fen(monthly_fen * months), OWNER))
-        for number, start, end, amount in self._parking.get(unit.unit_id, ()):
-            lines.append(_line(PARKING, f"车位 {number}", start, end, amount, OWNER))
-        return [line for line in lines if line["amount_fen"] > 0]
+        return lines
 
     def _type_pieces(self, kind: str) -> list[tuple[date, date, Standard, Fraction]]:
         pieces = self._pieces.get(kind)
@@ -158,14 +181,16 @@ class PeriodPlan:
             self._pieces[kind] = pieces
         return pieces
 
-    def _other_pieces(self) -> list[tuple[str, date, date, int, Fraction]]:
-        pieces = []
+    def _other_lines(self) -> list[dict[str, Any]]:
+        """其他固定费用: the same lines for every unit."""
+        lines = []
         for name, dated in sorted(self.schedule.other_fees.items()):
             for a, b in _cut(self.served, [d for d, _ in dated]):
                 fee = next((fen for day, fen in reversed(dated) if day <= a), 0)
                 if fee:
-                    pieces.append((name, a, b, fee, months_of_service(a, b)))
-        return pieces
+                    amount = round_fen(fee * months_of_service(a, b))
+                    lines.append(_line(OTHER, name, a, b, amount, OWNER))
+        return lines
 
     def _rentals(self) -> dict[UUID, list[tuple[str, date, date, int]]]:
         by_unit: dict[UUID, list[tuple[str, date, date, int]]] = {}
