@@ -472,3 +472,130 @@ def test_committee_audits_the_ledger_and_a_resident_sees_only_own_statement(api:
     resident = Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(e.units["101"]),))
     assert statement(api, e.units["101"], as_=resident)["__typename"] == "FeeStatement"
     assert statement(api, e.units["201"], as_=resident)["__typename"] == "Forbidden"
+
+
+# --- the access matrix (tests/integration/test_access_matrix.py) ---
+# ``w`` is that file's World: 幸福里 (served by 安居物业 since 2024-02-01, unit ``w.unit`` of
+# 80 m², the resident's) in 红塔区; each operation sets up what it needs, idempotently.
+_DENIED, _ALLOWED = "denied", "allowed"
+
+
+def _outcome(result: dict[str, Any]) -> str:
+    kind = result["__typename"]
+    if kind == "Forbidden":
+        return _DENIED
+    assert kind.endswith(("Payload", "Statement", "Connection")), result
+    return _ALLOWED
+
+
+def _billed(api: Api, w: Any) -> str:
+    """幸福里 with a standard, billed for January 2025; the resident's unit's bill id."""
+    from gongzhi.domain.bill import bill_id
+
+    app, community = api.platform.app, UUID(w.xingfu)
+    schedule = app.fee_schedule(community)
+    if schedule is None or not schedule.standards:
+        app.set_fee_standard(
+            META,
+            community,
+            property_type="RESIDENTIAL",
+            unit_price="1.20",
+            pricing="LUMP_SUM",
+            effective_from=date(2025, 1, 1),
+        )
+    report = app.run_billing(META, community, "2025-01")
+    assert wait_for_position(api.platform.engine, PROJECTION_NAME, report.position, timeout=30)
+    return str(bill_id(UUID(w.unit), "2025-01"))
+
+
+def _read(api: Api, query: str, variables: dict[str, Any], p: Principal) -> str:
+    data = api.gql(query, variables, as_=p)
+    return _outcome(next(iter(data.values())))
+
+
+FEES_OPERATIONS: dict[str, Any] = {
+    "setFeeStandard in 幸福里": lambda api, w, p: _outcome(
+        mutate(
+            api,
+            "setFeeStandard",
+            "SetFeeStandardInput",
+            {
+                "communityId": w.xingfu,
+                "propertyType": "COMMERCIAL",
+                "unitPrice": "3.00",
+                "pricing": "COMMISSION",
+                "effectiveFrom": "2027-01-01",
+            },
+            p,
+        )
+    ),
+    "runBilling 幸福里": lambda api, w, p: (
+        _billed(api, w)
+        and _outcome(
+            mutate(
+                api,
+                "runBilling",
+                "RunBillingInput",
+                {"communityId": w.xingfu, "period": "2025-01"},
+                p,
+            )
+        )
+    ),
+    "recordPayment in 幸福里": lambda api, w, p: (
+        _billed(api, w)
+        and _outcome(
+            mutate(
+                api,
+                "recordPayment",
+                "RecordPaymentInput",
+                {
+                    "communityId": w.xingfu,
+                    "unitId": w.unit,
+                    "channel": "CASH",
+                    "transactionId": f"cash-{p.subject}",
+                    "amountFen": 100,
+                },
+                p,
+            )
+        )
+    ),
+    "writeOffBill in 幸福里": lambda api, w, p: _outcome(
+        mutate(
+            api,
+            "writeOffBill",
+            "WriteOffBillInput",
+            {"billId": _billed(api, w), "amountFen": 1, "approvedBy": "王经理"},
+            p,
+        )
+    ),
+    "feeStatement of the resident's unit": lambda api, w, p: _outcome(
+        statement(api, w.unit, as_=p)
+    ),
+    "arrears of 幸福里": lambda api, w, p: _read(
+        api,
+        """query($c: ID!) { arrears(communityId: $c) { __typename } }""",
+        {"c": w.xingfu},
+        p,
+    ),
+    "history of a bill of 幸福里": lambda api, w, p: _read(
+        api,
+        """query($id: ID!) { history(id: $id) { __typename } }""",
+        {"id": _billed(api, w)},
+        p,
+    ),
+}
+_STAFF_ONLY = dict(
+    admin=_ALLOWED, regulator=_DENIED, company=_ALLOWED, committee=_DENIED, resident=_DENIED
+)
+_READERS = dict(
+    admin=_ALLOWED, regulator=_ALLOWED, company=_ALLOWED, committee=_ALLOWED, resident=_DENIED
+)
+FEES_EXPECTED: dict[str, dict[str, object]] = {
+    "setFeeStandard in 幸福里": _STAFF_ONLY,
+    "runBilling 幸福里": _STAFF_ONLY,
+    "recordPayment in 幸福里": _STAFF_ONLY,
+    "writeOffBill in 幸福里": _STAFF_ONLY,
+    "feeStatement of the resident's unit": {**_READERS, "resident": _ALLOWED},
+    "arrears of 幸福里": _READERS,
+    "history of a bill of 幸福里": _READERS,
+}

@@ -96,7 +96,7 @@ def test_a_payment_goes_to_the_oldest_open_bill_first_and_sums_exactly(
     assert [bill_id for bill_id, _ in parts] == [b.bill_id for b in bills[: len(parts)]]
     for (_, fen), bill in zip(parts[:-1], bills, strict=False):
         assert fen == bill.outstanding_fen
-    assert left == 0 or len(parts) == len([b for b in bills])
+    assert left == 0 or len(parts) == len(bills)
 
 
 policy = LateFeePolicy(daily_rate=Decimal("0.0003"), grace_days=10, cap=Decimal("0.30"))
