@@ -93,16 +93,13 @@ def _(event: FeeSchedule.TermsSet) -> list[Op]:
     )
 
 
-@fee_schedule_ops.register
-def _(event: FeeSchedule.VacancyRecorded) -> list[Op]:
+# A vacancy or a rental is one row from its start; its end, when recorded, fills ``end``.
+@fee_schedule_ops.register(FeeSchedule.VacancyRecorded)
+@fee_schedule_ops.register(FeeSchedule.VacancyEnded)
+def _vacancy(event: FeeSchedule.VacancyRecorded | FeeSchedule.VacancyEnded) -> list[Op]:
     key = f"{event.unit_id}@{event.start}"
-    return _item(event, "VACANCY", key, unitId=event.unit_id, start=event.start, end=None)
-
-
-@fee_schedule_ops.register
-def _(event: FeeSchedule.VacancyEnded) -> list[Op]:
-    key = f"{event.unit_id}@{event.start}"
-    return _item(event, "VACANCY", key, unitId=event.unit_id, start=event.start, end=event.end)
+    end = getattr(event, "end", None)
+    return _item(event, "VACANCY", key, unitId=event.unit_id, start=event.start, end=end)
 
 
 @fee_schedule_ops.register
@@ -117,8 +114,9 @@ def _(event: FeeSchedule.ParkingSpaceAdded) -> list[Op]:
     )
 
 
-@fee_schedule_ops.register
-def _(event: FeeSchedule.ParkingSpaceRented) -> list[Op]:
+@fee_schedule_ops.register(FeeSchedule.ParkingSpaceRented)
+@fee_schedule_ops.register(FeeSchedule.ParkingRentalEnded)
+def _rental(event: FeeSchedule.ParkingSpaceRented | FeeSchedule.ParkingRentalEnded) -> list[Op]:
     return _item(
         event,
         "PARKING_RENTAL",
@@ -126,20 +124,7 @@ def _(event: FeeSchedule.ParkingSpaceRented) -> list[Op]:
         spaceId=event.space_id,
         unitId=event.unit_id,
         start=event.start,
-        end=None,
-    )
-
-
-@fee_schedule_ops.register
-def _(event: FeeSchedule.ParkingRentalEnded) -> list[Op]:
-    return _item(
-        event,
-        "PARKING_RENTAL",
-        f"{event.space_id}@{event.start}",
-        spaceId=event.space_id,
-        unitId=event.unit_id,
-        start=event.start,
-        end=event.end,
+        end=getattr(event, "end", None),
     )
 
 
