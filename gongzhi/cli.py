@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from gongzhi.infra.embedded import EmbeddedServers
@@ -193,6 +194,57 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bill(args: argparse.Namespace) -> int:
+    """计费 from the command line: one community, or every community of a district."""
+    from sqlalchemy import select
+
+    from gongzhi.application.base import Meta
+    from gongzhi.bootstrap import bootstrap
+    from gongzhi.domain.errors import DomainError
+    from gongzhi.projections.communities import communities
+
+    settings, embedded = _settings()
+    platform = bootstrap(settings)
+    try:
+        if args.community:
+            ids = [UUID(args.community)]
+        else:
+            with platform.engine.connect() as conn:
+                query = select(communities.c.id).where(communities.c.district == args.district)
+                ids = [row.id for row in conn.execute(query.order_by(communities.c.name))]
+        meta = Meta(actor=args.actor, reason=args.reason, actor_role="PLATFORM_ADMIN")
+        status = 0
+        for community_id in ids:
+            units = len(platform.app.community(community_id).unit_index)
+            print(f"{community_id} {args.period}: {units} units")
+            try:
+                report = platform.app.run_billing(
+                    meta,
+                    community_id,
+                    args.period,
+                    batch_size=args.batch_size,
+                    progress=_bar(units),
+                )
+            except DomainError as error:
+                print(f"  not billed: {error.field}: {error.message}")
+                status = 1
+                continue
+            print()
+            if report.nothing_new:
+                print(f"  billed before: nothing new ({report.bills_total} bills)")
+            else:
+                print(
+                    f"  {report.bills_created} bills created ({report.bills_total} in all, "
+                    f"{report.amount_fen} fen), {report.units_already_covered} units covered "
+                    "by an earlier, interrupted run"
+                )
+    finally:
+        platform.close()
+        if embedded:
+            embedded.close()
+    return status
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from gongzhi.graphql.auth import Principal, Role, issue_token
 
@@ -335,6 +387,18 @@ def _progress(unit: str) -> Callable[[int], None]:
     return report
 
 
+def _bill_parser(commands: Any) -> None:
+    billing = commands.add_parser("bill", help="计费: bill a community or a district")
+    where = billing.add_mutually_exclusive_group(required=True)
+    where.add_argument("--community", help="the community's id")
+    where.add_argument("--district", help="every community of this district")
+    billing.add_argument("--period", required=True, help="2026-10, 2026-Q4 or 2026")
+    billing.add_argument("--batch-size", type=int, default=5000)
+    billing.add_argument("--reason", default="物业费计费")
+    billing.add_argument("--actor", default="cli-bill")
+    billing.set_defaults(handler=cmd_bill)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="gongzhi", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -376,6 +440,8 @@ def parser() -> argparse.ArgumentParser:
     roster.add_argument("--reason", default="花名册导入")
     roster.add_argument("--actor", default="cli-import")
     roster.set_defaults(handler=cmd_import)
+
+    _bill_parser(commands)
 
     token = commands.add_parser("token", help="print a signed bearer token")
     token.add_argument(

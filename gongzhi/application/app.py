@@ -7,12 +7,14 @@ from gongzhi.application.communities import CommunityService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
+from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 
 
 class Gongzhi(
+    FeePaymentService,  # 物业费: schedules, billing runs, payments (issue 4)
     DecisionService,
     RedPropertyService,
     OwnerService,

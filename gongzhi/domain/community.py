@@ -71,6 +71,7 @@ class Unit:
     owners: tuple[tuple[UUID, Fraction], ...] = ()  # 业主 and their shares (共有份额)
     developer_held: bool = False  # 建设单位 holds it: unsold, or sold but not delivered
     residents: set[UUID] = field(default_factory=set)  # 住户 who live there, owners or not
+    delivered_on: date | None = None  # 交付 by the developer: the owner pays fees from then
 
     @property
     def voter(self) -> str:
@@ -203,6 +204,8 @@ class Community(Aggregate):
             unit = aggregate.unit_index[self.unit_id]
             unit.developer_held = False
             unit.owners = tuple((UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners)
+            if self.change == OwnershipChange.DELIVERED.value:
+                unit.delivered_on = self.on
 
     class UnitsImported(Aggregate.Event):
         """花名册导入: one building's new entrances and units, with owners, in one event.

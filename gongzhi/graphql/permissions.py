@@ -40,6 +40,12 @@ class Action(enum.Enum):
     PROPOSE_DECISION = "put a matter to the owners"
     CAST_BALLOT = "cast a ballot for this unit"
     CONDUCT_DECISION = "close, recount or settle an owners' decision"
+    MANAGE_FEE_SCHEDULE = "set a community's fee standards, terms, vacancies and parking"
+    RUN_BILLING = "run the billing of a community"
+    RECORD_FEE_PAYMENT = "record a fee payment or refund"
+    WRITE_OFF_FEES = "write off a bill or waive its late fee"
+    READ_FEES = "read a community's fee ledgers, arrears and rates"
+    READ_FEE_STATEMENT = "read a unit's fee statement"
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Target:
     unit_id: UUID | None = None
 
 
-def allowed(principal: Principal, action: Action, target: Target) -> bool:
+def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
     role = principal.role
     if role is Role.PLATFORM_ADMIN:
         return True
@@ -111,6 +117,15 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
             return _committee(principal, action, in_district, own_community)
         case Action.MANAGE_CONTRACT | Action.GIVE_DISMISSAL_NOTICE | Action.GIVE_NON_RENEWAL_NOTICE:
             return _contracts(role, action, in_district, own_community, own_company)
+        case (
+            Action.MANAGE_FEE_SCHEDULE
+            | Action.RUN_BILLING
+            | Action.RECORD_FEE_PAYMENT
+            | Action.WRITE_OFF_FEES
+            | Action.READ_FEES
+            | Action.READ_FEE_STATEMENT
+        ):
+            return _fees(principal, action, target, in_district, serves, own_community)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -172,6 +187,37 @@ def _contracts(
     if action is Action.GIVE_DISMISSAL_NOTICE:
         return role is Role.COMMITTEE_MEMBER and own_community
     return role is Role.COMPANY_STAFF and own_company
+
+
+def _fees(
+    principal: Principal,
+    action: Action,
+    target: Target,
+    in_district: bool,
+    serves: bool,
+    own_community: bool,
+) -> bool:
+    """物业费: the serving company's staff keep the books (a write-off also needs an approver,
+    checked by the command); the district's regulators and the community's committee read
+    everything; a resident reads the statement of own units only."""
+    role = principal.role
+    staff = role is Role.COMPANY_STAFF and serves
+    if action in {
+        Action.MANAGE_FEE_SCHEDULE,
+        Action.RUN_BILLING,
+        Action.RECORD_FEE_PAYMENT,
+        Action.WRITE_OFF_FEES,
+    }:
+        return staff
+    readers = (
+        staff
+        or (role is Role.REGULATOR and in_district)
+        or (role is Role.COMMITTEE_MEMBER and own_community)
+    )
+    if action is Action.READ_FEE_STATEMENT:
+        own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
+        return readers or (role is Role.RESIDENT and own_unit)
+    return readers
 
 
 # The company serving each community today: the latest professional-mode period in force.

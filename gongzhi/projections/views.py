@@ -19,6 +19,8 @@ from gongzhi.projections.communities import (
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
+from gongzhi.projections.fee_schedules import FEE_SCHEDULE_TABLES, fee_schedule_ops
+from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
@@ -45,6 +47,8 @@ VIEW_TABLES: tuple[Table, ...] = (
     ballots,
     elevator_shares,
     *RED_PROPERTY_TABLES,
+    *FEE_TABLES,
+    *FEE_SCHEDULE_TABLES,
     event_history,
     outbox,
 )
@@ -60,6 +64,8 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     red_property_ops,
     contract_ops,
     committee_ops,
+    fee_ops,
+    fee_schedule_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

@@ -111,6 +111,24 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         Action.READ_COMMUNITY_HISTORY,
         via_community("SELECT community_id FROM decisions WHERE id = $1"),
     ),
+    # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
+    "FeeSchedule": (
+        Action.READ_FEES,
+        via_community("SELECT community_id FROM fee_schedules WHERE id = $1"),
+    ),
+    "Bill": (Action.READ_FEES, via_community("SELECT community_id FROM fee_bills WHERE id = $1")),
+    "BillingRun": (
+        Action.READ_FEES,
+        via_community("SELECT community_id FROM billing_runs WHERE id = $1"),
+    ),
+    "FeeAccount": (
+        Action.READ_FEES,
+        via_community("SELECT community_id FROM fee_accounts WHERE id = $1"),
+    ),
+    "Payment": (
+        Action.READ_FEES,
+        via_community("SELECT community_id FROM fee_payments WHERE id = $1"),
+    ),
 }
 
 

@@ -1,0 +1,185 @@
+"""计费 billing runs: one bill per unit for a period, in large atomic batches.
+
+A run over 100,000 units builds its bills in memory from the community, its fee schedule
+and its management timeline (no query per unit), and saves them in batches of thousands
+together with the run's progress event. A killed run leaves whole batches only; running it
+again bills the units the run has not covered yet, and a completed run creates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from gongzhi.application.base import Conflict, Meta, business_today
+from gongzhi.application.fee_schedules import FeeScheduleService
+from gongzhi.domain.bill import Bill, BillFacts, bill_id
+from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
+from gongzhi.domain.billing_run import BillingRun, run_id
+from gongzhi.domain.community import Community, Unit
+from gongzhi.domain.errors import RuleViolated
+from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.fee_rules import parse_period
+from gongzhi.domain.fee_schedule import FeeSchedule
+
+BATCH_SIZE = 5000
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class BillingReport:
+    """What a run did: ``nothing_new`` when the period was billed completely before."""
+
+    run_id: UUID
+    community_id: UUID
+    period: str
+    units: int
+    bills_created: int
+    bills_total: int
+    amount_fen: int
+    units_already_covered: int
+    nothing_new: bool
+    credits_applied: int
+    position: int
+
+
+def unit_facts(unit: Unit) -> UnitFacts:
+    return UnitFacts(unit.id, unit.number, unit.area, unit.developer_held, unit.delivered_on)
+
+
+class BillingService(FeeScheduleService):
+    def run_billing(
+        self,
+        meta: Meta,
+        community_id: UUID,
+        period_text: str,
+        *,
+        batch_size: int = BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> BillingReport:
+        """计费: bill every unit of the community for the period (idempotent, resumable)."""
+        period = parse_period("period", period_text)
+        community = self.read_only(Community, community_id, "communityId")
+        schedule = self.fee_schedule(community_id)
+        if schedule is None or not schedule.standards:
+            raise RuleViolated("communityId", "the community has no fee standard yet")
+        units = sorted(
+            (u for u in community.unit_index.values() if not u.retired), key=lambda u: str(u.id)
+        )
+        run = self._fee_aggregate(BillingRun, run_id(community_id, period.key))
+        position = 0
+        if run is None:
+            run = BillingRun.start(community_id, period, len(units))
+            schedule.start_billing(period)
+            position = self._save_billing(meta, run, schedule)
+        elif run.completed:
+            return self._report(run, len(units), 0, len(run.covered), True, 0, position)
+        covered_before = len(run.covered)
+        plan = PeriodPlan(schedule, period, served_spans(community.modes, period))
+        todo = [u for u in units if str(u.id) not in run.covered]
+        created = 0
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start : start + batch_size]
+            bills = []
+            for unit in chunk:
+                lines = plan.lines(unit_facts(unit))
+                if lines:
+                    bills.append(
+                        Bill.issue(
+                            community_id=community_id,
+                            unit_id=unit.id,
+                            unit_number=unit.number,
+                            period=period,
+                            due_on=plan.due_on,
+                            lines=lines,
+                        )
+                    )
+            run.record_batch([u.id for u in chunk], len(bills), sum(b.amount_fen for b in bills))
+            position = self._save_billing(meta, run, *bills)
+            created += len(bills)
+            if progress is not None:
+                progress("billed", covered_before + start + len(chunk))
+        credits, accounts, schedule = self._apply_credits(community_id)
+        run.complete(credits)
+        position = self._save_billing(meta, run, *accounts, *([schedule] if schedule else []))
+        return self._report(run, len(units), created, covered_before, False, credits, position)
+
+    def bills_of(self, schedule: FeeSchedule | None, unit_id: UUID) -> list[BillFacts]:
+        """The unit's bills, oldest first: one look-up per period the community billed."""
+        bills = []
+        for period in schedule.billed if schedule else ():
+            bill = self._fee_aggregate(Bill, bill_id(unit_id, period.key), copy=False)
+            if bill is not None:
+                bills.append(bill.facts)
+        return sorted(bills, key=lambda b: b.key)
+
+    def _apply_credits(
+        self, community_id: UUID
+    ) -> tuple[int, list[FeeAccount], FeeSchedule | None]:
+        """预交: prepaid credit goes to the bills just issued, oldest open bill first."""
+        schedule = self.fee_schedule(community_id)
+        if schedule is None or not schedule.prepaid_units:
+            return 0, [], None
+        applied, accounts = 0, []
+        today = business_today()
+        for unit_id in sorted(schedule.prepaid_units, key=str):
+            account = self._fee_aggregate(FeeAccount, account_id(unit_id))
+            if account is None:
+                continue
+            applied += account.apply_credit(self.bills_of(schedule, unit_id), today)
+            schedule.note_prepayment(unit_id, account.credit_fen > 0)
+            accounts.append(account)
+        return applied, accounts, schedule
+
+    def _save_billing(self, meta: Meta, *aggregates: Aggregate) -> int:
+        try:
+            return self.record(meta, *aggregates)
+        except IntegrityError:
+            raise Conflict(
+                "another billing run of this community for this period, or another change of "
+                "its fees, happened at the same time; run it again to complete it"
+            ) from None
+
+    @staticmethod
+    def _report(
+        run: BillingRun,
+        units: int,
+        created: int,
+        covered_before: int,
+        nothing_new: bool,
+        credits: int,
+        position: int,
+    ) -> BillingReport:
+        return BillingReport(
+            run_id=run.id,
+            community_id=run.community_id,
+            period=run.period,
+            units=units,
+            bills_created=created,
+            bills_total=run.bills,
+            amount_fen=run.amount_fen,
+            units_already_covered=covered_before,
+            nothing_new=nothing_new,
+            credits_applied=credits,
+            position=position,
+        )
+
+    def billing_runs(
+        self,
+        meta: Meta,
+        community_ids: Sequence[UUID],
+        period_text: str,
+        *,
+        batch_size: int = BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> list[BillingReport]:
+        """A district-wide run: each community in turn, each its own resumable run."""
+        parse_period("period", period_text)
+        return [
+            self.run_billing(meta, c, period_text, batch_size=batch_size, progress=progress)
+            for c in community_ids
+        ]

@@ -1,0 +1,195 @@
+"""缴费 payments, refunds, write-offs and late-fee waivers on a unit's fee account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, Meta, business_today
+from gongzhi.application.billing import BillingService, unit_facts
+from gongzhi.application.contracts import ContractService
+from gongzhi.domain.bill import Bill
+from gongzhi.domain.billing import monthly_fee_fen
+from gongzhi.domain.community import Community, Unit
+from gongzhi.domain.errors import UnknownPart
+from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.fee_rules import ONE_DAY, add_months, months_of_service, round_fen
+from gongzhi.domain.fee_schedule import FeeSchedule
+from gongzhi.domain.payment import Payment, PaymentChannel, payment_id
+from gongzhi.domain.values import enum_value
+
+PREPAY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class PaymentDone(Done):
+    """A recorded payment; ``duplicate`` when the transaction id was known already and the
+    answer is the original payment."""
+
+    duplicate: bool = False
+
+
+class FeePaymentService(BillingService, ContractService):
+    def record_payment(
+        self,
+        meta: Meta,
+        *,
+        community_id: UUID,
+        unit_id: UUID,
+        channel: str,
+        transaction_id: str,
+        amount_fen: int,
+        received_on: date | None = None,
+    ) -> PaymentDone:
+        """收款: oldest open bill first, the rest prepaid; a repeated transaction id (a
+        retry, even a concurrent one) is answered with the original payment."""
+        community, unit = self._unit(community_id, unit_id)
+        on = received_on or business_today()
+        key = payment_id(enum_value("channel", PaymentChannel, channel), transaction_id.strip())
+        for _ in range(SAVE_ATTEMPTS):
+            original = self._fee_aggregate(Payment, key)
+            if isinstance(original, Payment):
+                if (original.unit_id, original.amount_fen) != (unit_id, amount_fen):
+                    raise Conflict(
+                        f"transaction {transaction_id} on {channel} was recorded already for "
+                        "another unit or amount"
+                    )
+                return PaymentDone(original.id, 0, duplicate=True)
+            payment = Payment.receive(
+                channel=channel,
+                transaction_id=transaction_id,
+                community_id=community_id,
+                unit_id=unit_id,
+                amount_fen=amount_fen,
+                received_on=on,
+            )
+            schedule = self.fee_schedule(community_id)
+            account = self._account(community_id, unit_id)
+            bills = self.bills_of(schedule, unit_id)
+            account.receive(
+                payment_id=payment.id,
+                channel=payment.channel,
+                transaction_id=payment.transaction_id,
+                amount_fen=payment.amount_fen,
+                received_on=on,
+                bills=bills,
+                credit_limit_fen=self._credit_limit(schedule, community, unit, on),
+            )
+            changed: list[Any] = [payment, account]
+            if schedule is not None:
+                schedule.note_prepayment(unit_id, account.credit_fen > 0)
+                changed.append(schedule)
+            try:
+                return PaymentDone(payment.id, self.record(meta, *changed))
+            except IntegrityError:
+                continue  # a concurrent payment: the next round sees it (or its twin)
+        raise Conflict("the unit's account was changed at the same time; try again")
+
+    def refund_payment(
+        self,
+        meta: Meta,
+        *,
+        community_id: UUID,
+        unit_id: UUID,
+        payment_id: UUID | None,
+        amount_fen: int,
+        on: date | None = None,
+    ) -> Done:
+        """退款 of a payment, or (no payment named) of unused prepaid credit."""
+        self._unit(community_id, unit_id)
+        day = on or business_today()
+        return self._on_account(
+            meta, community_id, unit_id, lambda a: a.refund(payment_id, amount_fen, day)
+        )
+
+    def write_off_bill(
+        self, meta: Meta, bill_id: UUID, *, amount_fen: int, approved_by: str
+    ) -> Done:
+        """核销 part or all of a bill, approved by someone other than the recorder."""
+        bill = self._bill(bill_id)
+        today = business_today()
+        return self._on_account(
+            meta,
+            bill.community_id,
+            bill.unit_id,
+            lambda a: a.write_off(bill.facts, amount_fen, approved_by, meta.actor, today),
+        )
+
+    def waive_late_fee(self, meta: Meta, bill_id: UUID, *, amount_fen: int | None) -> Done:
+        """减免滞纳金 of a bill: all of it accrued so far, or part."""
+        bill = self._bill(bill_id)
+        schedule = self.fee_schedule(bill.community_id)
+        assert schedule is not None  # a bill exists only after its community was billed
+        today = business_today()
+        return self._on_account(
+            meta,
+            bill.community_id,
+            bill.unit_id,
+            lambda a: a.waive_late_fee(bill.facts, amount_fen, schedule.terms.late, today),
+        )
+
+    def bill_community(self, bill_id: UUID) -> UUID:
+        return self._bill(bill_id).community_id
+
+    def _bill(self, bill_id: UUID) -> Bill:
+        return self.read_only(Bill, bill_id, "billId")
+
+    def _unit(self, community_id: UUID, unit_id: UUID) -> tuple[Community, Unit]:
+        community = self.read_only(Community, community_id, "communityId")
+        unit = community.unit_index.get(unit_id)
+        if unit is None:
+            raise UnknownPart("unitId", "no such unit in this community")
+        return community, unit
+
+    def _account(self, community_id: UUID, unit_id: UUID) -> FeeAccount:
+        account = self._fee_aggregate(FeeAccount, account_id(unit_id))
+        if isinstance(account, FeeAccount):
+            return account
+        return FeeAccount.open(community_id, unit_id)
+
+    def _on_account(
+        self, meta: Meta, community_id: UUID, unit_id: UUID, command: Callable[[FeeAccount], Any]
+    ) -> Done:
+        for _ in range(SAVE_ATTEMPTS):
+            account = self._account(community_id, unit_id)
+            result = command(account)
+            try:
+                position = self.record(meta, account)
+            except IntegrityError:
+                continue
+            return Done(account.id, position, result if isinstance(result, UUID) else None)
+        raise Conflict("the unit's account was changed at the same time; try again")
+
+    def _credit_limit(
+        self, schedule: FeeSchedule | None, community: Community, unit: Unit, on: date
+    ) -> int:
+        """预交上限: 12 months of the unit's fees from the first day not billed yet, and
+        never past the end of the community's service contract."""
+        if schedule is None:
+            return 0
+        billed_until = max((p.end for p in schedule.billed), default=on - ONE_DAY)
+        start = max(on, billed_until + ONE_DAY)
+        end = add_months(start, PREPAY_MONTHS) - ONE_DAY
+        contract_end = self._contract_end(community.id, start)
+        if contract_end is not None:
+            end = min(end, contract_end)
+        monthly = monthly_fee_fen(schedule, unit_facts(unit), start)
+        return round_fen(monthly * months_of_service(start, end))
+
+    def _contract_end(self, community_id: UUID, start: date) -> date | None:
+        """The last day the community's current contract binds; None when it has no end
+        (no contract, or running on indefinitely)."""
+        chain = self.contracts_of(community_id)
+        if not chain:
+            return None
+        latest = chain[-1]
+        if latest.notice is not None:
+            return latest.notice.effective_on - ONE_DAY
+        if latest.term_end is not None and latest.term_end >= start:
+            return latest.term_end
+        return None

@@ -1,0 +1,280 @@
+"""物业费台账 one unit's fee ledger: payments and how they were allocated, prepaid credit
+(预交), refunds, write-offs (核销) and late-fee waivers (滞纳金减免).
+
+Bills are separate aggregates (``Bill``); the account holds what was paid against each, so
+the concurrent payments of one unit are serialised by the account's version. Commands get
+the unit's bills as ``BillFacts`` and allocate to the oldest open bill first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from gongzhi.domain.bill import BillFacts
+from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
+from gongzhi.domain.fee_rules import LateFeePolicy, OpenBill, allocate, late_fee
+from gongzhi.domain.money import fen_amount
+from gongzhi.domain.values import required_text
+
+ACCOUNT_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/fee-account")
+
+
+def account_id(unit_id: UUID) -> UUID:
+    return uuid5(ACCOUNT_NAMESPACE, str(unit_id))
+
+
+@dataclass
+class PaymentRecord:
+    amount_fen: int
+    allocations: list[tuple[UUID, int]]
+    refunded_fen: int = 0
+
+
+@dataclass
+class BillState:
+    paid_fen: int = 0
+    written_off_fen: int = 0
+    waived_fen: int = 0
+    reductions: list[tuple[date, int]] = field(default_factory=list)  # for late fees
+
+
+def _parts(allocations: Sequence[tuple[UUID, int]]) -> list[dict[str, Any]]:
+    return [{"bill_id": str(bill), "fen": fen} for bill, fen in allocations]
+
+
+class FeeAccount(Aggregate):
+    """物业费台账 of one unit."""
+
+    class Opened(Aggregate.Created):
+        community_id: UUID
+        unit_id: UUID
+
+    class PaymentReceived(Aggregate.Event):
+        payment_id: UUID
+        channel: str
+        transaction_id: str
+        amount_fen: int
+        received_on: date
+        allocations: list[dict[str, Any]]
+        credit_fen: int  # the part kept as prepaid credit
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.allocations]
+            aggregate.payments[self.payment_id] = PaymentRecord(self.amount_fen, parts)
+            aggregate._settle(parts, self.received_on, 1)
+            aggregate.credit_fen += self.credit_fen
+
+    class CreditApplied(Aggregate.Event):
+        """Prepaid credit allocated to bills issued since it was paid."""
+
+        on: date
+        allocations: list[dict[str, Any]]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.allocations]
+            aggregate._settle(parts, self.on, 1)
+            aggregate.credit_fen -= sum(fen for _, fen in parts)
+
+    class Refunded(Aggregate.Event):
+        refund_id: UUID
+        payment_id: UUID | None
+        amount_fen: int
+        from_credit_fen: int
+        reversals: list[dict[str, Any]]  # allocations undone: the bills are open again
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.reversals]
+            aggregate._settle(parts, self.on, -1)
+            aggregate.credit_fen -= self.from_credit_fen
+            if self.payment_id is not None:
+                aggregate.payments[self.payment_id].refunded_fen += self.amount_fen
+
+    class WrittenOff(Aggregate.Event):
+        """核销: an amount of a bill given up, with the approver's name."""
+
+        bill_id: UUID
+        amount_fen: int
+        approved_by: str
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            state = aggregate.bill(self.bill_id)
+            state.written_off_fen += self.amount_fen
+            state.reductions.append((self.on, self.amount_fen))
+
+    class LateFeeWaived(Aggregate.Event):
+        bill_id: UUID
+        amount_fen: int
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            aggregate.bill(self.bill_id).waived_fen += self.amount_fen
+
+    def __init__(self, community_id: UUID, unit_id: UUID) -> None:
+        self.community_id = community_id
+        self.unit_id = unit_id
+        self.bills: dict[UUID, BillState] = {}
+        self.payments: dict[UUID, PaymentRecord] = {}
+        self.credit_fen = 0
+
+    @classmethod
+    def open(cls, community_id: UUID, unit_id: UUID) -> FeeAccount:
+        return cls._create(
+            cls.Opened, id=account_id(unit_id), community_id=community_id, unit_id=unit_id
+        )
+
+    def bill(self, bill_id: UUID) -> BillState:
+        return self.bills.setdefault(bill_id, BillState())
+
+    def outstanding(self, bill: BillFacts) -> int:
+        state = self.bills.get(bill.id)
+        if state is None:
+            return bill.amount_fen
+        return bill.amount_fen - state.paid_fen - state.written_off_fen
+
+    def open_bills(self, bills: Sequence[BillFacts]) -> list[OpenBill]:
+        return [OpenBill(b.id, b.key, owed) for b in bills if (owed := self.outstanding(b)) > 0]
+
+    def apply_credit(self, bills: Sequence[BillFacts], on: date) -> int:
+        """Allocate prepaid credit to open bills, oldest first; returns the fen applied."""
+        if self.credit_fen == 0:
+            return 0
+        parts, _ = allocate(self.credit_fen, self.open_bills(bills))
+        if parts:
+            self.trigger_event(self.CreditApplied, on=on, allocations=_parts(parts))
+        return sum(fen for _, fen in parts)
+
+    def receive(
+        self,
+        *,
+        payment_id: UUID,
+        channel: str,
+        transaction_id: str,
+        amount_fen: int,
+        received_on: date,
+        bills: Sequence[BillFacts],
+        credit_limit_fen: int,
+    ) -> None:
+        """收款: allocate to the oldest open bill first; the rest is prepaid credit, at most
+        ``credit_limit_fen`` in all (12 months' fees, never past the contract's end)."""
+        amount = fen_amount("amountFen", amount_fen)
+        self.apply_credit(bills, received_on)
+        parts, left = allocate(amount, self.open_bills(bills))
+        if left and self.credit_fen + left > credit_limit_fen:
+            raise RuleViolated(
+                "amountFen",
+                f"{left} fen would be prepaid, {self.credit_fen + left} fen of credit in all; "
+                f"at most {credit_limit_fen} fen may be paid ahead (12 months' fees, and "
+                "never past the end of the service contract)",
+            )
+        self.trigger_event(
+            self.PaymentReceived,
+            payment_id=payment_id,
+            channel=channel,
+            transaction_id=transaction_id,
+            amount_fen=amount,
+            received_on=received_on,
+            allocations=_parts(parts),
+            credit_fen=left,
+        )
+
+    def refund(self, payment_id: UUID | None, amount_fen: int, on: date) -> UUID:
+        """退款 of unused credit (no payment named) or of a payment: credit first, then the
+        payment's allocations, newest bill first (those bills are owed again)."""
+        amount = fen_amount("amountFen", amount_fen)
+        if payment_id is None:
+            if amount > self.credit_fen:
+                raise RuleViolated(
+                    "amountFen", f"only {self.credit_fen} fen of prepaid credit is unused"
+                )
+            return self._refunded(None, amount, amount, [], on)
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            raise UnknownPart("paymentId", "no such payment on this unit's account")
+        refundable = payment.amount_fen - payment.refunded_fen
+        if amount > refundable:
+            raise RuleViolated("amountFen", f"only {refundable} fen of this payment is refundable")
+        from_credit = min(self.credit_fen, amount)
+        left = amount - from_credit
+        reversals: list[tuple[UUID, int]] = []
+        for bill_id, fen in reversed(payment.allocations):
+            if left == 0:
+                break
+            take = min(left, fen, self.bill(bill_id).paid_fen)
+            if take:
+                reversals.append((bill_id, take))
+                left -= take
+        if left:
+            raise RuleViolated("amountFen", "more than what is left of this payment to undo")
+        return self._refunded(payment_id, amount, from_credit, reversals, on)
+
+    def _refunded(
+        self,
+        payment_id: UUID | None,
+        amount: int,
+        from_credit: int,
+        reversals: list[tuple[UUID, int]],
+        on: date,
+    ) -> UUID:
+        refund_id = uuid4()
+        self.trigger_event(
+            self.Refunded,
+            refund_id=refund_id,
+            payment_id=payment_id,
+            amount_fen=amount,
+            from_credit_fen=from_credit,
+            reversals=_parts(reversals),
+            on=on,
+        )
+        return refund_id
+
+    def write_off(
+        self, bill: BillFacts, amount_fen: int, approved_by: str, actor: str, on: date
+    ) -> None:
+        """核销: needs an approver other than the one recording it."""
+        approver = required_text("approvedBy", approved_by, max_length=60)
+        if approver == actor:
+            raise RuleViolated("approvedBy", "a write-off is approved by someone else")
+        amount = fen_amount("amountFen", amount_fen)
+        owed = self.outstanding(bill)
+        if amount > owed:
+            raise RuleViolated("amountFen", f"only {owed} fen of this bill is outstanding")
+        self.trigger_event(
+            self.WrittenOff, bill_id=bill.id, amount_fen=amount, approved_by=approver, on=on
+        )
+
+    def late_fee(self, bill: BillFacts, policy: LateFeePolicy, as_of: date) -> int:
+        """The late fee accrued on ``as_of``, before waivers."""
+        state = self.bills.get(bill.id, BillState())
+        return late_fee(bill.amount_fen, bill.due_on, policy, state.reductions, as_of)
+
+    def waive_late_fee(
+        self, bill: BillFacts, amount_fen: int | None, policy: LateFeePolicy, on: date
+    ) -> int:
+        """减免滞纳金: all that has accrued (no amount) or part of it."""
+        accrued = self.late_fee(bill, policy, on) - self.bill(bill.id).waived_fen
+        if accrued <= 0:
+            raise RuleViolated("billId", "no late fee is owed on this bill")
+        amount = accrued if amount_fen is None else fen_amount("amountFen", amount_fen)
+        if amount > accrued:
+            raise InvalidValue("amountFen", f"only {accrued} fen of late fee is owed")
+        self.trigger_event(self.LateFeeWaived, bill_id=bill.id, amount_fen=amount, on=on)
+        return amount
+
+    def _settle(self, parts: Sequence[tuple[UUID, int]], on: date, sign: int) -> None:
+        for bill_id, fen in parts:
+            state = self.bill(bill_id)
+            state.paid_fen += sign * fen
+            state.reductions.append((on, sign * fen))

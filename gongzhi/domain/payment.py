@@ -1,0 +1,84 @@
+"""缴费 a payment received through a channel, known by the channel's transaction id.
+
+The id is derived from the channel and the external transaction id, so the event store
+refuses a second payment with the same transaction id on the same channel: a repeated
+notification (a retry of the payment platform, a double click) finds the original.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from gongzhi.domain.money import fen_amount
+from gongzhi.domain.values import enum_value, required_text
+
+PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/fee-payment")
+
+
+class PaymentChannel(enum.Enum):
+    """缴费渠道."""
+
+    CASH = "CASH"  # 现金
+    WECHAT = "WECHAT"  # 微信支付
+    ALIPAY = "ALIPAY"  # 支付宝
+    BANK_TRANSFER = "BANK_TRANSFER"  # 银行转账
+
+
+def payment_id(channel: str, transaction_id: str) -> UUID:
+    return uuid5(PAYMENT_NAMESPACE, f"{channel}/{transaction_id}")
+
+
+class Payment(Aggregate):
+    """缴费记录: one receipt; how it was allocated is on the unit's ``FeeAccount``."""
+
+    class Received(Aggregate.Created):
+        channel: str
+        transaction_id: str
+        community_id: UUID
+        unit_id: UUID
+        amount_fen: int
+        received_on: date
+
+    def __init__(
+        self,
+        channel: str,
+        transaction_id: str,
+        community_id: UUID,
+        unit_id: UUID,
+        amount_fen: int,
+        received_on: date,
+    ) -> None:
+        self.channel = channel
+        self.transaction_id = transaction_id
+        self.community_id = community_id
+        self.unit_id = unit_id
+        self.amount_fen = amount_fen
+        self.received_on = received_on
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        channel: str,
+        transaction_id: str,
+        community_id: UUID,
+        unit_id: UUID,
+        amount_fen: int,
+        received_on: date,
+    ) -> Payment:
+        kind = enum_value("channel", PaymentChannel, channel)
+        reference = required_text("transactionId", transaction_id, max_length=64)
+        return cls._create(
+            cls.Received,
+            id=payment_id(kind, reference),
+            channel=kind,
+            transaction_id=reference,
+            community_id=community_id,
+            unit_id=unit_id,
+            amount_fen=fen_amount("amountFen", amount_fen),
+            received_on=received_on,
+        )

@@ -1,0 +1,282 @@
+"""GraphQL types of 物业费 property fees: schedules, bills, statements, arrears and rates.
+
+Money is whole fen (``…Fen`` fields, Int); prices and rates are exact Decimals.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.payment import PaymentChannel
+from gongzhi.graphql.contracts.types import PricingModelType
+from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+
+PropertyTypeType = strawberry.enum(
+    PropertyType,
+    name="PropertyType",
+    description="物业类型: 住宅 RESIDENTIAL (the default), 商业 COMMERCIAL, 其他 OTHER",
+)
+PaymentChannelType = strawberry.enum(
+    PaymentChannel,
+    name="PaymentChannel",
+    description="缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER",
+)
+
+
+@strawberry.type(description="收费标准: 元/m²/月 for a property type from a date")
+class FeeStandard:
+    property_type: PropertyTypeType  # type: ignore[valid-type]
+    unit_price: Decimal = strawberry.field(description="元/m²/月, exact, up to 4 places")
+    pricing: PricingModelType  # type: ignore[valid-type]
+    effective_from: datetime.date
+
+
+@strawberry.type(description="计费条款: 空置折扣, due days, 滞纳金 terms")
+class FeeTerms:
+    vacancy_rate: Decimal = strawberry.field(description="Share a vacant unit pays: 0.7 = 70 %")
+    due_days: int = strawberry.field(description="A bill is due this many days after its start")
+    late_fee_daily_rate: Decimal = strawberry.field(description="0.0003 = 0.03 % a day")
+    grace_days: int = strawberry.field(description="Days after the due date before late fees")
+    late_fee_cap: Decimal = strawberry.field(description="At most this share of the principal")
+
+
+@strawberry.type(description="车位租用 a unit renting a parking space")
+class ParkingRental:
+    unit_id: strawberry.ID
+    start: datetime.date
+    end: datetime.date | None
+
+
+@strawberry.type(description="车位 a parking space of the community")
+class ParkingSpace:
+    id: strawberry.ID
+    number: str
+    monthly_fee_fen: int
+    rentals: list[ParkingRental]
+
+
+@strawberry.type(description="其他固定费用 per unit per month (e.g. 垃圾清运费) from a date")
+class OtherFee:
+    name: str
+    monthly_fee_fen: int
+    effective_from: datetime.date
+
+
+@strawberry.type(description="空置 a unit recorded as vacant")
+class Vacancy:
+    unit_id: strawberry.ID
+    start: datetime.date
+    end: datetime.date | None
+
+
+@strawberry.type(description="A unit classified as other than residential")
+class UnitPropertyType:
+    unit_id: strawberry.ID
+    property_type: PropertyTypeType  # type: ignore[valid-type]
+
+
+@strawberry.type(description="收费标准与计费设置 of a community")
+class FeeSchedule:
+    community_id: strawberry.ID
+    standards: list[FeeStandard]
+    terms: FeeTerms
+    parking_spaces: list[ParkingSpace]
+    other_fees: list[OtherFee]
+    vacancies: list[Vacancy]
+    unit_types: list[UnitPropertyType]
+    billed_periods: list[str]
+
+
+@strawberry.type(description="The fee schedule after the change")
+class FeeSchedulePayload:
+    schedule: FeeSchedule
+    part_id: strawberry.ID | None = strawberry.field(description="A new parking space's id")
+    position: str
+
+
+@strawberry.type(description="计费批次 what a billing run did")
+class BillingRunReport:
+    run_id: strawberry.ID
+    community_id: strawberry.ID
+    period: str
+    units: int
+    bills_created: int = strawberry.field(description="Bills this call created")
+    bills_total: int = strawberry.field(description="Bills of the run in all")
+    amount_fen: int = strawberry.field(description="Billed in all by the run")
+    units_already_covered: int = strawberry.field(
+        description="Units an earlier (interrupted) call of the same run had covered"
+    )
+    nothing_new: bool = strawberry.field(
+        description="The period was billed completely before: nothing was created"
+    )
+    credits_applied_fen: int = strawberry.field(description="预交 credit applied to new bills")
+
+
+@strawberry.type
+class BillingRunPayload:
+    run: BillingRunReport
+
+
+@strawberry.type(description="账单明细 a line of a bill: one fee over some days")
+class BillLine:
+    kind: str = strawberry.field(description="PROPERTY_FEE, PARKING or OTHER")
+    label: str
+    start: datetime.date
+    end: datetime.date
+    amount_fen: int
+    payer: str = strawberry.field(description="OWNER, or DEVELOPER before the unit's delivery")
+    vacant: bool
+
+
+@strawberry.type(description="物业费账单 a unit's bill for a period")
+class Bill:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    unit_number: str
+    period: str
+    period_start: datetime.date
+    period_end: datetime.date
+    due_on: datetime.date
+    amount_fen: int
+    paid_fen: int
+    written_off_fen: int
+    outstanding_fen: int
+    late_fee_fen: int = strawberry.field(description="滞纳金 owed on the statement's date")
+    late_fee_waived_fen: int
+    lines: list[BillLine]
+
+
+@strawberry.type(description="台账分录 one money movement on a unit's fee account")
+class FeeLedgerEntry:
+    account_id: strawberry.ID
+    version: int
+    seq: int
+    unit_id: strawberry.ID
+    kind: str = strawberry.field(
+        description="PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL, WRITE_OFF, "
+        "LATE_FEE_WAIVED"
+    )
+    amount_fen: int
+    on: datetime.date
+    bill_id: strawberry.ID | None
+    payment_id: strawberry.ID | None
+    channel: str | None
+    transaction_id: str | None
+    approved_by: str | None
+    recorded_at: datetime.datetime
+
+
+@strawberry.type(description="对账单 a unit's statement: bills, payments, allocations, late fees")
+class FeeStatement:
+    unit_id: strawberry.ID
+    community_id: strawberry.ID
+    as_of: datetime.date
+    bills: list[Bill]
+    entries: list[FeeLedgerEntry]
+    credit_fen: int = strawberry.field(description="预交 prepaid credit not yet used")
+    outstanding_fen: int
+    late_fee_fen: int
+    balance_fen: int = strawberry.field(
+        description="What the unit owes: outstanding + late fees − credit (negative: in credit)"
+    )
+
+
+@strawberry.type(
+    description="A payment as recorded (or, for a repeated transaction id, the original payment)"
+)
+class PaymentPayload:
+    payment_id: strawberry.ID
+    duplicate: bool = strawberry.field(
+        description="The transaction id was known: this is the original payment, not a new one"
+    )
+    statement: FeeStatement
+    position: str
+
+
+@strawberry.type
+class FeeAccountPayload:
+    statement: FeeStatement
+    position: str
+
+
+@strawberry.type(description="欠费 a unit with overdue amounts")
+class ArrearsRow:
+    unit_id: strawberry.ID
+    unit_number: str
+    outstanding_fen: int
+    open_bills: int
+    oldest_due_on: datetime.date
+    age_days: int
+
+
+@strawberry.type
+class ArrearsConnection:
+    rows: list[ArrearsRow]
+    total_outstanding_fen: int
+    page_info: PageInfo
+
+
+@strawberry.type(description="A rate as an exact fraction: numerator ÷ denominator")
+class Rate:
+    numerator: int
+    denominator: int
+    value: Decimal | None = strawberry.field(
+        description="To 10 decimal places, half even; null when the denominator is 0"
+    )
+
+
+@strawberry.type(description="收费率, 户收费率, 清缴率 of a community for a period")
+class FeeRates:
+    community_id: strawberry.ID
+    period: str
+    collection_rate: Rate = strawberry.field(description="收费率: collected ÷ billed, fen")
+    household_rate: Rate = strawberry.field(description="户收费率: households paid ÷ billed")
+    recovery_rate: Rate = strawberry.field(
+        description="清缴率: arrears recovered in the period ÷ (recovered + still outstanding)"
+    )
+
+
+@strawberry.type
+class FeeLedgerConnection:
+    entries: list[FeeLedgerEntry]
+    page_info: PageInfo
+
+
+FeeScheduleResult = Annotated[
+    FeeSchedulePayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("FeeScheduleResult"),
+]
+BillingRunResult = Annotated[
+    BillingRunPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("BillingRunResult"),
+]
+PaymentResult = Annotated[
+    PaymentPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("PaymentResult"),
+]
+FeeAccountResult = Annotated[
+    FeeAccountPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("FeeAccountResult"),
+]
+FeeScheduleLookup = Annotated[
+    FeeSchedule | ValidationError | NotFound | Forbidden, strawberry.union("FeeScheduleLookup")
+]
+FeeStatementLookup = Annotated[
+    FeeStatement | ValidationError | NotFound | Forbidden, strawberry.union("FeeStatementLookup")
+]
+ArrearsLookup = Annotated[
+    ArrearsConnection | ValidationError | NotFound | Forbidden, strawberry.union("ArrearsLookup")
+]
+FeeRatesLookup = Annotated[
+    FeeRates | ValidationError | NotFound | Forbidden, strawberry.union("FeeRatesLookup")
+]
+FeeLedgerLookup = Annotated[
+    FeeLedgerConnection | ValidationError | NotFound | Forbidden,
+    strawberry.union("FeeLedgerLookup"),
+]

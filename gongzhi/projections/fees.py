@@ -1,0 +1,362 @@
+"""Read model of 物业费: bills, the fee ledger (payments, allocations, refunds, write-offs,
+waivers), the units' accounts, billing runs and the fee schedules' items.
+
+``fee_bills`` carries running totals per bill (paid, written off, waived) kept by adding
+each ledger entry's amount, so arrears and collection rates are plain sums. Every ledger
+entry is also a row of ``fee_ledger``: the committee's audit reads them entry by entry.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from gongzhi.domain.bill import Bill
+from gongzhi.domain.billing_run import BillingRun
+from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.payment import Payment
+from gongzhi.projections.metadata import metadata
+from gongzhi.projections.ops import (
+    Op,
+    insert_statement,
+    update_statement,
+    upsert_statement,
+)
+
+fee_bills = Table(
+    "fee_bills",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("unit_id", Uuid, nullable=False),
+    Column("unit_number", String(40), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("paid_fen", BigInteger, nullable=False),
+    Column("written_off_fen", BigInteger, nullable=False),
+    Column("waived_fen", BigInteger, nullable=False),
+    Column("lines", JSONB, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Index("fee_bills_community_period", "community_id", "period_start"),
+    Index("fee_bills_unit", "unit_id", "period_start"),
+)
+
+# One row per money movement of a unit's account (``fee_accounts`` names the unit): kind
+# PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL,
+# WRITE_OFF, LATE_FEE_WAIVED. ``seq`` orders the rows one event gives.
+fee_ledger = Table(
+    "fee_ledger",
+    metadata,
+    Column("account_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("bill_id", Uuid),
+    Column("payment_id", Uuid),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("channel", String(20)),
+    Column("transaction_id", String(64)),
+    Column("approved_by", String(60)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("fee_ledger_bill", "bill_id"),
+)
+
+fee_accounts = Table(
+    "fee_accounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False, index=True),
+    Column("unit_id", Uuid, nullable=False, unique=True),
+    Column("credit_fen", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+fee_payments = Table(
+    "fee_payments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("unit_id", Uuid, nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("transaction_id", String(64), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("received_on", Date, nullable=False),
+)
+
+billing_runs = Table(
+    "billing_runs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("units_covered", Integer, nullable=False),
+    Column("bills", Integer, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Index("billing_runs_community_period", "community_id", "period", unique=True),
+)
+
+
+INSERT_BILL = insert_statement("insert fee bill", 10, fee_bills)
+INSERT_LEDGER = insert_statement("insert fee ledger entry", 20, fee_ledger)
+INSERT_PAYMENT = insert_statement("insert fee payment", 10, fee_payments)
+INSERT_RUN = insert_statement("insert billing run", 10, billing_runs)
+UPSERT_ACCOUNT = upsert_statement("upsert fee account", 10, fee_accounts, key=("id",))
+ADD_CREDIT = update_statement(
+    "add account credit",
+    30,
+    fee_accounts,
+    key=("id", "b_id"),
+    assign={"version": "version"},
+    add={"credit_fen": "credit"},
+)
+ADD_TO_BILL = update_statement(
+    "add to fee bill",
+    30,
+    fee_bills,
+    key=("id", "b_id"),
+    add={"paid_fen": "paid", "written_off_fen": "written_off", "waived_fen": "waived"},
+)
+ADVANCE_RUN = update_statement(
+    "advance billing run",
+    30,
+    billing_runs,
+    key=("id", "b_id"),
+    add={"units_covered": "covered", "bills": "bills", "amount_fen": "amount"},
+)
+COMPLETE_RUN = update_statement(
+    "complete billing run", 40, billing_runs, key=("id", "b_id"), constants={"completed": 1}
+)
+
+
+@singledispatch
+def fee_ops(event: object) -> list[Op]:
+    """Rows for one event; events of other aggregates give none."""
+    return []
+
+
+@fee_ops.register
+def _(event: Bill.Issued) -> list[Op]:
+    row: dict[str, Any] = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "unit_id": event.unit_id,
+        "unit_number": event.unit_number,
+        "period": event.period,
+        "period_start": event.period_start,
+        "period_end": event.period_end,
+        "due_on": event.due_on,
+        "amount_fen": event.amount_fen,
+        "paid_fen": 0,
+        "written_off_fen": 0,
+        "waived_fen": 0,
+        "lines": event.lines,
+        "issued_at": event.timestamp,
+    }
+    return [Op(INSERT_BILL, row)]
+
+
+@fee_ops.register
+def _(event: BillingRun.Started) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "period": event.period,
+        "units": event.units,
+        "units_covered": 0,
+        "bills": 0,
+        "amount_fen": 0,
+        "completed": 0,
+        "started_at": event.timestamp,
+    }
+    return [Op(INSERT_RUN, row)]
+
+
+@fee_ops.register
+def _(event: BillingRun.BatchIssued) -> list[Op]:
+    params = {
+        "b_id": event.originator_id,
+        "covered": len(event.unit_ids),
+        "bills": event.bills,
+        "amount": event.amount_fen,
+    }
+    return [Op(ADVANCE_RUN, params)]
+
+
+@fee_ops.register
+def _(event: BillingRun.Completed) -> list[Op]:
+    return [Op(COMPLETE_RUN, {"b_id": event.originator_id})]
+
+
+@fee_ops.register
+def _(event: Payment.Received) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "unit_id": event.unit_id,
+        "channel": event.channel,
+        "transaction_id": event.transaction_id,
+        "amount_fen": event.amount_fen,
+        "received_on": event.received_on,
+    }
+    return [Op(INSERT_PAYMENT, row)]
+
+
+# What the account's events need to know of the account: kept from ``Opened``.
+@fee_ops.register
+def _(event: FeeAccount.Opened) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "unit_id": event.unit_id,
+        "credit_fen": 0,
+        "version": event.originator_version,
+    }
+    return [Op(UPSERT_ACCOUNT, row)]
+
+
+class _Entries:
+    """Ledger rows of one account event, numbered in order, and the totals they move."""
+
+    def __init__(self, event: FeeAccount.Event) -> None:
+        self.event = event
+        self.ops: list[Op] = []
+
+    def add(self, kind: str, amount: int, on: Any, **extra: Any) -> None:
+        row = {
+            "account_id": self.event.originator_id,
+            "version": self.event.originator_version,
+            "seq": len(self.ops),
+            "kind": kind,
+            "amount_fen": amount,
+            "on": on,
+            "bill_id": None,
+            "payment_id": None,
+            "channel": None,
+            "transaction_id": None,
+            "approved_by": None,
+            "recorded_at": self.event.timestamp,
+        }
+        row.update(extra)
+        self.ops.append(Op(INSERT_LEDGER, row))
+
+    def bill(self, bill_id: Any, paid: int = 0, written_off: int = 0, waived: int = 0) -> None:
+        params = {
+            "b_id": UUID(str(bill_id)),
+            "paid": paid,
+            "written_off": written_off,
+            "waived": waived,
+        }
+        self.ops.append(Op(ADD_TO_BILL, params))
+
+    def credit(self, fen: int) -> None:
+        params = {
+            "b_id": self.event.originator_id,
+            "credit": fen,
+            "version": self.event.originator_version,
+        }
+        self.ops.append(Op(ADD_CREDIT, params))
+
+
+@fee_ops.register
+def _(event: FeeAccount.PaymentReceived) -> list[Op]:
+    entries = _Entries(event)
+    entries.add(
+        "PAYMENT",
+        event.amount_fen,
+        event.received_on,
+        payment_id=event.payment_id,
+        channel=event.channel,
+        transaction_id=event.transaction_id,
+    )
+    for part in event.allocations:
+        entries.add(
+            "ALLOCATION",
+            part["fen"],
+            event.received_on,
+            bill_id=UUID(part["bill_id"]),
+            payment_id=event.payment_id,
+        )
+        entries.bill(part["bill_id"], paid=part["fen"])
+    entries.credit(event.credit_fen)
+    return entries.ops
+
+
+@fee_ops.register
+def _(event: FeeAccount.CreditApplied) -> list[Op]:
+    entries = _Entries(event)
+    for part in event.allocations:
+        entries.add("CREDIT_APPLIED", part["fen"], event.on, bill_id=UUID(part["bill_id"]))
+        entries.bill(part["bill_id"], paid=part["fen"])
+    entries.credit(-sum(part["fen"] for part in event.allocations))
+    return entries.ops
+
+
+@fee_ops.register
+def _(event: FeeAccount.Refunded) -> list[Op]:
+    entries = _Entries(event)
+    entries.add("REFUND", event.amount_fen, event.on, payment_id=event.payment_id)
+    for part in event.reversals:
+        entries.add(
+            "REVERSAL",
+            part["fen"],
+            event.on,
+            bill_id=UUID(part["bill_id"]),
+            payment_id=event.payment_id,
+        )
+        entries.bill(part["bill_id"], paid=-part["fen"])
+    entries.credit(-event.from_credit_fen)
+    return entries.ops
+
+
+@fee_ops.register
+def _(event: FeeAccount.WrittenOff) -> list[Op]:
+    entries = _Entries(event)
+    entries.add(
+        "WRITE_OFF",
+        event.amount_fen,
+        event.on,
+        bill_id=event.bill_id,
+        approved_by=event.approved_by,
+    )
+    entries.bill(event.bill_id, written_off=event.amount_fen)
+    entries.credit(0)
+    return entries.ops
+
+
+@fee_ops.register
+def _(event: FeeAccount.LateFeeWaived) -> list[Op]:
+    entries = _Entries(event)
+    entries.add("LATE_FEE_WAIVED", event.amount_fen, event.on, bill_id=event.bill_id)
+    entries.bill(event.bill_id, waived=event.amount_fen)
+    entries.credit(0)
+    return entries.ops
+
+
+FEE_TABLES = (
+    fee_bills,
+    fee_ledger,
+    fee_accounts,
+    fee_payments,
+    billing_runs,
+)

@@ -1,0 +1,176 @@
+"""物业费 aggregates: a unit's account (payments, credit, refunds, write-offs, waivers) and
+the billing plan of a period (pieces, payers, vacancy), given events, when a command."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from uuid import uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongzhi.domain.bill import BillFacts
+from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
+from gongzhi.domain.community import ModePeriod
+from gongzhi.domain.errors import DomainError, RuleViolated
+from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.fee_rules import LateFeePolicy, parse_period, round_fen
+from gongzhi.domain.fee_schedule import FeeSchedule
+
+OCT, NOV = parse_period("p", "2026-10"), parse_period("p", "2026-11")
+
+
+def facts(period: str, start: date, amount: int) -> BillFacts:
+    return BillFacts(uuid4(), period, start, start.replace(day=28), amount)
+
+
+def account() -> FeeAccount:
+    return FeeAccount.open(uuid4(), uuid4())
+
+
+def receive(a: FeeAccount, amount: int, bills: list[BillFacts], limit: int = 0) -> None:
+    a.receive(
+        payment_id=uuid4(),
+        channel="CASH",
+        transaction_id="t",
+        amount_fen=amount,
+        received_on=date(2026, 11, 5),
+        bills=bills,
+        credit_limit_fen=limit,
+    )
+
+
+def test_a_payment_settles_the_oldest_bill_first_and_keeps_the_rest_as_credit() -> None:
+    # Given a unit owing for October and November
+    october, november = facts("2026-10", OCT.start, 10_000), facts("2026-11", NOV.start, 10_000)
+    a = account()
+    # When it pays 150 元, with room for 5000 fen of credit
+    receive(a, 25_000, [november, october], limit=5_000)
+    # Then October is settled, November too, and 50 元 are prepaid
+    assert (a.outstanding(october), a.outstanding(november), a.credit_fen) == (0, 0, 5_000)
+
+
+def test_paying_further_ahead_than_allowed_is_refused_and_records_nothing() -> None:
+    a = account()
+    with pytest.raises(RuleViolated) as error:
+        receive(a, 5_001, [], limit=5_000)
+    assert error.value.field == "amountFen"
+    assert a.pending_events[1:] == []
+
+
+def test_credit_goes_to_bills_issued_later() -> None:
+    a = account()
+    receive(a, 5_000, [], limit=5_000)
+    november = facts("2026-11", NOV.start, 3_000)
+    assert a.apply_credit([november], date(2026, 11, 1)) == 3_000
+    assert (a.outstanding(november), a.credit_fen) == (0, 2_000)
+
+
+def test_a_refund_takes_unused_credit_first_then_reopens_the_newest_bill() -> None:
+    october, november = facts("2026-10", OCT.start, 10_000), facts("2026-11", NOV.start, 10_000)
+    a = account()
+    payment = uuid4()
+    a.receive(
+        payment_id=payment,
+        channel="WECHAT",
+        transaction_id="wx",
+        amount_fen=21_000,
+        received_on=date(2026, 11, 5),
+        bills=[october, november],
+        credit_limit_fen=1_000,
+    )
+    a.refund(payment, 4_000, date(2026, 11, 6))
+    assert (a.credit_fen, a.outstanding(october), a.outstanding(november)) == (0, 0, 3_000)
+    with pytest.raises(RuleViolated):
+        a.refund(payment, 17_001, date(2026, 11, 6))
+
+
+def test_a_write_off_needs_another_approver_and_at_most_what_is_owed() -> None:
+    october = facts("2026-10", OCT.start, 10_000)
+    a = account()
+    with pytest.raises(DomainError) as same:
+        a.write_off(october, 100, "staff-1", "staff-1", date(2026, 12, 1))
+    assert same.value.field == "approvedBy"
+    with pytest.raises(RuleViolated):
+        a.write_off(october, 10_001, "王经理", "staff-1", date(2026, 12, 1))
+    a.write_off(october, 10_000, "王经理", "staff-1", date(2026, 12, 1))
+    assert a.outstanding(october) == 0
+
+
+def test_a_late_fee_waiver_is_at_most_what_has_accrued() -> None:
+    october = BillFacts(uuid4(), "2026-10", OCT.start, date(2026, 10, 31), 10_000)
+    a = account()
+    policy = LateFeePolicy(Decimal("0.001"), 0, Decimal("0.3"))
+    assert a.late_fee(october, policy, date(2026, 11, 10)) == 100
+    with pytest.raises(DomainError):
+        a.waive_late_fee(october, 101, policy, date(2026, 11, 10))
+    assert a.waive_late_fee(october, None, policy, date(2026, 11, 10)) == 100
+
+
+def schedule_with(price: str, change: tuple[str, date] | None = None) -> FeeSchedule:
+    s = FeeSchedule.open(uuid4())
+    s.set_standard("RESIDENTIAL", price, "LUMP_SUM", date(2026, 1, 1))
+    if change:
+        s.set_standard("RESIDENTIAL", change[0], "LUMP_SUM", change[1])
+    return s
+
+
+@given(
+    st.decimals(min_value=Decimal("0.5"), max_value=5, places=2),
+    st.decimals(min_value=Decimal("0.5"), max_value=5, places=2),
+    st.integers(min_value=2, max_value=31),
+    st.decimals(min_value=20, max_value=300, places=2),
+)
+def test_a_standard_changing_mid_month_prorates_the_two_prices_to_the_fen(
+    before: Decimal, after: Decimal, day: int, area: Decimal
+) -> None:
+    # Given a standard changing on any day of October
+    s = schedule_with(str(before), (str(after), date(2026, 10, day)))
+    plan = PeriodPlan(s, OCT, [(OCT.start, OCT.end)])
+    lines = plan.lines(UnitFacts(uuid4(), "101", area, False, None))
+    # Then each price is charged for its own days, rounded once per line
+    monthly_before, monthly_after = Fraction(before * area * 100), Fraction(after * area * 100)
+    expected = [
+        round_fen(monthly_before * Fraction(day - 1, 31)),
+        round_fen(monthly_after * Fraction(32 - day, 31)),
+    ]
+    assert [line["amount_fen"] for line in lines] == [e for e in expected if e > 0]
+    # And the lines differ from a month at each price, weighted by days, by at most one fen
+    whole = round_fen((monthly_before * (day - 1) + monthly_after * (32 - day)) / 31)
+    assert abs(sum(line["amount_fen"] for line in lines) - whole) <= 1
+
+
+def test_a_unit_delivered_mid_month_is_the_developers_until_then() -> None:
+    s = schedule_with("2.00")
+    plan = PeriodPlan(s, OCT, [(OCT.start, OCT.end)])
+    lines = plan.lines(UnitFacts(uuid4(), "101", Decimal(100), False, date(2026, 10, 11)))
+    assert [(line["payer"], line["amount_fen"]) for line in lines] == [
+        ("DEVELOPER", 6452),  # 20000 × 10/31
+        ("OWNER", 13548),  # 20000 × 21/31
+    ]
+
+
+def test_only_days_under_a_service_provider_are_billed() -> None:
+    # Given a community under professional management from 16 October only
+    modes = [
+        ModePeriod("NONE", None, date(2020, 1, 1)),
+        ModePeriod("PROFESSIONAL", uuid4(), date(2026, 10, 16)),
+    ]
+    spans = served_spans(modes, OCT)
+    assert spans == [(date(2026, 10, 16), date(2026, 10, 31))]
+    plan = PeriodPlan(schedule_with("2.00"), OCT, spans)
+    lines = plan.lines(UnitFacts(uuid4(), "101", Decimal(100), False, None))
+    assert [line["amount_fen"] for line in lines] == [10323]  # 20000 × 16/31
+
+
+def test_a_month_inside_a_billed_quarter_is_refused() -> None:
+    s = schedule_with("2.00")
+    s.start_billing(parse_period("p", "2026-Q4"))
+    with pytest.raises(RuleViolated) as error:
+        s.start_billing(OCT)
+    assert error.value.field == "period"
+    with pytest.raises(RuleViolated):
+        s.set_standard("RESIDENTIAL", "3", "LUMP_SUM", date(2026, 12, 1))
