@@ -44,11 +44,13 @@ class IncomeCategory(enum.Enum):
 @dataclass
 class Entry:
     id: UUID
+    category: str
     period: str
     gross_fen: int
     cost_fen: int
     to_fund_fen: int
     fund_share: Decimal | None  # the share sent to the fund, decided when it was recorded
+    counterparty: str
 
     @property
     def net_fen(self) -> int:
@@ -85,11 +87,13 @@ class CommonIncomeLedger(Aggregate):
             assert isinstance(aggregate, CommonIncomeLedger)
             aggregate.entries[self.entry_id] = Entry(
                 self.entry_id,
+                self.category,
                 self.period,
                 self.gross_fen,
                 self.cost_fen,
                 self.to_fund_fen,
                 self.fund_share,
+                self.counterparty,
             )
 
     class EntryCorrected(Aggregate.Event):
@@ -109,7 +113,7 @@ class CommonIncomeLedger(Aggregate):
             assert isinstance(aggregate, CommonIncomeLedger)
             entry = aggregate.entries[self.entry_id]
             entry.gross_fen, entry.cost_fen = self.gross_fen, self.cost_fen
-            entry.to_fund_fen = self.to_fund_fen
+            entry.to_fund_fen, entry.counterparty = self.to_fund_fen, self.counterparty
 
     class PeriodPublished(Aggregate.Event):
         """公示 of a period: the entries, totals and the allocation to units as published."""
@@ -234,6 +238,8 @@ class CommonIncomeLedger(Aggregate):
             entries=[
                 {
                     "entry_id": str(e.id),
+                    "category": e.category,
+                    "counterparty": e.counterparty,
                     "gross_fen": e.gross_fen,
                     "cost_fen": e.cost_fen,
                     "net_fen": e.net_fen,

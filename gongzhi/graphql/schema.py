@@ -17,6 +17,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 
 from gongzhi.graphql.committees.mutations import CommitteeMutations
 from gongzhi.graphql.committees.queries import CommitteeQueries
+from gongzhi.graphql.common_income.mutations import CommonIncomeMutations
+from gongzhi.graphql.common_income.queries import CommonIncomeQueries
 from gongzhi.graphql.communities.mutations import CommunityMutations
 from gongzhi.graphql.communities.queries import CommunityQueries
 from gongzhi.graphql.companies.mutations import CompanyMutations
@@ -25,6 +27,8 @@ from gongzhi.graphql.contracts.mutations import ContractMutations
 from gongzhi.graphql.contracts.queries import ContractQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
+from gongzhi.graphql.fund.mutations import FundMutations
+from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -55,6 +59,8 @@ class Query(
     HistoryQueries,
     StatisticsQueries,
     CommitteeQueries,
+    FundQueries,
+    CommonIncomeQueries,
 ):
     pass
 
@@ -69,6 +75,8 @@ class Mutation(
     CompanyMutations,
     ContractMutations,
     CommitteeMutations,
+    FundMutations,
+    CommonIncomeMutations,
 ):
     pass
 

@@ -111,6 +111,14 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         Action.READ_COMMUNITY_HISTORY,
         via_community("SELECT community_id FROM decisions WHERE id = $1"),
     ),
+    "MaintenanceFund": (
+        Action.READ_FUND,
+        via_community("SELECT community_id FROM maintenance_funds WHERE id = $1"),
+    ),
+    "CommonIncomeLedger": (
+        Action.READ_COMMON_INCOME,
+        via_community("SELECT community_id FROM common_income_ledgers WHERE id = $1"),
+    ),
 }
 
 
