@@ -14,6 +14,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.config import StrawberryConfig
 
 from gongzhi.graphql.committees.mutations import CommitteeMutations
 from gongzhi.graphql.committees.queries import CommitteeQueries
@@ -30,6 +31,7 @@ from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.fund.mutations import FundMutations
 from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.history.queries import HistoryQueries
+from gongzhi.graphql.money import SCALARS
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
@@ -89,6 +91,7 @@ def should_mask(error: GraphQLError) -> bool:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    config=StrawberryConfig(scalar_map=SCALARS),
     # Factories: a fresh extension per request; the caches live at module level, and the
     # limit rules are the same classes every time, so cached validations stay valid.
     extensions=[

@@ -18,7 +18,7 @@ from gongzhi.graphql.common_income.types import (
     IncomeCategoryType,
 )
 from gongzhi.graphql.context import Context, community_target, parse_id
-from gongzhi.graphql.fund.types import Fen
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action
 
 
@@ -38,8 +38,8 @@ class RecordCommonIncomeInput:
     community_id: strawberry.ID
     category: IncomeCategoryType  # type: ignore[valid-type]
     period: str = strawberry.field(description="The month, YYYY-MM")
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen = strawberry.field(description="合理成本; at most the gross")  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen = strawberry.field(description="合理成本; at most the gross")
     counterparty: str
     reason: str
     note: str = ""
@@ -49,8 +49,8 @@ class RecordCommonIncomeInput:
 class CorrectCommonIncomeInput:
     community_id: strawberry.ID
     entry_id: strawberry.ID
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen
     counterparty: str
     reason: str
     note: str = ""

@@ -11,7 +11,7 @@ import strawberry
 
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
-from gongzhi.graphql.fund.types import Fen
+from gongzhi.graphql.money import Fen
 
 IncomeCategoryType = strawberry.enum(
     IncomeCategory,
@@ -24,10 +24,10 @@ IncomeCategoryType = strawberry.enum(
 class CommonIncomeChange:
     version: int = strawberry.field(description="The ledger's event version")
     kind: str = strawberry.field(description="RECORDED or CORRECTED")
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen  # type: ignore[valid-type]
-    net_fen: Fen  # type: ignore[valid-type]
-    to_fund_fen: Fen  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen
+    net_fen: Fen
+    to_fund_fen: Fen
     counterparty: str
     note: str
     after_publication: bool = strawberry.field(description="Made after the period was published")
@@ -39,10 +39,10 @@ class CommonIncomeEntry:
     id: strawberry.ID
     category: IncomeCategoryType  # type: ignore[valid-type]
     period: str
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen  # type: ignore[valid-type]
-    net_fen: Fen  # type: ignore[valid-type]
-    to_fund_fen: Fen = strawberry.field(  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen
+    net_fen: Fen
+    to_fund_fen: Fen = strawberry.field(
         description="Put into the maintenance fund (50 % rule while it is below 30 %)"
     )
     fund_share: Decimal | None
@@ -62,10 +62,10 @@ class CommonIncomePeriod:
     )
     overdue: bool = strawberry.field(description="Closed and not (fully) published")
     entries: int
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen  # type: ignore[valid-type]
-    net_fen: Fen  # type: ignore[valid-type]
-    to_fund_fen: Fen  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen
+    net_fen: Fen
+    to_fund_fen: Fen
     published_round: int
     published_at: datetime.datetime | None
 
@@ -75,20 +75,20 @@ class PublishedEntry:
     entry_id: strawberry.ID
     category: IncomeCategoryType  # type: ignore[valid-type]
     counterparty: str
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen  # type: ignore[valid-type]
-    net_fen: Fen  # type: ignore[valid-type]
-    to_fund_fen: Fen  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen
+    net_fen: Fen
+    to_fund_fen: Fen
 
 
 @strawberry.type(description="公示 what one publication of a period fixed")
 class CommonIncomePublication:
     period: str
     round: int
-    gross_fen: Fen  # type: ignore[valid-type]
-    cost_fen: Fen  # type: ignore[valid-type]
-    net_fen: Fen  # type: ignore[valid-type]
-    to_fund_fen: Fen  # type: ignore[valid-type]
+    gross_fen: Fen
+    cost_fen: Fen
+    net_fen: Fen
+    to_fund_fen: Fen
     published_at: datetime.datetime
     entries: list[PublishedEntry]
 
@@ -111,14 +111,14 @@ class UnitAllocation:
     unit_id: strawberry.ID
     unit_number: str | None
     area: Decimal
-    fen: Fen  # type: ignore[valid-type]
+    fen: Fen
 
 
 @strawberry.type(description="分配 a period's published net income over the units by area")
 class CommonIncomeAllocation:
     period: str
     round: int
-    net_fen: Fen  # type: ignore[valid-type]
+    net_fen: Fen
     units: list[UnitAllocation]
 
 

@@ -17,13 +17,13 @@ from gongzhi.graphql.context import Context, community_target, parse_id
 from gongzhi.graphql.fund.queries import fund_summary
 from gongzhi.graphql.fund.types import (
     EmergencyType,
-    Fen,
     FundPayload,
     FundResult,
     FundUseKindType,
     HousingKindType,
     use_from_row,
 )
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action
 
 
@@ -49,7 +49,7 @@ class RecordFirstDepositInput:
 class TopUpFundInput:
     community_id: strawberry.ID
     unit_id: strawberry.ID
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     on: datetime.date
     reason: str
 
@@ -57,7 +57,7 @@ class TopUpFundInput:
 @strawberry.input(description="利息 allocated over the sub-accounts by balance")
 class AllocateFundInterestInput:
     community_id: strawberry.ID
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     on: datetime.date
     reason: str
 
@@ -78,7 +78,7 @@ class ProposeFundUseInput:
     kind: FundUseKindType  # type: ignore[valid-type]
     title: str
     contractor: str
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     unit_ids: list[strawberry.ID] = strawberry.field(description="The units that pay, by area")
     reason: str
     decision_id: strawberry.ID | None = None

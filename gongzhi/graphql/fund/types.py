@@ -5,28 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 from decimal import ROUND_DOWN, Decimal
-from typing import Annotated, Any, NewType
+from typing import Annotated, Any
 
 import strawberry
 
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
-
-
-def _parse_fen(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("an amount in fen is a whole number")
-    return value
-
-
-Fen = strawberry.scalar(
-    NewType("Fen", int),
-    name="Fen",
-    description="An amount in whole fen (分, 1/100 元): a JSON integer, which may exceed 32 bits",
-    serialize=int,
-    parse_value=_parse_fen,
-)
 
 HousingKindType = strawberry.enum(
     HousingKind, name="HousingKind", description="房屋性质: 商品房 COMMODITY, 房改房 REFORM"
@@ -61,8 +47,8 @@ class FundSubAccount:
     housing_kind: HousingKindType  # type: ignore[valid-type]
     area: Decimal
     rule_version: int
-    first_deposit_fen: Fen  # type: ignore[valid-type]
-    balance_fen: Fen  # type: ignore[valid-type]
+    first_deposit_fen: Fen
+    balance_fen: Fen
     ratio: Decimal = strawberry.field(description="balance ÷ first deposit, 4 places, cut")
     below_threshold: bool = strawberry.field(description="below 30 % of the first deposit")
     deposited_on: datetime.date
@@ -73,11 +59,11 @@ class MaintenanceFund:
     id: strawberry.ID = strawberry.field(description="The fund's id, for history(id)")
     community_id: strawberry.ID
     rule: DepositRule
-    balance_fen: Fen  # type: ignore[valid-type]
-    sub_accounts_total_fen: Fen = strawberry.field(  # type: ignore[valid-type]
+    balance_fen: Fen
+    sub_accounts_total_fen: Fen = strawberry.field(
         description="Σ sub-accounts, summed separately: always equal to balanceFen"
     )
-    first_deposits_fen: Fen  # type: ignore[valid-type]
+    first_deposits_fen: Fen
     ratio: Decimal | None = strawberry.field(description="balance ÷ first deposits, 4 places")
     below_threshold: bool = strawberry.field(description="the whole fund is below 30 %")
     sub_accounts: int
@@ -88,7 +74,7 @@ class MaintenanceFund:
 @strawberry.type(description="A unit's part of a payout or an allocation, in fen")
 class UnitShare:
     unit_id: strawberry.ID
-    fen: Fen  # type: ignore[valid-type]
+    fen: Fen
 
 
 @strawberry.type(description="维修资金使用 a use of the fund with every step and its grounds")
@@ -99,7 +85,7 @@ class FundUse:
     decision_id: strawberry.ID | None = strawberry.field(description="The owners' decision")
     title: str
     contractor: str
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     unit_ids: list[strawberry.ID]
     status: str = strawberry.field(
         description="PROPOSED, APPROVED (ordinary) / REVIEWED → CONFIRMED (emergency), PAID, "
@@ -124,8 +110,8 @@ class FundLedgerEntry:
     kind: str = strawberry.field(
         description="FIRST_DEPOSIT, TOP_UP, INTEREST, PAYOUT, COMMON_INCOME_TRANSFER"
     )
-    amount_fen: Fen  # type: ignore[valid-type]
-    balance_after_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
+    balance_after_fen: Fen
     unit_id: strawberry.ID | None
     use_id: strawberry.ID | None
     decision_id: strawberry.ID | None = strawberry.field(description="A payout's decision")
