@@ -282,25 +282,19 @@ class FundMutations:
         self, info: Info[Context, None], input: AuditEmergencyFundUseInput
     ) -> FundResult:
         app = info.context.app
-        return await _run(
+        return await _step(
             info,
             Action.PAY_FUND_USE,
-            input.community_id,
-            input.reason,
-            lambda meta, cid: app.audit_emergency_use(
-                meta,
-                cid,
-                parse_id(input.use_id, "useId"),
-                input.findings,
-            ),
+            input,
+            lambda meta, cid, use_id: app.audit_emergency_use(meta, cid, use_id, input.findings),
         )
 
 
 async def _step(
     info: Info[Context, None],
     action: Action,
-    input: FundUseStepInput,
-    command: Callable[..., Done],
+    input: FundUseStepInput | AuditEmergencyFundUseInput,
+    command: Callable[[Meta, UUID, UUID], Done],
 ) -> FundResult:
     """A step on one use; the reply shows that use."""
 

@@ -90,7 +90,8 @@ async def fund_summary(context: Context, fund: Any) -> MaintenanceFund:
         fund["id"],
     )
     below = await context.pool.fetch(
-        f"""{ACCOUNT_SELECT} WHERE a.fund_id = $1 AND a.balance_fen < a.first_deposit_fen * $2::numeric
+        f"""{ACCOUNT_SELECT} WHERE a.fund_id = $1
+              AND a.balance_fen < a.first_deposit_fen * $2::numeric
             ORDER BY u.number, a.unit_id""",
         fund["id"],
         rule.top_up_threshold,
