@@ -14,6 +14,10 @@ import pytest
 
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
+from tests.integration.test_graphql_common_income import (
+    COMMON_INCOME_EXPECTED,
+    COMMON_INCOME_OPERATIONS,
+)
 from tests.integration.test_graphql_communities import register
 from tests.integration.test_graphql_contracts import (
     matrix_award,
@@ -23,6 +27,7 @@ from tests.integration.test_graphql_contracts import (
     matrix_read,
     matrix_start,
 )
+from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
@@ -141,6 +146,8 @@ Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
+    **FUND_OPERATIONS,  # 维修资金 (issue 4)
+    **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -404,6 +411,8 @@ OPERATIONS.update(_committee_ops())
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
+    **FUND_EXPECTED,  # 维修资金 (issue 4)
+    **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",
