@@ -353,22 +353,14 @@ def _(event: MaintenanceFund.UseProposed) -> list[Op]:
     return [Op(INSERT_USE, row)]
 
 
-@fund_ops.register
-def _(event: MaintenanceFund.UseApproved) -> list[Op]:
+@fund_ops.register(MaintenanceFund.UseApproved)
+@fund_ops.register(MaintenanceFund.EmergencyReviewed)
+def _(event: MaintenanceFund.UseApproved | MaintenanceFund.EmergencyReviewed) -> list[Op]:
+    """The committee's step: approval of an ordinary use, review of an emergency."""
+    status = "APPROVED" if isinstance(event, MaintenanceFund.UseApproved) else "REVIEWED"
     params = {
         "b_id": event.use_id,
-        "status": "APPROVED",
-        "committee_id": event.committee_id,
-        "on": event.on,
-    }
-    return [Op(STEP_USE, params)]
-
-
-@fund_ops.register
-def _(event: MaintenanceFund.EmergencyReviewed) -> list[Op]:
-    params = {
-        "b_id": event.use_id,
-        "status": "REVIEWED",
+        "status": status,
         "committee_id": event.committee_id,
         "on": event.on,
     }
