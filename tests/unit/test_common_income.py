@@ -135,3 +135,26 @@ def test_a_periods_net_is_allocated_by_area_to_the_fen(
 def test_period_end_is_the_last_day_of_the_month() -> None:
     assert period_end("2026-02") == date(2026, 2, 28)
     assert period_end("2026-12") == date(2026, 12, 31)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=10**10),
+    st.integers(min_value=0, max_value=10**10),
+    st.booleans(),
+    st.decimals(min_value=Decimal("0.5"), max_value=Decimal(1), places=2),
+)
+def test_while_the_fund_is_low_at_least_the_share_of_the_net_goes_to_it(
+    gross: int, cost: int, fund_low: bool, share: Decimal
+) -> None:
+    # Given a ledger whose rule sends ``share`` of the net to a low fund
+    ledger = CommonIncomeLedger.open(uuid4())
+    ledger.change_fund_rule(True, share)
+    cost = min(cost, gross)
+    # When an entry is recorded
+    entry = ledger.entries[record(ledger, gross, cost, ledger.fund_share_now(fund_low))]
+    # Then a low fund gets at least the share (never more than the net), a healthy one nothing
+    if fund_low:
+        assert share * entry.net_fen <= entry.to_fund_fen <= entry.net_fen
+    else:
+        assert entry.to_fund_fen == 0
