@@ -45,31 +45,14 @@ def test_events_become_rows_with_tracking_in_step(platform: Platform) -> None:
     assert building.part_id is not None
     entrance = app.add_entrance(META, community.id, building.part_id, "1单元").part_id
     assert entrance is not None
-    retired = app.add_unit(
-        META,
-        community.id,
-        entrance_id=entrance,
-        number="101",
-        floor=1,
-        area="88.50",
-        area_source="REGISTER",
-    )
-    unit = app.add_unit(
-        META,
-        community.id,
-        entrance_id=entrance,
-        number="102",
-        floor=1,
-        area="70.25",
-        area_source="SURVEY",
-    )
+    retired = app.add_unit(META, community.id, entrance_id=entrance, number="101", floor=1,
+                           area="88.50", area_source="REGISTER")
+    unit = app.add_unit(META, community.id, entrance_id=entrance, number="102", floor=1,
+                        area="70.25", area_source="SURVEY")
     assert retired.part_id is not None
     app.retire_unit(META, community.id, retired.part_id)
     last = app.change_management_mode(
-        META,
-        community.id,
-        mode="PROFESSIONAL",
-        company_id=company.id,
+        META, community.id, mode="PROFESSIONAL", company_id=company.id,
         effective_from=date(2024, 3, 1),
     )
 
@@ -87,12 +70,9 @@ def test_events_become_rows_with_tracking_in_step(platform: Platform) -> None:
         ).one()
         assert (row.name, row.unit_count, str(row.total_area)) == ("幸福里", 1, "70.25")
         assert row.version == app.community(community.id).version
-        assert (
-            conn.execute(
-                text("SELECT retired FROM units WHERE id = :id"), {"id": unit.part_id}
-            ).scalar_one()
-            is False
-        )
+        assert conn.execute(
+            text("SELECT retired FROM units WHERE id = :id"), {"id": unit.part_id}
+        ).scalar_one() is False
         history = conn.execute(
             text("SELECT actor, reason FROM event_history ORDER BY position")
         ).all()
