@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gongzhi.application.committees import CommitteeService
+from gongzhi.application.common_income import CommonIncomeService
 from gongzhi.application.communities import CommunityService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.contracts import ContractService
@@ -23,6 +24,7 @@ class Gongzhi(
     CommunityService,
     CompanyService,
     ContractService,
+    CommonIncomeService,  # with FundService: 维修资金 and 公共收益
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

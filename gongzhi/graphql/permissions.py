@@ -46,6 +46,17 @@ class Action(enum.Enum):
     WRITE_OFF_FEES = "write off a bill or waive its late fee"
     READ_FEES = "read a community's fee ledgers, arrears and rates"
     READ_FEE_STATEMENT = "read a unit's fee statement"
+    SET_FUND_RULES = "set the maintenance fund's deposit rule or the common income rule"
+    RECORD_FUND_MONEY = "record maintenance fund deposits, top-ups or interest"
+    SEND_TOP_UP_NOTICES = "send maintenance fund top-up notices"
+    PROPOSE_FUND_USE = "propose a use of the maintenance fund"
+    APPROVE_FUND_USE = "approve a use of the maintenance fund or review an emergency use"
+    CONFIRM_EMERGENCY_USE = "confirm an emergency use of the maintenance fund"
+    PAY_FUND_USE = "pay out or audit a use of the maintenance fund"
+    READ_FUND = "read the maintenance fund's ledger and history"
+    READ_FUND_ACCOUNT = "read this unit's maintenance fund sub-account"
+    RECORD_COMMON_INCOME = "record, correct or publish common income"
+    READ_COMMON_INCOME = "read every common income entry and its history"
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,19 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_FEE_STATEMENT
         ):
             return _fees(principal, action, target, in_district, serves, own_community)
+            Action.SET_FUND_RULES
+            | Action.RECORD_FUND_MONEY
+            | Action.SEND_TOP_UP_NOTICES
+            | Action.PROPOSE_FUND_USE
+            | Action.APPROVE_FUND_USE
+            | Action.CONFIRM_EMERGENCY_USE
+            | Action.PAY_FUND_USE
+            | Action.READ_FUND
+            | Action.READ_FUND_ACCOUNT
+            | Action.RECORD_COMMON_INCOME
+            | Action.READ_COMMON_INCOME
+        ):
+            return _fund(principal, action, target)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -218,6 +242,37 @@ def _fees(
         own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
         return readers or (role is Role.RESIDENT and own_unit)
     return readers
+def _fund(principal: Principal, action: Action, target: Target) -> bool:
+    """维修资金 and 公共收益. The regulator stands for the fund centre (资金管理中心: rules,
+    deposits, payouts, audits) and the street office (confirms emergencies); the serving
+    company records common income, publishes it (its duty: failing to publish counts in its
+    credit) and proposes uses; the committee approves uses, reviews emergencies and reads
+    every entry; a resident reads the own unit's sub-account (published common income is
+    read through the community's scope)."""
+    role = principal.role
+    regulator = role is Role.REGULATOR and target.district in principal.districts
+    staff = role is Role.COMPANY_STAFF and (
+        principal.company_id is not None and target.serving_company_id == principal.company_id
+    )
+    committee = role is Role.COMMITTEE_MEMBER and (
+        principal.community_id is not None and target.community_id == principal.community_id
+    )
+    resident = role is Role.RESIDENT and (
+        target.unit_id is not None and target.unit_id in principal.unit_ids
+    )
+    match action:
+        case Action.SEND_TOP_UP_NOTICES:
+            return regulator or committee
+        case Action.PROPOSE_FUND_USE | Action.RECORD_COMMON_INCOME:
+            return staff
+        case Action.APPROVE_FUND_USE:
+            return committee
+        case Action.READ_FUND | Action.READ_COMMON_INCOME:
+            return regulator or staff or committee
+        case Action.READ_FUND_ACCOUNT:
+            return regulator or staff or committee or resident
+    # Rules, deposits, top-ups, interest, emergency confirmation, payouts and audits.
+    return regulator
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -14,9 +14,12 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.config import StrawberryConfig
 
 from gongzhi.graphql.committees.mutations import CommitteeMutations
 from gongzhi.graphql.committees.queries import CommitteeQueries
+from gongzhi.graphql.common_income.mutations import CommonIncomeMutations
+from gongzhi.graphql.common_income.queries import CommonIncomeQueries
 from gongzhi.graphql.communities.mutations import CommunityMutations
 from gongzhi.graphql.communities.queries import CommunityQueries
 from gongzhi.graphql.companies.mutations import CompanyMutations
@@ -28,7 +31,10 @@ from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
 from gongzhi.graphql.fees.mutations import FeeMutations
 from gongzhi.graphql.fees.queries import FeeQueries
+from gongzhi.graphql.fund.mutations import FundMutations
+from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.history.queries import HistoryQueries
+from gongzhi.graphql.money import SCALARS
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
@@ -59,6 +65,8 @@ class Query(
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
+    FundQueries,
+    CommonIncomeQueries,
 ):
     pass
 
@@ -74,6 +82,8 @@ class Mutation(
     ContractMutations,
     CommitteeMutations,
     FeeMutations,
+    FundMutations,
+    CommonIncomeMutations,
 ):
     pass
 
@@ -88,6 +98,7 @@ schema = strawberry.Schema(
     mutation=Mutation,
     # Plain selections (most of every page) run as compiled plans: see execution.py.
     execution_context_class=CompilingExecutionContext,
+    config=StrawberryConfig(scalar_map=SCALARS),
     # Factories: a fresh extension per request; the caches live at module level, and the
     # limit rules are the same classes every time, so cached validations stay valid.
     extensions=[

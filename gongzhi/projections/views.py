@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from gongzhi.projections.committees import committee_candidates, committee_ops, committees
+from gongzhi.projections.common_income import COMMON_INCOME_TABLES, common_income_ops
 from gongzhi.projections.communities import (
     buildings,
     communities,
@@ -21,6 +22,7 @@ from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
 from gongzhi.projections.fee_schedules import FEE_SCHEDULE_TABLES, fee_schedule_ops
 from gongzhi.projections.fees import FEE_TABLES, fee_ops
+from gongzhi.projections.funds import FUND_TABLES, fund_ops
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
@@ -49,6 +51,8 @@ VIEW_TABLES: tuple[Table, ...] = (
     *RED_PROPERTY_TABLES,
     *FEE_TABLES,
     *FEE_SCHEDULE_TABLES,
+    *FUND_TABLES,
+    *COMMON_INCOME_TABLES,
     event_history,
     outbox,
 )
@@ -66,6 +70,8 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     committee_ops,
     fee_ops,
     fee_schedule_ops,
+    fund_ops,
+    common_income_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

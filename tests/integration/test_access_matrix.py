@@ -14,6 +14,10 @@ import pytest
 
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
+from tests.integration.test_graphql_common_income import (
+    COMMON_INCOME_EXPECTED,
+    COMMON_INCOME_OPERATIONS,
+)
 from tests.integration.test_graphql_communities import register
 from tests.integration.test_graphql_contracts import (
     matrix_award,
@@ -24,6 +28,7 @@ from tests.integration.test_graphql_contracts import (
     matrix_start,
 )
 from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
+from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
@@ -143,6 +148,8 @@ Operation = Callable[[Api, World, Principal], object]
 OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
     **FEES_OPERATIONS,  # 物业费 (issue 4)
+    **FUND_OPERATIONS,  # 维修资金 (issue 4)
+    **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -407,6 +414,8 @@ ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
     **FEES_EXPECTED,  # 物业费 (issue 4)
+    **FUND_EXPECTED,  # 维修资金 (issue 4)
+    **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",
