@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gongzhi.application.committees import CommitteeService
 from gongzhi.application.communities import CommunityService
+from gongzhi.application.community_companies import CommunityCompanyService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
@@ -21,6 +22,7 @@ class Gongzhi(
     CommunityService,
     CompanyService,
     ContractService,
+    CommunityCompanyService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

@@ -40,6 +40,12 @@ class Action(enum.Enum):
     PROPOSE_DECISION = "put a matter to the owners"
     CAST_BALLOT = "cast a ballot for this unit"
     CONDUCT_DECISION = "close, recount or settle an owners' decision"
+    REGISTER_COMMUNITY_COMPANY = "register a 强社惠民 community company or link its communities"
+    DESIGNATE_COMMUNITY_COMPANY_PILOT = "designate or revoke a 强社惠民 pilot"
+    RECORD_COMMUNITY_COMPANY_BUSINESS = (
+        "record a community company's business lines, revenue, costs and reinvestment"
+    )
+    READ_COMMUNITY_COMPANY = "read a community company's ledger and history"
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,13 @@ class Target:
     serving_company_id: UUID | None = None
     company_id: UUID | None = None
     unit_id: UUID | None = None
+    # Things linked to several communities (强社惠民公司): those communities and their
+    # districts; ``district`` stays the one the thing is registered in.
+    community_ids: tuple[UUID, ...] = ()
+    districts: tuple[str, ...] = ()
 
 
-def allowed(principal: Principal, action: Action, target: Target) -> bool:
+def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
     role = principal.role
     if role is Role.PLATFORM_ADMIN:
         return True
@@ -111,6 +121,13 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
             return _committee(principal, action, in_district, own_community)
         case Action.MANAGE_CONTRACT | Action.GIVE_DISMISSAL_NOTICE | Action.GIVE_NON_RENEWAL_NOTICE:
             return _contracts(role, action, in_district, own_community, own_company)
+        case (
+            Action.REGISTER_COMMUNITY_COMPANY
+            | Action.DESIGNATE_COMMUNITY_COMPANY_PILOT
+            | Action.RECORD_COMMUNITY_COMPANY_BUSINESS
+            | Action.READ_COMMUNITY_COMPANY
+        ):
+            return _community_companies(principal, action, target)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -172,6 +189,28 @@ def _contracts(
     if action is Action.GIVE_DISMISSAL_NOTICE:
         return role is Role.COMMITTEE_MEMBER and own_community
     return role is Role.COMPANY_STAFF and own_company
+
+
+def _community_companies(principal: Principal, action: Action, target: Target) -> bool:
+    """强社惠民公司: the regulators of the district the company is registered in (standing for
+    the street office and 农业农村 bureau) register it, designate pilots and record its
+    ledger on the company's behalf; linking or unlinking a community also needs its district
+    (``target.districts``), so no district's community is tied to another's company
+    unasked. Reading the ledger and history: regulators of any district the company has a
+    linked community in, and committee members of a linked community. Residents read the
+    reinvestment summary of their community through its own query, not the ledger."""
+    role = principal.role
+    home = target.district is not None and target.district in principal.districts
+    if action is Action.READ_COMMUNITY_COMPANY:
+        linked_district = any(d in principal.districts for d in target.districts)
+        linked = principal.community_id is not None and principal.community_id in (
+            target.community_ids
+        )
+        return (role is Role.REGULATOR and (home or linked_district)) or (
+            role is Role.COMMITTEE_MEMBER and linked
+        )
+    every_district = all(d in principal.districts for d in target.districts)
+    return role is Role.REGULATOR and home and every_district
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -19,6 +19,8 @@ from gongzhi.graphql.committees.mutations import CommitteeMutations
 from gongzhi.graphql.committees.queries import CommitteeQueries
 from gongzhi.graphql.communities.mutations import CommunityMutations
 from gongzhi.graphql.communities.queries import CommunityQueries
+from gongzhi.graphql.community_companies.mutations import CommunityCompanyMutations
+from gongzhi.graphql.community_companies.queries import CommunityCompanyQueries
 from gongzhi.graphql.companies.mutations import CompanyMutations
 from gongzhi.graphql.companies.queries import CompanyQueries
 from gongzhi.graphql.contracts.mutations import ContractMutations
@@ -55,6 +57,7 @@ class Query(
     HistoryQueries,
     StatisticsQueries,
     CommitteeQueries,
+    CommunityCompanyQueries,
 ):
     pass
 
@@ -69,6 +72,7 @@ class Mutation(
     CompanyMutations,
     ContractMutations,
     CommitteeMutations,
+    CommunityCompanyMutations,
 ):
     pass
 

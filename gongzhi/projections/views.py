@@ -16,6 +16,10 @@ from gongzhi.projections.communities import (
     entrances,
     units,
 )
+from gongzhi.projections.community_companies import (
+    COMMUNITY_COMPANY_TABLES,
+    community_company_ops,
+)
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
@@ -45,6 +49,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     ballots,
     elevator_shares,
     *RED_PROPERTY_TABLES,
+    *COMMUNITY_COMPANY_TABLES,
     event_history,
     outbox,
 )
@@ -60,6 +65,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     red_property_ops,
     contract_ops,
     committee_ops,
+    community_company_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.
