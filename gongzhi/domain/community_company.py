@@ -152,7 +152,7 @@ class CommunityCompany(Aggregate):
             aggregate.entries[self.entry_id] = entry
             if self.reverses_id is not None:
                 aggregate.reversed.add(self.reverses_id)
-            aggregate.year(self.year).post(self.kind, self.amount_fen)
+            aggregate.years.setdefault(self.year, YearFigures()).post(self.kind, self.amount_fen)
 
     class ReinvestmentAllocated(Aggregate.Event):
         """反哺: surplus of ``year`` to a public service, or (``reverses_id``) its reversal."""
@@ -174,7 +174,7 @@ class CommunityCompany(Aggregate):
             )
             if self.reverses_id is not None:
                 aggregate.reversed.add(self.reverses_id)
-            aggregate.year(self.year).reinvested_fen += self.amount_fen
+            aggregate.years.setdefault(self.year, YearFigures()).reinvested_fen += self.amount_fen
 
     def __init__(
         self,
@@ -236,8 +236,9 @@ class CommunityCompany(Aggregate):
         company.link_community(community_id, registered_on)
         return company
 
-    def year(self, year: int) -> YearFigures:
-        return self.years.setdefault(year, YearFigures())
+    def figures(self, year: int) -> YearFigures:
+        """The year's figures (zero for a year without entries); a copy, for reading."""
+        return YearFigures(**vars(self.years.get(year, YearFigures())))
 
     # --- communities and pilot status ------------------------------------------------------
 
@@ -395,7 +396,7 @@ class CommunityCompany(Aggregate):
                 "beneficiaryCount", "give the beneficiaries: a count, a description or both"
             )
         amount = fen_amount("amountFen", amount_fen)
-        self.year(year).check_allocation(year, amount)
+        self.figures(year).check_allocation(year, amount)
         allocation_id = uuid4()
         self.trigger_event(
             self.ReinvestmentAllocated,
