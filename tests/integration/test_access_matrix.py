@@ -15,6 +15,10 @@ import pytest
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import register
+from tests.integration.test_graphql_community_companies import (
+    COMMUNITY_COMPANY_EXPECTED,
+    COMMUNITY_COMPANY_OPERATIONS,
+)
 from tests.integration.test_graphql_contracts import (
     matrix_award,
     matrix_decline,
@@ -141,6 +145,7 @@ Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
+    **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -404,6 +409,7 @@ OPERATIONS.update(_committee_ops())
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
+    **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from gongzhi.demo import credit_code
+from gongzhi.domain.community_company import CommunityCompany
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import (
@@ -533,3 +534,148 @@ def test_committees_audit_linked_companies_and_residents_see_funded_services(api
     )["reinvestmentAllocations"]["allocations"]
     assert [a["amountFen"] for a in allocations] == [300_000, 100_000, -100_000]
     assert allocations[2]["reversesId"] == withdrawn
+
+
+# --- the access matrix's rows for community companies ------------------------------------
+
+
+def _outcome(result: dict[str, Any]) -> str:
+    kind = result["__typename"]
+    if kind == "Forbidden":
+        return "denied"
+    assert kind.endswith("Payload") or kind in {
+        "CommunityCompanyStatistics",
+        "CommunityCompanyFiguresConnection",
+        "HistoryConnection",
+    }, result
+    return "allowed"
+
+
+def _shared(api: Api, community_id: str, seed: str) -> str:
+    """One company per test world and seed, registered by the admin (again: the same id)."""
+    result = register_company(api, community_id, seed, as_=ADMIN_)
+    if result["__typename"] == "Conflict":
+        return str(CommunityCompany.id_for(code(seed)))
+    return str(result["company"]["id"])
+
+
+def _funded(api: Api, w: Any, p: Principal) -> str:
+    """A company of 幸福里 per principal, with a canteen and 2025 revenue, set up by the admin."""
+    company = _shared(api, w.xingfu, f"matrix-{p.subject}")
+    open_line(api, company, "CANTEEN", as_=ADMIN_)
+    entry(api, company, "CANTEEN", "REVENUE", 1_000_000, as_=ADMIN_)
+    return company
+
+
+def _link(api: Api, w: Any, p: Principal, target: str) -> str:
+    company = _shared(api, w.xingfu, f"matrix-{p.subject}")
+    data = {"companyId": company, "communityId": target, "on": "2025-01-01", "reason": "服务"}
+    return _outcome(mutate(api, "linkCommunityCompany", "CommunityCompanyLinkInput", data, p))
+
+
+def _read(api: Api, company: str, p: Principal) -> str:
+    result = api.gql(
+        "query($id: ID!) { communityCompany(id: $id) { __typename } }", {"id": company}, as_=p
+    )["communityCompany"]
+    return "visible" if result["__typename"] == "CommunityCompany" else "hidden"
+
+
+def _reinvestment(api: Api, w: Any, p: Principal) -> object:
+    company = _funded(api, w, ADMIN_)
+    allocate(api, company, 100_000, as_=ADMIN_)
+    result = api.gql(
+        """query($id: ID!) { communityReinvestment(communityId: $id, year: 2025) {
+        __typename ... on CommunityReinvestmentSummary { companies { companyName } } } }""",
+        {"id": w.xingfu},
+        as_=p,
+    )["communityReinvestment"]
+    return "hidden" if result["__typename"] == "NotFound" else len(result["companies"])
+
+
+ADMIN_ = Principal(subject="admin-1", role=Role.PLATFORM_ADMIN)
+_A, _D = "allowed", "denied"
+
+COMMUNITY_COMPANY_OPERATIONS: dict[str, Any] = {
+    "registerCommunityCompany in 幸福里": lambda api, w, p: _outcome(
+        register_company(api, w.xingfu, f"reg-{p.subject}", as_=p)
+    ),
+    "linkCommunityCompany 和平苑": lambda api, w, p: _link(api, w, p, w.heping),
+    "linkCommunityCompany 向阳新村 (江川区)": lambda api, w, p: _link(api, w, p, w.xiangyang),
+    "designateCommunityCompanyPilot": lambda api, w, p: _outcome(
+        mutate(
+            api,
+            "designateCommunityCompanyPilot",
+            "DesignateCommunityCompanyPilotInput",
+            {
+                "companyId": _shared(api, w.xingfu, f"matrix-{p.subject}"),
+                "designatedOn": "2025-01-01",
+                "authority": "区农业农村局",
+                "reason": "试点",
+            },
+            p,
+        )
+    ),
+    "recordCommunityBusinessEntry": lambda api, w, p: _outcome(
+        entry(api, _funded(api, w, p), "CANTEEN", "COST", 100, as_=p)
+    ),
+    "allocateReinvestment": lambda api, w, p: _outcome(
+        allocate(api, _funded(api, w, p), 100, as_=p)
+    ),
+    "communityCompany of 幸福里": lambda api, w, p: _read(api, _shared(api, w.xingfu, "幸福"), p),
+    "communityCompany of 向阳新村": lambda api, w, p: _read(
+        api, _shared(api, w.xiangyang, "向阳"), p
+    ),
+    "communityReinvestment of 幸福里": _reinvestment,
+    "communityCompanyStatistics 红塔区": lambda api, w, p: _outcome(
+        api.gql(
+            """{ communityCompanyStatistics(district: "红塔区", year: 2025) { __typename } }""",
+            as_=p,
+        )["communityCompanyStatistics"]
+    ),
+    "communityCompanies 红塔区": lambda api, w, p: _outcome(
+        api.gql("""{ communityCompanies(district: "红塔区", year: 2025) { __typename } }""", as_=p)[
+            "communityCompanies"
+        ]
+    ),
+    "history of 幸福里's community company": lambda api, w, p: _outcome(
+        api.gql(
+            "query($id: ID!) { history(id: $id) { __typename } }",
+            {"id": _shared(api, w.xingfu, "幸福")},
+            as_=p,
+        )["history"]
+    ),
+}
+
+_REGULATOR_ONLY = dict(admin=_A, regulator=_A, company=_D, committee=_D, resident=_D)
+COMMUNITY_COMPANY_EXPECTED: dict[str, dict[str, object]] = {
+    "registerCommunityCompany in 幸福里": _REGULATOR_ONLY,
+    "linkCommunityCompany 和平苑": _REGULATOR_ONLY,
+    "linkCommunityCompany 向阳新村 (江川区)": dict(
+        admin=_A, regulator=_D, company=_D, committee=_D, resident=_D
+    ),
+    "designateCommunityCompanyPilot": _REGULATOR_ONLY,
+    "recordCommunityBusinessEntry": _REGULATOR_ONLY,
+    "allocateReinvestment": _REGULATOR_ONLY,
+    "communityCompany of 幸福里": dict(
+        admin="visible",
+        regulator="visible",
+        company="hidden",
+        committee="visible",
+        resident="hidden",
+    ),
+    "communityCompany of 向阳新村": dict(
+        admin="visible",
+        regulator="hidden",
+        company="hidden",
+        committee="hidden",
+        resident="hidden",
+    ),
+    "communityReinvestment of 幸福里": dict(
+        admin=1, regulator=1, company=1, committee=1, resident=1
+    ),
+    "communityCompanyStatistics 红塔区": _REGULATOR_ONLY,
+    "communityCompanies 红塔区": _REGULATOR_ONLY,
+    "history of 幸福里's community company": dict(
+        admin=_A, regulator=_A, company=_D, committee=_A, resident=_D
+    ),
+}
