@@ -7,7 +7,8 @@ import random
 from typing import Any
 from uuid import UUID
 
-from gongzhi.demo import credit_code
+from gongzhi.application.base import business_today
+from gongzhi.demo import credit_code, load_demo
 from gongzhi.domain.community_company import CommunityCompany
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
@@ -534,6 +535,34 @@ def test_committees_audit_linked_companies_and_residents_see_funded_services(api
     )["reinvestmentAllocations"]["allocations"]
     assert [a["amountFen"] for a in allocations] == [300_000, 100_000, -100_000]
     assert allocations[2]["reversesId"] == withdrawn
+
+
+def test_the_demo_district_has_five_pilots_four_above_300000_yuan(api: Api) -> None:
+    # Given the demo loaded (small) and projected
+    summary = load_demo(api.platform.app, communities=4, seed=7)
+    api.platform.projection_runner().catch_up()
+    year = business_today().year
+
+    # When the demo district's figures for this year are read
+    stats = api.gql(
+        """query($year: Int!) { communityCompanyStatistics(district: "红塔区", year: $year) {
+        ... on CommunityCompanyStatistics { companyCount pilotCount companiesAtOrAboveThreshold
+        totals { revenueFen costFen reinvestedFen reinvestedShare } } } }""",
+        {"year": year},
+    )["communityCompanyStatistics"]
+
+    # Then Quzhou's shape: 5 pilots, 4 with operating income ≥ 300,000 元, and the totals
+    # of the fixed figures: revenue 1,615,500 元, costs 1,038,000 元, 反哺 175,000 元,
+    # 175,000 / 577,500 = 0.303030…
+    assert len(summary.community_companies) == 5
+    assert (stats["companyCount"], stats["pilotCount"]) == (5, 5)
+    assert stats["companiesAtOrAboveThreshold"] == 4
+    assert stats["totals"] == {
+        "revenueFen": "161550000",
+        "costFen": "103800000",
+        "reinvestedFen": "17500000",
+        "reinvestedShare": "0.303030",
+    }
 
 
 # --- the access matrix's rows for community companies ------------------------------------
