@@ -3,60 +3,34 @@ organisation), linked to the communities it serves, designated a pilot (试点) 
 business lines whose revenue and costs it records and whose surplus it reinvests (反哺) into
 inclusive public services.
 
-The ledger is append-only: an entry is never changed; a correction reverses it (a new entry
-with the negated amount, in the year of the original) and records the right one. See
-``community_ledger`` for the surplus rules.
-
-Date conventions: ``closed_on`` of a business line is its last day of business (entries on
-it are allowed); ``unlinked_on`` and ``revoked_on`` are the first day the link or the pilot
-designation no longer holds.
+The ledger is append-only: a correction reverses an entry (the negated amount, in the year
+of the original) and records the right one. ``community_ledger`` has the surplus rules and
+the meaning of each period's end day.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from gongzhi.domain.community_ledger import BusinessLine, EntryKind, YearFigures
+from gongzhi.domain.community_ledger import (
+    Allocation,
+    BusinessLine,
+    Entry,
+    EntryKind,
+    Period,
+    YearFigures,
+    check_line_open,
+    checked_beneficiaries,
+    reversible,
+)
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.money import fen_amount
 from gongzhi.domain.values import enum_value, optional_text, required_text, unified_credit_code
 
 COMMUNITY_COMPANY_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/community-company")
-MAX_BENEFICIARIES = 1_000_000
-
-
-@dataclass
-class Period:
-    """A link, designation or line period from ``start`` to ``end`` (meaning per the
-    convention above; None: still running)."""
-
-    id: UUID
-    start: date
-    end: date | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    entry_id: UUID
-    line: str
-    kind: str
-    amount_fen: int  # signed: a reversal carries the negated original
-    on: date
-    year: int
-    reverses_id: UUID | None
-
-
-@dataclass(frozen=True)
-class Allocation:
-    allocation_id: UUID
-    year: int
-    service: str
-    amount_fen: int  # signed, as entries
-    reverses_id: UUID | None
 
 
 class CommunityCompany(Aggregate):
@@ -140,16 +114,7 @@ class CommunityCompany(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, CommunityCompany)
-            entry = Entry(
-                self.entry_id,
-                self.line,
-                self.kind,
-                self.amount_fen,
-                self.on,
-                self.year,
-                self.reverses_id,
-            )
-            aggregate.entries[self.entry_id] = entry
+            aggregate.entries[self.entry_id] = Entry.of(self)
             if self.reverses_id is not None:
                 aggregate.reversed.add(self.reverses_id)
             aggregate.years.setdefault(self.year, YearFigures()).post(self.kind, self.amount_fen)
@@ -169,9 +134,7 @@ class CommunityCompany(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, CommunityCompany)
-            aggregate.allocations[self.allocation_id] = Allocation(
-                self.allocation_id, self.year, self.service, self.amount_fen, self.reverses_id
-            )
+            aggregate.allocations[self.allocation_id] = Allocation.of(self)
             if self.reverses_id is not None:
                 aggregate.reversed.add(self.reverses_id)
             aggregate.years.setdefault(self.year, YearFigures()).reinvested_fen += self.amount_fen
@@ -388,13 +351,7 @@ class CommunityCompany(Aggregate):
                 f"must be between {self.registered_on.year} (registration) and the year of "
                 f"allocatedOn ({allocated_on.year})",
             )
-        if beneficiary_count is not None and not 0 < beneficiary_count <= MAX_BENEFICIARIES:
-            raise InvalidValue("beneficiaryCount", f"must be between 1 and {MAX_BENEFICIARIES}")
-        described = optional_text("beneficiaries", beneficiaries)
-        if beneficiary_count is None and not described:
-            raise InvalidValue(
-                "beneficiaryCount", "give the beneficiaries: a count, a description or both"
-            )
+        count, described = checked_beneficiaries(beneficiary_count, beneficiaries)
         amount = fen_amount("amountFen", amount_fen)
         self.figures(year).check_allocation(year, amount)
         allocation_id = uuid4()
@@ -403,7 +360,7 @@ class CommunityCompany(Aggregate):
             allocation_id=allocation_id,
             year=year,
             service=required_text("service", service),
-            beneficiary_count=beneficiary_count,
+            beneficiary_count=count,
             beneficiaries=described,
             amount_fen=amount,
             allocated_on=allocated_on,
@@ -414,13 +371,7 @@ class CommunityCompany(Aggregate):
 
     def reverse_reinvestment(self, allocation_id: UUID, on: date, note: str) -> UUID:
         """冲销 an allocation (e.g. after late costs left its year over-allocated)."""
-        original = self.allocations.get(allocation_id)
-        if original is None:
-            raise UnknownPart("allocationId", "no such allocation in this company's ledger")
-        if original.reverses_id is not None:
-            raise RuleViolated("allocationId", "is itself a reversal")
-        if allocation_id in self.reversed:
-            raise RuleViolated("allocationId", "is already reversed")
+        original = reversible("allocationId", self.allocations.get(allocation_id), self.reversed)
         reversal_id = uuid4()
         self.trigger_event(
             self.ReinvestmentAllocated,
@@ -436,31 +387,12 @@ class CommunityCompany(Aggregate):
         )
         return reversal_id
 
-    # --- checks ------------------------------------------------------------------------------
-
     def _not_before_registration(self, field: str, day: date) -> None:
         if day < self.registered_on:
             raise InvalidValue(field, f"must not be before the registration ({self.registered_on})")
 
     def _line_open_on(self, line: str, on: date) -> None:
-        periods = self.lines.get(line)
-        if not periods:
-            raise RuleViolated("line", f"{line} has never been opened")
-        if not any(p.start <= on and (p.end is None or on <= p.end) for p in periods):
-            last = periods[-1]
-            state = f"closed on {last.end}" if last.end else f"open since {last.start}"
-            raise RuleViolated("line", f"{line} was not open on {on} ({state})")
+        check_line_open(self.lines.get(line, []), line, on)
 
     def _reversible_entry(self, entry_id: UUID) -> Entry:
-        original = self.entries.get(entry_id)
-        if original is None:
-            raise UnknownPart("entryId", "no such entry in this company's ledger")
-        if original.reverses_id is not None:
-            raise RuleViolated("entryId", "is itself a reversal")
-        if entry_id in self.reversed:
-            raise RuleViolated("entryId", "is already reversed")
-        return original
-
-    @property
-    def linked_community_ids(self) -> list[UUID]:
-        return list(self.links)
+        return reversible("entryId", self.entries.get(entry_id), self.reversed)

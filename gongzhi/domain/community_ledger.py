@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
+from uuid import UUID
 
-from gongzhi.domain.errors import RuleViolated
+from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.money import fen_to_yuan
+from gongzhi.domain.values import optional_text
 
 SHARE_PLACES = Decimal("0.000001")
 # Quzhou's line: collective economic organisations with operating income ≥ 300,000 元 a year.
 INCOME_THRESHOLD_FEN = 30_000_000
+MAX_BENEFICIARIES = 1_000_000
 
 
 class BusinessLine(enum.Enum):
@@ -84,6 +89,86 @@ class YearFigures:
                 f" − already reinvested {fen_to_yuan(self.reinvested_fen)})",
                 available_fen=self.available_fen,
             )
+
+
+@dataclass
+class Period:
+    """A link, designation or line period from ``start`` to ``end`` (None: still running).
+
+    A business line's end is its last day of business (entries on it are allowed); a link's
+    or a pilot designation's end is the first day it no longer holds."""
+
+    id: UUID
+    start: date
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    entry_id: UUID
+    line: str
+    kind: str
+    amount_fen: int  # signed: a reversal carries the negated original
+    on: date
+    year: int
+    reverses_id: UUID | None
+
+    @classmethod
+    def of(cls, e: Any) -> Entry:
+        """From an ``EntryRecorded`` event."""
+        return cls(e.entry_id, e.line, e.kind, e.amount_fen, e.on, e.year, e.reverses_id)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    allocation_id: UUID
+    year: int
+    service: str
+    amount_fen: int  # signed, as entries
+    reverses_id: UUID | None
+
+    @classmethod
+    def of(cls, e: Any) -> Allocation:
+        """From a ``ReinvestmentAllocated`` event."""
+        return cls(e.allocation_id, e.year, e.service, e.amount_fen, e.reverses_id)
+
+
+R = TypeVar("R", Entry, Allocation)
+
+
+def check_line_open(periods: list[Period], line: str, on: date) -> None:
+    """Raised unless ``on`` falls in one of the line's periods of business."""
+    if not periods:
+        raise RuleViolated("line", f"{line} has never been opened")
+    if not any(p.start <= on and (p.end is None or on <= p.end) for p in periods):
+        last = periods[-1]
+        state = f"closed on {last.end}" if last.end else f"open since {last.start}"
+        raise RuleViolated("line", f"{line} was not open on {on} ({state})")
+
+
+def reversible(field: str, original: R | None, reversed_: set[UUID]) -> R:
+    """``original`` if it exists, is no reversal itself and is not reversed yet."""
+    noun = "entry" if isinstance(original, Entry) or field == "entryId" else "allocation"
+    if original is None:
+        raise UnknownPart(field, f"no such {noun} in this company's ledger")
+    if original.reverses_id is not None:
+        raise RuleViolated(field, "is itself a reversal")
+    original_id = original.entry_id if isinstance(original, Entry) else original.allocation_id
+    if original_id in reversed_:
+        raise RuleViolated(field, "is already reversed")
+    return original
+
+
+def checked_beneficiaries(count: int | None, description: str) -> tuple[int | None, str]:
+    """受益对象 of a 反哺 allocation: a head count, a description, or both."""
+    if count is not None and not 0 < count <= MAX_BENEFICIARIES:
+        raise InvalidValue("beneficiaryCount", f"must be between 1 and {MAX_BENEFICIARIES}")
+    described = optional_text("beneficiaries", description)
+    if count is None and not described:
+        raise InvalidValue(
+            "beneficiaryCount", "give the beneficiaries: a count, a description or both"
+        )
+    return count, described
 
 
 def reinvested_share(reinvested_fen: int, surplus_fen: int) -> Decimal | None:
