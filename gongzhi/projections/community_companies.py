@@ -9,12 +9,13 @@ traced to the entries behind it (``COMPANY_YEAR_FIGURES`` below).
 from __future__ import annotations
 
 from functools import singledispatch
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.community_company import CommunityCompany
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, update_statement
+from gongzhi.projections.ops import Op, Statement, insert_statement, update_statement
 
 community_companies = Table(
     "community_companies",
@@ -246,44 +247,39 @@ def _(event: CommunityCompany.BusinessLineClosed) -> list[Op]:
 def _(event: CommunityCompany.EntryRecorded) -> list[Op]:
     row = {
         "id": event.entry_id,
-        "company_id": event.originator_id,
-        "number": event.originator_version,
         "line": event.line,
         "kind": event.kind,
-        "amount_fen": event.amount_fen,
         "entry_date": event.on,
-        "year": event.year,
-        "note": event.note,
-        "reverses_id": event.reverses_id,
-        "reversed_by_id": None,
-        "recorded_at": event.timestamp,
     }
-    ops = [Op(INSERT_ENTRY, row), _touch(event)]
-    if event.reverses_id is not None:
-        ops.append(Op(MARK_ENTRY_REVERSED, {"b_id": event.reverses_id, "by": event.entry_id}))
-    return ops
+    return _ledger_ops(event, INSERT_ENTRY, MARK_ENTRY_REVERSED, row)
 
 
 @community_company_ops.register
 def _(event: CommunityCompany.ReinvestmentAllocated) -> list[Op]:
     row = {
         "id": event.allocation_id,
-        "company_id": event.originator_id,
-        "number": event.originator_version,
-        "year": event.year,
         "service": event.service,
         "beneficiary_count": event.beneficiary_count,
         "beneficiaries": event.beneficiaries,
-        "amount_fen": event.amount_fen,
         "allocated_on": event.allocated_on,
+    }
+    return _ledger_ops(event, INSERT_ALLOCATION, MARK_ALLOCATION_REVERSED, row)
+
+
+def _ledger_ops(event: Any, insert: Statement, mark: Statement, row: dict[str, Any]) -> list[Op]:
+    """A ledger row (entry or allocation) in recording order; a reversal also marks the
+    row it reverses."""
+    row |= {
+        "company_id": event.originator_id,
+        "number": event.originator_version,
+        "year": event.year,
+        "amount_fen": event.amount_fen,
         "note": event.note,
         "reverses_id": event.reverses_id,
         "reversed_by_id": None,
         "recorded_at": event.timestamp,
     }
-    ops = [Op(INSERT_ALLOCATION, row), _touch(event)]
+    ops = [Op(insert, row), _touch(event)]
     if event.reverses_id is not None:
-        ops.append(
-            Op(MARK_ALLOCATION_REVERSED, {"b_id": event.reverses_id, "by": event.allocation_id})
-        )
+        ops.append(Op(mark, {"b_id": event.reverses_id, "by": row["id"]}))
     return ops

@@ -176,6 +176,37 @@ async def _change(
     )
 
 
+async def _link(
+    info: Info[Context, None],
+    input: CommunityCompanyLinkInput,
+    command: Callable[[Meta, UUID, UUID, datetime.date], Done],
+) -> CommunityCompanyResult:
+    """Link or unlink: the community's district is checked along with the company's."""
+    return await _change(
+        info,
+        Action.REGISTER_COMMUNITY_COMPANY,
+        input.company_id,
+        input.reason,
+        lambda meta, cid: command(meta, cid, parse_id(input.community_id, "communityId"), input.on),
+        input.community_id,
+    )
+
+
+async def _line(
+    info: Info[Context, None],
+    input: BusinessLineInput,
+    command: Callable[[Meta, UUID, str, datetime.date], Done],
+) -> CommunityCompanyResult:
+    line = BusinessLine(input.line).value
+    return await _change(
+        info,
+        BUSINESS,
+        input.company_id,
+        input.reason,
+        lambda meta, cid: command(meta, cid, line, input.on),
+    )
+
+
 BUSINESS = Action.RECORD_COMMUNITY_COMPANY_BUSINESS
 
 
@@ -208,33 +239,13 @@ class CommunityCompanyMutations:
     async def link_community_company(
         self, info: Info[Context, None], input: CommunityCompanyLinkInput
     ) -> CommunityCompanyResult:
-        app = info.context.app
-        return await _change(
-            info,
-            Action.REGISTER_COMMUNITY_COMPANY,
-            input.company_id,
-            input.reason,
-            lambda meta, cid: app.link_community_company(
-                meta, cid, parse_id(input.community_id, "communityId"), input.on
-            ),
-            input.community_id,
-        )
+        return await _link(info, input, info.context.app.link_community_company)
 
     @strawberry.mutation(description="End the link to a community")
     async def unlink_community_company(
         self, info: Info[Context, None], input: CommunityCompanyLinkInput
     ) -> CommunityCompanyResult:
-        app = info.context.app
-        return await _change(
-            info,
-            Action.REGISTER_COMMUNITY_COMPANY,
-            input.company_id,
-            input.reason,
-            lambda meta, cid: app.unlink_community_company(
-                meta, cid, parse_id(input.community_id, "communityId"), input.on
-            ),
-            input.community_id,
-        )
+        return await _link(info, input, info.context.app.unlink_community_company)
 
     @strawberry.mutation(description="试点: designate a community company a pilot")
     async def designate_community_company_pilot(
@@ -270,29 +281,13 @@ class CommunityCompanyMutations:
     async def open_community_business_line(
         self, info: Info[Context, None], input: BusinessLineInput
     ) -> CommunityCompanyResult:
-        app = info.context.app
-        line = BusinessLine(input.line).value
-        return await _change(
-            info,
-            BUSINESS,
-            input.company_id,
-            input.reason,
-            lambda meta, cid: app.open_business_line(meta, cid, line, input.on),
-        )
+        return await _line(info, input, info.context.app.open_business_line)
 
     @strawberry.mutation(description="Close a business line after its last day of business")
     async def close_community_business_line(
         self, info: Info[Context, None], input: BusinessLineInput
     ) -> CommunityCompanyResult:
-        app = info.context.app
-        line = BusinessLine(input.line).value
-        return await _change(
-            info,
-            BUSINESS,
-            input.company_id,
-            input.reason,
-            lambda meta, cid: app.close_business_line(meta, cid, line, input.on),
-        )
+        return await _line(info, input, info.context.app.close_business_line)
 
     @strawberry.mutation(description="收入/成本: record a ledger entry; partId is the entry")
     async def record_community_business_entry(

@@ -87,6 +87,13 @@ def _year(year: int, field: str = "year") -> int:
     return year
 
 
+def _district_and_year(context: Context, district: str, year: int) -> None:
+    """District figures are the district's regulators' (Refused: Forbidden), for a sane year."""
+    if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
+        raise Refused(forbidden(Action.READ_DISTRICT_STATISTICS.value))
+    _year(year)
+
+
 @strawberry.type
 class CommunityCompanyQueries:
     @strawberry.field(description="强社惠民公司: one community company you may read, by id")
@@ -233,12 +240,8 @@ class CommunityCompanyQueries:
         after: str | None = None,
     ) -> CommunityCompaniesResult:
         context = info.context
-        if not allowed(
-            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
-        ):
-            return forbidden(Action.READ_DISTRICT_STATISTICS.value)
         try:
-            _year(year)
+            _district_and_year(context, district, year)
             rows, page_info = await page_by_name(
                 context.pool,
                 f"SELECT cc.id, cc.name, cc.credit_code, cc.district, {year_figures('$2')} "
@@ -282,12 +285,8 @@ class CommunityCompanyQueries:
         income_threshold_fen: int = INCOME_THRESHOLD_FEN,
     ) -> CommunityCompanyStatisticsResult:
         context = info.context
-        if not allowed(
-            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
-        ):
-            return forbidden(Action.READ_DISTRICT_STATISTICS.value)
         try:
-            _year(year)
+            _district_and_year(context, district, year)
         except Refused as refused:
             return refused.problem  # type: ignore[return-value]
         if income_threshold_fen < 0:
