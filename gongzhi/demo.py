@@ -83,6 +83,7 @@ class DemoSummary:
     companies: list[UUID] = field(default_factory=list)
     units: int = 0
     position: int = 0
+    community_companies: list[UUID] = field(default_factory=list)
 
 
 def load_demo(
@@ -159,6 +160,13 @@ def load_demo(
             summary.position = _owners_and_votes(app, meta, community_id, rng)
         if progress is not None:
             progress(index + 1)
+    # 强社惠民公司 (issue 4); imported here: that module builds on this one's credit codes.
+    from gongzhi.demo_community_companies import load_community_companies
+
+    summary.community_companies, position = load_community_companies(
+        app, meta, summary.communities, seed
+    )
+    summary.position = max(summary.position, position)
     return summary
 
 

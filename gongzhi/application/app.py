@@ -5,6 +5,7 @@ from __future__ import annotations
 from gongzhi.application.committees import CommitteeService
 from gongzhi.application.common_income import CommonIncomeService
 from gongzhi.application.communities import CommunityService
+from gongzhi.application.community_companies import CommunityCompanyService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
@@ -25,6 +26,7 @@ class Gongzhi(
     CompanyService,
     ContractService,
     CommonIncomeService,  # with FundService: 维修资金 and 公共收益
+    CommunityCompanyService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

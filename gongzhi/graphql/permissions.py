@@ -57,6 +57,12 @@ class Action(enum.Enum):
     READ_FUND_ACCOUNT = "read this unit's maintenance fund sub-account"
     RECORD_COMMON_INCOME = "record, correct or publish common income"
     READ_COMMON_INCOME = "read every common income entry and its history"
+    REGISTER_COMMUNITY_COMPANY = "register a 强社惠民 community company or link its communities"
+    DESIGNATE_COMMUNITY_COMPANY_PILOT = "designate or revoke a 强社惠民 pilot"
+    RECORD_COMMUNITY_COMPANY_BUSINESS = (
+        "record a community company's business lines, revenue, costs and reinvestment"
+    )
+    READ_COMMUNITY_COMPANY = "read a community company's ledger and history"
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,10 @@ class Target:
     serving_company_id: UUID | None = None
     company_id: UUID | None = None
     unit_id: UUID | None = None
+    # Things linked to several communities (强社惠民公司): those communities and their
+    # districts; ``district`` stays the one the thing is registered in.
+    community_ids: tuple[UUID, ...] = ()
+    districts: tuple[str, ...] = ()
 
 
 def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
@@ -150,6 +160,12 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_COMMON_INCOME
         ):
             return _fund(principal, action, target)
+            Action.REGISTER_COMMUNITY_COMPANY
+            | Action.DESIGNATE_COMMUNITY_COMPANY_PILOT
+            | Action.RECORD_COMMUNITY_COMPANY_BUSINESS
+            | Action.READ_COMMUNITY_COMPANY
+        ):
+            return _community_companies(principal, action, target)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -273,6 +289,26 @@ def _fund(principal: Principal, action: Action, target: Target) -> bool:
             return regulator or staff or committee or resident
     # Rules, deposits, top-ups, interest, emergency confirmation, payouts and audits.
     return regulator
+def _community_companies(principal: Principal, action: Action, target: Target) -> bool:
+    """强社惠民公司: the regulators of the district the company is registered in (standing for
+    the street office and 农业农村 bureau) register it, designate pilots and record its
+    ledger on the company's behalf; linking or unlinking a community also needs its district
+    (``target.districts``), so no district's community is tied to another's company
+    unasked. Reading the ledger and history: regulators of any district the company has a
+    linked community in, and committee members of a linked community. Residents read the
+    reinvestment summary of their community through its own query, not the ledger."""
+    role = principal.role
+    home = target.district is not None and target.district in principal.districts
+    if action is Action.READ_COMMUNITY_COMPANY:
+        linked_district = any(d in principal.districts for d in target.districts)
+        linked = principal.community_id is not None and principal.community_id in (
+            target.community_ids
+        )
+        return (role is Role.REGULATOR and (home or linked_district)) or (
+            role is Role.COMMITTEE_MEMBER and linked
+        )
+    every_district = all(d in principal.districts for d in target.districts)
+    return role is Role.REGULATOR and home and every_district
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -22,6 +22,8 @@ from gongzhi.graphql.common_income.mutations import CommonIncomeMutations
 from gongzhi.graphql.common_income.queries import CommonIncomeQueries
 from gongzhi.graphql.communities.mutations import CommunityMutations
 from gongzhi.graphql.communities.queries import CommunityQueries
+from gongzhi.graphql.community_companies.mutations import CommunityCompanyMutations
+from gongzhi.graphql.community_companies.queries import CommunityCompanyQueries
 from gongzhi.graphql.companies.mutations import CompanyMutations
 from gongzhi.graphql.companies.queries import CompanyQueries
 from gongzhi.graphql.contracts.mutations import ContractMutations
@@ -67,6 +69,7 @@ class Query(
     FeeQueries,
     FundQueries,
     CommonIncomeQueries,
+    CommunityCompanyQueries,
 ):
     pass
 
@@ -84,6 +87,7 @@ class Mutation(
     FeeMutations,
     FundMutations,
     CommonIncomeMutations,
+    CommunityCompanyMutations,
 ):
     pass
 

@@ -17,6 +17,10 @@ from gongzhi.projections.communities import (
     entrances,
     units,
 )
+from gongzhi.projections.community_companies import (
+    COMMUNITY_COMPANY_TABLES,
+    community_company_ops,
+)
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
@@ -53,6 +57,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *FEE_SCHEDULE_TABLES,
     *FUND_TABLES,
     *COMMON_INCOME_TABLES,
+    *COMMUNITY_COMPANY_TABLES,
     event_history,
     outbox,
 )
@@ -72,6 +77,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     fee_schedule_ops,
     fund_ops,
     common_income_ops,
+    community_company_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

@@ -19,6 +19,10 @@ from tests.integration.test_graphql_common_income import (
     COMMON_INCOME_OPERATIONS,
 )
 from tests.integration.test_graphql_communities import register
+from tests.integration.test_graphql_community_companies import (
+    COMMUNITY_COMPANY_EXPECTED,
+    COMMUNITY_COMPANY_OPERATIONS,
+)
 from tests.integration.test_graphql_contracts import (
     matrix_award,
     matrix_decline,
@@ -150,6 +154,7 @@ OPERATIONS: dict[str, Operation] = {
     **FEES_OPERATIONS,  # 物业费 (issue 4)
     **FUND_OPERATIONS,  # 维修资金 (issue 4)
     **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
+    **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -416,6 +421,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **FEES_EXPECTED,  # 物业费 (issue 4)
     **FUND_EXPECTED,  # 维修资金 (issue 4)
     **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
+    **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",

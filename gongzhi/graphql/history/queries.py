@@ -80,6 +80,29 @@ def via_community_or_company(attached_to: str) -> HistoryTarget:
     return target
 
 
+async def community_company_target(context: Context, company_id: UUID) -> Target:
+    """强社惠民公司: its registration district, and every community it is or was linked to
+    with their districts (an audit covers the years a community was served)."""
+    row = await context.pool.fetchrow(
+        """SELECT cc.district,
+                  array(SELECT l.community_id FROM community_company_links l
+                        WHERE l.company_id = cc.id) AS community_ids,
+                  array(SELECT DISTINCT c.district FROM community_company_links l
+                        JOIN communities c ON c.id = l.community_id
+                        WHERE l.company_id = cc.id) AS districts
+           FROM community_companies cc WHERE cc.id = $1""",
+        company_id,
+    )
+    if row is None:
+        return Target()
+    return Target(
+        district=row["district"],
+        company_id=company_id,
+        community_ids=tuple(row["community_ids"]),
+        districts=tuple(row["districts"]),
+    )
+
+
 # Aggregate type → the permission to read its history and how to find its target.
 # Every aggregate that records events needs an entry, or its history stays unreadable.
 HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
@@ -136,6 +159,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         Action.READ_COMMON_INCOME,
         via_community("SELECT community_id FROM common_income_ledgers WHERE id = $1"),
     ),
+    "CommunityCompany": (Action.READ_COMMUNITY_COMPANY, community_company_target),
 }
 
 

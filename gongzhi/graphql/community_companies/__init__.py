@@ -1,0 +1,1 @@
+"""强社惠民公司 community companies over GraphQL."""
