@@ -147,6 +147,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_FEE_STATEMENT
         ):
             return _fees(principal, action, target, in_district, serves, own_community)
+        case (
             Action.SET_FUND_RULES
             | Action.RECORD_FUND_MONEY
             | Action.SEND_TOP_UP_NOTICES
@@ -160,6 +161,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_COMMON_INCOME
         ):
             return _fund(principal, action, target)
+        case (
             Action.REGISTER_COMMUNITY_COMPANY
             | Action.DESIGNATE_COMMUNITY_COMPANY_PILOT
             | Action.RECORD_COMMUNITY_COMPANY_BUSINESS

@@ -151,6 +151,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
     "Payment": (
         Action.READ_FEES,
         via_community("SELECT community_id FROM fee_payments WHERE id = $1"),
+    ),
     "MaintenanceFund": (
         Action.READ_FUND,
         via_community("SELECT community_id FROM maintenance_funds WHERE id = $1"),
