@@ -5,11 +5,14 @@ from __future__ import annotations
 from gongzhi.application.committees import CommitteeService
 from gongzhi.application.communities import CommunityService
 from gongzhi.application.companies import CompanyService
+from gongzhi.application.complaints import ComplaintService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
+from gongzhi.application.disputes import DisputeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
+from gongzhi.application.surveys import SurveyService
 
 
 class Gongzhi(
@@ -21,6 +24,9 @@ class Gongzhi(
     CommunityService,
     CompanyService,
     ContractService,
+    ComplaintService,
+    DisputeService,
+    SurveyService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

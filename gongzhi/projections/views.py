@@ -19,9 +19,11 @@ from gongzhi.projections.communities import (
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
+from gongzhi.projections.engagement import ENGAGEMENT_TABLES, engagement_ops
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
+from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
 
@@ -45,6 +47,8 @@ VIEW_TABLES: tuple[Table, ...] = (
     ballots,
     elevator_shares,
     *RED_PROPERTY_TABLES,
+    *ENGAGEMENT_TABLES,
+    *PARTICIPATION_TABLES,
     event_history,
     outbox,
 )
@@ -60,6 +64,8 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     red_property_ops,
     contract_ops,
     committee_ops,
+    engagement_ops,
+    participation_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.
