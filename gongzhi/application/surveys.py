@@ -106,6 +106,10 @@ class SurveyService(PointsService, GongzhiBase):
             return False
         return True
 
+    def survey_unit_community(self, survey_id: UUID, unit_id: UUID) -> UUID:
+        """The community, among the survey's, that the unit belongs to."""
+        return self._community_of(self.survey(survey_id), unit_id)
+
     def _community_of(self, survey: Survey, unit_id: UUID) -> UUID:
         for community_id in survey.community_ids:
             if unit_id in self.load(Community, community_id, "surveyId").unit_index:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -24,6 +25,7 @@ from gongzhi.domain.values import enum_value, optional_text, required_text
 RESPONSE_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/survey-response")
 MAX_QUESTIONS = 50
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied (满意)
+HUNDREDTH = Decimal("0.01")
 
 
 class QuestionKind(enum.Enum):
@@ -233,3 +235,34 @@ class SurveyResponse(Aggregate):
             answers=checked_answers(survey.questions, answers),
             submitted_at=at,
         )
+
+
+def percentage(part: int, whole: int) -> Decimal | None:
+    """part ÷ whole × 100 to the hundredth, half up; None when there is no whole."""
+    if whole <= 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(HUNDREDTH, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class RatingTally:
+    """The ratings of one question: how many, their sum, how many were 4 or 5."""
+
+    count: int = 0
+    total: int = 0
+    satisfied: int = 0
+
+    def __add__(self, other: RatingTally) -> RatingTally:
+        return RatingTally(
+            self.count + other.count, self.total + other.total, self.satisfied + other.satisfied
+        )
+
+    @property
+    def mean(self) -> Decimal | None:
+        if not self.count:
+            return None
+        return (Decimal(self.total) / Decimal(self.count)).quantize(HUNDREDTH, ROUND_HALF_UP)
+
+    @property
+    def satisfaction_percentage(self) -> Decimal | None:
+        return percentage(self.satisfied, self.count)

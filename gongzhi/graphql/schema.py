@@ -25,10 +25,14 @@ from gongzhi.graphql.contracts.mutations import ContractMutations
 from gongzhi.graphql.contracts.queries import ContractQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
+from gongzhi.graphql.engagement.mutations import EngagementMutations
+from gongzhi.graphql.engagement.queries import EngagementQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
+from gongzhi.graphql.participation.mutations import ParticipationMutations
+from gongzhi.graphql.participation.queries import ParticipationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.roster.mutations import RosterMutations
@@ -56,6 +60,8 @@ class Query(
     HistoryQueries,
     StatisticsQueries,
     CommitteeQueries,
+    EngagementQueries,
+    ParticipationQueries,
 ):
     pass
 
@@ -70,6 +76,8 @@ class Mutation(
     CompanyMutations,
     ContractMutations,
     CommitteeMutations,
+    EngagementMutations,
+    ParticipationMutations,
 ):
     pass
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.points import PointsAccount
 from gongzhi.domain.reward import Reward
-from gongzhi.domain.survey import Survey, SurveyResponse
+from gongzhi.domain.survey import SATISFIED_FROM, Survey, SurveyResponse
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
 
@@ -53,6 +53,7 @@ survey_responses = Table(
     metadata,
     Column("survey_id", Uuid, primary_key=True),
     Column("unit_id", Uuid, primary_key=True),
+    Column("id", Uuid, nullable=False, unique=True),  # the response aggregate
     Column("community_id", Uuid, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
 )
@@ -202,7 +203,7 @@ def _(event: SurveyResponse.Submitted) -> list[Op]:
         for a in event.answers
     ]
     return [
-        Op(INSERT_RESPONSE, {**key, "submitted_at": event.submitted_at}),
+        Op(INSERT_RESPONSE, {**key, "id": event.originator_id, "submitted_at": event.submitted_at}),
         *answers,
         Op(COUNT_RESPONSE, {"k_id": event.survey_id, "one": 1}),
     ]
@@ -332,7 +333,7 @@ def _(event: Reward.Redeemed) -> list[Op]:
 # $1 survey. Per community: households (active units), responding households, and per
 # rating question the count, sum and count of ratings ≥ 4; Python turns them into exact
 # Decimals, so no rounding happens in SQL.
-SURVEY_RESULTS = """
+SURVEY_RESULTS = f"""
 SELECT sc.community_id, c.name AS community_name,
   (SELECT count(*) FROM units u WHERE u.community_id = sc.community_id AND NOT u.retired)::int
     AS households,
@@ -342,7 +343,7 @@ SELECT sc.community_id, c.name AS community_name,
       'question', a.question, 'count', a.n, 'sum', a.total, 'satisfied', a.satisfied)
       ORDER BY a.question)
     FROM (SELECT question, count(*) AS n, sum(rating) AS total,
-                 count(*) FILTER (WHERE rating >= 4) AS satisfied
+                 count(*) FILTER (WHERE rating >= {SATISFIED_FROM}) AS satisfied
           FROM survey_answers WHERE survey_id = $1 AND community_id = sc.community_id
             AND rating IS NOT NULL GROUP BY question) a), '[]'::jsonb) AS ratings
 FROM survey_communities sc JOIN communities c ON c.id = sc.community_id
