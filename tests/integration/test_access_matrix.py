@@ -23,6 +23,14 @@ from tests.integration.test_graphql_contracts import (
     matrix_read,
     matrix_start,
 )
+from tests.integration.test_graphql_engagement import (
+    ENGAGEMENT_EXPECTED,
+    ENGAGEMENT_OPERATIONS,
+)
+from tests.integration.test_graphql_participation import (
+    PARTICIPATION_EXPECTED,
+    PARTICIPATION_OPERATIONS,
+)
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
@@ -141,6 +149,8 @@ Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
+    **ENGAGEMENT_OPERATIONS,  # 投诉, 矛盾纠纷 (issue 5)
+    **PARTICIPATION_OPERATIONS,  # 满意度, 积分 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -404,6 +414,8 @@ OPERATIONS.update(_committee_ops())
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
+    **ENGAGEMENT_EXPECTED,  # 投诉, 矛盾纠纷 (issue 5)
+    **PARTICIPATION_EXPECTED,  # 满意度, 积分 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",
