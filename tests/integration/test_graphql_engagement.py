@@ -417,11 +417,12 @@ def test_history_of_a_complaint_is_read_by_its_parties_not_by_other_companies(ap
 ALLOWED, DENIED = "allowed", "denied"
 
 
-def _outcome(result: dict[str, Any]) -> str:
+def matrix_outcome(result: dict[str, Any]) -> str:
+    """A payload (or a read result) is "allowed", Forbidden is "denied"."""
     kind = result["__typename"]
     if kind == "Forbidden":
         return DENIED
-    assert kind.endswith("Payload"), result
+    assert kind.endswith("Payload") or kind == "PointsAccount", result
     return ALLOWED
 
 
@@ -447,13 +448,15 @@ def _matrix_dispute(api: Api, w: Any) -> str:
     return str(dispute_op(api, "openDispute", data)["dispute"]["id"])
 
 
-def _count(api: Api, query: str, key: str, items: str, p: Principal, **v: Any) -> object:
+def matrix_count(api: Api, query: str, key: str, p: Principal, **v: Any) -> object:
+    """How many rows a list query gives the principal, or "hidden" for a NotFound."""
     result = api.gql(query, v, as_=p)[key]
-    return len(result[items]) if items in result else "hidden"
+    items = [value for value in result.values() if isinstance(value, list)]
+    return len(items[0]) if items else "hidden"
 
 
 ENGAGEMENT_OPERATIONS: dict[str, Any] = {
-    "fileComplaint for unit 101 of 幸福里": lambda api, w, p: _outcome(
+    "fileComplaint for unit 101 of 幸福里": lambda api, w, p: matrix_outcome(
         complaint_op(
             api,
             "fileComplaint",
@@ -468,12 +471,12 @@ ENGAGEMENT_OPERATIONS: dict[str, Any] = {
             p,
         )
     ),
-    "acceptComplaint against 安居物业": lambda api, w, p: _outcome(
+    "acceptComplaint against 安居物业": lambda api, w, p: matrix_outcome(
         complaint_op(
             api, "acceptComplaint", {"complaintId": _matrix_complaint(api, w), "reason": "受理"}, p
         )
     ),
-    "closeComplaint in 幸福里": lambda api, w, p: _outcome(
+    "closeComplaint in 幸福里": lambda api, w, p: matrix_outcome(
         complaint_op(
             api,
             "closeComplaint",
@@ -481,7 +484,7 @@ ENGAGEMENT_OPERATIONS: dict[str, Any] = {
             p,
         )
     ),
-    "withdrawComplaint in 幸福里": lambda api, w, p: _outcome(
+    "withdrawComplaint in 幸福里": lambda api, w, p: matrix_outcome(
         complaint_op(
             api,
             "withdrawComplaint",
@@ -489,7 +492,7 @@ ENGAGEMENT_OPERATIONS: dict[str, Any] = {
             p,
         )
     ),
-    "openDispute in 幸福里": lambda api, w, p: _outcome(
+    "openDispute in 幸福里": lambda api, w, p: matrix_outcome(
         dispute_op(
             api,
             "openDispute",
@@ -503,7 +506,7 @@ ENGAGEMENT_OPERATIONS: dict[str, Any] = {
             p,
         )
     ),
-    "recordMediation in 幸福里": lambda api, w, p: _outcome(
+    "recordMediation in 幸福里": lambda api, w, p: matrix_outcome(
         dispute_op(
             api,
             "recordMediation",
@@ -519,11 +522,10 @@ ENGAGEMENT_OPERATIONS: dict[str, Any] = {
     ),
     "complaints of 幸福里": lambda api, w, p: (
         _matrix_complaint(api, w)
-        and _count(
+        and matrix_count(
             api,
             """query($c: ID!) { complaints(communityId: $c) { ... on ComplaintConnection {
             complaints { id } } } }""",
-            "complaints",
             "complaints",
             p,
             c=w.xingfu,
@@ -531,11 +533,10 @@ ENGAGEMENT_OPERATIONS: dict[str, Any] = {
     ),
     "disputes of 幸福里": lambda api, w, p: (
         _matrix_dispute(api, w)
-        and _count(
+        and matrix_count(
             api,
             """query($c: ID!) { disputes(communityId: $c) { ... on DisputeConnection {
             disputes { id } } } }""",
-            "disputes",
             "disputes",
             p,
             c=w.xingfu,

@@ -17,6 +17,8 @@ from tests.integration.test_graphql_engagement import (
     Estate,
     committee,
     estate,
+    matrix_count,
+    matrix_outcome,
     resident,
     run,
     serve,
@@ -303,14 +305,6 @@ def test_concurrent_spends_never_overdraw_a_household(api: Api) -> None:
 # --- Access matrix rows (wired into test_access_matrix.py) -------------------------------
 
 
-def _outcome(result: dict[str, Any]) -> str:
-    kind = result["__typename"]
-    if kind == "Forbidden":
-        return DENIED
-    assert kind.endswith("Payload") or kind == "PointsAccount", result
-    return ALLOWED
-
-
 def _world_estate(w: Any) -> Estate:
     return Estate(w.xingfu, w.anju, [w.unit])
 
@@ -324,32 +318,26 @@ def _funded_reward(api: Api, w: Any, p: Principal) -> str:
     return str(add_reward(api, w.xingfu, 1, 10)["reward"]["id"])
 
 
-def _count(api: Api, query: str, key: str, p: Principal, **v: Any) -> object:
-    result = api.gql(query, v, as_=p)[key]
-    items = [value for value in result.values() if isinstance(value, list)]
-    return len(items[0]) if items else "hidden"
-
-
 PARTICIPATION_OPERATIONS: dict[str, Any] = {
-    "createSurvey of 幸福里": lambda api, w, p: _outcome(create_survey(api, [w.xingfu], p)),
-    "answerSurvey for unit 101": lambda api, w, p: _outcome(
+    "createSurvey of 幸福里": lambda api, w, p: matrix_outcome(create_survey(api, [w.xingfu], p)),
+    "answerSurvey for unit 101": lambda api, w, p: matrix_outcome(
         answer(api, _fresh_survey(api, w), w.unit, (4, 4), as_=p)
     ),
-    "awardPoints to unit 101": lambda api, w, p: _outcome(
+    "awardPoints to unit 101": lambda api, w, p: matrix_outcome(
         award(api, _world_estate(w), w.unit, "VOLUNTEERED", f"m:{p.subject}", 1, p)
     ),
-    "addReward in 幸福里": lambda api, w, p: _outcome(add_reward(api, w.xingfu, 5, 1, p)),
-    "redeemReward for unit 101": lambda api, w, p: _outcome(
+    "addReward in 幸福里": lambda api, w, p: matrix_outcome(add_reward(api, w.xingfu, 5, 1, p)),
+    "redeemReward for unit 101": lambda api, w, p: matrix_outcome(
         redeem(api, _funded_reward(api, w, p), w.unit, 1, p)
     ),
-    "pointsAccount of unit 101": lambda api, w, p: _outcome(
+    "pointsAccount of unit 101": lambda api, w, p: matrix_outcome(
         api.gql(
             "query($u: ID!) { pointsAccount(unitId: $u) { __typename } }", {"u": w.unit}, as_=p
         )["pointsAccount"]
     ),
     "surveys of 幸福里": lambda api, w, p: (
         _fresh_survey(api, w)
-        and _count(
+        and matrix_count(
             api,
             """query($c: ID!) { surveys(communityId: $c) { ... on SurveyConnection {
         surveys { id } } } }""",
@@ -360,7 +348,7 @@ PARTICIPATION_OPERATIONS: dict[str, Any] = {
     ),
     "rewards of 和平苑": lambda api, w, p: (
         add_reward(api, w.heping, 5, 1)
-        and _count(
+        and matrix_count(
             api,
             """query($c: ID!) { rewards(communityId: $c) { ... on RewardConnection {
         rewards { id } } } }""",

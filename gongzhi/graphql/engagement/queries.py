@@ -67,7 +67,8 @@ async def fetch_dispute(context: Context, dispute_id: UUID) -> object:
     return await context.pool.fetchrow(f"{DISPUTE_SELECT} WHERE d.id = $1 AND {scope}", *params)
 
 
-async def _visible_community(context: Context, community_id: UUID, disputes: bool) -> bool:
+async def visible_community(context: Context, community_id: UUID, disputes: bool = False) -> bool:
+    """Whether the principal sees the community (for disputes: among its stewards)."""
     params: list[object] = [community_id]
     if disputes:
         scope = dispute_scope(context.principal, params)
@@ -79,7 +80,7 @@ async def _visible_community(context: Context, community_id: UUID, disputes: boo
     return bool(found)
 
 
-def _hidden(field: str) -> NotFound:
+def hidden(field: str) -> NotFound:
     return NotFound(field=field, message="no such community that you may see")
 
 
@@ -149,8 +150,8 @@ class EngagementQueries:
         context = info.context
         try:
             community = query_id(community_id, "communityId")
-            if not await _visible_community(context, community, disputes=True):
-                return _hidden("communityId")
+            if not await visible_community(context, community, disputes=True):
+                return hidden("communityId")
             conditions = ["d.community_id = $1"]
             if open_only:
                 conditions.append("d.status = 'OPEN'")
@@ -185,8 +186,8 @@ class EngagementQueries:
             return refused.problem  # type: ignore[return-value]
         if opened_until <= opened_from:
             return invalid("openedUntil", "must be after openedFrom")
-        if not await _visible_community(context, community, disputes=True):
-            return _hidden("communityId")
+        if not await visible_community(context, community, disputes=True):
+            return hidden("communityId")
         row = await context.pool.fetchrow(DISPUTE_FIGURES, community, opened_from, opened_until)
         return DisputeStatistics(
             community_id=community_id,

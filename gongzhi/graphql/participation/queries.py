@@ -14,6 +14,7 @@ from strawberry.types import Info
 from gongzhi.domain.survey import RatingTally, percentage
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.engagement.paging import page_newest
+from gongzhi.graphql.engagement.queries import hidden, visible_community
 from gongzhi.graphql.errors import NotFound, Refused, forbidden
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.pagination import page_by_name
@@ -150,18 +151,6 @@ def survey_results(survey: Any, rows: list[Any]) -> SurveyResults:
     )
 
 
-async def _visible_community(context: Context, community_id: UUID) -> bool:
-    params: list[object] = [community_id]
-    scope = community_scope(context.principal, "c", params)
-    found = await context.pool.fetchval(
-        f"SELECT 1 FROM communities c WHERE c.id = $1 AND {scope}", *params
-    )
-    return bool(found)
-
-
-_HIDDEN = NotFound(field="communityId", message="no such community that you may see")
-
-
 @strawberry.type
 class ParticipationQueries:
     @strawberry.field(description="满意度调查 surveys of a community, newest first")
@@ -175,8 +164,8 @@ class ParticipationQueries:
         context = info.context
         try:
             community = query_id(community_id, "communityId")
-            if not await _visible_community(context, community):
-                return _HIDDEN
+            if not await visible_community(context, community):
+                return hidden("communityId")
             condition = (
                 "EXISTS (SELECT 1 FROM survey_communities x WHERE x.survey_id = s.id "
                 "AND x.community_id = $1)"
@@ -248,8 +237,8 @@ class ParticipationQueries:
         context = info.context
         try:
             community = query_id(community_id, "communityId")
-            if not await _visible_community(context, community):
-                return _HIDDEN
+            if not await visible_community(context, community):
+                return hidden("communityId")
             conditions = ["r.community_id = $1"] + (["r.stock > 0"] if in_stock_only else [])
             rows, page_info = await page_by_name(
                 context.pool,
