@@ -75,8 +75,10 @@ class SurveyService(PointsService, GongzhiBase):
         def build() -> Sequence[Aggregate]:
             if self._answered(survey_id, unit_id):
                 raise Conflict("the household has answered this survey already")
+            # Reloaded on a retry: the survey may have closed meanwhile.
+            current = self.survey(survey_id)
             response = SurveyResponse.submit(
-                survey, community_id=community_id, unit_id=unit_id, answers=answers, at=when
+                current, community_id=community_id, unit_id=unit_id, answers=answers, at=when
             )
             account = self.points_earning(
                 community_id=community_id,

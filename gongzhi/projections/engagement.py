@@ -1,13 +1,14 @@
 """Read model of 投诉 complaints and 矛盾纠纷 disputes with their 调解 sessions, and the
 figures other modules (credit evaluation, health index) compute from them.
 
-The figure functions take an asyncpg connection or pool (anything with ``fetchrow``) and
-a half-open period [start, end) of timezone-aware instants.
+The figure functions take a SQLAlchemy connection (as workers hold) and a half-open period
+[start, end): timezone-aware instants for complaints, dates for disputes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import singledispatch
 from typing import Any
@@ -26,6 +27,8 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import text
 
 from gongzhi.domain.complaint import Complaint
 from gongzhi.domain.dispute import Dispute
@@ -260,56 +263,68 @@ def _(event: Dispute.Closed) -> list[Op]:
 
 
 # --- Figures for credit evaluation and the health index ------------------------------------
+# Workers (credit evaluation, health index) call these on their SQLAlchemy connection.
 
-# Households a company served in [$2, $3): active units of the communities it managed on
-# any day of the period (a management period runs until the community's next change).
-_SERVED_HOUSEHOLDS = """
+# Active units of the communities a company managed on any day of [:start, :end): a
+# management period runs until the community's next change.
+_SERVED_HOUSEHOLDS = text("""
 WITH periods AS (
     SELECT community_id, company_id, effective_from,
            lead(effective_from) OVER (PARTITION BY community_id ORDER BY effective_from, seq)
              AS until
     FROM community_modes
 )
-SELECT count(*)::int FROM units u
+SELECT count(*) FROM units u
 WHERE NOT u.retired AND u.community_id IN (
     SELECT p.community_id FROM periods p
-    WHERE p.company_id = $1
-      AND p.effective_from < ($3 AT TIME ZONE 'Asia/Shanghai')::date
-      AND (p.until IS NULL OR p.until > ($2 AT TIME ZONE 'Asia/Shanghai')::date)
-)"""
+    WHERE p.company_id = :owner
+      AND p.effective_from < CAST(:end AT TIME ZONE 'Asia/Shanghai' AS date)
+      AND (p.until IS NULL OR p.until > CAST(:start AT TIME ZONE 'Asia/Shanghai' AS date))
+)""")
 
-_COMPANY_COMPLAINTS = """
-SELECT count(*)::int AS filed,
-       count(*) FILTER (WHERE outcome = 'SUBSTANTIATED')::int AS substantiated
-FROM complaints WHERE company_id = $1 AND filed_at >= $2 AND filed_at < $3"""
-
-
-async def company_complaint_counts(
-    conn: Any, company_id: UUID, start: datetime, end: datetime
-) -> tuple[int, int]:
-    """(complaints filed against the company in [start, end), of them closed 属实)."""
-    row = await conn.fetchrow(_COMPANY_COMPLAINTS, company_id, start, end)
-    return int(row["filed"]), int(row["substantiated"])
+_COMPLAINT_COUNTS = """
+SELECT count(*) AS filed, count(*) FILTER (WHERE outcome = 'SUBSTANTIATED') AS substantiated
+FROM complaints WHERE {column} = :owner AND filed_at >= :start AND filed_at < :end"""
+_BY_COMPANY = text(_COMPLAINT_COUNTS.format(column="company_id"))
+_BY_COMMUNITY = text(_COMPLAINT_COUNTS.format(column="community_id"))
+_COMMUNITY_HOUSEHOLDS = text(
+    "SELECT count(*) FROM units WHERE community_id = :owner AND NOT retired"
+)
 
 
-async def company_complaints(conn: Any, company_id: UUID, start: datetime, end: datetime) -> int:
-    return (await company_complaint_counts(conn, company_id, start, end))[0]
+@dataclass(frozen=True)
+class ComplaintFigures:
+    """投诉 filed in [start, end) against a company or in a community, and the households."""
+
+    filed: int
+    substantiated: int  # closed 属实
+    households: int
+
+    @property
+    def rate_per_100_households(self) -> Decimal | None:
+        """投诉率: complaints per 100 households, to the hundredth (half up)."""
+        return per_hundred(self.filed, self.households)
 
 
-async def substantiated_complaints(
-    conn: Any, company_id: UUID, start: datetime, end: datetime
-) -> int:
-    return (await company_complaint_counts(conn, company_id, start, end))[1]
+def company_complaint_figures(
+    conn: Connection, company_id: UUID, start: datetime, end: datetime
+) -> ComplaintFigures:
+    """Complaints against the company (the one serving when each was filed); households it
+    served on any day of the period."""
+    params = {"owner": company_id, "start": start, "end": end}
+    row = conn.execute(_BY_COMPANY, params).one()
+    households = conn.execute(_SERVED_HOUSEHOLDS, params).scalar_one()
+    return ComplaintFigures(row.filed, row.substantiated, households)
 
 
-async def complaint_rate_per_100_households(
-    conn: Any, company_id: UUID, start: datetime, end: datetime
-) -> Decimal | None:
-    """投诉率: complaints per 100 households served, to the hundredth (half up); None when
-    the company served no household in the period."""
-    filed = await company_complaints(conn, company_id, start, end)
-    households = await conn.fetchval(_SERVED_HOUSEHOLDS, company_id, start, end)
-    return per_hundred(filed, households)
+def community_complaint_figures(
+    conn: Connection, community_id: UUID, start: datetime, end: datetime
+) -> ComplaintFigures:
+    """Complaints about the community's property service, whichever company was serving."""
+    params = {"owner": community_id, "start": start, "end": end}
+    row = conn.execute(_BY_COMMUNITY, params).one()
+    households = conn.execute(_COMMUNITY_HOUSEHOLDS, params).scalar_one()
+    return ComplaintFigures(row.filed, row.substantiated, households)
 
 
 def per_hundred(count: int, total: int) -> Decimal | None:
@@ -324,3 +339,28 @@ SELECT count(*)::int AS opened,
        count(*) FILTER (WHERE outcome = 'AGREEMENT')::int AS mediated,
        count(*) FILTER (WHERE status = 'CLOSED')::int AS closed
 FROM disputes WHERE community_id = $1 AND opened_on >= $2 AND opened_on < $3"""
+_DISPUTE_FIGURES = text(
+    DISPUTE_FIGURES.replace("$1", ":community").replace("$2", ":start").replace("$3", ":end")
+)
+
+
+@dataclass(frozen=True)
+class DisputeFigures:
+    """矛盾纠纷 opened in a community in [start, end), and how they ended."""
+
+    opened: int
+    resolved_by_mediation: int
+    closed: int
+
+    @property
+    def resolved_percentage(self) -> Decimal | None:
+        return per_hundred(self.resolved_by_mediation, self.opened)
+
+
+def community_dispute_figures(
+    conn: Connection, community_id: UUID, start: date, end: date
+) -> DisputeFigures:
+    row = conn.execute(
+        _DISPUTE_FIGURES, {"community": community_id, "start": start, "end": end}
+    ).one()
+    return DisputeFigures(row.opened, row.mediated, row.closed)

@@ -3,19 +3,19 @@ the figures other modules read, and the access-matrix rows of the engagement sli
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.engagement import (
-    company_complaint_counts,
-    complaint_rate_per_100_households,
+    ComplaintFigures,
+    DisputeFigures,
+    community_complaint_figures,
+    community_dispute_figures,
+    company_complaint_figures,
 )
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import ADD_UNIT, building_with_entrance, register
@@ -237,22 +237,13 @@ def test_company_figures_count_complaints_per_100_households(api: Api) -> None:
     )
     # When the figures of March are read through the functions other modules call
     start, end = datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 31, 16, tzinfo=UTC)
-    company = UUID(e.company)
-
-    async def figures() -> tuple[tuple[int, int], Decimal | None]:
-        conn = await asyncpg.connect(api.settings.database_url.replace("+psycopg", ""))
-        try:
-            return (
-                await company_complaint_counts(conn, company, start, end),
-                await complaint_rate_per_100_households(conn, company, start, end),
-            )
-        finally:
-            await conn.close()
-
-    counts, rate = asyncio.run(figures())
-    # Then 3 filed, 1 substantiated, 3 ÷ 4 households × 100 = 75.00
-    assert counts == (3, 1)
-    assert rate == Decimal("75.00")
+    with api.platform.engine.connect() as conn:
+        company = company_complaint_figures(conn, UUID(e.company), start, end)
+        community = community_complaint_figures(conn, UUID(e.community), start, end)
+    # Then 3 filed, 1 substantiated, 3 ÷ 4 households × 100 = 75.00, the same for both
+    assert company == ComplaintFigures(filed=3, substantiated=1, households=4)
+    assert company.rate_per_100_households == Decimal("75.00")
+    assert community == company
 
 
 def test_a_dispute_is_mediated_to_an_agreement_and_counted(api: Api) -> None:
@@ -368,6 +359,11 @@ def test_a_dispute_is_mediated_to_an_agreement_and_counted(api: Api) -> None:
         "closed": 2,
         "resolvedPercentage": "50.00",
     }
+    with api.platform.engine.connect() as conn:
+        figures = community_dispute_figures(
+            conn, UUID(e.community), date(2026, 3, 1), date(2026, 4, 1)
+        )
+    assert figures == DisputeFigures(opened=2, resolved_by_mediation=1, closed=2)
     # And the committee lists them, the company does not see them
     query = """query($c: ID!) { disputes(communityId: $c) { __typename
         ... on DisputeConnection { disputes { subject } } } }"""
