@@ -267,6 +267,18 @@ def test_points_are_earned_once_per_source_and_spent_down_to_zero_only(api: Api)
         ("EARNED", 5, 35),
         ("EARNED", 30, 30),
     ]
+    # And the committee audits the account event by event; another household may not
+    history = "query($id: ID!) { history(id: $id) { __typename ... on HistoryConnection { entries { eventType actor reason } } } }"
+    account_id = api.gql(
+        "query($u: ID!) { pointsAccount(unitId: $u) { ... on PointsAccount { id } } }", {"u": unit}
+    )["pointsAccount"]["id"]
+    audit = api.gql(history, {"id": account_id}, as_=committee(e.community))["history"]
+    kinds = [x["eventType"].rsplit(".", 1)[-1] for x in audit["entries"]]
+    assert kinds == ["Opened", "Earned", "Earned", "Spent"], kinds
+    assert len(audit["entries"]) == 1 + 2 + 1  # opened, two earnings, one redemption
+    assert audit["entries"][-1]["reason"] == "兑换"
+    other = api.gql(history, {"id": account_id}, as_=resident(e.units[1]))["history"]
+    assert other["__typename"] == "Forbidden"
     # Bad input
     bad = award(api, e, unit, "VOTED", "  ")
     assert (bad["__typename"], bad["field"]) == ("ValidationError", "input.sourceRef")

@@ -11,6 +11,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.domain.points import account_id
 from gongzhi.domain.survey import RatingTally, percentage
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.engagement.paging import page_newest
@@ -80,6 +81,7 @@ async def fetch_points_account(
         after,
     )
     return PointsAccount(
+        id=strawberry.ID(str(account_id(unit_id))),
         unit_id=strawberry.ID(str(unit_id)),
         community_id=strawberry.ID(str(unit["community_id"])),
         balance=unit["balance"] or 0,

@@ -129,6 +129,7 @@ class PointsEntry:
 
 @strawberry.type(description="积分账户 of a household (户), with its ledger newest first")
 class PointsAccount:
+    id: strawberry.ID = strawberry.field(description="The account's id, for history(id)")
     unit_id: strawberry.ID
     community_id: strawberry.ID
     balance: int
