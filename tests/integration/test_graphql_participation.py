@@ -207,6 +207,25 @@ def test_a_household_answers_once_and_only_while_the_survey_is_open(api: Api) ->
     assert (empty["__typename"], empty["field"]) == ("ValidationError", "input.questions")
 
 
+def test_racing_answers_from_one_household_count_once(api: Api) -> None:
+    # Given an open survey
+    e = estate(api, households=1)
+    survey = create_survey(api, [e.community])["survey"]["id"]
+    # When the same household's answer arrives four times at once
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        kinds = list(
+            pool.map(lambda n: answer(api, survey, e.units[0], (n + 1, 4))["__typename"], range(4))
+        )
+    # Then one is recorded, the others are Conflicts, and the point is earned once
+    assert sorted(kinds) == ["Conflict"] * 3 + ["SurveyPayload"], kinds
+    assert results(api, survey)["total"]["respondingHouseholds"] == 1
+    balance = api.gql(
+        "query($u: ID!) { pointsAccount(unitId: $u) { ... on PointsAccount { balance } } }",
+        {"u": e.units[0]},
+    )["pointsAccount"]["balance"]
+    assert balance == 1
+
+
 def test_a_company_survey_gives_figures_per_community_and_for_the_company(api: Api) -> None:
     # Given a company serving two communities (4 and 2 households), and a third with none
     e = estate(api)
