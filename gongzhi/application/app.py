@@ -7,12 +7,15 @@ from gongzhi.application.common_income import CommonIncomeService
 from gongzhi.application.communities import CommunityService
 from gongzhi.application.community_companies import CommunityCompanyService
 from gongzhi.application.companies import CompanyService
+from gongzhi.application.complaints import ComplaintService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
 from gongzhi.application.fee_payments import FeePaymentService
+from gongzhi.application.disputes import DisputeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
+from gongzhi.application.surveys import SurveyService
 
 
 class Gongzhi(
@@ -27,6 +30,9 @@ class Gongzhi(
     ContractService,
     CommonIncomeService,  # with FundService: 维修资金 and 公共收益
     CommunityCompanyService,
+    ComplaintService,
+    DisputeService,
+    SurveyService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

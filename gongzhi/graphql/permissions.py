@@ -63,6 +63,18 @@ class Action(enum.Enum):
         "record a community company's business lines, revenue, costs and reinvestment"
     )
     READ_COMMUNITY_COMPANY = "read a community company's ledger and history"
+    FILE_COMPLAINT = "file a complaint about this community's property service"
+    HANDLE_COMPLAINT = "accept or reply to a complaint against your company"
+    CLOSE_COMPLAINT = "close a complaint with its outcome"
+    WITHDRAW_COMPLAINT = "withdraw this complaint"
+    RECORD_DISPUTE = "record a dispute, its mediation or its closing"
+    RUN_SURVEY = "create or close a satisfaction survey of these communities"
+    ANSWER_SURVEY = "answer a satisfaction survey for this unit"
+    AWARD_POINTS = "award participation points in this community"
+    MANAGE_REWARDS = "change this community's reward catalogue"
+    REDEEM_REWARD = "redeem points of this unit for a reward"
+    READ_POINTS = "read this unit's points account"
+    READ_ENGAGEMENT_HISTORY = "read the history of a complaint, dispute, survey or points account"
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,20 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_COMMUNITY_COMPANY
         ):
             return _community_companies(principal, action, target)
+            Action.FILE_COMPLAINT
+            | Action.HANDLE_COMPLAINT
+            | Action.CLOSE_COMPLAINT
+            | Action.WITHDRAW_COMPLAINT
+            | Action.RECORD_DISPUTE
+            | Action.RUN_SURVEY
+            | Action.ANSWER_SURVEY
+            | Action.AWARD_POINTS
+            | Action.MANAGE_REWARDS
+            | Action.REDEEM_REWARD
+            | Action.READ_POINTS
+            | Action.READ_ENGAGEMENT_HISTORY
+        ):
+            return _engagement(principal, action, target)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -311,6 +337,35 @@ def _community_companies(principal: Principal, action: Action, target: Target) -
         )
     every_district = all(d in principal.districts for d in target.districts)
     return role is Role.REGULATOR and home and every_district
+def _engagement(principal: Principal, action: Action, target: Target) -> bool:
+    """投诉, 矛盾纠纷, 满意度, 积分. Residents act for own units; the company complained
+    about (``company_id``, fixed when filed) handles its complaints; the committee enters
+    complaints, records disputes, runs surveys, points and rewards of its community;
+    regulators of the district enter complaints and disputes and run the company-wide
+    surveys that feed credit evaluation."""
+    role = principal.role
+    regulator = role is Role.REGULATOR and target.district in principal.districts
+    committee = role is Role.COMMITTEE_MEMBER and target.community_id == principal.community_id
+    staff = role is Role.COMPANY_STAFF and principal.company_id is not None
+    against_own = staff and target.company_id == principal.company_id
+    own_unit = role is Role.RESIDENT and target.unit_id in principal.unit_ids
+    match action:
+        case Action.FILE_COMPLAINT | Action.WITHDRAW_COMPLAINT:
+            return regulator or committee or own_unit
+        case Action.HANDLE_COMPLAINT:
+            return against_own
+        case Action.CLOSE_COMPLAINT | Action.RECORD_DISPUTE | Action.RUN_SURVEY:
+            return regulator or committee
+        case Action.ANSWER_SURVEY | Action.REDEEM_REWARD:
+            # Committee members enter paper questionnaires and counter redemptions.
+            return committee or own_unit
+        case Action.AWARD_POINTS | Action.MANAGE_REWARDS:
+            return committee
+        case Action.READ_POINTS:
+            return regulator or committee or own_unit
+        case Action.READ_ENGAGEMENT_HISTORY:
+            return regulator or committee or against_own or own_unit
+    return False
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -30,6 +30,8 @@ from gongzhi.graphql.contracts.mutations import ContractMutations
 from gongzhi.graphql.contracts.queries import ContractQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
+from gongzhi.graphql.engagement.mutations import EngagementMutations
+from gongzhi.graphql.engagement.queries import EngagementQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
 from gongzhi.graphql.fees.mutations import FeeMutations
 from gongzhi.graphql.fees.queries import FeeQueries
@@ -39,6 +41,8 @@ from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
+from gongzhi.graphql.participation.mutations import ParticipationMutations
+from gongzhi.graphql.participation.queries import ParticipationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.roster.mutations import RosterMutations
@@ -70,6 +74,8 @@ class Query(
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,
+    EngagementQueries,
+    ParticipationQueries,
 ):
     pass
 
@@ -88,6 +94,8 @@ class Mutation(
     FundMutations,
     CommonIncomeMutations,
     CommunityCompanyMutations,
+    EngagementMutations,
+    ParticipationMutations,
 ):
     pass
 

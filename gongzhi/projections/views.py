@@ -27,9 +27,11 @@ from gongzhi.projections.decisions import ballots, decision_ops, decisions, elev
 from gongzhi.projections.fee_schedules import FEE_SCHEDULE_TABLES, fee_schedule_ops
 from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
+from gongzhi.projections.engagement import ENGAGEMENT_TABLES, engagement_ops
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
+from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
 
@@ -58,6 +60,8 @@ VIEW_TABLES: tuple[Table, ...] = (
     *FUND_TABLES,
     *COMMON_INCOME_TABLES,
     *COMMUNITY_COMPANY_TABLES,
+    *ENGAGEMENT_TABLES,
+    *PARTICIPATION_TABLES,
     event_history,
     outbox,
 )
@@ -78,6 +82,8 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     fund_ops,
     common_income_ops,
     community_company_ops,
+    engagement_ops,
+    participation_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

@@ -33,6 +33,14 @@ from tests.integration.test_graphql_contracts import (
 )
 from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
 from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
+from tests.integration.test_graphql_engagement import (
+    ENGAGEMENT_EXPECTED,
+    ENGAGEMENT_OPERATIONS,
+)
+from tests.integration.test_graphql_participation import (
+    PARTICIPATION_EXPECTED,
+    PARTICIPATION_OPERATIONS,
+)
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
@@ -155,6 +163,8 @@ OPERATIONS: dict[str, Operation] = {
     **FUND_OPERATIONS,  # 维修资金 (issue 4)
     **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
+    **ENGAGEMENT_OPERATIONS,  # 投诉, 矛盾纠纷 (issue 5)
+    **PARTICIPATION_OPERATIONS,  # 满意度, 积分 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -422,6 +432,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     **FUND_EXPECTED,  # 维修资金 (issue 4)
     **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)
+    **ENGAGEMENT_EXPECTED,  # 投诉, 矛盾纠纷 (issue 5)
+    **PARTICIPATION_EXPECTED,  # 满意度, 积分 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from uuid import UUID
 
 import strawberry
@@ -101,6 +102,31 @@ async def community_company_target(context: Context, company_id: UUID) -> Target
         community_ids=tuple(row["community_ids"]),
         districts=tuple(row["districts"]),
     )
+async def complaint_target(context: Context, complaint_id: UUID) -> Target:
+    """A complaint is read by its community's stewards, the company complained about and
+    the complainant's household."""
+    row = await context.pool.fetchrow(
+        "SELECT community_id, company_id, unit_id FROM complaints WHERE id = $1", complaint_id
+    )
+    if row is None:
+        return Target()
+    target = await community_target(context, row["community_id"])
+    return replace(target, company_id=row["company_id"], unit_id=row["unit_id"])
+
+
+def via_unit(table: str, key: str) -> HistoryTarget:
+    """The target of a household's aggregate: its community, and the unit itself."""
+
+    async def target(context: Context, aggregate_id: UUID) -> Target:
+        row = await context.pool.fetchrow(
+            f"SELECT community_id, unit_id FROM {table} WHERE {key} = $1 LIMIT 1", aggregate_id
+        )
+        if row is None:
+            return Target()
+        found = await community_target(context, row["community_id"])
+        return replace(found, unit_id=row["unit_id"])
+
+    return target
 
 
 # Aggregate type → the permission to read its history and how to find its target.
@@ -161,6 +187,24 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         via_community("SELECT community_id FROM common_income_ledgers WHERE id = $1"),
     ),
     "CommunityCompany": (Action.READ_COMMUNITY_COMPANY, community_company_target),
+    # 投诉, 矛盾纠纷, 满意度, 积分 (issue 5): see permissions._engagement.
+    "Complaint": (Action.READ_ENGAGEMENT_HISTORY, complaint_target),
+    "Dispute": (
+        Action.READ_ENGAGEMENT_HISTORY,
+        via_community("SELECT community_id FROM disputes WHERE id = $1"),
+    ),
+    "Survey": (
+        Action.READ_ENGAGEMENT_HISTORY,
+        via_community(
+            "SELECT min(community_id::text)::uuid FROM survey_communities WHERE survey_id = $1"
+        ),
+    ),
+    "SurveyResponse": (Action.READ_ENGAGEMENT_HISTORY, via_unit("survey_responses", "id")),
+    "PointsAccount": (Action.READ_ENGAGEMENT_HISTORY, via_unit("points_accounts", "id")),
+    "Reward": (
+        Action.READ_ENGAGEMENT_HISTORY,
+        via_community("SELECT community_id FROM rewards WHERE id = $1"),
+    ),
 }
 
 

@@ -1,0 +1,139 @@
+"""积分 participation points: earning for source events, the rewards catalogue, redemption.
+
+For other slices: ``award_points`` earns points for one source event in its own save;
+``points_earning`` returns the account with the earning pending (or ``None`` when that
+source earned already) so a slice can save it together with its own aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, GongzhiBase, Meta
+from gongzhi.application.complaints import now
+from gongzhi.domain.community import Community
+from gongzhi.domain.errors import RuleViolated, UnknownPart
+from gongzhi.domain.points import PointsAccount, account_id
+from gongzhi.domain.reward import Reward
+
+Build = Callable[[], Sequence[Aggregate]]
+
+
+class PointsService(GongzhiBase):
+    def points_account(self, unit_id: UUID, community_id: UUID) -> PointsAccount:
+        """The household's account, opened (unsaved) on first use."""
+        try:
+            aggregate: Aggregate = self.repository.get(account_id(unit_id))
+        except AggregateNotFoundError:
+            return PointsAccount.open(unit_id=unit_id, community_id=community_id)
+        assert isinstance(aggregate, PointsAccount)
+        return aggregate
+
+    def points_earning(
+        self,
+        *,
+        community_id: UUID,
+        unit_id: UUID,
+        rule: object,
+        source_ref: str,
+        quantity: int = 1,
+        at: datetime | None = None,
+    ) -> PointsAccount | None:
+        """The account with the earning pending, or None when (rule, source_ref) earned
+        already. Save it with the caller's aggregates; a lost race there is retried."""
+        account = self.points_account(unit_id, community_id)
+        if account.community_id != community_id:
+            raise RuleViolated("unitId", "the unit's points account is in another community")
+        return account if account.earn(rule, source_ref, at or now(), quantity) else None
+
+    def award_points(
+        self,
+        meta: Meta,
+        *,
+        community_id: UUID,
+        unit_id: UUID,
+        rule: object,
+        source_ref: str,
+        quantity: int = 1,
+        at: datetime | None = None,
+    ) -> Done:
+        """Earn points for one source event (a vote, a bill paid on time, hours volunteered);
+        a repeat of the same (rule, source_ref) changes nothing and returns position 0."""
+        community = self.load(Community, community_id, "communityId")
+        if unit_id not in community.unit_index:
+            raise UnknownPart("unitId", "no such unit in this community")
+
+        def build() -> Sequence[Aggregate]:
+            account = self.points_earning(
+                community_id=community_id,
+                unit_id=unit_id,
+                rule=rule,
+                source_ref=source_ref,
+                quantity=quantity,
+                at=at,
+            )
+            return (account,) if account else ()
+
+        done = self.record_together(meta, build, "the points account")
+        return done or Done(account_id(unit_id), 0)
+
+    def add_reward(
+        self, meta: Meta, *, community_id: UUID, name: str, price_points: int, stock: int
+    ) -> Done:
+        self.load(Community, community_id, "communityId")
+        reward = Reward.add(
+            community_id=community_id, name=name, price_points=price_points, stock=stock
+        )
+        return self.create(meta, reward, "the reward exists already")
+
+    def restock_reward(self, meta: Meta, reward_id: UUID, quantity: int) -> Done:
+        return self.change(meta, Reward, reward_id, lambda r: r.restock(quantity), field="rewardId")
+
+    def redeem_reward(
+        self,
+        meta: Meta,
+        reward_id: UUID,
+        *,
+        unit_id: UUID,
+        quantity: int = 1,
+        at: datetime | None = None,
+    ) -> Done:
+        """积分兑换: stock and points change in one save; a concurrent spend that saved first
+        makes this one reload and check the balance again, so no balance goes negative."""
+
+        def build() -> Sequence[Aggregate]:
+            reward = self.load(Reward, reward_id, "rewardId")
+            account = self.points_account(unit_id, reward.community_id)
+            reward.redeem(account, quantity, at or now())
+            return reward, account
+
+        done = self.record_together(meta, build, "the reward or the points account")
+        assert done is not None
+        return done
+
+    def reward_community(self, reward_id: UUID) -> UUID:
+        return self.load(Reward, reward_id, "rewardId").community_id
+
+    def record_together(self, meta: Meta, build: Build, what: str) -> Done | None:
+        """Build changes on fresh aggregates and save them atomically, retrying lost races
+        (the rules are checked again on the reloaded state). None when nothing changed."""
+        for attempt in range(SAVE_ATTEMPTS):
+            aggregates = build()
+            if not aggregates:
+                return None
+            try:
+                position = self.record(meta, *aggregates)
+            except IntegrityError:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise Conflict(
+                        f"{what} was changed by someone else at the same time; try again"
+                    ) from None
+                continue
+            return Done(aggregates[0].id, position)
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,211 @@
+"""GraphQL types of 投诉 complaints and 矛盾纠纷 disputes with their 调解 sessions."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from gongzhi.domain.complaint import (
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintOutcome,
+    ComplaintStatus,
+)
+from gongzhi.domain.dispute import DisputeOutcome, PartyKind, Referral
+from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+
+ComplaintCategoryType = strawberry.enum(
+    ComplaintCategory,
+    name="ComplaintCategory",
+    description="投诉类别: 服务质量, 收费, 安保, 保洁, 维修, 服务态度, 其他",
+)
+ComplaintChannelType = strawberry.enum(
+    ComplaintChannel,
+    name="ComplaintChannel",
+    description="投诉渠道: 业主自报 RESIDENT, 12345 热线, 业委会 COMMITTEE, 主管部门 REGULATOR",
+)
+ComplaintStatusType = strawberry.enum(
+    ComplaintStatus, name="ComplaintStatus", description="已登记, 已受理, 已答复, 已办结"
+)
+ComplaintOutcomeType = strawberry.enum(
+    ComplaintOutcome, name="ComplaintOutcome", description="办结结果: 属实, 不属实, 撤回"
+)
+PartyKindType = strawberry.enum(
+    PartyKind, name="DisputePartyKind", description="当事人: 业主, 物业, 业委会, 邻里, 其他"
+)
+DisputeOutcomeType = strawberry.enum(
+    DisputeOutcome,
+    name="DisputeOutcome",
+    description="达成调解协议 AGREEMENT, 调解不成 NO_AGREEMENT (诉讼/仲裁), 撤回 WITHDRAWN",
+)
+ReferralType = strawberry.enum(Referral, name="DisputeReferral", description="诉讼 or 仲裁")
+
+
+@strawberry.type(description="投诉 a complaint against the company serving a community")
+class Complaint:
+    id: strawberry.ID
+    community_id: strawberry.ID
+    company_id: strawberry.ID = strawberry.field(description="The company complained about")
+    unit_id: strawberry.ID | None
+    category: ComplaintCategoryType  # type: ignore[valid-type]
+    channel: ComplaintChannelType  # type: ignore[valid-type]
+    description: str
+    status: ComplaintStatusType  # type: ignore[valid-type]
+    filed_at: datetime.datetime
+    accepted_at: datetime.datetime | None
+    reply: str
+    replied_at: datetime.datetime | None
+    outcome: ComplaintOutcomeType | None  # type: ignore[valid-type]
+    satisfaction: int | None = strawberry.field(description="满意度 1–5 of the complainant")
+    closed_at: datetime.datetime | None
+    version: int
+
+
+def complaint_from_row(row: Any) -> Complaint:
+    return Complaint(
+        id=strawberry.ID(str(row["id"])),
+        community_id=strawberry.ID(str(row["community_id"])),
+        company_id=strawberry.ID(str(row["company_id"])),
+        unit_id=strawberry.ID(str(row["unit_id"])) if row["unit_id"] else None,
+        category=ComplaintCategory(row["category"]),
+        channel=ComplaintChannel(row["channel"]),
+        description=row["description"],
+        status=ComplaintStatus(row["status"]),
+        filed_at=row["filed_at"],
+        accepted_at=row["accepted_at"],
+        reply=row["reply"],
+        replied_at=row["replied_at"],
+        outcome=ComplaintOutcome(row["outcome"]) if row["outcome"] else None,
+        satisfaction=row["satisfaction"],
+        closed_at=row["closed_at"],
+        version=row["version"],
+    )
+
+
+@strawberry.type(description="当事人 a party to a dispute")
+class DisputeParty:
+    name: str
+    kind: PartyKindType  # type: ignore[valid-type]
+    unit_id: strawberry.ID | None
+    company_id: strawberry.ID | None
+
+
+@strawberry.type(description="调解 one mediation session")
+class MediationSession:
+    held_on: datetime.date
+    mediator: str
+    attendees: list[str]
+    notes: str
+
+
+@strawberry.type(description="矛盾纠纷 a dispute in a community, mediated until closed")
+class Dispute:
+    id: strawberry.ID
+    community_id: strawberry.ID
+    subject: str
+    parties: list[DisputeParty]
+    opened_on: datetime.date
+    status: str = strawberry.field(description="OPEN or CLOSED")
+    sessions: list[MediationSession]
+    outcome: DisputeOutcomeType | None  # type: ignore[valid-type]
+    terms: str = strawberry.field(description="调解协议 terms of an agreement")
+    referred_to: ReferralType | None  # type: ignore[valid-type]
+    closed_on: datetime.date | None
+    version: int
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def dispute_from_row(row: Any) -> Dispute:
+    sessions = _json(row["sessions"]) or []
+    return Dispute(
+        id=strawberry.ID(str(row["id"])),
+        community_id=strawberry.ID(str(row["community_id"])),
+        subject=row["subject"],
+        parties=[
+            DisputeParty(
+                name=p["name"],
+                kind=PartyKind(p["kind"]),
+                unit_id=strawberry.ID(p["unit_id"]) if p.get("unit_id") else None,
+                company_id=strawberry.ID(p["company_id"]) if p.get("company_id") else None,
+            )
+            for p in _json(row["parties"])
+        ],
+        opened_on=row["opened_on"],
+        status=row["status"],
+        sessions=[
+            MediationSession(
+                held_on=datetime.date.fromisoformat(s["held_on"]),
+                mediator=s["mediator"],
+                attendees=list(s["attendees"]),
+                notes=s["notes"],
+            )
+            for s in sessions
+        ],
+        outcome=DisputeOutcome(row["outcome"]) if row["outcome"] else None,
+        terms=row["terms"],
+        referred_to=Referral(row["referred_to"]) if row["referred_to"] else None,
+        closed_on=row["closed_on"],
+        version=row["version"],
+    )
+
+
+@strawberry.type
+class ComplaintPayload:
+    complaint: Complaint | None
+    position: str
+
+
+@strawberry.type
+class DisputePayload:
+    dispute: Dispute | None
+    position: str
+
+
+@strawberry.type
+class ComplaintConnection:
+    complaints: list[Complaint]
+    page_info: PageInfo
+
+
+@strawberry.type
+class DisputeConnection:
+    disputes: list[Dispute]
+    page_info: PageInfo
+
+
+@strawberry.type(description="矛盾纠纷统计 of a community over [from, until)")
+class DisputeStatistics:
+    community_id: strawberry.ID
+    opened: int
+    resolved_by_mediation: int = strawberry.field(description="closed with an agreement")
+    closed: int
+    resolved_percentage: Decimal | None = strawberry.field(
+        description="resolved by mediation ÷ opened × 100, to the hundredth (none opened: null)"
+    )
+
+
+ComplaintResult = Annotated[
+    ComplaintPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("ComplaintResult"),
+]
+DisputeResult = Annotated[
+    DisputePayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("DisputeResult"),
+]
+ComplaintsResult = Annotated[
+    ComplaintConnection | ValidationError | NotFound, strawberry.union("ComplaintsResult")
+]
+DisputesResult = Annotated[
+    DisputeConnection | ValidationError | NotFound, strawberry.union("DisputesResult")
+]
+DisputeStatisticsResult = Annotated[
+    DisputeStatistics | ValidationError | NotFound, strawberry.union("DisputeStatisticsResult")
+]

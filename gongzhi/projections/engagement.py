@@ -1,0 +1,366 @@
+"""Read model of 投诉 complaints and 矛盾纠纷 disputes with their 调解 sessions, and the
+figures other modules (credit evaluation, health index) compute from them.
+
+The figure functions take a SQLAlchemy connection (as workers hold) and a half-open period
+[start, end): timezone-aware instants for complaints, dates for disputes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import singledispatch
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import text
+
+from gongzhi.domain.complaint import Complaint
+from gongzhi.domain.dispute import Dispute
+from gongzhi.projections.metadata import metadata
+from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("company_id", Uuid, nullable=False),
+    Column("unit_id", Uuid),
+    Column("category", String(30), nullable=False),
+    Column("channel", String(30), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("accepted_at", DateTime(timezone=True)),
+    Column("reply", Text, nullable=False, server_default=""),
+    Column("replied_at", DateTime(timezone=True)),
+    Column("outcome", String(30)),
+    Column("satisfaction", SmallInteger),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False),
+    Index("complaints_community", "community_id", "filed_at", "id"),
+    Index("complaints_company", "company_id", "filed_at", "id"),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("parties", JSONB, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("session_count", Integer, nullable=False, server_default="0"),
+    Column("outcome", String(30)),
+    Column("terms", Text, nullable=False, server_default=""),
+    Column("referred_to", String(20)),
+    Column("closed_on", Date),
+    Column("version", Integer, nullable=False),
+    Index("disputes_community", "community_id", "opened_on", "id"),
+)
+
+mediation_sessions = Table(
+    "mediation_sessions",
+    metadata,
+    Column("dispute_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("held_on", Date, nullable=False),
+    Column("mediator", Text, nullable=False),
+    Column("attendees", JSONB, nullable=False),
+    Column("notes", Text, nullable=False),
+)
+
+ENGAGEMENT_TABLES = (complaints, disputes, mediation_sessions)
+
+INSERT_COMPLAINT = insert_statement("insert complaint", 10, complaints)
+ACCEPT = update_statement(
+    "accept complaint",
+    20,
+    complaints,
+    key=("id", "k_id"),
+    assign={"status": "status", "accepted_at": "accepted_at", "version": "version"},
+)
+REPLY = update_statement(
+    "reply to complaint",
+    21,
+    complaints,
+    key=("id", "k_id"),
+    assign={"status": "status", "reply": "reply", "replied_at": "replied_at", "version": "version"},
+)
+CLOSE_COMPLAINT = update_statement(
+    "close complaint",
+    22,
+    complaints,
+    key=("id", "k_id"),
+    assign={
+        "status": "status",
+        "outcome": "outcome",
+        "satisfaction": "satisfaction",
+        "closed_at": "closed_at",
+        "version": "version",
+    },
+)
+INSERT_DISPUTE = insert_statement("insert dispute", 10, disputes)
+INSERT_SESSION = insert_statement("insert mediation session", 11, mediation_sessions)
+COUNT_SESSION = update_statement(
+    "count mediation session",
+    20,
+    disputes,
+    key=("id", "k_id"),
+    assign={"version": "version"},
+    add={"session_count": "sessions"},
+)
+CLOSE_DISPUTE = update_statement(
+    "close dispute",
+    21,
+    disputes,
+    key=("id", "k_id"),
+    assign={
+        "status": "status",
+        "outcome": "outcome",
+        "terms": "terms",
+        "referred_to": "referred_to",
+        "closed_on": "closed_on",
+        "version": "version",
+    },
+)
+
+
+@singledispatch
+def engagement_ops(event: Any) -> list[Op]:
+    return []
+
+
+@engagement_ops.register
+def _(event: Complaint.Filed) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "company_id": event.company_id,
+        "unit_id": event.unit_id,
+        "category": event.category,
+        "channel": event.channel,
+        "description": event.description,
+        "status": "FILED",
+        "filed_at": event.filed_at,
+        "accepted_at": None,
+        "reply": "",
+        "replied_at": None,
+        "outcome": None,
+        "satisfaction": None,
+        "closed_at": None,
+        "version": event.originator_version,
+    }
+    return [Op(INSERT_COMPLAINT, row)]
+
+
+@engagement_ops.register
+def _(event: Complaint.Accepted) -> list[Op]:
+    return [
+        Op(
+            ACCEPT,
+            {
+                "k_id": event.originator_id,
+                "status": "ACCEPTED",
+                "accepted_at": event.accepted_at,
+                "version": event.originator_version,
+            },
+        )
+    ]
+
+
+@engagement_ops.register
+def _(event: Complaint.Replied) -> list[Op]:
+    return [
+        Op(
+            REPLY,
+            {
+                "k_id": event.originator_id,
+                "status": "REPLIED",
+                "reply": event.reply,
+                "replied_at": event.replied_at,
+                "version": event.originator_version,
+            },
+        )
+    ]
+
+
+@engagement_ops.register
+def _(event: Complaint.Closed) -> list[Op]:
+    params = {
+        "k_id": event.originator_id,
+        "status": "CLOSED",
+        "outcome": event.outcome,
+        "satisfaction": event.satisfaction,
+        "closed_at": event.closed_at,
+        "version": event.originator_version,
+    }
+    return [Op(CLOSE_COMPLAINT, params)]
+
+
+@engagement_ops.register
+def _(event: Dispute.Opened) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "community_id": event.community_id,
+        "subject": event.subject,
+        "parties": plain(event.parties),
+        "opened_on": event.opened_on,
+        "status": "OPEN",
+        "session_count": 0,
+        "outcome": None,
+        "terms": "",
+        "referred_to": None,
+        "closed_on": None,
+        "version": event.originator_version,
+    }
+    return [Op(INSERT_DISPUTE, row)]
+
+
+@engagement_ops.register
+def _(event: Dispute.MediationHeld) -> list[Op]:
+    session = {
+        "dispute_id": event.originator_id,
+        "version": event.originator_version,
+        "held_on": event.held_on,
+        "mediator": event.mediator,
+        "attendees": plain(event.attendees),
+        "notes": event.notes,
+    }
+    count = {"k_id": event.originator_id, "sessions": 1, "version": event.originator_version}
+    return [Op(INSERT_SESSION, session), Op(COUNT_SESSION, count)]
+
+
+@engagement_ops.register
+def _(event: Dispute.Closed) -> list[Op]:
+    params = {
+        "k_id": event.originator_id,
+        "status": "CLOSED",
+        "outcome": event.outcome,
+        "terms": event.terms,
+        "referred_to": event.referred_to,
+        "closed_on": event.closed_on,
+        "version": event.originator_version,
+    }
+    return [Op(CLOSE_DISPUTE, params)]
+
+
+# --- Figures for credit evaluation and the health index ------------------------------------
+# Workers (credit evaluation, health index) call these on their SQLAlchemy connection.
+
+# Active units of the communities a company managed on any day of [:start, :end): a
+# management period runs until the community's next change.
+_SERVED_HOUSEHOLDS = text("""
+WITH periods AS (
+    SELECT community_id, company_id, effective_from,
+           lead(effective_from) OVER (PARTITION BY community_id ORDER BY effective_from, seq)
+             AS until
+    FROM community_modes
+)
+SELECT count(*) FROM units u
+WHERE NOT u.retired AND u.community_id IN (
+    SELECT p.community_id FROM periods p
+    WHERE p.company_id = :owner
+      AND p.effective_from < CAST(:end AT TIME ZONE 'Asia/Shanghai' AS date)
+      AND (p.until IS NULL OR p.until > CAST(:start AT TIME ZONE 'Asia/Shanghai' AS date))
+)""")
+
+_COMPLAINT_COUNTS = """
+SELECT count(*) AS filed, count(*) FILTER (WHERE outcome = 'SUBSTANTIATED') AS substantiated
+FROM complaints WHERE {column} = :owner AND filed_at >= :start AND filed_at < :end"""
+_BY_COMPANY = text(_COMPLAINT_COUNTS.format(column="company_id"))
+_BY_COMMUNITY = text(_COMPLAINT_COUNTS.format(column="community_id"))
+_COMMUNITY_HOUSEHOLDS = text(
+    "SELECT count(*) FROM units WHERE community_id = :owner AND NOT retired"
+)
+
+
+@dataclass(frozen=True)
+class ComplaintFigures:
+    """投诉 filed in [start, end) against a company or in a community, and the households."""
+
+    filed: int
+    substantiated: int  # closed 属实
+    households: int
+
+    @property
+    def rate_per_100_households(self) -> Decimal | None:
+        """投诉率: complaints per 100 households, to the hundredth (half up)."""
+        return per_hundred(self.filed, self.households)
+
+
+def company_complaint_figures(
+    conn: Connection, company_id: UUID, start: datetime, end: datetime
+) -> ComplaintFigures:
+    """Complaints against the company (the one serving when each was filed); households it
+    served on any day of the period."""
+    params = {"owner": company_id, "start": start, "end": end}
+    row = conn.execute(_BY_COMPANY, params).one()
+    households = conn.execute(_SERVED_HOUSEHOLDS, params).scalar_one()
+    return ComplaintFigures(row.filed, row.substantiated, households)
+
+
+def community_complaint_figures(
+    conn: Connection, community_id: UUID, start: datetime, end: datetime
+) -> ComplaintFigures:
+    """Complaints about the community's property service, whichever company was serving."""
+    params = {"owner": community_id, "start": start, "end": end}
+    row = conn.execute(_BY_COMMUNITY, params).one()
+    households = conn.execute(_COMMUNITY_HOUSEHOLDS, params).scalar_one()
+    return ComplaintFigures(row.filed, row.substantiated, households)
+
+
+def per_hundred(count: int, total: int) -> Decimal | None:
+    if not total:
+        return None
+    return (Decimal(count) * 100 / Decimal(total)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+# $1 community, [$2, $3) dates. Resolved by mediation: closed with an agreement.
+DISPUTE_FIGURES = """
+SELECT count(*)::int AS opened,
+       count(*) FILTER (WHERE outcome = 'AGREEMENT')::int AS mediated,
+       count(*) FILTER (WHERE status = 'CLOSED')::int AS closed
+FROM disputes WHERE community_id = $1 AND opened_on >= $2 AND opened_on < $3"""
+_DISPUTE_FIGURES = text(
+    DISPUTE_FIGURES.replace("$1", ":community").replace("$2", ":start").replace("$3", ":end")
+)
+
+
+@dataclass(frozen=True)
+class DisputeFigures:
+    """矛盾纠纷 opened in a community in [start, end), and how they ended."""
+
+    opened: int
+    resolved_by_mediation: int
+    closed: int
+
+    @property
+    def resolved_percentage(self) -> Decimal | None:
+        return per_hundred(self.resolved_by_mediation, self.opened)
+
+
+def community_dispute_figures(
+    conn: Connection, community_id: UUID, start: date, end: date
+) -> DisputeFigures:
+    row = conn.execute(
+        _DISPUTE_FIGURES, {"community": community_id, "start": start, "end": end}
+    ).one()
+    return DisputeFigures(row.opened, row.mediated, row.closed)
