@@ -10,8 +10,8 @@ from gongzhi.application.companies import CompanyService
 from gongzhi.application.complaints import ComplaintService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
-from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.disputes import DisputeService
+from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService

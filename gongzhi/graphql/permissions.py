@@ -180,6 +180,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_COMMUNITY_COMPANY
         ):
             return _community_companies(principal, action, target)
+        case (
             Action.FILE_COMPLAINT
             | Action.HANDLE_COMPLAINT
             | Action.CLOSE_COMPLAINT

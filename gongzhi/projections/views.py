@@ -24,10 +24,10 @@ from gongzhi.projections.community_companies import (
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
+from gongzhi.projections.engagement import ENGAGEMENT_TABLES, engagement_ops
 from gongzhi.projections.fee_schedules import FEE_SCHEDULE_TABLES, fee_schedule_ops
 from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
-from gongzhi.projections.engagement import ENGAGEMENT_TABLES, engagement_ops
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents

@@ -31,12 +31,12 @@ from tests.integration.test_graphql_contracts import (
     matrix_read,
     matrix_start,
 )
-from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
-from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_engagement import (
     ENGAGEMENT_EXPECTED,
     ENGAGEMENT_OPERATIONS,
 )
+from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
+from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_participation import (
     PARTICIPATION_EXPECTED,
     PARTICIPATION_OPERATIONS,
