@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
@@ -111,6 +111,27 @@ class GongzhiBase(Application[UUID]):
         """Save atomically; return the notification id of the last event recorded."""
         recordings = self.save(*aggregates, meta=meta)
         return max((r.notification.id for r in recordings), default=0)
+
+    def save_together(
+        self,
+        meta: Meta,
+        build: Callable[[], tuple[Sequence[Aggregate], UUID | None]],
+        conflict: str,
+    ) -> Done:
+        """Save the aggregates ``build`` loads and changes (the first is the one the command
+        is about, with the part it names) in one transaction; a lost race is retried on fresh
+        copies, where the commands are validated again, and after the last attempt it is a
+        Conflict saying ``conflict``."""
+        for attempt in range(SAVE_ATTEMPTS):
+            aggregates, part_id = build()
+            try:
+                position = self.record(meta, *aggregates)
+            except IntegrityError:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise Conflict(conflict) from None
+                continue
+            return Done(aggregates[0].id, position, part_id)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def load(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
         try:

@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import Done, Meta, business_today
-from gongzhi.application.funds import Changed, FundService
+from gongzhi.application.funds import FUND_CONFLICT, Changed, FundService
 from gongzhi.domain.common_income import CommonIncomeLedger
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated
@@ -43,7 +43,7 @@ class CommonIncomeService(FundService):
             ledger.change_fund_rule(enabled, fund_share)
             return (ledger,), None
 
-        return self.save_together(meta, build)
+        return self.save_together(meta, build, FUND_CONFLICT)
 
     def record_common_income(
         self,
@@ -77,7 +77,7 @@ class CommonIncomeService(FundService):
             fund.transfer_common_income(entry.id, entry.period, entry.to_fund_fen)
             return (ledger, fund), entry.id
 
-        return self.save_together(meta, build)
+        return self.save_together(meta, build, FUND_CONFLICT)
 
     def correct_common_income(
         self,
@@ -107,7 +107,7 @@ class CommonIncomeService(FundService):
             fund.transfer_common_income(entry_id, ledger.entries[entry_id].period, delta)
             return (ledger, fund), entry_id
 
-        return self.save_together(meta, build)
+        return self.save_together(meta, build, FUND_CONFLICT)
 
     def publish_common_income(
         self, meta: Meta, community_id: UUID, period: str, today: date | None = None
@@ -123,4 +123,4 @@ class CommonIncomeService(FundService):
             ledger.publish(period, today or business_today(), units)
             return (ledger,), None
 
-        return self.save_together(meta, build)
+        return self.save_together(meta, build, FUND_CONFLICT)

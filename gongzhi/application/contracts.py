@@ -6,7 +6,7 @@ contracts, so the management mode always follows the contracts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,11 +14,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from gongzhi.application.base import (
-    SAVE_ATTEMPTS,
-    Conflict,
     Done,
     GongzhiBase,
     Meta,
@@ -43,6 +40,12 @@ class ContractFacts:
     district: str
     serving_company_id: UUID | None
     company_id: UUID | None
+
+
+CONTRACT_CONFLICT = (
+    "the contract or its community was changed by someone else at the "
+    "same time; reload and try again"
+)
 
 
 class ContractService(GongzhiBase):
@@ -100,7 +103,7 @@ class ContractService(GongzhiBase):
             latest.accept_successor(contract)
             return (contract, latest), None
 
-        return self._atomically(meta, build)
+        return self.save_together(meta, build, CONTRACT_CONFLICT)
 
     def contracts_of(self, community_id: UUID) -> list[ServiceContract]:
         """The community's contracts in award order (a community has a handful at most)."""
@@ -142,7 +145,7 @@ class ContractService(GongzhiBase):
             _follow(community, contract, day, "startedOn")
             return (contract, community), None
 
-        return self._atomically(meta, build)
+        return self.save_together(meta, build, CONTRACT_CONFLICT)
 
     def give_dismissal_notice(
         self,
@@ -198,24 +201,7 @@ class ContractService(GongzhiBase):
             _follow(community, successor, on, "on")
             return (old, successor, community), successor.id
 
-        return self._atomically(meta, build)
-
-    def _atomically(self, meta: Meta, build: Callable[[], Changed]) -> Done:
-        """Load, change and save several aggregates in one transaction; a lost race is
-        retried on fresh copies, where the commands are validated again."""
-        for attempt in range(SAVE_ATTEMPTS):
-            aggregates, part_id = build()
-            try:
-                position = self.record(meta, *aggregates)
-            except IntegrityError:
-                if attempt == SAVE_ATTEMPTS - 1:
-                    raise Conflict(
-                        "the contract or its community was changed by someone else at the "
-                        "same time; reload and try again"
-                    ) from None
-                continue
-            return Done(aggregates[0].id, position, part_id)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.save_together(meta, build, CONTRACT_CONFLICT)
 
 
 def _follow(community: Community, contract: ServiceContract, on: date, field: str) -> None:

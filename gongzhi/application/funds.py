@@ -15,11 +15,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from gongzhi.application.base import (
-    SAVE_ATTEMPTS,
-    Conflict,
     Done,
     GongzhiBase,
     Meta,
@@ -35,6 +32,11 @@ from gongzhi.domain.tally import Matter
 
 # What a multi-aggregate command changed (the first is the one it is about) and its part id.
 Changed = tuple[Sequence[Aggregate], UUID | None]
+
+
+FUND_CONFLICT = (
+    "the fund or the ledger was changed by someone else at the same time; reload and try again"
+)
 
 
 class FundService(GongzhiBase):
@@ -77,7 +79,7 @@ class FundService(GongzhiBase):
             fund.change_rule(*prices)
             return (fund,), None
 
-        return self.save_together(meta, build)
+        return self.save_together(meta, build, FUND_CONFLICT)
 
     def record_first_deposit(
         self, meta: Meta, community_id: UUID, *, unit_id: UUID, housing_kind: str, on: date
@@ -201,24 +203,7 @@ class FundService(GongzhiBase):
             result = command(fund)
             return (fund,), result if isinstance(result, UUID) else None
 
-        return self.save_together(meta, build)
-
-    def save_together(self, meta: Meta, build: Callable[[], Changed]) -> Done:
-        """Load, change and save the aggregates ``build`` returns in one transaction; a lost
-        race is retried on fresh copies, where the commands are validated again."""
-        for attempt in range(SAVE_ATTEMPTS):
-            aggregates, part_id = build()
-            try:
-                position = self.record(meta, *aggregates)
-            except IntegrityError:
-                if attempt == SAVE_ATTEMPTS - 1:
-                    raise Conflict(
-                        "the fund or the ledger was changed by someone else at the same time; "
-                        "reload and try again"
-                    ) from None
-                continue
-            return Done(aggregates[0].id, position, part_id)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.save_together(meta, build, FUND_CONFLICT)
 
 
 def _check_decision(decision: Decision, community_id: UUID) -> None:
