@@ -168,12 +168,12 @@ class FeePaymentService(BillingService, ContractService):
     def _credit_limit(
         self, schedule: FeeSchedule | None, community: Community, unit: Unit, on: date
     ) -> int:
-        """预交上限: 12 months of the unit's fees from the first day not billed yet, and
-        never past the end of the community's service contract."""
+        """预交上限: 12 months of the unit's fees from the first day not billed yet (today
+        before the first run), and never past the end of the community's service contract."""
         if schedule is None:
             return 0
-        billed_until = max((p.end for p in schedule.billed), default=on - ONE_DAY)
-        start = max(on, billed_until + ONE_DAY)
+        # Paid ahead = for days not billed yet: from the day after the last billed period.
+        start = max(p.end for p in schedule.billed) + ONE_DAY if schedule.billed else on
         end = add_months(start, PREPAY_MONTHS) - ONE_DAY
         contract_end = self._contract_end(community.id, start)
         if contract_end is not None:

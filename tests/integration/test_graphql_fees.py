@@ -326,6 +326,85 @@ def test_bad_payments_are_refused_with_their_field(
     assert result["field"] == field
 
 
+def test_prepayment_never_reaches_past_the_end_of_the_service_contract(api: Api) -> None:
+    # Given 幸福里's contract ends on 31 December 2026 and October is billed
+    e = billed_estate(api)
+    api.platform.app.award_contract(
+        META,
+        community_id=UUID(e.community),
+        mode="COMMUNITY_CUSTODY",
+        company_id=None,
+        decision_id=None,
+        predecessor_id=None,
+        term_start=date(2026, 10, 1),
+        term_end=date(2026, 12, 31),
+        fee_per_m2_month="0",
+        pricing="LUMP_SUM",
+        commission_rate=None,
+        signed_on=date(2026, 9, 1),
+    )
+    october = statement(api, e.units["101"])["bills"][0]["amountFen"]
+    # 101 pays 405 元 a month (250 元 fee, 5 元 rubbish, 150 元 parking): two months are left
+    # When it pays one fen more than October and those two months
+    refused = pay(api, e, "101", october + 81_001, "wx-ahead")
+    # Then the payment is refused, naming the amount
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.amountFen")
+    assert "never past the end of the service contract" in refused["message"]
+    # And exactly October and two months are accepted
+    paid = pay(api, e, "101", october + 81_000, "wx-ahead")
+    assert paid["statement"]["creditFen"] == 81_000
+
+
+def test_vacancies_and_parking_rentals_end_and_bad_dates_are_refused(api: Api) -> None:
+    e = billed_estate(api)
+
+    def schedule_change(name: str, input_type: str, values: dict[str, Any]) -> Any:
+        return mutate(api, name, input_type, {"communityId": e.community, **values}, e.staff)
+
+    ended = schedule_change(
+        "endVacancy", "UnitVacancyInput", {"unitId": e.units["301"], "on": "2026-11-15"}
+    )
+    assert ended["__typename"] == "FeeSchedulePayload"
+    again = schedule_change(
+        "endVacancy", "UnitVacancyInput", {"unitId": e.units["301"], "on": "2026-11-20"}
+    )
+    assert (again["__typename"], again["field"]) == ("ValidationError", "input.unitId")
+    early = schedule_change(
+        "recordVacancy", "UnitVacancyInput", {"unitId": e.units["301"], "on": "2026-11-01"}
+    )
+    assert (early["__typename"], early["field"]) == ("ValidationError", "input.start")
+    space = schedule_change(
+        "addParkingSpace", "AddParkingSpaceInput", {"number": "P-02", "monthlyFeeFen": -1}
+    )
+    assert (space["__typename"], space["field"]) == ("ValidationError", "input.monthlyFeeFen")
+    unknown = schedule_change(
+        "endParkingRental",
+        "EndParkingRentalInput",
+        {"spaceId": "00000000-0000-0000-0000-000000000009", "end": "2026-11-30"},
+    )
+    assert (unknown["__typename"], unknown["field"]) == ("ValidationError", "input.spaceId")
+    # When 101's rental ends on 15 November, November's bill charges half a month of parking
+    space_id = api.gql(
+        """query($c: ID!) { feeSchedule(communityId: $c) { ... on FeeSchedule {
+        parkingSpaces { id rentals { unitId start end } } vacancies { unitId end } } } }""",
+        {"c": e.community},
+        as_=e.staff,
+    )["feeSchedule"]["parkingSpaces"][0]["id"]
+    done = schedule_change(
+        "endParkingRental", "EndParkingRentalInput", {"spaceId": space_id, "end": "2026-11-15"}
+    )
+    assert done["__typename"] == "FeeSchedulePayload"
+    bill(api, e, "2026-11")
+    november = statement(api, e.units["101"])["bills"][1]["lines"]
+    assert [line["amountFen"] for line in november if line["kind"] == "PARKING"] == [7500]
+    unit = schedule_change(
+        "classifyUnit",
+        "ClassifyUnitInput",
+        {"unitId": "00000000-0000-0000-0000-000000000001", "propertyType": "OTHER"},
+    )
+    assert (unit["__typename"], unit["field"]) == ("ValidationError", "input.unitId")
+
+
 def test_prepaid_credit_goes_to_the_next_bills_and_can_be_refunded(api: Api) -> None:
     # Given 101 pays October and 2 months ahead
     e = billed_estate(api)
@@ -472,6 +551,25 @@ def test_committee_audits_the_ledger_and_a_resident_sees_only_own_statement(api:
     resident = Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(e.units["101"]),))
     assert statement(api, e.units["101"], as_=resident)["__typename"] == "FeeStatement"
     assert statement(api, e.units["201"], as_=resident)["__typename"] == "Forbidden"
+
+
+def test_the_committee_pages_through_the_bills_of_a_period(api: Api) -> None:
+    e = billed_estate(api)
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(e.community))
+    query = """query($c: ID!, $after: String) { feeBills(communityId: $c, period: "2026-10",
+        first: 3, after: $after) { __typename ... on BillConnection {
+        bills { unitNumber amountFen lateFeeFen } pageInfo { hasNextPage endCursor } }
+        ... on ValidationError { field message } } }"""
+    first = api.gql(query, {"c": e.community}, as_=committee)["feeBills"]
+    assert [b["unitNumber"] for b in first["bills"]] == ["101", "201", "301"]
+    assert first["pageInfo"]["hasNextPage"] is True
+    rest = api.gql(
+        query, {"c": e.community, "after": first["pageInfo"]["endCursor"]}, as_=committee
+    )["feeBills"]
+    assert [b["unitNumber"] for b in rest["bills"]] == ["401"]
+    assert rest["pageInfo"]["hasNextPage"] is False
+    forged = api.gql(query, {"c": e.community, "after": "bm9wZQ"}, as_=committee)["feeBills"]
+    assert (forged["__typename"], forged["field"]) == ("ValidationError", "after")
 
 
 # --- the access matrix (tests/integration/test_access_matrix.py) ---

@@ -16,14 +16,21 @@ from strawberry.types import Info
 
 from gongzhi.application.base import business_today
 from gongzhi.domain.errors import DomainError
-from gongzhi.domain.fee_rules import parse_period
+from gongzhi.domain.fee_rules import Period, parse_period
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
-from gongzhi.graphql.fees.statement import fetch_statement, ledger_entry, schedule_from_rows
+from gongzhi.graphql.fees.statement import (
+    fetch_statement,
+    ledger_entry,
+    schedule_from_rows,
+    shape_bills,
+)
 from gongzhi.graphql.fees.types import (
     ArrearsConnection,
     ArrearsLookup,
     ArrearsRow,
+    BillConnection,
+    BillsLookup,
     FeeLedgerConnection,
     FeeLedgerLookup,
     FeeRates,
@@ -63,6 +70,13 @@ def rate(numerator: int, denominator: int) -> Rate:
     if denominator:
         value = (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, ROUND_HALF_EVEN)
     return Rate(numerator=numerator, denominator=denominator, value=value)
+
+
+def _period(text: str) -> Period:
+    try:
+        return parse_period("period", text)
+    except DomainError as error:
+        raise Refused(invalid(error.field, error.message)) from None
 
 
 @strawberry.type
@@ -157,10 +171,7 @@ class FeeQueries:
         context = info.context
         try:
             community = query_id(community_id, "communityId")
-            try:
-                span = parse_period("period", period)
-            except DomainError as error:
-                raise Refused(invalid(error.field, error.message)) from None
+            span = _period(period)
             await community_allowed(context, community, Action.READ_FEES)
         except Refused as refused:
             return refused.problem  # type: ignore[return-value]
@@ -196,6 +207,46 @@ class FeeQueries:
             collection_rate=rate(int(billed["collected"]), int(billed["billed"])),
             household_rate=rate(int(billed["paid"]), int(billed["households"])),
             recovery_rate=rate(recovered, recovered + owed),
+        )
+
+    @strawberry.field(description="账单: a community's bills of a period, by unit number")
+    async def fee_bills(
+        self,
+        info: Info[Context, None],
+        community_id: strawberry.ID,
+        period: str,
+        as_of: datetime.date | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> BillsLookup:
+        context = info.context
+        try:
+            community = query_id(community_id, "communityId")
+            span = _period(period)
+            await community_allowed(context, community, Action.READ_FEES)
+            limit = page_size(first)
+            key = decode_cursor(after, 2)
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        params: list[object] = [community, span.key]
+        condition = ""
+        if key is not None:
+            bill = cursor_id(key[1])
+            if bill is None:
+                return invalid("after", "is not a cursor this API issued")  # type: ignore[return-value]
+            params += [key[0], bill]
+            condition = "AND (unit_number, id) > ($3, $4::uuid)"
+        params.append(limit + 1)
+        rows = await context.pool.fetch(
+            f"""SELECT * FROM fee_bills WHERE community_id = $1 AND period = $2 {condition}
+                ORDER BY unit_number, id LIMIT ${len(params)}""",
+            *params,
+        )
+        page = list(rows[:limit])
+        bills = await shape_bills(context, community, page, as_of or business_today())
+        end = encode_cursor(page[-1]["unit_number"], page[-1]["id"]) if page else None
+        return BillConnection(  # type: ignore[return-value]
+            bills=bills, page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=end)
         )
 
     @strawberry.field(description="台账: a community's fee ledger entry by entry, oldest first")

@@ -180,6 +180,28 @@ def _bill(row: Any, entries: list[Any], policy: LateFeePolicy, as_of: datetime.d
     )
 
 
+async def late_fee_policy(context: Context, community_id: UUID) -> LateFeePolicy:
+    terms_rows = await context.pool.fetch(
+        """SELECT i.value FROM fee_schedule_items i JOIN fee_schedules s ON s.id = i.schedule_id
+           WHERE s.community_id = $1 AND i.kind = 'TERMS'""",
+        community_id,
+    )
+    terms = terms_of([_value(row) for row in terms_rows])
+    return LateFeePolicy(terms.late_fee_daily_rate, terms.grace_days, terms.late_fee_cap)
+
+
+async def shape_bills(
+    context: Context, community_id: UUID, rows: list[Any], as_of: datetime.date
+) -> list[Bill]:
+    """Bills of a community's page, with their late fees on ``as_of``."""
+    entries = await context.pool.fetch(
+        "SELECT * FROM fee_ledger WHERE bill_id = ANY($1::uuid[]) ORDER BY version, seq",
+        [row["id"] for row in rows],
+    )
+    policy = await late_fee_policy(context, community_id)
+    return [_bill(row, list(entries), policy, as_of) for row in rows]
+
+
 async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date) -> FeeStatement:
     """The unit's statement on ``as_of``; Refused when unknown or not the reader's to see."""
     community_id = await context.pool.fetchval(
@@ -207,13 +229,7 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
     credit = await context.pool.fetchval(
         "SELECT credit_fen FROM fee_accounts WHERE unit_id = $1", unit_id
     )
-    terms_rows = await context.pool.fetch(
-        """SELECT i.value FROM fee_schedule_items i JOIN fee_schedules s ON s.id = i.schedule_id
-           WHERE s.community_id = $1 AND i.kind = 'TERMS'""",
-        community_id,
-    )
-    terms = terms_of([_value(row) for row in terms_rows])
-    policy = LateFeePolicy(terms.late_fee_daily_rate, terms.grace_days, terms.late_fee_cap)
+    policy = await late_fee_policy(context, community_id)
     shaped = [_bill(row, list(entries), policy, as_of) for row in bills]
     outstanding = sum(b.outstanding_fen for b in shaped)
     late = sum(b.late_fee_fen for b in shaped)

@@ -242,6 +242,12 @@ class FeeRates:
     )
 
 
+@strawberry.type(description="A community's bills of a period, by unit number")
+class BillConnection:
+    bills: list[Bill]
+    page_info: PageInfo
+
+
 @strawberry.type
 class FeeLedgerConnection:
     entries: list[FeeLedgerEntry]
@@ -279,4 +285,7 @@ FeeRatesLookup = Annotated[
 FeeLedgerLookup = Annotated[
     FeeLedgerConnection | ValidationError | NotFound | Forbidden,
     strawberry.union("FeeLedgerLookup"),
+]
+BillsLookup = Annotated[
+    BillConnection | ValidationError | NotFound | Forbidden, strawberry.union("BillsLookup")
 ]
