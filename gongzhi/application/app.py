@@ -10,6 +10,7 @@ from gongzhi.application.decisions import DecisionService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
+from gongzhi.application.work_orders import WorkOrderService
 
 
 class Gongzhi(
@@ -21,6 +22,7 @@ class Gongzhi(
     CommunityService,
     CompanyService,
     ContractService,
+    WorkOrderService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

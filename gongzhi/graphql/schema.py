@@ -33,6 +33,9 @@ from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
+from gongzhi.graphql.work_orders.mutations import WorkOrderMutations
+from gongzhi.graphql.work_orders.queries import WorkOrderQueries
+from gongzhi.graphql.work_orders.subscriptions import WorkOrderSubscriptions
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -56,6 +59,7 @@ class Query(
     HistoryQueries,
     StatisticsQueries,
     CommitteeQueries,
+    WorkOrderQueries,
 ):
     pass
 
@@ -70,6 +74,14 @@ class Mutation(
     CompanyMutations,
     ContractMutations,
     CommitteeMutations,
+    WorkOrderMutations,
+):
+    pass
+
+
+@strawberry.type(description="Live updates over websocket (graphql-transport-ws)")
+class Subscription(
+    WorkOrderSubscriptions,
 ):
     pass
 
@@ -82,6 +94,7 @@ def should_mask(error: GraphQLError) -> bool:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # Plain selections (most of every page) run as compiled plans: see execution.py.
     execution_context_class=CompilingExecutionContext,
     # Factories: a fresh extension per request; the caches live at module level, and the

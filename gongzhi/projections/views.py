@@ -24,6 +24,7 @@ from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
+from gongzhi.projections.work_orders import work_order_ops, work_orders
 
 PROJECTION_NAME = "views"
 
@@ -45,6 +46,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     ballots,
     elevator_shares,
     *RED_PROPERTY_TABLES,
+    work_orders,
     event_history,
     outbox,
 )
@@ -60,6 +62,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     red_property_ops,
     contract_ops,
     committee_ops,
+    work_order_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

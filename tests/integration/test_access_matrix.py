@@ -27,6 +27,10 @@ from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
 )
+from tests.integration.test_graphql_work_orders import (
+    WORK_ORDER_EXPECTED,
+    WORK_ORDER_OPERATIONS,
+)
 
 
 @dataclass
@@ -141,6 +145,7 @@ Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
+    **WORK_ORDER_OPERATIONS,  # 报事报修 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -404,6 +409,7 @@ OPERATIONS.update(_committee_ops())
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
+    **WORK_ORDER_EXPECTED,  # 报事报修 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",
