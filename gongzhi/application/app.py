@@ -16,6 +16,7 @@ from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
+from gongzhi.application.work_orders import WorkOrderService
 
 
 class Gongzhi(
@@ -33,6 +34,7 @@ class Gongzhi(
     ComplaintService,
     DisputeService,
     SurveyService,
+    WorkOrderService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

@@ -10,11 +10,15 @@ from typing import Any
 import asyncpg
 from anyio import CapacityLimiter
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.graphql.auth import (
@@ -34,9 +38,14 @@ NOBODY = Principal(subject="anonymous", role=Role.RESIDENT, unit_ids=())
 
 
 class GongzhiGraphQL(GraphQL[Context, None]):
-    def __init__(self, holder: dict[str, Services], *, ide: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if ide else None)
+    def __init__(self, holder: dict[str, Services], secret: str, *, ide: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if ide else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self.holder = holder
+        self.secret = secret
 
     async def get_context(self, request: Any, response: Any) -> Context:
         # The gate authenticated every operation; only the GraphiQL page arrives without a
@@ -44,9 +53,22 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         principal = request.scope.get("state", {}).get("principal", NOBODY)
         return Context(principal=principal, services=self.holder["services"])
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A websocket signs in with ``{"authorization": "Bearer …"}`` in its connection_init
+        payload, unless the gate already read a valid Authorization header; else 4403."""
+        params = context.connection_params or {}
+        if "authorization" in params or context.principal is NOBODY:
+            try:
+                token = bearer_token(str(params.get("authorization") or ""))
+                context.principal = read_token(self.secret, token)
+            except AuthenticationFailed as failure:
+                raise ConnectionRejectionError({"message": str(failure)}) from None
+        return UNSET
+
 
 class AuthGate:
-    """Every GraphQL request must carry a valid token; without one it gets 401 and no data."""
+    """Every GraphQL request must carry a valid token; without one it gets 401 and no data.
+    A websocket gets no data before it signs in (see ``GongzhiGraphQL.on_ws_connect``)."""
 
     def __init__(self, inner: ASGIApp, secret: str, *, ide: bool) -> None:
         self.inner = inner
@@ -65,9 +87,16 @@ class AuthGate:
                     await unauthenticated(str(failure))(scope, receive, send)
                     return
                 scope.setdefault("state", {})["principal"] = principal
-        elif scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 4401})
-            return
+        elif scope["type"] == "websocket" and "authorization" in Headers(scope=scope):
+            # Browsers cannot set headers on a websocket: without one, the token comes in
+            # the connection_init payload (``on_ws_connect``). A bad header is refused here.
+            try:
+                token = bearer_token(Headers(scope=scope).get("authorization"))
+                principal = read_token(self.secret, token)
+            except AuthenticationFailed:
+                await send({"type": "websocket.close", "code": 4401})
+                return
+            scope.setdefault("state", {})["principal"] = principal
         await self.inner(scope, receive, send)
 
 
@@ -132,7 +161,7 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
         return RedirectResponse("/graphql")
 
     graphql = AuthGate(
-        GongzhiGraphQL(holder, ide=settings.development),
+        GongzhiGraphQL(holder, settings.jwt_secret, ide=settings.development),
         settings.jwt_secret,
         ide=settings.development,
     )

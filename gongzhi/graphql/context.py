@@ -38,6 +38,8 @@ class Context:
     principal: Principal
     services: Services
     loaders: dict[str, Any] = field(default_factory=dict)
+    # A websocket's connection_init payload (strawberry fills it in): its bearer token.
+    connection_params: dict[str, Any] | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -75,6 +75,10 @@ class Action(enum.Enum):
     REDEEM_REWARD = "redeem points of this unit for a reward"
     READ_POINTS = "read this unit's points account"
     READ_ENGAGEMENT_HISTORY = "read the history of a complaint, dispute, survey or points account"
+    REPORT_WORK_ORDER = "report a repair or a problem (报事报修) here"
+    HANDLE_WORK_ORDER = "dispatch, answer, resolve or cancel a work order"
+    FOLLOW_UP_WORK_ORDER = "rate or reopen a work order you did not report"
+    READ_WORK_ORDER_PERFORMANCE = "read work order SLA performance"
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class Target:
     # districts; ``district`` stays the one the thing is registered in.
     community_ids: tuple[UUID, ...] = ()
     districts: tuple[str, ...] = ()
+    reporter: str | None = None
 
 
 def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
@@ -195,6 +200,13 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_ENGAGEMENT_HISTORY
         ):
             return _engagement(principal, action, target)
+        case (
+            Action.REPORT_WORK_ORDER
+            | Action.HANDLE_WORK_ORDER
+            | Action.FOLLOW_UP_WORK_ORDER
+            | Action.READ_WORK_ORDER_PERFORMANCE
+        ):
+            return _work_orders(principal, action, target, in_district, serves, own_community)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -287,6 +299,8 @@ def _fees(
         own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
         return readers or (role is Role.RESIDENT and own_unit)
     return readers
+
+
 def _fund(principal: Principal, action: Action, target: Target) -> bool:
     """维修资金 and 公共收益. The regulator stands for the fund centre (资金管理中心: rules,
     deposits, payouts, audits) and the street office (confirms emergencies); the serving
@@ -366,6 +380,50 @@ def _engagement(principal: Principal, action: Action, target: Target) -> bool:
             return regulator or committee or own_unit
         case Action.READ_ENGAGEMENT_HISTORY:
             return regulator or committee or against_own or own_unit
+    return False
+
+
+def _work_orders(
+    principal: Principal,
+    action: Action,
+    target: Target,
+    in_district: bool,
+    serves: bool,
+    own_community: bool,
+) -> bool:
+    """报事报修: residents report for their own units (``unit_id``: the unit reported, or for a
+    common part one of theirs in the community); committee members stand in for grid workers
+    (网格员), regulators for the street office; the serving company handles the order (the
+    street office where no company serves); only the reporter rates or reopens it.
+    Performance figures are for the stewards, not residents.
+    """
+    role = principal.role
+    stewards = (
+        (role is Role.REGULATOR and in_district)
+        or (role is Role.COMMITTEE_MEMBER and own_community)
+        or (role is Role.COMPANY_STAFF and serves)
+    )
+    match action:
+        case Action.REPORT_WORK_ORDER:
+            own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
+            return stewards or (role is Role.RESIDENT and own_unit)
+        case Action.HANDLE_WORK_ORDER:
+            # With no company (社区托管, 无物业) the street office handles the orders itself.
+            unserved = target.serving_company_id is None
+            return (role is Role.COMPANY_STAFF and serves) or (
+                role is Role.REGULATOR and in_district and unserved
+            )
+        case Action.FOLLOW_UP_WORK_ORDER:
+            return target.reporter is not None and target.reporter == principal.subject
+        case Action.READ_WORK_ORDER_PERFORMANCE:
+            # A company's figures (no community named): its own staff, and regulators and
+            # committees over the communities they may see.
+            company_wide = target.community_id is None and target.company_id is not None
+            return (
+                stewards
+                or (role is Role.COMPANY_STAFF and target.company_id == principal.company_id)
+                or (company_wide and role in {Role.REGULATOR, Role.COMMITTEE_MEMBER})
+            )
     return False
 
 

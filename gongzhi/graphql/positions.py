@@ -53,6 +53,16 @@ class ProjectionWatch:
         )
         self._advance(int(value or 0))
 
+    async def next_change(self, after: int, timeout: float) -> int:
+        """The position once it is past ``after``, or as it stands after ``timeout`` (re-read
+        then, in case a notification was lost). For live subscriptions: no warning."""
+        if self.position <= after:
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            except TimeoutError:
+                await self._refresh()
+        return self.position
+
     async def wait(self, position: int, timeout: float) -> bool:
         """True once the views include ``position``; False if ``timeout`` passes first."""
         deadline = time.monotonic() + timeout

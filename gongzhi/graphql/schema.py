@@ -47,6 +47,9 @@ from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
+from gongzhi.graphql.work_orders.mutations import WorkOrderMutations
+from gongzhi.graphql.work_orders.queries import WorkOrderQueries
+from gongzhi.graphql.work_orders.subscriptions import WorkOrderSubscriptions
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -76,6 +79,7 @@ class Query(
     CommunityCompanyQueries,
     EngagementQueries,
     ParticipationQueries,
+    WorkOrderQueries,
 ):
     pass
 
@@ -96,6 +100,14 @@ class Mutation(
     CommunityCompanyMutations,
     EngagementMutations,
     ParticipationMutations,
+    WorkOrderMutations,
+):
+    pass
+
+
+@strawberry.type(description="Live updates over websocket (graphql-transport-ws)")
+class Subscription(
+    WorkOrderSubscriptions,
 ):
     pass
 
@@ -108,6 +120,7 @@ def should_mask(error: GraphQLError) -> bool:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # Plain selections (most of every page) run as compiled plans: see execution.py.
     execution_context_class=CompilingExecutionContext,
     config=StrawberryConfig(scalar_map=SCALARS),

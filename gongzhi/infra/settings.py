@@ -62,6 +62,10 @@ class Settings:
     http_port: int
     read_your_writes_timeout: float
     pool_size: int
+    # A worker silent this long counts as dead and its unacknowledged jobs are requeued, on
+    # a fetch that runs broker maintenance (chance in a million per fetch); tests shorten both.
+    broker_heartbeat_timeout_ms: int = 60_000
+    broker_maintenance_chance: int = 1_000
 
     @property
     def development(self) -> bool:
@@ -86,6 +90,10 @@ class Settings:
             http_port=int(env.get("GONGZHI_HTTP_PORT", "8000")),
             read_your_writes_timeout=float(env.get("GONGZHI_RYW_TIMEOUT", "5")),
             pool_size=int(env.get("GONGZHI_POOL_SIZE", "8")),
+            broker_heartbeat_timeout_ms=int(
+                env.get("GONGZHI_BROKER_HEARTBEAT_TIMEOUT_MS", "60000")
+            ),
+            broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
         )
 
 

@@ -34,6 +34,7 @@ from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_re
 from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
+from gongzhi.projections.work_orders import work_order_ops, work_orders
 
 PROJECTION_NAME = "views"
 
@@ -62,6 +63,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *COMMUNITY_COMPANY_TABLES,
     *ENGAGEMENT_TABLES,
     *PARTICIPATION_TABLES,
+    work_orders,
     event_history,
     outbox,
 )
@@ -84,6 +86,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     community_company_ops,
     engagement_ops,
     participation_ops,
+    work_order_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

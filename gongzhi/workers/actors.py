@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import ParamSpec
 
 import dramatiq
@@ -23,28 +23,35 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from gongzhi.application.base import business_today
+from gongzhi.application.app import Gongzhi
+from gongzhi.application.base import Meta, business_today
 from gongzhi.domain.errors import DomainError
 from gongzhi.infra.broker import DEFAULT_NAMESPACE, RetryPolicy, close_broker, make_broker
 from gongzhi.infra.database import sync_engine
+from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.statistics import (
     district_figures,
     districts,
     save_district_snapshot,
 )
+from gongzhi.projections.work_orders import overdue_work_orders
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 
 STATISTICS_QUEUE = "statistics"
+SLA_QUEUE = "sla"
+# Who records a breach the watchdog finds (the events' actor and reason).
+WATCHDOG = Meta(actor="sla-watchdog", reason="SLA deadline passed (超时)", actor_role="SYSTEM")
 
 # Every actor's queue, by actor name: the outbox relay sends by name, on a broker where
 # the actors need not be declared (the projector never runs them).
 ACTOR_QUEUES: dict[str, str] = {
     "refresh_district_snapshot": STATISTICS_QUEUE,
     "refresh_all_districts": STATISTICS_QUEUE,
+    "check_work_order_slas": SLA_QUEUE,
 }
 
 # Expected failures: logged without a traceback and never retried.
@@ -73,6 +80,10 @@ class Actors:
         self.refresh_all_districts = self._declare(
             "refresh_all_districts", self._refresh_all_districts
         )
+        self.check_work_order_slas = self._declare(
+            "check_work_order_slas", self._check_work_order_slas
+        )
+        self._app: Gongzhi | None = None
 
     @classmethod
     def from_settings(
@@ -86,7 +97,13 @@ class Actors:
         """The actors on a new broker for the settings' (resolved) URLs."""
         if settings.database_url is None or settings.broker_url is None:
             raise ValueError("resolve_urls(settings) first: the worker needs both URLs")
-        broker = make_broker(settings.broker_url, namespace, retry=retry)
+        broker = make_broker(
+            settings.broker_url,
+            namespace,
+            retry=retry,
+            heartbeat_timeout_ms=settings.broker_heartbeat_timeout_ms,
+            maintenance_chance=settings.broker_maintenance_chance,
+        )
         return cls(broker, settings.database_url, lock_timeout_ms=lock_timeout_ms)
 
     def _declare(self, name: str, fn: Callable[P, None]) -> dramatiq.Actor[P, None]:
@@ -102,11 +119,22 @@ class Actors:
                 self._engine = sync_engine(self._pg)
             return self._engine
 
+    @property
+    def app(self) -> Gongzhi:
+        """The event-sourced application, for jobs that record events (built on first use)."""
+        with self._engine_lock:
+            if self._app is None:
+                self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=2))
+            return self._app
+
     def close(self) -> None:
         with self._engine_lock:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
+            if self._app is not None:
+                self._app.close()
+                self._app = None
         close_broker(self.broker)
 
     # -- the actors' bodies -------------------------------------------------------------
@@ -141,6 +169,40 @@ class Actors:
         for name in names:
             self.refresh_district_snapshot.send(name, day)
         log.info("queued snapshots of %d districts as of %s", len(names), day)
+
+    def _check_work_order_slas(self, now: str | None = None) -> None:
+        """SLA watchdog (超时巡检): record each open work order's passed deadline, once.
+
+        ``now`` (ISO, with its zone) is fixed by whoever sends the job, so a job redelivered
+        after a crash judges the same moment; the order refuses a breach already recorded.
+        """
+        moment = _moment(now)
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("SELECT set_config('lock_timeout', :timeout, true)"),
+                {"timeout": self._lock_timeout},
+            )
+            candidates = overdue_work_orders(conn, moment)
+        recorded = sum(
+            self.app.record_sla_breaches(WATCHDOG, order_id, moment) is not None
+            for order_id in candidates
+        )
+        log.info(
+            "SLA watchdog at %s: %d overdue, %d breaches recorded",
+            moment.isoformat(),
+            len(candidates),
+            recorded,
+        )
+
+
+def _moment(now: str | None) -> datetime:
+    """An ISO time with its zone, or now; ``ValueError`` for a naive or malformed one."""
+    if now is None:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(now)
+    if moment.tzinfo is None:
+        raise ValueError("now must include a time zone")
+    return moment
 
 
 def _business_date(as_of: str | None) -> date:

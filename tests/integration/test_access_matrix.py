@@ -45,6 +45,10 @@ from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
 )
+from tests.integration.test_graphql_work_orders import (
+    WORK_ORDER_EXPECTED,
+    WORK_ORDER_OPERATIONS,
+)
 
 
 @dataclass
@@ -165,6 +169,7 @@ OPERATIONS: dict[str, Operation] = {
     **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
     **ENGAGEMENT_OPERATIONS,  # 投诉, 矛盾纠纷 (issue 5)
     **PARTICIPATION_OPERATIONS,  # 满意度, 积分 (issue 5)
+    **WORK_ORDER_OPERATIONS,  # 报事报修 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -434,6 +439,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)
     **ENGAGEMENT_EXPECTED,  # 投诉, 矛盾纠纷 (issue 5)
     **PARTICIPATION_EXPECTED,  # 满意度, 积分 (issue 5)
+    **WORK_ORDER_EXPECTED,  # 报事报修 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",

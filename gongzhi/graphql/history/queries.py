@@ -205,6 +205,10 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         Action.READ_ENGAGEMENT_HISTORY,
         via_community("SELECT community_id FROM rewards WHERE id = $1"),
     ),
+    "WorkOrder": (
+        Action.READ_COMMUNITY_HISTORY,
+        via_community("SELECT community_id FROM work_orders WHERE id = $1"),
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""报事报修 work orders over GraphQL."""

@@ -1,0 +1,256 @@
+"""Reading work orders: one by id, a community's by filter (newest first), SLA performance."""
+
+from __future__ import annotations
+
+import datetime
+from datetime import UTC, timedelta
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from gongzhi.application.base import BUSINESS_TZ
+from gongzhi.domain.work_order import Category, Urgency, WorkOrderStatus
+from gongzhi.graphql.auth import Principal, Role
+from gongzhi.graphql.communities.queries import fetch_community
+from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
+from gongzhi.graphql.history.queries import community_target
+from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.work_orders.types import (
+    PerformanceResult,
+    WorkOrderCategoryType,
+    WorkOrderConnection,
+    WorkOrderEdge,
+    WorkOrderLookup,
+    WorkOrdersResult,
+    WorkOrderStatusType,
+    WorkOrderUrgencyType,
+    performance_type,
+    work_order_from_row,
+)
+from gongzhi.projections.work_orders import PERFORMANCE_SQL, performance_from_row
+
+WORK_ORDER_SELECT = """
+SELECT w.*, c.name AS community_name
+FROM work_orders w
+JOIN communities c ON c.id = w.community_id
+"""
+MAX_PERIOD = timedelta(days=366 * 5)
+
+
+def work_order_scope(principal: Principal, params: list[object]) -> str:
+    """Orders of the communities one may see; a resident sees only the orders they reported."""
+    scope = community_scope(principal, "c", params)
+    if principal.role is Role.RESIDENT:
+        params.append(principal.subject)
+        scope = f"({scope} AND w.reporter = ${len(params)})"
+    return scope
+
+
+async def fetch_work_order(context: Context, work_order_id: UUID) -> Any:
+    """The work order row if it exists and the principal may see it, else None."""
+    params: list[object] = [work_order_id]
+    scope = work_order_scope(context.principal, params)
+    return await context.pool.fetchrow(f"{WORK_ORDER_SELECT} WHERE w.id = $1 AND {scope}", *params)
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(UTC)
+
+
+@strawberry.input(description="Which work orders: every given condition must hold")
+class WorkOrderFilter:
+    status: list[WorkOrderStatusType] | None = None  # type: ignore[valid-type]
+    category: WorkOrderCategoryType | None = None  # type: ignore[valid-type]
+    urgency: WorkOrderUrgencyType | None = None  # type: ignore[valid-type]
+    breached: bool | None = strawberry.field(
+        default=None, description="true: any breach recorded; false: none recorded"
+    )
+
+
+def _filter_conditions(filter: WorkOrderFilter | None, params: list[object]) -> list[str]:
+    if filter is None:
+        return []
+
+    def param(value: object) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
+    conditions = []
+    if filter.status:
+        conditions.append(
+            f"w.status = ANY({param([WorkOrderStatus(s).value for s in filter.status])}::text[])"
+        )
+    if filter.category is not None:
+        conditions.append(f"w.category = {param(Category(filter.category).value)}")
+    if filter.urgency is not None:
+        conditions.append(f"w.urgency = {param(Urgency(filter.urgency).value)}")
+    if filter.breached is not None:
+        breached = "(w.dispatch_breached OR w.response_breaches > 0)"
+        conditions.append(breached if filter.breached else f"NOT {breached}")
+    return conditions
+
+
+def _after(after: str | None, params: list[object]) -> str | None:
+    """The keyset condition for a cursor of (reported_at, id), newest first."""
+    key = decode_cursor(after, 2)
+    if key is None:
+        return None
+    try:
+        reported_at = datetime.datetime.fromisoformat(key[0])
+        after_id = UUID(key[1])
+    except ValueError:
+        raise Refused(invalid("after", "is not a cursor this API issued")) from None
+    params.extend([reported_at, after_id])
+    return f"(w.reported_at, w.id) < (${len(params) - 1}, ${len(params)}::uuid)"
+
+
+def _period(since: datetime.date, until: datetime.date) -> tuple[datetime.datetime, ...]:
+    """Business days ``since`` to ``until`` inclusive, as a half-open UTC interval."""
+    if until < since:
+        raise Refused(invalid("until", "must not be before since"))
+    if until - since > MAX_PERIOD:
+        raise Refused(invalid("until", "the period must be at most five years"))
+    start = datetime.datetime.combine(since, datetime.time(), BUSINESS_TZ)
+    end = datetime.datetime.combine(until + timedelta(days=1), datetime.time(), BUSINESS_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+async def _performance(
+    context: Context,
+    condition: str,
+    params: list[object],
+    since: datetime.date,
+    until: datetime.date,
+) -> PerformanceResult:
+    try:
+        start, end = _period(since, until)
+    except Refused as refused:
+        return refused.problem  # type: ignore[return-value]
+    params = [*params, start, end]
+    sql = PERFORMANCE_SQL.format(
+        since=f"${len(params) - 1}", until=f"${len(params)}", where=condition
+    )
+    row = await context.pool.fetchrow(sql, *params)
+    return performance_type(performance_from_row(row), since, until)
+
+
+@strawberry.type
+class WorkOrderQueries:
+    @strawberry.field(description="报事报修: one work order you may see, by id")
+    async def work_order(self, info: Info[Context, None], id: strawberry.ID) -> WorkOrderLookup:
+        try:
+            work_order_id = query_id(id, "id")
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        row = await fetch_work_order(info.context, work_order_id)
+        if row is None:
+            return NotFound(field="id", message=f"no work order with id {id} that you may see")
+        return work_order_from_row(row, now())
+
+    @strawberry.field(
+        description="报事报修 of a community you may see, newest first, 20 at a time (max 100)"
+    )
+    async def work_orders(
+        self,
+        info: Info[Context, None],
+        community_id: strawberry.ID,
+        filter: WorkOrderFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> WorkOrdersResult:
+        context = info.context
+        params: list[object] = []
+        try:
+            community = query_id(community_id, "communityId")
+            limit = page_size(first)
+            params.append(community)
+            conditions = ["w.community_id = $1", work_order_scope(context.principal, params)]
+            conditions += _filter_conditions(filter, params)
+            keyset = _after(after, params)
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        if await fetch_community(context, community) is None:
+            return NotFound(
+                field="communityId", message=f"no community with id {community_id} that you may see"
+            )
+        if keyset is not None:
+            conditions.append(keyset)
+        params.append(limit + 1)
+        rows = await context.pool.fetch(
+            f"{WORK_ORDER_SELECT} WHERE {' AND '.join(conditions)} "
+            f"ORDER BY w.reported_at DESC, w.id DESC LIMIT ${len(params)}",
+            *params,
+        )
+        moment = now()
+        page = rows[:limit]
+        edges = [
+            WorkOrderEdge(
+                cursor=encode_cursor(row["reported_at"].isoformat(), row["id"]),
+                node=work_order_from_row(row, moment),
+            )
+            for row in page
+        ]
+        return WorkOrderConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+    @strawberry.field(
+        description="服务时效 of a community's work orders reported from `since` to `until` "
+        "(business days, inclusive)"
+    )
+    async def work_order_performance(
+        self,
+        info: Info[Context, None],
+        community_id: strawberry.ID,
+        since: datetime.date,
+        until: datetime.date,
+    ) -> PerformanceResult:
+        context = info.context
+        try:
+            community = query_id(community_id, "communityId")
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        if await fetch_community(context, community) is None:
+            return NotFound(
+                field="communityId", message=f"no community with id {community_id} that you may see"
+            )
+        target = await community_target(context, community)
+        if not allowed(context.principal, Action.READ_WORK_ORDER_PERFORMANCE, target):
+            return forbidden(Action.READ_WORK_ORDER_PERFORMANCE.value)
+        return await _performance(context, "w.community_id = $1", [community], since, until)
+
+    @strawberry.field(
+        description="服务时效 of a company's work orders reported from `since` to `until`, in "
+        "the communities you may see (its own staff see all of them)"
+    )
+    async def company_work_order_performance(
+        self,
+        info: Info[Context, None],
+        company_id: strawberry.ID,
+        since: datetime.date,
+        until: datetime.date,
+    ) -> PerformanceResult:
+        context = info.context
+        principal = context.principal
+        try:
+            company = query_id(company_id, "companyId")
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        if not await context.pool.fetchval("SELECT TRUE FROM companies WHERE id = $1", company):
+            return NotFound(field="companyId", message=f"no company with id {company_id}")
+        if not allowed(principal, Action.READ_WORK_ORDER_PERFORMANCE, Target(company_id=company)):
+            return forbidden(Action.READ_WORK_ORDER_PERFORMANCE.value)
+        own = principal.role is Role.COMPANY_STAFF and principal.company_id == company
+        params: list[object] = [company]
+        condition = "w.company_id = $1"
+        if not own:  # regulators within their districts, committees their community
+            scope = community_scope(principal, "c", params)
+            condition += f" AND w.community_id IN (SELECT c.id FROM communities c WHERE {scope})"
+        return await _performance(context, condition, params, since, until)

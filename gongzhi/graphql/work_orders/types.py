@@ -1,0 +1,237 @@
+"""GraphQL types of 报事报修 work orders and their SLA figures."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from gongzhi.domain.work_order import (
+    BreachKind,
+    Category,
+    PlaceKind,
+    Source,
+    Urgency,
+    WorkOrderStatus,
+)
+from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+from gongzhi.projections.work_orders import SlaPerformance
+
+WorkOrderSourceType = strawberry.enum(
+    Source,
+    name="WorkOrderSource",
+    description="报事来源: 居民 RESIDENT, 网格员 GRID_WORKER, 巡查 INSPECTION, 物业 COMPANY",
+)
+WorkOrderCategoryType = strawberry.enum(
+    Category,
+    name="WorkOrderCategory",
+    description="报修类别: 给排水 PLUMBING, 供电照明 ELECTRICAL, 电梯 ELEVATOR, 消防 FIRE_SAFETY, "
+    "环境卫生 SANITATION, 绿化 GREENING, 安防 SECURITY, 停车 PARKING, 房屋结构 STRUCTURE, OTHER",
+)
+WorkOrderUrgencyType = strawberry.enum(
+    Urgency, name="WorkOrderUrgency", description="紧急程度: NORMAL, URGENT, EMERGENCY"
+)
+WorkOrderPlaceKindType = strawberry.enum(
+    PlaceKind,
+    name="WorkOrderPlaceKind",
+    description="报修位置: whole COMMUNITY, a BUILDING (楼栋), a UNIT (户), a named COMMON_AREA",
+)
+WorkOrderStatusType = strawberry.enum(
+    WorkOrderStatus,
+    name="WorkOrderStatus",
+    description="待分转 REPORTED, 已分转 DISPATCHED (waiting for the response), 已回应 RESPONDED, "
+    "已办结 RESOLVED, 已撤销 CANCELLED",
+)
+SlaBreachKindType = strawberry.enum(
+    BreachKind, name="SlaBreachKind", description="超时: 分转 DISPATCH or 回应 RESPONSE"
+)
+
+
+@strawberry.type(description="报修位置")
+class WorkOrderPlace:
+    kind: WorkOrderPlaceKindType  # type: ignore[valid-type]
+    building_id: strawberry.ID | None
+    unit_id: strawberry.ID | None
+    area_name: str = strawberry.field(description="The common area's name, or a detail")
+
+
+@strawberry.type(description="报事报修 work order, with its SLA clocks (times in UTC)")
+class WorkOrder:
+    id: strawberry.ID
+    community_id: strawberry.ID
+    community_name: str
+    source: WorkOrderSourceType  # type: ignore[valid-type]
+    source_ref: str | None = strawberry.field(description="The record it came from (巡查 defect)")
+    reporter: str = strawberry.field(description="Who reported it (the signed-in subject)")
+    reporter_role: str
+    category: WorkOrderCategoryType  # type: ignore[valid-type]
+    urgency: WorkOrderUrgencyType  # type: ignore[valid-type]
+    place: WorkOrderPlace
+    photos: list[str] = strawberry.field(description="Photo references (keys or URLs)")
+    description: str
+    status: WorkOrderStatusType  # type: ignore[valid-type]
+    sla_rules: str = strawberry.field(description="The SLA rule set version the clocks follow")
+    reported_at: datetime.datetime
+    dispatch_deadline: datetime.datetime = strawberry.field(description="分转时限")
+    company_id: strawberry.ID | None = strawberry.field(description="The company dispatched to")
+    team: str | None
+    assignee: str | None
+    dispatched_at: datetime.datetime | None
+    response_deadline: datetime.datetime | None = strawberry.field(
+        description="回应时限 of the current response clock (from the dispatch or the reopening)"
+    )
+    responded_at: datetime.datetime | None
+    response_note: str | None
+    resolved_at: datetime.datetime | None
+    resolution_note: str | None
+    rating: int | None = strawberry.field(description="评价 1-5 by the reporter")
+    rating_comment: str | None
+    rated_at: datetime.datetime | None
+    reopen_count: int
+    reopened_at: datetime.datetime | None
+    cancelled_at: datetime.datetime | None
+    cancel_reason: str | None
+    dispatch_breached: bool = strawberry.field(description="分转超时 recorded")
+    response_breached: bool = strawberry.field(description="回应超时 of the current clock recorded")
+    response_breaches: int = strawberry.field(description="回应超时 over all response clocks")
+    overdue: bool = strawberry.field(
+        description="Open with its current deadline passed now, breach recorded or not"
+    )
+    version: int
+    position: str = strawberry.field(description="Event-log position of its latest change")
+
+
+def _id(value: Any) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+def work_order_from_row(row: Any, now: datetime.datetime) -> WorkOrder:
+    status = row["status"]
+    deadline = {
+        WorkOrderStatus.REPORTED.value: row["dispatch_deadline"],
+        WorkOrderStatus.DISPATCHED.value: row["response_deadline"],
+    }.get(status)
+    photos = row["photos"]
+    return WorkOrder(
+        id=strawberry.ID(str(row["id"])),
+        community_id=strawberry.ID(str(row["community_id"])),
+        community_name=row["community_name"],
+        source=Source(row["source"]),
+        source_ref=row["source_ref"],
+        reporter=row["reporter"],
+        reporter_role=row["reporter_role"],
+        category=Category(row["category"]),
+        urgency=Urgency(row["urgency"]),
+        place=WorkOrderPlace(
+            kind=PlaceKind(row["place_kind"]),
+            building_id=_id(row["building_id"]),
+            unit_id=_id(row["unit_id"]),
+            area_name=row["area_name"],
+        ),
+        photos=list(json.loads(photos) if isinstance(photos, str) else photos),
+        description=row["description"],
+        status=WorkOrderStatus(status),
+        sla_rules=row["sla_rules"],
+        reported_at=row["reported_at"],
+        dispatch_deadline=row["dispatch_deadline"],
+        company_id=_id(row["company_id"]),
+        team=row["team"],
+        assignee=row["assignee"],
+        dispatched_at=row["dispatched_at"],
+        response_deadline=row["response_deadline"],
+        responded_at=row["responded_at"],
+        response_note=row["response_note"],
+        resolved_at=row["resolved_at"],
+        resolution_note=row["resolution_note"],
+        rating=row["rating"],
+        rating_comment=row["rating_comment"],
+        rated_at=row["rated_at"],
+        reopen_count=row["reopen_count"],
+        reopened_at=row["reopened_at"],
+        cancelled_at=row["cancelled_at"],
+        cancel_reason=row["cancel_reason"],
+        dispatch_breached=row["dispatch_breached"],
+        response_breached=row["response_breached"],
+        response_breaches=row["response_breaches"],
+        overdue=deadline is not None and now > deadline,
+        version=row["version"],
+        position=str(row["position"]),
+    )
+
+
+@strawberry.type
+class WorkOrderEdge:
+    cursor: str
+    node: WorkOrder
+
+
+@strawberry.type
+class WorkOrderConnection:
+    edges: list[WorkOrderEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="The work order after the change, as the views now show it")
+class WorkOrderPayload:
+    work_order: WorkOrder | None
+    position: str = strawberry.field(description="Event-log position of the change")
+
+
+@strawberry.type(
+    description="服务时效 SLA performance of the work orders reported in a period: on time "
+    "means no breach of that step was recorded; a share is null when nothing was due"
+)
+class WorkOrderPerformance:
+    since: datetime.date
+    until: datetime.date
+    reported: int
+    dispatch_due: int = strawberry.field(description="Dispatched, or overdue for dispatch")
+    dispatched_on_time: int
+    dispatched_on_time_pct: Decimal | None = strawberry.field(description="Percent, 1 place")
+    response_due: int = strawberry.field(description="Answered, or overdue for an answer")
+    responded_on_time: int
+    responded_on_time_pct: Decimal | None = strawberry.field(description="Percent, 1 place")
+    breaches: int = strawberry.field(description="超时 recorded, dispatch and response")
+    resolved: int
+    rated: int
+    average_rating: Decimal | None = strawberry.field(description="Mean rating 1-5, 2 places")
+
+
+def performance_type(
+    figures: SlaPerformance, since: datetime.date, until: datetime.date
+) -> WorkOrderPerformance:
+    return WorkOrderPerformance(
+        since=since,
+        until=until,
+        reported=figures.reported,
+        dispatch_due=figures.dispatch_due,
+        dispatched_on_time=figures.dispatched_on_time,
+        dispatched_on_time_pct=figures.dispatched_on_time_pct,
+        response_due=figures.response_due,
+        responded_on_time=figures.responded_on_time,
+        responded_on_time_pct=figures.responded_on_time_pct,
+        breaches=figures.breaches,
+        resolved=figures.resolved,
+        rated=figures.rated,
+        average_rating=figures.average_rating,
+    )
+
+
+WorkOrderResult = Annotated[
+    WorkOrderPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("WorkOrderResult"),
+]
+WorkOrdersResult = Annotated[
+    WorkOrderConnection | ValidationError | NotFound, strawberry.union("WorkOrdersResult")
+]
+WorkOrderLookup = Annotated[
+    WorkOrder | NotFound | ValidationError, strawberry.union("WorkOrderLookup")
+]
+PerformanceResult = Annotated[
+    WorkOrderPerformance | ValidationError | NotFound | Forbidden,
+    strawberry.union("WorkOrderPerformanceResult"),
+]

@@ -1,0 +1,218 @@
+"""The SLA watchdog (超时巡检) on real PostgreSQL and a real Redis broker: each missed deadline
+is recorded once, however many runs race or are redelivered."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import dramatiq
+import pytest
+from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy import text
+
+from gongzhi.application.app import Gongzhi
+from gongzhi.application.base import Meta
+from gongzhi.bootstrap import Platform
+from gongzhi.infra.broker import RetryPolicy, make_broker, purge
+from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.settings import Settings
+from gongzhi.workers.actors import SLA_QUEUE, WATCHDOG, Actors
+from gongzhi.workers.scheduler import SLA_WATCHDOG, send_sla_watchdog
+from tests.integration.test_worker import Attempts
+
+META = Meta(actor="owner-101", reason="报修", actor_role="RESIDENT")
+DEADLINE_MS = 20_000
+
+
+@pytest.fixture
+def broker(servers: Any) -> Iterator[RedisBroker]:
+    broker = make_broker(
+        servers.broker_url,
+        namespace=f"gongzhi-test-{uuid.uuid4().hex}",
+        retry=RetryPolicy(max_retries=3, min_backoff_ms=20, max_backoff_ms=200),
+    )
+    yield broker
+    purge(broker)
+
+
+@pytest.fixture
+def attempts(broker: RedisBroker) -> Attempts:
+    middleware = Attempts()
+    broker.add_middleware(middleware)
+    return middleware
+
+
+@pytest.fixture
+def actors(broker: RedisBroker, settings: Settings, attempts: Attempts) -> Iterator[Actors]:
+    assert settings.database_url is not None
+    actors = Actors(broker, settings.database_url)
+    yield actors
+    actors.close()
+
+
+@pytest.fixture
+def worker(actors: Actors) -> Iterator[dramatiq.Worker]:
+    # Four threads, so that jobs sent together really run at the same time.
+    worker = dramatiq.Worker(actors.broker, worker_threads=4, worker_timeout=50)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+def drain(actors: Actors, worker: dramatiq.Worker) -> None:
+    actors.broker.join(SLA_QUEUE, timeout=DEADLINE_MS)
+    worker.join()
+
+
+def reported_order(platform: Platform, urgency: str = "NORMAL") -> UUID:
+    """A resident's report in a community of its own, projected."""
+    app = platform.app
+    community = app.register_community(
+        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+    ).id
+    order = app.report_work_order(
+        META,
+        community_id=community,
+        source="RESIDENT",
+        category="PLUMBING",
+        urgency=urgency,
+        description="楼道水管爆裂",
+        place_kind="COMMON_AREA",
+        area_name="1栋楼道",
+    ).id
+    platform.projection_runner().catch_up()
+    return order
+
+
+def breaches(platform: Platform, order_id: UUID) -> list[tuple[str, str]]:
+    """The order's SlaBreached events in the event store: (kind, detected at)."""
+    return [
+        (event.kind, event.detected_at.isoformat())
+        for event in platform.app.repository.event_store.get(order_id)
+        if type(event).__name__ == "SlaBreached"
+    ]
+
+
+def view_flags(platform: Platform, order_id: UUID) -> tuple[Any, ...]:
+    with platform.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT dispatch_breached, response_breaches FROM work_orders WHERE id = :id"),
+            {"id": order_id},
+        ).one()
+    return tuple(row)
+
+
+def test_racing_and_repeated_watchdog_jobs_record_a_breach_once(
+    platform: Platform, actors: Actors, worker: dramatiq.Worker, attempts: Attempts
+) -> None:
+    # Given an order whose dispatch deadline passed
+    order_id = reported_order(platform)
+    late = datetime.now(UTC) + timedelta(hours=25)
+
+    # When four watchdog jobs judging the same moment run at once (a redelivery and a
+    # second scheduler firing look just like this), then once more after projection
+    for _ in range(4):
+        actors.check_work_order_slas.send(late.isoformat())
+    drain(actors, worker)
+    platform.projection_runner().catch_up()
+    actors.check_work_order_slas.send((late + timedelta(minutes=1)).isoformat())
+    drain(actors, worker)
+
+    # Then every job succeeded and the store holds one breach, seen at that moment
+    assert [error for _, error in attempts.outcomes] == [None] * 5
+    assert breaches(platform, order_id) == [("DISPATCH", late.isoformat())]
+    platform.projection_runner().catch_up()
+    assert view_flags(platform, order_id) == (True, 0)
+    # And the breach was recorded by the watchdog, with its reason
+    with platform.engine.connect() as conn:
+        actor, reason = conn.execute(
+            text("SELECT actor, reason FROM event_history WHERE event_type = 'SlaBreached'")
+        ).one()
+    assert (actor, reason) == (WATCHDOG.actor, WATCHDOG.reason)
+
+
+def test_a_watchdog_run_before_the_deadline_records_nothing(
+    platform: Platform, actors: Actors, worker: dramatiq.Worker
+) -> None:
+    order_id = reported_order(platform, urgency="EMERGENCY")
+    actors.check_work_order_slas.send((datetime.now(UTC) + timedelta(hours=1)).isoformat())
+    drain(actors, worker)
+    assert breaches(platform, order_id) == []
+
+
+def test_a_time_without_a_zone_fails_at_once_without_retries(
+    platform: Platform, actors: Actors, worker: dramatiq.Worker, attempts: Attempts
+) -> None:
+    reported_order(platform)
+    actors.check_work_order_slas.send("2030-01-01T00:00:00")
+    drain(actors, worker)
+    assert len(attempts.outcomes) == 1
+    assert isinstance(attempts.outcomes[0][1], ValueError)
+
+
+class RacingGongzhi(Gongzhi):
+    """The real application, made to save only when its rival is ready to save too."""
+
+    name = "gongzhi"  # the same event log (the library names a subclass after itself)
+    barrier: threading.Barrier
+
+    def record(self, meta: Meta, *aggregates: Any) -> int:
+        # A broken barrier: the rival already reloaded and found nothing to do.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait(timeout=DEADLINE_MS / 1000)
+        return super().record(meta, *aggregates)
+
+
+def test_two_runs_that_collide_on_save_leave_one_breach(
+    platform: Platform, settings: Settings
+) -> None:
+    # Given an overdue order, and two watchdog runs in separate processes' applications
+    order_id = reported_order(platform)
+    late = datetime.now(UTC) + timedelta(hours=25)
+    RacingGongzhi.barrier = threading.Barrier(2)
+    runs = [RacingGongzhi(env=eventstore_env(platform.pg, 2)) for _ in range(2)]
+    results: list[object] = []
+
+    def run(app: Gongzhi) -> None:
+        results.append(app.record_sla_breaches(WATCHDOG, order_id, late))
+
+    # When both load the order, find the breach due and save at the same moment
+    threads = [threading.Thread(target=run, args=(app,)) for app in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(DEADLINE_MS / 1000)
+    for app in runs:
+        app.close()
+
+    # Then one save won; the other conflicted, reloaded, and found it already recorded
+    assert sorted(type(result).__name__ for result in results) == ["Done", "NoneType"]
+    assert breaches(platform, order_id) == [("DISPATCH", late.isoformat())]
+
+
+def test_the_scheduler_fires_the_watchdog_every_minute_judging_the_moment_it_fires(
+    actors: Actors,
+) -> None:
+    # The trigger: one minute after each run
+    noon = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    assert SLA_WATCHDOG.get_next_fire_time(noon, noon + timedelta(seconds=1)) == noon + timedelta(
+        minutes=1
+    )
+    # What it sends: the watchdog job with the moment fixed, zone included
+    before = datetime.now(UTC)
+    send_sla_watchdog(actors)
+    actors.broker.declare_queue(SLA_QUEUE)
+    consumer = actors.broker.consume(SLA_QUEUE, prefetch=1, timeout=1000)
+    message = next(iter(consumer))
+    assert message is not None
+    consumer.ack(message)
+    consumer.close()
+    assert message.actor_name == "check_work_order_slas"
+    sent_for = datetime.fromisoformat(message.args[0])
+    assert before <= sent_for <= datetime.now(UTC)
