@@ -7,6 +7,7 @@ from gongzhi.application.communities import CommunityService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
+from gongzhi.application.facilities import FacilityService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
@@ -21,6 +22,7 @@ class Gongzhi(
     CommunityService,
     CompanyService,
     ContractService,
+    FacilityService,
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

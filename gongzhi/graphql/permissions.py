@@ -40,6 +40,9 @@ class Action(enum.Enum):
     PROPOSE_DECISION = "put a matter to the owners"
     CAST_BALLOT = "cast a ballot for this unit"
     CONDUCT_DECISION = "close, recount or settle an owners' decision"
+    RECORD_FACILITY = "register a facility, change its status or retire it"
+    RECORD_INSPECTION = "record an inspection result or follow up a defect"
+    READ_FACILITY_FIGURES = "read a community's inspections due and facility figures"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Target:
     unit_id: UUID | None = None
 
 
-def allowed(principal: Principal, action: Action, target: Target) -> bool:
+def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
     role = principal.role
     if role is Role.PLATFORM_ADMIN:
         return True
@@ -111,6 +114,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
             return _committee(principal, action, in_district, own_community)
         case Action.MANAGE_CONTRACT | Action.GIVE_DISMISSAL_NOTICE | Action.GIVE_NON_RENEWAL_NOTICE:
             return _contracts(role, action, in_district, own_community, own_company)
+        case Action.RECORD_FACILITY | Action.RECORD_INSPECTION | Action.READ_FACILITY_FIGURES:
+            return _facilities(principal, action, target)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -172,6 +177,34 @@ def _contracts(
     if action is Action.GIVE_DISMISSAL_NOTICE:
         return role is Role.COMMITTEE_MEMBER and own_community
     return role is Role.COMPANY_STAFF and own_company
+
+
+def _facilities(principal: Principal, action: Action, target: Target) -> bool:
+    """设施与巡检: the serving company records facilities and inspections; where no company
+    serves (社区托管, 无物业) the street office (a regulator of the district) stands in.
+    Regulators of the district also record inspections (消防检查 by the fire brigade, spot
+    checks). The committee reads its community's due list and figures; everyone who sees a
+    community reads its facility list (a query scope, not an action)."""
+    role = principal.role
+    regulator = role is Role.REGULATOR and target.district in principal.districts
+    staff = (
+        role is Role.COMPANY_STAFF
+        and principal.company_id is not None
+        and target.serving_company_id == principal.company_id
+    )
+    committee = (
+        role is Role.COMMITTEE_MEMBER
+        and target.community_id is not None
+        and target.community_id == principal.community_id
+    )
+    match action:
+        case Action.RECORD_FACILITY:
+            return staff or (regulator and target.serving_company_id is None)
+        case Action.RECORD_INSPECTION:
+            return staff or regulator
+        case Action.READ_FACILITY_FIGURES:
+            return staff or regulator or committee
+    return False
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -26,6 +26,8 @@ from gongzhi.graphql.contracts.queries import ContractQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
+from gongzhi.graphql.facilities.mutations import FacilityMutations
+from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -56,6 +58,7 @@ class Query(
     HistoryQueries,
     StatisticsQueries,
     CommitteeQueries,
+    FacilityQueries,
 ):
     pass
 
@@ -70,6 +73,7 @@ class Mutation(
     CompanyMutations,
     ContractMutations,
     CommitteeMutations,
+    FacilityMutations,
 ):
     pass
 

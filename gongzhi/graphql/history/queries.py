@@ -111,6 +111,10 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         Action.READ_COMMUNITY_HISTORY,
         via_community("SELECT community_id FROM decisions WHERE id = $1"),
     ),
+    "Facility": (
+        Action.READ_COMMUNITY_HISTORY,
+        via_community("SELECT community_id FROM facilities WHERE id = $1"),
+    ),
 }
 
 
