@@ -11,12 +11,12 @@ from gongzhi.application.complaints import ComplaintService
 from gongzhi.application.contracts import ContractService
 from gongzhi.application.decisions import DecisionService
 from gongzhi.application.disputes import DisputeService
+from gongzhi.application.facilities import FacilityService
 from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
-from gongzhi.application.work_orders import WorkOrderService
 
 
 class Gongzhi(
@@ -34,7 +34,7 @@ class Gongzhi(
     ComplaintService,
     DisputeService,
     SurveyService,
-    WorkOrderService,
+    FacilityService,  # with WorkOrderService: 设施与巡检, 报事报修
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

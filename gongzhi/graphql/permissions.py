@@ -79,6 +79,9 @@ class Action(enum.Enum):
     HANDLE_WORK_ORDER = "dispatch, answer, resolve or cancel a work order"
     FOLLOW_UP_WORK_ORDER = "rate or reopen a work order you did not report"
     READ_WORK_ORDER_PERFORMANCE = "read work order SLA performance"
+    RECORD_FACILITY = "register a facility, change its status or retire it"
+    RECORD_INSPECTION = "record an inspection result or follow up a defect"
+    READ_FACILITY_FIGURES = "read a community's inspections due and facility figures"
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_WORK_ORDER_PERFORMANCE
         ):
             return _work_orders(principal, action, target, in_district, serves, own_community)
+        case Action.RECORD_FACILITY | Action.RECORD_INSPECTION | Action.READ_FACILITY_FIGURES:
+            return _facilities(principal, action, target)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -332,6 +337,8 @@ def _fund(principal: Principal, action: Action, target: Target) -> bool:
             return regulator or staff or committee or resident
     # Rules, deposits, top-ups, interest, emergency confirmation, payouts and audits.
     return regulator
+
+
 def _community_companies(principal: Principal, action: Action, target: Target) -> bool:
     """强社惠民公司: the regulators of the district the company is registered in (standing for
     the street office and 农业农村 bureau) register it, designate pilots and record its
@@ -352,6 +359,8 @@ def _community_companies(principal: Principal, action: Action, target: Target) -
         )
     every_district = all(d in principal.districts for d in target.districts)
     return role is Role.REGULATOR and home and every_district
+
+
 def _engagement(principal: Principal, action: Action, target: Target) -> bool:
     """投诉, 矛盾纠纷, 满意度, 积分. Residents act for own units; the company complained
     about (``company_id``, fixed when filed) handles its complaints; the committee enters
@@ -424,6 +433,34 @@ def _work_orders(
                 or (role is Role.COMPANY_STAFF and target.company_id == principal.company_id)
                 or (company_wide and role in {Role.REGULATOR, Role.COMMITTEE_MEMBER})
             )
+    return False
+
+
+def _facilities(principal: Principal, action: Action, target: Target) -> bool:
+    """设施与巡检: the serving company records facilities and inspections; where no company
+    serves (社区托管, 无物业) the street office (a regulator of the district) stands in.
+    Regulators of the district also record inspections (消防检查 by the fire brigade, spot
+    checks). The committee reads its community's due list and figures; everyone who sees a
+    community reads its facility list (a query scope, not an action)."""
+    role = principal.role
+    regulator = role is Role.REGULATOR and target.district in principal.districts
+    staff = (
+        role is Role.COMPANY_STAFF
+        and principal.company_id is not None
+        and target.serving_company_id == principal.company_id
+    )
+    committee = (
+        role is Role.COMMITTEE_MEMBER
+        and target.community_id is not None
+        and target.community_id == principal.community_id
+    )
+    match action:
+        case Action.RECORD_FACILITY:
+            return staff or (regulator and target.serving_company_id is None)
+        case Action.RECORD_INSPECTION:
+            return staff or regulator
+        case Action.READ_FACILITY_FIGURES:
+            return staff or regulator or committee
     return False
 
 

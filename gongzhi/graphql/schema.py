@@ -33,6 +33,8 @@ from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.engagement.mutations import EngagementMutations
 from gongzhi.graphql.engagement.queries import EngagementQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
+from gongzhi.graphql.facilities.mutations import FacilityMutations
+from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
 from gongzhi.graphql.fees.queries import FeeQueries
 from gongzhi.graphql.fund.mutations import FundMutations
@@ -80,6 +82,7 @@ class Query(
     EngagementQueries,
     ParticipationQueries,
     WorkOrderQueries,
+    FacilityQueries,
 ):
     pass
 
@@ -101,6 +104,7 @@ class Mutation(
     EngagementMutations,
     ParticipationMutations,
     WorkOrderMutations,
+    FacilityMutations,
 ):
     pass
 

@@ -25,6 +25,7 @@ from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
 from gongzhi.projections.engagement import ENGAGEMENT_TABLES, engagement_ops
+from gongzhi.projections.facilities import FACILITY_TABLES, facility_ops
 from gongzhi.projections.fee_schedules import FEE_SCHEDULE_TABLES, fee_schedule_ops
 from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
@@ -64,6 +65,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *ENGAGEMENT_TABLES,
     *PARTICIPATION_TABLES,
     work_orders,
+    *FACILITY_TABLES,
     event_history,
     outbox,
 )
@@ -87,6 +89,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     engagement_ops,
     participation_ops,
     work_order_ops,
+    facility_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

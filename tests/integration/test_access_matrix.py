@@ -35,6 +35,7 @@ from tests.integration.test_graphql_engagement import (
     ENGAGEMENT_EXPECTED,
     ENGAGEMENT_OPERATIONS,
 )
+from tests.integration.test_graphql_facilities import FACILITY_EXPECTED, FACILITY_OPERATIONS
 from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
 from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_participation import (
@@ -170,6 +171,7 @@ OPERATIONS: dict[str, Operation] = {
     **ENGAGEMENT_OPERATIONS,  # 投诉, 矛盾纠纷 (issue 5)
     **PARTICIPATION_OPERATIONS,  # 满意度, 积分 (issue 5)
     **WORK_ORDER_OPERATIONS,  # 报事报修 (issue 5)
+    **FACILITY_OPERATIONS,  # 设施与巡检 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -440,6 +442,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **ENGAGEMENT_EXPECTED,  # 投诉, 矛盾纠纷 (issue 5)
     **PARTICIPATION_EXPECTED,  # 满意度, 积分 (issue 5)
     **WORK_ORDER_EXPECTED,  # 报事报修 (issue 5)
+    **FACILITY_EXPECTED,  # 设施与巡检 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",

@@ -102,6 +102,8 @@ async def community_company_target(context: Context, company_id: UUID) -> Target
         community_ids=tuple(row["community_ids"]),
         districts=tuple(row["districts"]),
     )
+
+
 async def complaint_target(context: Context, complaint_id: UUID) -> Target:
     """A complaint is read by its community's stewards, the company complained about and
     the complainant's household."""
@@ -208,6 +210,10 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
     "WorkOrder": (
         Action.READ_COMMUNITY_HISTORY,
         via_community("SELECT community_id FROM work_orders WHERE id = $1"),
+    ),
+    "Facility": (
+        Action.READ_COMMUNITY_HISTORY,
+        via_community("SELECT community_id FROM facilities WHERE id = $1"),
     ),
 }
 

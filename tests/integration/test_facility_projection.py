@@ -1,0 +1,82 @@
+"""The facility views are deterministic: projected one event at a time or in one batch, the
+rows are the same (status changes, inspections, defect links and resolutions of one facility
+often arrive in one batch)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+
+from gongzhi.application.base import Meta
+from gongzhi.bootstrap import Platform
+from gongzhi.projections.facilities import FACILITY_TABLES
+
+META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
+
+
+def dump(platform: Platform) -> dict[str, list[tuple[object, ...]]]:
+    with platform.engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (tuple(row) for row in conn.execute(text(f'SELECT * FROM "{table.name}"'))),
+                key=repr,
+            )
+            for table in FACILITY_TABLES
+        }
+
+
+def test_batch_size_does_not_change_the_facility_views(platform: Platform) -> None:
+    # Given facilities with status changes, inspections, defects, links and resolutions
+    app = platform.app
+    community = app.register_community(
+        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+    ).id
+    building = app.add_building(
+        META, community, number="1栋", floors=6, has_elevator=True, entrance_numbers=["1单元"]
+    ).part_id
+    elevator = app.register_facility(
+        META,
+        community_id=community,
+        facility_type="ELEVATOR",
+        name="电梯",
+        installed_on=date(2024, 6, 1),
+        building_id=building,
+        expected_life_years=15,
+    ).id
+    lane = app.register_facility(
+        META,
+        community_id=community,
+        facility_type="FIRE_LANE",
+        name="消防车道",
+        installed_on=date(2024, 1, 1),
+    ).id
+    for day in (date(2024, 6, 10), date(2024, 6, 24)):
+        app.record_inspection(
+            META, elevator, kind="MAINTENANCE", inspected_on=day, inspector="维保", outcome="PASS"
+        )
+    app.record_inspection(
+        META,
+        elevator,
+        kind="STATUTORY",
+        inspected_on=date(2025, 5, 20),
+        inspector="特检院",
+        outcome="DEFECTS",
+        defects=[("限速器校验过期", "CRITICAL"), ("底坑积水", "MINOR")],
+    )
+    defects = list(app.facility(elevator).defects)
+    app.resolve_defect(META, elevator, defects[0], resolved_on=date(2025, 5, 25))
+    app.resolve_defect(META, elevator, defects[1], resolved_on=date(2025, 5, 22))
+    app.change_facility_status(META, lane, status="FAULTY", on=date(2025, 6, 1))
+    app.change_facility_status(META, lane, status="IN_SERVICE", on=date(2025, 6, 3))
+    app.retire_facility(META, lane, date(2025, 7, 1))
+    platform.projection_runner(batch_size=1).catch_up()
+    expected = dump(platform)
+    assert len(expected["facility_inspections"]) == 3
+    assert len(expected["facility_statuses"]) == 5
+
+    # When the log is rebuilt in one large batch
+    platform.projection_runner(batch_size=1000).rebuild()
+
+    # Then the rows are identical
+    assert dump(platform) == expected
