@@ -6,6 +6,7 @@ from gongzhi.application.committees import CommitteeService
 from gongzhi.application.communities import CommunityService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.contracts import ContractService
+from gongzhi.application.credit import CreditService
 from gongzhi.application.decisions import DecisionService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
@@ -13,6 +14,7 @@ from gongzhi.application.roster import RosterService
 
 
 class Gongzhi(
+    CreditService,
     DecisionService,
     RedPropertyService,
     OwnerService,

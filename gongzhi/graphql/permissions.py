@@ -40,6 +40,9 @@ class Action(enum.Enum):
     PROPOSE_DECISION = "put a matter to the owners"
     CAST_BALLOT = "cast a ballot for this unit"
     CONDUCT_DECISION = "close, recount or settle an owners' decision"
+    RECORD_CREDIT = "enter credit records, or evaluate, publish and review credit evaluations"
+    RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
+    READ_CREDIT = "read a company's credit records, breakdowns and their history"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Target:
     unit_id: UUID | None = None
 
 
-def allowed(principal: Principal, action: Action, target: Target) -> bool:
+def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
     role = principal.role
     if role is Role.PLATFORM_ADMIN:
         return True
@@ -111,6 +114,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:
             return _committee(principal, action, in_district, own_community)
         case Action.MANAGE_CONTRACT | Action.GIVE_DISMISSAL_NOTICE | Action.GIVE_NON_RENEWAL_NOTICE:
             return _contracts(role, action, in_district, own_community, own_company)
+        case Action.RECORD_CREDIT | Action.RAISE_CREDIT_OBJECTION | Action.READ_CREDIT:
+            return _credit(role, action, own_company)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -172,6 +177,17 @@ def _contracts(
     if action is Action.GIVE_DISMISSAL_NOTICE:
         return role is Role.COMMITTEE_MEMBER and own_community
     return role is Role.COMPANY_STAFF and own_company
+
+
+def _credit(role: Role, action: Action, own_company: bool) -> bool:
+    """信用评价: a company has no district, so any regulator enters its records and evaluates
+    it (like registering it); the company objects and asks for repairs for itself, and reads
+    its own records. Committees and residents see published grades only (in the queries)."""
+    if action is Action.RECORD_CREDIT:
+        return role is Role.REGULATOR
+    if action is Action.RAISE_CREDIT_OBJECTION:
+        return role is Role.COMPANY_STAFF and own_company
+    return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -23,6 +23,8 @@ from gongzhi.graphql.companies.mutations import CompanyMutations
 from gongzhi.graphql.companies.queries import CompanyQueries
 from gongzhi.graphql.contracts.mutations import ContractMutations
 from gongzhi.graphql.contracts.queries import ContractQueries
+from gongzhi.graphql.credit.mutations import CreditMutations
+from gongzhi.graphql.credit.queries import CreditQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
@@ -56,6 +58,7 @@ class Query(
     HistoryQueries,
     StatisticsQueries,
     CommitteeQueries,
+    CreditQueries,
 ):
     pass
 
@@ -70,6 +73,7 @@ class Mutation(
     CompanyMutations,
     ContractMutations,
     CommitteeMutations,
+    CreditMutations,
 ):
     pass
 

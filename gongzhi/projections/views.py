@@ -18,6 +18,7 @@ from gongzhi.projections.communities import (
 )
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
+from gongzhi.projections.credit import CREDIT_TABLES, credit_ops
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
@@ -45,6 +46,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     ballots,
     elevator_shares,
     *RED_PROPERTY_TABLES,
+    *CREDIT_TABLES,
     event_history,
     outbox,
 )
@@ -60,6 +62,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     red_property_ops,
     contract_ops,
     committee_ops,
+    credit_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

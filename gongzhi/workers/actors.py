@@ -23,28 +23,35 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import business_today
 from gongzhi.domain.errors import DomainError
 from gongzhi.infra.broker import DEFAULT_NAMESPACE, RetryPolicy, close_broker, make_broker
 from gongzhi.infra.database import sync_engine
+from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.statistics import (
     district_figures,
     districts,
     save_district_snapshot,
 )
+from gongzhi.workers import credit
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 
 STATISTICS_QUEUE = "statistics"
+CREDIT_QUEUE = "credit"
 
 # Every actor's queue, by actor name: the outbox relay sends by name, on a broker where
 # the actors need not be declared (the projector never runs them).
 ACTOR_QUEUES: dict[str, str] = {
     "refresh_district_snapshot": STATISTICS_QUEUE,
     "refresh_all_districts": STATISTICS_QUEUE,
+    "evaluate_company": CREDIT_QUEUE,
+    "evaluate_district": CREDIT_QUEUE,
+    "evaluate_all_companies": CREDIT_QUEUE,
 }
 
 # Expected failures: logged without a traceback and never retried.
@@ -65,6 +72,7 @@ class Actors:
         self._pg = PgParams.from_url(database_url)
         self._lock_timeout = f"{int(lock_timeout_ms)}ms"
         self._engine: Engine | None = None
+        self._app: Gongzhi | None = None
         self._engine_lock = threading.Lock()
 
         self.refresh_district_snapshot = self._declare(
@@ -72,6 +80,11 @@ class Actors:
         )
         self.refresh_all_districts = self._declare(
             "refresh_all_districts", self._refresh_all_districts
+        )
+        self.evaluate_company = self._declare("evaluate_company", self._evaluate_company)
+        self.evaluate_district = self._declare("evaluate_district", self._evaluate_district)
+        self.evaluate_all_companies = self._declare(
+            "evaluate_all_companies", self._evaluate_all_companies
         )
 
     @classmethod
@@ -102,11 +115,22 @@ class Actors:
                 self._engine = sync_engine(self._pg)
             return self._engine
 
+    @property
+    def app(self) -> Gongzhi:
+        """The event-sourced application, for jobs that record their results as events."""
+        with self._engine_lock:
+            if self._app is None:
+                self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=4))
+            return self._app
+
     def close(self) -> None:
         with self._engine_lock:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
+            if self._app is not None:
+                self._app.close()
+                self._app = None
         close_broker(self.broker)
 
     # -- the actors' bodies -------------------------------------------------------------
@@ -141,6 +165,26 @@ class Actors:
         for name in names:
             self.refresh_district_snapshot.send(name, day)
         log.info("queued snapshots of %d districts as of %s", len(names), day)
+
+    # -- 信用评价 credit evaluation ----------------------------------------------------------
+
+    def _evaluate_company(self, company_id: str, period: str, rule_set: str | None = None) -> None:
+        """Evaluate one company for a period; safe to run twice (records nothing new)."""
+        credit.evaluate_company(
+            self.engine, self.app, company_id, period, rule_set, business_today()
+        )
+
+    def _evaluate_district(self, district: str, period: str, rule_set: str | None = None) -> None:
+        """Fan out one evaluation per company serving a community of the district."""
+        if not district.strip():
+            raise ValueError("district must not be empty")
+        for company_id in credit.companies_to_evaluate(self.engine, district.strip(), period):
+            self.evaluate_company.send(company_id, period, rule_set)
+
+    def _evaluate_all_companies(self, period: str, rule_set: str | None = None) -> None:
+        """Fan out one evaluation per registered company (the quarterly run)."""
+        for company_id in credit.companies_to_evaluate(self.engine, None, period):
+            self.evaluate_company.send(company_id, period, rule_set)
 
 
 def _business_date(as_of: str | None) -> date:

@@ -23,6 +23,7 @@ from gongzhi.application.base import BUSINESS_TZ, business_today
 from gongzhi.infra.broker import BROKER_ERRORS, DEFAULT_NAMESPACE
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.workers.actors import Actors
+from gongzhi.workers.credit import previous_quarter
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ LEADER_LOCK_NAME = "gongzhi.scheduler"
 # Every night, just after midnight in the communities' calendar: a management mode
 # recorded with a future ``effective_from`` starts to count on that day.
 DAILY_REFRESH = CronTrigger(hour=0, minute=5, timezone=BUSINESS_TZ)
+# 信用评价 is published quarterly: on the first day of a quarter, evaluate the one before.
+QUARTERLY_EVALUATION = CronTrigger(month="1,4,7,10", day=1, hour=1, timezone=BUSINESS_TZ)
 
 # The server drops a vanished leader's session (and so its lock) after about 10 + 3 × 5 s.
 _KEEPALIVE_OPTIONS = (
@@ -124,6 +127,11 @@ def send_daily_refresh(actors: Actors) -> None:
     actors.refresh_all_districts.send(business_today().isoformat())
 
 
+def send_quarterly_evaluation(actors: Actors) -> None:
+    """Queue every company's evaluation for the quarter that just ended."""
+    actors.evaluate_all_companies.send(previous_quarter(business_today()))
+
+
 def run_scheduler(
     settings: Settings,
     stop: threading.Event,
@@ -150,6 +158,12 @@ def run_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     scheduler.add_job(fire, DAILY_REFRESH, id="refresh_all_districts")
+
+    def fire_quarterly() -> None:
+        if guard.try_acquire():
+            send_quarterly_evaluation(actors)
+
+    scheduler.add_job(fire_quarterly, QUARTERLY_EVALUATION, id="evaluate_all_companies")
     scheduler.start(paused=True)
     firing = False
     try:

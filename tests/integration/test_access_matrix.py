@@ -23,6 +23,7 @@ from tests.integration.test_graphql_contracts import (
     matrix_read,
     matrix_start,
 )
+from tests.integration.test_graphql_credit import CREDIT_EXPECTED, CREDIT_OPERATIONS
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
@@ -141,6 +142,7 @@ Operation = Callable[[Api, World, Principal], object]
 
 OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
+    **CREDIT_OPERATIONS,  # 信用评价 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -404,6 +406,7 @@ OPERATIONS.update(_committee_ops())
 ALL = ["向阳新村", "和平苑", "幸福里"]
 EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
+    **CREDIT_EXPECTED,  # 信用评价 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",
