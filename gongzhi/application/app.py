@@ -9,6 +9,7 @@ from gongzhi.application.community_companies import CommunityCompanyService
 from gongzhi.application.companies import CompanyService
 from gongzhi.application.complaints import ComplaintService
 from gongzhi.application.contracts import ContractService
+from gongzhi.application.credit import CreditService
 from gongzhi.application.decisions import DecisionService
 from gongzhi.application.disputes import DisputeService
 from gongzhi.application.facilities import FacilityService
@@ -21,6 +22,7 @@ from gongzhi.application.surveys import SurveyService
 
 class Gongzhi(
     FeePaymentService,  # 物业费: schedules, billing runs, payments (issue 4)
+    CreditService,
     DecisionService,
     RedPropertyService,
     OwnerService,

@@ -82,6 +82,9 @@ class Action(enum.Enum):
     RECORD_FACILITY = "register a facility, change its status or retire it"
     RECORD_INSPECTION = "record an inspection result or follow up a defect"
     READ_FACILITY_FIGURES = "read a community's inspections due and facility figures"
+    RECORD_CREDIT = "enter credit records, or evaluate, publish and review credit evaluations"
+    RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
+    READ_CREDIT = "read a company's credit records, breakdowns and their history"
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             return _work_orders(principal, action, target, in_district, serves, own_community)
         case Action.RECORD_FACILITY | Action.RECORD_INSPECTION | Action.READ_FACILITY_FIGURES:
             return _facilities(principal, action, target)
+        case Action.RECORD_CREDIT | Action.RAISE_CREDIT_OBJECTION | Action.READ_CREDIT:
+            return _credit(role, action, own_company)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -462,6 +467,17 @@ def _facilities(principal: Principal, action: Action, target: Target) -> bool:
         case Action.READ_FACILITY_FIGURES:
             return staff or regulator or committee
     return False
+
+
+def _credit(role: Role, action: Action, own_company: bool) -> bool:
+    """信用评价: a company has no district, so any regulator enters its records and evaluates
+    it (like registering it); the company objects and asks for repairs for itself, and reads
+    its own records. Committees and residents see published grades only (in the queries)."""
+    if action is Action.RECORD_CREDIT:
+        return role is Role.REGULATOR
+    if action is Action.RAISE_CREDIT_OBJECTION:
+        return role is Role.COMPANY_STAFF and own_company
+    return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
 
 
 # The company serving each community today: the latest professional-mode period in force.

@@ -28,6 +28,8 @@ from gongzhi.graphql.companies.mutations import CompanyMutations
 from gongzhi.graphql.companies.queries import CompanyQueries
 from gongzhi.graphql.contracts.mutations import ContractMutations
 from gongzhi.graphql.contracts.queries import ContractQueries
+from gongzhi.graphql.credit.mutations import CreditMutations
+from gongzhi.graphql.credit.queries import CreditQueries
 from gongzhi.graphql.decisions.mutations import DecisionMutations
 from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.engagement.mutations import EngagementMutations
@@ -83,6 +85,7 @@ class Query(
     ParticipationQueries,
     WorkOrderQueries,
     FacilityQueries,
+    CreditQueries,
 ):
     pass
 
@@ -105,6 +108,7 @@ class Mutation(
     ParticipationMutations,
     WorkOrderMutations,
     FacilityMutations,
+    CreditMutations,
 ):
     pass
 

@@ -23,6 +23,7 @@ from gongzhi.projections.community_companies import (
 )
 from gongzhi.projections.companies import companies, company_ops
 from gongzhi.projections.contracts import contract_ops, service_contracts
+from gongzhi.projections.credit import CREDIT_TABLES, credit_ops
 from gongzhi.projections.decisions import ballots, decision_ops, decisions, elevator_shares
 from gongzhi.projections.engagement import ENGAGEMENT_TABLES, engagement_ops
 from gongzhi.projections.facilities import FACILITY_TABLES, facility_ops
@@ -66,6 +67,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *PARTICIPATION_TABLES,
     work_orders,
     *FACILITY_TABLES,
+    *CREDIT_TABLES,
     event_history,
     outbox,
 )
@@ -90,6 +92,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     participation_ops,
     work_order_ops,
     facility_ops,
+    credit_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

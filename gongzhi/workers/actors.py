@@ -36,6 +36,7 @@ from gongzhi.projections.statistics import (
     save_district_snapshot,
 )
 from gongzhi.projections.work_orders import overdue_work_orders
+from gongzhi.workers import credit
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ STATISTICS_QUEUE = "statistics"
 SLA_QUEUE = "sla"
 # Who records a breach the watchdog finds (the events' actor and reason).
 WATCHDOG = Meta(actor="sla-watchdog", reason="SLA deadline passed (超时)", actor_role="SYSTEM")
+CREDIT_QUEUE = "credit"
 
 # Every actor's queue, by actor name: the outbox relay sends by name, on a broker where
 # the actors need not be declared (the projector never runs them).
@@ -52,6 +54,9 @@ ACTOR_QUEUES: dict[str, str] = {
     "refresh_district_snapshot": STATISTICS_QUEUE,
     "refresh_all_districts": STATISTICS_QUEUE,
     "check_work_order_slas": SLA_QUEUE,
+    "evaluate_company": CREDIT_QUEUE,
+    "evaluate_district": CREDIT_QUEUE,
+    "evaluate_all_companies": CREDIT_QUEUE,
 }
 
 # Expected failures: logged without a traceback and never retried.
@@ -72,6 +77,7 @@ class Actors:
         self._pg = PgParams.from_url(database_url)
         self._lock_timeout = f"{int(lock_timeout_ms)}ms"
         self._engine: Engine | None = None
+        self._app: Gongzhi | None = None
         self._engine_lock = threading.Lock()
 
         self.refresh_district_snapshot = self._declare(
@@ -83,7 +89,11 @@ class Actors:
         self.check_work_order_slas = self._declare(
             "check_work_order_slas", self._check_work_order_slas
         )
-        self._app: Gongzhi | None = None
+        self.evaluate_company = self._declare("evaluate_company", self._evaluate_company)
+        self.evaluate_district = self._declare("evaluate_district", self._evaluate_district)
+        self.evaluate_all_companies = self._declare(
+            "evaluate_all_companies", self._evaluate_all_companies
+        )
 
     @classmethod
     def from_settings(
@@ -121,10 +131,11 @@ class Actors:
 
     @property
     def app(self) -> Gongzhi:
-        """The event-sourced application, for jobs that record events (built on first use)."""
+        """The event-sourced application, for jobs that record their results as events (built
+        on first use)."""
         with self._engine_lock:
             if self._app is None:
-                self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=2))
+                self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=4))
             return self._app
 
     def close(self) -> None:
@@ -195,6 +206,34 @@ class Actors:
         )
 
 
+    # -- 信用评价 credit evaluation ----------------------------------------------------------
+
+    def _evaluate_company(self, company_id: str, period: str, rule_set: str | None = None) -> None:
+        """Evaluate one company for a period; safe to run twice (records nothing new)."""
+        credit.evaluate_company(
+            self.engine, self.app, company_id, period, rule_set, business_today()
+        )
+
+    def _evaluate_district(self, district: str, period: str, rule_set: str | None = None) -> None:
+        """Fan out one evaluation per company serving a community of the district."""
+        if not district.strip():
+            raise ValueError("district must not be empty")
+        for company_id in credit.companies_to_evaluate(self.engine, district.strip(), period):
+            self.evaluate_company.send(company_id, period, rule_set)
+
+    def _evaluate_all_companies(self, period: str, rule_set: str | None = None) -> None:
+        """Fan out one evaluation per registered company (the quarterly run)."""
+        for company_id in credit.companies_to_evaluate(self.engine, None, period):
+            self.evaluate_company.send(company_id, period, rule_set)
+
+
+def _business_date(as_of: str | None) -> date:
+    """An ISO date, or today in Asia/Shanghai; ``ValueError`` for anything else."""
+    if as_of is None:
+        return business_today()
+    return date.fromisoformat(as_of)
+
+
 def _moment(now: str | None) -> datetime:
     """An ISO time with its zone, or now; ``ValueError`` for a naive or malformed one."""
     if now is None:
@@ -203,10 +242,3 @@ def _moment(now: str | None) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("now must include a time zone")
     return moment
-
-
-def _business_date(as_of: str | None) -> date:
-    """An ISO date, or today in Asia/Shanghai; ``ValueError`` for anything else."""
-    if as_of is None:
-        return business_today()
-    return date.fromisoformat(as_of)

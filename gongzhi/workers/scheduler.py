@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -25,6 +26,7 @@ from gongzhi.application.base import BUSINESS_TZ, business_today
 from gongzhi.infra.broker import BROKER_ERRORS, DEFAULT_NAMESPACE
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.workers.actors import Actors
+from gongzhi.workers.credit import previous_quarter
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ LEADER_LOCK_NAME = "gongzhi.scheduler"
 # Every night, just after midnight in the communities' calendar: a management mode
 # recorded with a future ``effective_from`` starts to count on that day.
 DAILY_REFRESH = CronTrigger(hour=0, minute=5, timezone=BUSINESS_TZ)
+# 信用评价 is published quarterly: on the first day of a quarter, evaluate the one before.
+QUARTERLY_EVALUATION = CronTrigger(month="1,4,7,10", day=1, hour=1, timezone=BUSINESS_TZ)
 
 # The SLA watchdog (超时巡检) looks for overdue work orders every minute.
 SLA_WATCHDOG = IntervalTrigger(minutes=1)
@@ -134,6 +138,11 @@ def send_sla_watchdog(actors: Actors) -> None:
     actors.check_work_order_slas.send(datetime.now(UTC).isoformat())
 
 
+def send_quarterly_evaluation(actors: Actors) -> None:
+    """Queue every company's evaluation for the quarter that just ended."""
+    actors.evaluate_all_companies.send(previous_quarter(business_today()))
+
+
 def run_scheduler(
     settings: Settings,
     stop: threading.Event,
@@ -151,21 +160,18 @@ def run_scheduler(
     actors = Actors.from_settings(settings, namespace=namespace)
     guard = LeaderGuard(settings.database_url)
 
-    def fire() -> None:
-        if guard.try_acquire():  # a leader cut off since the last check must not fire
-            send_daily_refresh(actors)
-
     scheduler = BackgroundScheduler(
         timezone=BUSINESS_TZ,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
-    scheduler.add_job(fire, DAILY_REFRESH, id="refresh_all_districts")
-
-    def watch_slas() -> None:
-        if guard.try_acquire():
-            send_sla_watchdog(actors)
-
-    scheduler.add_job(watch_slas, SLA_WATCHDOG, id="check_work_order_slas")
+    jobs = (
+        ("refresh_all_districts", DAILY_REFRESH, send_daily_refresh),
+        ("check_work_order_slas", SLA_WATCHDOG, send_sla_watchdog),
+        ("evaluate_all_companies", QUARTERLY_EVALUATION, send_quarterly_evaluation),
+    )
+    for job_id, trigger, send in jobs:
+        # A leader cut off since the last check must not fire.
+        scheduler.add_job(_if_leader(guard, actors, send), trigger, id=job_id)
     scheduler.start(paused=True)
     firing = False
     try:
@@ -185,6 +191,16 @@ def run_scheduler(
         scheduler.shutdown(wait=True)
         guard.release()
         actors.close()
+
+
+def _if_leader(
+    guard: LeaderGuard, actors: Actors, send: Callable[[Actors], None]
+) -> Callable[[], None]:
+    def fire() -> None:
+        if guard.try_acquire():
+            send(actors)
+
+    return fire
 
 
 def _catch_up(actors: Actors) -> None:

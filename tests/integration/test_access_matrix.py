@@ -31,6 +31,7 @@ from tests.integration.test_graphql_contracts import (
     matrix_read,
     matrix_start,
 )
+from tests.integration.test_graphql_credit import CREDIT_EXPECTED, CREDIT_OPERATIONS
 from tests.integration.test_graphql_engagement import (
     ENGAGEMENT_EXPECTED,
     ENGAGEMENT_OPERATIONS,
@@ -172,6 +173,7 @@ OPERATIONS: dict[str, Operation] = {
     **PARTICIPATION_OPERATIONS,  # 满意度, 积分 (issue 5)
     **WORK_ORDER_OPERATIONS,  # 报事报修 (issue 5)
     **FACILITY_OPERATIONS,  # 设施与巡检 (issue 5)
+    **CREDIT_OPERATIONS,  # 信用评价 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -443,6 +445,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **PARTICIPATION_EXPECTED,  # 满意度, 积分 (issue 5)
     **WORK_ORDER_EXPECTED,  # 报事报修 (issue 5)
     **FACILITY_EXPECTED,  # 设施与巡检 (issue 5)
+    **CREDIT_EXPECTED,  # 信用评价 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",

@@ -129,6 +129,17 @@ def via_unit(table: str, key: str) -> HistoryTarget:
         return replace(found, unit_id=row["unit_id"])
 
     return target
+async def credit_file_target(context: Context, file_id: UUID) -> Target:
+    """信用档案: the file's company (read from the store: a file may have no record rows)."""
+    facts = await context.in_thread(lambda: context.app.credit_file_company(file_id))
+    return Target(company_id=facts)
+
+
+async def credit_evaluation_target(context: Context, evaluation_id: UUID) -> Target:
+    company_id = await context.pool.fetchval(
+        "SELECT company_id FROM credit_evaluations WHERE id = $1", evaluation_id
+    )
+    return Target(company_id=company_id)
 
 
 # Aggregate type → the permission to read its history and how to find its target.
@@ -215,6 +226,8 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
         Action.READ_COMMUNITY_HISTORY,
         via_community("SELECT community_id FROM facilities WHERE id = $1"),
     ),
+    "CreditFile": (Action.READ_CREDIT, credit_file_target),
+    "CreditEvaluation": (Action.READ_CREDIT, credit_evaluation_target),
 }
 
 

@@ -1,0 +1,385 @@
+"""GraphQL types of 信用评价: records, repairs, evaluations with their breakdown, objections."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gongzhi.domain.credit_rules import CreditRuleSet, HonourLevel, RecordKind, VetoKind
+from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+
+CreditRecordKindType = strawberry.enum(
+    RecordKind,
+    name="CreditRecordKind",
+    description="信用记录: 表彰 HONOUR (good); 行政处罚 PENALTY, 诉讼败诉 COURT_LOSS, 仲裁败诉 "
+    "ARBITRATION_LOSS, 未公示共有收益 COMMON_INCOME_NOT_PUBLISHED, 擅自调价 "
+    "UNAUTHORISED_PRICE_CHANGE, 一票否决 VETO (bad)",
+)
+HonourLevelType = strawberry.enum(
+    HonourLevel, name="HonourLevel", description="表彰级别: 国家/省/市/区/街道"
+)
+VetoKindType = strawberry.enum(
+    VetoKind,
+    name="VetoKind",
+    description="否决事项: 挪用维修资金 MAINTENANCE_FUND_MISUSED, "
+    "合同终止拒不退出 REFUSED_TO_LEAVE",
+)
+
+
+@strawberry.enum(name="CreditRepairDecision", description="信用修复: 准予 GRANTED / 不予 REFUSED")
+class RepairDecisionType(enum.Enum):
+    GRANTED = "GRANTED"
+    REFUSED = "REFUSED"
+
+
+@strawberry.enum(
+    name="CreditObjectionDecision", description="异议复核: 成立 UPHELD / 不成立 REJECTED"
+)
+class ObjectionDecisionType(enum.Enum):
+    UPHELD = "UPHELD"
+    REJECTED = "REJECTED"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@strawberry.type(description="信用修复 a request to stop counting a fixed bad record")
+class CreditRepair:
+    id: strawberry.ID
+    grounds: str
+    requested_on: datetime.date
+    decision: str | None = strawberry.field(description="GRANTED / REFUSED; none: pending")
+    decided_on: datetime.date | None
+
+
+@strawberry.type(description="信用记录 a good or bad record a regulator entered")
+class CreditRecord:
+    id: strawberry.ID
+    company_id: strawberry.ID
+    kind: CreditRecordKindType  # type: ignore[valid-type]
+    level: HonourLevelType | None  # type: ignore[valid-type]
+    veto_kind: VetoKindType | None  # type: ignore[valid-type]
+    recorded_on: datetime.date = strawberry.field(description="The date of the fact or document")
+    valid_until: datetime.date | None = strawberry.field(
+        description="Last day it counts; none: one year from recordedOn"
+    )
+    authority: str = strawberry.field(description="发文机关 issuing authority")
+    document_number: str = strawberry.field(description="文号")
+    note: str = strawberry.field(description="证据说明 evidence note")
+    withdrawn_on: datetime.date | None
+    withdrawal_reason: str | None
+    repaired_on: datetime.date | None = strawberry.field(
+        description="信用修复 granted: stops counting from the period this falls in"
+    )
+    repairs: list[CreditRepair]
+
+
+@strawberry.type(description="One line of an evaluation: points from a record or an indicator")
+class CreditContribution:
+    section: str = strawberry.field(description="BASIC 基础信息 / GOOD 良好信息 / BAD 不良信息")
+    source: str = strawberry.field(description="RECORD or INDICATOR")
+    key: str = strawberry.field(description="The record's id or the indicator's name")
+    label: str
+    points: int
+    value: str | None = strawberry.field(
+        description="The indicator's value or the record's date; none: no value yet"
+    )
+    veto: bool
+    evidence: JSON = strawberry.field(description="Rows the indicator was computed from")
+
+
+@strawberry.type(description="A section's points: raw sum, cap, and what counted")
+class CreditSection:
+    section: str
+    raw: int
+    cap: int | None
+    counted: int
+
+
+@strawberry.type(description="异议 by the company against a published evaluation")
+class CreditObjection:
+    id: strawberry.ID
+    grounds: str
+    raised_on: datetime.date
+    decision: str | None = strawberry.field(description="UPHELD / REJECTED; none: pending")
+    decided_on: datetime.date | None
+
+
+@strawberry.type(description="信用评价 a company's score and grade for a period under a rule set")
+class CreditEvaluation:
+    id: strawberry.ID
+    company_id: strawberry.ID
+    company_name: str
+    period: str
+    period_start: datetime.date
+    period_end: datetime.date
+    rule_set: str = strawberry.field(description="name/version of the rule set")
+    jurisdiction: str
+    districts: list[str] = strawberry.field(description="Districts served in the period")
+    score: int
+    grade: str
+    vetoed: bool
+    rank: int | None = strawberry.field(description="Place by score in a listing")
+    revision: int
+    cause: str | None = strawberry.field(description="RE_EVALUATED / CORRECTED for revisions")
+    evaluated_on: datetime.date
+    status: str = strawberry.field(description="EVALUATED / PUBLISHED 已公示")
+    published_on: datetime.date | None
+    objection_deadline: datetime.date | None = strawberry.field(description="异议期 last day")
+    correction_pending: bool
+    sections: list[CreditSection] | None = strawberry.field(
+        description="Breakdown: regulators and the company only"
+    )
+    contributions: list[CreditContribution] | None = strawberry.field(
+        description="Breakdown: regulators and the company only"
+    )
+    objections: list[CreditObjection] | None
+
+
+@strawberry.type
+class CreditEvaluationEdge:
+    cursor: str
+    node: CreditEvaluation
+
+
+@strawberry.type
+class CreditEvaluationConnection:
+    edges: list[CreditEvaluationEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class CreditRecordList:
+    records: list[CreditRecord]
+
+
+@strawberry.type(description="The record after the change, as the views show it")
+class CreditRecordPayload:
+    record: CreditRecord | None
+    position: str
+
+
+@strawberry.type(description="The evaluation after the change; partId: the objection raised")
+class CreditEvaluationPayload:
+    evaluation: CreditEvaluation | None
+    part_id: strawberry.ID | None
+    position: str
+
+
+@strawberry.type(description="The evaluation job is queued; the evaluation appears when done")
+class CreditEvaluationRequestPayload:
+    company_id: strawberry.ID
+    period: str
+    rule_set: str
+    evaluation_id: strawberry.ID = strawberry.field(description="The id it will have")
+    position: str
+
+
+def record_from_row(row: Any) -> CreditRecord:
+    return CreditRecord(
+        id=strawberry.ID(str(row["id"])),
+        company_id=strawberry.ID(str(row["company_id"])),
+        kind=RecordKind(row["kind"]),
+        level=HonourLevel(row["level"]) if row["level"] else None,
+        veto_kind=VetoKind(row["veto_kind"]) if row["veto_kind"] else None,
+        recorded_on=row["recorded_on"],
+        valid_until=row["valid_until"],
+        authority=row["authority"],
+        document_number=row["document_number"],
+        note=row["note"],
+        withdrawn_on=row["withdrawn_on"],
+        withdrawal_reason=row["withdrawal_reason"],
+        repaired_on=row["repaired_on"],
+        repairs=[
+            CreditRepair(
+                id=strawberry.ID(r["id"]),
+                grounds=r["grounds"],
+                requested_on=datetime.date.fromisoformat(r["requested_on"]),
+                decision=r["decision"],
+                decided_on=datetime.date.fromisoformat(r["decided_on"])
+                if r["decided_on"]
+                else None,
+            )
+            for r in _json(row["repairs"])
+        ],
+    )
+
+
+def evaluation_from_row(row: Any, *, breakdown: bool) -> CreditEvaluation:
+    """``breakdown``: the caller may see the contributions (regulators, the company)."""
+    sections = _json(row["sections"])
+    return CreditEvaluation(
+        id=strawberry.ID(str(row["id"])),
+        company_id=strawberry.ID(str(row["company_id"])),
+        company_name=row["company_name"],
+        period=row["period"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        rule_set=f"{row['rule_set_name']}/{row['rule_set_version']}",
+        jurisdiction=row["jurisdiction"],
+        districts=list(_json(row["districts"])),
+        score=row["score"],
+        grade=row["grade"],
+        vetoed=row["vetoed"],
+        rank=row.get("rank"),
+        revision=row["revision"],
+        cause=row["cause"],
+        evaluated_on=row["evaluated_on"],
+        status=row["status"],
+        published_on=row["published_on"],
+        objection_deadline=row["objection_deadline"],
+        correction_pending=row["correction_pending"],
+        sections=[
+            CreditSection(section=name, raw=s["raw"], cap=s["cap"], counted=s["counted"])
+            for name, s in sections.items()
+        ]
+        if breakdown
+        else None,
+        contributions=[
+            CreditContribution(
+                section=c["section"],
+                source=c["source"],
+                key=c["key"],
+                label=c["label"],
+                points=c["points"],
+                value=c["value"],
+                veto=c["veto"],
+                evidence=c["evidence"],
+            )
+            for c in _json(row["contributions"])
+        ]
+        if breakdown
+        else None,
+        objections=[
+            CreditObjection(
+                id=strawberry.ID(o["id"]),
+                grounds=o["grounds"],
+                raised_on=datetime.date.fromisoformat(o["raised_on"]),
+                decision=o["decision"],
+                decided_on=datetime.date.fromisoformat(o["decided_on"])
+                if o["decided_on"]
+                else None,
+            )
+            for o in _json(row["objections"])
+        ]
+        if breakdown
+        else None,
+    )
+
+
+CreditRecordResult = Annotated[
+    CreditRecordPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("CreditRecordResult"),
+]
+CreditEvaluationResult = Annotated[
+    CreditEvaluationPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("CreditEvaluationResult"),
+]
+CreditEvaluationRequestResult = Annotated[
+    CreditEvaluationRequestPayload | ValidationError | NotFound | Conflict | Forbidden,
+    strawberry.union("CreditEvaluationRequestResult"),
+]
+CreditEvaluationLookup = Annotated[
+    CreditEvaluation | NotFound | ValidationError, strawberry.union("CreditEvaluationLookup")
+]
+CreditEvaluationsResult = Annotated[
+    CreditEvaluationConnection | ValidationError, strawberry.union("CreditEvaluationsResult")
+]
+CreditRecordsResult = Annotated[
+    CreditRecordList | NotFound | ValidationError | Forbidden,
+    strawberry.union("CreditRecordsResult"),
+]
+
+
+@strawberry.type(description="Points for an indicator value in [minimum, maximum] (exact)")
+class CreditBand:
+    minimum: str
+    maximum: str | None
+    points: int
+
+
+@strawberry.type(description="An indicator's points in a rule set")
+class CreditIndicatorRule:
+    indicator: str
+    label: str
+    section: str
+    bands: list[CreditBand]
+
+
+@strawberry.type(description="A record kind's points in a rule set; veto: lowest grade")
+class CreditRecordRule:
+    kind: str
+    level: str | None = strawberry.field(description="Honour level or veto kind; none: any")
+    label: str
+    points: int
+    veto: bool
+
+
+@strawberry.type
+class CreditGradeBand:
+    grade: str
+    minimum: int | None = strawberry.field(description="Lowest score; none: the lowest grade")
+
+
+@strawberry.type(description="信用评价办法 a jurisdiction's versioned rule set, as data")
+class CreditRuleSetType:
+    key: str
+    name: str
+    version: int
+    jurisdiction: str
+    base: int
+    basic_cap: int | None
+    good_cap: int | None
+    clean_floor: str | None = strawberry.field(description="Worst grade with no bad record")
+    default_validity_months: int
+    period_kind: str = strawberry.field(description="Q quarter / H half-year")
+    objection_days: int
+    grades: list[CreditGradeBand]
+    record_rules: list[CreditRecordRule]
+    indicator_rules: list[CreditIndicatorRule]
+
+
+def rule_set_type(rules: CreditRuleSet) -> CreditRuleSetType:
+    return CreditRuleSetType(
+        key=rules.key,
+        name=rules.name,
+        version=rules.version,
+        jurisdiction=rules.jurisdiction,
+        base=rules.base,
+        basic_cap=rules.basic_cap,
+        good_cap=rules.good_cap,
+        clean_floor=rules.clean_floor,
+        default_validity_months=rules.default_validity_months,
+        period_kind=rules.period_kind,
+        objection_days=rules.objection_days,
+        grades=[CreditGradeBand(grade=g, minimum=m) for g, m in rules.grades],
+        record_rules=[
+            CreditRecordRule(
+                kind=r.kind, level=r.level, label=r.label, points=r.points, veto=r.veto
+            )
+            for r in rules.record_rules
+        ],
+        indicator_rules=[
+            CreditIndicatorRule(
+                indicator=i.indicator,
+                label=i.label,
+                section=i.section,
+                bands=[
+                    CreditBand(
+                        minimum=str(b.minimum),
+                        maximum=None if b.maximum is None else str(b.maximum),
+                        points=b.points,
+                    )
+                    for b in i.bands
+                ],
+            )
+            for i in rules.indicator_rules
+        ],
+    )

@@ -1,0 +1,322 @@
+"""Read model of 信用评价: credit records, repairs, evaluations and objections.
+
+A record's state is kept in separate columns (withdrawn_on, repaired_on) rather than one
+status, because statements in a batch run by rank, not event order; each column has one
+writer, so a batch gives the same rows as one event at a time. Asking for an evaluation, or
+upholding an objection, queues the worker's job through the outbox.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, String, Table, Text, Uuid
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import JSONB
+
+from gongzhi.domain.credit_evaluation import CreditEvaluation, ObjectionDecision
+from gongzhi.domain.credit_file import CreditFile, RepairDecision
+from gongzhi.projections.metadata import metadata
+from gongzhi.projections.ops import Op, Statement, insert_statement, plain, update_statement
+
+credit_records = Table(
+    "credit_records",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, nullable=False, index=True),
+    Column("file_id", Uuid, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("level", String(20)),
+    Column("veto_kind", String(40)),
+    Column("recorded_on", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("authority", Text, nullable=False),
+    Column("document_number", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_on", Date),
+    Column("withdrawal_reason", Text),
+    Column("repaired_on", Date),
+)
+
+credit_repairs = Table(
+    "credit_repairs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("record_id", Uuid, nullable=False, index=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("grounds", Text, nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("decision", String(20)),
+    Column("decided_on", Date),
+)
+
+credit_evaluations = Table(
+    "credit_evaluations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, nullable=False, index=True),
+    Column("period", String(10), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("rule_set_name", Text, nullable=False),
+    Column("rule_set_version", Integer, nullable=False),
+    Column("jurisdiction", Text, nullable=False),
+    Column("districts", JSONB, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("grade", String(10), nullable=False),
+    Column("vetoed", Boolean, nullable=False),
+    Column("sections", JSONB, nullable=False),
+    Column("contributions", JSONB, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("cause", String(20)),
+    Column("evaluated_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("published_on", Date),
+    Column("objection_deadline", Date),
+    Column("correction_pending", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("credit_evaluations_period", "period", "score"),
+)
+
+credit_objections = Table(
+    "credit_objections",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("evaluation_id", Uuid, nullable=False, index=True),
+    Column("grounds", Text, nullable=False),
+    Column("raised_on", Date, nullable=False),
+    Column("decision", String(20)),
+    Column("decided_on", Date),
+)
+
+CREDIT_TABLES = (credit_records, credit_repairs, credit_evaluations, credit_objections)
+
+INSERT_RECORD = insert_statement("insert credit record", 10, credit_records)
+WITHDRAW_RECORD = update_statement(
+    "withdraw credit record",
+    50,
+    credit_records,
+    key=("id", "b_id"),
+    assign={"withdrawn_on": "withdrawn_on", "withdrawal_reason": "reason"},
+)
+REPAIR_RECORD = update_statement(
+    "repair credit record", 50, credit_records, key=("id", "b_id"), assign={"repaired_on": "on"}
+)
+INSERT_REPAIR = insert_statement("insert credit repair", 20, credit_repairs)
+DECIDE_REPAIR = update_statement(
+    "decide credit repair",
+    50,
+    credit_repairs,
+    key=("id", "b_id"),
+    assign={"decision": "decision", "decided_on": "decided_on"},
+)
+INSERT_EVALUATION = insert_statement("insert credit evaluation", 10, credit_evaluations)
+REVISE_EVALUATION = update_statement(
+    "revise credit evaluation",
+    50,
+    credit_evaluations,
+    key=("id", "b_id"),
+    assign={
+        c: c
+        for c in (
+            "districts",
+            "score",
+            "grade",
+            "vetoed",
+            "sections",
+            "contributions",
+            "revision",
+            "cause",
+            "evaluated_on",
+        )
+    },
+)
+PUBLISH_EVALUATION = update_statement(
+    "publish credit evaluation",
+    50,
+    credit_evaluations,
+    key=("id", "b_id"),
+    assign={"published_on": "published_on", "objection_deadline": "objection_deadline"},
+    constants={"status": "PUBLISHED"},
+)
+# Every event of an evaluation says whether a correction is pending after it.
+TOUCH_EVALUATION = update_statement(
+    "touch credit evaluation",
+    60,
+    credit_evaluations,
+    key=("id", "b_id"),
+    assign={"version": "version", "updated_at": "at", "correction_pending": "pending"},
+)
+INSERT_OBJECTION = insert_statement("insert credit objection", 20, credit_objections)
+DECIDE_OBJECTION = update_statement(
+    "decide credit objection",
+    50,
+    credit_objections,
+    key=("id", "b_id"),
+    assign={"decision": "decision", "decided_on": "decided_on"},
+)
+QUEUE_EVALUATION = Statement(
+    "queue credit evaluation",
+    70,
+    sql_text(
+        "INSERT INTO outbox (actor_name, args) VALUES ('evaluate_company', "
+        "jsonb_build_array(CAST(:company_id AS text), CAST(:period AS text), "
+        "CAST(:rule_set AS text))) "
+        "ON CONFLICT (actor_name, args) DO UPDATE SET created_at = clock_timestamp()"
+    ),
+)
+
+
+@singledispatch
+def credit_ops(event: object) -> list[Op]:
+    return []
+
+
+@credit_ops.register
+def _(event: CreditFile.RecordEntered) -> list[Op]:
+    row = {
+        "id": event.record_id,
+        "company_id": event.company_id,
+        "file_id": event.originator_id,
+        "kind": event.kind,
+        "level": event.level,
+        "veto_kind": event.veto_kind,
+        "recorded_on": event.recorded_on,
+        "valid_until": event.valid_until,
+        "authority": event.authority,
+        "document_number": event.document_number,
+        "note": event.note,
+        "entered_at": event.timestamp,
+    }
+    return [Op(INSERT_RECORD, row)]
+
+
+@credit_ops.register
+def _(event: CreditFile.RecordWithdrawn) -> list[Op]:
+    params = {"b_id": event.record_id, "withdrawn_on": event.withdrawn_on, "reason": event.reason}
+    return [Op(WITHDRAW_RECORD, params)]
+
+
+@credit_ops.register
+def _(event: CreditFile.RepairRequested) -> list[Op]:
+    row = {
+        "id": event.repair_id,
+        "record_id": event.record_id,
+        "company_id": event.company_id,
+        "grounds": event.grounds,
+        "requested_on": event.requested_on,
+    }
+    return [Op(INSERT_REPAIR, row)]
+
+
+@credit_ops.register
+def _(event: CreditFile.RepairDecided) -> list[Op]:
+    params = {"b_id": event.repair_id, "decision": event.decision, "decided_on": event.decided_on}
+    ops = [Op(DECIDE_REPAIR, params)]
+    if event.decision == RepairDecision.GRANTED:
+        ops.append(Op(REPAIR_RECORD, {"b_id": event.record_id, "on": event.decided_on}))
+    return ops
+
+
+@credit_ops.register
+def _(event: CreditFile.EvaluationRequested) -> list[Op]:
+    return [Op(QUEUE_EVALUATION, _job(event.company_id, event.period, event.rule_set))]
+
+
+def _job(company_id: Any, period: str, rule_set: str) -> dict[str, Any]:
+    return {"company_id": str(company_id), "period": period, "rule_set": rule_set}
+
+
+def _touch(event: CreditEvaluation.Event, pending: bool = False) -> Op:
+    params = {
+        "b_id": event.originator_id,
+        "version": event.originator_version,
+        "at": event.timestamp,
+        "pending": pending,
+    }
+    return Op(TOUCH_EVALUATION, params)
+
+
+def _result(assessment: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "score": assessment["score"],
+        "grade": assessment["grade"],
+        "vetoed": assessment["vetoed"],
+        "sections": plain(assessment["sections"]),
+        "contributions": plain(assessment["contributions"]),
+    }
+
+
+@credit_ops.register
+def _(event: CreditEvaluation.Evaluated) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "company_id": event.company_id,
+        "period": event.period,
+        "period_start": event.period_start,
+        "period_end": event.period_end,
+        "rule_set_name": event.rule_set["name"],
+        "rule_set_version": event.rule_set["version"],
+        "jurisdiction": event.rule_set["jurisdiction"],
+        "districts": plain(event.districts),
+        **_result(event.assessment),
+        "revision": 1,
+        "cause": None,
+        "evaluated_on": event.evaluated_on,
+        "status": "EVALUATED",
+        "correction_pending": False,
+        "version": event.originator_version,
+        "updated_at": event.timestamp,
+    }
+    return [Op(INSERT_EVALUATION, row)]
+
+
+@credit_ops.register
+def _(event: CreditEvaluation.Revised) -> list[Op]:
+    params = {
+        "b_id": event.originator_id,
+        "districts": plain(event.districts),
+        **_result(event.assessment),
+        "revision": event.revision,
+        "cause": event.cause,
+        "evaluated_on": event.evaluated_on,
+    }
+    return [Op(REVISE_EVALUATION, params), _touch(event)]
+
+
+@credit_ops.register
+def _(event: CreditEvaluation.Published) -> list[Op]:
+    params = {
+        "b_id": event.originator_id,
+        "published_on": event.published_on,
+        "objection_deadline": event.objection_deadline,
+    }
+    return [Op(PUBLISH_EVALUATION, params), _touch(event)]
+
+
+@credit_ops.register
+def _(event: CreditEvaluation.ObjectionRaised) -> list[Op]:
+    row = {
+        "id": event.objection_id,
+        "evaluation_id": event.originator_id,
+        "grounds": event.grounds,
+        "raised_on": event.raised_on,
+    }
+    return [Op(INSERT_OBJECTION, row), _touch(event)]
+
+
+@credit_ops.register
+def _(event: CreditEvaluation.ObjectionDecided) -> list[Op]:
+    params = {
+        "b_id": event.objection_id,
+        "decision": event.decision,
+        "decided_on": event.decided_on,
+    }
+    upheld = event.decision == ObjectionDecision.UPHELD
+    ops = [Op(DECIDE_OBJECTION, params), _touch(event, pending=upheld)]
+    if upheld:
+        ops.append(Op(QUEUE_EVALUATION, _job(event.company_id, event.period, event.rule_set)))
+    return ops
