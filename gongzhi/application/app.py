@@ -14,6 +14,7 @@ from gongzhi.application.decisions import DecisionService
 from gongzhi.application.disputes import DisputeService
 from gongzhi.application.facilities import FacilityService
 from gongzhi.application.fee_payments import FeePaymentService
+from gongzhi.application.health import HealthService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
@@ -37,6 +38,7 @@ class Gongzhi(
     DisputeService,
     SurveyService,
     FacilityService,  # with WorkOrderService: 设施与巡检, 报事报修
+    HealthService,  # 健康指数
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

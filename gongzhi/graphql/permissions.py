@@ -82,6 +82,8 @@ class Action(enum.Enum):
     RECORD_FACILITY = "register a facility, change its status or retire it"
     RECORD_INSPECTION = "record an inspection result or follow up a defect"
     READ_FACILITY_FIGURES = "read a community's inspections due and facility figures"
+    REQUEST_HEALTH_RUN = "assess the maintenance health of a district's communities"
+    READ_HEALTH = "read the history of a community's maintenance health assessment"
     RECORD_CREDIT = "enter credit records, or evaluate, publish and review credit evaluations"
     RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
     READ_CREDIT = "read a company's credit records, breakdowns and their history"
@@ -217,6 +219,15 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             return _facilities(principal, action, target)
         case Action.RECORD_CREDIT | Action.RAISE_CREDIT_OBJECTION | Action.READ_CREDIT:
             return _credit(role, action, own_company)
+        case Action.REQUEST_HEALTH_RUN:
+            return role is Role.REGULATOR and in_district
+        case Action.READ_HEALTH:
+            # The history of an assessment; the queries show residents their community's.
+            return (
+                (role is Role.REGULATOR and in_district)
+                or (role is Role.COMPANY_STAFF and serves)
+                or (role is Role.COMMITTEE_MEMBER and own_community)
+            )
     return False  # pragma: no cover - every action is matched above
 
 

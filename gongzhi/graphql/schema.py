@@ -41,6 +41,8 @@ from gongzhi.graphql.fees.mutations import FeeMutations
 from gongzhi.graphql.fees.queries import FeeQueries
 from gongzhi.graphql.fund.mutations import FundMutations
 from gongzhi.graphql.fund.queries import FundQueries
+from gongzhi.graphql.health.mutations import HealthMutations
+from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS
 from gongzhi.graphql.owners.mutations import OwnerMutations
@@ -86,6 +88,7 @@ class Query(
     WorkOrderQueries,
     FacilityQueries,
     CreditQueries,
+    HealthQueries,
 ):
     pass
 
@@ -109,6 +112,7 @@ class Mutation(
     WorkOrderMutations,
     FacilityMutations,
     CreditMutations,
+    HealthMutations,
 ):
     pass
 

@@ -27,7 +27,7 @@ projection_tracking = Table(
 
 
 def migrate(engine: Engine) -> None:
-    """Create missing tables and add missing columns (additive changes only).
+    """Create missing tables, add missing columns and indexes (additive changes only).
 
     A lock serialises concurrent starts of several processes on one database.
     """
@@ -38,6 +38,9 @@ def migrate(engine: Engine) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(7741001)"))
         metadata.create_all(conn, checkfirst=True)
         _add_missing_columns(conn)
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 def _add_missing_columns(conn: Connection) -> None:

@@ -56,6 +56,7 @@ survey_responses = Table(
     Column("id", Uuid, nullable=False, unique=True),  # the response aggregate
     Column("community_id", Uuid, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Index("survey_responses_community", "community_id", "submitted_at"),
 )
 
 points_accounts = Table(

@@ -30,6 +30,7 @@ from gongzhi.projections.facilities import FACILITY_TABLES, facility_ops
 from gongzhi.projections.fee_schedules import FEE_SCHEDULE_TABLES, fee_schedule_ops
 from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
+from gongzhi.projections.health import HEALTH_TABLES, health_ops
 from gongzhi.projections.history import event_history, history_op
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
@@ -68,6 +69,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     work_orders,
     *FACILITY_TABLES,
     *CREDIT_TABLES,
+    *HEALTH_TABLES,
     event_history,
     outbox,
 )
@@ -93,6 +95,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     work_order_ops,
     facility_ops,
     credit_ops,
+    health_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

@@ -36,7 +36,7 @@ from gongzhi.projections.statistics import (
     save_district_snapshot,
 )
 from gongzhi.projections.work_orders import overdue_work_orders
-from gongzhi.workers import credit
+from gongzhi.workers import credit, health
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ SLA_QUEUE = "sla"
 # Who records a breach the watchdog finds (the events' actor and reason).
 WATCHDOG = Meta(actor="sla-watchdog", reason="SLA deadline passed (超时)", actor_role="SYSTEM")
 CREDIT_QUEUE = "credit"
+HEALTH_QUEUE = "health"
 
 # Every actor's queue, by actor name: the outbox relay sends by name, on a broker where
 # the actors need not be declared (the projector never runs them).
@@ -57,6 +58,8 @@ ACTOR_QUEUES: dict[str, str] = {
     "evaluate_company": CREDIT_QUEUE,
     "evaluate_district": CREDIT_QUEUE,
     "evaluate_all_companies": CREDIT_QUEUE,
+    "assess_community_health": HEALTH_QUEUE,
+    "assess_district_health": HEALTH_QUEUE,
 }
 
 # Expected failures: logged without a traceback and never retried.
@@ -93,6 +96,12 @@ class Actors:
         self.evaluate_district = self._declare("evaluate_district", self._evaluate_district)
         self.evaluate_all_companies = self._declare(
             "evaluate_all_companies", self._evaluate_all_companies
+        )
+        self.assess_community_health = self._declare(
+            "assess_community_health", self._assess_community_health
+        )
+        self.assess_district_health = self._declare(
+            "assess_district_health", self._assess_district_health
         )
 
     @classmethod
@@ -205,7 +214,6 @@ class Actors:
             recorded,
         )
 
-
     # -- 信用评价 credit evaluation ----------------------------------------------------------
 
     def _evaluate_company(self, company_id: str, period: str, rule_set: str | None = None) -> None:
@@ -225,6 +233,28 @@ class Actors:
         """Fan out one evaluation per registered company (the quarterly run)."""
         for company_id in credit.companies_to_evaluate(self.engine, None, period):
             self.evaluate_company.send(company_id, period, rule_set)
+
+    # -- 健康指数 maintenance health index ------------------------------------------------------
+
+    def _assess_community_health(
+        self, community_id: str, period: str, config: str | None = None
+    ) -> None:
+        """Assess one community for a half-year; safe to run twice (records nothing new)."""
+        health.assess_community(
+            self.engine, self.app, community_id, period, config, business_today()
+        )
+
+    def _assess_district_health(
+        self, district: str | None, period: str, config: str | None = None
+    ) -> None:
+        """Fan out one assessment per community of the district (all districts for None)."""
+        name = None if district is None else district.strip()
+        if name == "":
+            raise ValueError("district must not be empty")
+        communities = health.communities_of(self.engine, name, period)
+        for community_id in communities:
+            self.assess_community_health.send(community_id, period, config)
+        log.info("queued %d health assessments for %s %s", len(communities), name or "all", period)
 
 
 def _business_date(as_of: str | None) -> date:

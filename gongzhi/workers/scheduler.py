@@ -27,6 +27,7 @@ from gongzhi.infra.broker import BROKER_ERRORS, DEFAULT_NAMESPACE
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.workers.actors import Actors
 from gongzhi.workers.credit import previous_quarter
+from gongzhi.workers.health import previous_half_year_label
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ LEADER_LOCK_NAME = "gongzhi.scheduler"
 DAILY_REFRESH = CronTrigger(hour=0, minute=5, timezone=BUSINESS_TZ)
 # 信用评价 is published quarterly: on the first day of a quarter, evaluate the one before.
 QUARTERLY_EVALUATION = CronTrigger(month="1,4,7,10", day=1, hour=1, timezone=BUSINESS_TZ)
+# 健康指数 is published every half-year (每半年度): on 1 January and 1 July, the one before.
+HALF_YEARLY_HEALTH = CronTrigger(month="1,7", day=1, hour=2, timezone=BUSINESS_TZ)
 
 # The SLA watchdog (超时巡检) looks for overdue work orders every minute.
 SLA_WATCHDOG = IntervalTrigger(minutes=1)
@@ -143,6 +146,11 @@ def send_quarterly_evaluation(actors: Actors) -> None:
     actors.evaluate_all_companies.send(previous_quarter(business_today()))
 
 
+def send_half_yearly_health(actors: Actors) -> None:
+    """Queue every community's assessment for the half-year that just ended."""
+    actors.assess_district_health.send(None, previous_half_year_label(business_today()))
+
+
 def run_scheduler(
     settings: Settings,
     stop: threading.Event,
@@ -168,6 +176,7 @@ def run_scheduler(
         ("refresh_all_districts", DAILY_REFRESH, send_daily_refresh),
         ("check_work_order_slas", SLA_WATCHDOG, send_sla_watchdog),
         ("evaluate_all_companies", QUARTERLY_EVALUATION, send_quarterly_evaluation),
+        ("assess_district_health", HALF_YEARLY_HEALTH, send_half_yearly_health),
     )
     for job_id, trigger, send in jobs:
         # A leader cut off since the last check must not fire.

@@ -228,6 +228,10 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
     ),
     "CreditFile": (Action.READ_CREDIT, credit_file_target),
     "CreditEvaluation": (Action.READ_CREDIT, credit_evaluation_target),
+    "HealthAssessment": (
+        Action.READ_HEALTH,
+        via_community("SELECT community_id FROM health_assessments WHERE id = $1"),
+    ),
 }
 
 

@@ -1,0 +1,94 @@
+"""健康指数 commands: record a community's assessment (the worker gathers the inputs and
+calls ``assess_community_health``), and request a district's run."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from gongzhi.application.base import (
+    SAVE_ATTEMPTS,
+    Conflict,
+    Done,
+    GongzhiBase,
+    Meta,
+    NotFound,
+    business_today,
+)
+from gongzhi.domain.community import Community
+from gongzhi.domain.errors import InvalidValue
+from gongzhi.domain.health import (
+    HealthAssessment,
+    HealthInputs,
+    HealthRun,
+    assess_health,
+    half_year,
+    health_config,
+)
+from gongzhi.domain.values import required_text
+
+
+class HealthService(GongzhiBase):
+    def assess_community_health(
+        self,
+        meta: Meta,
+        *,
+        community_id: UUID,
+        period: str,
+        config: str | None,
+        inputs: HealthInputs,
+        as_of: date,
+    ) -> Done | None:
+        """Record the community's assessment; ``None`` when nothing new is recorded (the same
+        result as before). Idempotent per (community, period, configuration version)."""
+        community = self.load(Community, community_id, "communityId")
+        weights = health_config(config)
+        parsed = half_year(period)
+        result = assess_health(weights, inputs)
+        assessment_id = HealthAssessment.id_for(community_id, parsed, weights)
+        for _ in range(SAVE_ATTEMPTS):
+            try:
+                assessment = self.load(HealthAssessment, assessment_id, "assessmentId")
+            except NotFound:
+                assessment = HealthAssessment.assess(
+                    community_id=community_id,
+                    district=community.district,
+                    period=parsed,
+                    config=weights,
+                    as_of=as_of,
+                    result=result,
+                )
+            else:
+                if not assessment.reassess(as_of, result):
+                    return None
+            try:
+                return Done(assessment.id, self.record(meta, assessment))
+            except IntegrityError:
+                continue  # another delivery of the same job won: compare with its result
+        raise Conflict("the assessment was recorded by someone else at the same time")
+
+    def health_assessment(self, assessment_id: UUID) -> HealthAssessment:
+        return self.load(HealthAssessment, assessment_id, "assessmentId")
+
+    def request_health_run(
+        self, meta: Meta, district: str, period: str, config: str | None = None
+    ) -> Done:
+        """Ask for every community of the district to be assessed for the half-year: the
+        request's projection queues the worker's fan-out job."""
+        name = required_text("district", district, max_length=100)
+        parsed = half_year(period)
+        if parsed.start > business_today():
+            raise InvalidValue("period", "has not started yet")
+        weights = health_config(config)
+
+        def build() -> tuple[list[HealthRun], None]:
+            try:
+                run = self.load(HealthRun, HealthRun.id_for(name, parsed), "district")
+            except NotFound:
+                run = HealthRun.open(name, parsed)
+            run.request(weights)
+            return [run], None
+
+        return self.save_together(meta, build, "the run was requested twice at the same time")

@@ -1,0 +1,1 @@
+"""健康指数 over GraphQL."""

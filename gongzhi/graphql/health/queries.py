@@ -1,0 +1,177 @@
+"""Reading the 健康指数: a district's half-yearly ranking with the trend and risk flags, one
+community's assessment with every component's inputs, and the weights' configurations.
+
+Ranks are computed over every assessed community of the district; each reader then sees
+the rows of the communities in scope (a committee or a resident sees its own community's
+place in the district's ranking)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.errors import InvalidValue
+from gongzhi.domain.health import (
+    HEALTH_CONFIGS,
+    HealthConfig,
+    half_year,
+    health_config,
+    previous_half_year,
+)
+from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.errors import NotFound, Refused, invalid
+from gongzhi.graphql.health.types import (
+    HealthAssessmentEdge,
+    HealthAssessmentLookup,
+    HealthConfigType,
+    HealthRanking,
+    HealthRankingResult,
+    assessment_from_row,
+    config_type,
+)
+from gongzhi.graphql.pagination import PageInfo, cursor_id, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.permissions import community_scope
+
+# $1 district, $2 period, $3 previous period, $4 config name, $5 config version.
+RANKED = """
+WITH ranked AS (
+  SELECT h.*, c.name AS community_name, p.health_index AS previous_index,
+         rank() OVER (ORDER BY h.health_index DESC NULLS LAST)::int AS rank,
+         count(*) OVER ()::int AS ranked
+  FROM health_assessments h JOIN communities c ON c.id = h.community_id
+  LEFT JOIN health_assessments p ON p.community_id = h.community_id AND p.period = $3
+       AND p.config_name = h.config_name AND p.config_version = h.config_version
+  WHERE h.district = $1 AND h.period = $2 AND h.config_name = $4 AND h.config_version = $5
+)
+SELECT r.* FROM ranked r JOIN communities c ON c.id = r.community_id"""
+
+
+def _period_and_config(period: str, config: str | None) -> tuple[Period, HealthConfig]:
+    try:
+        return half_year(period), health_config(config)
+    except InvalidValue as error:
+        raise Refused(invalid(error.field, error.message)) from None
+
+
+def _ranking_params(district: str, period: Period, config: HealthConfig) -> list[object]:
+    return [district, period.label, previous_half_year(period).label, config.name, config.version]
+
+
+@strawberry.type
+class HealthQueries:
+    @strawberry.field(
+        description="半年度健康指数排名: a district's communities for a half-year (2026H1), best "
+        "first, with the trend against the previous half-year and the risk flags"
+    )
+    async def health_ranking(
+        self,
+        info: Info[Context, None],
+        district: str,
+        period: str,
+        config: str | None = None,
+        flagged_only: bool = False,
+        first: int = 20,
+        after: str | None = None,
+    ) -> HealthRankingResult:
+        context = info.context
+        try:
+            limit = page_size(first)
+            key = decode_cursor(after, 2)
+            parsed, weights = _period_and_config(period, config)
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        params = _ranking_params(district.strip(), parsed, weights)
+        conditions = [community_scope(context.principal, "c", params)]
+        if flagged_only:
+            conditions.append("jsonb_array_length(r.flags) > 0")
+        if key is not None:
+            after_id = cursor_id(key[1])
+            if after_id is None or not key[0].isdigit():
+                return invalid("after", "is not a cursor this API issued")  # type: ignore[return-value]
+            params.extend([int(key[0]), after_id])
+            conditions.append(f"(r.rank, r.id) > (${len(params) - 1}, ${len(params)}::uuid)")
+        params.append(limit + 1)
+        rows = await context.pool.fetch(
+            f"{RANKED} WHERE {' AND '.join(conditions)} ORDER BY r.rank, r.id "
+            f"LIMIT ${len(params)}",
+            *params,
+        )
+        summary = await context.pool.fetchrow(
+            "SELECT count(*)::int AS communities, avg(health_index) AS mean_index, "
+            "count(*) FILTER (WHERE jsonb_array_length(flags) > 0)::int AS flagged "
+            "FROM health_assessments WHERE district = $1 AND period = $2 "
+            "AND config_name = $3 AND config_version = $4",
+            district.strip(),
+            parsed.label,
+            weights.name,
+            weights.version,
+        )
+        edges = [
+            HealthAssessmentEdge(
+                cursor=encode_cursor(row["rank"], row["id"]), node=assessment_from_row(row)
+            )
+            for row in rows[:limit]
+        ]
+        mean = summary["mean_index"]
+        return HealthRanking(  # type: ignore[return-value]
+            district=district.strip(),
+            period=parsed.label,
+            config=weights.key,
+            communities=summary["communities"],
+            mean_index=None if mean is None else Decimal(mean).quantize(Decimal("0.1")),
+            flagged=summary["flagged"],
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+    @strawberry.field(description="健康指数 of one community for a half-year, with its rank")
+    async def community_health(
+        self,
+        info: Info[Context, None],
+        community_id: strawberry.ID,
+        period: str,
+        config: str | None = None,
+    ) -> HealthAssessmentLookup:
+        context = info.context
+        try:
+            community = query_id(community_id, "communityId")
+            parsed, weights = _period_and_config(period, config)
+        except Refused as refused:
+            return refused.problem  # type: ignore[return-value]
+        row = await _assessment(context, community, parsed, weights)
+        if row is None:
+            return NotFound(  # type: ignore[return-value]
+                field="communityId",
+                message=f"no health assessment of {community_id} for {parsed.label} you may see",
+            )
+        return assessment_from_row(row)  # type: ignore[return-value]
+
+    @strawberry.field(description="健康指数权重: the configurations shipped, as data")
+    def health_configs(self) -> list[HealthConfigType]:
+        return [config_type(c) for _, c in sorted(HEALTH_CONFIGS.items())]
+
+
+async def _assessment(
+    context: Context, community: Any, period: Period, config: HealthConfig
+) -> Any:
+    district = await context.pool.fetchval(
+        "SELECT district FROM health_assessments WHERE community_id = $1 AND period = $2 "
+        "AND config_name = $3 AND config_version = $4",
+        community,
+        period.label,
+        config.name,
+        config.version,
+    )
+    if district is None:
+        return None
+    params = _ranking_params(district, period, config)
+    params.append(community)
+    wanted = f"r.community_id = ${len(params)}"
+    scope = community_scope(context.principal, "c", params)
+    return await context.pool.fetchrow(f"{RANKED} WHERE {wanted} AND {scope}", *params)
