@@ -39,6 +39,7 @@ from tests.integration.test_graphql_engagement import (
 from tests.integration.test_graphql_facilities import FACILITY_EXPECTED, FACILITY_OPERATIONS
 from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
 from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
+from tests.integration.test_graphql_health import HEALTH_EXPECTED, HEALTH_OPERATIONS
 from tests.integration.test_graphql_participation import (
     PARTICIPATION_EXPECTED,
     PARTICIPATION_OPERATIONS,
@@ -174,6 +175,7 @@ OPERATIONS: dict[str, Operation] = {
     **WORK_ORDER_OPERATIONS,  # 报事报修 (issue 5)
     **FACILITY_OPERATIONS,  # 设施与巡检 (issue 5)
     **CREDIT_OPERATIONS,  # 信用评价 (issue 5)
+    **HEALTH_OPERATIONS,  # 健康指数 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": lambda api, w, p: outcome(matrix_award(api, w, p)),
     "startContract": lambda api, w, p: outcome(matrix_start(api, w, p)),
@@ -446,6 +448,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **WORK_ORDER_EXPECTED,  # 报事报修 (issue 5)
     **FACILITY_EXPECTED,  # 设施与巡检 (issue 5)
     **CREDIT_EXPECTED,  # 信用评价 (issue 5)
+    **HEALTH_EXPECTED,  # 健康指数 (issue 5)
     # --- service contracts (issue 3) ---
     "awardContract": dict(
         admin="allowed",
