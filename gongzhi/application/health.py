@@ -17,7 +17,6 @@ from gongzhi.application.base import (
     NotFound,
     business_today,
 )
-from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue
 from gongzhi.domain.health import (
     HealthAssessment,
@@ -36,14 +35,16 @@ class HealthService(GongzhiBase):
         meta: Meta,
         *,
         community_id: UUID,
+        district: str,
         period: str,
         config: str | None,
         inputs: HealthInputs,
         as_of: date,
     ) -> Done | None:
         """Record the community's assessment; ``None`` when nothing new is recorded (the same
-        result as before). Idempotent per (community, period, configuration version)."""
-        community = self.load(Community, community_id, "communityId")
+        result as before). Idempotent per (community, period, configuration version).
+
+        The worker read the community and its ``district`` from the views with the inputs."""
         weights = health_config(config)
         parsed = half_year(period)
         result = assess_health(weights, inputs)
@@ -54,7 +55,7 @@ class HealthService(GongzhiBase):
             except NotFound:
                 assessment = HealthAssessment.assess(
                     community_id=community_id,
-                    district=community.district,
+                    district=district,
                     period=parsed,
                     config=weights,
                     as_of=as_of,

@@ -5,8 +5,8 @@ half-year and configuration version); the ranking, its trend against the previou
 and the flags are read from it. A district run's request queues the fan-out job through the
 outbox, so the job is sent only after the request is committed.
 
-``health_inputs`` gathers one community's ``HealthInputs`` on the worker's connection in three
-statements: the figures below, the work orders' SLA figures and the complaints.
+``health_inputs`` gathers one community's ``HealthInputs`` on the worker's connection in one
+statement (the district of 10,000 communities is 10,000 of them).
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from sqlalchemy.engine import Connection
 from gongzhi.domain.facility_rules import REQUIRED_FIRE_SAFETY
 from gongzhi.domain.health import HealthAssessment, HealthInputs, HealthRun
 from gongzhi.domain.survey import SATISFIED_FROM
-from gongzhi.projections.engagement import community_complaint_figures
 from gongzhi.projections.facilities import due_items, status_on
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import Op, Statement, insert_statement, update_statement
-from gongzhi.projections.work_orders import sla_performance
+from gongzhi.projections.work_orders import PERFORMANCE_SQL
 
 health_assessments = Table(
     "health_assessments",
@@ -166,6 +165,13 @@ committee AS (
       AND (dissolved_on IS NULL OR dissolved_on > {_DAY})
 )
 SELECT
+  (SELECT district FROM communities WHERE id = :community) AS district,
+  sla.dispatch_due + sla.response_due AS sla_deadlines,
+  sla.dispatched_on_time + sla.responded_on_time AS sla_met,
+  (SELECT count(*) FROM complaints WHERE community_id = :community
+     AND filed_at >= :start_at AND filed_at < :end_at)::int AS complaints,
+  (SELECT count(*) FROM units WHERE community_id = :community AND NOT retired)::int
+    AS households,
   (SELECT count(*) FROM live)::int AS facilities_in_use,
   (SELECT count(*) FROM live WHERE status_now = 'FAULTY')::int AS facilities_faulty,
   (SELECT count(*) FROM live WHERE end_of_life_on <= {_DAY})::int AS facilities_past_life,
@@ -203,35 +209,32 @@ SELECT
      ON a.survey_id = r.survey_id AND a.unit_id = r.unit_id
    WHERE r.community_id = :community AND r.submitted_at >= :start_at
      AND r.submitted_at < :end_at AND a.rating >= {SATISFIED_FROM})::int AS satisfied_ratings
+FROM ({
+    PERFORMANCE_SQL.format(since=":start_at", until=":end_at", where="w.community_id = :community")
+}) sla
 """)
 _FIRE_GROUPS = json.dumps([list(group) for group in REQUIRED_FIRE_SAFETY])
 
 
 def health_inputs(
     conn: Connection, community_id: UUID, start: date, end: date, day: date, tz: Any
-) -> HealthInputs:
-    """The inputs of one community for the half-year [start, end], its states on ``day``."""
-    start_at = datetime.combine(start, time(), tz)
-    end_at = datetime.combine(end + timedelta(days=1), time(), tz)
+) -> tuple[str, HealthInputs]:
+    """The district and inputs of one community for the half-year [start, end], its states
+    on ``day``; ``ValueError`` when the views hold no such community."""
     params = {
         "community": community_id,
         "day": day,
         "start": start,
         "end": end,
-        "start_at": start_at,
-        "end_at": end_at,
+        "start_at": datetime.combine(start, time(), tz),
+        "end_at": datetime.combine(end + timedelta(days=1), time(), tz),
         "fire_groups": _FIRE_GROUPS,
     }
     figures = dict(conn.execute(HEALTH_FIGURES, params).mappings().one())
-    sla = sla_performance(conn, since=start_at, until=end_at, community_id=community_id)
-    complaints = community_complaint_figures(conn, community_id, start_at, end_at)
-    return HealthInputs(
-        **figures,
-        sla_deadlines=sla.dispatch_due + sla.response_due,
-        sla_met=sla.dispatched_on_time + sla.responded_on_time,
-        complaints=complaints.filed,
-        households=complaints.households,
-    )
+    district = figures.pop("district")
+    if district is None:
+        raise ValueError(f"no community with id {community_id}")
+    return district, HealthInputs(**figures)
 
 
 COMMUNITIES_OF_DISTRICT = sql_text(

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
-from gongzhi.application.base import BUSINESS_TZ, Meta, NotFound
+from gongzhi.application.base import BUSINESS_TZ, Meta
 from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.health import half_year, previous_half_year
 from gongzhi.projections.health import communities_to_assess, health_inputs
@@ -28,25 +28,26 @@ def assess_community(
     engine: Engine, app: Gongzhi, community_id: str, period: str, config: str | None, today: date
 ) -> bool:
     """Assess one community; ``True`` when an event was recorded, ``False`` when the result is
-    the one already recorded (a redelivered job). ``ValueError`` for bad ids or periods."""
+        the one already recorded (a redelivered job). ``ValueError`` for bad ids or periods, and
+    for a community the views do not hold (retrying will not make one)."""
     community = UUID(community_id)
     parsed = half_year(period)
     as_of = min(parsed.end, today)
     # One read-only snapshot of the views: the inputs agree with each other.
     with engine.connect() as conn, conn.begin():
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-        inputs = health_inputs(conn, community, parsed.start, parsed.end, as_of, BUSINESS_TZ)
-    try:
-        done = app.assess_community_health(
-            WORKER_META,
-            community_id=community,
-            period=parsed.label,
-            config=config,
-            inputs=inputs,
-            as_of=as_of,
+        district, inputs = health_inputs(
+            conn, community, parsed.start, parsed.end, as_of, BUSINESS_TZ
         )
-    except NotFound as error:  # no such community: retrying will not make one
-        raise ValueError(error.message) from None
+    done = app.assess_community_health(
+        WORKER_META,
+        community_id=community,
+        district=district,
+        period=parsed.label,
+        config=config,
+        inputs=inputs,
+        as_of=as_of,
+    )
     log.debug("health %s %s: %s", community, parsed.label, "recorded" if done else "unchanged")
     return done is not None
 

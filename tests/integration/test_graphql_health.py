@@ -85,11 +85,14 @@ def settle(api: Api) -> None:
     assert wait_for_position(api.platform.engine, PROJECTION_NAME, last, timeout=30)
 
 
-def assess(api: Api, community: str, period: str, inputs: HealthInputs) -> UUID:
+def assess(
+    api: Api, community: str, period: str, inputs: HealthInputs, district: str = "红塔区"
+) -> UUID:
     """Record an assessment as the worker does (the same result twice records nothing)."""
     api.platform.app.assess_community_health(
         WORKER,
         community_id=UUID(community),
+        district=district,
         period=period,
         config=None,
         inputs=inputs,
@@ -115,7 +118,7 @@ def district(api: Api) -> dict[str, str]:
     assess(api, ids["幸福里"], H2, GOOD)
     assess(api, ids["和平苑"], H1, GOOD)
     assess(api, ids["和平苑"], H2, POOR)
-    assess(api, ids["向阳新村"], H2, GOOD)
+    assess(api, ids["向阳新村"], H2, GOOD, district="江川区")
     settle(api)
     return ids
 
