@@ -167,6 +167,10 @@ def load_demo(
         app, meta, summary.communities, seed
     )
     summary.position = max(summary.position, position)
+    # Facilities, repairs, fees, complaints and the health run request (issues 4 and 5).
+    from gongzhi.demo_operations import load_operations
+
+    summary.position = max(summary.position, load_operations(app, meta, summary.communities, seed))
     return summary
 
 
