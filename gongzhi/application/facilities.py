@@ -112,18 +112,24 @@ class FacilityService(WorkOrderService):
             ),
             field="facilityId",
         )
-        return self._open_work_orders(meta, done) if defects else done
+        if not defects:
+            return done
+        linked = self.open_defect_work_orders(meta, facility_id)
+        return done if linked is None else Done(done.id, linked.position, done.part_id)
 
-    def _open_work_orders(self, meta: Meta, done: Done) -> Done:
-        """One work order per defect of the inspection just recorded, linked back to it."""
-        facility = self.facility(done.id)
+    def open_defect_work_orders(self, meta: Meta, facility_id: UUID) -> Done | None:
+        """One work order per open defect that has none yet, linked back to it; ``None`` when
+        every open defect has its order. Called after an inspection, and by the watchdog's
+        sweep for a defect whose order a crash left unopened (the order's id derives from the
+        defect, so it is never opened twice)."""
+        facility = self.facility(facility_id)
+        linked = None
         for defect in list(facility.defects.values()):
-            if defect.inspection_id != done.part_id or defect.work_order_id is not None:
+            if defect.work_order_id is not None or defect.resolved_on is not None:
                 continue
             work_order_id = self._open_defect_work_order(meta, facility, defect)
             linked = self.link_defect_work_order(meta, facility.id, defect.id, work_order_id)
-            done = Done(done.id, linked.position, done.part_id)
-        return done
+        return linked
 
     def _open_defect_work_order(self, meta: Meta, facility: Facility, defect: Defect) -> UUID:
         """The work order for a defect, reported by the inspection at the facility's place."""
@@ -144,13 +150,15 @@ class FacilityService(WorkOrderService):
     def link_defect_work_order(
         self, meta: Meta, facility_id: UUID, defect_id: UUID, work_order_id: UUID
     ) -> Done:
-        return self.change(
-            meta,
-            Facility,
-            facility_id,
-            lambda f: f.link_defect_work_order(defect_id, work_order_id),
-            field="facilityId",
-        )
+        """Link the defect's work order; linking the same order again (a racing sweep) records
+        nothing, another order is refused."""
+
+        def link(facility: Facility) -> None:
+            defect = facility.defects.get(defect_id)
+            if defect is None or defect.work_order_id != work_order_id:
+                facility.link_defect_work_order(defect_id, work_order_id)
+
+        return self.change(meta, Facility, facility_id, link, field="facilityId")
 
     def resolve_defect(
         self,

@@ -7,8 +7,10 @@ due dates as the events fixed them, so every query takes its date as a parameter
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     Column,
@@ -21,8 +23,10 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 
 from gongzhi.domain.facility import Facility
 from gongzhi.domain.facility_rules import REQUIRED_FIRE_SAFETY, FacilityStatus, add_years
@@ -107,6 +111,11 @@ facility_defects = Table(
     Column("work_order_id", Uuid),
     Column("resolved_on", Date),
     Column("resolution_note", Text),
+    Index(
+        "facility_defects_unlinked",
+        "inspection_id",
+        postgresql_where=text("work_order_id IS NULL AND resolved_on IS NULL"),
+    ),
 )
 
 FACILITY_TABLES = (
@@ -289,6 +298,20 @@ def _(event: Facility.DefectWorkOrderLinked) -> list[Op]:
 def _(event: Facility.DefectResolved) -> list[Op]:
     params = {"b_id": event.defect_id, "resolved_on": event.resolved_on, "note": event.note}
     return [Op(RESOLVE_DEFECT, params), _touch(event)]
+
+
+# Open defects without their work order, recorded more than a minute before ``:now``: the
+# inspection's own request opens the orders at once; these are the ones a crash left behind.
+UNLINKED_DEFECTS = text("""
+SELECT DISTINCT d.facility_id FROM facility_defects d
+JOIN facility_inspections i ON i.id = d.inspection_id
+WHERE d.work_order_id IS NULL AND d.resolved_on IS NULL
+  AND i.recorded_at < CAST(:now AS timestamptz) - interval '1 minute'
+ORDER BY d.facility_id""")
+
+
+def facilities_with_unlinked_defects(conn: Connection, now: datetime) -> list[UUID]:
+    return list(conn.execute(UNLINKED_DEFECTS, {"now": now}).scalars())
 
 
 # --- Queries on a date D ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ from gongzhi.infra.broker import DEFAULT_NAMESPACE, RetryPolicy, close_broker, m
 from gongzhi.infra.database import sync_engine
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.projections.facilities import facilities_with_unlinked_defects
 from gongzhi.projections.statistics import (
     district_figures,
     districts,
@@ -46,6 +47,11 @@ STATISTICS_QUEUE = "statistics"
 SLA_QUEUE = "sla"
 # Who records a breach the watchdog finds (the events' actor and reason).
 WATCHDOG = Meta(actor="sla-watchdog", reason="SLA deadline passed (超时)", actor_role="SYSTEM")
+DEFECT_SWEEP = Meta(
+    actor="sla-watchdog",
+    reason="巡检隐患补开工单 (a defect without its work order)",
+    actor_role="SYSTEM",
+)
 CREDIT_QUEUE = "credit"
 HEALTH_QUEUE = "health"
 
@@ -195,6 +201,8 @@ class Actors:
 
         ``now`` (ISO, with its zone) is fixed by whoever sends the job, so a job redelivered
         after a crash judges the same moment; the order refuses a breach already recorded.
+        It also opens the work orders of defects a crash left without one (an inspection's
+        request opens them at once; the sweep looks only at inspections a minute old).
         """
         moment = _moment(now)
         with self.engine.begin() as conn:
@@ -207,11 +215,17 @@ class Actors:
             self.app.record_sla_breaches(WATCHDOG, order_id, moment) is not None
             for order_id in candidates
         )
+        with self.engine.connect() as conn:
+            unlinked = facilities_with_unlinked_defects(conn, moment)
+        for facility_id in unlinked:
+            self.app.open_defect_work_orders(DEFECT_SWEEP, facility_id)
         log.info(
-            "SLA watchdog at %s: %d overdue, %d breaches recorded",
+            "SLA watchdog at %s: %d overdue, %d breaches recorded, %d facilities' defects given "
+            "their work orders",
             moment.isoformat(),
             len(candidates),
             recorded,
+            len(unlinked),
         )
 
     # -- 信用评价 credit evaluation ----------------------------------------------------------

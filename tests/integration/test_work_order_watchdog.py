@@ -216,3 +216,56 @@ def test_the_scheduler_fires_the_watchdog_every_minute_judging_the_moment_it_fir
     assert message.actor_name == "check_work_order_slas"
     sent_for = datetime.fromisoformat(message.args[0])
     assert before <= sent_for <= datetime.now(UTC)
+
+
+def test_the_watchdog_opens_the_work_order_a_crash_left_unopened(
+    platform: Platform, actors: Actors, worker: dramatiq.Worker
+) -> None:
+    # Given an inspection whose defect was saved, and a crash before its work order was opened
+    app = platform.app
+    community = app.register_community(
+        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+    ).id
+    hydrant = app.register_facility(
+        META,
+        community_id=community,
+        facility_type="FIRE_HYDRANT",
+        name="室外消火栓",
+        installed_on=date(2025, 1, 1),
+    ).id
+    facility = app.facility(hydrant)
+    facility.record_inspection(
+        kind="ROUTINE",
+        inspected_on=date.today(),
+        inspector="消防专管员",
+        outcome="DEFECTS",
+        defects=[("无水", "CRITICAL")],
+        note="",
+        photo_refs=None,
+        today=date.today(),
+    )
+    app.record(META, facility)  # what record_inspection saves before it opens the orders
+    platform.projection_runner().catch_up()
+    defect = next(iter(app.facility(hydrant).defects.values()))
+    assert defect.work_order_id is None
+
+    # When the watchdog runs now (the inspection is too fresh to be swept), then a minute later
+    now = datetime.now(UTC)
+    actors.check_work_order_slas.send(now.isoformat())
+    drain(actors, worker)
+    assert app.facility(hydrant).defects[defect.id].work_order_id is None
+    for _ in range(2):
+        actors.check_work_order_slas.send((now + timedelta(minutes=2)).isoformat())
+    drain(actors, worker)
+
+    # Then the defect has its work order, opened once, an emergency at the hydrant
+    order_id = app.facility(hydrant).defects[defect.id].work_order_id
+    assert order_id is not None
+    order = app.work_order(order_id)
+    assert (order.source, order.urgency, order.category) == (
+        "INSPECTION",
+        "EMERGENCY",
+        "FIRE_SAFETY",
+    )
+    events = [type(e).__name__ for e in app.repository.event_store.get(hydrant)]
+    assert events.count("DefectWorkOrderLinked") == 1
