@@ -10,6 +10,12 @@ not registered yet scores 0 and shows "no value" until its slice registers it.
 - ``lianyungang-base-90`` (连云港-like): base 90 plus additions, minus deductions; a veto item
   (misusing the maintenance fund, refusing to leave after the contract) gives B whatever the
   score; 4A ≥ 140, 3A ≥ 120, 2A ≥ 100, A ≥ 85, B below.
+
+Version 1 of each scores management scale and red property only. Version 2 adds service
+quality from the platform's own events (SLA on-time rate and breaches, substantiated
+complaints, 收费率, survey satisfaction). A published version never changes: earlier
+evaluations name their version and stay reproducible; ``credit_rule_set(name)`` and the
+default take the latest.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from gongzhi.domain.credit_rules import (
 from gongzhi.domain.errors import InvalidValue
 
 D = Decimal
-BASIC, GOOD = Section.BASIC.value, Section.GOOD.value
+BASIC, GOOD, BAD = Section.BASIC.value, Section.GOOD.value, Section.BAD.value
 K = RecordKind
 LEVELS = ("NATIONAL", "PROVINCIAL", "CITY", "DISTRICT", "STREET")
 LEVEL_LABELS = dict(zip(LEVELS, ("国家级", "省级", "市级", "区级", "街道级"), strict=True))
@@ -126,15 +132,146 @@ LIANYUNGANG_BASE_90 = CreditRuleSet(
     grades=(("AAAA", 140), ("AAA", 120), ("AA", 100), ("A", 85), ("B", None)),
 )
 
+
+# --- version 2: service quality (服务质量) from the platform's own events ---------------------
+#
+# The providers give percentages and rates per 100 to the hundredth, so a band ends 0.01 below
+# where the next one starts (``steps``). Thresholds are ours where DOMAIN.md gives none; the
+# sizes of deductions follow Shanghai's 1 / 3 / 6 (of 18 / 6 / 3 / 1, DOMAIN.md "Credit
+# evaluation"): an event-derived rate is never as grave as a court loss (5) or a penalty.
+
+CENT = D("0.01")
+
+
+def steps(*rows: tuple[str, int]) -> tuple[Band, ...]:
+    """Bands from (minimum, points) rows in rising order; each runs up to the next minimum
+    (exclusive, to the hundredth) and the last has no limit."""
+    minimums = [D(lo) for lo, _ in rows]
+    ends: list[Decimal | None] = [hi - CENT for hi in minimums[1:]]
+    return tuple(
+        Band(lo, hi, p) for lo, hi, (_, p) in zip(minimums, [*ends, None], rows, strict=True)
+    )
+
+
+def service_deductions() -> tuple[IndicatorRule, ...]:
+    """不良信息 from events, the same in both shapes (the bad section is never capped)."""
+    return (
+        # Work orders (seed: Quzhou): dispatch within 24 h, response within 24 h; "overdue
+        # ones are flagged and count against the company". Breaches per 100 orders: any up to
+        # 5: -1, over 5: -3, over 10: -6.
+        IndicatorRule(
+            "sla_breaches_per_100_orders",
+            "工单超时(次/百单)",
+            BAD,
+            steps(("0", 0), ("0.01", -1), ("5.01", -3), ("10.01", -6)),
+        ),
+        # Complaints per 100 households served, counting substantiated (属实) findings only:
+        # anyone may file, and a complaint found groundless is no fault of the company.
+        # Any up to 1: -1, over 1: -3, over 3: -6.
+        IndicatorRule(
+            "complaint_rate",
+            "属实投诉率(件/百户)",
+            BAD,
+            steps(("0", 0), ("0.01", -1), ("1.01", -3), ("3.01", -6)),
+        ),
+    )
+
+
+# Yantai 2022 v2. Basic information (≤ 80) now includes service quality (40 of the 80):
+# management scale and red property are scaled down to 24 and 16 so that the three parts sum
+# to the cap and service quality can still tell two large companies apart (in v1 scale and
+# red property alone could reach 82, so the cap hid everything else).
+YANTAI_SERVICE_QUALITY = (
+    # Share of dispatch and response steps done within their 24 h (DOMAIN.md "Work orders").
+    IndicatorRule(
+        "sla_on_time_rate",
+        "工单按时派单响应率(%)",
+        BASIC,
+        steps(("80", 3), ("90", 6), ("95", 9), ("98", 12)),
+    ),
+    # 收费率 = collected ÷ billed for the period (DOMAIN.md "Fees"); fee collection is one of
+    # Beijing 2026's indicators (DOMAIN.md "Credit evaluation").
+    IndicatorRule(
+        "fee_collection_rate",
+        "物业费收费率(%)",
+        BASIC,
+        steps(("70", 3), ("80", 6), ("90", 10), ("95", 14)),
+    ),
+    # Share of survey ratings of 4 or 5; the top band starts at the 97 % Hangzhou reached after
+    # a professional company took over (DOMAIN.md "Figures from the seeds").
+    IndicatorRule(
+        "satisfaction",
+        "业主满意度(%)",
+        BASIC,
+        steps(("70", 3), ("80", 6), ("90", 10), ("97", 14)),
+    ),
+)
+
+SHANDONG_YANTAI_2022_V2 = CreditRuleSet(
+    name="shandong-yantai-2022",
+    version=2,
+    jurisdiction="山东省烟台市",
+    base=0,
+    basic_cap=80,
+    good_cap=40,
+    clean_floor="B",
+    record_rules=SHANDONG_YANTAI_2022.record_rules,
+    indicator_rules=(
+        IndicatorRule(
+            "management_scale",
+            "管理规模(在管小区数)",
+            BASIC,
+            bands((1, 1, 10), (2, 4, 15), (5, 9, 20), (10, None, 24)),
+        ),
+        *red_property(BASIC, 1),
+        *YANTAI_SERVICE_QUALITY,
+        *service_deductions(),
+    ),
+    grades=SHANDONG_YANTAI_2022.grades,
+)
+
+# Lianyungang v2: base 90 with additions and deductions; service quality adds up to 3 points
+# per indicator (the size of a city honour) and the event deductions take off 1 / 3 / 6.
+LIANYUNGANG_BASE_90_V2 = CreditRuleSet(
+    name="lianyungang-base-90",
+    version=2,
+    jurisdiction="江苏省连云港市",
+    base=90,
+    record_rules=LIANYUNGANG_BASE_90.record_rules,
+    indicator_rules=(
+        *LIANYUNGANG_BASE_90.indicator_rules,
+        IndicatorRule(
+            "sla_on_time_rate",
+            "工单按时派单响应率(%)",
+            GOOD,
+            steps(("90", 1), ("95", 2), ("98", 3)),
+        ),
+        IndicatorRule(
+            "fee_collection_rate", "物业费收费率(%)", GOOD, steps(("80", 1), ("90", 2), ("95", 3))
+        ),
+        IndicatorRule(
+            "satisfaction", "业主满意度(%)", GOOD, steps(("80", 1), ("90", 2), ("97", 3))
+        ),
+        *service_deductions(),
+    ),
+    grades=LIANYUNGANG_BASE_90.grades,
+)
+
 CREDIT_RULE_SETS: dict[str, CreditRuleSet] = {
-    r.key: r for r in (SHANDONG_YANTAI_2022, LIANYUNGANG_BASE_90)
+    r.key: r
+    for r in (
+        SHANDONG_YANTAI_2022,
+        SHANDONG_YANTAI_2022_V2,
+        LIANYUNGANG_BASE_90,
+        LIANYUNGANG_BASE_90_V2,
+    )
 }
-DEFAULT_RULE_SET = SHANDONG_YANTAI_2022
+DEFAULT_RULE_SET = SHANDONG_YANTAI_2022_V2
 
 
 def credit_rule_set(key: str | None, field_name: str = "ruleSet") -> CreditRuleSet:
     """A shipped rule set by ``name/version``, or by name (its latest version); the default
-    (Yantai 2022) when none is given."""
+    (Yantai 2022, latest version) when none is given."""
     if key is None or not key.strip():
         return DEFAULT_RULE_SET
     wanted = key.strip()

@@ -3,15 +3,32 @@ accounts, their ledger entry by entry, and the communities' reward catalogues.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from functools import singledispatch
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Index, Integer, SmallInteger, String, Table, Text, Uuid
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 
 from gongzhi.domain.points import PointsAccount
 from gongzhi.domain.reward import Reward
 from gongzhi.domain.survey import SATISFIED_FROM, Survey, SurveyResponse
+from gongzhi.projections.engagement import per_hundred
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
 
@@ -350,3 +367,45 @@ SELECT sc.community_id, c.name AS community_name,
 FROM survey_communities sc JOIN communities c ON c.id = sc.community_id
 WHERE sc.survey_id = $1
 ORDER BY c.name, sc.community_id"""
+
+
+# Per survey of a company: the rating answers of responses submitted in [:since, :until) and
+# how many of them are satisfied (≥ SATISFIED_FROM), for credit evaluation's 满意度.
+_COMPANY_SATISFACTION = text(f"""
+SELECT s.id AS survey_id, s.title, count(DISTINCT r.unit_id)::int AS responses,
+       count(a.rating)::int AS ratings,
+       count(a.rating) FILTER (WHERE a.rating >= {SATISFIED_FROM})::int AS satisfied
+FROM surveys s
+JOIN survey_responses r ON r.survey_id = s.id
+JOIN survey_answers a ON a.survey_id = r.survey_id AND a.unit_id = r.unit_id
+WHERE s.company_id = :company AND r.submitted_at >= :since AND r.submitted_at < :until
+  AND a.rating IS NOT NULL
+GROUP BY s.id, s.title
+ORDER BY s.title, s.id""")
+
+
+@dataclass(frozen=True)
+class SatisfactionFigures:
+    """满意度 of one survey's rating answers: how many, how many satisfied (4 or 5)."""
+
+    survey_id: UUID
+    title: str
+    responses: int
+    ratings: int
+    satisfied: int
+
+    @property
+    def satisfied_percentage(self) -> Decimal | None:
+        return per_hundred(self.satisfied, self.ratings)
+
+
+def company_satisfaction_figures(
+    conn: Connection, company_id: UUID, since: datetime, until: datetime
+) -> list[SatisfactionFigures]:
+    """The company's surveys (``surveys.company_id``) with ratings submitted in [since,
+    until), for workers on a SQLAlchemy connection."""
+    params = {"company": company_id, "since": since, "until": until}
+    return [
+        SatisfactionFigures(row.survey_id, row.title, row.responses, row.ratings, row.satisfied)
+        for row in conn.execute(_COMPANY_SATISFACTION, params)
+    ]

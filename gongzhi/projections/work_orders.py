@@ -318,6 +318,17 @@ def performance_from_row(row: Any) -> SlaPerformance:
     return SlaPerformance(**{name: row[name] for name in SlaPerformance.__dataclass_fields__})
 
 
+# An order is the company's when it dispatched it, or, not dispatched (yet, or ever: the
+# worst breach of all), when the company was serving the community on the day it was reported
+# (its latest management change by then). ``company_id`` is only set by the dispatch.
+ORDER_OF_COMPANY = """(w.company_id = :company_id OR (w.company_id IS NULL
+    AND w.dispatched_at IS NULL AND :company_id = (
+    SELECT m.company_id FROM community_modes m
+    WHERE m.community_id = w.community_id
+      AND m.effective_from <= CAST(w.reported_at AT TIME ZONE 'Asia/Shanghai' AS date)
+    ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1)))"""
+
+
 def sla_performance(
     conn: Connection,
     *,
@@ -326,7 +337,8 @@ def sla_performance(
     community_id: UUID | None = None,
     company_id: UUID | None = None,
 ) -> SlaPerformance:
-    """The figures of one community's or one company's orders reported in [since, until).
+    """The figures of one community's or one company's orders reported in [since, until)
+    (a company's: see ``ORDER_OF_COMPANY``).
 
     For workers (health index, credit evaluation) on a SQLAlchemy connection; the API runs
     the same ``PERFORMANCE_SQL`` through asyncpg with its access scope added.
@@ -335,7 +347,7 @@ def sla_performance(
     if community_id is not None:
         conditions.append("w.community_id = :community_id")
     if company_id is not None:
-        conditions.append("w.company_id = :company_id")
+        conditions.append(ORDER_OF_COMPANY)
     sql = PERFORMANCE_SQL.format(since=":since", until=":until", where=" AND ".join(conditions))
     row = conn.execute(
         text(sql),

@@ -21,7 +21,7 @@ from gongzhi.application.base import Meta
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
-from gongzhi.domain.credit_rule_sets import SHANDONG_YANTAI_2022
+from gongzhi.domain.credit_rule_sets import DEFAULT_RULE_SET
 from gongzhi.domain.credit_rules import Period
 from gongzhi.infra.broker import purge
 from gongzhi.infra.settings import Settings
@@ -80,7 +80,7 @@ def test_a_job_killed_midway_is_redelivered_and_recorded_once(
     )
     actors = Actors(broker, settings.database_url)
     evaluation_id = CreditEvaluation.id_for(
-        company.id, Period.parse("2026Q3"), SHANDONG_YANTAI_2022
+        company.id, Period.parse("2026Q3"), DEFAULT_RULE_SET
     )
     worker = start(["work", "--processes", "1", "--threads", "1"], env)
     try:

@@ -247,16 +247,16 @@ def test_the_breakdown_names_the_records_and_indicator_evidence_behind_every_poi
     ]["id"]
     loss = record(api, ids["anju"])["record"]["id"]
 
-    # When the worker evaluates 2026Q3 under the Yantai 2022 rules
+    # When the worker evaluates 2026Q3 under the Yantai 2022 rules (latest version)
     evaluate(api, ids["anju"])
 
-    # Then: scale 2 communities 30 + party figures 2 (no organisation: fewer than 3 members)
-    # = 32 basic, 15 good, -5 bad: 42, with a bad record: C
+    # Then: scale 2 communities 15 + party figures 1 (no organisation: fewer than 3 members)
+    # = 16 basic, 15 good, -5 bad: 26, with a bad record: C
     shown = evaluation(api, ids["anju"])
     assert (shown["score"], shown["grade"], shown["ruleSet"]) == (
-        42,
+        26,
         "C",
-        "shandong-yantai-2022/1",
+        "shandong-yantai-2022/2",
     )
     lines = {c["key"]: c for c in shown["contributions"]}
     assert lines[honour]["points"] == 15 and lines[honour]["section"] == "GOOD"
@@ -267,7 +267,7 @@ def test_the_breakdown_names_the_records_and_indicator_evidence_behind_every_poi
         "幸福里",
     ]
     assert {s["section"]: s["counted"] for s in shown["sections"]} == {
-        "BASIC": 32,
+        "BASIC": 16,
         "GOOD": 15,
         "BAD": -5,
     }
@@ -354,12 +354,12 @@ def test_an_evaluation_request_queues_the_workers_job(api: Api) -> None:
     )
 
     # Then the job is in the outbox with the id the evaluation will have
-    assert asked["ruleSet"] == "shandong-yantai-2022/1"
+    assert asked["ruleSet"] == "shandong-yantai-2022/2"
     with api.platform.engine.connect() as conn:
         jobs = conn.execute(
             text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
         ).scalars()
-        assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/1"]]
+        assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/2"]]
     assert refused["__typename"] == "Forbidden"
     assert (wrong["__typename"], wrong["field"]) == ("ValidationError", "input.period")
 
@@ -412,7 +412,7 @@ def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_
                 text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
             ).scalars()
         )
-    assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/1"]]
+    assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/2"]]
 
 
 def test_a_repair_after_a_clean_quarter_stops_the_record_counting(api: Api) -> None:

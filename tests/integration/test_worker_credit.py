@@ -19,7 +19,7 @@ from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
-from gongzhi.domain.credit_rule_sets import SHANDONG_YANTAI_2022
+from gongzhi.domain.credit_rule_sets import DEFAULT_RULE_SET
 from gongzhi.domain.credit_rules import Period
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
@@ -163,14 +163,14 @@ def test_the_job_sent_twice_records_the_evaluation_once(
     actors.evaluate_company.send(str(company), "2026Q3", None)
     drain(actors, worker)
 
-    # Then one evaluation was recorded, once: 20 (scale) + 10 + 6 (party) + 15 (honour) = 51,
-    # below 60 with no bad record: B
-    evaluation_id = CreditEvaluation.id_for(company, Q3, SHANDONG_YANTAI_2022)
+    # Then one evaluation was recorded, once, under the latest Yantai rules: 10 (scale) + 5 + 3
+    # (party) + 15 (honour) = 33, below 60 with no bad record: B
+    evaluation_id = CreditEvaluation.id_for(company, Q3, DEFAULT_RULE_SET)
     assert events_of(platform, evaluation_id) == ["Evaluated"]
     evaluation = platform.app.load(CreditEvaluation, evaluation_id, "id")
-    assert (evaluation.assessment["score"], evaluation.assessment["grade"]) == (51, "B")
+    assert (evaluation.assessment["score"], evaluation.assessment["grade"]) == (33, "B")
     lines = {c["key"]: c for c in evaluation.assessment["contributions"]}
-    assert lines["management_scale"]["points"] == 20
+    assert lines["management_scale"]["points"] == 10
     assert lines["management_scale"]["evidence"][0]["name"] == "幸福里"
     assert len(lines["party_members_among_staff"]["evidence"]) == 4
 
@@ -190,12 +190,12 @@ def test_a_new_record_then_a_request_records_an_explicit_revision_through_the_ou
     close_broker(projector_broker)
     drain(actors, worker)
 
-    # Then the evaluation has an explicit second revision naming the record; 51 - 5 = 46: C
-    evaluation_id = CreditEvaluation.id_for(company, Q3, SHANDONG_YANTAI_2022)
+    # Then the evaluation has an explicit second revision naming the record; 33 - 5 = 28: C
+    evaluation_id = CreditEvaluation.id_for(company, Q3, DEFAULT_RULE_SET)
     assert events_of(platform, evaluation_id) == ["Evaluated", "Revised"]
     runner.catch_up()
     row = evaluation_row(platform, evaluation_id)
-    assert (row.revision, row.cause, row.score, row.grade) == (2, "RE_EVALUATED", 46, "C")
+    assert (row.revision, row.cause, row.score, row.grade) == (2, "RE_EVALUATED", 28, "C")
     assert str(loss) in [c["key"] for c in row.contributions]
 
 
@@ -207,7 +207,7 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     loss = court_loss(platform, company)
     projector_broker = make_broker(servers.broker_url, namespace=actors.broker.namespace)
     runner = evaluated(platform, actors, worker, projector_broker, company)
-    evaluation_id = CreditEvaluation.id_for(company, Q3, SHANDONG_YANTAI_2022)
+    evaluation_id = CreditEvaluation.id_for(company, Q3, DEFAULT_RULE_SET)
     platform.app.publish_credit_evaluation(META, evaluation_id)
     objection = platform.app.object_to_credit_evaluation(
         Meta("staff-1", "异议", "COMPANY_STAFF"), evaluation_id, "该案已撤诉"
@@ -221,10 +221,10 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     close_broker(projector_broker)
     drain(actors, worker)
 
-    # Then the worker recorded the correction: back to 51, B
+    # Then the worker recorded the correction: back to 33, B
     runner.catch_up()
     row = evaluation_row(platform, evaluation_id)
-    assert (row.revision, row.cause, row.score, row.grade) == (2, "CORRECTED", 51, "B")
+    assert (row.revision, row.cause, row.score, row.grade) == (2, "CORRECTED", 33, "B")
     assert (row.status, row.correction_pending) == ("PUBLISHED", False)
 
 
@@ -274,5 +274,5 @@ def test_the_quarterly_run_evaluates_every_registered_company(
     # Then both are evaluated for the quarter before today's
     quarter = Period.parse(previous_quarter(business_today()))
     for company_id in (company, idle.id):
-        evaluation_id = CreditEvaluation.id_for(company_id, quarter, SHANDONG_YANTAI_2022)
+        evaluation_id = CreditEvaluation.id_for(company_id, quarter, DEFAULT_RULE_SET)
         assert events_of(platform, evaluation_id) == ["Evaluated"]

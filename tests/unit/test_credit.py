@@ -13,14 +13,18 @@ from hypothesis import strategies as st
 from gongzhi.domain.credit_evaluation import CreditEvaluation
 from gongzhi.domain.credit_file import CreditFile
 from gongzhi.domain.credit_rule_sets import (
+    DEFAULT_RULE_SET,
     LIANYUNGANG_BASE_90,
+    LIANYUNGANG_BASE_90_V2,
     SHANDONG_YANTAI_2022,
+    SHANDONG_YANTAI_2022_V2,
     credit_rule_set,
 )
-from gongzhi.domain.credit_rules import IndicatorValue, Period, ScoredRecord, assess
+from gongzhi.domain.credit_rules import CreditRuleSet, IndicatorValue, Period, ScoredRecord, assess
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 
 YANTAI, LYG = SHANDONG_YANTAI_2022, LIANYUNGANG_BASE_90
+YANTAI_2, LYG_2 = SHANDONG_YANTAI_2022_V2, LIANYUNGANG_BASE_90_V2
 Q3 = Period.parse("2026Q3")
 
 
@@ -193,13 +197,158 @@ def test_an_indicator_nobody_provides_yet_earns_nothing_and_says_so() -> None:
 
 
 def test_rule_sets_are_found_by_key_or_name_and_unknown_ones_refused() -> None:
-    assert credit_rule_set(None) is YANTAI
-    assert credit_rule_set("lianyungang-base-90") is LYG
+    assert credit_rule_set(None) is YANTAI_2 is DEFAULT_RULE_SET
+    assert credit_rule_set("shandong-yantai-2022") is YANTAI_2
+    assert credit_rule_set("shandong-yantai-2022/1") is YANTAI
+    assert credit_rule_set("lianyungang-base-90") is LYG_2
     assert credit_rule_set("lianyungang-base-90/1") is LYG
     with pytest.raises(InvalidValue):
         credit_rule_set("beijing-2026")
     with pytest.raises(InvalidValue):
         assess(YANTAI, Period.parse("2026H1"), [], {})
+
+
+# --- version 2: service quality from the platform's events ------------------------------------
+
+
+def points(rules: CreditRuleSet, indicator: str, value: str) -> int:
+    rule = next(r for r in rules.indicator_rules if r.indicator == indicator)
+    return rule.points_for(Decimal(value))
+
+
+def test_version_1_of_each_rule_set_is_left_as_it_was() -> None:
+    # Earlier evaluations name version 1 and must come out the same when reproduced
+    for v1 in (YANTAI, LYG):
+        assert {r.indicator for r in v1.indicator_rules} == {
+            "management_scale",
+            "party_organisation",
+            "party_members_among_staff",
+            "cross_appointments",
+            "red_stewards",
+        }
+    assert points(YANTAI, "management_scale", "10") == 50
+    assert points(YANTAI, "party_organisation", "1") == 10
+
+
+@pytest.mark.parametrize(
+    ("indicator", "value", "yantai", "lianyungang"),
+    [
+        ("sla_on_time_rate", "79.99", 0, 0),
+        ("sla_on_time_rate", "80", 3, 0),
+        ("sla_on_time_rate", "89.99", 3, 0),
+        ("sla_on_time_rate", "90", 6, 1),
+        ("sla_on_time_rate", "95", 9, 2),
+        ("sla_on_time_rate", "97.99", 9, 2),
+        ("sla_on_time_rate", "98", 12, 3),
+        ("sla_on_time_rate", "100", 12, 3),
+        ("fee_collection_rate", "69.99", 0, 0),
+        ("fee_collection_rate", "70", 3, 0),
+        ("fee_collection_rate", "80", 6, 1),
+        ("fee_collection_rate", "94.99", 10, 2),
+        ("fee_collection_rate", "95", 14, 3),
+        ("satisfaction", "70", 3, 0),
+        ("satisfaction", "89.99", 6, 1),
+        ("satisfaction", "96.99", 10, 2),
+        ("satisfaction", "97", 14, 3),
+        ("sla_breaches_per_100_orders", "0", 0, 0),
+        ("sla_breaches_per_100_orders", "0.01", -1, -1),
+        ("sla_breaches_per_100_orders", "5", -1, -1),
+        ("sla_breaches_per_100_orders", "5.01", -3, -3),
+        ("sla_breaches_per_100_orders", "10", -3, -3),
+        ("sla_breaches_per_100_orders", "10.01", -6, -6),
+        ("sla_breaches_per_100_orders", "250", -6, -6),
+        ("complaint_rate", "0", 0, 0),
+        ("complaint_rate", "1", -1, -1),
+        ("complaint_rate", "1.01", -3, -3),
+        ("complaint_rate", "3", -3, -3),
+        ("complaint_rate", "3.01", -6, -6),
+    ],
+)
+def test_service_quality_bands_meet_at_the_hundredth(
+    indicator: str, value: str, yantai: int, lianyungang: int
+) -> None:
+    assert (points(YANTAI_2, indicator, value), points(LYG_2, indicator, value)) == (
+        yantai,
+        lianyungang,
+    )
+
+
+@given(
+    value=st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False),
+    indicator=st.sampled_from(
+        ["sla_on_time_rate", "fee_collection_rate", "satisfaction", "complaint_rate"]
+    ),
+)
+def test_every_value_to_the_hundredth_falls_in_at_most_one_band(
+    value: Decimal, indicator: str
+) -> None:
+    for rules in (YANTAI_2, LYG_2):
+        rule = next(r for r in rules.indicator_rules if r.indicator == indicator)
+        inside = [
+            b
+            for b in rule.bands
+            if value >= b.minimum and (b.maximum is None or value <= b.maximum)
+        ]
+        assert len(inside) <= 1
+
+
+def top_marks(**overrides: str) -> dict[str, IndicatorValue]:
+    figures = {
+        "management_scale": "10",
+        "party_organisation": "1",
+        "party_members_among_staff": "6",
+        "cross_appointments": "1",
+        "red_stewards": "3",
+        "sla_on_time_rate": "100",
+        "fee_collection_rate": "98.5",
+        "satisfaction": "97.2",
+        **overrides,
+    }
+    return {name: IndicatorValue(Decimal(v)) for name, v in figures.items()}
+
+
+def test_yantai_v2_basic_information_reaches_80_only_with_top_service_quality() -> None:
+    # Given a large red-property company with top service figures
+    best = assess(YANTAI_2, Q3, [], top_marks())
+    # Then scale 24 + red property 16 + service quality 12 + 14 + 14 is exactly the cap
+    assert best.sections["BASIC"] == {"raw": 80, "cap": 80, "counted": 80}
+    assert best.grade == "AA"
+    # When its collection rate falls to 85 % and satisfaction to 75 %
+    worse = assess(YANTAI_2, Q3, [], top_marks(fee_collection_rate="85", satisfaction="75"))
+    # Then it loses 8 and 11 points: service quality still tells companies apart
+    assert worse.sections["BASIC"]["counted"] == 80 - 8 - 11
+    assert worse.grade == "B"
+
+
+def test_event_deductions_are_never_capped_and_are_not_bad_records() -> None:
+    # Given top marks but 12 breaches per 100 orders and 4 substantiated complaints per 100
+    # households
+    indicators = top_marks(sla_breaches_per_100_orders="12", complaint_rate="4")
+    result = assess(YANTAI_2, Q3, [], indicators)
+    # Then both take 6 from the score, in the bad section
+    assert result.sections["BAD"] == {"raw": -12, "cap": None, "counted": -12}
+    assert result.score == 68
+    lines = {c.key: c for c in result.contributions}
+    assert (lines["complaint_rate"].section, lines["complaint_rate"].points) == ("BAD", -6)
+    # And they are figures, not 不良记录: below 60 a company without a record stays B
+    low = assess(YANTAI_2, Q3, [], {"complaint_rate": IndicatorValue(Decimal(5))})
+    assert (low.score, low.grade) == (-6, "B")
+
+
+def test_lianyungang_v2_adds_service_quality_to_its_base_of_90() -> None:
+    indicators = top_marks(sla_breaches_per_100_orders="3")
+    result = assess(LYG_2, Q3, [], indicators)
+    # 90 + scale 5 + red property 16 + service 3 + 3 + 3 - breaches 1 = 119: AA
+    assert (result.score, result.grade) == (119, "AA")
+
+
+def test_a_service_figure_with_nothing_to_measure_earns_nothing_and_says_so() -> None:
+    # Given no orders, bills, ratings or households: the providers give no value
+    result = assess(YANTAI_2, Q3, [], values(management_scale=1))
+    lines = {c.key: c for c in result.contributions}
+    for name in ("sla_on_time_rate", "fee_collection_rate", "satisfaction", "complaint_rate"):
+        assert (lines[name].points, lines[name].value) == (0, None)
+    assert result.score == 10
 
 
 # --- the credit file --------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from gongzhi.graphql.fees.types import (
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.pagination import PageInfo, cursor_id, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import Action, allowed
+from gongzhi.projections.fees import COLLECTION_COLUMNS
 
 RATE_PLACES = Decimal("0.0000000001")
 
@@ -176,12 +177,8 @@ class FeeQueries:
         except Refused as refused:
             return refused.problem  # type: ignore[return-value]
         billed = await context.pool.fetchrow(
-            """SELECT coalesce(sum(amount_fen), 0)::bigint AS billed,
-                      coalesce(sum(paid_fen), 0)::bigint AS collected,
-                      count(DISTINCT unit_id) AS households,
-                      count(DISTINCT unit_id) FILTER (WHERE paid_fen > 0
-                          AND amount_fen - paid_fen - written_off_fen <= 0) AS paid
-               FROM fee_bills WHERE community_id = $1 AND period = $2""",
+            f"""SELECT {COLLECTION_COLUMNS}
+                FROM fee_bills b WHERE b.community_id = $1 AND b.period = $2""",
             community,
             span.key,
         )
