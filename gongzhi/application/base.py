@@ -96,6 +96,24 @@ class GongzhiBase(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save``, collecting our aggregates' events without its runtime
+        protocol checks (``isinstance`` against a ``Protocol`` costs more per aggregate than
+        encoding its event: a third of a 5,000-bill batch's Python time)."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            elif obj is not None:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, kept
+        return recordings
+
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         meta = processing_event.saved_kwargs.pop("meta", None)
         if not isinstance(meta, Meta) or not meta.actor or not meta.reason:

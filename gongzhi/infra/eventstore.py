@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg.sql import SQL, Composed, Identifier
 
 from gongzhi.infra.settings import PgParams
 
@@ -26,11 +27,35 @@ class GongzhiRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if len(stored_events) <= PIPELINE_LIMIT or self.datastore.enable_db_functions:
             return super().insert_events(stored_events, **kwargs)
-        # The same steps as the library's, one transaction, without the pipeline.
+        # The library's steps in one transaction, without the pipeline, and the rows sent as
+        # four arrays in binary rather than one array of a composite type (which psycopg
+        # dumps as text, row by row, in Python): a batch of 5,000 events costs a fraction.
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
-            self._insert_stored_events(curs, stored_events, **kwargs)
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            curs.execute(
+                self._insert_arrays_statement(),
+                (
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events],
+                    [e.state for e in stored_events],
+                ),
+                binary=True,
+            )
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_arrays_statement(self) -> Composed:
+        return SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=SQL(self.datastore.originator_id_type),
+        )
 
 
 def eventstore_env(pg: PgParams, pool_size: int = 8) -> dict[str, str]:
