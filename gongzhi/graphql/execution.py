@@ -22,12 +22,15 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLString,
 )
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -117,8 +120,12 @@ def _completer(
     if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
         # The commonest case, fused into one function: null check, coercion, result check.
         coerce = inner.coerce_output_value
+        # Strings, IDs and booleans that already have their output type are their own output.
+        own = _OWN_OUTPUT.get(id(inner), _NoSuchType)
 
         def leaf(value: Any) -> Any:
+            if type(value) is own:
+                return value
             if value is None:
                 if nullable:
                     return None
@@ -162,6 +169,17 @@ def _composite(
         grouped, defer_usages, _ = context.collect_subfields(type_, field_details_list)
         return None if defer_usages else context._plan(type_, grouped)
     return None
+
+
+class _NoSuchType:
+    """The type no value has: scalars without a shortcut always take the coercion."""
+
+
+_OWN_OUTPUT: dict[int, type] = {
+    id(GraphQLString): str,
+    id(GraphQLID): str,
+    id(GraphQLBoolean): bool,
+}
 
 
 def _constant(_source: Any, value: str) -> str:

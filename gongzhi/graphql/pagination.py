@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 from uuid import UUID
 
+import orjson
 import strawberry
 
 from gongzhi.graphql.errors import Refused, invalid
@@ -21,7 +21,7 @@ class PageInfo:
 
 
 def encode_cursor(*key: Any) -> str:
-    raw = json.dumps([str(part) for part in key], ensure_ascii=False).encode()
+    raw = orjson.dumps([str(part) for part in key])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -30,8 +30,8 @@ def decode_cursor(cursor: str | None, parts: int, field: str = "after") -> list[
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
+        key = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):  # orjson.JSONDecodeError is a ValueError
         raise Refused(invalid(field, "is not a cursor this API issued")) from None
     if not isinstance(key, list) or len(key) != parts or not all(isinstance(k, str) for k in key):
         raise Refused(invalid(field, "is not a cursor this API issued"))

@@ -94,7 +94,6 @@ class Community:
     address: str
     year_built: int | None
     renovation_completed_on: datetime.date | None = strawberry.field(description="改造完成日期")
-    renovation_items: list[RenovationItem]
     registered_on: datetime.date
     unit_count: int = strawberry.field(description="Units not retired")
     total_area: Decimal = strawberry.field(description="Σ exclusive area of units not retired, m²")
@@ -102,6 +101,18 @@ class Community:
     management: ManagementPeriod | None = strawberry.field(
         description="The management mode in force today; null when none was ever recorded"
     )
+    # The row's renovation items as stored (JSON text or a list), read only when asked for.
+    stored_renovation_items: strawberry.Private[Any] = None
+
+    @strawberry.field
+    def renovation_items(self) -> list[RenovationItem]:
+        items = self.stored_renovation_items or []
+        if isinstance(items, str):
+            items = json.loads(items)
+        return [
+            RenovationItem(category=RenovationCategory(i["category"]), name=i["name"])
+            for i in items
+        ]
 
     @strawberry.field(description="楼栋 with their 单元 and 户")
     async def buildings(self, info: Info[Context, None]) -> list[Building]:
@@ -204,9 +215,12 @@ CommunityLookup = Annotated[
 ]
 
 
+MODES = {mode.value: mode for mode in ManagementMode}  # a dict look-up, not an Enum call
+
+
 def management_period(row: Any) -> ManagementPeriod:
     return ManagementPeriod(
-        mode=ManagementMode(row["mode"]),
+        mode=MODES[row["mode"]],
         company_id=strawberry.ID(str(row["company_id"])) if row["company_id"] else None,
         company_name=row["company_name"],
         effective_from=row["effective_from"],
@@ -217,9 +231,6 @@ def community_from_row(row: Any) -> Community:
     management = None
     if row["mode"] is not None:
         management = management_period(row)
-    items = row["renovation_items"]
-    if isinstance(items, str):
-        items = json.loads(items)
     return Community(
         id=strawberry.ID(str(row["id"])),
         name=row["name"],
@@ -228,10 +239,7 @@ def community_from_row(row: Any) -> Community:
         address=row["address"],
         year_built=row["year_built"],
         renovation_completed_on=row["renovation_completed_on"],
-        renovation_items=[
-            RenovationItem(category=RenovationCategory(i["category"]), name=i["name"])
-            for i in items
-        ],
+        stored_renovation_items=row["renovation_items"],
         registered_on=row["registered_on"],
         unit_count=row["unit_count"],
         total_area=row["total_area"],
