@@ -49,9 +49,10 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         self.secret = secret
 
     # orjson: the page of 100 communities is serialised in a tenth of the standard library's
-    # time (results hold only JSON values: scalars are serialised by then).
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    # time (results hold only JSON values: scalars are serialised by then). Text, not bytes:
+    # websocket messages must go out as text frames.
+    def encode_json(self, data: object) -> str:
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
