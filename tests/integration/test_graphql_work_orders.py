@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from gongzhi.application.base import Meta
+from gongzhi.application.base import Meta, business_today
 from gongzhi.demo import credit_code
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
@@ -465,7 +465,7 @@ def test_sla_performance_counts_on_time_steps_breaches_and_ratings(
     for order_id in (late, forgotten):
         api.platform.app.record_sla_breaches(watchdog, UUID(order_id), later)
     settle(api)
-    today = datetime.now(UTC).date()
+    today = business_today()  # the report's day in Shanghai, not in UTC
     period = {"since": (today - timedelta(days=1)).isoformat(), "until": today.isoformat()}
 
     # When the committee reads its community's figures and a regulator the company's
