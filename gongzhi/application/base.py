@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
@@ -23,6 +26,44 @@ T = TypeVar("T")
 def business_today() -> date:
     """Today in Asia/Shanghai, the calendar the communities live by."""
     return datetime.now(BUSINESS_TZ).date()
+
+
+class _CollectorPause:
+    """Pauses of the cyclic garbage collector, counted across threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.resume = False
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                self.resume = gc.isenabled()
+                gc.disable()
+            self.depth += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.resume:
+                gc.enable()
+
+
+_collector_pause = _CollectorPause()
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a command builds and saves many thousands
+    of objects (a billing run's 100,000 bills): each collection walks every live object
+    again, a fifth of the run's time, and these objects form no cycles; reference counting
+    frees them as usual. The collector resumes when the last concurrent bulk command ends."""
+    _collector_pause.enter()
+    try:
+        yield
+    finally:
+        _collector_pause.leave()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import Conflict, Meta, business_today
+from gongzhi.application.base import Conflict, Meta, bulk_work, business_today
 from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
@@ -62,6 +62,17 @@ class BillingService(FeeScheduleService):
         progress: Progress | None = None,
     ) -> BillingReport:
         """计费: bill every unit of the community for the period (idempotent, resumable)."""
+        with bulk_work():
+            return self._run_billing(meta, community_id, period_text, batch_size, progress)
+
+    def _run_billing(
+        self,
+        meta: Meta,
+        community_id: UUID,
+        period_text: str,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> BillingReport:
         period = parse_period("period", period_text)
         community = self.read_only(Community, community_id, "communityId")
         schedule = self.fee_schedule(community_id)
@@ -84,20 +95,7 @@ class BillingService(FeeScheduleService):
         created = 0
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
-            bills = []
-            for unit in chunk:
-                lines = plan.lines(unit_facts(unit))
-                if lines:
-                    bills.append(
-                        Bill.issue(
-                            community_id=community_id,
-                            unit_id=unit.id,
-                            unit_number=unit.number,
-                            period=period,
-                            due_on=plan.due_on,
-                            lines=lines,
-                        )
-                    )
+            bills = self._issue_bills(plan, community_id, chunk)
             run.record_batch([u.id for u in chunk], len(bills), sum(b.amount_fen for b in bills))
             position = self._save_billing(meta, run, *bills)
             created += len(bills)
@@ -107,6 +105,24 @@ class BillingService(FeeScheduleService):
         run.complete(credits)
         position = self._save_billing(meta, run, *accounts, *([schedule] if schedule else []))
         return self._report(run, len(units), created, covered_before, False, credits, position)
+
+    @staticmethod
+    def _issue_bills(plan: PeriodPlan, community_id: UUID, units: Sequence[Unit]) -> list[Bill]:
+        bills = []
+        for unit in units:
+            lines = plan.lines(unit_facts(unit))
+            if lines:
+                bills.append(
+                    Bill.issue(
+                        community_id=community_id,
+                        unit_id=unit.id,
+                        unit_number=unit.number,
+                        period=plan.period,
+                        due_on=plan.due_on,
+                        lines=lines,
+                    )
+                )
+        return bills
 
     def bills_of(self, schedule: FeeSchedule | None, unit_id: UUID) -> list[BillFacts]:
         """The unit's bills, oldest first: one look-up per period the community billed."""
