@@ -45,11 +45,14 @@ class FeePaymentService(BillingService, ContractService):
         transaction_id: str,
         amount_fen: int,
         received_on: date | None = None,
+        late_fee_bill_id: UUID | None = None,
     ) -> PaymentDone:
         """收款: oldest open bill first, the rest prepaid; a repeated transaction id (a
-        retry, even a concurrent one) is answered with the original payment."""
+        retry, even a concurrent one) is answered with the original payment. With
+        ``late_fee_bill_id`` the payment is of that bill's late fee (滞纳金) instead."""
         community, unit = self._unit(community_id, unit_id)
         on = received_on or business_today()
+        late_fee_bill = self._late_fee_bill(unit_id, late_fee_bill_id)
         key = payment_id(enum_value("channel", PaymentChannel, channel), transaction_id.strip())
         for _ in range(SAVE_ATTEMPTS):
             original = self._fee_aggregate(Payment, key)
@@ -70,20 +73,31 @@ class FeePaymentService(BillingService, ContractService):
             )
             schedule = self.fee_schedule(community_id)
             account = self._account(community_id, unit_id)
-            bills = self.bills_of(schedule, unit_id)
-            account.receive(
-                payment_id=payment.id,
-                channel=payment.channel,
-                transaction_id=payment.transaction_id,
-                amount_fen=payment.amount_fen,
-                received_on=on,
-                bills=bills,
-                credit_limit_fen=self._credit_limit(schedule, community, unit, on),
-            )
             changed: list[Any] = [payment, account]
-            if schedule is not None:
-                schedule.note_prepayment(unit_id, account.credit_fen > 0)
-                changed.append(schedule)
+            if late_fee_bill is not None:
+                assert schedule is not None  # a bill exists only after its community was billed
+                account.pay_late_fee(
+                    bill=late_fee_bill.facts,
+                    policy=schedule.terms.late,
+                    payment_id=payment.id,
+                    channel=payment.channel,
+                    transaction_id=payment.transaction_id,
+                    amount_fen=payment.amount_fen,
+                    received_on=on,
+                )
+            else:
+                account.receive(
+                    payment_id=payment.id,
+                    channel=payment.channel,
+                    transaction_id=payment.transaction_id,
+                    amount_fen=payment.amount_fen,
+                    received_on=on,
+                    bills=self.bills_of(schedule, unit_id),
+                    credit_limit_fen=self._credit_limit(schedule, community, unit, on),
+                )
+                if schedule is not None:
+                    schedule.note_prepayment(unit_id, account.credit_fen > 0)
+                    changed.append(schedule)
             try:
                 return PaymentDone(payment.id, self.record(meta, *changed))
             except IntegrityError:
@@ -135,6 +149,14 @@ class FeePaymentService(BillingService, ContractService):
 
     def bill_community(self, bill_id: UUID) -> UUID:
         return self._bill(bill_id).community_id
+
+    def _late_fee_bill(self, unit_id: UUID, bill_id: UUID | None) -> Bill | None:
+        if bill_id is None:
+            return None
+        bill = self.read_only(Bill, bill_id, "lateFeeBillId")
+        if bill.unit_id != unit_id:
+            raise UnknownPart("lateFeeBillId", "this bill is not one of the unit's bills")
+        return bill
 
     def _bill(self, bill_id: UUID) -> Bill:
         return self.read_only(Bill, bill_id, "billId")

@@ -1,5 +1,5 @@
 """物业费台账 one unit's fee ledger: payments and how they were allocated, prepaid credit
-(预交), refunds, write-offs (核销) and late-fee waivers (滞纳金减免).
+(预交), refunds, write-offs (核销), late fees paid (滞纳金) and waived (滞纳金减免).
 
 Bills are separate aggregates (``Bill``); the account holds what was paid against each, so
 the concurrent payments of one unit are serialised by the account's version. Commands get
@@ -34,6 +34,7 @@ class PaymentRecord:
     amount_fen: int
     allocations: list[tuple[UUID, int]]
     refunded_fen: int = 0
+    late_fee_bill: UUID | None = None  # a payment of this bill's late fee, not of bills
 
 
 @dataclass
@@ -41,6 +42,7 @@ class BillState:
     paid_fen: int = 0
     written_off_fen: int = 0
     waived_fen: int = 0
+    late_paid_fen: int = 0
     reductions: list[tuple[date, int]] = field(default_factory=list)  # for late fees
 
 
@@ -121,6 +123,38 @@ class FeeAccount(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
             aggregate.bill(self.bill_id).waived_fen += self.amount_fen
+
+    class LateFeePaid(Aggregate.Event):
+        """A payment of one bill's late fee: it never counts as paying the bill itself, so
+        the collection rates stay rates of the fees billed."""
+
+        payment_id: UUID
+        channel: str
+        transaction_id: str
+        bill_id: UUID
+        amount_fen: int
+        received_on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            aggregate.bill(self.bill_id).late_paid_fen += self.amount_fen
+            aggregate.payments[self.payment_id] = PaymentRecord(
+                self.amount_fen, [], late_fee_bill=self.bill_id
+            )
+
+    class LateFeeRefunded(Aggregate.Event):
+        """Part or all of a late-fee payment given back (a court cut the penalty, say)."""
+
+        refund_id: UUID
+        payment_id: UUID
+        bill_id: UUID
+        amount_fen: int
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            aggregate.bill(self.bill_id).late_paid_fen -= self.amount_fen
+            aggregate.payments[self.payment_id].refunded_fen += self.amount_fen
 
     def __init__(self, community_id: UUID, unit_id: UUID) -> None:
         self.community_id = community_id
@@ -206,6 +240,17 @@ class FeeAccount(Aggregate):
         refundable = payment.amount_fen - payment.refunded_fen
         if amount > refundable:
             raise RuleViolated("amountFen", f"only {refundable} fen of this payment is refundable")
+        if payment.late_fee_bill is not None:
+            refund_id = uuid4()
+            self.trigger_event(
+                self.LateFeeRefunded,
+                refund_id=refund_id,
+                payment_id=payment_id,
+                bill_id=payment.late_fee_bill,
+                amount_fen=amount,
+                on=on,
+            )
+            return refund_id
         from_credit = min(self.credit_fen, amount)
         left = amount - from_credit
         reversals: list[tuple[UUID, int]] = []
@@ -260,17 +305,51 @@ class FeeAccount(Aggregate):
         state = self.bills.get(bill.id, BillState())
         return late_fee(bill.amount_fen, bill.due_on, policy, state.reductions, as_of)
 
+    def late_fee_owed(self, bill: BillFacts, policy: LateFeePolicy, as_of: date) -> int:
+        """The late fee still owed on ``as_of``: accrued, less what was waived and paid."""
+        state = self.bills.get(bill.id, BillState())
+        return self.late_fee(bill, policy, as_of) - state.waived_fen - state.late_paid_fen
+
     def waive_late_fee(
         self, bill: BillFacts, amount_fen: int | None, policy: LateFeePolicy, on: date
     ) -> int:
-        """减免滞纳金: all that has accrued (no amount) or part of it."""
-        accrued = self.late_fee(bill, policy, on) - self.bill(bill.id).waived_fen
-        if accrued <= 0:
-            raise RuleViolated("billId", "no late fee is owed on this bill")
-        amount = accrued if amount_fen is None else fen_amount("amountFen", amount_fen)
-        if amount > accrued:
-            raise InvalidValue("amountFen", f"only {accrued} fen of late fee is owed")
+        """减免滞纳金: all that is owed (no amount) or part of it."""
+        amount = self._late_fee_part(bill, amount_fen, policy, on)
         self.trigger_event(self.LateFeeWaived, bill_id=bill.id, amount_fen=amount, on=on)
+        return amount
+
+    def pay_late_fee(
+        self,
+        *,
+        bill: BillFacts,
+        policy: LateFeePolicy,
+        payment_id: UUID,
+        channel: str,
+        transaction_id: str,
+        amount_fen: int,
+        received_on: date,
+    ) -> None:
+        """缴纳滞纳金: at most what is owed of the bill's late fee on the day received."""
+        amount = self._late_fee_part(bill, amount_fen, policy, received_on)
+        self.trigger_event(
+            self.LateFeePaid,
+            payment_id=payment_id,
+            channel=channel,
+            transaction_id=transaction_id,
+            bill_id=bill.id,
+            amount_fen=amount,
+            received_on=received_on,
+        )
+
+    def _late_fee_part(
+        self, bill: BillFacts, amount_fen: int | None, policy: LateFeePolicy, on: date
+    ) -> int:
+        owed = self.late_fee_owed(bill, policy, on)
+        if owed <= 0:
+            raise RuleViolated("billId", "no late fee is owed on this bill")
+        amount = owed if amount_fen is None else fen_amount("amountFen", amount_fen)
+        if amount > owed:
+            raise InvalidValue("amountFen", f"only {owed} fen of late fee is owed")
         return amount
 
     def _settle(self, parts: Sequence[tuple[UUID, int]], on: date, sign: int) -> None:

@@ -58,6 +58,7 @@ fee_bills = Table(
     Column("paid_fen", BigInteger, nullable=False),
     Column("written_off_fen", BigInteger, nullable=False),
     Column("waived_fen", BigInteger, nullable=False),
+    Column("late_fee_paid_fen", BigInteger, nullable=False, server_default="0"),
     Column("lines", JSONB, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Index("fee_bills_community_period", "community_id", "period_start"),
@@ -65,8 +66,8 @@ fee_bills = Table(
 )
 
 # One row per money movement of a unit's account (``fee_accounts`` names the unit): kind
-# PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL,
-# WRITE_OFF, LATE_FEE_WAIVED. ``seq`` orders the rows one event gives.
+# PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL, WRITE_OFF, LATE_FEE_WAIVED,
+# LATE_FEE_PAID (after its PAYMENT), LATE_FEE_REFUNDED. ``seq`` orders the rows one event gives.
 fee_ledger = Table(
     "fee_ledger",
     metadata,
@@ -141,7 +142,12 @@ ADD_TO_BILL = update_statement(
     30,
     fee_bills,
     key=("id", "b_id"),
-    add={"paid_fen": "paid", "written_off_fen": "written_off", "waived_fen": "waived"},
+    add={
+        "paid_fen": "paid",
+        "written_off_fen": "written_off",
+        "waived_fen": "waived",
+        "late_fee_paid_fen": "late_paid",
+    },
 )
 ADVANCE_RUN = update_statement(
     "advance billing run",
@@ -176,6 +182,7 @@ def _(event: Bill.Issued) -> list[Op]:
         "paid_fen": 0,
         "written_off_fen": 0,
         "waived_fen": 0,
+        "late_fee_paid_fen": 0,
         "lines": event.lines,
         "issued_at": event.timestamp,
     }
@@ -266,12 +273,20 @@ class _Entries:
         row.update(extra)
         self.ops.append(Op(INSERT_LEDGER, row))
 
-    def bill(self, bill_id: Any, paid: int = 0, written_off: int = 0, waived: int = 0) -> None:
+    def bill(
+        self,
+        bill_id: Any,
+        paid: int = 0,
+        written_off: int = 0,
+        waived: int = 0,
+        late_paid: int = 0,
+    ) -> None:
         params = {
             "b_id": UUID(str(bill_id)),
             "paid": paid,
             "written_off": written_off,
             "waived": waived,
+            "late_paid": late_paid,
         }
         self.ops.append(Op(ADD_TO_BILL, params))
 
@@ -357,6 +372,40 @@ def _(event: FeeAccount.LateFeeWaived) -> list[Op]:
     entries.bill(event.bill_id, waived=event.amount_fen)
     entries.credit(0)
     return entries.ops
+
+
+def _late_fee_moved(
+    event: FeeAccount.LateFeePaid | FeeAccount.LateFeeRefunded,
+    kinds: tuple[str, str],
+    on: date,
+    sign: int,
+    **money: Any,
+) -> list[Op]:
+    """A late fee paid (sign 1) or refunded (−1): the receipt or refund, then the bill's
+    late fee it moved; the bill's own paid amount never changes."""
+    entries = _Entries(event)
+    entries.add(kinds[0], event.amount_fen, on, payment_id=event.payment_id, **money)
+    entries.add(kinds[1], event.amount_fen, on, bill_id=event.bill_id, payment_id=event.payment_id)
+    entries.bill(event.bill_id, late_paid=sign * event.amount_fen)
+    entries.credit(0)
+    return entries.ops
+
+
+@fee_ops.register
+def _(event: FeeAccount.LateFeePaid) -> list[Op]:
+    return _late_fee_moved(
+        event,
+        ("PAYMENT", "LATE_FEE_PAID"),
+        event.received_on,
+        1,
+        channel=event.channel,
+        transaction_id=event.transaction_id,
+    )
+
+
+@fee_ops.register
+def _(event: FeeAccount.LateFeeRefunded) -> list[Op]:
+    return _late_fee_moved(event, ("REFUND", "LATE_FEE_REFUNDED"), event.on, -1)
 
 
 FEE_TABLES = (

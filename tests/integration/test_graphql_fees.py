@@ -503,6 +503,62 @@ def test_late_fees_accrue_after_the_due_date_are_capped_and_can_be_waived(api: A
     assert (again["__typename"], again["field"]) == ("ValidationError", "input.billId")
 
 
+def test_a_late_fee_is_paid_apart_from_its_bill_can_be_refunded_and_is_never_overpaid(
+    api: Api,
+) -> None:
+    # Given 201's October bill, unpaid past its due date (31 October), with a late fee today
+    e = billed_estate(api)
+    unit = e.units["201"]
+    october = statement(api, unit)["bills"][0]
+    owed = october["lateFeeFen"]
+    assert owed > 100
+
+    # When 1 元 of the late fee is paid by WeChat
+    paid = pay(api, e, "201", 100, "wx-late-1", lateFeeBillId=october["id"])
+
+    # Then 1 元 less late fee is owed, the bill itself is still owed in full (it is no
+    # payment of the fee billed), and the ledger shows the receipt and what it paid
+    assert paid["__typename"] == "PaymentPayload", paid
+    after = paid["statement"]["bills"][0]
+    assert (after["lateFeeFen"], after["paidFen"]) == (owed - 100, 0)
+    assert after["outstandingFen"] == october["outstandingFen"]
+    assert [x["kind"] for x in paid["statement"]["entries"]][-2:] == ["PAYMENT", "LATE_FEE_PAID"]
+    assert paid["statement"]["entries"][-1]["billId"] == october["id"]
+    # A retry of the same transaction is recognised and changes nothing
+    again = pay(api, e, "201", 100, "wx-late-1", lateFeeBillId=october["id"])
+    assert again["duplicate"] is True
+    assert again["statement"]["bills"][0]["lateFeeFen"] == owed - 100
+
+    # When more than what is left is paid, or another unit's bill is named
+    too_much = pay(api, e, "201", owed - 99, "wx-late-2", lateFeeBillId=october["id"])
+    other = statement(api, e.units["101"])["bills"][0]["id"]
+    foreign = pay(api, e, "201", 50, "wx-late-3", lateFeeBillId=other)
+    # Then each is refused with its field and nothing is recorded
+    assert (too_much["__typename"], too_much["field"]) == ("ValidationError", "input.amountFen")
+    assert "late fee is owed" in too_much["message"]
+    assert foreign["field"] == "input.lateFeeBillId", foreign
+    assert statement(api, unit)["bills"][0]["lateFeeFen"] == owed - 100
+
+    # When 0.40 元 of the late-fee payment is refunded
+    refunded = mutate(
+        api,
+        "refundPayment",
+        "RefundPaymentInput",
+        {
+            "communityId": e.community,
+            "unitId": unit,
+            "paymentId": paid["paymentId"],
+            "amountFen": 40,
+        },
+        e.staff,
+    )
+    # Then it is owed again, and no prepaid credit appears
+    assert refunded["statement"]["bills"][0]["lateFeeFen"] == owed - 60
+    assert refunded["statement"]["creditFen"] == 0
+    kinds = [x["kind"] for x in refunded["statement"]["entries"]]
+    assert kinds[-2:] == ["REFUND", "LATE_FEE_REFUNDED"]
+
+
 def test_arrears_and_rates_of_a_period(api: Api) -> None:
     e = billed_estate(api)
     bills = {u: statement(api, e.units[u])["bills"][0] for u in ("101", "201")}

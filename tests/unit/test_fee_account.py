@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given
@@ -108,6 +108,63 @@ def test_a_late_fee_waiver_is_at_most_what_has_accrued() -> None:
     with pytest.raises(DomainError):
         a.waive_late_fee(october, 101, policy, date(2026, 11, 10))
     assert a.waive_late_fee(october, None, policy, date(2026, 11, 10)) == 100
+
+
+def pay_late_fee(a: FeeAccount, bill: BillFacts, amount: int, policy: LateFeePolicy) -> UUID:
+    payment = uuid4()
+    a.pay_late_fee(
+        bill=bill,
+        policy=policy,
+        payment_id=payment,
+        channel="WECHAT",
+        transaction_id="wx-late",
+        amount_fen=amount,
+        received_on=date(2026, 11, 10),
+    )
+    return payment
+
+
+def test_a_late_fee_is_paid_apart_from_the_bill_and_never_more_than_is_owed() -> None:
+    # Given October's bill of 100 元 unpaid ten days after its due date (1 元 of late fee)
+    october = BillFacts(uuid4(), "2026-10", OCT.start, date(2026, 10, 31), 10_000)
+    a = account()
+    policy = LateFeePolicy(Decimal("0.001"), 0, Decimal("0.3"))
+    # When 0.60 元 of it is paid and 0.40 元 waived
+    pay_late_fee(a, october, 60, policy)
+    a.waive_late_fee(october, None, policy, date(2026, 11, 10))
+    # Then nothing more is owed, the bill itself is still owed in full, and paying more fails
+    assert a.late_fee_owed(october, policy, date(2026, 11, 10)) == 0
+    assert a.outstanding(october) == 10_000
+    assert a.bill(october.id).waived_fen == 40
+    with pytest.raises(RuleViolated) as error:
+        pay_late_fee(a, october, 1, policy)
+    assert error.value.field == "billId"
+
+
+def test_paying_more_late_fee_than_owed_is_refused_and_records_nothing() -> None:
+    october = BillFacts(uuid4(), "2026-10", OCT.start, date(2026, 10, 31), 10_000)
+    a = account()
+    policy = LateFeePolicy(Decimal("0.001"), 0, Decimal("0.3"))
+    version = a.version
+    with pytest.raises(DomainError) as error:
+        pay_late_fee(a, october, 101, policy)
+    assert error.value.field == "amountFen"
+    assert (a.version, a.bill(october.id).late_paid_fen) == (version, 0)
+
+
+def test_a_refunded_late_fee_is_owed_again_and_refunds_stop_at_the_payment() -> None:
+    # Given a late fee of 1 元 paid in full
+    october = BillFacts(uuid4(), "2026-10", OCT.start, date(2026, 10, 31), 10_000)
+    a = account()
+    policy = LateFeePolicy(Decimal("0.001"), 0, Decimal("0.3"))
+    payment = pay_late_fee(a, october, 100, policy)
+    # When 0.30 元 of it is given back
+    a.refund(payment, 30, date(2026, 11, 11))
+    # Then 0.30 元 are owed again, no prepaid credit appears, and at most 0.70 元 more go back
+    assert a.late_fee_owed(october, policy, date(2026, 11, 10)) == 30
+    assert a.credit_fen == 0
+    with pytest.raises(RuleViolated):
+        a.refund(payment, 71, date(2026, 11, 11))
 
 
 def schedule_with(price: str, change: tuple[str, date] | None = None) -> FeeSchedule:

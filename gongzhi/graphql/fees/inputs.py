@@ -98,6 +98,10 @@ class RecordPaymentInput:
     amount_fen: int
     reason: str
     received_on: datetime.date | None = strawberry.field(default=None, description="Today")
+    late_fee_bill_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="滞纳金: the payment is of this bill's late fee, not of the unit's bills",
+    )
 
 
 @strawberry.input(description="退款 of a payment, or (no paymentId) of unused prepaid credit")

@@ -280,6 +280,9 @@ class FeeMutations:
     ) -> PaymentResult:
         context = info.context
         unit = parse_id(input.unit_id, "unitId")
+        late_fee_bill = (
+            parse_id(input.late_fee_bill_id, "lateFeeBillId") if input.late_fee_bill_id else None
+        )
         return await context.execute(  # type: ignore[return-value]
             Action.RECORD_FEE_PAYMENT,
             community_target(context, input.community_id),
@@ -291,6 +294,7 @@ class FeeMutations:
                 transaction_id=input.transaction_id,
                 amount_fen=input.amount_fen,
                 received_on=input.received_on,
+                late_fee_bill_id=late_fee_bill,
             ),
             input.reason,
             _statement_reply(context, unit),

@@ -163,8 +163,9 @@ def _bill(row: Any, entries: list[Any], policy: LateFeePolicy, as_of: datetime.d
         paid_fen=row["paid_fen"],
         written_off_fen=row["written_off_fen"],
         outstanding_fen=row["amount_fen"] - row["paid_fen"] - row["written_off_fen"],
-        late_fee_fen=max(accrued - row["waived_fen"], 0),
+        late_fee_fen=max(accrued - row["waived_fen"] - row["late_fee_paid_fen"], 0),
         late_fee_waived_fen=row["waived_fen"],
+        late_fee_paid_fen=row["late_fee_paid_fen"],
         lines=[
             BillLine(
                 kind=line["kind"],

@@ -149,6 +149,9 @@ class Bill:
     outstanding_fen: int
     late_fee_fen: int = strawberry.field(description="滞纳金 owed on the statement's date")
     late_fee_waived_fen: int
+    late_fee_paid_fen: int = strawberry.field(
+        description="滞纳金 paid (recordPayment with lateFeeBillId), less what was refunded"
+    )
     lines: list[BillLine]
 
 
@@ -160,7 +163,7 @@ class FeeLedgerEntry:
     unit_id: strawberry.ID
     kind: str = strawberry.field(
         description="PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL, WRITE_OFF, "
-        "LATE_FEE_WAIVED"
+        "LATE_FEE_WAIVED, LATE_FEE_PAID, LATE_FEE_REFUNDED"
     )
     amount_fen: int
     on: datetime.date
