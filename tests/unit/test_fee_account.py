@@ -231,3 +231,76 @@ def test_a_month_inside_a_billed_quarter_is_refused() -> None:
     assert error.value.field == "period"
     with pytest.raises(RuleViolated):
         s.set_standard("RESIDENTIAL", "3", "LUMP_SUM", date(2026, 12, 1))
+
+
+_OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["pay", "late_fee", "refund", "waive", "write_off"]),
+        st.integers(min_value=0, max_value=1),  # which bill (or payment, for refunds)
+        st.integers(min_value=1, max_value=12_000),
+        st.integers(min_value=0, max_value=20),  # days after the previous operation
+    ),
+    max_size=25,
+)
+
+
+@given(_OPERATIONS)
+def test_every_fen_received_is_in_a_bill_the_credit_or_a_late_fee(
+    operations: list[tuple[str, int, int, int]],
+) -> None:
+    # Given two overdue bills and any sequence of payments, late-fee payments, refunds,
+    # waivers and write-offs, each refused whole or recorded
+    policy = LateFeePolicy(Decimal("0.001"), 0, Decimal("0.3"))
+    bills = [
+        BillFacts(uuid4(), "2026-09", date(2026, 9, 1), date(2026, 9, 30), 10_000),
+        BillFacts(uuid4(), "2026-10", OCT.start, date(2026, 10, 31), 8_000),
+    ]
+    a = account()
+    payments: list[UUID] = []
+    day = date(2026, 11, 1)
+    for kind, which, amount, days in operations:
+        day = date.fromordinal(day.toordinal() + days)
+        bill = bills[which]
+        version = a.version
+        try:
+            if kind == "pay":
+                payment = uuid4()
+                a.receive(
+                    payment_id=payment,
+                    channel="CASH",
+                    transaction_id=str(payment),
+                    amount_fen=amount,
+                    received_on=day,
+                    bills=bills,
+                    credit_limit_fen=5_000,
+                )
+                payments.append(payment)
+            elif kind == "late_fee":
+                payment = uuid4()
+                a.pay_late_fee(
+                    bill=bill,
+                    policy=policy,
+                    payment_id=payment,
+                    channel="CASH",
+                    transaction_id=str(payment),
+                    amount_fen=amount,
+                    received_on=day,
+                )
+                payments.append(payment)
+            elif kind == "refund" and payments:
+                a.refund(payments[which % len(payments)], amount, day)
+            elif kind == "waive":
+                a.waive_late_fee(bill, amount, policy, day)
+            elif kind == "write_off":
+                a.write_off(bill, amount, "王经理", "staff-1", day)
+        except DomainError:
+            assert a.version == version  # refused whole: nothing recorded
+
+        # Then what was received less what went back is exactly in the bills, the prepaid
+        # credit and the late fees paid; no bill is paid beyond its amount, no late fee below 0
+        received = sum(p.amount_fen - p.refunded_fen for p in a.payments.values())
+        states = [a.bill(b.id) for b in bills]
+        assert received == a.credit_fen + sum(s.paid_fen + s.late_paid_fen for s in states)
+        for b, s in zip(bills, states, strict=True):
+            assert 0 <= s.paid_fen + s.written_off_fen <= b.amount_fen
+            assert s.late_paid_fen >= 0 and a.credit_fen >= 0
