@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 from anyio import CapacityLimiter
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -18,7 +19,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gongzhi.application.app import Gongzhi
@@ -30,6 +33,8 @@ from gongzhi.graphql.auth import (
     read_token,
 )
 from gongzhi.graphql.context import Context, Services
+from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
+from gongzhi.graphql.nul import nul_path
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.settings import PgParams, Settings
@@ -56,6 +61,13 @@ class GongzhiGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        request_data: GraphQLRequestData = kwargs["request_data"]
+        place = nul_path(request_data.variables or {}, "variables")
+        if place is not None:
+            return ExecutionResult(data=None, errors=[GraphQLError(f"{place}: {NUL_MESSAGE}")])
+        return await super().execute_single(*args, **kwargs)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         # The gate authenticated every operation; only the GraphiQL page arrives without a

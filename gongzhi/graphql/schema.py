@@ -45,6 +45,7 @@ from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS
+from gongzhi.graphql.nul import NoNulInStrings
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
 from gongzhi.graphql.participation.mutations import ParticipationMutations
@@ -65,6 +66,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 LIMIT_RULES: list[type[ASTValidationRule]] = [
     max_depth_rule(MAX_DEPTH, None),
     max_aliases_rule(MAX_ALIASES),
+    NoNulInStrings,
 ]
 
 

@@ -349,3 +349,26 @@ def test_company_pages_follow_each_other_and_search_takes_wildcards_literally(ap
     assert [e["node"]["name"] for e in literal] == ["丙100%物业"]
     forged = api.gql(query, {"after": "WyJhIiwibm90LWEtdXVpZCJd"})["companies"]
     assert forged == {"__typename": "ValidationError", "field": "after"}
+
+
+def test_text_holding_a_nul_character_is_refused_before_it_reaches_the_database(
+    api: Api,
+) -> None:
+    # Given a filter and a search whose text holds U+0000 (PostgreSQL text cannot), once as a
+    # literal and once as a variable
+    literal = api.post('{ communities(filter: {nameContains: "a\\u0000"}) { __typename } }')
+    variable = api.post(
+        "query($n: String) { companies(nameContains: $n) { __typename } }", {"n": "a\x00"}
+    )
+    # Then each is a GraphQL error saying where and what, not a masked server error
+    for response in (literal, variable):
+        assert response.status_code == 200
+        assert response.json()["data"] is None
+    [at_literal] = literal.json()["errors"]
+    assert at_literal["message"] == "text must not contain the NUL character (U+0000)"
+    assert at_literal["locations"] == [{"line": 1, "column": 38}]
+    [at_variable] = variable.json()["errors"]
+    assert at_variable["message"] == "variables.n: text must not contain the NUL character (U+0000)"
+    # And the same search without it answers
+    clean = api.gql("query($n: String) { companies(nameContains: $n) { __typename } }", {"n": "a"})
+    assert clean["companies"]["__typename"] == "CompanyConnection"

@@ -69,9 +69,11 @@ def _schedule_mutation(
     )
 
 
-def _statement_reply(context: Context, unit_id: UUID) -> Callable[[Done], Awaitable[Any]]:
+def _statement_reply(context: Context, unit_id: str) -> Callable[[Done], Awaitable[Any]]:
+    """The unit's statement; ``unit_id`` is parsed here, after the command that took it."""
+
     async def reply(done: Done) -> FeeAccountPayload | PaymentPayload:
-        statement = await fetch_statement(context, unit_id, business_today())
+        statement = await fetch_statement(context, parse_id(unit_id, "unitId"), business_today())
         if isinstance(done, PaymentDone):
             return PaymentPayload(
                 payment_id=strawberry.ID(str(done.id)),
@@ -279,25 +281,24 @@ class FeeMutations:
         self, info: Info[Context, None], input: RecordPaymentInput
     ) -> PaymentResult:
         context = info.context
-        unit = parse_id(input.unit_id, "unitId")
-        late_fee_bill = (
-            parse_id(input.late_fee_bill_id, "lateFeeBillId") if input.late_fee_bill_id else None
-        )
+        late_fee_bill = input.late_fee_bill_id
         return await context.execute(  # type: ignore[return-value]
             Action.RECORD_FEE_PAYMENT,
             community_target(context, input.community_id),
             lambda meta: context.app.record_payment(
                 meta,
                 community_id=parse_id(input.community_id, "communityId"),
-                unit_id=unit,
+                unit_id=parse_id(input.unit_id, "unitId"),
                 channel=PaymentChannel(input.channel).value,
                 transaction_id=input.transaction_id,
                 amount_fen=input.amount_fen,
                 received_on=input.received_on,
-                late_fee_bill_id=late_fee_bill,
+                late_fee_bill_id=(
+                    parse_id(late_fee_bill, "lateFeeBillId") if late_fee_bill else None
+                ),
             ),
             input.reason,
-            _statement_reply(context, unit),
+            _statement_reply(context, input.unit_id),
         )
 
     @strawberry.mutation(description="退款 of a payment or of unused prepaid credit")
@@ -305,20 +306,19 @@ class FeeMutations:
         self, info: Info[Context, None], input: RefundPaymentInput
     ) -> FeeAccountResult:
         context = info.context
-        unit = parse_id(input.unit_id, "unitId")
-        payment = parse_id(input.payment_id, "paymentId") if input.payment_id else None
+        payment = input.payment_id
         return await context.execute(  # type: ignore[return-value]
             Action.RECORD_FEE_PAYMENT,
             community_target(context, input.community_id),
             lambda meta: context.app.refund_payment(
                 meta,
                 community_id=parse_id(input.community_id, "communityId"),
-                unit_id=unit,
-                payment_id=payment,
+                unit_id=parse_id(input.unit_id, "unitId"),
+                payment_id=parse_id(payment, "paymentId") if payment else None,
                 amount_fen=input.amount_fen,
             ),
             input.reason,
-            _statement_reply(context, unit),
+            _statement_reply(context, input.unit_id),
         )
 
     @strawberry.mutation(description="核销 part or all of a bill, with the approver's name")
@@ -360,6 +360,6 @@ def _bill_reply(context: Context, bill_id: strawberry.ID) -> Callable[[Done], Aw
         unit = await context.pool.fetchval(
             "SELECT unit_id FROM fee_bills WHERE id = $1", parse_id(bill_id, "billId")
         )
-        return await _statement_reply(context, unit)(done)
+        return await _statement_reply(context, str(unit))(done)
 
     return reply
