@@ -44,7 +44,7 @@ from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
-from gongzhi.graphql.money import SCALARS
+from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
 from gongzhi.graphql.nul import NoNulInStrings
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -54,6 +54,7 @@ from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
+from gongzhi.graphql.times import SCALARS as TIME_SCALARS
 from gongzhi.graphql.work_orders.mutations import WorkOrderMutations
 from gongzhi.graphql.work_orders.queries import WorkOrderQueries
 from gongzhi.graphql.work_orders.subscriptions import WorkOrderSubscriptions
@@ -137,7 +138,7 @@ schema = strawberry.Schema(
     subscription=Subscription,
     # Plain selections (most of every page) run as compiled plans: see execution.py.
     execution_context_class=CompilingExecutionContext,
-    config=StrawberryConfig(scalar_map=SCALARS),
+    config=StrawberryConfig(scalar_map={**MONEY_SCALARS, **TIME_SCALARS}),
     # Factories: a fresh extension per request; the caches live at module level, and the
     # limit rules are the same classes every time, so cached validations stay valid.
     extensions=[

@@ -372,3 +372,27 @@ def test_text_holding_a_nul_character_is_refused_before_it_reaches_the_database(
     # And the same search without it answers
     clean = api.gql("query($n: String) { companies(nameContains: $n) { __typename } }", {"n": "a"})
     assert clean["companies"]["__typename"] == "CompanyConnection"
+
+
+DATE_OPERATIONS = {
+    "Date": 'query($v: Date!) { workOrderPerformance(communityId: "x", since: $v, until: $v) {'
+    " __typename } }",
+    "DateTime": 'mutation($v: DateTime!) { fileComplaint(input: {communityId: "x",'
+    ' category: FEES, channel: RESIDENT, description: "d", reason: "r", filedAt: $v})'
+    " { __typename } }",
+}
+
+
+@pytest.mark.parametrize(
+    ("scalar", "value"),
+    [("Date", "0001-01-01"), ("Date", "9999-12-31"), ("DateTime", "0001-01-01T00:00:00+08:00")],
+)
+def test_a_date_outside_the_years_we_keep_is_refused_with_its_variable(
+    api: Api, scalar: str, value: str
+) -> None:
+    """Found by the fuzz test: year 1 in Shanghai time overflowed the calendar (a 500)."""
+    body = api.post(DATE_OPERATIONS[scalar], {"v": value}).json()
+    assert body.get("data") is None, body
+    (error,) = body["errors"]
+    assert "The year must be between 1900 and 2199" in error["message"], error
+    assert "$v" in error["message"], error
