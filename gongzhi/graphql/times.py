@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
@@ -17,25 +16,21 @@ from strawberry.types.scalar import ScalarDefinition
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
-def _in_range(parse: Callable[[object], object], type_: str) -> Callable[[object], object]:
-    def inner(value: object) -> object:
+def _bounded(definition: ScalarDefinition) -> ScalarDefinition:
+    """Strawberry's scalar, refusing a parsed value whose year is out of range."""
+    parse = definition.parse_value
+    assert parse is not None
+
+    def parse_in_range(value: object) -> object:
         parsed = parse(value)
-        assert isinstance(parsed, dt.date)
         if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
             raise StrawberryInputCoercionError(
-                f'Value cannot represent a {type_}: "{value}". '
+                f'Value cannot represent a {definition.name}: "{value}". '
                 f"The year must be between {FIRST_YEAR} and {LAST_YEAR}."
             )
         return parsed
 
-    return inner
-
-
-def _bounded(definition: ScalarDefinition) -> ScalarDefinition:
-    assert definition.parse_value is not None
-    return dataclasses.replace(
-        definition, parse_value=_in_range(definition.parse_value, definition.name)
-    )
+    return dataclasses.replace(definition, parse_value=parse_in_range)
 
 
 # Handed to the schema's ``StrawberryConfig.scalar_map`` with the money scalars.

@@ -29,6 +29,7 @@ from graphql import StringValueNode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
+from strawberry.utils.str_converters import to_snake_case
 
 from gongzhi.demo import load_demo
 from gongzhi.graphql.auth import Principal, Role
@@ -74,10 +75,6 @@ def _in_shanghai(moment: datetime) -> str:
     return moment.isoformat() + "+08:00"
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 def _ids_carried_by_events(api: Api) -> Ids:
     """The UUIDs the stored events carry, by kind: each aggregate under its class name (and
     that name's last word: ``property_company`` and ``company``), each ``…_id`` attribute of
@@ -86,7 +83,7 @@ def _ids_carried_by_events(api: Api) -> Ids:
     found: defaultdict[str, set[str]] = defaultdict(set)
     for stored in app.recorder.select_notifications(start=1, limit=1_000_000):
         event = app.mapper.to_domain_event(stored)
-        kind = _snake(type(event).__qualname__.split(".")[0])
+        kind = to_snake_case(type(event).__qualname__.split(".")[0])
         found[kind].add(str(event.originator_id))
         found[kind.rsplit("_", 1)[-1]].add(str(event.originator_id))
         for name, value in vars(event).items():
@@ -99,7 +96,7 @@ def _ids_carried_by_events(api: Api) -> Ids:
 
 def _kind_of(field: str, ids: Ids) -> list[str] | None:
     """The ids a field named ``lateFeeBillId`` wants: late_fee_bill, else fee_bill, else bill."""
-    words = _snake(re.sub(r"Ids?$", "", field)).split("_")
+    words = to_snake_case(re.sub(r"Ids?$", "", field)).split("_")
     for start in range(len(words)):
         kind = "_".join(words[start:])
         if kind in ids:
