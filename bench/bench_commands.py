@@ -36,6 +36,7 @@ from uuid import UUID
 from bench.dataset import BENCH_META, generate, open_platform
 from bench.support import temporary_database
 from gongzhi.application.app import Gongzhi
+from gongzhi.application.communities import AddUnit
 from gongzhi.domain.community import Community
 from gongzhi.infra.eventstore import eventstore_env
 
@@ -67,12 +68,14 @@ def service_loop(app: Gongzhi, places: list[Target], count: int, tag: str) -> fl
         place = places[index % len(places)]
         app.add_unit(
             BENCH_META,
-            place.community_id,
-            entrance_id=place.entrance_id,
-            number=f"{tag}-{index}",
-            floor=1,
-            area=AREA,
-            area_source="REGISTER",
+            AddUnit(
+                community_id=place.community_id,
+                entrance_id=place.entrance_id,
+                number=f"{tag}-{index}",
+                floor=1,
+                area=AREA,
+                area_source="REGISTER",
+            ),
         )
     return count / (time.perf_counter() - started)
 

@@ -24,6 +24,7 @@ import psycopg
 
 from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
+from gongzhi.application.communities import RegisterCommunity
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Decision
 from gongzhi.domain.person import Person
@@ -128,10 +129,12 @@ def roster_figures(units: int) -> tuple[float, float]:
         app = platform.app
         community_id = app.register_community(
             BENCH_META,
-            name="花名册小区",
-            district="红塔区",
-            street="玉兴街道",
-            registered_on=date(2024, 1, 1),
+            RegisterCommunity(
+                name="花名册小区",
+                district="红塔区",
+                street="玉兴街道",
+                registered_on=date(2024, 1, 1),
+            ),
         ).id
         started = time.perf_counter()
         header, rows = read_table(content, "CSV")

@@ -16,10 +16,24 @@ from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import (
+    AddBuilding,
+    AddUnit,
+    ChangeManagementMode,
+    RegisterCommunity,
+    RenovationItem,
+)
+from gongzhi.application.owners import HoldByDeveloper, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.decision import Decision
-from gongzhi.domain.values import CREDIT_CODE_ALPHABET, credit_code_check_character
+from gongzhi.domain.values import (
+    CREDIT_CODE_ALPHABET,
+    AreaSource,
+    ManagementMode,
+    RenovationCategory,
+    credit_code_check_character,
+)
 
 DISTRICTS = {
     "红塔区": ["玉兴街道", "凤凰路街道", "北城街道", "春和街道"],
@@ -52,12 +66,12 @@ COMPANY_NAMES = [
     "玉溪城投物业管理有限公司",
 ]
 RENOVATION_ITEMS = [
-    {"category": "BASIC", "name": "供水供电供气管网改造"},
-    {"category": "BASIC", "name": "屋面防水与外墙保温"},
-    {"category": "IMPROVEMENT", "name": "加装电梯"},
-    {"category": "IMPROVEMENT", "name": "停车场与电动自行车充电设施"},
-    {"category": "ENHANCEMENT", "name": "社区养老托育服务设施"},
-    {"category": "ENHANCEMENT", "name": "智慧安防与门禁"},
+    RenovationItem(RenovationCategory.BASIC, "供水供电供气管网改造"),
+    RenovationItem(RenovationCategory.BASIC, "屋面防水与外墙保温"),
+    RenovationItem(RenovationCategory.IMPROVEMENT, "加装电梯"),
+    RenovationItem(RenovationCategory.IMPROVEMENT, "停车场与电动自行车充电设施"),
+    RenovationItem(RenovationCategory.ENHANCEMENT, "社区养老托育服务设施"),
+    RenovationItem(RenovationCategory.ENHANCEMENT, "智慧安防与门禁"),
 ]
 MODE_WEIGHTS = {
     # Shaped after Yuxi's figures: professional 519, custody 266, work unit 255, owners 747;
@@ -106,14 +120,16 @@ def load_demo(
         registered_on = date(2023, 1, 1) + timedelta(days=rng.randint(0, 300))
         done = app.register_community(
             meta,
-            name=f"{rng.choice(NAME_PARTS[0])}{rng.choice(NAME_PARTS[1])}{index + 1}号",
-            district=district,
-            street=rng.choice(DISTRICTS[district]),
-            address=f"{district}{rng.randint(1, 300)}号",
-            year_built=built,
-            renovation_completed_on=registered_on - timedelta(days=rng.randint(30, 400)),
-            renovation_items=rng.sample(RENOVATION_ITEMS, k=rng.randint(1, 4)),
-            registered_on=registered_on,
+            RegisterCommunity(
+                name=f"{rng.choice(NAME_PARTS[0])}{rng.choice(NAME_PARTS[1])}{index + 1}号",
+                district=district,
+                street=rng.choice(DISTRICTS[district]),
+                address=f"{district}{rng.randint(1, 300)}号",
+                year_built=built,
+                renovation_completed_on=registered_on - timedelta(days=rng.randint(30, 400)),
+                renovation_items=rng.sample(RENOVATION_ITEMS, k=rng.randint(1, 4)),
+                registered_on=registered_on,
+            ),
         )
         community_id = done.id
         summary.communities.append(community_id)
@@ -121,11 +137,13 @@ def load_demo(
             floors = rng.choice([5, 6, 6, 7])
             app.add_building(
                 meta,
-                community_id,
-                number=f"{building_no}栋",
-                floors=floors,
-                has_elevator=rng.random() < 0.2,
-                entrance_numbers=[f"{n}单元" for n in range(1, rng.randint(2, 4))],
+                AddBuilding(
+                    community_id=community_id,
+                    number=f"{building_no}栋",
+                    floors=floors,
+                    has_elevator=rng.random() < 0.2,
+                    entrance_numbers=[f"{n}单元" for n in range(1, rng.randint(2, 4))],
+                ),
             )
             community = app.community(community_id)
             building = next(
@@ -138,22 +156,26 @@ def load_demo(
                         source = rng.choice(["REGISTER"] * 8 + ["SURVEY", "SALE_CONTRACT"])
                         done = app.add_unit(
                             meta,
-                            community_id,
-                            entrance_id=entrance.id,
-                            number=f"{floor}0{door}",
-                            floor=floor,
-                            area=area,
-                            area_source=source,
+                            AddUnit(
+                                community_id=community_id,
+                                entrance_id=entrance.id,
+                                number=f"{floor}0{door}",
+                                floor=floor,
+                                area=area,
+                                area_source=AreaSource(source),
+                            ),
                         )
                         summary.units += 1
         mode = rng.choices(list(MODE_WEIGHTS), weights=list(MODE_WEIGHTS.values()))[0]
         company = rng.choice(summary.companies) if mode == "PROFESSIONAL" else None
         done = app.change_management_mode(
             meta,
-            community_id,
-            mode=mode,
-            company_id=company,
-            effective_from=registered_on + timedelta(days=rng.randint(0, 60)),
+            ChangeManagementMode(
+                community_id=community_id,
+                mode=ManagementMode(mode),
+                company_id=company,
+                effective_from=registered_on + timedelta(days=rng.randint(0, 60)),
+            ),
         )
         summary.position = done.position
         if index < OWNED_COMMUNITIES:
@@ -188,16 +210,31 @@ def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.
     owners: dict[UUID, UUID] = {}
     for number, unit in enumerate(community.unit_index.values()):
         if number % 17 == 16:
-            app.hold_by_developer(meta, community_id, unit.id, date(2010, 1, 1))
+            app.hold_by_developer(
+                meta,
+                HoldByDeveloper(community_id=community_id, unit_id=unit.id, on=date(2010, 1, 1)),
+            )
             continue
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-        person = app.register_person(meta, name=name, phone=f"139{rng.randint(0, 99999999):08d}").id
+        person = app.register_person(
+            meta, RegisterPerson(name=name, phone=f"139{rng.randint(0, 99999999):08d}")
+        ).id
         shares = [(person, Fraction(1))]
         if number % 9 == 0:  # 夫妻共有
-            spouse = app.register_person(meta, name=rng.choice(SURNAMES) + rng.choice(GIVEN)).id
+            spouse = app.register_person(
+                meta, RegisterPerson(name=rng.choice(SURNAMES) + rng.choice(GIVEN))
+            ).id
             shares = [(person, Fraction(1, 2)), (spouse, Fraction(1, 2))]
         owners[unit.id] = person
-        app.record_ownership(meta, community_id, unit.id, shares, date(2001, 6, 1))
+        app.record_ownership(
+            meta,
+            RecordOwnership(
+                community_id=community_id,
+                unit_id=unit.id,
+                owners=[OwnerShare(p, str(s)) for p, s in (shares)],
+                on=date(2001, 6, 1),
+            ),
+        )
     opens = now - timedelta(days=20)
     passed = app.propose_decision(
         meta,

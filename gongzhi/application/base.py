@@ -16,6 +16,8 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
+from gongzhi.application.commands import Command, handler_of
+
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 SAVE_ATTEMPTS = 3
 
@@ -241,6 +243,11 @@ class GongzhiBase(Application[UUID]):
                         "reload and try again"
                     ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def execute(self, meta: Meta, command: Command) -> Done:
+        """Run a declared command: its one handler is ``handler_of(type(command))``."""
+        done: Done = handler_of(type(command))(self, meta, command)
+        return done
 
 
 def _noun(cls: type[Any]) -> str:

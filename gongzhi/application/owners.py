@@ -2,20 +2,102 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
+from fractions import Fraction as Share
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from gongzhi.application.base import Done, GongzhiBase, Meta
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    CommunityId,
+    Doc,
+    Fraction,
+    IdNumber,
+    Items,
+    Name,
+    PersonId,
+    Phone,
+    UnitId,
+)
 from gongzhi.domain.community import Community
-from gongzhi.domain.person import Person
+from gongzhi.domain.errors import InvalidValue
+from gongzhi.domain.person import CommunityRole, Person
+
+
+@dataclass(frozen=True)
+class RegisterPerson(Command):
+    """登记人员 register a person (owner, resident, role holder): name required; phone and
+    身份证号 optional, validated"""
+
+    name: Name
+    phone: Phone = ""
+    id_number: IdNumber = ""
+
+
+@dataclass(frozen=True)
+class OwnerShare:
+    person_id: PersonId
+    share: Annotated[Fraction, Doc("共有份额 as a fraction, e.g. 1/2")] = "1"
+
+
+@dataclass(frozen=True)
+class RecordOwnership(Command):
+    """取得/交付/过户: record a unit's owners from a date (first owner, delivery or transfer)"""
+
+    community_id: CommunityId
+    unit_id: UnitId
+    owners: Annotated[list[OwnerShare], Items(100)]
+    on: date
+
+
+@dataclass(frozen=True)
+class HoldByDeveloper(Command):
+    """The developer (建设单位) holds a unit: unsold or undelivered"""
+
+    community_id: CommunityId
+    unit_id: UnitId
+    on: date
+
+
+@dataclass(frozen=True)
+class MoveIn(Command):
+    """住户 moves in"""
+
+    input_name: ClassVar[str | None] = "ResidenceInput"
+    community_id: CommunityId
+    unit_id: UnitId
+    person_id: PersonId
+    on: date
+
+
+@dataclass(frozen=True)
+class MoveOut(MoveIn):
+    """住户 moves out"""
+
+
+@dataclass(frozen=True)
+class GrantRole(Command):
+    """楼栋长/网格员/党员/党员中心户: grant a role in a community"""
+
+    input_name: ClassVar[str | None] = "RoleInput"
+    person_id: PersonId
+    community_id: CommunityId
+    role: CommunityRole
+
+
+@dataclass(frozen=True)
+class RevokeRole(GrantRole):
+    """Revoke a role in a community"""
 
 
 class OwnerService(GongzhiBase):
-    def register_person(
-        self, meta: Meta, *, name: str, phone: str = "", id_number: str = ""
-    ) -> Done:
-        person = Person.register(name=name, phone=phone, id_number=id_number)
+    @handles(RegisterPerson)
+    def register_person(self, meta: Meta, command: RegisterPerson) -> Done:
+        person = Person.register(
+            name=command.name, phone=command.phone, id_number=command.id_number
+        )
         return self.create(meta, person, "a person with this id already exists")
 
     def change_phone(self, meta: Meta, person_id: UUID, phone: str) -> Done:
@@ -23,64 +105,75 @@ class OwnerService(GongzhiBase):
             meta, Person, person_id, lambda p: p.change_phone(phone), field="personId"
         )
 
-    def grant_role(self, meta: Meta, person_id: UUID, role: str, community_id: UUID) -> Done:
-        self.load(Community, community_id, "communityId")
+    @handles(GrantRole)
+    def grant_role(self, meta: Meta, command: GrantRole) -> Done:
+        self.load(Community, command.community_id, "communityId")
+        role, community_id = CommunityRole(command.role).value, command.community_id
         return self.change(
-            meta, Person, person_id, lambda p: p.grant_role(role, community_id), field="personId"
+            meta,
+            Person,
+            command.person_id,
+            lambda p: p.grant_role(role, community_id),
+            field="personId",
         )
 
-    def revoke_role(self, meta: Meta, person_id: UUID, role: str, community_id: UUID) -> Done:
+    @handles(RevokeRole)
+    def revoke_role(self, meta: Meta, command: RevokeRole) -> Done:
+        role, community_id = CommunityRole(command.role).value, command.community_id
         return self.change(
-            meta, Person, person_id, lambda p: p.revoke_role(role, community_id), field="personId"
+            meta,
+            Person,
+            command.person_id,
+            lambda p: p.revoke_role(role, community_id),
+            field="personId",
         )
 
-    def record_ownership(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        unit_id: UUID,
-        owners: list[tuple[UUID, Fraction]],
-        on: date,
-    ) -> Done:
+    @handles(RecordOwnership)
+    def record_ownership(self, meta: Meta, command: RecordOwnership) -> Done:
         """取得/交付/过户: every owner must be a registered person."""
-        for index, (person_id, _) in enumerate(owners):
-            self.load(Person, person_id, f"owners.{index}.personId")
+        owners = []
+        for index, owner in enumerate(command.owners):
+            self.load(Person, owner.person_id, f"owners.{index}.personId")
+            try:
+                share = Share(owner.share.strip())
+            except (ValueError, ZeroDivisionError):
+                raise InvalidValue(f"owners.{index}.share", "must be a fraction like 1/2") from None
+            owners.append((owner.person_id, share))
         return self.change(
             meta,
             Community,
-            community_id,
-            lambda c: c.record_ownership(unit_id, owners, on),
+            command.community_id,
+            lambda c: c.record_ownership(command.unit_id, owners, command.on),
             field="communityId",
         )
 
-    def hold_by_developer(self, meta: Meta, community_id: UUID, unit_id: UUID, on: date) -> Done:
+    @handles(HoldByDeveloper)
+    def hold_by_developer(self, meta: Meta, command: HoldByDeveloper) -> Done:
         return self.change(
             meta,
             Community,
-            community_id,
-            lambda c: c.hold_by_developer(unit_id, on),
+            command.community_id,
+            lambda c: c.hold_by_developer(command.unit_id, command.on),
             field="communityId",
         )
 
-    def move_in(
-        self, meta: Meta, community_id: UUID, unit_id: UUID, person_id: UUID, on: date
-    ) -> Done:
-        self.load(Person, person_id, "personId")
+    @handles(MoveIn)
+    def move_in(self, meta: Meta, command: MoveIn) -> Done:
+        self.load(Person, command.person_id, "personId")
         return self.change(
             meta,
             Community,
-            community_id,
-            lambda c: c.move_in(unit_id, person_id, on),
+            command.community_id,
+            lambda c: c.move_in(command.unit_id, command.person_id, command.on),
             field="communityId",
         )
 
-    def move_out(
-        self, meta: Meta, community_id: UUID, unit_id: UUID, person_id: UUID, on: date
-    ) -> Done:
+    @handles(MoveOut)
+    def move_out(self, meta: Meta, command: MoveOut) -> Done:
         return self.change(
             meta,
             Community,
-            community_id,
-            lambda c: c.move_out(unit_id, person_id, on),
+            command.community_id,
+            lambda c: c.move_out(command.unit_id, command.person_id, command.on),
             field="communityId",
         )

@@ -51,6 +51,8 @@ def _add_missing_columns(conn: Connection) -> None:
             if column.name not in existing:
                 ddl = column.type.compile(dialect=conn.dialect)
                 server_default = getattr(column.server_default, "arg", None)
+                if isinstance(server_default, str):  # a literal: quoted, '' included
+                    server_default = "'" + server_default.replace("'", "''") + "'"
                 default = f" DEFAULT {server_default}" if server_default is not None else ""
                 conn.execute(
                     text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {ddl}{default}')

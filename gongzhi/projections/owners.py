@@ -21,6 +21,9 @@ persons = Table(
     Column("id_number", String(18), nullable=False),
     Column("version", Integer, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
+    # Who registered the person (the actor of the event): until the person is linked to a
+    # community, only they may refer to the person (graphql/references.py).
+    Column("registered_by", Text, nullable=False, server_default=""),
 )
 
 person_roles = Table(
@@ -76,6 +79,7 @@ def _(event: Person.Registered) -> list[Op]:
         "id_number": event.id_number,
         "version": event.originator_version,
         "registered_at": event.timestamp,
+        "registered_by": event.__dict__.get("meta", {}).get("actor", ""),
     }
     return [Op(INSERT_PERSON, row)]
 

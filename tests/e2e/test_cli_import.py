@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import ROOT, process_env
@@ -30,8 +31,10 @@ def test_the_cli_checks_then_imports_a_roster(
     platform: Platform, settings: Settings, tmp_path: Path
 ) -> None:
     community = platform.app.register_community(
-        Meta(actor="t", reason="t"), name="幸福里", district="红塔区", street="玉兴街道",
-        registered_on=date(2024, 1, 1),
+        Meta(actor="t", reason="t"),
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text(GOOD, encoding="utf-8")
@@ -45,8 +48,9 @@ def test_the_cli_checks_then_imports_a_roster(
     assert dry.returncode == 0 and "dry run: every row is good" in dry.stdout
     assert not platform.app.community(community).unit_index
 
-    applied = gongzhi(settings, "import", "--community", str(community), "--file", str(good),
-                      "--apply")
+    applied = gongzhi(
+        settings, "import", "--community", str(community), "--file", str(good), "--apply"
+    )
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "imported 4 units, 2 buildings, 3 entrances, 4 owners" in applied.stdout
     assert len(platform.app.community(community).unit_index) == 4

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
@@ -63,10 +64,19 @@ def test_a_job_killed_midway_is_redelivered_and_recorded_once(
         META, name="烟台安居物业", credit_code=credit_code(random.Random(7))
     )
     community = app.register_community(
-        META, name="幸福里", district="芝罘区", street="向阳街道", registered_on=date(2025, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="芝罘区", street="向阳街道", registered_on=date(2025, 1, 1)
+        ),
     ).id
     app.change_management_mode(
-        META, community, mode="PROFESSIONAL", company_id=company.id, effective_from=date(2026, 1, 1)
+        META,
+        ChangeManagementMode(
+            community_id=community,
+            mode="PROFESSIONAL",
+            company_id=company.id,
+            effective_from=date(2026, 1, 1),
+        ),
     )
     platform.projection_runner().catch_up()
     env = process_env(settings)
@@ -79,9 +89,7 @@ def test_a_job_killed_midway_is_redelivered_and_recorded_once(
         maintenance_chance=MAINTENANCE_SCALE,
     )
     actors = Actors(broker, settings.database_url)
-    evaluation_id = CreditEvaluation.id_for(
-        company.id, Period.parse("2026Q3"), DEFAULT_RULE_SET
-    )
+    evaluation_id = CreditEvaluation.id_for(company.id, Period.parse("2026Q3"), DEFAULT_RULE_SET)
     worker = start(["work", "--processes", "1", "--threads", "1"], env)
     try:
         # And the views the job reads locked, so that the job stops halfway

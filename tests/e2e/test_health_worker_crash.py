@@ -12,6 +12,7 @@ from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, half_year
 from gongzhi.infra.broker import purge
@@ -30,7 +31,10 @@ def test_a_health_job_killed_midway_is_redelivered_and_recorded_once(
     # Given a community, projected
     app = platform.app
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2025, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2025, 1, 1)
+        ),
     ).id
     platform.projection_runner().catch_up()
     env = process_env(settings)

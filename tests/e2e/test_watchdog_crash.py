@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.broker import make_broker, purge
 from gongzhi.infra.settings import Settings
@@ -59,7 +60,10 @@ def test_a_watchdog_job_killed_mid_run_is_redelivered_and_records_the_breach_onc
     # Given an order past its dispatch deadline, projected
     app = platform.app
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     order_id = app.report_work_order(
         META,

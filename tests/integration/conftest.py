@@ -14,6 +14,8 @@ from gongzhi.bootstrap import Platform
 from gongzhi.graphql.app import create_app
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
+from gongzhi.projections.runner import wait_for_position
+from gongzhi.projections.views import PROJECTION_NAME
 
 ADMIN = Principal(subject="admin-1", name="平台管理员", role=Role.PLATFORM_ADMIN)
 
@@ -43,6 +45,12 @@ class Api:
         return self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
+
+    def settle(self) -> None:
+        """Wait until the views include every event recorded so far (for records made
+        in process, which have no read-your-writes wait of their own)."""
+        last = self.platform.app.recorder.max_notification_id() or 0
+        assert wait_for_position(self.platform.engine, PROJECTION_NAME, last, timeout=30)
 
     def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal = ADMIN

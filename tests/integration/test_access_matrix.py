@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from gongzhi.application.owners import RegisterPerson
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_common_income import (
@@ -340,8 +341,11 @@ OPERATIONS: dict[str, Operation] = {
 def new_person(api: Api, subject: str) -> UUID:
     from gongzhi.application.base import Meta
 
-    meta = Meta(actor="matrix", reason="test owner", actor_role="PLATFORM_ADMIN")
-    return api.platform.app.register_person(meta, name=f"业主-{subject}").id
+    # Registered by the caller: a person linked nowhere yet is the registrant's alone.
+    meta = Meta(actor=subject, reason="test owner", actor_role="PLATFORM_ADMIN")
+    person = api.platform.app.register_person(meta, RegisterPerson(name=f"业主-{subject}")).id
+    api.settle()
+    return person
 
 
 # --- committees (issue 3): an allowed formation is dissolved again by an admin, so the next

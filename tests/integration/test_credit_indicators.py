@@ -17,6 +17,12 @@ from uuid import UUID
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.communities import (
+    AddBuilding,
+    AddUnit,
+    ChangeManagementMode,
+    RegisterCommunity,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
@@ -54,13 +60,29 @@ def served_estate(platform: Platform, seed: int = 11, name: str = "幸福里") -
         META, name=f"{name}物业", credit_code=credit_code(random.Random(seed))
     ).id
     community = app.register_community(
-        META, name=name, district="芝罘区", street="向阳街道", registered_on=date(2025, 1, 1)
+        META,
+        RegisterCommunity(
+            name=name, district="芝罘区", street="向阳街道", registered_on=date(2025, 1, 1)
+        ),
     ).id
     app.change_management_mode(
-        META, community, mode="PROFESSIONAL", company_id=company, effective_from=date(2026, 1, 1)
+        META,
+        ChangeManagementMode(
+            community_id=community,
+            mode="PROFESSIONAL",
+            company_id=company,
+            effective_from=date(2026, 1, 1),
+        ),
     )
     building = app.add_building(
-        META, community, number="1栋", floors=6, has_elevator=False, entrance_numbers=["1单元"]
+        META,
+        AddBuilding(
+            community_id=community,
+            number="1栋",
+            floors=6,
+            has_elevator=False,
+            entrance_numbers=["1单元"],
+        ),
     ).part_id
     assert building is not None
     entrance = next(iter(app.community(community).buildings[building].entrances))
@@ -68,12 +90,14 @@ def served_estate(platform: Platform, seed: int = 11, name: str = "幸福里") -
     for floor in range(1, 5):
         unit = app.add_unit(
             META,
-            community,
-            entrance_id=entrance,
-            number=f"{floor}01",
-            floor=floor,
-            area="100",
-            area_source="REGISTER",
+            AddUnit(
+                community_id=community,
+                entrance_id=entrance,
+                number=f"{floor}01",
+                floor=floor,
+                area="100",
+                area_source="REGISTER",
+            ),
         ).part_id
         assert unit is not None
         units.append(unit)

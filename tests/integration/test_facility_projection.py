@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import AddBuilding, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.projections.facilities import FACILITY_TABLES
 
@@ -30,10 +31,20 @@ def test_batch_size_does_not_change_the_facility_views(platform: Platform) -> No
     # Given facilities with status changes, inspections, defects, links and resolutions
     app = platform.app
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     building = app.add_building(
-        META, community, number="1栋", floors=6, has_elevator=True, entrance_numbers=["1单元"]
+        META,
+        AddBuilding(
+            community_id=community,
+            number="1栋",
+            floors=6,
+            has_elevator=True,
+            entrance_numbers=["1单元"],
+        ),
     ).part_id
     elevator = app.register_facility(
         META,

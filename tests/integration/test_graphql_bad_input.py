@@ -157,7 +157,7 @@ def test_unknown_and_malformed_ids_are_named(api: Api) -> None:
         ("name", "   ", "must not be empty"),
         ("street", "", "must not be empty"),
         ("reason", " ", "must say why the change is made"),
-        ("yearBuilt", 1850, "must be a year between 1900 and 2024"),
+        ("yearBuilt", 1850, "must be between 1900 and 2199"),
     ],
 )
 def test_empty_names_and_bad_values_on_registration(

@@ -8,6 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import AddUnit
+from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import register
@@ -40,17 +42,27 @@ def entrance_with_owners(api: Api, floors: int = 6) -> tuple[str, str, list[str]
     for floor in range(1, floors + 1):
         unit = app.add_unit(
             META,
-            UUID(community_id),
-            entrance_id=UUID(building),
-            number=f"{floor}01",
-            floor=floor,
-            area="100.00",
-            area_source="REGISTER",
+            AddUnit(
+                community_id=UUID(community_id),
+                entrance_id=UUID(building),
+                number=f"{floor}01",
+                floor=floor,
+                area="100.00",
+                area_source="REGISTER",
+            ),
         ).part_id
         assert unit is not None
-        person = app.register_person(META, name=f"业主{floor}", phone=f"1380000000{floor}").id
+        person = app.register_person(
+            META, RegisterPerson(name=f"业主{floor}", phone=f"1380000000{floor}")
+        ).id
         app.record_ownership(
-            META, UUID(community_id), unit, [(person, Fraction(1))], date(2001, 1, 1)
+            META,
+            RecordOwnership(
+                community_id=UUID(community_id),
+                unit_id=unit,
+                owners=[OwnerShare(p, str(s)) for p, s in ([(person, Fraction(1))])],
+                on=date(2001, 1, 1),
+            ),
         )
         units.append(str(unit))
         people.append(person)

@@ -14,6 +14,12 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.communities import (
+    AddBuilding,
+    AddUnit,
+    ChangeManagementMode,
+    RegisterCommunity,
+)
 from gongzhi.demo import credit_code
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
@@ -97,28 +103,49 @@ def make_estate(api: Api) -> Estate:
         META, name="安居物业", credit_code=credit_code(random.Random("安居"))
     ).id
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     other = app.register_community(
-        META, name="和平苑", district="江川区", street="大街街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="和平苑", district="江川区", street="大街街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     app.change_management_mode(
-        META, community, mode="PROFESSIONAL", company_id=company, effective_from=date(2024, 2, 1)
+        META,
+        ChangeManagementMode(
+            community_id=community,
+            mode="PROFESSIONAL",
+            company_id=company,
+            effective_from=date(2024, 2, 1),
+        ),
     )
     building = app.add_building(
-        META, community, number="1栋", floors=6, has_elevator=False, entrance_numbers=["1单元"]
+        META,
+        AddBuilding(
+            community_id=community,
+            number="1栋",
+            floors=6,
+            has_elevator=False,
+            entrance_numbers=["1单元"],
+        ),
     ).part_id
     assert building is not None
     entrance = next(iter(app.community(community).buildings[building].entrances))
     units = [
         app.add_unit(
             META,
-            community,
-            entrance_id=entrance,
-            number=number,
-            floor=1,
-            area="80.00",
-            area_source="REGISTER",
+            AddUnit(
+                community_id=community,
+                entrance_id=entrance,
+                number=number,
+                floor=1,
+                area="80.00",
+                area_source="REGISTER",
+            ),
         ).part_id
         for number in ("101", "102")
     ]

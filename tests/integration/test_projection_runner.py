@@ -9,6 +9,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import (
+    AddBuilding,
+    AddEntrance,
+    AddUnit,
+    ChangeManagementMode,
+    RegisterCommunity,
+    RenameCommunity,
+    RetireUnit,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import load_demo
 from gongzhi.projections.views import VIEW_TABLES
@@ -37,23 +46,58 @@ def test_events_become_rows_with_tracking_in_step(platform: Platform) -> None:
     app = platform.app
     company = app.register_company(META, name="玉溪安居物业", credit_code="91350100M000100Y43")
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     )
     building = app.add_building(
-        META, community.id, number="1栋", floors=6, has_elevator=False, entrance_numbers=[]
+        META,
+        AddBuilding(
+            community_id=community.id,
+            number="1栋",
+            floors=6,
+            has_elevator=False,
+            entrance_numbers=[],
+        ),
     )
     assert building.part_id is not None
-    entrance = app.add_entrance(META, community.id, building.part_id, "1单元").part_id
+    entrance = app.add_entrance(
+        META, AddEntrance(community_id=community.id, building_id=building.part_id, number="1单元")
+    ).part_id
     assert entrance is not None
-    retired = app.add_unit(META, community.id, entrance_id=entrance, number="101", floor=1,
-                           area="88.50", area_source="REGISTER")
-    unit = app.add_unit(META, community.id, entrance_id=entrance, number="102", floor=1,
-                        area="70.25", area_source="SURVEY")
+    retired = app.add_unit(
+        META,
+        AddUnit(
+            community_id=community.id,
+            entrance_id=entrance,
+            number="101",
+            floor=1,
+            area="88.50",
+            area_source="REGISTER",
+        ),
+    )
+    unit = app.add_unit(
+        META,
+        AddUnit(
+            community_id=community.id,
+            entrance_id=entrance,
+            number="102",
+            floor=1,
+            area="70.25",
+            area_source="SURVEY",
+        ),
+    )
     assert retired.part_id is not None
-    app.retire_unit(META, community.id, retired.part_id)
+    app.retire_unit(META, RetireUnit(community_id=community.id, unit_id=retired.part_id))
     last = app.change_management_mode(
-        META, community.id, mode="PROFESSIONAL", company_id=company.id,
-        effective_from=date(2024, 3, 1),
+        META,
+        ChangeManagementMode(
+            community_id=community.id,
+            mode="PROFESSIONAL",
+            company_id=company.id,
+            effective_from=date(2024, 3, 1),
+        ),
     )
 
     # When the runner catches up
@@ -70,9 +114,12 @@ def test_events_become_rows_with_tracking_in_step(platform: Platform) -> None:
         ).one()
         assert (row.name, row.unit_count, str(row.total_area)) == ("幸福里", 1, "70.25")
         assert row.version == app.community(community.id).version
-        assert conn.execute(
-            text("SELECT retired FROM units WHERE id = :id"), {"id": unit.part_id}
-        ).scalar_one() is False
+        assert (
+            conn.execute(
+                text("SELECT retired FROM units WHERE id = :id"), {"id": unit.part_id}
+            ).scalar_one()
+            is False
+        )
         history = conn.execute(
             text("SELECT actor, reason FROM event_history ORDER BY position")
         ).all()
@@ -103,7 +150,9 @@ def test_rebuild_from_zero_equals_incremental_projection(platform: Platform) -> 
     runner = platform.projection_runner(batch_size=50)
     summary = load_demo(app, communities=3, seed=11)
     runner.catch_up()
-    app.rename_community(META, summary.communities[0], "更名后的小区")
+    app.rename_community(
+        META, RenameCommunity(community_id=summary.communities[0], name="更名后的小区")
+    )
     runner.catch_up()
     incremental = dump_views(platform.engine)
 

@@ -16,6 +16,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
+from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.broker import make_broker, purge
 from gongzhi.infra.settings import PgParams, Settings
@@ -136,7 +137,10 @@ def test_a_standby_scheduler_takes_over_and_refreshes_when_the_leader_stops(
     app = platform.app
     for name, district in [("幸福里", "红塔区"), ("向阳家园", "江川区")]:
         app.register_community(
-            META, name=name, district=district, street="玉兴街道", registered_on=date(2024, 1, 1)
+            META,
+            RegisterCommunity(
+                name=name, district=district, street="玉兴街道", registered_on=date(2024, 1, 1)
+            ),
         )
     platform.projection_runner().catch_up()
     today = business_today()

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.projections.work_orders import overdue_work_orders, sla_performance
 from gongzhi.workers.actors import WATCHDOG
@@ -24,10 +25,19 @@ def lifecycle_log(platform: Platform) -> tuple[UUID, UUID, UUID]:
     app = platform.app
     company = app.register_company(STAFF, name="安居物业", credit_code="91350100M000100Y43").id
     community = app.register_community(
-        STAFF, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        STAFF,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     app.change_management_mode(
-        STAFF, community, mode="PROFESSIONAL", company_id=company, effective_from=date(2024, 1, 1)
+        STAFF,
+        ChangeManagementMode(
+            community_id=community,
+            mode="PROFESSIONAL",
+            company_id=company,
+            effective_from=date(2024, 1, 1),
+        ),
     )
 
     def report(description: str) -> UUID:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.broker import RetryPolicy, make_broker, purge
 from gongzhi.infra.eventstore import eventstore_env
@@ -74,7 +75,10 @@ def reported_order(platform: Platform, urgency: str = "NORMAL") -> UUID:
     """A resident's report in a community of its own, projected."""
     app = platform.app
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     order = app.report_work_order(
         META,
@@ -224,7 +228,10 @@ def test_the_watchdog_opens_the_work_order_a_crash_left_unopened(
     # Given an inspection whose defect was saved, and a crash before its work order was opened
     app = platform.app
     community = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     hydrant = app.register_facility(
         META,

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
@@ -149,33 +150,52 @@ def two_districts(platform: Platform) -> None:
     app = platform.app
     company = app.register_company(META, name="玉溪安居物业", credit_code="91350100M000100Y43")
     managed = app.register_community(
-        META, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     )
     app.change_management_mode(
         META,
-        managed.id,
-        mode="PROFESSIONAL",
-        company_id=company.id,
-        effective_from=date(2024, 3, 1),
+        ChangeManagementMode(
+            community_id=managed.id,
+            mode="PROFESSIONAL",
+            company_id=company.id,
+            effective_from=date(2024, 3, 1),
+        ),
     )
     custody = app.register_community(
-        META, name="和平苑", district="红塔区", street="北城街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="和平苑", district="红塔区", street="北城街道", registered_on=date(2024, 1, 1)
+        ),
     )
     app.change_management_mode(
         META,
-        custody.id,
-        mode="COMMUNITY_CUSTODY",
-        company_id=None,
-        effective_from=date(2024, 2, 1),
+        ChangeManagementMode(
+            community_id=custody.id,
+            mode="COMMUNITY_CUSTODY",
+            company_id=None,
+            effective_from=date(2024, 2, 1),
+        ),
     )
     app.register_community(
-        META, name="东风新村", district="红塔区", street="春和街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="东风新村", district="红塔区", street="春和街道", registered_on=date(2024, 1, 1)
+        ),
     )
     unmanaged = app.register_community(
-        META, name="向阳家园", district="江川区", street="大街街道", registered_on=date(2024, 1, 1)
+        META,
+        RegisterCommunity(
+            name="向阳家园", district="江川区", street="大街街道", registered_on=date(2024, 1, 1)
+        ),
     )
     app.change_management_mode(
-        META, unmanaged.id, mode="NONE", company_id=None, effective_from=date(2024, 1, 1)
+        META,
+        ChangeManagementMode(
+            community_id=unmanaged.id, mode="NONE", company_id=None, effective_from=date(2024, 1, 1)
+        ),
     )
 
 

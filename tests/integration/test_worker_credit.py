@@ -16,6 +16,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
+from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
@@ -74,10 +75,19 @@ def yantai_company(platform: Platform) -> tuple[UUID, UUID]:
         META, name="烟台安居物业", credit_code=credit_code(random.Random(1))
     )
     community = app.register_community(
-        META, name="幸福里", district="芝罘区", street="向阳街道", registered_on=date(2025, 1, 1)
+        META,
+        RegisterCommunity(
+            name="幸福里", district="芝罘区", street="向阳街道", registered_on=date(2025, 1, 1)
+        ),
     ).id
     app.change_management_mode(
-        META, community, mode="PROFESSIONAL", company_id=company.id, effective_from=date(2026, 1, 1)
+        META,
+        ChangeManagementMode(
+            community_id=community,
+            mode="PROFESSIONAL",
+            company_id=company.id,
+            effective_from=date(2026, 1, 1),
+        ),
     )
     organisation = app.set_up_party_organisation(
         META,

@@ -17,6 +17,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
+from gongzhi.application.communities import ChangeManagementMode
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.committee_rules import Member
@@ -85,7 +86,13 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     app.record(META, community)
     cid = community.id
     app.change_management_mode(
-        META, cid, mode="PROFESSIONAL", company_id=company, effective_from=date(2024, 1, 1)
+        META,
+        ChangeManagementMode(
+            community_id=cid,
+            mode="PROFESSIONAL",
+            company_id=company,
+            effective_from=date(2024, 1, 1),
+        ),
     )
     app.appoint_interim_committee(
         META,

@@ -96,8 +96,7 @@ class HealthQueries:
             conditions.append(f"(r.rank, r.id) > (${len(params) - 1}, ${len(params)}::uuid)")
         params.append(limit + 1)
         rows = await context.pool.fetch(
-            f"{RANKED} WHERE {' AND '.join(conditions)} ORDER BY r.rank, r.id "
-            f"LIMIT ${len(params)}",
+            f"{RANKED} WHERE {' AND '.join(conditions)} ORDER BY r.rank, r.id LIMIT ${len(params)}",
             *params,
         )
         summary = await context.pool.fetchrow(

@@ -129,6 +129,8 @@ def via_unit(table: str, key: str) -> HistoryTarget:
         return replace(found, unit_id=row["unit_id"])
 
     return target
+
+
 async def credit_file_target(context: Context, file_id: UUID) -> Target:
     """信用档案: the file's company (read from the store: a file may have no record rows)."""
     facts = await context.in_thread(lambda: context.app.credit_file_company(file_id))

@@ -1,0 +1,166 @@
+"""Every id inside an input, found and placed: which communities, districts and companies it
+belongs to, and whether the caller may refer to it. One rule per kind, written once.
+
+A kind's rule is a SQL statement over the views that returns one row per community the thing
+belongs to (``community_id``), and may name a company (``company_id``) or a district for things
+that stand outside any community (a company's party organisation, a community company's home).
+The community's district and serving company are joined in here, not in each rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from gongzhi.application.fields import Kind
+from gongzhi.graphql.auth import Principal, Role
+from gongzhi.graphql.permissions import SERVING_COMPANY, Target
+
+# Each statement takes the id as $1 and selects community_id, company_id, district (any may be
+# NULL, by name); no row means no such thing of this kind.
+KIND_SQL: dict[Kind, str] = {
+    Kind.COMMUNITY: "SELECT id AS community_id FROM communities WHERE id = $1",
+    Kind.BUILDING: "SELECT community_id FROM buildings WHERE id = $1",
+    Kind.ENTRANCE: "SELECT community_id FROM entrances WHERE id = $1",
+    Kind.UNIT: "SELECT community_id FROM units WHERE id = $1",
+    Kind.COMPANY: "SELECT id AS company_id FROM companies WHERE id = $1",
+    # A person belongs to every community where the person owns a unit, lives, or holds a
+    # role; a person linked nowhere yet belongs to whoever registered the person.
+    Kind.PERSON: """
+        SELECT l.community_id, p.registered_by FROM persons p
+        LEFT JOIN (
+            SELECT community_id, person_id FROM person_roles WHERE active
+            UNION SELECT community_id, person_id FROM unit_residents WHERE active
+            UNION SELECT u.community_id, (o->>'person_id')::uuid
+                  FROM units u, jsonb_array_elements(u.owners) o WHERE NOT u.retired
+        ) l ON l.person_id = p.id
+        WHERE p.id = $1""",
+    # --- decisions, committees, contracts, red property ---
+    # --- fees, common income, companies, roster ---
+    # --- maintenance fund, community companies ---
+    # --- engagement, participation ---
+    # --- work orders, facilities, credit, health ---
+}
+
+# Kinds a command may name beside its community without belonging to it.
+FREE_KINDS = {Kind.PERSON, Kind.COMPANY}
+
+
+@dataclass(frozen=True)
+class Place:
+    """One community (with its district and serving company) or company a thing belongs to."""
+
+    community_id: UUID | None = None
+    district: str | None = None
+    serving_company_id: UUID | None = None
+    company_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A referenced thing: its kind and where it belongs."""
+
+    kind: Kind
+    id: UUID
+    places: tuple[Place, ...] = ()
+    registered_by: str | None = None
+    unit_ids: tuple[UUID, ...] = field(default_factory=tuple)
+
+    @property
+    def community_ids(self) -> tuple[UUID, ...]:
+        return tuple(p.community_id for p in self.places if p.community_id is not None)
+
+    def target(self) -> Target:
+        """The access target of a command about this thing."""
+        first = self.places[0] if self.places else Place()
+        return Target(
+            district=first.district,
+            community_id=first.community_id,
+            serving_company_id=first.serving_company_id,
+            company_id=first.company_id,
+            unit_id=self.id if self.kind is Kind.UNIT else None,
+            community_ids=self.community_ids,
+            districts=tuple(sorted({p.district for p in self.places if p.district})),
+        )
+
+
+async def find(connection: object, kinds: tuple[Kind, ...], thing_id: UUID) -> Found | None:
+    """The thing of one of ``kinds`` with this id, or None."""
+    for kind in kinds:
+        # The rule selects only the columns it has; to_jsonb reads the others as NULL.
+        rows = await connection.fetch(  # type: ignore[attr-defined]
+            f"""SELECT k.*, c.district AS community_district,
+                       {SERVING_COMPANY.format(alias="c")} AS serving
+                FROM ({KIND_SQL[kind]}) k
+                LEFT JOIN communities c ON c.id = (to_jsonb(k)->>'community_id')::uuid""",
+            thing_id,
+        )
+        if not rows:
+            continue
+        places = []
+        for row in rows:
+            place = Place(
+                community_id=row.get("community_id"),
+                district=row["community_district"] or row.get("district"),
+                serving_company_id=row["serving"],
+                company_id=row.get("company_id"),
+            )
+            if place != Place():
+                places.append(place)
+        return Found(kind, thing_id, tuple(places), rows[0].get("registered_by"))
+    return None
+
+
+@dataclass
+class Scope:
+    """What the caller may refer to. A resident's communities are looked up once."""
+
+    principal: Principal
+    resident_communities: frozenset[UUID] = frozenset()
+
+    def place_visible(self, place: Place) -> bool:
+        principal = self.principal
+        match principal.role:
+            case Role.PLATFORM_ADMIN:
+                return True
+            case Role.REGULATOR:
+                # Companies (and what hangs on a company alone) have no district: every
+                # regulator sees them, as every regulator may register and evaluate them.
+                return place.district in principal.districts or (
+                    place.community_id is None and place.district is None
+                )
+            case Role.COMPANY_STAFF:
+                own = principal.company_id
+                return own is not None and own in {place.serving_company_id, place.company_id}
+            case Role.COMMITTEE_MEMBER:
+                return place.community_id is not None and (
+                    place.community_id == principal.community_id
+                )
+            case Role.RESIDENT:
+                return place.community_id in self.resident_communities
+        return False  # pragma: no cover
+
+    def may_refer_to(self, found: Found) -> bool:
+        principal = self.principal
+        if principal.role is Role.PLATFORM_ADMIN:
+            return True
+        if found.kind is Kind.UNIT and principal.role is Role.RESIDENT:
+            return found.id in principal.unit_ids
+        if found.kind is Kind.PERSON and not found.places:
+            return found.registered_by == principal.subject
+        if found.kind is Kind.COMPANY and principal.role in {
+            Role.COMMITTEE_MEMBER,
+            Role.RESIDENT,
+        }:
+            return False
+        return any(self.place_visible(place) for place in found.places)
+
+
+async def scope_of(connection: object, principal: Principal) -> Scope:
+    if principal.role is not Role.RESIDENT:
+        return Scope(principal)
+    rows = await connection.fetch(  # type: ignore[attr-defined]
+        "SELECT DISTINCT community_id FROM units WHERE id = ANY($1::uuid[])",
+        list(principal.unit_ids),
+    )
+    return Scope(principal, frozenset(row["community_id"] for row in rows))
