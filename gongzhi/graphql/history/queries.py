@@ -10,13 +10,15 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.application.fields import Kind
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
+from gongzhi.graphql.references import Found, find
 
-HistoryTarget = Callable[[Context, UUID], Awaitable[Target]]
+HistoryTarget = Callable[[Context, UUID], Awaitable[Target | list[Target]]]
 
 
 async def community_target(context: Context, community_id: UUID) -> Target:
@@ -37,17 +39,22 @@ async def company_target(_: Context, company_id: UUID) -> Target:
     return Target(company_id=company_id)
 
 
-async def person_target(context: Context, person_id: UUID) -> Target:
-    """A person's history is read in the scope of a community the person is linked to."""
-    community_id = await context.pool.fetchval(
-        """SELECT community_id FROM person_roles WHERE person_id = $1
-           UNION SELECT community_id FROM unit_residents WHERE person_id = $1
-           UNION SELECT community_id FROM units
-                 WHERE owners @> jsonb_build_array(jsonb_build_object('person_id', $1::text))
-           LIMIT 1""",
-        person_id,
-    )
-    return await community_target(context, community_id) if community_id else Target()
+async def person_target(context: Context, person_id: UUID) -> list[Target]:
+    """A person's history is read in the scope of any community the person is linked to (an
+    owner in two communities has two stewards); a person linked nowhere yet, by whoever
+    registered the person."""
+    async with context.pool.acquire() as connection:
+        person = await find(connection, (Kind.PERSON,), person_id)
+    if person is None:
+        return [Target()]
+    if not person.places:
+        registrant = person.registered_by == context.principal.subject
+        return [Target()] if not registrant else [REGISTRANT]
+    return [Found(person.kind, person.id, (place,)).target() for place in person.places]
+
+
+# Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
+REGISTRANT = Target()
 
 
 def via_community(community_of: str) -> HistoryTarget:
@@ -265,7 +272,11 @@ class HistoryQueries:
         if subject is None:
             return NotFound(field="id", message=f"nothing with id {id} has a history")
         action, target = subject
-        if not allowed(context.principal, action, await target(context, aggregate_id)):
+        targets = await target(context, aggregate_id)
+        if not any(
+            target is REGISTRANT or allowed(context.principal, action, target)
+            for target in (targets if isinstance(targets, list) else [targets])
+        ):
             return forbidden(action.value)
         rows = await context.pool.fetch(
             """SELECT * FROM event_history WHERE aggregate_id = $1 AND version > $2

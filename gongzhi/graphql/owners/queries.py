@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.graphql.auth import Role
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import NotFound, Refused
 from gongzhi.graphql.owners.types import PersonConnection, PersonsResult, person_from_row
@@ -34,14 +35,18 @@ IN_COMMUNITY = """p.id IN (
 async def fetch_person(context: Context, person_id: UUID) -> Any:
     """A person the principal may see: linked to a community in the principal's scope.
 
-    A person registered but not yet linked to any community is visible to whoever may
-    register persons, so the roster can be completed."""
-    params: list[object] = [person_id]
-    scope = community_scope(context.principal, "c", params)
+    A person registered but not yet linked to any community is visible to whoever registered
+    the person (and the platform), so the roster can be completed, and to no other tenant."""
+    principal = context.principal
+    params: list[object] = [person_id, principal.subject, principal.role is Role.PLATFORM_ADMIN]
+    scope = community_scope(principal, "c", params)
     linked = (
         f"EXISTS (SELECT 1 FROM communities c WHERE {scope} AND {IN_COMMUNITY.format(c='c.id')})"
     )
-    unlinked = f"NOT EXISTS (SELECT 1 FROM communities c WHERE {IN_COMMUNITY.format(c='c.id')})"
+    unlinked = (
+        "(p.registered_by = $2 OR $3) AND NOT EXISTS "
+        f"(SELECT 1 FROM communities c WHERE {IN_COMMUNITY.format(c='c.id')})"
+    )
     return await context.pool.fetchrow(
         f"{PERSON_SELECT} WHERE p.id = $1 AND ({linked} OR {unlinked})", *params
     )
