@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +13,7 @@ import orjson
 import strawberry
 
 from gongzhi.graphql.errors import Refused, invalid
+from gongzhi.graphql.params import Params
 
 MAX_PAGE = 100
 
@@ -66,27 +70,63 @@ async def page_by_name(
     first: int,
     after: str | None,
 ) -> tuple[list[Any], PageInfo]:
-    """One page of rows ordered by (name, id) after a cursor of the same key.
+    """One page of rows ordered by (name, id) after a cursor of the same key."""
+    keys = (Key(f"{alias}.name", "name", "text"), Key(f"{alias}.id", "id", "uuid"))
+    return await keyset_page(pool, select, conditions, Params(params), keys, first, after)
 
-    Raises Refused for an oversized page or a cursor this API did not issue."""
+
+# How a cursor part is read back, by the SQL type of its column.
+_READ: dict[str, Callable[[str], object]] = {
+    "uuid": UUID,
+    "text": str,
+    "int": int,
+    "bigint": int,
+    "date": date.fromisoformat,
+    "timestamptz": datetime.fromisoformat,
+}
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a keyset order: its SQL expression, its name in the row, its type."""
+
+    expression: str
+    name: str
+    type: str
+
+
+async def keyset_page(
+    pool: Any,
+    select: str,
+    conditions: Sequence[str],
+    params: Params,
+    keys: Sequence[Key],
+    first: int,
+    after: str | None,
+    *,
+    descending: bool = False,
+) -> tuple[list[Any], PageInfo]:
+    """One page of ``select`` rows ordered by ``keys`` (all ascending or all descending),
+    after the cursor ``after``; raises Refused for an oversized page or a forged cursor."""
     limit = page_size(first)
-    key = decode_cursor(after, 2)
-    params = list(params)
+    key = decode_cursor(after, len(keys))
     conditions = list(conditions)
     if key is not None:
-        after_id = cursor_id(key[1])
-        if after_id is None:
-            raise Refused(invalid("after", "is not a cursor this API issued"))
-        params.extend([key[0], after_id])
-        conditions.append(
-            f"({alias}.name, {alias}.id) > (${len(params) - 1}, ${len(params)}::uuid)"
-        )
-    params.append(limit + 1)
-    rows = await pool.fetch(
-        f"{select} WHERE {' AND '.join(conditions)} "
-        f"ORDER BY {alias}.name, {alias}.id LIMIT ${len(params)}",
-        *params,
-    )
-    page = rows[:limit]
-    end = encode_cursor(page[-1]["name"], page[-1]["id"]) if page else None
+        try:
+            values = [_READ[k.type](part) for k, part in zip(keys, key, strict=True)]
+        except ValueError:
+            raise Refused(invalid("after", "is not a cursor this API issued")) from None
+        columns = ", ".join(k.expression for k in keys)
+        placeholders = ", ".join(params(v, k.type) for k, v in zip(keys, values, strict=True))
+        conditions.append(f"({columns}) {'<' if descending else '>'} ({placeholders})")
+    direction = " DESC" if descending else ""
+    order = ", ".join(f"{k.expression}{direction}" for k in keys)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    rows = await pool.fetch(f"{select} {where} ORDER BY {order} LIMIT {params(limit + 1)}", *params)
+    page = list(rows[:limit])
+    end = encode_cursor(*(_cursor_part(page[-1][k.name]) for k in keys)) if page else None
     return page, PageInfo(has_next_page=len(rows) > limit, end_cursor=end)
+
+
+def _cursor_part(value: object) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)

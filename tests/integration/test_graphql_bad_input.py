@@ -396,3 +396,24 @@ def test_a_date_outside_the_years_we_keep_is_refused_with_its_variable(
     (error,) = body["errors"]
     assert "The year must be between 1900 and 2199" in error["message"], error
     assert "$v" in error["message"], error
+
+
+def test_an_over_long_text_in_a_query_is_refused_naming_it(api: Api) -> None:
+    # A filter of 201 characters: no name, district or period is that long
+    long = "幸" * 201
+    result = api.gql(
+        """query($f: CommunityFilter) { communities(filter: $f) { __typename
+        ... on ValidationError { field message } } }""",
+        {"f": {"nameContains": long}},
+    )["communities"]
+    assert result == {
+        "__typename": "ValidationError",
+        "field": "filter.nameContains",
+        "message": "is too long: at most 200 characters",
+    }
+    # And the same at the limit is answered
+    result = api.gql(
+        "query($f: CommunityFilter) { communities(filter: $f) { __typename } }",
+        {"f": {"nameContains": long[:200]}},
+    )["communities"]
+    assert result["__typename"] == "CommunityConnection"

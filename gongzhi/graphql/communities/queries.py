@@ -18,9 +18,11 @@ from gongzhi.graphql.communities.types import (
     community_from_row,
 )
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused
+from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.reading import lookup
 
 # The management mode in force today, shaped in SQL beside each community row.
 COMMUNITY_SELECT = """
@@ -46,7 +48,7 @@ class CommunityFilter:
 
 async def fetch_community(context: Context, community_id: UUID) -> Any:
     """The community row if it exists and the principal may see it, else None."""
-    params: list[object] = [community_id]
+    params = Params([community_id])
     scope = community_scope(context.principal, "c", params)
     return await context.pool.fetchrow(f"{COMMUNITY_SELECT} WHERE c.id = $1 AND {scope}", *params)
 
@@ -54,17 +56,15 @@ async def fetch_community(context: Context, community_id: UUID) -> Any:
 @strawberry.type
 class CommunityQueries:
     @strawberry.field(description="One community you may see, by id")
+    @lookup
     async def community(self, info: Info[Context, None], id: strawberry.ID) -> CommunityLookup:
-        try:
-            community_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_community(info.context, community_id)
+        row = await fetch_community(info.context, query_id(id, "id"))
         if row is None:
             return NotFound(field="id", message=f"no community with id {id} that you may see")
         return community_from_row(row)
 
     @strawberry.field(description="Communities you may see, by name, 20 at a time (max 100)")
+    @lookup
     async def communities(
         self,
         info: Info[Context, None],
@@ -72,13 +72,8 @@ class CommunityQueries:
         first: int = 20,
         after: str | None = None,
     ) -> CommunitiesResult:
-        params: list[object] = []
-        conditions = [community_scope(info.context.principal, "c", params)]
-
-        def param(value: object) -> str:
-            params.append(value)
-            return f"${len(params)}"
-
+        param = Params()
+        conditions = [community_scope(info.context.principal, "c", param)]
         if filter is not None:
             if filter.district:
                 conditions.append(f"c.district = {param(filter.district)}")
@@ -89,12 +84,9 @@ class CommunityQueries:
                 conditions.append(f"coalesce(cm.mode, 'NONE') = {param(mode)}")
             if filter.name_contains:
                 conditions.append(f"c.name ILIKE {param(contains_pattern(filter.name_contains))}")
-        try:
-            rows, page_info = await page_by_name(
-                info.context.pool, COMMUNITY_SELECT, "c", conditions, params, first, after
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        rows, page_info = await page_by_name(
+            info.context.pool, COMMUNITY_SELECT, "c", conditions, param, first, after
+        )
         edges = [
             CommunityEdge(
                 cursor=encode_cursor(row["name"], row["id"]), node=community_from_row(row)

@@ -10,10 +10,11 @@ from strawberry.types import Info
 
 from gongzhi.graphql.auth import Role
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused
 from gongzhi.graphql.owners.types import PersonConnection, PersonsResult, person_from_row
 from gongzhi.graphql.pagination import contains_pattern, page_by_name
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.reading import lookup, require_visible_community
 
 PERSON_SELECT = """
 SELECT p.*, (
@@ -55,6 +56,7 @@ async def fetch_person(context: Context, person_id: UUID) -> Any:
 @strawberry.type
 class PersonQueries:
     @strawberry.field(description="业主、住户和角色: persons linked to a community, by name")
+    @lookup
     async def persons(
         self,
         info: Info[Context, None],
@@ -63,28 +65,15 @@ class PersonQueries:
         first: int = 50,
         after: str | None = None,
     ) -> PersonsResult:
-        try:
-            community = query_id(community_id, "communityId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        params: list[object] = [community]
-        scope = community_scope(info.context.principal, "c", params)
-        visible = await info.context.pool.fetchval(
-            f"SELECT 1 FROM communities c WHERE c.id = $1 AND {scope}", *params
-        )
-        if not visible:
-            return NotFound(field="communityId", message="no such community that you may see")
-        params = [community]
+        community = query_id(community_id, "communityId")
+        await require_visible_community(info.context, community)
+        param = Params([community])
         conditions = [IN_COMMUNITY.format(c="$1")]
         if name_contains:
-            params.append(contains_pattern(name_contains))
-            conditions.append(f"p.name ILIKE ${len(params)}")
-        try:
-            rows, page_info = await page_by_name(
-                info.context.pool, PERSON_SELECT, "p", conditions, params, first, after
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+            conditions.append(f"p.name ILIKE {param(contains_pattern(name_contains))}")
+        rows, page_info = await page_by_name(
+            info.context.pool, PERSON_SELECT, "p", conditions, param, first, after
+        )
         principal = info.context.principal
         return PersonConnection(
             persons=[person_from_row(row, principal) for row in rows], page_info=page_info
