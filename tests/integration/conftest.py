@@ -77,3 +77,7 @@ def api(platform: Platform, settings: Settings) -> Iterator[Api]:
     finally:
         stop.set()
         projector.join()
+
+
+# Two tenants with one thing of every kind (the scope matrix and the bounds tests).
+from tests.integration.tenants import tenants  # noqa: E402, F401
