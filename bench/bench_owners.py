@@ -25,6 +25,7 @@ import psycopg
 from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
 from gongzhi.application.communities import RegisterCommunity
+from gongzhi.application.decisions import CloseDecision
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Decision
 from gongzhi.domain.person import Person
@@ -96,7 +97,7 @@ def decision_figures(units: int) -> tuple[float, float]:
             ]
         )
         started = time.perf_counter()
-        app.close_decision(BENCH_META, decision.id)
+        app.close_decision(BENCH_META, CloseDecision(decision_id=decision.id))
         close = time.perf_counter() - started
         assert app.load(Decision, decision.id, "decisionId").passed()
         platform.close()

@@ -23,10 +23,17 @@ from gongzhi.application.communities import (
     RegisterCommunity,
     RenovationItem,
 )
+from gongzhi.application.decisions import (
+    CastBallot,
+    CloseDecision,
+    ProposeDecision,
+    ShareElevatorCost,
+)
 from gongzhi.application.owners import HoldByDeveloper, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
-from gongzhi.domain.decision import Decision
+from gongzhi.domain.decision import Channel, Decision, Scope
+from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import (
     CREDIT_CODE_ALPHABET,
     AreaSource,
@@ -238,37 +245,43 @@ def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.
     opens = now - timedelta(days=20)
     passed = app.propose_decision(
         meta,
-        community_id=community_id,
-        scope="ENTRANCE",
-        scope_id=entrance.id,
-        matter="ELEVATOR_ADDITION",
-        title=f"{entrance.number}加装电梯",
-        opens_at=opens,
-        closes_at=now - timedelta(days=6),
+        ProposeDecision(
+            community_id=community_id,
+            scope=Scope.ENTRANCE,
+            scope_id=entrance.id,
+            matter=Matter.ELEVATOR_ADDITION,
+            title=f"{entrance.number}加装电梯",
+            opens_at=opens,
+            closes_at=now - timedelta(days=6),
+        ),
     ).id
     voters = [u for u in entrance.units.values() if u.id in owners]
     for unit in voters[: max(1, len(voters) * 5 // 6)]:
         app.cast_ballot(
             meta,
-            passed,
-            unit_id=unit.id,
-            person_id=owners[unit.id],
-            choice="APPROVE",
-            channel="PAPER",
+            CastBallot(
+                decision_id=passed,
+                unit_id=unit.id,
+                person_id=owners[unit.id],
+                choice="APPROVE",
+                channel=Channel.PAPER,
+            ),
             at=opens + timedelta(days=2),
         )
-    app.close_decision(meta, passed)
+    app.close_decision(meta, CloseDecision(decision_id=passed))
     if app.load(Decision, passed, "decisionId").passed():
-        app.share_elevator_cost(meta, passed, 42_000_000)
+        app.share_elevator_cost(meta, ShareElevatorCost(decision_id=passed, total_fen=42_000_000))
     return app.propose_decision(
         meta,
-        community_id=community_id,
-        scope="COMMUNITY",
-        scope_id=None,
-        matter="PROPERTY_COMPANY",
-        title="续聘物业服务企业",
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=13),
+        ProposeDecision(
+            community_id=community_id,
+            scope=Scope.COMMUNITY,
+            scope_id=None,
+            matter=Matter.PROPERTY_COMPANY,
+            title="续聘物业服务企业",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=13),
+        ),
     ).position
 
 

@@ -2,78 +2,152 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from gongzhi.application.base import Done, Meta
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    CommunityId,
+    DecisionId,
+    Description,
+    Doc,
+    Fen,
+    Floor,
+    Items,
+    Kind,
+    Name,
+    PersonId,
+    Range,
+    Ref,
+    Text,
+    UnitId,
+)
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.domain.community import Community
-from gongzhi.domain.decision import Decision, Scope
+from gongzhi.domain.decision import MAX_OPTIONS, Channel, Decision, Scope
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
-from gongzhi.domain.errors import RuleViolated, UnknownPart
+from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.person import Person
-from gongzhi.domain.tally import YES_NO, VotingUnit
+from gongzhi.domain.tally import YES_NO, Matter, VotingUnit
+
+Option = Annotated[str, Text(100)]
+
+
+@dataclass(frozen=True)
+class ProposeDecision(Command):
+    """提出表决事项 put a matter to the owners of a scope"""
+
+    community_id: CommunityId
+    scope: Scope
+    matter: Matter
+    title: Name
+    opens_at: datetime
+    closes_at: datetime
+    scope_id: (
+        Annotated[
+            UUID,
+            Ref(Kind.BUILDING, Kind.ENTRANCE),
+            Doc("The building or entrance; omit for the whole community"),
+        ]
+        | None
+    ) = None
+    description: Description = ""
+    options: (
+        Annotated[list[Option], Items(MAX_OPTIONS), Doc("Defaults to APPROVE and OPPOSE")] | None
+    ) = None
+    party_deliberation_id: Annotated[UUID, Ref(Kind.PARTY_DELIBERATION)] | None = None
+
+
+@dataclass(frozen=True)
+class CastBallot(Command):
+    """投票 cast (or change) the ballot of a unit's owner: one ballot per owner; a later one
+    replaces the earlier"""
+
+    decision_id: DecisionId
+    unit_id: UnitId
+    person_id: PersonId
+    choice: Annotated[Option, Doc("One of the options, or ABSTAIN")]
+    channel: Channel
+    proxy_authorisation: Annotated[
+        str, Text(500), Doc("委托书 reference when a proxy votes for the owner")
+    ] = ""
+
+
+@dataclass(frozen=True)
+class CloseDecision(Command):
+    """截止计票 close the voting and tally it (Art. 278)"""
+
+    input_name: ClassVar[str | None] = "DecisionStepInput"
+    decision_id: DecisionId
+
+
+@dataclass(frozen=True)
+class RecountDecision(CloseDecision):
+    """复核 recount from the recorded ballots; must agree"""
+
+
+@dataclass(frozen=True)
+class FloorCoefficient:
+    floor: Floor
+    coefficient: Annotated[Decimal, Range(Decimal(0), Decimal(100), places=4)]
+
+
+@dataclass(frozen=True)
+class ShareElevatorCost(Command):
+    """加装电梯 share the cost over the entrance's units: the cost in fen, shared by floor
+    coefficients"""
+
+    decision_id: DecisionId
+    total_fen: Fen
+    coefficients: (
+        Annotated[
+            list[FloorCoefficient],
+            Items(250),
+            Doc("The building's coefficients; the common scheme if omitted"),
+        ]
+        | None
+    ) = None
 
 
 class DecisionService(RedPropertyService):
     """Decisions may cite the party organisation's 先议, so they build on red property."""
 
-    def propose_decision(
-        self,
-        meta: Meta,
-        *,
-        community_id: UUID,
-        scope: str,
-        scope_id: UUID | None,
-        matter: str,
-        title: str,
-        description: str = "",
-        options: Sequence[str] = YES_NO,
-        opens_at: datetime,
-        closes_at: datetime,
-        party_deliberation_id: UUID | None = None,
-    ) -> Done:
+    @handles(ProposeDecision)
+    def propose_decision(self, meta: Meta, command: ProposeDecision) -> Done:
+        community_id = command.community_id
         community = self.load(Community, community_id, "communityId")
-        target = community_id if scope == Scope.COMMUNITY.value else scope_id
+        scope = Scope(command.scope).value
+        target = community_id if scope == Scope.COMMUNITY.value else command.scope_id
         if target is None:
             raise UnknownPart("scopeId", "is required for a building or entrance scope")
         if not community.units_in(scope, target):
             raise RuleViolated("scopeId", "has no units: nobody could vote")
-        if party_deliberation_id is not None:
-            self.community_party_deliberation(community_id, party_deliberation_id)
+        if command.party_deliberation_id is not None:
+            self.community_party_deliberation(community_id, command.party_deliberation_id)
         decision = Decision.propose(
             community_id=community_id,
             scope=scope,
             scope_id=target,
-            matter=matter,
-            title=title,
-            description=description,
-            options=options,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            party_deliberation_id=party_deliberation_id,
+            matter=Matter(command.matter).value,
+            title=command.title,
+            description=command.description,
+            options=command.options if command.options is not None else YES_NO,
+            opens_at=command.opens_at,
+            closes_at=command.closes_at,
+            party_deliberation_id=command.party_deliberation_id,
         )
         return self.create(meta, decision, "a decision with this id already exists")
 
-    def decision_community(self, decision_id: UUID) -> UUID:
-        community_id: UUID = self.load(Decision, decision_id, "decisionId").community_id
-        return community_id
-
-    def cast_ballot(
-        self,
-        meta: Meta,
-        decision_id: UUID,
-        *,
-        unit_id: UUID,
-        person_id: UUID,
-        choice: str,
-        channel: str,
-        proxy_authorisation: str = "",
-        at: datetime | None = None,
-    ) -> Done:
-        """投票 for the owner(s) of ``unit_id``: by an owner, or by a proxy with authorisation."""
+    @handles(CastBallot)
+    def cast_ballot(self, meta: Meta, command: CastBallot, *, at: datetime | None = None) -> Done:
+        """投票 for the owner(s) of ``unit_id``: by an owner, or by a proxy with authorisation.
+        ``at`` backdates the ballot (imports, tests); the API casts it now."""
+        unit_id, person_id = command.unit_id, command.person_id
+        proxy_authorisation = command.proxy_authorisation
         self.load(Person, person_id, "personId")
 
         def vote(decision: Decision) -> None:
@@ -91,16 +165,19 @@ class DecisionService(RedPropertyService):
             decision.cast_ballot(
                 voter=unit.voter,
                 eligible_voters={u.voter for u in units},
-                choice=choice,
-                channel=channel,
+                choice=command.choice,
+                channel=Channel(command.channel).value,
                 cast_by=person_id,
                 at=at or datetime.now(UTC),
                 proxy_authorisation=proxy_authorisation,
             )
 
-        return self.change(meta, Decision, decision_id, vote, field="decisionId")
+        return self.change(meta, Decision, command.decision_id, vote, field="decisionId")
 
-    def close_decision(self, meta: Meta, decision_id: UUID, at: datetime | None = None) -> Done:
+    @handles(CloseDecision)
+    def close_decision(
+        self, meta: Meta, command: CloseDecision, *, at: datetime | None = None
+    ) -> Done:
         """截止计票 with the electorate as the community's records stand at the close."""
 
         def close(decision: Decision) -> None:
@@ -111,31 +188,33 @@ class DecisionService(RedPropertyService):
             ]
             decision.close(electorate, at or datetime.now(UTC))
 
-        return self.change(meta, Decision, decision_id, close, field="decisionId")
+        return self.change(meta, Decision, command.decision_id, close, field="decisionId")
 
-    def recount_decision(self, meta: Meta, decision_id: UUID) -> Done:
-        return self.change(meta, Decision, decision_id, lambda d: d.recount(), field="decisionId")
+    @handles(RecountDecision)
+    def recount_decision(self, meta: Meta, command: RecountDecision) -> Done:
+        return self.change(
+            meta, Decision, command.decision_id, lambda d: d.recount(), field="decisionId"
+        )
 
-    def share_elevator_cost(
-        self,
-        meta: Meta,
-        decision_id: UUID,
-        total_fen: int,
-        coefficients: Mapping[int, Decimal] | None = None,
-    ) -> Done:
+    @handles(ShareElevatorCost)
+    def share_elevator_cost(self, meta: Meta, command: ShareElevatorCost) -> Done:
         """加装电梯 cost over the entrance's units; the building's coefficients, or the common
         scheme (floors 1–2 pay nothing, then 0.7, 0.8 …) when none are given."""
+        given = command.coefficients or []
+        coefficients = {c.floor: c.coefficient for c in given}
+        if len(coefficients) != len(given):
+            raise InvalidValue("coefficients", "must name each floor once")
 
         def share(decision: Decision) -> None:
             community = self.load(Community, decision.community_id, "communityId")
             units = community.units_in(decision.scope, decision.scope_id)
             floors = max(u.floor for u in units)
             scheme = (
-                FloorCoefficients(name="BUILDING", version=1, coefficients=dict(coefficients))
+                FloorCoefficients(name="BUILDING", version=1, coefficients=coefficients)
                 if coefficients
                 else FloorCoefficients.common_scheme(floors)
             )
             paying = [PayingUnit(str(u.id), u.floor, u.area) for u in units]
-            decision.share_elevator_cost(total_fen, paying, scheme)
+            decision.share_elevator_cost(command.total_fen, paying, scheme)
 
-        return self.change(meta, Decision, decision_id, share, field="decisionId")
+        return self.change(meta, Decision, command.decision_id, share, field="decisionId")

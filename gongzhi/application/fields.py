@@ -53,6 +53,10 @@ class Kind(enum.Enum):
     CREDIT_EVALUATION = "credit evaluation"
     CREDIT_OBJECTION = "credit objection"
     CREDIT_REPAIR = "credit repair"
+    # --- decisions, committees, contracts, red property ---
+    PARTY_MEMBER = "party member"
+    RED_STEWARD = "red steward assignment"
+    PARTY_DELIBERATION = "party deliberation"
 
 
 @dataclass(frozen=True)
@@ -178,3 +182,8 @@ EntranceId = Annotated[UUID, Ref(Kind.ENTRANCE)]
 UnitId = Annotated[UUID, Ref(Kind.UNIT)]
 PersonId = Annotated[UUID, Ref(Kind.PERSON)]
 CompanyId = Annotated[UUID, Ref(Kind.COMPANY)]
+# --- decisions, committees, contracts, red property ---
+DecisionId = Annotated[UUID, Ref(Kind.DECISION)]
+PartyOrganisationId = Annotated[UUID, Ref(Kind.PARTY_ORGANISATION)]
+PartyMemberId = Annotated[UUID, Ref(Kind.PARTY_MEMBER)]
+DemonstrationId = Annotated[UUID, Ref(Kind.DEMONSTRATION)]

@@ -36,6 +36,30 @@ KIND_SQL: dict[Kind, str] = {
         ) l ON l.person_id = p.id
         WHERE p.id = $1""",
     # --- decisions, committees, contracts, red property ---
+    Kind.DECISION: "SELECT community_id FROM decisions WHERE id = $1",
+    # A party organisation belongs to its community, or (a company's) to its company.
+    Kind.PARTY_ORGANISATION: (
+        "SELECT community_id, company_id FROM party_organisations WHERE id = $1"
+    ),
+    # A member (by the person's id, or the id given when the person joined) belongs where
+    # each organisation that has or had the member belongs.
+    Kind.PARTY_MEMBER: """
+        SELECT DISTINCT o.community_id, o.company_id
+        FROM party_members m JOIN party_organisations o ON o.id = m.organisation_id
+        WHERE m.person_id = $1""",
+    # A 红管家 assignment: the community served, and the company whose organisation sent them.
+    Kind.RED_STEWARD: """
+        SELECT s.community_id, o.company_id
+        FROM red_stewards s JOIN party_organisations o ON o.id = s.organisation_id
+        WHERE s.id = $1""",
+    Kind.PARTY_DELIBERATION: """
+        SELECT o.community_id, o.company_id
+        FROM party_deliberations d JOIN party_organisations o ON o.id = d.organisation_id
+        WHERE d.id = $1""",
+    # A 示范小区 belongs to its community; a 示范企业 to its company, in the granting district.
+    Kind.DEMONSTRATION: (
+        "SELECT community_id, company_id, district FROM demonstration_titles WHERE id = $1"
+    ),
     # --- fees, common income, companies, roster ---
     # --- maintenance fund, community companies ---
     # --- engagement, participation ---

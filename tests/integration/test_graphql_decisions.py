@@ -9,7 +9,9 @@ from uuid import UUID
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import AddUnit
+from gongzhi.application.decisions import CastBallot
 from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.domain.decision import Channel
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import register
@@ -66,6 +68,7 @@ def entrance_with_owners(api: Api, floors: int = 6) -> tuple[str, str, list[str]
         )
         units.append(str(unit))
         people.append(person)
+    api.settle()  # the units were recorded in process; the API finds them in the views
     return community_id, building, units, people
 
 
@@ -165,11 +168,13 @@ def test_closing_tallies_recount_agrees_and_the_elevator_cost_is_shared(api: Api
     for unit, person in list(zip(units, people, strict=True))[:5]:
         app.cast_ballot(
             META,
-            UUID(decision),
-            unit_id=UUID(unit),
-            person_id=person,
-            choice="APPROVE",
-            channel="PAPER",
+            CastBallot(
+                decision_id=UUID(decision),
+                unit_id=UUID(unit),
+                person_id=person,
+                choice="APPROVE",
+                channel=Channel.PAPER,
+            ),
             at=opens + timedelta(days=1),
         )
     committee = Principal(
@@ -276,3 +281,64 @@ def test_a_communitys_decisions_are_listed_newest_first_within_scope(api: Api) -
     outsider = Principal(subject="reg-x", role=Role.REGULATOR, districts=("江川区",))
     hidden = api.gql(query, {"c": community_id}, as_=outsider)["decisions"]
     assert hidden == {"__typename": "NotFound", "field": "communityId"}
+
+
+def test_another_communitys_entrance_unit_or_owner_is_refused_before_anything_is_recorded(
+    api: Api,
+) -> None:
+    # Given two communities, each with an entrance of owned units, and an open vote in the first
+    first, entrance, units, _ = entrance_with_owners(api, floors=2)
+    _, other_entrance, other_units, other_people = entrance_with_owners(api, floors=2)
+    now = datetime.now(UTC)
+    decision = propose(api, first, entrance, now - timedelta(hours=1), now + timedelta(days=7))
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(first))
+    events = api.platform.app.recorder.max_notification_id()
+
+    # When the first community's committee proposes a vote of the second's entrance
+    proposed = api.gql(
+        f"""mutation($input: ProposeDecisionInput!) {{ proposeDecision(input: $input) {{
+        {DECISION} }} }}""",
+        {
+            "input": {
+                "communityId": first,
+                "scope": "ENTRANCE",
+                "scopeId": other_entrance,
+                "matter": "ELEVATOR_ADDITION",
+                "title": "加装电梯",
+                "opensAt": now.isoformat(),
+                "closesAt": (now + timedelta(days=7)).isoformat(),
+                "reason": "业主申请",
+            }
+        },
+        as_=committee,
+    )["proposeDecision"]
+    # And enters a paper ballot for the second community's unit, and for its owner
+    foreign_unit = ballot(api, decision, other_units[0], other_people[0], "APPROVE", committee)
+    foreign_owner = ballot(api, decision, units[0], other_people[0], "APPROVE", committee, "x")
+
+    # Then each is refused, naming the field, as nothing the committee may see
+    assert (proposed["__typename"], proposed["field"]) == ("NotFound", "input.scopeId")
+    assert (foreign_unit["__typename"], foreign_unit["field"]) == ("NotFound", "input.unitId")
+    assert (foreign_owner["__typename"], foreign_owner["field"]) == ("NotFound", "input.personId")
+    # And the platform admin, who sees both, is told the entrance is not in that community
+    mixed = api.gql(
+        """mutation($input: CastBallotInput!) { castBallot(input: $input) {
+        __typename ... on ValidationError { field message } } }""",
+        {
+            "input": {
+                "decisionId": decision,
+                "unitId": other_units[0],
+                "personId": str(other_people[0]),
+                "choice": "APPROVE",
+                "channel": "PAPER",
+                "reason": "纸质票录入",
+            }
+        },
+    )["castBallot"]
+    assert mixed == {
+        "__typename": "ValidationError",
+        "field": "input.unitId",
+        "message": "this unit is not in that community",
+    }
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == events

@@ -144,6 +144,16 @@ def set_up(
     return organisation
 
 
+def roster_person(api: Api, name: str) -> str:
+    """A person registered on the roster (by the platform admin); the id."""
+    result = api.gql(
+        """mutation($name: String!) { registerPerson(input: {name: $name, reason: "登记"}) {
+        ... on PersonPayload { person { id } } } }""",
+        {"name": name},
+    )
+    return str(result["registerPerson"]["person"]["id"])
+
+
 def add_member(
     api: Api, organisation: str, name: str, as_: Principal | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -211,7 +221,7 @@ def test_a_company_organisation_with_members_secretary_and_red_stewards(api: Api
     organisation = set_up(api, "COMPANY_PARTY_ORGANISATION", company=anju)
 
     # When three party members join (one from the roster) and one becomes secretary
-    roster_id = "0b8a3c3e-8f8e-4c59-9d7b-1d2f0a6a7e11"
+    roster_id = roster_person(api, "李红")
     li = add_member(api, organisation, "李红", personId=roster_id)
     assert li["partId"] == roster_id
     wang = add_member(api, organisation, "王强")["partId"]
@@ -505,7 +515,21 @@ def test_bad_red_property_input_gets_typed_errors(api: Api) -> None:
             "reason": "任命",
         },
     )
+    # (an id that no organisation has as a member is not a party member at all)
     assert stranger == {
+        "__typename": "NotFound",
+        "field": "input.personId",
+        "message": "no party member with this id",
+    }
+    branch = set_up(api, "COMMITTEE_PARTY_BRANCH", community=xingfu)
+    elsewhere = add_member(api, branch, "王强")["partId"]
+    not_here = mutate(
+        api,
+        "appointPartySecretary",
+        "AppointPartySecretaryInput",
+        {"organisationId": organisation, "personId": elsewhere, "reason": "任命"},
+    )
+    assert not_here == {
         "__typename": "ValidationError",
         "field": "input.personId",
         "message": "the person is not a member of this party organisation",
@@ -772,3 +796,107 @@ RED_PROPERTY_EXPECTED: dict[str, dict[str, object]] = {
         admin=_ALLOWED, regulator=_ALLOWED, company=_ALLOWED, committee=_DENIED, resident=_DENIED
     ),
 }
+
+
+def test_another_companys_or_communitys_things_are_refused_before_anything_is_recorded(
+    api: Api,
+) -> None:
+    # Given 幸福里 served by 安居物业 and 和平苑 served by 红塔物业, each company with its
+    # party organisation and a 红管家 in its community, and 和平苑's party branch with a 先议
+    anju, hongta = new_company(api, "安居物业", "anju"), new_company(api, "红塔物业", "hongta")
+    xingfu = register(api, name="幸福里")["community"]["id"]
+    heping = register(api, name="和平苑")["community"]["id"]
+    serve(api, xingfu, anju)
+    serve(api, heping, hongta)
+    ours = set_up(api, "COMPANY_PARTY_ORGANISATION", company=anju)
+    theirs = set_up(api, "COMPANY_PARTY_ORGANISATION", company=hongta)
+    our_member = add_member(api, ours, "王强")["partId"]
+    their_member = add_member(api, theirs, "赵敏")["partId"]
+    their_steward = mutate(
+        api,
+        "assignRedSteward",
+        "AssignRedStewardInput",
+        {
+            "organisationId": theirs,
+            "personId": their_member,
+            "communityId": heping,
+            "reason": "派驻",
+        },
+    )["partId"]
+    heping_branch = set_up(api, "COMMITTEE_PARTY_BRANCH", community=heping)
+    heping_deliberation = mutate(
+        api,
+        "recordPartyDeliberation",
+        "RecordPartyDeliberationInput",
+        {
+            "organisationId": heping_branch,
+            "matter": "续聘物业服务企业",
+            "deliberatedOn": "2024-04-12",
+            "conclusion": "同意",
+            "reason": "先议",
+        },
+    )["partId"]
+    heping_owner = roster_person(api, "和平苑业主")
+    granted = api.gql(
+        """mutation($p: ID!, $c: ID!) { grantRole(input: {personId: $p, communityId: $c,
+        role: PARTY_MEMBER, reason: "党员登记"}) { __typename } }""",
+        {"p": heping_owner, "c": heping},
+    )
+    assert granted["grantRole"]["__typename"] == "PersonPayload"
+    staff = Principal(subject="staff", role=Role.COMPANY_STAFF, company_id=UUID(anju))
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(xingfu))
+    events = api.platform.app.recorder.max_notification_id()
+
+    # When 安居物业's staff send their member to 和平苑, enrol 和平苑's person, take the other
+    # company's member, and withdraw the other company's 红管家
+    to_heping = mutate(
+        api,
+        "assignRedSteward",
+        "AssignRedStewardInput",
+        {"organisationId": ours, "personId": our_member, "communityId": heping, "reason": "x"},
+        staff,
+    )
+    enrolled = add_member(api, ours, "和平苑业主", staff, personId=heping_owner)
+    poached = mutate(
+        api,
+        "assignRedSteward",
+        "AssignRedStewardInput",
+        {"organisationId": ours, "personId": their_member, "communityId": xingfu, "reason": "x"},
+        staff,
+    )
+    withdrawn = mutate(
+        api,
+        "withdrawRedSteward",
+        "WithdrawRedStewardInput",
+        {"organisationId": ours, "assignmentId": their_steward, "reason": "x"},
+        staff,
+    )
+    # And 幸福里's committee cites 和平苑's 先议 in a proposal of its own
+    propose = """mutation($input: ProposeDecisionInput!) { proposeDecision(input: $input) {
+        __typename ... on NotFound { field } ... on ValidationError { field message } } }"""
+    proposal = {
+        "communityId": xingfu,
+        "scope": "COMMUNITY",
+        "matter": "PROPERTY_COMPANY",
+        "title": "续聘物业服务企业",
+        "opensAt": "2030-01-01T00:00:00+08:00",
+        "closesAt": "2030-01-15T00:00:00+08:00",
+        "partyDeliberationId": heping_deliberation,
+        "reason": "业主提议",
+    }
+    cited = api.gql(propose, {"input": proposal}, as_=committee)["proposeDecision"]
+    cited_by_admin = api.gql(propose, {"input": proposal})["proposeDecision"]
+
+    # Then each is refused, naming the field
+    assert (to_heping["__typename"], to_heping["field"]) == ("NotFound", "input.communityId")
+    assert (enrolled["__typename"], enrolled["field"]) == ("NotFound", "input.personId")
+    assert (poached["__typename"], poached["field"]) == ("NotFound", "input.personId")
+    assert withdrawn["__typename"] == "Forbidden"
+    assert cited == {"__typename": "NotFound", "field": "input.partyDeliberationId"}
+    assert cited_by_admin == {
+        "__typename": "ValidationError",
+        "field": "input.partyDeliberationId",
+        "message": "this party deliberation is not in that community",
+    }
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == events

@@ -17,11 +17,17 @@ from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
+from gongzhi.application.red_property import (
+    AddPartyMember,
+    ApprovePartyOrganisation,
+    SetUpPartyOrganisation,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
 from gongzhi.domain.credit_rule_sets import DEFAULT_RULE_SET
 from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
 from gongzhi.projections.runner import ProjectionRunner
@@ -91,22 +97,29 @@ def yantai_company(platform: Platform) -> tuple[UUID, UUID]:
     )
     organisation = app.set_up_party_organisation(
         META,
-        kind="COMPANY_PARTY_ORGANISATION",
-        name="安居物业党支部",
-        company_id=company.id,
-        set_up_on=date(2026, 1, 5),
+        SetUpPartyOrganisation(
+            kind=PartyOrganisationKind.COMPANY_PARTY_ORGANISATION,
+            name="安居物业党支部",
+            company_id=company.id,
+            set_up_on=date(2026, 1, 5),
+        ),
     ).id
     app.approve_party_organisation(
-        META, organisation, approved_on=date(2026, 2, 1), approved_by="区两新工委"
+        META,
+        ApprovePartyOrganisation(
+            organisation_id=organisation, approved_on=date(2026, 2, 1), approved_by="区两新工委"
+        ),
     )
     for name in ("张三", "李四", "王五", "赵六"):
         app.add_party_member(
             META,
-            organisation,
-            person_id=None,
-            name=name,
-            party_member=True,
-            joined_on=date(2026, 2, 2),
+            AddPartyMember(
+                organisation_id=organisation,
+                person_id=None,
+                name=name,
+                party_member=True,
+                joined_on=date(2026, 2, 2),
+            ),
         )
     app.enter_credit_record(
         META,

@@ -10,7 +10,7 @@ import strawberry
 
 from gongzhi.domain.decision import Channel, Scope
 from gongzhi.domain.tally import Matter, TallyResult
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 MatterType = strawberry.enum(
@@ -63,9 +63,9 @@ class CostShare:
 class Decision:
     id: strawberry.ID
     community_id: strawberry.ID
-    scope: ScopeType  # type: ignore[valid-type]
+    scope: Scope
     scope_id: strawberry.ID
-    matter: MatterType  # type: ignore[valid-type]
+    matter: Matter
     title: str
     description: str
     options: list[str]
@@ -99,10 +99,6 @@ class DecisionPayload:
     position: str
 
 
-DecisionResult = Annotated[
-    DecisionPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("DecisionResult"),
-]
 DecisionLookup = Annotated[
     Decision | NotFound | ValidationError, strawberry.union("DecisionLookup")
 ]

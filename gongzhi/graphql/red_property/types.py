@@ -15,7 +15,7 @@ from gongzhi.domain.demonstration import (
     TitleStatus,
 )
 from gongzhi.domain.party import Body, PartyOrganisationKind
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 PartyOrganisationKindType = strawberry.enum(
@@ -53,7 +53,7 @@ class PartyMember:
 
 @strawberry.type(description="A post a cross-appointed person holds")
 class CrossPost:
-    body: BodyType  # type: ignore[valid-type]
+    body: Body
     post: str = strawberry.field(description="e.g. 书记, 业委会主任, 项目经理")
 
 
@@ -101,7 +101,7 @@ class PartyDeliberation:
 @strawberry.type(description="党组织 of a community or a property company (红色物业)")
 class PartyOrganisation:
     id: strawberry.ID
-    kind: PartyOrganisationKindType  # type: ignore[valid-type]
+    kind: PartyOrganisationKind
     name: str
     community_id: strawberry.ID | None
     company_id: strawberry.ID | None
@@ -157,12 +157,12 @@ class ScoreItem:
 @strawberry.type(description="红色物业示范小区 / 示范企业 for a year")
 class DemonstrationTitle:
     id: strawberry.ID
-    subject: SubjectType  # type: ignore[valid-type]
+    subject: Subject
     community_id: strawberry.ID | None
     company_id: strawberry.ID | None
     district: str
     year: int
-    status: TitleStatusType  # type: ignore[valid-type]
+    status: TitleStatus
     in_force: bool = strawberry.field(description="Awarded and not revoked")
     applied_on: datetime.date
     evidence: DemonstrationEvidence
@@ -207,7 +207,7 @@ class ScoreBand:
 class ScoringCriterion:
     key: str
     label: str
-    measure: MeasureType  # type: ignore[valid-type]
+    measure: Measure
     points: int
     threshold: str | None = strawberry.field(description="A ratio's threshold (≥), as n/d")
     bands: list[ScoreBand]
@@ -235,19 +235,11 @@ class RedPropertyStatistics:
     demonstration_companies: int = strawberry.field(description="示范企业 in force")
 
 
-PartyOrganisationResult = Annotated[
-    PartyOrganisationPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("PartyOrganisationResult"),
-]
 PartyOrganisationLookup = Annotated[
     PartyOrganisation | NotFound | ValidationError, strawberry.union("PartyOrganisationLookup")
 ]
 PartyOrganisationsResult = Annotated[
     PartyOrganisationList | ValidationError, strawberry.union("PartyOrganisationsResult")
-]
-DemonstrationTitleResult = Annotated[
-    DemonstrationTitlePayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("DemonstrationTitleResult"),
 ]
 DemonstrationTitleLookup = Annotated[
     DemonstrationTitle | NotFound | ValidationError, strawberry.union("DemonstrationTitleLookup")
