@@ -128,7 +128,7 @@ def _description(kind: FieldType) -> str | None:
         parts.append(doc.text)
     ref = kind.mark(Ref) or (kind.item.mark(Ref) if kind.item else None)
     if ref is not None:
-        article = "an" if ref.noun[0] in "aeiou" else "a"
+        article = "an" if ref.noun[0] in "aeio" else "a"
         parts.append(f"id of {article} {ref.noun}")
     for mark in (*kind.marks, *(kind.item.marks if kind.item else ())):
         if isinstance(mark, Text | Range | Items):

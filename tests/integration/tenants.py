@@ -5,21 +5,35 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import pytest
 
-from gongzhi.application.base import Meta
+from gongzhi.application.app import Gongzhi
+from gongzhi.application.base import BUSINESS_TZ, Meta
 from gongzhi.application.communities import (
     AddBuilding,
     AddUnit,
     ChangeManagementMode,
     RegisterCommunity,
 )
+from gongzhi.application.decisions import ProposeDecision
 from gongzhi.application.fields import Kind
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.application.red_property import (
+    AddPartyMember,
+    ApplyForDemonstration,
+    AssignRedSteward,
+    DemonstrationEvidence,
+    RecordPartyDeliberation,
+    SetUpPartyOrganisation,
+)
 from gongzhi.demo import credit_code
+from gongzhi.domain.decision import Scope
+from gongzhi.domain.demonstration import Subject
+from gongzhi.domain.party import PartyOrganisationKind
+from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
@@ -122,7 +136,105 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
         Kind.PERSON: str(owner),
         Kind.COMPANY: str(company),
     }
+    _decisions(app, tenant)
+    _red_property(app, tenant, owner)
     return tenant
+
+
+def _decisions(app: Gongzhi, tenant: Tenant) -> None:
+    now = datetime.now(BUSINESS_TZ)
+    decision = app.propose_decision(
+        META,
+        ProposeDecision(
+            community_id=tenant.community,
+            scope=Scope.COMMUNITY,
+            scope_id=None,
+            matter=Matter.OTHER_MAJOR,
+            title="增设充电桩",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=13),
+        ),
+    ).id
+    tenant.things[Kind.DECISION] = str(decision)
+
+
+def _red_property(app: Gongzhi, tenant: Tenant, owner: UUID) -> None:
+    branch = app.set_up_party_organisation(
+        META,
+        SetUpPartyOrganisation(
+            kind=PartyOrganisationKind.COMMUNITY_PARTY_COMMITTEE,
+            name="社区党委",
+            community_id=tenant.community,
+            set_up_on=date(2024, 1, 2),
+        ),
+    ).id
+    app.add_party_member(
+        META,
+        AddPartyMember(
+            organisation_id=branch, name="党员", person_id=owner, joined_on=date(2024, 1, 3)
+        ),
+    )
+    deliberation = app.record_party_deliberation(
+        META,
+        RecordPartyDeliberation(
+            organisation_id=branch,
+            matter="续聘物业服务企业",
+            deliberated_on=date(2024, 4, 12),
+            conclusion="同意提交业主共同决定",
+        ),
+    ).part_id
+    company_branch = app.set_up_party_organisation(
+        META,
+        SetUpPartyOrganisation(
+            kind=PartyOrganisationKind.COMPANY_PARTY_ORGANISATION,
+            name="物业党支部",
+            company_id=tenant.company,
+            set_up_on=date(2024, 1, 2),
+        ),
+    ).id
+    steward = app.register_person(META, RegisterPerson(name="红管家")).id
+    app.add_party_member(
+        META,
+        AddPartyMember(
+            organisation_id=company_branch,
+            name="红管家",
+            person_id=steward,
+            joined_on=date(2024, 1, 3),
+        ),
+    )
+    assignment = app.assign_red_steward(
+        META,
+        AssignRedSteward(
+            organisation_id=company_branch,
+            person_id=steward,
+            community_id=tenant.community,
+            assigned_on=date(2024, 4, 1),
+        ),
+    ).part_id
+    title = app.apply_for_demonstration(
+        META,
+        ApplyForDemonstration(
+            subject=Subject.COMMUNITY,
+            year=2024,
+            community_id=tenant.community,
+            applied_on=date(2024, 5, 1),
+            evidence=DemonstrationEvidence(
+                party_organisation_approved=True,
+                party_members_among_staff=4,
+                secretary_on_committee=True,
+                cross_appointed=3,
+                committee_members=5,
+                deliberation_rule_adopted=True,
+            ),
+        ),
+    ).id
+    tenant.things |= {
+        Kind.PARTY_ORGANISATION: str(branch),
+        Kind.PARTY_MEMBER: str(owner),
+        Kind.PARTY_DELIBERATION: str(deliberation),
+        Kind.RED_STEWARD: str(assignment),
+        Kind.DEMONSTRATION: str(title),
+    }
 
 
 @pytest.fixture
