@@ -23,6 +23,7 @@ from gongzhi.application.base import (
     Meta,
     NotFound,
     business_today,
+    lost_race,
 )
 from gongzhi.application.communities import CommunityFacts
 from gongzhi.domain.committee import Committee
@@ -213,7 +214,4 @@ class CommitteeService(GongzhiBase):
         try:
             return Done(committee.id, self.record(meta, committee, *touched))
         except IntegrityError:
-            raise Conflict(
-                "the community's committee was changed by someone else at the same time; "
-                "reload and try again"
-            ) from None
+            raise Conflict(lost_race("the community's committee")) from None

@@ -42,10 +42,7 @@ class ContractFacts:
     company_id: UUID | None
 
 
-CONTRACT_CONFLICT = (
-    "the contract or its community was changed by someone else at the "
-    "same time; reload and try again"
-)
+CONTRACT_CONFLICT = "the contract or its community"
 
 
 class ContractService(GongzhiBase):

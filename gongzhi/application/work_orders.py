@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from gongzhi.application.base import (
-    SAVE_ATTEMPTS,
+    Changed,
     Conflict,
     Done,
     GongzhiBase,
@@ -187,18 +185,17 @@ class WorkOrderService(GongzhiBase):
         ``None`` when there is nothing to record, which is what a second run finds: after a
         lost race the order is loaded again and shows the breach the winner recorded.
         """
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed | None:
             order = self.work_order(work_order_id)
             due = order.due_breaches(now)
             if not due:
                 return None
             for kind, _deadline in due:
                 order.record_breach(kind, now)
-            try:
-                return Done(order.id, self.record(meta, order))
-            except IntegrityError:
-                continue
-        raise Conflict("the work order kept changing while its breaches were recorded")
+            return Changed((order,))
+
+        return self.retrying(meta, attempt, what="the work order")
 
     def _change_work_order(
         self, work_order_id: UUID, meta: Meta, command: Callable[[WorkOrder], None]
