@@ -52,11 +52,10 @@ class CommitteeService(GongzhiBase):
         """The facts of the community a committee belongs to, for access decisions."""
         community_id = self.committee(committee_id).community_id
         community = self.load(Community, community_id, "communityId")
-        period = community.mode_on(business_today())
         return CommunityFacts(
             id=community.id,
             district=community.district,
-            serving_company_id=period.company_id if period else None,
+            serving_company_id=community.serving_company(business_today()),
         )
 
     def households(self, community_id: UUID) -> int:

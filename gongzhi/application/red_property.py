@@ -83,8 +83,7 @@ class RedPropertyService(GongzhiBase):
         if organisation.community_id is not None:
             community = self.load(Community, organisation.community_id, "communityId")
             district = community.district
-            period = community.mode_on(business_today())
-            serving = period.company_id if period else None
+            serving = community.serving_company(business_today())
         return PartyOrganisationFacts(
             id=organisation.id,
             kind=organisation.kind,
@@ -169,12 +168,10 @@ class RedPropertyService(GongzhiBase):
         """红管家 go to communities their company serves (professional management) today."""
         on = assigned_on or business_today()
         community = self.load(Community, community_id, "communityId")
-        period = community.mode_on(business_today())
+        serving = community.serving_company(business_today())
 
         def assign(organisation: PartyOrganisation) -> UUID:
-            if organisation.of_company and (
-                period is None or period.company_id != organisation.company_id
-            ):
+            if organisation.of_company and serving != organisation.company_id:
                 raise RuleViolated("communityId", "the company does not serve this community")
             return organisation.assign_steward(person_id, community_id, on)
 

@@ -130,8 +130,7 @@ class WorkOrderService(GongzhiBase):
     def _work_order_community(self, order: WorkOrder) -> tuple[Community, UUID | None]:
         """The order's community and the company serving it today (none in custody)."""
         community = self.load(Community, order.community_id, "workOrderId")
-        period = community.mode_on(business_today())
-        return community, period.company_id if period else None
+        return community, community.serving_company(business_today())
 
     def work_order_facts(self, work_order_id: UUID) -> WorkOrderFacts:
         order = self.work_order(work_order_id)

@@ -7,6 +7,7 @@ from functools import singledispatch
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     Date,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -95,6 +97,37 @@ community_modes = Table(
     Column("effective_from", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+# 管理模式 periods and the company serving a community on a day, defined once for every query.
+# A period runs from its effective day until the community's next change; of two changes on
+# one day the later (by seq) is in force and the earlier lasts no day. The company serving
+# the community on a day is the company of the period in force then: NULL before the first
+# change and under any mode but professional management (whose periods carry no company).
+# ``Community.serving_company`` is the same rule in Python; a test holds the two together.
+# ``management_on`` is a set-returning SQL function so that PostgreSQL inlines it into a
+# LATERAL join; the functions are replaced on every start (migrate runs create_all), so an
+# existing database picks up a changed definition.
+MANAGEMENT_PERIODS = DDL("""
+CREATE OR REPLACE VIEW management_periods AS
+SELECT m.community_id, m.seq, m.mode, m.company_id, m.effective_from,
+       lead(m.effective_from) OVER (
+           PARTITION BY m.community_id ORDER BY m.effective_from, m.seq
+       ) AS until
+FROM community_modes m;
+
+CREATE OR REPLACE FUNCTION management_on(community_id uuid, on_date date)
+RETURNS SETOF management_periods LANGUAGE sql STABLE AS $body$
+    SELECT p.* FROM management_periods p
+    WHERE p.community_id = management_on.community_id
+      AND p.effective_from <= on_date AND (p.until IS NULL OR p.until > on_date)
+$body$;
+
+CREATE OR REPLACE FUNCTION serving_company(community_id uuid, on_date date)
+RETURNS uuid LANGUAGE sql STABLE AS $body$
+    SELECT company_id FROM management_on(serving_company.community_id, on_date)
+$body$;
+""")
+event.listen(metadata, "after_create", MANAGEMENT_PERIODS)
 
 # Ranks: parents before children, inserts before updates that may touch the same rows.
 INSERT_COMMUNITY = insert_statement(

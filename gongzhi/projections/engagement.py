@@ -268,15 +268,9 @@ def _(event: Dispute.Closed) -> list[Op]:
 # Active units of the communities a company managed on any day of [:start, :end): a
 # management period runs until the community's next change.
 _SERVED_HOUSEHOLDS = text("""
-WITH periods AS (
-    SELECT community_id, company_id, effective_from,
-           lead(effective_from) OVER (PARTITION BY community_id ORDER BY effective_from, seq)
-             AS until
-    FROM community_modes
-)
 SELECT count(*) FROM units u
 WHERE NOT u.retired AND u.community_id IN (
-    SELECT p.community_id FROM periods p
+    SELECT p.community_id FROM management_periods p
     WHERE p.company_id = :owner
       AND p.effective_from < CAST(:end AT TIME ZONE 'Asia/Shanghai' AS date)
       AND (p.until IS NULL OR p.until > CAST(:start AT TIME ZONE 'Asia/Shanghai' AS date))

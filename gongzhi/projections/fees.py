@@ -432,18 +432,10 @@ count(DISTINCT b.unit_id) FILTER (WHERE b.paid_fen > 0
 # A bill counts for the company serving its community on the first day the bill covers (a
 # community changing hands mid-month has one bill for the month, issued under one company).
 _COMPANY_COLLECTION = text(f"""
-WITH spans AS (
-    SELECT m.community_id, m.company_id, m.effective_from,
-           lead(m.effective_from) OVER (
-               PARTITION BY m.community_id ORDER BY m.effective_from, m.seq
-           ) AS until
-    FROM community_modes m
-)
 SELECT b.community_id, c.name, count(*)::int AS bills,
        coalesce(sum(b.written_off_fen), 0)::bigint AS written_off, {COLLECTION_COLUMNS}
 FROM fee_bills b
-JOIN spans s ON s.community_id = b.community_id AND s.effective_from <= b.period_start
-    AND (s.until IS NULL OR s.until > b.period_start)
+JOIN LATERAL management_on(b.community_id, b.period_start) s ON TRUE
 JOIN communities c ON c.id = b.community_id
 WHERE s.company_id = :company AND b.due_on >= :start AND b.due_on <= :end
 GROUP BY b.community_id, c.name

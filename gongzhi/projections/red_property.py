@@ -431,12 +431,8 @@ RED_PROPERTY_FIGURES = """
 WITH served AS (
     SELECT DISTINCT cm.company_id
     FROM communities c
-    JOIN LATERAL (
-        SELECT m.company_id FROM community_modes m
-        WHERE m.community_id = c.id
-          AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
-        ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1
-    ) cm ON cm.company_id IS NOT NULL
+    JOIN LATERAL management_on(c.id, (now() AT TIME ZONE 'Asia/Shanghai')::date) cm
+        ON cm.company_id IS NOT NULL
     WHERE c.district = $1
 ),
 community_organisations AS (

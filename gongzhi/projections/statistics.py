@@ -43,15 +43,9 @@ outbox = Table(
 
 # One row per (district, mode) as of a date; a community with no recorded mode counts as NONE.
 DISTRICT_MODE_COUNTS = """
-WITH current_mode AS (
-    SELECT DISTINCT ON (community_id) community_id, mode
-    FROM community_modes
-    WHERE effective_from <= $2
-    ORDER BY community_id, effective_from DESC, seq DESC
-)
 SELECT c.district, coalesce(m.mode, 'NONE') AS mode, count(*)::int AS communities
 FROM communities c
-LEFT JOIN current_mode m ON m.community_id = c.id
+LEFT JOIN LATERAL management_on(c.id, $2) m ON TRUE
 WHERE c.district = ANY($1::text[]) AND c.registered_on <= $2
 GROUP BY c.district, coalesce(m.mode, 'NONE')
 """

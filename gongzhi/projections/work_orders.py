@@ -322,11 +322,8 @@ def performance_from_row(row: Any) -> SlaPerformance:
 # worst breach of all), when the company was serving the community on the day it was reported
 # (its latest management change by then). ``company_id`` is only set by the dispatch.
 ORDER_OF_COMPANY = """(w.company_id = :company_id OR (w.company_id IS NULL
-    AND w.dispatched_at IS NULL AND :company_id = (
-    SELECT m.company_id FROM community_modes m
-    WHERE m.community_id = w.community_id
-      AND m.effective_from <= CAST(w.reported_at AT TIME ZONE 'Asia/Shanghai' AS date)
-    ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1)))"""
+    AND w.dispatched_at IS NULL AND :company_id = serving_company(
+        w.community_id, CAST(w.reported_at AT TIME ZONE 'Asia/Shanghai' AS date))))"""
 
 
 def sla_performance(
