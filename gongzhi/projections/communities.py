@@ -25,7 +25,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 communities = Table(
     "communities",
@@ -129,32 +138,34 @@ $body$;
 """)
 event.listen(metadata, "after_create", MANAGEMENT_PERIODS)
 
-# Ranks: parents before children, inserts before updates that may touch the same rows.
+# Parents before children (by stage and by `after`), inserts before updates of the same rows.
 INSERT_COMMUNITY = insert_statement(
-    "insert community", 10, communities, on_conflict_do_nothing=True
+    "insert community", CREATE, communities, on_conflict_do_nothing=True
 )
-INSERT_BUILDING = insert_statement("insert building", 20, buildings)
-INSERT_ENTRANCE = insert_statement("insert entrance", 30, entrances)
-INSERT_UNIT = insert_statement("insert unit", 40, units)
-INSERT_MODE = insert_statement("insert mode", 40, community_modes)
+INSERT_BUILDING = insert_statement("insert building", ADD, buildings)
+INSERT_ENTRANCE = insert_statement("insert entrance", ADD, entrances, after=(INSERT_BUILDING,))
+INSERT_UNIT = insert_statement("insert unit", ADD, units, after=(INSERT_ENTRANCE,))
+INSERT_MODE = insert_statement("insert mode", ADD, community_modes)
 # Imported units arrive with their owners; a group's rows must share their columns.
-INSERT_IMPORTED_UNIT = insert_statement("insert imported unit", 40, units)
+INSERT_IMPORTED_UNIT = insert_statement(
+    "insert imported unit", ADD, units, after=(INSERT_ENTRANCE,)
+)
 RENAME_COMMUNITY = update_statement(
-    "rename community", 50, communities, key=("id", "b_id"), assign={"name": "name"}
+    "rename community", CHANGE, communities, key=("id", "b_id"), assign={"name": "name"}
 )
 CORRECT_AREA = update_statement(
     "correct unit area",
-    50,
+    CHANGE,
     units,
     key=("id", "b_id"),
     assign={"area": "area", "area_source": "area_source"},
 )
 RETIRE_UNIT = update_statement(
-    "retire unit", 50, units, key=("id", "b_id"), constants={"retired": True}
+    "retire unit", CHANGE, units, key=("id", "b_id"), constants={"retired": True}
 )
 TOUCH_COMMUNITY = update_statement(
     "touch community",
-    60,
+    TOUCH,
     communities,
     key=("id", "b_id"),
     add={"unit_count": "units", "total_area": "area"},

@@ -37,6 +37,9 @@ from gongzhi.domain.payment import Payment
 from gongzhi.projections.engagement import per_hundred
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
     Op,
     insert_statement,
     update_statement,
@@ -124,14 +127,14 @@ billing_runs = Table(
 )
 
 
-INSERT_BILL = insert_statement("insert fee bill", 10, fee_bills)
-INSERT_LEDGER = insert_statement("insert fee ledger entry", 20, fee_ledger)
-INSERT_PAYMENT = insert_statement("insert fee payment", 10, fee_payments)
-INSERT_RUN = insert_statement("insert billing run", 10, billing_runs)
-UPSERT_ACCOUNT = upsert_statement("upsert fee account", 10, fee_accounts, key=("id",))
+INSERT_BILL = insert_statement("insert fee bill", CREATE, fee_bills)
+INSERT_LEDGER = insert_statement("insert fee ledger entry", ADD, fee_ledger)
+INSERT_PAYMENT = insert_statement("insert fee payment", CREATE, fee_payments)
+INSERT_RUN = insert_statement("insert billing run", CREATE, billing_runs)
+UPSERT_ACCOUNT = upsert_statement("upsert fee account", CREATE, fee_accounts, key=("id",))
 ADD_CREDIT = update_statement(
     "add account credit",
-    30,
+    CHANGE,
     fee_accounts,
     key=("id", "b_id"),
     assign={"version": "version"},
@@ -139,7 +142,7 @@ ADD_CREDIT = update_statement(
 )
 ADD_TO_BILL = update_statement(
     "add to fee bill",
-    30,
+    CHANGE,
     fee_bills,
     key=("id", "b_id"),
     add={
@@ -151,13 +154,18 @@ ADD_TO_BILL = update_statement(
 )
 ADVANCE_RUN = update_statement(
     "advance billing run",
-    30,
+    CHANGE,
     billing_runs,
     key=("id", "b_id"),
     add={"units_covered": "covered", "bills": "bills", "amount_fen": "amount"},
 )
 COMPLETE_RUN = update_statement(
-    "complete billing run", 40, billing_runs, key=("id", "b_id"), constants={"completed": 1}
+    "complete billing run",
+    CHANGE,
+    billing_runs,
+    key=("id", "b_id"),
+    constants={"completed": 1},
+    after=(ADVANCE_RUN,),
 )
 
 

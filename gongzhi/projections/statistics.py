@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import TextClause
 from gongzhi.domain.community import Community
 from gongzhi.domain.values import ManagementMode
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement
+from gongzhi.projections.ops import QUEUE, Op, Statement
 
 district_snapshots = Table(
     "district_snapshots",
@@ -56,7 +56,7 @@ DISTRICTS = "SELECT DISTINCT district FROM communities ORDER BY district"
 # district's figures change, then relays them to the broker after the commit.
 QUEUE_DISTRICT_REFRESH = Statement(
     "queue district refresh",
-    70,
+    QUEUE,
     text(
         "INSERT INTO outbox (actor_name, args) "
         "SELECT 'refresh_district_snapshot', jsonb_build_array(district) "
