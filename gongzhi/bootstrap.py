@@ -49,7 +49,9 @@ class Platform:
 
     @cached_property
     def app(self) -> Gongzhi:
-        app = Gongzhi(env=eventstore_env(self.pg, self.settings.pool_size))
+        app = Gongzhi(
+            env=eventstore_env(self.pg, self.settings.pool_size, self.settings.write_timeout)
+        )
         self._closers.append(app.close)
         return app
 

@@ -23,6 +23,7 @@ SAVE_ATTEMPTS = 3
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def business_today() -> date:
@@ -107,6 +108,20 @@ class Conflict(Exception):
         self.message = message
 
 
+def lost_race(what: str) -> str:
+    """The one phrasing of a race lost on every attempt; ``what`` names the thing."""
+    return f"{what} was changed by someone else at the same time; reload and try again"
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What one attempt of a command changed, to be saved in one transaction: the first
+    aggregate is the one the command is about; ``part_id`` the part it created, if any."""
+
+    aggregates: Sequence[Aggregate]
+    part_id: UUID | None = None
+
+
 class MissingMetadata(Exception):
     """Raised when code tries to save events without an actor and a reason."""
 
@@ -173,26 +188,47 @@ class GongzhiBase(Application[UUID]):
         recordings = self.save(*aggregates, meta=meta)
         return max((r.notification.id for r in recordings), default=0)
 
+    def retrying(
+        self,
+        meta: Meta,
+        attempt: Callable[[], Changed | R],
+        *,
+        what: str,
+        attempts: int = SAVE_ATTEMPTS,
+    ) -> Done | R:
+        """The one save-with-retry path: run ``attempt`` (load fresh copies, run the commands
+        on them) and save what it changed in one transaction. A lost race runs it again on
+        freshly loaded aggregates, where the commands are validated again; after the last
+        attempt the race is a Conflict naming ``what``. An ``attempt`` that finds its answer
+        without saving anything (nothing to record, a repeated request) returns that answer,
+        which is passed through as it is."""
+        for number in range(1, attempts + 1):
+            outcome = attempt()
+            if not isinstance(outcome, Changed):
+                return outcome
+            try:
+                position = self.record(meta, *outcome.aggregates)
+            except IntegrityError:
+                if number == attempts:
+                    raise Conflict(lost_race(what)) from None
+                continue
+            return Done(outcome.aggregates[0].id, position, outcome.part_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def save_together(
         self,
         meta: Meta,
         build: Callable[[], tuple[Sequence[Aggregate], UUID | None]],
-        conflict: str,
+        what: str,
     ) -> Done:
         """Save the aggregates ``build`` loads and changes (the first is the one the command
-        is about, with the part it names) in one transaction; a lost race is retried on fresh
-        copies, where the commands are validated again, and after the last attempt it is a
-        Conflict saying ``conflict``."""
-        for attempt in range(SAVE_ATTEMPTS):
+        is about, with the part it names) in one transaction, retried as ``retrying`` does."""
+
+        def attempt() -> Changed:
             aggregates, part_id = build()
-            try:
-                position = self.record(meta, *aggregates)
-            except IntegrityError:
-                if attempt == SAVE_ATTEMPTS - 1:
-                    raise Conflict(conflict) from None
-                continue
-            return Done(aggregates[0].id, position, part_id)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return Changed(aggregates, part_id)
+
+        return self.retrying(meta, attempt, what=what)
 
     def load(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
         try:
@@ -225,7 +261,8 @@ class GongzhiBase(Application[UUID]):
         With ``expected_version`` a stale client gets a Conflict; without it a lost race
         is retried on a freshly loaded aggregate, since the command is re-validated there.
         """
-        for attempt in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed:
             aggregate = self.load(cls, aggregate_id, field)
             if expected_version is not None and aggregate.version != expected_version:
                 raise Conflict(
@@ -233,16 +270,11 @@ class GongzhiBase(Application[UUID]):
                     f"not {expected_version}; reload and try again"
                 )
             result = command(aggregate)
-            part_id = result if isinstance(result, UUID) else None
-            try:
-                return Done(aggregate.id, self.record(meta, aggregate), part_id)
-            except IntegrityError:
-                if expected_version is not None or attempt == SAVE_ATTEMPTS - 1:
-                    raise Conflict(
-                        f"the {_noun(cls)} was changed by someone else at the same time; "
-                        "reload and try again"
-                    ) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+            return Changed((aggregate,), result if isinstance(result, UUID) else None)
+
+        # A client that named the version it saw must see the race, not a silent retry.
+        attempts = 1 if expected_version is not None else SAVE_ATTEMPTS
+        return self.retrying(meta, attempt, what=f"the {_noun(cls)}", attempts=attempts)
 
     def execute(self, meta: Meta, command: Command) -> Done:
         """Run a declared command: its one handler is ``handler_of(type(command))``."""

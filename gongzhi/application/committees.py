@@ -23,6 +23,7 @@ from gongzhi.application.base import (
     Meta,
     NotFound,
     business_today,
+    lost_race,
 )
 from gongzhi.application.communities import CommunityFacts
 from gongzhi.domain.committee import Committee
@@ -51,11 +52,10 @@ class CommitteeService(GongzhiBase):
         """The facts of the community a committee belongs to, for access decisions."""
         community_id = self.committee(committee_id).community_id
         community = self.load(Community, community_id, "communityId")
-        period = community.mode_on(business_today())
         return CommunityFacts(
             id=community.id,
             district=community.district,
-            serving_company_id=period.company_id if period else None,
+            serving_company_id=community.serving_company(business_today()),
         )
 
     def households(self, community_id: UUID) -> int:
@@ -213,7 +213,4 @@ class CommitteeService(GongzhiBase):
         try:
             return Done(committee.id, self.record(meta, committee, *touched))
         except IntegrityError:
-            raise Conflict(
-                "the community's committee was changed by someone else at the same time; "
-                "reload and try again"
-            ) from None
+            raise Conflict(lost_race("the community's committee")) from None

@@ -155,11 +155,10 @@ class CommunityService(GongzhiBase):
 
     def community_facts(self, community_id: UUID) -> CommunityFacts:
         community = self.community(community_id)
-        period = community.mode_on(business_today())
         return CommunityFacts(
             id=community.id,
             district=community.district,
-            serving_company_id=period.company_id if period else None,
+            serving_company_id=community.serving_company(business_today()),
         )
 
     @handles(RenameCommunity)

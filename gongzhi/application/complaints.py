@@ -46,10 +46,9 @@ class ComplaintService(GongzhiBase):
         if unit_id is not None and unit_id not in community.unit_index:
             raise UnknownPart("unitId", "no such unit in this community")
         at = aware("filedAt", filed_at or now())
-        period = community.mode_on(at.astimezone(BUSINESS_TZ).date())
         complaint = Complaint.file(
             community_id=community_id,
-            company_id=period.company_id if period else None,
+            company_id=community.serving_company(at.astimezone(BUSINESS_TZ).date()),
             unit_id=unit_id,
             category=category,
             channel=channel,
@@ -94,12 +93,11 @@ class ComplaintService(GongzhiBase):
     def complaint_facts(self, complaint_id: UUID) -> ComplaintFacts:
         complaint = self.load(Complaint, complaint_id, "complaintId")
         community = self.load(Community, complaint.community_id, "complaintId")
-        period = community.mode_on(now().date())
         return ComplaintFacts(
             id=complaint.id,
             community_id=community.id,
             district=community.district,
-            serving_company_id=period.company_id if period else None,
+            serving_company_id=community.serving_company(now().date()),
             company_id=complaint.company_id,
             unit_id=complaint.unit_id,
         )

@@ -42,10 +42,7 @@ class ContractFacts:
     company_id: UUID | None
 
 
-CONTRACT_CONFLICT = (
-    "the contract or its community was changed by someone else at the "
-    "same time; reload and try again"
-)
+CONTRACT_CONFLICT = "the contract or its community"
 
 
 class ContractService(GongzhiBase):
@@ -124,12 +121,11 @@ class ContractService(GongzhiBase):
     def contract_facts(self, contract_id: UUID) -> ContractFacts:
         contract = self.contract(contract_id)
         community = self.load(Community, contract.community_id, "contractId")
-        period = community.mode_on(business_today())
         return ContractFacts(
             id=contract.id,
             community_id=community.id,
             district=community.district,
-            serving_company_id=period.company_id if period else None,
+            serving_company_id=community.serving_company(business_today()),
             company_id=contract.company_id,
         )
 

@@ -9,11 +9,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from gongzhi.application.base import (
-    SAVE_ATTEMPTS,
-    Conflict,
+    Changed,
     Done,
     GongzhiBase,
     Meta,
@@ -119,15 +116,13 @@ class CreditService(GongzhiBase):
     def _on_file(self, meta: Meta, company_id: UUID, command: Callable[[CreditFile], Any]) -> Done:
         """Load the company's file (opened on first use), run one command, save; a lost race
         is retried on a fresh load (the command is validated again there)."""
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed:
             file = self.credit_file(company_id) or CreditFile.open(company_id)
             result = command(file)
-            try:
-                part_id = result if isinstance(result, UUID) else None
-                return Done(file.id, self.record(meta, file), part_id)
-            except IntegrityError:
-                continue
-        raise Conflict("the credit file was changed by someone else at the same time; try again")
+            return Changed((file,), result if isinstance(result, UUID) else None)
+
+        return self.retrying(meta, attempt, what="the credit file")
 
     # --- evaluations (信用评价) ----------------------------------------------------------
 
@@ -148,7 +143,8 @@ class CreditService(GongzhiBase):
         self.load(PropertyCompany, company_id, "companyId")
         rules = credit_rule_set(rule_set)
         parsed = Period.parse(period)
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed | None:
             file = self.credit_file(company_id)
             records = file.scored_records() if file is not None else []
             assessment = assess(rules, parsed, records, indicators)
@@ -167,11 +163,10 @@ class CreditService(GongzhiBase):
             else:
                 if not evaluation.reassess(districts, assessment, evaluated_on):
                     return None
-            try:
-                return Done(evaluation.id, self.record(meta, evaluation))
-            except IntegrityError:
-                continue  # another delivery of the same job won: compare with its result
-        raise Conflict("the evaluation was recorded by someone else at the same time")
+            return Changed((evaluation,))
+
+        # A lost race is another delivery of the same job: the retry compares with its result.
+        return self.retrying(meta, attempt, what="the credit evaluation")
 
     def publish_credit_evaluation(self, meta: Meta, evaluation_id: UUID) -> Done:
         return self.change(

@@ -8,9 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
-from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, Meta, business_today
+from gongzhi.application.base import Changed, Conflict, Done, Meta, business_today
 from gongzhi.application.billing import BillingService, unit_facts
 from gongzhi.application.contracts import ContractService
 from gongzhi.domain.bill import Bill
@@ -54,7 +52,9 @@ class FeePaymentService(BillingService, ContractService):
         on = received_on or business_today()
         late_fee_bill = self._late_fee_bill(unit_id, late_fee_bill_id)
         key = payment_id(enum_value("channel", PaymentChannel, channel), transaction_id.strip())
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed | PaymentDone:
+            # A concurrent payment lost to makes the next attempt see it (or its twin).
             original = self._fee_aggregate(Payment, key)
             if isinstance(original, Payment):
                 if (original.unit_id, original.amount_fen) != (unit_id, amount_fen):
@@ -98,11 +98,10 @@ class FeePaymentService(BillingService, ContractService):
                 if schedule is not None:
                     schedule.note_prepayment(unit_id, account.credit_fen > 0)
                     changed.append(schedule)
-            try:
-                return PaymentDone(payment.id, self.record(meta, *changed))
-            except IntegrityError:
-                continue  # a concurrent payment: the next round sees it (or its twin)
-        raise Conflict("the unit's account was changed at the same time; try again")
+            return Changed(changed)
+
+        done = self.retrying(meta, attempt, what="the unit's fee account")
+        return done if isinstance(done, PaymentDone) else PaymentDone(done.id, done.position)
 
     def refund_payment(
         self,
@@ -177,15 +176,13 @@ class FeePaymentService(BillingService, ContractService):
     def _on_account(
         self, meta: Meta, community_id: UUID, unit_id: UUID, command: Callable[[FeeAccount], Any]
     ) -> Done:
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed:
             account = self._account(community_id, unit_id)
             result = command(account)
-            try:
-                position = self.record(meta, account)
-            except IntegrityError:
-                continue
-            return Done(account.id, position, result if isinstance(result, UUID) else None)
-        raise Conflict("the unit's account was changed at the same time; try again")
+            return Changed((account,), result if isinstance(result, UUID) else None)
+
+        return self.retrying(meta, attempt, what="the unit's fee account")
 
     def _credit_limit(
         self, schedule: FeeSchedule | None, community: Community, unit: Unit, on: date

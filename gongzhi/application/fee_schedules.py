@@ -10,9 +10,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import SAVE_ATTEMPTS, A, Conflict, Done, GongzhiBase, Meta, NotFound
+from gongzhi.application.base import A, Changed, Done, GongzhiBase, Meta, NotFound
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import UnknownPart
 from gongzhi.domain.fee_schedule import FeeSchedule, schedule_id
@@ -125,12 +124,10 @@ class FeeScheduleService(GongzhiBase):
             unit = community.unit_index.get(unit_id)
             if unit is None or unit.retired:
                 raise UnknownPart("unitId", "no such unit in this community")
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed:
             schedule = self.fee_schedule(community_id) or FeeSchedule.open(community_id)
             result = command(schedule)
-            try:
-                position = self.record(meta, schedule)
-            except IntegrityError:
-                continue
-            return Done(schedule.id, position, result if isinstance(result, UUID) else None)
-        raise Conflict("the fee schedule was changed by someone else at the same time; try again")
+            return Changed((schedule,), result if isinstance(result, UUID) else None)
+
+        return self.retrying(meta, attempt, what="the fee schedule")

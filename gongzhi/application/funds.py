@@ -34,9 +34,7 @@ from gongzhi.domain.tally import Matter
 Changed = tuple[Sequence[Aggregate], UUID | None]
 
 
-FUND_CONFLICT = (
-    "the fund or the ledger was changed by someone else at the same time; reload and try again"
-)
+FUND_CONFLICT = "the fund or the ledger"
 
 
 class FundService(GongzhiBase):

@@ -6,11 +6,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from gongzhi.application.base import (
-    SAVE_ATTEMPTS,
-    Conflict,
+    Changed,
     Done,
     GongzhiBase,
     Meta,
@@ -49,7 +46,8 @@ class HealthService(GongzhiBase):
         parsed = half_year(period)
         result = assess_health(weights, inputs)
         assessment_id = HealthAssessment.id_for(community_id, parsed, weights)
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed | None:
             try:
                 assessment = self.load(HealthAssessment, assessment_id, "assessmentId")
             except NotFound:
@@ -64,11 +62,10 @@ class HealthService(GongzhiBase):
             else:
                 if not assessment.reassess(as_of, result):
                     return None
-            try:
-                return Done(assessment.id, self.record(meta, assessment))
-            except IntegrityError:
-                continue  # another delivery of the same job won: compare with its result
-        raise Conflict("the assessment was recorded by someone else at the same time")
+            return Changed((assessment,))
+
+        # A lost race is another delivery of the same job: the retry compares with its result.
+        return self.retrying(meta, attempt, what="the health assessment")
 
     def health_assessment(self, assessment_id: UUID) -> HealthAssessment:
         return self.load(HealthAssessment, assessment_id, "assessmentId")
@@ -92,4 +89,4 @@ class HealthService(GongzhiBase):
             run.request(weights)
             return [run], None
 
-        return self.save_together(meta, build, "the run was requested twice at the same time")
+        return self.save_together(meta, build, "the health run")

@@ -13,9 +13,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import SAVE_ATTEMPTS, Conflict, Done, GongzhiBase, Meta
+from gongzhi.application.base import Changed, Done, GongzhiBase, Meta
 from gongzhi.application.complaints import now
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated, UnknownPart
@@ -123,17 +122,9 @@ class PointsService(GongzhiBase):
     def record_together(self, meta: Meta, build: Build, what: str) -> Done | None:
         """Build changes on fresh aggregates and save them atomically, retrying lost races
         (the rules are checked again on the reloaded state). None when nothing changed."""
-        for attempt in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed | None:
             aggregates = build()
-            if not aggregates:
-                return None
-            try:
-                position = self.record(meta, *aggregates)
-            except IntegrityError:
-                if attempt == SAVE_ATTEMPTS - 1:
-                    raise Conflict(
-                        f"{what} was changed by someone else at the same time; try again"
-                    ) from None
-                continue
-            return Done(aggregates[0].id, position)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return Changed(aggregates) if aggregates else None
+
+        return self.retrying(meta, attempt, what=what)

@@ -317,12 +317,10 @@ class RedPropertyService(GongzhiBase):
         """红管家 go to communities their company serves (professional management) today."""
         on = command.assigned_on or business_today()
         community = self.load(Community, command.community_id, "communityId")
-        period = community.mode_on(business_today())
+        serving = community.serving_company(business_today())
 
         def assign(organisation: PartyOrganisation) -> UUID:
-            if organisation.of_company and (
-                period is None or period.company_id != organisation.company_id
-            ):
+            if organisation.of_company and serving != organisation.company_id:
                 raise RuleViolated("communityId", "the company does not serve this community")
             return organisation.assign_steward(command.person_id, command.community_id, on)
 

@@ -42,8 +42,7 @@ class SurveyService(PointsService, GongzhiBase):
             if company_id is None:
                 continue
             day = opens_at.astimezone(BUSINESS_TZ).date() if opens_at.tzinfo else now().date()
-            period = community.mode_on(day)
-            if period is None or period.company_id != company_id:
+            if community.serving_company(day) != company_id:
                 raise RuleViolated(
                     f"communityIds.{i}",
                     "the company does not serve this community when the survey opens",

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from gongzhi.application.base import (
-    SAVE_ATTEMPTS,
+    Changed,
     Conflict,
     Done,
     GongzhiBase,
@@ -132,8 +130,7 @@ class WorkOrderService(GongzhiBase):
     def _work_order_community(self, order: WorkOrder) -> tuple[Community, UUID | None]:
         """The order's community and the company serving it today (none in custody)."""
         community = self.load(Community, order.community_id, "workOrderId")
-        period = community.mode_on(business_today())
-        return community, period.company_id if period else None
+        return community, community.serving_company(business_today())
 
     def work_order_facts(self, work_order_id: UUID) -> WorkOrderFacts:
         order = self.work_order(work_order_id)
@@ -187,18 +184,17 @@ class WorkOrderService(GongzhiBase):
         ``None`` when there is nothing to record, which is what a second run finds: after a
         lost race the order is loaded again and shows the breach the winner recorded.
         """
-        for _ in range(SAVE_ATTEMPTS):
+
+        def attempt() -> Changed | None:
             order = self.work_order(work_order_id)
             due = order.due_breaches(now)
             if not due:
                 return None
             for kind, _deadline in due:
                 order.record_breach(kind, now)
-            try:
-                return Done(order.id, self.record(meta, order))
-            except IntegrityError:
-                continue
-        raise Conflict("the work order kept changing while its breaches were recorded")
+            return Changed((order,))
+
+        return self.retrying(meta, attempt, what="the work order")
 
     def _change_work_order(
         self, work_order_id: UUID, meta: Meta, command: Callable[[WorkOrder], None]

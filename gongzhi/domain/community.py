@@ -602,12 +602,21 @@ class Community(Aggregate):
         )
 
     def mode_on(self, day: date) -> ModePeriod | None:
-        """The management in force on ``day``; ``None`` before the first recorded change."""
+        """The management in force on ``day``; ``None`` before the first recorded change.
+        Of two changes on one day the later is in force (periods are kept in order)."""
         current = None
         for period in self.modes:
             if period.effective_from <= day:
                 current = period
         return current
+
+    def serving_company(self, day: date) -> UUID | None:
+        """The company serving the community on ``day``: that of the management in force,
+        ``None`` before the first change and under any mode but professional management.
+        The read side's SQL function ``serving_company`` (projections/communities.py) is the
+        same rule; a test holds the two together."""
+        period = self.mode_on(day)
+        return period.company_id if period is not None else None
 
     def _building(self, building_id: UUID) -> Building:
         building = self.buildings.get(building_id)

@@ -7,6 +7,7 @@ import strawberry
 from gongzhi.application.base import Conflict as ConflictRaised
 from gongzhi.application.base import NotFound as NotFoundRaised
 from gongzhi.domain.errors import DomainError
+from gongzhi.infra.eventstore import WriteTimedOut
 
 
 @strawberry.type(description="The input is wrong: `field` names it, `message` says why.")
@@ -63,4 +64,8 @@ def problem_from(error: Exception, prefix: str = "input") -> Problem | None:
         return NotFound(field=field, message=error.message)
     if isinstance(error, ConflictRaised):
         return Conflict(message=error.message)
+    if isinstance(error, WriteTimedOut):
+        # Another writer held the event store past the write timeout; this change recorded
+        # nothing and may simply be sent again.
+        return Conflict(message="the platform was busy recording other changes; try again")
     return None

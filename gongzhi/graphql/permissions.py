@@ -491,13 +491,8 @@ def _credit(role: Role, action: Action, own_company: bool) -> bool:
     return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
 
 
-# The company serving each community today: the latest professional-mode period in force.
-SERVING_COMPANY = """(
-    SELECT m.company_id FROM community_modes m
-    WHERE m.community_id = {alias}.id
-      AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
-    ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1
-)"""
+# The company serving each community today (the SQL function beside community_modes).
+SERVING_COMPANY = "serving_company({alias}.id, (now() AT TIME ZONE 'Asia/Shanghai')::date)"
 
 
 def community_scope(principal: Principal, alias: str, params: list[object]) -> str:

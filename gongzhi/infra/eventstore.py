@@ -5,28 +5,86 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.errors import LockNotAvailable, QueryCanceled
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from gongzhi.infra.settings import PgParams
 
-# Above this many events in one save, the insert goes without psycopg's pipeline mode: a
-# pipelined insert of a few megabytes (about 15k small events) stalls forever, the server
-# waiting for input the client never sends. Below it, the pipeline saves round trips.
+# A save goes through psycopg's pipeline mode only while it is small. A pipelined insert of a
+# few megabytes stalls forever (psycopg/psycopg#685): the server waits for the rest of a
+# message the client never sends, and holds the event table's write lock all the while, so
+# every other writer waits behind it (measured here: one event of 2,000,000 Chinese
+# characters, about 6 MB, stalled two runs in three; 2 MB of ASCII passed; 15k small events
+# stalled). No timeout frees that writer, since the server ignores cancels while it reads a
+# message, so the only cure is not to send such a save through the pipeline. What stalls is
+# the size of the message, not the number of rows: the limit is in bytes of the encoded
+# states. 256 KiB is an eighth of the smallest size seen to stall and far above an ordinary
+# command's save (a few KB), which keeps the pipeline's saved round trips for those; above it
+# the few extra round trips cost nothing beside sending that much data. The count limit stays
+# because many small rows go faster as the arrays below than as the pipeline's executemany.
 PIPELINE_LIMIT = 2000
+PIPELINE_BYTES = 256 * 1024
+
+# The library's pipelined insert, without its retry decorator: a timeout must not be retried
+# (ten attempts of a lock wait would turn seconds into a minute), other errors are retried once
+# by our own decorator.
+_pipelined_insert = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
+
+
+class WriteTimedOut(PersistenceError):
+    """Raised when a save waited for the event table's write lock, or held it, longer than the
+    write timeout: another writer was stuck or slow, and this save recorded nothing."""
 
 
 class GongzhiRecorder(PostgresApplicationRecorder):
-    """The library's recorder, safe for large atomic saves (a roster of 10,000 units)."""
+    """The library's recorder, safe for large atomic saves (a roster of 10,000 units) and
+    bounded in time: no save waits for the write lock, or holds it, longer than the write
+    timeout (the datastore's lock timeout, in seconds)."""
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if len(stored_events) <= PIPELINE_LIMIT or self.datastore.enable_db_functions:
-            return super().insert_events(stored_events, **kwargs)
+        try:
+            return self._insert_by_size(stored_events, **kwargs)
+        except OperationalError as error:
+            if isinstance(error.__cause__, LockNotAvailable | QueryCanceled):
+                msg = f"the event store was busy for {self.datastore.lock_timeout} s: {error}"
+                raise WriteTimedOut(msg) from error
+            raise
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """First in each save's transaction: the statement timeout, so that a statement that
+        runs away while it holds the write lock (a huge insert, a slow disk) is cancelled and
+        the lock released; the library sets the lock timeout itself before it locks, so a
+        save waiting behind a stuck writer fails instead of waiting with it."""
+        curs.execute(
+            SQL("SET LOCAL statement_timeout = '{0}s'").format(self.datastore.lock_timeout)
+        )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def _insert_by_size(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        small = (
+            len(stored_events) <= PIPELINE_LIMIT
+            and sum(len(e.state) for e in stored_events) <= PIPELINE_BYTES
+        )
+        if small or self.datastore.enable_db_functions:
+            result: Sequence[int] | None = _pipelined_insert(self, stored_events, **kwargs)
+            return result
         # The library's steps in one transaction, without the pipeline, and the rows sent as
         # four arrays in binary rather than one array of a composite type (which psycopg
         # dumps as text, row by row, in Python): a batch of 5,000 events costs a fraction.
@@ -58,11 +116,13 @@ class GongzhiRecorder(PostgresApplicationRecorder):
         )
 
 
-def eventstore_env(pg: PgParams, pool_size: int = 8) -> dict[str, str]:
+def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> dict[str, str]:
     """Keys the library reads.
 
     DB functions stay off: they skip tracking and write to the wrong table when two
-    applications share a schema."""
+    applications share a schema. ``write_timeout`` (whole seconds, the library's unit) bounds
+    both how long a save waits for the event table's write lock and how long any statement
+    of a save runs while holding it."""
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": pg.dbname,
@@ -73,7 +133,7 @@ def eventstore_env(pg: PgParams, pool_size: int = 8) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_PRE_PING": "y",
-        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_LOCK_TIMEOUT": str(write_timeout),
         "CREATE_TABLE": "y",
         "APPLICATION_RECORDER_TOPIC": "gongzhi.infra.eventstore:GongzhiRecorder",
     }

@@ -66,6 +66,11 @@ class Settings:
     # a fetch that runs broker maintenance (chance in a million per fetch); tests shorten both.
     broker_heartbeat_timeout_ms: int = 60_000
     broker_maintenance_chance: int = 1_000
+    # No save waits for the event table's write lock, or holds it, longer than this many
+    # (whole) seconds: a stuck or runaway writer becomes an error instead of stopping every
+    # other writer. The largest ordinary save (a roster of 10,000 units, 20,000 events) takes
+    # about a second.
+    write_timeout: int = 5
 
     @property
     def development(self) -> bool:
@@ -94,6 +99,7 @@ class Settings:
                 env.get("GONGZHI_BROKER_HEARTBEAT_TIMEOUT_MS", "60000")
             ),
             broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
+            write_timeout=int(env.get("GONGZHI_WRITE_TIMEOUT", "5")),
         )
 
 

@@ -26,7 +26,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.committee import Committee
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 committees = Table(
     "committees",
@@ -69,13 +78,13 @@ committee_candidates = Table(
     Column("position", Integer, nullable=False),
 )
 
-INSERT_COMMITTEE = insert_statement("insert committee", 10, committees)
-INSERT_CANDIDATE = insert_statement("insert committee candidate", 20, committee_candidates)
+INSERT_COMMITTEE = insert_statement("insert committee", CREATE, committees)
+INSERT_CANDIDATE = insert_statement("insert committee candidate", ADD, committee_candidates)
 
 
 def _update(name: str, *columns: str) -> Any:
     return update_statement(
-        name, 50, committees, key=("id", "b_id"), assign={c: c for c in columns}
+        name, CHANGE, committees, key=("id", "b_id"), assign={c: c for c in columns}
     )
 
 
@@ -90,7 +99,7 @@ END_TERM = _update("committee term ended", "ended_on", "successor_id")
 DISSOLVE = _update("committee dissolved", "dissolved_on", "dissolution_cause")
 TOUCH_COMMITTEE = update_statement(
     "touch committee",
-    60,
+    TOUCH,
     committees,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},

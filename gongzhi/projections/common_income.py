@@ -28,7 +28,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.common_income import CommonIncomeLedger
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 common_income_ledgers = Table(
     "common_income_ledgers",
@@ -127,25 +135,25 @@ COMMON_INCOME_TABLES = (
 )
 
 INSERT_LEDGER = insert_statement(
-    "insert common income ledger", 10, common_income_ledgers, on_conflict_do_nothing=True
+    "insert common income ledger", CREATE, common_income_ledgers, on_conflict_do_nothing=True
 )
 SET_RULE = update_statement(
     "set common income rule",
-    50,
+    CHANGE,
     common_income_ledgers,
     key=("id", "b_id"),
     assign={"fund_rule": "fund_rule"},
 )
-INSERT_ENTRY = insert_statement("insert common income entry", 20, common_income_entries)
+INSERT_ENTRY = insert_statement("insert common income entry", ADD, common_income_entries)
 INSERT_CHANGE = insert_statement(
-    "insert common income change", 20, common_income_changes, on_conflict_do_nothing=True
+    "insert common income change", ADD, common_income_changes, on_conflict_do_nothing=True
 )
 OPEN_PERIOD = insert_statement(
-    "open common income period", 15, common_income_periods, on_conflict_do_nothing=True
+    "open common income period", ADD, common_income_periods, on_conflict_do_nothing=True
 )
 CORRECT_ENTRY = update_statement(
     "correct common income entry",
-    50,
+    CHANGE,
     common_income_entries,
     key=("id", "b_id"),
     assign={
@@ -160,23 +168,24 @@ CORRECT_ENTRY = update_statement(
 )
 CHANGE_PERIOD = update_statement(
     "change common income period",
-    50,
+    CHANGE,
     common_income_periods,
     key=("key", "b_key"),
     assign={"last_change_version": "version"},
 )
 PUBLISH_PERIOD = update_statement(
     "publish common income period",
-    60,
+    CHANGE,
     common_income_periods,
     key=("key", "b_key"),
     assign={"published_round": "round", "published_version": "version", "published_at": "at"},
+    after=(CHANGE_PERIOD,),
 )
 INSERT_PUBLICATION = insert_statement(
-    "insert common income publication", 20, common_income_publications, on_conflict_do_nothing=True
+    "insert common income publication", ADD, common_income_publications, on_conflict_do_nothing=True
 )
 INSERT_ALLOCATION = insert_statement(
-    "insert common income allocation", 20, common_income_allocations, on_conflict_do_nothing=True
+    "insert common income allocation", ADD, common_income_allocations, on_conflict_do_nothing=True
 )
 
 

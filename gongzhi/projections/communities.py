@@ -7,6 +7,7 @@ from functools import singledispatch
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     Date,
@@ -18,12 +19,22 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 communities = Table(
     "communities",
@@ -96,32 +107,65 @@ community_modes = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
-# Ranks: parents before children, inserts before updates that may touch the same rows.
+# 管理模式 periods and the company serving a community on a day, defined once for every query.
+# A period runs from its effective day until the community's next change; of two changes on
+# one day the later (by seq) is in force and the earlier lasts no day. The company serving
+# the community on a day is the company of the period in force then: NULL before the first
+# change and under any mode but professional management (whose periods carry no company).
+# ``Community.serving_company`` is the same rule in Python; a test holds the two together.
+# ``management_on`` is a set-returning SQL function so that PostgreSQL inlines it into a
+# LATERAL join; the functions are replaced on every start (migrate runs create_all), so an
+# existing database picks up a changed definition.
+MANAGEMENT_PERIODS = DDL("""
+CREATE OR REPLACE VIEW management_periods AS
+SELECT m.community_id, m.seq, m.mode, m.company_id, m.effective_from,
+       lead(m.effective_from) OVER (
+           PARTITION BY m.community_id ORDER BY m.effective_from, m.seq
+       ) AS until
+FROM community_modes m;
+
+CREATE OR REPLACE FUNCTION management_on(community_id uuid, on_date date)
+RETURNS SETOF management_periods LANGUAGE sql STABLE AS $body$
+    SELECT p.* FROM management_periods p
+    WHERE p.community_id = management_on.community_id
+      AND p.effective_from <= on_date AND (p.until IS NULL OR p.until > on_date)
+$body$;
+
+CREATE OR REPLACE FUNCTION serving_company(community_id uuid, on_date date)
+RETURNS uuid LANGUAGE sql STABLE AS $body$
+    SELECT company_id FROM management_on(serving_company.community_id, on_date)
+$body$;
+""")
+event.listen(metadata, "after_create", MANAGEMENT_PERIODS)
+
+# Parents before children (by stage and by `after`), inserts before updates of the same rows.
 INSERT_COMMUNITY = insert_statement(
-    "insert community", 10, communities, on_conflict_do_nothing=True
+    "insert community", CREATE, communities, on_conflict_do_nothing=True
 )
-INSERT_BUILDING = insert_statement("insert building", 20, buildings)
-INSERT_ENTRANCE = insert_statement("insert entrance", 30, entrances)
-INSERT_UNIT = insert_statement("insert unit", 40, units)
-INSERT_MODE = insert_statement("insert mode", 40, community_modes)
+INSERT_BUILDING = insert_statement("insert building", ADD, buildings)
+INSERT_ENTRANCE = insert_statement("insert entrance", ADD, entrances, after=(INSERT_BUILDING,))
+INSERT_UNIT = insert_statement("insert unit", ADD, units, after=(INSERT_ENTRANCE,))
+INSERT_MODE = insert_statement("insert mode", ADD, community_modes)
 # Imported units arrive with their owners; a group's rows must share their columns.
-INSERT_IMPORTED_UNIT = insert_statement("insert imported unit", 40, units)
+INSERT_IMPORTED_UNIT = insert_statement(
+    "insert imported unit", ADD, units, after=(INSERT_ENTRANCE,)
+)
 RENAME_COMMUNITY = update_statement(
-    "rename community", 50, communities, key=("id", "b_id"), assign={"name": "name"}
+    "rename community", CHANGE, communities, key=("id", "b_id"), assign={"name": "name"}
 )
 CORRECT_AREA = update_statement(
     "correct unit area",
-    50,
+    CHANGE,
     units,
     key=("id", "b_id"),
     assign={"area": "area", "area_source": "area_source"},
 )
 RETIRE_UNIT = update_statement(
-    "retire unit", 50, units, key=("id", "b_id"), constants={"retired": True}
+    "retire unit", CHANGE, units, key=("id", "b_id"), constants={"retired": True}
 )
 TOUCH_COMMUNITY = update_statement(
     "touch community",
-    60,
+    TOUCH,
     communities,
     key=("id", "b_id"),
     add={"unit_count": "units", "total_area": "area"},

@@ -15,7 +15,16 @@ from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, Strin
 
 from gongzhi.domain.community_company import CommunityCompany
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement, insert_statement, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    Statement,
+    insert_statement,
+    update_statement,
+)
 
 community_companies = Table(
     "community_companies",
@@ -113,51 +122,51 @@ COMMUNITY_COMPANY_TABLES = (
 )
 
 INSERT_COMPANY = insert_statement(
-    "insert community company", 10, community_companies, on_conflict_do_nothing=True
+    "insert community company", CREATE, community_companies, on_conflict_do_nothing=True
 )
-INSERT_LINK = insert_statement("insert community company link", 40, community_company_links)
+INSERT_LINK = insert_statement("insert community company link", ADD, community_company_links)
 END_LINK = update_statement(
     "end community company link",
-    50,
+    CHANGE,
     community_company_links,
     key=("id", "b_id"),
     assign={"unlinked_on": "on"},
 )
-INSERT_PILOT = insert_statement("insert community company pilot", 40, community_company_pilots)
+INSERT_PILOT = insert_statement("insert community company pilot", ADD, community_company_pilots)
 REVOKE_PILOT = update_statement(
     "revoke community company pilot",
-    50,
+    CHANGE,
     community_company_pilots,
     key=("id", "b_id"),
     assign={"revoked_on": "on", "grounds": "grounds"},
 )
-INSERT_LINE = insert_statement("insert business line period", 40, community_business_lines)
-INSERT_ENTRY = insert_statement("insert business entry", 40, community_business_entries)
+INSERT_LINE = insert_statement("insert business line period", ADD, community_business_lines)
+INSERT_ENTRY = insert_statement("insert business entry", ADD, community_business_entries)
 MARK_ENTRY_REVERSED = update_statement(
     "mark business entry reversed",
-    50,
+    CHANGE,
     community_business_entries,
     key=("id", "b_id"),
     assign={"reversed_by_id": "by"},
 )
-INSERT_ALLOCATION = insert_statement("insert reinvestment", 40, community_reinvestments)
+INSERT_ALLOCATION = insert_statement("insert reinvestment", ADD, community_reinvestments)
 MARK_ALLOCATION_REVERSED = update_statement(
     "mark reinvestment reversed",
-    50,
+    CHANGE,
     community_reinvestments,
     key=("id", "b_id"),
     assign={"reversed_by_id": "by"},
 )
 TOUCH_COMPANY = update_statement(
     "touch community company",
-    60,
+    TOUCH,
     community_companies,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},
 )
 CLOSE_LINE = update_statement(
     "close business line",
-    50,
+    CHANGE,
     community_business_lines,
     key=("id", "b_id"),
     assign={"closed_on": "on"},

@@ -8,7 +8,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, update_statement
+from gongzhi.projections.ops import CHANGE, CREATE, Op, insert_statement, update_statement
 
 companies = Table(
     "companies",
@@ -21,10 +21,10 @@ companies = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-INSERT_COMPANY = insert_statement("insert company", 10, companies, on_conflict_do_nothing=True)
+INSERT_COMPANY = insert_statement("insert company", CREATE, companies, on_conflict_do_nothing=True)
 RENAME_COMPANY = update_statement(
     "rename company",
-    50,
+    CHANGE,
     companies,
     key=("id", "b_id"),
     assign={"name": "name", "version": "version", "updated_at": "at"},

@@ -13,7 +13,7 @@ from sqlalchemy import Column, Date, DateTime, Index, Integer, Numeric, String, 
 
 from gongzhi.domain.contract import NoticeKind, ServiceContract
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, update_statement
+from gongzhi.projections.ops import CHANGE, CREATE, TOUCH, Op, insert_statement, update_statement
 
 service_contracts = Table(
     "service_contracts",
@@ -45,21 +45,21 @@ service_contracts = Table(
 )
 
 INSERT_CONTRACT = insert_statement(
-    "insert contract", 10, service_contracts, on_conflict_do_nothing=True
+    "insert contract", CREATE, service_contracts, on_conflict_do_nothing=True
 )
 NAME_SUCCESSOR = update_statement(
     "name contract successor",
-    50,
+    CHANGE,
     service_contracts,
     key=("id", "b_id"),
     assign={"successor_id": "successor_id"},
 )
 START_CONTRACT = update_statement(
-    "start contract", 50, service_contracts, key=("id", "b_id"), assign={"started_on": "on"}
+    "start contract", CHANGE, service_contracts, key=("id", "b_id"), assign={"started_on": "on"}
 )
 NOTICE_CONTRACT = update_statement(
     "give contract notice",
-    50,
+    CHANGE,
     service_contracts,
     key=("id", "b_id"),
     assign={
@@ -71,14 +71,14 @@ NOTICE_CONTRACT = update_statement(
 )
 HAND_OVER_CONTRACT = update_statement(
     "hand over contract",
-    50,
+    CHANGE,
     service_contracts,
     key=("id", "b_id"),
     assign={"handed_over_on": "on"},
 )
 TOUCH_CONTRACT = update_statement(
     "touch contract",
-    60,
+    TOUCH,
     service_contracts,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},

@@ -1,7 +1,7 @@
 """Read model of 信用评价: credit records, repairs, evaluations and objections.
 
 A record's state is kept in separate columns (withdrawn_on, repaired_on) rather than one
-status, because statements in a batch run by rank, not event order; each column has one
+status, because statements in a batch run by stage, not event order; each column has one
 writer, so a batch gives the same rows as one event at a time. Asking for an evaluation, or
 upholding an objection, queues the worker's job through the outbox.
 """
@@ -18,7 +18,18 @@ from sqlalchemy.dialects.postgresql import JSONB
 from gongzhi.domain.credit_evaluation import CreditEvaluation, ObjectionDecision
 from gongzhi.domain.credit_file import CreditFile, RepairDecision
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    QUEUE,
+    TOUCH,
+    Op,
+    Statement,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 credit_records = Table(
     "credit_records",
@@ -94,29 +105,29 @@ credit_objections = Table(
 
 CREDIT_TABLES = (credit_records, credit_repairs, credit_evaluations, credit_objections)
 
-INSERT_RECORD = insert_statement("insert credit record", 10, credit_records)
+INSERT_RECORD = insert_statement("insert credit record", CREATE, credit_records)
 WITHDRAW_RECORD = update_statement(
     "withdraw credit record",
-    50,
+    CHANGE,
     credit_records,
     key=("id", "b_id"),
     assign={"withdrawn_on": "withdrawn_on", "withdrawal_reason": "reason"},
 )
 REPAIR_RECORD = update_statement(
-    "repair credit record", 50, credit_records, key=("id", "b_id"), assign={"repaired_on": "on"}
+    "repair credit record", CHANGE, credit_records, key=("id", "b_id"), assign={"repaired_on": "on"}
 )
-INSERT_REPAIR = insert_statement("insert credit repair", 20, credit_repairs)
+INSERT_REPAIR = insert_statement("insert credit repair", ADD, credit_repairs)
 DECIDE_REPAIR = update_statement(
     "decide credit repair",
-    50,
+    CHANGE,
     credit_repairs,
     key=("id", "b_id"),
     assign={"decision": "decision", "decided_on": "decided_on"},
 )
-INSERT_EVALUATION = insert_statement("insert credit evaluation", 10, credit_evaluations)
+INSERT_EVALUATION = insert_statement("insert credit evaluation", CREATE, credit_evaluations)
 REVISE_EVALUATION = update_statement(
     "revise credit evaluation",
-    50,
+    CHANGE,
     credit_evaluations,
     key=("id", "b_id"),
     assign={
@@ -136,7 +147,7 @@ REVISE_EVALUATION = update_statement(
 )
 PUBLISH_EVALUATION = update_statement(
     "publish credit evaluation",
-    50,
+    CHANGE,
     credit_evaluations,
     key=("id", "b_id"),
     assign={"published_on": "published_on", "objection_deadline": "objection_deadline"},
@@ -145,22 +156,22 @@ PUBLISH_EVALUATION = update_statement(
 # Every event of an evaluation says whether a correction is pending after it.
 TOUCH_EVALUATION = update_statement(
     "touch credit evaluation",
-    60,
+    TOUCH,
     credit_evaluations,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at", "correction_pending": "pending"},
 )
-INSERT_OBJECTION = insert_statement("insert credit objection", 20, credit_objections)
+INSERT_OBJECTION = insert_statement("insert credit objection", ADD, credit_objections)
 DECIDE_OBJECTION = update_statement(
     "decide credit objection",
-    50,
+    CHANGE,
     credit_objections,
     key=("id", "b_id"),
     assign={"decision": "decision", "decided_on": "decided_on"},
 )
 QUEUE_EVALUATION = Statement(
     "queue credit evaluation",
-    70,
+    QUEUE,
     sql_text(
         "INSERT INTO outbox (actor_name, args) VALUES ('evaluate_company', "
         "jsonb_build_array(CAST(:company_id AS text), CAST(:period AS text), "

@@ -23,7 +23,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from gongzhi.domain.decision import Decision, approved
 from gongzhi.domain.tally import TallyResult
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, update_statement, upsert_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    insert_statement,
+    update_statement,
+    upsert_statement,
+)
 
 decisions = Table(
     "decisions",
@@ -73,11 +82,11 @@ elevator_shares = Table(
     Column("fen", BigInteger, nullable=False),
 )
 
-INSERT_DECISION = insert_statement("insert decision", 10, decisions)
-UPSERT_BALLOT = upsert_statement("upsert ballot", 40, ballots, key=("decision_id", "voter"))
+INSERT_DECISION = insert_statement("insert decision", CREATE, decisions)
+UPSERT_BALLOT = upsert_statement("upsert ballot", ADD, ballots, key=("decision_id", "voter"))
 CLOSE_DECISION = update_statement(
     "close decision",
-    60,
+    CHANGE,
     decisions,
     key=("id", "b_id"),
     assign={
@@ -89,13 +98,13 @@ CLOSE_DECISION = update_statement(
 )
 TOUCH_DECISION = update_statement(
     "touch decision",
-    65,
+    TOUCH,
     decisions,
     key=("id", "b_id"),
     assign={"version": "v"},
     add={"recounts": "recounts", "recounts_agreeing": "agreeing"},
 )
-INSERT_SHARE = insert_statement("insert elevator share", 40, elevator_shares)
+INSERT_SHARE = insert_statement("insert elevator share", ADD, elevator_shares)
 
 
 @singledispatch

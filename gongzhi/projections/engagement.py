@@ -33,7 +33,15 @@ from sqlalchemy.sql import text
 from gongzhi.domain.complaint import Complaint
 from gongzhi.domain.dispute import Dispute
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 complaints = Table(
     "complaints",
@@ -89,24 +97,26 @@ mediation_sessions = Table(
 
 ENGAGEMENT_TABLES = (complaints, disputes, mediation_sessions)
 
-INSERT_COMPLAINT = insert_statement("insert complaint", 10, complaints)
+INSERT_COMPLAINT = insert_statement("insert complaint", CREATE, complaints)
 ACCEPT = update_statement(
     "accept complaint",
-    20,
+    CHANGE,
     complaints,
     key=("id", "k_id"),
     assign={"status": "status", "accepted_at": "accepted_at", "version": "version"},
 )
 REPLY = update_statement(
     "reply to complaint",
-    21,
+    CHANGE,
     complaints,
     key=("id", "k_id"),
     assign={"status": "status", "reply": "reply", "replied_at": "replied_at", "version": "version"},
+    after=(ACCEPT,),
 )
+# A complaint is accepted, replied to and closed in that order; one batch may hold all three.
 CLOSE_COMPLAINT = update_statement(
     "close complaint",
-    22,
+    CHANGE,
     complaints,
     key=("id", "k_id"),
     assign={
@@ -116,12 +126,13 @@ CLOSE_COMPLAINT = update_statement(
         "closed_at": "closed_at",
         "version": "version",
     },
+    after=(REPLY,),
 )
-INSERT_DISPUTE = insert_statement("insert dispute", 10, disputes)
-INSERT_SESSION = insert_statement("insert mediation session", 11, mediation_sessions)
+INSERT_DISPUTE = insert_statement("insert dispute", CREATE, disputes)
+INSERT_SESSION = insert_statement("insert mediation session", ADD, mediation_sessions)
 COUNT_SESSION = update_statement(
     "count mediation session",
-    20,
+    CHANGE,
     disputes,
     key=("id", "k_id"),
     assign={"version": "version"},
@@ -129,7 +140,7 @@ COUNT_SESSION = update_statement(
 )
 CLOSE_DISPUTE = update_statement(
     "close dispute",
-    21,
+    CHANGE,
     disputes,
     key=("id", "k_id"),
     assign={
@@ -140,6 +151,7 @@ CLOSE_DISPUTE = update_statement(
         "closed_on": "closed_on",
         "version": "version",
     },
+    after=(COUNT_SESSION,),
 )
 
 
@@ -268,15 +280,9 @@ def _(event: Dispute.Closed) -> list[Op]:
 # Active units of the communities a company managed on any day of [:start, :end): a
 # management period runs until the community's next change.
 _SERVED_HOUSEHOLDS = text("""
-WITH periods AS (
-    SELECT community_id, company_id, effective_from,
-           lead(effective_from) OVER (PARTITION BY community_id ORDER BY effective_from, seq)
-             AS until
-    FROM community_modes
-)
 SELECT count(*) FROM units u
 WHERE NOT u.retired AND u.community_id IN (
-    SELECT p.community_id FROM periods p
+    SELECT p.community_id FROM management_periods p
     WHERE p.company_id = :owner
       AND p.effective_from < CAST(:end AT TIME ZONE 'Asia/Shanghai' AS date)
       AND (p.until IS NULL OR p.until > CAST(:start AT TIME ZONE 'Asia/Shanghai' AS date))

@@ -31,7 +31,15 @@ from sqlalchemy.engine import Connection
 from gongzhi.domain.facility import Facility
 from gongzhi.domain.facility_rules import REQUIRED_FIRE_SAFETY, FacilityStatus, add_years
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    insert_statement,
+    update_statement,
+)
 
 facilities = Table(
     "facilities",
@@ -126,43 +134,50 @@ FACILITY_TABLES = (
     facility_defects,
 )
 
-INSERT_FACILITY = insert_statement("insert facility", 10, facilities, on_conflict_do_nothing=True)
+INSERT_FACILITY = insert_statement(
+    "insert facility", CREATE, facilities, on_conflict_do_nothing=True
+)
 INSERT_STATUS = insert_statement(
-    "insert facility status", 40, facility_statuses, on_conflict_do_nothing=True
+    "insert facility status", ADD, facility_statuses, on_conflict_do_nothing=True
 )
 INSERT_SCHEDULE = insert_statement(
-    "insert facility schedule", 40, facility_schedules, on_conflict_do_nothing=True
+    "insert facility schedule", ADD, facility_schedules, on_conflict_do_nothing=True
 )
 INSERT_INSPECTION = insert_statement(
-    "insert facility inspection", 40, facility_inspections, on_conflict_do_nothing=True
+    "insert facility inspection", ADD, facility_inspections, on_conflict_do_nothing=True
 )
+# A defect is found by an inspection, recorded in the same batch or before.
 INSERT_DEFECT = insert_statement(
-    "insert facility defect", 45, facility_defects, on_conflict_do_nothing=True
+    "insert facility defect",
+    ADD,
+    facility_defects,
+    on_conflict_do_nothing=True,
+    after=(INSERT_INSPECTION,),
 )
 CHANGE_STATUS = update_statement(
     "change facility status",
-    50,
+    CHANGE,
     facilities,
     key=("id", "b_id"),
     assign={"status": "status", "status_since": "on", "retired_on": "retired_on"},
 )
 LINK_WORK_ORDER = update_statement(
     "link defect work order",
-    50,
+    CHANGE,
     facility_defects,
     key=("id", "b_id"),
     assign={"work_order_id": "work_order_id"},
 )
 RESOLVE_DEFECT = update_statement(
     "resolve facility defect",
-    50,
+    CHANGE,
     facility_defects,
     key=("id", "b_id"),
     assign={"resolved_on": "resolved_on", "resolution_note": "note"},
 )
 TOUCH_FACILITY = update_statement(
     "touch facility",
-    60,
+    TOUCH,
     facilities,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, upsert_statement
+from gongzhi.projections.ops import ADD, CREATE, Op, insert_statement, plain, upsert_statement
 
 # 收费标准: one row per schedule item, keyed by what identifies it (a dated item by its
 # date too); values as JSON the fee-schedule query shapes. ``fee_schedules`` names the
@@ -38,9 +38,9 @@ def fee_schedule_ops(event: object) -> list[Op]:
     return []
 
 
-INSERT_SCHEDULE = insert_statement("insert fee schedule", 10, fee_schedules)
+INSERT_SCHEDULE = insert_statement("insert fee schedule", CREATE, fee_schedules)
 UPSERT_ITEM = upsert_statement(
-    "upsert fee schedule item", 20, fee_schedule_items, key=("schedule_id", "kind", "key")
+    "upsert fee schedule item", ADD, fee_schedule_items, key=("schedule_id", "kind", "key")
 )
 
 

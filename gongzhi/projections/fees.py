@@ -37,6 +37,9 @@ from gongzhi.domain.payment import Payment
 from gongzhi.projections.engagement import per_hundred
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
     Op,
     insert_statement,
     update_statement,
@@ -124,14 +127,14 @@ billing_runs = Table(
 )
 
 
-INSERT_BILL = insert_statement("insert fee bill", 10, fee_bills)
-INSERT_LEDGER = insert_statement("insert fee ledger entry", 20, fee_ledger)
-INSERT_PAYMENT = insert_statement("insert fee payment", 10, fee_payments)
-INSERT_RUN = insert_statement("insert billing run", 10, billing_runs)
-UPSERT_ACCOUNT = upsert_statement("upsert fee account", 10, fee_accounts, key=("id",))
+INSERT_BILL = insert_statement("insert fee bill", CREATE, fee_bills)
+INSERT_LEDGER = insert_statement("insert fee ledger entry", ADD, fee_ledger)
+INSERT_PAYMENT = insert_statement("insert fee payment", CREATE, fee_payments)
+INSERT_RUN = insert_statement("insert billing run", CREATE, billing_runs)
+UPSERT_ACCOUNT = upsert_statement("upsert fee account", CREATE, fee_accounts, key=("id",))
 ADD_CREDIT = update_statement(
     "add account credit",
-    30,
+    CHANGE,
     fee_accounts,
     key=("id", "b_id"),
     assign={"version": "version"},
@@ -139,7 +142,7 @@ ADD_CREDIT = update_statement(
 )
 ADD_TO_BILL = update_statement(
     "add to fee bill",
-    30,
+    CHANGE,
     fee_bills,
     key=("id", "b_id"),
     add={
@@ -151,13 +154,18 @@ ADD_TO_BILL = update_statement(
 )
 ADVANCE_RUN = update_statement(
     "advance billing run",
-    30,
+    CHANGE,
     billing_runs,
     key=("id", "b_id"),
     add={"units_covered": "covered", "bills": "bills", "amount_fen": "amount"},
 )
 COMPLETE_RUN = update_statement(
-    "complete billing run", 40, billing_runs, key=("id", "b_id"), constants={"completed": 1}
+    "complete billing run",
+    CHANGE,
+    billing_runs,
+    key=("id", "b_id"),
+    constants={"completed": 1},
+    after=(ADVANCE_RUN,),
 )
 
 
@@ -432,18 +440,10 @@ count(DISTINCT b.unit_id) FILTER (WHERE b.paid_fen > 0
 # A bill counts for the company serving its community on the first day the bill covers (a
 # community changing hands mid-month has one bill for the month, issued under one company).
 _COMPANY_COLLECTION = text(f"""
-WITH spans AS (
-    SELECT m.community_id, m.company_id, m.effective_from,
-           lead(m.effective_from) OVER (
-               PARTITION BY m.community_id ORDER BY m.effective_from, m.seq
-           ) AS until
-    FROM community_modes m
-)
 SELECT b.community_id, c.name, count(*)::int AS bills,
        coalesce(sum(b.written_off_fen), 0)::bigint AS written_off, {COLLECTION_COLUMNS}
 FROM fee_bills b
-JOIN spans s ON s.community_id = b.community_id AND s.effective_from <= b.period_start
-    AND (s.until IS NULL OR s.until > b.period_start)
+JOIN LATERAL management_on(b.community_id, b.period_start) s ON TRUE
 JOIN communities c ON c.id = b.community_id
 WHERE s.company_id = :company AND b.due_on >= :start AND b.due_on <= :end
 GROUP BY b.community_id, c.name

@@ -28,7 +28,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.fund import MaintenanceFund
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 maintenance_funds = Table(
     "maintenance_funds",
@@ -129,57 +137,74 @@ FUND_TABLES = (
     fund_notices,
 )
 
-INSERT_FUND = insert_statement("insert fund", 10, maintenance_funds, on_conflict_do_nothing=True)
-INSERT_ACCOUNT = insert_statement("insert fund account", 15, fund_accounts)
-INSERT_LEDGER = insert_statement("insert fund ledger", 20, fund_ledger, on_conflict_do_nothing=True)
-INSERT_LINE = insert_statement(
-    "insert fund account line", 20, fund_account_lines, on_conflict_do_nothing=True
+INSERT_FUND = insert_statement(
+    "insert fund", CREATE, maintenance_funds, on_conflict_do_nothing=True
 )
-INSERT_USE = insert_statement("insert fund use", 20, fund_uses, on_conflict_do_nothing=True)
+INSERT_ACCOUNT = insert_statement("insert fund account", ADD, fund_accounts)
+INSERT_LEDGER = insert_statement(
+    "insert fund ledger", ADD, fund_ledger, on_conflict_do_nothing=True, after=(INSERT_ACCOUNT,)
+)
+INSERT_LINE = insert_statement(
+    "insert fund account line",
+    ADD,
+    fund_account_lines,
+    on_conflict_do_nothing=True,
+    after=(INSERT_ACCOUNT,),
+)
+INSERT_USE = insert_statement("insert fund use", ADD, fund_uses, on_conflict_do_nothing=True)
 INSERT_NOTICE = insert_statement(
-    "insert fund notice", 20, fund_notices, on_conflict_do_nothing=True
+    "insert fund notice", ADD, fund_notices, on_conflict_do_nothing=True
 )
 SET_RULE = update_statement(
-    "set fund rule", 50, maintenance_funds, key=("id", "b_id"), assign={"rule": "rule"}
+    "set fund rule", CHANGE, maintenance_funds, key=("id", "b_id"), assign={"rule": "rule"}
 )
 ADD_TO_FUND = update_statement(
     "add to fund",
-    50,
+    CHANGE,
     maintenance_funds,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},
     add={"balance_fen": "fen", "first_deposits_fen": "first_fen"},
 )
 ADD_TO_ACCOUNT = update_statement(
-    "add to fund account", 50, fund_accounts, key=("unit_id", "b_unit"), add={"balance_fen": "fen"}
+    "add to fund account",
+    CHANGE,
+    fund_accounts,
+    key=("unit_id", "b_unit"),
+    add={"balance_fen": "fen"},
 )
 STEP_USE = update_statement(
     "step fund use",
-    50,
+    CHANGE,
     fund_uses,
     key=("id", "b_id"),
     assign={"status": "status", "committee_id": "committee_id", "committee_on": "on"},
 )
+# A use moves through its steps in this order and each sets its status: a batch holding
+# several steps ends at the latest.
 CONFIRM_USE = update_statement(
     "confirm fund use",
-    51,  # the lifecycle's order, so a batch ends at the latest step
+    CHANGE,
     fund_uses,
     key=("id", "b_id"),
     assign={"status": "status", "confirmed_on": "on"},
+    after=(STEP_USE,),
 )
 PAY_USE = update_statement(
     "pay fund use",
-    52,  # the lifecycle's order, so a batch ends at the latest step
+    CHANGE,
     fund_uses,
     key=("id", "b_id"),
     assign={"status": "status", "paid_on": "on", "shares": "shares"},
+    after=(CONFIRM_USE,),
 )
 AUDIT_USE = update_statement(
     "audit fund use",
-    53,  # the lifecycle's order, so a batch ends at the latest step
+    CHANGE,
     fund_uses,
     key=("id", "b_id"),
     assign={"status": "status", "audited_on": "on", "findings": "findings"},
+    after=(PAY_USE,),
 )
 
 

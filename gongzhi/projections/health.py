@@ -27,7 +27,15 @@ from gongzhi.domain.health import HealthAssessment, HealthInputs, HealthRun
 from gongzhi.domain.survey import SATISFIED_FROM
 from gongzhi.projections.facilities import due_items, status_on
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement, insert_statement, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    QUEUE,
+    Op,
+    Statement,
+    insert_statement,
+    update_statement,
+)
 from gongzhi.projections.work_orders import PERFORMANCE_SQL
 
 health_assessments = Table(
@@ -56,10 +64,10 @@ health_assessments = Table(
 
 HEALTH_TABLES = (health_assessments,)
 
-INSERT_ASSESSMENT = insert_statement("insert health assessment", 20, health_assessments)
+INSERT_ASSESSMENT = insert_statement("insert health assessment", ADD, health_assessments)
 REVISE_ASSESSMENT = update_statement(
     "revise health assessment",
-    50,
+    CHANGE,
     health_assessments,
     key=("id", "b_id"),
     assign={
@@ -75,7 +83,7 @@ REVISE_ASSESSMENT = update_statement(
 )
 QUEUE_DISTRICT_RUN = Statement(
     "queue district health run",
-    70,
+    QUEUE,
     sql_text(
         "INSERT INTO outbox (actor_name, args) VALUES ('assess_district_health', "
         "jsonb_build_array(CAST(:district AS text), CAST(:period AS text), "

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from gongzhi.domain.community import Community
 from gongzhi.domain.values import mask_id_number, mask_phone
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain
+from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
 
 event_history = Table(
     "event_history",
@@ -30,7 +30,9 @@ event_history = Table(
     Index("event_history_aggregate", "aggregate_id", "version"),
 )
 
-INSERT_HISTORY = insert_statement("insert history", 90, event_history, on_conflict_do_nothing=True)
+INSERT_HISTORY = insert_statement(
+    "insert history", RECORD, event_history, on_conflict_do_nothing=True
+)
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
 # Personal data (个人信息) stays in the event store; the audit trail shows it masked.

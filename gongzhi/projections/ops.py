@@ -1,10 +1,13 @@
 """Row operations that projection handlers return, and how a batch of them is executed.
 
 Handlers are pure: (event) → [Op]. The runner executes a batch's ops grouped by
-statement, so thousands of rows cost a handful of round trips. Groups run in the
-order of their statement's ``rank`` (parents before children, inserts before the
-updates and reads that depend on them); within a group the events' order is kept.
-A test projects the same log in batches of 1 and of 1,000 and compares the views.
+statement, so thousands of rows cost a handful of round trips. Groups run in an order
+computed from what each statement declares: the *stage* it belongs to (a new aggregate's
+row, then its parts' rows, then updates, then versions, then jobs, then history) and,
+inside a stage, the statements it must run ``after`` (an update after the update of the
+same row that the domain makes first). The order is a topological sort of those
+declarations, and a cycle among them is an error; within a group the events' order is
+kept. A test projects the same log in batches of 1 and of 1,000 and compares the views.
 
 Most statements also carry a *bulk form* that runs a whole group as ONE statement over
 arrays (``INSERT … SELECT FROM unnest(…)``, ``UPDATE … FROM unnest(…)``) on the
@@ -17,12 +20,16 @@ SQLAlchemy's ``executemany``.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Protocol
 from uuid import UUID
@@ -44,18 +51,148 @@ class BulkForm(Protocol):
     def execute(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
 
+_declared = itertools.count()
+
+
+@dataclass(frozen=True, eq=False)
+class Stage:
+    """A named step of every batch: its statements run after all statements of the stages
+    it comes ``after``. Rows carry no foreign keys, so what the stages order is rows and
+    their writers: a row exists before a statement updates it, and the last word on a
+    column is the one the domain said last."""
+
+    name: str
+    after: tuple[Stage, ...] = ()
+
+
+# A new aggregate's own row: every other statement about the aggregate refers to it.
+CREATE = Stage("create")
+# Rows of an aggregate's parts and records (buildings, ledger lines, ballots), which name
+# their parent's row and may be inserted in the same batch as it.
+ADD = Stage("add", after=(CREATE,))
+# Updates of existing rows: a row inserted in the same batch must be there to be updated.
+CHANGE = Stage("change", after=(ADD,))
+# An aggregate's version (and what is stamped with it), after every change of its parts,
+# so that the row ends at the version of the last event in the batch.
+TOUCH = Stage("touch", after=(CHANGE,))
+# Jobs for the workers, written to the outbox from the rows the batch has just written.
+QUEUE = Stage("queue", after=(TOUCH,))
+# The history row of every event, after the views it describes.
+RECORD = Stage("record", after=(QUEUE,))
+
+
 @dataclass(frozen=True, eq=False)
 class Statement:
     """A parameterised statement a view runs once per event, batched per transaction.
 
-    ``bulk``, when given, must have the same effect on a group of rows as running ``sql``
-    once per row in order; ``insert_statement``/``update_statement`` build both together.
+    It runs in its ``stage``, after the statements named in ``after`` (when they are in
+    the same batch). ``bulk``, when given, must have the same effect on a group of rows as
+    running ``sql`` once per row in order; ``insert_statement``/``update_statement`` build
+    both together.
     """
 
     name: str
-    rank: int
+    stage: Stage
     sql: Executable
     bulk: BulkForm | None = None
+    after: tuple[Statement, ...] = ()
+    declared: int = field(default_factory=lambda: next(_declared), compare=False, repr=False)
+
+
+class OrderCycle(Exception):
+    """Raised when statements' stages and ``after`` declarations require each to run
+    before the other."""
+
+
+# A statement, or the start or the end of a stage.
+Node = Statement | tuple[str, Stage]
+
+
+def run_order(statements: Sequence[Statement]) -> list[Statement]:
+    """The statements, and those they must follow, in an order that honours every stage
+    and ``after`` declaration. Statements free to go either way keep the order given (a
+    batch gives them in the order of their first rows), as they always ran."""
+    return list(_run_order(tuple(statements)))
+
+
+@lru_cache(maxsize=1024)
+def _run_order(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+    involved, stages = _involved(statements)
+    given = {statement: number for number, statement in enumerate(statements)}
+    # A stage is two nodes, its start and its end; its statements run between them.
+    edges: dict[Node, list[Node]] = {}
+    indegree: dict[Node, int] = {}
+    priority: dict[Node, tuple[int, int]] = {}
+
+    def edge(a: Node, b: Node) -> None:
+        edges.setdefault(a, []).append(b)
+        indegree[b] = indegree.get(b, 0) + 1
+
+    for number, stage in enumerate(sorted(stages, key=lambda s: s.name)):
+        start, end = ("start", stage), ("end", stage)
+        priority[start], priority[end] = (-1, number), (sys.maxsize, number)
+        edge(start, end)
+        for earlier_stage in stage.after:
+            edge(("end", earlier_stage), start)
+    for statement in involved:
+        # Statements only followed, not given, have no rows: any place between their
+        # neighbours will do.
+        priority[statement] = (given.get(statement, len(given)), statement.declared)
+        edge(("start", statement.stage), statement)
+        edge(statement, ("end", statement.stage))
+        for earlier in statement.after:
+            edge(earlier, statement)
+    return _topological(priority, edges, indegree)
+
+
+def _involved(statements: tuple[Statement, ...]) -> tuple[set[Statement], set[Stage]]:
+    """The statements and every statement they follow, directly or through others not in
+    the batch; and every stage these belong to or follow."""
+    todo, involved = list(statements), set(statements)
+    while todo:
+        for earlier in todo.pop().after:
+            if earlier not in involved:
+                involved.add(earlier)
+                todo.append(earlier)
+    stages: set[Stage] = set()
+    todo_stages = [s.stage for s in involved]
+    while todo_stages:
+        stage = todo_stages.pop()
+        if stage not in stages:
+            stages.add(stage)
+            todo_stages.extend(stage.after)
+    return involved, stages
+
+
+def _topological(
+    priority: dict[Node, tuple[int, int]],
+    edges: dict[Node, list[Node]],
+    indegree: dict[Node, int],
+) -> tuple[Statement, ...]:
+    """Kahn's algorithm, taking the ready node of lowest priority first (a stage's start
+    before anything, its end after everything else that is ready)."""
+    ready = [(priority[node], id(node), node) for node in priority if not indegree.get(node)]
+    heapq.heapify(ready)
+    ordered: list[Statement] = []
+    emitted = 0
+    while ready:
+        _, _, node = heapq.heappop(ready)
+        emitted += 1
+        if isinstance(node, Statement):
+            ordered.append(node)
+        for later in edges.get(node, ()):
+            indegree[later] -= 1
+            if not indegree[later]:
+                heapq.heappush(ready, (priority[later], id(later), later))
+    if emitted < len(priority):
+        stuck = sorted(
+            node.name if isinstance(node, Statement) else f"{node[0]} of {node[1].name}"
+            for node in priority
+            if indegree.get(node)
+        )
+        msg = f"projection statements wait for each other in a cycle: {', '.join(stuck)}"
+        raise OrderCycle(msg)
+    return tuple(ordered)
 
 
 @dataclass(frozen=True)
@@ -72,7 +209,9 @@ def execute_ops(conn: Connection, ops: Iterable[Op]) -> None:
             rows = groups[op.statement] = []
         rows.append(op.params)
     cursor = None
-    for statement in sorted(groups, key=lambda s: s.rank):
+    for statement in run_order(list(groups)):
+        if statement not in groups:
+            continue  # a statement the batch's statements follow, with no rows of its own
         if statement.bulk is None:
             conn.execute(statement.sql, groups[statement])
             continue
@@ -212,22 +351,28 @@ class UpdateRows:
 
 
 def insert_statement(
-    name: str, rank: int, table: Table, *, on_conflict_do_nothing: bool = False
+    name: str,
+    stage: Stage,
+    table: Table,
+    *,
+    on_conflict_do_nothing: bool = False,
+    after: tuple[Statement, ...] = (),
 ) -> Statement:
     """An insert of one row per op, with its bulk form."""
     sql = pg_insert(table).on_conflict_do_nothing() if on_conflict_do_nothing else insert(table)
-    return Statement(name, rank, sql, InsertRows(table, on_conflict_do_nothing))
+    return Statement(name, stage, sql, InsertRows(table, on_conflict_do_nothing), after)
 
 
 def update_statement(
     name: str,
-    rank: int,
+    stage: Stage,
     table: Table,
     *,
     key: tuple[str, str],
     assign: Mapping[str, str] | None = None,
     add: Mapping[str, str] | None = None,
     constants: Mapping[str, Any] | None = None,
+    after: tuple[Statement, ...] = (),
 ) -> Statement:
     """An update of the row whose ``key[0]`` column equals the ``key[1]`` parameter.
 
@@ -243,7 +388,7 @@ def update_statement(
     values.update(constants)
     sql = update(table).where(c[key_column] == bindparam(key_param)).values(**values)
     bulk = UpdateRows(table, key_column, key_param, assign, add, constants)
-    return Statement(name, rank, sql, bulk)
+    return Statement(name, stage, sql, bulk, after)
 
 
 def plain(value: Any) -> Any:
@@ -299,11 +444,18 @@ class UpsertRows:
         cursor.execute(sql, params)
 
 
-def upsert_statement(name: str, rank: int, table: Table, *, key: tuple[str, ...]) -> Statement:
+def upsert_statement(
+    name: str,
+    stage: Stage,
+    table: Table,
+    *,
+    key: tuple[str, ...],
+    after: tuple[Statement, ...] = (),
+) -> Statement:
     """Insert a row, or replace the non-key columns of the row with the same ``key``."""
     sql = pg_insert(table)
     sql = sql.on_conflict_do_update(
         index_elements=list(key),
         set_={c.name: sql.excluded[c.name] for c in table.columns if c.name not in key},
     )
-    return Statement(name, rank, sql, UpsertRows(table, key))
+    return Statement(name, stage, sql, UpsertRows(table, key), after)

@@ -8,9 +8,17 @@ from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, 
 
 from gongzhi.domain.community import Community
 from gongzhi.domain.person import Person
-from gongzhi.projections.communities import touch_community, units
+from gongzhi.projections.communities import CORRECT_AREA, RETIRE_UNIT, touch_community, units
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, update_statement, upsert_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    Op,
+    insert_statement,
+    update_statement,
+    upsert_statement,
+)
 
 persons = Table(
     "persons",
@@ -46,22 +54,27 @@ unit_residents = Table(
     Column("active", Boolean, nullable=False),
 )
 
-INSERT_PERSON = insert_statement("insert person", 10, persons)
+INSERT_PERSON = insert_statement("insert person", CREATE, persons)
 CHANGE_PHONE = update_statement(
-    "change phone", 50, persons, key=("id", "b_id"), assign={"phone": "phone", "version": "v"}
+    "change phone", CHANGE, persons, key=("id", "b_id"), assign={"phone": "phone", "version": "v"}
 )
 UPSERT_ROLE = upsert_statement(
-    "upsert role", 40, person_roles, key=("person_id", "role", "community_id")
+    "upsert role", ADD, person_roles, key=("person_id", "role", "community_id")
 )
+# The unit's own changes first, as ever (no column in common with them).
 SET_OWNERS = update_statement(
     "set unit owners",
-    55,
+    CHANGE,
     units,
     key=("id", "b_id"),
     assign={"owners": "owners", "developer_held": "developer_held"},
+    after=(
+        CORRECT_AREA,
+        RETIRE_UNIT,
+    ),
 )
 UPSERT_RESIDENT = upsert_statement(
-    "upsert resident", 45, unit_residents, key=("unit_id", "person_id")
+    "upsert resident", ADD, unit_residents, key=("unit_id", "person_id"), after=(UPSERT_ROLE,)
 )
 
 

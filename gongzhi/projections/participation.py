@@ -30,7 +30,15 @@ from gongzhi.domain.reward import Reward
 from gongzhi.domain.survey import SATISFIED_FROM, Survey, SurveyResponse
 from gongzhi.projections.engagement import per_hundred
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 surveys = Table(
     "surveys",
@@ -127,34 +135,43 @@ PARTICIPATION_TABLES = (
     rewards,
 )
 
-INSERT_SURVEY = insert_statement("insert survey", 10, surveys)
-INSERT_SURVEY_COMMUNITY = insert_statement("insert survey community", 11, survey_communities)
+INSERT_SURVEY = insert_statement("insert survey", CREATE, surveys)
+INSERT_SURVEY_COMMUNITY = insert_statement("insert survey community", ADD, survey_communities)
 CLOSE_SURVEY = update_statement(
     "close survey early",
-    20,
+    CHANGE,
     surveys,
     key=("id", "k_id"),
     assign={"closes_at": "closes_at", "version": "version"},
 )
-INSERT_RESPONSE = insert_statement("insert survey response", 12, survey_responses)
-INSERT_ANSWER = insert_statement("insert survey answer", 13, survey_answers)
-COUNT_RESPONSE = update_statement(
-    "count survey response", 21, surveys, key=("id", "k_id"), add={"response_count": "one"}
+INSERT_RESPONSE = insert_statement(
+    "insert survey response", ADD, survey_responses, after=(INSERT_SURVEY_COMMUNITY,)
 )
-INSERT_ACCOUNT = insert_statement("insert points account", 10, points_accounts)
-INSERT_ENTRY = insert_statement("insert points entry", 11, points_ledger)
+INSERT_ANSWER = insert_statement(
+    "insert survey answer", ADD, survey_answers, after=(INSERT_RESPONSE,)
+)
+COUNT_RESPONSE = update_statement(
+    "count survey response",
+    CHANGE,
+    surveys,
+    key=("id", "k_id"),
+    add={"response_count": "one"},
+    after=(CLOSE_SURVEY,),
+)
+INSERT_ACCOUNT = insert_statement("insert points account", CREATE, points_accounts)
+INSERT_ENTRY = insert_statement("insert points entry", ADD, points_ledger)
 MOVE_POINTS = update_statement(
     "move points",
-    20,
+    CHANGE,
     points_accounts,
     key=("id", "k_id"),
     assign={"version": "version"},
     add={"balance": "delta", "earned": "earned", "spent": "spent"},
 )
-INSERT_REWARD = insert_statement("insert reward", 10, rewards)
+INSERT_REWARD = insert_statement("insert reward", CREATE, rewards)
 MOVE_STOCK = update_statement(
     "move reward stock",
-    20,
+    CHANGE,
     rewards,
     key=("id", "k_id"),
     assign={"version": "version"},

@@ -12,7 +12,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from gongzhi.domain.demonstration import DemonstrationTitle
 from gongzhi.domain.party import PartyOrganisation
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, insert_statement, plain, update_statement
+from gongzhi.projections.ops import (
+    ADD,
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    insert_statement,
+    plain,
+    update_statement,
+)
 
 party_organisations = Table(
     "party_organisations",
@@ -131,30 +140,30 @@ RED_PROPERTY_TABLES = (
 )
 
 INSERT_ORGANISATION = insert_statement(
-    "insert party organisation", 10, party_organisations, on_conflict_do_nothing=True
+    "insert party organisation", CREATE, party_organisations, on_conflict_do_nothing=True
 )
-INSERT_MEMBER = insert_statement("insert party member", 40, party_members)
-INSERT_CROSS = insert_statement("insert cross-appointment", 40, cross_appointments)
-INSERT_STEWARD = insert_statement("insert red steward", 40, red_stewards)
-INSERT_MEETING = insert_statement("insert joint meeting", 40, joint_meetings)
-INSERT_DELIBERATION = insert_statement("insert party deliberation", 40, party_deliberations)
+INSERT_MEMBER = insert_statement("insert party member", ADD, party_members)
+INSERT_CROSS = insert_statement("insert cross-appointment", ADD, cross_appointments)
+INSERT_STEWARD = insert_statement("insert red steward", ADD, red_stewards)
+INSERT_MEETING = insert_statement("insert joint meeting", ADD, joint_meetings)
+INSERT_DELIBERATION = insert_statement("insert party deliberation", ADD, party_deliberations)
 APPROVE_ORGANISATION = update_statement(
     "approve party organisation",
-    50,
+    CHANGE,
     party_organisations,
     key=("id", "b_id"),
     assign={"status": "status", "approved_on": "approved_on", "approved_by": "approved_by"},
 )
 SET_SECRETARY = update_statement(
     "set party secretary",
-    50,
+    CHANGE,
     party_organisations,
     key=("id", "b_id"),
     assign={"secretary_id": "secretary_id", "secretary_name": "secretary_name"},
 )
 MEMBER_LEFT = update_statement(
     "party member left",
-    50,
+    CHANGE,
     party_members,
     key=("id", "b_id"),
     assign={"left_on": "left_on"},
@@ -162,7 +171,7 @@ MEMBER_LEFT = update_statement(
 )
 STEWARD_WITHDRAWN = update_statement(
     "red steward withdrawn",
-    50,
+    CHANGE,
     red_stewards,
     key=("id", "b_id"),
     assign={"withdrawn_on": "withdrawn_on"},
@@ -170,7 +179,7 @@ STEWARD_WITHDRAWN = update_statement(
 )
 TOUCH_ORGANISATION = update_statement(
     "touch party organisation",
-    60,
+    TOUCH,
     party_organisations,
     key=("id", "b_id"),
     add={"member_count": "members", "party_member_count": "party_members"},
@@ -178,11 +187,11 @@ TOUCH_ORGANISATION = update_statement(
 )
 
 INSERT_TITLE = insert_statement(
-    "insert demonstration title", 10, demonstration_titles, on_conflict_do_nothing=True
+    "insert demonstration title", CREATE, demonstration_titles, on_conflict_do_nothing=True
 )
 SCORE_TITLE = update_statement(
     "score demonstration title",
-    50,
+    CHANGE,
     demonstration_titles,
     key=("id", "b_id"),
     assign={
@@ -197,21 +206,21 @@ SCORE_TITLE = update_statement(
 )
 AWARD_TITLE = update_statement(
     "award demonstration title",
-    50,
+    CHANGE,
     demonstration_titles,
     key=("id", "b_id"),
     assign={"status": "status", "awarded_on": "awarded_on"},
 )
 REVOKE_TITLE = update_statement(
     "revoke demonstration title",
-    50,
+    CHANGE,
     demonstration_titles,
     key=("id", "b_id"),
     assign={"status": "status", "revoked_on": "revoked_on", "revocation_reason": "reason"},
 )
 TOUCH_TITLE = update_statement(
     "touch demonstration title",
-    60,
+    TOUCH,
     demonstration_titles,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},
@@ -431,12 +440,8 @@ RED_PROPERTY_FIGURES = """
 WITH served AS (
     SELECT DISTINCT cm.company_id
     FROM communities c
-    JOIN LATERAL (
-        SELECT m.company_id FROM community_modes m
-        WHERE m.community_id = c.id
-          AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
-        ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1
-    ) cm ON cm.company_id IS NOT NULL
+    JOIN LATERAL management_on(c.id, (now() AT TIME ZONE 'Asia/Shanghai')::date) cm
+        ON cm.company_id IS NOT NULL
     WHERE c.district = $1
 ),
 community_organisations AS (

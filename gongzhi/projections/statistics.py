@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import TextClause
 from gongzhi.domain.community import Community
 from gongzhi.domain.values import ManagementMode
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement
+from gongzhi.projections.ops import QUEUE, Op, Statement
 
 district_snapshots = Table(
     "district_snapshots",
@@ -43,15 +43,9 @@ outbox = Table(
 
 # One row per (district, mode) as of a date; a community with no recorded mode counts as NONE.
 DISTRICT_MODE_COUNTS = """
-WITH current_mode AS (
-    SELECT DISTINCT ON (community_id) community_id, mode
-    FROM community_modes
-    WHERE effective_from <= $2
-    ORDER BY community_id, effective_from DESC, seq DESC
-)
 SELECT c.district, coalesce(m.mode, 'NONE') AS mode, count(*)::int AS communities
 FROM communities c
-LEFT JOIN current_mode m ON m.community_id = c.id
+LEFT JOIN LATERAL management_on(c.id, $2) m ON TRUE
 WHERE c.district = ANY($1::text[]) AND c.registered_on <= $2
 GROUP BY c.district, coalesce(m.mode, 'NONE')
 """
@@ -62,7 +56,7 @@ DISTRICTS = "SELECT DISTINCT district FROM communities ORDER BY district"
 # district's figures change, then relays them to the broker after the commit.
 QUEUE_DISTRICT_REFRESH = Statement(
     "queue district refresh",
-    70,
+    QUEUE,
     text(
         "INSERT INTO outbox (actor_name, args) "
         "SELECT 'refresh_district_snapshot', jsonb_build_array(district) "

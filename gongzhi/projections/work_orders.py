@@ -34,8 +34,9 @@ from sqlalchemy.engine import Connection
 
 from gongzhi.domain.sla import sla_clock
 from gongzhi.domain.work_order import WorkOrder, WorkOrderStatus
+from gongzhi.projections.history import INSERT_HISTORY
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import Op, Statement, insert_statement
+from gongzhi.projections.ops import CREATE, RECORD, Op, Statement, insert_statement
 
 work_orders = Table(
     "work_orders",
@@ -88,7 +89,9 @@ work_orders = Table(
     Index("work_orders_open_status", "status", "dispatch_deadline", "response_deadline"),
 )
 
-INSERT_ORDER = insert_statement("insert work order", 10, work_orders, on_conflict_do_nothing=True)
+INSERT_ORDER = insert_statement(
+    "insert work order", CREATE, work_orders, on_conflict_do_nothing=True
+)
 
 _AT = "CAST(:at AS timestamptz)"
 _RESPONSE_CLOCK = f"{_AT} + make_interval(secs => respond_within_s)"
@@ -131,10 +134,10 @@ def _assignment(column: str, by_kind: dict[str, str]) -> str:
 # One statement for every change after the report, run once per event in log order: the
 # events of one order in one batch then apply exactly as one at a time would (separate
 # statements per event kind would run grouped by kind, and a reopening could overtake the
-# response before it). Ranked after the history row (90), whose log position it copies.
+# response before it). After the history row, whose log position it copies.
 APPLY_CHANGE = Statement(
     "apply work order change",
-    95,
+    RECORD,
     text(
         "UPDATE work_orders SET "
         + ", ".join(_assignment(column, by_kind) for column, by_kind in _CHANGES.items())
@@ -143,6 +146,7 @@ APPLY_CHANGE = Statement(
         "WHERE h.aggregate_id = :b_id AND h.version = :version) "
         "WHERE id = :b_id"
     ),
+    after=(INSERT_HISTORY,),
 )
 _NO_VALUES = dict.fromkeys(("at", "note", "company_id", "team", "assignee", "rating"))
 
@@ -322,11 +326,8 @@ def performance_from_row(row: Any) -> SlaPerformance:
 # worst breach of all), when the company was serving the community on the day it was reported
 # (its latest management change by then). ``company_id`` is only set by the dispatch.
 ORDER_OF_COMPANY = """(w.company_id = :company_id OR (w.company_id IS NULL
-    AND w.dispatched_at IS NULL AND :company_id = (
-    SELECT m.company_id FROM community_modes m
-    WHERE m.community_id = w.community_id
-      AND m.effective_from <= CAST(w.reported_at AT TIME ZONE 'Asia/Shanghai' AS date)
-    ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1)))"""
+    AND w.dispatched_at IS NULL AND :company_id = serving_company(
+        w.community_id, CAST(w.reported_at AT TIME ZONE 'Asia/Shanghai' AS date))))"""
 
 
 def sla_performance(

@@ -83,16 +83,9 @@ def _rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[dict[st
 # Each management-mode period of a community runs until the next one starts; the company
 # serves the community in the evaluation period when one of its periods overlaps it.
 SERVED_COMMUNITIES = """
-WITH spans AS (
-    SELECT m.community_id, m.company_id, m.mode, m.effective_from,
-           lead(m.effective_from) OVER (
-               PARTITION BY m.community_id ORDER BY m.effective_from, m.seq
-           ) AS until
-    FROM community_modes m
-)
 SELECT c.id AS community_id, c.name, c.district, s.effective_from AS served_from,
        s.until AS served_until
-FROM spans s JOIN communities c ON c.id = s.community_id
+FROM management_periods s JOIN communities c ON c.id = s.community_id
 WHERE s.company_id = :company AND s.mode = 'PROFESSIONAL'
   AND s.effective_from <= :end AND (s.until IS NULL OR s.until > :start)
 ORDER BY c.district, c.name, c.id, s.effective_from

@@ -28,12 +28,7 @@ from gongzhi.graphql.reading import lookup
 COMMUNITY_SELECT = """
 SELECT c.*, cm.mode, cm.company_id, cm.effective_from, co.name AS company_name
 FROM communities c
-LEFT JOIN LATERAL (
-    SELECT m.mode, m.company_id, m.effective_from FROM community_modes m
-    WHERE m.community_id = c.id
-      AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
-    ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1
-) cm ON TRUE
+LEFT JOIN LATERAL management_on(c.id, (now() AT TIME ZONE 'Asia/Shanghai')::date) cm ON TRUE
 LEFT JOIN companies co ON co.id = cm.company_id
 """
 

@@ -173,9 +173,7 @@ class Community:
     ) -> ManagementPeriod | None:
         row = await info.context.pool.fetchrow(
             """SELECT m.mode, m.company_id, co.name AS company_name, m.effective_from
-               FROM community_modes m LEFT JOIN companies co ON co.id = m.company_id
-               WHERE m.community_id = $1 AND m.effective_from <= $2
-               ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1""",
+               FROM management_on($1, $2) m LEFT JOIN companies co ON co.id = m.company_id""",
             UUID(str(self.id)),
             date,
         )

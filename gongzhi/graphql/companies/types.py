@@ -53,10 +53,7 @@ CompanyLookup = Annotated[Company | NotFound | ValidationError, strawberry.union
 COMPANY_SELECT = """
 SELECT co.*, (
     SELECT count(*) FROM communities c
-    WHERE (SELECT m.company_id FROM community_modes m
-           WHERE m.community_id = c.id
-             AND m.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date
-           ORDER BY m.effective_from DESC, m.seq DESC LIMIT 1) = co.id
+    WHERE serving_company(c.id, (now() AT TIME ZONE 'Asia/Shanghai')::date) = co.id
 )::int AS communities_served
 FROM companies co
 """
