@@ -9,12 +9,14 @@ from uuid import UUID
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
+from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.values import credit_code_check_character
 
 ADMIN = Meta(actor="admin-1", reason="管理模式台账", actor_role="PLATFORM_ADMIN")
 FIRST_DAY = date(2023, 12, 1)
 LAST_DAY = date(2031, 3, 1)
+
 
 def credit_code(first_17: str) -> str:
     return first_17 + credit_code_check_character(first_17)
@@ -41,7 +43,10 @@ def test_the_sql_functions_and_the_domain_rule_agree_on_every_day(platform: Plat
         )
     )
     community = app.register_community(
-        ADMIN, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ADMIN,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     timeline: list[tuple[str, UUID | None, date]] = [
         ("PROFESSIONAL", a, date(2024, 2, 1)),
@@ -53,11 +58,17 @@ def test_the_sql_functions_and_the_domain_rule_agree_on_every_day(platform: Plat
     ]
     for mode, company, effective_from in timeline:
         app.change_management_mode(
-            ADMIN, community, mode=mode, company_id=company, effective_from=effective_from
+            ADMIN,
+            ChangeManagementMode(
+                community_id=community, mode=mode, company_id=company, effective_from=effective_from
+            ),
         )
     # And a community that never had a recorded management
     unmanaged = app.register_community(
-        ADMIN, name="无名里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ADMIN,
+        RegisterCommunity(
+            name="无名里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     platform.projection_runner().catch_up()
 
@@ -97,7 +108,10 @@ def test_the_periods_view_says_when_each_period_ends(platform: Platform) -> None
     app = platform.app
     company = app.register_company(ADMIN, name="物业甲", credit_code="91350100M000100Y43").id
     community = app.register_community(
-        ADMIN, name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ADMIN,
+        RegisterCommunity(
+            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        ),
     ).id
     for mode, company_id, day in (
         ("OWNER_SELF", None, date(2024, 3, 1)),
@@ -105,7 +119,10 @@ def test_the_periods_view_says_when_each_period_ends(platform: Platform) -> None
         ("NONE", None, date(2024, 9, 1)),
     ):
         app.change_management_mode(
-            ADMIN, community, mode=mode, company_id=company_id, effective_from=day
+            ADMIN,
+            ChangeManagementMode(
+                community_id=community, mode=mode, company_id=company_id, effective_from=day
+            ),
         )
     platform.projection_runner().catch_up()
 
