@@ -62,12 +62,17 @@ class Kind(enum.Enum):
 @dataclass(frozen=True)
 class Ref:
     """An id of one of ``kinds``. It must exist, lie in the caller's scope and, when it belongs
-    to a community and the command is about a community, belong to that one."""
+    to a community and the command is about a community, belong to that one.
+
+    ``public``: for a query argument naming what everyone may read (a published credit grade),
+    only its existence is checked."""
 
     kinds: tuple[Kind, ...]
+    public: bool = False
 
-    def __init__(self, *kinds: Kind) -> None:
+    def __init__(self, *kinds: Kind, public: bool = False) -> None:
         object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "public", public)
 
     @property
     def noun(self) -> str:

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import typing
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 from uuid import UUID
 
+import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
+from gongzhi.application.fields import Kind, Ref
 from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.references import find, scope_of
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -29,19 +33,67 @@ MAX_QUERY_TEXT = 200
 
 
 def lookup(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Answer a refusal with its typed problem instead of raising it."""
+    """Answer a refusal with its typed problem instead of raising it; before the resolver
+    runs, refuse an over-long text and every id argument declared ``Annotated[strawberry.ID,
+    Ref(Kind.X)]`` that is malformed, of no such kind, or outside the caller's scope."""
+    declared: dict[str, Ref] | None = None
 
     @functools.wraps(resolver)
     async def answer(*args: P.args, **kwargs: P.kwargs) -> T:
+        nonlocal declared
+        if declared is None:  # on first use: the annotations name types defined later
+            declared = references_of(resolver)
         try:
             for name, value in kwargs.items():
                 if name != "info":
                     _check_text(value, to_camel_case(name))
+            if declared:
+                await _check_references(kwargs["info"].context, declared, kwargs)  # type: ignore[attr-defined]
             return await resolver(*args, **kwargs)
         except Refused as refused:
             return refused.problem  # type: ignore[return-value]
 
     return answer
+
+
+def references_of(resolver: Callable[..., Any]) -> dict[str, Ref]:
+    """The resolver's id arguments and the kinds they declare."""
+    hints = typing.get_type_hints(resolver, include_extras=True)
+    found = {}
+    for name, hint in hints.items():
+        for part in (hint, *typing.get_args(hint)):
+            if typing.get_origin(part) is typing.Annotated:
+                ref = next((m for m in part.__metadata__ if isinstance(m, Ref)), None)
+                if ref is not None:
+                    found[name] = ref
+    return found
+
+
+async def _check_references(context: Any, declared: dict[str, Ref], kwargs: dict[str, Any]) -> None:
+    async with context.pool.acquire() as connection:
+        scope = None
+        for name, ref in declared.items():
+            value = kwargs.get(name)
+            if value is None:
+                continue
+            field = to_camel_case(name)
+            try:
+                thing_id = UUID(str(value))
+            except ValueError:
+                raise Refused(invalid(field, "is not a valid id")) from None
+            thing = await find(connection, ref.kinds, thing_id)
+            if thing is not None and not ref.public:
+                scope = scope or await scope_of(connection, context.principal)
+                thing = thing if scope.may_refer_to(thing) else None
+            if thing is None:
+                message = f"no {ref.noun} with this id that you may see"
+                raise Refused(NotFound(field=field, message=message))
+
+
+# Query arguments naming a thing of one kind (GraphQL: ID).
+CommunityArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY)]
+UnitArg = Annotated[strawberry.ID, Ref(Kind.UNIT)]
+CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
 
 
 def _check_text(value: object, path: str) -> None:

@@ -22,7 +22,7 @@ from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import lookup
+from gongzhi.graphql.reading import CommunityArg, lookup
 
 # The management mode in force today, shaped in SQL beside each community row.
 COMMUNITY_SELECT = """
@@ -52,7 +52,7 @@ async def fetch_community(context: Context, community_id: UUID) -> Any:
 class CommunityQueries:
     @strawberry.field(description="One community you may see, by id")
     @lookup
-    async def community(self, info: Info[Context, None], id: strawberry.ID) -> CommunityLookup:
+    async def community(self, info: Info[Context, None], id: CommunityArg) -> CommunityLookup:
         row = await fetch_community(info.context, query_id(id, "id"))
         if row is None:
             return NotFound(field="id", message=f"no community with id {id} that you may see")

@@ -9,12 +9,12 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.graphql.auth import Role
-from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.owners.types import PersonConnection, PersonsResult, person_from_row
 from gongzhi.graphql.pagination import contains_pattern, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import lookup, require_visible_community
+from gongzhi.graphql.reading import CommunityArg, lookup
 
 PERSON_SELECT = """
 SELECT p.*, (
@@ -60,14 +60,12 @@ class PersonQueries:
     async def persons(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         name_contains: str | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> PersonsResult:
-        community = query_id(community_id, "communityId")
-        await require_visible_community(info.context, community)
-        param = Params([community])
+        param = Params([UUID(community_id)])
         conditions = [IN_COMMUNITY.format(c="$1")]
         if name_contains:
             conditions.append(f"p.name ILIKE {param(contains_pattern(name_contains))}")
