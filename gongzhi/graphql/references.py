@@ -62,6 +62,11 @@ KIND_SQL: dict[Kind, str] = {
     ),
     # --- fees, common income, companies, roster ---
     # --- maintenance fund, community companies ---
+    Kind.FUND_USE: """
+        SELECT f.community_id FROM fund_uses u JOIN maintenance_funds f ON f.id = u.fund_id
+        WHERE u.id = $1""",
+    # The grounds of an ordinary fund use (the decisions feature may own this rule).
+    Kind.DECISION: "SELECT community_id FROM decisions WHERE id = $1",
     # --- engagement, participation ---
     # --- work orders, facilities, credit, health ---
 }
