@@ -152,17 +152,6 @@ class ReverseReinvestment(Command):
     note: LedgerNote = ""
 
 
-@dataclass(frozen=True)
-class CommunityCompanyFacts:
-    """What access decisions need about a community company, as plain data: the district it
-    is registered in, and its linked communities with their districts."""
-
-    id: UUID
-    district: str
-    community_ids: tuple[UUID, ...]
-    community_districts: tuple[str, ...]
-
-
 class CommunityCompanyService(GongzhiBase):
     @handles(RegisterCommunityCompany)
     def register_community_company(self, meta: Meta, command: RegisterCommunityCompany) -> Done:
@@ -181,16 +170,6 @@ class CommunityCompanyService(GongzhiBase):
             meta,
             company,
             f"a community company with credit code {company.credit_code} is already registered",
-        )
-
-    def community_company_facts(self, company_id: UUID) -> CommunityCompanyFacts:
-        company = self.load(CommunityCompany, company_id, "companyId")
-        communities = [self.load(Community, c, "communityId") for c in company.links]
-        return CommunityCompanyFacts(
-            id=company.id,
-            district=company.district,
-            community_ids=tuple(c.id for c in communities),
-            community_districts=tuple(sorted({c.district for c in communities})),
         )
 
     @handles(LinkCommunityCompany)
