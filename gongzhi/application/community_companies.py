@@ -29,8 +29,10 @@ from gongzhi.domain.community_ledger import BusinessLine, EntryKind
 from gongzhi.domain.errors import InvalidValue
 
 CommunityCompanyId = Annotated[UUID, Ref(Kind.COMMUNITY_COMPANY)]
-# One entry or allocation in fen: a GraphQL Int (32 bits), as before; sums are wider.
-EntryFen = Annotated[int, Range(1, 2**31 - 1), Doc("分, more than zero")]
+# One entry or allocation in fen stays a GraphQL Int, as before (sums are wider): at most
+# 1000万元, so that one fen past the bound is still an Int and is refused naming the field.
+MAX_ENTRY_FEN = 10**9
+EntryFen = Annotated[int, Range(1, MAX_ENTRY_FEN), Doc("分, more than zero")]
 LedgerNote = Annotated[str, Text(500)]
 
 
@@ -122,7 +124,7 @@ class ReverseCommunityBusinessEntry(Command):
     on: Annotated[date, Doc("The day the reversal is posted")]
     note: LedgerNote = ""
     amount_fen: Annotated[
-        Annotated[int, Range(1, 2**31 - 1)] | None, Doc("更正 only: the right amount, 分")
+        Annotated[int, Range(1, MAX_ENTRY_FEN)] | None, Doc("更正 only: the right amount, 分")
     ] = None
     entry_on: Annotated[date | None, Doc("更正 only: the corrected entry's day")] = None
 

@@ -26,6 +26,7 @@ from gongzhi.application.base import (
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     CommunityId,
+    DecisionId,
     Description,
     Doc,
     Fen,
@@ -53,7 +54,6 @@ Changed = tuple[Sequence[Aggregate], UUID | None]
 FUND_CONFLICT = "the fund or the ledger"
 
 
-DecisionId = Annotated[UUID, Ref(Kind.DECISION)]
 FundUseId = Annotated[UUID, Ref(Kind.FUND_USE)]
 
 

@@ -65,8 +65,6 @@ KIND_SQL: dict[Kind, str] = {
     Kind.FUND_USE: """
         SELECT f.community_id FROM fund_uses u JOIN maintenance_funds f ON f.id = u.fund_id
         WHERE u.id = $1""",
-    # The grounds of an ordinary fund use (the decisions feature may own this rule).
-    Kind.DECISION: "SELECT community_id FROM decisions WHERE id = $1",
     # A community company belongs to every community it is or was linked to, and to the
     # district it is registered in (its home: the row without a community).
     Kind.COMMUNITY_COMPANY: """
