@@ -15,7 +15,15 @@ from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.community_companies import (
+    AllocateReinvestment,
+    DesignateCommunityCompanyPilot,
+    OpenCommunityBusinessLine,
+    RecordCommunityBusinessEntry,
+    RegisterCommunityCompany,
+)
 from gongzhi.demo import credit_code
+from gongzhi.domain.community_ledger import BusinessLine, EntryKind
 from gongzhi.domain.values import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 DEMO_DISTRICT = "红塔区"
@@ -84,38 +92,53 @@ def load_community_companies(
     for index, (name, owner, lines, (service, count, who, reinvest_yuan)) in enumerate(COMPANIES):
         company = app.register_community_company(
             meta,
-            name=name,
-            credit_code=credit_code(rng),
-            owner_name=owner,
-            owner_credit_code=collective_credit_code(rng),
-            community_id=hosts[index % len(hosts)],
-            registered_on=date(year - 1, 3, 1),
+            RegisterCommunityCompany(
+                name=name,
+                credit_code=credit_code(rng),
+                owner_name=owner,
+                owner_credit_code=collective_credit_code(rng),
+                community_id=hosts[index % len(hosts)],
+                registered_on=date(year - 1, 3, 1),
+            ),
         ).id
         ids.append(company)
         app.designate_community_company_pilot(
-            meta, company, designated_on=date(year - 1, 5, 1), authority=AUTHORITY
+            meta,
+            DesignateCommunityCompanyPilot(
+                company_id=company, designated_on=date(year - 1, 5, 1), authority=AUTHORITY
+            ),
         )
         for month, (line, revenue_yuan, cost_yuan) in enumerate(lines, start=1):
-            app.open_business_line(meta, company, line, date(year - 1, 4, 1))
-            for kind, yuan in (("REVENUE", revenue_yuan), ("COST", cost_yuan)):
+            business = BusinessLine(line)
+            app.open_business_line(
+                meta,
+                OpenCommunityBusinessLine(
+                    company_id=company, line=business, on=date(year - 1, 4, 1)
+                ),
+            )
+            for kind, yuan in ((EntryKind.REVENUE, revenue_yuan), (EntryKind.COST, cost_yuan)):
                 app.record_business_entry(
                     meta,
-                    company,
-                    line=line,
-                    kind=kind,
-                    amount_fen=yuan * 100,
-                    on=day(month),
-                    note="月度台账汇总",
+                    RecordCommunityBusinessEntry(
+                        company_id=company,
+                        line=business,
+                        kind=kind,
+                        amount_fen=yuan * 100,
+                        on=day(month),
+                        note="月度台账汇总",
+                    ),
                 )
         position = app.allocate_reinvestment(
             meta,
-            company,
-            year=year,
-            service=service,
-            amount_fen=reinvest_yuan * 100,
-            allocated_on=day(3, 1),
-            beneficiary_count=count,
-            beneficiaries=who,
-            note="经股东代表会议决定",
+            AllocateReinvestment(
+                company_id=company,
+                year=year,
+                service=service,
+                amount_fen=reinvest_yuan * 100,
+                allocated_on=day(3, 1),
+                beneficiary_count=count,
+                beneficiaries=who,
+                note="经股东代表会议决定",
+            ),
         ).position
     return ids, position

@@ -57,6 +57,8 @@ class Kind(enum.Enum):
     PARTY_MEMBER = "party member"
     RED_STEWARD = "red steward assignment"
     PARTY_DELIBERATION = "party deliberation"
+    # --- maintenance fund, community companies ---
+    REINVESTMENT = "reinvestment allocation"
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ it over as plain facts.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -23,11 +23,28 @@ from gongzhi.application.base import (
     NotFound,
     business_today,
 )
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    CommunityId,
+    DecisionId,
+    Description,
+    Doc,
+    Fen,
+    Items,
+    Kind,
+    Name,
+    Price,
+    Rate,
+    Ref,
+    Text,
+    UnitId,
+)
 from gongzhi.domain.committee import Committee
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Decision
 from gongzhi.domain.errors import RuleViolated, UnknownPart
-from gongzhi.domain.fund import MaintenanceFund
+from gongzhi.domain.fund import MAX_UNITS_PER_USE, MaintenanceFund
+from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.tally import Matter
 
 # What a multi-aggregate command changed (the first is the one it is about) and its part id.
@@ -35,6 +52,112 @@ Changed = tuple[Sequence[Aggregate], UUID | None]
 
 
 FUND_CONFLICT = "the fund or the ledger"
+
+
+FundUseId = Annotated[UUID, Ref(Kind.FUND_USE)]
+
+
+@dataclass(frozen=True)
+class FundCommand(Command):
+    """A command on one community's fund (not a mutation itself)."""
+
+    community_id: CommunityId
+
+
+@dataclass(frozen=True)
+class SetFundDepositRule(FundCommand):
+    """交存标准: set the fund's deposit rule (opens the fund); a new version of the
+    community's deposit rule"""
+
+    commodity_rate: Annotated[Rate, Doc("商品房 0.05-0.08 of building cost")]
+    building_cost_per_m2: Annotated[Price, Doc("元/m² 建安造价")]
+    reform_cost_price_per_m2: Annotated[Price, Doc("元/m² 房改成本价 (2 %)")]
+
+
+@dataclass(frozen=True)
+class RecordFirstDeposit(FundCommand):
+    """首次交存 of a unit, by the rule in force over its registered area"""
+
+    unit_id: UnitId
+    housing_kind: HousingKind
+    deposited_on: date
+
+
+@dataclass(frozen=True)
+class TopUpFund(FundCommand):
+    """续筹 into a unit's sub-account"""
+
+    unit_id: UnitId
+    amount_fen: Fen
+    on: date
+
+
+@dataclass(frozen=True)
+class AllocateFundInterest(FundCommand):
+    """利息 allocated over the sub-accounts by balance"""
+
+    amount_fen: Fen
+    on: date
+
+
+@dataclass(frozen=True)
+class SendTopUpNotices(FundCommand):
+    """续筹通知 to every unit below 30 %, once per round (idempotent per round)"""
+
+    round: Annotated[str, Text(40, min_length=1), Doc("The notice round, e.g. 2026-Q1")]
+
+
+@dataclass(frozen=True)
+class ProposeFundUse(FundCommand):
+    """使用申请 by the serving company: ORDINARY on the owners' passed decision
+    (USE_MAINTENANCE_FUND); EMERGENCY naming one of the six emergencies, no decision"""
+
+    kind: UseKind
+    title: Name
+    contractor: Name
+    amount_fen: Fen
+    unit_ids: Annotated[list[UnitId], Items(MAX_UNITS_PER_USE), Doc("The units that pay, by area")]
+    decision_id: DecisionId | None = None
+    emergency: Emergency | None = None
+
+
+@dataclass(frozen=True)
+class ApproveFundUse(FundCommand):
+    """审批: the committee in office approves an ordinary use"""
+
+    # One input for every step of a use: approve, review, confirm or pay.
+    input_name: ClassVar[str | None] = "FundUseStepInput"
+    use_id: FundUseId
+
+
+@dataclass(frozen=True)
+class ReviewEmergencyFundUse(ApproveFundUse):
+    """审核: the committee in office reviews an emergency use"""
+
+
+@dataclass(frozen=True)
+class ConfirmEmergencyFundUse(ApproveFundUse):
+    """确认: the street office confirms a reviewed emergency use"""
+
+
+@dataclass(frozen=True)
+class PayFundUse(ApproveFundUse):
+    """支付: pay the contractor from the affected sub-accounts"""
+
+
+@dataclass(frozen=True)
+class AuditEmergencyFundUse(FundCommand):
+    """事后审计 of a paid emergency use"""
+
+    use_id: FundUseId
+    findings: Description
+
+
+@dataclass(frozen=True)
+class NoticesSent(Done):
+    """What sending top-up notices did: the notices sent now (0: the round was sent)."""
+
+    sent: int = 0
 
 
 class FundService(GongzhiBase):
@@ -57,18 +180,16 @@ class FundService(GongzhiBase):
         assert isinstance(aggregate, MaintenanceFund)
         return aggregate
 
-    def set_deposit_rule(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        *,
-        commodity_rate: Decimal | str,
-        building_cost_per_m2: Decimal | str,
-        reform_cost_price_per_m2: Decimal | str,
-    ) -> Done:
+    @handles(SetFundDepositRule)
+    def set_deposit_rule(self, meta: Meta, command: SetFundDepositRule) -> Done:
         """交存标准: the first rule opens the fund; later ones are new versions."""
+        community_id = command.community_id
         self.load(Community, community_id, "communityId")
-        prices = (commodity_rate, building_cost_per_m2, reform_cost_price_per_m2)
+        prices = (
+            command.commodity_rate,
+            command.building_cost_per_m2,
+            command.reform_cost_price_per_m2,
+        )
 
         def build() -> Changed:
             fund = self.fund_or_none(community_id)
@@ -79,102 +200,104 @@ class FundService(GongzhiBase):
 
         return self.save_together(meta, build, FUND_CONFLICT)
 
-    def record_first_deposit(
-        self, meta: Meta, community_id: UUID, *, unit_id: UUID, housing_kind: str, on: date
-    ) -> Done:
+    @handles(RecordFirstDeposit)
+    def record_first_deposit(self, meta: Meta, command: RecordFirstDeposit) -> Done:
         """首次交存 by the rule in force over the unit's registered exclusive area."""
-        community = self.load(Community, community_id, "communityId")
+        community = self.load(Community, command.community_id, "communityId")
+        unit_id, kind = command.unit_id, HousingKind(command.housing_kind).value
         unit = community.unit_index.get(unit_id)
         if unit is None:
             raise UnknownPart("unitId", "no such unit in this community")
         if unit.retired:
             raise RuleViolated("unitId", "the unit is retired")
         return self._on_fund(
-            meta, community_id, lambda f: f.deposit_first(unit_id, housing_kind, unit.area, on)
+            meta,
+            command.community_id,
+            lambda f: f.deposit_first(unit_id, kind, unit.area, command.deposited_on),
         )
 
-    def top_up_fund(
-        self, meta: Meta, community_id: UUID, *, unit_id: UUID, amount_fen: int, on: date
-    ) -> Done:
+    @handles(TopUpFund)
+    def top_up_fund(self, meta: Meta, command: TopUpFund) -> Done:
         """续筹 into one unit's sub-account."""
-        return self._on_fund(meta, community_id, lambda f: f.top_up(unit_id, amount_fen, on))
+        return self._on_fund(
+            meta,
+            command.community_id,
+            lambda f: f.top_up(command.unit_id, command.amount_fen, command.on),
+        )
 
-    def allocate_fund_interest(
-        self, meta: Meta, community_id: UUID, *, amount_fen: int, on: date
-    ) -> Done:
-        return self._on_fund(meta, community_id, lambda f: f.allocate_interest(amount_fen, on))
+    @handles(AllocateFundInterest)
+    def allocate_fund_interest(self, meta: Meta, command: AllocateFundInterest) -> Done:
+        return self._on_fund(
+            meta,
+            command.community_id,
+            lambda f: f.allocate_interest(command.amount_fen, command.on),
+        )
 
-    def send_top_up_notices(
-        self, meta: Meta, community_id: UUID, round_name: str
-    ) -> tuple[Done, int]:
+    @handles(SendTopUpNotices)
+    def send_top_up_notices(self, meta: Meta, command: SendTopUpNotices) -> NoticesSent:
         """续筹通知 and how many were sent now: none when the round was sent already."""
         sent: list[int] = []
         done = self._on_fund(
-            meta, community_id, lambda f: sent.append(f.send_top_up_notices(round_name))
+            meta,
+            command.community_id,
+            lambda f: sent.append(f.send_top_up_notices(command.round)),
         )
-        return done, sent[-1]
+        return NoticesSent(done.id, done.position, done.part_id, sent=sent[-1])
 
-    def propose_fund_use(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        *,
-        kind: str,
-        emergency: str | None,
-        decision_id: UUID | None,
-        title: str,
-        contractor: str,
-        amount_fen: int,
-        unit_ids: list[UUID],
-        on: date | None = None,
-    ) -> Done:
-        """The company's plan; an ordinary use names the owners' passed decision."""
+    @handles(ProposeFundUse)
+    def propose_fund_use(self, meta: Meta, command: ProposeFundUse) -> Done:
+        """The company's plan; an ordinary use names the owners' passed decision. The part
+        id is the use."""
+        community_id, decision_id = command.community_id, command.decision_id
         if decision_id is not None:
             _check_decision(self.load(Decision, decision_id, "decisionId"), community_id)
-        day = on or business_today()
+        day = business_today()
         return self._on_fund(
             meta,
             community_id,
             lambda f: f.propose_use(
-                kind=kind,
-                emergency=emergency,
+                kind=UseKind(command.kind).value,
+                emergency=Emergency(command.emergency).value if command.emergency else None,
                 decision_id=decision_id,
-                title=title,
-                contractor=contractor,
-                amount_fen=amount_fen,
-                unit_ids=unit_ids,
+                title=command.title,
+                contractor=command.contractor,
+                amount_fen=command.amount_fen,
+                unit_ids=list(command.unit_ids),
                 on=day,
             ),
         )
 
-    def approve_fund_use(self, meta: Meta, community_id: UUID, use_id: UUID) -> Done:
-        committee_id, today = self.committee_in_office(community_id), business_today()
-        return self._on_fund(
-            meta, community_id, lambda f: f.approve_use(use_id, committee_id, today)
+    @handles(ApproveFundUse)
+    def approve_fund_use(self, meta: Meta, command: ApproveFundUse) -> Done:
+        committee_id, today = self.committee_in_office(command.community_id), business_today()
+        return self._on_use(
+            meta, command, lambda f: f.approve_use(command.use_id, committee_id, today)
         )
 
-    def review_emergency_use(self, meta: Meta, community_id: UUID, use_id: UUID) -> Done:
-        committee_id, today = self.committee_in_office(community_id), business_today()
-        return self._on_fund(
-            meta, community_id, lambda f: f.review_emergency(use_id, committee_id, today)
+    @handles(ReviewEmergencyFundUse)
+    def review_emergency_use(self, meta: Meta, command: ReviewEmergencyFundUse) -> Done:
+        committee_id, today = self.committee_in_office(command.community_id), business_today()
+        return self._on_use(
+            meta, command, lambda f: f.review_emergency(command.use_id, committee_id, today)
         )
 
-    def confirm_emergency_use(self, meta: Meta, community_id: UUID, use_id: UUID) -> Done:
+    @handles(ConfirmEmergencyFundUse)
+    def confirm_emergency_use(self, meta: Meta, command: ConfirmEmergencyFundUse) -> Done:
         today = business_today()
-        return self._on_fund(meta, community_id, lambda f: f.confirm_emergency(use_id, today))
+        return self._on_use(meta, command, lambda f: f.confirm_emergency(command.use_id, today))
 
-    def pay_fund_use(
-        self, meta: Meta, community_id: UUID, use_id: UUID, on: date | None = None
-    ) -> Done:
-        day = on or business_today()
-        return self._on_fund(meta, community_id, lambda f: f.pay_use(use_id, day))
-
-    def audit_emergency_use(
-        self, meta: Meta, community_id: UUID, use_id: UUID, findings: str
-    ) -> Done:
+    @handles(PayFundUse)
+    def pay_fund_use(self, meta: Meta, command: PayFundUse) -> Done:
         today = business_today()
-        return self._on_fund(
-            meta, community_id, lambda f: f.audit_emergency(use_id, findings, today)
+        return self._on_use(meta, command, lambda f: f.pay_use(command.use_id, today))
+
+    @handles(AuditEmergencyFundUse)
+    def audit_emergency_use(self, meta: Meta, command: AuditEmergencyFundUse) -> Done:
+        today = business_today()
+        return self._on_use(
+            meta,
+            command,
+            lambda f: f.audit_emergency(command.use_id, command.findings, today),
         )
 
     def committee_in_office(self, community_id: UUID) -> UUID:
@@ -202,6 +325,16 @@ class FundService(GongzhiBase):
             return (fund,), result if isinstance(result, UUID) else None
 
         return self.save_together(meta, build, FUND_CONFLICT)
+
+    def _on_use(
+        self,
+        meta: Meta,
+        command: ApproveFundUse | AuditEmergencyFundUse,
+        step: Callable[[MaintenanceFund], Any],
+    ) -> Done:
+        """A step on one use: the part id is that use."""
+        done = self._on_fund(meta, command.community_id, step)
+        return Done(done.id, done.position, command.use_id)
 
 
 def _check_decision(decision: Decision, community_id: UUID) -> None:

@@ -62,6 +62,23 @@ KIND_SQL: dict[Kind, str] = {
     ),
     # --- fees, common income, companies, roster ---
     # --- maintenance fund, community companies ---
+    Kind.FUND_USE: """
+        SELECT f.community_id FROM fund_uses u JOIN maintenance_funds f ON f.id = u.fund_id
+        WHERE u.id = $1""",
+    # A community company belongs to every community it is or was linked to, and to the
+    # district it is registered in (its home: the row without a community).
+    Kind.COMMUNITY_COMPANY: """
+        SELECT l.community_id, NULL AS district FROM community_company_links l
+        WHERE l.company_id = $1
+        UNION
+        SELECT NULL, cc.district FROM community_companies cc WHERE cc.id = $1""",
+    # Its ledger entries and 反哺 allocations belong to the company's home district.
+    Kind.BUSINESS_ENTRY: """
+        SELECT cc.district FROM community_business_entries e
+        JOIN community_companies cc ON cc.id = e.company_id WHERE e.id = $1""",
+    Kind.REINVESTMENT: """
+        SELECT cc.district FROM community_reinvestments r
+        JOIN community_companies cc ON cc.id = r.company_id WHERE r.id = $1""",
     # --- engagement, participation ---
     # --- work orders, facilities, credit, health ---
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -18,8 +19,15 @@ from gongzhi.application.communities import (
     ChangeManagementMode,
     RegisterCommunity,
 )
+from gongzhi.application.community_companies import (
+    AllocateReinvestment,
+    OpenCommunityBusinessLine,
+    RecordCommunityBusinessEntry,
+    RegisterCommunityCompany,
+)
 from gongzhi.application.decisions import ProposeDecision
 from gongzhi.application.fields import Kind
+from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.application.red_property import (
     AddPartyMember,
@@ -30,8 +38,10 @@ from gongzhi.application.red_property import (
     SetUpPartyOrganisation,
 )
 from gongzhi.demo import credit_code
+from gongzhi.domain.community_ledger import BusinessLine, EntryKind
 from gongzhi.domain.decision import Scope
 from gongzhi.domain.demonstration import Subject
+from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
@@ -138,6 +148,7 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     }
     _decisions(app, tenant)
     _red_property(app, tenant, owner)
+    _fund_and_community_company(app, tenant, tag)
     return tenant
 
 
@@ -234,6 +245,86 @@ def _red_property(app: Gongzhi, tenant: Tenant, owner: UUID) -> None:
         Kind.PARTY_DELIBERATION: str(deliberation),
         Kind.RED_STEWARD: str(assignment),
         Kind.DEMONSTRATION: str(title),
+    }
+
+
+def _fund_and_community_company(app: Gongzhi, tenant: Tenant, tag: str) -> None:
+    """维修资金 with the unit deposited and an emergency use; a 强社惠民公司 of the community
+    with a ledger entry and a 反哺 allocation."""
+    community = tenant.community
+    app.set_deposit_rule(
+        META,
+        SetFundDepositRule(
+            community_id=community,
+            commodity_rate=Decimal("0.05"),
+            building_cost_per_m2=Decimal(1000),
+            reform_cost_price_per_m2=Decimal(1000),
+        ),
+    )
+    app.record_first_deposit(
+        META,
+        RecordFirstDeposit(
+            community_id=community,
+            unit_id=tenant.unit,
+            housing_kind=HousingKind.COMMODITY,
+            deposited_on=date(2024, 3, 1),
+        ),
+    )
+    use = app.propose_fund_use(
+        META,
+        ProposeFundUse(
+            community_id=community,
+            kind=UseKind.EMERGENCY,
+            emergency=Emergency.DRAINAGE_BLOCKED,
+            title="排水疏通",
+            contractor="市政公司",
+            amount_fen=100,
+            unit_ids=[tenant.unit],
+        ),
+    ).part_id
+    company = app.register_community_company(
+        META,
+        RegisterCommunityCompany(
+            name=f"{tag}强社惠民公司",
+            credit_code=credit_code(random.Random(f"cc-{tag}")),
+            owner_name=f"{tag}股份经济合作社",
+            owner_credit_code=credit_code(random.Random(f"owner-{tag}")),
+            community_id=community,
+            registered_on=date(2024, 1, 2),
+        ),
+    ).id
+    app.open_business_line(
+        META,
+        OpenCommunityBusinessLine(
+            company_id=company, line=BusinessLine.CANTEEN, on=date(2024, 1, 3)
+        ),
+    )
+    entry = app.record_business_entry(
+        META,
+        RecordCommunityBusinessEntry(
+            company_id=company,
+            line=BusinessLine.CANTEEN,
+            kind=EntryKind.REVENUE,
+            amount_fen=1_000_000,
+            on=date(2024, 6, 1),
+        ),
+    ).part_id
+    allocation = app.allocate_reinvestment(
+        META,
+        AllocateReinvestment(
+            company_id=company,
+            year=2024,
+            service="老年食堂补贴",
+            amount_fen=100_000,
+            allocated_on=date(2024, 12, 1),
+            beneficiary_count=10,
+        ),
+    ).part_id
+    tenant.things |= {
+        Kind.FUND_USE: str(use),
+        Kind.COMMUNITY_COMPANY: str(company),
+        Kind.BUSINESS_ENTRY: str(entry),
+        Kind.REINVESTMENT: str(allocation),
     }
 
 

@@ -4,14 +4,28 @@ fund's balance equal to the sum of its sub-accounts at every step of the log."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.funds import (
+    AllocateFundInterest,
+    AuditEmergencyFundUse,
+    ConfirmEmergencyFundUse,
+    PayFundUse,
+    ProposeFundUse,
+    RecordFirstDeposit,
+    ReviewEmergencyFundUse,
+    SendTopUpNotices,
+    SetFundDepositRule,
+    TopUpFund,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.committee_rules import Member
 from gongzhi.domain.community import Community
+from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from tests.integration.test_projection_runner import dump_views
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
@@ -41,42 +55,54 @@ def fund_history(platform: Platform) -> tuple[UUID, list[UUID]]:
     cid = community.id
     app.set_deposit_rule(
         META,
-        cid,
-        commodity_rate="0.06",
-        building_cost_per_m2="2000",
-        reform_cost_price_per_m2="1500",
+        SetFundDepositRule(
+            community_id=cid,
+            commodity_rate=Decimal("0.06"),
+            building_cost_per_m2=Decimal(2000),
+            reform_cost_price_per_m2=Decimal(1500),
+        ),
     )
     for i, unit in enumerate(units):
         app.record_first_deposit(
             META,
-            cid,
-            unit_id=unit,
-            housing_kind="REFORM" if i == 1 else "COMMODITY",
-            on=date(2024, 3, 1),
+            RecordFirstDeposit(
+                community_id=cid,
+                unit_id=unit,
+                housing_kind=HousingKind.REFORM if i == 1 else HousingKind.COMMODITY,
+                deposited_on=date(2024, 3, 1),
+            ),
         )
-    app.allocate_fund_interest(META, cid, amount_fen=12_345, on=date(2025, 1, 1))
-    app.top_up_fund(META, cid, unit_id=units[1], amount_fen=777, on=date(2025, 1, 2))
+    app.allocate_fund_interest(
+        META, AllocateFundInterest(community_id=cid, amount_fen=12_345, on=date(2025, 1, 1))
+    )
+    app.top_up_fund(
+        META, TopUpFund(community_id=cid, unit_id=units[1], amount_fen=777, on=date(2025, 1, 2))
+    )
     without_102 = [units[0], units[2], units[3]]
     uses = ((units, 250_000), (without_102, 900_000), (without_102, 900_000))
     for n, (paying, amount) in enumerate(uses):
         use = app.propose_fund_use(
             META,
-            cid,
-            kind="EMERGENCY",
-            emergency="ELEVATOR_FAILURE",
-            decision_id=None,
-            title=f"抢修{n}",
-            contractor="电梯公司",
-            amount_fen=amount,
-            unit_ids=paying,
+            ProposeFundUse(
+                community_id=cid,
+                kind=UseKind.EMERGENCY,
+                emergency=Emergency.ELEVATOR_FAILURE,
+                decision_id=None,
+                title=f"抢修{n}",
+                contractor="电梯公司",
+                amount_fen=amount,
+                unit_ids=paying,
+            ),
         ).part_id
         assert use is not None
-        app.review_emergency_use(META, cid, use)
-        app.confirm_emergency_use(META, cid, use)
-        app.pay_fund_use(META, cid, use)
+        app.review_emergency_use(META, ReviewEmergencyFundUse(community_id=cid, use_id=use))
+        app.confirm_emergency_use(META, ConfirmEmergencyFundUse(community_id=cid, use_id=use))
+        app.pay_fund_use(META, PayFundUse(community_id=cid, use_id=use))
         if n == 0:
-            app.audit_emergency_use(META, cid, use, "票据齐全")
-    app.send_top_up_notices(META, cid, "2026-Q4")
+            app.audit_emergency_use(
+                META, AuditEmergencyFundUse(community_id=cid, use_id=use, findings="票据齐全")
+            )
+    app.send_top_up_notices(META, SendTopUpNotices(community_id=cid, round="2026-Q4"))
     entry = app.record_common_income(
         META,
         cid,

@@ -537,6 +537,48 @@ def test_committees_audit_linked_companies_and_residents_see_funded_services(api
     assert allocations[2]["reversesId"] == withdrawn
 
 
+def test_another_companys_entry_or_allocation_inside_an_input_is_refused(api: Api) -> None:
+    # Given a 红塔区 company of 幸福里, and a 江川区 company with a ledger entry and a 反哺
+    xingfu, xiangyang = community(api, "幸福里"), community(api, "向阳新村", "江川区")
+    ours = register_company(api, xingfu, "幸福")["company"]["id"]
+    theirs = register_company(api, xiangyang, "向阳", as_=JIANGCHUAN)["company"]["id"]
+    open_line(api, theirs, "CANTEEN", as_=JIANGCHUAN)
+    their_entry = entry(api, theirs, "CANTEEN", "REVENUE", 100_000, as_=JIANGCHUAN)["partId"]
+    their_allocation = allocate(api, theirs, 10_000, as_=JIANGCHUAN)["partId"]
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(xingfu))
+    before = api.platform.app.recorder.max_notification_id()
+
+    def reverse(entry_id: str, as_: Principal) -> dict[str, Any]:
+        data = {"companyId": ours, "entryId": entry_id, "on": "2025-12-01", "reason": "冲销"}
+        return mutate(
+            api,
+            "reverseCommunityBusinessEntry",
+            "ReverseCommunityBusinessEntryInput",
+            data,
+            as_,
+        )
+
+    # When 幸福里's committee reverses the other company's entry through its own company
+    # Then it is Forbidden: a committee records nothing in a company's ledger
+    assert reverse(their_entry, committee)["__typename"] == "Forbidden"
+    # When 红塔区's regulator does, or reverses the other company's 反哺 through its own
+    by_regulator = reverse(their_entry, HONGTA)
+    withdrawal = mutate(
+        api,
+        "reverseReinvestment",
+        "ReverseReinvestmentInput",
+        {"companyId": ours, "allocationId": their_allocation, "on": "2025-12-21", "reason": "撤回"},
+    )
+    # Then neither is confirmed to exist: not found, naming the field
+    assert (by_regulator["__typename"], by_regulator["field"]) == ("NotFound", "input.entryId")
+    assert (withdrawal["__typename"], withdrawal["field"]) == ("NotFound", "input.allocationId")
+    # And a city regulator, who sees both, is told the entry is not its company's
+    city = reverse(their_entry, CITY)
+    assert (city["__typename"], city["field"]) == ("ValidationError", "input.entryId")
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == before
+
+
 def test_the_demo_district_has_five_pilots_four_above_300000_yuan(api: Api) -> None:
     # Given the demo loaded (small) and projected
     summary = load_demo(api.platform.app, communities=4, seed=7)

@@ -219,6 +219,7 @@ def test_an_ordinary_use_is_paid_on_a_passed_decision_after_committee_approval(a
     # Given the owners passed a decision to use the fund for 101's and 103's roof
     e = estate(api)
     decision = committee_decision(api, e.community, matter="USE_MAINTENANCE_FUND")
+    api.settle()  # recorded in process: the decision must be in the views to be referred to
     # When the company proposes the use, the committee approves, the fund centre pays
     proposed = fund_call(
         api,
@@ -261,6 +262,7 @@ def test_uses_without_their_grounds_are_refused_with_the_field(api: Api) -> None
     refused = fund_call(api, "proposeFundUse", e.staff, kind="ORDINARY", **base)
     assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.decisionId")
     other = committee_decision(api, e.community, matter="COMMITTEE")
+    api.settle()
     refused = fund_call(api, "proposeFundUse", e.staff, kind="ORDINARY", decisionId=other, **base)
     assert refused["field"] == "input.decisionId"
     assert "USE_MAINTENANCE_FUND" in refused["message"]
@@ -282,7 +284,8 @@ def test_uses_without_their_grounds_are_refused_with_the_field(api: Api) -> None
         emergency="FACADE_HAZARD",
         **{**base, "unitIds": [e.units[0], e.company]},
     )
-    assert (refused["field"], refused["__typename"]) == ("input.unitIds.1", "ValidationError")
+    # (a company's id is no unit's: not found as a unit before the command runs)
+    assert (refused["field"], refused["__typename"]) == ("input.unitIds.1", "NotFound")
     refused = fund_call(
         api,
         "topUpFund",
@@ -392,6 +395,92 @@ def test_a_resident_reads_the_own_sub_account_only(api: Api) -> None:
         api.gql(FUND, {"id": e.community}, as_=owner)["maintenanceFund"]["__typename"]
         == "Forbidden"
     )
+
+
+def event_count(api: Api) -> int:
+    return api.platform.app.recorder.max_notification_id() or 0
+
+
+def test_another_communitys_unit_or_use_inside_an_input_is_refused(api: Api) -> None:
+    # Given 幸福里 (served by 安居物业, with its committee) and 和平苑, another tenant of the
+    # same district, with its own fund, a deposited unit and an emergency use
+    e = estate(api)
+    heping = str(register(api, name="和平苑")["community"]["id"])
+    _, entrance = building_with_entrance(api, heping)
+    unit_input = {
+        "communityId": heping,
+        "entranceId": entrance,
+        "number": "201",
+        "floor": 2,
+        "area": "70.00",
+        "areaSource": "REGISTER",
+        "reason": "入册",
+    }
+    their_unit = str(api.gql(ADD_UNIT, {"input": unit_input})["addUnit"]["partId"])
+    fund_call(
+        api,
+        "setFundDepositRule",
+        REGULATOR,
+        communityId=heping,
+        commodityRate="0.05",
+        buildingCostPerM2="1000",
+        reformCostPricePerM2="1000",
+    )
+    fund_call(
+        api,
+        "recordFirstDeposit",
+        REGULATOR,
+        communityId=heping,
+        unitId=their_unit,
+        housingKind="COMMODITY",
+        depositedOn="2024-03-01",
+    )
+    their_use = fund_call(
+        api,
+        "proposeFundUse",
+        communityId=heping,
+        kind="EMERGENCY",
+        emergency="DRAINAGE_BLOCKED",
+        title="排水疏通",
+        contractor="市政公司",
+        amountFen=100,
+        unitIds=[their_unit],
+    )["use"]["id"]
+    before = event_count(api)
+
+    # When 幸福里's committee reviews 和平苑's use as if it were 幸福里's
+    review = fund_call(
+        api, "reviewEmergencyFundUse", e.committee, communityId=e.community, useId=their_use
+    )
+    # And 安居物业's staff propose a 幸福里 use that 和平苑's unit would pay for
+    propose = fund_call(
+        api,
+        "proposeFundUse",
+        e.staff,
+        communityId=e.community,
+        kind="EMERGENCY",
+        emergency="FACADE_HAZARD",
+        title="外墙",
+        contractor="某公司",
+        amountFen=100,
+        unitIds=[e.units[0], their_unit],
+    )
+    # Then neither thing is confirmed to exist: both are not found, naming the field
+    assert (review["__typename"], review["field"]) == ("NotFound", "input.useId")
+    assert (propose["__typename"], propose["field"]) == ("NotFound", "input.unitIds.1")
+    # And the fund centre, which sees both communities, may not top up 幸福里 from 和平苑's unit
+    top_up = fund_call(
+        api,
+        "topUpFund",
+        REGULATOR,
+        communityId=e.community,
+        unitId=their_unit,
+        amountFen=100,
+        on="2025-01-01",
+    )
+    assert (top_up["__typename"], top_up["field"]) == ("ValidationError", "input.unitId")
+    # And nothing was recorded
+    assert event_count(api) == before
 
 
 # --- access matrix -----------------------------------------------------------------------

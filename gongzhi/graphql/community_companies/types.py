@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import strawberry
 
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind, reinvested_share
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 BusinessLineType = strawberry.enum(
@@ -60,7 +60,7 @@ class PilotDesignation:
 @strawberry.type(description="A business line's period of business: openedOn to closedOn")
 class BusinessLinePeriod:
     id: strawberry.ID
-    line: BusinessLineType  # type: ignore[valid-type]
+    line: BusinessLine
     opened_on: datetime.date
     closed_on: datetime.date | None = strawberry.field(
         description="The last day of business; none while open"
@@ -71,8 +71,8 @@ class BusinessLinePeriod:
 class LedgerEntry:
     id: strawberry.ID
     number: int = strawberry.field(description="Order in the company's event log")
-    line: BusinessLineType  # type: ignore[valid-type]
-    kind: EntryKindType  # type: ignore[valid-type]
+    line: BusinessLine
+    kind: EntryKind
     amount_fen: int = strawberry.field(description="分; negative for a reversal")
     entry_date: datetime.date
     year: int = strawberry.field(description="The year it counts in (a reversal: the original's)")
@@ -220,10 +220,6 @@ class CommunityReinvestmentSummary:
     companies: list[ReinvestingCompany]
 
 
-CommunityCompanyResult = Annotated[
-    CommunityCompanyPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CommunityCompanyResult"),
-]
 CommunityCompanyLookup = Annotated[
     CommunityCompany | NotFound | ValidationError, strawberry.union("CommunityCompanyLookup")
 ]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import strawberry
 
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
 
@@ -44,7 +44,7 @@ class DepositRule:
 class FundSubAccount:
     unit_id: strawberry.ID
     unit_number: str | None
-    housing_kind: HousingKindType  # type: ignore[valid-type]
+    housing_kind: HousingKind
     area: Decimal
     rule_version: int
     first_deposit_fen: Fen
@@ -80,8 +80,8 @@ class UnitShare:
 @strawberry.type(description="维修资金使用 a use of the fund with every step and its grounds")
 class FundUse:
     id: strawberry.ID
-    kind: FundUseKindType  # type: ignore[valid-type]
-    emergency: EmergencyType | None  # type: ignore[valid-type]
+    kind: UseKind
+    emergency: Emergency | None
     decision_id: strawberry.ID | None = strawberry.field(description="The owners' decision")
     title: str
     contractor: str
@@ -115,7 +115,7 @@ class FundLedgerEntry:
     unit_id: strawberry.ID | None
     use_id: strawberry.ID | None
     decision_id: strawberry.ID | None = strawberry.field(description="A payout's decision")
-    emergency: EmergencyType | None  # type: ignore[valid-type]
+    emergency: Emergency | None
     committee_id: strawberry.ID | None
     common_income_entry_id: strawberry.ID | None
     period: str | None
@@ -150,10 +150,6 @@ class FundUseList:
     uses: list[FundUse]
 
 
-FundResult = Annotated[
-    FundPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("FundResult"),
-]
 FundLookup = Annotated[
     MaintenanceFund | NotFound | ValidationError | Forbidden, strawberry.union("FundLookup")
 ]
