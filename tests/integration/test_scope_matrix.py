@@ -19,8 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from gongzhi.application.fields import Kind
+import graphql
+from strawberry.utils.str_converters import to_camel_case
+
+from gongzhi.application.fields import Kind, Ref
 from gongzhi.graphql.commands import REGISTRATIONS
+from gongzhi.graphql.reading import references_of
+from gongzhi.graphql.schema import schema
 from tests.integration.commands_walk import build_input, input_name, ref_fields
 from tests.integration.conftest import Api
 from tests.integration.tenants import Tenant
@@ -79,3 +84,83 @@ def test_another_tenants_ids_are_refused_in_every_id_field(
         if not named[(m, p)]
     ]
     assert not unnamed, "fields never refused by name:\n" + "\n".join(unnamed)
+
+
+def _query_value(arg: graphql.GraphQLArgument) -> Any:
+    """A value for a required argument that is not an id (the id check comes first)."""
+    named = graphql.get_named_type(arg.type)
+    if isinstance(named, graphql.GraphQLEnumType):
+        return next(iter(named.values))
+    return {"Int": 10, "Boolean": False, "Date": "2026-01-01", "Fen": 1}.get(named.name, "2026")
+
+
+def _selection(field: graphql.GraphQLField) -> str:
+    named = graphql.get_named_type(field.type)
+    if isinstance(named, graphql.GraphQLUnionType):
+        return "{ __typename ... on NotFound { field } ... on ValidationError { field } }"
+    return "{ __typename }" if isinstance(named, graphql.GraphQLObjectType) else ""
+
+
+def query_references() -> dict[str, dict[str, Ref]]:
+    """Every query's id arguments and the kinds they declare (by GraphQL names)."""
+    declared = {}
+    for field in schema.get_type_by_name("Query").fields:  # type: ignore[union-attr]
+        resolver = field.base_resolver
+        refs = references_of(resolver.wrapped_func) if resolver else {}
+        declared[to_camel_case(field.python_name)] = {
+            to_camel_case(name): ref for name, ref in refs.items()
+        }
+    return declared
+
+
+def test_another_tenants_ids_are_refused_in_every_query_argument(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, theirs = tenants
+    query_type = schema._schema.query_type
+    accepted: list[str] = []
+    checked = 0
+    for name, refs in sorted(query_references().items()):
+        field = query_type.fields[name]
+        for swapped, ref in refs.items():
+            if ref.public or not any(k in theirs.things for k in ref.kinds):
+                continue
+            arguments = {}
+            for arg_name, arg in field.args.items():
+                if arg_name in refs:
+                    source = theirs if arg_name == swapped else mine
+                    kind = next((k for k in refs[arg_name].kinds if k in source.things), None)
+                    if kind is not None:
+                        arguments[arg_name] = source.things[kind]
+                elif graphql.is_non_null_type(arg.type) and arg.default_value is graphql.Undefined:
+                    arguments[arg_name] = _query_value(arg)
+            literal = ", ".join(f"{k}: {_literal(v, field.args[k])}" for k, v in arguments.items())
+            document = f"{{ {name}({literal}) {_selection(field)} }}"
+            for role, principal in mine.principals().items():
+                if role == "regulator" and all(k in theirs.company_level for k in ref.kinds):
+                    continue
+                response = api.post(document, None, as_=principal)
+                where = f"{name}({swapped}) as {role}"
+                assert response.status_code == 200, (where, response.text)
+                for value in theirs.personal:
+                    assert value not in response.text, (where, value)
+                answer = response.json()["data"][name]
+                refused = isinstance(answer, dict) and (
+                    answer.get("__typename") == "Forbidden"
+                    or (
+                        answer.get("__typename") in {"NotFound", "ValidationError"}
+                        and answer.get("field") == swapped
+                    )
+                )
+                if not refused:
+                    accepted.append(f"{where}: {answer}")
+                checked += 1
+    assert checked, "no query declares an id argument"
+    assert not accepted, "another tenant's id was answered:\n" + "\n".join(accepted)
+
+
+def _literal(value: Any, arg: graphql.GraphQLArgument) -> str:
+    named = graphql.get_named_type(arg.type)
+    if isinstance(named, graphql.GraphQLEnumType) or isinstance(value, int | bool):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return f'"{value}"'
