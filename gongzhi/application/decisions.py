@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from gongzhi.application.base import Done, Meta
+from gongzhi.application.base import Done, GongzhiBase, Meta
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     CommunityId,
@@ -26,7 +26,7 @@ from gongzhi.application.fields import (
     Text,
     UnitId,
 )
-from gongzhi.application.red_property import RedPropertyService
+from gongzhi.application.red_property import community_party_deliberation
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import MAX_OPTIONS, Channel, Decision, Scope
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
@@ -113,8 +113,9 @@ class ShareElevatorCost(Command):
     ) = None
 
 
-class DecisionService(RedPropertyService):
-    """Decisions may cite the party organisation's 先议, so they build on red property."""
+class DecisionService(GongzhiBase):
+    """业主共同决定: a proposal may cite the party organisation's 先议, found through red
+    property's ``community_party_deliberation``."""
 
     @handles(ProposeDecision)
     def propose_decision(self, meta: Meta, command: ProposeDecision) -> Done:
@@ -127,7 +128,7 @@ class DecisionService(RedPropertyService):
         if not community.units_in(scope, target):
             raise RuleViolated("scopeId", "has no units: nobody could vote")
         if command.party_deliberation_id is not None:
-            self.community_party_deliberation(community_id, command.party_deliberation_id)
+            community_party_deliberation(self, community_id, command.party_deliberation_id)
         decision = Decision.propose(
             community_id=community_id,
             scope=scope,

@@ -248,6 +248,30 @@ class DeliberationFacts:
     deliberation: Deliberation
 
 
+def community_party_deliberation(
+    app: GongzhiBase, community_id: UUID, deliberation_id: UUID
+) -> DeliberationFacts:
+    """The 先议 a proposal in ``community_id`` cites, from any of the community's party
+    organisations (their ids derive from kind and community); raises UnknownPart if none
+    of them recorded it. Owners' decisions ask this of red property (党组织先议)."""
+    for kind in PartyOrganisationKind:
+        if kind is PartyOrganisationKind.COMPANY_PARTY_ORGANISATION:
+            continue
+        organisation_id = PartyOrganisation.id_for(kind.value, community_id)
+        try:
+            organisation: object = app.repository.get(organisation_id)
+        except AggregateNotFoundError:
+            continue
+        assert isinstance(organisation, PartyOrganisation)
+        found = organisation.deliberations.get(deliberation_id)
+        if found is not None:
+            return DeliberationFacts(organisation.id, community_id, found)
+    raise UnknownPart(
+        "partyDeliberationId",
+        "no party organisation of this community recorded this deliberation",
+    )
+
+
 class RedPropertyService(GongzhiBase):
     # --- party organisations (党组织) -------------------------------------------------------
 
@@ -361,29 +385,6 @@ class RedPropertyService(GongzhiBase):
             organisation_id=organisation.id,
             community_id=organisation.community_id,
             deliberation=organisation.deliberation(deliberation_id),
-        )
-
-    def community_party_deliberation(
-        self, community_id: UUID, deliberation_id: UUID
-    ) -> DeliberationFacts:
-        """The 先议 a proposal in ``community_id`` cites, from any of the community's party
-        organisations (their ids derive from kind and community); raises UnknownPart if none
-        of them recorded it."""
-        for kind in PartyOrganisationKind:
-            if kind is PartyOrganisationKind.COMPANY_PARTY_ORGANISATION:
-                continue
-            organisation_id = PartyOrganisation.id_for(kind.value, community_id)
-            try:
-                organisation: object = self.repository.get(organisation_id)
-            except AggregateNotFoundError:
-                continue
-            assert isinstance(organisation, PartyOrganisation)
-            found = organisation.deliberations.get(deliberation_id)
-            if found is not None:
-                return DeliberationFacts(organisation.id, community_id, found)
-        raise UnknownPart(
-            "partyDeliberationId",
-            "no party organisation of this community recorded this deliberation",
         )
 
     def _change_organisation(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 
+from gongzhi.application.red_property import community_party_deliberation
 from gongzhi.demo import credit_code
 from gongzhi.domain.errors import UnknownPart
 from gongzhi.graphql.auth import Principal, Role
@@ -375,11 +376,11 @@ def test_committee_members_record_joint_meetings_and_deliberations(api: Api) -> 
     ]
     # And a proposal in 幸福里 can find it by community and id alone; a stray id is refused
     app = api.platform.app
-    facts = app.community_party_deliberation(UUID(xingfu), UUID(deliberation["partId"]))
+    facts = community_party_deliberation(app, UUID(xingfu), UUID(deliberation["partId"]))
     assert (facts.organisation_id, facts.deliberation.matter) == (UUID(branch), "续聘物业服务企业")
     assert app.party_deliberation(UUID(branch), UUID(deliberation["partId"])) == facts
     with pytest.raises(UnknownPart):
-        app.community_party_deliberation(UUID(xingfu), UUID(branch))
+        community_party_deliberation(app, UUID(xingfu), UUID(branch))
 
 
 def test_a_demonstration_title_from_application_to_revocation(api: Api) -> None:
