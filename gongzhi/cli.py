@@ -199,6 +199,7 @@ def cmd_bill(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from gongzhi.application.base import Meta
+    from gongzhi.application.billing import RunBilling
     from gongzhi.bootstrap import bootstrap
     from gongzhi.domain.errors import DomainError
     from gongzhi.projections.communities import communities
@@ -220,8 +221,7 @@ def cmd_bill(args: argparse.Namespace) -> int:
             try:
                 report = platform.app.run_billing(
                     meta,
-                    community_id,
-                    args.period,
+                    RunBilling(community_id, args.period),
                     batch_size=args.batch_size,
                     progress=_bar(units),
                 )

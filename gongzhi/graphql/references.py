@@ -37,6 +37,12 @@ KIND_SQL: dict[Kind, str] = {
         WHERE p.id = $1""",
     # --- decisions, committees, contracts, red property ---
     # --- fees, common income, companies, roster ---
+    Kind.BILL: "SELECT community_id FROM fee_bills WHERE id = $1",
+    Kind.PAYMENT: "SELECT community_id FROM fee_payments WHERE id = $1",
+    Kind.PARKING_SPACE: """
+        SELECT s.community_id FROM fee_schedule_items i
+        JOIN fee_schedules s ON s.id = i.schedule_id
+        WHERE i.kind = 'PARKING_SPACE' AND i.key = $1::uuid::text""",
     # --- maintenance fund, community companies ---
     # --- engagement, participation ---
     # --- work orders, facilities, credit, health ---
