@@ -43,6 +43,9 @@ KIND_SQL: dict[Kind, str] = {
         SELECT s.community_id FROM fee_schedule_items i
         JOIN fee_schedules s ON s.id = i.schedule_id
         WHERE i.kind = 'PARKING_SPACE' AND i.key = $1::uuid::text""",
+    Kind.COMMON_INCOME_ENTRY: """
+        SELECT l.community_id FROM common_income_entries e
+        JOIN common_income_ledgers l ON l.id = e.ledger_id WHERE e.id = $1""",
     # --- maintenance fund, community companies ---
     # --- engagement, participation ---
     # --- work orders, facilities, credit, health ---
