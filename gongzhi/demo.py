@@ -23,6 +23,7 @@ from gongzhi.application.communities import (
     RegisterCommunity,
     RenovationItem,
 )
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.owners import HoldByDeveloper, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
@@ -112,7 +113,7 @@ def load_demo(
     rng = random.Random(seed)
     summary = DemoSummary()
     for name in COMPANY_NAMES:
-        done = app.register_company(meta, name=name, credit_code=credit_code(rng))
+        done = app.register_company(meta, RegisterCompany(name=name, credit_code=credit_code(rng)))
         summary.companies.append(done.id)
     for index in range(communities):
         district = rng.choice(list(DISTRICTS))

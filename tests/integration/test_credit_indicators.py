@@ -25,6 +25,7 @@ from gongzhi.application.communities import (
     ChangeManagementMode,
     RegisterCommunity,
 )
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.bootstrap import Platform
@@ -64,7 +65,7 @@ def served_estate(platform: Platform, seed: int = 11, name: str = "幸福里") -
     """A company serving a community of four units of 100 m² since January 2026."""
     app = platform.app
     company = app.register_company(
-        META, name=f"{name}物业", credit_code=credit_code(random.Random(seed))
+        META, RegisterCompany(name=f"{name}物业", credit_code=credit_code(random.Random(seed)))
     ).id
     community = app.register_community(
         META,
