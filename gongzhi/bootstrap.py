@@ -51,8 +51,8 @@ class Platform:
     @cached_property
     def app(self) -> Gongzhi:
         app = Gongzhi(env=eventstore_env(self.pg, self.settings.pool_size))
-        app.table_reader = read_table
         self._closers.append(app.close)
+        app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
         return app
 
     @cached_property
