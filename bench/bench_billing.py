@@ -18,14 +18,24 @@ import argparse
 import time
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
 from gongzhi.application.billing import unit_facts
+from gongzhi.application.fee_schedules import (
+    ClassifyUnit,
+    RecordVacancy,
+    SetFeeStandard,
+    SetFeeTerms,
+    SetOtherFee,
+)
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing import PeriodPlan, served_spans
 from gongzhi.domain.community import Community, ImportedUnit
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.fee_rules import parse_period
+from gongzhi.domain.fee_schedule import PropertyType
 
 PER_BUILDING = 100
 BATCH = 5000
@@ -63,43 +73,64 @@ def build_district(app: object, communities: int, units: int) -> list[object]:
         c = community.id
         app.set_fee_standard(
             BENCH_META,
-            c,
-            property_type="RESIDENTIAL",
-            unit_price="1.85",  # type: ignore[attr-defined]
-            pricing="LUMP_SUM",
-            effective_from=date(2026, 1, 1),
+            SetFeeStandard(
+                community_id=c,
+                property_type=PropertyType.RESIDENTIAL,
+                unit_price=Decimal("1.85"),
+                pricing=PricingModel.LUMP_SUM,
+                effective_from=date(2026, 1, 1),
+            ),
         )
         app.set_fee_standard(
             BENCH_META,
-            c,
-            property_type="RESIDENTIAL",
-            unit_price="2.10",  # type: ignore[attr-defined]
-            pricing="LUMP_SUM",
-            effective_from=date(2026, 10, 16),
+            SetFeeStandard(
+                community_id=c,
+                property_type=PropertyType.RESIDENTIAL,
+                unit_price=Decimal("2.10"),
+                pricing=PricingModel.LUMP_SUM,
+                effective_from=date(2026, 10, 16),
+            ),
         )
         app.set_fee_standard(
             BENCH_META,
-            c,
-            property_type="COMMERCIAL",
-            unit_price="3.50",  # type: ignore[attr-defined]
-            pricing="LUMP_SUM",
-            effective_from=date(2026, 1, 1),
+            SetFeeStandard(
+                community_id=c,
+                property_type=PropertyType.COMMERCIAL,
+                unit_price=Decimal("3.50"),
+                pricing=PricingModel.LUMP_SUM,
+                effective_from=date(2026, 1, 1),
+            ),
         )
         app.set_fee_terms(
             BENCH_META,
-            c,
-            vacancy_rate="0.7",
-            due_days=30,  # type: ignore[attr-defined]
-            late_fee_daily_rate="0.0003",
-            grace_days=0,
-            late_fee_cap="0.3",
+            SetFeeTerms(
+                community_id=c,
+                vacancy_rate=Decimal("0.7"),
+                due_days=30,
+                late_fee_daily_rate=Decimal("0.0003"),
+                grace_days=0,
+                late_fee_cap=Decimal("0.3"),
+            ),
         )
-        app.set_other_fee(BENCH_META, c, "垃圾清运费", 500, date(2026, 1, 1))  # type: ignore[attr-defined]
+        app.set_other_fee(
+            BENCH_META,
+            SetOtherFee(
+                community_id=c,
+                name="垃圾清运费",
+                monthly_fee_fen=500,
+                effective_from=date(2026, 1, 1),
+            ),
+        )  # type: ignore[attr-defined]
         unit_ids = sorted(community.unit_index, key=str)
         for unit in unit_ids[:20]:
-            app.classify_unit(BENCH_META, c, unit, "COMMERCIAL")  # type: ignore[attr-defined]
+            app.classify_unit(
+                BENCH_META,
+                ClassifyUnit(community_id=c, unit_id=unit, property_type=PropertyType.COMMERCIAL),
+            )  # type: ignore[attr-defined]
         for unit in unit_ids[20:120]:
-            app.record_vacancy(BENCH_META, c, unit, date(2026, 10, 11))  # type: ignore[attr-defined]
+            app.record_vacancy(
+                BENCH_META, RecordVacancy(community_id=c, unit_id=unit, on=date(2026, 10, 11))
+            )  # type: ignore[attr-defined]
         ids.append(c)
     return ids
 

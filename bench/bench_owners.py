@@ -5,7 +5,7 @@
    event with every figure). Anchor: the pure ``tally()`` over the same electorate and
    ballots, measured in the same run. Target: the close ≤ 1 s.
 2. Import a roster of 10,000 units (buildings, entrances, units, one owner each) through
-   ``import_roster`` (parse and check every row, apply to the community, save ~30,000
+   ``apply_roster`` (parse and check every row, apply to the community, save ~30,000
    events in one transaction). Anchor: PostgreSQL ``COPY`` of the same rows into a plain
    table. Target: the import ≤ 10 s.
 
@@ -142,7 +142,7 @@ def roster_figures(units: int) -> tuple[float, float]:
         positions, missing = header_map(header)
         assert not missing
         plan = plan_roster(as_dicts(header, rows, positions))
-        report = app.import_roster(BENCH_META, community_id, plan, rows=len(rows), dry_run=False)
+        report = app.apply_roster(BENCH_META, community_id, plan, rows=len(rows), dry_run=False)
         imported = time.perf_counter() - started
         assert report.imported and report.units_added == units, report.problems[:3]
         with psycopg.connect(pg.url(), autocommit=True) as conn:

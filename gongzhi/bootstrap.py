@@ -16,6 +16,7 @@ from gongzhi.infra.database import ensure_database, sync_engine
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
 from gongzhi.projections.runner import ProjectionRunner
 from gongzhi.projections.views import PROJECTION_NAME, VIEW_TABLES, ops_for
@@ -53,6 +54,7 @@ class Platform:
             env=eventstore_env(self.pg, self.settings.pool_size, self.settings.write_timeout)
         )
         self._closers.append(app.close)
+        app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
         return app
 
     @cached_property

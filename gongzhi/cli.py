@@ -150,23 +150,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gongzhi.application.base import Meta
+    from gongzhi.application.roster import plan_file
     from gongzhi.bootstrap import bootstrap
-    from gongzhi.graphql.errors import Refused
-    from gongzhi.graphql.roster.mutations import plan_file
+    from gongzhi.domain.errors import DomainError
+    from gongzhi.infra.tabular import read_table
 
     path = Path(args.file)
     file_format = args.format or ("XLSX" if path.suffix.lower() in {".xlsx", ".xlsm"} else "CSV")
     try:
-        plan, rows = plan_file(path.read_bytes(), file_format)
-    except Refused as refused:
-        print(f"cannot read {path}: {getattr(refused.problem, 'message', refused)}")
+        plan, rows = plan_file(path.read_bytes(), file_format, read_table)
+    except DomainError as error:
+        print(f"cannot read {path}: {error.message}")
         return 2
     print(f"{path}: {rows} rows, {len(plan.units)} units")
     settings, embedded = _settings()
     platform = bootstrap(settings)
     try:
         meta = Meta(actor=args.actor, reason=args.reason, actor_role="PLATFORM_ADMIN")
-        report = platform.app.import_roster(
+        report = platform.app.apply_roster(
             meta,
             UUID(args.community),
             plan,
@@ -199,6 +200,7 @@ def cmd_bill(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from gongzhi.application.base import Meta
+    from gongzhi.application.billing import RunBilling
     from gongzhi.bootstrap import bootstrap
     from gongzhi.domain.errors import DomainError
     from gongzhi.projections.communities import communities
@@ -220,8 +222,7 @@ def cmd_bill(args: argparse.Namespace) -> int:
             try:
                 report = platform.app.run_billing(
                     meta,
-                    community_id,
-                    args.period,
+                    RunBilling(community_id, args.period),
                     batch_size=args.batch_size,
                     progress=_bar(units),
                 )

@@ -23,6 +23,7 @@ from gongzhi.application.communities import (
     RegisterCommunity,
     RenovationItem,
 )
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.decisions import (
     CastBallot,
     CloseDecision,
@@ -119,7 +120,7 @@ def load_demo(
     rng = random.Random(seed)
     summary = DemoSummary()
     for name in COMPANY_NAMES:
-        done = app.register_company(meta, name=name, credit_code=credit_code(rng))
+        done = app.register_company(meta, RegisterCompany(name=name, credit_code=credit_code(rng)))
         summary.companies.append(done.id)
     for index in range(communities):
         district = rng.choice(list(DISTRICTS))

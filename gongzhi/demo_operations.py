@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.billing import RunBilling
+from gongzhi.application.fee_payments import RecordPayment
+from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.domain.community import Community
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.values import ManagementMode
 
 FACILITIES = (
@@ -147,11 +154,13 @@ def _fees(app: Gongzhi, meta: Meta, community: Community, rng: random.Random, to
     price = f"{rng.choice(['0.80', '1.20', '1.50', '1.85', '2.10'])}"
     app.set_fee_standard(
         meta,
-        community.id,
-        property_type="RESIDENTIAL",
-        unit_price=price,
-        pricing="LUMP_SUM",
-        effective_from=date(today.year, 1, 1),
+        SetFeeStandard(
+            community_id=community.id,
+            property_type=PropertyType.RESIDENTIAL,
+            unit_price=Decimal(price),
+            pricing=PricingModel.LUMP_SUM,
+            effective_from=date(today.year, 1, 1),
+        ),
     )
     first_of_month = today.replace(day=1)
     position = 0
@@ -159,17 +168,19 @@ def _fees(app: Gongzhi, meta: Meta, community: Community, rng: random.Random, to
         month = first_of_month
         for _ in range(back):
             month = (month - timedelta(days=1)).replace(day=1)
-        position = app.run_billing(meta, community.id, month.strftime("%Y-%m")).position
+        position = app.run_billing(meta, RunBilling(community.id, month.strftime("%Y-%m"))).position
     share = rng.uniform(0.6, 0.98)
     for unit in community.unit_index.values():
         if unit.retired or rng.random() > share:
             continue
         position = app.record_payment(
             meta,
-            community_id=community.id,
-            unit_id=unit.id,
-            channel="WECHAT",
-            transaction_id=f"wx-{unit.id.hex[:16]}",
-            amount_fen=10_000 * rng.randint(1, 2),
+            RecordPayment(
+                community_id=community.id,
+                unit_id=unit.id,
+                channel=PaymentChannel.WECHAT,
+                transaction_id=f"wx-{unit.id.hex[:16]}",
+                amount_fen=10_000 * rng.randint(1, 2),
+            ),
         ).position
     return position

@@ -15,8 +15,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import Conflict, Meta, bulk_work, business_today
+from gongzhi.application.base import Conflict, Done, Meta, bulk_work, business_today
+from gongzhi.application.commands import Command, handles
 from gongzhi.application.fee_schedules import FeeScheduleService
+from gongzhi.application.fields import CommunityId, Period
 from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
 from gongzhi.domain.billing_run import BillingRun, run_id
@@ -30,11 +32,20 @@ BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
 
 
-@dataclass
-class BillingReport:
-    """What a run did: ``nothing_new`` when the period was billed completely before."""
+@dataclass(frozen=True)
+class RunBilling(Command):
+    """计费: bill every unit of a community for a period (2026-10, 2026-Q4, 2026); idempotent
+    and resumable"""
 
-    run_id: UUID
+    community_id: CommunityId
+    period: Period
+
+
+@dataclass(frozen=True, kw_only=True)
+class BillingReport(Done):
+    """What a run did (``id`` is the run's): ``nothing_new`` when the period was billed
+    completely before."""
+
     community_id: UUID
     period: str
     units: int
@@ -44,7 +55,10 @@ class BillingReport:
     units_already_covered: int
     nothing_new: bool
     credits_applied: int
-    position: int
+
+    @property
+    def run_id(self) -> UUID:
+        return self.id
 
 
 def unit_facts(unit: Unit) -> UnitFacts:
@@ -52,18 +66,20 @@ def unit_facts(unit: Unit) -> UnitFacts:
 
 
 class BillingService(FeeScheduleService):
+    @handles(RunBilling)
     def run_billing(
         self,
         meta: Meta,
-        community_id: UUID,
-        period_text: str,
+        command: RunBilling,
         *,
         batch_size: int = BATCH_SIZE,
         progress: Progress | None = None,
     ) -> BillingReport:
         """计费: bill every unit of the community for the period (idempotent, resumable)."""
         with bulk_work():
-            return self._run_billing(meta, community_id, period_text, batch_size, progress)
+            return self._run_billing(
+                meta, command.community_id, command.period, batch_size, progress
+            )
 
     def _run_billing(
         self,
@@ -171,7 +187,7 @@ class BillingService(FeeScheduleService):
         position: int,
     ) -> BillingReport:
         return BillingReport(
-            run_id=run.id,
+            id=run.id,
             community_id=run.community_id,
             period=run.period,
             units=units,
@@ -196,6 +212,8 @@ class BillingService(FeeScheduleService):
         """A district-wide run: each community in turn, each its own resumable run."""
         parse_period("period", period_text)
         return [
-            self.run_billing(meta, c, period_text, batch_size=batch_size, progress=progress)
+            self.run_billing(
+                meta, RunBilling(c, period_text), batch_size=batch_size, progress=progress
+            )
             for c in community_ids
         ]

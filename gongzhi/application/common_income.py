@@ -6,18 +6,84 @@ the ledger and the fund together, so the transfer is in both ledgers or in neith
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import Done, Meta, business_today
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    CommunityId,
+    Doc,
+    Fen,
+    Kind,
+    Name,
+    Note,
+    Period,
+    Range,
+    Ref,
+)
 from gongzhi.application.funds import FUND_CONFLICT, Changed, FundService
-from gongzhi.domain.common_income import CommonIncomeLedger
+from gongzhi.domain.common_income import CommonIncomeLedger, IncomeCategory
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated
+
+Month = Annotated[Period, Doc("The month, YYYY-MM")]
+EntryId = Annotated[UUID, Ref(Kind.COMMON_INCOME_ENTRY)]
+
+
+@dataclass(frozen=True)
+class SetCommonIncomeRule(Command):
+    """The 50 % rule of common income for a low fund: the share of net common income that
+    goes to a maintenance fund below 30 % of its first deposits (on at 0.5 by default; off
+    where no local rule asks for it)"""
+
+    community_id: CommunityId
+    enabled: bool
+    fund_share: Annotated[
+        Decimal,
+        Range(Decimal(0), Decimal(1), places=4, above_low=True),
+        Doc("0.5 = 50 %"),
+    ]
+
+
+@dataclass(frozen=True)
+class RecordCommonIncome(Command):
+    """公共收益: record one entry of a month (the fund's part in the same save)"""
+
+    community_id: CommunityId
+    category: IncomeCategory
+    period: Month
+    gross_fen: Fen
+    cost_fen: Annotated[Fen, Doc("合理成本; at most the gross")]
+    counterparty: Name
+    note: Note = ""
+
+
+@dataclass(frozen=True)
+class CorrectCommonIncome(Command):
+    """更正 an entry of common income: recorded as a correction, the earlier figures stay"""
+
+    community_id: CommunityId
+    entry_id: EntryId
+    gross_fen: Fen
+    cost_fen: Fen
+    counterparty: Name
+    note: Note = ""
+
+
+@dataclass(frozen=True)
+class PublishCommonIncome(Command):
+    """公示 a month's common income that has ended, with its allocation to the units (by the
+    serving company)"""
+
+    community_id: CommunityId
+    period: Month
 
 
 class CommonIncomeService(FundService):
@@ -35,9 +101,14 @@ class CommonIncomeService(FundService):
         ledger = self.common_income_ledger(community_id)
         return ledger if ledger is not None else CommonIncomeLedger.open(community_id)
 
-    def set_common_income_rule(
-        self, meta: Meta, community_id: UUID, *, enabled: bool, fund_share: Decimal | str
-    ) -> Done:
+    @handles(SetCommonIncomeRule)
+    def set_common_income_rule(self, meta: Meta, command: SetCommonIncomeRule) -> Done:
+        community_id, enabled, fund_share = (
+            command.community_id,
+            command.enabled,
+            command.fund_share,
+        )
+
         def build() -> Changed:
             ledger = self._ledger(community_id)
             ledger.change_fund_rule(enabled, fund_share)
@@ -45,19 +116,12 @@ class CommonIncomeService(FundService):
 
         return self.save_together(meta, build, FUND_CONFLICT)
 
-    def record_common_income(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        *,
-        category: str,
-        period: str,
-        gross_fen: int,
-        cost_fen: int,
-        counterparty: str,
-        note: str = "",
-    ) -> Done:
+    @handles(RecordCommonIncome)
+    def record_common_income(self, meta: Meta, command: RecordCommonIncome) -> Done:
         """One entry; its ``part_id`` is the entry's id."""
+        community_id, category = command.community_id, IncomeCategory(command.category).value
+        period, gross_fen, cost_fen = command.period, command.gross_fen, command.cost_fen
+        counterparty, note = command.counterparty, command.note
 
         def build() -> Changed:
             ledger = self._ledger(community_id)
@@ -79,18 +143,12 @@ class CommonIncomeService(FundService):
 
         return self.save_together(meta, build, FUND_CONFLICT)
 
-    def correct_common_income(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        entry_id: UUID,
-        *,
-        gross_fen: int,
-        cost_fen: int,
-        counterparty: str,
-        note: str = "",
-    ) -> Done:
+    @handles(CorrectCommonIncome)
+    def correct_common_income(self, meta: Meta, command: CorrectCommonIncome) -> Done:
         """更正; the fund's part follows the corrected net (back out of the fund if smaller)."""
+        community_id, entry_id = command.community_id, command.entry_id
+        gross_fen, cost_fen = command.gross_fen, command.cost_fen
+        counterparty, note = command.counterparty, command.note
 
         def build() -> Changed:
             ledger = self._ledger(community_id)
@@ -109,10 +167,12 @@ class CommonIncomeService(FundService):
 
         return self.save_together(meta, build, FUND_CONFLICT)
 
+    @handles(PublishCommonIncome)
     def publish_common_income(
-        self, meta: Meta, community_id: UUID, period: str, today: date | None = None
+        self, meta: Meta, command: PublishCommonIncome, *, today: date | None = None
     ) -> Done:
         """公示 of a period, allocated to the community's units by exclusive area."""
+        community_id, period = command.community_id, command.period
 
         def build() -> Changed:
             community = self.load(Community, community_id, "communityId")

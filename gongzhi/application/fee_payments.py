@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from gongzhi.application.base import Changed, Conflict, Done, Meta, business_today
 from gongzhi.application.billing import BillingService, unit_facts
+from gongzhi.application.commands import Command, handles
 from gongzhi.application.contracts import ContractService
+from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing import monthly_fee_fen
 from gongzhi.domain.community import Community, Unit
@@ -24,6 +26,59 @@ from gongzhi.domain.values import enum_value
 PREPAY_MONTHS = 12
 
 
+BillId = Annotated[UUID, Ref(Kind.BILL)]
+
+
+@dataclass(frozen=True)
+class RecordPayment(Command):
+    """收款: record a payment of a unit through a channel (a repeated transaction id is
+    answered with the original payment)"""
+
+    community_id: CommunityId
+    unit_id: UnitId
+    channel: PaymentChannel
+    transaction_id: Annotated[
+        str, Text(64, min_length=1), Doc("The channel's id: unique per channel")
+    ]
+    amount_fen: Fen
+    received_on: Annotated[date, Doc("Today")] | None = None
+    late_fee_bill_id: (
+        Annotated[
+            UUID,
+            Ref(Kind.BILL),
+            Doc("滞纳金: the payment is of this bill's late fee, not of the unit's bills"),
+        ]
+        | None
+    ) = None
+
+
+@dataclass(frozen=True)
+class RefundPayment(Command):
+    """退款 of a payment, or (no paymentId) of unused prepaid credit"""
+
+    community_id: CommunityId
+    unit_id: UnitId
+    amount_fen: Fen
+    payment_id: Annotated[UUID, Ref(Kind.PAYMENT)] | None = None
+
+
+@dataclass(frozen=True)
+class WriteOffBill(Command):
+    """核销 part or all of a bill, approved by someone other than you"""
+
+    bill_id: BillId
+    amount_fen: Fen
+    approved_by: Annotated[Name, Doc("Name of the approver")]
+
+
+@dataclass(frozen=True)
+class WaiveLateFee(Command):
+    """减免滞纳金 of a bill: all accrued, or `amountFen` of it"""
+
+    bill_id: BillId
+    amount_fen: Fen | None = None
+
+
 @dataclass(frozen=True)
 class PaymentDone(Done):
     """A recorded payment; ``duplicate`` when the transaction id was known already and the
@@ -33,21 +88,15 @@ class PaymentDone(Done):
 
 
 class FeePaymentService(BillingService, ContractService):
-    def record_payment(
-        self,
-        meta: Meta,
-        *,
-        community_id: UUID,
-        unit_id: UUID,
-        channel: str,
-        transaction_id: str,
-        amount_fen: int,
-        received_on: date | None = None,
-        late_fee_bill_id: UUID | None = None,
-    ) -> PaymentDone:
+    @handles(RecordPayment)
+    def record_payment(self, meta: Meta, command: RecordPayment) -> PaymentDone:
         """收款: oldest open bill first, the rest prepaid; a repeated transaction id (a
         retry, even a concurrent one) is answered with the original payment. With
         ``late_fee_bill_id`` the payment is of that bill's late fee (滞纳金) instead."""
+        community_id, unit_id = command.community_id, command.unit_id
+        channel = PaymentChannel(command.channel).value
+        transaction_id, amount_fen = command.transaction_id, command.amount_fen
+        received_on, late_fee_bill_id = command.received_on, command.late_fee_bill_id
         community, unit = self._unit(community_id, unit_id)
         on = received_on or business_today()
         late_fee_bill = self._late_fee_bill(unit_id, late_fee_bill_id)
@@ -103,28 +152,22 @@ class FeePaymentService(BillingService, ContractService):
         done = self.retrying(meta, attempt, what="the unit's fee account")
         return done if isinstance(done, PaymentDone) else PaymentDone(done.id, done.position)
 
-    def refund_payment(
-        self,
-        meta: Meta,
-        *,
-        community_id: UUID,
-        unit_id: UUID,
-        payment_id: UUID | None,
-        amount_fen: int,
-        on: date | None = None,
-    ) -> Done:
+    @handles(RefundPayment)
+    def refund_payment(self, meta: Meta, command: RefundPayment, *, on: date | None = None) -> Done:
         """退款 of a payment, or (no payment named) of unused prepaid credit."""
+        community_id, unit_id = command.community_id, command.unit_id
+        payment_id, amount_fen = command.payment_id, command.amount_fen
         self._unit(community_id, unit_id)
         day = on or business_today()
         return self._on_account(
             meta, community_id, unit_id, lambda a: a.refund(payment_id, amount_fen, day)
         )
 
-    def write_off_bill(
-        self, meta: Meta, bill_id: UUID, *, amount_fen: int, approved_by: str
-    ) -> Done:
+    @handles(WriteOffBill)
+    def write_off_bill(self, meta: Meta, command: WriteOffBill) -> Done:
         """核销 part or all of a bill, approved by someone other than the recorder."""
-        bill = self._bill(bill_id)
+        amount_fen, approved_by = command.amount_fen, command.approved_by
+        bill = self._bill(command.bill_id)
         today = business_today()
         return self._on_account(
             meta,
@@ -133,9 +176,11 @@ class FeePaymentService(BillingService, ContractService):
             lambda a: a.write_off(bill.facts, amount_fen, approved_by, meta.actor, today),
         )
 
-    def waive_late_fee(self, meta: Meta, bill_id: UUID, *, amount_fen: int | None) -> Done:
+    @handles(WaiveLateFee)
+    def waive_late_fee(self, meta: Meta, command: WaiveLateFee) -> Done:
         """减免滞纳金 of a bill: all of it accrued so far, or part."""
-        bill = self._bill(bill_id)
+        amount_fen = command.amount_fen
+        bill = self._bill(command.bill_id)
         schedule = self.fee_schedule(bill.community_id)
         assert schedule is not None  # a bill exists only after its community was billed
         today = business_today()

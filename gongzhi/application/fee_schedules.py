@@ -3,18 +3,134 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import A, Changed, Done, GongzhiBase, Meta, NotFound
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    CommunityId,
+    Doc,
+    Fen,
+    Kind,
+    Range,
+    Rate,
+    Ref,
+    Text,
+    UnitId,
+)
 from gongzhi.domain.community import Community
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import UnknownPart
-from gongzhi.domain.fee_schedule import FeeSchedule, schedule_id
+from gongzhi.domain.fee_schedule import (
+    MAX_DUE_DAYS,
+    MAX_PRICE,
+    FeeSchedule,
+    PropertyType,
+    schedule_id,
+)
+
+# 元/m²/月, as the schedule keeps it (more than zero, at most 100, four places).
+UnitPrice = Annotated[
+    Decimal,
+    Range(Decimal(0), MAX_PRICE, places=4, above_low=True),
+    Doc("元/m²/月, up to 4 decimal places"),
+]
+DueDays = Annotated[int, Range(0, MAX_DUE_DAYS)]
+ParkingSpaceId = Annotated[UUID, Ref(Kind.PARKING_SPACE)]
+
+
+@dataclass(frozen=True)
+class SetFeeStandard(Command):
+    """收费标准 of a property type from a date: 元/m²/月 (replaces the earlier one from then)"""
+
+    community_id: CommunityId
+    property_type: PropertyType
+    unit_price: UnitPrice
+    pricing: PricingModel
+    effective_from: date
+
+
+@dataclass(frozen=True)
+class ClassifyUnit(Command):
+    """物业类型 of a unit (every unit is RESIDENTIAL until classified)"""
+
+    community_id: CommunityId
+    unit_id: UnitId
+    property_type: PropertyType
+
+
+@dataclass(frozen=True)
+class SetFeeTerms(Command):
+    """计费条款: vacancy discount (空置折扣), due days, 滞纳金 terms"""
+
+    community_id: CommunityId
+    vacancy_rate: Annotated[Rate, Doc("0.7 = pay 70 %")] = Decimal("1")
+    due_days: DueDays = 30
+    late_fee_daily_rate: Annotated[
+        Decimal, Range(Decimal(0), Decimal("0.01"), places=6), Doc("0.0003 = 0.03 % a day")
+    ] = Decimal("0.0003")
+    grace_days: DueDays = 0
+    late_fee_cap: Annotated[Rate, Doc("0.3 = 30 %")] = Decimal("0.30")
+
+
+@dataclass(frozen=True)
+class RecordVacancy(Command):
+    """空置: a unit vacant from a day (recordVacancy), or its last vacant day (endVacancy)"""
+
+    input_name: ClassVar[str | None] = "UnitVacancyInput"
+    community_id: CommunityId
+    unit_id: UnitId
+    on: Annotated[date, Doc("First (record) or last (end) vacant day")]
+
+
+@dataclass(frozen=True)
+class EndVacancy(RecordVacancy):
+    """空置结束: the unit's last vacant day"""
+
+
+@dataclass(frozen=True)
+class AddParkingSpace(Command):
+    """车位: add a parking space and its monthly fee"""
+
+    community_id: CommunityId
+    number: Annotated[str, Text(40, min_length=1)]
+    monthly_fee_fen: Fen
+
+
+@dataclass(frozen=True)
+class RentParkingSpace(Command):
+    """车位租用: a unit rents a parking space from `start`"""
+
+    community_id: CommunityId
+    space_id: ParkingSpaceId
+    unit_id: UnitId
+    start: date
+
+
+@dataclass(frozen=True)
+class EndParkingRental(Command):
+    """End a parking space's rental on `end` (its last day)"""
+
+    community_id: CommunityId
+    space_id: ParkingSpaceId
+    end: date
+
+
+@dataclass(frozen=True)
+class SetOtherFee(Command):
+    """其他固定费用 per unit per month (e.g. 垃圾清运费) from a date; 0 stops it"""
+
+    community_id: CommunityId
+    name: Annotated[str, Text(40, min_length=1)]
+    monthly_fee_fen: Fen
+    effective_from: date
 
 
 class FeeScheduleService(GongzhiBase):
@@ -42,72 +158,90 @@ class FeeScheduleService(GongzhiBase):
             return None
         return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
 
-    def set_fee_standard(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        *,
-        property_type: str,
-        unit_price: Decimal | str,
-        pricing: str,
-        effective_from: date,
-    ) -> Done:
+    @handles(SetFeeStandard)
+    def set_fee_standard(self, meta: Meta, command: SetFeeStandard) -> Done:
         """收费标准 of a property type from a date (replaces the earlier one from then)."""
+        property_type = PropertyType(command.property_type).value
+        pricing = PricingModel(command.pricing).value
+        unit_price, effective_from = command.unit_price, command.effective_from
         return self._on_schedule(
             meta,
-            community_id,
+            command.community_id,
             lambda s: s.set_standard(property_type, unit_price, pricing, effective_from),
         )
 
-    def classify_unit(
-        self, meta: Meta, community_id: UUID, unit_id: UUID, property_type: str
-    ) -> Done:
+    @handles(ClassifyUnit)
+    def classify_unit(self, meta: Meta, command: ClassifyUnit) -> Done:
         """物业类型 of a unit (住宅 unless classified)."""
-        return self._on_schedule(
-            meta, community_id, lambda s: s.classify_unit(unit_id, property_type), unit_id=unit_id
-        )
-
-    def set_fee_terms(self, meta: Meta, community_id: UUID, **terms: Any) -> Done:
-        """空置折扣, due days and 滞纳金 terms of the community."""
-        return self._on_schedule(meta, community_id, lambda s: s.set_terms(**terms))
-
-    def record_vacancy(self, meta: Meta, community_id: UUID, unit_id: UUID, start: date) -> Done:
-        return self._on_schedule(
-            meta, community_id, lambda s: s.record_vacancy(unit_id, start), unit_id=unit_id
-        )
-
-    def end_vacancy(self, meta: Meta, community_id: UUID, unit_id: UUID, end: date) -> Done:
-        return self._on_schedule(
-            meta, community_id, lambda s: s.end_vacancy(unit_id, end), unit_id=unit_id
-        )
-
-    def add_parking_space(
-        self, meta: Meta, community_id: UUID, number: str, monthly_fee_fen: int
-    ) -> Done:
-        """车位: the ``Done``'s part id is the new space's id."""
-        return self._on_schedule(
-            meta, community_id, lambda s: s.add_parking_space(number, monthly_fee_fen)
-        )
-
-    def rent_parking_space(
-        self, meta: Meta, community_id: UUID, space_id: UUID, unit_id: UUID, start: date
-    ) -> Done:
+        unit_id, property_type = command.unit_id, PropertyType(command.property_type).value
         return self._on_schedule(
             meta,
-            community_id,
+            command.community_id,
+            lambda s: s.classify_unit(unit_id, property_type),
+            unit_id=unit_id,
+        )
+
+    @handles(SetFeeTerms)
+    def set_fee_terms(self, meta: Meta, command: SetFeeTerms) -> Done:
+        """空置折扣, due days and 滞纳金 terms of the community."""
+        c = command
+        return self._on_schedule(
+            meta,
+            c.community_id,
+            lambda s: s.set_terms(
+                vacancy_rate=c.vacancy_rate,
+                due_days=c.due_days,
+                late_fee_daily_rate=c.late_fee_daily_rate,
+                grace_days=c.grace_days,
+                late_fee_cap=c.late_fee_cap,
+            ),
+        )
+
+    @handles(RecordVacancy)
+    def record_vacancy(self, meta: Meta, command: RecordVacancy) -> Done:
+        unit_id, start = command.unit_id, command.on
+        return self._on_schedule(
+            meta, command.community_id, lambda s: s.record_vacancy(unit_id, start), unit_id=unit_id
+        )
+
+    @handles(EndVacancy)
+    def end_vacancy(self, meta: Meta, command: EndVacancy) -> Done:
+        unit_id, end = command.unit_id, command.on
+        return self._on_schedule(
+            meta, command.community_id, lambda s: s.end_vacancy(unit_id, end), unit_id=unit_id
+        )
+
+    @handles(AddParkingSpace)
+    def add_parking_space(self, meta: Meta, command: AddParkingSpace) -> Done:
+        """车位: the ``Done``'s part id is the new space's id."""
+        number, monthly_fee_fen = command.number, command.monthly_fee_fen
+        return self._on_schedule(
+            meta, command.community_id, lambda s: s.add_parking_space(number, monthly_fee_fen)
+        )
+
+    @handles(RentParkingSpace)
+    def rent_parking_space(self, meta: Meta, command: RentParkingSpace) -> Done:
+        space_id, unit_id, start = command.space_id, command.unit_id, command.start
+        return self._on_schedule(
+            meta,
+            command.community_id,
             lambda s: s.rent_parking_space(space_id, unit_id, start),
             unit_id=unit_id,
         )
 
-    def end_parking_rental(self, meta: Meta, community_id: UUID, space_id: UUID, end: date) -> Done:
-        return self._on_schedule(meta, community_id, lambda s: s.end_parking_rental(space_id, end))
-
-    def set_other_fee(
-        self, meta: Meta, community_id: UUID, name: str, monthly_fee_fen: int, effective_from: date
-    ) -> Done:
-        """其他固定费用 per unit per month, e.g. 垃圾清运费; 0 stops it from the date."""
+    @handles(EndParkingRental)
+    def end_parking_rental(self, meta: Meta, command: EndParkingRental) -> Done:
+        space_id, end = command.space_id, command.end
         return self._on_schedule(
-            meta, community_id, lambda s: s.set_other_fee(name, monthly_fee_fen, effective_from)
+            meta, command.community_id, lambda s: s.end_parking_rental(space_id, end)
+        )
+
+    @handles(SetOtherFee)
+    def set_other_fee(self, meta: Meta, command: SetOtherFee) -> Done:
+        """其他固定费用 per unit per month, e.g. 垃圾清运费; 0 stops it from the date."""
+        name, fee, effective_from = command.name, command.monthly_fee_fen, command.effective_from
+        return self._on_schedule(
+            meta, command.community_id, lambda s: s.set_other_fee(name, fee, effective_from)
         )
 
     def _on_schedule(

@@ -170,6 +170,8 @@ Address = Annotated[str, Text(300)]
 Phone = Annotated[str, Text(20)]
 IdNumber = Annotated[str, Text(18)]
 Fraction = Annotated[str, Text(20)]  # a share like "1/2"
+# fees, common income, companies, roster
+Period = Annotated[str, Text(20)]  # a billing or accounting period: 2026-10, 2026-Q4, 2026
 
 Fen = Annotated[int, Money(0, MAX_FEN)]
 SignedFen = Annotated[int, Money(-MAX_FEN, MAX_FEN)]

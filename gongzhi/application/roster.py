@@ -2,18 +2,59 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from gongzhi.application.base import GongzhiBase, Meta, business_today
+from gongzhi.application.base import Done, GongzhiBase, Meta, business_today
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import CommunityId, Doc, Text
 from gongzhi.domain.community import Community, ImportedUnit
-from gongzhi.domain.errors import DomainError
+from gongzhi.domain.errors import DomainError, InvalidValue
 from gongzhi.domain.person import Person
-from gongzhi.domain.roster import OwnerRow, Problem, RosterPlan, UnitPlan
+from gongzhi.domain.roster import (
+    OwnerRow,
+    Problem,
+    RosterPlan,
+    UnitPlan,
+    header_map,
+    plan_roster,
+)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# An XLSX file of MAX_FILE_BYTES sent as base64.
+MAX_CONTENT_CHARACTERS = 4 * -(-MAX_FILE_BYTES // 3)
+
+# (header, rows) of a CSV or XLSX file; raises ValueError when it cannot be read. Reading
+# files is infrastructure (gongzhi.infra.tabular.read_table): the wiring hands it over.
+TableReader = Callable[[bytes, str], tuple[list[str], list[list[str]]]]
+
+
+class RosterFormat(enum.Enum):
+    CSV = "CSV"
+    XLSX = "XLSX"
+
+
+@dataclass(frozen=True)
+class ImportRoster(Command):
+    """花名册导入: a roster, CSV as text or XLSX as base64, headers in English or Chinese;
+    a dry run by default; imports only if every row is good"""
+
+    community_id: CommunityId
+    format: RosterFormat
+    content: Annotated[
+        str,
+        Text(MAX_CONTENT_CHARACTERS),
+        Doc("CSV as text, or XLSX as base64, of a file of at most 20 MB"),
+    ]
+    dry_run: bool = True
 
 
 @dataclass
@@ -31,8 +72,74 @@ class RosterReport:
     position: int = 0
 
 
+@dataclass(frozen=True)
+class RosterDone(Done):
+    """An import's (or a dry run's) report; ``id`` is the community's."""
+
+    report: RosterReport | None = None
+
+
+def roster_bytes(file_format: RosterFormat, content: str) -> bytes:
+    """The file sent as ``content``: CSV as text, XLSX as base64."""
+    if file_format is RosterFormat.CSV:
+        data = content.encode()
+    else:
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidValue("content", "an XLSX file must be sent as base64") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidValue("content", "the file is larger than 20 MB")
+    return data
+
+
+def plan_file(content: bytes, file_format: str, read: TableReader) -> tuple[RosterPlan, int]:
+    """The checked plan of a roster file and its number of data rows."""
+    try:
+        header, rows = read(content, file_format)
+    except ValueError as error:
+        raise InvalidValue("content", str(error)) from None
+    positions, missing = header_map(header)
+    if missing:
+        return RosterPlan([], missing), len(rows)
+    named = [
+        {name: (row[index] if index < len(row) else "") for name, index in positions.items()}
+        for row in rows
+    ]
+    return plan_roster(named), len(rows)
+
+
 class RosterService(GongzhiBase):
+    # Set by the wiring (gongzhi.bootstrap): how a CSV or XLSX file is read.
+    table_reader: TableReader | None = None
+
+    @handles(ImportRoster)
     def import_roster(
+        self,
+        meta: Meta,
+        command: ImportRoster,
+        *,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> RosterDone:
+        """花名册导入 of a file: read, checked whole, imported only if every row is good and
+        this is not a dry run."""
+        if self.table_reader is None:
+            msg = "no table reader is wired: set table_reader (gongzhi.bootstrap does)"
+            raise RuntimeError(msg)
+        file_format = RosterFormat(command.format)
+        data = roster_bytes(file_format, command.content)
+        plan, rows = plan_file(data, file_format.value, self.table_reader)
+        report = self.apply_roster(
+            meta,
+            command.community_id,
+            plan,
+            rows=rows,
+            dry_run=command.dry_run,
+            progress=progress,
+        )
+        return RosterDone(command.community_id, report.position, report=report)
+
+    def apply_roster(
         self,
         meta: Meta,
         community_id: UUID,

@@ -61,6 +61,15 @@ KIND_SQL: dict[Kind, str] = {
         "SELECT community_id, company_id, district FROM demonstration_titles WHERE id = $1"
     ),
     # --- fees, common income, companies, roster ---
+    Kind.BILL: "SELECT community_id FROM fee_bills WHERE id = $1",
+    Kind.PAYMENT: "SELECT community_id FROM fee_payments WHERE id = $1",
+    Kind.PARKING_SPACE: """
+        SELECT s.community_id FROM fee_schedule_items i
+        JOIN fee_schedules s ON s.id = i.schedule_id
+        WHERE i.kind = 'PARKING_SPACE' AND i.key = $1::uuid::text""",
+    Kind.COMMON_INCOME_ENTRY: """
+        SELECT l.community_id FROM common_income_entries e
+        JOIN common_income_ledgers l ON l.id = e.ledger_id WHERE e.id = $1""",
     # --- maintenance fund, community companies ---
     Kind.FUND_USE: """
         SELECT f.community_id FROM fund_uses u JOIN maintenance_funds f ON f.id = u.fund_id

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(ValueError):
     """Raised when a file is not a CSV or XLSX sheet we can read."""
 
 

@@ -7,16 +7,20 @@ import subprocess
 import sys
 import time
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
+from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing_run import BillingRun, run_id
 from gongzhi.domain.community import Community, ImportedUnit
+from gongzhi.domain.contract import PricingModel
+from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import ROOT, process_env, start
 
@@ -51,11 +55,13 @@ def big_community(platform: Platform) -> UUID:
     app.record(META, community)
     app.set_fee_standard(
         META,
-        community.id,
-        property_type="RESIDENTIAL",
-        unit_price="1.65",
-        pricing="LUMP_SUM",
-        effective_from=date(2026, 1, 1),
+        SetFeeStandard(
+            community_id=community.id,
+            property_type=PropertyType.RESIDENTIAL,
+            unit_price=Decimal("1.65"),
+            pricing=PricingModel.LUMP_SUM,
+            effective_from=date(2026, 1, 1),
+        ),
     )
     return community.id
 

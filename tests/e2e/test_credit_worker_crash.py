@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_evaluation import CreditEvaluation
@@ -61,7 +62,7 @@ def test_a_job_killed_midway_is_redelivered_and_recorded_once(
     # Given a company serving a community, projected
     app = platform.app
     company = app.register_company(
-        META, name="烟台安居物业", credit_code=credit_code(random.Random(7))
+        META, RegisterCompany(name="烟台安居物业", credit_code=credit_code(random.Random(7)))
     )
     community = app.register_community(
         META,

@@ -11,23 +11,31 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.billing import RunBilling
 from gongzhi.application.communities import (
     AddBuilding,
     AddUnit,
     ChangeManagementMode,
     RegisterCommunity,
 )
+from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.fee_payments import RecordPayment
+from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_evaluation import CreditEvaluation
 from gongzhi.domain.credit_rule_sets import LIANYUNGANG_BASE_90_V2, SHANDONG_YANTAI_2022_V2
 from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.survey import Answer, Question
 from gongzhi.workers.actors import WATCHDOG
 from gongzhi.workers.credit import evaluate_company
@@ -57,7 +65,7 @@ def served_estate(platform: Platform, seed: int = 11, name: str = "幸福里") -
     """A company serving a community of four units of 100 m² since January 2026."""
     app = platform.app
     company = app.register_company(
-        META, name=f"{name}物业", credit_code=credit_code(random.Random(seed))
+        META, RegisterCompany(name=f"{name}物业", credit_code=credit_code(random.Random(seed)))
     ).id
     community = app.register_community(
         META,
@@ -145,22 +153,26 @@ def service_events(platform: Platform, e: Served) -> None:
     # 物业费: the quarter's first month, due 30 days after it starts
     app.set_fee_standard(
         META,
-        e.community,
-        property_type="RESIDENTIAL",
-        unit_price="2.00",
-        pricing="LUMP_SUM",
-        effective_from=date(2026, 1, 1),
+        SetFeeStandard(
+            community_id=e.community,
+            property_type=PropertyType.RESIDENTIAL,
+            unit_price=Decimal("2.00"),
+            pricing=PricingModel.LUMP_SUM,
+            effective_from=date(2026, 1, 1),
+        ),
     )
     month = e.period.start
-    app.run_billing(META, e.community, f"{month.year}-{month.month:02d}")
+    app.run_billing(META, RunBilling(e.community, f"{month.year}-{month.month:02d}"))
     for i, (unit, fen) in enumerate(zip(e.units, (20_000, 20_000, 20_000, 12_000), strict=True)):
         app.record_payment(
             META,
-            community_id=e.community,
-            unit_id=unit,
-            channel="WECHAT",
-            transaction_id=f"wx-{e.community.hex[:8]}-{i}",
-            amount_fen=fen,
+            RecordPayment(
+                community_id=e.community,
+                unit_id=unit,
+                channel=PaymentChannel.WECHAT,
+                transaction_id=f"wx-{e.community.hex[:8]}-{i}",
+                amount_fen=fen,
+            ),
         )
     # 满意度调查
     now = datetime.now(UTC)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.credit_rules import IndicatorValue
@@ -22,7 +23,7 @@ STAFF = Meta(actor="staff-1", reason="异议", actor_role="COMPANY_STAFF")
 def credit_history(platform: Platform) -> None:
     app = platform.app
     company = app.register_company(
-        META, name="安居物业", credit_code=credit_code(random.Random(9))
+        META, RegisterCompany(name="安居物业", credit_code=credit_code(random.Random(9)))
     ).id
     penalty = app.enter_credit_record(
         META,

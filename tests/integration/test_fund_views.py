@@ -10,6 +10,11 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.common_income import (
+    CorrectCommonIncome,
+    PublishCommonIncome,
+    RecordCommonIncome,
+)
 from gongzhi.application.funds import (
     AllocateFundInterest,
     AuditEmergencyFundUse,
@@ -24,6 +29,7 @@ from gongzhi.application.funds import (
 )
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.committee_rules import Member
+from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community import Community
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from tests.integration.test_projection_runner import dump_views
@@ -105,24 +111,33 @@ def fund_history(platform: Platform) -> tuple[UUID, list[UUID]]:
     app.send_top_up_notices(META, SendTopUpNotices(community_id=cid, round="2026-Q4"))
     entry = app.record_common_income(
         META,
-        cid,
-        category="PARKING",
-        period=LAST_MONTH,
-        gross_fen=10_001,
-        cost_fen=1,
-        counterparty="停车场",
+        RecordCommonIncome(
+            community_id=cid,
+            category=IncomeCategory.PARKING,
+            period=LAST_MONTH,
+            gross_fen=10_001,
+            cost_fen=1,
+            counterparty="停车场",
+        ),
     ).part_id
     assert entry is not None
-    app.publish_common_income(META, cid, LAST_MONTH)
-    app.correct_common_income(META, cid, entry, gross_fen=9_000, cost_fen=0, counterparty="停车场")
+    app.publish_common_income(META, PublishCommonIncome(community_id=cid, period=LAST_MONTH))
+    app.correct_common_income(
+        META,
+        CorrectCommonIncome(
+            community_id=cid, entry_id=entry, gross_fen=9_000, cost_fen=0, counterparty="停车场"
+        ),
+    )
     app.record_common_income(
         META,
-        cid,
-        category="ADVERTISING",
-        period=LAST_MONTH,
-        gross_fen=5_000,
-        cost_fen=0,
-        counterparty="广告",
+        RecordCommonIncome(
+            community_id=cid,
+            category=IncomeCategory.ADVERTISING,
+            period=LAST_MONTH,
+            gross_fen=5_000,
+            cost_fen=0,
+            counterparty="广告",
+        ),
     )
     return cid, units
 

@@ -10,6 +10,7 @@ from typing import Any
 from gongzhi.application.base import business_today
 from gongzhi.graphql.auth import Principal
 from tests.integration.conftest import ADMIN, Api
+from tests.integration.test_graphql_communities import register
 from tests.integration.test_graphql_fund import (
     LEDGER,
     PROBLEMS,
@@ -349,3 +350,35 @@ COMMON_INCOME_EXPECTED: dict[str, dict[str, object]] = {
         resident="denied",
     ),
 }
+
+
+def test_another_communitys_entry_is_not_found_and_nothing_is_recorded(api: Api) -> None:
+    # Given 幸福里 served by 安居物业, and an entry of another community, 安宁里
+    e = estate(api)
+    other = str(register(api, name="安宁里")["community"]["id"])
+    theirs = income_call(
+        api,
+        "recordCommonIncome",
+        communityId=other,
+        category="PARKING",
+        period=LAST_MONTH,
+        grossFen=5_000,
+        costFen=0,
+        counterparty="安宁里停车场",
+    )["entryId"]
+    api.settle()
+    before = api.platform.app.recorder.max_notification_id()
+    # When 幸福里's company staff correct that entry as one of 幸福里's
+    refused = income_call(
+        api,
+        "correctCommonIncome",
+        e.staff,
+        communityId=e.community,
+        entryId=theirs,
+        grossFen=1,
+        costFen=0,
+        counterparty="x",
+    )
+    # Then it is not found (nothing about 安宁里 is confirmed), and nothing is recorded
+    assert (refused["__typename"], refused.get("field")) == ("NotFound", "input.entryId"), refused
+    assert api.platform.app.recorder.max_notification_id() == before

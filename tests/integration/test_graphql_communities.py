@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
+from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 
 REGISTER = """
@@ -181,6 +183,46 @@ def test_management_mode_has_a_timeline_answerable_by_date(api: Api) -> None:
     assert data["spring"] == {"mode": "COMMUNITY_CUSTODY"}
     assert data["summer"] == {"mode": "PROFESSIONAL", "companyName": "玉溪安居物业"}
     assert [p["mode"] for p in data["managementHistory"]] == ["COMMUNITY_CUSTODY", "PROFESSIONAL"]
+
+
+def test_a_company_renames_only_itself_and_nothing_is_recorded_otherwise(api: Api) -> None:
+    # Given two companies, and staff of the first
+    ids = [
+        api.gql(
+            """mutation($name: String!, $code: String!) { registerCompany(input: {
+            name: $name, creditCode: $code, reason: "备案"}) {
+            ... on CompanyPayload { company { id } } } }""",
+            {"name": name, "code": code},
+        )["registerCompany"]["company"]["id"]
+        for name, code in (
+            ("玉溪安居物业", "91350100M000100Y43"),
+            ("玉溪乐家物业", "91530402KF9U9APHFP"),
+        )
+    ]
+    ours, theirs = ids
+    staff = Principal(subject="staff-1", role=Role.COMPANY_STAFF, company_id=UUID(ours))
+    rename = """mutation($input: RenameCompanyInput!) { renameCompany(input: $input) {
+        __typename ... on CompanyPayload { company { name } } ... on Forbidden { message } } }"""
+    api.settle()
+    before = api.platform.app.recorder.max_notification_id()
+    # When the staff rename the other company
+    refused = api.gql(
+        rename,
+        {"input": {"companyId": theirs, "name": "别家物业", "reason": "更名"}},
+        as_=staff,
+    )["renameCompany"]
+    # Then it is forbidden and nothing is recorded; their own company they may rename
+    assert refused["__typename"] == "Forbidden"
+    assert api.platform.app.recorder.max_notification_id() == before
+    renamed = api.gql(
+        rename,
+        {"input": {"companyId": ours, "name": "玉溪安居物业服务有限公司", "reason": "更名"}},
+        as_=staff,
+    )["renameCompany"]
+    assert renamed == {
+        "__typename": "CompanyPayload",
+        "company": {"name": "玉溪安居物业服务有限公司"},
+    }
 
 
 def test_history_shows_every_change_with_actor_and_reason(api: Api) -> None:

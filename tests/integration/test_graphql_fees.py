@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -14,7 +15,13 @@ from uuid import UUID
 import pytest
 
 from gongzhi.application.base import Meta
+from gongzhi.application.billing import RunBilling
+from gongzhi.application.fee_payments import RecordPayment
+from gongzhi.application.fee_schedules import SetFeeStandard
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.fee_account import account_id
+from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
@@ -50,8 +57,8 @@ class Estate:
     staff: Principal
 
 
-def estate(api: Api) -> Estate:
-    company = register_company(api, "安居物业")
+def estate(api: Api, company_name: str = "安居物业") -> Estate:
+    company = register_company(api, company_name)
     community = new_community(api)
     app = api.platform.app
     c = app.community(UUID(community))
@@ -137,10 +144,10 @@ def pay(api: Api, e: Estate, unit: str, amount: int, txn: str, **extra: Any) -> 
     return mutate(api, "recordPayment", "RecordPaymentInput", values, e.staff)
 
 
-def billed_estate(api: Api) -> Estate:
+def billed_estate(api: Api, company_name: str = "安居物业") -> Estate:
     """Standards, a commercial unit, a vacancy, rubbish collection, a parking space, and
     October 2026 billed."""
-    e = estate(api)
+    e = estate(api, company_name)
     standards(api, e)
     for name, input_type, values in (
         (
@@ -284,11 +291,13 @@ def test_concurrent_retries_of_one_transaction_record_one_payment(api: Api) -> N
         answers.append(
             app.record_payment(
                 META,
-                community_id=UUID(e.community),
-                unit_id=UUID(e.units["201"]),
-                channel="ALIPAY",
-                transaction_id="ali-42",
-                amount_fen=1000,
+                RecordPayment(
+                    community_id=UUID(e.community),
+                    unit_id=UUID(e.units["201"]),
+                    channel=PaymentChannel.ALIPAY,
+                    transaction_id="ali-42",
+                    amount_fen=1000,
+                ),
             )
         )
 
@@ -304,17 +313,19 @@ def test_concurrent_retries_of_one_transaction_record_one_payment(api: Api) -> N
 
 
 @pytest.mark.parametrize(
-    ("values", "field"),
+    ("values", "field", "typename"),
     [
-        ({"amountFen": -5}, "input.amountFen"),
-        ({"amountFen": 0}, "input.amountFen"),
-        ({"unitId": "00000000-0000-0000-0000-000000000001"}, "input.unitId"),
-        ({"transactionId": "  "}, "input.transactionId"),
-        ({"amountFen": 100_000_000}, "input.amountFen"),  # far more than 12 months ahead
+        ({"amountFen": -5}, "input.amountFen", "ValidationError"),
+        ({"amountFen": 0}, "input.amountFen", "ValidationError"),
+        # An id that names nothing is not found (before the command runs).
+        ({"unitId": "00000000-0000-0000-0000-000000000001"}, "input.unitId", "NotFound"),
+        ({"transactionId": "  "}, "input.transactionId", "ValidationError"),
+        # far more than 12 months ahead
+        ({"amountFen": 100_000_000}, "input.amountFen", "ValidationError"),
     ],
 )
 def test_bad_payments_are_refused_with_their_field(
-    api: Api, values: dict[str, Any], field: str
+    api: Api, values: dict[str, Any], field: str, typename: str
 ) -> None:
     e = billed_estate(api)
     txn = values.pop("transactionId", "wx-bad")
@@ -322,7 +333,7 @@ def test_bad_payments_are_refused_with_their_field(
     result = pay(
         api, e, "101", values.pop("amountFen", 100), txn, **({"unitId": unit} if unit else {})
     )
-    assert result["__typename"] == "ValidationError", result
+    assert result["__typename"] == typename, result
     assert result["field"] == field
 
 
@@ -382,7 +393,7 @@ def test_vacancies_and_parking_rentals_end_and_bad_dates_are_refused(api: Api) -
         "EndParkingRentalInput",
         {"spaceId": "00000000-0000-0000-0000-000000000009", "end": "2026-11-30"},
     )
-    assert (unknown["__typename"], unknown["field"]) == ("ValidationError", "input.spaceId")
+    assert (unknown["__typename"], unknown["field"]) == ("NotFound", "input.spaceId")
     # When 101's rental ends on 15 November, November's bill charges half a month of parking
     space_id = api.gql(
         """query($c: ID!) { feeSchedule(communityId: $c) { ... on FeeSchedule {
@@ -402,7 +413,7 @@ def test_vacancies_and_parking_rentals_end_and_bad_dates_are_refused(api: Api) -
         "ClassifyUnitInput",
         {"unitId": "00000000-0000-0000-0000-000000000001", "propertyType": "OTHER"},
     )
-    assert (unit["__typename"], unit["field"]) == ("ValidationError", "input.unitId")
+    assert (unit["__typename"], unit["field"]) == ("NotFound", "input.unitId")
 
 
 def test_prepaid_credit_goes_to_the_next_bills_and_can_be_refunded(api: Api) -> None:
@@ -651,13 +662,15 @@ def _billed(api: Api, w: Any) -> str:
     if schedule is None or not schedule.standards:
         app.set_fee_standard(
             META,
-            community,
-            property_type="RESIDENTIAL",
-            unit_price="1.20",
-            pricing="LUMP_SUM",
-            effective_from=date(2025, 1, 1),
+            SetFeeStandard(
+                community_id=community,
+                property_type=PropertyType.RESIDENTIAL,
+                unit_price=Decimal("1.20"),
+                pricing=PricingModel.LUMP_SUM,
+                effective_from=date(2025, 1, 1),
+            ),
         )
-    report = app.run_billing(META, community, "2025-01")
+    report = app.run_billing(META, RunBilling(community, "2025-01"))
     assert wait_for_position(api.platform.engine, PROJECTION_NAME, report.position, timeout=30)
     return str(bill_id(UUID(w.unit), "2025-01"))
 
@@ -753,3 +766,65 @@ FEES_EXPECTED: dict[str, dict[str, object]] = {
     "arrears of 幸福里": _READERS,
     "history of a bill of 幸福里": _READERS,
 }
+
+
+def test_another_communitys_unit_bill_or_parking_space_is_refused_before_anything_is_recorded(
+    api: Api,
+) -> None:
+    # Given two estates, each billed and served by its own company
+    ours, theirs = billed_estate(api), billed_estate(api, "乐家物业")
+    their_bill = _first_bill(api, theirs)
+    their_space = api.gql(
+        """query($c: ID!) { feeSchedule(communityId: $c) { ... on FeeSchedule {
+        parkingSpaces { id } } } }""",
+        {"c": theirs.community},
+    )["feeSchedule"]["parkingSpaces"][0]["id"]
+    api.settle()
+    before = api.platform.app.recorder.max_notification_id()
+    # When our company's staff name their unit, bill or parking space on our community
+    attempts = [
+        ("recordPayment", "RecordPaymentInput", {"unitId": theirs.units["101"]}, "input.unitId"),
+        (
+            "recordPayment",
+            "RecordPaymentInput",
+            {"unitId": ours.units["101"], "lateFeeBillId": their_bill},
+            "input.lateFeeBillId",
+        ),
+        (
+            "rentParkingSpace",
+            "RentParkingSpaceInput",
+            {"spaceId": their_space, "unitId": ours.units["201"], "start": "2026-11-01"},
+            "input.spaceId",
+        ),
+    ]
+    for name, input_type, values, field in attempts:
+        payment = {"channel": "WECHAT", "transactionId": "wx-x", "amountFen": 100}
+        result = mutate(
+            api,
+            name,
+            input_type,
+            {
+                "communityId": ours.community,
+                **(payment if name == "recordPayment" else {}),
+                **values,
+            },
+            ours.staff,
+        )
+        # Then each is refused as not found (nothing about their estate is confirmed)
+        assert (result["__typename"], result["field"]) == ("NotFound", field), result
+    # And writing off their bill is forbidden to us
+    written = mutate(
+        api,
+        "writeOffBill",
+        "WriteOffBillInput",
+        {"billId": their_bill, "amountFen": 100, "approvedBy": "王经理"},
+        ours.staff,
+    )
+    assert written["__typename"] == "Forbidden", written
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == before
+
+
+def _first_bill(api: Api, e: Estate) -> str:
+    bills = statement(api, e.units["101"])["bills"]
+    return str(bills[0]["id"])

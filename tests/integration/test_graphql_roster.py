@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import io
 from typing import Any
+from uuid import UUID
 
 from openpyxl import Workbook
 
+from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import register
 
@@ -131,3 +133,30 @@ def test_an_xlsx_roster_is_read_too(api: Api) -> None:
         "field": "input.content",
         "message": "the file is not an XLSX workbook",
     }
+
+
+def test_a_committee_member_cannot_import_into_another_community(api: Api) -> None:
+    # Given two communities and a committee member of the first
+    ours = register(api)["community"]["id"]
+    theirs = register(api, name="安宁里")["community"]["id"]
+    member = Principal(subject="ywh-1", role=Role.COMMITTEE_MEMBER, community_id=UUID(ours))
+    api.settle()
+    before = api.platform.app.recorder.max_notification_id()
+    # When the member imports a good roster into the other community
+    result = api.gql(
+        IMPORT,
+        {
+            "input": {
+                "communityId": theirs,
+                "format": "CSV",
+                "content": GOOD,
+                "dryRun": False,
+                "reason": "花名册导入",
+            }
+        },
+        as_=member,
+    )["importRoster"]
+    # Then it is forbidden, and nothing is recorded
+    assert result["__typename"] == "Forbidden", result
+    assert api.platform.app.recorder.max_notification_id() == before
+    assert unit_count(api, theirs) == 0

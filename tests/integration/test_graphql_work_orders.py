@@ -20,6 +20,7 @@ from gongzhi.application.communities import (
     ChangeManagementMode,
     RegisterCommunity,
 )
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.demo import credit_code
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
@@ -100,7 +101,7 @@ def settle(api: Api) -> None:
 def make_estate(api: Api) -> Estate:
     app = api.platform.app
     company = app.register_company(
-        META, name="安居物业", credit_code=credit_code(random.Random("安居"))
+        META, RegisterCompany(name="安居物业", credit_code=credit_code(random.Random("安居")))
     ).id
     community = app.register_community(
         META,

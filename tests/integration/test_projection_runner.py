@@ -18,6 +18,7 @@ from gongzhi.application.communities import (
     RenameCommunity,
     RetireUnit,
 )
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import load_demo
 from gongzhi.projections.views import VIEW_TABLES
@@ -44,7 +45,9 @@ def dump_views(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 def test_events_become_rows_with_tracking_in_step(platform: Platform) -> None:
     # Given a community with a building, two units and a management mode
     app = platform.app
-    company = app.register_company(META, name="玉溪安居物业", credit_code="91350100M000100Y43")
+    company = app.register_company(
+        META, RegisterCompany(name="玉溪安居物业", credit_code="91350100M000100Y43")
+    )
     community = app.register_community(
         META,
         RegisterCommunity(

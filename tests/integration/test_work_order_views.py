@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.projections.work_orders import overdue_work_orders, sla_performance
 from gongzhi.workers.actors import WATCHDOG
@@ -23,7 +24,9 @@ STAFF = Meta(actor="staff-1", reason="处理", actor_role="COMPANY_STAFF")
 def lifecycle_log(platform: Platform) -> tuple[UUID, UUID, UUID]:
     """Three orders: one reopened and answered again, one cancelled, one left to breach."""
     app = platform.app
-    company = app.register_company(STAFF, name="安居物业", credit_code="91350100M000100Y43").id
+    company = app.register_company(
+        STAFF, RegisterCompany(name="安居物业", credit_code="91350100M000100Y43")
+    ).id
     community = app.register_community(
         STAFF,
         RegisterCommunity(

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from gongzhi.application.base import Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
@@ -148,7 +149,9 @@ def sent_messages(broker: RedisBroker) -> list[tuple[str, tuple[Any, ...]]]:
 def two_districts(platform: Platform) -> None:
     """红塔区: one professional, one community custody, one with no mode; 江川区: one unmanaged."""
     app = platform.app
-    company = app.register_company(META, name="玉溪安居物业", credit_code="91350100M000100Y43")
+    company = app.register_company(
+        META, RegisterCompany(name="玉溪安居物业", credit_code="91350100M000100Y43")
+    )
     managed = app.register_community(
         META,
         RegisterCommunity(

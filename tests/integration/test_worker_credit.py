@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.red_property import (
     AddPartyMember,
     ApprovePartyOrganisation,
@@ -78,7 +79,7 @@ def yantai_company(platform: Platform) -> tuple[UUID, UUID]:
     party members; a provincial honour in May. Returns (company, community)."""
     app = platform.app
     company = app.register_company(
-        META, name="烟台安居物业", credit_code=credit_code(random.Random(1))
+        META, RegisterCompany(name="烟台安居物业", credit_code=credit_code(random.Random(1)))
     )
     community = app.register_community(
         META,
@@ -256,7 +257,9 @@ def test_the_district_run_fans_out_to_the_companies_serving_it(
 ) -> None:
     # Given a company serving 芝罘区 and one serving nowhere
     company, _ = yantai_company(platform)
-    platform.app.register_company(META, name="闲置物业", credit_code=credit_code(random.Random(2)))
+    platform.app.register_company(
+        META, RegisterCompany(name="闲置物业", credit_code=credit_code(random.Random(2)))
+    )
     platform.projection_runner().catch_up()
 
     # When the district run for 2026Q3 is sent
@@ -286,7 +289,7 @@ def test_the_quarterly_run_evaluates_every_registered_company(
     # Given a serving company and an idle one
     company, _ = yantai_company(platform)
     idle = platform.app.register_company(
-        META, name="闲置物业", credit_code=credit_code(random.Random(3))
+        META, RegisterCompany(name="闲置物业", credit_code=credit_code(random.Random(3)))
     )
     platform.projection_runner().catch_up()
 

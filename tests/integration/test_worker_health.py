@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.committee_rules import Member
@@ -75,7 +76,9 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     office; an extinguisher group and a hydrant but no fire lane; an order answered on time
     and one left to breach its dispatch deadline; one complaint this half-year."""
     app = platform.app
-    company = app.register_company(STAFF, name=f"{name}物业", credit_code=_code(name)).id
+    company = app.register_company(
+        STAFF, RegisterCompany(name=f"{name}物业", credit_code=_code(name))
+    ).id
     community = Community.register(
         name=name, district=district, street="玉兴街道", registered_on=date(2024, 1, 1)
     )

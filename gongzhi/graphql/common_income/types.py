@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import strawberry
 
 from gongzhi.domain.common_income import IncomeCategory
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 
 IncomeCategoryType = strawberry.enum(
@@ -134,10 +134,6 @@ class CommonIncomePayload:
     position: str
 
 
-CommonIncomeResult = Annotated[
-    CommonIncomePayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CommonIncomeResult"),
-]
 CommonIncomeLedgerResult = Annotated[
     CommonIncomeLedger | NotFound | ValidationError, strawberry.union("CommonIncomeLedgerResult")
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 
@@ -41,10 +41,6 @@ class CompanyPayload:
     position: str
 
 
-CompanyResult = Annotated[
-    CompanyPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CompanyResult"),
-]
 CompaniesResult = Annotated[
     CompanyConnection | ValidationError, strawberry.union("CompaniesResult")
 ]

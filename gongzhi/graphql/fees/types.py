@@ -14,7 +14,7 @@ import strawberry
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.graphql.contracts.types import PricingModelType
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 PropertyTypeType = strawberry.enum(
@@ -257,22 +257,6 @@ class FeeLedgerConnection:
     page_info: PageInfo
 
 
-FeeScheduleResult = Annotated[
-    FeeSchedulePayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("FeeScheduleResult"),
-]
-BillingRunResult = Annotated[
-    BillingRunPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("BillingRunResult"),
-]
-PaymentResult = Annotated[
-    PaymentPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("PaymentResult"),
-]
-FeeAccountResult = Annotated[
-    FeeAccountPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("FeeAccountResult"),
-]
 FeeScheduleLookup = Annotated[
     FeeSchedule | ValidationError | NotFound | Forbidden, strawberry.union("FeeScheduleLookup")
 ]
