@@ -12,7 +12,9 @@ from uuid import UUID
 import pytest
 
 from gongzhi.application.app import Gongzhi
-from gongzhi.application.base import BUSINESS_TZ, Meta
+from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
+from gongzhi.application.billing import RunBilling
+from gongzhi.application.common_income import RecordCommonIncome
 from gongzhi.application.communities import (
     AddBuilding,
     AddUnit,
@@ -25,7 +27,10 @@ from gongzhi.application.community_companies import (
     RecordCommunityBusinessEntry,
     RegisterCommunityCompany,
 )
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.decisions import ProposeDecision
+from gongzhi.application.fee_payments import RecordPayment
+from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
@@ -38,11 +43,15 @@ from gongzhi.application.red_property import (
     SetUpPartyOrganisation,
 )
 from gongzhi.demo import credit_code
+from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.decision import Scope
 from gongzhi.domain.demonstration import Subject
+from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.party import PartyOrganisationKind
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
 from gongzhi.graphql.auth import Principal, Role
@@ -86,7 +95,9 @@ class Tenant:
 def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str) -> Tenant:
     """A community with one thing of every kind an input can name."""
     app = api.platform.app
-    company = app.register_company(META, name=f"{tag}物业", credit_code=credit_code).id
+    company = app.register_company(
+        META, RegisterCompany(name=f"{tag}物业", credit_code=credit_code)
+    ).id
     community = app.register_community(
         META,
         RegisterCommunity(
@@ -147,6 +158,7 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
         Kind.COMPANY: str(company),
     }
     _decisions(app, tenant)
+    _fees(app, tenant)
     _red_property(app, tenant, owner)
     _fund_and_community_company(app, tenant, tag)
     return tenant
@@ -167,6 +179,54 @@ def _decisions(app: Gongzhi, tenant: Tenant) -> None:
         ),
     ).id
     tenant.things[Kind.DECISION] = str(decision)
+
+
+def _fees(app: Gongzhi, tenant: Tenant) -> None:
+    """A fee standard, last month's bill, a payment, a parking space, a common income entry."""
+    community = tenant.community
+    app.set_fee_standard(
+        META,
+        SetFeeStandard(
+            community_id=community,
+            property_type=PropertyType.RESIDENTIAL,
+            unit_price=Decimal("1.50"),
+            pricing=PricingModel.LUMP_SUM,
+            effective_from=date(2024, 1, 1),
+        ),
+    )
+    last_month = (business_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    app.run_billing(META, RunBilling(community_id=community, period=last_month))
+    payment = app.record_payment(
+        META,
+        RecordPayment(
+            community_id=community,
+            unit_id=tenant.unit,
+            channel=PaymentChannel.WECHAT,
+            transaction_id=f"tx-{community}",
+            amount_fen=1000,
+        ),
+    ).id
+    space = app.add_parking_space(
+        META, AddParkingSpace(community_id=community, number="P-1", monthly_fee_fen=15000)
+    ).part_id
+    entry = app.record_common_income(
+        META,
+        RecordCommonIncome(
+            community_id=community,
+            category=IncomeCategory.PARKING,
+            period=last_month,
+            gross_fen=120000,
+            cost_fen=20000,
+            counterparty="停车场",
+        ),
+    ).part_id
+    bill = app.bills_of(app.fee_schedule(community), tenant.unit)[0].id
+    tenant.things |= {
+        Kind.BILL: str(bill),
+        Kind.PAYMENT: str(payment),
+        Kind.PARKING_SPACE: str(space),
+        Kind.COMMON_INCOME_ENTRY: str(entry),
+    }
 
 
 def _red_property(app: Gongzhi, tenant: Tenant, owner: UUID) -> None:
