@@ -11,9 +11,16 @@ from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.work_orders import (
+    DispatchWorkOrder,
+    ReportWorkOrder,
+    RespondToWorkOrder,
+    WorkOrderPlace,
+)
 from gongzhi.domain.community import Community
 from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.values import ManagementMode
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 
 FACILITIES = (
     # (type, name, share of communities that have it, expected life in years)
@@ -114,21 +121,24 @@ def _repairs(app: Gongzhi, meta: Meta, community: Community, rng: random.Random)
         category, description = rng.choice(REPAIRS)
         order = app.report_work_order(
             meta,
-            community_id=community.id,
-            source="RESIDENT",
-            category=category,
-            urgency=rng.choice(["NORMAL", "NORMAL", "URGENT"]),
-            description=description,
-            place_kind="COMMON_AREA",
-            area_name="小区公共区域",
+            ReportWorkOrder(
+                community_id=community.id,
+                source=Source.RESIDENT,
+                category=Category(category),
+                urgency=Urgency(rng.choice(["NORMAL", "NORMAL", "URGENT"])),
+                description=description,
+                place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="小区公共区域"),
+            ),
         )
         position = order.position
         if rng.random() < 0.7:
             position = app.dispatch_work_order(
-                meta, order.id, team="维修班", assignee="值班师傅"
+                meta, DispatchWorkOrder(work_order_id=order.id, team="维修班", assignee="值班师傅")
             ).position
             if rng.random() < 0.8:
-                position = app.respond_to_work_order(meta, order.id, note="已到场").position
+                position = app.respond_to_work_order(
+                    meta, RespondToWorkOrder(work_order_id=order.id, note="已到场")
+                ).position
     if rng.random() < 0.3:
         position = app.file_complaint(
             meta,

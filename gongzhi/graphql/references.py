@@ -81,6 +81,7 @@ KIND_SQL: dict[Kind, str] = {
         JOIN community_companies cc ON cc.id = r.company_id WHERE r.id = $1""",
     # --- engagement, participation ---
     # --- work orders, facilities, credit, health ---
+    Kind.WORK_ORDER: "SELECT community_id FROM work_orders WHERE id = $1",
 }
 
 # Kinds a command may name beside its community without belonging to it.

@@ -19,7 +19,9 @@ from sqlalchemy import text
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import RegisterCommunity
+from gongzhi.application.work_orders import ReportWorkOrder, WorkOrderPlace
 from gongzhi.bootstrap import Platform
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.infra.broker import RetryPolicy, make_broker, purge
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import Settings
@@ -82,13 +84,14 @@ def reported_order(platform: Platform, urgency: str = "NORMAL") -> UUID:
     ).id
     order = app.report_work_order(
         META,
-        community_id=community,
-        source="RESIDENT",
-        category="PLUMBING",
-        urgency=urgency,
-        description="楼道水管爆裂",
-        place_kind="COMMON_AREA",
-        area_name="1栋楼道",
+        ReportWorkOrder(
+            community_id=community,
+            source=Source.RESIDENT,
+            category=Category.PLUMBING,
+            urgency=Urgency(urgency),
+            description="楼道水管爆裂",
+            place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="1栋楼道"),
+        ),
     ).id
     platform.projection_runner().catch_up()
     return order

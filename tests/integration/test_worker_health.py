@@ -18,11 +18,18 @@ from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode
+from gongzhi.application.work_orders import (
+    DispatchWorkOrder,
+    ReportWorkOrder,
+    RespondToWorkOrder,
+    WorkOrderPlace,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.committee_rules import Member
 from gongzhi.domain.community import Community
 from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, half_year
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
 from gongzhi.workers.actors import HEALTH_QUEUE, WATCHDOG, Actors
@@ -122,18 +129,21 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     def report(description: str) -> UUID:
         return app.report_work_order(
             STAFF,
-            community_id=cid,
-            source="COMPANY",
-            category="PLUMBING",
-            urgency="NORMAL",
-            description=description,
-            place_kind="COMMON_AREA",
-            area_name="中心花园",
+            ReportWorkOrder(
+                community_id=cid,
+                source=Source.COMPANY,
+                category=Category.PLUMBING,
+                urgency=Urgency.NORMAL,
+                description=description,
+                place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="中心花园"),
+            ),
         ).id
 
     answered, forgotten = report("喷泉漏水"), report("井盖松动")
-    app.dispatch_work_order(STAFF, answered, team="一班", assignee="张")
-    app.respond_to_work_order(STAFF, answered, note="到")
+    app.dispatch_work_order(
+        STAFF, DispatchWorkOrder(work_order_id=answered, team="一班", assignee="张")
+    )
+    app.respond_to_work_order(STAFF, RespondToWorkOrder(work_order_id=answered, note="到"))
     app.record_sla_breaches(WATCHDOG, forgotten, datetime.now(UTC) + timedelta(days=2))
     app.file_complaint(
         META,
