@@ -11,6 +11,7 @@ from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
 from gongzhi.application.work_orders import (
     DispatchWorkOrder,
     ReportWorkOrder,
@@ -19,6 +20,7 @@ from gongzhi.application.work_orders import (
 )
 from gongzhi.domain.community import Community
 from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.values import ManagementMode
 from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 
@@ -75,12 +77,14 @@ def _facilities(
             continue
         done = app.register_facility(
             meta,
-            community_id=community.id,
-            facility_type=kind,
-            name=name,
-            installed_on=date(rng.randint(2016, 2025), rng.randint(1, 12), 1),
-            quantity=rng.randint(4, 30) if kind in {"FIRE_EXTINGUISHER", "CAMERA"} else 1,
-            expected_life_years=life,
+            RegisterFacility(
+                community_id=community.id,
+                type=FacilityType(kind),
+                name=name,
+                installed_on=date(rng.randint(2016, 2025), rng.randint(1, 12), 1),
+                quantity=rng.randint(4, 30) if kind in {"FIRE_EXTINGUISHER", "CAMERA"} else 1,
+                expected_life_years=life,
+            ),
         )
         found[kind] = done.id
         position = done.position
@@ -89,13 +93,15 @@ def _facilities(
             entrance = next(iter(building.entrances))
             done = app.register_facility(
                 meta,
-                community_id=community.id,
-                facility_type="ELEVATOR",
-                name=f"{building.number}电梯",
-                building_id=building.id,
-                entrance_id=entrance,
-                installed_on=date(rng.randint(2019, 2024), 6, 1),
-                expected_life_years=15,
+                RegisterFacility(
+                    community_id=community.id,
+                    type=FacilityType.ELEVATOR,
+                    name=f"{building.number}电梯",
+                    building_id=building.id,
+                    entrance_id=entrance,
+                    installed_on=date(rng.randint(2019, 2024), 6, 1),
+                    expected_life_years=15,
+                ),
             )
             position = done.position
     # This month's patrol of the fire equipment; a defect opens its work order.
@@ -105,12 +111,14 @@ def _facilities(
         defects = [rng.choice(DEFECTS)] if rng.random() < 0.35 else []
         position = app.record_inspection(
             meta,
-            found[kind],
-            kind="ROUTINE",
-            inspected_on=today - timedelta(days=rng.randint(0, 20)),
-            inspector="物业消防专管员",
-            outcome="DEFECTS" if defects else "PASS",
-            defects=defects,
+            RecordInspection(
+                facility_id=found[kind],
+                kind=InspectionKind.ROUTINE,
+                inspected_on=today - timedelta(days=rng.randint(0, 20)),
+                inspector="物业消防专管员",
+                outcome=InspectionOutcome.DEFECTS if defects else InspectionOutcome.PASS,
+                defects=[Defect(description=d, severity=Severity(s)) for d, s in (defects)],
+            ),
         ).position
     return position
 
