@@ -84,6 +84,7 @@ KIND_SQL: dict[Kind, str] = {
     Kind.WORK_ORDER: "SELECT community_id FROM work_orders WHERE id = $1",
     Kind.FACILITY: "SELECT community_id FROM facilities WHERE id = $1",
     Kind.DEFECT: "SELECT community_id FROM facility_defects WHERE id = $1",
+    Kind.CONTRACT: "SELECT community_id, company_id FROM service_contracts WHERE id = $1",
 }
 
 # Kinds a command may name beside its community without belonging to it.
