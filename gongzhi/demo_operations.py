@@ -12,6 +12,7 @@ from uuid import UUID
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
 from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
+from gongzhi.application.health import RequestHealthRun
 from gongzhi.application.work_orders import (
     DispatchWorkOrder,
     ReportWorkOrder,
@@ -63,7 +64,10 @@ def load_operations(app: Gongzhi, meta: Meta, communities: list[UUID], seed: int
     districts = sorted({app.community(c).district for c in communities})
     half = Period.containing(today, "H").label
     for district in districts:
-        position = max(position, app.request_health_run(meta, district, half).position)
+        position = max(
+            position,
+            app.request_health_run(meta, RequestHealthRun(district=district, period=half)).position,
+        )
     return position
 
 

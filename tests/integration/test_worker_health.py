@@ -19,6 +19,7 @@ from sqlalchemy import text
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode
 from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility, ResolveDefect
+from gongzhi.application.health import RequestHealthRun
 from gongzhi.application.work_orders import (
     DispatchWorkOrder,
     ReportWorkOrder,
@@ -284,7 +285,7 @@ def test_a_requested_district_run_fans_out_through_the_outbox(
     )
 
     # When a regulator requests the run of 红塔区 and the projector relays it
-    platform.app.request_health_run(META, "红塔区", PERIOD.label)
+    platform.app.request_health_run(META, RequestHealthRun(district="红塔区", period=PERIOD.label))
     runner.catch_up()
     close_broker(projector_broker)
     drain(actors, worker)
