@@ -13,14 +13,24 @@ from uuid import UUID
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
 from gongzhi.application.billing import RunBilling
+from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
+from gongzhi.application.health import RequestHealthRun
+from gongzhi.application.work_orders import (
+    DispatchWorkOrder,
+    ReportWorkOrder,
+    RespondToWorkOrder,
+    WorkOrderPlace,
+)
 from gongzhi.domain.community import Community
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.values import ManagementMode
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 
 FACILITIES = (
     # (type, name, share of communities that have it, expected life in years)
@@ -61,7 +71,10 @@ def load_operations(app: Gongzhi, meta: Meta, communities: list[UUID], seed: int
     districts = sorted({app.community(c).district for c in communities})
     half = Period.containing(today, "H").label
     for district in districts:
-        position = max(position, app.request_health_run(meta, district, half).position)
+        position = max(
+            position,
+            app.request_health_run(meta, RequestHealthRun(district=district, period=half)).position,
+        )
     return position
 
 
@@ -75,12 +88,14 @@ def _facilities(
             continue
         done = app.register_facility(
             meta,
-            community_id=community.id,
-            facility_type=kind,
-            name=name,
-            installed_on=date(rng.randint(2016, 2025), rng.randint(1, 12), 1),
-            quantity=rng.randint(4, 30) if kind in {"FIRE_EXTINGUISHER", "CAMERA"} else 1,
-            expected_life_years=life,
+            RegisterFacility(
+                community_id=community.id,
+                type=FacilityType(kind),
+                name=name,
+                installed_on=date(rng.randint(2016, 2025), rng.randint(1, 12), 1),
+                quantity=rng.randint(4, 30) if kind in {"FIRE_EXTINGUISHER", "CAMERA"} else 1,
+                expected_life_years=life,
+            ),
         )
         found[kind] = done.id
         position = done.position
@@ -89,13 +104,15 @@ def _facilities(
             entrance = next(iter(building.entrances))
             done = app.register_facility(
                 meta,
-                community_id=community.id,
-                facility_type="ELEVATOR",
-                name=f"{building.number}电梯",
-                building_id=building.id,
-                entrance_id=entrance,
-                installed_on=date(rng.randint(2019, 2024), 6, 1),
-                expected_life_years=15,
+                RegisterFacility(
+                    community_id=community.id,
+                    type=FacilityType.ELEVATOR,
+                    name=f"{building.number}电梯",
+                    building_id=building.id,
+                    entrance_id=entrance,
+                    installed_on=date(rng.randint(2019, 2024), 6, 1),
+                    expected_life_years=15,
+                ),
             )
             position = done.position
     # This month's patrol of the fire equipment; a defect opens its work order.
@@ -105,12 +122,14 @@ def _facilities(
         defects = [rng.choice(DEFECTS)] if rng.random() < 0.35 else []
         position = app.record_inspection(
             meta,
-            found[kind],
-            kind="ROUTINE",
-            inspected_on=today - timedelta(days=rng.randint(0, 20)),
-            inspector="物业消防专管员",
-            outcome="DEFECTS" if defects else "PASS",
-            defects=defects,
+            RecordInspection(
+                facility_id=found[kind],
+                kind=InspectionKind.ROUTINE,
+                inspected_on=today - timedelta(days=rng.randint(0, 20)),
+                inspector="物业消防专管员",
+                outcome=InspectionOutcome.DEFECTS if defects else InspectionOutcome.PASS,
+                defects=[Defect(description=d, severity=Severity(s)) for d, s in (defects)],
+            ),
         ).position
     return position
 
@@ -121,21 +140,24 @@ def _repairs(app: Gongzhi, meta: Meta, community: Community, rng: random.Random)
         category, description = rng.choice(REPAIRS)
         order = app.report_work_order(
             meta,
-            community_id=community.id,
-            source="RESIDENT",
-            category=category,
-            urgency=rng.choice(["NORMAL", "NORMAL", "URGENT"]),
-            description=description,
-            place_kind="COMMON_AREA",
-            area_name="小区公共区域",
+            ReportWorkOrder(
+                community_id=community.id,
+                source=Source.RESIDENT,
+                category=Category(category),
+                urgency=Urgency(rng.choice(["NORMAL", "NORMAL", "URGENT"])),
+                description=description,
+                place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="小区公共区域"),
+            ),
         )
         position = order.position
         if rng.random() < 0.7:
             position = app.dispatch_work_order(
-                meta, order.id, team="维修班", assignee="值班师傅"
+                meta, DispatchWorkOrder(work_order_id=order.id, team="维修班", assignee="值班师傅")
             ).position
             if rng.random() < 0.8:
-                position = app.respond_to_work_order(meta, order.id, note="已到场").position
+                position = app.respond_to_work_order(
+                    meta, RespondToWorkOrder(work_order_id=order.id, note="已到场")
+                ).position
     if rng.random() < 0.3:
         position = app.file_complaint(
             meta,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from gongzhi.application.base import (
@@ -17,87 +17,165 @@ from gongzhi.application.base import (
     NotFound,
     business_today,
 )
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import Code, CompanyId, Doc, Kind, Name, Ref, Text
 from gongzhi.domain.company import PropertyCompany
-from gongzhi.domain.credit_evaluation import CreditEvaluation
-from gongzhi.domain.credit_file import CreditFile
+from gongzhi.domain.credit_evaluation import CreditEvaluation, ObjectionDecision
+from gongzhi.domain.credit_file import CreditFile, RepairDecision
 from gongzhi.domain.credit_rule_sets import credit_rule_set
-from gongzhi.domain.credit_rules import IndicatorValue, Period, assess
+from gongzhi.domain.credit_rules import (
+    HonourLevel,
+    IndicatorValue,
+    Period,
+    RecordKind,
+    VetoKind,
+    assess,
+)
 from gongzhi.domain.errors import InvalidValue
+
+CreditRecordId = Annotated[UUID, Ref(Kind.CREDIT_RECORD)]
+CreditEvaluationId = Annotated[UUID, Ref(Kind.CREDIT_EVALUATION)]
+CreditObjectionId = Annotated[UUID, Ref(Kind.CREDIT_OBJECTION)]
+Grounds = Annotated[str, Text(2000)]
 
 
 @dataclass(frozen=True)
-class EvaluationFacts:
-    """What access decisions need about an evaluation."""
+class EnterCreditRecord(Command):
+    """记录 enter a good or bad record about a company; an honour names its level, a veto its
+    kind"""
 
-    id: UUID
-    company_id: UUID
+    company_id: CompanyId
+    kind: RecordKind
+    recorded_on: date
+    authority: Name
+    document_number: Code
+    level: HonourLevel | None = None
+    veto_kind: VetoKind | None = None
+    valid_until: Annotated[date, Doc("Last day it counts; one year if omitted")] | None = None
+    note: Annotated[str, Text(500), Doc("证据说明 evidence note")] = ""
+
+
+@dataclass(frozen=True)
+class WithdrawCreditRecord(Command):
+    """撤销 withdraw a credit record entered in error (it stays, no longer counts); the reason
+    is kept"""
+
+    company_id: CompanyId
+    record_id: CreditRecordId
+
+
+@dataclass(frozen=True)
+class RequestCreditRepair(Command):
+    """信用修复 申请: the company asks, after a clean period, to stop counting a fixed record"""
+
+    company_id: CompanyId
+    record_id: CreditRecordId
+    grounds: Grounds
+
+
+@dataclass(frozen=True)
+class DecideCreditRepair(Command):
+    """信用修复 decide a repair request"""
+
+    company_id: CompanyId
+    record_id: CreditRecordId
+    decision: RepairDecision
+
+
+@dataclass(frozen=True)
+class RequestCreditEvaluation(Command):
+    """Evaluate a company now: queues the worker's job (the worker records the result)"""
+
+    company_id: CompanyId
+    period: Annotated[str, Text(20), Doc("e.g. 2026Q3")]
+    rule_set: Annotated[str, Text(100), Doc("Default: Yantai 2022")] | None = None
+
+
+@dataclass(frozen=True)
+class PublishCreditEvaluation(Command):
+    """公示 publish an evaluation; the objection period starts"""
+
+    evaluation_id: CreditEvaluationId
+
+
+@dataclass(frozen=True)
+class ObjectToCreditEvaluation(Command):
+    """异议 by the company within the objection period; partId: the objection"""
+
+    evaluation_id: CreditEvaluationId
+    grounds: Grounds
+
+
+@dataclass(frozen=True)
+class DecideCreditObjection(Command):
+    """复核 decide an objection: UPHELD has the worker record a corrected evaluation"""
+
+    evaluation_id: CreditEvaluationId
+    objection_id: CreditObjectionId
+    decision: ObjectionDecision
 
 
 class CreditService(GongzhiBase):
     # --- the credit file (信用档案) ------------------------------------------------------
 
-    def enter_credit_record(
-        self,
-        meta: Meta,
-        *,
-        company_id: UUID,
-        kind: str,
-        recorded_on: date,
-        authority: str,
-        document_number: str,
-        level: str | None = None,
-        veto_kind: str | None = None,
-        valid_until: date | None = None,
-        note: str = "",
-    ) -> Done:
+    @handles(EnterCreditRecord)
+    def enter_credit_record(self, meta: Meta, command: EnterCreditRecord) -> Done:
         """记录 a good or bad record about a registered company."""
-        self.load(PropertyCompany, company_id, "companyId")
+        self.load(PropertyCompany, command.company_id, "companyId")
         return self._on_file(
             meta,
-            company_id,
+            command.company_id,
             lambda file: file.enter(
-                kind=kind,
-                recorded_on=recorded_on,
-                authority=authority,
-                document_number=document_number,
+                kind=RecordKind(command.kind).value,
+                recorded_on=command.recorded_on,
+                authority=command.authority,
+                document_number=command.document_number,
                 entered_on=business_today(),
-                level=level,
-                veto_kind=veto_kind,
-                valid_until=valid_until,
-                note=note,
+                level=HonourLevel(command.level).value if command.level else None,
+                veto_kind=VetoKind(command.veto_kind).value if command.veto_kind else None,
+                valid_until=command.valid_until,
+                note=command.note,
             ),
         )
 
-    def withdraw_credit_record(self, meta: Meta, company_id: UUID, record_id: UUID) -> Done:
+    @handles(WithdrawCreditRecord)
+    def withdraw_credit_record(self, meta: Meta, command: WithdrawCreditRecord) -> Done:
         return self._on_file(
-            meta, company_id, lambda f: f.withdraw(record_id, meta.reason, business_today())
+            meta,
+            command.company_id,
+            lambda f: f.withdraw(command.record_id, meta.reason, business_today()),
         )
 
-    def request_credit_repair(
-        self,
-        meta: Meta,
-        company_id: UUID,
-        record_id: UUID,
-        grounds: str,
-        requested_on: date | None = None,
-    ) -> Done:
-        on = requested_on or business_today()
-        return self._on_file(meta, company_id, lambda f: f.request_repair(record_id, grounds, on))
+    @handles(RequestCreditRepair)
+    def request_credit_repair(self, meta: Meta, command: RequestCreditRepair) -> Done:
+        return self.request_credit_repair_on(meta, command, business_today())
 
-    def decide_credit_repair(
-        self, meta: Meta, company_id: UUID, record_id: UUID, decision: str
+    def request_credit_repair_on(
+        self, meta: Meta, command: RequestCreditRepair, requested_on: date
     ) -> Done:
+        """信用修复 申请 as of ``requested_on`` (today through the API)."""
         return self._on_file(
-            meta, company_id, lambda f: f.decide_repair(record_id, decision, business_today())
+            meta,
+            command.company_id,
+            lambda f: f.request_repair(command.record_id, command.grounds, requested_on),
         )
 
-    def request_credit_evaluation(
-        self, meta: Meta, company_id: UUID, period: str, rule_set: str | None = None
-    ) -> Done:
+    @handles(DecideCreditRepair)
+    def decide_credit_repair(self, meta: Meta, command: DecideCreditRepair) -> Done:
+        decision = RepairDecision(command.decision).value
+        return self._on_file(
+            meta,
+            command.company_id,
+            lambda f: f.decide_repair(command.record_id, decision, business_today()),
+        )
+
+    @handles(RequestCreditEvaluation)
+    def request_credit_evaluation(self, meta: Meta, command: RequestCreditEvaluation) -> Done:
         """Ask for the evaluation now: the event's projection queues the worker's job."""
+        company_id = command.company_id
         self.load(PropertyCompany, company_id, "companyId")
-        rules = credit_rule_set(rule_set)
-        parsed = Period.parse(period)
+        rules = credit_rule_set(command.rule_set)
+        parsed = Period.parse(command.period)
         if parsed.kind != rules.period_kind:
             raise InvalidValue(
                 "period", f"{rules.name} evaluates periods like 2026{rules.period_kind}1"
@@ -168,38 +246,34 @@ class CreditService(GongzhiBase):
         # A lost race is another delivery of the same job: the retry compares with its result.
         return self.retrying(meta, attempt, what="the credit evaluation")
 
-    def publish_credit_evaluation(self, meta: Meta, evaluation_id: UUID) -> Done:
+    @handles(PublishCreditEvaluation)
+    def publish_credit_evaluation(self, meta: Meta, command: PublishCreditEvaluation) -> Done:
         return self.change(
             meta,
             CreditEvaluation,
-            evaluation_id,
+            command.evaluation_id,
             lambda e: e.publish(business_today()),
             field="evaluationId",
         )
 
-    def object_to_credit_evaluation(
-        self, meta: Meta, evaluation_id: UUID, grounds: str, raised_on: date | None = None
-    ) -> Done:
-        on = raised_on or business_today()
+    @handles(ObjectToCreditEvaluation)
+    def object_to_credit_evaluation(self, meta: Meta, command: ObjectToCreditEvaluation) -> Done:
+        on = business_today()
         return self.change(
             meta,
             CreditEvaluation,
-            evaluation_id,
-            lambda e: e.object(grounds, on),
+            command.evaluation_id,
+            lambda e: e.object(command.grounds, on),
             field="evaluationId",
         )
 
-    def decide_credit_objection(
-        self, meta: Meta, evaluation_id: UUID, objection_id: UUID, decision: str
-    ) -> Done:
+    @handles(DecideCreditObjection)
+    def decide_credit_objection(self, meta: Meta, command: DecideCreditObjection) -> Done:
+        decision = ObjectionDecision(command.decision).value
         return self.change(
             meta,
             CreditEvaluation,
-            evaluation_id,
-            lambda e: e.decide_objection(objection_id, decision, business_today()),
+            command.evaluation_id,
+            lambda e: e.decide_objection(command.objection_id, decision, business_today()),
             field="evaluationId",
         )
-
-    def evaluation_facts(self, evaluation_id: UUID) -> EvaluationFacts:
-        evaluation = self.load(CreditEvaluation, evaluation_id, "evaluationId")
-        return EvaluationFacts(evaluation.id, evaluation.company_id)

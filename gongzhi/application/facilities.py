@@ -6,14 +6,39 @@ Defects open work orders (报事报修): ``record_inspection`` opens one work or
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from gongzhi.application.base import Done, Meta, business_today
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    Area,
+    BuildingId,
+    CommunityId,
+    Doc,
+    EntranceId,
+    Items,
+    Kind,
+    Name,
+    Range,
+    Ref,
+    Text,
+)
 from gongzhi.application.work_orders import WorkOrderService
 from gongzhi.domain.community import Community
-from gongzhi.domain.facility import Defect, Facility
+from gongzhi.domain.facility import MAX_LIFE_YEARS, MAX_QUANTITY, Facility
+from gongzhi.domain.facility import Defect as FoundDefect
+from gongzhi.domain.facility_rules import (
+    MAX_DEFECTS,
+    MAX_PHOTOS,
+    FacilityStatus,
+    FacilityType,
+    InspectionKind,
+    InspectionOutcome,
+    Severity,
+)
 
 # A defect's work order: its category by the facility's, its urgency by the defect's severity.
 DEFECT_CATEGORY = {
@@ -28,34 +53,105 @@ DEFECT_CATEGORY = {
 DEFECT_URGENCY = {"MINOR": "NORMAL", "MAJOR": "URGENT", "CRITICAL": "EMERGENCY"}
 
 
+FacilityId = Annotated[UUID, Ref(Kind.FACILITY)]
+DefectId = Annotated[UUID, Ref(Kind.DEFECT)]
+FacilityNote = Annotated[str, Text(500)]
+TodayIfOmitted = Annotated[date, Doc("Today if omitted")]
+
+
+@dataclass(frozen=True)
+class RegisterFacility(Command):
+    """登记设施: a facility (or a group of identical countable ones) of a community, in service
+    from its installation"""
+
+    community_id: CommunityId
+    type: FacilityType
+    name: Name
+    installed_on: date
+    building_id: BuildingId | None = None
+    entrance_id: EntranceId | None = None
+    place: Annotated[str, Text(200)] = ""
+    quantity: Annotated[
+        int,
+        Range(1, MAX_QUANTITY),
+        Doc(
+            "Identical items inspected together; 1 for elevators, fire lanes, micro fire "
+            "stations and spaces"
+        ),
+    ] = 1
+    area_m2: (
+        Annotated[Area, Doc("Public-service spaces only: m², up to 2 decimal places")] | None
+    ) = None
+    expected_life_years: Annotated[int, Range(1, MAX_LIFE_YEARS)] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeFacilityStatus(Command):
+    """故障/停用/恢复: change a facility's status from a date"""
+
+    facility_id: FacilityId
+    status: FacilityStatus
+    on: TodayIfOmitted | None = None
+
+
+@dataclass(frozen=True)
+class RetireFacility(Command):
+    """报废/拆除: retire the facility from a date (final)"""
+
+    facility_id: FacilityId
+    on: TodayIfOmitted | None = None
+
+
+@dataclass(frozen=True)
+class Defect:
+    """隐患 a defect found, with its severity"""
+
+    description: Name
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class RecordInspection(Command):
+    """巡检结果: record an inspection of a facility, PASS without defects, or DEFECTS listing
+    them"""
+
+    facility_id: FacilityId
+    kind: InspectionKind
+    inspected_on: date
+    inspector: Name
+    outcome: InspectionOutcome
+    defects: Annotated[list[Defect], Items(MAX_DEFECTS)] = field(default_factory=list)
+    note: FacilityNote = ""
+    photo_refs: Annotated[
+        list[Annotated[str, Text(500)]], Items(MAX_PHOTOS), Doc("References of stored photos")
+    ] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResolveDefect(Command):
+    """隐患整改完成: a defect is resolved"""
+
+    facility_id: FacilityId
+    defect_id: DefectId
+    resolved_on: TodayIfOmitted | None = None
+    note: FacilityNote = ""
+
+
 class FacilityService(WorkOrderService):
-    def register_facility(
-        self,
-        meta: Meta,
-        *,
-        community_id: UUID,
-        facility_type: str,
-        name: str,
-        installed_on: date,
-        building_id: UUID | None = None,
-        entrance_id: UUID | None = None,
-        place: str = "",
-        quantity: int = 1,
-        area_m2: Decimal | str | None = None,
-        expected_life_years: int | None = None,
-    ) -> Done:
-        community = self.load(Community, community_id, "communityId")
+    @handles(RegisterFacility)
+    def register_facility(self, meta: Meta, command: RegisterFacility) -> Done:
+        community = self.load(Community, command.community_id, "communityId")
         facility = Facility.register(
             community=community,
-            facility_type=facility_type,
-            name=name,
-            building_id=building_id,
-            entrance_id=entrance_id,
-            place=place,
-            quantity=quantity,
-            area_m2=area_m2,
-            installed_on=installed_on,
-            expected_life_years=expected_life_years,
+            facility_type=FacilityType(command.type).value,
+            name=command.name,
+            building_id=command.building_id,
+            entrance_id=command.entrance_id,
+            place=command.place,
+            quantity=command.quantity,
+            area_m2=command.area_m2,
+            installed_on=command.installed_on,
+            expected_life_years=command.expected_life_years,
             today=business_today(),
         )
         return self.create(meta, facility, "this facility is already registered")
@@ -63,51 +159,47 @@ class FacilityService(WorkOrderService):
     def facility(self, facility_id: UUID) -> Facility:
         return self.load(Facility, facility_id, "facilityId")
 
-    def change_facility_status(
-        self, meta: Meta, facility_id: UUID, *, status: str, on: date | None = None
-    ) -> Done:
+    @handles(ChangeFacilityStatus)
+    def change_facility_status(self, meta: Meta, command: ChangeFacilityStatus) -> Done:
+        today = business_today()
+        status = FacilityStatus(command.status).value
+        return self.change(
+            meta,
+            Facility,
+            command.facility_id,
+            lambda f: f.change_status(status, command.on or today, today),
+            field="facilityId",
+        )
+
+    @handles(RetireFacility)
+    def retire_facility(self, meta: Meta, command: RetireFacility) -> Done:
         today = business_today()
         return self.change(
             meta,
             Facility,
-            facility_id,
-            lambda f: f.change_status(status, on or today, today),
+            command.facility_id,
+            lambda f: f.retire(command.on or today, today),
             field="facilityId",
         )
 
-    def retire_facility(self, meta: Meta, facility_id: UUID, on: date | None = None) -> Done:
-        today = business_today()
-        return self.change(
-            meta, Facility, facility_id, lambda f: f.retire(on or today, today), field="facilityId"
-        )
-
-    def record_inspection(
-        self,
-        meta: Meta,
-        facility_id: UUID,
-        *,
-        kind: str,
-        inspected_on: date,
-        inspector: str,
-        outcome: str,
-        defects: list[tuple[str, str]] | None = None,
-        note: str = "",
-        photo_refs: list[str] | None = None,
-    ) -> Done:
+    @handles(RecordInspection)
+    def record_inspection(self, meta: Meta, command: RecordInspection) -> Done:
         """巡检结果; the ``Done``'s ``part_id`` is the inspection's id."""
         today = business_today()
+        facility_id = command.facility_id
+        defects = [(d.description, Severity(d.severity).value) for d in command.defects]
         done = self.change(
             meta,
             Facility,
             facility_id,
             lambda f: f.record_inspection(
-                kind=kind,
-                inspected_on=inspected_on,
-                inspector=inspector,
-                outcome=outcome,
-                defects=list(defects or []),
-                note=note,
-                photo_refs=photo_refs,
+                kind=InspectionKind(command.kind).value,
+                inspected_on=command.inspected_on,
+                inspector=command.inspector,
+                outcome=InspectionOutcome(command.outcome).value,
+                defects=defects,
+                note=command.note,
+                photo_refs=list(command.photo_refs),
                 today=today,
             ),
             field="facilityId",
@@ -131,7 +223,7 @@ class FacilityService(WorkOrderService):
             linked = self.link_defect_work_order(meta, facility.id, defect.id, work_order_id)
         return linked
 
-    def _open_defect_work_order(self, meta: Meta, facility: Facility, defect: Defect) -> UUID:
+    def _open_defect_work_order(self, meta: Meta, facility: Facility, defect: FoundDefect) -> UUID:
         """The work order for a defect, reported by the inspection at the facility's place."""
         place = facility.place or facility.name
         return self.open_work_order(
@@ -160,20 +252,15 @@ class FacilityService(WorkOrderService):
 
         return self.change(meta, Facility, facility_id, link, field="facilityId")
 
-    def resolve_defect(
-        self,
-        meta: Meta,
-        facility_id: UUID,
-        defect_id: UUID,
-        *,
-        resolved_on: date | None = None,
-        note: str = "",
-    ) -> Done:
+    @handles(ResolveDefect)
+    def resolve_defect(self, meta: Meta, command: ResolveDefect) -> Done:
         today = business_today()
         return self.change(
             meta,
             Facility,
-            facility_id,
-            lambda f: f.resolve_defect(defect_id, resolved_on or today, note, today),
+            command.facility_id,
+            lambda f: f.resolve_defect(
+                command.defect_id, command.resolved_on or today, command.note, today
+            ),
             field="facilityId",
         )

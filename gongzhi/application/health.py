@@ -3,7 +3,9 @@ calls ``assess_community_health``), and request a district's run."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from gongzhi.application.base import (
@@ -14,6 +16,8 @@ from gongzhi.application.base import (
     NotFound,
     business_today,
 )
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import Doc, Text
 from gongzhi.domain.errors import InvalidValue
 from gongzhi.domain.health import (
     HealthAssessment,
@@ -24,6 +28,19 @@ from gongzhi.domain.health import (
     health_config,
 )
 from gongzhi.domain.values import required_text
+
+
+@dataclass(frozen=True)
+class RequestHealthRun(Command):
+    """Assess every community of a district for a half-year now: queues one job per
+    community"""
+
+    district: Annotated[str, Text(100)]
+    period: Annotated[str, Text(20), Doc("A half-year like 2026H1")]
+    config: (
+        Annotated[str, Text(100), Doc("name or name/version; the latest default weighting if none")]
+        | None
+    ) = None
 
 
 class HealthService(GongzhiBase):
@@ -70,16 +87,15 @@ class HealthService(GongzhiBase):
     def health_assessment(self, assessment_id: UUID) -> HealthAssessment:
         return self.load(HealthAssessment, assessment_id, "assessmentId")
 
-    def request_health_run(
-        self, meta: Meta, district: str, period: str, config: str | None = None
-    ) -> Done:
+    @handles(RequestHealthRun)
+    def request_health_run(self, meta: Meta, command: RequestHealthRun) -> Done:
         """Ask for every community of the district to be assessed for the half-year: the
         request's projection queues the worker's fan-out job."""
-        name = required_text("district", district, max_length=100)
-        parsed = half_year(period)
+        name = required_text("district", command.district, max_length=100)
+        parsed = half_year(command.period)
         if parsed.start > business_today():
             raise InvalidValue("period", "has not started yet")
-        weights = health_config(config)
+        weights = health_config(command.config)
 
         def build() -> tuple[list[HealthRun], None]:
             try:

@@ -8,8 +8,9 @@ own ``now`` so that a job redelivered later judges the same moment.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from gongzhi.application.base import (
@@ -20,24 +21,139 @@ from gongzhi.application.base import (
     Meta,
     business_today,
 )
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    BuildingId,
+    CommunityId,
+    Doc,
+    Items,
+    Kind,
+    Range,
+    Ref,
+    Text,
+    UnitId,
+)
 from gongzhi.domain.community import Community
-from gongzhi.domain.work_order import WorkOrder, place_in, work_order_id
+from gongzhi.domain.errors import InvalidValue
+from gongzhi.domain.work_order import (
+    MAX_DESCRIPTION,
+    MAX_PHOTOS,
+    Category,
+    PlaceKind,
+    Source,
+    Urgency,
+    WorkOrder,
+    place_in,
+    work_order_id,
+)
+
+WorkOrderId = Annotated[UUID, Ref(Kind.WORK_ORDER)]
+Team = Annotated[str, Text(200)]
+WorkOrderNote = Annotated[str, Text(MAX_DESCRIPTION)]
+
+# Who reports as what: committee members and regulators stand in for grid workers (网格员).
+SOURCES_BY_ROLE: dict[str, tuple[Source, ...]] = {
+    "RESIDENT": (Source.RESIDENT,),
+    "COMMITTEE_MEMBER": (Source.GRID_WORKER,),
+    "REGULATOR": (Source.GRID_WORKER,),
+    "COMPANY_STAFF": (Source.COMPANY, Source.INSPECTION),
+    "PLATFORM_ADMIN": (Source.GRID_WORKER, Source.RESIDENT, Source.COMPANY, Source.INSPECTION),
+}
+
+
+def report_source(actor_role: str, requested: Source | None) -> str:
+    """The source a report is recorded with: the one asked for, if the reporter's role may
+    report as it, else the role's own. Work done in process (no role) names its source."""
+    allowed_sources = SOURCES_BY_ROLE.get(actor_role)
+    if allowed_sources is None:
+        if requested is None:
+            raise InvalidValue("source", "must be given")
+        return Source(requested).value
+    if requested is None:
+        return allowed_sources[0].value
+    if Source(requested) not in allowed_sources:
+        names = " or ".join(s.value for s in allowed_sources)
+        raise InvalidValue("source", f"a {actor_role} reports as {names}")
+    return Source(requested).value
+
+
+@dataclass(frozen=True)
+class WorkOrderPlace:
+    """报修位置: name the building, the unit or the common area"""
+
+    kind: PlaceKind
+    building_id: BuildingId | None = None
+    unit_id: UnitId | None = None
+    area_name: (
+        Annotated[str, Text(200), Doc("Required for COMMON_AREA, e.g. 中心花园 or 3栋楼道")] | None
+    ) = None
+
+
+@dataclass(frozen=True)
+class ReportWorkOrder(Command):
+    """报事报修: report a repair or a problem in a community"""
+
+    community_id: CommunityId
+    category: Category
+    description: WorkOrderNote
+    place: WorkOrderPlace
+    urgency: Urgency = Urgency.NORMAL
+    photos: Annotated[
+        list[Annotated[str, Text(500)]], Items(MAX_PHOTOS), Doc("Photo references (keys or URLs)")
+    ] = field(default_factory=list)
+    source: Annotated[Source, Doc("Who reports as what; by default from your role")] | None = None
+    source_ref: (
+        Annotated[str, Text(200), Doc("The record it comes from (required for INSPECTION)")] | None
+    ) = None
+
+
+@dataclass(frozen=True)
+class DispatchWorkOrder(Command):
+    """分转: dispatch a work order to a team of the serving company"""
+
+    work_order_id: WorkOrderId
+    team: Team
+    assignee: Team
+
+
+@dataclass(frozen=True)
+class RespondToWorkOrder(Command):
+    """回应: the team answers the reporter"""
+
+    input_name: ClassVar[str | None] = "WorkOrderNoteInput"
+    work_order_id: WorkOrderId
+    note: WorkOrderNote
+
+
+@dataclass(frozen=True)
+class ResolveWorkOrder(RespondToWorkOrder):
+    """办结: the problem is fixed"""
+
+
+@dataclass(frozen=True)
+class RateWorkOrder(Command):
+    """评价: the reporter rates a resolved work order, 1 to 5, once"""
+
+    work_order_id: WorkOrderId
+    rating: Annotated[int, Range(1, 5)]
+    comment: WorkOrderNote | None = None
+
+
+@dataclass(frozen=True)
+class CancelWorkOrder(Command):
+    """撤销: cancel an open work order; the reason is recorded on the order"""
+
+    input_name: ClassVar[str | None] = "WorkOrderReasonInput"
+    work_order_id: WorkOrderId
+
+
+@dataclass(frozen=True)
+class ReopenWorkOrder(CancelWorkOrder):
+    """重新打开: the reporter reopens a resolved work order; the reason is recorded on it"""
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class WorkOrderFacts:
-    """What access decisions need to know about a work order, as plain data."""
-
-    id: UUID
-    community_id: UUID
-    district: str
-    serving_company_id: UUID | None
-    reporter: str
-    unit_id: UUID | None
 
 
 class WorkOrderService(GongzhiBase):
@@ -45,41 +161,34 @@ class WorkOrderService(GongzhiBase):
         """Now, in UTC: when a command's step happens."""
         return utc_now()
 
-    def report_work_order(
-        self,
-        meta: Meta,
-        *,
-        community_id: UUID,
-        source: str,
-        category: str,
-        urgency: str,
-        description: str,
-        place_kind: str,
-        building_id: UUID | None = None,
-        unit_id: UUID | None = None,
-        area_name: str | None = None,
-        photos: Sequence[str] = (),
-        source_ref: str | None = None,
-    ) -> Done:
+    @handles(ReportWorkOrder)
+    def report_work_order(self, meta: Meta, command: ReportWorkOrder) -> Done:
         """报事报修: a new order, reported by the actor of ``meta``."""
-        community = self.load(Community, community_id, "communityId")
+        community = self.load(Community, command.community_id, "communityId")
+        place = command.place
         order = WorkOrder.report(
             community=community,
-            source=source,
+            source=report_source(meta.actor_role, command.source),
             reporter=meta.actor,
             reporter_role=meta.actor_role,
-            category=category,
-            urgency=urgency,
+            category=Category(command.category).value,
+            urgency=Urgency(command.urgency).value,
             place=place_in(
-                community, place_kind, building_id=building_id, unit_id=unit_id, area_name=area_name
+                community,
+                PlaceKind(place.kind).value,
+                building_id=place.building_id,
+                unit_id=place.unit_id,
+                area_name=place.area_name,
             ),
-            description=description,
-            photos=photos,
-            source_ref=source_ref,
+            description=command.description,
+            photos=command.photos,
+            source_ref=command.source_ref,
             at=self.clock(),
         )
         return self.create(
-            meta, order, f"a work order for {source} {source_ref} is already open in this community"
+            meta,
+            order,
+            f"a work order for {order.source} {order.source_ref} is already open in this community",
         )
 
     def open_work_order(
@@ -109,17 +218,21 @@ class WorkOrderService(GongzhiBase):
         try:
             return self.report_work_order(
                 meta,
-                community_id=community_id,
-                source=source,
-                category=category,
-                urgency=urgency,
-                description=description,
-                place_kind=place_kind,
-                building_id=building_id,
-                unit_id=unit_id,
-                area_name=area_name,
-                photos=photos,
-                source_ref=source_ref,
+                ReportWorkOrder(
+                    community_id=community_id,
+                    source=Source(source),
+                    category=Category(category),
+                    urgency=Urgency(urgency),
+                    description=description,
+                    place=WorkOrderPlace(
+                        kind=PlaceKind(place_kind),
+                        building_id=building_id,
+                        unit_id=unit_id,
+                        area_name=area_name,
+                    ),
+                    photos=list(photos),
+                    source_ref=source_ref,
+                ),
             )
         except Conflict:
             return Done(existing, 0)  # opened by a racing call in between
@@ -132,51 +245,54 @@ class WorkOrderService(GongzhiBase):
         community = self.load(Community, order.community_id, "workOrderId")
         return community, community.serving_company(business_today())
 
-    def work_order_facts(self, work_order_id: UUID) -> WorkOrderFacts:
-        order = self.work_order(work_order_id)
-        community, serving = self._work_order_community(order)
-        return WorkOrderFacts(
-            id=order.id,
-            community_id=community.id,
-            district=community.district,
-            serving_company_id=serving,
-            reporter=order.reporter,
-            unit_id=order.place.unit_id,
-        )
-
-    def dispatch_work_order(
-        self, meta: Meta, work_order_id: UUID, *, team: str, assignee: str
-    ) -> Done:
+    @handles(DispatchWorkOrder)
+    def dispatch_work_order(self, meta: Meta, command: DispatchWorkOrder) -> Done:
         """分转 to a team of the company serving the community today."""
+        work_order_id = command.work_order_id
         _, company_id = self._work_order_community(self.work_order(work_order_id))
         at = self.clock()
         return self._change_work_order(
-            work_order_id, meta, lambda o: o.dispatch(company_id, team, assignee, at)
+            work_order_id,
+            meta,
+            lambda o: o.dispatch(company_id, command.team, command.assignee, at),
         )
 
-    def respond_to_work_order(self, meta: Meta, work_order_id: UUID, *, note: str) -> Done:
+    @handles(RespondToWorkOrder)
+    def respond_to_work_order(self, meta: Meta, command: RespondToWorkOrder) -> Done:
         at = self.clock()
-        return self._change_work_order(work_order_id, meta, lambda o: o.respond(note, at))
+        return self._change_work_order(
+            command.work_order_id, meta, lambda o: o.respond(command.note, at)
+        )
 
-    def resolve_work_order(self, meta: Meta, work_order_id: UUID, *, note: str) -> Done:
+    @handles(ResolveWorkOrder)
+    def resolve_work_order(self, meta: Meta, command: ResolveWorkOrder) -> Done:
         at = self.clock()
-        return self._change_work_order(work_order_id, meta, lambda o: o.resolve(note, at))
+        return self._change_work_order(
+            command.work_order_id, meta, lambda o: o.resolve(command.note, at)
+        )
 
-    def rate_work_order(
-        self, meta: Meta, work_order_id: UUID, *, rating: int, comment: str | None = None
-    ) -> Done:
+    @handles(RateWorkOrder)
+    def rate_work_order(self, meta: Meta, command: RateWorkOrder) -> Done:
         at = self.clock()
-        return self._change_work_order(work_order_id, meta, lambda o: o.rate(rating, comment, at))
+        return self._change_work_order(
+            command.work_order_id, meta, lambda o: o.rate(command.rating, command.comment, at)
+        )
 
-    def reopen_work_order(self, meta: Meta, work_order_id: UUID) -> Done:
+    @handles(ReopenWorkOrder)
+    def reopen_work_order(self, meta: Meta, command: ReopenWorkOrder) -> Done:
         """重新打开, for the reason the change gives."""
         at = self.clock()
-        return self._change_work_order(work_order_id, meta, lambda o: o.reopen(meta.reason, at))
+        return self._change_work_order(
+            command.work_order_id, meta, lambda o: o.reopen(meta.reason, at)
+        )
 
-    def cancel_work_order(self, meta: Meta, work_order_id: UUID) -> Done:
+    @handles(CancelWorkOrder)
+    def cancel_work_order(self, meta: Meta, command: CancelWorkOrder) -> Done:
         """撤销, for the reason the change gives."""
         at = self.clock()
-        return self._change_work_order(work_order_id, meta, lambda o: o.cancel(meta.reason, at))
+        return self._change_work_order(
+            command.work_order_id, meta, lambda o: o.cancel(meta.reason, at)
+        )
 
     def record_sla_breaches(self, meta: Meta, work_order_id: UUID, now: datetime) -> Done | None:
         """超时: record every deadline of the order passed by ``now`` and not yet recorded.

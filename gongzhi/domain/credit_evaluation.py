@@ -9,6 +9,7 @@ result stands until an objection (异议) is upheld; the next run then records t
 
 from __future__ import annotations
 
+import enum
 from datetime import date, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -27,7 +28,7 @@ class EvaluationStatus:
     PUBLISHED = "PUBLISHED"  # 已公示
 
 
-class ObjectionDecision:
+class ObjectionDecision(enum.StrEnum):
     UPHELD = "UPHELD"  # 异议成立: the evaluation is corrected
     REJECTED = "REJECTED"  # 异议不成立
 

@@ -9,6 +9,7 @@ an event, and the record stays in the file and its history.
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -29,7 +30,7 @@ from gongzhi.domain.values import enum_value, optional_text, required_text
 CREDIT_FILE_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/credit-file")
 
 
-class RepairDecision:
+class RepairDecision(enum.StrEnum):
     GRANTED = "GRANTED"  # 准予修复
     REFUSED = "REFUSED"  # 不予修复
 

@@ -90,6 +90,16 @@ KIND_SQL: dict[Kind, str] = {
         JOIN community_companies cc ON cc.id = r.company_id WHERE r.id = $1""",
     # --- engagement, participation ---
     # --- work orders, facilities, credit, health ---
+    Kind.WORK_ORDER: "SELECT community_id FROM work_orders WHERE id = $1",
+    Kind.FACILITY: "SELECT community_id FROM facilities WHERE id = $1",
+    Kind.DEFECT: "SELECT community_id FROM facility_defects WHERE id = $1",
+    Kind.CONTRACT: "SELECT community_id, company_id FROM service_contracts WHERE id = $1",
+    Kind.CREDIT_RECORD: "SELECT company_id FROM credit_records WHERE id = $1",
+    Kind.CREDIT_REPAIR: "SELECT company_id FROM credit_repairs WHERE id = $1",
+    Kind.CREDIT_EVALUATION: "SELECT company_id FROM credit_evaluations WHERE id = $1",
+    Kind.CREDIT_OBJECTION: """
+        SELECT e.company_id FROM credit_objections o
+        JOIN credit_evaluations e ON e.id = o.evaluation_id WHERE o.id = $1""",
 }
 
 # Kinds a command may name beside its community without belonging to it.

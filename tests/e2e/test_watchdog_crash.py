@@ -15,7 +15,9 @@ from sqlalchemy import text
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import RegisterCommunity
+from gongzhi.application.work_orders import ReportWorkOrder, WorkOrderPlace
 from gongzhi.bootstrap import Platform
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.infra.broker import make_broker, purge
 from gongzhi.infra.settings import Settings
 from gongzhi.workers.actors import SLA_QUEUE, Actors
@@ -67,12 +69,14 @@ def test_a_watchdog_job_killed_mid_run_is_redelivered_and_records_the_breach_onc
     ).id
     order_id = app.report_work_order(
         META,
-        community_id=community,
-        source="RESIDENT",
-        category="ELEVATOR",
-        urgency="EMERGENCY",
-        description="电梯困人",
-        place_kind="COMMUNITY",
+        ReportWorkOrder(
+            community_id=community,
+            source=Source.RESIDENT,
+            category=Category.ELEVATOR,
+            urgency=Urgency.EMERGENCY,
+            description="电梯困人",
+            place=WorkOrderPlace(kind=PlaceKind.COMMUNITY),
+        ),
     ).id
     platform.projection_runner().catch_up()
     late = (datetime.now(UTC) + timedelta(hours=3)).isoformat()

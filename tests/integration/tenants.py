@@ -28,7 +28,14 @@ from gongzhi.application.community_companies import (
     RegisterCommunityCompany,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.contracts import AwardContract
+from gongzhi.application.credit import (
+    EnterCreditRecord,
+    ObjectToCreditEvaluation,
+    PublishCreditEvaluation,
+)
 from gongzhi.application.decisions import ProposeDecision
+from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard
 from gongzhi.application.fields import Kind
@@ -46,8 +53,10 @@ from gongzhi.demo import credit_code
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
 from gongzhi.domain.contract import PricingModel
+from gongzhi.domain.credit_rules import RecordKind
 from gongzhi.domain.decision import Scope
 from gongzhi.domain.demonstration import Subject
+from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.party import PartyOrganisationKind
@@ -161,7 +170,86 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     _fees(app, tenant)
     _red_property(app, tenant, owner)
     _fund_and_community_company(app, tenant, tag)
+    _operations(app, tenant, tag)
     return tenant
+
+
+def _operations(app: Gongzhi, tenant: Tenant, tag: str) -> None:
+    """A work order, a facility with a defect, a contract, and a credit record, evaluation
+    and objection of the tenant's company."""
+    order = app.open_work_order(
+        META,
+        community_id=tenant.community,
+        source_ref=f"{tag}-巡查-1",
+        description="消防通道堵塞",
+    ).id
+    facility = app.register_facility(
+        META,
+        RegisterFacility(
+            community_id=tenant.community,
+            type=FacilityType.FIRE_HYDRANT,
+            name="室外消火栓",
+            installed_on=date(2024, 1, 1),
+        ),
+    ).id
+    app.record_inspection(
+        META,
+        RecordInspection(
+            facility_id=facility,
+            kind=InspectionKind.ROUTINE,
+            inspected_on=date(2024, 2, 1),
+            inspector="消防专管员",
+            outcome=InspectionOutcome.DEFECTS,
+            defects=[Defect("压力不足", Severity.MAJOR)],
+        ),
+    )
+    defect = next(iter(app.facility(facility).defects))
+    contract = app.award_contract(
+        META,
+        AwardContract(
+            community_id=tenant.community,
+            mode=ManagementMode.COMMUNITY_CUSTODY,
+            term_start=date(2030, 1, 1),
+            fee_per_m2_month=Decimal("0"),
+            pricing=PricingModel.LUMP_SUM,
+            signed_on=date(2024, 6, 1),
+        ),
+    ).id
+    record = app.enter_credit_record(
+        META,
+        EnterCreditRecord(
+            company_id=tenant.company,
+            kind=RecordKind.PENALTY,
+            recorded_on=date(2024, 6, 1),
+            authority="区住建局",
+            document_number=f"罚〔2024〕{tag}号",
+        ),
+    ).part_id
+    evaluation = app.evaluate_credit(
+        META,
+        company_id=tenant.company,
+        period="2024Q2",
+        rule_set=None,
+        indicators={},
+        districts=[tenant.district],
+        evaluated_on=date(2024, 7, 1),
+    )
+    assert evaluation is not None
+    app.publish_credit_evaluation(META, PublishCreditEvaluation(evaluation_id=evaluation.id))
+    objection = app.object_to_credit_evaluation(
+        META, ObjectToCreditEvaluation(evaluation_id=evaluation.id, grounds="漏计")
+    ).part_id
+    tenant.things |= {
+        Kind.WORK_ORDER: str(order),
+        Kind.FACILITY: str(facility),
+        Kind.DEFECT: str(defect),
+        Kind.CONTRACT: str(contract),
+        Kind.CREDIT_RECORD: str(record),
+        Kind.CREDIT_EVALUATION: str(evaluation.id),
+        Kind.CREDIT_OBJECTION: str(objection),
+    }
+    # Credit things hang on the company alone: every regulator may name them.
+    tenant.company_level |= {Kind.CREDIT_RECORD, Kind.CREDIT_EVALUATION, Kind.CREDIT_OBJECTION}
 
 
 def _decisions(app: Gongzhi, tenant: Tenant) -> None:

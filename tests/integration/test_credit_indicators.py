@@ -28,6 +28,12 @@ from gongzhi.application.communities import (
 from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
+from gongzhi.application.work_orders import (
+    DispatchWorkOrder,
+    ReportWorkOrder,
+    RespondToWorkOrder,
+    WorkOrderPlace,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.contract import PricingModel
@@ -37,6 +43,7 @@ from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.survey import Answer, Question
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.workers.actors import WATCHDOG
 from gongzhi.workers.credit import evaluate_company
 
@@ -115,13 +122,14 @@ def served_estate(platform: Platform, seed: int = 11, name: str = "幸福里") -
 def report(platform: Platform, community: UUID, description: str) -> UUID:
     return platform.app.report_work_order(
         RESIDENT,
-        community_id=community,
-        source="RESIDENT",
-        category="PLUMBING",
-        urgency="NORMAL",
-        description=description,
-        place_kind="COMMON_AREA",
-        area_name="中心花园",
+        ReportWorkOrder(
+            community_id=community,
+            source=Source.RESIDENT,
+            category=Category.PLUMBING,
+            urgency=Urgency.NORMAL,
+            description=description,
+            place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="中心花园"),
+        ),
     ).id
 
 
@@ -133,8 +141,10 @@ def service_events(platform: Platform, e: Served) -> None:
     # 报事报修
     for n in range(3):
         order = report(platform, e.community, f"水管漏水{n}")
-        app.dispatch_work_order(STAFF, order, team="维修一班", assignee="张师傅")
-        app.respond_to_work_order(STAFF, order, note="已到场")
+        app.dispatch_work_order(
+            STAFF, DispatchWorkOrder(work_order_id=order, team="维修一班", assignee="张师傅")
+        )
+        app.respond_to_work_order(STAFF, RespondToWorkOrder(work_order_id=order, note="已到场"))
     forgotten = report(platform, e.community, "井盖松动")
     app.record_sla_breaches(WATCHDOG, forgotten, datetime.now(UTC) + timedelta(days=2))
     # 投诉

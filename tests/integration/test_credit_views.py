@@ -11,9 +11,20 @@ from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.credit import (
+    DecideCreditObjection,
+    DecideCreditRepair,
+    EnterCreditRecord,
+    ObjectToCreditEvaluation,
+    PublishCreditEvaluation,
+    RequestCreditRepair,
+    WithdrawCreditRecord,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
-from gongzhi.domain.credit_rules import IndicatorValue
+from gongzhi.domain.credit_evaluation import ObjectionDecision
+from gongzhi.domain.credit_file import RepairDecision
+from gongzhi.domain.credit_rules import IndicatorValue, RecordKind
 from tests.integration.test_projection_runner import dump_views
 
 META = Meta(actor="regulator-1", reason="信用评价", actor_role="REGULATOR")
@@ -27,26 +38,44 @@ def credit_history(platform: Platform) -> None:
     ).id
     penalty = app.enter_credit_record(
         META,
-        company_id=company,
-        kind="PENALTY",
-        recorded_on=date(2026, 1, 10),
-        authority="区住建局",
-        document_number="罚〔2026〕1号",
+        EnterCreditRecord(
+            company_id=company,
+            kind=RecordKind.PENALTY,
+            recorded_on=date(2026, 1, 10),
+            authority="区住建局",
+            document_number="罚〔2026〕1号",
+        ),
     ).part_id
     assert penalty is not None
     wrong = app.enter_credit_record(
         META,
-        company_id=company,
-        kind="COURT_LOSS",
-        recorded_on=date(2025, 12, 1),
-        authority="区法院",
-        document_number="民初1号",
+        EnterCreditRecord(
+            company_id=company,
+            kind=RecordKind.COURT_LOSS,
+            recorded_on=date(2025, 12, 1),
+            authority="区法院",
+            document_number="民初1号",
+        ),
     ).part_id
     assert wrong is not None
-    app.request_credit_repair(META, company, penalty, "已整改", date(2026, 7, 2))
-    app.decide_credit_repair(META, company, penalty, "REFUSED")
-    app.request_credit_repair(META, company, penalty, "再次整改", date(2026, 8, 2))
-    app.decide_credit_repair(META, company, penalty, "GRANTED")
+    app.request_credit_repair_on(
+        META,
+        RequestCreditRepair(company_id=company, record_id=penalty, grounds="已整改"),
+        date(2026, 7, 2),
+    )
+    app.decide_credit_repair(
+        META,
+        DecideCreditRepair(company_id=company, record_id=penalty, decision=RepairDecision.REFUSED),
+    )
+    app.request_credit_repair_on(
+        META,
+        RequestCreditRepair(company_id=company, record_id=penalty, grounds="再次整改"),
+        date(2026, 8, 2),
+    )
+    app.decide_credit_repair(
+        META,
+        DecideCreditRepair(company_id=company, record_id=penalty, decision=RepairDecision.GRANTED),
+    )
 
     def evaluate(scale: int) -> None:
         app.evaluate_credit(
@@ -72,14 +101,28 @@ def credit_history(platform: Platform) -> None:
     )
     assert done is not None
     evaluation_id = done.id
-    app.publish_credit_evaluation(META, evaluation_id)
-    first = app.object_to_credit_evaluation(STAFF, evaluation_id, "漏计").part_id
+    app.publish_credit_evaluation(META, PublishCreditEvaluation(evaluation_id=evaluation_id))
+    first = app.object_to_credit_evaluation(
+        STAFF, ObjectToCreditEvaluation(evaluation_id=evaluation_id, grounds="漏计")
+    ).part_id
     assert first is not None
-    app.decide_credit_objection(META, evaluation_id, first, "REJECTED")
-    second = app.object_to_credit_evaluation(STAFF, evaluation_id, "判决已撤销").part_id
+    app.decide_credit_objection(
+        META,
+        DecideCreditObjection(
+            evaluation_id=evaluation_id, objection_id=first, decision=ObjectionDecision.REJECTED
+        ),
+    )
+    second = app.object_to_credit_evaluation(
+        STAFF, ObjectToCreditEvaluation(evaluation_id=evaluation_id, grounds="判决已撤销")
+    ).part_id
     assert second is not None
-    app.withdraw_credit_record(META, company, wrong)
-    app.decide_credit_objection(META, evaluation_id, second, "UPHELD")
+    app.withdraw_credit_record(META, WithdrawCreditRecord(company_id=company, record_id=wrong))
+    app.decide_credit_objection(
+        META,
+        DecideCreditObjection(
+            evaluation_id=evaluation_id, objection_id=second, decision=ObjectionDecision.UPHELD
+        ),
+    )
     app.evaluate_credit(
         META,
         company_id=company,

@@ -104,6 +104,7 @@ def passed_decision(
     decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes_at)
     assert decision.passed() is approve
     app.record(META, decision)
+    api.settle()  # the mutations find the decision in the views
     return str(decision.id)
 
 
@@ -374,7 +375,12 @@ def test_bad_decisions_companies_and_notices_are_refused_with_the_field(api: Api
     assert refused(decisionId=committee_matter)[:2] == ("ValidationError", "input.decisionId")
     assert "PROPERTY_COMPANY" in refused(decisionId=committee_matter)[2]
     elsewhere = passed_decision(api, other, closes=may)
-    assert "another community" in refused(decisionId=elsewhere)[2]
+    # (refused before the command runs: the decision must belong to the input's community)
+    assert refused(decisionId=elsewhere) == (
+        "ValidationError",
+        "input.decisionId",
+        "this decision is not in that community",
+    )
     rejected = passed_decision(api, community, closes=may, approve=False)
     assert "did not pass" in refused(decisionId=rejected)[2]
     # And an unknown company or decision is not found
@@ -454,6 +460,41 @@ def test_only_the_committee_dismisses_and_only_the_company_declines(api: Api) ->
     # And another company's staff cannot decline on 安居物业's behalf
     stranger = Principal(subject="x", role=Role.COMPANY_STAFF, company_id=uuid4())
     assert run(api, DECLINE, as_=stranger, contractId=contract)["__typename"] == "Forbidden"
+
+
+def test_another_communitys_decision_or_contract_is_refused_and_records_nothing(
+    api: Api,
+) -> None:
+    # Given 安居物业's contracts in force in 幸福里 and in 和平苑, and a passed decision of each
+    xingfu, heping = new_community(api), new_community(api, "和平苑", "江川区")
+    anju = register_company(api, "安居物业")
+    ours = hired(api, xingfu, anju, date(2024, 7, 1), date(2027, 6, 30))
+    theirs = hired(api, heping, anju, date(2024, 7, 1), date(2027, 6, 30))
+    their_decision = passed_decision(api, heping, closes=date(2025, 1, 1))
+    our_decision = passed_decision(api, xingfu, closes=date(2025, 1, 1))
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(xingfu))
+    before = api.platform.app.recorder.max_notification_id()
+    # When 幸福里's committee dismisses its company on 和平苑's decision
+    dismissal = {"decisionId": their_decision, "givenOn": "2025-01-02", "effectiveOn": "2025-03-03"}
+    named = run(api, DISMISS, as_=committee, contractId=ours, **dismissal)
+    # Then the decision is not found for it, named by its field
+    assert (named["__typename"], named["field"]) == ("NotFound", "input.decisionId")
+    # And it may not dismiss the company from 和平苑's contract
+    other = run(api, DISMISS, as_=committee, contractId=theirs, **dismissal)
+    assert other["__typename"] == "Forbidden"
+    # And 红塔区's regulator may not award 幸福里's next contract as 和平苑's contract's successor
+    regulator = Principal(subject="reg", role=Role.REGULATOR, districts=("红塔区",))
+    successor = award(
+        api,
+        xingfu,
+        as_=regulator,
+        companyId=anju,
+        decisionId=our_decision,
+        predecessorId=theirs,
+    )
+    assert (successor["__typename"], successor["field"]) == ("NotFound", "input.predecessorId")
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == before
 
 
 # --- operations of the access matrix (tests/integration/test_access_matrix.py) ---

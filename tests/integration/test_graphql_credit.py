@@ -448,6 +448,44 @@ def test_a_repair_after_a_clean_quarter_stops_the_record_counting(api: Api) -> N
     assert penalty not in keys
 
 
+def test_another_companys_record_or_evaluation_is_refused_and_records_nothing(
+    api: Api,
+) -> None:
+    # Given a penalty and an evaluation of 红塔物业
+    ids = zhifu(api)
+    theirs = record(api, ids["hongta"], kind="PENALTY", recordedOn="2026-01-10")["record"]["id"]
+    evaluate(api, ids["hongta"])
+    their_evaluation = evaluation(api, ids["hongta"])["id"]
+    staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(ids["anju"]))
+    before = api.platform.app.recorder.max_notification_id()
+    # When 安居物业's staff ask to repair 红塔物业's record on 安居物业's file
+    named = mutate(
+        api,
+        "requestCreditRepair",
+        {"companyId": ids["anju"], "recordId": theirs, "grounds": "已整改", "reason": "信用修复"},
+        as_=staff,
+    )
+    # Then it is not found for them, named by its field
+    assert (named["__typename"], named["field"]) == ("NotFound", "input.recordId")
+    # And they may neither ask on 红塔物业's file nor object to its evaluation
+    on_theirs = mutate(
+        api,
+        "requestCreditRepair",
+        {"companyId": ids["hongta"], "recordId": theirs, "grounds": "已整改", "reason": "信用修复"},
+        as_=staff,
+    )
+    assert on_theirs["__typename"] == "Forbidden"
+    objected = mutate(
+        api,
+        "objectToCreditEvaluation",
+        {"evaluationId": their_evaluation, "grounds": "漏计", "reason": "异议"},
+        as_=staff,
+    )
+    assert objected["__typename"] == "Forbidden"
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == before
+
+
 def test_the_rule_sets_are_readable_as_data(api: Api) -> None:
     data = api.gql(
         """{ creditRuleSets { key base basicCap goodCap cleanFloor objectionDays

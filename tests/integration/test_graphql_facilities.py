@@ -5,10 +5,11 @@ bad input, history, and the access-matrix rows."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
+from gongzhi.application.communities import AddBuilding
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_bad_input import event_count
@@ -18,6 +19,9 @@ from tests.integration.test_graphql_communities import (
     building_with_entrance,
     register,
 )
+from tests.integration.test_graphql_work_orders import META as WO_META
+from tests.integration.test_graphql_work_orders import make_estate
+from tests.integration.test_graphql_work_orders import staff as wo_staff
 
 FACILITY_FIELDS = """
     id communityId type category name buildingId buildingNumber entranceId entranceNumber
@@ -411,7 +415,7 @@ def test_a_defect_opens_its_work_order(api: Api, xingfu: dict[str, str]) -> None
         ("recordInspection", {"kind": "STATUTORY"}, "input.kind"),
         ("changeFacilityStatus", {"status": "RETIRED"}, "input.status"),
         ("changeFacilityStatus", {"on": "2023-12-01"}, "input.on"),
-        ("resolveDefect", {"defectId": "00000000-0000-0000-0000-000000000000"}, "input.defectId"),
+        ("resolveDefect", {"defectId": "x"}, "input.defectId"),
         ("retireFacility", {"reason": " "}, "input.reason"),
     ],
 )
@@ -455,6 +459,75 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(
 def test_an_unknown_facility_is_not_found(api: Api) -> None:
     result = mutate(api, "retireFacility", {"facilityId": str(uuid4()), "on": "2024-01-01"})
     assert (result["__typename"], result["field"]) == ("NotFound", "input.facilityId")
+
+
+def test_an_unknown_defect_is_not_found_and_changes_nothing(api: Api) -> None:
+    # (an id that is no defect is refused before the command runs, as not found)
+    community = register(api)["community"]["id"]
+    target = facility(api, community, "FIRE_EXTINGUISHER", "灭火器", "2024-01-01")
+    before = event_count(api)
+    result = mutate(api, "resolveDefect", {"facilityId": target, "defectId": str(uuid4())})
+    assert (result["__typename"], result["field"]) == ("NotFound", "input.defectId")
+    assert event_count(api) == before
+
+
+def test_another_communitys_building_defect_or_facility_is_refused(api: Api) -> None:
+    # Given 幸福里 served by 安居物业, and 和平苑 (not served by it) with a building, and a
+    # hydrant whose inspection found a defect
+    estate = make_estate(api)
+    foreign_building = api.platform.app.add_building(
+        WO_META,
+        AddBuilding(
+            community_id=UUID(estate.other_community),
+            number="9栋",
+            floors=6,
+            has_elevator=False,
+            entrance_numbers=["1单元"],
+        ),
+    ).part_id
+    api.settle()
+    foreign = facility(api, estate.other_community, "FIRE_HYDRANT", "消火栓", "2024-01-01")
+    inspected = inspect(
+        api, foreign, "2024-02-01", defects=[{"description": "无水", "severity": "MAJOR"}]
+    )
+    foreign_defect = inspected["facility"]["inspections"][0]["defects"][0]["id"]
+    own = facility(api, estate.community, "FIRE_HYDRANT", "消火栓", "2024-01-01")
+    company_staff = wo_staff(estate)
+    before = event_count(api)
+    # When 安居物业's staff name 和平苑's building or defect in 幸福里's commands
+    building = mutate(
+        api,
+        "registerFacility",
+        {
+            "communityId": estate.community,
+            "type": "ELEVATOR",
+            "name": "电梯",
+            "installedOn": "2024-01-01",
+            "buildingId": str(foreign_building),
+        },
+        as_=company_staff,
+    )
+    defect = mutate(
+        api,
+        "resolveDefect",
+        {"facilityId": own, "defectId": foreign_defect},
+        as_=company_staff,
+    )
+    # Then neither is found for them, and each is named by its field
+    assert (building["__typename"], building["field"]) == ("NotFound", "input.buildingId")
+    assert (defect["__typename"], defect["field"]) == ("NotFound", "input.defectId")
+    # And 和平苑's facility is not theirs to retire
+    retired = mutate(api, "retireFacility", {"facilityId": foreign}, as_=company_staff)
+    assert retired["__typename"] == "Forbidden"
+    # And an administrator is told the defect is not in that community
+    misplaced = mutate(api, "resolveDefect", {"facilityId": own, "defectId": foreign_defect})
+    assert misplaced == {
+        "__typename": "ValidationError",
+        "field": "input.defectId",
+        "message": "this defect is not in that community",
+    }
+    # And nothing was recorded
+    assert event_count(api) == before
 
 
 def test_every_change_is_in_the_facility_history(api: Api, xingfu: dict[str, str]) -> None:

@@ -16,12 +16,14 @@ import pytest
 
 from gongzhi.application.base import Meta
 from gongzhi.application.billing import RunBilling
+from gongzhi.application.contracts import AwardContract
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.fee_account import account_id
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
+from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
@@ -342,17 +344,19 @@ def test_prepayment_never_reaches_past_the_end_of_the_service_contract(api: Api)
     e = billed_estate(api)
     api.platform.app.award_contract(
         META,
-        community_id=UUID(e.community),
-        mode="COMMUNITY_CUSTODY",
-        company_id=None,
-        decision_id=None,
-        predecessor_id=None,
-        term_start=date(2026, 10, 1),
-        term_end=date(2026, 12, 31),
-        fee_per_m2_month="0",
-        pricing="LUMP_SUM",
-        commission_rate=None,
-        signed_on=date(2026, 9, 1),
+        AwardContract(
+            community_id=UUID(e.community),
+            mode=ManagementMode.COMMUNITY_CUSTODY,
+            company_id=None,
+            decision_id=None,
+            predecessor_id=None,
+            term_start=date(2026, 10, 1),
+            term_end=date(2026, 12, 31),
+            fee_per_m2_month=Decimal("0"),
+            pricing=PricingModel.LUMP_SUM,
+            commission_rate=None,
+            signed_on=date(2026, 9, 1),
+        ),
     )
     october = statement(api, e.units["101"])["bills"][0]["amountFen"]
     # 101 pays 405 元 a month (250 元 fee, 5 元 rubbish, 150 元 parking): two months are left

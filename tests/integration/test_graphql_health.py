@@ -285,6 +285,29 @@ def test_a_regulator_requests_the_district_run_which_is_queued_after_commit(
         assert (result["__typename"], result.get("field")) == (kind, field)
 
 
+def test_another_districts_run_is_refused_and_records_nothing(
+    api: Api, district: dict[str, str]
+) -> None:
+    # Given the staff and the committee of 幸福里 (红塔区), and 红塔区's regulator
+    staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(district["安居"]))
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(district["幸福里"])
+    )
+    before = api.platform.app.recorder.max_notification_id()
+    # When each names 江川区 (where 向阳新村 is) in a run request, or 红塔区 without regulating it
+    for who, name in ((REGULATOR, "江川区"), (staff, "江川区"), (committee, "红塔区")):
+        data = {"district": name, "period": H2, "reason": "半年度评估"}
+        result = api.gql(REQUEST, {"input": data}, as_=who)["requestHealthRun"]
+        # Then it is refused
+        assert result["__typename"] == "Forbidden", (who.subject, result)
+    # And a district name longer than any district's is refused naming the field
+    data = {"district": "区" * 101, "period": H2, "reason": "半年度评估"}
+    long = api.gql(REQUEST, {"input": data}, as_=REGULATOR)["requestHealthRun"]
+    assert (long["__typename"], long["field"]) == ("ValidationError", "input.district")
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == before
+
+
 def test_the_assessment_history_shows_each_revision_with_who_and_why(
     api: Api, district: dict[str, str]
 ) -> None:

@@ -21,6 +21,7 @@ from gongzhi.application.communities import (
     RegisterCommunity,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.work_orders import DispatchWorkOrder, ResolveWorkOrder, RespondToWorkOrder
 from gongzhi.demo import credit_code
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
@@ -286,10 +287,11 @@ def test_bad_input_and_wrong_steps_get_typed_errors_with_field_paths(
     bad_building = report(
         api, estate, as_=ADMIN, place={"kind": "BUILDING", "buildingId": estate.community}
     )
+    # (an id that is no building is refused before the command runs, as not found)
     assert bad_building == {
-        "__typename": "ValidationError",
+        "__typename": "NotFound",
         "field": "input.place.buildingId",
-        "message": "no such building in this community",
+        "message": "no building with this id",
     }
     assert (
         report(api, estate, as_=ADMIN, place={"kind": "UNIT", "unitId": estate.community})["field"]
@@ -321,6 +323,58 @@ def test_bad_input_and_wrong_steps_get_typed_errors_with_field_paths(
     assert call(api, CANCEL, workOrderId="nope")["field"] == "input.workOrderId"
     # And nothing was half-applied: the order is still as reported
     assert api.gql(ONE, {"id": order_id})["workOrder"]["status"] == "REPORTED"
+
+
+def test_another_communitys_building_or_order_is_refused_and_records_nothing(
+    api: Api, estate: Estate
+) -> None:
+    # Given a building and an order of 和平苑 (another district, not served by 安居物业)
+    app = api.platform.app
+    foreign_building = app.add_building(
+        META,
+        AddBuilding(
+            community_id=UUID(estate.other_community),
+            number="9栋",
+            floors=6,
+            has_elevator=False,
+            entrance_numbers=["1单元"],
+        ),
+    ).part_id
+    street = Principal(subject="street-1", role=Role.REGULATOR, districts=("江川区",))
+    foreign_order = order_of(
+        report(
+            api,
+            estate,
+            as_=street,
+            communityId=estate.other_community,
+            place={"kind": "COMMUNITY"},
+        )
+    )["id"]
+    settle(api)
+    before = api.platform.app.recorder.max_notification_id()
+    # When the committee and the staff of 幸福里 report in 幸福里 naming 和平苑's building
+    for who in (committee(estate), staff(estate)):
+        refused = report(
+            api, estate, as_=who, place={"kind": "BUILDING", "buildingId": str(foreign_building)}
+        )
+        # Then it is not found for them, and named by its field
+        assert (refused["__typename"], refused["field"]) == ("NotFound", "input.place.buildingId")
+    # And an administrator naming it in 幸福里 is told it is not in that community
+    misplaced = report(
+        api, estate, as_=ADMIN, place={"kind": "BUILDING", "buildingId": str(foreign_building)}
+    )
+    assert misplaced == {
+        "__typename": "ValidationError",
+        "field": "input.place.buildingId",
+        "message": "this building is not in that community",
+    }
+    # And 安居物业's staff may not dispatch 和平苑's order
+    dispatched = call(
+        api, DISPATCH, as_=staff(estate), workOrderId=foreign_order, team="A", assignee="B"
+    )
+    assert dispatched["__typename"] == "Forbidden"
+    # And nothing was recorded
+    assert api.platform.app.recorder.max_notification_id() == before
 
 
 def test_only_the_serving_company_handles_and_only_the_reporter_rates(
@@ -722,12 +776,19 @@ def _opened(api: Api, w: Any, ref: str, reporter: str = "admin", steps: int = 0)
     if done.position:
         order_id = done.id
         commands = [
-            lambda: app.dispatch_work_order(meta, order_id, team="一班", assignee="张"),
-            lambda: app.respond_to_work_order(meta, order_id, note="到"),
-            lambda: app.resolve_work_order(meta, order_id, note="好"),
+            lambda: app.dispatch_work_order(
+                meta, DispatchWorkOrder(work_order_id=order_id, team="一班", assignee="张")
+            ),
+            lambda: app.respond_to_work_order(
+                meta, RespondToWorkOrder(work_order_id=order_id, note="到")
+            ),
+            lambda: app.resolve_work_order(
+                meta, ResolveWorkOrder(work_order_id=order_id, note="好")
+            ),
         ]
         for command in commands[:steps]:
             command()
+    api.settle()  # the mutations find the order in the views
     return str(done.id)
 
 

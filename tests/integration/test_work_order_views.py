@@ -12,7 +12,18 @@ from sqlalchemy import text
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.work_orders import (
+    CancelWorkOrder,
+    DispatchWorkOrder,
+    RateWorkOrder,
+    ReopenWorkOrder,
+    ReportWorkOrder,
+    ResolveWorkOrder,
+    RespondToWorkOrder,
+    WorkOrderPlace,
+)
 from gongzhi.bootstrap import Platform
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.projections.work_orders import overdue_work_orders, sla_performance
 from gongzhi.workers.actors import WATCHDOG
 from tests.integration.test_projection_runner import dump_views
@@ -46,23 +57,26 @@ def lifecycle_log(platform: Platform) -> tuple[UUID, UUID, UUID]:
     def report(description: str) -> UUID:
         return app.report_work_order(
             RESIDENT,
-            community_id=community,
-            source="RESIDENT",
-            category="PLUMBING",
-            urgency="NORMAL",
-            description=description,
-            place_kind="COMMON_AREA",
-            area_name="中心花园",
+            ReportWorkOrder(
+                community_id=community,
+                source=Source.RESIDENT,
+                category=Category.PLUMBING,
+                urgency=Urgency.NORMAL,
+                description=description,
+                place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="中心花园"),
+            ),
         ).id
 
     reopened, cancelled, forgotten = report("喷泉漏水"), report("重复报修"), report("井盖松动")
-    app.dispatch_work_order(STAFF, reopened, team="一班", assignee="张")
-    app.respond_to_work_order(STAFF, reopened, note="到")
-    app.resolve_work_order(STAFF, reopened, note="修好")
-    app.rate_work_order(RESIDENT, reopened, rating=2, comment="又漏了")
-    app.reopen_work_order(RESIDENT, reopened)
-    app.respond_to_work_order(STAFF, reopened, note="再来")
-    app.cancel_work_order(STAFF, cancelled)
+    app.dispatch_work_order(
+        STAFF, DispatchWorkOrder(work_order_id=reopened, team="一班", assignee="张")
+    )
+    app.respond_to_work_order(STAFF, RespondToWorkOrder(work_order_id=reopened, note="到"))
+    app.resolve_work_order(STAFF, ResolveWorkOrder(work_order_id=reopened, note="修好"))
+    app.rate_work_order(RESIDENT, RateWorkOrder(work_order_id=reopened, rating=2, comment="又漏了"))
+    app.reopen_work_order(RESIDENT, ReopenWorkOrder(work_order_id=reopened))
+    app.respond_to_work_order(STAFF, RespondToWorkOrder(work_order_id=reopened, note="再来"))
+    app.cancel_work_order(STAFF, CancelWorkOrder(work_order_id=cancelled))
     app.record_sla_breaches(WATCHDOG, forgotten, datetime.now(UTC) + timedelta(days=2))
     return reopened, cancelled, forgotten
 
@@ -109,12 +123,14 @@ def test_other_modules_read_sla_figures_and_overdue_orders_from_the_view(
     community = platform.app.work_order(reopened).community_id
     fresh = platform.app.report_work_order(
         RESIDENT,
-        community_id=community,
-        source="RESIDENT",
-        category="GREENING",
-        urgency="NORMAL",
-        description="树枝折断",
-        place_kind="COMMUNITY",
+        ReportWorkOrder(
+            community_id=community,
+            source=Source.RESIDENT,
+            category=Category.GREENING,
+            urgency=Urgency.NORMAL,
+            description="树枝折断",
+            place=WorkOrderPlace(kind=PlaceKind.COMMUNITY),
+        ),
     ).id
     platform.projection_runner().catch_up()
     now = datetime.now(UTC)

@@ -19,7 +19,11 @@ from sqlalchemy import text
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import RegisterCommunity
+from gongzhi.application.facilities import RegisterFacility
+from gongzhi.application.work_orders import ReportWorkOrder, WorkOrderPlace
 from gongzhi.bootstrap import Platform
+from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.infra.broker import RetryPolicy, make_broker, purge
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import Settings
@@ -82,13 +86,14 @@ def reported_order(platform: Platform, urgency: str = "NORMAL") -> UUID:
     ).id
     order = app.report_work_order(
         META,
-        community_id=community,
-        source="RESIDENT",
-        category="PLUMBING",
-        urgency=urgency,
-        description="楼道水管爆裂",
-        place_kind="COMMON_AREA",
-        area_name="1栋楼道",
+        ReportWorkOrder(
+            community_id=community,
+            source=Source.RESIDENT,
+            category=Category.PLUMBING,
+            urgency=Urgency(urgency),
+            description="楼道水管爆裂",
+            place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="1栋楼道"),
+        ),
     ).id
     platform.projection_runner().catch_up()
     return order
@@ -235,17 +240,19 @@ def test_the_watchdog_opens_the_work_order_a_crash_left_unopened(
     ).id
     hydrant = app.register_facility(
         META,
-        community_id=community,
-        facility_type="FIRE_HYDRANT",
-        name="室外消火栓",
-        installed_on=date(2025, 1, 1),
+        RegisterFacility(
+            community_id=community,
+            type=FacilityType.FIRE_HYDRANT,
+            name="室外消火栓",
+            installed_on=date(2025, 1, 1),
+        ),
     ).id
     facility = app.facility(hydrant)
     facility.record_inspection(
-        kind="ROUTINE",
+        kind=InspectionKind.ROUTINE,
         inspected_on=date.today(),
         inspector="消防专管员",
-        outcome="DEFECTS",
+        outcome=InspectionOutcome.DEFECTS,
         defects=[("无水", "CRITICAL")],
         note="",
         photo_refs=None,

@@ -18,6 +18,14 @@ from sqlalchemy import text
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.credit import (
+    DecideCreditObjection,
+    EnterCreditRecord,
+    ObjectToCreditEvaluation,
+    PublishCreditEvaluation,
+    RequestCreditEvaluation,
+    WithdrawCreditRecord,
+)
 from gongzhi.application.red_property import (
     AddPartyMember,
     ApprovePartyOrganisation,
@@ -25,9 +33,9 @@ from gongzhi.application.red_property import (
 )
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
-from gongzhi.domain.credit_evaluation import CreditEvaluation
+from gongzhi.domain.credit_evaluation import CreditEvaluation, ObjectionDecision
 from gongzhi.domain.credit_rule_sets import DEFAULT_RULE_SET
-from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.credit_rules import HonourLevel, Period, RecordKind
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
@@ -124,12 +132,14 @@ def yantai_company(platform: Platform) -> tuple[UUID, UUID]:
         )
     app.enter_credit_record(
         META,
-        company_id=company.id,
-        kind="HONOUR",
-        level="PROVINCIAL",
-        recorded_on=date(2026, 5, 1),
-        authority="山东省住建厅",
-        document_number="鲁建房字〔2026〕8号",
+        EnterCreditRecord(
+            company_id=company.id,
+            kind=RecordKind.HONOUR,
+            level=HonourLevel.PROVINCIAL,
+            recorded_on=date(2026, 5, 1),
+            authority="山东省住建厅",
+            document_number="鲁建房字〔2026〕8号",
+        ),
     )
     return company.id, community
 
@@ -137,11 +147,13 @@ def yantai_company(platform: Platform) -> tuple[UUID, UUID]:
 def court_loss(platform: Platform, company: UUID) -> UUID:
     done = platform.app.enter_credit_record(
         META,
-        company_id=company,
-        kind="COURT_LOSS",
-        recorded_on=date(2026, 8, 20),
-        authority="芝罘区人民法院",
-        document_number="(2026)鲁0602民初123号",
+        EnterCreditRecord(
+            company_id=company,
+            kind=RecordKind.COURT_LOSS,
+            recorded_on=date(2026, 8, 20),
+            authority="芝罘区人民法院",
+            document_number="(2026)鲁0602民初123号",
+        ),
     )
     assert done.part_id is not None
     return done.part_id
@@ -209,7 +221,9 @@ def test_a_new_record_then_a_request_records_an_explicit_revision_through_the_ou
 
     # When a court loss is recorded and the regulator asks for the evaluation again
     loss = court_loss(platform, company)
-    platform.app.request_credit_evaluation(META, company, "2026Q3")
+    platform.app.request_credit_evaluation(
+        META, RequestCreditEvaluation(company_id=company, period="2026Q3")
+    )
     runner.catch_up()
     close_broker(projector_broker)
     drain(actors, worker)
@@ -232,15 +246,25 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     projector_broker = make_broker(servers.broker_url, namespace=actors.broker.namespace)
     runner = evaluated(platform, actors, worker, projector_broker, company)
     evaluation_id = CreditEvaluation.id_for(company, Q3, DEFAULT_RULE_SET)
-    platform.app.publish_credit_evaluation(META, evaluation_id)
+    platform.app.publish_credit_evaluation(
+        META, PublishCreditEvaluation(evaluation_id=evaluation_id)
+    )
     objection = platform.app.object_to_credit_evaluation(
-        Meta("staff-1", "异议", "COMPANY_STAFF"), evaluation_id, "该案已撤诉"
+        Meta("staff-1", "异议", "COMPANY_STAFF"),
+        ObjectToCreditEvaluation(evaluation_id=evaluation_id, grounds="该案已撤诉"),
     ).part_id
     assert objection is not None
 
     # When the regulator withdraws the record and upholds the objection
-    platform.app.withdraw_credit_record(META, company, loss)
-    platform.app.decide_credit_objection(META, evaluation_id, objection, "UPHELD")
+    platform.app.withdraw_credit_record(
+        META, WithdrawCreditRecord(company_id=company, record_id=loss)
+    )
+    platform.app.decide_credit_objection(
+        META,
+        DecideCreditObjection(
+            evaluation_id=evaluation_id, objection_id=objection, decision=ObjectionDecision.UPHELD
+        ),
+    )
     runner.catch_up()
     close_broker(projector_broker)
     drain(actors, worker)

@@ -19,11 +19,21 @@ from sqlalchemy import text
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility, ResolveDefect
+from gongzhi.application.health import RequestHealthRun
+from gongzhi.application.work_orders import (
+    DispatchWorkOrder,
+    ReportWorkOrder,
+    RespondToWorkOrder,
+    WorkOrderPlace,
+)
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.committee_rules import Member
 from gongzhi.domain.community import Community
+from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, half_year
+from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
 from gongzhi.workers.actors import HEALTH_QUEUE, WATCHDOG, Actors
@@ -106,37 +116,44 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     )
     app.register_facility(
         STAFF,
-        community_id=cid,
-        facility_type="FIRE_EXTINGUISHER",
-        name="灭火器组",
-        installed_on=date(2025, 1, 1),
-        quantity=20,
-        expected_life_years=10,
+        RegisterFacility(
+            community_id=cid,
+            type=FacilityType.FIRE_EXTINGUISHER,
+            name="灭火器组",
+            installed_on=date(2025, 1, 1),
+            quantity=20,
+            expected_life_years=10,
+        ),
     )
     hydrant = app.register_facility(
         STAFF,
-        community_id=cid,
-        facility_type="FIRE_HYDRANT",
-        name="室外消火栓",
-        installed_on=date(2025, 1, 1),
-        expected_life_years=20,
+        RegisterFacility(
+            community_id=cid,
+            type=FacilityType.FIRE_HYDRANT,
+            name="室外消火栓",
+            installed_on=date(2025, 1, 1),
+            expected_life_years=20,
+        ),
     ).id
 
     def report(description: str) -> UUID:
         return app.report_work_order(
             STAFF,
-            community_id=cid,
-            source="COMPANY",
-            category="PLUMBING",
-            urgency="NORMAL",
-            description=description,
-            place_kind="COMMON_AREA",
-            area_name="中心花园",
+            ReportWorkOrder(
+                community_id=cid,
+                source=Source.COMPANY,
+                category=Category.PLUMBING,
+                urgency=Urgency.NORMAL,
+                description=description,
+                place=WorkOrderPlace(kind=PlaceKind.COMMON_AREA, area_name="中心花园"),
+            ),
         ).id
 
     answered, forgotten = report("喷泉漏水"), report("井盖松动")
-    app.dispatch_work_order(STAFF, answered, team="一班", assignee="张")
-    app.respond_to_work_order(STAFF, answered, note="到")
+    app.dispatch_work_order(
+        STAFF, DispatchWorkOrder(work_order_id=answered, team="一班", assignee="张")
+    )
+    app.respond_to_work_order(STAFF, RespondToWorkOrder(work_order_id=answered, note="到"))
     app.record_sla_breaches(WATCHDOG, forgotten, datetime.now(UTC) + timedelta(days=2))
     app.file_complaint(
         META,
@@ -159,12 +176,14 @@ def inspect_hydrant(platform: Platform, community: UUID) -> tuple[UUID, UUID]:
     hydrant = HYDRANTS[community]
     platform.app.record_inspection(
         STAFF,
-        hydrant,
-        kind="ROUTINE",
-        inspected_on=business_today(),
-        inspector="消防检查员",
-        outcome="DEFECTS",
-        defects=[("消火栓无水", "CRITICAL")],
+        RecordInspection(
+            facility_id=hydrant,
+            kind=InspectionKind.ROUTINE,
+            inspected_on=business_today(),
+            inspector="消防检查员",
+            outcome=InspectionOutcome.DEFECTS,
+            defects=[Defect(description="消火栓无水", severity=Severity.CRITICAL)],
+        ),
     )
     defect = next(iter(platform.app.facility(hydrant).defects))
     return hydrant, defect
@@ -233,7 +252,9 @@ def test_changed_data_records_an_explicit_revision(
     first = platform.app.health_assessment(assessment_id(community)).result
 
     # When the defect is resolved and the job runs again
-    platform.app.resolve_defect(STAFF, hydrant, defect, resolved_on=business_today())
+    platform.app.resolve_defect(
+        STAFF, ResolveDefect(facility_id=hydrant, defect_id=defect, resolved_on=business_today())
+    )
     platform.projection_runner().catch_up()
     actors.assess_community_health.send(str(community), PERIOD.label, None)
     drain(actors, worker)
@@ -267,7 +288,7 @@ def test_a_requested_district_run_fans_out_through_the_outbox(
     )
 
     # When a regulator requests the run of 红塔区 and the projector relays it
-    platform.app.request_health_run(META, "红塔区", PERIOD.label)
+    platform.app.request_health_run(META, RequestHealthRun(district="红塔区", period=PERIOD.label))
     runner.catch_up()
     close_broker(projector_broker)
     drain(actors, worker)

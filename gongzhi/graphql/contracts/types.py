@@ -12,7 +12,7 @@ from gongzhi.application.base import business_today
 from gongzhi.domain.contract import ContractStatus, NoticeKind, PricingModel, contract_status
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.communities.types import ManagementModeType
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import NotFound, ValidationError
 
 PricingModelType = strawberry.enum(
     PricingModel,
@@ -97,8 +97,12 @@ class ServiceContract:
         return status_of(self._row, date)
 
 
-@strawberry.type(description="The contract after the change, as the views now show it")
-class ServiceContractPayload:
+# Named ContractPayload in Python so that its result union keeps the name ContractResult.
+@strawberry.type(
+    name="ServiceContractPayload",
+    description="The contract after the change, as the views now show it",
+)
+class ContractPayload:
     contract: ServiceContract | None
     successor: ServiceContract | None = strawberry.field(
         description="After a hand-over: the contract that took over"
@@ -111,10 +115,6 @@ class ServiceContractList:
     contracts: list[ServiceContract]
 
 
-ContractResult = Annotated[
-    ServiceContractPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("ContractResult"),
-]
 ContractLookup = Annotated[
     ServiceContract | NotFound | ValidationError, strawberry.union("ContractLookup")
 ]

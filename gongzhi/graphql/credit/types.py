@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime
-import enum
 import json
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from gongzhi.domain.credit_evaluation import ObjectionDecision
+from gongzhi.domain.credit_file import RepairDecision
 from gongzhi.domain.credit_rules import CreditRuleSet, HonourLevel, RecordKind, VetoKind
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 CreditRecordKindType = strawberry.enum(
@@ -32,18 +33,14 @@ VetoKindType = strawberry.enum(
 )
 
 
-@strawberry.enum(name="CreditRepairDecision", description="信用修复: 准予 GRANTED / 不予 REFUSED")
-class RepairDecisionType(enum.Enum):
-    GRANTED = "GRANTED"
-    REFUSED = "REFUSED"
-
-
-@strawberry.enum(
-    name="CreditObjectionDecision", description="异议复核: 成立 UPHELD / 不成立 REJECTED"
+RepairDecisionType = strawberry.enum(
+    RepairDecision, name="CreditRepairDecision", description="信用修复: 准予 GRANTED / 不予 REFUSED"
 )
-class ObjectionDecisionType(enum.Enum):
-    UPHELD = "UPHELD"
-    REJECTED = "REJECTED"
+ObjectionDecisionType = strawberry.enum(
+    ObjectionDecision,
+    name="CreditObjectionDecision",
+    description="异议复核: 成立 UPHELD / 不成立 REJECTED",
+)
 
 
 def _json(value: Any) -> Any:
@@ -274,18 +271,6 @@ def evaluation_from_row(row: Any, *, breakdown: bool) -> CreditEvaluation:
     )
 
 
-CreditRecordResult = Annotated[
-    CreditRecordPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CreditRecordResult"),
-]
-CreditEvaluationResult = Annotated[
-    CreditEvaluationPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CreditEvaluationResult"),
-]
-CreditEvaluationRequestResult = Annotated[
-    CreditEvaluationRequestPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CreditEvaluationRequestResult"),
-]
 CreditEvaluationLookup = Annotated[
     CreditEvaluation | NotFound | ValidationError, strawberry.union("CreditEvaluationLookup")
 ]

@@ -19,7 +19,7 @@ from gongzhi.domain.facility_rules import (
     Severity,
     completed_months,
 )
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 FacilityTypeType = strawberry.enum(
@@ -255,10 +255,6 @@ def rule_set_type(rule_set: InspectionRuleSet) -> InspectionRuleSetType:
     )
 
 
-FacilityResult = Annotated[
-    FacilityPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("FacilityResult"),
-]
 FacilityLookup = Annotated[
     Facility | NotFound | ValidationError, strawberry.union("FacilityLookup")
 ]

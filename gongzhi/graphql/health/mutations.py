@@ -2,48 +2,38 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.types import Info
-
 from gongzhi.application.base import Done
+from gongzhi.application.health import RequestHealthRun
 from gongzhi.domain.health import half_year, health_config
+from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.health.types import HealthRunRequested, HealthRunResult
+from gongzhi.graphql.health.types import HealthRunPayload
 from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.references import Found
 
 
-@strawberry.input(description="Assess every community of a district for a half-year")
-class RequestHealthRunInput:
-    district: str
-    period: str = strawberry.field(description="A half-year like 2026H1")
-    config: str | None = strawberry.field(
-        default=None, description="name or name/version; the latest default weighting if none"
+def district_target(_: Context, command: RequestHealthRun, __: dict[str, Found]) -> Target:
+    """The run names a district, not a stored thing: the regulator must hold it."""
+    return Target(district=command.district.strip())
+
+
+async def health_run_reply(
+    context: Context, done: Done, command: RequestHealthRun
+) -> HealthRunPayload:
+    return HealthRunPayload(
+        district=command.district.strip(),
+        period=half_year(command.period).label,
+        config=health_config(command.config).key,
+        position=str(done.position),
     )
-    reason: str
 
 
-@strawberry.type
-class HealthMutations:
-    @strawberry.mutation(description="Assess a district now: queues one job per community")
-    async def request_health_run(
-        self, info: Info[Context, None], input: RequestHealthRunInput
-    ) -> HealthRunResult:
-        context = info.context
-
-        async def reply(done: Done) -> HealthRunRequested:
-            return HealthRunRequested(
-                district=input.district.strip(),
-                period=half_year(input.period).label,
-                config=health_config(input.config).key,
-                position=str(done.position),
-            )
-
-        return await context.execute(  # type: ignore[return-value]
-            Action.REQUEST_HEALTH_RUN,
-            lambda: Target(district=input.district.strip()),
-            lambda meta: context.app.request_health_run(
-                meta, input.district, input.period, input.config
-            ),
-            input.reason,
-            reply,
-        )
+HealthMutations = mutations(
+    "HealthMutations",
+    mutation(
+        RequestHealthRun,
+        Action.REQUEST_HEALTH_RUN,
+        reply=health_run_reply,
+        target=district_target,
+    ),
+)

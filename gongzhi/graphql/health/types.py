@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gongzhi.domain.health import HealthConfig, RiskFlag
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 HealthRiskFlagType = strawberry.enum(
@@ -79,8 +79,12 @@ class HealthConfigType:
     weights: JSON
 
 
-@strawberry.type(description="The district's run was requested; the worker assesses each community")
-class HealthRunRequested:
+# Named HealthRunPayload in Python so that its result union keeps the name HealthRunResult.
+@strawberry.type(
+    name="HealthRunRequested",
+    description="The district's run was requested; the worker assesses each community",
+)
+class HealthRunPayload:
     district: str
     period: str
     config: str
@@ -135,8 +139,4 @@ HealthAssessmentLookup = Annotated[
 ]
 HealthRankingResult = Annotated[
     HealthRanking | ValidationError, strawberry.union("HealthRankingResult")
-]
-HealthRunResult = Annotated[
-    HealthRunRequested | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("HealthRunResult"),
 ]

@@ -17,7 +17,7 @@ from gongzhi.domain.work_order import (
     Urgency,
     WorkOrderStatus,
 )
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 from gongzhi.projections.work_orders import SlaPerformance
 
@@ -221,10 +221,6 @@ def performance_type(
     )
 
 
-WorkOrderResult = Annotated[
-    WorkOrderPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("WorkOrderResult"),
-]
 WorkOrdersResult = Annotated[
     WorkOrderConnection | ValidationError | NotFound, strawberry.union("WorkOrdersResult")
 ]
