@@ -94,6 +94,7 @@ async def _check_references(context: Any, declared: dict[str, Ref], kwargs: dict
 CommunityArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY)]
 UnitArg = Annotated[strawberry.ID, Ref(Kind.UNIT)]
 CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
+DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 
 
 def _check_text(value: object, path: str) -> None:
