@@ -94,6 +94,8 @@ async def _check_references(context: Any, declared: dict[str, Ref], kwargs: dict
 CommunityArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY)]
 UnitArg = Annotated[strawberry.ID, Ref(Kind.UNIT)]
 CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
+DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
+CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
 
 
 def _check_text(value: object, path: str) -> None:

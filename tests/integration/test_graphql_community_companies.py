@@ -537,6 +537,60 @@ def test_committees_audit_linked_companies_and_residents_see_funded_services(api
     assert allocations[2]["reversesId"] == withdrawn
 
 
+def test_another_communitys_company_or_reinvestment_asked_for_by_id_is_not_found(
+    api: Api,
+) -> None:
+    # Given a company of 向阳新村 (江川区) with a 反哺, 幸福里's committee and a resident of
+    # 幸福里, and a company linked to 幸福里
+    xingfu, xiangyang = community(api, "幸福里"), community(api, "向阳新村", "江川区")
+    theirs = register_company(api, xiangyang, "向阳", as_=JIANGCHUAN)["company"]["id"]
+    open_line(api, theirs, "CANTEEN", as_=JIANGCHUAN)
+    entry(api, theirs, "CANTEEN", "REVENUE", 100_000, as_=JIANGCHUAN)
+    allocate(api, theirs, 10_000, as_=JIANGCHUAN)
+    ours = register_company(api, xingfu, "幸福")["company"]["id"]
+    _, entrance = building_with_entrance(api, xingfu)
+    unit = api.gql(
+        ADD_UNIT,
+        {
+            "input": {
+                "communityId": xingfu,
+                "entranceId": entrance,
+                "number": "101",
+                "floor": 1,
+                "area": "80.00",
+                "areaSource": "REGISTER",
+                "reason": "入册",
+            }
+        },
+    )["addUnit"]["partId"]
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(xingfu))
+    resident = Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(unit),))
+    problem = "__typename ... on NotFound { field message }"
+
+    def ask(query: str, as_: Principal, **variables: Any) -> dict[str, Any]:
+        data = api.gql(f"query($id: ID!) {{ {query} {{ {problem} }} }}", variables, as_=as_)
+        return dict(next(iter(data.values())))
+
+    # When 幸福里's committee asks for 向阳新村's company, its ledger, its allocations and
+    # 向阳新村's reinvestment, and the resident for the ledger of 幸福里's own company
+    company = ask("communityCompany(id: $id)", committee, id=theirs)
+    ledger = ask("communityCompanyLedger(companyId: $id)", committee, id=theirs)
+    allocations = ask("reinvestmentAllocations(companyId: $id)", committee, id=theirs)
+    reinvestment = ask(
+        "communityReinvestment(communityId: $id, year: 2025)", committee, id=xiangyang
+    )
+    own_ledger = ask("communityCompanyLedger(companyId: $id)", resident, id=ours)
+
+    # Then each is NotFound naming the argument
+    def not_found(field: str, noun: str) -> dict[str, str]:
+        message = f"no {noun} with this id that you may see"
+        return {"__typename": "NotFound", "field": field, "message": message}
+
+    assert company == not_found("id", "community company")
+    assert ledger == allocations == own_ledger == not_found("companyId", "community company")
+    assert reinvestment == not_found("communityId", "community")
+
+
 def test_another_companys_entry_or_allocation_inside_an_input_is_refused(api: Api) -> None:
     # Given a 红塔区 company of 幸福里, and a 江川区 company with a ledger entry and a 反哺
     xingfu, xiangyang = community(api, "幸福里"), community(api, "向阳新村", "江川区")

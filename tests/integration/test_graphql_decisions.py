@@ -342,3 +342,39 @@ def test_another_communitys_entrance_unit_or_owner_is_refused_before_anything_is
     }
     # And nothing was recorded
     assert api.platform.app.recorder.max_notification_id() == events
+
+
+def test_a_committee_asking_for_another_communitys_decision_or_decisions_gets_not_found(
+    api: Api,
+) -> None:
+    # Given a decision in one community, and the committee of another
+    community_id, entrance, _, _ = entrance_with_owners(api, floors=1)
+    other = register(api)["community"]["id"]
+    now = datetime.now(UTC)
+    decision = propose(api, community_id, entrance, now, now + timedelta(days=7))
+    committee = Principal(subject="ywh-x", role=Role.COMMITTEE_MEMBER, community_id=UUID(other))
+
+    # When that committee asks for the decision, and for the first community's decisions
+    one = api.gql(
+        """query($id: ID!) { decision(id: $id) { __typename ... on NotFound { field message } } }""",
+        {"id": decision},
+        as_=committee,
+    )["decision"]
+    listed = api.gql(
+        """query($c: ID!) { decisions(communityId: $c) {
+        __typename ... on NotFound { field message } } }""",
+        {"c": community_id},
+        as_=committee,
+    )["decisions"]
+
+    # Then each is NotFound naming the argument, as nothing the committee may see
+    assert one == {
+        "__typename": "NotFound",
+        "field": "id",
+        "message": "no decision with this id that you may see",
+    }
+    assert listed == {
+        "__typename": "NotFound",
+        "field": "communityId",
+        "message": "no community with this id that you may see",
+    }

@@ -397,6 +397,41 @@ def test_a_resident_reads_the_own_sub_account_only(api: Api) -> None:
     )
 
 
+def test_another_companys_staff_asking_for_the_fund_or_a_sub_account_gets_not_found(
+    api: Api,
+) -> None:
+    # Given 幸福里's fund, served by 安居物业, and the staff of another company
+    e = estate(api)
+    other = Principal(
+        subject="staff-ht",
+        role=Role.COMPANY_STAFF,
+        company_id=UUID(register_company(api, "红塔物业")),
+    )
+
+    # When it asks for the fund, its ledger, its uses and a unit's sub-account
+    fund = api.gql(FUND, {"id": e.community}, as_=other)["maintenanceFund"]
+    ledger = api.gql(
+        f"""query($id: ID!) {{ fundLedger(communityId: $id) {{ __typename {READ_PROBLEMS} }} }}""",
+        {"id": e.community},
+        as_=other,
+    )["fundLedger"]
+    uses = api.gql(USES, {"id": e.community, "only": False}, as_=other)["fundUses"]
+    statement = api.gql(STATEMENT, {"id": e.units[0]}, as_=other)["fundStatement"]
+
+    # Then each is NotFound naming the argument
+    community = {
+        "__typename": "NotFound",
+        "field": "communityId",
+        "message": "no community with this id that you may see",
+    }
+    assert fund == ledger == uses == community
+    assert statement == {
+        "__typename": "NotFound",
+        "field": "unitId",
+        "message": "no unit with this id that you may see",
+    }
+
+
 def event_count(api: Api) -> int:
     return api.platform.app.recorder.max_notification_id() or 0
 

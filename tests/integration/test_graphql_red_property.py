@@ -650,6 +650,42 @@ def test_titles_are_listed_by_scope_newest_year_first(api: Api) -> None:
     assert second["pageInfo"]["hasNextPage"] is False
 
 
+def test_a_committee_asking_for_another_communitys_title_or_organisation_gets_not_found(
+    api: Api,
+) -> None:
+    # Given a title and a party branch of 幸福里, and the committee of 和平苑
+    xingfu = register(api, name="幸福里")["community"]["id"]
+    heping = register(api, name="和平苑")["community"]["id"]
+    title = apply(api, 2024, subject="COMMUNITY", communityId=xingfu)["title"]["id"]
+    branch = set_up(api, "COMMITTEE_PARTY_BRANCH", community=xingfu)
+    committee = Principal(subject="ywh-hp", role=Role.COMMITTEE_MEMBER, community_id=UUID(heping))
+    problem = "__typename ... on NotFound { field message }"
+
+    # When it asks for the title and the branch by id
+    one_title = api.gql(
+        f"query($id: ID!) {{ demonstrationTitle(id: $id) {{ {problem} }} }}",
+        {"id": title},
+        as_=committee,
+    )["demonstrationTitle"]
+    one_branch = api.gql(
+        f"query($id: ID!) {{ partyOrganisation(id: $id) {{ {problem} }} }}",
+        {"id": branch},
+        as_=committee,
+    )["partyOrganisation"]
+
+    # Then each is NotFound naming the argument
+    assert one_title == {
+        "__typename": "NotFound",
+        "field": "id",
+        "message": "no demonstration title with this id that you may see",
+    }
+    assert one_branch == {
+        "__typename": "NotFound",
+        "field": "id",
+        "message": "no party organisation with this id that you may see",
+    }
+
+
 # --- Access matrix rows (spread into tests/integration/test_access_matrix.py) ------------
 # ``w`` is that file's World: 幸福里 and 和平苑 in 红塔区 (served by 安居物业 and 红塔物业),
 # 向阳新村 in 江川区. Roles by subject: admin, reg, staff (安居物业), ywh (幸福里), owner.

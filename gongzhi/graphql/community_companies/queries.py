@@ -11,7 +11,6 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.domain.community_ledger import INCOME_THRESHOLD_FEN
-from gongzhi.graphql.communities.queries import fetch_community
 from gongzhi.graphql.community_companies.sql import (
     COMPANY_SELECT,
     community_company_scope,
@@ -42,43 +41,34 @@ from gongzhi.graphql.community_companies.types import (
     entry_from_row,
     year_from,
 )
-from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
-from gongzhi.graphql.pagination import (
-    PageInfo,
-    decode_cursor,
-    encode_cursor,
-    page_by_name,
-    page_size,
-)
+from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page, page_by_name
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed
+from gongzhi.graphql.reading import CommunityArg, CommunityCompanyArg, lookup
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+IN_RECORDING_ORDER = (Key("number", "number", "int"),)
 
 
 async def fetch_community_company(context: Context, company_id: UUID) -> Any:
     """The company row if it exists and the principal may read it, else None."""
-    params: list[object] = [company_id]
+    params = Params([company_id])
     scope = community_company_scope(context.principal, "cc", params)
     return await context.pool.fetchrow(f"{COMPANY_SELECT} WHERE cc.id = $1 AND {scope}", *params)
 
 
-async def _visible(context: Context, company_id: strawberry.ID) -> UUID:
-    """The company's id, or Refused (bad id: ValidationError; unseen: NotFound)."""
-    company = query_id(company_id, "companyId")
-    params: list[object] = [company]
+async def require_readable(context: Context, company_id: UUID) -> None:
+    """Refuse (NotFound) a company the caller may name but not read: a reference reaches the
+    staff of a company serving a linked community and its residents, the ledger does not."""
+    params = Params([company_id])
     scope = community_company_scope(context.principal, "cc", params)
-    found = await context.pool.fetchval(
-        f"SELECT cc.id FROM community_companies cc WHERE cc.id = $1 AND {scope}", *params
-    )
-    if found is None:
-        raise Refused(
-            NotFound(
-                field="companyId",
-                message=f"no community company with id {company_id} that you may see",
-            )
-        )
-    return company
+    if not await context.pool.fetchval(
+        f"SELECT 1 FROM community_companies cc WHERE cc.id = $1 AND {scope}", *params
+    ):
+        message = "no community company with this id that you may see"
+        raise Refused(NotFound(field="companyId", message=message))
 
 
 def _year(year: int, field: str = "year") -> int:
@@ -97,78 +87,65 @@ def _district_and_year(context: Context, district: str, year: int) -> None:
 @strawberry.type
 class CommunityCompanyQueries:
     @strawberry.field(description="强社惠民公司: one community company you may read, by id")
+    @lookup
     async def community_company(
-        self, info: Info[Context, None], id: strawberry.ID
+        self, info: Info[Context, None], id: CommunityCompanyArg
     ) -> CommunityCompanyLookup:
-        try:
-            company_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_community_company(info.context, company_id)
+        row = await fetch_community_company(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no community company with id {id} you may see")
+            message = "no community company with this id that you may see"
+            return NotFound(field="id", message=message)
         return company_from_row(row)
 
     @strawberry.field(
         description="台账: a community company's revenue and cost entries in recording order, "
         "reversals included (max 100 a page); optionally one year's"
     )
+    @lookup
     async def community_company_ledger(
         self,
         info: Info[Context, None],
-        company_id: strawberry.ID,
+        company_id: CommunityCompanyArg,
         year: int | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> LedgerResult:
-        try:
-            company = await _visible(info.context, company_id)
-            limit = page_size(first)
-            key = decode_cursor(after, 1)
-            if key is not None and not key[0].isdigit():
-                raise Refused(invalid("after", "is not a cursor this API issued"))
-            if year is not None:
-                _year(year)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        rows = await info.context.pool.fetch(
-            """SELECT * FROM community_business_entries
-               WHERE company_id = $1 AND number > $2 AND ($3::int IS NULL OR year = $3)
-               ORDER BY number LIMIT $4""",
-            company,
-            int(key[0]) if key else 0,
-            year,
-            limit + 1,
+        company = UUID(company_id)
+        await require_readable(info.context, company)
+        params = Params([company])
+        conditions = ["company_id = $1"]
+        if year is not None:
+            conditions.append(f"year = {params(_year(year))}")
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            "SELECT * FROM community_business_entries",
+            conditions,
+            params,
+            IN_RECORDING_ORDER,
+            first,
+            after,
         )
         edges = [
             LedgerEntryEdge(cursor=encode_cursor(row["number"]), node=entry_from_row(row))
-            for row in rows[:limit]
+            for row in rows
         ]
-        return LedgerEntryConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+        return LedgerEntryConnection(edges=edges, page_info=page_info)
 
     @strawberry.field(
         description="反哺: a community company's allocations in recording order, reversals "
         "included; optionally those spending one year's surplus"
     )
+    @lookup
     async def reinvestment_allocations(
-        self, info: Info[Context, None], company_id: strawberry.ID, year: int | None = None
+        self, info: Info[Context, None], company_id: CommunityCompanyArg, year: int | None = None
     ) -> ReinvestmentsResult:
-        try:
-            company = await _visible(info.context, company_id)
-            if year is not None:
-                _year(year)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        company = UUID(company_id)
+        await require_readable(info.context, company)
+        params = Params([company])
+        in_year = f" AND year = {params(_year(year))}" if year is not None else ""
         rows = await info.context.pool.fetch(
-            """SELECT * FROM community_reinvestments
-               WHERE company_id = $1 AND ($2::int IS NULL OR year = $2) ORDER BY number""",
-            company,
-            year,
+            f"SELECT * FROM community_reinvestments WHERE company_id = $1{in_year} ORDER BY number",
+            *params,
         )
         return ReinvestmentList(allocations=[allocation_from_row(row) for row in rows])
 
@@ -176,19 +153,10 @@ class CommunityCompanyQueries:
         description="反哺 for residents: the public services that companies linked to the "
         "community during the year funded from that year's surplus (reversed ones left out)"
     )
+    @lookup
     async def community_reinvestment(
-        self, info: Info[Context, None], community_id: strawberry.ID, year: int
+        self, info: Info[Context, None], community_id: CommunityArg, year: int
     ) -> CommunityReinvestmentResult:
-        try:
-            community = query_id(community_id, "communityId")
-            _year(year)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        if await fetch_community(info.context, community) is None:
-            return NotFound(
-                field="communityId",
-                message=f"no community with id {community_id} that you may see",
-            )
         rows = await info.context.pool.fetch(
             f"""SELECT cc.id AS company_id, cc.name AS company_name, r.*
                FROM community_companies cc
@@ -197,8 +165,8 @@ class CommunityCompanyQueries:
                  AND EXISTS (SELECT 1 FROM community_company_links l
                              WHERE {linked_during("cc.id", "$2")} AND l.community_id = $1)
                ORDER BY cc.name, cc.id, r.number""",
-            community,
-            year,
+            UUID(community_id),
+            _year(year),
         )
         companies: dict[UUID, ReinvestingCompany] = {}
         for row in rows:
@@ -231,6 +199,7 @@ class CommunityCompanyQueries:
         description="强社惠民公司 of a district in a year, by name (max 100 a page), with their "
         "figures: every company with a community of the district linked on some day of the year"
     )
+    @lookup
     async def community_companies(
         self,
         info: Info[Context, None],
@@ -240,20 +209,19 @@ class CommunityCompanyQueries:
         after: str | None = None,
     ) -> CommunityCompaniesResult:
         context = info.context
-        try:
-            _district_and_year(context, district, year)
-            rows, page_info = await page_by_name(
-                context.pool,
-                f"SELECT cc.id, cc.name, cc.credit_code, cc.district, {year_figures('$2')} "
-                "FROM community_companies cc",
-                "cc",
-                [present_in_district("$1", "$2")],
-                [district, year],
-                first,
-                after,
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        _district_and_year(context, district, year)
+        params = Params()
+        in_district, in_year = params(district), params(year)
+        rows, page_info = await page_by_name(
+            context.pool,
+            f"SELECT cc.id, cc.name, cc.credit_code, cc.district, {year_figures(in_year)} "
+            "FROM community_companies cc",
+            "cc",
+            [present_in_district(in_district, in_year)],
+            params,
+            first,
+            after,
+        )
         edges = [
             CommunityCompanyFiguresEdge(
                 cursor=encode_cursor(row["name"], row["id"]),
@@ -277,6 +245,7 @@ class CommunityCompanyQueries:
         "with operating income at or above the threshold (default 300,000 元 = 30,000,000 fen), "
         "and the totals"
     )
+    @lookup
     async def community_company_statistics(
         self,
         info: Info[Context, None],
@@ -285,15 +254,14 @@ class CommunityCompanyQueries:
         income_threshold_fen: int = INCOME_THRESHOLD_FEN,
     ) -> CommunityCompanyStatisticsResult:
         context = info.context
-        try:
-            _district_and_year(context, district, year)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        _district_and_year(context, district, year)
         if income_threshold_fen < 0:
             return invalid("incomeThresholdFen", "must not be negative")
-        row = await context.pool.fetchrow(
-            district_statistics("$1", "$2", "$3"), district, year, income_threshold_fen
+        params = Params()
+        statement = district_statistics(
+            params(district), params(year), params(income_threshold_fen)
         )
+        row = await context.pool.fetchrow(statement, *params)
         return CommunityCompanyStatistics(
             district=district,
             year=year,

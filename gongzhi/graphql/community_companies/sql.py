@@ -4,6 +4,7 @@ per-year figures summed from the ledger rows (never stored, so always traceable)
 from __future__ import annotations
 
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.graphql.params import Params
 
 TODAY = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 
@@ -91,21 +92,16 @@ FROM (SELECT {year_figures(year)} FROM community_companies cc
 """
 
 
-def community_company_scope(principal: Principal, alias: str, params: list[object]) -> str:
+def community_company_scope(principal: Principal, alias: str, params: Params) -> str:
     """Companies a principal may read (permissions ``_community_companies``): regulators of
     the district it is registered in or of any district it has (had) a linked community in;
     committee members of a community it is (was) linked to. Past links count: an audit
     covers the years a community was served."""
-
-    def param(value: object) -> str:
-        params.append(value)
-        return f"${len(params)}"
-
     match principal.role:
         case Role.PLATFORM_ADMIN:
             return "TRUE"
         case Role.REGULATOR:
-            districts = param(list(principal.districts))
+            districts = params(list(principal.districts))
             return (
                 f"({alias}.district = ANY({districts}::text[]) OR EXISTS (SELECT 1 "
                 "FROM community_company_links sl JOIN communities sc ON sc.id = sl.community_id "
@@ -115,6 +111,6 @@ def community_company_scope(principal: Principal, alias: str, params: list[objec
             return (
                 "EXISTS (SELECT 1 FROM community_company_links sl "
                 f"WHERE sl.company_id = {alias}.id "
-                f"AND sl.community_id = {param(principal.community_id)}::uuid)"
+                f"AND sl.community_id = {params(principal.community_id, 'uuid')})"
             )
     return "FALSE"

@@ -15,9 +15,8 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.domain.fund import MaintenanceFund as FundAggregate
-from gongzhi.graphql.communities.queries import fetch_community
-from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
+from gongzhi.graphql.context import Context
+from gongzhi.graphql.errors import NotFound, Refused, forbidden
 from gongzhi.graphql.fund.types import (
     FundLedgerConnection,
     FundLedgerResult,
@@ -34,8 +33,10 @@ from gongzhi.graphql.fund.types import (
     use_from_row,
 )
 from gongzhi.graphql.history.queries import community_target
-from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.pagination import Key, keyset_page
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, allowed
+from gongzhi.graphql.reading import CommunityArg, UnitArg, lookup
 
 ACCOUNT_SELECT = """
 SELECT a.*, u.number AS unit_number FROM fund_accounts a LEFT JOIN units u ON u.id = a.unit_id
@@ -51,6 +52,8 @@ SELECT * FROM (
 ) ledger
 """
 
+IN_ORDER = (Key("version", "version", "int"),)
+
 STATEMENT_SELECT = """
 SELECT l.*, sum(l.amount_fen) OVER (ORDER BY l.version)::bigint AS balance_after_fen,
        fu.decision_id, fu.emergency, fu.committee_id
@@ -60,14 +63,8 @@ WHERE l.unit_id = $1 AND l.fund_id = $2 ORDER BY l.version
 
 
 async def readable_fund(context: Context, community_id: UUID, action: Action) -> Any:
-    """The fund row of a community the principal may read, or raise Refused."""
-    if await fetch_community(context, community_id) is None:
-        raise Refused(
-            NotFound(
-                field="communityId",
-                message=f"no community with id {community_id} that you may see",
-            )
-        )
+    """The fund row of a community (in scope: declared by the argument) the principal may
+    read, or raise Refused."""
     if not allowed(context.principal, action, await community_target(context, community_id)):
         raise Refused(forbidden(action.value))
     row = await context.pool.fetchrow(
@@ -115,67 +112,44 @@ async def fund_summary(context: Context, fund: Any) -> MaintenanceFund:
 @strawberry.type
 class FundQueries:
     @strawberry.field(description="住宅专项维修资金: balance, first deposits, the 30 % line")
+    @lookup
     async def maintenance_fund(
-        self, info: Info[Context, None], community_id: strawberry.ID
+        self, info: Info[Context, None], community_id: CommunityArg
     ) -> FundLookup:
-        try:
-            fund = await readable_fund(
-                info.context, query_id(community_id, "communityId"), Action.READ_FUND
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND)
         return await fund_summary(info.context, fund)
 
     @strawberry.field(description="维修资金台账: every movement in order, with running balance")
+    @lookup
     async def fund_ledger(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         first: int = 50,
         after: str | None = None,
     ) -> FundLedgerResult:
-        context = info.context
-        try:
-            fund = await readable_fund(
-                context, query_id(community_id, "communityId"), Action.READ_FUND
-            )
-            limit = page_size(first)
-            key = decode_cursor(after, 1)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        if key is not None and not key[0].isdigit():
-            return invalid("after", "is not a cursor this API issued")  # type: ignore[return-value]
-        rows = await context.pool.fetch(
-            f"{LEDGER_SELECT} WHERE version > $2 ORDER BY version LIMIT $3",
-            fund["id"],
-            int(key[0]) if key else 0,
-            limit + 1,
+        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND)
+        rows, page_info = await keyset_page(
+            info.context.pool, LEDGER_SELECT, [], Params([fund["id"]]), IN_ORDER, first, after
         )
-        entries = [ledger_entry_from_row(r) for r in rows[:limit]]
         return FundLedgerConnection(
-            entries=entries,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                end_cursor=encode_cursor(entries[-1].version) if entries else None,
-            ),
+            entries=[ledger_entry_from_row(r) for r in rows], page_info=page_info
         )
 
     @strawberry.field(description="分户账对账单: a unit's sub-account and every movement in it")
+    @lookup
     async def fund_statement(
-        self, info: Info[Context, None], unit_id: strawberry.ID
+        self, info: Info[Context, None], unit_id: UnitArg
     ) -> FundStatementResult:
         context = info.context
-        try:
-            unit = query_id(unit_id, "unitId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        unit = UUID(unit_id)
         account = await context.pool.fetchrow(
             f"""{ACCOUNT_SELECT.replace("SELECT a.*", "SELECT a.*, f.community_id, f.rule")}
                 JOIN maintenance_funds f ON f.id = a.fund_id WHERE a.unit_id = $1""",
             unit,
         )
         missing = NotFound(field="unitId", message=f"no sub-account of unit {unit_id} you may see")
-        if account is None or await fetch_community(context, account["community_id"]) is None:
+        if account is None:
             return missing
         target = await community_target(context, account["community_id"])
         if not allowed(context.principal, Action.READ_FUND_ACCOUNT, replace(target, unit_id=unit)):
@@ -188,21 +162,16 @@ class FundQueries:
         )
 
     @strawberry.field(description="维修资金使用: the fund's uses, newest first")
+    @lookup
     async def fund_uses(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         awaiting_audit_only: bool = False,
     ) -> FundUsesResult:
-        context = info.context
-        try:
-            fund = await readable_fund(
-                context, query_id(community_id, "communityId"), Action.READ_FUND
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND)
         condition = " AND kind = 'EMERGENCY' AND status = 'PAID'" if awaiting_audit_only else ""
-        rows = await context.pool.fetch(
+        rows = await info.context.pool.fetch(
             f"SELECT * FROM fund_uses WHERE fund_id = $1{condition} ORDER BY seq DESC", fund["id"]
         )
         return FundUseList(uses=[use_from_row(r) for r in rows])

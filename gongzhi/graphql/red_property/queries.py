@@ -3,24 +3,21 @@ the scoring rule sets, and a district's figures."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from gongzhi.domain.demonstration import SCORING_RULE_SETS, TitleStatus
+from gongzhi.application.fields import Kind, Ref
+from gongzhi.domain.demonstration import SCORING_RULE_SETS, Subject, TitleStatus
 from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
-from gongzhi.graphql.pagination import (
-    PageInfo,
-    cursor_id,
-    decode_cursor,
-    encode_cursor,
-    page_size,
-)
+from gongzhi.graphql.errors import NotFound, forbidden, invalid
+from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope, company_scope
+from gongzhi.graphql.reading import lookup
 from gongzhi.graphql.red_property.types import (
     DemonstrationTitleConnection,
     DemonstrationTitleEdge,
@@ -32,8 +29,6 @@ from gongzhi.graphql.red_property.types import (
     RedPropertyStatistics,
     RedPropertyStatisticsResult,
     ScoringRuleSetType,
-    SubjectType,
-    TitleStatusType,
     organisation_from_row,
     rule_set_type,
     title_from_row,
@@ -67,77 +62,77 @@ FROM party_organisations po
 """
 
 
-def organisation_scope(principal: Principal, params: list[object]) -> str:
-    """Organisations of communities the principal sees, and of companies it sees."""
+def belongs_in_scope(principal: Principal, alias: str, params: list[object]) -> str:
+    """An organisation or title ``alias`` of a community the principal sees, or of a company
+    it sees (a committee or resident sees the one serving its community)."""
     communities = community_scope(principal, "c", params)
     companies = company_scope(principal, "co", params)
     return (
-        f"(po.community_id IN (SELECT c.id FROM communities c WHERE {communities}) "
-        f"OR po.company_id IN (SELECT co.id FROM companies co WHERE {companies}))"
-    )
-
-
-def title_scope(principal: Principal, params: list[object]) -> str:
-    communities = community_scope(principal, "c", params)
-    companies = company_scope(principal, "co", params)
-    return (
-        f"(t.community_id IN (SELECT c.id FROM communities c WHERE {communities}) "
-        f"OR t.company_id IN (SELECT co.id FROM companies co WHERE {companies}))"
+        f"({alias}.community_id IN (SELECT c.id FROM communities c WHERE {communities}) "
+        f"OR {alias}.company_id IN (SELECT co.id FROM companies co WHERE {companies}))"
     )
 
 
 async def fetch_organisation(context: Context, organisation_id: UUID) -> Any:
-    params: list[object] = [organisation_id]
-    scope = organisation_scope(context.principal, params)
+    params = Params([organisation_id])
+    scope = belongs_in_scope(context.principal, "po", params)
     return await context.pool.fetchrow(
         f"{ORGANISATION_SELECT} WHERE po.id = $1 AND {scope}", *params
     )
 
 
 async def fetch_title(context: Context, title_id: UUID) -> Any:
-    params: list[object] = [title_id]
-    scope = title_scope(context.principal, params)
+    params = Params([title_id])
+    scope = belongs_in_scope(context.principal, "t", params)
     return await context.pool.fetchrow(
         f"SELECT t.* FROM demonstration_titles t WHERE t.id = $1 AND {scope}", *params
     )
 
 
+# What one organisation or title is read by is wider than what a command may name
+# (Scope.may_refer_to): a committee or resident also reads the organisation and titles of the
+# company serving its community, every regulator a company's titles. So these ids are checked
+# for existence only and the SQL scope decides: one out of it is NotFound as one of nothing.
+OrganisationArg = Annotated[strawberry.ID, Ref(Kind.PARTY_ORGANISATION, public=True)]
+TitleArg = Annotated[strawberry.ID, Ref(Kind.DEMONSTRATION, public=True)]
+
+# The lists' ids are not declared: their unions have no NotFound, and a community or company
+# out of scope lists nothing (the access matrix holds that answer).
+
+NEWEST_YEAR_FIRST = (Key("t.year", "year", "int"), Key("t.id", "id", "uuid"))
+
+
 @strawberry.type
 class RedPropertyQueries:
     @strawberry.field(description="党组织: one party organisation you may see, by id")
+    @lookup
     async def party_organisation(
-        self, info: Info[Context, None], id: strawberry.ID
+        self, info: Info[Context, None], id: OrganisationArg
     ) -> PartyOrganisationLookup:
-        try:
-            organisation_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_organisation(info.context, organisation_id)
+        row = await fetch_organisation(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no party organisation with id {id} you may see")
+            message = "no party organisation with this id that you may see"
+            return NotFound(field="id", message=message)
         return organisation_from_row(row)
 
     @strawberry.field(
         description="党组织 of one community or one company (give exactly one of the two)"
     )
+    @lookup
     async def party_organisations(
         self,
         info: Info[Context, None],
         community_id: strawberry.ID | None = None,
         company_id: strawberry.ID | None = None,
     ) -> PartyOrganisationsResult:
-        if (community_id is None) == (company_id is None):
+        if community_id is not None and company_id is None:
+            column, value = "community_id", query_id(community_id, "communityId")
+        elif company_id is not None and community_id is None:
+            column, value = "company_id", query_id(company_id, "companyId")
+        else:
             return invalid("communityId", "give either a communityId or a companyId")
-        try:
-            column, value = (
-                ("community_id", query_id(community_id, "communityId"))
-                if community_id is not None
-                else ("company_id", query_id(str(company_id), "companyId"))
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        params: list[object] = [value]
-        scope = organisation_scope(info.context.principal, params)
+        params = Params([value])
+        scope = belongs_in_scope(info.context.principal, "po", params)
         rows = await info.context.pool.fetch(
             f"{ORGANISATION_SELECT} WHERE po.{column} = $1 AND {scope} ORDER BY po.kind, po.id",
             *params,
@@ -145,78 +140,62 @@ class RedPropertyQueries:
         return PartyOrganisationList(organisations=[organisation_from_row(r) for r in rows])
 
     @strawberry.field(description="示范小区 / 示范企业: one title you may see, by id")
+    @lookup
     async def demonstration_title(
-        self, info: Info[Context, None], id: strawberry.ID
+        self, info: Info[Context, None], id: TitleArg
     ) -> DemonstrationTitleLookup:
-        try:
-            title_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_title(info.context, title_id)
+        row = await fetch_title(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no demonstration title with id {id} you may see")
+            message = "no demonstration title with this id that you may see"
+            return NotFound(field="id", message=message)
         return title_from_row(row)
 
     @strawberry.field(
         description="示范小区 / 示范企业 you may see, newest year first (max 100 a page)"
     )
+    @lookup
     async def demonstration_titles(
         self,
         info: Info[Context, None],
         district: str | None = None,
-        subject: SubjectType | None = None,  # type: ignore[valid-type]
-        status: TitleStatusType | None = None,  # type: ignore[valid-type]
+        subject: Subject | None = None,
+        status: TitleStatus | None = None,
         community_id: strawberry.ID | None = None,
         company_id: strawberry.ID | None = None,
         first: int = 20,
         after: str | None = None,
     ) -> DemonstrationTitlesResult:
-        try:
-            limit = page_size(first)
-            key = decode_cursor(after, 2)
-            community = query_id(community_id, "communityId") if community_id else None
-            company = query_id(company_id, "companyId") if company_id else None
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        params: list[object] = []
-        conditions = [title_scope(info.context.principal, params)]
-
-        def param(value: object) -> str:
-            params.append(value)
-            return f"${len(params)}"
-
+        params = Params()
+        conditions = [belongs_in_scope(info.context.principal, "t", params)]
         if district:
-            conditions.append(f"t.district = {param(district)}")
+            conditions.append(f"t.district = {params(district)}")
         if subject is not None:
-            conditions.append(f"t.subject = {param(subject.value)}")
+            conditions.append(f"t.subject = {params(subject.value)}")
         if status is not None:
-            conditions.append(f"t.status = {param(TitleStatus(status).value)}")
-        if community is not None:
-            conditions.append(f"t.community_id = {param(community)}::uuid")
-        if company is not None:
-            conditions.append(f"t.company_id = {param(company)}::uuid")
-        if key is not None:
-            after_id = cursor_id(key[1])
-            if after_id is None or not key[0].isdigit():
-                return invalid("after", "is not a cursor this API issued")
-            conditions.append(f"(t.year, t.id) < ({param(int(key[0]))}, {param(after_id)}::uuid)")
-        rows = await info.context.pool.fetch(
-            f"SELECT t.* FROM demonstration_titles t WHERE {' AND '.join(conditions)} "
-            f"ORDER BY t.year DESC, t.id DESC LIMIT {param(limit + 1)}",
-            *params,
+            conditions.append(f"t.status = {params(status.value)}")
+        if community_id:
+            community = query_id(community_id, "communityId")
+            conditions.append(f"t.community_id = {params(community, 'uuid')}")
+        if company_id:
+            company = query_id(company_id, "companyId")
+            conditions.append(f"t.company_id = {params(company, 'uuid')}")
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            "SELECT t.* FROM demonstration_titles t",
+            conditions,
+            params,
+            NEWEST_YEAR_FIRST,
+            first,
+            after,
+            descending=True,
         )
         edges = [
             DemonstrationTitleEdge(
                 cursor=encode_cursor(row["year"], row["id"]), node=title_from_row(row)
             )
-            for row in rows[:limit]
+            for row in rows
         ]
-        return DemonstrationTitleConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+        return DemonstrationTitleConnection(edges=edges, page_info=page_info)
 
     @strawberry.field(description="评分细则: the scoring rule sets shipped, by name and version")
     def demonstration_rule_sets(self) -> list[ScoringRuleSetType]:
