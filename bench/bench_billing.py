@@ -29,6 +29,7 @@ from gongzhi.application.fee_schedules import (
     SetFeeStandard,
     SetFeeTerms,
     SetOtherFee,
+    fee_schedule,
 )
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing import PeriodPlan, served_spans
@@ -142,7 +143,7 @@ def anchor_bills(app: object, ids: list[object]) -> list[Bill]:
     for community_id in ids:
         community = app.community(community_id)  # type: ignore[attr-defined]
         plan = PeriodPlan(
-            app.fee_schedule(community_id), period, served_spans(community.modes, period)
+            fee_schedule(app, community_id), period, served_spans(community.modes, period)
         )  # type: ignore[attr-defined]
         for unit in sorted(community.unit_index.values(), key=lambda u: str(u.id)):
             bills.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gongzhi.application.billing import BillingService
 from gongzhi.application.committees import CommitteeService
 from gongzhi.application.common_income import CommonIncomeService
 from gongzhi.application.communities import CommunityService
@@ -14,15 +15,20 @@ from gongzhi.application.decisions import DecisionService
 from gongzhi.application.disputes import DisputeService
 from gongzhi.application.facilities import FacilityService
 from gongzhi.application.fee_payments import FeePaymentService
+from gongzhi.application.fee_schedules import FeeScheduleService
+from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
+from gongzhi.application.work_orders import WorkOrderService
 
 
 class Gongzhi(
-    FeePaymentService,  # 物业费: schedules, billing runs, payments (issue 4)
+    FeeScheduleService,  # 物业费: schedules, billing runs, payments (issue 4)
+    BillingService,
+    FeePaymentService,
     CreditService,
     DecisionService,
     RedPropertyService,
@@ -32,12 +38,14 @@ class Gongzhi(
     CommunityService,
     CompanyService,
     ContractService,
-    CommonIncomeService,  # with FundService: 维修资金 and 公共收益
+    FundService,  # 维修资金
+    CommonIncomeService,  # 公共收益
     CommunityCompanyService,
     ComplaintService,
     DisputeService,
     SurveyService,
-    FacilityService,  # with WorkOrderService: 设施与巡检, 报事报修
+    WorkOrderService,  # 报事报修
+    FacilityService,  # 设施与巡检
     HealthService,  # 健康指数
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""

@@ -15,9 +15,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from gongzhi.application.base import Conflict, Done, Meta, bulk_work, business_today
+from gongzhi.application.base import Conflict, Done, GongzhiBase, Meta, bulk_work, business_today
 from gongzhi.application.commands import Command, handles
-from gongzhi.application.fee_schedules import FeeScheduleService
+from gongzhi.application.fee_schedules import (
+    fee_aggregate,
+    fee_schedule,
+    read_only,
+)
 from gongzhi.application.fields import CommunityId, Period
 from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
@@ -65,7 +69,17 @@ def unit_facts(unit: Unit) -> UnitFacts:
     return UnitFacts(unit.id, unit.number, unit.area, unit.developer_held, unit.delivered_on)
 
 
-class BillingService(FeeScheduleService):
+def bills_of(app: GongzhiBase, schedule: FeeSchedule | None, unit_id: UUID) -> list[BillFacts]:
+    """The unit's bills, oldest first: one look-up per period the community billed."""
+    bills = []
+    for period in schedule.billed if schedule else ():
+        bill = fee_aggregate(app, Bill, bill_id(unit_id, period.key), copy=False)
+        if bill is not None:
+            bills.append(bill.facts)
+    return sorted(bills, key=lambda b: b.key)
+
+
+class BillingService(GongzhiBase):
     @handles(RunBilling)
     def run_billing(
         self,
@@ -90,14 +104,14 @@ class BillingService(FeeScheduleService):
         progress: Progress | None,
     ) -> BillingReport:
         period = parse_period("period", period_text)
-        community = self.read_only(Community, community_id, "communityId")
-        schedule = self.fee_schedule(community_id)
+        community = read_only(self, Community, community_id, "communityId")
+        schedule = fee_schedule(self, community_id)
         if schedule is None or not schedule.standards:
             raise RuleViolated("communityId", "the community has no fee standard yet")
         units = sorted(
             (u for u in community.unit_index.values() if not u.retired), key=lambda u: str(u.id)
         )
-        run = self._fee_aggregate(BillingRun, run_id(community_id, period.key))
+        run = fee_aggregate(self, BillingRun, run_id(community_id, period.key))
         position = 0
         if run is None:
             run = BillingRun.start(community_id, period, len(units))
@@ -140,29 +154,20 @@ class BillingService(FeeScheduleService):
                 )
         return bills
 
-    def bills_of(self, schedule: FeeSchedule | None, unit_id: UUID) -> list[BillFacts]:
-        """The unit's bills, oldest first: one look-up per period the community billed."""
-        bills = []
-        for period in schedule.billed if schedule else ():
-            bill = self._fee_aggregate(Bill, bill_id(unit_id, period.key), copy=False)
-            if bill is not None:
-                bills.append(bill.facts)
-        return sorted(bills, key=lambda b: b.key)
-
     def _apply_credits(
         self, community_id: UUID
     ) -> tuple[int, list[FeeAccount], FeeSchedule | None]:
         """预交: prepaid credit goes to the bills just issued, oldest open bill first."""
-        schedule = self.fee_schedule(community_id)
+        schedule = fee_schedule(self, community_id)
         if schedule is None or not schedule.prepaid_units:
             return 0, [], None
         applied, accounts = 0, []
         today = business_today()
         for unit_id in sorted(schedule.prepaid_units, key=str):
-            account = self._fee_aggregate(FeeAccount, account_id(unit_id))
+            account = fee_aggregate(self, FeeAccount, account_id(unit_id))
             if account is None:
                 continue
-            applied += account.apply_credit(self.bills_of(schedule, unit_id), today)
+            applied += account.apply_credit(bills_of(self, schedule, unit_id), today)
             schedule.note_prepayment(unit_id, account.credit_fen > 0)
             accounts.append(account)
         return applied, accounts, schedule

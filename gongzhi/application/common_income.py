@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from gongzhi.application.base import Done, Meta, business_today
+from gongzhi.application.base import Done, GongzhiBase, Meta, business_today
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     CommunityId,
@@ -28,7 +28,7 @@ from gongzhi.application.fields import (
     Range,
     Ref,
 )
-from gongzhi.application.funds import FUND_CONFLICT, Changed, FundService
+from gongzhi.application.funds import FUND_CONFLICT, Changed, fund_or_none, maintenance_fund
 from gongzhi.domain.common_income import CommonIncomeLedger, IncomeCategory
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated
@@ -86,7 +86,7 @@ class PublishCommonIncome(Command):
     period: Month
 
 
-class CommonIncomeService(FundService):
+class CommonIncomeService(GongzhiBase):
     def common_income_ledger(self, community_id: UUID) -> CommonIncomeLedger | None:
         try:
             aggregate: Aggregate = self.repository.get(CommonIncomeLedger.id_for(community_id))
@@ -125,7 +125,7 @@ class CommonIncomeService(FundService):
 
         def build() -> Changed:
             ledger = self._ledger(community_id)
-            fund = self.fund_or_none(community_id)
+            fund = fund_or_none(self, community_id)
             share = ledger.fund_share_now(fund is not None and fund.below_threshold())
             entry = ledger.record_entry(
                 category=category,
@@ -161,7 +161,7 @@ class CommonIncomeService(FundService):
             )
             if delta == 0:
                 return (ledger,), entry_id
-            fund = self.fund(community_id)
+            fund = maintenance_fund(self, community_id)
             fund.transfer_common_income(entry_id, ledger.entries[entry_id].period, delta)
             return (ledger, fund), entry_id
 

@@ -119,6 +119,18 @@ class HandOverContract(Command):
 CONTRACT_CONFLICT = "the contract or its community"
 
 
+def contracts_of(app: GongzhiBase, community_id: UUID) -> list[ServiceContract]:
+    """The community's contracts in award order (a community has a handful at most)."""
+    chain: list[ServiceContract] = []
+    while True:
+        try:
+            aggregate: Aggregate = app.repository.get(contract_id(community_id, len(chain) + 1))
+        except AggregateNotFoundError:
+            return chain
+        assert isinstance(aggregate, ServiceContract)
+        chain.append(aggregate)
+
+
 class ContractService(GongzhiBase):
     @handles(AwardContract)
     def award_contract(self, meta: Meta, command: AwardContract) -> Done:
@@ -132,7 +144,7 @@ class ContractService(GongzhiBase):
         decision = self.load(Decision, decision_id, "decisionId") if decision_id else None
 
         def build() -> Changed:
-            chain = self.contracts_of(community_id)
+            chain = contracts_of(self, community_id)
             latest = chain[-1] if chain else None
             if latest is None and predecessor_id is not None:
                 raise RuleViolated("predecessorId", "the community has no contract yet")
@@ -163,19 +175,6 @@ class ContractService(GongzhiBase):
             return (contract, latest), None
 
         return self.save_together(meta, build, CONTRACT_CONFLICT)
-
-    def contracts_of(self, community_id: UUID) -> list[ServiceContract]:
-        """The community's contracts in award order (a community has a handful at most)."""
-        chain: list[ServiceContract] = []
-        while True:
-            try:
-                aggregate: Aggregate = self.repository.get(
-                    contract_id(community_id, len(chain) + 1)
-                )
-            except AggregateNotFoundError:
-                return chain
-            assert isinstance(aggregate, ServiceContract)
-            chain.append(aggregate)
 
     def contract(self, contract_id: UUID) -> ServiceContract:
         return self.load(ServiceContract, contract_id, "contractId")

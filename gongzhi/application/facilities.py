@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from gongzhi.application.base import Done, Meta, business_today
+from gongzhi.application.base import Done, GongzhiBase, Meta, business_today
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     Area,
@@ -26,7 +26,7 @@ from gongzhi.application.fields import (
     Ref,
     Text,
 )
-from gongzhi.application.work_orders import WorkOrderService
+from gongzhi.application.work_orders import open_work_order
 from gongzhi.domain.community import Community
 from gongzhi.domain.facility import MAX_LIFE_YEARS, MAX_QUANTITY, Facility
 from gongzhi.domain.facility import Defect as FoundDefect
@@ -137,7 +137,7 @@ class ResolveDefect(Command):
     note: FacilityNote = ""
 
 
-class FacilityService(WorkOrderService):
+class FacilityService(GongzhiBase):
     @handles(RegisterFacility)
     def register_facility(self, meta: Meta, command: RegisterFacility) -> Done:
         community = self.load(Community, command.community_id, "communityId")
@@ -226,7 +226,8 @@ class FacilityService(WorkOrderService):
     def _open_defect_work_order(self, meta: Meta, facility: Facility, defect: FoundDefect) -> UUID:
         """The work order for a defect, reported by the inspection at the facility's place."""
         place = facility.place or facility.name
-        return self.open_work_order(
+        return open_work_order(
+            self,
             meta,
             community_id=facility.community_id,
             source="INSPECTION",

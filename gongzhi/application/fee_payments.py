@@ -8,10 +8,11 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from gongzhi.application.base import Changed, Conflict, Done, Meta, business_today
-from gongzhi.application.billing import BillingService, unit_facts
+from gongzhi.application.base import Changed, Conflict, Done, GongzhiBase, Meta, business_today
+from gongzhi.application.billing import bills_of, unit_facts
 from gongzhi.application.commands import Command, handles
-from gongzhi.application.contracts import ContractService
+from gongzhi.application.contracts import contracts_of
+from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_only
 from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing import monthly_fee_fen
@@ -87,7 +88,7 @@ class PaymentDone(Done):
     duplicate: bool = False
 
 
-class FeePaymentService(BillingService, ContractService):
+class FeePaymentService(GongzhiBase):
     @handles(RecordPayment)
     def record_payment(self, meta: Meta, command: RecordPayment) -> PaymentDone:
         """收款: oldest open bill first, the rest prepaid; a repeated transaction id (a
@@ -104,7 +105,7 @@ class FeePaymentService(BillingService, ContractService):
 
         def attempt() -> Changed | PaymentDone:
             # A concurrent payment lost to makes the next attempt see it (or its twin).
-            original = self._fee_aggregate(Payment, key)
+            original = fee_aggregate(self, Payment, key)
             if isinstance(original, Payment):
                 if (original.unit_id, original.amount_fen) != (unit_id, amount_fen):
                     raise Conflict(
@@ -120,7 +121,7 @@ class FeePaymentService(BillingService, ContractService):
                 amount_fen=amount_fen,
                 received_on=on,
             )
-            schedule = self.fee_schedule(community_id)
+            schedule = fee_schedule(self, community_id)
             account = self._account(community_id, unit_id)
             changed: list[Any] = [payment, account]
             if late_fee_bill is not None:
@@ -141,7 +142,7 @@ class FeePaymentService(BillingService, ContractService):
                     transaction_id=payment.transaction_id,
                     amount_fen=payment.amount_fen,
                     received_on=on,
-                    bills=self.bills_of(schedule, unit_id),
+                    bills=bills_of(self, schedule, unit_id),
                     credit_limit_fen=self._credit_limit(schedule, community, unit, on),
                 )
                 if schedule is not None:
@@ -181,7 +182,7 @@ class FeePaymentService(BillingService, ContractService):
         """减免滞纳金 of a bill: all of it accrued so far, or part."""
         amount_fen = command.amount_fen
         bill = self._bill(command.bill_id)
-        schedule = self.fee_schedule(bill.community_id)
+        schedule = fee_schedule(self, bill.community_id)
         assert schedule is not None  # a bill exists only after its community was billed
         today = business_today()
         return self._on_account(
@@ -197,23 +198,23 @@ class FeePaymentService(BillingService, ContractService):
     def _late_fee_bill(self, unit_id: UUID, bill_id: UUID | None) -> Bill | None:
         if bill_id is None:
             return None
-        bill = self.read_only(Bill, bill_id, "lateFeeBillId")
+        bill = read_only(self, Bill, bill_id, "lateFeeBillId")
         if bill.unit_id != unit_id:
             raise UnknownPart("lateFeeBillId", "this bill is not one of the unit's bills")
         return bill
 
     def _bill(self, bill_id: UUID) -> Bill:
-        return self.read_only(Bill, bill_id, "billId")
+        return read_only(self, Bill, bill_id, "billId")
 
     def _unit(self, community_id: UUID, unit_id: UUID) -> tuple[Community, Unit]:
-        community = self.read_only(Community, community_id, "communityId")
+        community = read_only(self, Community, community_id, "communityId")
         unit = community.unit_index.get(unit_id)
         if unit is None:
             raise UnknownPart("unitId", "no such unit in this community")
         return community, unit
 
     def _account(self, community_id: UUID, unit_id: UUID) -> FeeAccount:
-        account = self._fee_aggregate(FeeAccount, account_id(unit_id))
+        account = fee_aggregate(self, FeeAccount, account_id(unit_id))
         if isinstance(account, FeeAccount):
             return account
         return FeeAccount.open(community_id, unit_id)
@@ -248,7 +249,7 @@ class FeePaymentService(BillingService, ContractService):
     def _contract_end(self, community_id: UUID, start: date) -> date | None:
         """The last day the community's current contract binds; None when it has no end
         (no contract, or running on indefinitely)."""
-        chain = self.contracts_of(community_id)
+        chain = contracts_of(self, community_id)
         if not chain:
             return None
         latest = chain[-1]

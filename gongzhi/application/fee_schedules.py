@@ -133,31 +133,36 @@ class SetOtherFee(Command):
     effective_from: date
 
 
+def fee_schedule(app: GongzhiBase, community_id: UUID) -> FeeSchedule | None:
+    """The community's fee schedule, or None before its first change."""
+    try:
+        aggregate: Aggregate = app.repository.get(schedule_id(community_id))
+    except AggregateNotFoundError:
+        return None
+    assert isinstance(aggregate, FeeSchedule)
+    return aggregate
+
+
+def read_only(app: GongzhiBase, cls: type[A], aggregate_id: UUID, field: str) -> A:
+    """``load`` without the cache's defensive copy, for aggregates only read (a large
+    community's copy costs more than billing it)."""
+    aggregate = fee_aggregate(app, cls, aggregate_id, copy=False)
+    if aggregate is None:
+        raise NotFound(field, f"no {cls.__name__.lower()} with id {aggregate_id}")
+    return aggregate
+
+
+def fee_aggregate(
+    app: GongzhiBase, cls: type[A], aggregate_id: UUID, *, copy: bool = True
+) -> A | None:
+    try:
+        aggregate: Aggregate = app.repository.get(aggregate_id, deepcopy_from_cache=copy)
+    except AggregateNotFoundError:
+        return None
+    return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
+
+
 class FeeScheduleService(GongzhiBase):
-    def fee_schedule(self, community_id: UUID) -> FeeSchedule | None:
-        """The community's fee schedule, or None before its first change."""
-        try:
-            aggregate: Aggregate = self.repository.get(schedule_id(community_id))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(aggregate, FeeSchedule)
-        return aggregate
-
-    def read_only(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
-        """``load`` without the cache's defensive copy, for aggregates only read (a large
-        community's copy costs more than billing it)."""
-        aggregate = self._fee_aggregate(cls, aggregate_id, copy=False)
-        if aggregate is None:
-            raise NotFound(field, f"no {cls.__name__.lower()} with id {aggregate_id}")
-        return aggregate
-
-    def _fee_aggregate(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
-
     @handles(SetFeeStandard)
     def set_fee_standard(self, meta: Meta, command: SetFeeStandard) -> Done:
         """收费标准 of a property type from a date (replaces the earlier one from then)."""
@@ -253,14 +258,14 @@ class FeeScheduleService(GongzhiBase):
         unit_id: UUID | None = None,
     ) -> Done:
         """Run one command on the community's schedule, opening it on its first change."""
-        community = self.read_only(Community, community_id, "communityId")
+        community = read_only(self, Community, community_id, "communityId")
         if unit_id is not None:
             unit = community.unit_index.get(unit_id)
             if unit is None or unit.retired:
                 raise UnknownPart("unitId", "no such unit in this community")
 
         def attempt() -> Changed:
-            schedule = self.fee_schedule(community_id) or FeeSchedule.open(community_id)
+            schedule = fee_schedule(self, community_id) or FeeSchedule.open(community_id)
             result = command(schedule)
             return Changed((schedule,), result if isinstance(result, UUID) else None)
 

@@ -160,26 +160,28 @@ class NoticesSent(Done):
     sent: int = 0
 
 
+def maintenance_fund(app: GongzhiBase, community_id: UUID) -> MaintenanceFund:
+    try:
+        aggregate: Aggregate = app.repository.get(MaintenanceFund.id_for(community_id))
+    except AggregateNotFoundError:
+        app.load(Community, community_id, "communityId")
+        raise NotFound(
+            "communityId", "the community has no maintenance fund yet (no deposit rule set)"
+        ) from None
+    assert isinstance(aggregate, MaintenanceFund)
+    return aggregate
+
+
+def fund_or_none(app: GongzhiBase, community_id: UUID) -> MaintenanceFund | None:
+    try:
+        aggregate: Aggregate = app.repository.get(MaintenanceFund.id_for(community_id))
+    except AggregateNotFoundError:
+        return None
+    assert isinstance(aggregate, MaintenanceFund)
+    return aggregate
+
+
 class FundService(GongzhiBase):
-    def fund(self, community_id: UUID) -> MaintenanceFund:
-        try:
-            aggregate: Aggregate = self.repository.get(MaintenanceFund.id_for(community_id))
-        except AggregateNotFoundError:
-            self.load(Community, community_id, "communityId")
-            raise NotFound(
-                "communityId", "the community has no maintenance fund yet (no deposit rule set)"
-            ) from None
-        assert isinstance(aggregate, MaintenanceFund)
-        return aggregate
-
-    def fund_or_none(self, community_id: UUID) -> MaintenanceFund | None:
-        try:
-            aggregate: Aggregate = self.repository.get(MaintenanceFund.id_for(community_id))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(aggregate, MaintenanceFund)
-        return aggregate
-
     @handles(SetFundDepositRule)
     def set_deposit_rule(self, meta: Meta, command: SetFundDepositRule) -> Done:
         """交存标准: the first rule opens the fund; later ones are new versions."""
@@ -192,7 +194,7 @@ class FundService(GongzhiBase):
         )
 
         def build() -> Changed:
-            fund = self.fund_or_none(community_id)
+            fund = fund_or_none(self, community_id)
             if fund is None:
                 return (MaintenanceFund.open(community_id, *prices),), None
             fund.change_rule(*prices)
@@ -320,7 +322,7 @@ class FundService(GongzhiBase):
         self, meta: Meta, community_id: UUID, command: Callable[[MaintenanceFund], Any]
     ) -> Done:
         def build() -> Changed:
-            fund = self.fund(community_id)
+            fund = maintenance_fund(self, community_id)
             result = command(fund)
             return (fund,), result if isinstance(result, UUID) else None
 

@@ -156,6 +156,54 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def open_work_order(
+    app: GongzhiBase,
+    meta: Meta,
+    *,
+    community_id: UUID,
+    source: str = "INSPECTION",
+    source_ref: str,
+    description: str,
+    category: str = "OTHER",
+    urgency: str = "NORMAL",
+    place_kind: str = "COMMUNITY",
+    building_id: UUID | None = None,
+    unit_id: UUID | None = None,
+    area_name: str | None = None,
+    photos: Sequence[str] = (),
+) -> Done:
+    """Open a work order from another record (an inspection's defect), at most once: how
+    facilities ask work orders for one.
+
+    ``source_ref`` names that record; the order's id derives from it, so opening it again
+    (a retried job, a second click) returns the order already open, with position 0.
+    """
+    existing = work_order_id(community_id, source, source_ref.strip() or None)
+    if existing in app.repository:
+        return Done(existing, 0)
+    try:
+        return app.execute(
+            meta,
+            ReportWorkOrder(
+                community_id=community_id,
+                source=Source(source),
+                category=Category(category),
+                urgency=Urgency(urgency),
+                description=description,
+                place=WorkOrderPlace(
+                    kind=PlaceKind(place_kind),
+                    building_id=building_id,
+                    unit_id=unit_id,
+                    area_name=area_name,
+                ),
+                photos=list(photos),
+                source_ref=source_ref,
+            ),
+        )
+    except Conflict:
+        return Done(existing, 0)  # opened by a racing call in between
+
+
 class WorkOrderService(GongzhiBase):
     def clock(self) -> datetime:
         """Now, in UTC: when a command's step happens."""
@@ -190,52 +238,6 @@ class WorkOrderService(GongzhiBase):
             order,
             f"a work order for {order.source} {order.source_ref} is already open in this community",
         )
-
-    def open_work_order(
-        self,
-        meta: Meta,
-        *,
-        community_id: UUID,
-        source: str = "INSPECTION",
-        source_ref: str,
-        description: str,
-        category: str = "OTHER",
-        urgency: str = "NORMAL",
-        place_kind: str = "COMMUNITY",
-        building_id: UUID | None = None,
-        unit_id: UUID | None = None,
-        area_name: str | None = None,
-        photos: Sequence[str] = (),
-    ) -> Done:
-        """Open a work order from another record (an inspection's defect), at most once.
-
-        ``source_ref`` names that record; the order's id derives from it, so opening it again
-        (a retried job, a second click) returns the order already open, with position 0.
-        """
-        existing = work_order_id(community_id, source, source_ref.strip() or None)
-        if existing in self.repository:
-            return Done(existing, 0)
-        try:
-            return self.report_work_order(
-                meta,
-                ReportWorkOrder(
-                    community_id=community_id,
-                    source=Source(source),
-                    category=Category(category),
-                    urgency=Urgency(urgency),
-                    description=description,
-                    place=WorkOrderPlace(
-                        kind=PlaceKind(place_kind),
-                        building_id=building_id,
-                        unit_id=unit_id,
-                        area_name=area_name,
-                    ),
-                    photos=list(photos),
-                    source_ref=source_ref,
-                ),
-            )
-        except Conflict:
-            return Done(existing, 0)  # opened by a racing call in between
 
     def work_order(self, work_order_id: UUID) -> WorkOrder:
         return self.load(WorkOrder, work_order_id, "workOrderId")

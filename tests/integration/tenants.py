@@ -13,7 +13,7 @@ import pytest
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
-from gongzhi.application.billing import RunBilling
+from gongzhi.application.billing import RunBilling, bills_of
 from gongzhi.application.common_income import RecordCommonIncome
 from gongzhi.application.communities import (
     AddBuilding,
@@ -37,7 +37,7 @@ from gongzhi.application.credit import (
 from gongzhi.application.decisions import ProposeDecision
 from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
 from gongzhi.application.fee_payments import RecordPayment
-from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard
+from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard, fee_schedule
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
@@ -49,6 +49,7 @@ from gongzhi.application.red_property import (
     RecordPartyDeliberation,
     SetUpPartyOrganisation,
 )
+from gongzhi.application.work_orders import open_work_order
 from gongzhi.demo import credit_code
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
@@ -177,7 +178,8 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
 def _operations(app: Gongzhi, tenant: Tenant, tag: str) -> None:
     """A work order, a facility with a defect, a contract, and a credit record, evaluation
     and objection of the tenant's company."""
-    order = app.open_work_order(
+    order = open_work_order(
+        app,
         META,
         community_id=tenant.community,
         source_ref=f"{tag}-巡查-1",
@@ -308,7 +310,7 @@ def _fees(app: Gongzhi, tenant: Tenant) -> None:
             counterparty="停车场",
         ),
     ).part_id
-    bill = app.bills_of(app.fee_schedule(community), tenant.unit)[0].id
+    bill = bills_of(app, fee_schedule(app, community), tenant.unit)[0].id
     tenant.things |= {
         Kind.BILL: str(bill),
         Kind.PAYMENT: str(payment),

@@ -26,6 +26,7 @@ from gongzhi.application.funds import (
     SendTopUpNotices,
     SetFundDepositRule,
     TopUpFund,
+    maintenance_fund,
 )
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.committee_rules import Member
@@ -147,7 +148,7 @@ def test_fund_views_are_the_same_in_any_batch_size_and_balance_at_every_step(
 ) -> None:
     # Given a fund with deposits, interest, a top-up, three emergencies, notices and income
     community, _ = fund_history(platform)
-    fund = platform.app.fund(community)
+    fund = maintenance_fund(platform.app, community)
     assert fund.below_threshold()
     # When it is projected one event at a time, checking the balance after each event
     steps: list[int] = []

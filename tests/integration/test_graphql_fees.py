@@ -18,7 +18,7 @@ from gongzhi.application.base import Meta
 from gongzhi.application.billing import RunBilling
 from gongzhi.application.contracts import AwardContract
 from gongzhi.application.fee_payments import RecordPayment
-from gongzhi.application.fee_schedules import SetFeeStandard
+from gongzhi.application.fee_schedules import SetFeeStandard, fee_schedule
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.fee_account import account_id
 from gongzhi.domain.fee_schedule import PropertyType
@@ -662,7 +662,7 @@ def _billed(api: Api, w: Any) -> str:
     from gongzhi.domain.bill import bill_id
 
     app, community = api.platform.app, UUID(w.xingfu)
-    schedule = app.fee_schedule(community)
+    schedule = fee_schedule(app, community)
     if schedule is None or not schedule.standards:
         app.set_fee_standard(
             META,

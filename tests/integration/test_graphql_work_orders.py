@@ -21,7 +21,12 @@ from gongzhi.application.communities import (
     RegisterCommunity,
 )
 from gongzhi.application.companies import RegisterCompany
-from gongzhi.application.work_orders import DispatchWorkOrder, ResolveWorkOrder, RespondToWorkOrder
+from gongzhi.application.work_orders import (
+    DispatchWorkOrder,
+    ResolveWorkOrder,
+    RespondToWorkOrder,
+    open_work_order,
+)
 from gongzhi.demo import credit_code
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
@@ -612,8 +617,8 @@ def test_an_inspection_defect_opens_one_work_order_however_often_it_is_asked(
         "description": "消防通道堆放杂物",
         "category": "FIRE_SAFETY",
     }
-    first = app.open_work_order(meta, **fields)
-    second = app.open_work_order(meta, **fields)
+    first = open_work_order(app, meta, **fields)
+    second = open_work_order(app, meta, **fields)
     # Then there is one order, and the second call only names it
     assert second.id == first.id
     assert second.position == 0
@@ -770,8 +775,13 @@ def _opened(api: Api, w: Any, ref: str, reporter: str = "admin", steps: int = 0)
     opened once per ``ref`` however often it is asked for."""
     app = api.platform.app
     meta = Meta(actor=reporter, reason="矩阵", actor_role="PLATFORM_ADMIN")
-    done = app.open_work_order(
-        meta, community_id=UUID(w.xingfu), source="RESIDENT", source_ref=ref, description="报修"
+    done = open_work_order(
+        app,
+        meta,
+        community_id=UUID(w.xingfu),
+        source="RESIDENT",
+        source_ref=ref,
+        description="报修",
     )
     if done.position:
         order_id = done.id
