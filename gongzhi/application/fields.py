@@ -196,3 +196,6 @@ DecisionId = Annotated[UUID, Ref(Kind.DECISION)]
 PartyOrganisationId = Annotated[UUID, Ref(Kind.PARTY_ORGANISATION)]
 PartyMemberId = Annotated[UUID, Ref(Kind.PARTY_MEMBER)]
 DemonstrationId = Annotated[UUID, Ref(Kind.DEMONSTRATION)]
+# --- engagement, participation, committees ---
+ComplaintId = Annotated[UUID, Ref(Kind.COMPLAINT)]
+DisputeId = Annotated[UUID, Ref(Kind.DISPUTE)]

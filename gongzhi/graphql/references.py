@@ -89,6 +89,9 @@ KIND_SQL: dict[Kind, str] = {
         SELECT cc.district FROM community_reinvestments r
         JOIN community_companies cc ON cc.id = r.company_id WHERE r.id = $1""",
     # --- engagement, participation ---
+    # A complaint names the company complained about, fixed when it was filed.
+    Kind.COMPLAINT: "SELECT community_id, company_id FROM complaints WHERE id = $1",
+    Kind.DISPUTE: "SELECT community_id FROM disputes WHERE id = $1",
     # --- work orders, facilities, credit, health ---
 }
 

@@ -28,7 +28,9 @@ from gongzhi.application.community_companies import (
     RegisterCommunityCompany,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.complaints import FileComplaint
 from gongzhi.application.decisions import ProposeDecision
+from gongzhi.application.disputes import DisputeParty, OpenDispute
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard
 from gongzhi.application.fields import Kind
@@ -45,9 +47,11 @@ from gongzhi.application.red_property import (
 from gongzhi.demo import credit_code
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.decision import Scope
 from gongzhi.domain.demonstration import Subject
+from gongzhi.domain.dispute import PartyKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.party import PartyOrganisationKind
@@ -161,6 +165,7 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     _fees(app, tenant)
     _red_property(app, tenant, owner)
     _fund_and_community_company(app, tenant, tag)
+    _engagement(app, tenant)
     return tenant
 
 
@@ -386,6 +391,33 @@ def _fund_and_community_company(app: Gongzhi, tenant: Tenant, tag: str) -> None:
         Kind.BUSINESS_ENTRY: str(entry),
         Kind.REINVESTMENT: str(allocation),
     }
+
+
+def _engagement(app: Gongzhi, tenant: Tenant) -> None:
+    """A resident's complaint and a dispute between a household and the company."""
+    complaint = app.file_complaint(
+        META,
+        FileComplaint(
+            community_id=tenant.community,
+            category=ComplaintCategory.REPAIRS,
+            channel=ComplaintChannel.RESIDENT,
+            description="电梯停运",
+            unit_id=tenant.unit,
+        ),
+    ).id
+    dispute = app.open_dispute(
+        META,
+        OpenDispute(
+            community_id=tenant.community,
+            subject="楼上漏水",
+            parties=[
+                DisputeParty("甲", PartyKind.OWNER, unit_id=tenant.unit),
+                DisputeParty("物业", PartyKind.COMPANY, company_id=tenant.company),
+            ],
+            opened_on=date(2024, 6, 1),
+        ),
+    ).id
+    tenant.things |= {Kind.COMPLAINT: str(complaint), Kind.DISPUTE: str(dispute)}
 
 
 @pytest.fixture

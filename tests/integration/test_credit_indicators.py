@@ -26,10 +26,17 @@ from gongzhi.application.communities import (
     RegisterCommunity,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.complaints import (
+    AcceptComplaint,
+    CloseComplaint,
+    FileComplaint,
+    ReplyToComplaint,
+)
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel, ComplaintOutcome
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_evaluation import CreditEvaluation
 from gongzhi.domain.credit_rule_sets import LIANYUNGANG_BASE_90_V2, SHANDONG_YANTAI_2022_V2
@@ -141,15 +148,22 @@ def service_events(platform: Platform, e: Served) -> None:
     for outcome in ("SUBSTANTIATED", "NOT_SUBSTANTIATED"):
         complaint = app.file_complaint(
             META,
-            community_id=e.community,
-            unit_id=e.units[0],
-            category="REPAIRS",
-            channel="RESIDENT",
-            description="维修不及时",
+            FileComplaint(
+                community_id=e.community,
+                unit_id=e.units[0],
+                category=ComplaintCategory.REPAIRS,
+                channel=ComplaintChannel.RESIDENT,
+                description="维修不及时",
+            ),
         ).id
-        app.accept_complaint(META, complaint)
-        app.reply_to_complaint(META, complaint, "已核实")
-        app.close_complaint(META, complaint, outcome=outcome, satisfaction=3)
+        app.accept_complaint(META, AcceptComplaint(complaint_id=complaint))
+        app.reply_to_complaint(META, ReplyToComplaint(complaint_id=complaint, reply="已核实"))
+        app.close_complaint(
+            META,
+            CloseComplaint(
+                complaint_id=complaint, outcome=ComplaintOutcome(outcome), satisfaction=3
+            ),
+        )
     # 物业费: the quarter's first month, due 30 days after it starts
     app.set_fee_standard(
         META,

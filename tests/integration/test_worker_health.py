@@ -19,10 +19,12 @@ from sqlalchemy import text
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.communities import ChangeManagementMode
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.complaints import FileComplaint
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.committee_rules import Member
 from gongzhi.domain.community import Community
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
 from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, half_year
 from gongzhi.infra.broker import RetryPolicy, close_broker, make_broker, purge
 from gongzhi.infra.settings import Settings
@@ -140,11 +142,13 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     app.record_sla_breaches(WATCHDOG, forgotten, datetime.now(UTC) + timedelta(days=2))
     app.file_complaint(
         META,
-        community_id=cid,
-        unit_id=None,
-        category="SERVICE_QUALITY",
-        channel="HOTLINE_12345",
-        description="垃圾清运不及时",
+        FileComplaint(
+            community_id=cid,
+            unit_id=None,
+            category=ComplaintCategory.SERVICE_QUALITY,
+            channel=ComplaintChannel.HOTLINE_12345,
+            description="垃圾清运不及时",
+        ),
     )
     HYDRANTS[cid] = hydrant
     return cid
