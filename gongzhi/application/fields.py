@@ -199,3 +199,5 @@ DemonstrationId = Annotated[UUID, Ref(Kind.DEMONSTRATION)]
 # --- engagement, participation, committees ---
 ComplaintId = Annotated[UUID, Ref(Kind.COMPLAINT)]
 DisputeId = Annotated[UUID, Ref(Kind.DISPUTE)]
+SurveyId = Annotated[UUID, Ref(Kind.SURVEY)]
+RewardId = Annotated[UUID, Ref(Kind.REWARD)]

@@ -92,6 +92,9 @@ KIND_SQL: dict[Kind, str] = {
     # A complaint names the company complained about, fixed when it was filed.
     Kind.COMPLAINT: "SELECT community_id, company_id FROM complaints WHERE id = $1",
     Kind.DISPUTE: "SELECT community_id FROM disputes WHERE id = $1",
+    # A survey covers one community, or several of the company it was made for: one row each.
+    Kind.SURVEY: "SELECT community_id FROM survey_communities WHERE survey_id = $1",
+    Kind.REWARD: "SELECT community_id FROM rewards WHERE id = $1",
     # --- work orders, facilities, credit, health ---
 }
 

@@ -36,6 +36,7 @@ from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.application.points import AddReward
 from gongzhi.application.red_property import (
     AddPartyMember,
     ApplyForDemonstration,
@@ -44,6 +45,7 @@ from gongzhi.application.red_property import (
     RecordPartyDeliberation,
     SetUpPartyOrganisation,
 )
+from gongzhi.application.surveys import CreateSurvey, SurveyQuestion
 from gongzhi.demo import credit_code
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
@@ -56,6 +58,7 @@ from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
+from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
 from gongzhi.graphql.auth import Principal, Role
@@ -166,6 +169,7 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     _red_property(app, tenant, owner)
     _fund_and_community_company(app, tenant, tag)
     _engagement(app, tenant)
+    _participation(app, tenant)
     return tenant
 
 
@@ -418,6 +422,25 @@ def _engagement(app: Gongzhi, tenant: Tenant) -> None:
         ),
     ).id
     tenant.things |= {Kind.COMPLAINT: str(complaint), Kind.DISPUTE: str(dispute)}
+
+
+def _participation(app: Gongzhi, tenant: Tenant) -> None:
+    """An open survey of the community and a reward in its catalogue."""
+    now = datetime.now(BUSINESS_TZ)
+    survey = app.create_survey(
+        META,
+        CreateSurvey(
+            title="物业服务满意度",
+            community_ids=[tenant.community],
+            questions=[SurveyQuestion("总体", QuestionKind.RATING)],
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=13),
+        ),
+    ).id
+    reward = app.add_reward(
+        META, AddReward(community_id=tenant.community, name="洗衣液", price_points=10, stock=5)
+    ).id
+    tenant.things |= {Kind.SURVEY: str(survey), Kind.REWARD: str(reward)}
 
 
 @pytest.fixture

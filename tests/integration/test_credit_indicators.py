@@ -34,6 +34,7 @@ from gongzhi.application.complaints import (
 )
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
+from gongzhi.application.surveys import AnswerSurvey, CreateSurvey, SurveyAnswer, SurveyQuestion
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
 from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel, ComplaintOutcome
@@ -43,7 +44,7 @@ from gongzhi.domain.credit_rule_sets import LIANYUNGANG_BASE_90_V2, SHANDONG_YAN
 from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.survey import Answer, Question
+from gongzhi.domain.survey import QuestionKind
 from gongzhi.workers.actors import WATCHDOG
 from gongzhi.workers.credit import evaluate_company
 
@@ -192,16 +193,21 @@ def service_events(platform: Platform, e: Served) -> None:
     now = datetime.now(UTC)
     survey = app.create_survey(
         META,
-        title="物业服务满意度",
-        community_ids=[e.community],
-        company_id=e.company,
-        questions=[Question("总体", "RATING"), Question("维修", "RATING")],
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
+        CreateSurvey(
+            title="物业服务满意度",
+            community_ids=[e.community],
+            company_id=e.company,
+            questions=[
+                SurveyQuestion("总体", QuestionKind.RATING),
+                SurveyQuestion("维修", QuestionKind.RATING),
+            ],
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=7),
+        ),
     ).id
     for unit, ratings in zip(e.units, ((5, 4), (4, 3), (5, 5), (4, 4)), strict=True):
-        answers = [Answer(q, rating=r) for q, r in enumerate(ratings)]
-        app.answer_survey(META, survey, unit_id=unit, answers=answers)
+        answers = [SurveyAnswer(q, rating=r) for q, r in enumerate(ratings)]
+        app.answer_survey(META, AnswerSurvey(survey_id=survey, unit_id=unit, answers=answers))
 
 
 def evaluated(platform: Platform, e: Served, rule_set: str | None = None) -> dict[str, Any]:

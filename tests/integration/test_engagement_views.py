@@ -15,12 +15,15 @@ from gongzhi.application.complaints import (
     ReplyToComplaint,
 )
 from gongzhi.application.disputes import CloseDispute, DisputeParty, OpenDispute, RecordMediation
+from gongzhi.application.points import AddReward, AwardPoints, RedeemReward, RestockReward
+from gongzhi.application.surveys import AnswerSurvey, CreateSurvey, SurveyAnswer, SurveyQuestion
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import load_demo
 from gongzhi.domain.community import Community
 from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel, ComplaintOutcome
 from gongzhi.domain.dispute import DisputeOutcome, PartyKind
-from gongzhi.domain.survey import Answer, Question
+from gongzhi.domain.points import PointsRule
+from gongzhi.domain.survey import QuestionKind
 from gongzhi.projections.engagement import ENGAGEMENT_TABLES
 from gongzhi.projections.participation import PARTICIPATION_TABLES
 from tests.integration.test_projection_runner import dump_views
@@ -102,27 +105,36 @@ def engage(app: Gongzhi, community: Community) -> None:
     )
     survey = app.create_survey(
         META,
-        title="满意度",
-        community_ids=[community.id],
-        company_id=None,
-        questions=[Question("总体", "RATING")],
-        opens_at=NOW - timedelta(days=1),
-        closes_at=NOW + timedelta(days=1),
+        CreateSurvey(
+            title="满意度",
+            community_ids=[community.id],
+            company_id=None,
+            questions=[SurveyQuestion("总体", QuestionKind.RATING)],
+            opens_at=NOW - timedelta(days=1),
+            closes_at=NOW + timedelta(days=1),
+        ),
     ).id
     for i, unit in enumerate(units):
-        app.answer_survey(META, survey, unit_id=unit, answers=[Answer(0, rating=1 + i)])
+        app.answer_survey(
+            META,
+            AnswerSurvey(survey_id=survey, unit_id=unit, answers=[SurveyAnswer(0, rating=1 + i)]),
+        )
     for hour in range(4):
         app.award_points(
             META,
-            community_id=community.id,
-            unit_id=units[0],
-            rule="VOLUNTEERED",
-            source_ref=f"v{hour}",
+            AwardPoints(
+                community_id=community.id,
+                unit_id=units[0],
+                rule=PointsRule.VOLUNTEERED,
+                source_ref=f"v{hour}",
+            ),
         )
-    reward = app.add_reward(META, community_id=community.id, name="米", price_points=5, stock=9).id
-    app.restock_reward(META, reward, 2)
+    reward = app.add_reward(
+        META, AddReward(community_id=community.id, name="米", price_points=5, stock=9)
+    ).id
+    app.restock_reward(META, RestockReward(reward_id=reward, quantity=2))
     for _ in range(3):
-        app.redeem_reward(META, reward, unit_id=units[0])
+        app.redeem_reward(META, RedeemReward(reward_id=reward, unit_id=units[0]))
 
 
 def test_engagement_views_do_not_depend_on_the_batch_size(platform: Platform) -> None:
