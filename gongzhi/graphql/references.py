@@ -60,6 +60,7 @@ KIND_SQL: dict[Kind, str] = {
     Kind.DEMONSTRATION: (
         "SELECT community_id, company_id, district FROM demonstration_titles WHERE id = $1"
     ),
+    Kind.COMMITTEE: "SELECT community_id FROM committees WHERE id = $1",
     # --- fees, common income, companies, roster ---
     Kind.BILL: "SELECT community_id FROM fee_bills WHERE id = $1",
     Kind.PAYMENT: "SELECT community_id FROM fee_payments WHERE id = $1",

@@ -14,6 +14,7 @@ import pytest
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.billing import RunBilling
+from gongzhi.application.committees import AppointInterimCommittee, CommitteeMember
 from gongzhi.application.common_income import RecordCommonIncome
 from gongzhi.application.communities import (
     AddBuilding,
@@ -47,6 +48,7 @@ from gongzhi.application.red_property import (
 )
 from gongzhi.application.surveys import CreateSurvey, SurveyQuestion
 from gongzhi.demo import credit_code
+from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
 from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
@@ -170,6 +172,7 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     _fund_and_community_company(app, tenant, tag)
     _engagement(app, tenant)
     _participation(app, tenant)
+    _committee(app, tenant)
     return tenant
 
 
@@ -441,6 +444,25 @@ def _participation(app: Gongzhi, tenant: Tenant) -> None:
         META, AddReward(community_id=tenant.community, name="洗衣液", price_points=10, stock=5)
     ).id
     tenant.things |= {Kind.SURVEY: str(survey), Kind.REWARD: str(reward)}
+
+
+def _committee(app: Gongzhi, tenant: Tenant) -> None:
+    """An interim committee (物管会) of three registered persons."""
+    people = [app.register_person(META, RegisterPerson(name=f"委员{i}")).id for i in range(3)]
+    roles = [MemberRole.DIRECTOR, MemberRole.DEPUTY_DIRECTOR, MemberRole.MEMBER]
+    committee = app.appoint_interim_committee(
+        META,
+        AppointInterimCommittee(
+            community_id=tenant.community,
+            appointed_on=business_today() - timedelta(days=10),
+            term_ends_on=business_today() + timedelta(days=600),
+            members=[
+                CommitteeMember(person, f"委员{i}", role)
+                for i, (person, role) in enumerate(zip(people, roles, strict=True))
+            ],
+        ),
+    ).id
+    tenant.things[Kind.COMMITTEE] = str(committee)
 
 
 @pytest.fixture

@@ -17,12 +17,13 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
+from gongzhi.application.committees import AppointInterimCommittee, CommitteeMember
 from gongzhi.application.communities import ChangeManagementMode
 from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.complaints import FileComplaint
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
-from gongzhi.domain.committee_rules import Member
+from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.community import Community
 from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
 from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, half_year
@@ -101,10 +102,17 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     )
     app.appoint_interim_committee(
         META,
-        cid,
-        appointed_on=business_today() - timedelta(days=10),
-        term_ends_on=business_today() + timedelta(days=600),
-        members=[Member(uuid4(), f"委员{i}", "DIRECTOR" if i == 0 else "MEMBER") for i in range(5)],
+        AppointInterimCommittee(
+            community_id=cid,
+            appointed_on=business_today() - timedelta(days=10),
+            term_ends_on=business_today() + timedelta(days=600),
+            members=[
+                CommitteeMember(
+                    uuid4(), f"委员{i}", MemberRole.DIRECTOR if i == 0 else MemberRole.MEMBER
+                )
+                for i in range(5)
+            ],
+        ),
     )
     app.register_facility(
         STAFF,
