@@ -13,6 +13,7 @@ from uuid import UUID
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, business_today
 from gongzhi.application.billing import RunBilling
+from gongzhi.application.complaints import FileComplaint
 from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
@@ -24,6 +25,7 @@ from gongzhi.application.work_orders import (
     WorkOrderPlace,
 )
 from gongzhi.domain.community import Community
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
@@ -161,11 +163,13 @@ def _repairs(app: Gongzhi, meta: Meta, community: Community, rng: random.Random)
     if rng.random() < 0.3:
         position = app.file_complaint(
             meta,
-            community_id=community.id,
-            unit_id=None,
-            category="SERVICE_QUALITY",
-            channel="HOTLINE_12345",
-            description="保洁不到位",
+            FileComplaint(
+                community_id=community.id,
+                unit_id=None,
+                category=ComplaintCategory.SERVICE_QUALITY,
+                channel=ComplaintChannel.HOTLINE_12345,
+                description="保洁不到位",
+            ),
         ).position
     return position
 

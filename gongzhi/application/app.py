@@ -19,6 +19,7 @@ from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.owners import OwnerService
+from gongzhi.application.points import PointsService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
@@ -43,6 +44,7 @@ class Gongzhi(
     CommunityCompanyService,
     ComplaintService,
     DisputeService,
+    PointsService,  # 积分
     SurveyService,
     WorkOrderService,  # 报事报修
     FacilityService,  # 设施与巡检

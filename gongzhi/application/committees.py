@@ -9,7 +9,9 @@ terms (a re-election, a successor taking office) both are saved in one transacti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -25,13 +27,114 @@ from gongzhi.application.base import (
     business_today,
     lost_race,
 )
-from gongzhi.application.communities import CommunityFacts
-from gongzhi.domain.committee import Committee
-from gongzhi.domain.committee_rules import ElectingDecision, Member
+from gongzhi.application.commands import Command, handles
+from gongzhi.application.fields import (
+    CommitteeId,
+    CommunityId,
+    DecisionId,
+    Doc,
+    Items,
+    PersonId,
+    Text,
+)
+from gongzhi.domain.committee import MAX_GROUP_MEMBERS, Committee
+from gongzhi.domain.committee_rules import ElectingDecision, Member, MemberRole
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Decision
 
 MAX_TERMS = 1000
+
+PersonName = Annotated[str, Text(100, min_length=1)]
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    """A member: person id from the owners registry, name, office"""
+
+    person_id: PersonId
+    name: PersonName
+    role: MemberRole = MemberRole.MEMBER
+
+
+Members = Annotated[list[CommitteeMember], Items(50)]
+
+
+def _members(members: Sequence[CommitteeMember]) -> list[Member]:
+    return [Member(m.person_id, m.name, m.role.value) for m in members]
+
+
+@dataclass(frozen=True)
+class FormPreparatoryGroup(Command):
+    """成立筹备组 for the next homeowner committee term (换届 when one is in office)"""
+
+    community_id: CommunityId
+    group_members: Annotated[
+        list[PersonName], Items(MAX_GROUP_MEMBERS), Doc("筹备组 members' names")
+    ]
+    formed_on: Annotated[date | None, Doc("Today if omitted")] = None
+
+
+@dataclass(frozen=True)
+class NominateCommitteeCandidate(Command):
+    """提名候选人 for a committee being prepared (by the preparatory group)"""
+
+    committee_id: CommitteeId
+    person_id: PersonId
+    name: PersonName
+    nominated_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ElectCommittee(Command):
+    """选举业主委员会: the owners elected the members by a passed decision"""
+
+    committee_id: CommitteeId
+    decision_id: Annotated[
+        DecisionId, Doc("A closed, passed owners' decision of matter COMMITTEE of the community")
+    ]
+    elected_on: date
+    term_ends_on: Annotated[date, Doc("Last day; at most 5 years")]
+    members: Members
+
+
+@dataclass(frozen=True)
+class AppointInterimCommittee(Command):
+    """组建物业管理委员会: the street office appoints an interim committee where no homeowner
+    committee can be formed"""
+
+    community_id: CommunityId
+    appointed_on: date
+    term_ends_on: Annotated[date, Doc("Last day; at most 3 years")]
+    members: Members
+
+
+@dataclass(frozen=True)
+class FileCommittee(Command):
+    """业委会备案 with the street office; late after 30 days"""
+
+    committee_id: CommitteeId
+    filed_on: date
+    filing_number: Annotated[str, Text(60)] = ""
+
+
+@dataclass(frozen=True)
+class ChangeCommitteeMembers(Command):
+    """成员变更: the full member list from a date; replacing people of a homeowner committee
+    needs a passed owners' decision of matter COMMITTEE"""
+
+    committee_id: CommitteeId
+    members: Members
+    changed_on: date
+    decision_id: DecisionId | None = None
+
+
+@dataclass(frozen=True)
+class DissolveCommittee(Command):
+    """解散 a committee (or a preparatory group that failed), with its cause"""
+
+    committee_id: CommitteeId
+    dissolved_on: date
+    cause: Annotated[str, Text(500, min_length=1), Doc("解散原因, kept in the record")]
 
 
 class CommitteeService(GongzhiBase):
@@ -48,29 +151,15 @@ class CommitteeService(GongzhiBase):
                 break
         return terms
 
-    def committee_facts(self, committee_id: UUID) -> CommunityFacts:
-        """The facts of the community a committee belongs to, for access decisions."""
-        community_id = self.committee(committee_id).community_id
-        community = self.load(Community, community_id, "communityId")
-        return CommunityFacts(
-            id=community.id,
-            district=community.district,
-            serving_company_id=community.serving_company(business_today()),
-        )
-
     def households(self, community_id: UUID) -> int:
         """户数: the community's units that are not retired."""
         community = self.load(Community, community_id, "communityId")
         return len([u for u in community.unit_index.values() if not u.retired])
 
-    def form_preparatory_group(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        *,
-        group_members: Sequence[str],
-        formed_on: date | None = None,
-    ) -> Done:
+    @handles(FormPreparatoryGroup)
+    def form_preparatory_group(self, meta: Meta, command: FormPreparatoryGroup) -> Done:
+        community_id, group_members = command.community_id, command.group_members
+        formed_on = command.formed_on
         self.load(Community, community_id, "communityId")
         terms = self.committee_terms(community_id)
         committee = Committee.form_preparatory_group(
@@ -82,15 +171,10 @@ class CommitteeService(GongzhiBase):
         )
         return self._save(meta, committee, *terms)
 
-    def appoint_interim_committee(
-        self,
-        meta: Meta,
-        community_id: UUID,
-        *,
-        appointed_on: date,
-        term_ends_on: date,
-        members: Sequence[Member],
-    ) -> Done:
+    @handles(AppointInterimCommittee)
+    def appoint_interim_committee(self, meta: Meta, command: AppointInterimCommittee) -> Done:
+        community_id, appointed_on = command.community_id, command.appointed_on
+        term_ends_on, members = command.term_ends_on, _members(command.members)
         households = self.households(community_id)
         terms = self.committee_terms(community_id)
         committee = Committee.appoint_interim(
@@ -104,15 +188,10 @@ class CommitteeService(GongzhiBase):
         )
         return self._save(meta, committee, *terms)
 
-    def nominate_committee_candidate(
-        self,
-        meta: Meta,
-        committee_id: UUID,
-        *,
-        person_id: UUID,
-        name: str,
-        nominated_on: date | None = None,
-    ) -> Done:
+    @handles(NominateCommitteeCandidate)
+    def nominate_committee_candidate(self, meta: Meta, command: NominateCommitteeCandidate) -> Done:
+        committee_id, person_id = command.committee_id, command.person_id
+        name, nominated_on = command.name, command.nominated_on
         today = business_today()
         return self.change(
             meta,
@@ -122,16 +201,11 @@ class CommitteeService(GongzhiBase):
             field="committeeId",
         )
 
-    def elect_committee(
-        self,
-        meta: Meta,
-        committee_id: UUID,
-        *,
-        decision_id: UUID,
-        elected_on: date,
-        term_ends_on: date,
-        members: Sequence[Member],
-    ) -> Done:
+    @handles(ElectCommittee)
+    def elect_committee(self, meta: Meta, command: ElectCommittee) -> Done:
+        committee_id, decision_id = command.committee_id, command.decision_id
+        elected_on, term_ends_on = command.elected_on, command.term_ends_on
+        members = _members(command.members)
         committee = self.committee(committee_id)
         decision = self.electing_decision(decision_id)
         households = self.households(committee.community_id)
@@ -147,9 +221,10 @@ class CommitteeService(GongzhiBase):
         )
         return self._save(meta, committee, *([predecessor] if predecessor else []))
 
-    def file_committee(
-        self, meta: Meta, committee_id: UUID, *, filed_on: date, filing_number: str = ""
-    ) -> Done:
+    @handles(FileCommittee)
+    def file_committee(self, meta: Meta, command: FileCommittee) -> Done:
+        committee_id, filed_on = command.committee_id, command.filed_on
+        filing_number = command.filing_number
         return self.change(
             meta,
             Committee,
@@ -158,15 +233,10 @@ class CommitteeService(GongzhiBase):
             field="committeeId",
         )
 
-    def change_committee_members(
-        self,
-        meta: Meta,
-        committee_id: UUID,
-        *,
-        members: Sequence[Member],
-        changed_on: date,
-        decision_id: UUID | None = None,
-    ) -> Done:
+    @handles(ChangeCommitteeMembers)
+    def change_committee_members(self, meta: Meta, command: ChangeCommitteeMembers) -> Done:
+        committee_id, members = command.committee_id, _members(command.members)
+        changed_on, decision_id = command.changed_on, command.decision_id
         community_id = self.committee(committee_id).community_id
         households = self.households(community_id)
         decision = self.electing_decision(decision_id) if decision_id else None
@@ -184,9 +254,10 @@ class CommitteeService(GongzhiBase):
             field="committeeId",
         )
 
-    def dissolve_committee(
-        self, meta: Meta, committee_id: UUID, *, dissolved_on: date, cause: str
-    ) -> Done:
+    @handles(DissolveCommittee)
+    def dissolve_committee(self, meta: Meta, command: DissolveCommittee) -> Done:
+        committee_id, dissolved_on = command.committee_id, command.dissolved_on
+        cause = command.cause
         return self.change(
             meta,
             Committee,

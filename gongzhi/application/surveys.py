@@ -6,35 +6,98 @@ Answering earns the household its SURVEY_ANSWERED point in the same save.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import BUSINESS_TZ, Conflict, Done, GongzhiBase, Meta
+from gongzhi.application.commands import Command, handles
 from gongzhi.application.complaints import now
-from gongzhi.application.points import PointsService
+from gongzhi.application.fields import (
+    CommunityId,
+    CompanyId,
+    Items,
+    Name,
+    Range,
+    SurveyId,
+    Text,
+    UnitId,
+)
+from gongzhi.application.points import points_earning, record_together
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.errors import RuleViolated, UnknownPart
 from gongzhi.domain.points import PointsRule
-from gongzhi.domain.survey import Answer, Question, Survey, SurveyResponse, response_id
+from gongzhi.domain.survey import (
+    MAX_QUESTIONS,
+    Answer,
+    Question,
+    QuestionKind,
+    Survey,
+    SurveyResponse,
+    response_id,
+)
 
 
-class SurveyService(PointsService, GongzhiBase):
-    def create_survey(
-        self,
-        meta: Meta,
-        *,
-        title: str,
-        community_ids: list[UUID],
-        company_id: UUID | None,
-        questions: list[Question],
-        opens_at: datetime,
-        closes_at: datetime,
-    ) -> Done:
+@dataclass(frozen=True)
+class SurveyQuestion:
+    """A question: options only for SINGLE_CHOICE"""
+
+    text: Name
+    kind: QuestionKind
+    options: Annotated[list[Name], Items(20)] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CreateSurvey(Command):
+    """发起满意度调查 of one community, or of a company across communities it serves"""
+
+    title: Name
+    community_ids: Annotated[list[CommunityId], Items(500)]
+    questions: Annotated[list[SurveyQuestion], Items(MAX_QUESTIONS)]
+    opens_at: datetime
+    closes_at: datetime
+    company_id: CompanyId | None = None
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    """An answer to question number `question` (from 0)"""
+
+    question: Annotated[int, Range(0, MAX_QUESTIONS - 1)]
+    rating: Annotated[int, Range(1, 5)] | None = None
+    choice: Name | None = None
+    text: Annotated[str, Text(2000)] | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSurvey(Command):
+    """答卷: a household answers a survey (+1 积分); one response per household, a second one
+    is a Conflict"""
+
+    survey_id: SurveyId
+    unit_id: UnitId
+    answers: Annotated[list[SurveyAnswer], Items(MAX_QUESTIONS)]
+
+
+@dataclass(frozen=True)
+class CloseSurvey(Command):
+    """提前截止 a survey"""
+
+    survey_id: SurveyId
+
+
+class SurveyService(GongzhiBase):
+    @handles(CreateSurvey)
+    def create_survey(self, meta: Meta, command: CreateSurvey) -> Done:
         """A community's survey, or a company's across communities it serves when it opens."""
+        title, community_ids, company_id = command.title, command.community_ids, command.company_id
+        opens_at, closes_at = command.opens_at, command.closes_at
+        questions = [Question(q.text, q.kind.value, tuple(q.options)) for q in command.questions]
         if company_id is not None:
             self.load(PropertyCompany, company_id, "companyId")
         for i, community_id in enumerate(community_ids):
@@ -57,19 +120,14 @@ class SurveyService(PointsService, GongzhiBase):
         )
         return self.create(meta, survey, "the survey exists already")
 
-    def answer_survey(
-        self,
-        meta: Meta,
-        survey_id: UUID,
-        *,
-        unit_id: UUID,
-        answers: list[Answer],
-        at: datetime | None = None,
-    ) -> Done:
+    @handles(AnswerSurvey)
+    def answer_survey(self, meta: Meta, command: AnswerSurvey) -> Done:
         """One response per household: a second one is a Conflict, whoever sends it."""
+        survey_id, unit_id = command.survey_id, command.unit_id
+        answers = [Answer(a.question, a.rating, a.choice, a.text) for a in command.answers]
         survey = self.load(Survey, survey_id, "surveyId")
         community_id = self._community_of(survey, unit_id)
-        when = at or now()
+        when = now()
 
         def build() -> Sequence[Aggregate]:
             if self._answered(survey_id, unit_id):
@@ -79,7 +137,8 @@ class SurveyService(PointsService, GongzhiBase):
             response = SurveyResponse.submit(
                 current, community_id=community_id, unit_id=unit_id, answers=answers, at=when
             )
-            account = self.points_earning(
+            account = points_earning(
+                self,
                 community_id=community_id,
                 unit_id=unit_id,
                 rule=PointsRule.SURVEY_ANSWERED,
@@ -88,14 +147,14 @@ class SurveyService(PointsService, GongzhiBase):
             )
             return (response, account) if account else (response,)
 
-        done = self.record_together(meta, build, "the survey response")
+        done = record_together(self, meta, build, "the survey response")
         assert done is not None
         return Done(survey_id, done.position, done.id)
 
-    def close_survey(self, meta: Meta, survey_id: UUID, at: datetime | None = None) -> Done:
-        return self.change(
-            meta, Survey, survey_id, lambda s: s.close(at or now()), field="surveyId"
-        )
+    @handles(CloseSurvey)
+    def close_survey(self, meta: Meta, command: CloseSurvey) -> Done:
+        at = now()
+        return self.change(meta, Survey, command.survey_id, lambda s: s.close(at), field="surveyId")
 
     def survey(self, survey_id: UUID) -> Survey:
         return self.load(Survey, survey_id, "surveyId")
@@ -106,10 +165,6 @@ class SurveyService(PointsService, GongzhiBase):
         except AggregateNotFoundError:
             return False
         return True
-
-    def survey_unit_community(self, survey_id: UUID, unit_id: UUID) -> UUID:
-        """The community, among the survey's, that the unit belongs to."""
-        return self._community_of(self.survey(survey_id), unit_id)
 
     def _community_of(self, survey: Survey, unit_id: UUID) -> UUID:
         for community_id in survey.community_ids:

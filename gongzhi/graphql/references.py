@@ -60,6 +60,7 @@ KIND_SQL: dict[Kind, str] = {
     Kind.DEMONSTRATION: (
         "SELECT community_id, company_id, district FROM demonstration_titles WHERE id = $1"
     ),
+    Kind.COMMITTEE: "SELECT community_id FROM committees WHERE id = $1",
     # --- fees, common income, companies, roster ---
     Kind.BILL: "SELECT community_id FROM fee_bills WHERE id = $1",
     Kind.PAYMENT: "SELECT community_id FROM fee_payments WHERE id = $1",
@@ -89,6 +90,12 @@ KIND_SQL: dict[Kind, str] = {
         SELECT cc.district FROM community_reinvestments r
         JOIN community_companies cc ON cc.id = r.company_id WHERE r.id = $1""",
     # --- engagement, participation ---
+    # A complaint names the company complained about, fixed when it was filed.
+    Kind.COMPLAINT: "SELECT community_id, company_id FROM complaints WHERE id = $1",
+    Kind.DISPUTE: "SELECT community_id FROM disputes WHERE id = $1",
+    # A survey covers one community, or several of the company it was made for: one row each.
+    Kind.SURVEY: "SELECT community_id FROM survey_communities WHERE survey_id = $1",
+    Kind.REWARD: "SELECT community_id FROM rewards WHERE id = $1",
     # --- work orders, facilities, credit, health ---
     Kind.WORK_ORDER: "SELECT community_id FROM work_orders WHERE id = $1",
     Kind.FACILITY: "SELECT community_id FROM facilities WHERE id = $1",

@@ -14,6 +14,7 @@ import pytest
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
 from gongzhi.application.billing import RunBilling, bills_of
+from gongzhi.application.committees import AppointInterimCommittee, CommitteeMember
 from gongzhi.application.common_income import RecordCommonIncome
 from gongzhi.application.communities import (
     AddBuilding,
@@ -28,6 +29,7 @@ from gongzhi.application.community_companies import (
     RegisterCommunityCompany,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.complaints import FileComplaint
 from gongzhi.application.contracts import AwardContract
 from gongzhi.application.credit import (
     EnterCreditRecord,
@@ -35,12 +37,14 @@ from gongzhi.application.credit import (
     PublishCreditEvaluation,
 )
 from gongzhi.application.decisions import ProposeDecision
+from gongzhi.application.disputes import DisputeParty, OpenDispute
 from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard, fee_schedule
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.application.points import AddReward
 from gongzhi.application.red_property import (
     AddPartyMember,
     ApplyForDemonstration,
@@ -49,19 +53,24 @@ from gongzhi.application.red_property import (
     RecordPartyDeliberation,
     SetUpPartyOrganisation,
 )
+from gongzhi.application.surveys import CreateSurvey, SurveyQuestion
 from gongzhi.application.work_orders import open_work_order
 from gongzhi.demo import credit_code
+from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_rules import RecordKind
 from gongzhi.domain.decision import Scope
 from gongzhi.domain.demonstration import Subject
+from gongzhi.domain.dispute import PartyKind
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
+from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
 from gongzhi.graphql.auth import Principal, Role
@@ -172,6 +181,9 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     _red_property(app, tenant, owner)
     _fund_and_community_company(app, tenant, tag)
     _operations(app, tenant, tag)
+    _engagement(app, tenant)
+    _participation(app, tenant)
+    _committee(app, tenant)
     return tenant
 
 
@@ -476,6 +488,71 @@ def _fund_and_community_company(app: Gongzhi, tenant: Tenant, tag: str) -> None:
         Kind.BUSINESS_ENTRY: str(entry),
         Kind.REINVESTMENT: str(allocation),
     }
+
+
+def _engagement(app: Gongzhi, tenant: Tenant) -> None:
+    """A resident's complaint and a dispute between a household and the company."""
+    complaint = app.file_complaint(
+        META,
+        FileComplaint(
+            community_id=tenant.community,
+            category=ComplaintCategory.REPAIRS,
+            channel=ComplaintChannel.RESIDENT,
+            description="电梯停运",
+            unit_id=tenant.unit,
+        ),
+    ).id
+    dispute = app.open_dispute(
+        META,
+        OpenDispute(
+            community_id=tenant.community,
+            subject="楼上漏水",
+            parties=[
+                DisputeParty("甲", PartyKind.OWNER, unit_id=tenant.unit),
+                DisputeParty("物业", PartyKind.COMPANY, company_id=tenant.company),
+            ],
+            opened_on=date(2024, 6, 1),
+        ),
+    ).id
+    tenant.things |= {Kind.COMPLAINT: str(complaint), Kind.DISPUTE: str(dispute)}
+
+
+def _participation(app: Gongzhi, tenant: Tenant) -> None:
+    """An open survey of the community and a reward in its catalogue."""
+    now = datetime.now(BUSINESS_TZ)
+    survey = app.create_survey(
+        META,
+        CreateSurvey(
+            title="物业服务满意度",
+            community_ids=[tenant.community],
+            questions=[SurveyQuestion("总体", QuestionKind.RATING)],
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=13),
+        ),
+    ).id
+    reward = app.add_reward(
+        META, AddReward(community_id=tenant.community, name="洗衣液", price_points=10, stock=5)
+    ).id
+    tenant.things |= {Kind.SURVEY: str(survey), Kind.REWARD: str(reward)}
+
+
+def _committee(app: Gongzhi, tenant: Tenant) -> None:
+    """An interim committee (物管会) of three registered persons."""
+    people = [app.register_person(META, RegisterPerson(name=f"委员{i}")).id for i in range(3)]
+    roles = [MemberRole.DIRECTOR, MemberRole.DEPUTY_DIRECTOR, MemberRole.MEMBER]
+    committee = app.appoint_interim_committee(
+        META,
+        AppointInterimCommittee(
+            community_id=tenant.community,
+            appointed_on=business_today() - timedelta(days=10),
+            term_ends_on=business_today() + timedelta(days=600),
+            members=[
+                CommitteeMember(person, f"委员{i}", role)
+                for i, (person, role) in enumerate(zip(people, roles, strict=True))
+            ],
+        ),
+    ).id
+    tenant.things[Kind.COMMITTEE] = str(committee)
 
 
 @pytest.fixture

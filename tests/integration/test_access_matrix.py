@@ -401,7 +401,7 @@ def _committee_ops() -> dict[str, Operation]:
                 "communityId": w.xingfu,
                 "appointedOn": _day(0),
                 "termEndsOn": _day(700),
-                "members": members(3),
+                "members": members(api, w.xingfu, 3),
             },
             p,
         ),

@@ -26,8 +26,15 @@ from gongzhi.application.communities import (
     RegisterCommunity,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.complaints import (
+    AcceptComplaint,
+    CloseComplaint,
+    FileComplaint,
+    ReplyToComplaint,
+)
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard
+from gongzhi.application.surveys import AnswerSurvey, CreateSurvey, SurveyAnswer, SurveyQuestion
 from gongzhi.application.work_orders import (
     DispatchWorkOrder,
     ReportWorkOrder,
@@ -36,13 +43,14 @@ from gongzhi.application.work_orders import (
 )
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel, ComplaintOutcome
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_evaluation import CreditEvaluation
 from gongzhi.domain.credit_rule_sets import LIANYUNGANG_BASE_90_V2, SHANDONG_YANTAI_2022_V2
 from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.survey import Answer, Question
+from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
 from gongzhi.workers.actors import WATCHDOG
 from gongzhi.workers.credit import evaluate_company
@@ -151,15 +159,22 @@ def service_events(platform: Platform, e: Served) -> None:
     for outcome in ("SUBSTANTIATED", "NOT_SUBSTANTIATED"):
         complaint = app.file_complaint(
             META,
-            community_id=e.community,
-            unit_id=e.units[0],
-            category="REPAIRS",
-            channel="RESIDENT",
-            description="维修不及时",
+            FileComplaint(
+                community_id=e.community,
+                unit_id=e.units[0],
+                category=ComplaintCategory.REPAIRS,
+                channel=ComplaintChannel.RESIDENT,
+                description="维修不及时",
+            ),
         ).id
-        app.accept_complaint(META, complaint)
-        app.reply_to_complaint(META, complaint, "已核实")
-        app.close_complaint(META, complaint, outcome=outcome, satisfaction=3)
+        app.accept_complaint(META, AcceptComplaint(complaint_id=complaint))
+        app.reply_to_complaint(META, ReplyToComplaint(complaint_id=complaint, reply="已核实"))
+        app.close_complaint(
+            META,
+            CloseComplaint(
+                complaint_id=complaint, outcome=ComplaintOutcome(outcome), satisfaction=3
+            ),
+        )
     # 物业费: the quarter's first month, due 30 days after it starts
     app.set_fee_standard(
         META,
@@ -188,16 +203,21 @@ def service_events(platform: Platform, e: Served) -> None:
     now = datetime.now(UTC)
     survey = app.create_survey(
         META,
-        title="物业服务满意度",
-        community_ids=[e.community],
-        company_id=e.company,
-        questions=[Question("总体", "RATING"), Question("维修", "RATING")],
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
+        CreateSurvey(
+            title="物业服务满意度",
+            community_ids=[e.community],
+            company_id=e.company,
+            questions=[
+                SurveyQuestion("总体", QuestionKind.RATING),
+                SurveyQuestion("维修", QuestionKind.RATING),
+            ],
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=7),
+        ),
     ).id
     for unit, ratings in zip(e.units, ((5, 4), (4, 3), (5, 5), (4, 4)), strict=True):
-        answers = [Answer(q, rating=r) for q, r in enumerate(ratings)]
-        app.answer_survey(META, survey, unit_id=unit, answers=answers)
+        answers = [SurveyAnswer(q, rating=r) for q, r in enumerate(ratings)]
+        app.answer_survey(META, AnswerSurvey(survey_id=survey, unit_id=unit, answers=answers))
 
 
 def evaluated(platform: Platform, e: Served, rule_set: str | None = None) -> dict[str, Any]:

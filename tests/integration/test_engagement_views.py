@@ -8,11 +8,22 @@ from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta
+from gongzhi.application.complaints import (
+    AcceptComplaint,
+    CloseComplaint,
+    FileComplaint,
+    ReplyToComplaint,
+)
+from gongzhi.application.disputes import CloseDispute, DisputeParty, OpenDispute, RecordMediation
+from gongzhi.application.points import AddReward, AwardPoints, RedeemReward, RestockReward
+from gongzhi.application.surveys import AnswerSurvey, CreateSurvey, SurveyAnswer, SurveyQuestion
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import load_demo
 from gongzhi.domain.community import Community
-from gongzhi.domain.dispute import DisputeParty
-from gongzhi.domain.survey import Answer, Question
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel, ComplaintOutcome
+from gongzhi.domain.dispute import DisputeOutcome, PartyKind
+from gongzhi.domain.points import PointsRule
+from gongzhi.domain.survey import QuestionKind
 from gongzhi.projections.engagement import ENGAGEMENT_TABLES
 from gongzhi.projections.participation import PARTICIPATION_TABLES
 from tests.integration.test_projection_runner import dump_views
@@ -37,51 +48,93 @@ def engage(app: Gongzhi, community: Community) -> None:
     for n in range(3):
         done = app.file_complaint(
             META,
-            community_id=community.id,
-            unit_id=units[0],
-            category="REPAIRS",
-            channel="RESIDENT",
-            description=f"报修{n}",
-            filed_at=NOW - timedelta(hours=5 - n),
+            FileComplaint(
+                community_id=community.id,
+                unit_id=units[0],
+                category=ComplaintCategory.REPAIRS,
+                channel=ComplaintChannel.RESIDENT,
+                description=f"报修{n}",
+                filed_at=NOW - timedelta(hours=5 - n),
+            ),
         )
-        app.accept_complaint(META, done.id, NOW - timedelta(hours=1))
-        app.reply_to_complaint(META, done.id, "已修", NOW - timedelta(minutes=30))
-        app.close_complaint(META, done.id, outcome="SUBSTANTIATED", satisfaction=4, at=NOW)
+        app.accept_complaint(
+            META, AcceptComplaint(complaint_id=done.id, accepted_at=NOW - timedelta(hours=1))
+        )
+        app.reply_to_complaint(
+            META,
+            ReplyToComplaint(
+                complaint_id=done.id, reply="已修", replied_at=NOW - timedelta(minutes=30)
+            ),
+        )
+        app.close_complaint(
+            META,
+            CloseComplaint(
+                complaint_id=done.id,
+                outcome=ComplaintOutcome.SUBSTANTIATED,
+                satisfaction=4,
+                closed_at=NOW,
+            ),
+        )
     dispute = app.open_dispute(
         META,
-        community_id=community.id,
-        subject="漏水",
-        parties=[DisputeParty("甲", "OWNER"), DisputeParty("乙", "OWNER")],
-        opened_on=date(2026, 3, 1),
+        OpenDispute(
+            community_id=community.id,
+            subject="漏水",
+            parties=[DisputeParty("甲", PartyKind.OWNER), DisputeParty("乙", PartyKind.OWNER)],
+            opened_on=date(2026, 3, 1),
+        ),
     ).id
     for day in (2, 3):
         app.record_mediation(
-            META, dispute, held_on=date(2026, 3, day), mediator="王", attendees=["甲", "乙"]
+            META,
+            RecordMediation(
+                dispute_id=dispute,
+                held_on=date(2026, 3, day),
+                mediator="王",
+                attendees=["甲", "乙"],
+            ),
         )
-    app.close_dispute(META, dispute, outcome="AGREEMENT", terms="维修", closed_on=date(2026, 3, 4))
+    app.close_dispute(
+        META,
+        CloseDispute(
+            dispute_id=dispute,
+            outcome=DisputeOutcome.AGREEMENT,
+            terms="维修",
+            closed_on=date(2026, 3, 4),
+        ),
+    )
     survey = app.create_survey(
         META,
-        title="满意度",
-        community_ids=[community.id],
-        company_id=None,
-        questions=[Question("总体", "RATING")],
-        opens_at=NOW - timedelta(days=1),
-        closes_at=NOW + timedelta(days=1),
+        CreateSurvey(
+            title="满意度",
+            community_ids=[community.id],
+            company_id=None,
+            questions=[SurveyQuestion("总体", QuestionKind.RATING)],
+            opens_at=NOW - timedelta(days=1),
+            closes_at=NOW + timedelta(days=1),
+        ),
     ).id
     for i, unit in enumerate(units):
-        app.answer_survey(META, survey, unit_id=unit, answers=[Answer(0, rating=1 + i)])
+        app.answer_survey(
+            META,
+            AnswerSurvey(survey_id=survey, unit_id=unit, answers=[SurveyAnswer(0, rating=1 + i)]),
+        )
     for hour in range(4):
         app.award_points(
             META,
-            community_id=community.id,
-            unit_id=units[0],
-            rule="VOLUNTEERED",
-            source_ref=f"v{hour}",
+            AwardPoints(
+                community_id=community.id,
+                unit_id=units[0],
+                rule=PointsRule.VOLUNTEERED,
+                source_ref=f"v{hour}",
+            ),
         )
-    reward = app.add_reward(META, community_id=community.id, name="米", price_points=5, stock=9).id
-    app.restock_reward(META, reward, 2)
+    reward = app.add_reward(
+        META, AddReward(community_id=community.id, name="米", price_points=5, stock=9)
+    ).id
+    app.restock_reward(META, RestockReward(reward_id=reward, quantity=2))
     for _ in range(3):
-        app.redeem_reward(META, reward, unit_id=units[0])
+        app.redeem_reward(META, RedeemReward(reward_id=reward, unit_id=units[0]))
 
 
 def test_engagement_views_do_not_depend_on_the_batch_size(platform: Platform) -> None:

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.committees import AppointInterimCommittee, CommitteeMember
 from gongzhi.application.common_income import (
     CorrectCommonIncome,
     PublishCommonIncome,
@@ -29,7 +30,7 @@ from gongzhi.application.funds import (
     maintenance_fund,
 )
 from gongzhi.bootstrap import Platform
-from gongzhi.domain.committee_rules import Member
+from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.community import Community
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
@@ -54,10 +55,17 @@ def fund_history(platform: Platform) -> tuple[UUID, list[UUID]]:
     app.record(META, community)
     app.appoint_interim_committee(
         META,
-        community.id,
-        appointed_on=business_today() - timedelta(days=10),
-        term_ends_on=business_today() + timedelta(days=600),
-        members=[Member(uuid4(), f"委员{i}", "DIRECTOR" if i == 0 else "MEMBER") for i in range(5)],
+        AppointInterimCommittee(
+            community_id=community.id,
+            appointed_on=business_today() - timedelta(days=10),
+            term_ends_on=business_today() + timedelta(days=600),
+            members=[
+                CommitteeMember(
+                    uuid4(), f"委员{i}", MemberRole.DIRECTOR if i == 0 else MemberRole.MEMBER
+                )
+                for i in range(5)
+            ],
+        ),
     )
     cid = community.id
     app.set_deposit_rule(

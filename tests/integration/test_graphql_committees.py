@@ -8,7 +8,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.owners import GrantRole, RegisterPerson
 from gongzhi.domain.decision import Decision
+from gongzhi.domain.person import CommunityRole
 from gongzhi.domain.tally import VotingUnit
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import ADMIN, Api
@@ -112,12 +114,30 @@ def passed_decision(api: Api, community_id: str, matter: str = "COMMITTEE") -> s
     decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes)
     assert decision.passed()
     app.record(Meta(actor="test", reason="业主大会表决", actor_role="PLATFORM_ADMIN"), decision)
+    api.settle()  # the decision is found through the views
     return str(decision.id)
 
 
-def members(count: int) -> list[dict[str, str]]:
+def members(api: Api, community_id: str, count: int) -> list[dict[str, str]]:
+    """``count`` persons of the community (楼栋长 there, so its stewards may name them),
+    a director and a deputy first."""
+    app = api.platform.app
+    meta = Meta(actor="street-1", reason="登记委员", actor_role="REGULATOR")
     roles = ["DIRECTOR", "DEPUTY_DIRECTOR"] + ["MEMBER"] * (count - 2)
-    return [{"personId": str(uuid4()), "name": f"委员{i}", "role": roles[i]} for i in range(count)]
+    people = []
+    for i in range(count):
+        person = app.register_person(meta, RegisterPerson(name=f"委员{i}")).id
+        app.grant_role(
+            meta,
+            GrantRole(
+                person_id=person,
+                community_id=UUID(community_id),
+                role=CommunityRole.BUILDING_LEADER,
+            ),
+        )
+        people.append({"personId": str(person), "name": f"委员{i}", "role": roles[i]})
+    api.settle()  # the persons are found through the views
+    return people
 
 
 def prepared(api: Api, community_id: str, people: list[dict[str, str]]) -> str:
@@ -166,12 +186,12 @@ def appoint_interim(
         communityId=community_id,
         appointedOn=on.isoformat(),
         termEndsOn=(on + timedelta(days=700)).isoformat(),
-        members=members(5),
+        members=members(api, community_id, 5),
     )
 
 
 def elected_committee(api: Api, community_id: str) -> str:
-    people = members(3)
+    people = members(api, community_id, 3)
     committee_id = prepared(api, community_id, people)
     result = elect(api, committee_id, passed_decision(api, community_id), people)
     assert result["__typename"] == "CommitteePayload", result
@@ -181,7 +201,7 @@ def elected_committee(api: Api, community_id: str) -> str:
 def test_a_committee_goes_from_preparatory_group_to_filing(api: Api) -> None:
     # Given a community of three households and a preparatory group with three candidates
     community_id = community_with_units(api, units=3)
-    people = members(3)
+    people = members(api, community_id, 3)
     committee_id = prepared(api, community_id, people)
     decision_id = passed_decision(api, community_id)
 
@@ -308,7 +328,7 @@ def event_count(api: Api) -> int:
 def test_bad_elections_are_refused_with_the_field_and_change_nothing(api: Api) -> None:
     # Given a preparatory group with four candidates in a community of three households
     community_id = community_with_units(api, units=3)
-    people = members(4)
+    people = members(api, community_id, 4)
     committee_id = prepared(api, community_id, people)
     decision_id = passed_decision(api, community_id)
     other_community = community_with_units(api, units=1, name="别的小区")
@@ -334,7 +354,11 @@ def test_bad_elections_are_refused_with_the_field_and_change_nothing(api: Api) -
     foreign = passed_decision(api, other_community)
     before = event_count(api)
     wrong_community = elect(api, committee_id, foreign, people[:3])
-    assert wrong_community["message"] == "is a decision of another community"
+    assert wrong_community == {
+        "__typename": "ValidationError",
+        "field": "input.decisionId",
+        "message": "this decision is not in that community",
+    }
     # When the term is longer than five years
     too_long = elect(
         api,
@@ -398,3 +422,40 @@ def rotate_director(committee: dict[str, Any], index: int) -> list[dict[str, str
         }
         for i, m in enumerate(people)
     ]
+
+
+def test_ids_of_another_community_inside_an_input_are_refused_before_anything_is_recorded(
+    api: Api,
+) -> None:
+    # Given an interim committee in one community, and persons and a passed decision of another
+    ours = community_with_units(api, units=3)
+    theirs = community_with_units(api, units=3, name="别的小区")
+    committee = ensure_interim(api, ours)
+    stranger = members(api, theirs, 1)[0]
+    their_decision = passed_decision(api, theirs)
+    before = event_count(api)
+    member = Principal(subject="ywh-1", role=Role.COMMITTEE_MEMBER, community_id=UUID(ours))
+    people = rotate_director(committee, 0)
+    # When the committee names a person of the other community as a member
+    swapped = call(
+        api,
+        CHANGE,
+        as_=member,
+        committeeId=committee["id"],
+        members=[*people[:4], {**stranger, "role": "MEMBER"}],
+        changedOn=TODAY.isoformat(),
+    )
+    # or cites the other community's decision for its change
+    cited = call(
+        api,
+        CHANGE,
+        as_=member,
+        committeeId=committee["id"],
+        members=people,
+        changedOn=TODAY.isoformat(),
+        decisionId=their_decision,
+    )
+    # Then both are refused as not found, naming the field, and nothing is recorded
+    assert (swapped["__typename"], swapped["field"]) == ("NotFound", "input.members.4.personId")
+    assert (cited["__typename"], cited["field"]) == ("NotFound", "input.decisionId")
+    assert event_count(api) == before

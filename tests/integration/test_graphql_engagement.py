@@ -408,6 +408,59 @@ def test_history_of_a_complaint_is_read_by_its_parties_not_by_other_companies(ap
     ]
 
 
+def test_ids_of_another_community_inside_an_input_are_refused_before_anything_is_recorded(
+    api: Api,
+) -> None:
+    # Given two communities of one district, each served by its own company, with a
+    # complaint and a dispute in the second
+    e, other = estate(api), estate(api, "和平苑")
+    their_complaint = file(api, other)["complaint"]["id"]
+    parties = [{"name": "甲", "kind": "OWNER"}, {"name": "乙", "kind": "NEIGHBOUR"}]
+    dispute = {"subject": "噪音", "openedOn": "2026-03-01", "reason": "r", "parties": parties}
+    their_dispute = dispute_op(api, "openDispute", {"communityId": other.community, **dispute})
+    their_dispute_id = their_dispute["dispute"]["id"]
+    before = api.platform.app.recorder.max_notification_id()
+    # When the first community's committee names a unit of the second as a party, files a
+    # complaint for it, or mediates the second's dispute
+    ours = committee(e.community)
+    party = dispute_op(
+        api,
+        "openDispute",
+        {
+            "communityId": e.community,
+            **dispute,
+            "parties": [{**parties[0], "unitId": other.units[0]}, parties[1]],
+        },
+        ours,
+    )
+    filed = file(api, e, ours, unitId=other.units[0])
+    mediation = dispute_op(
+        api,
+        "recordMediation",
+        {
+            "disputeId": their_dispute_id,
+            "heldOn": "2026-03-02",
+            "mediator": "调解员",
+            "attendees": ["甲"],
+            "reason": "调解",
+        },
+        ours,
+    )
+    # and the first community's company accepts the complaint against the second's company,
+    # and an admin files a complaint in the first community for a unit of the second
+    accepted = complaint_op(
+        api, "acceptComplaint", {"complaintId": their_complaint, "reason": "受理"}, staff(e.company)
+    )
+    mixed = file(api, e, unitId=other.units[0])
+    # Then each is refused, naming the field, and nothing is recorded
+    assert (party["__typename"], party["field"]) == ("NotFound", "input.parties.0.unitId")
+    assert (filed["__typename"], filed["field"]) == ("NotFound", "input.unitId")
+    assert mediation["__typename"] == "Forbidden"
+    assert accepted["__typename"] == "Forbidden"
+    assert (mixed["__typename"], mixed["field"]) == ("ValidationError", "input.unitId")
+    assert api.platform.app.recorder.max_notification_id() == before
+
+
 # --- Access matrix rows (wired into test_access_matrix.py) -------------------------------
 
 ALLOWED, DENIED = "allowed", "denied"

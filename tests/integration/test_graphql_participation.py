@@ -333,6 +333,30 @@ def test_concurrent_spends_never_overdraw_a_household(api: Api) -> None:
     assert stock["rewards"] == [{"stock": 100 - succeeded, "redeemed": succeeded}]
 
 
+def test_ids_of_another_community_inside_an_input_are_refused_before_anything_is_recorded(
+    api: Api,
+) -> None:
+    # Given two communities, each with its committee's survey and a reward
+    e, other = estate(api, households=2), estate(api, "和平苑", households=2)
+    their_survey = create_survey(api, [other.community])["survey"]["id"]
+    our_reward = add_reward(api, e.community, 1, 5)["reward"]["id"]
+    before = api.platform.app.recorder.max_notification_id()
+    # When the first community's committee awards points to a unit of the second, answers
+    # the second's survey for its own unit, or surveys both communities
+    ours = committee(e.community)
+    points = award(api, e, other.units[0], "VOLUNTEERED", "v:1", 1, ours)
+    answered = answer(api, their_survey, e.units[0], (4, 4), as_=ours)
+    both = create_survey(api, [e.community, other.community], ours, companyId=e.company)
+    # and an admin redeems the first community's reward for a unit of the second
+    redeemed = redeem(api, our_reward, other.units[0])
+    # Then each is refused, naming the field, and nothing is recorded
+    assert (points["__typename"], points["field"]) == ("NotFound", "input.unitId")
+    assert (answered["__typename"], answered["field"]) == ("NotFound", "input.surveyId")
+    assert both["__typename"] == "Forbidden"
+    assert (redeemed["__typename"], redeemed["field"]) == ("ValidationError", "input.unitId")
+    assert api.platform.app.recorder.max_notification_id() == before
+
+
 # --- Access matrix rows (wired into test_access_matrix.py) -------------------------------
 
 

@@ -17,8 +17,10 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
+from gongzhi.application.committees import AppointInterimCommittee, CommitteeMember
 from gongzhi.application.communities import ChangeManagementMode
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.complaints import FileComplaint
 from gongzhi.application.facilities import Defect, RecordInspection, RegisterFacility, ResolveDefect
 from gongzhi.application.health import RequestHealthRun
 from gongzhi.application.work_orders import (
@@ -29,8 +31,9 @@ from gongzhi.application.work_orders import (
 )
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
-from gongzhi.domain.committee_rules import Member
+from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.community import Community
+from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, half_year
 from gongzhi.domain.work_order import Category, PlaceKind, Source, Urgency
@@ -109,10 +112,17 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     )
     app.appoint_interim_committee(
         META,
-        cid,
-        appointed_on=business_today() - timedelta(days=10),
-        term_ends_on=business_today() + timedelta(days=600),
-        members=[Member(uuid4(), f"委员{i}", "DIRECTOR" if i == 0 else "MEMBER") for i in range(5)],
+        AppointInterimCommittee(
+            community_id=cid,
+            appointed_on=business_today() - timedelta(days=10),
+            term_ends_on=business_today() + timedelta(days=600),
+            members=[
+                CommitteeMember(
+                    uuid4(), f"委员{i}", MemberRole.DIRECTOR if i == 0 else MemberRole.MEMBER
+                )
+                for i in range(5)
+            ],
+        ),
     )
     app.register_facility(
         STAFF,
@@ -157,11 +167,13 @@ def estate(platform: Platform, name: str = "幸福里", district: str = "红塔�
     app.record_sla_breaches(WATCHDOG, forgotten, datetime.now(UTC) + timedelta(days=2))
     app.file_complaint(
         META,
-        community_id=cid,
-        unit_id=None,
-        category="SERVICE_QUALITY",
-        channel="HOTLINE_12345",
-        description="垃圾清运不及时",
+        FileComplaint(
+            community_id=cid,
+            unit_id=None,
+            category=ComplaintCategory.SERVICE_QUALITY,
+            channel=ComplaintChannel.HOTLINE_12345,
+            description="垃圾清运不及时",
+        ),
     )
     HYDRANTS[cid] = hydrant
     return cid

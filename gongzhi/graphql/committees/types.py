@@ -17,7 +17,7 @@ from gongzhi.domain.committee_rules import (
     expires_soon,
     office_status,
 )
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 
 CommitteeKindType = strawberry.enum(
     CommitteeKind,
@@ -42,7 +42,7 @@ CommitteeStatusType = strawberry.enum(
 class CommitteeMember:
     person_id: strawberry.ID = strawberry.field(description="Person id in the owners registry")
     name: str
-    role: CommitteeMemberRoleType  # type: ignore[valid-type]
+    role: MemberRole
 
 
 @strawberry.type(description="候选人 a candidate nominated by the preparatory group")
@@ -61,10 +61,8 @@ class Committee:
     community_name: str
     district: str
     term_number: int = strawberry.field(description="第几届, counted per community from 1")
-    kind: CommitteeKindType  # type: ignore[valid-type]
-    status: CommitteeStatusType = strawberry.field(  # type: ignore[valid-type]
-        description="As of today (Asia/Shanghai)"
-    )
+    kind: CommitteeKind
+    status: CommitteeStatus = strawberry.field(description="As of today (Asia/Shanghai)")
     formed_on: datetime.date = strawberry.field(
         description="筹备组 formed on (homeowner) or appointed on (interim)"
     )
@@ -136,10 +134,6 @@ class CommitteeCoverage:
     uncovered: list[UncoveredCommunity] = strawberry.field(description="By name")
 
 
-CommitteeResult = Annotated[
-    CommitteePayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("CommitteeResult"),
-]
 CommitteeLookup = Annotated[
     Committee | NotFound | ValidationError, strawberry.union("CommitteeLookup")
 ]

@@ -16,7 +16,7 @@ from gongzhi.domain.complaint import (
     ComplaintStatus,
 )
 from gongzhi.domain.dispute import DisputeOutcome, PartyKind, Referral
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 ComplaintCategoryType = strawberry.enum(
@@ -52,15 +52,15 @@ class Complaint:
     community_id: strawberry.ID
     company_id: strawberry.ID = strawberry.field(description="The company complained about")
     unit_id: strawberry.ID | None
-    category: ComplaintCategoryType  # type: ignore[valid-type]
-    channel: ComplaintChannelType  # type: ignore[valid-type]
+    category: ComplaintCategory
+    channel: ComplaintChannel
     description: str
-    status: ComplaintStatusType  # type: ignore[valid-type]
+    status: ComplaintStatus
     filed_at: datetime.datetime
     accepted_at: datetime.datetime | None
     reply: str
     replied_at: datetime.datetime | None
-    outcome: ComplaintOutcomeType | None  # type: ignore[valid-type]
+    outcome: ComplaintOutcome | None
     satisfaction: int | None = strawberry.field(description="满意度 1–5 of the complainant")
     closed_at: datetime.datetime | None
     version: int
@@ -90,7 +90,7 @@ def complaint_from_row(row: Any) -> Complaint:
 @strawberry.type(description="当事人 a party to a dispute")
 class DisputeParty:
     name: str
-    kind: PartyKindType  # type: ignore[valid-type]
+    kind: PartyKind
     unit_id: strawberry.ID | None
     company_id: strawberry.ID | None
 
@@ -112,9 +112,9 @@ class Dispute:
     opened_on: datetime.date
     status: str = strawberry.field(description="OPEN or CLOSED")
     sessions: list[MediationSession]
-    outcome: DisputeOutcomeType | None  # type: ignore[valid-type]
+    outcome: DisputeOutcome | None
     terms: str = strawberry.field(description="调解协议 terms of an agreement")
-    referred_to: ReferralType | None  # type: ignore[valid-type]
+    referred_to: Referral | None
     closed_on: datetime.date | None
     version: int
 
@@ -192,14 +192,6 @@ class DisputeStatistics:
     )
 
 
-ComplaintResult = Annotated[
-    ComplaintPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("ComplaintResult"),
-]
-DisputeResult = Annotated[
-    DisputePayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("DisputeResult"),
-]
 ComplaintsResult = Annotated[
     ComplaintConnection | ValidationError | NotFound, strawberry.union("ComplaintsResult")
 ]

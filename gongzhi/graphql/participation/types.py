@@ -12,7 +12,7 @@ import strawberry
 
 from gongzhi.domain.points import PointsRule
 from gongzhi.domain.survey import QuestionKind
-from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 QuestionKindType = strawberry.enum(
@@ -29,7 +29,7 @@ PointsRuleType = strawberry.enum(
 @strawberry.type(description="A survey question; options for a single choice")
 class SurveyQuestion:
     text: str
-    kind: QuestionKindType  # type: ignore[valid-type]
+    kind: QuestionKind
     options: list[str]
 
 
@@ -116,7 +116,7 @@ class SurveyResults:
 class PointsEntry:
     version: int
     kind: str = strawberry.field(description="EARNED or SPENT")
-    rule: PointsRuleType | None  # type: ignore[valid-type]
+    rule: PointsRule | None
     source_ref: str | None = strawberry.field(description="The vote, bill or survey it is for")
     rules_version: str | None
     reward_id: strawberry.ID | None
@@ -211,18 +211,6 @@ class RewardConnection:
     page_info: PageInfo
 
 
-SurveyResult = Annotated[
-    SurveyPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("SurveyResult"),
-]
-PointsResult = Annotated[
-    PointsPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("PointsResult"),
-]
-RewardResult = Annotated[
-    RewardPayload | ValidationError | NotFound | Conflict | Forbidden,
-    strawberry.union("RewardResult"),
-]
 SurveysResult = Annotated[
     SurveyConnection | ValidationError | NotFound, strawberry.union("SurveysResult")
 ]
