@@ -13,11 +13,12 @@ from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 
-IncomeCategoryType = strawberry.enum(
+strawberry.enum(
     IncomeCategory,
     name="CommonIncomeCategory",
     description="公共收益来源: 广告 ADVERTISING, 停车 PARKING, 场地租金 VENUE_RENT, 其他 OTHER",
 )
+IncomeCategoryType = IncomeCategory  # the domain enum itself, registered above
 
 
 @strawberry.type(description="A recording or a correction of an entry: corrections never overwrite")
@@ -37,7 +38,7 @@ class CommonIncomeChange:
 @strawberry.type(description="公共收益 one entry: gross, reasonable cost, net (owners' income)")
 class CommonIncomeEntry:
     id: strawberry.ID
-    category: IncomeCategoryType  # type: ignore[valid-type]
+    category: IncomeCategoryType
     period: str
     gross_fen: Fen
     cost_fen: Fen
@@ -73,7 +74,7 @@ class CommonIncomePeriod:
 @strawberry.type(description="An entry as it was published")
 class PublishedEntry:
     entry_id: strawberry.ID
-    category: IncomeCategoryType  # type: ignore[valid-type]
+    category: IncomeCategoryType
     counterparty: str
     gross_fen: Fen
     cost_fen: Fen

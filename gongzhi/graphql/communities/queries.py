@@ -37,7 +37,7 @@ LEFT JOIN companies co ON co.id = cm.company_id
 class CommunityFilter:
     district: str | None = None
     street: str | None = None
-    mode: ManagementModeType | None = None  # type: ignore[valid-type]
+    mode: ManagementModeType | None = None
     name_contains: str | None = strawberry.field(default=None, description="Part of the name")
 
 

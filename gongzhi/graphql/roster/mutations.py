@@ -10,7 +10,8 @@ from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.permissions import Action
 
-RosterFormatType = strawberry.enum(RosterFormat, name="RosterFormat")
+strawberry.enum(RosterFormat, name="RosterFormat")
+RosterFormatType = RosterFormat  # the domain enum itself, registered above
 
 
 @strawberry.type(description="One bad row: its line in the file (1 is the header) and why")
