@@ -59,6 +59,15 @@ class Kind(enum.Enum):
     PARTY_DELIBERATION = "party deliberation"
     # --- maintenance fund, community companies ---
     REINVESTMENT = "reinvestment allocation"
+    # Read only through history(id:): aggregates no command names by id.
+    FEE_SCHEDULE = "fee schedule"
+    BILLING_RUN = "billing run"
+    FEE_ACCOUNT = "fee account"
+    MAINTENANCE_FUND = "maintenance fund"
+    COMMON_INCOME_LEDGER = "common income ledger"
+    SURVEY_RESPONSE = "survey response"
+    POINTS_ACCOUNT = "points account"
+    HEALTH_ASSESSMENT = "health assessment"
 
 
 @dataclass(frozen=True)

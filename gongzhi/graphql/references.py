@@ -91,7 +91,7 @@ KIND_SQL: dict[Kind, str] = {
         JOIN community_companies cc ON cc.id = r.company_id WHERE r.id = $1""",
     # --- engagement, participation ---
     # A complaint names the company complained about, fixed when it was filed.
-    Kind.COMPLAINT: "SELECT community_id, company_id FROM complaints WHERE id = $1",
+    Kind.COMPLAINT: "SELECT community_id, company_id, unit_id FROM complaints WHERE id = $1",
     Kind.DISPUTE: "SELECT community_id FROM disputes WHERE id = $1",
     # A survey covers one community, or several of the company it was made for: one row each.
     Kind.SURVEY: "SELECT community_id FROM survey_communities WHERE survey_id = $1",
@@ -107,6 +107,15 @@ KIND_SQL: dict[Kind, str] = {
     Kind.CREDIT_OBJECTION: """
         SELECT e.company_id FROM credit_objections o
         JOIN credit_evaluations e ON e.id = o.evaluation_id WHERE o.id = $1""",
+    # --- read only through history(id:) ---
+    Kind.FEE_SCHEDULE: "SELECT community_id FROM fee_schedules WHERE id = $1",
+    Kind.BILLING_RUN: "SELECT community_id FROM billing_runs WHERE id = $1",
+    Kind.FEE_ACCOUNT: "SELECT community_id, unit_id FROM fee_accounts WHERE id = $1",
+    Kind.MAINTENANCE_FUND: "SELECT community_id FROM maintenance_funds WHERE id = $1",
+    Kind.COMMON_INCOME_LEDGER: "SELECT community_id FROM common_income_ledgers WHERE id = $1",
+    Kind.SURVEY_RESPONSE: "SELECT community_id, unit_id FROM survey_responses WHERE id = $1",
+    Kind.POINTS_ACCOUNT: "SELECT community_id, unit_id FROM points_accounts WHERE id = $1",
+    Kind.HEALTH_ASSESSMENT: "SELECT community_id FROM health_assessments WHERE id = $1",
 }
 
 # Kinds a command may name beside its community without belonging to it.
@@ -121,6 +130,8 @@ class Place:
     district: str | None = None
     serving_company_id: UUID | None = None
     company_id: UUID | None = None
+    # The household it belongs to (a complaint's complainant, a points account).
+    unit_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -145,10 +156,15 @@ class Found:
             community_id=first.community_id,
             serving_company_id=first.serving_company_id,
             company_id=first.company_id,
-            unit_id=self.id if self.kind is Kind.UNIT else None,
+            unit_id=self.id if self.kind is Kind.UNIT else first.unit_id,
             community_ids=self.community_ids,
             districts=tuple(sorted({p.district for p in self.places if p.district})),
         )
+
+    def targets(self) -> list[Target]:
+        """One access target per place the thing belongs to: reading it is allowed through
+        any of them (an owner in two communities has two stewards)."""
+        return [Found(self.kind, self.id, (place,)).target() for place in self.places]
 
 
 async def find(connection: object, kinds: tuple[Kind, ...], thing_id: UUID) -> Found | None:
@@ -171,6 +187,7 @@ async def find(connection: object, kinds: tuple[Kind, ...], thing_id: UUID) -> F
                 district=row["community_district"] or row.get("district"),
                 serving_company_id=row["serving"],
                 company_id=row.get("company_id"),
+                unit_id=row.get("unit_id"),
             )
             if place != Place():
                 places.append(place)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from uuid import UUID
 
 import strawberry
@@ -16,9 +15,7 @@ from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
-from gongzhi.graphql.references import Found, find
-
-HistoryTarget = Callable[[Context, UUID], Awaitable[Target | list[Target]]]
+from gongzhi.graphql.references import find
 
 
 async def community_target(context: Context, community_id: UUID) -> Target:
@@ -35,10 +32,6 @@ async def community_target(context: Context, community_id: UUID) -> Target:
     )
 
 
-async def company_target(_: Context, company_id: UUID) -> Target:
-    return Target(company_id=company_id)
-
-
 async def person_target(context: Context, person_id: UUID) -> list[Target]:
     """A person's history is read in the scope of any community the person is linked to (an
     owner in two communities has two stewards); a person linked nowhere yet, by whoever
@@ -48,200 +41,64 @@ async def person_target(context: Context, person_id: UUID) -> list[Target]:
     if person is None:
         return [Target()]
     if not person.places:
-        registrant = person.registered_by == context.principal.subject
-        return [Target()] if not registrant else [REGISTRANT]
-    return [Found(person.kind, person.id, (place,)).target() for place in person.places]
+        return [REGISTRANT] if person.registered_by == context.principal.subject else [Target()]
+    return person.targets()
 
 
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
 REGISTRANT = Target()
 
 
-def via_community(community_of: str) -> HistoryTarget:
-    """The target of an aggregate that belongs to a community.
-
-    ``community_of`` selects the aggregate's community id from its view, given its id ($1).
-    """
-
-    async def target(context: Context, aggregate_id: UUID) -> Target:
-        community_id = await context.pool.fetchval(community_of, aggregate_id)
-        return await community_target(context, community_id) if community_id else Target()
-
-    return target
-
-
-def via_community_or_company(attached_to: str) -> HistoryTarget:
-    """The target of an aggregate that belongs to a community or to a company (红色物业).
-
-    ``attached_to`` selects ``community_id``, ``company_id`` and ``district`` (may be NULL)
-    from the aggregate's view, given its id ($1).
-    """
-
-    async def target(context: Context, aggregate_id: UUID) -> Target:
-        row = await context.pool.fetchrow(attached_to, aggregate_id)
-        if row is None:
-            return Target()
-        if row["community_id"] is not None:
-            return await community_target(context, row["community_id"])
-        return Target(district=row["district"], company_id=row["company_id"])
-
-    return target
-
-
-async def community_company_target(context: Context, company_id: UUID) -> Target:
-    """强社惠民公司: its registration district, and every community it is or was linked to
-    with their districts (an audit covers the years a community was served)."""
-    row = await context.pool.fetchrow(
-        """SELECT cc.district,
-                  array(SELECT l.community_id FROM community_company_links l
-                        WHERE l.company_id = cc.id) AS community_ids,
-                  array(SELECT DISTINCT c.district FROM community_company_links l
-                        JOIN communities c ON c.id = l.community_id
-                        WHERE l.company_id = cc.id) AS districts
-           FROM community_companies cc WHERE cc.id = $1""",
-        company_id,
-    )
-    if row is None:
-        return Target()
-    return Target(
-        district=row["district"],
-        company_id=company_id,
-        community_ids=tuple(row["community_ids"]),
-        districts=tuple(row["districts"]),
-    )
-
-
-async def complaint_target(context: Context, complaint_id: UUID) -> Target:
-    """A complaint is read by its community's stewards, the company complained about and
-    the complainant's household."""
-    row = await context.pool.fetchrow(
-        "SELECT community_id, company_id, unit_id FROM complaints WHERE id = $1", complaint_id
-    )
-    if row is None:
-        return Target()
-    target = await community_target(context, row["community_id"])
-    return replace(target, company_id=row["company_id"], unit_id=row["unit_id"])
-
-
-def via_unit(table: str, key: str) -> HistoryTarget:
-    """The target of a household's aggregate: its community, and the unit itself."""
-
-    async def target(context: Context, aggregate_id: UUID) -> Target:
-        row = await context.pool.fetchrow(
-            f"SELECT community_id, unit_id FROM {table} WHERE {key} = $1 LIMIT 1", aggregate_id
-        )
-        if row is None:
-            return Target()
-        found = await community_target(context, row["community_id"])
-        return replace(found, unit_id=row["unit_id"])
-
-    return target
-
-
-async def credit_file_target(context: Context, file_id: UUID) -> Target:
+async def credit_file_target(context: Context, file_id: UUID) -> list[Target]:
     """信用档案: the file's company (read from the store: a file may have no record rows)."""
     facts = await context.in_thread(lambda: context.app.credit_file_company(file_id))
-    return Target(company_id=facts)
+    return [Target(company_id=facts)]
 
 
-async def credit_evaluation_target(context: Context, evaluation_id: UUID) -> Target:
-    company_id = await context.pool.fetchval(
-        "SELECT company_id FROM credit_evaluations WHERE id = $1", evaluation_id
-    )
-    return Target(company_id=company_id)
+HistoryTarget = Callable[[Context, UUID], Awaitable[list[Target]]]
 
-
-# Aggregate type → the permission to read its history and how to find its target.
+# Aggregate type → the permission to read its history, and the kind of thing it is (where it
+# belongs is the kind's rule in graphql/references.py; reading is allowed through any place).
 # Every aggregate that records events needs an entry, or its history stays unreadable.
-HISTORY_SUBJECTS: dict[str, tuple[Action, HistoryTarget]] = {
-    "PartyOrganisation": (
-        Action.READ_RED_PROPERTY_HISTORY,
-        via_community_or_company(
-            "SELECT community_id, company_id, NULL::text AS district "
-            "FROM party_organisations WHERE id = $1"
-        ),
-    ),
-    "DemonstrationTitle": (
-        Action.READ_RED_PROPERTY_HISTORY,
-        via_community_or_company(
-            "SELECT community_id, company_id, district FROM demonstration_titles WHERE id = $1"
-        ),
-    ),
-    "Community": (Action.READ_COMMUNITY_HISTORY, community_target),
-    "PropertyCompany": (Action.READ_COMPANY_HISTORY, company_target),
-    "ServiceContract": (
-        Action.READ_COMMUNITY_HISTORY,
-        via_community("SELECT community_id FROM service_contracts WHERE id = $1"),
-    ),
-    "Committee": (
-        Action.READ_COMMUNITY_HISTORY,
-        via_community("SELECT community_id FROM committees WHERE id = $1"),
-    ),
+HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
+    "Community": (Action.READ_COMMUNITY_HISTORY, Kind.COMMUNITY),
+    "PropertyCompany": (Action.READ_COMPANY_HISTORY, Kind.COMPANY),
     "Person": (Action.READ_PERSON_HISTORY, person_target),
-    "Decision": (
-        Action.READ_COMMUNITY_HISTORY,
-        via_community("SELECT community_id FROM decisions WHERE id = $1"),
-    ),
+    "PartyOrganisation": (Action.READ_RED_PROPERTY_HISTORY, Kind.PARTY_ORGANISATION),
+    "DemonstrationTitle": (Action.READ_RED_PROPERTY_HISTORY, Kind.DEMONSTRATION),
+    "ServiceContract": (Action.READ_COMMUNITY_HISTORY, Kind.CONTRACT),
+    "Committee": (Action.READ_COMMUNITY_HISTORY, Kind.COMMITTEE),
+    "Decision": (Action.READ_COMMUNITY_HISTORY, Kind.DECISION),
     # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
-    "FeeSchedule": (
-        Action.READ_FEES,
-        via_community("SELECT community_id FROM fee_schedules WHERE id = $1"),
-    ),
-    "Bill": (Action.READ_FEES, via_community("SELECT community_id FROM fee_bills WHERE id = $1")),
-    "BillingRun": (
-        Action.READ_FEES,
-        via_community("SELECT community_id FROM billing_runs WHERE id = $1"),
-    ),
-    "FeeAccount": (
-        Action.READ_FEES,
-        via_community("SELECT community_id FROM fee_accounts WHERE id = $1"),
-    ),
-    "Payment": (
-        Action.READ_FEES,
-        via_community("SELECT community_id FROM fee_payments WHERE id = $1"),
-    ),
-    "MaintenanceFund": (
-        Action.READ_FUND,
-        via_community("SELECT community_id FROM maintenance_funds WHERE id = $1"),
-    ),
-    "CommonIncomeLedger": (
-        Action.READ_COMMON_INCOME,
-        via_community("SELECT community_id FROM common_income_ledgers WHERE id = $1"),
-    ),
-    "CommunityCompany": (Action.READ_COMMUNITY_COMPANY, community_company_target),
+    "FeeSchedule": (Action.READ_FEES, Kind.FEE_SCHEDULE),
+    "Bill": (Action.READ_FEES, Kind.BILL),
+    "BillingRun": (Action.READ_FEES, Kind.BILLING_RUN),
+    "FeeAccount": (Action.READ_FEES, Kind.FEE_ACCOUNT),
+    "Payment": (Action.READ_FEES, Kind.PAYMENT),
+    "MaintenanceFund": (Action.READ_FUND, Kind.MAINTENANCE_FUND),
+    "CommonIncomeLedger": (Action.READ_COMMON_INCOME, Kind.COMMON_INCOME_LEDGER),
+    "CommunityCompany": (Action.READ_COMMUNITY_COMPANY, Kind.COMMUNITY_COMPANY),
     # 投诉, 矛盾纠纷, 满意度, 积分 (issue 5): see permissions._engagement.
-    "Complaint": (Action.READ_ENGAGEMENT_HISTORY, complaint_target),
-    "Dispute": (
-        Action.READ_ENGAGEMENT_HISTORY,
-        via_community("SELECT community_id FROM disputes WHERE id = $1"),
-    ),
-    "Survey": (
-        Action.READ_ENGAGEMENT_HISTORY,
-        via_community(
-            "SELECT min(community_id::text)::uuid FROM survey_communities WHERE survey_id = $1"
-        ),
-    ),
-    "SurveyResponse": (Action.READ_ENGAGEMENT_HISTORY, via_unit("survey_responses", "id")),
-    "PointsAccount": (Action.READ_ENGAGEMENT_HISTORY, via_unit("points_accounts", "id")),
-    "Reward": (
-        Action.READ_ENGAGEMENT_HISTORY,
-        via_community("SELECT community_id FROM rewards WHERE id = $1"),
-    ),
-    "WorkOrder": (
-        Action.READ_COMMUNITY_HISTORY,
-        via_community("SELECT community_id FROM work_orders WHERE id = $1"),
-    ),
-    "Facility": (
-        Action.READ_COMMUNITY_HISTORY,
-        via_community("SELECT community_id FROM facilities WHERE id = $1"),
-    ),
+    "Complaint": (Action.READ_ENGAGEMENT_HISTORY, Kind.COMPLAINT),
+    "Dispute": (Action.READ_ENGAGEMENT_HISTORY, Kind.DISPUTE),
+    "Survey": (Action.READ_ENGAGEMENT_HISTORY, Kind.SURVEY),
+    "SurveyResponse": (Action.READ_ENGAGEMENT_HISTORY, Kind.SURVEY_RESPONSE),
+    "PointsAccount": (Action.READ_ENGAGEMENT_HISTORY, Kind.POINTS_ACCOUNT),
+    "Reward": (Action.READ_ENGAGEMENT_HISTORY, Kind.REWARD),
+    "WorkOrder": (Action.READ_COMMUNITY_HISTORY, Kind.WORK_ORDER),
+    "Facility": (Action.READ_COMMUNITY_HISTORY, Kind.FACILITY),
     "CreditFile": (Action.READ_CREDIT, credit_file_target),
-    "CreditEvaluation": (Action.READ_CREDIT, credit_evaluation_target),
-    "HealthAssessment": (
-        Action.READ_HEALTH,
-        via_community("SELECT community_id FROM health_assessments WHERE id = $1"),
-    ),
+    "CreditEvaluation": (Action.READ_CREDIT, Kind.CREDIT_EVALUATION),
+    "HealthAssessment": (Action.READ_HEALTH, Kind.HEALTH_ASSESSMENT),
 }
+
+
+async def _targets(context: Context, subject: Kind | HistoryTarget, thing: UUID) -> list[Target]:
+    if not isinstance(subject, Kind):
+        return await subject(context, thing)
+    async with context.pool.acquire() as connection:
+        found = await find(connection, (subject,), thing)
+    return found.targets() if found is not None and found.places else [Target()]
 
 
 @strawberry.type
@@ -271,11 +128,11 @@ class HistoryQueries:
         subject = HISTORY_SUBJECTS.get(kind)
         if subject is None:
             return NotFound(field="id", message=f"nothing with id {id} has a history")
-        action, target = subject
-        targets = await target(context, aggregate_id)
+        action, rule = subject
+        targets = await _targets(context, rule, aggregate_id)
         if not any(
             target is REGISTRANT or allowed(context.principal, action, target)
-            for target in (targets if isinstance(targets, list) else [targets])
+            for target in targets
         ):
             return forbidden(action.value)
         rows = await context.pool.fetch(
