@@ -84,10 +84,20 @@ async def _check_references(context: Any, declared: dict[str, Ref], kwargs: dict
             thing = await find(connection, ref.kinds, thing_id)
             if thing is not None and not ref.public:
                 scope = scope or await scope_of(connection, context.principal)
-                thing = thing if scope.may_refer_to(thing) else None
+                if isinstance(ref, InCommunity):
+                    visible = any(scope.place_visible(place) for place in thing.places)
+                else:
+                    visible = scope.may_refer_to(thing)
+                thing = thing if visible else None
             if thing is None:
                 message = f"no {ref.noun} with this id that you may see"
                 raise Refused(NotFound(field=field, message=message))
+
+
+class InCommunity(Ref):
+    """An id that must lie in a community the caller sees; which of its things the caller
+    may read there (a resident: the own units' fee statements) the resolver's permission
+    decides, and answers Forbidden, as a command does for its target."""
 
 
 # Query arguments naming a thing of one kind (GraphQL: ID).
@@ -96,6 +106,8 @@ UnitArg = Annotated[strawberry.ID, Ref(Kind.UNIT)]
 CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
 DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
+# A unit of a community the caller sees, a resident's own or not (see InCommunity).
+UnitInCommunityArg = Annotated[strawberry.ID, InCommunity(Kind.UNIT)]
 
 
 def _check_text(value: object, path: str) -> None:

@@ -382,3 +382,30 @@ def test_another_communitys_entry_is_not_found_and_nothing_is_recorded(api: Api)
     # Then it is not found (nothing about 安宁里 is confirmed), and nothing is recorded
     assert (refused["__typename"], refused.get("field")) == ("NotFound", "input.entryId"), refused
     assert api.platform.app.recorder.max_notification_id() == before
+
+
+def test_another_communitys_common_income_is_not_found_by_its_id(api: Api) -> None:
+    # Given 幸福里 served by 安居物业, and another community, 安宁里, with published income
+    e = estate(api)
+    other = str(register(api, name="安宁里")["community"]["id"])
+    income_call(
+        api,
+        "recordCommonIncome",
+        communityId=other,
+        category="PARKING",
+        period=LAST_MONTH,
+        grossFen=5_000,
+        costFen=0,
+        counterparty="安宁里停车场",
+    )
+    income_call(api, "publishCommonIncome", communityId=other, period=LAST_MONTH)
+    variables = {"id": other, "period": LAST_MONTH}
+    # When 幸福里's company staff read 安宁里's ledger, periods and allocation
+    answers = [
+        api.gql(LEDGER_QUERY, variables, as_=e.staff)["commonIncomeLedger"],
+        api.gql(PERIODS, {"id": other}, as_=e.staff)["commonIncomePeriods"],
+        api.gql(ALLOCATION, variables, as_=e.staff)["commonIncomeAllocation"],
+    ]
+    # Then each is not found, naming the argument
+    assert [(a["__typename"], a["field"]) for a in answers] == [("NotFound", "communityId")] * 3
+    assert answers[2]["message"] == "no community with this id that you may see"

@@ -304,3 +304,34 @@ def test_history_pages_by_version_and_refuses_forged_cursors(api: Api) -> None:
     assert [e["version"] for e in second["entries"]] == [3]
     forged = api.gql(query, {"id": community["id"], "after": "WyJ4Il0"})["history"]
     assert forged == {"__typename": "ValidationError", "field": "after"}
+
+
+def test_a_company_is_seen_by_those_it_serves_and_not_found_by_others(api: Api) -> None:
+    from datetime import timedelta
+
+    from gongzhi.application.base import business_today
+    from tests.integration.test_graphql_contracts import hired, new_community, register_company
+
+    # Given 幸福里 served by 安居物业 today, and 乐家物业 serving nobody
+    community = new_community(api)
+    ours, theirs = register_company(api, "安居物业"), register_company(api, "乐家物业")
+    today = business_today()
+    hired(api, community, ours, today - timedelta(days=30), today + timedelta(days=700))
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community))
+    staff = Principal(subject="staff", role=Role.COMPANY_STAFF, company_id=UUID(ours))
+    query = """query($id: ID!) { company(id: $id) { __typename
+        ... on Company { name } ... on NotFound { field message } } }"""
+    for who in (committee, staff):
+        # When 幸福里's committee member or 安居物业's staff ask for each company
+        seen = api.gql(query, {"id": ours}, as_=who)["company"]
+        other = api.gql(query, {"id": theirs}, as_=who)["company"]
+        # Then the serving company is seen; the other is not found, naming the argument
+        assert seen == {"__typename": "Company", "name": "安居物业"}, who.subject
+        assert other == {
+            "__typename": "NotFound",
+            "field": "id",
+            "message": "no company with this id that you may see",
+        }, who.subject
+    # And a regulator sees both
+    regulator = Principal(subject="reg", role=Role.REGULATOR, districts=("江川区",))
+    assert api.gql(query, {"id": theirs}, as_=regulator)["company"]["__typename"] == "Company"

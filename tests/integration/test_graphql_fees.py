@@ -624,6 +624,39 @@ def test_committee_audits_the_ledger_and_a_resident_sees_only_own_statement(api:
     assert statement(api, e.units["201"], as_=resident)["__typename"] == "Forbidden"
 
 
+def test_another_communitys_fees_and_statements_are_not_found_by_their_id(api: Api) -> None:
+    # Given two estates, each served by its own company
+    ours, theirs = estate(api), estate(api, "乐家物业")
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(ours.community)
+    )
+    resident = Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(ours.units["101"]),))
+    problem = "__typename ... on NotFound { field message }"
+    on_community = {
+        "feeSchedule": "feeSchedule(communityId: $id)",
+        "arrears": "arrears(communityId: $id)",
+        "feeRates": 'feeRates(communityId: $id, period: "2026-10")',
+        "feeBills": 'feeBills(communityId: $id, period: "2026-10")',
+        "feeLedger": "feeLedger(communityId: $id)",
+    }
+    for who in (ours.staff, committee, resident):
+        # When our staff, committee member or resident ask for their community's fees
+        for name, call in on_community.items():
+            answer = api.gql(
+                f"query($id: ID!) {{ {call} {{ {problem} }} }}", {"id": theirs.community}, as_=who
+            )[name]
+            # Then each is not found, naming the argument
+            assert (answer["__typename"], answer["field"]) == ("NotFound", "communityId"), (
+                who.subject,
+                name,
+                answer,
+            )
+        # And so is the statement of one of their units
+        answer = statement(api, theirs.units["101"], as_=who)
+        assert (answer["__typename"], answer["field"]) == ("NotFound", "unitId"), who.subject
+        assert answer["message"] == "no unit with this id that you may see"
+
+
 def test_the_committee_pages_through_the_bills_of_a_period(api: Api) -> None:
     e = billed_estate(api)
     committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(e.community))

@@ -33,10 +33,10 @@ from gongzhi.graphql.common_income.types import (
     period_from_row,
     publication_from_row,
 )
-from gongzhi.graphql.communities.queries import fetch_community
-from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.permissions import unit_visible
+from gongzhi.graphql.reading import CommunityArg, lookup
 
 # Periods with totals summed from the current entries.
 PERIOD_SELECT = """
@@ -50,18 +50,6 @@ LEFT JOIN common_income_entries e ON e.ledger_id = p.ledger_id AND e.period = p.
 WHERE p.ledger_id = $1 {condition}
 GROUP BY p.key ORDER BY p.period DESC
 """
-
-
-async def _visible(context: Context, community_id: strawberry.ID) -> UUID:
-    community = query_id(community_id, "communityId")
-    if await fetch_community(context, community) is None:
-        raise Refused(
-            NotFound(
-                field="communityId",
-                message=f"no community with id {community_id} that you may see",
-            )
-        )
-    return community
 
 
 def _period(value: str) -> str:
@@ -115,28 +103,21 @@ async def ledger_view(context: Context, community_id: UUID, period: str) -> Comm
 @strawberry.type
 class CommonIncomeQueries:
     @strawberry.field(description="公共收益台账 of one period (YYYY-MM) with totals")
+    @lookup
     async def common_income_ledger(
-        self, info: Info[Context, None], community_id: strawberry.ID, period: str
+        self, info: Info[Context, None], community_id: CommunityArg, period: str
     ) -> CommonIncomeLedgerResult:
-        try:
-            community = await _visible(info.context, community_id)
-            month = _period(period)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        return await ledger_view(info.context, community, month)
+        return await ledger_view(info.context, UUID(community_id), _period(period))
 
     @strawberry.field(
         description="公示 status of every period with common income, newest first; closed "
         "periods not published are overdue"
     )
+    @lookup
     async def common_income_periods(
-        self, info: Info[Context, None], community_id: strawberry.ID
+        self, info: Info[Context, None], community_id: CommunityArg
     ) -> CommonIncomePeriodsResult:
-        context = info.context
-        try:
-            community = await _visible(context, community_id)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        context, community = info.context, UUID(community_id)
         condition = "AND p.published_round > 0" if context.principal.role is Role.RESIDENT else ""
         rows = await context.pool.fetch(
             PERIOD_SELECT.format(condition=condition), LedgerAggregate.id_for(community)
@@ -147,15 +128,11 @@ class CommonIncomeQueries:
         )
 
     @strawberry.field(description="分配: a published period's net income by unit (by area)")
+    @lookup
     async def common_income_allocation(
-        self, info: Info[Context, None], community_id: strawberry.ID, period: str
+        self, info: Info[Context, None], community_id: CommunityArg, period: str
     ) -> CommonIncomeAllocationResult:
-        context = info.context
-        try:
-            community = await _visible(context, community_id)
-            month = _period(period)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        context, community, month = info.context, UUID(community_id), _period(period)
         ledger_id = LedgerAggregate.id_for(community)
         publication: Any = await context.pool.fetchrow(
             """SELECT round, net_fen FROM common_income_publications

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.application.fields import Kind, Ref
 from gongzhi.graphql.companies.types import (
     COMPANY_SELECT,
     CompaniesResult,
@@ -16,14 +17,21 @@ from gongzhi.graphql.companies.types import (
     CompanyLookup,
     company_from_row,
 )
-from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused
+from gongzhi.graphql.context import Context
+from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import company_scope
+from gongzhi.graphql.reading import lookup
+
+# A company is read more widely than it is referred to: committee members and residents see
+# the companies serving their community (company_scope), though they name none in a command.
+# So the argument is checked for existence only, and company_scope answers the rest.
+ReadableCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY, public=True)]
 
 
 async def fetch_company(context: Context, company_id: UUID) -> Any:
-    params: list[object] = [company_id]
+    params = Params([company_id])
     scope = company_scope(context.principal, "co", params)
     return await context.pool.fetchrow(f"{COMPANY_SELECT} WHERE co.id = $1 AND {scope}", *params)
 
@@ -31,17 +39,15 @@ async def fetch_company(context: Context, company_id: UUID) -> Any:
 @strawberry.type
 class CompanyQueries:
     @strawberry.field(description="One property company you may see, by id")
-    async def company(self, info: Info[Context, None], id: strawberry.ID) -> CompanyLookup:
-        try:
-            company_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_company(info.context, company_id)
+    @lookup
+    async def company(self, info: Info[Context, None], id: ReadableCompanyArg) -> CompanyLookup:
+        row = await fetch_company(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no company with id {id} that you may see")
+            return NotFound(field="id", message="no company with this id that you may see")
         return company_from_row(row)
 
     @strawberry.field(description="Property companies you may see, by name (max 100 a page)")
+    @lookup
     async def companies(
         self,
         info: Info[Context, None],
@@ -49,17 +55,13 @@ class CompanyQueries:
         first: int = 20,
         after: str | None = None,
     ) -> CompaniesResult:
-        params: list[object] = []
+        params = Params()
         conditions = [company_scope(info.context.principal, "co", params)]
         if name_contains:
-            params.append(contains_pattern(name_contains))
-            conditions.append(f"co.name ILIKE ${len(params)}")
-        try:
-            rows, page_info = await page_by_name(
-                info.context.pool, COMPANY_SELECT, "co", conditions, params, first, after
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+            conditions.append(f"co.name ILIKE {params(contains_pattern(name_contains))}")
+        rows, page_info = await page_by_name(
+            info.context.pool, COMPANY_SELECT, "co", conditions, params, first, after
+        )
         edges = [
             CompanyEdge(cursor=encode_cursor(row["name"], row["id"]), node=company_from_row(row))
             for row in rows

@@ -11,8 +11,9 @@ from strawberry.types import Info
 from gongzhi.application.base import business_today
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import forbidden, invalid
+from gongzhi.graphql.errors import Refused, forbidden, invalid
 from gongzhi.graphql.permissions import Action, Target, allowed
+from gongzhi.graphql.reading import lookup
 from gongzhi.graphql.statistics.types import (
     DistrictSnapshots,
     DistrictSnapshotsResult,
@@ -43,33 +44,35 @@ def _figures(
     )
 
 
+def _require_reader(context: Context, district: str) -> None:
+    """Raises Refused (Forbidden) unless the principal may read the district's figures."""
+    if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
+        raise Refused(forbidden(Action.READ_DISTRICT_STATISTICS.value))
+
+
 @strawberry.type
 class StatisticsQueries:
     @strawberry.field(
         description="区县统计: communities per management mode on a date (today if omitted)"
     )
+    @lookup
     async def district_statistics(
         self, info: Info[Context, None], district: str, as_of: datetime.date | None = None
     ) -> DistrictStatisticsResult:
         context = info.context
-        if not allowed(
-            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
-        ):
-            return forbidden(Action.READ_DISTRICT_STATISTICS.value)
+        _require_reader(context, district)
         day = as_of or business_today()
         rows = await context.pool.fetch(DISTRICT_MODE_COUNTS, [district], day)
         counts = {row["mode"]: row["communities"] for row in rows}
         return _figures(district, day, counts, None)
 
     @strawberry.field(description="Dated snapshots the worker recorded, newest first")
+    @lookup
     async def district_snapshots(
         self, info: Info[Context, None], district: str, first: int = 30
     ) -> DistrictSnapshotsResult:
         context = info.context
-        if not allowed(
-            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
-        ):
-            return forbidden(Action.READ_DISTRICT_STATISTICS.value)
+        _require_reader(context, district)
         if not 1 <= first <= MAX_SNAPSHOTS:
             return invalid("first", f"must be between 1 and {MAX_SNAPSHOTS}")
         rows = await context.pool.fetch(
