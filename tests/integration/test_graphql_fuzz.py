@@ -31,9 +31,11 @@ from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 from strawberry.utils.str_converters import to_snake_case
 
+from gongzhi.application.fields import MAX_FEN
 from gongzhi.demo import load_demo
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import ADMIN, Api
+from tests.integration.test_projection_runner import dump_views
 
 SCHEMA = (Path(__file__).parents[2] / "schema.graphql").read_text(encoding="utf-8")
 EXAMPLES = int(os.environ.get("GONGZHI_FUZZ_EXAMPLES", "300"))
@@ -44,6 +46,14 @@ ANY = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 Ids = dict[str, list[str]]
 
 
+# The edges of the declared bounds (gongzhi/application/fields.py): the longest text a field
+# allows and one longer, the largest amount and one larger.
+EDGE_TEXTS = st.sampled_from([50, 51, 200, 201, 500, 501, 2000, 2001, 5000, 5001]).map(
+    lambda n: "长" * n
+)
+EDGE_FEN = st.sampled_from([MAX_FEN, MAX_FEN + 1, 2**63])
+
+
 def _strings(*valid: st.SearchStrategy[str]) -> st.SearchStrategy[StringValueNode]:
     """Mostly well-formed text, now and then not: one bad value fails the whole operation."""
     return st.one_of(*valid * 9, st.text(ANY, max_size=12)).map(nodes.String)
@@ -52,7 +62,7 @@ def _strings(*valid: st.SearchStrategy[str]) -> st.SearchStrategy[StringValueNod
 def _scalars(every_id: list[str]) -> dict[str, Any]:
     near = {"min_value": date(2022, 1, 1), "max_value": date(2028, 12, 31)}
     return {
-        "String": _strings(st.text(TYPED, min_size=1, max_size=24)),
+        "String": _strings(st.text(TYPED, min_size=1, max_size=24), EDGE_TEXTS),
         "ID": _strings(st.sampled_from(every_id), st.uuids().map(str)),
         "Date": _strings(st.dates(**near).map(str), st.dates().map(str)),
         "DateTime": _strings(
@@ -66,6 +76,7 @@ def _scalars(every_id: list[str]) -> dict[str, Any]:
         "Fen": st.one_of(
             st.integers(min_value=0, max_value=10_000_000),
             st.integers(min_value=-(2**40), max_value=2**40),
+            EDGE_FEN,
         ).map(nodes.Int),
         "JSON": _strings(st.just("{}")),
     }
@@ -170,3 +181,9 @@ def test_any_operation_the_schema_allows_is_answered_without_a_server_error(
         _answered(api, operation, principal)
 
     answered()
+    if kind == "mutation":
+        # The views followed every event those mutations recorded, extremes included
+        api.settle()
+        incremental = dump_views(api.platform.engine)
+        api.platform.projection_runner().rebuild()
+        assert dump_views(api.platform.engine) == incremental

@@ -17,6 +17,7 @@ from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 from gongzhi.graphql.permissions import unit_visible
+from gongzhi.graphql.rows import from_row
 
 strawberry.enum(
     ManagementMode,
@@ -229,23 +230,11 @@ def management_period(row: Any) -> ManagementPeriod:
 
 
 def community_from_row(row: Any) -> Community:
-    management = None
-    if row["mode"] is not None:
-        management = management_period(row)
-    return Community(
-        id=strawberry.ID(str(row["id"])),
-        name=row["name"],
-        district=row["district"],
-        street=row["street"],
-        address=row["address"],
-        year_built=row["year_built"],
-        renovation_completed_on=row["renovation_completed_on"],
+    return from_row(
+        Community,
+        row,
         stored_renovation_items=row["renovation_items"],
-        registered_on=row["registered_on"],
-        unit_count=row["unit_count"],
-        total_area=row["total_area"],
-        version=row["version"],
-        management=management,
+        management=management_period(row) if row["mode"] is not None else None,
     )
 
 
