@@ -96,6 +96,7 @@ UnitArg = Annotated[strawberry.ID, Ref(Kind.UNIT)]
 CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
 DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
+SurveyArg = Annotated[strawberry.ID, Ref(Kind.SURVEY)]
 
 
 def _check_text(value: object, path: str) -> None:

@@ -77,20 +77,6 @@ async def fetch_dispute(context: Context, dispute_id: UUID) -> object:
     return await context.pool.fetchrow(f"{DISPUTE_SELECT} WHERE d.id = $1 AND {scope}", *params)
 
 
-async def visible_community(context: Context, community_id: UUID) -> bool:
-    """Whether the principal sees the community (participation's queries ask it)."""
-    params = Params([community_id])
-    scope = community_scope(context.principal, "c", params)
-    found = await context.pool.fetchval(
-        f"SELECT 1 FROM communities c WHERE c.id = $1 AND {scope}", *params
-    )
-    return bool(found)
-
-
-def hidden(field: str) -> NotFound:
-    return NotFound(field=field, message="no such community that you may see")
-
-
 @strawberry.type
 class EngagementQueries:
     @strawberry.field(
