@@ -97,6 +97,7 @@ CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
 DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
 SurveyArg = Annotated[strawberry.ID, Ref(Kind.SURVEY)]
+CommitteeArg = Annotated[strawberry.ID, Ref(Kind.COMMITTEE)]
 
 
 def _check_text(value: object, path: str) -> None:
