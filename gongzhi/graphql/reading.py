@@ -108,6 +108,8 @@ DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
 # A unit of a community the caller sees, a resident's own or not (see InCommunity).
 UnitInCommunityArg = Annotated[strawberry.ID, InCommunity(Kind.UNIT)]
+SurveyArg = Annotated[strawberry.ID, Ref(Kind.SURVEY)]
+CommitteeArg = Annotated[strawberry.ID, Ref(Kind.COMMITTEE)]
 
 
 def _check_text(value: object, path: str) -> None:

@@ -459,3 +459,25 @@ def test_ids_of_another_community_inside_an_input_are_refused_before_anything_is
     assert (swapped["__typename"], swapped["field"]) == ("NotFound", "input.members.4.personId")
     assert (cited["__typename"], cited["field"]) == ("NotFound", "input.decisionId")
     assert event_count(api) == before
+
+
+def test_queries_naming_another_communitys_committee_are_not_found(api: Api) -> None:
+    # Given an interim committee in each of two communities
+    ours = community_with_units(api, units=3)
+    theirs = community_with_units(api, units=3, name="别的小区")
+    ensure_interim(api, ours)
+    their_committee = ensure_interim(api, theirs)["id"]
+    member = Principal(subject="ywh-1", role=Role.COMMITTEE_MEMBER, community_id=UUID(ours))
+    one = """query($id: ID!) { committee(id: $id) { __typename ... on NotFound { field } } }"""
+    # When the first's committee member asks for the second's committee or its terms
+    asked = [
+        api.gql(one, {"id": their_committee}, as_=member)["committee"],
+        api.gql(COMMITTEES, {"id": theirs}, as_=member)["committees"],
+    ]
+    # Then each is NotFound naming the argument
+    assert [(a["__typename"], a["field"]) for a in asked] == [
+        ("NotFound", "id"),
+        ("NotFound", "communityId"),
+    ]
+    # and its own are read
+    assert api.gql(COMMITTEES, {"id": ours}, as_=member)["committees"]["committees"]

@@ -461,6 +461,36 @@ def test_ids_of_another_community_inside_an_input_are_refused_before_anything_is
     assert api.platform.app.recorder.max_notification_id() == before
 
 
+def test_queries_naming_another_tenants_community_or_company_are_not_found(api: Api) -> None:
+    # Given two communities of one district, each served by its own company
+    e, other = estate(api), estate(api, "和平苑")
+    file(api, other)
+    complaints = """query($c: ID, $co: ID) { complaints(communityId: $c, companyId: $co) {
+        __typename ... on NotFound { field } } }"""
+    disputes = """query($c: ID!) { disputes(communityId: $c) {
+        __typename ... on NotFound { field } } }"""
+    statistics = """query($c: ID!) { disputeStatistics(communityId: $c, openedFrom: "2026-01-01",
+        openedUntil: "2026-02-01") { __typename ... on NotFound { field } } }"""
+    # When the first's staff, committee and resident name the second's community or company
+    asked = [
+        api.gql(complaints, {"co": other.company}, as_=staff(e.company))["complaints"],
+        api.gql(complaints, {"c": other.community}, as_=staff(e.company))["complaints"],
+        api.gql(complaints, {"c": other.community}, as_=resident(e.units[0]))["complaints"],
+        api.gql(disputes, {"c": other.community}, as_=committee(e.community))["disputes"],
+        api.gql(statistics, {"c": other.community}, as_=committee(e.community))[
+            "disputeStatistics"
+        ],
+    ]
+    # Then each is NotFound naming the argument
+    assert [(a["__typename"], a["field"]) for a in asked] == [
+        ("NotFound", "companyId"),
+        ("NotFound", "communityId"),
+        ("NotFound", "communityId"),
+        ("NotFound", "communityId"),
+        ("NotFound", "communityId"),
+    ]
+
+
 # --- Access matrix rows (wired into test_access_matrix.py) -------------------------------
 
 ALLOWED, DENIED = "allowed", "denied"

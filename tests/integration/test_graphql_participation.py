@@ -357,6 +357,42 @@ def test_ids_of_another_community_inside_an_input_are_refused_before_anything_is
     assert api.platform.app.recorder.max_notification_id() == before
 
 
+def test_queries_naming_another_tenants_things_are_not_found(api: Api) -> None:
+    # Given two communities, each with a survey, and a resident of the first's unit 101
+    e, other = estate(api, households=2), estate(api, "和平苑", households=2)
+    create_survey(api, [e.community])
+    their_survey = create_survey(api, [other.community])["survey"]["id"]
+    problem = "__typename ... on NotFound { field }"
+    queries = {
+        "surveys": f"query($c: ID!) {{ surveys(communityId: $c) {{ {problem} }} }}",
+        "rewards": f"query($c: ID!) {{ rewards(communityId: $c) {{ {problem} }} }}",
+        "surveyResults": f"query($s: ID!) {{ surveyResults(id: $s) {{ {problem} }} }}",
+        "pointsAccount": f"query($u: ID!) {{ pointsAccount(unitId: $u) {{ {problem} }} }}",
+    }
+
+    def ask(name: str, who: Principal, **variables: str) -> tuple[str, str]:
+        result = api.gql(queries[name], variables, as_=who)[name]
+        return result["__typename"], result.get("field", "")
+
+    # When the first's committee, staff and resident name the second's community, survey
+    # or unit, and the resident a neighbour's unit
+    asked = [
+        ask("surveys", committee(e.community), c=other.community),
+        ask("rewards", staff(e.company), c=other.community),
+        ask("surveyResults", resident(e.units[0]), s=their_survey),
+        ask("pointsAccount", committee(e.community), u=other.units[0]),
+        ask("pointsAccount", resident(e.units[0]), u=e.units[1]),
+    ]
+    # Then each is NotFound naming the argument
+    assert asked == [
+        ("NotFound", "communityId"),
+        ("NotFound", "communityId"),
+        ("NotFound", "id"),
+        ("NotFound", "unitId"),
+        ("NotFound", "unitId"),
+    ]
+
+
 # --- Access matrix rows (wired into test_access_matrix.py) -------------------------------
 
 

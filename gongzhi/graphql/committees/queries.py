@@ -20,15 +20,17 @@ from gongzhi.graphql.committees.types import (
     UncoveredCommunity,
     committee_from_row,
 )
-from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, forbidden
+from gongzhi.graphql.context import Context
+from gongzhi.graphql.errors import NotFound, forbidden
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.reading import CommitteeArg, CommunityArg, lookup
 from gongzhi.projections.committees import COMMITTEE_COVERAGE, COMMITTEE_SELECT
 
 
 async def fetch_committee(context: Context, committee_id: UUID) -> Any:
     """The term's row if it exists and the principal may see its community, else None."""
-    params: list[object] = [committee_id]
+    params = Params([committee_id])
     scope = community_scope(context.principal, "c", params)
     return await context.pool.fetchrow(f"{COMMITTEE_SELECT} WHERE k.id = $1 AND {scope}", *params)
 
@@ -36,36 +38,23 @@ async def fetch_committee(context: Context, committee_id: UUID) -> Any:
 @strawberry.type
 class CommitteeQueries:
     @strawberry.field(description="业委会/物管会 one committee term you may see, by id")
-    async def committee(self, info: Info[Context, None], id: strawberry.ID) -> CommitteeLookup:
-        try:
-            committee_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_committee(info.context, committee_id)
+    @lookup
+    async def committee(self, info: Info[Context, None], id: CommitteeArg) -> CommitteeLookup:
+        row = await fetch_committee(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no committee with id {id} that you may see")
+            return NotFound(field="id", message="no committee with this id that you may see")
         return committee_from_row(row, business_today())
 
     @strawberry.field(description="A community's committee terms (业委会/物管会), newest first")
+    @lookup
     async def committees(
-        self, info: Info[Context, None], community_id: strawberry.ID
+        self, info: Info[Context, None], community_id: CommunityArg
     ) -> CommitteesResult:
-        context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        params: list[object] = [community]
-        scope = community_scope(context.principal, "c", params)
-        visible = await context.pool.fetchval(
-            f"SELECT count(*) FROM communities c WHERE c.id = $1 AND {scope}", *params
-        )
-        if not visible:
-            return NotFound(
-                field="communityId", message=f"no community with id {community_id} that you may see"
-            )
-        rows = await context.pool.fetch(
-            f"{COMMITTEE_SELECT} WHERE k.community_id = $1 ORDER BY k.term_number DESC", community
+        params = Params([UUID(community_id)])
+        scope = community_scope(info.context.principal, "c", params)
+        rows = await info.context.pool.fetch(
+            f"{COMMITTEE_SELECT} WHERE k.community_id = $1 AND {scope} ORDER BY k.term_number DESC",
+            *params,
         )
         today = business_today()
         return CommitteeList(committees=[committee_from_row(row, today) for row in rows])

@@ -10,12 +10,10 @@ from strawberry.types import Info
 
 from gongzhi.domain.complaint import ComplaintStatus
 from gongzhi.graphql.auth import Principal, Role
-from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.engagement.paging import page_newest
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.engagement.types import (
     ComplaintConnection,
     ComplaintsResult,
-    ComplaintStatusType,
     DisputeConnection,
     DisputesResult,
     DisputeStatistics,
@@ -24,7 +22,10 @@ from gongzhi.graphql.engagement.types import (
     dispute_from_row,
 )
 from gongzhi.graphql.errors import NotFound, Refused, invalid
+from gongzhi.graphql.pagination import Key, keyset_page
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.reading import CommunityArg, CompanyArg, lookup
 from gongzhi.projections.engagement import DISPUTE_FIGURES, per_hundred
 
 COMPLAINT_SELECT = "SELECT k.* FROM complaints k JOIN communities c ON c.id = k.community_id"
@@ -33,55 +34,47 @@ DISPUTE_SELECT = """SELECT d.*, COALESCE((
                      'attendees', s.attendees, 'notes', s.notes) ORDER BY s.version)
     FROM mediation_sessions s WHERE s.dispute_id = d.id), '[]'::jsonb) AS sessions
 FROM disputes d JOIN communities c ON c.id = d.community_id"""
+# Newest first: by filing time (complaints) or opening day (disputes), then id.
+NEWEST_COMPLAINT = (Key("k.filed_at", "filed_at", "timestamptz"), Key("k.id", "id", "uuid"))
+NEWEST_DISPUTE = (Key("d.opened_on", "opened_on", "date"), Key("d.id", "id", "uuid"))
 
 
-def complaint_scope(principal: Principal, params: list[object]) -> str:
+def complaint_scope(principal: Principal, params: Params) -> str:
     """Complaints a principal sees (``k`` complaints, ``c`` their communities): staff those
     against their company, residents their units' own, the others by community."""
     match principal.role:
         case Role.COMPANY_STAFF:
-            params.append(principal.company_id)
-            return f"k.company_id = ${len(params)}::uuid"
+            return f"k.company_id = {params(principal.company_id, 'uuid')}"
         case Role.RESIDENT:
-            params.append(list(principal.unit_ids))
-            return f"k.unit_id = ANY(${len(params)}::uuid[])"
+            return f"k.unit_id = ANY({params(list(principal.unit_ids), 'uuid[]')})"
     return community_scope(principal, "c", params)
 
 
-def dispute_scope(principal: Principal, params: list[object]) -> str:
+def dispute_scope(principal: Principal, params: Params) -> str:
     """Disputes are the community's stewards' business: regulators and the committee."""
     if principal.role in {Role.COMPANY_STAFF, Role.RESIDENT}:
         return "FALSE"
     return community_scope(principal, "c", params)
 
 
+def require_steward(principal: Principal) -> None:
+    """Company staff and residents see no community's disputes: NotFound, as for a community
+    outside their scope."""
+    if principal.role in {Role.COMPANY_STAFF, Role.RESIDENT}:
+        message = "no community with this id that you may see"
+        raise Refused(NotFound(field="communityId", message=message))
+
+
 async def fetch_complaint(context: Context, complaint_id: UUID) -> object:
-    params: list[object] = [complaint_id]
+    params = Params([complaint_id])
     scope = complaint_scope(context.principal, params)
     return await context.pool.fetchrow(f"{COMPLAINT_SELECT} WHERE k.id = $1 AND {scope}", *params)
 
 
 async def fetch_dispute(context: Context, dispute_id: UUID) -> object:
-    params: list[object] = [dispute_id]
+    params = Params([dispute_id])
     scope = dispute_scope(context.principal, params)
     return await context.pool.fetchrow(f"{DISPUTE_SELECT} WHERE d.id = $1 AND {scope}", *params)
-
-
-async def visible_community(context: Context, community_id: UUID, disputes: bool = False) -> bool:
-    """Whether the principal sees the community (for disputes: among its stewards)."""
-    params: list[object] = [community_id]
-    if disputes:
-        scope = dispute_scope(context.principal, params)
-    else:
-        scope = community_scope(context.principal, "c", params)
-    found = await context.pool.fetchval(
-        f"SELECT 1 FROM communities c WHERE c.id = $1 AND {scope}", *params
-    )
-    return bool(found)
-
-
-def hidden(field: str) -> NotFound:
-    return NotFound(field=field, message="no such community that you may see")
 
 
 @strawberry.type
@@ -90,105 +83,91 @@ class EngagementQueries:
         description="投诉 complaints you may see, newest first; filter by community or the "
         "company complained about, status and filing time [filedFrom, filedUntil)"
     )
+    @lookup
     async def complaints(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID | None = None,
-        company_id: strawberry.ID | None = None,
-        status: ComplaintStatusType | None = None,  # type: ignore[valid-type]
+        community_id: CommunityArg | None = None,
+        company_id: CompanyArg | None = None,
+        status: ComplaintStatus | None = None,
         filed_from: datetime.datetime | None = None,
         filed_until: datetime.datetime | None = None,
         first: int = 20,
         after: str | None = None,
     ) -> ComplaintsResult:
-        context = info.context
-        params: list[object] = []
-        conditions = [complaint_scope(context.principal, params)]
-        try:
-            if community_id is not None:
-                params.append(query_id(community_id, "communityId"))
-                conditions.append(f"k.community_id = ${len(params)}")
-            if company_id is not None:
-                params.append(query_id(company_id, "companyId"))
-                conditions.append(f"k.company_id = ${len(params)}")
-            if status is not None:
-                params.append(ComplaintStatus(status).value)
-                conditions.append(f"k.status = ${len(params)}")
-            for value, op, name in (
-                (filed_from, ">=", "filedFrom"),
-                (filed_until, "<", "filedUntil"),
-            ):
-                if value is not None:
-                    if value.tzinfo is None:
-                        raise Refused(invalid(name, "must include a time zone offset"))
-                    params.append(value)
-                    conditions.append(f"k.filed_at {op} ${len(params)}")
-            rows, page_info = await page_newest(
-                context.pool,
-                COMPLAINT_SELECT,
-                ("k.filed_at", "k.id", "timestamptz"),
-                conditions,
-                params,
-                first,
-                after,
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        params = Params()
+        conditions = [complaint_scope(info.context.principal, params)]
+        if community_id is not None:
+            conditions.append(f"k.community_id = {params(UUID(community_id))}")
+        if company_id is not None:
+            conditions.append(f"k.company_id = {params(UUID(company_id))}")
+        if status is not None:
+            conditions.append(f"k.status = {params(status.value)}")
+        for value, op, name in ((filed_from, ">=", "filedFrom"), (filed_until, "<", "filedUntil")):
+            if value is not None:
+                if value.tzinfo is None:
+                    raise Refused(invalid(name, "must include a time zone offset"))
+                conditions.append(f"k.filed_at {op} {params(value)}")
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            COMPLAINT_SELECT,
+            conditions,
+            params,
+            NEWEST_COMPLAINT,
+            first,
+            after,
+            descending=True,
+        )
         return ComplaintConnection(
             complaints=[complaint_from_row(r) for r in rows], page_info=page_info
         )
 
     @strawberry.field(description="矛盾纠纷 disputes of a community, newest first")
+    @lookup
     async def disputes(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         open_only: bool = False,
         first: int = 20,
         after: str | None = None,
     ) -> DisputesResult:
-        context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-            if not await visible_community(context, community, disputes=True):
-                return hidden("communityId")
-            conditions = ["d.community_id = $1"]
-            if open_only:
-                conditions.append("d.status = 'OPEN'")
-            rows, page_info = await page_newest(
-                context.pool,
-                DISPUTE_SELECT,
-                ("d.opened_on", "d.id", "date"),
-                conditions,
-                [community],
-                first,
-                after,
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        principal = info.context.principal
+        require_steward(principal)
+        params = Params([UUID(community_id)])
+        conditions = ["d.community_id = $1", dispute_scope(principal, params)]
+        if open_only:
+            conditions.append("d.status = 'OPEN'")
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            DISPUTE_SELECT,
+            conditions,
+            params,
+            NEWEST_DISPUTE,
+            first,
+            after,
+            descending=True,
+        )
         return DisputeConnection(disputes=[dispute_from_row(r) for r in rows], page_info=page_info)
 
     @strawberry.field(
         description="矛盾纠纷统计: disputes opened in [from, until) and how many were "
         "resolved by mediation"
     )
+    @lookup
     async def dispute_statistics(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         opened_from: datetime.date,
         opened_until: datetime.date,
     ) -> DisputeStatisticsResult:
-        context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
         if opened_until <= opened_from:
-            return invalid("openedUntil", "must be after openedFrom")
-        if not await visible_community(context, community, disputes=True):
-            return hidden("communityId")
-        row = await context.pool.fetchrow(DISPUTE_FIGURES, community, opened_from, opened_until)
+            raise Refused(invalid("openedUntil", "must be after openedFrom"))
+        require_steward(info.context.principal)
+        row = await info.context.pool.fetchrow(
+            DISPUTE_FIGURES, UUID(community_id), opened_from, opened_until
+        )
         return DisputeStatistics(
             community_id=community_id,
             opened=row["opened"],

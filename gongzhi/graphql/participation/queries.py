@@ -13,12 +13,11 @@ from strawberry.types import Info
 
 from gongzhi.domain.points import account_id
 from gongzhi.domain.survey import RatingTally, percentage
-from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.engagement.paging import page_newest
-from gongzhi.graphql.engagement.queries import hidden, visible_community
-from gongzhi.graphql.errors import NotFound, Refused, forbidden
+from gongzhi.graphql.context import Context
+from gongzhi.graphql.errors import NotFound, forbidden
 from gongzhi.graphql.history.queries import community_target
-from gongzhi.graphql.pagination import page_by_name
+from gongzhi.graphql.pagination import Key, keyset_page, page_by_name
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.participation.types import (
     CommunitySurveyResult,
     PointsAccount,
@@ -36,15 +35,19 @@ from gongzhi.graphql.participation.types import (
     survey_from_row,
 )
 from gongzhi.graphql.permissions import Action, allowed, community_scope
+from gongzhi.graphql.reading import CommunityArg, SurveyArg, UnitArg, lookup
 from gongzhi.projections.participation import SURVEY_RESULTS
 
 SURVEY_SELECT = """SELECT s.*, ARRAY(SELECT sc.community_id FROM survey_communities sc
     WHERE sc.survey_id = s.id ORDER BY sc.community_id) AS community_ids FROM surveys s"""
 LEDGER_SELECT = """SELECT * FROM (SELECT l.*, sum(l.points) OVER (ORDER BY l.version)::int
     AS balance_after FROM points_ledger l WHERE l.account_id = $1) e"""
+REWARD_SELECT = "SELECT r.* FROM rewards r JOIN communities c ON c.id = r.community_id"
+NEWEST_SURVEY = (Key("s.opens_at", "opens_at", "timestamptz"), Key("s.id", "id", "uuid"))
+NEWEST_ENTRY = (Key("e.version", "version", "int"), Key("e.account_id", "account_id", "uuid"))
 
 
-def survey_scope(context: Context, params: list[object]) -> str:
+def survey_scope(context: Context, params: Params) -> str:
     """Surveys of at least one community the principal sees."""
     scope = community_scope(context.principal, "c", params)
     return (
@@ -54,7 +57,7 @@ def survey_scope(context: Context, params: list[object]) -> str:
 
 
 async def fetch_survey(context: Context, survey_id: UUID) -> Any:
-    params: list[object] = [survey_id]
+    params = Params([survey_id])
     scope = survey_scope(context, params)
     return await context.pool.fetchrow(f"{SURVEY_SELECT} WHERE s.id = $1 AND {scope}", *params)
 
@@ -71,14 +74,9 @@ async def fetch_points_account(
     )
     if unit is None:
         return None
-    rows, page_info = await page_newest(
-        context.pool,
-        LEDGER_SELECT,
-        ("e.version", "e.account_id", "int"),
-        [],
-        [unit["account_id"]],
-        first,
-        after,
+    params = Params([unit["account_id"]])
+    rows, page_info = await keyset_page(
+        context.pool, LEDGER_SELECT, [], params, NEWEST_ENTRY, first, after, descending=True
     )
     return PointsAccount(
         id=strawberry.ID(str(account_id(unit_id))),
@@ -156,101 +154,79 @@ def survey_results(survey: Any, rows: list[Any]) -> SurveyResults:
 @strawberry.type
 class ParticipationQueries:
     @strawberry.field(description="满意度调查 surveys of a community, newest first")
+    @lookup
     async def surveys(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         first: int = 20,
         after: str | None = None,
     ) -> SurveysResult:
-        context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-            if not await visible_community(context, community):
-                return hidden("communityId")
-            condition = (
-                "EXISTS (SELECT 1 FROM survey_communities x WHERE x.survey_id = s.id "
-                "AND x.community_id = $1)"
-            )
-            rows, page_info = await page_newest(
-                context.pool,
-                SURVEY_SELECT,
-                ("s.opens_at", "s.id", "timestamptz"),
-                [condition],
-                [community],
-                first,
-                after,
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        params = Params([UUID(community_id)])
+        conditions = [
+            "EXISTS (SELECT 1 FROM survey_communities x WHERE x.survey_id = s.id "
+            "AND x.community_id = $1)",
+            survey_scope(info.context, params),
+        ]
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            SURVEY_SELECT,
+            conditions,
+            params,
+            NEWEST_SURVEY,
+            first,
+            after,
+            descending=True,
+        )
         return SurveyConnection(surveys=[survey_from_row(r) for r in rows], page_info=page_info)
 
     @strawberry.field(
         description="满意度调查结果: response rate, mean rating per question and overall "
         "satisfaction, per community and in total"
     )
-    async def survey_results(
-        self, info: Info[Context, None], id: strawberry.ID
-    ) -> SurveyResultsResult:
-        try:
-            survey_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        survey = await fetch_survey(info.context, survey_id)
+    @lookup
+    async def survey_results(self, info: Info[Context, None], id: SurveyArg) -> SurveyResultsResult:
+        survey = await fetch_survey(info.context, UUID(id))
         if survey is None:
-            return NotFound(field="id", message=f"no survey with id {id} that you may see")
-        rows = await info.context.pool.fetch(SURVEY_RESULTS, survey_id)
+            return NotFound(field="id", message="no survey with this id that you may see")
+        rows = await info.context.pool.fetch(SURVEY_RESULTS, survey["id"])
         return survey_results(survey, rows)
 
     @strawberry.field(description="积分账户 of a household with its ledger, newest first")
+    @lookup
     async def points_account(
         self,
         info: Info[Context, None],
-        unit_id: strawberry.ID,
+        unit_id: UnitArg,
         first: int = 20,
         after: str | None = None,
     ) -> PointsAccountResult:
-        context = info.context
-        try:
-            unit = query_id(unit_id, "unitId")
-            community = await context.pool.fetchval(
-                "SELECT community_id FROM units WHERE id = $1", unit
-            )
-            if community is None:
-                return NotFound(field="unitId", message=f"no unit with id {unit_id}")
-            target = replace(await community_target(context, community), unit_id=unit)
-            if not allowed(context.principal, Action.READ_POINTS, target):
-                return forbidden(Action.READ_POINTS.value)
-            account = await fetch_points_account(context, unit, first, after)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        assert account is not None
+        context, unit = info.context, UUID(unit_id)
+        community = await context.pool.fetchval(
+            "SELECT community_id FROM units WHERE id = $1", unit
+        )
+        target = replace(await community_target(context, community), unit_id=unit)
+        if not allowed(context.principal, Action.READ_POINTS, target):
+            return forbidden(Action.READ_POINTS.value)
+        account = await fetch_points_account(context, unit, first, after)
+        assert account is not None  # the unit exists: lookup found it
         return account
 
     @strawberry.field(description="积分兑换 the reward catalogue of a community, by name")
+    @lookup
     async def rewards(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         first: int = 20,
         after: str | None = None,
         in_stock_only: bool = False,
     ) -> RewardsResult:
-        context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-            if not await visible_community(context, community):
-                return hidden("communityId")
-            conditions = ["r.community_id = $1"] + (["r.stock > 0"] if in_stock_only else [])
-            rows, page_info = await page_by_name(
-                context.pool,
-                "SELECT r.* FROM rewards r",
-                "r",
-                conditions,
-                [community],
-                first,
-                after,
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        params = Params([UUID(community_id)])
+        conditions = ["r.community_id = $1", community_scope(info.context.principal, "c", params)]
+        if in_stock_only:
+            conditions.append("r.stock > 0")
+        rows, page_info = await page_by_name(
+            info.context.pool, REWARD_SELECT, "r", conditions, params, first, after
+        )
         return RewardConnection(rewards=[reward_from_row(r) for r in rows], page_info=page_info)
