@@ -140,13 +140,13 @@ def _graphql_annotation(kind: FieldType) -> Any:
     base = kind.base
     if base is list:
         assert kind.item is not None
-        annotation: Any = list[_graphql_annotation(kind.item)]  # type: ignore[misc]
+        annotation: Any = typing.cast(Any, list)[_graphql_annotation(kind.item)]
     elif kind.mark(Ref) is not None:
         annotation = strawberry.ID
     elif kind.mark(Money) is not None:
         annotation = Fen
     elif dataclasses.is_dataclass(base):
-        annotation = input_type(base)  # type: ignore[arg-type]
+        annotation = input_type(typing.cast(type, base))
     elif isinstance(base, type) and issubclass(base, enum.Enum):
         if not hasattr(base, "__strawberry_definition__"):
             msg = f"register {base.__name__} with strawberry.enum in its feature's types.py"

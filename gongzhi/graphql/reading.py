@@ -48,10 +48,12 @@ def lookup(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
                 if name != "info":
                     _check_text(value, to_camel_case(name))
             if declared:
-                await _check_references(kwargs["info"].context, declared, kwargs)  # type: ignore[attr-defined]
+                info: Any = kwargs["info"]
+                await _check_references(info.context, declared, kwargs)
             return await resolver(*args, **kwargs)
         except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+            # The resolver's union holds the problem types (see the module's docstring).
+            return typing.cast(T, refused.problem)
 
     return answer
 

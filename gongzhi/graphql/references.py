@@ -10,6 +10,7 @@ The community's district and serving company are joined in here, not in each rul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from gongzhi.application.fields import Kind
@@ -167,11 +168,11 @@ class Found:
         return [Found(self.kind, self.id, (place,)).target() for place in self.places]
 
 
-async def find(connection: object, kinds: tuple[Kind, ...], thing_id: UUID) -> Found | None:
+async def find(connection: Any, kinds: tuple[Kind, ...], thing_id: UUID) -> Found | None:
     """The thing of one of ``kinds`` with this id, or None."""
     for kind in kinds:
         # The rule selects only the columns it has; to_jsonb reads the others as NULL.
-        rows = await connection.fetch(  # type: ignore[attr-defined]
+        rows = await connection.fetch(
             f"""SELECT k.*, c.district AS community_district,
                        {SERVING_COMPANY.format(alias="c")} AS serving
                 FROM ({KIND_SQL[kind]}) k
@@ -240,10 +241,10 @@ class Scope:
         return any(self.place_visible(place) for place in found.places)
 
 
-async def scope_of(connection: object, principal: Principal) -> Scope:
+async def scope_of(connection: Any, principal: Principal) -> Scope:
     if principal.role is not Role.RESIDENT:
         return Scope(principal)
-    rows = await connection.fetch(  # type: ignore[attr-defined]
+    rows = await connection.fetch(
         "SELECT DISTINCT community_id FROM units WHERE id = ANY($1::uuid[])",
         list(principal.unit_ids),
     )

@@ -47,6 +47,11 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
+def _day(value: str) -> datetime.date:
+    """A date the schedule always has (a standard's start, a rental's first day)."""
+    return datetime.date.fromisoformat(value)
+
+
 def _value(row: Any) -> dict[str, Any]:
     value = row["value"]
     return json.loads(value) if isinstance(value, str) else dict(value)
@@ -79,7 +84,7 @@ def schedule_from_rows(community_id: UUID, rows: list[Any]) -> FeeSchedule:
     rentals: dict[str, list[ParkingRental]] = {}
     for r in items.get("PARKING_RENTAL", []):
         rentals.setdefault(r["spaceId"], []).append(
-            ParkingRental(unit_id=r["unitId"], start=_date(r["start"]), end=_date(r["end"]))  # type: ignore[arg-type]
+            ParkingRental(unit_id=r["unitId"], start=_day(r["start"]), end=_date(r["end"]))
         )
     return FeeSchedule(
         community_id=strawberry.ID(str(community_id)),
@@ -89,7 +94,7 @@ def schedule_from_rows(community_id: UUID, rows: list[Any]) -> FeeSchedule:
                     property_type=s["propertyType"],
                     unit_price=Decimal(s["unitPrice"]),
                     pricing=s["pricing"],
-                    effective_from=_date(s["effectiveFrom"]),  # type: ignore[arg-type]
+                    effective_from=_day(s["effectiveFrom"]),
                 )
                 for s in items.get("STANDARD", [])
             ),
@@ -109,12 +114,12 @@ def schedule_from_rows(community_id: UUID, rows: list[Any]) -> FeeSchedule:
             OtherFee(
                 name=o["name"],
                 monthly_fee_fen=o["monthlyFeeFen"],
-                effective_from=_date(o["effectiveFrom"]),  # type: ignore[arg-type]
+                effective_from=_day(o["effectiveFrom"]),
             )
             for o in items.get("OTHER_FEE", [])
         ],
         vacancies=[
-            Vacancy(unit_id=v["unitId"], start=_date(v["start"]), end=_date(v["end"]))  # type: ignore[arg-type]
+            Vacancy(unit_id=v["unitId"], start=_day(v["start"]), end=_date(v["end"]))
             for v in items.get("VACANCY", [])
         ],
         unit_types=[

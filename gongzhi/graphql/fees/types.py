@@ -17,21 +17,23 @@ from gongzhi.graphql.contracts.types import PricingModelType
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-PropertyTypeType = strawberry.enum(
+strawberry.enum(
     PropertyType,
     name="PropertyType",
     description="物业类型: 住宅 RESIDENTIAL (the default), 商业 COMMERCIAL, 其他 OTHER",
 )
-PaymentChannelType = strawberry.enum(
+PropertyTypeType = PropertyType  # the domain enum itself, registered above
+strawberry.enum(
     PaymentChannel,
     name="PaymentChannel",
     description="缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER",
 )
+PaymentChannelType = PaymentChannel  # the domain enum itself, registered above
 
 
 @strawberry.type(description="收费标准: 元/m²/月 for a property type from a date")
 class FeeStandard:
-    property_type: PropertyTypeType  # type: ignore[valid-type]
+    property_type: PropertyTypeType
     unit_price: Decimal = strawberry.field(description="元/m²/月, exact, up to 4 places")
     pricing: PricingModelType  # type: ignore[valid-type]
     effective_from: datetime.date
@@ -78,7 +80,7 @@ class Vacancy:
 @strawberry.type(description="A unit classified as other than residential")
 class UnitPropertyType:
     unit_id: strawberry.ID
-    property_type: PropertyTypeType  # type: ignore[valid-type]
+    property_type: PropertyTypeType
 
 
 @strawberry.type(description="收费标准与计费设置 of a community")

@@ -13,7 +13,7 @@ from gongzhi.graphql.errors import Forbidden, ValidationError
 
 @strawberry.type
 class ModeCount:
-    mode: ManagementModeType  # type: ignore[valid-type]
+    mode: ManagementModeType
     communities: int
 
 
