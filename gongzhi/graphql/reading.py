@@ -98,6 +98,7 @@ DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
 WorkOrderArg = Annotated[strawberry.ID, Ref(Kind.WORK_ORDER)]
 FacilityArg = Annotated[strawberry.ID, Ref(Kind.FACILITY)]
+ContractArg = Annotated[strawberry.ID, Ref(Kind.CONTRACT)]
 # Any company, existence only: a company is read more widely than referred to (committees
 # and residents read the published grades of, and a regulator or committee the work order
 # figures of, companies they may not name in a command); the resolver's scope decides.
