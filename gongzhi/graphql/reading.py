@@ -112,6 +112,13 @@ CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]
 UnitInCommunityArg = Annotated[strawberry.ID, InCommunity(Kind.UNIT)]
 SurveyArg = Annotated[strawberry.ID, Ref(Kind.SURVEY)]
 CommitteeArg = Annotated[strawberry.ID, Ref(Kind.COMMITTEE)]
+WorkOrderArg = Annotated[strawberry.ID, Ref(Kind.WORK_ORDER)]
+FacilityArg = Annotated[strawberry.ID, Ref(Kind.FACILITY)]
+ContractArg = Annotated[strawberry.ID, Ref(Kind.CONTRACT)]
+# Any company, existence only: a company is read more widely than referred to (committees
+# and residents read the published grades of, and a regulator or committee the work order
+# figures of, companies they may not name in a command); the resolver's scope decides.
+AnyCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY, public=True)]
 
 
 def _check_text(value: object, path: str) -> None:

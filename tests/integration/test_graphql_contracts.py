@@ -497,6 +497,29 @@ def test_another_communitys_decision_or_contract_is_refused_and_records_nothing(
     assert api.platform.app.recorder.max_notification_id() == before
 
 
+def test_another_tenants_contract_is_not_found_by_name(api: Api) -> None:
+    # Given 安居物业's contract in 幸福里 and 红塔物业's in 和平苑
+    xingfu, heping = new_community(api), new_community(api, "和平苑", "江川区")
+    anju, hongta = register_company(api, "安居物业"), register_company(api, "红塔物业")
+    hired(api, xingfu, anju, date(2024, 7, 1), date(2027, 6, 30))
+    theirs = hired(api, heping, hongta, date(2024, 7, 1), date(2027, 6, 30))
+    staff = Principal(subject="aj", role=Role.COMPANY_STAFF, company_id=UUID(anju))
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(xingfu))
+    one = """query($id: ID!) { contract(id: $id) { __typename
+        ... on ServiceContract { companyName } ... on NotFound { field message } } }"""
+    listed = """query($id: ID!) { contracts(communityId: $id) { __typename
+        ... on NotFound { field message } } }"""
+
+    # When 安居物业's staff or 幸福里's committee name 和平苑's contract or 和平苑
+    for who in (staff, committee):
+        contract = api.gql(one, {"id": theirs}, as_=who)["contract"]
+        contracts = api.gql(listed, {"id": heping}, as_=who)["contracts"]
+        # Then each is NotFound naming the argument, and shows nothing of the contract
+        assert (contract["__typename"], contract["field"]) == ("NotFound", "id")
+        assert (contracts["__typename"], contracts["field"]) == ("NotFound", "communityId")
+        assert "红塔物业" not in str(contract)
+
+
 # --- operations of the access matrix (tests/integration/test_access_matrix.py) ---
 # Roles that may act get a community of their own, so that the second allowed call does
 # not collide with the first; the others act on 幸福里, where they are in scope.

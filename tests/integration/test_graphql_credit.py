@@ -332,6 +332,36 @@ def test_committees_see_published_grades_of_their_company_only_without_breakdown
     assert evaluation(api, ids["hongta"], as_=committee)["__typename"] == "NotFound"
 
 
+def test_another_companys_evaluation_is_not_found_by_name(api: Api) -> None:
+    # Given 红塔物业's evaluation published (it serves 向阳新村, not 幸福里)
+    ids = zhifu(api)
+    evaluate(api, ids["hongta"])
+    evaluation_id = evaluation(api, ids["hongta"])["id"]
+    mutate(api, "publishCreditEvaluation", {"evaluationId": evaluation_id, "reason": "公示"})
+    staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(ids["anju"]))
+    committee = Principal(
+        subject="c1", role=Role.COMMITTEE_MEMBER, community_id=UUID(ids["幸福里"])
+    )
+
+    # When 安居物业's staff or 幸福里's committee name 红塔物业
+    # Then its evaluation is NotFound naming companyId, and shows nothing of it
+    for who in (staff, committee):
+        found = evaluation(api, ids["hongta"], as_=who)
+        assert (found["__typename"], found["field"]) == ("NotFound", "companyId")
+        assert "红塔物业" not in str(found)
+    # And its records stay Forbidden to the other company, a company of no one is NotFound
+    records = (
+        "query($c: ID!) { creditRecords(companyId: $c) { __typename ... on NotFound { field } } }"
+    )
+    theirs = api.gql(records, {"c": ids["hongta"]}, as_=staff)["creditRecords"]
+    assert theirs["__typename"] == "Forbidden"
+    nobody = api.gql(records, {"c": str(UUID(int=7))})["creditRecords"]
+    assert nobody == {"__typename": "NotFound", "field": "companyId"}
+    # And an over-long district is refused by name
+    long = ranking(api, REGULATOR, district="区" * 201)
+    assert (long["__typename"], long["field"]) == ("ValidationError", "district")
+
+
 def test_an_evaluation_request_queues_the_workers_job(api: Api) -> None:
     ids = zhifu(api)
     # When a regulator asks for 安居物业's evaluation now, and a company tries to

@@ -530,6 +530,27 @@ def test_another_communitys_building_defect_or_facility_is_refused(api: Api) -> 
     assert event_count(api) == before
 
 
+def test_another_communitys_facilities_are_not_found_by_name(api: Api) -> None:
+    # Given 幸福里 served by 安居物业, and a hydrant in 和平苑 (not served by it)
+    estate = make_estate(api)
+    foreign = facility(api, estate.other_community, "FIRE_HYDRANT", "消火栓", "2024-01-01")
+    company_staff = wo_staff(estate)
+    one = """query($id: ID!) { facility(id: $id) { __typename
+        ... on NotFound { field message } } }"""
+
+    # When 安居物业's staff name 和平苑's facility, or 和平苑 in the facility queries
+    found = api.gql(one, {"id": foreign}, as_=company_staff)["facility"]
+    listed = api.gql(LIST, {"c": estate.other_community}, as_=company_staff)["facilities"]
+    due = api.gql(DUE, {"c": estate.other_community}, as_=company_staff)["inspectionsDue"]
+    figures = api.gql(FIGURES, {"c": estate.other_community}, as_=company_staff)
+
+    # Then each is NotFound naming the argument
+    assert (found["__typename"], found["field"]) == ("NotFound", "id")
+    assert "消火栓" not in str(found)
+    for answer in (listed, due, figures["facilityFigures"]):
+        assert (answer["__typename"], answer["field"]) == ("NotFound", "communityId")
+
+
 def test_every_change_is_in_the_facility_history(api: Api, xingfu: dict[str, str]) -> None:
     history = api.gql(
         """query($id: ID!) { history(id: $id) { ... on HistoryConnection {

@@ -255,6 +255,24 @@ def test_unassessed_or_unseen_communities_are_not_found(api: Api, district: dict
     assert (bad["__typename"], bad["field"]) == ("ValidationError", "after")
 
 
+def test_another_communitys_health_is_not_found_by_name(api: Api, district: dict[str, str]) -> None:
+    # Given 安居物业's staff (serving 幸福里) and 和平苑's committee
+    staff = Principal(subject="s-aj", role=Role.COMPANY_STAFF, company_id=UUID(district["安居"]))
+    committee = Principal(
+        subject="c-hp", role=Role.COMMITTEE_MEMBER, community_id=UUID(district["和平苑"])
+    )
+    # When each names the other's community
+    for who, community in ((staff, "和平苑"), (committee, "幸福里")):
+        found = api.gql(ONE, {"c": district[community], "p": H2, "config": None}, as_=who)
+        # Then its health is NotFound naming communityId, and shows nothing of it
+        answer = found["communityHealth"]
+        assert (answer["__typename"], answer["field"]) == ("NotFound", "communityId")
+        assert community not in str(answer)
+    # And an over-long district is refused by name
+    long = ranking(api, d="区" * 201)
+    assert (long["__typename"], long["field"]) == ("ValidationError", "district")
+
+
 def test_a_regulator_requests_the_district_run_which_is_queued_after_commit(
     api: Api, district: dict[str, str]
 ) -> None:

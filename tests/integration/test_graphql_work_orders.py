@@ -531,6 +531,31 @@ def test_residents_see_their_own_reports_and_other_communities_stay_hidden(
     assert listed(regulator, estate.community) == "NotFound"
 
 
+def test_another_communitys_orders_are_not_found_by_name(api: Api, estate: Estate) -> None:
+    # Given an order in 幸福里 and the committee of 和平苑
+    order_id = order_of(report(api, estate))["id"]
+    settle(api)
+    other = Principal(
+        subject="ywh-2", role=Role.COMMITTEE_MEMBER, community_id=UUID(estate.other_community)
+    )
+    period = {"since": "2024-01-01", "until": "2024-12-31"}
+
+    # When it names 幸福里's order or 幸福里 itself
+    one = api.gql(ONE, {"id": order_id}, as_=other)["workOrder"]
+    listed = api.gql(LIST, {"c": estate.community, "first": 10}, as_=other)["workOrders"]
+    figures = api.gql(PERFORMANCE, {"c": estate.community, **period}, as_=other)
+
+    # Then each is NotFound naming the argument, and shows nothing of the order
+    assert (one["__typename"], one["field"]) == ("NotFound", "id")
+    assert (listed["__typename"], listed["field"]) == ("NotFound", "communityId")
+    performance = figures["workOrderPerformance"]
+    assert (performance["__typename"], performance["field"]) == ("NotFound", "communityId")
+    # And another company's staff still may not read the company's figures
+    outsider = Principal(subject="other-staff", role=Role.COMPANY_STAFF, company_id=UUID(int=7))
+    company = api.gql(COMPANY_PERFORMANCE, {"c": estate.company, **period}, as_=outsider)
+    assert company["companyWorkOrderPerformance"]["__typename"] == "Forbidden"
+
+
 # --- performance -----------------------------------------------------------------------------
 
 

@@ -9,16 +9,17 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.graphql.auth import Role
-from gongzhi.graphql.communities.queries import fetch_community
-from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.contracts.types import (
     ContractLookup,
     ContractsResult,
     ServiceContractList,
     contract_from_row,
 )
-from gongzhi.graphql.errors import NotFound, Refused
+from gongzhi.graphql.errors import NotFound
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.reading import CommunityArg, ContractArg, lookup
 
 CONTRACT_SELECT = """
 SELECT sc.*, c.name AS community_name, co.name AS company_name
@@ -28,19 +29,18 @@ LEFT JOIN companies co ON co.id = sc.company_id
 """
 
 
-def contract_scope(context: Context, params: list[object]) -> str:
+def contract_scope(context: Context, params: Params) -> str:
     """Contracts of the communities one may see; company staff also keep seeing their own
     company's contracts after the hand-over."""
     scope = community_scope(context.principal, "c", params)
     if context.principal.role is Role.COMPANY_STAFF:
-        params.append(context.principal.company_id)
-        scope = f"({scope} OR sc.company_id = ${len(params)}::uuid)"
+        scope = f"({scope} OR sc.company_id = {params(context.principal.company_id, 'uuid')})"
     return scope
 
 
 async def fetch_contract(context: Context, contract_id: UUID) -> Any:
     """The contract row if it exists and the principal may see it, else None."""
-    params: list[object] = [contract_id]
+    params = Params([contract_id])
     scope = contract_scope(context, params)
     return await context.pool.fetchrow(f"{CONTRACT_SELECT} WHERE sc.id = $1 AND {scope}", *params)
 
@@ -48,30 +48,19 @@ async def fetch_contract(context: Context, contract_id: UUID) -> Any:
 @strawberry.type
 class ContractQueries:
     @strawberry.field(description="物业服务合同: one contract you may see, by id")
-    async def contract(self, info: Info[Context, None], id: strawberry.ID) -> ContractLookup:
-        try:
-            contract_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_contract(info.context, contract_id)
+    @lookup
+    async def contract(self, info: Info[Context, None], id: ContractArg) -> ContractLookup:
+        row = await fetch_contract(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no contract with id {id} that you may see")
+            return NotFound(field="id", message="no contract with this id that you may see")
         return contract_from_row(row)
 
     @strawberry.field(description="物业服务合同 of a community you may see, in award order")
+    @lookup
     async def contracts(
-        self, info: Info[Context, None], community_id: strawberry.ID
+        self, info: Info[Context, None], community_id: CommunityArg
     ) -> ContractsResult:
-        try:
-            community = query_id(community_id, "communityId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        if await fetch_community(info.context, community) is None:
-            return NotFound(
-                field="communityId",
-                message=f"no community with id {community_id} that you may see",
-            )
-        params: list[object] = [community]
+        params = Params([UUID(community_id)])
         scope = contract_scope(info.context, params)
         rows = await info.context.pool.fetch(
             f"{CONTRACT_SELECT} WHERE sc.community_id = $1 AND {scope} ORDER BY sc.number",

@@ -14,28 +14,31 @@ from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.communities.types import ManagementModeType
 from gongzhi.graphql.errors import NotFound, ValidationError
 
-PricingModelType = strawberry.enum(
+strawberry.enum(
     PricingModel,
     name="PricingModel",
     description="计费方式: 包干制 LUMP_SUM, 酬金制 COMMISSION",
 )
-NoticeKindType = strawberry.enum(
+PricingModelType = PricingModel  # the domain enum itself, registered above
+strawberry.enum(
     NoticeKind,
     name="ContractNoticeKind",
     description="解聘 DISMISSAL by the owners; 不续聘 NON_RENEWAL by the company",
 )
-ContractStatusType = strawberry.enum(
+NoticeKindType = NoticeKind  # the domain enum itself, registered above
+strawberry.enum(
     ContractStatus,
     name="ContractStatus",
     description="合同状态 on a day, computed from the contract's dates: AWARDED (签订, not in "
     "force yet), IN_FORCE (履行中), RUNNING_ON_INDEFINITELY (期满未决, 不定期), ENDING (notice "
     "given or successor awarded; the company serves until the hand-over), HANDED_OVER (已交接)",
 )
+ContractStatusType = ContractStatus  # the domain enum itself, registered above
 
 
 @strawberry.type(description="解聘/不续聘通知 a notice ending the contract")
 class ContractNotice:
-    kind: NoticeKindType  # type: ignore[valid-type]
+    kind: NoticeKindType
     given_on: datetime.date
     effective_on: datetime.date = strawberry.field(
         description="The first day the contract no longer binds: a successor may take over "
@@ -52,7 +55,7 @@ class ServiceContract:
     number: int = strawberry.field(description="1, 2, … in award order within the community")
     community_id: strawberry.ID
     community_name: str
-    mode: ManagementModeType = strawberry.field(  # type: ignore[valid-type]
+    mode: ManagementModeType = strawberry.field(
         description="PROFESSIONAL (专业物业, a company) or COMMUNITY_CUSTODY (社区托管)"
     )
     company_id: strawberry.ID | None
@@ -73,7 +76,7 @@ class ServiceContract:
     fee_per_m2_month: Decimal = strawberry.field(
         description="物业费标准: 元 per m² of exclusive area per month, exact to 4 places"
     )
-    pricing: PricingModelType  # type: ignore[valid-type]
+    pricing: PricingModelType
     commission_rate: Decimal | None = strawberry.field(
         description="酬金比例 for COMMISSION, as a fraction of the fees (0.1 = 10 %)"
     )
@@ -89,11 +92,11 @@ class ServiceContract:
     _row: strawberry.Private[Any]
 
     @strawberry.field(description="合同状态 today (Asia/Shanghai)")
-    def status(self) -> ContractStatusType:  # type: ignore[valid-type]
+    def status(self) -> ContractStatusType:
         return status_of(self._row, business_today())
 
     @strawberry.field(description="合同状态 on a given day")
-    def status_on(self, date: datetime.date) -> ContractStatusType:  # type: ignore[valid-type]
+    def status_on(self, date: datetime.date) -> ContractStatusType:
         return status_of(self._row, date)
 
 

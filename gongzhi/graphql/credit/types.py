@@ -15,32 +15,35 @@ from gongzhi.domain.credit_rules import CreditRuleSet, HonourLevel, RecordKind, 
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-CreditRecordKindType = strawberry.enum(
+strawberry.enum(
     RecordKind,
     name="CreditRecordKind",
     description="信用记录: 表彰 HONOUR (good); 行政处罚 PENALTY, 诉讼败诉 COURT_LOSS, 仲裁败诉 "
     "ARBITRATION_LOSS, 未公示共有收益 COMMON_INCOME_NOT_PUBLISHED, 擅自调价 "
     "UNAUTHORISED_PRICE_CHANGE, 一票否决 VETO (bad)",
 )
-HonourLevelType = strawberry.enum(
-    HonourLevel, name="HonourLevel", description="表彰级别: 国家/省/市/区/街道"
-)
-VetoKindType = strawberry.enum(
+CreditRecordKindType = RecordKind  # the domain enum itself, registered above
+strawberry.enum(HonourLevel, name="HonourLevel", description="表彰级别: 国家/省/市/区/街道")
+HonourLevelType = HonourLevel  # the domain enum itself, registered above
+strawberry.enum(
     VetoKind,
     name="VetoKind",
     description="否决事项: 挪用维修资金 MAINTENANCE_FUND_MISUSED, "
     "合同终止拒不退出 REFUSED_TO_LEAVE",
 )
+VetoKindType = VetoKind  # the domain enum itself, registered above
 
 
-RepairDecisionType = strawberry.enum(
+strawberry.enum(
     RepairDecision, name="CreditRepairDecision", description="信用修复: 准予 GRANTED / 不予 REFUSED"
 )
-ObjectionDecisionType = strawberry.enum(
+RepairDecisionType = RepairDecision  # the domain enum itself, registered above
+strawberry.enum(
     ObjectionDecision,
     name="CreditObjectionDecision",
     description="异议复核: 成立 UPHELD / 不成立 REJECTED",
 )
+ObjectionDecisionType = ObjectionDecision  # the domain enum itself, registered above
 
 
 def _json(value: Any) -> Any:
@@ -60,9 +63,9 @@ class CreditRepair:
 class CreditRecord:
     id: strawberry.ID
     company_id: strawberry.ID
-    kind: CreditRecordKindType  # type: ignore[valid-type]
-    level: HonourLevelType | None  # type: ignore[valid-type]
-    veto_kind: VetoKindType | None  # type: ignore[valid-type]
+    kind: CreditRecordKindType
+    level: HonourLevelType | None
+    veto_kind: VetoKindType | None
     recorded_on: datetime.date = strawberry.field(description="The date of the fact or document")
     valid_until: datetime.date | None = strawberry.field(
         description="Last day it counts; none: one year from recordedOn"

@@ -18,9 +18,8 @@ from gongzhi.domain.facility_rules import (
     FacilityType,
     InspectionKind,
 )
-from gongzhi.graphql.communities.queries import fetch_community
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
+from gongzhi.graphql.errors import NotFound, forbidden, invalid
 from gongzhi.graphql.facilities.types import (
     FacilitiesResult,
     FacilityCategoryType,
@@ -41,15 +40,10 @@ from gongzhi.graphql.facilities.types import (
     rule_set_type,
 )
 from gongzhi.graphql.history.queries import community_target
-from gongzhi.graphql.pagination import (
-    PageInfo,
-    cursor_id,
-    decode_cursor,
-    encode_cursor,
-    page_by_name,
-    page_size,
-)
+from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page, page_by_name
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.reading import CommunityArg, FacilityArg, lookup
 from gongzhi.projections.facilities import due_items, fetch_facility_figures
 
 MAX_WITHIN_DAYS = 366
@@ -79,6 +73,14 @@ LEFT JOIN entrances e ON e.id = f.entrance_id
 """
 
 
+# Soonest due first; a facility may be due for several kinds of inspection.
+SOONEST_DUE = (
+    Key("due.due_on", "due_on", "date"),
+    Key("due.facility_id", "facility_id", "uuid"),
+    Key("due.kind", "kind", "text"),
+)
+
+
 @strawberry.input(description="Which facilities to list; all when empty")
 class FacilityFilter:
     types: list[FacilityTypeType] | None = None  # type: ignore[valid-type]
@@ -91,69 +93,52 @@ class FacilityFilter:
 
 async def fetch_facility(context: Context, facility_id: UUID) -> Any:
     """The facility row if it exists and the principal may see its community, else None."""
-    params: list[object] = [facility_id]
+    params = Params([facility_id])
     scope = community_scope(context.principal, "c", params)
     return await context.pool.fetchrow(f"{FACILITY_SELECT} WHERE f.id = $1 AND {scope}", *params)
 
 
-def _filter(conditions: list[str], params: list[object], where: FacilityFilter) -> None:
-    def param(value: object) -> str:
-        params.append(value)
-        return f"${len(params)}"
-
+def _filter(conditions: list[str], param: Params, where: FacilityFilter) -> None:
     if where.types:
-        conditions.append(
-            f"f.type = ANY({param([FacilityType(t).value for t in where.types])}::text[])"
-        )
+        types = [FacilityType(t).value for t in where.types]
+        conditions.append(f"f.type = ANY({param(types, 'text[]')})")
     if where.category is not None:
         conditions.append(f"f.category = {param(FacilityCategory(where.category).value)}")
     if where.status is not None:
         conditions.append(f"f.status = {param(FacilityStatus(where.status).value)}")
     if where.building_id is not None:
-        conditions.append(
-            f"f.building_id = {param(query_id(where.building_id, 'filter.buildingId'))}"
-        )
+        building = query_id(where.building_id, "filter.buildingId")
+        conditions.append(f"f.building_id = {param(building)}")
 
 
 @strawberry.type
 class FacilityQueries:
     @strawberry.field(description="设施: one facility you may see, by id")
-    async def facility(self, info: Info[Context, None], id: strawberry.ID) -> FacilityLookup:
-        try:
-            facility_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_facility(info.context, facility_id)
+    @lookup
+    async def facility(self, info: Info[Context, None], id: FacilityArg) -> FacilityLookup:
+        row = await fetch_facility(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no facility with id {id} that you may see")
+            return NotFound(field="id", message="no facility with this id that you may see")
         return facility_from_row(row)
 
     @strawberry.field(description="设施台账: a community's facilities, by name (max 100 a page)")
+    @lookup
     async def facilities(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         filter: FacilityFilter | None = None,
         first: int = 20,
         after: str | None = None,
     ) -> FacilitiesResult:
         context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-            if await fetch_community(context, community) is None:
-                return NotFound(
-                    field="communityId",
-                    message=f"no community with id {community_id} that you may see",
-                )
-            params: list[object] = [community]
-            conditions = ["f.community_id = $1", community_scope(context.principal, "c", params)]
-            if filter is not None:
-                _filter(conditions, params, filter)
-            rows, page = await page_by_name(
-                context.pool, FACILITY_SELECT, "f", conditions, params, first, after
-            )
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        params = Params([UUID(community_id)])
+        conditions = ["f.community_id = $1", community_scope(context.principal, "c", params)]
+        if filter is not None:
+            _filter(conditions, params, filter)
+        rows, page = await page_by_name(
+            context.pool, FACILITY_SELECT, "f", conditions, params, first, after
+        )
         edges = [
             FacilityEdge(cursor=encode_cursor(r["name"], r["id"]), node=facility_from_row(r))
             for r in rows
@@ -164,10 +149,11 @@ class FacilityQueries:
         description="应检/逾期: inspections due on a date (today if omitted) in one community or "
         "one district, the longest overdue first; `withinDays` adds those due soon after"
     )
+    @lookup
     async def inspections_due(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID | None = None,
+        community_id: CommunityArg | None = None,
         district: str | None = None,
         on: datetime.date | None = None,
         within_days: int = 0,
@@ -178,77 +164,45 @@ class FacilityQueries:
     ) -> InspectionsDueResult:
         context = info.context
         day = on or business_today()
-        try:
-            if (community_id is None) == (district is None):
-                raise Refused(invalid("communityId", "give either a communityId or a district"))
-            if not 0 <= within_days <= MAX_WITHIN_DAYS:
-                raise Refused(invalid("withinDays", f"must be between 0 and {MAX_WITHIN_DAYS}"))
-            limit = page_size(first)
-            key = decode_cursor(after, 3)
-            params: list[object] = [day]
-            if community_id is not None:
-                community = query_id(community_id, "communityId")
-                target = await community_target(context, community)
-                if target.district is None:
-                    raise Refused(
-                        NotFound(
-                            field="communityId", message=f"no community with id {community_id}"
-                        )
-                    )
-                params.append(community)
-                condition = "f.community_id = $2"
-            else:
-                target = Target(district=district)
-                params.append(district)
-                condition = "f.community_id IN (SELECT id FROM communities WHERE district = $2)"
-            if not allowed(context.principal, Action.READ_FACILITY_FIGURES, target):
-                raise Refused(forbidden(Action.READ_FACILITY_FIGURES.value))
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-
-        def param(value: object) -> str:
-            params.append(value)
-            return f"${len(params)}"
-
-        limit_on = (
-            "due.due_on < $1::date"
-            if overdue_only
-            else (f"due.due_on <= $1::date + {param(within_days)}::int")
-        )
-        conditions = [limit_on]
+        if (community_id is None) == (district is None):
+            return invalid("communityId", "give either a communityId or a district")
+        if not 0 <= within_days <= MAX_WITHIN_DAYS:
+            return invalid("withinDays", f"must be between 0 and {MAX_WITHIN_DAYS}")
+        params = Params([day])
+        if community_id is not None:
+            community = UUID(community_id)
+            target = await community_target(context, community)
+            condition = f"f.community_id = {params(community)}"
+        else:
+            target = Target(district=district)
+            in_district = f"SELECT id FROM communities WHERE district = {params(district)}"
+            condition = f"f.community_id IN ({in_district})"
+        if not allowed(context.principal, Action.READ_FACILITY_FIGURES, target):
+            return forbidden(Action.READ_FACILITY_FIGURES.value)
+        if overdue_only:
+            conditions = ["due.due_on < $1::date"]
+        else:
+            conditions = [f"due.due_on <= $1::date + {params(within_days, 'int')}"]
         if kind is not None:
-            conditions.append(f"due.kind = {param(InspectionKind(kind).value)}")
-        if key is not None:
-            after_id = cursor_id(key[1])
-            try:
-                after_due = datetime.date.fromisoformat(key[0])
-            except ValueError:
-                after_id = None
-            if after_id is None:
-                return invalid("after", "is not a cursor this API issued")
-            conditions.append(
-                f"(due.due_on, due.facility_id, due.kind) > "
-                f"({param(after_due)}::date, {param(after_id)}::uuid, {param(key[2])})"
-            )
-        rows = await context.pool.fetch(
+            conditions.append(f"due.kind = {params(InspectionKind(kind).value)}")
+        rows, page_info = await keyset_page(
+            context.pool,
             f"SELECT due.*, c.name AS community_name FROM ({due_items(condition, '$1::date')}) due "
-            f"JOIN communities c ON c.id = due.community_id WHERE {' AND '.join(conditions)} "
-            f"ORDER BY due.due_on, due.facility_id, due.kind LIMIT {param(limit + 1)}",
-            *params,
+            "JOIN communities c ON c.id = due.community_id",
+            conditions,
+            params,
+            SOONEST_DUE,
+            first,
+            after,
         )
         edges = [
             InspectionDueEdge(
                 cursor=encode_cursor(r["due_on"].isoformat(), r["facility_id"], r["kind"]),
                 node=_due_from_row(r, day),
             )
-            for r in rows[:limit]
+            for r in rows
         ]
-        return InspectionDueConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+        return InspectionDueConnection(edges=edges, page_info=page_info)
 
     @strawberry.field(description="巡检周期: the inspection rule sets, oldest first")
     def inspection_rule_sets(self) -> list[InspectionRuleSetType]:
@@ -257,21 +211,17 @@ class FacilityQueries:
     @strawberry.field(
         description="设施体检: a community's facility figures on a date (today if omitted)"
     )
+    @lookup
     async def facility_figures(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         on: datetime.date | None = None,
     ) -> FacilityFiguresResult:
         context = info.context
         day = on or business_today()
-        try:
-            community = query_id(community_id, "communityId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        community = UUID(community_id)
         target = await community_target(context, community)
-        if target.district is None:
-            return NotFound(field="communityId", message=f"no community with id {community_id}")
         if not allowed(context.principal, Action.READ_FACILITY_FIGURES, target):
             return forbidden(Action.READ_FACILITY_FIGURES.value)
         row = await fetch_facility_figures(context.pool, community, day)

@@ -35,7 +35,7 @@ PaymentChannelType = PaymentChannel  # the domain enum itself, registered above
 class FeeStandard:
     property_type: PropertyTypeType
     unit_price: Decimal = strawberry.field(description="元/m²/月, exact, up to 4 places")
-    pricing: PricingModelType  # type: ignore[valid-type]
+    pricing: PricingModelType
     effective_from: datetime.date
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -22,7 +23,7 @@ from gongzhi.domain.health import (
     health_config,
     previous_half_year,
 )
-from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.health.types import (
     HealthAssessmentEdge,
@@ -33,8 +34,10 @@ from gongzhi.graphql.health.types import (
     assessment_from_row,
     config_type,
 )
-from gongzhi.graphql.pagination import PageInfo, cursor_id, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.reading import CommunityArg, lookup
 
 # $1 district, $2 period, $3 previous period, $4 config name, $5 config version.
 RANKED = """
@@ -48,6 +51,7 @@ WITH ranked AS (
   WHERE h.district = $1 AND h.period = $2 AND h.config_name = $4 AND h.config_version = $5
 )
 SELECT r.* FROM ranked r JOIN communities c ON c.id = r.community_id"""
+BEST_FIRST = (Key("r.rank", "rank", "int"), Key("r.id", "id", "uuid"))
 
 
 def _period_and_config(period: str, config: str | None) -> tuple[Period, HealthConfig]:
@@ -57,8 +61,10 @@ def _period_and_config(period: str, config: str | None) -> tuple[Period, HealthC
         raise Refused(invalid(error.field, error.message)) from None
 
 
-def _ranking_params(district: str, period: Period, config: HealthConfig) -> list[object]:
-    return [district, period.label, previous_half_year(period).label, config.name, config.version]
+def _ranking_params(district: str, period: Period, config: HealthConfig) -> Params:
+    return Params(
+        [district, period.label, previous_half_year(period).label, config.name, config.version]
+    )
 
 
 @strawberry.type
@@ -67,6 +73,7 @@ class HealthQueries:
         description="半年度健康指数排名: a district's communities for a half-year (2026H1), best "
         "first, with the trend against the previous half-year and the risk flags"
     )
+    @lookup
     async def health_ranking(
         self,
         info: Info[Context, None],
@@ -78,26 +85,13 @@ class HealthQueries:
         after: str | None = None,
     ) -> HealthRankingResult:
         context = info.context
-        try:
-            limit = page_size(first)
-            key = decode_cursor(after, 2)
-            parsed, weights = _period_and_config(period, config)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        parsed, weights = _period_and_config(period, config)
         params = _ranking_params(district.strip(), parsed, weights)
         conditions = [community_scope(context.principal, "c", params)]
         if flagged_only:
             conditions.append("jsonb_array_length(r.flags) > 0")
-        if key is not None:
-            after_id = cursor_id(key[1])
-            if after_id is None or not key[0].isdigit():
-                return invalid("after", "is not a cursor this API issued")  # type: ignore[return-value]
-            params.extend([int(key[0]), after_id])
-            conditions.append(f"(r.rank, r.id) > (${len(params) - 1}, ${len(params)}::uuid)")
-        params.append(limit + 1)
-        rows = await context.pool.fetch(
-            f"{RANKED} WHERE {' AND '.join(conditions)} ORDER BY r.rank, r.id LIMIT ${len(params)}",
-            *params,
+        rows, page_info = await keyset_page(
+            context.pool, RANKED, conditions, params, BEST_FIRST, first, after
         )
         summary = await context.pool.fetchrow(
             "SELECT count(*)::int AS communities, avg(health_index) AS mean_index, "
@@ -113,10 +107,10 @@ class HealthQueries:
             HealthAssessmentEdge(
                 cursor=encode_cursor(row["rank"], row["id"]), node=assessment_from_row(row)
             )
-            for row in rows[:limit]
+            for row in rows
         ]
         mean = summary["mean_index"]
-        return HealthRanking(  # type: ignore[return-value]
+        return HealthRanking(
             district=district.strip(),
             period=parsed.label,
             config=weights.key,
@@ -124,32 +118,28 @@ class HealthQueries:
             mean_index=None if mean is None else Decimal(mean).quantize(Decimal("0.1")),
             flagged=summary["flagged"],
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=page_info,
         )
 
     @strawberry.field(description="健康指数 of one community for a half-year, with its rank")
+    @lookup
     async def community_health(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         period: str,
         config: str | None = None,
     ) -> HealthAssessmentLookup:
         context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-            parsed, weights = _period_and_config(period, config)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
+        community = UUID(community_id)
+        parsed, weights = _period_and_config(period, config)
         row = await _assessment(context, community, parsed, weights)
         if row is None:
-            return NotFound(  # type: ignore[return-value]
+            return NotFound(
                 field="communityId",
                 message=f"no health assessment of {community_id} for {parsed.label} you may see",
             )
-        return assessment_from_row(row)  # type: ignore[return-value]
+        return assessment_from_row(row)
 
     @strawberry.field(description="健康指数权重: the configurations shipped, as data")
     def health_configs(self) -> list[HealthConfigType]:
@@ -157,7 +147,7 @@ class HealthQueries:
 
 
 async def _assessment(
-    context: Context, community: Any, period: Period, config: HealthConfig
+    context: Context, community: UUID, period: Period, config: HealthConfig
 ) -> Any:
     district = await context.pool.fetchval(
         "SELECT district FROM health_assessments WHERE community_id = $1 AND period = $2 "
@@ -170,7 +160,6 @@ async def _assessment(
     if district is None:
         return None
     params = _ranking_params(district, period, config)
-    params.append(community)
-    wanted = f"r.community_id = ${len(params)}"
+    wanted = f"r.community_id = {params(community)}"
     scope = community_scope(context.principal, "c", params)
     return await context.pool.fetchrow(f"{RANKED} WHERE {wanted} AND {scope}", *params)

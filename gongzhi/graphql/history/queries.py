@@ -131,8 +131,7 @@ class HistoryQueries:
         action, rule = subject
         targets = await _targets(context, rule, aggregate_id)
         if not any(
-            target is REGISTRANT or allowed(context.principal, action, target)
-            for target in targets
+            target is REGISTRANT or allowed(context.principal, action, target) for target in targets
         ):
             return forbidden(action.value)
         rows = await context.pool.fetch(

@@ -13,12 +13,13 @@ from strawberry.types import Info
 from gongzhi.application.base import BUSINESS_TZ
 from gongzhi.domain.work_order import Category, Urgency, WorkOrderStatus
 from gongzhi.graphql.auth import Principal, Role
-from gongzhi.graphql.communities.queries import fetch_community
-from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.queries import community_target
-from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.reading import AnyCompanyArg, CommunityArg, WorkOrderArg, lookup
 from gongzhi.graphql.work_orders.types import (
     PerformanceResult,
     WorkOrderCategoryType,
@@ -39,20 +40,20 @@ FROM work_orders w
 JOIN communities c ON c.id = w.community_id
 """
 MAX_PERIOD = timedelta(days=366 * 5)
+NEWEST_FIRST = (Key("w.reported_at", "reported_at", "timestamptz"), Key("w.id", "id", "uuid"))
 
 
-def work_order_scope(principal: Principal, params: list[object]) -> str:
+def work_order_scope(principal: Principal, params: Params) -> str:
     """Orders of the communities one may see; a resident sees only the orders they reported."""
     scope = community_scope(principal, "c", params)
     if principal.role is Role.RESIDENT:
-        params.append(principal.subject)
-        scope = f"({scope} AND w.reporter = ${len(params)})"
+        scope = f"({scope} AND w.reporter = {params(principal.subject)})"
     return scope
 
 
 async def fetch_work_order(context: Context, work_order_id: UUID) -> Any:
     """The work order row if it exists and the principal may see it, else None."""
-    params: list[object] = [work_order_id]
+    params = Params([work_order_id])
     scope = work_order_scope(context.principal, params)
     return await context.pool.fetchrow(f"{WORK_ORDER_SELECT} WHERE w.id = $1 AND {scope}", *params)
 
@@ -71,19 +72,13 @@ class WorkOrderFilter:
     )
 
 
-def _filter_conditions(filter: WorkOrderFilter | None, params: list[object]) -> list[str]:
+def _filter_conditions(filter: WorkOrderFilter | None, param: Params) -> list[str]:
     if filter is None:
         return []
-
-    def param(value: object) -> str:
-        params.append(value)
-        return f"${len(params)}"
-
     conditions = []
     if filter.status:
-        conditions.append(
-            f"w.status = ANY({param([WorkOrderStatus(s).value for s in filter.status])}::text[])"
-        )
+        statuses = [WorkOrderStatus(s).value for s in filter.status]
+        conditions.append(f"w.status = ANY({param(statuses, 'text[]')})")
     if filter.category is not None:
         conditions.append(f"w.category = {param(Category(filter.category).value)}")
     if filter.urgency is not None:
@@ -92,20 +87,6 @@ def _filter_conditions(filter: WorkOrderFilter | None, params: list[object]) -> 
         breached = "(w.dispatch_breached OR w.response_breaches > 0)"
         conditions.append(breached if filter.breached else f"NOT {breached}")
     return conditions
-
-
-def _after(after: str | None, params: list[object]) -> str | None:
-    """The keyset condition for a cursor of (reported_at, id), newest first."""
-    key = decode_cursor(after, 2)
-    if key is None:
-        return None
-    try:
-        reported_at = datetime.datetime.fromisoformat(key[0])
-        after_id = UUID(key[1])
-    except ValueError:
-        raise Refused(invalid("after", "is not a cursor this API issued")) from None
-    params.extend([reported_at, after_id])
-    return f"(w.reported_at, w.id) < (${len(params) - 1}, ${len(params)}::uuid)"
 
 
 def _period(since: datetime.date, until: datetime.date) -> tuple[datetime.datetime, ...]:
@@ -122,18 +103,12 @@ def _period(since: datetime.date, until: datetime.date) -> tuple[datetime.dateti
 async def _performance(
     context: Context,
     condition: str,
-    params: list[object],
+    params: Params,
     since: datetime.date,
     until: datetime.date,
 ) -> PerformanceResult:
-    try:
-        start, end = _period(since, until)
-    except Refused as refused:
-        return refused.problem  # type: ignore[return-value]
-    params = [*params, start, end]
-    sql = PERFORMANCE_SQL.format(
-        since=f"${len(params) - 1}", until=f"${len(params)}", where=condition
-    )
+    start, end = _period(since, until)
+    sql = PERFORMANCE_SQL.format(since=params(start), until=params(end), where=condition)
     row = await context.pool.fetchrow(sql, *params)
     return performance_type(performance_from_row(row), since, until)
 
@@ -141,114 +116,88 @@ async def _performance(
 @strawberry.type
 class WorkOrderQueries:
     @strawberry.field(description="报事报修: one work order you may see, by id")
-    async def work_order(self, info: Info[Context, None], id: strawberry.ID) -> WorkOrderLookup:
-        try:
-            work_order_id = query_id(id, "id")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        row = await fetch_work_order(info.context, work_order_id)
+    @lookup
+    async def work_order(self, info: Info[Context, None], id: WorkOrderArg) -> WorkOrderLookup:
+        row = await fetch_work_order(info.context, UUID(id))
         if row is None:
-            return NotFound(field="id", message=f"no work order with id {id} that you may see")
+            return NotFound(field="id", message="no work order with this id that you may see")
         return work_order_from_row(row, now())
 
     @strawberry.field(
         description="报事报修 of a community you may see, newest first, 20 at a time (max 100)"
     )
+    @lookup
     async def work_orders(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         filter: WorkOrderFilter | None = None,
         first: int = 20,
         after: str | None = None,
     ) -> WorkOrdersResult:
         context = info.context
-        params: list[object] = []
-        try:
-            community = query_id(community_id, "communityId")
-            limit = page_size(first)
-            params.append(community)
-            conditions = ["w.community_id = $1", work_order_scope(context.principal, params)]
-            conditions += _filter_conditions(filter, params)
-            keyset = _after(after, params)
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        if await fetch_community(context, community) is None:
-            return NotFound(
-                field="communityId", message=f"no community with id {community_id} that you may see"
-            )
-        if keyset is not None:
-            conditions.append(keyset)
-        params.append(limit + 1)
-        rows = await context.pool.fetch(
-            f"{WORK_ORDER_SELECT} WHERE {' AND '.join(conditions)} "
-            f"ORDER BY w.reported_at DESC, w.id DESC LIMIT ${len(params)}",
-            *params,
+        params = Params([UUID(community_id)])
+        conditions = ["w.community_id = $1", work_order_scope(context.principal, params)]
+        conditions += _filter_conditions(filter, params)
+        rows, page_info = await keyset_page(
+            context.pool,
+            WORK_ORDER_SELECT,
+            conditions,
+            params,
+            NEWEST_FIRST,
+            first,
+            after,
+            descending=True,
         )
         moment = now()
-        page = rows[:limit]
         edges = [
             WorkOrderEdge(
                 cursor=encode_cursor(row["reported_at"].isoformat(), row["id"]),
                 node=work_order_from_row(row, moment),
             )
-            for row in page
+            for row in rows
         ]
-        return WorkOrderConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+        return WorkOrderConnection(edges=edges, page_info=page_info)
 
     @strawberry.field(
         description="服务时效 of a community's work orders reported from `since` to `until` "
         "(business days, inclusive)"
     )
+    @lookup
     async def work_order_performance(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID,
+        community_id: CommunityArg,
         since: datetime.date,
         until: datetime.date,
     ) -> PerformanceResult:
         context = info.context
-        try:
-            community = query_id(community_id, "communityId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        if await fetch_community(context, community) is None:
-            return NotFound(
-                field="communityId", message=f"no community with id {community_id} that you may see"
-            )
+        community = UUID(community_id)
         target = await community_target(context, community)
         if not allowed(context.principal, Action.READ_WORK_ORDER_PERFORMANCE, target):
             return forbidden(Action.READ_WORK_ORDER_PERFORMANCE.value)
-        return await _performance(context, "w.community_id = $1", [community], since, until)
+        params = Params([community])
+        return await _performance(context, "w.community_id = $1", params, since, until)
 
     @strawberry.field(
         description="服务时效 of a company's work orders reported from `since` to `until`, in "
         "the communities you may see (its own staff see all of them)"
     )
+    @lookup
     async def company_work_order_performance(
         self,
         info: Info[Context, None],
-        company_id: strawberry.ID,
+        company_id: AnyCompanyArg,
         since: datetime.date,
         until: datetime.date,
     ) -> PerformanceResult:
         context = info.context
         principal = context.principal
-        try:
-            company = query_id(company_id, "companyId")
-        except Refused as refused:
-            return refused.problem  # type: ignore[return-value]
-        if not await context.pool.fetchval("SELECT TRUE FROM companies WHERE id = $1", company):
-            return NotFound(field="companyId", message=f"no company with id {company_id}")
+        company = UUID(company_id)
         if not allowed(principal, Action.READ_WORK_ORDER_PERFORMANCE, Target(company_id=company)):
             return forbidden(Action.READ_WORK_ORDER_PERFORMANCE.value)
         own = principal.role is Role.COMPANY_STAFF and principal.company_id == company
-        params: list[object] = [company]
+        params = Params([company])
         condition = "w.company_id = $1"
         if not own:  # regulators within their districts, committees their community
             scope = community_scope(principal, "c", params)

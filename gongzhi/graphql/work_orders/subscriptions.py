@@ -17,6 +17,7 @@ from strawberry.types import Info
 from gongzhi.graphql.communities.queries import fetch_community
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import Refused
+from gongzhi.graphql.params import Params
 from gongzhi.graphql.work_orders.queries import WORK_ORDER_SELECT, now, work_order_scope
 from gongzhi.graphql.work_orders.types import WorkOrder, work_order_from_row
 
@@ -55,7 +56,7 @@ class WorkOrderSubscriptions:
         seen = _since(since, watch.position)
         while True:
             horizon = watch.position  # every row up to here is committed and visible
-            params: list[object] = [community, seen]
+            params = Params([community, seen])
             scope = work_order_scope(context.principal, params)
             rows = await context.pool.fetch(
                 f"{WORK_ORDER_SELECT} WHERE w.community_id = $1 AND w.position > $2 "
