@@ -19,6 +19,7 @@ from gongzhi.domain.work_order import (
 )
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.rows import from_row
 from gongzhi.projections.work_orders import SlaPerformance
 
 strawberry.enum(
@@ -114,22 +115,15 @@ def _id(value: Any) -> strawberry.ID | None:
 
 
 def work_order_from_row(row: Any, now: datetime.datetime) -> WorkOrder:
-    status = row["status"]
+    """The work order as its view row holds it, with its place, photos and clock read in."""
     deadline = {
         WorkOrderStatus.REPORTED.value: row["dispatch_deadline"],
         WorkOrderStatus.DISPATCHED.value: row["response_deadline"],
-    }.get(status)
+    }.get(row["status"])
     photos = row["photos"]
-    return WorkOrder(
-        id=strawberry.ID(str(row["id"])),
-        community_id=strawberry.ID(str(row["community_id"])),
-        community_name=row["community_name"],
-        source=Source(row["source"]),
-        source_ref=row["source_ref"],
-        reporter=row["reporter"],
-        reporter_role=row["reporter_role"],
-        category=Category(row["category"]),
-        urgency=Urgency(row["urgency"]),
+    return from_row(
+        WorkOrder,
+        row,
         place=WorkOrderPlace(
             kind=PlaceKind(row["place_kind"]),
             building_id=_id(row["building_id"]),
@@ -137,32 +131,7 @@ def work_order_from_row(row: Any, now: datetime.datetime) -> WorkOrder:
             area_name=row["area_name"],
         ),
         photos=list(json.loads(photos) if isinstance(photos, str) else photos),
-        description=row["description"],
-        status=WorkOrderStatus(status),
-        sla_rules=row["sla_rules"],
-        reported_at=row["reported_at"],
-        dispatch_deadline=row["dispatch_deadline"],
-        company_id=_id(row["company_id"]),
-        team=row["team"],
-        assignee=row["assignee"],
-        dispatched_at=row["dispatched_at"],
-        response_deadline=row["response_deadline"],
-        responded_at=row["responded_at"],
-        response_note=row["response_note"],
-        resolved_at=row["resolved_at"],
-        resolution_note=row["resolution_note"],
-        rating=row["rating"],
-        rating_comment=row["rating_comment"],
-        rated_at=row["rated_at"],
-        reopen_count=row["reopen_count"],
-        reopened_at=row["reopened_at"],
-        cancelled_at=row["cancelled_at"],
-        cancel_reason=row["cancel_reason"],
-        dispatch_breached=row["dispatch_breached"],
-        response_breached=row["response_breached"],
-        response_breaches=row["response_breaches"],
         overdue=deadline is not None and now > deadline,
-        version=row["version"],
         position=str(row["position"]),
     )
 
