@@ -18,6 +18,7 @@ from gongzhi.domain.complaint import (
 from gongzhi.domain.dispute import DisputeOutcome, PartyKind, Referral
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.rows import from_row
 
 strawberry.enum(
     ComplaintCategory,
@@ -74,24 +75,7 @@ class Complaint:
 
 
 def complaint_from_row(row: Any) -> Complaint:
-    return Complaint(
-        id=strawberry.ID(str(row["id"])),
-        community_id=strawberry.ID(str(row["community_id"])),
-        company_id=strawberry.ID(str(row["company_id"])),
-        unit_id=strawberry.ID(str(row["unit_id"])) if row["unit_id"] else None,
-        category=ComplaintCategory(row["category"]),
-        channel=ComplaintChannel(row["channel"]),
-        description=row["description"],
-        status=ComplaintStatus(row["status"]),
-        filed_at=row["filed_at"],
-        accepted_at=row["accepted_at"],
-        reply=row["reply"],
-        replied_at=row["replied_at"],
-        outcome=ComplaintOutcome(row["outcome"]) if row["outcome"] else None,
-        satisfaction=row["satisfaction"],
-        closed_at=row["closed_at"],
-        version=row["version"],
-    )
+    return from_row(Complaint, row)
 
 
 @strawberry.type(description="当事人 a party to a dispute")
