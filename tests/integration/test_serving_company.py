@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import ChangeManagementMode, RegisterCommunity
+from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.values import credit_code_check_character
 
@@ -35,7 +36,7 @@ def test_the_sql_functions_and_the_domain_rule_agree_on_every_day(platform: Plat
     # professional, then self-managed, then two changes on one day, then custody, and a
     # change recorded now but dated years ahead
     a, b, c = (
-        app.register_company(ADMIN, name=f"物业{n}", credit_code=code).id
+        app.register_company(ADMIN, RegisterCompany(name=f"物业{n}", credit_code=code)).id
         for n, code in (
             ("甲", "91350100M000100Y43"),
             ("乙", credit_code("91530402MA6N2XYX1")),
@@ -106,7 +107,9 @@ def test_the_sql_functions_and_the_domain_rule_agree_on_every_day(platform: Plat
 def test_the_periods_view_says_when_each_period_ends(platform: Platform) -> None:
     # Given two changes on one day and a later one
     app = platform.app
-    company = app.register_company(ADMIN, name="物业甲", credit_code="91350100M000100Y43").id
+    company = app.register_company(
+        ADMIN, RegisterCompany(name="物业甲", credit_code="91350100M000100Y43")
+    ).id
     community = app.register_community(
         ADMIN,
         RegisterCommunity(
