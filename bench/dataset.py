@@ -118,7 +118,10 @@ def build_community(
         address=f"{district}{rng.choice(DISTRICTS[district])}{rng.randint(1, 400)}号",
         year_built=rng.randint(1978, 2000),
         renovation_completed_on=registered_on - timedelta(days=rng.randint(30, 600)),
-        renovation_items=rng.sample(RENOVATION_ITEMS, k=rng.randint(1, 4)),
+        renovation_items=[
+            {"category": item.category.value, "name": item.name}
+            for item in rng.sample(RENOVATION_ITEMS, k=rng.randint(1, 4))
+        ],
         registered_on=registered_on,
     )
     counts = {"buildings": 0, "entrances": 0, "units": 0}
