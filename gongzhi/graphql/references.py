@@ -198,10 +198,12 @@ async def find(connection: Any, kinds: tuple[Kind, ...], thing_id: UUID) -> Foun
 
 @dataclass
 class Scope:
-    """What the caller may refer to. A resident's communities are looked up once."""
+    """What the caller may refer to. A resident's communities, and the companies serving a
+    committee's or resident's communities, are looked up once."""
 
     principal: Principal
     resident_communities: frozenset[UUID] = frozenset()
+    serving_companies: frozenset[UUID] = frozenset()
 
     def place_visible(self, place: Place) -> bool:
         principal = self.principal
@@ -237,15 +239,30 @@ class Scope:
             Role.COMMITTEE_MEMBER,
             Role.RESIDENT,
         }:
-            return False
+            # The company serving their community (a dispute with it, a survey of it).
+            return found.id in self.serving_companies
         return any(self.place_visible(place) for place in found.places)
 
 
 async def scope_of(connection: Any, principal: Principal) -> Scope:
-    if principal.role is not Role.RESIDENT:
+    if principal.role is Role.COMMITTEE_MEMBER:
+        communities: frozenset[UUID] = (
+            frozenset({principal.community_id}) if principal.community_id else frozenset()
+        )
+    elif principal.role is Role.RESIDENT:
+        rows = await connection.fetch(
+            "SELECT DISTINCT community_id FROM units WHERE id = ANY($1::uuid[])",
+            list(principal.unit_ids),
+        )
+        communities = frozenset(row["community_id"] for row in rows)
+    else:
         return Scope(principal)
-    rows = await connection.fetch(
-        "SELECT DISTINCT community_id FROM units WHERE id = ANY($1::uuid[])",
-        list(principal.unit_ids),
+    serving = await connection.fetch(
+        f"SELECT {SERVING_COMPANY.format(alias='c')} AS company FROM communities c "
+        "WHERE c.id = ANY($1::uuid[])",
+        list(communities),
     )
-    return Scope(principal, frozenset(row["community_id"] for row in rows))
+    companies = frozenset(row["company"] for row in serving if row["company"] is not None)
+    return Scope(
+        principal, communities if principal.role is Role.RESIDENT else frozenset(), companies
+    )

@@ -201,3 +201,23 @@ def test_a_person_linked_nowhere_is_only_the_registrants(api: Api, tenants: dict
         "query($id: ID!) { history(id: $id) { __typename } }", {"id": fresh}, as_=tenants["staff_b"]
     )["history"]
     assert answer["__typename"] == "HistoryConnection"
+
+
+def test_a_committee_names_the_company_serving_it_and_no_other(
+    api: Api, tenants: dict[str, Any]
+) -> None:
+    # The committee of 幸福里 records a dispute between owners and the company serving them
+    committee = Principal(
+        subject="ywh-xingfu", role=Role.COMMITTEE_MEMBER, community_id=UUID(tenants["xingfu"])
+    )
+    serving = str(tenants["staff_a"].company_id)
+    other = str(tenants["staff_b"].company_id)
+    dispute = """mutation($c: ID!, $company: ID!) { openDispute(input: {communityId: $c,
+        subject: "停车收费争议", openedOn: "2026-01-05", reason: "登记", parties: [
+          {name: "业主代表", kind: OWNER}, {name: "物业", kind: COMPANY, companyId: $company}]}) {
+        __typename ... on NotFound { field } } }"""
+    ours = api.gql(dispute, {"c": tenants["xingfu"], "company": serving}, as_=committee)
+    assert ours["openDispute"]["__typename"] == "DisputePayload"
+    # Another company is not the committee's to name
+    answer = refused(api, dispute, {"c": tenants["xingfu"], "company": other}, committee)
+    assert (answer["__typename"], answer["field"]) == ("NotFound", "input.parties.1.companyId")
