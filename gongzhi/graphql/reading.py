@@ -135,6 +135,13 @@ def _check_text(value: object, path: str) -> None:
             _check_text(getattr(value, field.name), f"{path}.{to_camel_case(field.name)}")
 
 
+def found(row: T | None, noun: str, field: str = "id") -> T:
+    """The row a query asked for by id, or a refusal: none that the caller may see."""
+    if row is None:
+        raise Refused(NotFound(field=field, message=f"no {noun} with this id that you may see"))
+    return row
+
+
 async def require_visible_community(
     context: Any, community_id: UUID, field: str = "communityId"
 ) -> None:

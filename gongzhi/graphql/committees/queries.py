@@ -21,10 +21,10 @@ from gongzhi.graphql.committees.types import (
     committee_from_row,
 )
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import NotFound, forbidden
+from gongzhi.graphql.errors import forbidden
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
-from gongzhi.graphql.reading import CommitteeArg, CommunityArg, lookup
+from gongzhi.graphql.reading import CommitteeArg, CommunityArg, found, lookup
 from gongzhi.projections.committees import COMMITTEE_COVERAGE, COMMITTEE_SELECT
 
 
@@ -40,9 +40,7 @@ class CommitteeQueries:
     @strawberry.field(description="业委会/物管会 one committee term you may see, by id")
     @lookup
     async def committee(self, info: Info[Context, None], id: CommitteeArg) -> CommitteeLookup:
-        row = await fetch_committee(info.context, UUID(id))
-        if row is None:
-            return NotFound(field="id", message="no committee with this id that you may see")
+        row = found(await fetch_committee(info.context, UUID(id)), "committee")
         return committee_from_row(row, business_today())
 
     @strawberry.field(description="A community's committee terms (业委会/物管会), newest first")

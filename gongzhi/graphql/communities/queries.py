@@ -18,11 +18,10 @@ from gongzhi.graphql.communities.types import (
     community_from_row,
 )
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import CommunityArg, lookup
+from gongzhi.graphql.reading import CommunityArg, found, lookup
 
 # The management mode in force today, shaped in SQL beside each community row.
 COMMUNITY_SELECT = """
@@ -53,9 +52,7 @@ class CommunityQueries:
     @strawberry.field(description="One community you may see, by id")
     @lookup
     async def community(self, info: Info[Context, None], id: CommunityArg) -> CommunityLookup:
-        row = await fetch_community(info.context, query_id(id, "id"))
-        if row is None:
-            return NotFound(field="id", message=f"no community with id {id} that you may see")
+        row = found(await fetch_community(info.context, query_id(id, "id")), "community")
         return community_from_row(row)
 
     @strawberry.field(description="Communities you may see, by name, 20 at a time (max 100)")

@@ -46,7 +46,7 @@ from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed
-from gongzhi.graphql.reading import CommunityArg, CommunityCompanyArg, lookup
+from gongzhi.graphql.reading import CommunityArg, CommunityCompanyArg, found, lookup
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 IN_RECORDING_ORDER = (Key("number", "number", "int"),)
@@ -91,10 +91,7 @@ class CommunityCompanyQueries:
     async def community_company(
         self, info: Info[Context, None], id: CommunityCompanyArg
     ) -> CommunityCompanyLookup:
-        row = await fetch_community_company(info.context, UUID(id))
-        if row is None:
-            message = "no community company with this id that you may see"
-            return NotFound(field="id", message=message)
+        row = found(await fetch_community_company(info.context, UUID(id)), "community company")
         return company_from_row(row)
 
     @strawberry.field(

@@ -18,11 +18,10 @@ from gongzhi.graphql.companies.types import (
     company_from_row,
 )
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.pagination import contains_pattern, encode_cursor, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import company_scope
-from gongzhi.graphql.reading import lookup
+from gongzhi.graphql.reading import found, lookup
 
 # A company is read more widely than it is referred to: committee members and residents see
 # the companies serving their community (company_scope), though they name none in a command.
@@ -41,9 +40,7 @@ class CompanyQueries:
     @strawberry.field(description="One property company you may see, by id")
     @lookup
     async def company(self, info: Info[Context, None], id: ReadableCompanyArg) -> CompanyLookup:
-        row = await fetch_company(info.context, UUID(id))
-        if row is None:
-            return NotFound(field="id", message="no company with this id that you may see")
+        row = found(await fetch_company(info.context, UUID(id)), "company")
         return company_from_row(row)
 
     @strawberry.field(description="Property companies you may see, by name (max 100 a page)")

@@ -16,10 +16,9 @@ from gongzhi.graphql.contracts.types import (
     ServiceContractList,
     contract_from_row,
 )
-from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import CommunityArg, ContractArg, lookup
+from gongzhi.graphql.reading import CommunityArg, ContractArg, found, lookup
 
 CONTRACT_SELECT = """
 SELECT sc.*, c.name AS community_name, co.name AS company_name
@@ -50,9 +49,7 @@ class ContractQueries:
     @strawberry.field(description="物业服务合同: one contract you may see, by id")
     @lookup
     async def contract(self, info: Info[Context, None], id: ContractArg) -> ContractLookup:
-        row = await fetch_contract(info.context, UUID(id))
-        if row is None:
-            return NotFound(field="id", message="no contract with this id that you may see")
+        row = found(await fetch_contract(info.context, UUID(id)), "contract")
         return contract_from_row(row)
 
     @strawberry.field(description="物业服务合同 of a community you may see, in award order")

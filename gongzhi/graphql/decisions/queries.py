@@ -15,11 +15,10 @@ from gongzhi.graphql.decisions.types import (
     DecisionsResult,
     decision_from_row,
 )
-from gongzhi.graphql.errors import NotFound
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import CommunityArg, DecisionArg, lookup
+from gongzhi.graphql.reading import CommunityArg, DecisionArg, found, lookup
 
 DECISION_SELECT = """
 SELECT d.*, (SELECT count(*) FROM ballots b WHERE b.decision_id = d.id)::int AS ballots_cast
@@ -52,9 +51,7 @@ class DecisionQueries:
     @lookup
     async def decision(self, info: Info[Context, None], id: DecisionArg) -> DecisionLookup:
         decision_id = UUID(id)
-        row = await fetch_decision(info.context, decision_id)
-        if row is None:
-            return NotFound(field="id", message="no decision with this id that you may see")
+        row = found(await fetch_decision(info.context, decision_id), "decision")
         shares = await shares_of(info.context, [decision_id])
         return decision_from_row(row, shares[decision_id])
 

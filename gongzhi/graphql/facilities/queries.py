@@ -19,7 +19,7 @@ from gongzhi.domain.facility_rules import (
     InspectionKind,
 )
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, forbidden, invalid
+from gongzhi.graphql.errors import forbidden, invalid
 from gongzhi.graphql.facilities.types import (
     FacilitiesResult,
     FacilityCategoryType,
@@ -43,7 +43,7 @@ from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
-from gongzhi.graphql.reading import CommunityArg, FacilityArg, lookup
+from gongzhi.graphql.reading import CommunityArg, FacilityArg, found, lookup
 from gongzhi.projections.facilities import due_items, fetch_facility_figures
 
 MAX_WITHIN_DAYS = 366
@@ -116,9 +116,7 @@ class FacilityQueries:
     @strawberry.field(description="设施: one facility you may see, by id")
     @lookup
     async def facility(self, info: Info[Context, None], id: FacilityArg) -> FacilityLookup:
-        row = await fetch_facility(info.context, UUID(id))
-        if row is None:
-            return NotFound(field="id", message="no facility with this id that you may see")
+        row = found(await fetch_facility(info.context, UUID(id)), "facility")
         return facility_from_row(row)
 
     @strawberry.field(description="设施台账: a community's facilities, by name (max 100 a page)")

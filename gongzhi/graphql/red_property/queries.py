@@ -13,11 +13,11 @@ from gongzhi.application.fields import Kind, Ref
 from gongzhi.domain.demonstration import SCORING_RULE_SETS, Subject, TitleStatus
 from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import NotFound, forbidden, invalid
+from gongzhi.graphql.errors import forbidden, invalid
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope, company_scope
-from gongzhi.graphql.reading import lookup
+from gongzhi.graphql.reading import found, lookup
 from gongzhi.graphql.red_property.types import (
     DemonstrationTitleConnection,
     DemonstrationTitleEdge,
@@ -109,10 +109,7 @@ class RedPropertyQueries:
     async def party_organisation(
         self, info: Info[Context, None], id: OrganisationArg
     ) -> PartyOrganisationLookup:
-        row = await fetch_organisation(info.context, UUID(id))
-        if row is None:
-            message = "no party organisation with this id that you may see"
-            return NotFound(field="id", message=message)
+        row = found(await fetch_organisation(info.context, UUID(id)), "party organisation")
         return organisation_from_row(row)
 
     @strawberry.field(
@@ -144,10 +141,7 @@ class RedPropertyQueries:
     async def demonstration_title(
         self, info: Info[Context, None], id: TitleArg
     ) -> DemonstrationTitleLookup:
-        row = await fetch_title(info.context, UUID(id))
-        if row is None:
-            message = "no demonstration title with this id that you may see"
-            return NotFound(field="id", message=message)
+        row = found(await fetch_title(info.context, UUID(id)), "demonstration title")
         return title_from_row(row)
 
     @strawberry.field(

@@ -14,12 +14,12 @@ from gongzhi.application.base import BUSINESS_TZ
 from gongzhi.domain.work_order import Category, Urgency, WorkOrderStatus
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
+from gongzhi.graphql.errors import Refused, forbidden, invalid
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
-from gongzhi.graphql.reading import AnyCompanyArg, CommunityArg, WorkOrderArg, lookup
+from gongzhi.graphql.reading import AnyCompanyArg, CommunityArg, WorkOrderArg, found, lookup
 from gongzhi.graphql.work_orders.types import (
     PerformanceResult,
     WorkOrderCategoryType,
@@ -118,9 +118,7 @@ class WorkOrderQueries:
     @strawberry.field(description="报事报修: one work order you may see, by id")
     @lookup
     async def work_order(self, info: Info[Context, None], id: WorkOrderArg) -> WorkOrderLookup:
-        row = await fetch_work_order(info.context, UUID(id))
-        if row is None:
-            return NotFound(field="id", message="no work order with this id that you may see")
+        row = found(await fetch_work_order(info.context, UUID(id)), "work order")
         return work_order_from_row(row, now())
 
     @strawberry.field(
