@@ -34,6 +34,7 @@ from strawberry.utils.str_converters import to_camel_case
 from gongzhi.application.base import Done
 from gongzhi.application.commands import Command
 from gongzhi.application.fields import Doc, Items, Kind, Money, Range, Reason, Ref, Text
+from gongzhi.graphql import enums  # noqa: F401 (registers the enums the inputs use)
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import (
     Conflict,

@@ -19,27 +19,6 @@ from gongzhi.domain.committee_rules import (
 )
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 
-strawberry.enum(
-    CommitteeKind,
-    name="CommitteeKind",
-    description="业主委员会 HOMEOWNER (elected by the owners), "
-    "物业管理委员会 INTERIM (appointed by the street office)",
-)
-CommitteeKindType = CommitteeKind  # the domain enum itself, registered above
-strawberry.enum(
-    MemberRole,
-    name="CommitteeMemberRole",
-    description="主任 DIRECTOR, 副主任 DEPUTY_DIRECTOR, 委员 MEMBER",
-)
-CommitteeMemberRoleType = MemberRole  # the domain enum itself, registered above
-strawberry.enum(
-    CommitteeStatus,
-    name="CommitteeStatus",
-    description="筹备中 PREPARING, 在任 IN_OFFICE, 届满未换届 EXPIRED, "
-    "已换届 ENDED, 已解散 DISSOLVED",
-)
-CommitteeStatusType = CommitteeStatus  # the domain enum itself, registered above
-
 
 @strawberry.type(description="业委会成员 a committee member and office")
 class CommitteeMember:

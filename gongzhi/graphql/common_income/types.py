@@ -13,13 +13,6 @@ from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 
-strawberry.enum(
-    IncomeCategory,
-    name="CommonIncomeCategory",
-    description="公共收益来源: 广告 ADVERTISING, 停车 PARKING, 场地租金 VENUE_RENT, 其他 OTHER",
-)
-IncomeCategoryType = IncomeCategory  # the domain enum itself, registered above
-
 
 @strawberry.type(description="A recording or a correction of an entry: corrections never overwrite")
 class CommonIncomeChange:
@@ -38,7 +31,7 @@ class CommonIncomeChange:
 @strawberry.type(description="公共收益 one entry: gross, reasonable cost, net (owners' income)")
 class CommonIncomeEntry:
     id: strawberry.ID
-    category: IncomeCategoryType
+    category: IncomeCategory
     period: str
     gross_fen: Fen
     cost_fen: Fen
@@ -74,7 +67,7 @@ class CommonIncomePeriod:
 @strawberry.type(description="An entry as it was published")
 class PublishedEntry:
     entry_id: strawberry.ID
-    category: IncomeCategoryType
+    category: IncomeCategory
     counterparty: str
     gross_fen: Fen
     cost_fen: Fen

@@ -14,7 +14,6 @@ from gongzhi.graphql.communities.types import (
     CommunityConnection,
     CommunityEdge,
     CommunityLookup,
-    ManagementModeType,
     community_from_row,
 )
 from gongzhi.graphql.context import Context, query_id
@@ -36,7 +35,7 @@ LEFT JOIN companies co ON co.id = cm.company_id
 class CommunityFilter:
     district: str | None = None
     street: str | None = None
-    mode: ManagementModeType | None = None
+    mode: ManagementMode | None = None
     name_contains: str | None = strawberry.field(default=None, description="Part of the name")
 
 

@@ -19,28 +19,10 @@ from gongzhi.graphql.pagination import PageInfo
 from gongzhi.graphql.permissions import unit_visible
 from gongzhi.graphql.rows import from_row
 
-strawberry.enum(
-    ManagementMode,
-    name="ManagementMode",
-    description="管理模式: 专业物业 PROFESSIONAL, 社区托管 COMMUNITY_CUSTODY, "
-    "单位自管 WORK_UNIT, 业主自管 OWNER_SELF, 无物业 NONE",
-)
-ManagementModeType = ManagementMode  # the domain enum itself, registered above
-strawberry.enum(
-    AreaSource, name="AreaSource", description="面积来源: 登记 register, 测绘 survey, 合同 contract"
-)
-AreaSourceType = AreaSource  # the domain enum itself, registered above
-strawberry.enum(
-    RenovationCategory,
-    name="RenovationCategory",
-    description="改造内容类别: 基础类 BASIC, 完善类 IMPROVEMENT, 提升类 ENHANCEMENT",
-)
-RenovationCategoryType = RenovationCategory  # the domain enum itself, registered above
-
 
 @strawberry.type(description="改造内容 one item of the renovation")
 class RenovationItem:
-    category: RenovationCategoryType
+    category: RenovationCategory
     name: str
 
 
@@ -57,7 +39,7 @@ class Unit:
     number: str
     floor: int
     area: Decimal = strawberry.field(description="m², exact to the hundredth")
-    area_source: AreaSourceType
+    area_source: AreaSource
     retired: bool
     owners: list[UnitOwner]
     developer_held: bool = strawberry.field(
@@ -83,7 +65,7 @@ class Building:
 
 @strawberry.type(description="A period of one management mode (管理模式)")
 class ManagementPeriod:
-    mode: ManagementModeType
+    mode: ManagementMode
     company_id: strawberry.ID | None
     company_name: str | None
     effective_from: datetime.date

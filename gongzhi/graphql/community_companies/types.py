@@ -17,17 +17,6 @@ from gongzhi.domain.community_ledger import BusinessLine, EntryKind, reinvested_
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    BusinessLine,
-    name="CommunityBusinessLine",
-    description="强社惠民 business lines: 社区食堂 CANTEEN, 托育 CHILDCARE, 居家养老 "
-    "HOME_ELDERLY_CARE, 来料加工 PROCESSING_WORK, 电商直播 LIVESTREAM_ECOMMERCE, 停车 PARKING, "
-    "绿化 GREENING, 保洁 CLEANING, 维修 REPAIRS, 资产租赁 ASSET_RENTAL",
-)
-BusinessLineType = BusinessLine  # the domain enum itself, registered above
-strawberry.enum(EntryKind, name="CommunityEntryKind", description="收入 REVENUE or 成本 COST")
-EntryKindType = EntryKind  # the domain enum itself, registered above
-
 
 @strawberry.type(description="村/社区集体经济组织 the collective economic organisation owning it")
 class CollectiveOwner:

@@ -11,34 +11,12 @@ import strawberry
 from gongzhi.application.base import business_today
 from gongzhi.domain.contract import ContractStatus, NoticeKind, PricingModel, contract_status
 from gongzhi.domain.values import ManagementMode
-from gongzhi.graphql.communities.types import ManagementModeType
 from gongzhi.graphql.errors import NotFound, ValidationError
-
-strawberry.enum(
-    PricingModel,
-    name="PricingModel",
-    description="计费方式: 包干制 LUMP_SUM, 酬金制 COMMISSION",
-)
-PricingModelType = PricingModel  # the domain enum itself, registered above
-strawberry.enum(
-    NoticeKind,
-    name="ContractNoticeKind",
-    description="解聘 DISMISSAL by the owners; 不续聘 NON_RENEWAL by the company",
-)
-NoticeKindType = NoticeKind  # the domain enum itself, registered above
-strawberry.enum(
-    ContractStatus,
-    name="ContractStatus",
-    description="合同状态 on a day, computed from the contract's dates: AWARDED (签订, not in "
-    "force yet), IN_FORCE (履行中), RUNNING_ON_INDEFINITELY (期满未决, 不定期), ENDING (notice "
-    "given or successor awarded; the company serves until the hand-over), HANDED_OVER (已交接)",
-)
-ContractStatusType = ContractStatus  # the domain enum itself, registered above
 
 
 @strawberry.type(description="解聘/不续聘通知 a notice ending the contract")
 class ContractNotice:
-    kind: NoticeKindType
+    kind: NoticeKind
     given_on: datetime.date
     effective_on: datetime.date = strawberry.field(
         description="The first day the contract no longer binds: a successor may take over "
@@ -55,7 +33,7 @@ class ServiceContract:
     number: int = strawberry.field(description="1, 2, … in award order within the community")
     community_id: strawberry.ID
     community_name: str
-    mode: ManagementModeType = strawberry.field(
+    mode: ManagementMode = strawberry.field(
         description="PROFESSIONAL (专业物业, a company) or COMMUNITY_CUSTODY (社区托管)"
     )
     company_id: strawberry.ID | None
@@ -76,7 +54,7 @@ class ServiceContract:
     fee_per_m2_month: Decimal = strawberry.field(
         description="物业费标准: 元 per m² of exclusive area per month, exact to 4 places"
     )
-    pricing: PricingModelType
+    pricing: PricingModel
     commission_rate: Decimal | None = strawberry.field(
         description="酬金比例 for COMMISSION, as a fraction of the fees (0.1 = 10 %)"
     )
@@ -92,11 +70,11 @@ class ServiceContract:
     _row: strawberry.Private[Any]
 
     @strawberry.field(description="合同状态 today (Asia/Shanghai)")
-    def status(self) -> ContractStatusType:
+    def status(self) -> ContractStatus:
         return status_of(self._row, business_today())
 
     @strawberry.field(description="合同状态 on a given day")
-    def status_on(self, date: datetime.date) -> ContractStatusType:
+    def status_on(self, date: datetime.date) -> ContractStatus:
         return status_of(self._row, date)
 
 

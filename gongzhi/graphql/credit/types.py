@@ -9,41 +9,9 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gongzhi.domain.credit_evaluation import ObjectionDecision
-from gongzhi.domain.credit_file import RepairDecision
 from gongzhi.domain.credit_rules import CreditRuleSet, HonourLevel, RecordKind, VetoKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
-
-strawberry.enum(
-    RecordKind,
-    name="CreditRecordKind",
-    description="信用记录: 表彰 HONOUR (good); 行政处罚 PENALTY, 诉讼败诉 COURT_LOSS, 仲裁败诉 "
-    "ARBITRATION_LOSS, 未公示共有收益 COMMON_INCOME_NOT_PUBLISHED, 擅自调价 "
-    "UNAUTHORISED_PRICE_CHANGE, 一票否决 VETO (bad)",
-)
-CreditRecordKindType = RecordKind  # the domain enum itself, registered above
-strawberry.enum(HonourLevel, name="HonourLevel", description="表彰级别: 国家/省/市/区/街道")
-HonourLevelType = HonourLevel  # the domain enum itself, registered above
-strawberry.enum(
-    VetoKind,
-    name="VetoKind",
-    description="否决事项: 挪用维修资金 MAINTENANCE_FUND_MISUSED, "
-    "合同终止拒不退出 REFUSED_TO_LEAVE",
-)
-VetoKindType = VetoKind  # the domain enum itself, registered above
-
-
-strawberry.enum(
-    RepairDecision, name="CreditRepairDecision", description="信用修复: 准予 GRANTED / 不予 REFUSED"
-)
-RepairDecisionType = RepairDecision  # the domain enum itself, registered above
-strawberry.enum(
-    ObjectionDecision,
-    name="CreditObjectionDecision",
-    description="异议复核: 成立 UPHELD / 不成立 REJECTED",
-)
-ObjectionDecisionType = ObjectionDecision  # the domain enum itself, registered above
 
 
 def _json(value: Any) -> Any:
@@ -63,9 +31,9 @@ class CreditRepair:
 class CreditRecord:
     id: strawberry.ID
     company_id: strawberry.ID
-    kind: CreditRecordKindType
-    level: HonourLevelType | None
-    veto_kind: VetoKindType | None
+    kind: RecordKind
+    level: HonourLevel | None
+    veto_kind: VetoKind | None
     recorded_on: datetime.date = strawberry.field(description="The date of the fact or document")
     valid_until: datetime.date | None = strawberry.field(
         description="Last day it counts; none: one year from recordedOn"

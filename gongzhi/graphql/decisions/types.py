@@ -8,20 +8,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gongzhi.domain.decision import Channel, Scope
+from gongzhi.domain.decision import Scope
 from gongzhi.domain.tally import Matter, TallyResult
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
-
-MatterType = strawberry.enum(
-    Matter,
-    name="Matter",
-    description="表决事项: the nine matters of Civil Code Art. 278, and 加装电梯",
-)
-ScopeType = strawberry.enum(Scope, name="DecisionScope", description="小区, 楼栋 or 单元")
-ChannelType = strawberry.enum(
-    Channel, name="BallotChannel", description="纸质 paper or 线上 online"
-)
 
 
 @strawberry.type(description="One option's approving area and headcount")

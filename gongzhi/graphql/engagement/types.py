@@ -20,39 +20,6 @@ from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 from gongzhi.graphql.rows import from_row
 
-strawberry.enum(
-    ComplaintCategory,
-    name="ComplaintCategory",
-    description="投诉类别: 服务质量, 收费, 安保, 保洁, 维修, 服务态度, 其他",
-)
-ComplaintCategoryType = ComplaintCategory  # the domain enum itself, registered above
-strawberry.enum(
-    ComplaintChannel,
-    name="ComplaintChannel",
-    description="投诉渠道: 业主自报 RESIDENT, 12345 热线, 业委会 COMMITTEE, 主管部门 REGULATOR",
-)
-ComplaintChannelType = ComplaintChannel  # the domain enum itself, registered above
-strawberry.enum(
-    ComplaintStatus, name="ComplaintStatus", description="已登记, 已受理, 已答复, 已办结"
-)
-ComplaintStatusType = ComplaintStatus  # the domain enum itself, registered above
-strawberry.enum(
-    ComplaintOutcome, name="ComplaintOutcome", description="办结结果: 属实, 不属实, 撤回"
-)
-ComplaintOutcomeType = ComplaintOutcome  # the domain enum itself, registered above
-strawberry.enum(
-    PartyKind, name="DisputePartyKind", description="当事人: 业主, 物业, 业委会, 邻里, 其他"
-)
-PartyKindType = PartyKind  # the domain enum itself, registered above
-strawberry.enum(
-    DisputeOutcome,
-    name="DisputeOutcome",
-    description="达成调解协议 AGREEMENT, 调解不成 NO_AGREEMENT (诉讼/仲裁), 撤回 WITHDRAWN",
-)
-DisputeOutcomeType = DisputeOutcome  # the domain enum itself, registered above
-strawberry.enum(Referral, name="DisputeReferral", description="诉讼 or 仲裁")
-ReferralType = Referral  # the domain enum itself, registered above
-
 
 @strawberry.type(description="投诉 a complaint against the company serving a community")
 class Complaint:

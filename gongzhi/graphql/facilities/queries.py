@@ -22,18 +22,14 @@ from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import forbidden, invalid
 from gongzhi.graphql.facilities.types import (
     FacilitiesResult,
-    FacilityCategoryType,
     FacilityConnection,
     FacilityEdge,
     FacilityFigures,
     FacilityFiguresResult,
     FacilityLookup,
-    FacilityStatusType,
-    FacilityTypeType,
     InspectionDue,
     InspectionDueConnection,
     InspectionDueEdge,
-    InspectionKindType,
     InspectionRuleSetType,
     InspectionsDueResult,
     facility_from_row,
@@ -83,9 +79,9 @@ SOONEST_DUE = (
 
 @strawberry.input(description="Which facilities to list; all when empty")
 class FacilityFilter:
-    types: list[FacilityTypeType] | None = None  # type: ignore[valid-type]
-    category: FacilityCategoryType | None = None  # type: ignore[valid-type]
-    status: FacilityStatusType | None = strawberry.field(  # type: ignore[valid-type]
+    types: list[FacilityType] | None = None  # type: ignore[valid-type]
+    category: FacilityCategory | None = None  # type: ignore[valid-type]
+    status: FacilityStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="The latest recorded status"
     )
     building_id: strawberry.ID | None = None
@@ -156,7 +152,7 @@ class FacilityQueries:
         on: datetime.date | None = None,
         within_days: int = 0,
         overdue_only: bool = False,
-        kind: InspectionKindType | None = None,  # type: ignore[valid-type]
+        kind: InspectionKind | None = None,  # type: ignore[valid-type]
         first: int = 50,
         after: str | None = None,
     ) -> InspectionsDueResult:

@@ -22,43 +22,10 @@ from gongzhi.domain.facility_rules import (
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    FacilityType,
-    name="FacilityType",
-    description="设施类型: fire safety (灭火器, 消火栓, 消防车通道, 微型消防站), 电梯, 监控, 门禁, "
-    "充电 (电动自行车, 汽车), 排水, 照明, 停车位, and public-service spaces (养老, 托育, 食堂, "
-    "活动场地, 便民服务站, 卫生服务站, 文化活动室) with their area",
-)
-FacilityTypeType = FacilityType  # the domain enum itself, registered above
-strawberry.enum(FacilityCategory, name="FacilityCategory", description="设施类别")
-FacilityCategoryType = FacilityCategory  # the domain enum itself, registered above
-strawberry.enum(
-    FacilityStatus,
-    name="FacilityStatus",
-    description="设施状态: IN_SERVICE 在用, FAULTY 故障, OUT_OF_SERVICE 停用 (not inspected "
-    "or counted while so), RETIRED 报废 (final)",
-)
-FacilityStatusType = FacilityStatus  # the domain enum itself, registered above
-strawberry.enum(
-    InspectionKind,
-    name="InspectionKind",
-    description="巡检类别: ROUTINE 日常巡检, MAINTENANCE 维保 (elevators, every 15 days), "
-    "STATUTORY 定期检验 (elevators, yearly), SPOT_CHECK 抽查 (recorded; schedule unchanged)",
-)
-InspectionKindType = InspectionKind  # the domain enum itself, registered above
-strawberry.enum(
-    InspectionOutcome, name="InspectionOutcome", description="巡检结果: PASS 合格, DEFECTS 有问题"
-)
-InspectionOutcomeType = InspectionOutcome  # the domain enum itself, registered above
-strawberry.enum(
-    Severity, name="DefectSeverity", description="隐患等级: MINOR 一般, MAJOR 较大, CRITICAL 重大"
-)
-SeverityType = Severity  # the domain enum itself, registered above
-
 
 @strawberry.type(description="A dated status change (状态变更)")
 class FacilityStatusChange:
-    status: FacilityStatusType
+    status: FacilityStatus
     on: datetime.date
 
 
@@ -67,7 +34,7 @@ class FacilityDefect:
     id: strawberry.ID
     inspection_id: strawberry.ID
     description: str
-    severity: SeverityType
+    severity: Severity
     found_on: datetime.date
     work_order_id: strawberry.ID | None = strawberry.field(
         description="报事报修 work order opened to fix it"
@@ -79,10 +46,10 @@ class FacilityDefect:
 @strawberry.type(description="巡检记录 an inspection result")
 class Inspection:
     id: strawberry.ID
-    kind: InspectionKindType
+    kind: InspectionKind
     inspected_on: datetime.date
     inspector: str
-    outcome: InspectionOutcomeType
+    outcome: InspectionOutcome
     note: str
     photo_refs: list[str]
     next_due_on: datetime.date | None = strawberry.field(
@@ -97,8 +64,8 @@ class Inspection:
 class Facility:
     id: strawberry.ID
     community_id: strawberry.ID
-    type: FacilityTypeType
-    category: FacilityCategoryType
+    type: FacilityType
+    category: FacilityCategory
     name: str
     building_id: strawberry.ID | None
     building_number: str | None
@@ -112,7 +79,7 @@ class Facility:
     end_of_life_on: datetime.date | None = strawberry.field(
         description="The day the expected life runs out"
     )
-    status: FacilityStatusType = strawberry.field(description="The latest recorded status")
+    status: FacilityStatus = strawberry.field(description="The latest recorded status")
     status_since: datetime.date
     retired_on: datetime.date | None
     status_history: list[FacilityStatusChange]
@@ -121,7 +88,7 @@ class Facility:
     version: int
 
     @strawberry.field(description="设施状态 on a date (null before installation)")
-    def status_on(self, date: datetime.date) -> FacilityStatusType | None:
+    def status_on(self, date: datetime.date) -> FacilityStatus | None:
         current = None
         for change in self.status_history:
             if change.on <= date:
@@ -162,10 +129,10 @@ class FacilityConnection:
 class InspectionDue:
     facility_id: strawberry.ID
     facility_name: str
-    facility_type: FacilityTypeType
+    facility_type: FacilityType
     community_id: strawberry.ID
     community_name: str
-    kind: InspectionKindType
+    kind: InspectionKind
     due_on: datetime.date = strawberry.field(description="The last day the inspection is due")
     last_inspected_on: datetime.date | None
     overdue: bool = strawberry.field(description="逾期: due before the date asked about")
@@ -217,8 +184,8 @@ class FacilityFigures:
 
 @strawberry.type(description="A schedule: an inspection of a kind every so many months or days")
 class InspectionRuleType:
-    facility_type: FacilityTypeType
-    kind: InspectionKindType
+    facility_type: FacilityType
+    kind: InspectionKind
     every_months: int = strawberry.field(description="0 when the interval is in days")
     every_days: int = strawberry.field(description="0 when the interval is in months")
     window_start: str | None = strawberry.field(

@@ -12,30 +12,16 @@ from typing import Annotated
 import strawberry
 
 from gongzhi.domain.fee_schedule import PropertyType
-from gongzhi.domain.payment import PaymentChannel
-from gongzhi.graphql.contracts.types import PricingModelType
+from gongzhi.graphql.contracts.types import PricingModel
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
-
-strawberry.enum(
-    PropertyType,
-    name="PropertyType",
-    description="物业类型: 住宅 RESIDENTIAL (the default), 商业 COMMERCIAL, 其他 OTHER",
-)
-PropertyTypeType = PropertyType  # the domain enum itself, registered above
-strawberry.enum(
-    PaymentChannel,
-    name="PaymentChannel",
-    description="缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER",
-)
-PaymentChannelType = PaymentChannel  # the domain enum itself, registered above
 
 
 @strawberry.type(description="收费标准: 元/m²/月 for a property type from a date")
 class FeeStandard:
-    property_type: PropertyTypeType
+    property_type: PropertyType
     unit_price: Decimal = strawberry.field(description="元/m²/月, exact, up to 4 places")
-    pricing: PricingModelType
+    pricing: PricingModel
     effective_from: datetime.date
 
 
@@ -80,7 +66,7 @@ class Vacancy:
 @strawberry.type(description="A unit classified as other than residential")
 class UnitPropertyType:
     unit_id: strawberry.ID
-    property_type: PropertyTypeType
+    property_type: PropertyType
 
 
 @strawberry.type(description="收费标准与计费设置 of a community")

@@ -14,24 +14,6 @@ from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    HousingKind, name="HousingKind", description="房屋性质: 商品房 COMMODITY, 房改房 REFORM"
-)
-HousingKindType = HousingKind  # the domain enum itself, registered above
-strawberry.enum(
-    UseKind,
-    name="FundUseKind",
-    description="一般使用 ORDINARY (owners' decision + committee) or 应急使用 EMERGENCY",
-)
-FundUseKindType = UseKind  # the domain enum itself, registered above
-strawberry.enum(
-    Emergency,
-    name="FundEmergency",
-    description="The six emergencies: 电梯故障, 消防设施损坏, 外墙脱落危险, 围墙或道路塌陷, "
-    "屋面外墙渗漏, 排水设施堵塞",
-)
-EmergencyType = Emergency  # the domain enum itself, registered above
-
 
 @strawberry.type(description="交存标准 a version of the fund's deposit rule")
 class DepositRule:

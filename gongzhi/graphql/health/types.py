@@ -14,15 +14,6 @@ from gongzhi.domain.health import HealthConfig, RiskFlag
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    RiskFlag,
-    name="HealthRiskFlag",
-    description="风险提示: 消防设施不全 FIRE_SAFETY_INCOMPLETE, 电梯检验超期 "
-    "ELEVATOR_INSPECTION_OVERDUE, 维修资金低于30% FUND_BELOW_30, 业委会任期届满 "
-    "COMMITTEE_TERM_EXPIRED, 重大隐患未整改 CRITICAL_DEFECT_OPEN, 无物业服务合同 NO_SERVICE",
-)
-HealthRiskFlagType = RiskFlag  # the domain enum itself, registered above
-
 
 @strawberry.type(description="A component of the index: its weight, score and the inputs used")
 class HealthComponent:
@@ -46,7 +37,7 @@ class HealthAssessmentType:
     )
     coverage: int = strawberry.field(description="Weight (of 100) of the components with data")
     components: list[HealthComponent]
-    flags: list[HealthRiskFlagType]
+    flags: list[RiskFlag]
     as_of: datetime.date = strawberry.field(description="The day the states were read for")
     revision: int
     rank: int | None = strawberry.field(description="In the district for the period, 1 is best")

@@ -12,20 +12,13 @@ from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    CommunityRole,
-    name="CommunityRole",
-    description="楼栋长 building leader, 网格员 grid worker, 党员 party member, 党员中心户",
-)
-CommunityRoleType = CommunityRole  # the domain enum itself, registered above
-
 # Who needs to call people: the platform and the property company serving them.
 FULL_CONTACT_ROLES = {Role.PLATFORM_ADMIN, Role.COMPANY_STAFF}
 
 
 @strawberry.type
 class RoleHeld:
-    role: CommunityRoleType
+    role: CommunityRole
     community_id: strawberry.ID
 
 

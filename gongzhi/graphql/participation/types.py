@@ -15,18 +15,6 @@ from gongzhi.domain.survey import QuestionKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    QuestionKind, name="SurveyQuestionKind", description="评分 1–5, 单选, 意见建议 free text"
-)
-QuestionKindType = QuestionKind  # the domain enum itself, registered above
-strawberry.enum(
-    PointsRule,
-    name="PointsRule",
-    description="积分规则: 参与表决 VOTED, 志愿服务 VOLUNTEERED (per hour), "
-    "按时缴费 PAID_ON_TIME (per bill), 参与满意度调查 SURVEY_ANSWERED",
-)
-PointsRuleType = PointsRule  # the domain enum itself, registered above
-
 
 @strawberry.type(description="A survey question; options for a single choice")
 class SurveyQuestion:

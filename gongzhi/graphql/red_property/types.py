@@ -18,33 +18,6 @@ from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
-strawberry.enum(
-    PartyOrganisationKind,
-    name="PartyOrganisationKind",
-    description="党组织: 社区党委 COMMUNITY_PARTY_COMMITTEE, 物业企业党组织 "
-    "COMPANY_PARTY_ORGANISATION, 业委会党支部 COMMITTEE_PARTY_BRANCH, 党建工作组 "
-    "COMMITTEE_PARTY_WORKING_GROUP",
-)
-PartyOrganisationKindType = PartyOrganisationKind  # the domain enum itself, registered above
-strawberry.enum(
-    Body,
-    name="CrossAppointmentBody",
-    description="交叉任职 where a post is held: 党组织, 业委会, 物业服务企业",
-)
-BodyType = Body  # the domain enum itself, registered above
-strawberry.enum(
-    Subject, name="DemonstrationSubject", description="示范小区 COMMUNITY, 示范企业 COMPANY"
-)
-SubjectType = Subject  # the domain enum itself, registered above
-strawberry.enum(
-    TitleStatus,
-    name="DemonstrationTitleStatus",
-    description="已申报 APPLIED, 已评分 SCORED, 已授牌 AWARDED (in force), 已撤销 REVOKED",
-)
-TitleStatusType = TitleStatus  # the domain enum itself, registered above
-strawberry.enum(Measure, name="DemonstrationMeasure", description="What a scoring criterion reads")
-MeasureType = Measure  # the domain enum itself, registered above
-
 
 @strawberry.type(description="党组织成员")
 class PartyMember:

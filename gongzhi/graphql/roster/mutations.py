@@ -5,13 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from gongzhi.application.base import Done
-from gongzhi.application.roster import ImportRoster, RosterDone, RosterFormat
+from gongzhi.application.roster import ImportRoster, RosterDone
 from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.permissions import Action
-
-strawberry.enum(RosterFormat, name="RosterFormat")
-RosterFormatType = RosterFormat  # the domain enum itself, registered above
 
 
 @strawberry.type(description="One bad row: its line in the file (1 is the header) and why")

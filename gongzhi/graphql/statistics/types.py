@@ -7,13 +7,13 @@ from typing import Annotated
 
 import strawberry
 
-from gongzhi.graphql.communities.types import ManagementModeType
+from gongzhi.graphql.communities.types import ManagementMode
 from gongzhi.graphql.errors import Forbidden, ValidationError
 
 
 @strawberry.type
 class ModeCount:
-    mode: ManagementModeType
+    mode: ManagementMode
     communities: int
 
 

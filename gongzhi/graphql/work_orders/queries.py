@@ -22,13 +22,10 @@ from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
 from gongzhi.graphql.reading import AnyCompanyArg, CommunityArg, WorkOrderArg, found, lookup
 from gongzhi.graphql.work_orders.types import (
     PerformanceResult,
-    WorkOrderCategoryType,
     WorkOrderConnection,
     WorkOrderEdge,
     WorkOrderLookup,
     WorkOrdersResult,
-    WorkOrderStatusType,
-    WorkOrderUrgencyType,
     performance_type,
     work_order_from_row,
 )
@@ -64,9 +61,9 @@ def now() -> datetime.datetime:
 
 @strawberry.input(description="Which work orders: every given condition must hold")
 class WorkOrderFilter:
-    status: list[WorkOrderStatusType] | None = None  # type: ignore[valid-type]
-    category: WorkOrderCategoryType | None = None  # type: ignore[valid-type]
-    urgency: WorkOrderUrgencyType | None = None  # type: ignore[valid-type]
+    status: list[WorkOrderStatus] | None = None  # type: ignore[valid-type]
+    category: Category | None = None  # type: ignore[valid-type]
+    urgency: Urgency | None = None  # type: ignore[valid-type]
     breached: bool | None = strawberry.field(
         default=None, description="true: any breach recorded; false: none recorded"
     )

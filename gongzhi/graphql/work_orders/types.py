@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import strawberry
 
 from gongzhi.domain.work_order import (
-    BreachKind,
     Category,
     PlaceKind,
     Source,
@@ -22,43 +21,10 @@ from gongzhi.graphql.pagination import PageInfo
 from gongzhi.graphql.rows import from_row
 from gongzhi.projections.work_orders import SlaPerformance
 
-strawberry.enum(
-    Source,
-    name="WorkOrderSource",
-    description="报事来源: 居民 RESIDENT, 网格员 GRID_WORKER, 巡查 INSPECTION, 物业 COMPANY",
-)
-WorkOrderSourceType = Source  # the domain enum itself, registered above
-strawberry.enum(
-    Category,
-    name="WorkOrderCategory",
-    description="报修类别: 给排水 PLUMBING, 供电照明 ELECTRICAL, 电梯 ELEVATOR, 消防 FIRE_SAFETY, "
-    "环境卫生 SANITATION, 绿化 GREENING, 安防 SECURITY, 停车 PARKING, 房屋结构 STRUCTURE, OTHER",
-)
-WorkOrderCategoryType = Category  # the domain enum itself, registered above
-strawberry.enum(Urgency, name="WorkOrderUrgency", description="紧急程度: NORMAL, URGENT, EMERGENCY")
-WorkOrderUrgencyType = Urgency  # the domain enum itself, registered above
-strawberry.enum(
-    PlaceKind,
-    name="WorkOrderPlaceKind",
-    description="报修位置: whole COMMUNITY, a BUILDING (楼栋), a UNIT (户), a named COMMON_AREA",
-)
-WorkOrderPlaceKindType = PlaceKind  # the domain enum itself, registered above
-strawberry.enum(
-    WorkOrderStatus,
-    name="WorkOrderStatus",
-    description="待分转 REPORTED, 已分转 DISPATCHED (waiting for the response), 已回应 RESPONDED, "
-    "已办结 RESOLVED, 已撤销 CANCELLED",
-)
-WorkOrderStatusType = WorkOrderStatus  # the domain enum itself, registered above
-strawberry.enum(
-    BreachKind, name="SlaBreachKind", description="超时: 分转 DISPATCH or 回应 RESPONSE"
-)
-SlaBreachKindType = BreachKind  # the domain enum itself, registered above
-
 
 @strawberry.type(description="报修位置")
 class WorkOrderPlace:
-    kind: WorkOrderPlaceKindType
+    kind: PlaceKind
     building_id: strawberry.ID | None
     unit_id: strawberry.ID | None
     area_name: str = strawberry.field(description="The common area's name, or a detail")
@@ -69,16 +35,16 @@ class WorkOrder:
     id: strawberry.ID
     community_id: strawberry.ID
     community_name: str
-    source: WorkOrderSourceType
+    source: Source
     source_ref: str | None = strawberry.field(description="The record it came from (巡查 defect)")
     reporter: str = strawberry.field(description="Who reported it (the signed-in subject)")
     reporter_role: str
-    category: WorkOrderCategoryType
-    urgency: WorkOrderUrgencyType
+    category: Category
+    urgency: Urgency
     place: WorkOrderPlace
     photos: list[str] = strawberry.field(description="Photo references (keys or URLs)")
     description: str
-    status: WorkOrderStatusType
+    status: WorkOrderStatus
     sla_rules: str = strawberry.field(description="The SLA rule set version the clocks follow")
     reported_at: datetime.datetime
     dispatch_deadline: datetime.datetime = strawberry.field(description="分转时限")
