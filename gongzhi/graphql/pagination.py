@@ -48,14 +48,6 @@ def page_size(first: int, field: str = "first") -> int:
     return first
 
 
-def cursor_id(value: str) -> UUID | None:
-    """The id part of a cursor, or None when a client forged it."""
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
-
-
 def contains_pattern(text: str) -> str:
     """An ILIKE pattern matching ``text`` anywhere, its own % and \\ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

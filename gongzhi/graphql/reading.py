@@ -2,7 +2,6 @@
 
 - ``@lookup``: a refusal raised anywhere inside becomes the union member it carries, and a
   text argument longer than ``MAX_QUERY_TEXT`` is refused naming it;
-- ``require_visible_community``: the community a query is about, or NotFound;
 - with ``Params`` (gongzhi/graphql/params.py) for asyncpg's ``$n`` and ``keyset_page``
   (gongzhi/graphql/pagination.py) for one page after a cursor.
 """
@@ -21,8 +20,6 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gongzhi.application.fields import Kind, Ref
 from gongzhi.graphql.errors import NotFound, Refused, invalid
-from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import community_scope
 from gongzhi.graphql.references import find, scope_of
 
 P = ParamSpec("P")
@@ -140,15 +137,3 @@ def found(row: T | None, noun: str, field: str = "id") -> T:
     if row is None:
         raise Refused(NotFound(field=field, message=f"no {noun} with this id that you may see"))
     return row
-
-
-async def require_visible_community(
-    context: Any, community_id: UUID, field: str = "communityId"
-) -> None:
-    """Refuse (NotFound) a community that does not exist or lies outside the caller's scope."""
-    params = Params([community_id])
-    scope = community_scope(context.principal, "c", params)
-    if not await context.pool.fetchval(
-        f"SELECT 1 FROM communities c WHERE c.id = $1 AND {scope}", *params
-    ):
-        raise Refused(NotFound(field=field, message="no such community that you may see"))
