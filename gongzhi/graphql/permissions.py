@@ -87,6 +87,7 @@ class Action(enum.Enum):
     RECORD_CREDIT = "enter credit records, or evaluate, publish and review credit evaluations"
     RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
     READ_CREDIT = "read a company's credit records, breakdowns and their history"
+    REVOKE_ACCESS = "revoke these tokens (your own, unless you are the platform admin)"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class Target:
     community_ids: tuple[UUID, ...] = ()
     districts: tuple[str, ...] = ()
     reporter: str | None = None
+    # Whose tokens a revocation is about (None: not known to be the caller's).
+    holder: str | None = None
 
 
 def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
@@ -128,6 +131,9 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             )
         case Action.REGISTER_COMPANY:
             return role is Role.REGULATOR
+        case Action.REVOKE_ACCESS:
+            # Anyone may give up their own access; only the platform admin another's.
+            return target.holder is not None and target.holder == principal.subject
         case Action.EDIT_COMPANY | Action.READ_COMPANY_HISTORY:
             return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
         case Action.REGISTER_PERSON:

@@ -55,6 +55,7 @@ from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
 from gongzhi.graphql.times import SCALARS as TIME_SCALARS
+from gongzhi.graphql.tokens.mutations import TokenMutations
 from gongzhi.graphql.work_orders.mutations import WorkOrderMutations
 from gongzhi.graphql.work_orders.queries import WorkOrderQueries
 from gongzhi.graphql.work_orders.subscriptions import WorkOrderSubscriptions
@@ -116,6 +117,7 @@ class Mutation(
     FacilityMutations,
     CreditMutations,
     HealthMutations,
+    TokenMutations,
 ):
     pass
 

@@ -76,14 +76,19 @@ class Settings:
     def development(self) -> bool:
         return self.environment == "development"
 
+    @property
+    def production(self) -> bool:
+        return self.environment == PRODUCTION
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        refuse_unsafe_production(env)
         data_dir = Path(env.get("GONGZHI_DATA_DIR", ".gongzhi")).resolve()
         secret = env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir)
         if len(secret.encode()) < MIN_SECRET_BYTES:
             msg = f"GONGZHI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (HS256)"
-            raise ValueError(msg)
+            raise ConfigurationError(msg)
         return cls(
             database_url=env.get("GONGZHI_DATABASE_URL") or None,
             broker_url=env.get("GONGZHI_BROKER_URL") or None,
@@ -101,6 +106,28 @@ class Settings:
             broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
             write_timeout=int(env.get("GONGZHI_WRITE_TIMEOUT", "5")),
         )
+
+
+PRODUCTION = "production"
+
+
+class ConfigurationError(ValueError):
+    """Raised when the environment does not allow the platform to start."""
+
+
+def refuse_unsafe_production(env: dict[str, str]) -> None:
+    """Production starts only with what it must never invent for itself: every such rule
+    is here, so that one refusal names everything missing at once."""
+    if env.get("GONGZHI_ENV") != PRODUCTION:
+        return
+    missing = []
+    # A secret generated into the data folder would differ per machine and be readable by
+    # whoever reads that folder; production is given one.
+    if not env.get("GONGZHI_JWT_SECRET"):
+        missing.append("GONGZHI_JWT_SECRET (the token signing secret)")
+    if missing:
+        msg = "production refuses to start without " + ", ".join(missing)
+        raise ConfigurationError(msg)
 
 
 def _dev_secret(data_dir: Path) -> str:
