@@ -112,9 +112,7 @@ class GongzhiGraphQL(GraphQL[Context, None]):
             except AuthenticationFailed as failure:
                 raise ConnectionRejectionError({"message": str(failure)}) from None
         if context.websocket is not None:
-            guard = asyncio.create_task(
-                guard_connection(context.websocket, context.principal, context.services)
-            )
+            guard = asyncio.create_task(guard_connection(context.websocket, context))
             context.websocket.scope.setdefault("state", {}).setdefault("guards", []).append(guard)
         return UNSET
 
@@ -169,20 +167,25 @@ class AuthGate:
         await self.inner(scope, receive, send)
 
 
-async def guard_connection(websocket: WebSocket, principal: Principal, services: Services) -> None:
-    """Close a signed-in websocket (4401) once its token expires or is revoked. Revocations
-    arrive as projected events: the guard wakes on each advance of the views (and at least
-    every ``GUARD_INTERVAL`` seconds), and at the token's expiry."""
+async def guard_connection(websocket: WebSocket, context: Context) -> None:
+    """Keep a signed-in websocket's access following the facts: close it (4401) once its
+    token expires or is revoked, and narrow its principal again (a subscription reads
+    ``context.principal`` on each pass: a term that ends mid-connection ends its feed).
+    Revocations and facts arrive as projected events: the guard wakes on each advance of
+    the views (and at least every ``GUARD_INTERVAL`` seconds), and at the token's expiry.
+    Narrowing is only ever narrower: a connection does not regain what it lost."""
+    services = context.services
     position = services.watch.position
     while True:
         wait = GUARD_INTERVAL
-        if principal.expires_at is not None:
-            wait = min(wait, (principal.expires_at - datetime.now(UTC)).total_seconds())
+        expires_at = context.principal.expires_at
+        if expires_at is not None:
+            wait = min(wait, (expires_at - datetime.now(UTC)).total_seconds())
         if wait > 0:
             position = await services.watch.next_change(position, wait)
         try:
             async with services.pool.acquire() as connection:
-                await current_principal(connection, principal)
+                context.principal = await current_principal(connection, context.principal)
         except AuthenticationFailed as failure:
             with contextlib.suppress(Exception):  # the client may have gone already
                 await websocket.close(code=4401, reason=str(failure))
