@@ -59,7 +59,9 @@ def issue_token(secret: str, principal: Principal, ttl: timedelta = DEFAULT_TTL)
         "name": principal.name,
         "role": principal.role.value,
         "jti": str(principal.token_id or uuid4()),
-        "iat": now,
+        # To the microsecond (a NumericDate may have a fraction): a token issued right after
+        # its subject's tokens were revoked, in the same second, must open.
+        "iat": now.timestamp(),
         "exp": now + ttl,
     }
     if principal.person_id:
