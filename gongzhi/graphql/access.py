@@ -26,11 +26,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from gongzhi.graphql.auth import AuthenticationFailed, Principal, Role
 from gongzhi.projections.committees import IN_OFFICE
 
 TODAY = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
+# The community of a committee member who no longer sits: an id no community has. Not None,
+# which a rule comparing two absent communities (``None == None``) would take for a match.
+NO_COMMUNITY = UUID(int=0)
 
 # $1 token id, $2 subject, $3 issued at, $4 person (NULL: nothing to check),
 # $5 committee community (NULL unless a committee member), $6 resident's units.
@@ -77,7 +81,7 @@ async def current_principal(connection: Any, principal: Principal) -> Principal:
     if not checks_person:
         return principal
     if principal.role is Role.COMMITTEE_MEMBER and not row["member"]:
-        return dataclasses.replace(principal, community_id=None)
+        return dataclasses.replace(principal, community_id=NO_COMMUNITY)
     if principal.role is Role.RESIDENT:
         held = set(row["units"])
         kept = tuple(unit for unit in principal.unit_ids if unit in held)

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -52,6 +52,7 @@ NOBODY = Principal(subject="anonymous", role=Role.RESIDENT, unit_ids=())
 # A websocket's token is checked again at least this often (seconds), besides on every
 # advance of the views, which is when a revocation becomes visible.
 GUARD_INTERVAL = 30.0
+DISCONNECTED = WebSocketState.DISCONNECTED
 
 
 def served_schema(settings: Settings) -> Schema:
@@ -176,7 +177,7 @@ async def guard_connection(websocket: WebSocket, context: Context) -> None:
     Narrowing is only ever narrower: a connection does not regain what it lost."""
     services = context.services
     position = services.watch.position
-    while True:
+    while DISCONNECTED not in {websocket.client_state, websocket.application_state}:
         wait = GUARD_INTERVAL
         expires_at = context.principal.expires_at
         if expires_at is not None:
