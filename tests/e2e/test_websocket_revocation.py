@@ -42,6 +42,15 @@ def test_a_revoked_token_closes_its_websocket_and_gets_401(
         street: "玉兴街道", registeredOn: "2024-01-01", reason: "登记"}) {
         ... on CommunityPayload { community { id } } } }""",
     )["registerCommunity"]["community"]["id"]
+    served = graphql(
+        base_url,
+        admin,
+        """mutation($c: ID!, $co: ID!) { changeManagementMode(input: {communityId: $c,
+        mode: PROFESSIONAL, companyId: $co, effectiveFrom: "2024-01-01", reason: "选聘"}) {
+        __typename } }""",
+        {"c": community, "co": company},
+    )
+    assert served["changeManagementMode"]["__typename"] == "CommunityPayload", served
     token_id = uuid.uuid4()
     staff = issue_token(
         settings.jwt_secret,
