@@ -8,10 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
+from gongzhi.application.base import Conflict
+from gongzhi.infra.audit_chain import ChainedRecorder
+from gongzhi.infra.audit_keys import AuditKey
+from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint
 from gongzhi.infra.database import ensure_database, sync_engine
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
@@ -55,6 +60,7 @@ class Platform:
         )
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
+        wire_audit_seal(app, AuditKey(self.settings.audit_signing_key))
         return app
 
     @cached_property
@@ -86,6 +92,28 @@ class Platform:
 def events_channel(app: Gongzhi) -> str:
     channel: str = getattr(app.recorder, "channel_name")  # noqa: B009 - postgres recorder only
     return channel
+
+
+def wire_audit_seal(app: Gongzhi, key: AuditKey) -> None:
+    """checkpointAudit signs with ``key``; a broken chain is a conflict, not a checkpoint."""
+    recorder = app.recorder
+    assert isinstance(recorder, ChainedRecorder)
+
+    def seal(actor: str, reason: str) -> UUID:
+        datastore = recorder.datastore
+        with datastore.get_connection() as conn:
+            try:
+                stored = make_checkpoint(
+                    conn, key, actor, reason, datastore.schema, recorder.events_table_name
+                )
+            except ChainBroken as error:
+                msg = f"the event log fails verification at {error.broken}: nothing was sealed"
+                raise Conflict(msg) from None
+        assert stored is not None
+        return stored.id
+
+    app.audit_sealer = seal
+    app.audit_public_key = key.public_key
 
 
 def bootstrap(settings: Settings) -> Platform:

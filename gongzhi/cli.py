@@ -443,6 +443,9 @@ def parser() -> argparse.ArgumentParser:
     roster.set_defaults(handler=cmd_import)
 
     _bill_parser(commands)
+    from gongzhi.cli_audit import add_audit_commands
+
+    add_audit_commands(commands)  # verify, seal, db-roles
 
     token = commands.add_parser("token", help="print a signed bearer token")
     token.add_argument(

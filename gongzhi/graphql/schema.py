@@ -16,6 +16,8 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 
+from gongzhi.graphql.audit.mutations import AuditMutations
+from gongzhi.graphql.audit.queries import AuditQueries
 from gongzhi.graphql.committees.mutations import CommitteeMutations
 from gongzhi.graphql.committees.queries import CommitteeQueries
 from gongzhi.graphql.common_income.mutations import CommonIncomeMutations
@@ -92,6 +94,7 @@ class Query(
     FacilityQueries,
     CreditQueries,
     HealthQueries,
+    AuditQueries,
 ):
     pass
 
@@ -116,6 +119,7 @@ class Mutation(
     FacilityMutations,
     CreditMutations,
     HealthMutations,
+    AuditMutations,
 ):
     pass
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from psycopg import Connection
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from gongzhi.infra.audit_chain import CHAIN_TABLE, CHECKPOINT_TABLE, GENESIS, Broken, verify_chain
 from gongzhi.infra.audit_keys import AuditKey
@@ -33,7 +33,7 @@ from gongzhi.infra.audit_keys import AuditKey
 SEAL_FORMAT = "gongzhi-audit-seal/1"
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
@@ -67,10 +67,10 @@ class Checkpoint:
             "position": self.position,
             "headHash": self.head_hash.hex(),
             "sealedAt": self.sealed_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "signature": _b64(self.signature),
+            "signature": b64(self.signature),
         }
         if public_key is not None:
-            value["publicKey"] = _b64(public_key)
+            value["publicKey"] = b64(public_key)
         return value
 
     @classmethod
@@ -113,10 +113,12 @@ def _names(schema: str) -> dict[str, Identifier]:
     }
 
 
-_LATEST = SQL(
+_SELECT = (
     "SELECT id, position, head_hash, sealed_at, signature, public_key, actor, reason "
-    "FROM {schema}.{checkpoints} ORDER BY sealed_at DESC, position DESC LIMIT 1"
+    "FROM {schema}.{checkpoints} "
 )
+_LATEST = SQL(_SELECT + "ORDER BY sealed_at DESC, position DESC LIMIT 1")
+_BY_ID = SQL(_SELECT + "WHERE id = %s")
 _INSERT = SQL(
     "INSERT INTO {schema}.{checkpoints} "
     "(id, position, head_hash, sealed_at, signature, public_key, actor, reason) "
@@ -125,8 +127,18 @@ _INSERT = SQL(
 
 
 def latest_checkpoint(conn: Connection[Any], schema: str = "public") -> Stored | None:
+    return _read(conn, _LATEST.format(**_names(schema)), ())
+
+
+def stored_checkpoint(
+    conn: Connection[Any], checkpoint_id: uuid.UUID, schema: str = "public"
+) -> Stored | None:
+    return _read(conn, _BY_ID.format(**_names(schema)), (checkpoint_id,))
+
+
+def _read(conn: Connection[Any], statement: Composed, params: tuple[Any, ...]) -> Stored | None:
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute(_LATEST.format(**_names(schema)))
+        cursor.execute(statement, params)
         row = cursor.fetchone()
     if row is None:
         return None
