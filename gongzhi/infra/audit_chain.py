@@ -313,7 +313,7 @@ def _compare(
     if event is _END or event[0] != at:
         return Broken(at, "the event recorded here is missing (deleted)")
     if stored is _END or stored[0] != at:
-        return Broken(at, "this event has no link in the chain (written outside the platform)")
+        return Broken(at, "this event has no link in the chain (inserted outside the platform)")
     if stored[1] != previous:
         # The link before this one was removed together with its event.
         return Broken(stored[1], "the event and its link are missing (deleted)")
