@@ -18,6 +18,7 @@ from gongzhi.infra.audit_chain import ChainedRecorder
 from gongzhi.infra.audit_keys import AuditKey
 from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint
 from gongzhi.infra.database import ensure_database, sync_engine
+from gongzhi.infra.db_roles import may_migrate
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.settings import PgParams, Settings
@@ -120,6 +121,7 @@ def bootstrap(settings: Settings) -> Platform:
     """A platform on an existing (or new) database: event store and views created/migrated."""
     platform = Platform(settings)
     ensure_database(platform.pg)
-    migrate(platform.engine)
+    if may_migrate(platform.pg):  # else the owner did (gongzhi db-roles): no DDL as the app role
+        migrate(platform.engine)
     _ = platform.app  # creates the event store table
     return platform

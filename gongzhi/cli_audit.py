@@ -11,6 +11,8 @@ import argparse
 import base64
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +27,25 @@ from gongzhi.infra.audit_seal import (
     make_checkpoint,
     verify_checkpoint,
 )
+from gongzhi.infra.db_roles import create_app_role
 from gongzhi.infra.settings import PgParams, Settings
 
 APP_ROLE = "gongzhi_app"
 APP_ROLE_PASSWORD_ENV = "GONGZHI_APP_DB_PASSWORD"
 
 
-def _connect() -> tuple[psycopg.Connection[Any], Settings, Any]:
-    from gongzhi.cli import _settings
+@dataclass(frozen=True)
+class Wiring:
+    """What the commands need from the CLI's wiring (``gongzhi.cli`` hands it over): settings
+    with every URL resolved (and the embedded servers started for them, or None), and the
+    platform's bootstrap (which creates or migrates the schema)."""
 
-    settings, embedded = _settings()
+    settings: Callable[[], tuple[Settings, Any]]
+    bootstrap: Callable[[Settings], Any]
+
+
+def _connect(wiring: Wiring) -> tuple[psycopg.Connection[Any], Settings, Any]:
+    settings, embedded = wiring.settings()
     assert settings.database_url
     return psycopg.connect(settings.database_url, autocommit=True), settings, embedded
 
@@ -49,7 +60,7 @@ def _read_checkpoint(value: str) -> Checkpoint:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    conn, settings, embedded = _connect()
+    conn, settings, embedded = _connect(args.wiring)
     try:
         status = 0
         if args.checkpoint:
@@ -87,7 +98,7 @@ def cmd_seal(args: argparse.Namespace) -> int:
     if args.new_key:
         print(new_key_pem(), end="")
         return 0
-    conn, settings, embedded = _connect()
+    conn, settings, embedded = _connect(args.wiring)
     try:
         key = AuditKey(settings.audit_signing_key)
         try:
@@ -106,13 +117,9 @@ def cmd_seal(args: argparse.Namespace) -> int:
 
 def cmd_db_roles(args: argparse.Namespace) -> int:
     """As the database owner: migrate the schema, then create or update the platform's role."""
-    from gongzhi.bootstrap import bootstrap
-    from gongzhi.cli import _settings
-    from gongzhi.infra.db_roles import create_app_role
-
-    settings, embedded = _settings()
+    settings, embedded = args.wiring.settings()
     try:
-        platform = bootstrap(settings)  # every table exists before its privileges are set
+        platform = args.wiring.bootstrap(settings)  # every table exists before its privileges
         platform.close()
         pg = PgParams.from_url(settings.database_url or "")
         password = os.environ.get(APP_ROLE_PASSWORD_ENV) or None
@@ -128,7 +135,7 @@ def cmd_db_roles(args: argparse.Namespace) -> int:
             embedded.close()
 
 
-def add_audit_commands(commands: Any) -> None:
+def add_audit_commands(commands: Any, wiring: Wiring) -> None:
     verify = commands.add_parser(
         "verify", help="recompute the event log's hash chain; exit 1 naming the first break"
     )
@@ -138,16 +145,16 @@ def add_audit_commands(commands: Any) -> None:
     verify.add_argument(
         "--public-key", help="the platform's published key (base64); default: the configured"
     )
-    verify.set_defaults(handler=cmd_verify)
+    verify.set_defaults(handler=cmd_verify, wiring=wiring)
 
     seal = commands.add_parser("seal", help="sign the hash chain's head now; print the JSON")
     seal.add_argument("--reason", default="按需封存 checkpoint on demand")
     seal.add_argument("--actor", default="cli-seal")
     seal.add_argument("--new-key", action="store_true", help="print a new signing key (PEM)")
-    seal.set_defaults(handler=cmd_seal)
+    seal.set_defaults(handler=cmd_seal, wiring=wiring)
 
     roles = commands.add_parser(
         "db-roles", help="as the database owner: migrate, then create the platform's role"
     )
     roles.add_argument("--role", default=APP_ROLE)
-    roles.set_defaults(handler=cmd_db_roles)
+    roles.set_defaults(handler=cmd_db_roles, wiring=wiring)

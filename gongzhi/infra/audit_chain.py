@@ -5,10 +5,11 @@ Every event's link is SHA-256 over the previous link and the event as stored: it
 the event's timestamp, so it is covered too). The links live in ``audit_chain`` beside the log,
 one row per event, with the position of the link before it.
 
-**Why in the same transaction, not by a sealer that follows the log.** The recorder takes an
-EXCLUSIVE lock on the event table before it inserts, and holds it until the commit (see the
-library's ``_lock_table``): saves are serialised, so notification ids commit in order and the
-chain's head, read under that lock, is the link just before this save's first event. Chaining
+**Why in the same transaction, not by a sealer that follows the log.** The recorder takes a
+write lock before it inserts, and holds it until the commit (see the library's
+``_lock_table``, and below why ours is an advisory lock): saves are serialised, so
+notification ids commit in order and the chain's head, read under that lock, is the link just
+before this save's first event. Chaining
 there costs one read of the head and one insert per save (measured in BENCHMARKS.md), and
 leaves nothing to catch up: no window in which an event is committed but not chained, no gap
 handling (a sealer must never pass a notification id that a slower transaction may still
@@ -32,7 +33,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from gongzhi.infra.eventstore import GongzhiRecorder
 
@@ -149,7 +150,6 @@ class Tables:
             "SELECT position, previous, hash FROM {schema}.{chain} WHERE position > %s "
             "ORDER BY position LIMIT %s"
         ).format(**names)
-        self.lock_events = SQL("LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE").format(**names)
         self.never_sealed = SQL(
             "SELECT NOT EXISTS (SELECT FROM {schema}.{chain}) "
             "AND NOT EXISTS (SELECT FROM {schema}.{checkpoints})"
@@ -170,12 +170,31 @@ class Tables:
         cursor.execute(self.insert, (links.positions, links.previous, links.hashes), binary=True)
 
 
+def write_lock_key(schema: str, events_table: str) -> int:
+    """The advisory lock that serialises the saves to one event table (a signed 64-bit key)."""
+    digest = hashlib.blake2b(f"gongzhi.write:{schema}.{events_table}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
 class ChainedRecorder(GongzhiRecorder):
     """The platform's recorder, which chains every event in the transaction that inserts it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audit = Tables(self.datastore.schema, self.events_table_name)
+        # Saves are serialised by a transaction-level advisory lock instead of the library's
+        # EXCLUSIVE lock on the event table: PostgreSQL lets only a role that may UPDATE,
+        # DELETE or TRUNCATE a table take that lock, and the platform's role may do none of
+        # these to the log (gongzhi/infra/db_roles.py). Every writer of the log is this
+        # recorder, so the effect is the same (commit order is notification order, and the
+        # chain's head read under the lock is the last link); the lock timeout applies to
+        # advisory locks too, so a save still never waits for a stuck writer.
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL("SELECT pg_advisory_xact_lock({0})").format(
+                Literal(write_lock_key(self.datastore.schema, self.events_table_name))
+            ),
+        ]
 
     def create_table(self) -> None:
         """Create the log and its chain, unless they exist: then no DDL at all, so that the
@@ -197,7 +216,7 @@ class ChainedRecorder(GongzhiRecorder):
         held a link nor a checkpoint starts this way: a chain emptied later stays empty, and
         ``gongzhi verify`` reports its first unchained event)."""
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.audit.lock_events)
+            self._lock_table(curs)
             curs.execute(self.audit.never_sealed)
             never = curs.fetchone()
             if never is None or not next(iter(never.values())):

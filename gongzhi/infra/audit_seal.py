@@ -165,15 +165,17 @@ def make_checkpoint(
     events_table: str = "gongzhi_events",
     *,
     only_if_moved: bool = False,
+    whole_log: bool = True,
 ) -> Stored | None:
-    """Sign the chain's head now. The events since the latest checkpoint are verified first
-    (from its signed link on; the ones before it were verified when it was made), so that a
-    checkpoint never vouches for a forgery. With ``only_if_moved`` (the periodic job), no
-    checkpoint is made while the head is where the latest one left it."""
+    """Sign the chain's head now, once the log is verified, so that a checkpoint never follows
+    a forgery: the whole log by default (on demand: an admin, ``gongzhi seal``), or with
+    ``whole_log=False`` only the events since the latest checkpoint, from its signed link on
+    (the periodic job: the earlier ones were verified when that checkpoint was made). With
+    ``only_if_moved``, no checkpoint is made while the head is where the latest one left it."""
     names = _names(schema)
     latest = latest_checkpoint(conn, schema)
     start = (0, GENESIS)
-    if latest is not None and latest.checkpoint.signed_by(key.public_key):
+    if not whole_log and latest is not None and latest.checkpoint.signed_by(key.public_key):
         start = (latest.checkpoint.position, latest.checkpoint.head_hash)
     verified = verify_chain(conn, schema, events_table, after=start)
     if verified.broken is not None:

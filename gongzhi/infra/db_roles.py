@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from psycopg import Connection, sql
 
 from gongzhi.infra.audit_chain import CHAIN_TABLE, CHECKPOINT_TABLE
+from gongzhi.infra.settings import PgParams
 
 # The tables whose rows are history: appended, never changed.
 APPEND_ONLY = ("gongzhi_events", CHAIN_TABLE, CHECKPOINT_TABLE)
+# A table every migrated schema has: its owner owns the schema's objects.
+MIGRATED_TABLE = "projection_tracking"
 
 
 def create_app_role(
@@ -64,3 +68,16 @@ def create_app_role(
                     table=sql.Identifier(table), **names
                 )
             )
+
+
+def may_migrate(pg: PgParams) -> bool:
+    """Whether this connection's role migrates the schema on start: on a new database, or as
+    (a member of) the role that owns the tables. The platform's restricted role owns nothing
+    and runs on the schema its owner migrated (``gongzhi db-roles``, before each release)."""
+    with psycopg.connect(pg.url(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT coalesce(bool_and(pg_has_role(current_user, tableowner, 'USAGE')), true) "
+            "FROM pg_tables WHERE schemaname = current_schema() AND tablename = %s",
+            (MIGRATED_TABLE,),
+        ).fetchone()
+    return bool(row and row[0])

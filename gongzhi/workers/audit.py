@@ -28,7 +28,9 @@ def periodic_checkpoint(settings: Settings) -> Callable[[], None]:
     def seal() -> None:
         try:
             with psycopg.connect(url, autocommit=True, application_name="gongzhi-seal") as conn:
-                stored = make_checkpoint(conn, key, ACTOR, REASON, only_if_moved=True)
+                stored = make_checkpoint(
+                    conn, key, ACTOR, REASON, only_if_moved=True, whole_log=False
+                )
         except ChainBroken as error:
             log.error("the event log fails verification at %s: no checkpoint made", error.broken)
             return

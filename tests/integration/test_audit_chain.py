@@ -17,6 +17,7 @@ from gongzhi.infra.audit_keys import AuditKey
 from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint, verify_checkpoint
 from gongzhi.infra.eventstore import PIPELINE_LIMIT
 from gongzhi.infra.settings import Settings
+from gongzhi.workers.audit import periodic_checkpoint
 
 META = Meta(actor="tester", reason="防篡改测试", actor_role="PLATFORM_ADMIN")
 
@@ -242,3 +243,30 @@ def test_a_log_recorded_before_the_chain_existed_is_chained_once_on_start(
         assert verified.intact and verified.events == 6
     finally:
         started.close()
+
+
+def test_the_periodic_checkpoint_seals_only_a_log_that_moved(
+    platform: Platform, settings: Settings, sql: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    seal = periodic_checkpoint(settings)
+    count = "SELECT count(*), max(position) FROM audit_checkpoints"
+
+    # Given a log of three events, sealed once by the job
+    positions = record(platform, 3)
+    seal()
+    assert sql.execute(count).fetchone() == (1, positions[-1])
+
+    # When the job runs again with nothing new, nothing is signed
+    seal()
+    assert sql.execute(count).fetchone() == (1, positions[-1])
+
+    # When the log grows, the new head is sealed
+    positions += record(platform, 2)
+    seal()
+    assert sql.execute(count).fetchone() == (2, positions[-1])
+
+    # And an event edited after the latest checkpoint stops the job from sealing
+    positions += record(platform, 2)
+    edit(sql, positions[-1], positions[0])
+    seal()
+    assert sql.execute(count).fetchone() == (2, positions[-3])
