@@ -9,9 +9,9 @@ one row per event, with the position of the link before it.
 write lock before it inserts, and holds it until the commit (see the library's
 ``_lock_table``, and below why ours is an advisory lock): saves are serialised, so
 notification ids commit in order and the chain's head, read under that lock, is the link just
-before this save's first event. Chaining
-there costs one read of the head and one insert per save (measured in BENCHMARKS.md), and
-leaves nothing to catch up: no window in which an event is committed but not chained, no gap
+before this save's first event. Chaining there costs one more insert per save, sent without a
+round trip of its own (the head comes back with the ids the event insert returns; measured in
+BENCHMARKS.md), and leaves nothing to catch up: no window in which an event is committed but not chained, no gap
 handling (a sealer must never pass a notification id that a slower transaction may still
 commit), no extra process to keep alive. It also gives the verifier a sharp rule: every event
 has its link and every link its event, so a row written beside the platform with plain SQL is
@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
@@ -134,8 +134,13 @@ class Tables:
             statement.format(**names)
             for statement in (CREATE_CHAIN, CREATE_CHECKPOINTS, CREATE_CHECKPOINT_INDEX)
         ]
-        self.head = SQL(
-            "SELECT position, hash FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"
+        # The chain's head, returned by the insert of a save's events beside their ids: the
+        # insert runs after the write lock is taken, so its snapshot holds the latest link.
+        self.returning_head = SQL(
+            ", (SELECT position FROM {schema}.{chain} ORDER BY position DESC LIMIT 1) "
+            "AS chain_head_position, "
+            "(SELECT hash FROM {schema}.{chain} ORDER BY position DESC LIMIT 1) "
+            "AS chain_head_hash"
         ).format(**names)
         self.insert = SQL(
             "INSERT INTO {schema}.{chain} (position, previous, hash) "
@@ -157,15 +162,6 @@ class Tables:
         self.exists = SQL("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL")
         self.qualified = (f'"{schema}"."{events_table}"', f'"{schema}"."{CHAIN_TABLE}"')
 
-    def head_of(self, cursor: Cursor[Any]) -> tuple[int, bytes]:
-        cursor.execute(self.head, prepare=True)
-        row = cursor.fetchone()
-        if row is None:
-            return 0, GENESIS
-        if isinstance(row, dict):
-            return int(row["position"]), bytes(row["hash"])
-        return int(row[0]), bytes(row[1])
-
     def append(self, cursor: Cursor[Any], links: Links) -> None:
         cursor.execute(self.insert, (links.positions, links.previous, links.hashes), binary=True)
 
@@ -182,6 +178,7 @@ class ChainedRecorder(GongzhiRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audit = Tables(self.datastore.schema, self.events_table_name)
+        self.insert_events_statement += self.audit.returning_head
         # Saves are serialised by a transaction-level advisory lock instead of the library's
         # EXCLUSIVE lock on the event table: PostgreSQL lets only a role that may UPDATE,
         # DELETE or TRUNCATE a table take that lock, and the platform's role may do none of
@@ -232,17 +229,33 @@ class ChainedRecorder(GongzhiRecorder):
                     self.audit.append(curs, links)
                     head = links.head
 
+    def _insert_arrays_statement(self) -> Composed:
+        return super()._insert_arrays_statement() + self.audit.returning_head
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:
-            head = self.audit.head_of(curs)
-            rows = [
+        """The ids the insert returned, and the links of its events appended after the head
+        that the insert returned beside them (no round trip of its own: a pipelined save of
+        one event still costs one)."""
+        assert curs.statusmessage and curs.statusmessage.startswith("INSERT")
+        rows = curs.fetchall()
+        if len(rows) != len(stored_events):
+            msg = f"the insert returned {len(rows)} ids for {len(stored_events)} events"
+            raise ProgrammingError(msg)
+        ids = [row["notification_id"] for row in rows]
+        if rows:
+            first = rows[0]
+            head = (
+                (first["chain_head_position"], bytes(first["chain_head_hash"]))
+                if first["chain_head_hash"] is not None
+                else (0, GENESIS)
+            )
+            events = [
                 (position, e.originator_id, e.originator_version, e.topic, e.state)
                 for position, e in zip(ids, stored_events, strict=True)
             ]
-            self.audit.append(curs, chain(head, rows))
+            self.audit.append(curs, chain(head, events))
         return ids
 
 
