@@ -11,12 +11,13 @@ write lock before it inserts, and holds it until the commit (see the library's
 notification ids commit in order and the chain's head, read under that lock, is the link just
 before this save's first event. Chaining there costs one more insert per save, sent without a
 round trip of its own (the head comes back with the ids the event insert returns; measured in
-BENCHMARKS.md), and leaves nothing to catch up: no window in which an event is committed but not chained, no gap
-handling (a sealer must never pass a notification id that a slower transaction may still
-commit), no extra process to keep alive. It also gives the verifier a sharp rule: every event
-has its link and every link its event, so a row written beside the platform with plain SQL is
-found as an event without a link. (Someone who can write both tables can rewrite both; that is
-what the signed checkpoints in ``gongzhi.infra.audit_seal`` are for.)
+BENCHMARKS.md), and leaves nothing to catch up: no window in which an event is committed but
+not chained, no gap handling (a sealer must never pass a notification id that a slower
+transaction may still commit), no extra process to keep alive. It also gives the verifier a
+sharp rule: every event has its link and every link its event, so a row written beside the
+platform with plain SQL is found as an event without a link. (Someone who can write both
+tables can rewrite both; that is what the signed checkpoints in ``gongzhi.infra.audit_seal``
+are for.)
 
 The library pairs the ids an insert returns with the events it was given by index (``save``
 returns them as recordings); the chain relies on the same pairing, and ``verify_chain`` would
