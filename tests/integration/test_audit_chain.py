@@ -3,6 +3,7 @@ reordered with plain SQL; a signed checkpoint proves a log rewritten together wi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -270,3 +271,28 @@ def test_the_periodic_checkpoint_seals_only_a_log_that_moved(
     edit(sql, positions[-1], positions[0])
     seal()
     assert sql.execute(count).fetchone() == (2, positions[-3])
+
+
+def test_concurrent_saves_chain_in_commit_order(
+    platform: Platform, sql: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    # Given writers saving at the same time on their own connections (the pool's)
+    failures: list[BaseException] = []
+
+    def write(tag: str) -> None:
+        try:
+            record(platform, 25, tag)
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    writers = [threading.Thread(target=write, args=(f"并发{n}-",)) for n in range(3)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    # Then every save found the link before it: the chain is whole
+    assert not failures
+    verified = verify_chain(sql)
+    assert verified.intact, verified.broken
+    assert verified.events == 75
