@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import ProgrammingError, StoredEvent
@@ -283,6 +283,8 @@ class Verified:
     position: int  # the last position checked
     head: bytes  # its recomputed link
     events: int  # how many events were checked
+    # The recomputed links at the positions asked for (``watch``), to compare with checkpoints.
+    links_at: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -311,6 +313,7 @@ def verify_chain(
     *,
     after: tuple[int, bytes] = (0, GENESIS),
     upto: int | None = None,
+    watch: frozenset[int] = frozenset(),
 ) -> Verified:
     """Recompute the chain from the stored events and compare it with the stored links, in
     position order, from the link ``after`` (position, hash; default: the start) up to
@@ -321,6 +324,7 @@ def verify_chain(
     both) or not at all."""
     tables = Tables(schema, events_table)
     checked = 0
+    links_at: dict[int, bytes] = {}
     position, digest = after
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -333,10 +337,12 @@ def verify_chain(
                 break
             broken = _compare(event, stored, at, position, digest)
             if isinstance(broken, Broken):
-                return Verified(broken, position, digest, checked)
+                return Verified(broken, position, digest, checked, links_at)
             digest, position, checked = broken, at, checked + 1
+            if at in watch:
+                links_at[at] = digest
             event, stored = next(events, _END), next(links, _END)
-    return Verified(None, position, digest, checked)
+    return Verified(None, position, digest, checked, links_at)
 
 
 def _compare(

@@ -27,7 +27,14 @@ from psycopg import Connection
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from gongzhi.infra.audit_chain import CHAIN_TABLE, CHECKPOINT_TABLE, GENESIS, Broken, verify_chain
+from gongzhi.infra.audit_chain import (
+    CHAIN_TABLE,
+    CHECKPOINT_TABLE,
+    GENESIS,
+    Broken,
+    Verified,
+    verify_chain,
+)
 from gongzhi.infra.audit_keys import AuditKey
 
 SEAL_FORMAT = "gongzhi-audit-seal/1"
@@ -119,6 +126,7 @@ _SELECT = (
 )
 _LATEST = SQL(_SELECT + "ORDER BY sealed_at DESC, position DESC LIMIT 1")
 _BY_ID = SQL(_SELECT + "WHERE id = %s")
+_BELOW = SQL(_SELECT + "WHERE position < %s ORDER BY position")
 _INSERT = SQL(
     "INSERT INTO {schema}.{checkpoints} "
     "(id, position, head_hash, sealed_at, signature, public_key, actor, reason) "
@@ -140,8 +148,10 @@ def _read(conn: Connection[Any], statement: Composed, params: tuple[Any, ...]) -
     with conn.cursor(row_factory=tuple_row) as cursor:
         cursor.execute(statement, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _stored(row)
+
+
+def _stored(row: tuple[Any, ...]) -> Stored:
     id_, position, head, sealed_at, signature, public_key, actor, reason = row
     checkpoint = Checkpoint(position, bytes(head), sealed_at, bytes(signature))
     return Stored(id_, checkpoint, bytes(public_key), actor, reason)
@@ -235,7 +245,15 @@ def verify_checkpoint(
     """Prove that nothing up to ``checkpoint.position`` changed since it was signed."""
     if not checkpoint.signed_by(public_key):
         return CheckpointVerdict(signature_valid=False, broken=None, events=0)
-    verified = verify_chain(conn, schema, events_table, upto=checkpoint.position)
+    # The platform's own earlier checkpoints narrow down a log rewritten with its chain.
+    earlier = {
+        stored.checkpoint.position: stored.checkpoint.head_hash
+        for stored in _checkpoints_below(conn, checkpoint.position, schema)
+        if stored.checkpoint.signed_by(public_key)
+    }
+    verified = verify_chain(
+        conn, schema, events_table, upto=checkpoint.position, watch=frozenset(earlier)
+    )
     if verified.broken is not None:
         return CheckpointVerdict(True, verified.broken, verified.events)
     if verified.position != checkpoint.position:
@@ -246,16 +264,35 @@ def verify_checkpoint(
             verified.events,
         )
     if verified.head != checkpoint.head_hash:
-        return CheckpointVerdict(
-            True,
-            Broken(
-                checkpoint.position,
-                "the log up to here is not the one that was sealed "
-                "(rewritten together with its chain)",
-            ),
-            verified.events,
-        )
+        return CheckpointVerdict(True, _rewritten(checkpoint, earlier, verified), verified.events)
     return CheckpointVerdict(True, None, verified.events)
+
+
+def _rewritten(checkpoint: Checkpoint, earlier: dict[int, bytes], verified: Verified) -> Broken:
+    """A log that agrees with its chain but not with a signed head was rewritten together with
+    its chain: no stored link shows where. The platform's earlier checkpoints do: the change
+    lies after the last one that still holds, up to the first that does not."""
+    holds = 0
+    for position in sorted(earlier):
+        if verified.links_at.get(position) != earlier[position]:
+            return Broken(
+                position,
+                f"the events after position {holds} up to this one were rewritten together "
+                "with their chain (this earlier checkpoint fails too)",
+            )
+        holds = position
+    return Broken(
+        checkpoint.position,
+        f"the events after position {holds} up to this one were rewritten together with "
+        "their chain",
+    )
+
+
+def _checkpoints_below(conn: Connection[Any], position: int, schema: str) -> list[Stored]:
+    statement = _BELOW.format(**_names(schema))
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        rows = cursor.execute(statement, (position,)).fetchall()
+    return [_stored(row) for row in rows]
 
 
 def checkpoint_json(stored: Stored) -> str:

@@ -13,7 +13,7 @@ from gongzhi.application.base import Meta
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.demo import load_demo
 from gongzhi.domain.person import Person
-from gongzhi.infra.audit_chain import GENESIS, chain, verify_chain
+from gongzhi.infra.audit_chain import GENESIS, Links, chain, verify_chain
 from gongzhi.infra.audit_keys import AuditKey
 from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint, verify_checkpoint
 from gongzhi.infra.eventstore import PIPELINE_LIMIT
@@ -187,17 +187,7 @@ def test_a_checkpoint_proves_a_log_rewritten_together_with_its_chain(
 
     # When someone with the database's keys edits an event and recomputes every link after it
     edit(sql, positions[3], positions[0])
-    rows = sql.execute(
-        "SELECT notification_id, originator_id, originator_version, topic, state "
-        "FROM gongzhi_events ORDER BY notification_id"
-    ).fetchall()
-    links = chain((0, GENESIS), rows)  # type: ignore[arg-type]
-    with sql.transaction():
-        sql.execute("DELETE FROM audit_chain")
-        for position, previous, digest in zip(
-            links.positions, links.previous, links.hashes, strict=True
-        ):
-            sql.execute("INSERT INTO audit_chain VALUES (%s, %s, %s)", (position, previous, digest))
+    links = rewrite_chain(sql)
 
     # Then the chain agrees with itself, but not with the checkpoint
     assert verify_chain(sql).intact
@@ -213,6 +203,47 @@ def test_a_checkpoint_proves_a_log_rewritten_together_with_its_chain(
         kept.checkpoint.signature,
     )
     assert not verify_checkpoint(sql, forged, key.public_key).signature_valid
+
+
+def rewrite_chain(sql: psycopg.Connection[tuple[object, ...]]) -> Links:
+    """The whole chain recomputed from the events as they are now, as a forger would."""
+    rows = sql.execute(
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM gongzhi_events ORDER BY notification_id"
+    ).fetchall()
+    links = chain((0, GENESIS), rows)  # type: ignore[arg-type]
+    with sql.transaction():
+        sql.execute("DELETE FROM audit_chain")
+        for position, previous, digest in zip(
+            links.positions, links.previous, links.hashes, strict=True
+        ):
+            sql.execute("INSERT INTO audit_chain VALUES (%s, %s, %s)", (position, previous, digest))
+    return links
+
+
+def test_earlier_checkpoints_narrow_down_where_a_rewritten_log_changed(
+    platform: Platform, settings: Settings, sql: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    # Given checkpoints after the 2nd, the 6th and the 8th event
+    key = AuditKey(settings.audit_signing_key)
+    positions = record(platform, 2)
+    make_checkpoint(sql, key, "scheduler", "定期封存")
+    positions += record(platform, 4, "中")
+    make_checkpoint(sql, key, "scheduler", "定期封存")
+    positions += record(platform, 2, "后")
+    kept = make_checkpoint(sql, key, "committee", "年度审计")
+    assert kept is not None
+
+    # When the 4th event is edited and the whole chain recomputed
+    edit(sql, positions[3], positions[0])
+    rewrite_chain(sql)
+
+    # Then the kept checkpoint fails at the first earlier checkpoint that no longer holds,
+    # and says after which position the change lies
+    verdict = verify_checkpoint(sql, kept.checkpoint, key.public_key)
+    assert verdict.broken is not None
+    assert verdict.broken.position == positions[5]
+    assert f"after position {positions[1]} up to this one" in verdict.broken.problem
 
 
 def test_no_checkpoint_vouches_for_a_broken_chain(
