@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from gongzhi.application.fields import Kind
+from gongzhi.domain.values import mask_personal, mask_personal_text
+from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
@@ -101,6 +104,33 @@ async def _targets(context: Context, subject: Kind | HistoryTarget, thing: UUID)
     return found.targets() if found is not None and found.places else [Target()]
 
 
+# 投票保密: who voted what is withheld from the company serving the community (a vote may be
+# about dismissing it); the entry stays, so the trail shows that a ballot was cast, and when.
+SECRET_BALLOT = ("Decision", "BallotCast")
+WITHHELD = {"withheld": "投票保密 ballot secrecy: who voted what is not shown to the company"}
+
+
+def history_entry(row: Any, principal: Principal) -> HistoryEntry:
+    """One stored entry as the principal may see it: personal data masked by the current
+    rule (rows stored under an older one included), a ballot's voter withheld from staff."""
+    secret = (row["aggregate_type"], row["event_type"]) == SECRET_BALLOT and (
+        principal.role is Role.COMPANY_STAFF
+    )
+    data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+    return HistoryEntry(
+        position=str(row["position"]),
+        aggregate_id=strawberry.ID(str(row["aggregate_id"])),
+        aggregate_type=row["aggregate_type"],
+        version=row["version"],
+        event_type=row["event_type"],
+        occurred_at=row["occurred_at"],
+        actor="" if secret else mask_personal_text(row["actor"]),
+        actor_role="" if secret else row["actor_role"],
+        reason="" if secret else mask_personal_text(row["reason"]),
+        data=mask_personal(WITHHELD if secret else data),
+    )
+
+
 @strawberry.type
 class HistoryQueries:
     @strawberry.field(description="Events of a community or company, oldest first")
@@ -141,21 +171,7 @@ class HistoryQueries:
             after_version,
             limit + 1,
         )
-        entries = [
-            HistoryEntry(
-                position=str(row["position"]),
-                aggregate_id=strawberry.ID(str(row["aggregate_id"])),
-                aggregate_type=row["aggregate_type"],
-                version=row["version"],
-                event_type=row["event_type"],
-                occurred_at=row["occurred_at"],
-                actor=row["actor"],
-                actor_role=row["actor_role"],
-                reason=row["reason"],
-                data=json.loads(row["data"]) if isinstance(row["data"], str) else row["data"],
-            )
-            for row in rows[:limit]
-        ]
+        entries = [history_entry(row, context.principal) for row in rows[:limit]]
         return HistoryConnection(
             entries=entries,
             page_info=PageInfo(
