@@ -52,6 +52,9 @@ decisions = Table(
     Column("closed", Boolean, nullable=False),
     Column("passed", Boolean),
     Column("result", JSONB),
+    # The electorate at the close (unit, area, voter key): the 公示 lists each ballot by the
+    # rooms and area it speaks for, never by the voter.
+    Column("electorate", JSONB),
     Column("challengeable_until", Date),
     Column("recounts", Integer, nullable=False),
     Column("recounts_agreeing", Integer, nullable=False),
@@ -93,6 +96,7 @@ CLOSE_DECISION = update_statement(
         "closed": "closed",
         "passed": "passed",
         "result": "result",
+        "electorate": "electorate",
         "challengeable_until": "until",
     },
 )
@@ -140,6 +144,7 @@ def _(event: Decision.Proposed) -> list[Op]:
         "closed": False,
         "passed": None,
         "result": None,
+        "electorate": None,
         "challengeable_until": None,
         "recounts": 0,
         "recounts_agreeing": 0,
@@ -170,6 +175,7 @@ def _(event: Decision.Closed) -> list[Op]:
         "closed": True,
         "passed": approved(TallyResult.from_record(event.result)),
         "result": event.result,
+        "electorate": event.electorate,
         "until": event.challengeable_until,
     }
     return [Op(CLOSE_DECISION, params), _touch(event)]

@@ -12,8 +12,9 @@ from strawberry.types import Info
 
 from gongzhi.application.fields import Kind
 from gongzhi.domain.values import mask_personal, mask_personal_text
-from gongzhi.graphql.auth import Principal, Role
+from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.decisions.queries import sees_ballots
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
@@ -104,8 +105,8 @@ async def _targets(context: Context, subject: Kind | HistoryTarget, thing: UUID)
     return found.targets() if found is not None and found.places else [Target()]
 
 
-# 投票保密: who voted what is withheld from the company serving the community (a vote may be
-# about dismissing it); the entry stays, so the trail shows that a ballot was cast, and when.
+# 投票保密 (decisions.queries.sees_ballots): the entry of a ballot stays, so the trail shows
+# that a ballot was cast and when, but who cast it, for whom and what is withheld.
 SECRET_BALLOT = ("Decision", "BallotCast")
 WITHHELD = {"withheld": "投票保密 ballot secrecy: who voted what is not shown to the company"}
 
@@ -113,8 +114,8 @@ WITHHELD = {"withheld": "投票保密 ballot secrecy: who voted what is not show
 def history_entry(row: Any, principal: Principal) -> HistoryEntry:
     """One stored entry as the principal may see it: personal data masked by the current
     rule (rows stored under an older one included), a ballot's voter withheld from staff."""
-    secret = (row["aggregate_type"], row["event_type"]) == SECRET_BALLOT and (
-        principal.role is Role.COMPANY_STAFF
+    secret = (row["aggregate_type"], row["event_type"]) == SECRET_BALLOT and not sees_ballots(
+        principal
     )
     data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
     return HistoryEntry(
