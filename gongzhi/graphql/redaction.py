@@ -26,9 +26,16 @@ HIDDEN = "(value not shown)"
 # graphql-core 3.3 puts the refused value at the end of its messages, after one of these
 # markers (scalars, enums, input objects; a variable's or an argument's message wraps one of
 # them behind its path). The value may contain anything, so everything after the marker goes.
+_ENUM_VALUE = "[A-Z][A-Z0-9_]*"
 _VALUE_TAILS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A value shaped like the schema's own enum values (FLOOD) is vocabulary, not personal
+    # data: it stays, with the suggestions; anything else ('张三', a phone) goes.
     (
-        re.compile(r"Value '.*' does not exist in '(\w+)' enum\..*\Z", re.S),
+        re.compile(
+            r"Value '(?!" + _ENUM_VALUE + r"' does not exist in '\w+' enum\.)"
+            r".*' does not exist in '(\w+)' enum\..*\Z",
+            re.S,
+        ),
         rf"Value {HIDDEN} does not exist in '\1' enum.",
     ),
     (re.compile(r", but encountered error .*\Z", re.S), f", found: {HIDDEN}."),
