@@ -173,7 +173,18 @@ def _mask_match(match: re.Match[str]) -> str:
 def mask_personal_text(text: str) -> str:
     """Free text with every phone number (mobile, landline with area code) and 身份证号 in it
     masked as ``mask_phone`` and ``mask_id_number`` mask them; masking twice changes nothing."""
+    # Most strings of an event are short codes, dates or ids: the trail is written for every
+    # event, so those skip the scan (nothing shorter than a landline can hold one).
+    if len(text) < _SHORTEST or _is_uuid(text):
+        return text
     return _PERSONAL_IN_TEXT.sub(_mask_match, text)
+
+
+_SHORTEST = len("0xx2345678")
+
+
+def _is_uuid(text: str) -> bool:
+    return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
 
 
 def mask_personal(value: Any, key: str | None = None) -> Any:
