@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -34,32 +35,55 @@ def serving_company(api: Api, community_id: str) -> str:
     return str(company)
 
 
-def test_the_company_voted_on_sees_neither_who_voted_nor_what(api: Api) -> None:
-    # Given a community served by a company, and a vote on dismissing it (解聘物业)
+@dataclass
+class Vote:
+    """An open vote on the serving company (解聘物业) in one entrance of three owners."""
+
+    community_id: str
+    units: list[str]
+    people: list[UUID]
+    decision: str
+    opened: datetime
+    owner: Principal  # the owner of 101
+    committee: Principal
+
+    def close(self, api: Api) -> None:
+        api.platform.app.close_decision(
+            Meta(actor="ywh", reason="表决期满", actor_role="COMMITTEE_MEMBER"),
+            CloseDecision(decision_id=UUID(self.decision)),
+            at=self.opened + timedelta(hours=3),
+        )
+        api.settle()
+
+
+def vote_on_the_company(api: Api) -> Vote:
     community_id, entrance, units, people = entrance_with_owners(api, floors=3)
-    company = serving_company(api, community_id)
-    now = datetime.now(UTC)
+    opened = datetime.now(UTC) - timedelta(hours=1)
     decision = propose(
-        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(hours=1),
+        api, community_id, entrance, opened, opened + timedelta(hours=2),
         matter="PROPERTY_COMPANY",
     )  # fmt: skip
-    # And the owner of 101 votes online, the committee enters 102's paper ballot by proxy
     owner = Principal(subject="owner-101", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
     committee = Principal(
         subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
     )
-    assert ballot(api, decision, units[0], people[0], "APPROVE", owner)["__typename"] == (
-        "DecisionPayload"
+    return Vote(community_id, units, people, decision, opened, owner, committee)
+
+
+def test_the_company_voted_on_sees_neither_who_voted_nor_what(api: Api) -> None:
+    # Given a community served by a company, and a vote on dismissing it (解聘物业)
+    vote = vote_on_the_company(api)
+    decision, units, people = vote.decision, vote.units, vote.people
+    company = serving_company(api, vote.community_id)
+    # And the owner of 101 votes online, the committee enters 201's paper ballot by proxy
+    online = ballot(api, decision, units[0], people[0], "APPROVE", vote.owner)
+    assert online["__typename"] == "DecisionPayload"
+    proxied = ballot(
+        api, decision, units[1], people[0], "OPPOSE", vote.committee, proxy="委托书7号"
     )
-    proxied = ballot(api, decision, units[1], people[0], "OPPOSE", committee, proxy="委托书7号")
     assert proxied["__typename"] == "DecisionPayload"
     # And the voting is closed and counted
-    api.platform.app.close_decision(
-        Meta(actor="ywh", reason="表决期满", actor_role="COMMITTEE_MEMBER"),
-        CloseDecision(decision_id=UUID(decision)),
-        at=now + timedelta(hours=2),
-    )
-    api.settle()
+    vote.close(api)
     staff = Principal(subject="staff-1", role=Role.COMPANY_STAFF, company_id=UUID(company))
     voters = [str(p) for p in people] + ["owner-101", "业主1", "业主2", "委托书7号"]
 
@@ -97,26 +121,13 @@ def test_the_company_voted_on_sees_neither_who_voted_nor_what(api: Api) -> None:
 def test_the_publicity_lists_rooms_and_areas_never_names_and_the_committee_keeps_the_count(
     api: Api,
 ) -> None:
-    # Given a closed vote in which 101 approved online and 102 opposed on paper
-    community_id, entrance, units, people = entrance_with_owners(api, floors=3)
-    now = datetime.now(UTC)
-    decision = propose(
-        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(hours=1),
-        matter="PROPERTY_COMPANY",
-    )  # fmt: skip
-    owner = Principal(subject="owner-101", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
-    committee = Principal(
-        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
-    )
-    ballot(api, decision, units[0], people[0], "APPROVE", owner)
+    # Given a closed vote in which 101 approved online and 201 opposed on paper
+    vote = vote_on_the_company(api)
+    decision, units, people, committee = vote.decision, vote.units, vote.people, vote.committee
+    ballot(api, decision, units[0], people[0], "APPROVE", vote.owner)
     ballot(api, decision, units[1], people[1], "OPPOSE", committee)
-    before_close = api.gql(PUBLICITY, {"id": decision}, as_=owner)["decisionPublicity"]
-    api.platform.app.close_decision(
-        Meta(actor="ywh", reason="表决期满", actor_role="COMMITTEE_MEMBER"),
-        CloseDecision(decision_id=UUID(decision)),
-        at=now + timedelta(hours=2),
-    )
-    api.settle()
+    before_close = api.gql(PUBLICITY, {"id": decision}, as_=vote.owner)["decisionPublicity"]
+    vote.close(api)
 
     # Then before the close nothing is listed
     assert (before_close["ballotsShown"], before_close["ballots"]) == (False, [])
