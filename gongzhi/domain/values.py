@@ -156,6 +156,9 @@ _PERSONAL_IN_TEXT = re.compile(
     """,
     re.VERBOSE,
 )
+# A sealed value or a digest ("pd1:" + base64, hex): no clear data to mask, and the read side
+# may still need to open it, so it is kept whole even under a personal key.
+_OPAQUE = re.compile(r"(?:[a-z0-9]{1,8}:)?[A-Za-z0-9+/=_]{32,}")
 # Keys whose whole value is personal, whatever its shape.
 _PERSONAL_KEYS = {"phone": mask_phone, "id_number": mask_id_number}
 
@@ -193,7 +196,9 @@ def mask_personal(value: Any, key: str | None = None) -> Any:
     Numbers stay as they are (an amount in fen is an int, never a phone)."""
     if isinstance(value, str):
         whole = _PERSONAL_KEYS.get(key or "")
-        return whole(value) if whole and value else mask_personal_text(value)
+        if whole and value and not _OPAQUE.fullmatch(value):
+            return whole(value)
+        return mask_personal_text(value)
     if isinstance(value, dict):
         return {k: mask_personal(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):

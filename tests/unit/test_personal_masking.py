@@ -50,3 +50,13 @@ def test_a_json_value_is_masked_by_key_and_inside_text_and_numbers_stay() -> Non
         "n": 13912345678,
         "notes": ["见 139****5678", {"id_number": "*"}],
     }
+
+
+def test_a_sealed_value_or_digest_is_kept_whole_for_the_read_side_to_open() -> None:
+    sealed = "pd1:" + "q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0Vng="
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    assert mask_personal({"phone": sealed, "id_number": digest, "name": sealed}) == {
+        "phone": sealed,
+        "id_number": digest,
+        "name": sealed,
+    }

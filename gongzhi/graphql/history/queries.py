@@ -111,13 +111,17 @@ SECRET_BALLOT = ("Decision", "BallotCast")
 WITHHELD = {"withheld": "投票保密 ballot secrecy: who voted what is not shown to the company"}
 
 
-def history_entry(row: Any, principal: Principal) -> HistoryEntry:
-    """One stored entry as the principal may see it: personal data masked by the current
-    rule (rows stored under an older one included), a ballot's voter withheld from staff."""
+def stored_data(row: Any) -> Any:
+    return json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+
+
+def history_entry(row: Any, data: Any, principal: Principal) -> HistoryEntry:
+    """One stored entry (its ``data`` as read, opened where sealed) as the principal may see
+    it: personal data masked by the current rule (rows stored under an older one included),
+    a ballot's voter withheld from the serving company's staff."""
     secret = (row["aggregate_type"], row["event_type"]) == SECRET_BALLOT and not sees_ballots(
         principal
     )
-    data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
     return HistoryEntry(
         position=str(row["position"]),
         aggregate_id=strawberry.ID(str(row["aggregate_id"])),
@@ -172,7 +176,7 @@ class HistoryQueries:
             after_version,
             limit + 1,
         )
-        entries = [history_entry(row, context.principal) for row in rows[:limit]]
+        entries = [history_entry(row, stored_data(row), context.principal) for row in rows[:limit]]
         return HistoryConnection(
             entries=entries,
             page_info=PageInfo(
