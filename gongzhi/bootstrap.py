@@ -12,9 +12,11 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
+from gongzhi.domain.values import mask_personal_text
 from gongzhi.infra.database import ensure_database, sync_engine
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.log_masking import install_log_masking
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
@@ -90,6 +92,7 @@ def events_channel(app: Gongzhi) -> str:
 
 def bootstrap(settings: Settings) -> Platform:
     """A platform on an existing (or new) database: event store and views created/migrated."""
+    install_log_masking(mask_personal_text)  # every process of the platform starts here
     platform = Platform(settings)
     ensure_database(platform.pg)
     migrate(platform.engine)

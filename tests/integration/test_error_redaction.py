@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.integration.conftest import Api
 
@@ -84,3 +86,27 @@ def test_the_refusal_still_names_the_field_and_the_expected_type(api: Api) -> No
         "Variable '$input' has invalid value at .phone: "
         "String cannot represent a non string value: (value not shown)"
     )
+
+
+def test_a_database_error_quoting_a_phone_is_logged_masked(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a statement that fails on a value holding a phone: PostgreSQL quotes the value it
+    # refused, as it would in a projection's failure, which the projector logs with exception()
+    with api.platform.engine.connect() as conn, pytest.raises(DBAPIError) as failure:
+        conn.execute(text("SELECT CAST(:note AS integer)"), {"note": f"tel {PHONE}"})
+
+    # When it is logged, as message and as traceback
+    with caplog.at_level(logging.ERROR):
+        try:
+            raise failure.value
+        except DBAPIError as error:
+            logging.getLogger("gongzhi.projections.runner").exception(
+                "projection failed: %s", error
+            )
+
+    # Then the line names the statement and the failure, and holds no phone in clear
+    text_logged = logged(caplog.records)
+    assert "SELECT CAST" in text_logged and "Traceback" in text_logged
+    assert "139****5678" in text_logged
+    assert PHONE not in text_logged
