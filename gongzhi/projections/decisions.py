@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.decision import Decision, approved
 from gongzhi.domain.tally import TallyResult
+from gongzhi.domain.values import mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -161,7 +162,9 @@ def _(event: Decision.BallotCast) -> list[Op]:
         "choice": event.choice,
         "channel": event.channel,
         "cast_by": event.cast_by,
-        "proxy_authorisation": event.proxy_authorisation,
+        # 委托书 references often quote the proxy's ID number or phone; no reader needs them in
+        # clear (the event keeps the record), so the view holds them masked, as the trail does.
+        "proxy_authorisation": mask_personal_text(event.proxy_authorisation),
         "cast_at": event.timestamp,
         "position": event.originator_version,
     }

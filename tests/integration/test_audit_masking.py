@@ -68,7 +68,10 @@ def test_personal_data_in_free_text_is_masked_in_the_stored_trail_and_in_history
     )
     assert cast["__typename"] == "DecisionPayload", cast
 
-    # Then the stored trail holds none of them in clear
+    # Then the stored trail holds none of them in clear, nor does the ballots view
+    with api.platform.engine.connect() as conn:
+        proxies = conn.execute(text("SELECT proxy_authorisation FROM ballots")).scalars().all()
+    assert proxies == [f"委托书: 受托人身份证{ID_MASKED}, 手机+86 {MOBILE_MASKED}"]
     stored = stored_history(api)
     for value in (MOBILE, LANDLINE, ID_NUMBER, "65123456"):
         assert value not in stored
