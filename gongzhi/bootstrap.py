@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Conflict
+from gongzhi.domain.values import mask_personal_text
 from gongzhi.infra.audit_chain import ChainedRecorder
 from gongzhi.infra.audit_keys import AuditKey
 from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint
@@ -21,6 +22,7 @@ from gongzhi.infra.database import ensure_database, sync_engine
 from gongzhi.infra.db_roles import may_migrate
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.log_masking import install_log_masking
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
@@ -119,6 +121,7 @@ def wire_audit_seal(app: Gongzhi, key: AuditKey) -> None:
 
 def bootstrap(settings: Settings) -> Platform:
     """A platform on an existing (or new) database: event store and views created/migrated."""
+    install_log_masking(mask_personal_text)  # every process of the platform starts here
     platform = Platform(settings)
     ensure_database(platform.pg)
     if may_migrate(platform.pg):  # else the owner did (gongzhi db-roles): no DDL as the app role

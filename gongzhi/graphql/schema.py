@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -54,6 +54,7 @@ from gongzhi.graphql.participation.mutations import ParticipationMutations
 from gongzhi.graphql.participation.queries import ParticipationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
+from gongzhi.graphql.redaction import RedactingSchema, should_mask
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
 from gongzhi.graphql.times import SCALARS as TIME_SCALARS
@@ -131,12 +132,7 @@ class Subscription(
     pass
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected failures; syntax, validation and coercion errors are the client's."""
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
-schema = strawberry.Schema(
+schema = RedactingSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
