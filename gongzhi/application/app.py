@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gongzhi.application.access import AccessService
+from gongzhi.application.audit import AuditService
 from gongzhi.application.billing import BillingService
 from gongzhi.application.committees import CommitteeService
 from gongzhi.application.common_income import CommonIncomeService
@@ -51,6 +52,7 @@ class Gongzhi(
     FacilityService,  # 设施与巡检
     HealthService,  # 健康指数
     AccessService,  # 吊销令牌
+    AuditService,  # 审计封存
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 

@@ -88,6 +88,8 @@ class Action(enum.Enum):
     RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
     READ_CREDIT = "read a company's credit records, breakdowns and their history"
     REVOKE_ACCESS = "revoke these tokens (your own, unless you are the platform admin)"
+    READ_AUDIT_SEAL = "read or verify the event log's signed checkpoints"
+    SEAL_AUDIT_LOG = "make a signed checkpoint of the event log"
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,11 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
                 or (role is Role.COMPANY_STAFF and serves)
                 or (role is Role.COMMITTEE_MEMBER and own_community)
             )
+        case Action.READ_AUDIT_SEAL:
+            # Everyone who audits the shared record; a resident asks the committee.
+            return role in {Role.REGULATOR, Role.COMPANY_STAFF, Role.COMMITTEE_MEMBER}
+        case Action.SEAL_AUDIT_LOG:
+            return False  # the platform admin's alone (allowed above)
     return False  # pragma: no cover - every action is matched above
 
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from gongzhi.infra.audit_keys import KEY_ENV as AUDIT_KEY_ENV
+from gongzhi.infra.audit_keys import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
+from gongzhi.infra.audit_keys import signing_key_pem
+
 MIN_SECRET_BYTES = 32
 
 
@@ -71,6 +75,8 @@ class Settings:
     # other writer. The largest ordinary save (a roster of 10,000 units, 20,000 events) takes
     # about a second.
     write_timeout: int = 5
+    # The Ed25519 key (PEM) that signs the audit checkpoints (gongzhi/infra/audit_seal.py).
+    audit_signing_key: str = ""
 
     @property
     def development(self) -> bool:
@@ -105,6 +111,9 @@ class Settings:
             ),
             broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
             write_timeout=int(env.get("GONGZHI_WRITE_TIMEOUT", "5")),
+            audit_signing_key=signing_key_pem(
+                env, data_dir, production=env.get("GONGZHI_ENV") == "production"
+            ),
         )
 
 
@@ -125,6 +134,9 @@ def refuse_unsafe_production(env: dict[str, str]) -> None:
     # whoever reads that folder; production is given one.
     if not env.get("GONGZHI_JWT_SECRET"):
         missing.append("GONGZHI_JWT_SECRET (the token signing secret)")
+    # Checkpoints signed with a key made on the server's disk could not be verified later.
+    if not env.get(AUDIT_KEY_ENV) and not env.get(AUDIT_KEY_FILE_ENV):
+        missing.append(f"{AUDIT_KEY_ENV} or {AUDIT_KEY_FILE_ENV} (the audit signing key)")
     if missing:
         msg = "production refuses to start without " + ", ".join(missing)
         raise ConfigurationError(msg)

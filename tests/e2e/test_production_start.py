@@ -33,19 +33,27 @@ def test_production_refuses_to_start_without_an_explicit_jwt_secret(tmp_path: Pa
     for command in (["serve"], ["run", "--no-demo"], ["token", "--role", "PLATFORM_ADMIN"]):
         done = gongzhi(*command, GONGZHI_ENV="production", GONGZHI_DATA_DIR=str(tmp_path))
         assert done.returncode == 2, (command, done.stderr)
+        # One refusal names everything production lacks
         assert "production refuses to start without GONGZHI_JWT_SECRET" in done.stderr
+        assert "GONGZHI_AUDIT_SIGNING_KEY" in done.stderr
         assert "Traceback" not in done.stderr
+    # With the audit key given, the secret alone is missing
+    only_secret = gongzhi(
+        "serve",
+        GONGZHI_ENV="production",
+        GONGZHI_DATA_DIR=str(tmp_path),
+        GONGZHI_AUDIT_SIGNING_KEY_FILE=str(tmp_path / "audit.pem"),
+    )
+    assert only_secret.returncode == 2
+    assert only_secret.stderr.strip() == (
+        "gongzhi: production refuses to start without GONGZHI_JWT_SECRET (the token signing secret)"
+    )
     # Nothing was invented in its place
     assert not (tmp_path / "dev-jwt-secret").exists()
 
 
 def test_a_short_secret_is_refused_by_name_without_a_traceback(tmp_path: Path) -> None:
-    done = gongzhi(
-        "serve",
-        GONGZHI_ENV="production",
-        GONGZHI_JWT_SECRET="short",
-        GONGZHI_DATA_DIR=str(tmp_path),
-    )
+    done = gongzhi("serve", GONGZHI_JWT_SECRET="short", GONGZHI_DATA_DIR=str(tmp_path))
     assert done.returncode == 2
     assert "GONGZHI_JWT_SECRET must be at least 32 bytes" in done.stderr
     assert "Traceback" not in done.stderr
