@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
+
+from gongzhi.infra.limits import Limits
 
 MIN_SECRET_BYTES = 32
 
@@ -71,6 +73,8 @@ class Settings:
     # other writer. The largest ordinary save (a roster of 10,000 units, 20,000 events) takes
     # about a second.
     write_timeout: int = 5
+    # Request bodies and mutation rate (gongzhi.infra.limits).
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def development(self) -> bool:
@@ -100,6 +104,7 @@ class Settings:
             ),
             broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
             write_timeout=int(env.get("GONGZHI_WRITE_TIMEOUT", "5")),
+            limits=Limits.from_env(env),
         )
 
 
