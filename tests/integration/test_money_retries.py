@@ -8,16 +8,18 @@ from __future__ import annotations
 import threading
 import typing
 from dataclasses import fields
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from gongzhi.application.base import Done
 from gongzhi.application.commands import handled_commands, handler_of
 from gongzhi.domain.fee_account import account_id
+from gongzhi.domain.payment import Payment, unscoped_payment_id
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_common_income import LAST_MONTH, income_call
-from tests.integration.test_graphql_fees import billed_estate, pay, statement
+from tests.integration.test_graphql_fees import META, billed_estate, pay, statement
 from tests.integration.test_graphql_fund import LEDGER, REGULATOR, estate, fund_call
 
 OTHER_REGULATOR = Principal(subject="fund-centre-2", role=Role.REGULATOR, districts=("红塔区",))
@@ -199,3 +201,27 @@ def test_every_command_with_a_command_id_answers_with_a_plain_done() -> None:
     for command in declaring:
         answer = typing.get_type_hints(handler_of(command))["return"]
         assert answer is Done, command.__name__
+
+
+def test_a_retry_of_a_payment_recorded_before_ids_were_scoped_finds_it(api: Api) -> None:
+    # Given a payment recorded under the id of before (channel and transaction id only)
+    e = billed_estate(api)
+    legacy = Payment._create(
+        Payment.Received,
+        id=unscoped_payment_id("WECHAT", "wx-legacy"),
+        channel="WECHAT",
+        transaction_id="wx-legacy",
+        community_id=UUID(e.community),
+        unit_id=UUID(e.units["101"]),
+        amount_fen=1000,
+        received_on=date(2026, 10, 20),
+    )
+    api.platform.app.record(META, legacy)
+    # When the payment platform sends it again
+    again = pay(api, e, "101", 1000, "wx-legacy")
+    # Then it is the original payment, not a second one
+    assert (again["duplicate"], again["paymentId"]) == (True, str(legacy.id))
+    # And another community's receipt of the same number is its own payment
+    other = billed_estate(api, "宜家物业")
+    theirs = pay(api, other, "101", 1000, "wx-legacy")
+    assert theirs["duplicate"] is False and theirs["paymentId"] != str(legacy.id)
