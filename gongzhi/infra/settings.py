@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from gongzhi.infra.audit_keys import KEY_ENV as AUDIT_KEY_ENV
 from gongzhi.infra.audit_keys import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
 from gongzhi.infra.audit_keys import signing_key_pem
+from gongzhi.infra.limits import Limits
 
 MIN_SECRET_BYTES = 32
 
@@ -77,6 +78,8 @@ class Settings:
     write_timeout: int = 5
     # The Ed25519 key (PEM) that signs the audit checkpoints (gongzhi/infra/audit_seal.py).
     audit_signing_key: str = ""
+    # Request bodies and mutation rate (gongzhi.infra.limits).
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def development(self) -> bool:
@@ -114,6 +117,7 @@ class Settings:
             audit_signing_key=signing_key_pem(
                 env, data_dir, production=env.get("GONGZHI_ENV") == "production"
             ),
+            limits=Limits.from_env(env),
         )
 
 
