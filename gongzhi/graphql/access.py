@@ -14,8 +14,10 @@ reads (it lives on the request's context: the check is cached for exactly one re
 
 Losing a fact is not losing one's identity: the token still opens the platform (a member
 whose term ended may still revoke their own tokens) and whatever needed the lost community
-or unit answers ``Forbidden`` (commands) or nothing (queries). Only a revoked, expired or
-invalid token gets 401.
+or unit answers ``Forbidden`` (commands) or nothing (queries). A principal left with nothing
+is ``lapsed``: every rule (``permissions.allowed``, ``community_scope``) then allows nothing
+but revoking its own tokens, including the rules that ask only for the role. Only a revoked,
+expired or invalid token gets 401.
 
 A committee member's or resident's token that names no person (``person_id``) cannot be
 checked; production refuses such tokens when reading them (``read_token(require_person=)``).
@@ -81,10 +83,10 @@ async def current_principal(connection: Any, principal: Principal) -> Principal:
     if not checks_person:
         return principal
     if principal.role is Role.COMMITTEE_MEMBER and not row["member"]:
-        return dataclasses.replace(principal, community_id=NO_COMMUNITY)
+        return dataclasses.replace(principal, community_id=NO_COMMUNITY, lapsed=True)
     if principal.role is Role.RESIDENT:
         held = set(row["units"])
         kept = tuple(unit for unit in principal.unit_ids if unit in held)
         if kept != principal.unit_ids:
-            return dataclasses.replace(principal, unit_ids=kept)
+            return dataclasses.replace(principal, unit_ids=kept, lapsed=not kept)
     return principal

@@ -45,6 +45,9 @@ class Principal:
     token_id: UUID | None = None
     issued_at: datetime | None = None
     expires_at: datetime | None = None
+    # Set by graphql/access.py when nothing the token claimed holds today (a seat that ended,
+    # no home left): every rule then allows nothing but giving up one's own access.
+    lapsed: bool = False
 
 
 class AuthenticationFailed(Exception):

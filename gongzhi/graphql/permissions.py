@@ -114,6 +114,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
     role = principal.role
     if role is Role.PLATFORM_ADMIN:
         return True
+    if principal.lapsed and action is not Action.REVOKE_ACCESS:
+        return False
     in_district = target.district is not None and target.district in principal.districts
     serves = principal.company_id is not None and target.serving_company_id == principal.company_id
     own_community = (
@@ -517,6 +519,8 @@ def community_scope(principal: Principal, alias: str, params: list[object]) -> s
         params.append(value)
         return f"${len(params)}"
 
+    if principal.lapsed:
+        return "FALSE"
     match principal.role:
         case Role.PLATFORM_ADMIN:
             return "TRUE"

@@ -42,6 +42,8 @@ REVOKE = """mutation($input: RevokeTokenInput!) { revokeToken(input: $input) { _
 REVOKE_OF = """mutation($input: RevokeTokensOfInput!) { revokeTokensOf(input: $input) {
     __typename ... on RevocationPayload { revocationId } ... on Forbidden { message } } }"""
 PING = "{ __typename }"
+REGISTER = """mutation($input: RegisterPersonInput!) { registerPerson(input: $input) {
+    __typename } }"""
 REPORT = """mutation($input: ReportWorkOrderInput!) { reportWorkOrder(input: $input) {
     __typename ... on Forbidden { message } } }"""
 
@@ -80,6 +82,7 @@ def test_a_committee_member_of_a_dissolved_committee_is_forbidden_with_the_old_t
     community_id = community_with_units(api, units=2)
     committee = appoint_interim(api, community_id, on=business_today() - timedelta(days=30))
     member_id = UUID(committee["committee"]["members"][0]["personId"])
+
     member = Principal(
         subject="ywh-1",
         role=Role.COMMITTEE_MEMBER,
@@ -96,6 +99,8 @@ def test_a_committee_member_of_a_dissolved_committee_is_forbidden_with_the_old_t
     assert kind_of(api.gql(HISTORY, {"id": community_id}, as_=member)["history"]) == (
         "HistoryConnection"
     )
+    register = {"input": {"name": "新住户", "reason": "登记"}}
+    assert kind_of(api.gql(REGISTER, register, as_=member)["registerPerson"]) == "PersonPayload"
     # A token naming someone who never sat on the committee opens nothing of it
     assert kind_of(api.gql(HISTORY, {"id": community_id}, as_=stranger)["history"]) == "Forbidden"
 
@@ -113,6 +118,8 @@ def test_a_committee_member_of_a_dissolved_committee_is_forbidden_with_the_old_t
     response = api.post(HISTORY, {"id": community_id}, token=token)
     assert response.status_code == 200
     assert kind_of(response.json()["data"]["history"]) == "Forbidden"
+    # even where the rule asks only for the role (a sitting member registers persons)
+    assert kind_of(api.gql(REGISTER, register, as_=member)["registerPerson"]) == "Forbidden"
 
 
 def test_a_resident_who_moved_out_or_sold_is_forbidden_for_that_unit(
