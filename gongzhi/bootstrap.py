@@ -15,6 +15,13 @@ from gongzhi.application.app import Gongzhi
 from gongzhi.infra.database import ensure_database, sync_engine
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.personal_data import (
+    FileKeyProvider,
+    KeyProvider,
+    KeyRing,
+    create_tables,
+    datastore_connector,
+)
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
@@ -55,7 +62,15 @@ class Platform:
         )
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
+        datastore = getattr(app.recorder, "datastore")  # noqa: B009 - postgres recorder only
+        app.sealing.keys = KeyRing(self.key_provider, datastore_connector(datastore))
         return app
+
+    @cached_property
+    def key_provider(self) -> KeyProvider:
+        """The master key: wraps every person's data key, keys the phone and name digests."""
+        assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
+        return FileKeyProvider.from_file(self.settings.master_key_file)
 
     @cached_property
     def engine(self) -> Engine:
@@ -70,7 +85,7 @@ class Platform:
             name=PROJECTION_NAME,
             engine=self.engine,
             reader=self.app.recorder,
-            mapper=self.app.mapper,
+            mapper=self.app.log_mapper(),
             ops_for=ops_for,
             tables=VIEW_TABLES,
             listen_channel=events_channel(self.app),
@@ -93,5 +108,6 @@ def bootstrap(settings: Settings) -> Platform:
     platform = Platform(settings)
     ensure_database(platform.pg)
     migrate(platform.engine)
+    create_tables(platform.engine)
     _ = platform.app  # creates the event store table
     return platform

@@ -71,6 +71,8 @@ class Settings:
     # other writer. The largest ordinary save (a roster of 10,000 units, 20,000 events) takes
     # about a second.
     write_timeout: int = 5
+    # The master key that wraps every person's data key (infra/personal_data.py).
+    master_key_file: Path | None = None
 
     @property
     def development(self) -> bool:
@@ -100,6 +102,7 @@ class Settings:
             ),
             broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
             write_timeout=int(env.get("GONGZHI_WRITE_TIMEOUT", "5")),
+            master_key_file=_master_key_file(env, data_dir),
         )
 
 
@@ -112,3 +115,23 @@ def _dev_secret(data_dir: Path) -> str:
     secret = secrets.token_urlsafe(32)
     path.write_text(secret)
     return secret
+
+
+def _master_key_file(env: dict[str, str], data_dir: Path) -> Path:
+    """``GONGZHI_MASTER_KEY_FILE``; outside production, a key generated into the data folder.
+    Production refuses to start without an explicit one: a generated key would be lost with
+    the container, and every person's personal data with it."""
+    from gongzhi.infra.personal_data import create_master_key, read_master_key
+
+    explicit = env.get("GONGZHI_MASTER_KEY_FILE")
+    if explicit:
+        path = Path(explicit).resolve()
+        read_master_key(path)  # fails now, not on the first person registered
+        return path
+    if env.get("GONGZHI_ENV", "development") == "production":
+        msg = "GONGZHI_MASTER_KEY_FILE must name the master key file in production"
+        raise ValueError(msg)
+    path = data_dir / "dev-master-key"
+    if not path.exists():
+        create_master_key(path)
+    return path

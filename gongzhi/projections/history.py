@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
 from gongzhi.domain.values import mask_id_number, mask_phone
+from gongzhi.infra.personal_data import is_sealed
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
 
@@ -58,7 +59,8 @@ def history_op(position: int, event: Any) -> Op:
     meta = state.get("meta") or {}
     data = {key: plain(value) for key, value in state.items() if key not in _ENVELOPE}
     for key, mask in _MASKED.items():
-        if isinstance(data.get(key), str) and data[key]:
+        # A sealed value is masked by the read side once opened (graphql/history).
+        if isinstance(data.get(key), str) and data[key] and not is_sealed(data[key]):
             data[key] = mask(data[key])
     return Op(
         INSERT_HISTORY,

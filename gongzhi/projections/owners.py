@@ -24,9 +24,10 @@ persons = Table(
     "persons",
     metadata,
     Column("id", Uuid, primary_key=True),
+    # Name, phone and ID number sealed (infra/personal_data.py), as the events hold them.
     Column("name", Text, nullable=False, index=True),
-    Column("phone", String(20), nullable=False),
-    Column("id_number", String(18), nullable=False),
+    Column("phone", Text, nullable=False),
+    Column("id_number", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     # Who registered the person (the actor of the event): until the person is linked to a

@@ -15,6 +15,7 @@ from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
+from gongzhi.graphql.personal_data import open_history
 from gongzhi.graphql.references import find
 
 
@@ -141,6 +142,8 @@ class HistoryQueries:
             after_version,
             limit + 1,
         )
+        datas = [json.loads(r["data"]) if isinstance(r["data"], str) else r["data"] for r in rows]
+        await open_history(context, datas[:limit])
         entries = [
             HistoryEntry(
                 position=str(row["position"]),
@@ -152,9 +155,9 @@ class HistoryQueries:
                 actor=row["actor"],
                 actor_role=row["actor_role"],
                 reason=row["reason"],
-                data=json.loads(row["data"]) if isinstance(row["data"], str) else row["data"],
+                data=data,
             )
-            for row in rows[:limit]
+            for row, data in zip(rows[:limit], datas, strict=False)
         ]
         return HistoryConnection(
             entries=entries,

@@ -1,0 +1,100 @@
+"""个人信息 on the read side: opening the sealed values of the views for one response, and the
+one record of every unmasked phone or ID number shown (who, whose, which field, when).
+
+The views hold personal data sealed (gongzhi/infra/personal_data.py). A response reads the
+wrapped data keys of the persons it shows in one query, from ``person_keys``: an erased person
+has no row there, so whatever the process cached, the person reads as erased
+(``已删除``, empty phone and ID number) at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from gongzhi.application.personal_data import erased_value
+from gongzhi.domain.values import mask_id_number, mask_phone
+from gongzhi.graphql.context import Context
+from gongzhi.infra.personal_data import is_sealed, sealed_subject, unseal
+
+
+class Opener:
+    """Opens sealed values with the data keys read for one response."""
+
+    def __init__(self, keys: dict[UUID, bytes]) -> None:
+        self.keys = keys
+
+    def __call__(self, value: object, field: str) -> str:
+        if not isinstance(value, str):
+            return ""
+        if not is_sealed(value):
+            return value  # recorded before sealing, or nothing personal
+        key = self.keys.get(sealed_subject(value))
+        return unseal(key, value) if key is not None else erased_value(field)
+
+    def erased(self, value: object) -> bool:
+        """Whether ``value`` is sealed under a key destroyed by erasure."""
+        return is_sealed(value) and sealed_subject(str(value)) not in self.keys
+
+
+async def opener(
+    context: Context, values: Iterable[object] = (), persons: Iterable[UUID] = ()
+) -> Opener:
+    """An opener for ``values`` (any mix of sealed and clear) and the persons named, with one
+    query for their wrapped keys."""
+    subjects = {sealed_subject(v) for v in values if isinstance(v, str) and is_sealed(v)}
+    subjects.update(persons)
+    if not subjects:
+        return Opener({})
+    ring = context.app.sealing.keys
+    assert ring is not None, "the wiring gives the API's application its key ring"
+    rows = await context.pool.fetch(
+        "SELECT person_id, wrapped_key FROM person_keys WHERE person_id = ANY($1::uuid[])",
+        list(subjects),
+    )
+    return Opener(
+        {
+            row["person_id"]: ring.unwrap_stored(row["person_id"], bytes(row["wrapped_key"]))
+            for row in rows
+        }
+    )
+
+
+async def record_access(context: Context, shown: Iterable[tuple[UUID, str]]) -> None:
+    """The access log (PIPL art. 51/54): append who was shown which person's unmasked field.
+    The one place that writes it; called by the one place that unmasks (owners/types.py)."""
+    pairs = list(dict.fromkeys(shown))
+    if not pairs:
+        return
+    principal = context.principal
+    await context.pool.execute(
+        "INSERT INTO personal_data_access (actor, actor_role, person_id, field) "
+        "SELECT $1, $2, p, f FROM unnest($3::uuid[], $4::text[]) AS s(p, f)",
+        principal.subject,
+        principal.role.value,
+        [person for person, _ in pairs],
+        [field for _, field in pairs],
+    )
+
+
+# The audit trail shows personal data masked (projections/history.py): once opened, so here.
+_HISTORY_MASKS: dict[str, Callable[[str], str]] = {
+    "phone": mask_phone,
+    "id_number": mask_id_number,
+}
+
+
+async def open_history(context: Context, entries: Sequence[dict[str, Any]]) -> None:
+    """Open the sealed values of audit-trail entries' data in place: a name as recorded (or
+    ``已删除``), a phone and ID number masked (or empty once erased)."""
+    sealed = [v for data in entries for v in data.values() if is_sealed(v)]
+    if not sealed:
+        return
+    opened = await opener(context, sealed)
+    for data in entries:
+        for field, value in data.items():
+            if is_sealed(value):
+                clear = opened(value, field)
+                mask = _HISTORY_MASKS.get(field)
+                data[field] = mask(clear) if mask is not None and clear else clear
