@@ -139,7 +139,12 @@ def resident_id_number(field: str, value: str) -> str:
         or not (number[17].isdigit() or number[17] == "X")
     ):
         raise InvalidValue(field, "must be 18 characters: 17 digits and a check digit or X")
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], ID_WEIGHTS, strict=True))
-    if ID_CHECK[total % 11] != number[17]:
+    if id_check_character(number[:17]) != number[17]:
         raise InvalidValue(field, "has a wrong check character")
     return number
+
+
+def id_check_character(first17: str) -> str:
+    """The check character of an ID number's first 17 digits (GB 11643, ISO 7064 MOD 11-2)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11]
