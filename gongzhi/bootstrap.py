@@ -63,7 +63,7 @@ class Platform:
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
         datastore = getattr(app.recorder, "datastore")  # noqa: B009 - postgres recorder only
-        app.sealing.keys = KeyRing(self.key_provider, datastore_connector(datastore))
+        app.sealing.sealer = KeyRing(self.key_provider, datastore_connector(datastore))
         return app
 
     @cached_property

@@ -17,13 +17,12 @@ is the free-text masking of issue 12).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from gongzhi.domain.person import ERASED_NAME, Person
-from gongzhi.infra.personal_data import KeyRing, is_sealed, seal, sealed_subject, unseal
 
 # Event class → its fields that hold personal data; the originator is the person.
 PERSONAL_FIELDS: Mapping[type, tuple[str, ...]] = {
@@ -37,6 +36,26 @@ def erased_value(field: str) -> str:
     return ERASED_NAME if field == "name" else ""
 
 
+class Sealer(Protocol):
+    """The persons' data keys (gongzhi/infra/personal_data.py ``KeyRing``, given by the wiring)."""
+
+    def prepare(
+        self, created: Mapping[UUID, Mapping[str, str]], phones: Mapping[UUID, str]
+    ) -> None:
+        """Keys (and digests) for the persons ``created``, digests of the ``phones`` changed."""
+        ...
+
+    def seal(self, person_id: UUID, clear: str) -> str: ...
+
+    def is_sealed(self, value: object) -> bool: ...
+
+    def open(self, value: str) -> str | None:
+        """The clear value; ``None`` once the person's key is destroyed."""
+        ...
+
+    def shred(self, person_id: UUID) -> None: ...
+
+
 class PersonalDataLocked(Exception):
     """Raised when personal data must be sealed or opened by an application that was given
     no key ring (a process started without the master key)."""
@@ -44,53 +63,43 @@ class PersonalDataLocked(Exception):
 
 class SealingMapper(Mapper[UUID]):
     """The library's mapper, sealing ``PERSONAL_FIELDS`` when storing and opening them when
-    loading. ``keys`` is set by the wiring (bootstrap) once the master key is known."""
+    loading. ``sealer`` is set by the wiring (bootstrap) once the master key is known."""
 
-    keys: KeyRing | None = None
+    sealer: Sealer | None = None
 
-    def _ring(self) -> KeyRing:
-        if self.keys is None:
+    def _sealer(self) -> Sealer:
+        if self.sealer is None:
             msg = "personal data keys are not configured in this process"
             raise PersonalDataLocked(msg)
-        return self.keys
+        return self.sealer
 
     def prepare(self, events: Iterable[Any]) -> None:
         """Before a save: a data key for each person registered, the phone digest of each phone
-        changed, and every key the save will seal with in the cache (one query each)."""
+        changed (the sealer batches them)."""
         created: dict[UUID, dict[str, str]] = {}
-        subjects: set[UUID] = set()
+        phones: dict[UUID, str] = {}
         for event in events:
-            if type(event) not in PERSONAL_FIELDS:
-                continue
-            subjects.add(event.originator_id)
             if isinstance(event, Person.Registered):
                 created[event.originator_id] = {"phone": event.phone, "name": event.name}
-        if not subjects:
-            return
-        ring = self._ring()
-        ring.create(created)
-        for event in events:
-            if isinstance(event, Person.PhoneChanged):
-                ring.set_phone(event.originator_id, event.phone)
-        ring.keys(subjects)
+            elif isinstance(event, Person.PhoneChanged):
+                phones[event.originator_id] = event.phone
+        if created or phones:
+            self._sealer().prepare(created, phones)
 
     def shred(self, person_id: UUID) -> None:
         """Destroy the person's data key: erasure (see ``Person.Erased``)."""
-        self._ring().shred(person_id)
+        self._sealer().shred(person_id)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         fields = PERSONAL_FIELDS.get(type(domain_event))
         if fields is None:
             return super().to_stored_event(domain_event)
+        sealer = self._sealer()
         person: UUID = domain_event.originator_id
-        key = self._ring().keys((person,)).get(person)
-        if key is None:
-            msg = "the person has no data key (erased, or registered without one)"
-            raise PersonalDataLocked(msg)
         state = dict(vars(domain_event))
         for field in fields:
-            if isinstance(state.get(field), str) and not is_sealed(state[field]):
-                state[field] = seal(key, person, state[field])
+            if isinstance(state.get(field), str) and not sealer.is_sealed(state[field]):
+                state[field] = sealer.seal(person, state[field])
         sealed = object.__new__(type(domain_event))
         object.__setattr__(sealed, "__dict__", state)
         return super().to_stored_event(sealed)
@@ -99,12 +108,11 @@ class SealingMapper(Mapper[UUID]):
         event = super().to_domain_event(stored_event)
         fields = PERSONAL_FIELDS.get(type(event))
         if fields is not None:
-            state = event.__dict__
-            sealed = {f: state[f] for f in fields if is_sealed(state.get(f))}
-            if sealed:
-                subjects = {sealed_subject(value) for value in sealed.values()}
-                keys = self._ring().keys(subjects)
-                for field, value in sealed.items():
-                    key = keys.get(sealed_subject(value))
-                    state[field] = unseal(key, value) if key else erased_value(field)
+            sealer, state = self._sealer(), event.__dict__
+            for field in fields:
+                value = state.get(field)
+                # Not sealed: recorded in clear, before sealing existed.
+                if isinstance(value, str) and sealer.is_sealed(value):
+                    clear = sealer.open(value)
+                    state[field] = erased_value(field) if clear is None else clear
         return event

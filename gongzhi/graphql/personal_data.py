@@ -16,7 +16,14 @@ from uuid import UUID
 from gongzhi.application.personal_data import erased_value
 from gongzhi.domain.values import mask_id_number, mask_phone
 from gongzhi.graphql.context import Context
-from gongzhi.infra.personal_data import is_sealed, sealed_subject, unseal
+from gongzhi.infra.personal_data import KeyRing, is_sealed, sealed_subject, unseal
+
+
+def key_ring(context: Context) -> KeyRing:
+    """The API application's key ring (the wiring gives it one: bootstrap.Platform.app)."""
+    ring = context.app.sealing.sealer
+    assert isinstance(ring, KeyRing), "the API's application has its key ring"
+    return ring
 
 
 class Opener:
@@ -47,8 +54,7 @@ async def opener(
     subjects.update(persons)
     if not subjects:
         return Opener({})
-    ring = context.app.sealing.keys
-    assert ring is not None, "the wiring gives the API's application its key ring"
+    ring = key_ring(context)
     rows = await context.pool.fetch(
         "SELECT person_id, wrapped_key FROM person_keys WHERE person_id = ANY($1::uuid[])",
         list(subjects),

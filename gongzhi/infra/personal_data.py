@@ -242,6 +242,32 @@ class KeyRing:
         with self._lock:
             self._cache.update({row["person_id"]: fresh[row["person_id"]] for row in stored})
 
+    def prepare(
+        self, created: Mapping[UUID, Mapping[str, str]], phones: Mapping[UUID, str]
+    ) -> None:
+        """Before a save: keys for the persons created, digests of the phones changed, and
+        every key the save will seal with in the cache."""
+        self.create(created)
+        for person_id, phone in phones.items():
+            self.set_phone(person_id, phone)
+        self.keys({*created, *phones})
+
+    def seal(self, person_id: UUID, clear: str) -> str:
+        key = self.keys((person_id,)).get(person_id)
+        if key is None:
+            msg = "the person has no data key (erased, or registered without one)"
+            raise LookupError(msg)
+        return seal(key, person_id, clear)
+
+    @staticmethod
+    def is_sealed(value: object) -> bool:
+        return is_sealed(value)
+
+    def open(self, value: str) -> str | None:
+        subject = sealed_subject(value)
+        key = self.keys((subject,)).get(subject)
+        return None if key is None else unseal(key, value)
+
     def set_phone(self, person_id: UUID, phone: str) -> None:
         with self._connect() as conn:
             conn.execute(

@@ -22,6 +22,7 @@ from gongzhi.graphql.owners.types import (
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, community_scope
+from gongzhi.graphql.personal_data import key_ring
 from gongzhi.graphql.reading import CommunityArg, PersonArg, lookup
 
 PERSON_SELECT = """
@@ -79,11 +80,9 @@ class PersonQueries:
         param = Params([UUID(community_id)])
         conditions = [IN_COMMUNITY.format(c="$1")]
         if name and name.strip():
-            ring = info.context.app.sealing.keys
-            assert ring is not None, "the wiring gives the API's application its key ring"
+            digest = key_ring(info.context).digest(name)
             conditions.append(
-                "p.id IN (SELECT person_id FROM person_keys WHERE name_digest = "
-                f"{param(ring.digest(name))})"
+                f"p.id IN (SELECT person_id FROM person_keys WHERE name_digest = {param(digest)})"
             )
         rows, page_info = await keyset_page(
             info.context.pool,
