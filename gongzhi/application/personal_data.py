@@ -55,6 +55,10 @@ class Sealer(Protocol):
 
     def shred(self, person_id: UUID) -> None: ...
 
+    def persons_with_phones(self, phones: Iterable[str]) -> dict[str, list[UUID]]:
+        """The persons registered with each phone, matched by a keyed hash of it."""
+        ...
+
 
 class PersonalDataLocked(Exception):
     """Raised when personal data must be sealed or opened by an application that was given
@@ -85,6 +89,9 @@ class SealingMapper(Mapper[UUID]):
                 phones[event.originator_id] = event.phone
         if created or phones:
             self._sealer().prepare(created, phones)
+
+    def persons_with_phones(self, phones: Iterable[str]) -> dict[str, list[UUID]]:
+        return self._sealer().persons_with_phones(phones)
 
     def shred(self, person_id: UUID) -> None:
         """Destroy the person's data key: erasure (see ``Person.Erased``)."""

@@ -319,12 +319,20 @@ class KeyRing:
                 self._by_wrapped[(person_id, wrapped)] = key
         return key
 
-    def persons_with_phone(self, phone: str) -> list[UUID]:
+    def persons_with_phones(self, phones: Iterable[str]) -> dict[str, list[UUID]]:
+        """The persons registered with each phone, found by its keyed digest (one query)."""
+        by_digest = {self.digest(phone): phone for phone in phones}
+        if not by_digest:
+            return {}
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT person_id FROM person_keys WHERE phone_digest = %s", (self.digest(phone),)
+                "SELECT person_id, phone_digest FROM person_keys WHERE phone_digest = ANY(%s)",
+                (list(by_digest),),
             ).fetchall()
-        return [row["person_id"] for row in rows]
+        found: dict[str, list[UUID]] = {}
+        for row in rows:
+            found.setdefault(by_digest[bytes(row["phone_digest"])], []).append(row["person_id"])
+        return found
 
 
 def datastore_connector(datastore: Any) -> Connector:

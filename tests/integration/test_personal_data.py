@@ -21,6 +21,7 @@ from gongzhi.infra.settings import Settings
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_communities import building_with_entrance, register
 from tests.integration.test_graphql_owners import OWNERSHIP, add_unit, person
+from tests.integration.test_graphql_roster import run
 from tests.integration.test_projection_runner import dump_views
 
 ID_NUMBER = "11010519491231002X"
@@ -243,3 +244,39 @@ def test_production_refuses_to_start_without_a_master_key(tmp_path: Path) -> Non
     key.write_text("not a key\n")
     with pytest.raises(ValueError):
         Settings.from_env({**env, "GONGZHI_MASTER_KEY_FILE": str(key)})
+
+
+FIRST_ROSTER = """楼栋,层数,电梯,单元,房号,楼层,面积,面积来源,业主姓名,业主电话,份额
+1栋,6,否,1单元,101,1,88.50,登记,张三,13812341234,
+1栋,6,否,1单元,102,1,70.25,登记,李四,13912341234,
+"""
+SECOND_ROSTER = """楼栋,层数,电梯,单元,房号,楼层,面积,面积来源,业主姓名,业主电话,份额
+3栋,6,否,1单元,101,1,88.50,登记,张三,13812341234,
+3栋,6,否,1单元,102,1,70.25,登记,李四,13700000000,
+"""
+OWNERS = """query($c: ID!) { community(id: $c) { ... on Community { buildings { number entrances {
+    units { number owners { personId name } } } } } } }"""
+
+
+def test_a_roster_re_import_matches_an_owner_by_the_keyed_hash_of_the_phone(api: Api) -> None:
+    # Given a community whose building 1 was imported with 张三 and 李四 as owners
+    community_id = register(api)["community"]["id"]
+    assert run(api, community_id, FIRST_ROSTER, dry_run=False)["ownersRegistered"] == 2
+
+    # When building 3 is imported naming 张三 with the same phone, 李四 with another phone
+    report = run(api, community_id, SECOND_ROSTER, dry_run=False)
+
+    # Then 张三 is the same person (one new owner registered: 李四 with the new phone)
+    assert report["imported"] is True and report["ownersRegistered"] == 1
+    buildings = api.gql(OWNERS, {"c": community_id})["community"]["buildings"]
+    owner = {
+        (b["number"], u["number"]): u["owners"][0]
+        for b in buildings
+        for e in b["entrances"]
+        for u in e["units"]
+    }
+    assert owner[("1栋", "101")] == owner[("3栋", "101")]
+    assert owner[("1栋", "102")]["personId"] != owner[("3栋", "102")]["personId"]
+    # and what matched them is a keyed hash: the phone is nowhere in clear
+    found = clear_values_found(api.platform, {"13812341234", "13912341234", "13700000000"})
+    assert found == []
