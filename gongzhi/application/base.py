@@ -202,8 +202,16 @@ class GongzhiBase(Application[UUID]):
         for event in processing_event.events:
             # Events are frozen dataclasses; the mapper stores their __dict__ as is.
             event.__dict__["meta"] = stamp
-        self.sealing.prepare(processing_event.events)
-        return super()._record(processing_event)
+        # Personal data keys are stored by the same transaction as the events.
+        write_keys = self.sealing.prepare(processing_event.events)
+        if write_keys is None:
+            return super()._record(processing_event)
+        processing_event.saved_kwargs["alongside"] = (write_keys,)
+        try:
+            return super()._record(processing_event)
+        except Exception:
+            self.sealing.forget(e.originator_id for e in processing_event.events)
+            raise
 
     def record(self, meta: Meta, *aggregates: Aggregate) -> int:
         """Save atomically; return the notification id of the last event recorded."""

@@ -16,7 +16,7 @@ is the free-text masking of issue 12).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -41,8 +41,13 @@ class Sealer(Protocol):
 
     def prepare(
         self, created: Mapping[UUID, Mapping[str, str]], phones: Mapping[UUID, str]
-    ) -> None:
-        """Keys (and digests) for the persons ``created``, digests of the ``phones`` changed."""
+    ) -> Callable[[Any], None] | None:
+        """Keys (and digests) for the persons ``created``, digests of the ``phones`` changed:
+        ready for sealing at once, stored by the returned writer in the save's transaction."""
+        ...
+
+    def forget(self, person_ids: Iterable[UUID]) -> None:
+        """The save failed: the keys prepared for these persons were never stored."""
         ...
 
     def seal(self, person_id: UUID, clear: str) -> str: ...
@@ -77,9 +82,9 @@ class SealingMapper(Mapper[UUID]):
             raise PersonalDataLocked(msg)
         return self.sealer
 
-    def prepare(self, events: Iterable[Any]) -> None:
+    def prepare(self, events: Iterable[Any]) -> Callable[[Any], None] | None:
         """Before a save: a data key for each person registered, the phone digest of each phone
-        changed (the sealer batches them)."""
+        changed; what the save's transaction must write with the events (or None)."""
         created: dict[UUID, dict[str, str]] = {}
         phones: dict[UUID, str] = {}
         for event in events:
@@ -87,8 +92,13 @@ class SealingMapper(Mapper[UUID]):
                 created[event.originator_id] = {"phone": event.phone, "name": event.name}
             elif isinstance(event, Person.PhoneChanged):
                 phones[event.originator_id] = event.phone
-        if created or phones:
-            self._sealer().prepare(created, phones)
+        if not created and not phones:
+            return None
+        return self._sealer().prepare(created, phones)
+
+    def forget(self, person_ids: Iterable[UUID]) -> None:
+        if self.sealer is not None:
+            self.sealer.forget(person_ids)
 
     def persons_with_phones(self, phones: Iterable[str]) -> dict[str, list[UUID]]:
         return self._sealer().persons_with_phones(phones)

@@ -21,7 +21,7 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -203,6 +203,9 @@ class Connector(Protocol):
         ...
 
 
+Writer = Callable[[Any], None]  # statements run by a save's transaction, given its cursor
+
+
 class KeyRing:
     """Data keys of persons: created with the person, unwrapped on demand and cached in this
     process, destroyed on erasure. Sync (psycopg), for the application's thread pool."""
@@ -217,40 +220,48 @@ class KeyRing:
     def digest(self, value: str) -> bytes:
         return keyed_digest(self.provider.digest_key(), value)
 
-    def create(self, persons: Mapping[UUID, Mapping[str, str]]) -> None:
-        """A new data key for each person (id → {"phone": …, "name": …} for the digests), in one
-        statement; a person that already has a key keeps it."""
-        if not persons:
-            return
-        ids, wrapped, phones, names = [], [], [], []
+    def prepare(
+        self, created: Mapping[UUID, Mapping[str, str]], phones: Mapping[UUID, str]
+    ) -> Writer | None:
+        """Before a save: a new data key for each person ``created`` (id → {"phone", "name"}
+        for the digests) and the digests of the ``phones`` changed, to be written by the save's
+        own transaction (the returned writer), so that a key exists exactly when its person
+        does; every key the save will seal with is in the cache when this returns."""
+        if not created and not phones:
+            return None
+        ids, wrapped, phone_digests, name_digests = [], [], [], []
         fresh: dict[UUID, bytes] = {}
-        for person_id, values in persons.items():
+        for person_id, values in created.items():
             key = fresh[person_id] = AESGCM.generate_key(bit_length=256)
             ids.append(person_id)
             wrapped.append(self.provider.wrap(key, person_id))
-            phones.append(self.digest(values["phone"]) if values.get("phone") else None)
-            names.append(self.digest(values["name"]) if values.get("name") else None)
-        with self._connect() as conn:
-            stored = conn.execute(
-                "INSERT INTO person_keys (person_id, wrapped_key, phone_digest, name_digest) "
-                "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::bytea[], %s::bytea[]) "
-                "ON CONFLICT (person_id) DO NOTHING RETURNING person_id",
-                (ids, wrapped, phones, names),
-            ).fetchall()
-        # Only the keys stored are cached: one that lost a race (ON CONFLICT) is not the
-        # person's key; its first use reads the stored one.
+            phone_digests.append(self.digest(values["phone"]) if values.get("phone") else None)
+            name_digests.append(self.digest(values["name"]) if values.get("name") else None)
+        changed = [(self.digest(p) if p else None, person_id) for person_id, p in phones.items()]
         with self._lock:
-            self._cache.update({row["person_id"]: fresh[row["person_id"]] for row in stored})
+            self._cache.update(fresh)
+        self.keys(phones)
 
-    def prepare(
-        self, created: Mapping[UUID, Mapping[str, str]], phones: Mapping[UUID, str]
-    ) -> None:
-        """Before a save: keys for the persons created, digests of the phones changed, and
-        every key the save will seal with in the cache."""
-        self.create(created)
-        for person_id, phone in phones.items():
-            self.set_phone(person_id, phone)
-        self.keys({*created, *phones})
+        def write(cursor: Any) -> None:
+            if ids:
+                cursor.execute(
+                    "INSERT INTO person_keys (person_id, wrapped_key, phone_digest, name_digest) "
+                    "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::bytea[], %s::bytea[])",
+                    (ids, wrapped, phone_digests, name_digests),
+                )
+            for digest, person_id in changed:
+                cursor.execute(
+                    "UPDATE person_keys SET phone_digest = %s WHERE person_id = %s",
+                    (digest, person_id),
+                )
+
+        return write
+
+    def forget(self, person_ids: Iterable[UUID]) -> None:
+        """Drop cached keys of persons whose save failed: their keys were never stored."""
+        with self._lock:
+            for person_id in person_ids:
+                self._cache.pop(person_id, None)
 
     def seal(self, person_id: UUID, clear: str) -> str:
         key = self.keys((person_id,)).get(person_id)
@@ -267,13 +278,6 @@ class KeyRing:
         subject = sealed_subject(value)
         key = self.keys((subject,)).get(subject)
         return None if key is None else unseal(key, value)
-
-    def set_phone(self, person_id: UUID, phone: str) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "UPDATE person_keys SET phone_digest = %s WHERE person_id = %s",
-                (self.digest(phone) if phone else None, person_id),
-            )
 
     def keys(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """The data keys of those persons that have one (an erased person has none)."""

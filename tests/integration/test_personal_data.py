@@ -84,6 +84,12 @@ def test_no_phone_or_id_number_in_clear_anywhere_after_the_demo_load(platform: P
 
     # Then none of those phones and ID numbers is stored in clear
     assert found == []
+    # and every person has exactly one data key, stored with the registration
+    with psycopg.connect(platform.pg.url()) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM person_keys), (SELECT count(*) FROM persons)"
+        ).fetchone()
+    assert counts is not None and counts[0] == counts[1] > 100
     # (and the scan does find a value stored in clear: it is not blind)
     with psycopg.connect(platform.pg.url()) as conn:
         conn.execute("CREATE TABLE scan_check (note text, raw bytea)")
