@@ -175,6 +175,12 @@ def test_an_erased_person_reads_as_erased_everywhere_and_a_rebuild_agrees(api: A
     assert entries[0]["data"] == {"name": "已删除", "phone": "", "id_number": ""}
     assert entries[1]["data"] == {"requested_by_person": True}
     assert entries[1]["reason"] == "本人申请删除个人信息"
+    # and the persons view keeps nothing of 张三 but the erasure
+    with psycopg.connect(api.platform.pg.url()) as conn:
+        row = conn.execute(
+            "SELECT name, phone, id_number, erased FROM persons WHERE id = %s", (UUID(zhang),)
+        ).fetchone()
+    assert row == ("已删除", "", "", True)
     # and in the event store as the application reads it
     assert api.platform.app.repository.get(UUID(zhang)).name == "已删除"
 

@@ -104,7 +104,7 @@ async def persons_from_rows(context: Context, rows: Sequence[Any]) -> list[Perso
                     for r in (row["roles"] or [])
                 ],
                 version=row["version"],
-                erased=opened.erased(row["name"]),
+                erased=row["erased"] or opened.erased(row["name"]),
             )
         )
     await record_access(context, shown)
