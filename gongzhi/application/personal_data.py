@@ -16,7 +16,7 @@ is the free-text masking of issue 12).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -54,8 +54,8 @@ class Sealer(Protocol):
 
     def is_sealed(self, value: object) -> bool: ...
 
-    def open(self, value: str) -> str | None:
-        """The clear value; ``None`` once the person's key is destroyed."""
+    def open(self, values: Sequence[str]) -> list[str | None]:
+        """The clear values; ``None`` where the person's key is destroyed."""
         ...
 
     def shred(self, person_id: UUID) -> None: ...
@@ -126,10 +126,13 @@ class SealingMapper(Mapper[UUID]):
         fields = PERSONAL_FIELDS.get(type(event))
         if fields is not None:
             sealer, state = self._sealer(), event.__dict__
-            for field in fields:
-                value = state.get(field)
-                # Not sealed: recorded in clear, before sealing existed.
-                if isinstance(value, str) and sealer.is_sealed(value):
-                    clear = sealer.open(value)
+            # Not sealed: recorded in clear, before sealing existed.
+            sealed = [
+                f for f in fields if isinstance(state.get(f), str) and sealer.is_sealed(state[f])
+            ]
+            if sealed:
+                for field, clear in zip(
+                    sealed, sealer.open([state[f] for f in sealed]), strict=True
+                ):
                     state[field] = erased_value(field) if clear is None else clear
         return event

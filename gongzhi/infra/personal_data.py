@@ -21,7 +21,7 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -274,10 +274,25 @@ class KeyRing:
     def is_sealed(value: object) -> bool:
         return is_sealed(value)
 
-    def open(self, value: str) -> str | None:
-        subject = sealed_subject(value)
-        key = self.keys((subject,)).get(subject)
-        return None if key is None else unseal(key, value)
+    def open(self, values: Sequence[str]) -> list[str | None]:
+        """The clear values (None where the person is erased), in one query. The wrapped keys
+        are read from the table every time (only their unwrapping is cached), so that no
+        process opens an erased person's data with a key it cached before the erasure."""
+        subjects = {sealed_subject(value) for value in values}
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT person_id, wrapped_key FROM person_keys WHERE person_id = ANY(%s)",
+                (list(subjects),),
+            ).fetchall()
+        keys = {
+            r["person_id"]: self.unwrap_stored(r["person_id"], bytes(r["wrapped_key"]))
+            for r in rows
+        }
+        opened: list[str | None] = []
+        for value in values:
+            key = keys.get(sealed_subject(value))
+            opened.append(None if key is None else unseal(key, value))
+        return opened
 
     def keys(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """The data keys of those persons that have one (an erased person has none)."""

@@ -12,6 +12,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from gongzhi.application.base import Meta
+from gongzhi.application.owners import ErasePerson, RegisterPerson
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import load_demo
 from gongzhi.domain.person import Person
@@ -292,3 +294,28 @@ def test_a_roster_re_import_matches_an_owner_by_the_keyed_hash_of_the_phone(api:
     # and what matched them is a keyed hash: the phone is nowhere in clear
     found = clear_values_found(api.platform, {"13812341234", "13912341234", "13700000000"})
     assert found == []
+
+
+def test_another_process_that_read_a_person_before_the_erasure_cannot_read_it_after(
+    platform: Platform, settings: Settings
+) -> None:
+    # Given a person registered, and read by a second process (its own application and keys)
+    meta = Meta(actor="admin-1", reason="业主登记")
+    person_id = platform.app.register_person(
+        meta, RegisterPerson(name="张三", phone=PHONE, id_number=ID_NUMBER)
+    ).id
+    other = Platform(settings)
+    try:
+        assert other.app.repository.get(person_id, version=1).id_number == ID_NUMBER
+
+        # When the first process erases the person
+        platform.app.erase_person(
+            Meta(actor="admin-1", reason="本人申请"),
+            ErasePerson(person_id=person_id, requested_by_person=True),
+        )
+
+        # Then the second process reads the registration as erased, whatever it cached
+        registered = other.app.repository.get(person_id, version=1)
+        assert (registered.name, registered.phone, registered.id_number) == ("已删除", "", "")
+    finally:
+        other.close()
