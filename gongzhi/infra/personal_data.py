@@ -264,7 +264,7 @@ class KeyRing:
                 self._cache.pop(person_id, None)
 
     def seal(self, person_id: UUID, clear: str) -> str:
-        key = self.keys((person_id,)).get(person_id)
+        key = self._cache.get(person_id) or self.keys((person_id,)).get(person_id)
         if key is None:
             msg = "the person has no data key (erased, or registered without one)"
             raise LookupError(msg)
