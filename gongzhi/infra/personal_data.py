@@ -229,6 +229,11 @@ class KeyRing:
         does; every key the save will seal with is in the cache when this returns."""
         if not created and not phones:
             return None
+        # A person registered before sealing existed has no key yet: the first phone change
+        # makes one (its clear registration stays as it was recorded).
+        unkeyed = set(phones) - set(created) - self.keys(phones).keys()
+        created = {**created, **{p: {"phone": phones[p]} for p in unkeyed}}
+        phones = {p: phone for p, phone in phones.items() if p not in unkeyed}
         ids, wrapped, phone_digests, name_digests = [], [], [], []
         fresh: dict[UUID, bytes] = {}
         for person_id, values in created.items():
@@ -240,7 +245,6 @@ class KeyRing:
         changed = [(self.digest(p) if p else None, person_id) for person_id, p in phones.items()]
         with self._lock:
             self._cache.update(fresh)
-        self.keys(phones)
 
         def write(cursor: Any) -> None:
             if ids:

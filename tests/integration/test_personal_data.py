@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import EventStore
 from psycopg import sql
 
 from gongzhi.application.base import Meta
@@ -319,3 +320,23 @@ def test_another_process_that_read_a_person_before_the_erasure_cannot_read_it_af
         assert (registered.name, registered.phone, registered.id_number) == ("已删除", "", "")
     finally:
         other.close()
+
+
+def test_a_person_recorded_in_clear_before_sealing_gets_a_key_on_the_first_change(
+    platform: Platform,
+) -> None:
+    # Given a person whose registration was stored in clear (as before sealing existed)
+    person = Person.register(name="王五", phone="13600000000")
+    events = person.collect_events()
+    for event in events:
+        event.__dict__["meta"] = {"actor": "admin-1", "actor_role": "", "reason": "旧数据"}
+    EventStore(mapper=platform.app.log_mapper(), recorder=platform.app.recorder).put(events)
+
+    # When the person's phone changes
+    platform.app.change_phone(Meta(actor="admin-1", reason="换号"), person.id, PHONE)
+
+    # Then the person now has a key, the new phone is sealed, and both read back in clear
+    loaded = platform.app.repository.get(person.id, version=2)
+    assert (loaded.name, loaded.phone) == ("王五", PHONE)
+    platform.projection_runner().catch_up()
+    assert clear_values_found(platform, {PHONE}) == []
