@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+
 from gongzhi.application.personal_data import erased_value
 from gongzhi.domain.values import mask_id_number, mask_phone
 from gongzhi.graphql.context import Context
@@ -37,12 +39,18 @@ class Opener:
             return ""
         if not is_sealed(value):
             return value  # recorded before sealing, or nothing personal
-        key = self.keys.get(sealed_subject(value))
-        return unseal(key, value) if key is not None else erased_value(field)
+        try:
+            key = self.keys.get(sealed_subject(value))
+            return unseal(key, value) if key is not None else erased_value(field)
+        except (InvalidTag, ValueError):
+            # Not a value we sealed (cut or altered on the way to the view): show nothing of
+            # it rather than fail the whole response.
+            return erased_value(field)
 
     def erased(self, value: object) -> bool:
         """Whether ``value`` is sealed under a key destroyed by erasure."""
-        return is_sealed(value) and sealed_subject(str(value)) not in self.keys
+        subject = _subject(value)
+        return subject is not None and subject not in self.keys
 
 
 async def opener(
@@ -50,7 +58,7 @@ async def opener(
 ) -> Opener:
     """An opener for ``values`` (any mix of sealed and clear) and the persons named, with one
     query for their wrapped keys."""
-    subjects = {sealed_subject(v) for v in values if isinstance(v, str) and is_sealed(v)}
+    subjects = {s for v in values if (s := _subject(v)) is not None}
     subjects.update(persons)
     if not subjects:
         return Opener({})
@@ -65,6 +73,15 @@ async def opener(
             for row in rows
         }
     )
+
+
+def _subject(value: object) -> UUID | None:
+    if not is_sealed(value):
+        return None
+    try:
+        return sealed_subject(str(value))
+    except ValueError:
+        return None  # not a value we sealed: the opener shows nothing of it
 
 
 async def record_access(context: Context, shown: Iterable[tuple[UUID, str]]) -> None:
