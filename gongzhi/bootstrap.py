@@ -15,13 +15,7 @@ from gongzhi.application.app import Gongzhi
 from gongzhi.infra.database import ensure_database, sync_engine
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
-from gongzhi.infra.personal_data import (
-    FileKeyProvider,
-    KeyProvider,
-    KeyRing,
-    create_tables,
-    datastore_connector,
-)
+from gongzhi.infra.personal_data import create_tables, file_key_ring
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
@@ -62,15 +56,9 @@ class Platform:
         )
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
-        datastore = getattr(app.recorder, "datastore")  # noqa: B009 - postgres recorder only
-        app.sealing.sealer = KeyRing(self.key_provider, datastore_connector(datastore))
-        return app
-
-    @cached_property
-    def key_provider(self) -> KeyProvider:
-        """The master key: wraps every person's data key, keys the phone and name digests."""
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
-        return FileKeyProvider.from_file(self.settings.master_key_file)
+        app.sealing.sealer = file_key_ring(self.settings.master_key_file, app.recorder)
+        return app
 
     @cached_property
     def engine(self) -> Engine:

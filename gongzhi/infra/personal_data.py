@@ -368,3 +368,10 @@ def datastore_connector(datastore: Any) -> Connector:
             yield cursor.connection
 
     return connect
+
+
+def file_key_ring(master_key_file: Path, recorder: object) -> KeyRing:
+    """The key ring of an application: the master key file's provider, and connections of the
+    application's own event-store pool (``recorder`` is eventsourcing's PostgreSQL recorder)."""
+    datastore = getattr(recorder, "datastore")  # noqa: B009 - the PostgreSQL recorder's
+    return KeyRing(FileKeyProvider.from_file(master_key_file), datastore_connector(datastore))
