@@ -8,10 +8,14 @@ them), and the read side opens them per response; once a person is erased (the d
 destroyed) they open as ``已删除`` and empty.
 
 Covered: ``Person.Registered`` (name, phone, id_number) and ``Person.PhoneChanged`` (phone).
-Not covered, because they are not a registered person's data and have no person whose erasure
-they would follow: the free-text attendee and mediator names of a dispute's mediation and of a
-party joint meeting, and a ballot's proxy authorisation text (their masking in the audit trail
-is the free-text masking of issue 12).
+Not covered yet:
+- the free-text names of a dispute's mediation (mediator, attendees), of a party joint
+  meeting's attendees and a ballot's proxy authorisation text: no registered person's data,
+  no person whose erasure they would follow (the audit trail masks phone- and ID-shaped text);
+- the names that role records copy with a person's id: committee candidates and members,
+  party members, secretaries, cross-appointments and 红管家 stewards. They are published
+  records (公示, 备案), and the credit workers copy them into evidence; sealing them means
+  opening them at each of those read sites, a step of its own.
 """
 
 from __future__ import annotations
