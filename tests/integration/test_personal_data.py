@@ -144,6 +144,11 @@ def test_an_erased_person_reads_as_erased_everywhere_and_a_rebuild_agrees(api: A
     community_id, zhang, li = owned_unit(api)
     erase = {"personId": zhang, "requestedByPerson": True, "reason": "本人申请删除个人信息"}
 
+    by_name = """query($c: ID!, $n: String) { persons(communityId: $c, name: $n) {
+        ... on PersonConnection { persons { id } } } }"""
+    found = api.gql(by_name, {"c": community_id, "n": " 张三 "})["persons"]["persons"]
+    assert found == [{"id": zhang}]  # by the keyed hash of the exact name
+
     # When the serving company's staff asks to erase 张三, it is refused
     staff = Principal(subject="staff", role=Role.COMPANY_STAFF, company_id=uuid4())
     refused = api.gql(ERASE, {"input": erase}, as_=staff)["erasePerson"]
@@ -186,6 +191,9 @@ def test_an_erased_person_reads_as_erased_everywhere_and_a_rebuild_agrees(api: A
     assert row == ("已删除", "", "", True)
     # and in the event store as the application reads it
     assert api.platform.app.repository.get(UUID(zhang)).name == "已删除"
+
+    # and the name no longer finds the person (the keyed hash went with the key)
+    assert api.gql(by_name, {"c": community_id, "n": "张三"})["persons"]["persons"] == []
 
     # When it is asked again, it is refused: nothing is left to erase
     again = api.gql(ERASE, {"input": erase})["erasePerson"]
