@@ -8,13 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from uuid import UUID
 
 from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
+from gongzhi.application.base import Conflict
+from gongzhi.domain.values import mask_personal_text
+from gongzhi.infra.audit_chain import ChainedRecorder
+from gongzhi.infra.audit_keys import AuditKey
+from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint
 from gongzhi.infra.database import ensure_database, sync_engine
+from gongzhi.infra.db_roles import may_migrate
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.log_masking import install_log_masking
 from gongzhi.infra.personal_data import create_tables, file_key_ring
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.tabular import read_table
@@ -58,6 +66,7 @@ class Platform:
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
         app.sealing.sealer = file_key_ring(self.settings.master_key_file, app.recorder)
+        wire_audit_seal(app, AuditKey(self.settings.audit_signing_key))
         return app
 
     @cached_property
@@ -91,11 +100,35 @@ def events_channel(app: Gongzhi) -> str:
     return channel
 
 
+def wire_audit_seal(app: Gongzhi, key: AuditKey) -> None:
+    """checkpointAudit signs with ``key``; a broken chain is a conflict, not a checkpoint."""
+    recorder = app.recorder
+    assert isinstance(recorder, ChainedRecorder)
+
+    def seal(actor: str, reason: str) -> UUID:
+        datastore = recorder.datastore
+        with datastore.get_connection() as conn:
+            try:
+                stored = make_checkpoint(
+                    conn, key, actor, reason, datastore.schema, recorder.events_table_name
+                )
+            except ChainBroken as error:
+                msg = f"the event log fails verification at {error.broken}: nothing was sealed"
+                raise Conflict(msg) from None
+        assert stored is not None
+        return stored.id
+
+    app.audit_sealer = seal
+    app.audit_public_key = key.public_key
+
+
 def bootstrap(settings: Settings) -> Platform:
     """A platform on an existing (or new) database: event store and views created/migrated."""
+    install_log_masking(mask_personal_text)  # every process of the platform starts here
     platform = Platform(settings)
     ensure_database(platform.pg)
-    migrate(platform.engine)
-    create_tables(platform.engine)
+    if may_migrate(platform.pg):  # else the owner did (gongzhi db-roles): no DDL as the app role
+        migrate(platform.engine)
+        create_tables(platform.engine)
     _ = platform.app  # creates the event store table
     return platform

@@ -263,6 +263,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bootstrap(settings: Settings) -> Any:
+    from gongzhi.bootstrap import bootstrap
+
+    return bootstrap(settings)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from gongzhi.graphql.schema import export_schema
 
@@ -443,6 +449,9 @@ def parser() -> argparse.ArgumentParser:
     roster.set_defaults(handler=cmd_import)
 
     _bill_parser(commands)
+    from gongzhi.cli_audit import Wiring, add_audit_commands
+
+    add_audit_commands(commands, Wiring(_settings, _bootstrap))  # verify, seal, db-roles
 
     token = commands.add_parser("token", help="print a signed bearer token")
     token.add_argument(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from gongzhi.domain.errors import InvalidValue
 
@@ -134,3 +136,71 @@ def mask_id_number(number: str) -> str:
     if len(text) <= 4:
         return "*" * len(text)
     return f"{text[:1]}{'*' * (len(text) - 2)}{text[-1:]}"
+
+
+# Phone- and 身份证号-shaped runs inside free text (descriptions, notes, attendees, proxy
+# authorisations, reasons). Matched on boundaries, so that what only contains such digits is
+# kept: a UUID, or a long run of letters and digits (a hash, a ciphertext, a key), is matched
+# first and left as it is; a run of digits longer than the shape (an 18-digit ID holds an
+# 11-digit run) is not a phone; a decimal (area, amount as text) is not either.
+_PERSONAL_IN_TEXT = re.compile(
+    r"""
+    (?P<keep>
+        \b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b
+      | (?<![A-Za-z0-9+/=_])(?=[A-Za-z0-9+/=_]*[A-Za-z])(?=[A-Za-z0-9+/=_]*[0-9])
+        [A-Za-z0-9+/=_]{32,}
+    )
+  | (?<!\d)(?P<id_number>[1-9]\d{16}[\dXx])(?![\dXx])
+  | (?<!\d)(?<!\d\.)(?:\+?86[- ]?)?(?P<mobile>1[3-9]\d(?:[- ]?\d{4}){2})(?!\.?\d)
+  | (?<!\d)(?<!\d\.)(?P<landline>(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[- ]?)[2-9]\d{6,7})(?!\.?\d)
+    """,
+    re.VERBOSE,
+)
+# A sealed value or a digest ("pd1:" + base64, hex): no clear data to mask, and the read side
+# may still need to open it, so it is kept whole even under a personal key.
+_OPAQUE = re.compile(r"(?:[a-z0-9]{1,8}:)?[A-Za-z0-9+/=_]{32,}")
+# Keys whose whole value is personal, whatever its shape.
+_PERSONAL_KEYS = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    if kind == "keep" or kind is None:
+        return match.group(0)
+    mask = mask_id_number if kind == "id_number" else mask_phone
+    # A +86 prefix stays: only the number itself is personal.
+    prefix = match.group(0)[: match.start(kind) - match.start()]
+    return prefix + mask(match.group(kind))
+
+
+def mask_personal_text(text: str) -> str:
+    """Free text with every phone number (mobile, landline with area code) and 身份证号 in it
+    masked as ``mask_phone`` and ``mask_id_number`` mask them; masking twice changes nothing."""
+    # Most strings of an event are short codes, dates or ids: the trail is written for every
+    # event, so those skip the scan (nothing shorter than a landline can hold one).
+    if len(text) < _SHORTEST or _is_uuid(text):
+        return text
+    return _PERSONAL_IN_TEXT.sub(_mask_match, text)
+
+
+_SHORTEST = len("0xx2345678")
+
+
+def _is_uuid(text: str) -> bool:
+    return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
+
+
+def mask_personal(value: Any, key: str | None = None) -> Any:
+    """A JSON-like value with personal data masked wherever it is: the whole value under a
+    personal key (``phone``, ``id_number``), phone- and ID-shaped strings in any other text.
+    Numbers stay as they are (an amount in fen is an int, never a phone)."""
+    if isinstance(value, str):
+        whole = _PERSONAL_KEYS.get(key or "")
+        if whole and value and not _OPAQUE.fullmatch(value):
+            return whole(value)
+        return mask_personal_text(value)
+    if isinstance(value, dict):
+        return {k: mask_personal(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_personal(v) for v in value]
+    return value

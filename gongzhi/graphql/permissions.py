@@ -89,6 +89,8 @@ class Action(enum.Enum):
     RECORD_CREDIT = "enter credit records, or evaluate, publish and review credit evaluations"
     RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
     READ_CREDIT = "read a company's credit records, breakdowns and their history"
+    READ_AUDIT_SEAL = "read or verify the event log's signed checkpoints"
+    SEAL_AUDIT_LOG = "make a signed checkpoint of the event log"
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,11 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
                 or (role is Role.COMPANY_STAFF and serves)
                 or (role is Role.COMMITTEE_MEMBER and own_community)
             )
+        case Action.READ_AUDIT_SEAL:
+            # Everyone who audits the shared record; a resident asks the committee.
+            return role in {Role.REGULATOR, Role.COMPANY_STAFF, Role.COMMITTEE_MEMBER}
+        case Action.SEAL_AUDIT_LOG:
+            return False  # the platform admin's alone (allowed above)
     return False  # pragma: no cover - every action is matched above
 
 

@@ -9,14 +9,13 @@ has no row there, so whatever the process cached, the person reads as erased
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
 from gongzhi.application.personal_data import erased_value
-from gongzhi.domain.values import mask_id_number, mask_phone
 from gongzhi.graphql.context import Context
 from gongzhi.infra.personal_data import KeyRing, is_sealed, sealed_subject, unseal
 
@@ -101,16 +100,10 @@ async def record_access(context: Context, shown: Iterable[tuple[UUID, str]]) -> 
     )
 
 
-# The audit trail shows personal data masked (projections/history.py): once opened, so here.
-_HISTORY_MASKS: dict[str, Callable[[str], str]] = {
-    "phone": mask_phone,
-    "id_number": mask_id_number,
-}
-
-
 async def open_history(context: Context, entries: Sequence[dict[str, Any]]) -> None:
     """Open the sealed values of audit-trail entries' data in place: a name as recorded (or
-    ``已删除``), a phone and ID number masked (or empty once erased)."""
+    ``已删除``), a phone and ID number in clear (or empty once erased), for ``history_entry``
+    (graphql/history) to mask as it masks everything personal in the trail."""
     sealed = [v for data in entries for v in data.values() if is_sealed(v)]
     if not sealed:
         return
@@ -118,6 +111,4 @@ async def open_history(context: Context, entries: Sequence[dict[str, Any]]) -> N
     for data in entries:
         for field, value in data.items():
             if is_sealed(value):
-                clear = opened(value, field)
-                mask = _HISTORY_MASKS.get(field)
-                data[field] = mask(clear) if mask is not None and clear else clear
+                data[field] = opened(value, field)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -16,6 +16,8 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 
+from gongzhi.graphql.audit.mutations import AuditMutations
+from gongzhi.graphql.audit.queries import AuditQueries
 from gongzhi.graphql.committees.mutations import CommitteeMutations
 from gongzhi.graphql.committees.queries import CommitteeQueries
 from gongzhi.graphql.common_income.mutations import CommonIncomeMutations
@@ -52,6 +54,7 @@ from gongzhi.graphql.participation.mutations import ParticipationMutations
 from gongzhi.graphql.participation.queries import ParticipationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
+from gongzhi.graphql.redaction import RedactingSchema, should_mask
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
 from gongzhi.graphql.times import SCALARS as TIME_SCALARS
@@ -92,6 +95,7 @@ class Query(
     FacilityQueries,
     CreditQueries,
     HealthQueries,
+    AuditQueries,
 ):
     pass
 
@@ -116,6 +120,7 @@ class Mutation(
     FacilityMutations,
     CreditMutations,
     HealthMutations,
+    AuditMutations,
 ):
     pass
 
@@ -127,12 +132,7 @@ class Subscription(
     pass
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected failures; syntax, validation and coercion errors are the client's."""
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
-schema = strawberry.Schema(
+schema = RedactingSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

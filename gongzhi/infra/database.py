@@ -30,6 +30,9 @@ def sync_engine(pg: PgParams, pool_size: int = 5) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args={"application_name": "gongzhi"},
+        # A failed statement's message (logged by the projector, the workers) must not carry
+        # its parameters: they hold names, phones and ID numbers.
+        hide_parameters=True,
     )
 
 

@@ -140,5 +140,6 @@ def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> 
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": str(write_timeout),
         "CREATE_TABLE": "y",
-        "APPLICATION_RECORDER_TOPIC": "gongzhi.infra.eventstore:GongzhiRecorder",
+        # Chains every event as it is saved (tamper evidence: gongzhi/infra/audit_chain.py).
+        "APPLICATION_RECORDER_TOPIC": "gongzhi.infra.audit_chain:ChainedRecorder",
     }

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from gongzhi.infra.audit_keys import signing_key_pem
+
 MIN_SECRET_BYTES = 32
 
 
@@ -71,6 +73,8 @@ class Settings:
     # other writer. The largest ordinary save (a roster of 10,000 units, 20,000 events) takes
     # about a second.
     write_timeout: int = 5
+    # The Ed25519 key (PEM) that signs the audit checkpoints (gongzhi/infra/audit_seal.py).
+    audit_signing_key: str = ""
     # The master key that wraps every person's data key (infra/personal_data.py).
     master_key_file: Path | None = None
 
@@ -102,6 +106,9 @@ class Settings:
             ),
             broker_maintenance_chance=int(env.get("GONGZHI_BROKER_MAINTENANCE_CHANCE", "1000")),
             write_timeout=int(env.get("GONGZHI_WRITE_TIMEOUT", "5")),
+            audit_signing_key=signing_key_pem(
+                env, data_dir, production=env.get("GONGZHI_ENV") == "production"
+            ),
             master_key_file=_master_key_file(env, data_dir),
         )
 

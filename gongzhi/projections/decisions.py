@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.decision import Decision, approved
 from gongzhi.domain.tally import TallyResult
+from gongzhi.domain.values import mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -52,6 +53,9 @@ decisions = Table(
     Column("closed", Boolean, nullable=False),
     Column("passed", Boolean),
     Column("result", JSONB),
+    # The electorate at the close (unit, area, voter key): the 公示 lists each ballot by the
+    # rooms and area it speaks for, never by the voter.
+    Column("electorate", JSONB),
     Column("challengeable_until", Date),
     Column("recounts", Integer, nullable=False),
     Column("recounts_agreeing", Integer, nullable=False),
@@ -93,6 +97,7 @@ CLOSE_DECISION = update_statement(
         "closed": "closed",
         "passed": "passed",
         "result": "result",
+        "electorate": "electorate",
         "challengeable_until": "until",
     },
 )
@@ -140,6 +145,7 @@ def _(event: Decision.Proposed) -> list[Op]:
         "closed": False,
         "passed": None,
         "result": None,
+        "electorate": None,
         "challengeable_until": None,
         "recounts": 0,
         "recounts_agreeing": 0,
@@ -156,7 +162,9 @@ def _(event: Decision.BallotCast) -> list[Op]:
         "choice": event.choice,
         "channel": event.channel,
         "cast_by": event.cast_by,
-        "proxy_authorisation": event.proxy_authorisation,
+        # 委托书 references often quote the proxy's ID number or phone; no reader needs them in
+        # clear (the event keeps the record), so the view holds them masked, as the trail does.
+        "proxy_authorisation": mask_personal_text(event.proxy_authorisation),
         "cast_at": event.timestamp,
         "position": event.originator_version,
     }
@@ -170,6 +178,7 @@ def _(event: Decision.Closed) -> list[Op]:
         "closed": True,
         "passed": approved(TallyResult.from_record(event.result)),
         "result": event.result,
+        "electorate": event.electorate,
         "until": event.challengeable_until,
     }
     return [Op(CLOSE_DECISION, params), _touch(event)]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
-from gongzhi.domain.values import mask_id_number, mask_phone
-from gongzhi.infra.personal_data import is_sealed
+from gongzhi.domain.values import mask_personal, mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
 
@@ -36,8 +34,9 @@ INSERT_HISTORY = insert_statement(
 )
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
-# Personal data (个人信息) stays in the event store; the audit trail shows it masked.
-_MASKED: dict[str, Callable[[str], str]] = {"phone": mask_phone, "id_number": mask_id_number}
+# Personal data (个人信息) is masked before the trail is stored (the view never holds it in
+# clear: phones and 身份证号 under any key and inside any text), and again when it is read
+# (graphql/history), so that a stricter rule applies to rows stored before it, without a rebuild.
 
 
 def _names(cls: type) -> tuple[str, str, bool]:
@@ -58,10 +57,6 @@ def history_op(position: int, event: Any) -> Op:
     state = vars(event)
     meta = state.get("meta") or {}
     data = {key: plain(value) for key, value in state.items() if key not in _ENVELOPE}
-    for key, mask in _MASKED.items():
-        # A sealed value is masked by the read side once opened (graphql/history).
-        if isinstance(data.get(key), str) and data[key] and not is_sealed(data[key]):
-            data[key] = mask(data[key])
     return Op(
         INSERT_HISTORY,
         {
@@ -71,10 +66,10 @@ def history_op(position: int, event: Any) -> Op:
             "version": event.originator_version,
             "event_type": event_type,
             "occurred_at": event.timestamp,
-            "actor": meta.get("actor", ""),
+            "actor": mask_personal_text(meta.get("actor", "")),
             "actor_role": meta.get("actor_role", ""),
-            "reason": meta.get("reason", ""),
-            "data": data,
+            "reason": mask_personal_text(meta.get("reason", "")),
+            "data": mask_personal(data),
             "community_id": event.originator_id if of_community else None,
         },
     )

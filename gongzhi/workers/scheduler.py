@@ -26,6 +26,7 @@ from gongzhi.application.base import BUSINESS_TZ, business_today
 from gongzhi.infra.broker import BROKER_ERRORS, DEFAULT_NAMESPACE
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.workers.actors import Actors
+from gongzhi.workers.audit import periodic_checkpoint
 from gongzhi.workers.credit import previous_quarter
 from gongzhi.workers.health import previous_half_year_label
 
@@ -43,6 +44,9 @@ HALF_YEARLY_HEALTH = CronTrigger(month="1,7", day=1, hour=2, timezone=BUSINESS_T
 
 # The SLA watchdog (超时巡检) looks for overdue work orders every minute.
 SLA_WATCHDOG = IntervalTrigger(minutes=1)
+# 封存: the hash chain's head is signed every hour it moved, so that rewriting more than the
+# last hour of history unnoticed would need the signing key (gongzhi/workers/audit.py).
+AUDIT_CHECKPOINT = IntervalTrigger(hours=1)
 
 # The server drops a vanished leader's session (and so its lock) after about 10 + 3 × 5 s.
 _KEEPALIVE_OPTIONS = (
@@ -181,6 +185,8 @@ def run_scheduler(
     for job_id, trigger, send in jobs:
         # A leader cut off since the last check must not fire.
         scheduler.add_job(_if_leader(guard, actors, send), trigger, id=job_id)
+    seal = periodic_checkpoint(settings)
+    scheduler.add_job(_if_leader(guard, actors, lambda _: seal()), AUDIT_CHECKPOINT, id="seal")
     scheduler.start(paused=True)
     firing = False
     try:

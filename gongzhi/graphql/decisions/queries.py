@@ -8,11 +8,15 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.decisions.types import (
     DecisionConnection,
     DecisionLookup,
+    DecisionPublicity,
+    DecisionPublicityLookup,
     DecisionsResult,
+    PublicBallot,
     decision_from_row,
 )
 from gongzhi.graphql.pagination import Key, keyset_page
@@ -45,8 +49,54 @@ async def shares_of(context: Context, decision_ids: list[UUID]) -> dict[UUID, li
     return grouped
 
 
+# 公示: each ballot by the rooms and area of the units its voter key stood for at the close.
+# No voter key, no person, no caster, no proxy: nothing that names anyone.
+PUBLIC_BALLOTS = """
+SELECT b.choice, sum((e->>'area')::numeric) AS area,
+       array_agg(bl.number || '-' || en.number || '-' || u.number
+                 ORDER BY bl.position, en.position, u.floor, u.number) AS rooms
+FROM decisions d
+JOIN ballots b ON b.decision_id = d.id
+JOIN jsonb_array_elements(d.electorate) e ON e->>'voter' = b.voter
+JOIN units u ON u.id = (e->>'unit_id')::uuid
+JOIN entrances en ON en.id = u.entrance_id
+JOIN buildings bl ON bl.id = en.building_id
+WHERE d.id = $1
+GROUP BY b.voter, b.choice
+ORDER BY min(bl.position), min(en.position), min(u.floor), min(u.number)
+"""
+
+
+def sees_ballots(principal: Principal) -> bool:
+    """投票保密: who voted what is never shown to the company serving the community (a vote
+    may be about dismissing it). The owners, their committee, the regulator and the
+    platform see the published ballots."""
+    return principal.role is not Role.COMPANY_STAFF
+
+
 @strawberry.type
 class DecisionQueries:
+    @strawberry.field(description="表决公示 a decision's ballots by room and area, never by name")
+    @lookup
+    async def decision_publicity(
+        self, info: Info[Context, None], decision_id: DecisionArg
+    ) -> DecisionPublicityLookup:
+        row = found(await fetch_decision(info.context, UUID(decision_id)), "decision")
+        shown = row["closed"] and sees_ballots(info.context.principal)
+        rows = await info.context.pool.fetch(PUBLIC_BALLOTS, row["id"]) if shown else []
+        return DecisionPublicity(
+            decision_id=strawberry.ID(str(row["id"])),
+            title=row["title"],
+            closed=row["closed"],
+            passed=row["passed"],
+            ballots_cast=row["ballots_cast"],
+            ballots_shown=shown,
+            ballots=[
+                PublicBallot(rooms=list(r["rooms"]), area=r["area"], choice=r["choice"])
+                for r in rows
+            ],
+        )
+
     @strawberry.field(description="One owners' decision you may see")
     @lookup
     async def decision(self, info: Info[Context, None], id: DecisionArg) -> DecisionLookup:

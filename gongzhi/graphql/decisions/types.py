@@ -89,6 +89,32 @@ class DecisionPayload:
     position: str
 
 
+@strawberry.type(description="公示 one ballot as published: its rooms and their area, never a name")
+class PublicBallot:
+    rooms: list[str] = strawberry.field(
+        description="房号 楼栋-单元-户号 of every unit the ballot speaks for (one owner, one head)"
+    )
+    area: Decimal = strawberry.field(description="Their exclusive area, m²")
+    choice: str
+
+
+@strawberry.type(
+    description="表决公示 a decision's ballots as published to the owners: per ballot the rooms "
+    "and area, never a name (the Beijing rule). Listed once the voting is closed"
+)
+class DecisionPublicity:
+    decision_id: strawberry.ID
+    title: str
+    closed: bool
+    passed: bool | None
+    ballots_cast: int
+    ballots_shown: bool = strawberry.field(
+        description="False before the close, and always for the serving company's staff: "
+        "投票保密, the company never sees who voted what (a vote may be about dismissing it)"
+    )
+    ballots: list[PublicBallot]
+
+
 DecisionLookup = Annotated[
     Decision | NotFound | ValidationError, strawberry.union("DecisionLookup")
 ]
@@ -165,3 +191,8 @@ def decision_from_row(row: Any, shares: list[Any]) -> Decision:
             for s in shares
         ],
     )
+
+
+DecisionPublicityLookup = Annotated[
+    DecisionPublicity | NotFound | ValidationError, strawberry.union("DecisionPublicityLookup")
+]

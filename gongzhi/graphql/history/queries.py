@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from gongzhi.application.fields import Kind
+from gongzhi.domain.values import mask_personal, mask_personal_text
+from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.context import Context, query_id
+from gongzhi.graphql.decisions.queries import sees_ballots
 from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
@@ -102,6 +106,37 @@ async def _targets(context: Context, subject: Kind | HistoryTarget, thing: UUID)
     return found.targets() if found is not None and found.places else [Target()]
 
 
+# 投票保密 (decisions.queries.sees_ballots): the entry of a ballot stays, so the trail shows
+# that a ballot was cast and when, but who cast it, for whom and what is withheld.
+SECRET_BALLOT = ("Decision", "BallotCast")
+WITHHELD = {"withheld": "投票保密 ballot secrecy: who voted what is not shown to the company"}
+
+
+def stored_data(row: Any) -> Any:
+    return json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+
+
+def history_entry(row: Any, data: Any, principal: Principal) -> HistoryEntry:
+    """One stored entry (its ``data`` as read, opened where sealed) as the principal may see
+    it: personal data masked by the current rule (rows stored under an older one included),
+    a ballot's voter withheld from the serving company's staff."""
+    secret = (row["aggregate_type"], row["event_type"]) == SECRET_BALLOT and not sees_ballots(
+        principal
+    )
+    return HistoryEntry(
+        position=str(row["position"]),
+        aggregate_id=strawberry.ID(str(row["aggregate_id"])),
+        aggregate_type=row["aggregate_type"],
+        version=row["version"],
+        event_type=row["event_type"],
+        occurred_at=row["occurred_at"],
+        actor="" if secret else mask_personal_text(row["actor"]),
+        actor_role="" if secret else row["actor_role"],
+        reason="" if secret else mask_personal_text(row["reason"]),
+        data=mask_personal(WITHHELD if secret else data),
+    )
+
+
 @strawberry.type
 class HistoryQueries:
     @strawberry.field(description="Events of a community or company, oldest first")
@@ -142,22 +177,11 @@ class HistoryQueries:
             after_version,
             limit + 1,
         )
-        datas = [json.loads(r["data"]) if isinstance(r["data"], str) else r["data"] for r in rows]
-        await open_history(context, datas[:limit])
+        datas = [stored_data(row) for row in rows[:limit]]
+        await open_history(context, datas)
         entries = [
-            HistoryEntry(
-                position=str(row["position"]),
-                aggregate_id=strawberry.ID(str(row["aggregate_id"])),
-                aggregate_type=row["aggregate_type"],
-                version=row["version"],
-                event_type=row["event_type"],
-                occurred_at=row["occurred_at"],
-                actor=row["actor"],
-                actor_role=row["actor_role"],
-                reason=row["reason"],
-                data=data,
-            )
-            for row, data in zip(rows[:limit], datas, strict=False)
+            history_entry(row, data, context.principal)
+            for row, data in zip(rows[:limit], datas, strict=True)
         ]
         return HistoryConnection(
             entries=entries,

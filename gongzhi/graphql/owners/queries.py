@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from gongzhi.graphql.auth import Role
+from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import forbidden
 from gongzhi.graphql.owners.types import (
@@ -41,6 +41,23 @@ IN_COMMUNITY = """p.id IN (
     UNION SELECT person_id FROM person_roles WHERE community_id = {c} AND active
 )"""
 
+# A resident sees the persons of the resident's own units only (their owners and residents),
+# never the neighbours: names and phones of a whole community are not a resident's business.
+OF_UNITS = """p.id IN (
+    SELECT (o->>'person_id')::uuid FROM units u, jsonb_array_elements(u.owners) o
+    WHERE u.id = ANY({units}) AND NOT u.retired
+    UNION SELECT person_id FROM unit_residents WHERE unit_id = ANY({units}) AND active
+)"""
+
+
+def resident_filter(principal: Principal, params: list[object]) -> str:
+    """The SQL condition on persons ``p`` that limits a resident to the own units' persons;
+    TRUE for every other role (their scope is the community's, checked by the caller)."""
+    if principal.role is not Role.RESIDENT:
+        return "TRUE"
+    params.append(list(principal.unit_ids))
+    return OF_UNITS.format(units=f"${len(params)}::uuid[]")
+
 
 async def fetch_person(context: Context, person_id: UUID) -> Any:
     """A person the principal may see: linked to a community in the principal's scope.
@@ -57,8 +74,9 @@ async def fetch_person(context: Context, person_id: UUID) -> Any:
         "(p.registered_by = $2 OR $3) AND NOT EXISTS "
         f"(SELECT 1 FROM communities c WHERE {IN_COMMUNITY.format(c='c.id')})"
     )
+    own = resident_filter(principal, params)
     return await context.pool.fetchrow(
-        f"{PERSON_SELECT} WHERE p.id = $1 AND ({linked} OR {unlinked})", *params
+        f"{PERSON_SELECT} WHERE p.id = $1 AND ({linked} OR {unlinked}) AND {own}", *params
     )
 
 
@@ -78,7 +96,8 @@ class PersonQueries:
         after: str | None = None,
     ) -> PersonsResult:
         param = Params([UUID(community_id)])
-        conditions = [IN_COMMUNITY.format(c="$1")]
+        principal = info.context.principal
+        conditions = [IN_COMMUNITY.format(c="$1"), resident_filter(principal, param)]
         if name and name.strip():
             digest = key_ring(info.context).digest(name)
             conditions.append(
