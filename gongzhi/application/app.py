@@ -21,6 +21,7 @@ from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.points import PointsService
+from gongzhi.application.receipts import CommandReceipts
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
@@ -28,6 +29,7 @@ from gongzhi.application.work_orders import WorkOrderService
 
 
 class Gongzhi(
+    CommandReceipts,  # first: a command id's receipt is saved with the change it answers
     FeeScheduleService,  # 物业费: schedules, billing runs, payments (issue 4)
     BillingService,
     FeePaymentService,

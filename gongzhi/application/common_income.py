@@ -29,6 +29,7 @@ from gongzhi.application.fields import (
     Ref,
 )
 from gongzhi.application.funds import FUND_CONFLICT, Changed, fund_or_none, maintenance_fund
+from gongzhi.application.receipts import CommandId
 from gongzhi.domain.common_income import CommonIncomeLedger, IncomeCategory
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated
@@ -63,6 +64,7 @@ class RecordCommonIncome(Command):
     cost_fen: Annotated[Fen, Doc("合理成本; at most the gross")]
     counterparty: Name
     note: Note = ""
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)

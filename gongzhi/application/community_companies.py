@@ -23,6 +23,7 @@ from gongzhi.application.fields import (
     Text,
     Year,
 )
+from gongzhi.application.receipts import CommandId
 from gongzhi.domain.community import Community
 from gongzhi.domain.community_company import CommunityCompany
 from gongzhi.domain.community_ledger import BusinessLine, EntryKind
@@ -111,6 +112,7 @@ class RecordCommunityBusinessEntry(Command):
     amount_fen: EntryFen
     on: date
     note: LedgerNote = ""
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class AllocateReinvestment(Command):
     beneficiary_count: Count | None = None
     beneficiaries: Annotated[str, Text(500), Doc("Who benefits, in words")] = ""
     note: LedgerNote = ""
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from gongzhi.application.commands import Command, handles
 from gongzhi.application.contracts import contracts_of
 from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_only
 from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
+from gongzhi.application.receipts import CommandId
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing import monthly_fee_fen
 from gongzhi.domain.community import Community, Unit
@@ -21,7 +22,7 @@ from gongzhi.domain.errors import UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_rules import ONE_DAY, add_months, months_of_service, round_fen
 from gongzhi.domain.fee_schedule import FeeSchedule
-from gongzhi.domain.payment import Payment, PaymentChannel, payment_id
+from gongzhi.domain.payment import Payment, PaymentChannel, payment_id, unscoped_payment_id
 from gongzhi.domain.values import enum_value
 
 PREPAY_MONTHS = 12
@@ -61,6 +62,7 @@ class RefundPayment(Command):
     unit_id: UnitId
     amount_fen: Fen
     payment_id: Annotated[UUID, Ref(Kind.PAYMENT)] | None = None
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class WriteOffBill(Command):
     bill_id: BillId
     amount_fen: Fen
     approved_by: Annotated[Name, Doc("Name of the approver")]
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class WaiveLateFee(Command):
 
     bill_id: BillId
     amount_fen: Fen | None = None
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,17 @@ class FeePaymentService(GongzhiBase):
         community, unit = self._unit(community_id, unit_id)
         on = received_on or business_today()
         late_fee_bill = self._late_fee_bill(unit_id, late_fee_bill_id)
-        key = payment_id(enum_value("channel", PaymentChannel, channel), transaction_id.strip())
+        kind, reference = enum_value("channel", PaymentChannel, channel), transaction_id.strip()
+        # Transaction ids are unique per channel of one receiver only: two companies' cash
+        # receipt "0001" are two payments, and neither learns of the other.
+        receiver = community.serving_company(on) or community_id
+        key = payment_id(receiver, kind, reference)
 
         def attempt() -> Changed | PaymentDone:
             # A concurrent payment lost to makes the next attempt see it (or its twin).
             original = fee_aggregate(self, Payment, key)
+            if not isinstance(original, Payment):
+                original = self._unscoped_payment(kind, reference, community_id)
             if isinstance(original, Payment):
                 if (original.unit_id, original.amount_fen) != (unit_id, amount_fen):
                     raise Conflict(
@@ -114,6 +124,7 @@ class FeePaymentService(GongzhiBase):
                     )
                 return PaymentDone(original.id, 0, duplicate=True)
             payment = Payment.receive(
+                receiver=receiver,
                 channel=channel,
                 transaction_id=transaction_id,
                 community_id=community_id,
@@ -191,6 +202,15 @@ class FeePaymentService(GongzhiBase):
             bill.unit_id,
             lambda a: a.waive_late_fee(bill.facts, amount_fen, schedule.terms.late, today),
         )
+
+    def _unscoped_payment(self, channel: str, reference: str, community_id: UUID) -> Payment | None:
+        """A payment recorded before ids were scoped to the receiver, if it is this
+        community's: a retry of it is answered with it; another community's is not ours to
+        reveal (nor to collide with: the new one gets a scoped id)."""
+        earlier = fee_aggregate(self, Payment, unscoped_payment_id(channel, reference))
+        if isinstance(earlier, Payment) and earlier.community_id == community_id:
+            return earlier
+        return None
 
     def bill_community(self, bill_id: UUID) -> UUID:
         return self._bill(bill_id).community_id

@@ -39,6 +39,7 @@ from gongzhi.application.fields import (
     Text,
     UnitId,
 )
+from gongzhi.application.receipts import CommandId
 from gongzhi.domain.committee import Committee
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Decision
@@ -90,6 +91,7 @@ class TopUpFund(FundCommand):
     unit_id: UnitId
     amount_fen: Fen
     on: date
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class AllocateFundInterest(FundCommand):
 
     amount_fen: Fen
     on: date
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class ProposeFundUse(FundCommand):
     unit_ids: Annotated[list[UnitId], Items(MAX_UNITS_PER_USE), Doc("The units that pay, by area")]
     decision_id: DecisionId | None = None
     emergency: Emergency | None = None
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """缴费 a payment received through a channel, known by the channel's transaction id.
 
-The id is derived from the channel and the external transaction id, so the event store
-refuses a second payment with the same transaction id on the same channel: a repeated
-notification (a retry of the payment platform, a double click) finds the original.
+The id is derived from the company that receives it (the community's serving company, or
+the community itself where no company serves it), the channel and the external transaction
+id, so the event store refuses a second payment with the same transaction id on the same
+channel of the same company: a repeated notification (a retry of the payment platform, a
+double click) finds the original, while another company's receipt "0001" is its own payment
+and learns nothing of this one.
 """
 
 from __future__ import annotations
@@ -28,7 +31,15 @@ class PaymentChannel(enum.Enum):
     BANK_TRANSFER = "BANK_TRANSFER"  # 银行转账
 
 
-def payment_id(channel: str, transaction_id: str) -> UUID:
+def payment_id(receiver: UUID, channel: str, transaction_id: str) -> UUID:
+    """The payment's id within the receipts of ``receiver`` (a company, or a community that
+    no company serves)."""
+    return uuid5(PAYMENT_NAMESPACE, f"{receiver}/{channel}/{transaction_id}")
+
+
+def unscoped_payment_id(channel: str, transaction_id: str) -> UUID:
+    """The id payments recorded before ids were scoped to the receiver carry: a retry of
+    one of those must still find it."""
     return uuid5(PAYMENT_NAMESPACE, f"{channel}/{transaction_id}")
 
 
@@ -63,6 +74,7 @@ class Payment(Aggregate):
     def receive(
         cls,
         *,
+        receiver: UUID,
         channel: str,
         transaction_id: str,
         community_id: UUID,
@@ -74,7 +86,7 @@ class Payment(Aggregate):
         reference = required_text("transactionId", transaction_id, max_length=64)
         return cls._create(
             cls.Received,
-            id=payment_id(kind, reference),
+            id=payment_id(receiver, kind, reference),
             channel=kind,
             transaction_id=reference,
             community_id=community_id,

@@ -13,6 +13,7 @@ from anyio import CapacityLimiter
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -32,10 +33,12 @@ from gongzhi.graphql.auth import (
     bearer_token,
     read_token,
 )
+from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
 from gongzhi.graphql.positions import ProjectionWatch
+from gongzhi.graphql.rate_limit import MutationBudget
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
@@ -167,6 +170,7 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             watch=watch,
             limiter=CapacityLimiter(settings.pool_size),
             read_your_writes_timeout=settings.read_your_writes_timeout,
+            budget=MutationBudget(settings.limits.mutations_per_minute),
         )
         try:
             yield
@@ -195,4 +199,5 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(BodyLimit, limits=settings.limits)],
     )

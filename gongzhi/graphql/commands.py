@@ -49,6 +49,7 @@ from gongzhi.graphql.errors import (
 )
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action, Target, allowed
+from gongzhi.graphql.rate_limit import RateLimited
 from gongzhi.graphql.references import FREE_KINDS, Found, Scope, find, scope_of
 
 C = TypeVar("C", bound=Command)
@@ -312,7 +313,7 @@ def result_union(payload: type) -> Any:
     """``<Thing>Result``: the payload or one of the typed problems (made once per payload)."""
     name = payload.__name__.removesuffix("Payload") + "Result"
     if name not in _UNIONS:
-        members = Union[payload, ValidationError, NotFound, Conflict, Forbidden]  # type: ignore[valid-type]  # noqa: UP007
+        members = Union[payload, ValidationError, NotFound, Conflict, Forbidden, RateLimited]  # type: ignore[valid-type]  # noqa: UP007
         _UNIONS[name] = Annotated[members, strawberry.union(name)]
     return _UNIONS[name]
 
@@ -344,7 +345,11 @@ class Registration(Generic[C, P]):
         resolve.__name__ = self.name
         return resolve
 
-    async def run(self, context: Context, raw: Any) -> P | Problem:
+    async def run(self, context: Context, raw: Any) -> P | Problem | RateLimited:
+        # Before anything else: a client over its budget costs no reading and no look-ups.
+        spent = context.services.budget.take(context.principal.subject)
+        if spent is not None:
+            return spent
         try:
             command, reason, reading = to_command(self.command, raw)
             async with context.pool.acquire() as connection:

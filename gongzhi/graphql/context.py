@@ -15,6 +15,8 @@ from gongzhi.application.base import Meta
 from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.errors import Refused, invalid
 from gongzhi.graphql.positions import ProjectionWatch
+from gongzhi.graphql.rate_limit import MutationBudget
+from gongzhi.infra.limits import Limits
 
 T = TypeVar("T")
 
@@ -28,6 +30,10 @@ class Services:
     watch: ProjectionWatch
     limiter: CapacityLimiter
     read_your_writes_timeout: float
+    # Mutations per token subject (gongzhi.graphql.rate_limit).
+    budget: MutationBudget = field(
+        default_factory=lambda: MutationBudget(Limits().mutations_per_minute)
+    )
 
 
 @dataclass

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from gongzhi.infra.audit_keys import signing_key_pem
+from gongzhi.infra.limits import Limits
 
 MIN_SECRET_BYTES = 32
 
@@ -77,6 +78,8 @@ class Settings:
     audit_signing_key: str = ""
     # The master key that wraps every person's data key (infra/personal_data.py).
     master_key_file: Path | None = None
+    # Request bodies and mutation rate (gongzhi.infra.limits).
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def development(self) -> bool:
@@ -110,6 +113,7 @@ class Settings:
                 env, data_dir, production=env.get("GONGZHI_ENV") == "production"
             ),
             master_key_file=_master_key_file(env, data_dir),
+            limits=Limits.from_env(env),
         )
 
 

@@ -20,6 +20,7 @@ from strawberry.utils.str_converters import to_camel_case
 from gongzhi.application.base import BUSINESS_TZ, business_today
 from gongzhi.application.fields import Items, Kind, Money, Range, Ref, Text
 from gongzhi.graphql.commands import FieldType, Registration, command_fields, input_type
+from gongzhi.infra.limits import Limits
 
 # What the id fields of an input are: (path in the input, the kinds it may be).
 RefFields = list[tuple[str, tuple[Kind, ...]]]
@@ -96,7 +97,7 @@ def _value(kind: FieldType, path: str, pick: Pick, edge: Edge, name: str) -> Any
         if name == "reason":
             return "矩阵测试" if edge is Edge.TYPICAL else "理" * text.max_length
         length = text.max_length if edge is Edge.HIGHEST else min(text.max_length, 4)
-        return ("测" * max(length, text.min_length))[: text.max_length]
+        return (wide_or_ascii(text.max_length) * max(length, text.min_length))[: text.max_length]
     bounds = kind.mark(Range)
     if bounds is not None:
         return _number(bounds, edge, isinstance(bounds, Money))
@@ -130,3 +131,10 @@ def _number(bounds: Range, edge: Edge, money: bool) -> Any:
 
 def input_name(registration: Registration[Any, Any]) -> str:
     return input_type(registration.command).__strawberry_definition__.name  # type: ignore[attr-defined]
+
+
+def wide_or_ascii(length: int) -> str:
+    """The character to fill a text of ``length`` with: a 3-byte one, unless that many would
+    not fit in the largest request body (a roster file's content), where the body limit
+    would answer first; ASCII then, so the field's own bound is what answers."""
+    return "测" if 3 * length < Limits().max_upload_bytes else "x"

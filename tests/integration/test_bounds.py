@@ -20,7 +20,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gongzhi.application.fields import MAX_FEN, Items, Kind, Range, Ref, Text
 from gongzhi.graphql.commands import REGISTRATIONS, FieldType, command_fields
-from tests.integration.commands_walk import Edge, build_input, input_name
+from tests.integration.commands_walk import Edge, build_input, input_name, wide_or_ascii
 from tests.integration.conftest import Api
 from tests.integration.tenants import Tenant
 from tests.integration.test_projection_runner import dump_views
@@ -52,7 +52,7 @@ def beyond(kind: FieldType) -> Any:
         return items.max_items + 1
     text = kind.mark(Text)
     if text is not None:
-        return "长" * (text.max_length + 1)
+        return wide_or_ascii(text.max_length + 1) * (text.max_length + 1)
     bounds: Range = kind.mark(Range)
     high = bounds.high + (Decimal(1) if isinstance(bounds.high, Decimal) else 1)
     return str(high) if bounds.places is not None or isinstance(high, Decimal) else int(high)
@@ -148,7 +148,12 @@ def test_a_huge_text_or_amount_does_not_freeze_the_next_change(
         __typename ... on ValidationError { field message }
         ... on CommunityPayload { community { name } } } }"""
     huge = {"communityId": str(mine.community), "name": "新名", "reason": "理" * 2_000_000}
-    answer = api.gql(rename, {"input": huge})["renameCommunity"]
+    # (6 MB of UTF-8: the body limit answers 413 before anything parses it)
+    too_large = api.post(rename, {"input": huge})
+    assert too_large.status_code == 413, too_large.text
+    assert too_large.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    long = {**huge, "reason": "理" * 300_000}  # under the body limit, over the field's bound
+    answer = api.gql(rename, {"input": long})["renameCommunity"]
     assert (answer["__typename"], answer["field"]) == ("ValidationError", "input.reason")
     money = [
         (mutation, path)

@@ -1,0 +1,95 @@
+"""The request body limit: a larger body gets 413 with a JSON error, and is never read whole.
+
+Every request body may hold ``max_body_bytes`` (1 MiB by default). A roster import
+(``importRoster``) carries its file, of up to 20 MB, inside the JSON: a body whose first
+``max_body_bytes`` name that mutation may grow to ``max_upload_bytes``. Anyone may write the
+word into any request, so the most a client can make the process hold is still bounded, by
+the upload limit.
+
+A declared ``Content-Length`` over the largest limit is refused before a byte is read; any
+other body is counted as it arrives and refused at the first chunk past its limit, however
+the client framed it (chunked or not).
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gongzhi.infra.limits import Limits
+
+# What a roster import's body says early (the query text; clients send it before the file).
+UPLOAD_MARKER = b"importRoster"
+
+
+class BodyTooLarge(Exception):
+    """Raised from ``receive`` when a body passes its limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request body is larger than {limit} bytes")
+        self.limit = limit
+
+
+def too_large(limit: int) -> Response:
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": f"the request body is larger than the limit of {limit} bytes",
+                    "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": limit},
+                }
+            ]
+        },
+        status_code=413,
+        headers={"Connection": "close"},
+    )
+
+
+class BodyLimit:
+    """ASGI middleware: bounds every HTTP request body (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app = app
+        self.max_bytes = limits.max_body_bytes
+        self.max_upload_bytes = max(limits.max_upload_bytes, limits.max_body_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_upload_bytes:
+            await too_large(self.max_upload_bytes)(scope, receive, send)
+            return
+        received = 0
+        limit = self.max_bytes
+        head = bytearray()  # the first max_bytes of the body, to look for the upload marker
+
+        async def counted() -> Message:
+            nonlocal received, limit
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if len(head) < self.max_bytes:
+                    head.extend(chunk[: self.max_bytes - len(head)])
+                if received > limit and limit == self.max_bytes and UPLOAD_MARKER in head:
+                    limit = self.max_upload_bytes
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as error:
+            if started:  # pragma: no cover - the app answered before reading its body
+                raise
+            await too_large(error.limit)(scope, receive, send)
