@@ -23,6 +23,7 @@ from gongzhi.infra.db_roles import may_migrate
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.log_masking import install_log_masking
+from gongzhi.infra.personal_data import create_tables, file_key_ring
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
@@ -63,6 +64,8 @@ class Platform:
         )
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
+        assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
+        app.sealing.sealer = file_key_ring(self.settings.master_key_file, app.recorder)
         wire_audit_seal(app, AuditKey(self.settings.audit_signing_key))
         return app
 
@@ -79,7 +82,7 @@ class Platform:
             name=PROJECTION_NAME,
             engine=self.engine,
             reader=self.app.recorder,
-            mapper=self.app.mapper,
+            mapper=self.app.log_mapper(),
             ops_for=ops_for,
             tables=VIEW_TABLES,
             listen_channel=events_channel(self.app),
@@ -126,5 +129,6 @@ def bootstrap(settings: Settings) -> Platform:
     ensure_database(platform.pg)
     if may_migrate(platform.pg):  # else the owner did (gongzhi db-roles): no DDL as the app role
         migrate(platform.engine)
+        create_tables(platform.engine)
     _ = platform.app  # creates the event store table
     return platform

@@ -34,6 +34,7 @@ from gongzhi.application.owners import HoldByDeveloper, OwnerShare, RecordOwners
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.decision import Channel, Decision, Scope
+from gongzhi.domain.person import id_check_character
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import (
     CREDIT_CODE_ALPHABET,
@@ -209,6 +210,16 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 OWNED_COMMUNITIES = 2  # the first communities get owners, a passed vote and an open one
 
 
+def demo_id_number(seed: UUID) -> str:
+    """A well-formed 身份证号 (玉溪市红塔区, born 1950-1999) derived from ``seed``, without
+    drawing from the demo's random sequence (the rest of the demo stays as it was)."""
+    n = seed.int
+    first17 = (
+        f"530402{1950 + n % 50}{1 + n // 50 % 12:02d}{1 + n // 600 % 28:02d}{n // 16800 % 1000:03d}"
+    )
+    return first17 + id_check_character(first17)
+
+
 def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.Random) -> int:
     """Owners for every unit (some co-owned, some developer-held), a passed elevator vote with
     its cost shared, and a vote still open: something to explore in GraphiQL."""
@@ -225,7 +236,12 @@ def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.
             continue
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         person = app.register_person(
-            meta, RegisterPerson(name=name, phone=f"139{rng.randint(0, 99999999):08d}")
+            meta,
+            RegisterPerson(
+                name=name,
+                phone=f"139{rng.randint(0, 99999999):08d}",
+                id_number=demo_id_number(unit.id),
+            ),
         ).id
         shares = [(person, Fraction(1))]
         if number % 9 == 0:  # 夫妻共有

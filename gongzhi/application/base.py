@@ -14,9 +14,16 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    Transcoding,
+)
 
 from gongzhi.application.commands import Command, handler_of
+from gongzhi.application.personal_data import SealingMapper
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 SAVE_ATTEMPTS = 3
@@ -154,6 +161,20 @@ class GongzhiBase(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Personal data is sealed in the stored events (application/personal_data.py)."""
+        return SealingMapper(transcoder=self.construct_transcoder())
+
+    @property
+    def sealing(self) -> SealingMapper:
+        assert isinstance(self.mapper, SealingMapper)
+        return self.mapper
+
+    def log_mapper(self) -> Mapper[UUID]:
+        """A mapper that reads the log as stored: personal data stays sealed. The projections
+        use it, so the views hold the sealed values and a rebuild needs no key."""
+        return Mapper(transcoder=self.mapper.transcoder)
+
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save``, collecting our aggregates' events without its runtime
         protocol checks (``isinstance`` against a ``Protocol`` costs more per aggregate than
@@ -181,7 +202,16 @@ class GongzhiBase(Application[UUID]):
         for event in processing_event.events:
             # Events are frozen dataclasses; the mapper stores their __dict__ as is.
             event.__dict__["meta"] = stamp
-        return super()._record(processing_event)
+        # Personal data keys are stored by the same transaction as the events.
+        write_keys = self.sealing.prepare(processing_event.events)
+        if write_keys is None:
+            return super()._record(processing_event)
+        processing_event.saved_kwargs["alongside"] = (write_keys,)
+        try:
+            return super()._record(processing_event)
+        except Exception:
+            self.sealing.forget(e.originator_id for e in processing_event.events)
+            raise
 
     def record(self, meta: Meta, *aggregates: Aggregate) -> int:
         """Save atomically; return the notification id of the last event recorded."""

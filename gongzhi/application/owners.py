@@ -92,6 +92,16 @@ class RevokeRole(GrantRole):
     """Revoke a role in a community"""
 
 
+@dataclass(frozen=True)
+class ErasePerson(Command):
+    """个人信息删除 erase a person's personal data (PIPL art. 47): the person's data key is
+    destroyed, so name, phone and 身份证号 read as erased (已删除) everywhere, in the events
+    and in every view; shares, ballots and payments keep their figures. Cannot be undone"""
+
+    person_id: PersonId
+    requested_by_person: Annotated[bool, Doc("the person asked for the erasure (本人申请)")]
+
+
 class OwnerService(GongzhiBase):
     @handles(RegisterPerson)
     def register_person(self, meta: Meta, command: RegisterPerson) -> Done:
@@ -99,6 +109,23 @@ class OwnerService(GongzhiBase):
             name=command.name, phone=command.phone, id_number=command.id_number
         )
         return self.create(meta, person, "a person with this id already exists")
+
+    @handles(ErasePerson)
+    def erase_person(self, meta: Meta, command: ErasePerson) -> Done:
+        """Record the erasure, then destroy the key: should the destruction fail after the
+        event was recorded, erasing again (refused by the person) still destroys it."""
+        try:
+            done = self.change(
+                meta,
+                Person,
+                command.person_id,
+                lambda p: p.erase(requested_by_person=command.requested_by_person),
+                field="personId",
+            )
+        finally:
+            if self.load(Person, command.person_id, "personId").erased:
+                self.sealing.shred(command.person_id)
+        return done
 
     def change_phone(self, meta: Meta, person_id: UUID, phone: str) -> Done:
         return self.change(

@@ -158,6 +158,7 @@ class RosterService(GongzhiBase):
         report = RosterReport(rows=rows, units=len(plan.units), problems=list(plan.problems))
         community = self.load(Community, community_id, "communityId")
         persons: dict[tuple[str, str, str], Person] = {}
+        known = self._known_owners(community, plan)
         on = business_today()
         # Rows already found bad are not applied: one reason per row is enough.
         bad_lines = {problem.line for problem in plan.problems}
@@ -167,7 +168,7 @@ class RosterService(GongzhiBase):
                 by_building.setdefault(unit.building, []).append(unit)
         done = 0
         for number, rows_of_building in by_building.items():
-            self._import_building(community, number, rows_of_building, persons, report, on)
+            self._import_building(community, number, rows_of_building, persons, known, report, on)
             done += len(rows_of_building)
             if progress is not None:
                 progress("checked", done)
@@ -188,6 +189,7 @@ class RosterService(GongzhiBase):
         number: str,
         rows: list[UnitPlan],
         persons: dict[tuple[str, str, str], Person],
+        known: dict[tuple[str, str], UUID],
         report: RosterReport,
         on: date,
     ) -> None:
@@ -216,7 +218,7 @@ class RosterService(GongzhiBase):
                 area=row.area,
                 area_source=row.area_source,
                 owners=tuple(
-                    (self._person(persons, owner).id, share) for owner, share in row.shares()
+                    (self._person(persons, known, owner), share) for owner, share in row.shares()
                 )
                 if row.owners
                 else (),
@@ -234,13 +236,38 @@ class RosterService(GongzhiBase):
         report.entrances_added += len(building.entrances) - entrances_before
         report.units_added += len(rows)
 
+    def _known_owners(self, community: Community, plan: RosterPlan) -> dict[tuple[str, str], UUID]:
+        """Persons already linked to the community (owners, residents) whom a roster row names
+        by the same phone and name: a re-import links them instead of registering them again.
+        The phone is matched by its keyed digest (never stored in clear), the name on the
+        person loaded; a person of another community is never matched (nor disclosed)."""
+        phones = {o.phone for unit in plan.units for o in unit.owners if o.phone}
+        if not phones:
+            return {}
+        linked = {p for u in community.unit_index.values() for p, _ in u.owners}
+        linked.update(r for u in community.unit_index.values() for r in u.residents)
+        known: dict[tuple[str, str], UUID] = {}
+        for phone, person_ids in self.sealing.persons_with_phones(phones).items():
+            for person_id in person_ids:
+                if person_id in linked:
+                    person = self.load(Person, person_id, "personId")
+                    if not person.erased and person.phone == phone:
+                        known[(person.name, phone)] = person_id
+        return known
+
     @staticmethod
-    def _person(persons: dict[tuple[str, str, str], Person], owner: OwnerRow) -> Person:
+    def _person(
+        persons: dict[tuple[str, str, str], Person],
+        known: dict[tuple[str, str], UUID],
+        owner: OwnerRow,
+    ) -> UUID:
+        if owner.phone and (owner.name, owner.phone) in known:
+            return known[(owner.name, owner.phone)]
         person = persons.get(owner.key)
         if person is None:
             person = Person.register(name=owner.name, phone=owner.phone, id_number=owner.id_number)
             persons[owner.key] = person
-        return person
+        return person.id
 
 
 def _located(error: DomainError, rows: list[UnitPlan]) -> Problem:

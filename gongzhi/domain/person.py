@@ -20,6 +20,8 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+# What an erased person's name reads as, everywhere (PIPL art. 47: 删除).
+ERASED_NAME = "已删除"
 
 
 class CommunityRole(enum.Enum):
@@ -46,6 +48,18 @@ class Person(Aggregate):
             assert isinstance(aggregate, Person)
             aggregate.phone = self.phone
 
+    class Erased(Aggregate.Event):
+        """个人信息删除: the person's data key is destroyed with this event, so the name, phone
+        and ID number recorded before read as erased from now on; the reason is in the
+        metadata, whether the person asked for it here."""
+
+        requested_by_person: bool
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Person)
+            aggregate.name, aggregate.phone, aggregate.id_number = ERASED_NAME, "", ""
+            aggregate.erased = True
+
     class RoleGranted(Aggregate.Event):
         role: str
         community_id: UUID
@@ -67,6 +81,7 @@ class Person(Aggregate):
         self.phone = phone
         self.id_number = id_number
         self.roles: set[tuple[str, UUID]] = set()
+        self.erased = False
 
     @classmethod
     def register(cls, *, name: str, phone: str = "", id_number: str = "") -> Person:
@@ -79,10 +94,19 @@ class Person(Aggregate):
         )
 
     def change_phone(self, phone: str) -> None:
+        self._not_erased()
         number = phone_number("phone", phone)
         if number == self.phone:
             raise RuleViolated("phone", "is already the person's phone number")
         self.trigger_event(self.PhoneChanged, phone=number)
+
+    def erase(self, *, requested_by_person: bool) -> None:
+        self._not_erased()
+        self.trigger_event(self.Erased, requested_by_person=requested_by_person)
+
+    def _not_erased(self) -> None:
+        if self.erased:
+            raise RuleViolated("personId", "the person's personal data has been erased")
 
     def grant_role(self, role: str, community_id: UUID) -> None:
         value = enum_value("role", CommunityRole, role)
@@ -115,7 +139,12 @@ def resident_id_number(field: str, value: str) -> str:
         or not (number[17].isdigit() or number[17] == "X")
     ):
         raise InvalidValue(field, "must be 18 characters: 17 digits and a check digit or X")
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], ID_WEIGHTS, strict=True))
-    if ID_CHECK[total % 11] != number[17]:
+    if id_check_character(number[:17]) != number[17]:
         raise InvalidValue(field, "has a wrong check character")
     return number
+
+
+def id_check_character(first17: str) -> str:
+    """The check character of an ID number's first 17 digits (GB 11643, ISO 7064 MOD 11-2)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11]

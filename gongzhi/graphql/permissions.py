@@ -36,6 +36,8 @@ class Action(enum.Enum):
     EDIT_COMMITTEE = "record a committee's member changes and filing"
     REGISTER_PERSON = "register a person"
     READ_PERSON_HISTORY = "read a person's history"
+    ERASE_PERSON = "erase a person's personal data"
+    READ_PERSONAL_DATA_ACCESS = "read the record of who was shown personal data"
     EDIT_OWNERS = "change a community's owners and residents"
     PROPOSE_DECISION = "put a matter to the owners"
     CAST_BALLOT = "cast a ballot for this unit"
@@ -231,6 +233,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             return _credit(role, action, own_company)
         case Action.REQUEST_HEALTH_RUN:
             return role is Role.REGULATOR and in_district
+        case Action.ERASE_PERSON | Action.READ_PERSONAL_DATA_ACCESS:
+            return False  # the platform admin's alone (allowed above)
         case Action.READ_HEALTH:
             # The history of an assessment; the queries show residents their community's.
             return (

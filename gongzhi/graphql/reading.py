@@ -102,6 +102,7 @@ class InCommunity(Ref):
 # Query arguments naming a thing of one kind (GraphQL: ID).
 CommunityArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY)]
 UnitArg = Annotated[strawberry.ID, Ref(Kind.UNIT)]
+PersonArg = Annotated[strawberry.ID, Ref(Kind.PERSON)]
 CompanyArg = Annotated[strawberry.ID, Ref(Kind.COMPANY)]
 DecisionArg = Annotated[strawberry.ID, Ref(Kind.DECISION)]
 CommunityCompanyArg = Annotated[strawberry.ID, Ref(Kind.COMMUNITY_COMPANY)]

@@ -20,8 +20,9 @@ from psycopg import Connection, sql
 from gongzhi.infra.audit_chain import CHAIN_TABLE, CHECKPOINT_TABLE
 from gongzhi.infra.settings import PgParams
 
-# The tables whose rows are history: appended, never changed.
-APPEND_ONLY = ("gongzhi_events", CHAIN_TABLE, CHECKPOINT_TABLE)
+# The tables whose rows are history: appended, never changed (the personal data access log
+# too: who was shown whose phone must not be editable by the role that showed it).
+APPEND_ONLY = ("gongzhi_events", CHAIN_TABLE, CHECKPOINT_TABLE, "personal_data_access")
 # A table every migrated schema has: its owner owns the schema's objects.
 MIGRATED_TABLE = "projection_tracking"
 

@@ -69,10 +69,15 @@ class GongzhiRecorder(PostgresApplicationRecorder):
         """First in each save's transaction: the statement timeout, so that a statement that
         runs away while it holds the write lock (a huge insert, a slow disk) is cancelled and
         the lock released; the library sets the lock timeout itself before it locks, so a
-        save waiting behind a stuck writer fails instead of waiting with it."""
+        save waiting behind a stuck writer fails instead of waiting with it. Then the writes
+        a save asks to be made with its events (``alongside``: callables given the cursor)."""
         curs.execute(
             SQL("SET LOCAL statement_timeout = '{0}s'").format(self.datastore.lock_timeout)
         )
+        # What must be written atomically with the events (the data keys of persons
+        # registered: infra/personal_data.py), given the save's cursor.
+        for write in kwargs.get("alongside", ()):
+            write(curs)
         super()._insert_events(curs, stored_events, **kwargs)
 
     def _insert_by_size(

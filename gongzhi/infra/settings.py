@@ -78,6 +78,8 @@ class Settings:
     write_timeout: int = 5
     # The Ed25519 key (PEM) that signs the audit checkpoints (gongzhi/infra/audit_seal.py).
     audit_signing_key: str = ""
+    # The master key that wraps every person's data key (infra/personal_data.py).
+    master_key_file: Path | None = None
     # Request bodies and mutation rate (gongzhi.infra.limits).
     limits: Limits = field(default_factory=Limits)
 
@@ -117,6 +119,7 @@ class Settings:
             audit_signing_key=signing_key_pem(
                 env, data_dir, production=env.get("GONGZHI_ENV") == "production"
             ),
+            master_key_file=_master_key_file(env, data_dir),
             limits=Limits.from_env(env),
         )
 
@@ -155,3 +158,23 @@ def _dev_secret(data_dir: Path) -> str:
     secret = secrets.token_urlsafe(32)
     path.write_text(secret)
     return secret
+
+
+def _master_key_file(env: dict[str, str], data_dir: Path) -> Path:
+    """``GONGZHI_MASTER_KEY_FILE``; outside production, a key generated into the data folder.
+    Production refuses to start without an explicit one: a generated key would be lost with
+    the container, and every person's personal data with it."""
+    from gongzhi.infra.personal_data import create_master_key, read_master_key
+
+    explicit = env.get("GONGZHI_MASTER_KEY_FILE")
+    if explicit:
+        path = Path(explicit).resolve()
+        read_master_key(path)  # fails now, not on the first person registered
+        return path
+    if env.get("GONGZHI_ENV", "development") == "production":
+        msg = "GONGZHI_MASTER_KEY_FILE must name the master key file in production"
+        raise ValueError(msg)
+    path = data_dir / "dev-master-key"
+    if not path.exists():
+        create_master_key(path)
+    return path

@@ -7,7 +7,7 @@ from functools import singledispatch
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.community import Community
-from gongzhi.domain.person import Person
+from gongzhi.domain.person import ERASED_NAME, Person
 from gongzhi.projections.communities import CORRECT_AREA, RETIRE_UNIT, touch_community, units
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
@@ -24,14 +24,17 @@ persons = Table(
     "persons",
     metadata,
     Column("id", Uuid, primary_key=True),
+    # Name, phone and ID number sealed (infra/personal_data.py), as the events hold them.
     Column("name", Text, nullable=False, index=True),
-    Column("phone", String(20), nullable=False),
-    Column("id_number", String(18), nullable=False),
+    Column("phone", Text, nullable=False),
+    Column("id_number", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     # Who registered the person (the actor of the event): until the person is linked to a
     # community, only they may refer to the person (graphql/references.py).
     Column("registered_by", Text, nullable=False, server_default=""),
+    # 个人信息已删除: the sealed values are dropped from the view (the key is gone anyway).
+    Column("erased", Boolean, nullable=False, server_default="false"),
 )
 
 person_roles = Table(
@@ -57,6 +60,15 @@ unit_residents = Table(
 INSERT_PERSON = insert_statement("insert person", CREATE, persons)
 CHANGE_PHONE = update_statement(
     "change phone", CHANGE, persons, key=("id", "b_id"), assign={"phone": "phone", "version": "v"}
+)
+ERASE_PERSON = update_statement(
+    "erase person",
+    CHANGE,
+    persons,
+    key=("id", "b_id"),
+    assign={"version": "v"},
+    constants={"name": ERASED_NAME, "phone": "", "id_number": "", "erased": True},
+    after=(CHANGE_PHONE,),
 )
 UPSERT_ROLE = upsert_statement(
     "upsert role", ADD, person_roles, key=("person_id", "role", "community_id")
@@ -93,6 +105,7 @@ def _(event: Person.Registered) -> list[Op]:
         "version": event.originator_version,
         "registered_at": event.timestamp,
         "registered_by": event.__dict__.get("meta", {}).get("actor", ""),
+        "erased": False,
     }
     return [Op(INSERT_PERSON, row)]
 
@@ -101,6 +114,11 @@ def _(event: Person.Registered) -> list[Op]:
 def _(event: Person.PhoneChanged) -> list[Op]:
     params = {"b_id": event.originator_id, "phone": event.phone, "v": event.originator_version}
     return [Op(CHANGE_PHONE, params)]
+
+
+@owner_ops.register
+def _(event: Person.Erased) -> list[Op]:
+    return [Op(ERASE_PERSON, {"b_id": event.originator_id, "v": event.originator_version})]
 
 
 @owner_ops.register(Person.RoleGranted)

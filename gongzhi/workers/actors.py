@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import ParamSpec
 
 import dramatiq
@@ -29,6 +30,7 @@ from gongzhi.domain.errors import DomainError
 from gongzhi.infra.broker import DEFAULT_NAMESPACE, RetryPolicy, close_broker, make_broker
 from gongzhi.infra.database import sync_engine
 from gongzhi.infra.eventstore import eventstore_env
+from gongzhi.infra.personal_data import file_key_ring
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.facilities import facilities_with_unlinked_defects
 from gongzhi.projections.statistics import (
@@ -80,10 +82,18 @@ class Actors:
     """
 
     def __init__(
-        self, broker: RedisBroker, database_url: str, *, lock_timeout_ms: int = 5_000
+        self,
+        broker: RedisBroker,
+        database_url: str,
+        *,
+        lock_timeout_ms: int = 5_000,
+        master_key_file: Path | None = None,
     ) -> None:
         self.broker = broker
         self._pg = PgParams.from_url(database_url)
+        # No job records personal data today; given the master key, one could (without it,
+        # a job that tries fails: PersonalDataLocked).
+        self._master_key_file = master_key_file
         self._lock_timeout = f"{int(lock_timeout_ms)}ms"
         self._engine: Engine | None = None
         self._app: Gongzhi | None = None
@@ -129,7 +139,12 @@ class Actors:
             heartbeat_timeout_ms=settings.broker_heartbeat_timeout_ms,
             maintenance_chance=settings.broker_maintenance_chance,
         )
-        return cls(broker, settings.database_url, lock_timeout_ms=lock_timeout_ms)
+        return cls(
+            broker,
+            settings.database_url,
+            lock_timeout_ms=lock_timeout_ms,
+            master_key_file=settings.master_key_file,
+        )
 
     def _declare(self, name: str, fn: Callable[P, None]) -> dramatiq.Actor[P, None]:
         return dramatiq.actor(
@@ -151,6 +166,10 @@ class Actors:
         with self._engine_lock:
             if self._app is None:
                 self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=4))
+                if self._master_key_file is not None:
+                    self._app.sealing.sealer = file_key_ring(
+                        self._master_key_file, self._app.recorder
+                    )
             return self._app
 
     def close(self) -> None:

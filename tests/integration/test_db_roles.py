@@ -12,6 +12,7 @@ from psycopg import errors, sql
 
 from gongzhi.application.base import Meta
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.owners import ErasePerson, RegisterPerson
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.infra.audit_chain import verify_chain
 from gongzhi.infra.db_roles import APPEND_ONLY, create_app_role
@@ -52,7 +53,10 @@ def test_the_platform_role_cannot_update_or_delete_history_but_records_commands(
     # When the platform runs as its role (start-up included: no DDL is needed)
     as_role = bootstrap(replace(settings, database_url=app_role.url()))
     try:
-        # Then a normal command records its events, chained
+        # Then the role makes a person's data key with the person, and destroys it on erasure
+        person = as_role.app.register_person(META, RegisterPerson(name="张三", phone="13912345678"))
+        as_role.app.erase_person(META, ErasePerson(person_id=person.id, requested_by_person=True))
+        # And a normal command records its events, chained
         done = as_role.app.register_company(
             META, RegisterCompany(name="红塔物业", credit_code=CODE_2)
         )
@@ -71,6 +75,8 @@ def test_the_platform_role_cannot_update_or_delete_history_but_records_commands(
                 "UPDATE audit_chain SET hash = hash",
                 "DELETE FROM audit_chain",
                 "DELETE FROM audit_checkpoints",
+                "UPDATE personal_data_access SET field = field",
+                "DELETE FROM personal_data_access",
                 "ALTER TABLE gongzhi_events DISABLE TRIGGER ALL",
             ):
                 with pytest.raises(errors.InsufficientPrivilege):

@@ -8,7 +8,7 @@ from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_decisions import entrance_with_owners
 
-PERSONS = """query($id: ID!, $name: String) { persons(communityId: $id, nameContains: $name) {
+PERSONS = """query($id: ID!, $name: String) { persons(communityId: $id, name: $name) {
     __typename ... on PersonConnection { persons { id name phone } } } }"""
 
 

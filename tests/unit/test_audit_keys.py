@@ -10,16 +10,24 @@ import pytest
 from gongzhi.infra.audit_chain import link
 from gongzhi.infra.audit_keys import AuditKey, new_key_pem, signing_key_pem
 from gongzhi.infra.audit_seal import Checkpoint
+from gongzhi.infra.personal_data import create_master_key
 from gongzhi.infra.settings import Settings
 
 SECRET = {"GONGZHI_JWT_SECRET": "test-signing-key-not-for-production-use-0123456789"}
 
 
 def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> None:
-    env = {**SECRET, "GONGZHI_ENV": "production", "GONGZHI_DATA_DIR": str(tmp_path)}
+    master_key, data = tmp_path / "master.key", tmp_path / "data"
+    create_master_key(master_key)  # production's other required key, given
+    env = {
+        **SECRET,
+        "GONGZHI_ENV": "production",
+        "GONGZHI_DATA_DIR": str(data),
+        "GONGZHI_MASTER_KEY_FILE": str(master_key),
+    }
     with pytest.raises(ValueError, match="GONGZHI_AUDIT_SIGNING_KEY"):
         Settings.from_env(env)
-    assert not list(tmp_path.iterdir()), "no key may be generated in production"
+    assert not list(data.glob("*")), "no key may be generated in production"
 
     pem = new_key_pem()
     assert Settings.from_env({**env, "GONGZHI_AUDIT_SIGNING_KEY": pem}).audit_signing_key == pem

@@ -17,6 +17,7 @@ from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import Conflict, Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 from gongzhi.graphql.permissions import unit_visible
+from gongzhi.graphql.personal_data import opener
 from gongzhi.graphql.rows import from_row
 
 
@@ -249,15 +250,27 @@ def _load_buildings(context: Context) -> Any:
     async def load(ids: list[UUID]) -> list[list[dict[str, Any]]]:
         rows = await context.pool.fetch(BUILDINGS_SQL, ids)
         grouped: dict[UUID, list[dict[str, Any]]] = {i: [] for i in ids}
-        for row in rows:
-            entrances = row["entrances"]
+        buildings = [
+            (
+                row,
+                json.loads(row["entrances"])
+                if isinstance(row["entrances"], str)
+                else row["entrances"],
+            )
+            for row in rows
+        ]
+        owners = [o for _, es in buildings for e in es for u in e["units"] for o in u["owners"]]
+        opened = await opener(context, [o["name"] for o in owners])
+        for owner in owners:
+            owner["name"] = opened(owner["name"], "name")
+        for row, entrances in buildings:
             grouped[row["community_id"]].append(
                 {
                     "id": row["id"],
                     "number": row["number"],
                     "floors": row["floors"],
                     "has_elevator": row["has_elevator"],
-                    "entrances": json.loads(entrances) if isinstance(entrances, str) else entrances,
+                    "entrances": entrances,
                 }
             )
         return [grouped[i] for i in ids]

@@ -19,6 +19,7 @@ from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, HistoryResult
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
+from gongzhi.graphql.personal_data import open_history
 from gongzhi.graphql.references import find
 
 
@@ -176,7 +177,12 @@ class HistoryQueries:
             after_version,
             limit + 1,
         )
-        entries = [history_entry(row, stored_data(row), context.principal) for row in rows[:limit]]
+        datas = [stored_data(row) for row in rows[:limit]]
+        await open_history(context, datas)
+        entries = [
+            history_entry(row, data, context.principal)
+            for row, data in zip(rows[:limit], datas, strict=True)
+        ]
         return HistoryConnection(
             entries=entries,
             page_info=PageInfo(

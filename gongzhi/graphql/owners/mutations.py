@@ -5,6 +5,7 @@ from __future__ import annotations
 from gongzhi.application.base import Done
 from gongzhi.application.commands import Command
 from gongzhi.application.owners import (
+    ErasePerson,
     GrantRole,
     HoldByDeveloper,
     MoveIn,
@@ -17,14 +18,14 @@ from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.communities.mutations import community_reply
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.owners.queries import fetch_person
-from gongzhi.graphql.owners.types import PersonPayload, person_from_row
+from gongzhi.graphql.owners.types import PersonPayload, persons_from_rows
 from gongzhi.graphql.permissions import Action
 
 
 async def person_reply(context: Context, done: Done, _: Command) -> PersonPayload:
     row = await fetch_person(context, done.id)
     return PersonPayload(
-        person=person_from_row(row, context.principal) if row else None,
+        person=(await persons_from_rows(context, [row]))[0] if row else None,
         position=str(done.position),
     )
 
@@ -39,4 +40,6 @@ OwnerMutations = mutations(
     mutation(MoveOut, Action.EDIT_OWNERS, reply=community_reply),
     mutation(GrantRole, Action.EDIT_OWNERS, reply=person_reply),
     mutation(RevokeRole, Action.EDIT_OWNERS, reply=person_reply),
+    # 个人信息删除: the platform admin's alone (see Action.ERASE_PERSON).
+    mutation(ErasePerson, Action.ERASE_PERSON, reply=person_reply, target="person_id"),
 )

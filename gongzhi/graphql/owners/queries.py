@@ -10,11 +10,20 @@ from strawberry.types import Info
 
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.owners.types import PersonConnection, PersonsResult, person_from_row
-from gongzhi.graphql.pagination import contains_pattern, page_by_name
+from gongzhi.graphql.errors import forbidden
+from gongzhi.graphql.owners.types import (
+    PersonalDataAccess,
+    PersonalDataAccessConnection,
+    PersonalDataAccessResult,
+    PersonConnection,
+    PersonsResult,
+    persons_from_rows,
+)
+from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import CommunityArg, lookup
+from gongzhi.graphql.permissions import Action, community_scope
+from gongzhi.graphql.personal_data import key_ring
+from gongzhi.graphql.reading import CommunityArg, PersonArg, lookup
 
 PERSON_SELECT = """
 SELECT p.*, (
@@ -73,24 +82,78 @@ async def fetch_person(context: Context, person_id: UUID) -> Any:
 
 @strawberry.type
 class PersonQueries:
-    @strawberry.field(description="业主、住户和角色: persons linked to a community, by name")
+    @strawberry.field(
+        description="业主、住户和角色: persons linked to a community, in the order registered; "
+        "`name` finds a person by the exact name (names are stored encrypted: no partial match)"
+    )
     @lookup
     async def persons(
         self,
         info: Info[Context, None],
         community_id: CommunityArg,
-        name_contains: str | None = None,
+        name: str | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> PersonsResult:
         param = Params([UUID(community_id)])
         principal = info.context.principal
         conditions = [IN_COMMUNITY.format(c="$1"), resident_filter(principal, param)]
-        if name_contains:
-            conditions.append(f"p.name ILIKE {param(contains_pattern(name_contains))}")
-        rows, page_info = await page_by_name(
-            info.context.pool, PERSON_SELECT, "p", conditions, param, first, after
+        if name and name.strip():
+            digest = key_ring(info.context).digest(name)
+            conditions.append(
+                f"p.id IN (SELECT person_id FROM person_keys WHERE name_digest = {param(digest)})"
+            )
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            PERSON_SELECT,
+            conditions,
+            param,
+            (Key("p.registered_at", "registered_at", "timestamptz"), Key("p.id", "id", "uuid")),
+            first,
+            after,
         )
         return PersonConnection(
-            persons=[person_from_row(row, principal) for row in rows], page_info=page_info
+            persons=await persons_from_rows(info.context, rows), page_info=page_info
+        )
+
+    @strawberry.field(
+        description="个人信息查阅记录: who was shown a person's unmasked phone or ID number, and "
+        "when, newest first (platform admin); with `personId`, that person's own record"
+    )
+    @lookup
+    async def personal_data_access(
+        self,
+        info: Info[Context, None],
+        person_id: PersonArg | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> PersonalDataAccessResult:
+        if info.context.principal.role is not Role.PLATFORM_ADMIN:
+            return forbidden(Action.READ_PERSONAL_DATA_ACCESS.value)
+        params = Params([])
+        conditions = []
+        if person_id is not None:
+            conditions.append(f"a.person_id = {params(UUID(person_id))}")
+        rows, page_info = await keyset_page(
+            info.context.pool,
+            "SELECT a.* FROM personal_data_access a",
+            conditions,
+            params,
+            (Key("a.at", "at", "timestamptz"), Key("a.id", "id", "bigint")),
+            first,
+            after,
+            descending=True,
+        )
+        return PersonalDataAccessConnection(
+            entries=[
+                PersonalDataAccess(
+                    at=row["at"],
+                    actor=row["actor"],
+                    actor_role=row["actor_role"],
+                    person_id=strawberry.ID(str(row["person_id"])),
+                    field=row["field"],
+                )
+                for row in rows
+            ],
+            page_info=page_info,
         )

@@ -1,0 +1,82 @@
+"""Sealed values and the Person's erasure: no store involved (the store is tested in
+tests/integration/test_personal_data.py)."""
+
+from __future__ import annotations
+
+import base64
+import os
+from uuid import uuid4
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from gongzhi.domain.errors import RuleViolated
+from gongzhi.domain.person import Person
+from gongzhi.infra.personal_data import (
+    FileKeyProvider,
+    is_sealed,
+    keyed_digest,
+    seal,
+    sealed_subject,
+    unseal,
+)
+
+
+def test_a_sealed_value_names_its_person_hides_the_value_and_opens_with_the_key() -> None:
+    person, key = uuid4(), os.urandom(32)
+    sealed = seal(key, person, "13912345678")
+    assert is_sealed(sealed) and "13912345678" not in sealed
+    assert sealed_subject(sealed) == person
+    assert unseal(key, sealed) == "13912345678"
+    # the same value sealed twice differs (random nonce): equal phones are not linkable
+    assert seal(key, person, "13912345678") != sealed
+    # nothing to hide stays empty
+    assert seal(key, person, "") == ""
+
+
+def test_a_sealed_value_does_not_open_with_another_key_or_moved_to_another_person() -> None:
+    person, key = uuid4(), os.urandom(32)
+    sealed = seal(key, person, "张三")
+    with pytest.raises(InvalidTag):
+        unseal(os.urandom(32), sealed)
+    raw = base64.b64decode(sealed[4:])
+    moved = "pd1:" + base64.b64encode(uuid4().bytes + raw[16:]).decode()
+    with pytest.raises(InvalidTag):  # the person's id is authenticated with the value
+        unseal(key, moved)
+
+
+def test_a_wrapped_data_key_unwraps_only_for_its_person_and_master_key() -> None:
+    provider, person, data_key = FileKeyProvider(os.urandom(32)), uuid4(), os.urandom(32)
+    wrapped = provider.wrap(data_key, person)
+    assert data_key not in wrapped
+    assert provider.unwrap(wrapped, person) == data_key
+    with pytest.raises(InvalidTag):
+        provider.unwrap(wrapped, uuid4())
+    with pytest.raises(InvalidTag):
+        FileKeyProvider(os.urandom(32)).unwrap(wrapped, person)
+
+
+def test_keyed_digests_match_equal_phones_and_depend_on_the_master_key() -> None:
+    provider = FileKeyProvider(os.urandom(32))
+    key = provider.digest_key()
+    assert keyed_digest(key, "139 1234 5678") == keyed_digest(key, "13912345678")
+    assert keyed_digest(key, "13912345678") != keyed_digest(key, "13912345679")
+    other = FileKeyProvider(os.urandom(32)).digest_key()
+    assert keyed_digest(other, "13912345678") != keyed_digest(key, "13912345678")
+
+
+def test_an_erased_person_reads_as_erased_and_refuses_further_changes() -> None:
+    # Given a registered person
+    person = Person.register(name="张三", phone="13912345678", id_number="11010519491231002X")
+
+    # When the person is erased at their request
+    person.erase(requested_by_person=True)
+
+    # Then name, phone and ID number read as erased, and nothing more can be changed or erased
+    assert (person.name, person.phone, person.id_number, person.erased) == ("已删除", "", "", True)
+    erased = person.collect_events()[-1]
+    assert isinstance(erased, Person.Erased) and erased.requested_by_person is True
+    with pytest.raises(RuleViolated):
+        person.change_phone("13800000000")
+    with pytest.raises(RuleViolated):
+        person.erase(requested_by_person=False)
