@@ -144,6 +144,9 @@ def refuse_unsafe_production(env: dict[str, str]) -> None:
     # Checkpoints signed with a key made on the server's disk could not be verified later.
     if not env.get(AUDIT_KEY_ENV) and not env.get(AUDIT_KEY_FILE_ENV):
         missing.append(f"{AUDIT_KEY_ENV} or {AUDIT_KEY_FILE_ENV} (the audit signing key)")
+    # A generated master key would be lost with the container, and the personal data with it.
+    if not env.get("GONGZHI_MASTER_KEY_FILE"):
+        missing.append("GONGZHI_MASTER_KEY_FILE (the master key of personal data)")
     if missing:
         msg = "production refuses to start without " + ", ".join(missing)
         raise ConfigurationError(msg)

@@ -36,13 +36,15 @@ def test_production_refuses_to_start_without_an_explicit_jwt_secret(tmp_path: Pa
         # One refusal names everything production lacks
         assert "production refuses to start without GONGZHI_JWT_SECRET" in done.stderr
         assert "GONGZHI_AUDIT_SIGNING_KEY" in done.stderr
+        assert "GONGZHI_MASTER_KEY_FILE" in done.stderr
         assert "Traceback" not in done.stderr
-    # With the audit key given, the secret alone is missing
+    # With the keys given, the secret alone is missing
     only_secret = gongzhi(
         "serve",
         GONGZHI_ENV="production",
         GONGZHI_DATA_DIR=str(tmp_path),
         GONGZHI_AUDIT_SIGNING_KEY_FILE=str(tmp_path / "audit.pem"),
+        GONGZHI_MASTER_KEY_FILE=str(tmp_path / "master.key"),
     )
     assert only_secret.returncode == 2
     assert only_secret.stderr.strip() == (
