@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 from gongzhi.application.base import business_today
-from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
-from tests.e2e.test_platform import graphql
+from tests.e2e.test_platform import admin_token, graphql, register_community
 
 LAST_MONTH = (business_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 RECORD = """mutation($input: RecordCommonIncomeInput!) { recordCommonIncome(input: $input) {
@@ -26,14 +25,8 @@ def test_a_retry_after_a_lost_connection_books_the_entry_once(
     running: tuple[str, Any], settings: Settings
 ) -> None:
     base_url, _ = running
-    admin = issue_token(settings.jwt_secret, Principal(subject="admin", role=Role.PLATFORM_ADMIN))
-    community = graphql(
-        base_url,
-        admin,
-        """mutation { registerCommunity(input: {name: "幸福里", district: "红塔区",
-        street: "玉兴街道", registeredOn: "2024-01-01", reason: "登记"}) {
-        ... on CommunityPayload { community { id } } } }""",
-    )["registerCommunity"]["community"]["id"]
+    admin = admin_token(settings)
+    community = register_community(base_url, admin)
     entry = {
         "communityId": community,
         "category": "PARKING",

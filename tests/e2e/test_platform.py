@@ -27,6 +27,24 @@ def graphql(base_url: str, token: str, query: str, variables: dict[str, Any] | N
     return body["data"]
 
 
+def admin_token(settings: Settings) -> str:
+    return issue_token(settings.jwt_secret, Principal(subject="admin", role=Role.PLATFORM_ADMIN))
+
+
+def register_community(base_url: str, token: str, name: str = "幸福里") -> str:
+    """A community of 红塔区 registered over HTTP; its id."""
+    answer = graphql(
+        base_url,
+        token,
+        """mutation($name: String!) { registerCommunity(input: {name: $name, district: "红塔区",
+        street: "玉兴街道", registeredOn: "2024-01-01", reason: "登记"}) {
+        ... on CommunityPayload { community { id } } } }""",
+        {"name": name},
+    )
+    community_id: str = answer["registerCommunity"]["community"]["id"]
+    return community_id
+
+
 STATS = """query { districtStatistics(district: "红塔区") { ... on DistrictStatistics {
     total unmanaged byMode { mode communities } } } }"""
 

@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
-from tests.e2e.test_platform import graphql
+from tests.e2e.test_platform import admin_token, register_community
 
 ROSTER = """mutation($input: ImportRosterInput!) { importRoster(input: $input) { __typename
     ... on RosterImport { rows units problems { line } } ... on ValidationError { field message } } }"""
@@ -35,14 +34,8 @@ def test_the_health_check_answers_while_a_large_roster_is_checked(
     running: tuple[str, Any], settings: Settings
 ) -> None:
     base_url, _ = running
-    admin = issue_token(settings.jwt_secret, Principal(subject="admin", role=Role.PLATFORM_ADMIN))
-    community = graphql(
-        base_url,
-        admin,
-        """mutation { registerCommunity(input: {name: "大社区", district: "红塔区",
-        street: "玉兴街道", registeredOn: "2024-01-01", reason: "登记"}) {
-        ... on CommunityPayload { community { id } } } }""",
-    )["registerCommunity"]["community"]["id"]
+    admin = admin_token(settings)
+    community = register_community(base_url, admin, "大社区")
     content = roster(45_000)
     answers: list[Any] = []
 

@@ -17,7 +17,7 @@ import pytest
 from gongzhi.demo import credit_code
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
-from tests.e2e.test_platform import graphql
+from tests.e2e.test_platform import admin_token, graphql, register_community
 
 websockets_sync = pytest.importorskip("websockets.sync.client")
 from websockets.exceptions import ConnectionClosed  # noqa: E402
@@ -27,7 +27,7 @@ def test_a_revoked_token_closes_its_websocket_and_gets_401(
     running: tuple[str, Any], settings: Settings
 ) -> None:
     base_url, _ = running
-    admin = issue_token(settings.jwt_secret, Principal(subject="admin", role=Role.PLATFORM_ADMIN))
+    admin = admin_token(settings)
     company = graphql(
         base_url,
         admin,
@@ -35,13 +35,7 @@ def test_a_revoked_token_closes_its_websocket_and_gets_401(
         creditCode: $code, reason: "备案"}) { ... on CompanyPayload { company { id } } } }""",
         {"code": credit_code(random.Random(7))},
     )["registerCompany"]["company"]["id"]
-    community = graphql(
-        base_url,
-        admin,
-        """mutation { registerCommunity(input: {name: "幸福里", district: "红塔区",
-        street: "玉兴街道", registeredOn: "2024-01-01", reason: "登记"}) {
-        ... on CommunityPayload { community { id } } } }""",
-    )["registerCommunity"]["community"]["id"]
+    community = register_community(base_url, admin)
     served = graphql(
         base_url,
         admin,
