@@ -67,7 +67,7 @@ def erased_value(field: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Declared:
+class Declared:
     """One declaration of ``PERSONAL_FIELDS``, parsed: ``within`` is the list field whose
     items hold both fields (None: the event's own fields)."""
 
@@ -76,11 +76,17 @@ class _Declared:
     person: str
 
     @classmethod
-    def parse(cls, field: str, person: str) -> _Declared:
+    def parse(cls, event: type, field: str, person: str) -> Declared:
+        """The declaration, refused (at import) unless both name fields of ``event``'s: a
+        misspelt field would otherwise be stored in clear without a word."""
         within, _, name = field.rpartition("[].")
         owner, _, person_field = person.rpartition("[].")
         if within != owner:
-            msg = f"{field} and {person} must be fields of the same record"
+            msg = f"{event.__qualname__}: {field} and {person} must be fields of one record"
+            raise ValueError(msg)
+        fields = {f for klass in event.__mro__ for f in getattr(klass, "__annotations__", {})}
+        if (within or name) not in fields or (not within and person_field not in fields):
+            msg = f"{event.__qualname__} has no field {field} or {person}"
             raise ValueError(msg)
         return cls(within or None, name, person_field)
 
@@ -93,13 +99,13 @@ class _Declared:
                 yield record, person if isinstance(person, UUID) else UUID(str(person))
 
 
-DECLARED: Mapping[type, tuple[_Declared, ...]] = {
-    event: tuple(_Declared.parse(f, p) for f, p in fields.items())
+DECLARED: Mapping[type, tuple[Declared, ...]] = {
+    event: tuple(Declared.parse(event, f, p) for f, p in fields.items())
     for event, fields in PERSONAL_FIELDS.items()
 }
 
 
-def _own_copy(state: dict[str, Any], declared: Sequence[_Declared]) -> dict[str, Any]:
+def _own_copy(state: dict[str, Any], declared: Sequence[Declared]) -> dict[str, Any]:
     """``state`` with its own copies of the declared lists' records, so that sealing them
     leaves the event the domain holds untouched."""
     copy = dict(state)
@@ -207,7 +213,7 @@ class SealingMapper(Mapper[UUID]):
         return super().to_stored_event(sealed)
 
     @staticmethod
-    def _seal(sealer: Sealer, item: _Declared, person: UUID, clear: str) -> str:
+    def _seal(sealer: Sealer, item: Declared, person: UUID, clear: str) -> str:
         try:
             return sealer.seal(person, clear)
         except LookupError:
