@@ -7,6 +7,7 @@ back in clear."""
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,9 @@ from gongzhi.application.red_property import (
 from gongzhi.demo import credit_code
 from gongzhi.domain.committee import Committee
 from gongzhi.domain.committee_rules import MemberRole
+from gongzhi.domain.credit_evaluation import CreditEvaluation
+from gongzhi.domain.credit_rule_sets import DEFAULT_RULE_SET
+from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.domain.person import ERASED_NAME
 from gongzhi.workers.credit import evaluate_company
@@ -62,6 +66,7 @@ class Records:
     committee: str
     preparing: str
     organisation: str
+    evaluation: str
     person: str
     kept: list[str]
 
@@ -168,6 +173,7 @@ def records_naming_a_person(api: Api) -> Records:
         committee=str(committee),
         preparing=str(preparing),
         organisation=str(organisation),
+        evaluation=str(CreditEvaluation.id_for(company, Period.parse(PERIOD), DEFAULT_RULE_SET)),
         person=str(person),
         kept=[str(k) for k in kept],
     )
@@ -208,6 +214,12 @@ def names_shown(api: Api, r: Records) -> dict[str, Any]:
     }
 
 
+def whole_trail(api: Api, thing: str) -> str:
+    """An audit trail's entries as one JSON text, to search."""
+    entries = api.gql(HISTORY, {"id": thing})["history"]["entries"]
+    return json.dumps(entries, ensure_ascii=False)
+
+
 def history_names(api: Api, thing: str) -> list[tuple[str, Any]]:
     """The names in an audit trail's entries, event by event."""
     found = []
@@ -242,6 +254,7 @@ def test_an_erased_committee_and_party_member_reads_as_erased_on_every_record(
         },
     }
     assert ("Appointed", [ERASED, *KEPT]) in history_names(api, r.committee)
+    assert ERASED in whole_trail(api, r.evaluation)
     # and the name is stored nowhere in clear, while the one of a party member not on the
     # roster (no person whose key could seal it) is stored as it was given
     assert clear_values_found(api.platform, {ERASED, *KEPT}) == []
@@ -279,6 +292,10 @@ def test_an_erased_committee_and_party_member_reads_as_erased_on_every_record(
         ("CrossAppointmentRecorded", ERASED_NAME),
         ("StewardAssigned", ERASED_NAME),
     ]
+    # and the evaluation's trail, whose evidence holds the names copied from the views
+    trail = whole_trail(api, r.evaluation)
+    assert ERASED_NAME in trail and ERASED not in trail and "pd1:" not in trail
+    assert KEPT[0] in trail
     # and the committee as the application loads it
     loaded = api.platform.app.load(Committee, UUID(r.committee), "committeeId")
     assert [m.name for m in loaded.members] == [ERASED_NAME, *KEPT]
