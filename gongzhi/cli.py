@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from gongzhi.infra.embedded import EmbeddedServers
-from gongzhi.infra.settings import Settings
+from gongzhi.infra.settings import ConfigurationError, Settings
 
 log = logging.getLogger("gongzhi")
 
@@ -247,20 +247,52 @@ def cmd_bill(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from gongzhi.graphql.auth import Principal, Role, issue_token
+    from gongzhi.graphql.auth import PERSONAL_ROLES, Principal, Role, issue_token
 
     settings = Settings.from_env()
+    role = Role(args.role)
+    if role in PERSONAL_ROLES and not args.person:
+        # Without the person, the committee seat or the home cannot be checked on each
+        # request (graphql/access.py), and production refuses the token.
+        print(f"a {role.value} token needs --person <person id>", file=sys.stderr)
+        return 2
+    token_id = uuid4()
     principal = Principal(
         subject=args.subject,
         name=args.name or args.subject,
-        role=Role(args.role),
+        role=role,
         districts=tuple(args.district or ()),
         company_id=UUID(args.company) if args.company else None,
         community_id=UUID(args.community) if args.community else None,
         unit_ids=tuple(UUID(u) for u in args.unit or ()),
+        person_id=UUID(args.person) if args.person else None,
+        token_id=token_id,
     )
-    print(issue_token(settings.jwt_secret, principal, timedelta(hours=args.hours)))
+    print(issue_token(settings.jwt_secret, principal, args.ttl))
+    # The token alone on stdout (for scripts); what it is, on stderr.
+    print(
+        f"token {token_id} for {args.subject} ({role.value}), valid for {_duration(args.ttl)}; "
+        "revoke it with revokeToken",
+        file=sys.stderr,
+    )
     return 0
+
+
+def _ttl(text: str) -> timedelta:
+    """A token lifetime: ``8h``, ``90m``, ``2d`` (at most 30 days)."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    try:
+        ttl = timedelta(**{units[text[-1]]: float(text[:-1])})
+    except (KeyError, ValueError, IndexError):
+        raise argparse.ArgumentTypeError("give a lifetime like 8h, 90m or 2d") from None
+    if not timedelta(0) < ttl <= timedelta(days=30):
+        raise argparse.ArgumentTypeError("a lifetime must be positive and at most 30 days")
+    return ttl
+
+
+def _duration(ttl: timedelta) -> str:
+    minutes = int(ttl.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def _bootstrap(settings: Settings) -> Any:
@@ -288,7 +320,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """API, projector, worker and scheduler, supervised together; Ctrl-C stops them all."""
     from gongzhi.bootstrap import bootstrap
     from gongzhi.demo import load_demo
-    from gongzhi.graphql.auth import Principal, Role, issue_token
+    from gongzhi.graphql.auth import DEFAULT_TTL, Principal, Role, issue_token
 
     settings, embedded = _settings()
     platform = bootstrap(settings)
@@ -313,12 +345,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     token = issue_token(
         settings.jwt_secret,
         Principal(subject="dev-admin", name="Development admin", role=Role.PLATFORM_ADMIN),
-        timedelta(days=30),
+        DEFAULT_TTL,
     )
     _wait_for_api(settings.http_host, port, stop)
     print(
         f"\ngongzhi is running.\n  GraphiQL: http://{settings.http_host}:{port}/graphql\n"
-        f"  Development token (platform admin, 30 days); in GraphiQL's Headers tab put:\n"
+        f"  Development token (platform admin, valid for {_duration(DEFAULT_TTL)}; "
+        "another: gongzhi token --role PLATFORM_ADMIN); in GraphiQL's Headers tab put:\n"
         f'  {{"Authorization": "Bearer {token}"}}\n  Ctrl-C stops everything.\n',
         flush=True,
     )
@@ -465,7 +498,15 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--company")
     token.add_argument("--community")
     token.add_argument("--unit", action="append")
-    token.add_argument("--hours", type=float, default=12)
+    token.add_argument(
+        "--person", help="the person (id) a committee member's or resident's token speaks for"
+    )
+    token.add_argument(
+        "--ttl",
+        type=_ttl,
+        default="8h",
+        help="lifetime: 8h (default), 90m, 2d; at most 30 days",
+    )
     token.set_defaults(handler=cmd_token)
 
     schema = commands.add_parser("schema", help="write schema.graphql")
@@ -480,7 +521,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser().parse_args(argv)
     handler = args.handler
-    result: int = handler(args)
+    try:
+        result: int = handler(args)
+    except ConfigurationError as refusal:
+        print(f"gongzhi: {refusal}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gongzhi.application.access import AccessService
 from gongzhi.application.audit import AuditService
 from gongzhi.application.billing import BillingService
 from gongzhi.application.committees import CommitteeService
@@ -52,6 +53,7 @@ class Gongzhi(
     WorkOrderService,  # 报事报修
     FacilityService,  # 设施与巡检
     HealthService,  # 健康指数
+    AccessService,  # 吊销令牌
     AuditService,  # 审计封存
 ):
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""

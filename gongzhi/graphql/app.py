@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import copy
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -18,14 +22,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketState
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import DisableIntrospection
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gongzhi.application.app import Gongzhi
+from gongzhi.graphql.access import current_principal
 from gongzhi.graphql.auth import (
     AuthenticationFailed,
     Principal,
@@ -44,17 +52,32 @@ from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
 
 NOBODY = Principal(subject="anonymous", role=Role.RESIDENT, unit_ids=())
+# A websocket's token is checked again at least this often (seconds), besides on every
+# advance of the views, which is when a revocation becomes visible.
+GUARD_INTERVAL = 30.0
+DISCONNECTED = WebSocketState.DISCONNECTED
+
+
+def served_schema(settings: Settings) -> Schema:
+    """The schema as served: in production without introspection (the schema is published
+    as ``schema.graphql`` to those who build against it, not to whoever asks)."""
+    if not settings.production:
+        return schema
+    closed = copy.copy(schema)
+    closed.extensions = (DisableIntrospection, *schema.extensions)
+    return closed
 
 
 class GongzhiGraphQL(GraphQL[Context, None]):
-    def __init__(self, holder: dict[str, Services], secret: str, *, ide: bool) -> None:
+    def __init__(self, holder: dict[str, Services], settings: Settings) -> None:
         super().__init__(
-            schema,
-            graphql_ide="graphiql" if ide else None,
+            served_schema(settings),
+            graphql_ide="graphiql" if settings.development else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.holder = holder
-        self.secret = secret
+        self.secret = settings.jwt_secret
+        self.require_person = settings.production
 
     # orjson: the page of 100 communities is serialised in a tenth of the standard library's
     # time (results hold only JSON values: scalars are serialised by then). Text, not bytes:
@@ -76,29 +99,46 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         # The gate authenticated every operation; only the GraphiQL page arrives without a
         # principal, and it executes nothing — it gets one that may see nothing.
         principal = request.scope.get("state", {}).get("principal", NOBODY)
-        return Context(principal=principal, services=self.holder["services"])
+        websocket = request if isinstance(request, WebSocket) else None
+        return Context(principal=principal, services=self.holder["services"], websocket=websocket)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A websocket signs in with ``{"authorization": "Bearer …"}`` in its connection_init
-        payload, unless the gate already read a valid Authorization header; else 4403."""
+        payload, unless the gate already read a valid Authorization header; else 4403.
+        Signed in, it is watched: closed (4401) when its token expires or is revoked."""
         params = context.connection_params or {}
         if "authorization" in params or context.principal is NOBODY:
             try:
                 token = bearer_token(str(params.get("authorization") or ""))
-                context.principal = read_token(self.secret, token)
+                principal = read_token(self.secret, token, require_person=self.require_person)
+                async with context.pool.acquire() as connection:
+                    context.principal = await current_principal(connection, principal)
             except AuthenticationFailed as failure:
                 raise ConnectionRejectionError({"message": str(failure)}) from None
+        if context.websocket is not None:
+            guard = asyncio.create_task(guard_connection(context.websocket, context))
+            context.websocket.scope.setdefault("state", {}).setdefault("guards", []).append(guard)
         return UNSET
 
 
 class AuthGate:
-    """Every GraphQL request must carry a valid token; without one it gets 401 and no data.
-    A websocket gets no data before it signs in (see ``GongzhiGraphQL.on_ws_connect``)."""
+    """Every GraphQL request must carry a valid, unrevoked token; without one it gets 401 and
+    no data. What the token claims is narrowed to the facts of today (``access.py``) once per
+    request, before anything runs. A websocket gets no data before it signs in (see
+    ``GongzhiGraphQL.on_ws_connect``), and is closed when its token expires or is revoked."""
 
-    def __init__(self, inner: ASGIApp, secret: str, *, ide: bool) -> None:
+    def __init__(self, inner: ASGIApp, holder: dict[str, Services], settings: Settings) -> None:
         self.inner = inner
-        self.secret = secret
-        self.ide = ide
+        self.holder = holder
+        self.secret = settings.jwt_secret
+        self.ide = settings.development
+        self.require_person = settings.production
+
+    async def _principal(self, authorization: str | None) -> Principal:
+        token = bearer_token(authorization)
+        principal = read_token(self.secret, token, require_person=self.require_person)
+        async with self.holder["services"].pool.acquire() as connection:
+            return await current_principal(connection, principal)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -106,23 +146,54 @@ class AuthGate:
             wants_ide = request.method == "GET" and "query" not in request.query_params
             if not (wants_ide and self.ide):
                 try:
-                    token = bearer_token(request.headers.get("authorization"))
-                    principal = read_token(self.secret, token)
+                    principal = await self._principal(request.headers.get("authorization"))
                 except AuthenticationFailed as failure:
                     await unauthenticated(str(failure))(scope, receive, send)
                     return
                 scope.setdefault("state", {})["principal"] = principal
-        elif scope["type"] == "websocket" and "authorization" in Headers(scope=scope):
-            # Browsers cannot set headers on a websocket: without one, the token comes in
-            # the connection_init payload (``on_ws_connect``). A bad header is refused here.
+        elif scope["type"] == "websocket":
+            if "authorization" in Headers(scope=scope):
+                # Browsers cannot set headers on a websocket: without one, the token comes
+                # in the connection_init payload (``on_ws_connect``). A bad header is
+                # refused here.
+                try:
+                    principal = await self._principal(Headers(scope=scope).get("authorization"))
+                except AuthenticationFailed:
+                    await send({"type": "websocket.close", "code": 4401})
+                    return
+                scope.setdefault("state", {})["principal"] = principal
             try:
-                token = bearer_token(Headers(scope=scope).get("authorization"))
-                principal = read_token(self.secret, token)
-            except AuthenticationFailed:
-                await send({"type": "websocket.close", "code": 4401})
-                return
-            scope.setdefault("state", {})["principal"] = principal
+                await self.inner(scope, receive, send)
+            finally:
+                for guard in scope.get("state", {}).get("guards", []):
+                    guard.cancel()
+            return
         await self.inner(scope, receive, send)
+
+
+async def guard_connection(websocket: WebSocket, context: Context) -> None:
+    """Keep a signed-in websocket's access following the facts: close it (4401) once its
+    token expires or is revoked, and narrow its principal again (a subscription reads
+    ``context.principal`` on each pass: a term that ends mid-connection ends its feed).
+    Revocations and facts arrive as projected events: the guard wakes on each advance of
+    the views (and at least every ``GUARD_INTERVAL`` seconds), and at the token's expiry.
+    Narrowing is only ever narrower: a connection does not regain what it lost."""
+    services = context.services
+    position = services.watch.position
+    while DISCONNECTED not in {websocket.client_state, websocket.application_state}:
+        wait = GUARD_INTERVAL
+        expires_at = context.principal.expires_at
+        if expires_at is not None:
+            wait = min(wait, (expires_at - datetime.now(UTC)).total_seconds())
+        if wait > 0:
+            position = await services.watch.next_change(position, wait)
+        try:
+            async with services.pool.acquire() as connection:
+                context.principal = await current_principal(connection, context.principal)
+        except AuthenticationFailed as failure:
+            with contextlib.suppress(Exception):  # the client may have gone already
+                await websocket.close(code=4401, reason=str(failure))
+            return
 
 
 def unauthenticated(message: str) -> Response:
@@ -186,11 +257,7 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    graphql = AuthGate(
-        GongzhiGraphQL(holder, settings.jwt_secret, ide=settings.development),
-        settings.jwt_secret,
-        ide=settings.development,
-    )
+    graphql = AuthGate(GongzhiGraphQL(holder, settings), holder, settings)
     return Starlette(
         routes=[
             Route("/", home),

@@ -43,6 +43,8 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     # A websocket's connection_init payload (strawberry fills it in): its bearer token.
     connection_params: dict[str, Any] | None = None
+    # The websocket of a subscription connection (closed when its token stops holding).
+    websocket: Any = None
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -89,6 +89,7 @@ class Action(enum.Enum):
     RECORD_CREDIT = "enter credit records, or evaluate, publish and review credit evaluations"
     RAISE_CREDIT_OBJECTION = "object to a credit evaluation or ask for a credit repair"
     READ_CREDIT = "read a company's credit records, breakdowns and their history"
+    REVOKE_ACCESS = "revoke these tokens (your own, unless you are the platform admin)"
     READ_AUDIT_SEAL = "read or verify the event log's signed checkpoints"
     SEAL_AUDIT_LOG = "make a signed checkpoint of the event log"
 
@@ -107,12 +108,16 @@ class Target:
     community_ids: tuple[UUID, ...] = ()
     districts: tuple[str, ...] = ()
     reporter: str | None = None
+    # Whose tokens a revocation is about (None: not known to be the caller's).
+    holder: str | None = None
 
 
 def allowed(principal: Principal, action: Action, target: Target) -> bool:  # noqa: PLR0912
     role = principal.role
     if role is Role.PLATFORM_ADMIN:
         return True
+    if principal.lapsed and action is not Action.REVOKE_ACCESS:
+        return False
     in_district = target.district is not None and target.district in principal.districts
     serves = principal.company_id is not None and target.serving_company_id == principal.company_id
     own_community = (
@@ -132,6 +137,9 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             )
         case Action.REGISTER_COMPANY:
             return role is Role.REGULATOR
+        case Action.REVOKE_ACCESS:
+            # Anyone may give up their own access; only the platform admin another's.
+            return target.holder is not None and target.holder == principal.subject
         case Action.EDIT_COMPANY | Action.READ_COMPANY_HISTORY:
             return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
         case Action.REGISTER_PERSON:
@@ -515,6 +523,8 @@ def community_scope(principal: Principal, alias: str, params: list[object]) -> s
         params.append(value)
         return f"${len(params)}"
 
+    if principal.lapsed:
+        return "FALSE"
     match principal.role:
         case Role.PLATFORM_ADMIN:
             return "TRUE"

@@ -58,6 +58,7 @@ from gongzhi.graphql.redaction import RedactingSchema, should_mask
 from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
 from gongzhi.graphql.times import SCALARS as TIME_SCALARS
+from gongzhi.graphql.tokens.mutations import TokenMutations
 from gongzhi.graphql.work_orders.mutations import WorkOrderMutations
 from gongzhi.graphql.work_orders.queries import WorkOrderQueries
 from gongzhi.graphql.work_orders.subscriptions import WorkOrderSubscriptions
@@ -120,6 +121,7 @@ class Mutation(
     FacilityMutations,
     CreditMutations,
     HealthMutations,
+    TokenMutations,
     AuditMutations,
 ):
     pass

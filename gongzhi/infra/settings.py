@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from gongzhi.infra.audit_keys import KEY_ENV as AUDIT_KEY_ENV
+from gongzhi.infra.audit_keys import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
 from gongzhi.infra.audit_keys import signing_key_pem
 from gongzhi.infra.limits import Limits
 
@@ -85,14 +87,19 @@ class Settings:
     def development(self) -> bool:
         return self.environment == "development"
 
+    @property
+    def production(self) -> bool:
+        return self.environment == PRODUCTION
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        refuse_unsafe_production(env)
         data_dir = Path(env.get("GONGZHI_DATA_DIR", ".gongzhi")).resolve()
         secret = env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir)
         if len(secret.encode()) < MIN_SECRET_BYTES:
             msg = f"GONGZHI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (HS256)"
-            raise ValueError(msg)
+            raise ConfigurationError(msg)
         return cls(
             database_url=env.get("GONGZHI_DATABASE_URL") or None,
             broker_url=env.get("GONGZHI_BROKER_URL") or None,
@@ -115,6 +122,34 @@ class Settings:
             master_key_file=_master_key_file(env, data_dir),
             limits=Limits.from_env(env),
         )
+
+
+PRODUCTION = "production"
+
+
+class ConfigurationError(ValueError):
+    """Raised when the environment does not allow the platform to start."""
+
+
+def refuse_unsafe_production(env: dict[str, str]) -> None:
+    """Production starts only with what it must never invent for itself: every such rule
+    is here, so that one refusal names everything missing at once."""
+    if env.get("GONGZHI_ENV") != PRODUCTION:
+        return
+    missing = []
+    # A secret generated into the data folder would differ per machine and be readable by
+    # whoever reads that folder; production is given one.
+    if not env.get("GONGZHI_JWT_SECRET"):
+        missing.append("GONGZHI_JWT_SECRET (the token signing secret)")
+    # Checkpoints signed with a key made on the server's disk could not be verified later.
+    if not env.get(AUDIT_KEY_ENV) and not env.get(AUDIT_KEY_FILE_ENV):
+        missing.append(f"{AUDIT_KEY_ENV} or {AUDIT_KEY_FILE_ENV} (the audit signing key)")
+    # A generated master key would be lost with the container, and the personal data with it.
+    if not env.get("GONGZHI_MASTER_KEY_FILE"):
+        missing.append("GONGZHI_MASTER_KEY_FILE (the master key of personal data)")
+    if missing:
+        msg = "production refuses to start without " + ", ".join(missing)
+        raise ConfigurationError(msg)
 
 
 def _dev_secret(data_dir: Path) -> str:

@@ -258,6 +258,14 @@ class ProjectionRunner:
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Empty the views and the tracking row together, then project the whole log again."""
         with self.engine.begin() as conn:
+            # The tracking row first, as every batch takes it: a projector running beside
+            # the rebuild holds it while it writes the views, and a TRUNCATE taken first would
+            # wait for that batch's tables while the batch waits for this row (a deadlock).
+            conn.execute(
+                select(projection_tracking.c.position)
+                .where(projection_tracking.c.name == self.name)
+                .with_for_update()
+            )
             names = ", ".join(f'"{table.name}"' for table in self.tables)
             conn.execute(text(f"TRUNCATE {names}"))
             conn.execute(

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from gongzhi.projections.access import access_ops, revocations
 from gongzhi.projections.committees import committee_candidates, committee_ops, committees
 from gongzhi.projections.common_income import COMMON_INCOME_TABLES, common_income_ops
 from gongzhi.projections.communities import (
@@ -72,6 +73,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *HEALTH_TABLES,
     event_history,
     outbox,
+    revocations,
 )
 
 
@@ -96,6 +98,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     facility_ops,
     credit_ops,
     health_ops,
+    access_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

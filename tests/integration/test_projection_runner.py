@@ -184,3 +184,55 @@ def test_two_runners_at_once_project_each_event_once(platform: Platform) -> None
     assert sum(counts) == runners[0].position()
     with platform.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM event_history")).scalar_one() == sum(counts)
+
+
+def test_rebuild_beside_a_running_batch_waits_for_it_instead_of_deadlocking(
+    platform: Platform,
+) -> None:
+    # Given a projector in the middle of a batch: it holds the tracking row and has yet to
+    # write to a view table
+    runner = platform.projection_runner()
+    runner.catch_up()
+    batch = platform.engine.connect()
+    batch.begin()
+    batch.execute(
+        text("SELECT position FROM projection_tracking WHERE name = :n FOR UPDATE"),
+        {"n": runner.name},
+    )
+
+    # When a rebuild starts beside it
+    failures: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            runner.rebuild()
+        except BaseException as error:  # reported to the test below
+            failures.append(error)
+
+    rebuilding = threading.Thread(target=rebuild)
+    rebuilding.start()
+    with platform.engine.connect() as watcher:
+        # the rebuild is blocked on a lock (polled from pg_stat_activity, not slept for)
+        for _ in range(10_000):
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+            watcher.rollback()
+            if waiting:
+                break
+        assert waiting, "the rebuild never waited for the running batch"
+
+    # Then the batch can still write its view and commit (the rebuild waits for the
+    # tracking row before it takes the views' tables) and the rebuild then completes
+    try:
+        # (the lock an INSERT into the view takes)
+        batch.execute(text("LOCK TABLE companies IN ROW EXCLUSIVE MODE"))
+        batch.commit()
+    finally:
+        batch.close()
+    rebuilding.join(timeout=60)
+    assert not rebuilding.is_alive()
+    assert failures == []
