@@ -327,7 +327,10 @@ class Committee(Aggregate):
             raise InvalidValue("electedOn", "must not be before the owners' decision closed")
         check_term(self.rules, self.kind, elected_on, term_ends_on)
         records = member_records(members, households, self.rules)
-        strangers = [m.name for m in members if m.person_id not in self.candidates]
+        # Named by position, not by name: a name is personal data, kept out of messages.
+        strangers = [
+            f"members.{i}" for i, m in enumerate(members) if m.person_id not in self.candidates
+        ]
         if strangers:
             raise RuleViolated("members", "not nominated as candidates: " + ", ".join(strangers))
         if (predecessor is None) != (self.predecessor_id is None) or (

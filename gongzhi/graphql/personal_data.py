@@ -5,11 +5,18 @@ The views hold personal data sealed (gongzhi/infra/personal_data.py). A response
 wrapped data keys of the persons it shows in one query, from ``person_keys``: an erased person
 has no row there, so whatever the process cached, the person reads as erased
 (``已删除``, empty phone and ID number) at once.
+
+The names that role records copy beside a person's id (committee members and candidates, party
+members, secretaries, cross-appointments, 红管家, and the credit evidence copied from them) are
+sealed under that person's key too: a response gathers the sealed values of its rows
+(``sealed_in``), reads their keys in one query (``opener``) and opens each value it shows
+(``Opener.__call__``, or ``Opener.within`` for a JSON document of them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +24,10 @@ from cryptography.exceptions import InvalidTag
 
 from gongzhi.application.personal_data import erased_value
 from gongzhi.graphql.context import Context
-from gongzhi.infra.personal_data import KeyRing, is_sealed, sealed_subject, unseal
+from gongzhi.infra.personal_data import SEALED_PREFIX, KeyRing, is_sealed, sealed_subject, unseal
+
+# A sealed value inside any text (a JSON document of a view's row): the prefix and base64.
+SEALED_IN_TEXT = re.compile(re.escape(SEALED_PREFIX) + r"[A-Za-z0-9+/]+={0,2}")
 
 
 def key_ring(context: Context) -> KeyRing:
@@ -45,6 +55,15 @@ class Opener:
             # Not a value we sealed (cut or altered on the way to the view): show nothing of
             # it rather than fail the whole response.
             return erased_value(field)
+
+    def within(self, value: Any, field: str = "") -> Any:
+        """A copy of ``value`` (a JSON document: dicts, lists, strings) with every sealed
+        string opened; a dict's key names the field (an erased ``name`` reads ``已删除``)."""
+        if isinstance(value, Mapping):
+            return {key: self.within(item, str(key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.within(item, field) for item in value]
+        return self(value, field) if is_sealed(value) else value
 
     def erased(self, value: object) -> bool:
         """Whether ``value`` is sealed under a key destroyed by erasure."""
@@ -74,6 +93,25 @@ async def opener(
     )
 
 
+def sealed_in(*values: Any) -> Iterator[str]:
+    """The sealed values inside ``values``: rows, dicts, lists, strings and JSON text, for
+    ``opener`` to read their keys in one query."""
+    for value in values:
+        if isinstance(value, str):
+            yield from SEALED_IN_TEXT.findall(value)
+        elif isinstance(value, Mapping):
+            yield from sealed_in(*value.values())
+        elif isinstance(value, list | tuple):
+            yield from sealed_in(*value)
+        elif hasattr(value, "values") and callable(value.values):  # an asyncpg Record
+            yield from sealed_in(*value.values())
+
+
+async def opener_for(context: Context, *rows: Any) -> Opener:
+    """An opener for every sealed value of ``rows`` (view rows, with their JSON columns)."""
+    return await opener(context, sealed_in(*rows))
+
+
 def _subject(value: object) -> UUID | None:
     if not is_sealed(value):
         return None
@@ -101,14 +139,14 @@ async def record_access(context: Context, shown: Iterable[tuple[UUID, str]]) -> 
 
 
 async def open_history(context: Context, entries: Sequence[dict[str, Any]]) -> None:
-    """Open the sealed values of audit-trail entries' data in place: a name as recorded (or
+    """Open the sealed values of audit-trail entries' data in place, however deep (a
+    committee's member list, a credit evaluation's evidence): a name as recorded (or
     ``已删除``), a phone and ID number in clear (or empty once erased), for ``history_entry``
     (graphql/history) to mask as it masks everything personal in the trail."""
-    sealed = [v for data in entries for v in data.values() if is_sealed(v)]
+    sealed = list(sealed_in(*entries))
     if not sealed:
         return
     opened = await opener(context, sealed)
     for data in entries:
         for field, value in data.items():
-            if is_sealed(value):
-                data[field] = opened(value, field)
+            data[field] = opened.within(value, field)

@@ -21,8 +21,15 @@ from gongzhi.infra.audit_chain import CHAIN_TABLE, CHECKPOINT_TABLE
 from gongzhi.infra.settings import PgParams
 
 # The tables whose rows are history: appended, never changed (the personal data access log
-# too: who was shown whose phone must not be editable by the role that showed it).
-APPEND_ONLY = ("gongzhi_events", CHAIN_TABLE, CHECKPOINT_TABLE, "personal_data_access")
+# too: who was shown whose phone must not be editable by the role that showed it; and the
+# erased persons: an erasure the role could take back would let a name be copied in clear).
+APPEND_ONLY = (
+    "gongzhi_events",
+    CHAIN_TABLE,
+    CHECKPOINT_TABLE,
+    "personal_data_access",
+    "erased_persons",
+)
 # A table every migrated schema has: its owner owns the schema's objects.
 MIGRATED_TABLE = "projection_tracking"
 

@@ -11,6 +11,12 @@ A keyed hash (HMAC-SHA256 under a key derived from the master key) of the phone 
 name sits beside the wrapped key, so that a roster re-import can match a person by phone and a
 list can be searched by exact name without the clear value ever being stored. It goes with
 the key on erasure.
+
+An erasure also leaves the person's id in ``erased_persons``: a record made afterwards that
+names the person (a committee's member list copied again, a party member's name copied into
+a 红管家 assignment) finds no key to seal the name with, and must tell an erased person (whose
+name is stored as erased) from an id that never had a key (a party member not on the roster,
+whose name stays as recorded).
 """
 
 from __future__ import annotations
@@ -64,6 +70,14 @@ person_keys = Table(
     Index("person_keys_name", "name_digest"),
 )
 
+# Persons erased (ids only, nothing personal): appended to by the erasure, never changed.
+erased_persons = Table(
+    "erased_persons",
+    key_metadata,
+    Column("person_id", Uuid, primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # Who was shown whose unmasked phone or ID number, when: appended to by the API only.
 personal_data_access = Table(
     "personal_data_access",
@@ -92,6 +106,15 @@ def create_tables(engine: Engine) -> None:
                 "AND data_type <> 'text') THEN "
                 "ALTER TABLE persons ALTER COLUMN phone TYPE text, "
                 "ALTER COLUMN id_number TYPE text; END IF; END $$"
+            )
+        )
+        # Persons erased before ``erased_persons`` existed (as far as the view has caught up).
+        conn.execute(
+            text(
+                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'persons' AND column_name = 'erased') THEN "
+                "INSERT INTO erased_persons (person_id) SELECT id FROM persons WHERE erased "
+                "ON CONFLICT DO NOTHING; END IF; END $$"
             )
         )
 
@@ -221,12 +244,19 @@ class KeyRing:
         return keyed_digest(self.provider.digest_key(), value)
 
     def prepare(
-        self, created: Mapping[UUID, Mapping[str, str]], phones: Mapping[UUID, str]
+        self,
+        created: Mapping[UUID, Mapping[str, str]],
+        phones: Mapping[UUID, str],
+        named: Iterable[UUID] = (),
     ) -> Writer | None:
         """Before a save: a new data key for each person ``created`` (id → {"phone", "name"}
         for the digests) and the digests of the ``phones`` changed, to be written by the save's
         own transaction (the returned writer), so that a key exists exactly when its person
-        does; every key the save will seal with is in the cache when this returns."""
+        does; every key the save will seal with (those of the persons ``named`` by other
+        records included, in one query) is in the cache when this returns."""
+        others = set(named) - set(created)
+        if others:
+            self.keys(others)
         if not created and not phones:
             return None
         # A person registered before sealing existed has no key yet: the first phone change
@@ -321,11 +351,24 @@ class KeyRing:
 
     def shred(self, person_id: UUID) -> None:
         """Destroy the person's data key (and digests): every sealed value of the person is
-        unreadable from now on, in every copy of the log and of the views."""
+        unreadable from now on, in every copy of the log and of the views. The person's id
+        is kept as erased, in the same transaction."""
         with self._lock:
             self._cache.pop(person_id, None)
         with self._connect() as conn:
             conn.execute("DELETE FROM person_keys WHERE person_id = %s", (person_id,))
+            conn.execute(
+                "INSERT INTO erased_persons (person_id) VALUES (%s) ON CONFLICT DO NOTHING",
+                (person_id,),
+            )
+
+    def is_erased(self, person_id: UUID) -> bool:
+        """Whether the person's key was destroyed by erasure (not merely never made)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM erased_persons WHERE person_id = %s", (person_id,)
+            ).fetchone()
+        return row is not None
 
     def unwrap_stored(self, person_id: UUID, wrapped: bytes) -> bytes:
         """The data key of a wrapped key the caller has just read from ``person_keys`` (for the

@@ -56,6 +56,13 @@ def test_the_platform_role_cannot_update_or_delete_history_but_records_commands(
         # Then the role makes a person's data key with the person, and destroys it on erasure
         person = as_role.app.register_person(META, RegisterPerson(name="张三", phone="13912345678"))
         as_role.app.erase_person(META, ErasePerson(person_id=person.id, requested_by_person=True))
+        with psycopg.connect(app_role.url()) as conn:
+            kept = conn.execute(
+                "SELECT (SELECT count(*) FROM person_keys WHERE person_id = %s),"
+                " (SELECT count(*) FROM erased_persons WHERE person_id = %s)",
+                (person.id, person.id),
+            ).fetchone()
+        assert kept == (0, 1)  # the key is gone, the erasure is kept
         # And a normal command records its events, chained
         done = as_role.app.register_company(
             META, RegisterCompany(name="红塔物业", credit_code=CODE_2)
@@ -77,6 +84,7 @@ def test_the_platform_role_cannot_update_or_delete_history_but_records_commands(
                 "DELETE FROM audit_checkpoints",
                 "UPDATE personal_data_access SET field = field",
                 "DELETE FROM personal_data_access",
+                "DELETE FROM erased_persons",  # an erasure cannot be taken back
                 "ALTER TABLE gongzhi_events DISABLE TRIGGER ALL",
             ):
                 with pytest.raises(errors.InsufficientPrivilege):

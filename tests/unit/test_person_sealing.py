@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import os
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from cryptography.exceptions import InvalidTag
 
+from gongzhi.application.personal_data import DECLARED, Declared
+from gongzhi.domain.committee import Committee
 from gongzhi.domain.errors import RuleViolated
+from gongzhi.domain.party import PartyOrganisation
 from gongzhi.domain.person import Person
 from gongzhi.infra.personal_data import (
     FileKeyProvider,
@@ -80,3 +83,21 @@ def test_an_erased_person_reads_as_erased_and_refuses_further_changes() -> None:
         person.change_phone("13800000000")
     with pytest.raises(RuleViolated):
         person.erase(requested_by_person=False)
+
+
+def test_a_personal_field_is_declared_beside_a_field_of_the_same_record_that_holds_the_id() -> None:
+    # Given the declarations of the role records: each one's person field is found
+    declared = DECLARED[Committee.Elected][0]
+    members = [{"person_id": str(uuid4()), "name": "张三", "role": "DIRECTOR"}]
+    assert [(r["name"], p) for r, p in declared.values({"members": members})] == [
+        ("张三", UUID(members[0]["person_id"]))
+    ]
+
+    # When a declaration names a field the event does not have, or fields of two records
+    # Then it is refused (at import, for PERSONAL_FIELDS)
+    with pytest.raises(ValueError, match="has no field"):
+        Declared.parse(PartyOrganisation.StewardAssigned, "name", "member_id")
+    with pytest.raises(ValueError, match="has no field"):
+        Declared.parse(Committee.Formed, "members[].name", "members[].person_id")
+    with pytest.raises(ValueError, match="one record"):
+        Declared.parse(Committee.Elected, "members[].name", "person_id")

@@ -19,12 +19,15 @@ from gongzhi.graphql.committees.queries import fetch_committee
 from gongzhi.graphql.committees.types import CommitteePayload, committee_from_row
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.permissions import Action
+from gongzhi.graphql.personal_data import opener_for
 
 
 async def committee_reply(context: Context, done: Done, _: Command) -> CommitteePayload:
     row = await fetch_committee(context, done.id)
     return CommitteePayload(
-        committee=committee_from_row(row, business_today()) if row else None,
+        committee=committee_from_row(row, business_today(), await opener_for(context, row))
+        if row
+        else None,
         position=str(done.position),
     )
 

@@ -24,6 +24,7 @@ from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import forbidden
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import CommitteeArg, CommunityArg, found, lookup
 from gongzhi.projections.committees import COMMITTEE_COVERAGE, COMMITTEE_SELECT
 
@@ -41,7 +42,7 @@ class CommitteeQueries:
     @lookup
     async def committee(self, info: Info[Context, None], id: CommitteeArg) -> CommitteeLookup:
         row = found(await fetch_committee(info.context, UUID(id)), "committee")
-        return committee_from_row(row, business_today())
+        return committee_from_row(row, business_today(), await opener_for(info.context, row))
 
     @strawberry.field(description="A community's committee terms (业委会/物管会), newest first")
     @lookup
@@ -54,8 +55,8 @@ class CommitteeQueries:
             f"{COMMITTEE_SELECT} WHERE k.community_id = $1 AND {scope} ORDER BY k.term_number DESC",
             *params,
         )
-        today = business_today()
-        return CommitteeList(committees=[committee_from_row(row, today) for row in rows])
+        today, opened = business_today(), await opener_for(info.context, *rows)
+        return CommitteeList(committees=[committee_from_row(row, today, opened) for row in rows])
 
     @strawberry.field(
         description="业委会（物管会）覆盖率 of a district on a date (today if omitted); "

@@ -18,6 +18,7 @@ from gongzhi.domain.committee_rules import (
     office_status,
 )
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
+from gongzhi.graphql.personal_data import Opener
 
 
 @strawberry.type(description="业委会成员 a committee member and office")
@@ -131,10 +132,10 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _member(record: dict[str, str]) -> CommitteeMember:
+def _member(record: dict[str, str], opened: Opener) -> CommitteeMember:
     return CommitteeMember(
         person_id=strawberry.ID(record["person_id"]),
-        name=record["name"],
+        name=opened(record["name"], "name"),
         role=MemberRole(record["role"]),
     )
 
@@ -143,10 +144,11 @@ def _id(value: Any) -> strawberry.ID | None:
     return strawberry.ID(str(value)) if value is not None else None
 
 
-def committee_from_row(row: Any, today: datetime.date) -> Committee:
-    """A term as of ``today``: status, expiry warning and overdue filing from its dates."""
+def committee_from_row(row: Any, today: datetime.date, opened: Opener) -> Committee:
+    """A term as of ``today``: status, expiry warning and overdue filing from its dates; the
+    members' and candidates' names opened (``opener_for`` the row)."""
     rules = CommitteeRules.from_record(_json(row["rules"]))
-    members = [_member(m) for m in _json(row["members"])]
+    members = [_member(m, opened) for m in _json(row["members"])]
     status = office_status(
         today, row["took_office_on"], row["term_ends_on"], row["ended_on"], row["dissolved_on"]
     )
@@ -172,7 +174,7 @@ def committee_from_row(row: Any, today: datetime.date) -> Committee:
         candidates=[
             CommitteeCandidate(
                 person_id=strawberry.ID(c["person_id"]),
-                name=c["name"],
+                name=opened(c["name"], "name"),
                 nominated_on=datetime.date.fromisoformat(c["nominated_on"]),
             )
             for c in _json(row["candidates"])

@@ -30,6 +30,7 @@ from gongzhi.graphql.credit.types import (
     record_from_row,
 )
 from gongzhi.graphql.permissions import Action
+from gongzhi.graphql.personal_data import opener_for
 
 
 async def record_reply(context: Context, done: Done, command: Command) -> CreditRecordPayload:
@@ -44,8 +45,13 @@ async def record_reply(context: Context, done: Done, command: Command) -> Credit
 async def evaluation_reply(context: Context, done: Done, _: Command) -> CreditEvaluationPayload:
     row = await fetch_evaluation(context, done.id)
     breakdown = sees_breakdown(context.principal)
+    evaluation = (
+        evaluation_from_row(row, await opener_for(context, row), breakdown=breakdown)
+        if row is not None
+        else None
+    )
     return CreditEvaluationPayload(
-        evaluation=evaluation_from_row(row, breakdown=breakdown) if row is not None else None,
+        evaluation=evaluation,
         part_id=strawberry.ID(str(done.part_id)) if done.part_id else None,
         position=str(done.position),
     )

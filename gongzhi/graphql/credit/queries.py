@@ -35,6 +35,7 @@ from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, company_scope
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import AnyCompanyArg, lookup
 
 EVALUATION_SELECT = """
@@ -137,11 +138,11 @@ class CreditQueries:
             after,
             descending=True,
         )
-        breakdown = sees_breakdown(context.principal)
+        breakdown, opened = sees_breakdown(context.principal), await opener_for(context, *rows)
         edges = [
             CreditEvaluationEdge(
                 cursor=encode_cursor(row["score"], row["id"]),
-                node=evaluation_from_row(row, breakdown=breakdown),
+                node=evaluation_from_row(row, opened, breakdown=breakdown),
             )
             for row in rows
         ]
@@ -169,7 +170,8 @@ class CreditQueries:
             return NotFound(
                 field="companyId", message=f"no evaluation of {company_id} for {label} you may see"
             )
-        return evaluation_from_row(row, breakdown=sees_breakdown(context.principal))
+        opened = await opener_for(context, row)
+        return evaluation_from_row(row, opened, breakdown=sees_breakdown(context.principal))
 
     @strawberry.field(description="信用记录 of a company: regulators and the company's staff")
     @lookup

@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from gongzhi.domain.credit_rules import CreditRuleSet, HonourLevel, RecordKind, VetoKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.personal_data import Opener
 
 
 def _json(value: Any) -> Any:
@@ -180,8 +181,9 @@ def record_from_row(row: Any) -> CreditRecord:
     )
 
 
-def evaluation_from_row(row: Any, *, breakdown: bool) -> CreditEvaluation:
-    """``breakdown``: the caller may see the contributions (regulators, the company)."""
+def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditEvaluation:
+    """``breakdown``: the caller may see the contributions (regulators, the company), whose
+    evidence rows show the names of persons (party members, 红管家) opened."""
     sections = _json(row["sections"])
     return CreditEvaluation(
         id=strawberry.ID(str(row["id"])),
@@ -219,7 +221,7 @@ def evaluation_from_row(row: Any, *, breakdown: bool) -> CreditEvaluation:
                 points=c["points"],
                 value=c["value"],
                 veto=c["veto"],
-                evidence=c["evidence"],
+                evidence=opened.within(c["evidence"]),
             )
             for c in _json(row["contributions"])
         ]

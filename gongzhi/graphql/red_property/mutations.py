@@ -30,6 +30,7 @@ from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.graphql.commands import Registration, mutation, mutations
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.red_property.queries import fetch_organisation, fetch_title
 from gongzhi.graphql.red_property.types import (
     DemonstrationTitlePayload,
@@ -43,7 +44,7 @@ from gongzhi.graphql.references import Found
 async def organisation_reply(context: Context, done: Done, _: Command) -> PartyOrganisationPayload:
     row = await fetch_organisation(context, done.id)
     return PartyOrganisationPayload(
-        organisation=organisation_from_row(row) if row else None,
+        organisation=organisation_from_row(row, await opener_for(context, row)) if row else None,
         part_id=strawberry.ID(str(done.part_id)) if done.part_id else None,
         position=str(done.position),
     )

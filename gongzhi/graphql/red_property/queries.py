@@ -17,6 +17,7 @@ from gongzhi.graphql.errors import forbidden, invalid
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope, company_scope
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import found, lookup
 from gongzhi.graphql.red_property.types import (
     DemonstrationTitleConnection,
@@ -39,7 +40,7 @@ from gongzhi.projections.red_property import RED_PROPERTY_FIGURES
 ORGANISATION_SELECT = """
 SELECT po.*,
   coalesce((SELECT json_agg(json_build_object('person_id', m.person_id::text, 'name', m.name,
-      'party_member', m.party_member, 'joined_on', m.joined_on) ORDER BY m.joined_on, m.name)
+      'party_member', m.party_member, 'joined_on', m.joined_on) ORDER BY m.joined_on, m.id)
     FROM party_members m WHERE m.organisation_id = po.id AND m.active), '[]'::json) AS members,
   coalesce((SELECT json_agg(json_build_object('id', a.id::text, 'person_id', a.person_id::text,
       'name', a.name, 'posts', a.posts, 'recorded_on', a.recorded_on) ORDER BY a.recorded_on, a.id)
@@ -110,7 +111,7 @@ class RedPropertyQueries:
         self, info: Info[Context, None], id: OrganisationArg
     ) -> PartyOrganisationLookup:
         row = found(await fetch_organisation(info.context, UUID(id)), "party organisation")
-        return organisation_from_row(row)
+        return organisation_from_row(row, await opener_for(info.context, row))
 
     @strawberry.field(
         description="党组织 of one community or one company (give exactly one of the two)"
@@ -134,7 +135,8 @@ class RedPropertyQueries:
             f"{ORGANISATION_SELECT} WHERE po.{column} = $1 AND {scope} ORDER BY po.kind, po.id",
             *params,
         )
-        return PartyOrganisationList(organisations=[organisation_from_row(r) for r in rows])
+        opened = await opener_for(info.context, *rows)
+        return PartyOrganisationList(organisations=[organisation_from_row(r, opened) for r in rows])
 
     @strawberry.field(description="示范小区 / 示范企业: one title you may see, by id")
     @lookup

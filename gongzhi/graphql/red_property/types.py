@@ -17,6 +17,7 @@ from gongzhi.domain.demonstration import (
 from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.personal_data import Opener
 
 
 @strawberry.type(description="党组织成员")
@@ -232,17 +233,18 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _member(m: dict[str, Any]) -> PartyMember:
+def _member(m: dict[str, Any], opened: Opener) -> PartyMember:
     return PartyMember(
         person_id=strawberry.ID(str(m["person_id"])),
-        name=m["name"],
+        name=opened(m["name"], "name"),
         party_member=m["party_member"],
         joined_on=datetime.date.fromisoformat(m["joined_on"]),
     )
 
 
-def organisation_from_row(row: Any) -> PartyOrganisation:
-    members = [_member(m) for m in _json(row["members"])]
+def organisation_from_row(row: Any, opened: Opener) -> PartyOrganisation:
+    """An organisation with its members' names opened (``opener_for`` the row)."""
+    members = [_member(m, opened) for m in _json(row["members"])]
     secretary = next((m for m in members if m.person_id == str(row["secretary_id"])), None)
     return PartyOrganisation(
         id=strawberry.ID(str(row["id"])),
@@ -263,7 +265,7 @@ def organisation_from_row(row: Any) -> PartyOrganisation:
             CrossAppointment(
                 id=strawberry.ID(a["id"]),
                 person_id=strawberry.ID(a["person_id"]),
-                name=a["name"],
+                name=opened(a["name"], "name"),
                 posts=[CrossPost(body=Body(p["body"]), post=p["post"]) for p in a["posts"]],
                 recorded_on=datetime.date.fromisoformat(a["recorded_on"]),
             )
@@ -273,7 +275,7 @@ def organisation_from_row(row: Any) -> PartyOrganisation:
             RedSteward(
                 assignment_id=strawberry.ID(s["id"]),
                 person_id=strawberry.ID(s["person_id"]),
-                name=s["name"],
+                name=opened(s["name"], "name"),
                 community_id=strawberry.ID(s["community_id"]),
                 assigned_on=datetime.date.fromisoformat(s["assigned_on"]),
             )
