@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gongzhi.application.app import Gongzhi
+from gongzhi.graphql import ide
 from gongzhi.graphql.access import current_principal
 from gongzhi.graphql.auth import (
     AuthenticationFailed,
@@ -87,6 +88,10 @@ class GongzhiGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page over our own assets, not strawberry's (which loads GraphiQL from a CDN).
+        return ide.page()
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         request_data: GraphQLRequestData = kwargs["request_data"]
@@ -264,6 +269,7 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *([ide.assets()] if settings.development else []),
         ],
         lifespan=lifespan,
         middleware=[Middleware(BodyLimit, limits=settings.limits)],
