@@ -517,10 +517,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("GONGZHI_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from gongzhi.infra.logs import configure_logging
+
+    try:
+        configure_logging(
+            os.environ.get("GONGZHI_LOG_LEVEL", "INFO"),
+            os.environ.get("GONGZHI_LOG_FORMAT", "text"),
+        )
+    except ValueError as refusal:
+        print(f"gongzhi: {refusal}", file=sys.stderr)
+        return 2
     args = parser().parse_args(argv)
     handler = args.handler
     try:

@@ -33,7 +33,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gongzhi.application.app import Gongzhi
-from gongzhi.graphql import ide
+from gongzhi.graphql import ide, metrics
 from gongzhi.graphql.access import current_principal
 from gongzhi.graphql.auth import (
     AuthenticationFailed,
@@ -44,10 +44,12 @@ from gongzhi.graphql.auth import (
 )
 from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
+from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.rate_limit import MutationBudget
+from gongzhi.graphql.request_id import RequestId
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
@@ -60,13 +62,13 @@ DISCONNECTED = WebSocketState.DISCONNECTED
 
 
 def served_schema(settings: Settings) -> Schema:
-    """The schema as served: in production without introspection (the schema is published
-    as ``schema.graphql`` to those who build against it, not to whoever asks)."""
-    if not settings.production:
-        return schema
-    closed = copy.copy(schema)
-    closed.extensions = (DisableIntrospection, *schema.extensions)
-    return closed
+    """The schema as served: observed (``metrics.py``), and in production without
+    introspection (the schema is published as ``schema.graphql`` to those who build against
+    it, not to whoever asks)."""
+    served = copy.copy(schema)
+    closed = (DisableIntrospection,) if settings.production else ()
+    served.extensions = (ObserveOperations, *closed, *schema.extensions)
+    return served
 
 
 class GongzhiGraphQL(GraphQL[Context, None]):
@@ -269,8 +271,14 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *metrics.routes(
+                holder,
+                max_lag_events=settings.ready_max_lag_events,
+                max_lag_seconds=settings.ready_max_lag_seconds,
+                token=settings.metrics_token,
+            ),
             *([ide.assets()] if settings.development else []),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodyLimit, limits=settings.limits)],
+        middleware=[Middleware(RequestId), Middleware(BodyLimit, limits=settings.limits)],
     )
