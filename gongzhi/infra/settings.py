@@ -88,6 +88,10 @@ class Settings:
     ready_max_lag_seconds: float = 60.0
     # When set, /metrics asks for `Authorization: Bearer <token>` (a scraper's credential).
     metrics_token: str | None = None
+    # When set, `gongzhi work` serves dramatiq's Prometheus metrics (jobs by actor and
+    # outcome, retries, durations) on this port of ``worker_metrics_host``.
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
 
     @property
     def development(self) -> bool:
@@ -130,6 +134,10 @@ class Settings:
             ready_max_lag_events=int(env.get("GONGZHI_READY_MAX_LAG_EVENTS", "10000")),
             ready_max_lag_seconds=float(env.get("GONGZHI_READY_MAX_LAG_SECONDS", "60")),
             metrics_token=env.get("GONGZHI_METRICS_TOKEN") or None,
+            worker_metrics_port=int(env["GONGZHI_WORKER_METRICS_PORT"])
+            if env.get("GONGZHI_WORKER_METRICS_PORT")
+            else None,
+            worker_metrics_host=env.get("GONGZHI_WORKER_METRICS_HOST", "127.0.0.1"),
         )
 
 

@@ -4,6 +4,7 @@ following the lag, read-your-writes timeouts, and JSON log lines carrying the re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -194,3 +195,42 @@ def test_metrics_readiness_and_json_logs(node: Node, settings: Settings) -> None
     assert ready.json()["lag_events"] == 0
     # And every response names its request id (a new one when none was given)
     assert len(httpx.get(f"{base}/healthz", timeout=30).headers["x-request-id"]) == 32
+
+
+@pytest.mark.slow
+def test_the_worker_serves_jobs_by_actor_and_outcome(settings: Settings) -> None:
+    port, metrics_port = free_port(), free_port()
+    env = process_env(
+        settings, GONGZHI_POOL_SIZE="2", GONGZHI_WORKER_METRICS_PORT=str(metrics_port)
+    )
+    processes = [start(["serve", "--port", str(port)], env)]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, processes[0])
+        processes.append(start(["project", "--poll-interval", "0.2"], env))
+        processes.append(start(["work", "--processes", "1", "--threads", "1"], env))
+        admin = issue_token(
+            settings.jwt_secret, Principal(subject="admin", role=Role.PLATFORM_ADMIN)
+        )
+        # When a community is registered, the projector queues a district snapshot job
+        assert post(base, admin, REGISTER).status_code == 200
+        # Then the worker's metrics count it, by actor, once it has run
+        deadline = time.monotonic() + 60
+        done: dict[tuple[str, str], float] = {}
+        while time.monotonic() < deadline and not done:
+            with contextlib.suppress(httpx.HTTPError):  # the exposition server may be starting
+                text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+                done = {
+                    (sample.name, sample.labels["actor_name"]): sample.value
+                    for family in text_string_to_metric_families(text)
+                    for sample in family.samples
+                    if sample.name == "dramatiq_messages_total"
+                }
+            time.sleep(0.2)  # pacing of the poll, not synchronisation of a result
+        assert done.get(("dramatiq_messages_total", "refresh_district_snapshot")) == 1, done
+        # And the outbox it came through is empty again (seen from the API's metrics)
+        samples = httpx.get(f"{base}/metrics", timeout=30).text
+        assert "gongzhi_outbox_depth 0.0" in samples
+    finally:
+        for process in reversed(processes):
+            stop(process)
