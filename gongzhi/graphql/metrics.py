@@ -241,7 +241,8 @@ def routes(
         try:
             lag = await asyncio.wait_for(read_lag(holder["services"]), READY_TIMEOUT)
         except Exception:  # unreachable, refused, timed out: not ready, whatever the cause
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+            body = {"status": "unavailable", "database": f"no answer within {READY_TIMEOUT:g}s"}
+            return JSONResponse(body, 503)
         body = {
             "status": "ok",
             "database": "reachable",

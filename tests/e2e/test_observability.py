@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -193,6 +194,15 @@ def test_metrics_readiness_and_json_logs(node: Node, settings: Settings) -> None
     ready = wait_ready(base)
     assert ready.status_code == 200, ready.text
     assert ready.json()["lag_events"] == 0
+    # When the database does not answer the readiness check (a lock holds its tables)
+    with psycopg.connect(settings.database_url or "") as blocker:
+        blocker.execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
+        # Then /readyz answers 503 within its own time limit
+        blocked = httpx.get(f"{base}/readyz", timeout=30)
+        assert blocked.status_code == 503
+        assert blocked.json()["status"] == "unavailable"
+    # And is ready again once the database answers
+    assert httpx.get(f"{base}/readyz", timeout=30).status_code == 200
     # And every response names its request id (a new one when none was given)
     assert len(httpx.get(f"{base}/healthz", timeout=30).headers["x-request-id"]) == 32
 
