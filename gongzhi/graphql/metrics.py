@@ -241,9 +241,9 @@ def routes(
         try:
             lag = await asyncio.wait_for(read_lag(holder["services"]), READY_TIMEOUT)
         except Exception:  # unreachable, refused, timed out: not ready, whatever the cause
-            body = {"status": "unavailable", "database": f"no answer within {READY_TIMEOUT:g}s"}
-            return JSONResponse(body, 503)
-        body = {
+            silent = {"status": "unavailable", "database": f"no answer within {READY_TIMEOUT:g}s"}
+            return JSONResponse(silent, 503)
+        body: dict[str, object] = {
             "status": "ok",
             "database": "reachable",
             "lag_events": lag.events,
