@@ -165,8 +165,8 @@ class AuthGate:
                 # refused here.
                 try:
                     principal = await self._principal(Headers(scope=scope).get("authorization"))
-                except AuthenticationFailed:
-                    await send({"type": "websocket.close", "code": 4401})
+                except AuthenticationFailed as failure:
+                    await refuse_websocket(scope, receive, send, str(failure))
                     return
                 scope.setdefault("state", {})["principal"] = principal
             try:
@@ -201,6 +201,16 @@ async def guard_connection(websocket: WebSocket, context: Context) -> None:
             with contextlib.suppress(Exception):  # the client may have gone already
                 await websocket.close(code=4401, reason=str(failure))
             return
+
+
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+    """Refuse a websocket handshake as HTTP refuses a request: 401 with the reason, where the
+    server can answer a handshake with a response (uvicorn can); else a close before
+    accepting, which servers answer with 403."""
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await WebSocket(scope, receive, send).send_denial_response(unauthenticated(message))
+    else:
+        await send({"type": "websocket.close", "code": 4401})
 
 
 def unauthenticated(message: str) -> Response:
