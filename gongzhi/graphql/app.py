@@ -207,7 +207,7 @@ async def refuse_websocket(scope: Scope, receive: Receive, send: Send, message: 
     """Refuse a websocket handshake as HTTP refuses a request: 401 with the reason, where the
     server can answer a handshake with a response (uvicorn can); else a close before
     accepting, which servers answer with 403."""
-    if "websocket.http.response" in scope.get("extensions", {}):
+    if "websocket.http.response" in (scope.get("extensions") or {}):
         await WebSocket(scope, receive, send).send_denial_response(unauthenticated(message))
     else:
         await send({"type": "websocket.close", "code": 4401})
