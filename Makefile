@@ -7,8 +7,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 PYTEST_WORKERS ?= 2
+# GraphiQL's browser builds, from the npm registry (assets/graphiql/package-lock.json), copied
+# into the package's data folder that the API serves under /ide/ (gongzhi/graphql/ide).
+IDE_NPM := assets/graphiql
+IDE_STATIC := gongzhi/graphql/ide/static
+IDE_STAMP := $(IDE_STATIC)/.built-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('$(IDE_NPM)/package-lock.json','rb').read()).hexdigest()[:12])")
 
-.PHONY: install run test lint typecheck imports pytest schema bench clean
+.PHONY: install ide run test lint typecheck imports pytest schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +21,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+$(IDE_STAMP): $(IDE_NPM)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install GraphiQL's assets (apt-get install npm)"; exit 1; }
+	npm ci --prefix $(IDE_NPM) --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(IDE_STATIC)
+	rm -f $(IDE_STATIC)/.built-*
+	cp $(IDE_NPM)/node_modules/react/umd/react.production.min.js \
+	   $(IDE_NPM)/node_modules/react-dom/umd/react-dom.production.min.js \
+	   $(IDE_NPM)/node_modules/graphiql/graphiql.min.js \
+	   $(IDE_NPM)/node_modules/graphiql/graphiql.min.css $(IDE_STATIC)/
+	touch $(IDE_STAMP)
 
-run: $(STAMP)
+ide: $(IDE_STAMP)
+
+install: $(STAMP) $(IDE_STAMP)
+
+run: install
 	$(BIN)/gongzhi run
 
 lint: $(STAMP)
@@ -30,7 +48,7 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 test: lint typecheck imports pytest
@@ -45,4 +63,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_owners
 
 clean:
-	rm -rf $(VENV) .gongzhi .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(IDE_STATIC) $(IDE_NPM)/node_modules .gongzhi .pytest_cache .mypy_cache .ruff_cache

@@ -349,7 +349,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     _wait_for_api(settings.http_host, port, stop)
     print(
-        f"\ngongzhi is running.\n  GraphiQL: http://{settings.http_host}:{port}/graphql\n"
+        # The token rides in the link's fragment, which the browser keeps to itself: the
+        # GraphiQL page fills the Authorization header from it (gongzhi/graphql/ide).
+        f"\ngongzhi is running.\n  GraphiQL: http://{settings.http_host}:{port}/graphql#token={token}\n"
         f"  Development token (platform admin, valid for {_duration(DEFAULT_TTL)}; "
         "another: gongzhi token --role PLATFORM_ADMIN); in GraphiQL's Headers tab put:\n"
         f'  {{"Authorization": "Bearer {token}"}}\n  Ctrl-C stops everything.\n',
@@ -515,10 +517,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("GONGZHI_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from gongzhi.infra.logs import configure_logging
+
+    try:
+        configure_logging(
+            os.environ.get("GONGZHI_LOG_LEVEL", "INFO"),
+            os.environ.get("GONGZHI_LOG_FORMAT", "text"),
+        )
+    except ValueError as refusal:
+        print(f"gongzhi: {refusal}", file=sys.stderr)
+        return 2
     args = parser().parse_args(argv)
     handler = args.handler
     try:

@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gongzhi.application.app import Gongzhi
+from gongzhi.graphql import ide, metrics
 from gongzhi.graphql.access import current_principal
 from gongzhi.graphql.auth import (
     AuthenticationFailed,
@@ -43,10 +44,12 @@ from gongzhi.graphql.auth import (
 )
 from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
+from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.rate_limit import MutationBudget
+from gongzhi.graphql.request_id import RequestId
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
@@ -59,13 +62,13 @@ DISCONNECTED = WebSocketState.DISCONNECTED
 
 
 def served_schema(settings: Settings) -> Schema:
-    """The schema as served: in production without introspection (the schema is published
-    as ``schema.graphql`` to those who build against it, not to whoever asks)."""
-    if not settings.production:
-        return schema
-    closed = copy.copy(schema)
-    closed.extensions = (DisableIntrospection, *schema.extensions)
-    return closed
+    """The schema as served: observed (``metrics.py``), and in production without
+    introspection (the schema is published as ``schema.graphql`` to those who build against
+    it, not to whoever asks)."""
+    served = copy.copy(schema)
+    closed = (DisableIntrospection,) if settings.production else ()
+    served.extensions = (ObserveOperations, *closed, *schema.extensions)
+    return served
 
 
 class GongzhiGraphQL(GraphQL[Context, None]):
@@ -87,6 +90,10 @@ class GongzhiGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page over our own assets, not strawberry's (which loads GraphiQL from a CDN).
+        return ide.page()
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         request_data: GraphQLRequestData = kwargs["request_data"]
@@ -158,8 +165,8 @@ class AuthGate:
                 # refused here.
                 try:
                     principal = await self._principal(Headers(scope=scope).get("authorization"))
-                except AuthenticationFailed:
-                    await send({"type": "websocket.close", "code": 4401})
+                except AuthenticationFailed as failure:
+                    await refuse_websocket(scope, receive, send, str(failure))
                     return
                 scope.setdefault("state", {})["principal"] = principal
             try:
@@ -194,6 +201,16 @@ async def guard_connection(websocket: WebSocket, context: Context) -> None:
             with contextlib.suppress(Exception):  # the client may have gone already
                 await websocket.close(code=4401, reason=str(failure))
             return
+
+
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+    """Refuse a websocket handshake as HTTP refuses a request: 401 with the reason, where the
+    server can answer a handshake with a response (uvicorn can); else a close before
+    accepting, which servers answer with 403."""
+    if "websocket.http.response" in (scope.get("extensions") or {}):
+        await WebSocket(scope, receive, send).send_denial_response(unauthenticated(message))
+    else:
+        await send({"type": "websocket.close", "code": 4401})
 
 
 def unauthenticated(message: str) -> Response:
@@ -264,7 +281,14 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *metrics.routes(
+                holder,
+                max_lag_events=settings.ready_max_lag_events,
+                max_lag_seconds=settings.ready_max_lag_seconds,
+                token=settings.metrics_token,
+            ),
+            *([ide.assets()] if settings.development else []),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodyLimit, limits=settings.limits)],
+        middleware=[Middleware(RequestId), Middleware(BodyLimit, limits=settings.limits)],
     )

@@ -34,7 +34,10 @@ from strawberry.utils.str_converters import to_camel_case
 from gongzhi.application.base import Done
 from gongzhi.application.commands import Command
 from gongzhi.application.fields import Doc, Items, Kind, Money, Range, Reason, Ref, Text
-from gongzhi.graphql import enums  # noqa: F401 (registers the enums the inputs use)
+from gongzhi.graphql import (
+    enums,  # noqa: F401 (registers the enums the inputs use)
+    metrics,
+)
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import (
     Conflict,
@@ -349,6 +352,7 @@ class Registration(Generic[C, P]):
         # Before anything else: a client over its budget costs no reading and no look-ups.
         spent = context.services.budget.take(context.principal.subject)
         if spent is not None:
+            metrics.refused(spent)
             return spent
         try:
             command, reason, reading = to_command(self.command, raw)
@@ -366,8 +370,11 @@ class Registration(Generic[C, P]):
             problem = problem_from(error)
             if problem is None:
                 raise
+            metrics.refused(problem)
             return problem
-        await context.services.watch.wait(done.position, context.services.read_your_writes_timeout)
+        services = context.services
+        if not await services.watch.wait(done.position, services.read_your_writes_timeout):
+            metrics.read_your_writes_timed_out()
         return await self.reply(context, done, command)
 
     def _target_path(self) -> str | None:

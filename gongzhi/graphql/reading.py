@@ -19,6 +19,7 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from gongzhi.application.fields import Kind, Ref
+from gongzhi.graphql import metrics
 from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.references import find, scope_of
 
@@ -50,6 +51,7 @@ def lookup(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
             return await resolver(*args, **kwargs)
         except Refused as refused:
             # The resolver's union holds the problem types (see the module's docstring).
+            metrics.refused(refused.problem)
             return typing.cast(T, refused.problem)
 
     return answer

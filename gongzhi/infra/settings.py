@@ -82,6 +82,16 @@ class Settings:
     master_key_file: Path | None = None
     # Request bodies and mutation rate (gongzhi.infra.limits).
     limits: Limits = field(default_factory=Limits)
+    # /readyz answers 503 when the views are further behind the event log than this
+    # (events, or seconds since they last advanced while events wait).
+    ready_max_lag_events: int = 10_000
+    ready_max_lag_seconds: float = 60.0
+    # When set, /metrics asks for `Authorization: Bearer <token>` (a scraper's credential).
+    metrics_token: str | None = None
+    # When set, `gongzhi work` serves dramatiq's Prometheus metrics (jobs by actor and
+    # outcome, retries, durations) on this port of ``worker_metrics_host``.
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
 
     @property
     def development(self) -> bool:
@@ -121,6 +131,13 @@ class Settings:
             ),
             master_key_file=_master_key_file(env, data_dir),
             limits=Limits.from_env(env),
+            ready_max_lag_events=int(env.get("GONGZHI_READY_MAX_LAG_EVENTS", "10000")),
+            ready_max_lag_seconds=float(env.get("GONGZHI_READY_MAX_LAG_SECONDS", "60")),
+            metrics_token=env.get("GONGZHI_METRICS_TOKEN") or None,
+            worker_metrics_port=int(env["GONGZHI_WORKER_METRICS_PORT"])
+            if env.get("GONGZHI_WORKER_METRICS_PORT")
+            else None,
+            worker_metrics_host=env.get("GONGZHI_WORKER_METRICS_HOST", "127.0.0.1"),
         )
 
 

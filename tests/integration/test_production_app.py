@@ -37,6 +37,8 @@ def test_production_serves_no_graphiql_and_no_introspection(
     # No GraphiQL page: a GET without a token is refused like any request
     page = client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 401 and "graphiql" not in page.text.lower()
+    # Nor its assets
+    assert client.get("/ide/graphiql.min.js").status_code == 404
 
     # Introspection is refused, even to the platform admin; ordinary queries answer
     answer = client.post("/graphql", json={"query": INTROSPECTION}, headers=bearer(settings, ADMIN))
