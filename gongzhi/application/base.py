@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     Recording,
+    StoredEvent,
     Transcoding,
 )
 
@@ -127,6 +128,12 @@ class Changed:
 
     aggregates: Sequence[Aggregate]
     part_id: UUID | None = None
+
+
+class ReadsMany(Protocol):
+    """A recorder that reads the events of many aggregates at once (infra/eventstore.py)."""
+
+    def select_events_of(self, originator_ids: Sequence[Any]) -> list[StoredEvent]: ...
 
 
 class MissingMetadata(Exception):
@@ -268,6 +275,51 @@ class GongzhiBase(Application[UUID]):
         if not isinstance(aggregate, cls):
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
         return aggregate
+
+    def peek(self, cls: type[A], aggregate_id: UUID, field: str, read: Callable[[A], T]) -> T:
+        """``read`` of the cached aggregate, without the deep copy a command's load makes:
+        for a command that only looks at a large aggregate (a ballot looks up its unit in
+        the community). ``read`` runs while the aggregate's fast-forward lock is held (the
+        one place the library changes a cached aggregate in place), so it sees one
+        consistent version; it must return plain values, not the aggregate or its parts,
+        and must not change anything."""
+        repository = self.repository
+        try:
+            aggregate: Aggregate = repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
+        if not repository.cache:  # no cache: the aggregate was built for this read alone
+            return read(aggregate)
+        lock = repository._use_fastforward_lock(aggregate_id)
+        try:
+            with lock:
+                return read(aggregate)
+        finally:
+            repository._disuse_fastforward_lock(aggregate_id)
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or None when it was never recorded (a derived id not used yet)."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def load_many(self, cls: type[A], aggregate_ids: Sequence[UUID]) -> list[A]:
+        """The recorded ones of ``aggregate_ids`` (small aggregates: ballots), read in one
+        query, bypassing the cache (they are read once, at a close)."""
+        select = getattr(self.recorder, "select_events_of", None)
+        if select is None:  # another recorder: one read each
+            found = (self.find(cls, i) for i in aggregate_ids)
+            return [a for a in found if a is not None]
+        stored: list[StoredEvent] = select(list(aggregate_ids))
+        aggregates: dict[Any, Any] = {}
+        for record in stored:
+            event: Any = self.mapper.to_domain_event(record)
+            aggregates[record.originator_id] = event.mutate(aggregates.get(record.originator_id))
+        return [a for a in aggregates.values() if isinstance(a, cls)]
 
     def create(self, meta: Meta, aggregate: A, duplicate: str) -> Done:
         """Record a new aggregate; ``duplicate`` explains a clash of its (derived) id."""

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -72,6 +72,20 @@ class Unit:
     developer_held: bool = False  # 建设单位 holds it: unsold, or sold but not delivered
     residents: set[UUID] = field(default_factory=set)  # 住户 who live there, owners or not
     delivered_on: date | None = None  # 交付 by the developer: the owner pays fees from then
+    # Voter keys the unit had before, each with when it stopped (the recording time of the
+    # change): a vote open then lets the earlier key's ballot keep the unit (北京 rule).
+    former_voters: tuple[tuple[str, datetime], ...] = ()
+
+    def change_voter(self, change: Callable[[], None], at: datetime) -> None:
+        """Apply an ownership ``change``, remembering the voter key it ends."""
+        before = self.voter
+        change()
+        if self.voter != before:
+            self.former_voters = (*self.former_voters, (before, at))
+
+    def voters_since(self, moment: datetime) -> set[str]:
+        """Voter keys the unit had at some time after ``moment``, other than the current."""
+        return {voter for voter, until in self.former_voters if until > moment} - {self.voter}
 
     @property
     def voter(self) -> str:
@@ -188,8 +202,12 @@ class Community(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
             unit = aggregate.unit_index[self.unit_id]
-            unit.developer_held = True
-            unit.owners = ()
+
+            def hold() -> None:
+                unit.developer_held = True
+                unit.owners = ()
+
+            unit.change_voter(hold, self.timestamp)
 
     class UnitOwnershipRecorded(Aggregate.Event):
         """业主 of a unit from ``on``: persons with their shares ("n/d"), replacing the last."""
@@ -202,8 +220,14 @@ class Community(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
             unit = aggregate.unit_index[self.unit_id]
-            unit.developer_held = False
-            unit.owners = tuple((UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners)
+
+            def record() -> None:
+                unit.developer_held = False
+                unit.owners = tuple(
+                    (UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners
+                )
+
+            unit.change_voter(record, self.timestamp)
             if self.change == OwnershipChange.DELIVERED.value:
                 unit.delivered_on = self.on
 

@@ -109,6 +109,26 @@ class GongzhiRecorder(PostgresApplicationRecorder):
             )
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
+    def select_events_of(self, originator_ids: Sequence[Any]) -> list[StoredEvent]:
+        """The events of many aggregates in one query, in order per aggregate: a close
+        reads the ballots of every voter of a 10,000-unit community this way, not with
+        10,000 round trips."""
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [list(originator_ids)])
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
     def _insert_arrays_statement(self) -> Composed:
         return SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Tab
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
+from gongzhi.domain.decision import Ballot
 from gongzhi.domain.values import mask_personal, mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
@@ -26,7 +27,11 @@ event_history = Table(
     Column("reason", Text, nullable=False),
     Column("data", JSONB, nullable=False),
     Column("community_id", Uuid),
+    # The aggregate this one belongs to in the trail: a ballot's decision (issue 13 made
+    # ballots aggregates of their own; the decision's history still lists them).
+    Column("parent_id", Uuid),
     Index("event_history_aggregate", "aggregate_id", "version"),
+    Index("event_history_parent", "parent_id", "position"),
 )
 
 INSERT_HISTORY = insert_statement(
@@ -71,5 +76,10 @@ def history_op(position: int, event: Any) -> Op:
             "reason": mask_personal_text(meta.get("reason", "")),
             "data": mask_personal(data),
             "community_id": event.originator_id if of_community else None,
+            "parent_id": (
+                event.decision_id
+                if isinstance(event, Ballot.BallotCast | Ballot.BallotChanged)
+                else None
+            ),
         },
     )

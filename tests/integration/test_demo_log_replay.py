@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,12 +26,15 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from gongzhi.application.base import Meta
+from gongzhi.application.decisions import CastBallot, CloseDecision, RecountDecision
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.community import Community
-from gongzhi.domain.decision import Decision
+from gongzhi.domain.decision import Channel, Decision
 from gongzhi.projections.views import VIEW_TABLES
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "demo_log.json.gz"
+META = Meta(actor="replay-test", reason="旧日志回放", actor_role="PLATFORM_ADMIN")
 # The outbox is a queue of jobs, emptied as they are sent; not a view of the log.
 SKIPPED = {"outbox"}
 
@@ -145,6 +149,59 @@ def test_the_log_of_the_earlier_model_replays_into_the_same_views(platform: Plat
             assert community.units_in("COMMUNITY", community.id) is not None
         if topic.endswith("Decision.Proposed"):
             app.load(Decision, UUID(aggregate_id), "id")
+
+
+def test_decisions_voted_under_the_earlier_model_recount_and_close_in_todays(
+    platform: Platform,
+) -> None:
+    # Given the old log: closed decisions whose ballots are the decision's own events, and
+    # decisions still open
+    fixture = load_fixture()
+    write_log(platform.engine, fixture["events"])
+    app = platform.app
+    decisions = [
+        app.load(Decision, UUID(i), "id")
+        for _, i, v, topic, _ in fixture["events"]
+        if v == 1 and topic.endswith("Decision.Proposed")
+    ]
+    closed = [d for d in decisions if d.closed]
+    still_open = [d for d in decisions if not d.closed]
+    assert closed and still_open and all(d.ballots for d in closed)
+
+    # When each closed one is recounted in today's model
+    for decision in closed:
+        app.recount_decision(META, RecountDecision(decision_id=decision.id))
+
+    # Then each recount agrees with the result recorded then
+    assert all(app.load(Decision, d.id, "id").result == d.result for d in closed)
+    platform.projection_runner(batch_size=500).catch_up()
+    with platform.engine.connect() as conn:
+        agreeing = conn.execute(
+            text("SELECT recounts, recounts_agreeing FROM decisions WHERE closed")
+        ).all()
+    assert agreeing and set(agreeing) == {(1, 1)}
+
+    # When an owner votes on an old open decision today (a ballot aggregate) and it closes
+    decision = still_open[0]
+    community = app.community(decision.community_id)
+    unit = next(u for u in community.units_in(decision.scope, decision.scope_id) if u.owners)
+    app.cast_ballot(
+        META,
+        CastBallot(
+            decision_id=decision.id,
+            unit_id=unit.id,
+            person_id=unit.owners[0][0],
+            choice="APPROVE",
+            channel=Channel.PAPER,
+        ),
+        at=decision.opens_at + timedelta(hours=1),
+    )
+    app.close_decision(META, CloseDecision(decision_id=decision.id), at=decision.closes_at)
+
+    # Then the close counts that ballot, by its voter's key
+    done = app.load(Decision, decision.id, "id")
+    assert done.ballots == {unit.voter: "APPROVE"}
+    assert done.result is not None and done.result.participating_headcount == 1
 
 
 def record() -> None:  # pragma: no cover (run by hand, with the model that wrote the log)

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from gongzhi.domain.community import DEVELOPER_VOTER, Community
-from gongzhi.domain.decision import Decision
+from gongzhi.domain.decision import Decision, ballot_id
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.tally import VotingUnit
@@ -90,19 +90,24 @@ def test_a_ballot_can_be_changed_until_the_close_and_only_by_an_owner_in_scope()
     voters = [u.voter for u in c.units_in("ENTRANCE", entrance)]
     key = c.unit_index[units[0]].voter
 
-    # When Alice votes against, then changes her mind
+    # When Alice votes against, then changes her mind (her ballot is its own aggregate since
+    # issue 13: the change is given her earlier ballot)
+    ballot = None
     for choice in ("OPPOSE", "APPROVE"):
-        decision.cast_ballot(
+        ballot = decision.cast_ballot(
             voter=key,
             eligible_voters=voters,
             choice=choice,
             channel="PAPER",
             cast_by=ALICE,
             at=OPENS + timedelta(days=1),
+            units=[units[0]],
+            ballot=ballot,
         )
 
     # Then one ballot counts, the latest
-    assert decision.ballots == {key: "APPROVE"}
+    assert ballot is not None and ballot.id == ballot_id(decision.id, key)
+    assert (ballot.voter, ballot.choice, ballot.version) == (key, "APPROVE", 2)
     # And strangers, bad choices and late ballots are refused
     with pytest.raises(RuleViolated, match="does not own a unit"):
         decision.cast_ballot(
@@ -131,6 +136,19 @@ def test_a_ballot_can_be_changed_until_the_close_and_only_by_an_owner_in_scope()
             cast_by=ALICE,
             at=CLOSES,
         )
+    # And the close freezes the latest ballot into the record
+    decision.close(electorate(c, entrance), CLOSES, [ballot])
+    assert decision.ballots == {key: "APPROVE"}
+    with pytest.raises(RuleViolated, match="the voting is closed"):
+        decision.cast_ballot(
+            voter=key,
+            eligible_voters=voters,
+            choice="OPPOSE",
+            channel="ONLINE",
+            cast_by=ALICE,
+            at=OPENS,
+            ballot=ballot,
+        )
 
 
 def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
@@ -141,7 +159,7 @@ def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
         c.record_ownership(unit, [(person, Fraction(1))], date(2000, 1, 1))
     decision = propose_elevator(entrance, c)
     voters = [u.voter for u in c.units_in("ENTRANCE", entrance)]
-    for unit, person in list(zip(units, people, strict=True))[:5]:
+    ballots = [
         decision.cast_ballot(
             voter=c.unit_index[unit].voter,
             eligible_voters=voters,
@@ -149,12 +167,15 @@ def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
             channel="ONLINE",
             cast_by=person,
             at=OPENS,
+            units=[unit],
         )
+        for unit, person in list(zip(units, people, strict=True))[:5]
+    ]
 
     # When the voting closes and the result is recounted
     with pytest.raises(RuleViolated, match="runs until"):
-        decision.close(electorate(c, entrance), OPENS)
-    result = decision.close(electorate(c, entrance), CLOSES)
+        decision.close(electorate(c, entrance), OPENS, ballots)
+    result = decision.close(electorate(c, entrance), CLOSES, ballots)
 
     # Then the decision passed with every figure recorded, and a recount agrees
     assert result.quorum_met and decision.passed()
