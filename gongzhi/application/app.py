@@ -26,6 +26,7 @@ from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
 from gongzhi.application.work_orders import WorkOrderService
+from gongzhi.domain.community import Community
 
 
 class Gongzhi(
@@ -57,3 +58,6 @@ class Gongzhi(
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 
     name = "gongzhi"
+    # The community holds every building, entrance and unit (with their owners and
+    # residents): copying it for each command cost more than the command (issue 13).
+    changed_in_place = (Community,)

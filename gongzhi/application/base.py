@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -164,6 +165,12 @@ class GongzhiBase(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
 
+    # Aggregates too large to deep-copy for every command (a community of 10,000 units: the
+    # copy is most of a command's time). A command changes the cached one in place, holding
+    # its lock through the save, and evicts it when anything fails (see ``change``); every
+    # other read of them copies or peeks under the same lock. Set by the application.
+    changed_in_place: ClassVar[tuple[type[Aggregate], ...]] = ()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
@@ -268,13 +275,17 @@ class GongzhiBase(Application[UUID]):
         return self.retrying(meta, attempt, what=what)
 
     def load(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
-        return aggregate
+        """A copy of the aggregate, the command's own to change. An aggregate changed in place
+        (``changed_in_place``) is copied under its lock, never while a command changes it."""
+        if not issubclass(cls, self.changed_in_place) or not self.repository.cache:
+            try:
+                aggregate: Aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
+            if not isinstance(aggregate, cls):
+                raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
+            return aggregate
+        return self.peek(cls, aggregate_id, field, deepcopy)
 
     def peek(self, cls: type[A], aggregate_id: UUID, field: str, read: Callable[[A], T]) -> T:
         """``read`` of the cached aggregate, without the deep copy a command's load makes:
@@ -283,6 +294,13 @@ class GongzhiBase(Application[UUID]):
         one place the library changes a cached aggregate in place), so it sees one
         consistent version; it must return plain values, not the aggregate or its parts,
         and must not change anything."""
+        with self._held(cls, aggregate_id, field) as aggregate:
+            return read(aggregate)
+
+    @contextmanager
+    def _held(self, cls: type[A], aggregate_id: UUID, field: str) -> Iterator[A]:
+        """The cached aggregate itself, brought up to date with the store, while its
+        fast-forward lock is held (the library takes the same lock to bring it up to date)."""
         repository = self.repository
         try:
             aggregate: Aggregate = repository.get(aggregate_id, deepcopy_from_cache=False)
@@ -290,14 +308,69 @@ class GongzhiBase(Application[UUID]):
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
-        if not repository.cache:  # no cache: the aggregate was built for this read alone
-            return read(aggregate)
+        if not repository.cache:  # no cache: the aggregate was built for this caller alone
+            yield aggregate
+            return
         lock = repository._use_fastforward_lock(aggregate_id)
         try:
             with lock:
-                return read(aggregate)
+                # Another process may have saved since the library brought it up to date.
+                newer: Any
+                for newer in self.events.get(aggregate_id, gt=aggregate.version):
+                    newer.mutate(aggregate)
+                yield aggregate
         finally:
             repository._disuse_fastforward_lock(aggregate_id)
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        """Drop a cached aggregate a failed command may have changed: the next load builds
+        it again from the store."""
+        cache = self.repository.cache
+        if cache:
+            with suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+    def _change_in_place(
+        self,
+        meta: Meta,
+        cls: type[A],
+        aggregate_id: UUID,
+        command: Callable[[A], Any],
+        field: str,
+        expected_version: int | None,
+    ) -> Done:
+        """``change`` without the copy: the command runs on the cached aggregate and the save
+        follows under its lock, so no other command or read sees it half changed. Should the
+        command fail after recording an event in memory, or the save fail, the aggregate is
+        evicted: a failed command never leaves a changed aggregate behind. A lost race (the
+        store moved on, in another process) runs again on the aggregate brought up to date."""
+        attempts = 1 if expected_version is not None else SAVE_ATTEMPTS
+        for number in range(1, attempts + 1):
+            with self._held(cls, aggregate_id, field) as aggregate:
+                if expected_version is not None and aggregate.version != expected_version:
+                    raise Conflict(
+                        f"the {_noun(cls)} changed: it is at version {aggregate.version}, "
+                        f"not {expected_version}; reload and try again"
+                    )
+                try:
+                    result = command(aggregate)
+                except BaseException:
+                    # Refused before it recorded anything in memory: nothing to undo.
+                    if aggregate.pending_events:
+                        self._evict(aggregate_id)
+                    raise
+                try:
+                    position = self.record(meta, aggregate)
+                except IntegrityError:
+                    self._evict(aggregate_id)
+                    if number == attempts:
+                        raise Conflict(lost_race(f"the {_noun(cls)}")) from None
+                    continue
+                except BaseException:
+                    self._evict(aggregate_id)
+                    raise
+            return Done(aggregate.id, position, result if isinstance(result, UUID) else None)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or None when it was never recorded (a derived id not used yet)."""
@@ -354,6 +427,8 @@ class GongzhiBase(Application[UUID]):
             result = command(aggregate)
             return Changed((aggregate,), result if isinstance(result, UUID) else None)
 
+        if issubclass(cls, self.changed_in_place):
+            return self._change_in_place(meta, cls, aggregate_id, command, field, expected_version)
         # A client that named the version it saw must see the race, not a silent retry.
         attempts = 1 if expected_version is not None else SAVE_ATTEMPTS
         return self.retrying(meta, attempt, what=f"the {_noun(cls)}", attempts=attempts)

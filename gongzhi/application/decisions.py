@@ -293,18 +293,23 @@ class _ScopeFacts:
 
 
 def _scope_facts(community: Community, decision: Decision, unit_id: UUID) -> _ScopeFacts:
-    units = community.units_in(decision.scope, decision.scope_id)
-    unit = next((u for u in units if u.id == unit_id), None)
-    if unit is None:
-        return _ScopeFacts(frozenset(u.voter for u in units), None, {})
-    mine = [u for u in units if u.voter == unit.voter]
+    """Looks at the voter's units only, never at every unit of the community."""
+    unit = community.unit_index.get(unit_id)
+    if (
+        unit is None
+        or unit.retired
+        or not community.in_scope(unit, decision.scope, decision.scope_id)
+    ):
+        return _ScopeFacts(frozenset(), None, {})
+    mine = community.units_of_voter(unit.voter, decision.scope, decision.scope_id)
     former: dict[str, list[UUID]] = {}
     for u in mine:
         for key in u.voters_since(decision.opens_at):
             former.setdefault(key, []).append(u.id)
     owners = frozenset(owner for owner, _ in unit.owners)
+    # The voter's key is eligible by construction: it is the key of a unit in scope.
     return _ScopeFacts(
-        frozenset(u.voter for u in units), (owners, unit.voter, [u.id for u in mine]), former
+        frozenset({unit.voter}), (owners, unit.voter, sorted(u.id for u in mine)), former
     )
 
 

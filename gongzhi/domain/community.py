@@ -76,13 +76,6 @@ class Unit:
     # change): a vote open then lets the earlier key's ballot keep the unit (北京 rule).
     former_voters: tuple[tuple[str, datetime], ...] = ()
 
-    def change_voter(self, change: Callable[[], None], at: datetime) -> None:
-        """Apply an ownership ``change``, remembering the voter key it ends."""
-        before = self.voter
-        change()
-        if self.voter != before:
-            self.former_voters = (*self.former_voters, (before, at))
-
     def voters_since(self, moment: datetime) -> set[str]:
         """Voter keys the unit had at some time after ``moment``, other than the current."""
         return {voter for voter, until in self.former_voters if until > moment} - {self.voter}
@@ -174,6 +167,7 @@ class Community(Aggregate):
             )
             aggregate.entrance_index[self.entrance_id].units[self.unit_id] = unit
             aggregate.unit_index[self.unit_id] = unit
+            aggregate.voter_index.setdefault(unit.voter, set()).add(unit.id)
 
     class UnitAreaCorrected(Aggregate.Event):
         unit_id: UUID
@@ -207,7 +201,7 @@ class Community(Aggregate):
                 unit.developer_held = True
                 unit.owners = ()
 
-            unit.change_voter(hold, self.timestamp)
+            aggregate.change_voter(unit, hold, self.timestamp)
 
     class UnitOwnershipRecorded(Aggregate.Event):
         """业主 of a unit from ``on``: persons with their shares ("n/d"), replacing the last."""
@@ -227,7 +221,7 @@ class Community(Aggregate):
                     (UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners
                 )
 
-            unit.change_voter(record, self.timestamp)
+            aggregate.change_voter(unit, record, self.timestamp)
             if self.change == OwnershipChange.DELIVERED.value:
                 unit.delivered_on = self.on
 
@@ -273,6 +267,7 @@ class Community(Aggregate):
                 )
                 aggregate.entrance_index[unit.entrance_id].units[unit.id] = unit
                 aggregate.unit_index[unit.id] = unit
+                aggregate.voter_index.setdefault(unit.voter, set()).add(unit.id)
 
     class ResidentMovedIn(Aggregate.Event):
         unit_id: UUID
@@ -323,6 +318,9 @@ class Community(Aggregate):
         self.buildings: dict[UUID, Building] = {}
         self.entrance_index: dict[UUID, Entrance] = {}
         self.unit_index: dict[UUID, Unit] = {}
+        # Units by voter key: a ballot finds its voter's units without computing the key of
+        # every unit of a 10,000-unit community.
+        self.voter_index: dict[str, set[UUID]] = {}
         self.modes: list[ModePeriod] = []
 
     @classmethod
@@ -575,6 +573,34 @@ class Community(Aggregate):
         if person_id not in unit.residents:
             raise RuleViolated("personId", "does not live in this unit")
         self.trigger_event(self.ResidentMovedOut, unit_id=unit_id, person_id=person_id, on=on)
+
+    def change_voter(self, unit: Unit, change: Callable[[], None], at: datetime) -> None:
+        """Apply an ownership ``change`` to ``unit``, remembering the voter key it ends."""
+        before = unit.voter
+        change()
+        after = unit.voter
+        if after != before:
+            unit.former_voters = (*unit.former_voters, (before, at))
+            held = self.voter_index.get(before)
+            if held is not None:
+                held.discard(unit.id)
+                if not held:
+                    del self.voter_index[before]
+            self.voter_index.setdefault(after, set()).add(unit.id)
+
+    def units_of_voter(self, voter: str, scope: str, scope_id: UUID) -> list[Unit]:
+        """Active units of ``voter`` within a scope (see ``units_in``)."""
+        units = [self.unit_index[i] for i in self.voter_index.get(voter, ())]
+        return [u for u in units if not u.retired and self.in_scope(u, scope, scope_id)]
+
+    def in_scope(self, unit: Unit, scope: str, scope_id: UUID) -> bool:
+        if scope == "COMMUNITY":
+            return scope_id == self.id
+        if scope == "ENTRANCE":
+            return unit.entrance_id == scope_id
+        if scope == "BUILDING":
+            return self.entrance_index[unit.entrance_id].building_id == scope_id
+        raise InvalidValue("scope", "must be COMMUNITY, BUILDING or ENTRANCE")
 
     def units_in(self, scope: str, scope_id: UUID) -> list[Unit]:
         """Active units of the whole community, one building, or one entrance."""
