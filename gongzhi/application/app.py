@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from gongzhi.application.audit import AuditService
 from gongzhi.application.billing import BillingService
 from gongzhi.application.committees import CommitteeService
@@ -26,7 +28,10 @@ from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
 from gongzhi.application.work_orders import WorkOrderService
+from gongzhi.domain.committee import Committee
 from gongzhi.domain.community import Community
+from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.fund import MaintenanceFund
 
 
 class Gongzhi(
@@ -61,3 +66,11 @@ class Gongzhi(
     # The community holds every building, entrance and unit (with their owners and
     # residents): copying it for each command cost more than the command (issue 13).
     changed_in_place = (Community,)
+    # Aggregates whose events grow without bound, with a snapshot every so many events, so a
+    # cold load (a new process, an eviction after a failed command) replays only the tail.
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {
+        Community: 1000,
+        MaintenanceFund: 100,
+        FeeAccount: 100,
+        Committee: 100,
+    }

@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
 
 from gongzhi.application.commands import Command, handler_of
 from gongzhi.application.personal_data import SealingMapper
+from gongzhi.application.snapshots import GongzhiSnapshot
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 SAVE_ATTEMPTS = 3
@@ -170,6 +171,34 @@ class GongzhiBase(Application[UUID]):
     # its lock through the save, and evicts it when anything fails (see ``change``); every
     # other read of them copies or peeks under the same lock. Set by the application.
     changed_in_place: ClassVar[tuple[type[Aggregate], ...]] = ()
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot of each saved aggregate whose save crossed a multiple of its interval
+        (``snapshotting_intervals``), taken from the aggregate as saved: one per save, even
+        when a roster import's save crosses many multiples, and no replay to take it."""
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return
+        crossed: set[UUID] = set()
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
+            if interval and event.originator_version % interval == 0:
+                crossed.add(event.originator_id)
+        snapshots = []
+        for aggregate_id in crossed:
+            aggregate = processing_event.aggregates[aggregate_id]
+            if isinstance(aggregate, Aggregate) and not aggregate.pending_events:
+                snapshots.append(GongzhiSnapshot.take(aggregate))
+        if snapshots:
+            self.snapshots.put(snapshots)
+
+    def take_snapshot(
+        self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
+    ) -> None:
+        """A snapshot of the aggregate as recorded, with our encoding of its parts."""
+        assert self.snapshots is not None, "snapshotting is not enabled"
+        aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+        self.snapshots.put([GongzhiSnapshot.take(aggregate)])
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -11,7 +11,11 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.errors import LockNotAvailable, QueryCanceled
@@ -141,6 +145,27 @@ class GongzhiRecorder(PostgresApplicationRecorder):
         )
 
 
+class SnapshotRecorder(PostgresAggregateRecorder):
+    """The snapshots' table (issue 13), made unless it exists: then no DDL at all, so that the
+    platform can run as a role that may not create tables (``gongzhi db-roles``), as the
+    event log's recorder does (infra/audit_chain.py)."""
+
+    def create_table(self) -> None:
+        name = f"{self.datastore.schema}.{self.events_table_name}"
+        with self.datastore.get_connection() as conn:
+            row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (name,)).fetchone()
+        if row is not None and row["present"]:
+            self.datastore.register_type_adapters()
+            return
+        super().create_table()
+
+
+class GongzhiFactory(PostgresFactory):
+    """The library's PostgreSQL factory, with the snapshot recorder above."""
+
+    aggregate_recorder_class = SnapshotRecorder
+
+
 def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> dict[str, str]:
     """Keys the library reads.
 
@@ -149,7 +174,7 @@ def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> 
     both how long a save waits for the event table's write lock and how long any statement
     of a save runs while holding it."""
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "gongzhi.infra.eventstore:GongzhiFactory",
         "POSTGRES_DBNAME": pg.dbname,
         "POSTGRES_HOST": pg.host,
         "POSTGRES_PORT": str(pg.port),
