@@ -74,6 +74,8 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "ServiceContract": (Action.READ_COMMUNITY_HISTORY, Kind.CONTRACT),
     "Committee": (Action.READ_COMMUNITY_HISTORY, Kind.COMMITTEE),
     "Decision": (Action.READ_COMMUNITY_HISTORY, Kind.DECISION),
+    # A unit's own entries of its community's trail: added, owned, lived in (issue 13).
+    "Unit": (Action.READ_COMMUNITY_HISTORY, Kind.UNIT),
     # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
     "FeeSchedule": (Action.READ_FEES, Kind.FEE_SCHEDULE),
     "Bill": (Action.READ_FEES, Kind.BILL),
@@ -167,6 +169,12 @@ class HistoryQueries:
             "SELECT aggregate_type FROM event_history WHERE aggregate_id = $1 LIMIT 1",
             aggregate_id,
         )
+        if kind is None and await context.pool.fetchval(
+            """SELECT true FROM event_history WHERE about_id = $1
+               AND aggregate_type = 'Community' LIMIT 1""",
+            aggregate_id,
+        ):
+            kind = "Unit"  # a unit is a part of its community, with a trail of its own
         subject = HISTORY_SUBJECTS.get(kind)
         if subject is None:
             return NotFound(field="id", message=f"nothing with id {id} has a history")
@@ -181,7 +189,7 @@ class HistoryQueries:
                  (SELECT * FROM event_history WHERE aggregate_id = $1 AND position > $2
                   ORDER BY position LIMIT $3)
                  UNION ALL
-                 (SELECT * FROM event_history WHERE parent_id = $1 AND position > $2
+                 (SELECT * FROM event_history WHERE about_id = $1 AND position > $2
                   ORDER BY position LIMIT $3)
                ) entries ORDER BY position LIMIT $3""",
             aggregate_id,
