@@ -401,6 +401,20 @@ class GongzhiBase(Application[UUID]):
             return Done(aggregate.id, position, result if isinstance(result, UUID) else None)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def exists(self, cls: type[A], aggregate_id: UUID, field: str) -> None:
+        """That the aggregate was recorded (as a ``cls``), or NotFound: from the cache, else
+        from its first stored event's topic, without decoding it (a person's first event
+        holds sealed personal data, which opening would cost a key read and a decryption)."""
+        cache = self.repository.cache
+        if cache:
+            with suppress(KeyError):
+                if isinstance(cache.get(aggregate_id), cls):
+                    return
+        stored = self.recorder.select_events(aggregate_id, limit=1)
+        prefix = f"{cls.__module__}:{cls.__qualname__}."
+        if not stored or not stored[0].topic.startswith(prefix):
+            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
+
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or None when it was never recorded (a derived id not used yet)."""
         try:

@@ -164,7 +164,7 @@ class DecisionService(GongzhiBase):
         later one a change of the earlier."""
         unit_id, person_id = command.unit_id, command.person_id
         proxy_authorisation = command.proxy_authorisation
-        self.load(Person, person_id, "personId")
+        self.exists(Person, person_id, "personId")
         decision = self.load(Decision, command.decision_id, "decisionId")
         scope = self.peek(
             Community,
@@ -191,8 +191,13 @@ class DecisionService(GongzhiBase):
             )
         units = [u for u in mine if u not in kept]
 
+        tries = []
+
         def attempt() -> Changed:
-            earlier = self.find(Ballot, ballot_id(decision.id, voter))
+            # Most ballots are a voter's first: the first try saves a new ballot without
+            # reading; a repeat finds its id taken, and the retry changes the earlier one.
+            tries.append(1)
+            earlier = self.find(Ballot, ballot_id(decision.id, voter)) if len(tries) > 1 else None
             ballot = decision.cast_ballot(
                 voter=voter,
                 eligible_voters=scope.voters,
