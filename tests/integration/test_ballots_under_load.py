@@ -21,6 +21,8 @@ from tests.integration.test_graphql_decisions import (
     propose,
 )
 
+BALLOT_HISTORY = """query($id: ID!) { history(id: $id) { __typename
+    ... on HistoryConnection { entries { eventType data } } } }"""
 DECISION_QUERY = """query($id: ID!) { decision(id: $id) { __typename
     ... on Decision { ballotsCast recountsAgreeing } } }"""
 
@@ -87,6 +89,18 @@ def test_a_repeat_replaces_the_voters_own_ballot(api: Api) -> None:
     app = api.platform.app
     mine = app.load(Ballot, ballot_id(UUID(decision), f"owners:{people[0]}"), "id")
     assert (mine.choice, mine.version, mine.units) == ("APPROVE", 2, [units[0]])
+    # And the ballot's own trail shows both, to the committee, and is read where the decision is
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    trail = api.gql(BALLOT_HISTORY, {"id": str(mine.id)}, as_=committee)["history"]
+    assert [(e["eventType"], e["data"]["choice"]) for e in trail["entries"]] == [
+        ("BallotCast", "OPPOSE"),
+        ("BallotChanged", "APPROVE"),
+    ]
+    neighbour = Principal(subject="owner-2", role=Role.RESIDENT, unit_ids=(UUID(units[1]),))
+    hidden = api.gql(BALLOT_HISTORY, {"id": str(mine.id)}, as_=neighbour)["history"]
+    assert hidden["__typename"] == "Forbidden"
 
 
 def test_a_unit_sold_during_the_voting_keeps_its_sellers_ballot_and_the_buyer_cannot_vote_it(

@@ -50,6 +50,18 @@ async def person_target(context: Context, person_id: UUID) -> list[Target]:
     return person.targets()
 
 
+async def ballot_target(context: Context, ballot_id: UUID) -> list[Target]:
+    """A ballot (its own aggregate since issue 13) is read where its decision is."""
+    decision_id = await context.pool.fetchval(
+        "SELECT about_id FROM event_history WHERE aggregate_id = $1 LIMIT 1", ballot_id
+    )
+    if decision_id is None:
+        return [Target()]
+    async with context.pool.acquire() as connection:
+        decision = await find(connection, (Kind.DECISION,), decision_id)
+    return decision.targets() if decision is not None and decision.places else [Target()]
+
+
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
 REGISTRANT = Target()
 
@@ -74,6 +86,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "ServiceContract": (Action.READ_COMMUNITY_HISTORY, Kind.CONTRACT),
     "Committee": (Action.READ_COMMUNITY_HISTORY, Kind.COMMITTEE),
     "Decision": (Action.READ_COMMUNITY_HISTORY, Kind.DECISION),
+    "Ballot": (Action.READ_COMMUNITY_HISTORY, ballot_target),
     # A unit's own entries of its community's trail: added, owned, lived in (issue 13).
     "Unit": (Action.READ_COMMUNITY_HISTORY, Kind.UNIT),
     # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
