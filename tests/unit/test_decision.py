@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from gongzhi.domain.community import DEVELOPER_VOTER, Community
-from gongzhi.domain.decision import Decision, ballot_id
+from gongzhi.domain.decision import Decision, ballot_id, electorate_at_close
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.tally import VotingUnit
@@ -226,3 +226,67 @@ def test_proposals_are_checked() -> None:
             opens_at=datetime(2024, 1, 1),
             closes_at=datetime(2024, 2, 1),
         )
+
+
+def test_at_ten_thousand_units_heads_count_once_and_the_two_thirds_quorum_is_exact() -> None:
+    # Given 10,000 units of 100 m²: the developer holds 1,000, one owner holds two, a couple
+    # co-owns one, and 8,997 owners hold one each: 9,000 heads (Art. 278, SPC art. 9)
+    c = Community.register(
+        name="大型小区", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+    )
+    for b in range(50):
+        c.add_building(f"{b + 1}栋", 25, True, ["1单元", "2单元"])
+    entrances = list(c.entrance_index)
+    units = [
+        c.add_unit(entrances[i // 100], f"{i % 100 + 101}", i % 100 // 4 + 1, "100", "REGISTER")
+        for i in range(10_000)
+    ]
+    for unit in units[:1000]:
+        c.hold_by_developer(unit, date(2010, 1, 1))
+    for unit in units[1000:1002]:
+        c.record_ownership(unit, [(ALICE, Fraction(1))], date(2001, 1, 1))
+    c.record_ownership(units[1002], [(BOB, Fraction(1, 2)), (CAROL, Fraction(1, 2))], OPENS.date())
+    for unit in units[1003:]:
+        c.record_ownership(unit, [(uuid4(), Fraction(1))], date(2001, 1, 1))
+    rows = [(u.id, u.area, u.voter) for u in c.units_in("COMMUNITY", c.id)]
+    keys = {voter: sorted(u for u, _, v in rows if v == voter) for _, _, voter in rows}
+    assert len(keys) == 9_000
+    voting = [DEVELOPER_VOTER, f"owners:{ALICE}", c.unit_index[units[1002]].voter]
+    voting += [c.unit_index[u].voter for u in units[1003 : 1003 + 5_997]]
+
+    def close_with(voters: list[str]) -> Decision:
+        decision = Decision.propose(
+            community_id=c.id,
+            scope="COMMUNITY",
+            scope_id=c.id,
+            matter="PROPERTY_COMPANY",
+            title="续聘物业",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+        )
+        ballots = [
+            decision.cast_ballot(
+                voter=v,
+                eligible_voters=[v],
+                choice="APPROVE",
+                channel="PAPER",
+                cast_by=uuid4(),
+                at=OPENS,
+                units=keys[v],
+            )
+            for v in voters
+        ]
+        decision.close(electorate_at_close(rows, ballots), CLOSES, ballots)
+        return decision
+
+    # When exactly two thirds of the heads vote (6,000 of 9,000, with 7,000 of 10,000 units)
+    exact = close_with(voting)
+    # Then the developer's 1,000 units, the two-unit owner and the couple each count once
+    result = exact.result
+    assert result is not None
+    assert (result.total_headcount, result.participating_headcount) == (9_000, 6_000)
+    assert (result.total_area, result.participating_area) == (Decimal(1_000_000), Decimal(700_000))
+    assert result.quorum_met and exact.passed() and exact.recount()
+    # And one head fewer misses the quorum
+    short = close_with(voting[:-1])
+    assert short.result is not None and not short.result.quorum_met
