@@ -10,7 +10,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from math import gcd
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -131,12 +131,6 @@ class Changed:
 
     aggregates: Sequence[Aggregate]
     part_id: UUID | None = None
-
-
-class ReadsMany(Protocol):
-    """A recorder that reads the events of many aggregates at once (infra/eventstore.py)."""
-
-    def select_events_of(self, originator_ids: Sequence[Any]) -> list[StoredEvent]: ...
 
 
 class MissingMetadata(Exception):
@@ -380,6 +374,7 @@ class GongzhiBase(Application[UUID]):
         evicted: a failed command never leaves a changed aggregate behind. A lost race (the
         store moved on, in another process) runs again on the aggregate brought up to date."""
         attempts = 1 if expected_version is not None else SAVE_ATTEMPTS
+        what = f"the {_noun(cls)}"
         for number in range(1, attempts + 1):
             with self._held(cls, aggregate_id, field) as aggregate:
                 if expected_version is not None and aggregate.version != expected_version:
@@ -394,17 +389,21 @@ class GongzhiBase(Application[UUID]):
                     if aggregate.pending_events:
                         self._evict(aggregate_id)
                     raise
+                changed = Changed((aggregate,), result if isinstance(result, UUID) else None)
                 try:
-                    position = self.record(meta, aggregate)
-                except IntegrityError:
+                    # Saved through the one save path, so that a command id's receipt
+                    # (receipts.py) joins the save; one attempt, the loop here retries.
+                    done = self.retrying(meta, _given(changed), what=what, attempts=1)
+                except Conflict:
                     self._evict(aggregate_id)
                     if number == attempts:
-                        raise Conflict(lost_race(f"the {_noun(cls)}")) from None
+                        raise
                     continue
                 except BaseException:
                     self._evict(aggregate_id)
                     raise
-            return Done(aggregate.id, position, result if isinstance(result, UUID) else None)
+            assert isinstance(done, Done)
+            return done
         raise AssertionError("unreachable")  # pragma: no cover
 
     def exists(self, cls: type[A], aggregate_id: UUID, field: str) -> None:
@@ -486,6 +485,11 @@ class GongzhiBase(Application[UUID]):
         """Run a declared command: its one handler is ``handler_of(type(command))``."""
         done: Done = handler_of(type(command))(self, meta, command)
         return done
+
+
+def _given(changed: Changed) -> Callable[[], Changed]:
+    """An attempt whose changes are already made (``_change_in_place``)."""
+    return lambda: changed
 
 
 def _noun(cls: type[Any]) -> str:
