@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
+from math import gcd
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -19,11 +21,13 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     Recording,
+    StoredEvent,
     Transcoding,
 )
 
 from gongzhi.application.commands import Command, handler_of
 from gongzhi.application.personal_data import SealingMapper
+from gongzhi.application.snapshots import GongzhiSnapshot
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 SAVE_ATTEMPTS = 3
@@ -157,6 +161,45 @@ class GongzhiBase(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
 
+    # Aggregates too large to deep-copy for every command (a community of 10,000 units: the
+    # copy is most of a command's time). A command changes the cached one in place, holding
+    # its lock through the save, and evicts it when anything fails (see ``change``); every
+    # other read of them copies or peeks under the same lock. Set by the application.
+    changed_in_place: ClassVar[tuple[type[Aggregate], ...]] = ()
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot of each saved aggregate whose save crossed a multiple of its interval
+        (``snapshotting_intervals``), taken from the aggregate as saved: one per save, even
+        when a roster import's save crosses many multiples, and no replay to take it."""
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return
+        crossed: set[UUID] = set()
+        # Only versions that are a multiple of some interval qualify: a billing run's save of
+        # 100,000 events looks up no aggregate for most of them.
+        step = gcd(*self.snapshotting_intervals.values())
+        for event in processing_event.events:
+            if event.originator_version % step:
+                continue
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
+            if interval and event.originator_version % interval == 0:
+                crossed.add(event.originator_id)
+        snapshots = []
+        for aggregate_id in crossed:
+            aggregate = processing_event.aggregates[aggregate_id]
+            if isinstance(aggregate, Aggregate) and not aggregate.pending_events:
+                snapshots.append(GongzhiSnapshot.take(aggregate))
+        if snapshots:
+            self.snapshots.put(snapshots)
+
+    def take_snapshot(
+        self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
+    ) -> None:
+        """A snapshot of the aggregate as recorded, with our encoding of its parts."""
+        assert self.snapshots is not None, "snapshotting is not enabled"
+        aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+        self.snapshots.put([GongzhiSnapshot.take(aggregate)])
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
@@ -261,13 +304,143 @@ class GongzhiBase(Application[UUID]):
         return self.retrying(meta, attempt, what=what)
 
     def load(self, cls: type[A], aggregate_id: UUID, field: str) -> A:
+        """A copy of the aggregate, the command's own to change. An aggregate changed in place
+        (``changed_in_place``) is copied under its lock, never while a command changes it."""
+        if not issubclass(cls, self.changed_in_place) or not self.repository.cache:
+            try:
+                aggregate: Aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
+            if not isinstance(aggregate, cls):
+                raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
+            return aggregate
+        return self.peek(cls, aggregate_id, field, deepcopy)
+
+    def peek(self, cls: type[A], aggregate_id: UUID, field: str, read: Callable[[A], T]) -> T:
+        """``read`` of the cached aggregate, without the deep copy a command's load makes:
+        for a command that only looks at a large aggregate (a ballot looks up its unit in
+        the community). ``read`` runs while the aggregate's fast-forward lock is held (the
+        one place the library changes a cached aggregate in place), so it sees one
+        consistent version; it must return plain values, not the aggregate or its parts,
+        and must not change anything."""
+        with self._held(cls, aggregate_id, field) as aggregate:
+            return read(aggregate)
+
+    @contextmanager
+    def _held(self, cls: type[A], aggregate_id: UUID, field: str) -> Iterator[A]:
+        """The cached aggregate itself, brought up to date with the store, while its
+        fast-forward lock is held (the library takes the same lock to bring it up to date)."""
+        repository = self.repository
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
-        return aggregate
+        if not repository.cache:  # no cache: the aggregate was built for this caller alone
+            yield aggregate
+            return
+        lock = repository._use_fastforward_lock(aggregate_id)
+        try:
+            with lock:
+                # Another process may have saved since the library brought it up to date.
+                newer: Any
+                for newer in self.events.get(aggregate_id, gt=aggregate.version):
+                    newer.mutate(aggregate)
+                yield aggregate
+        finally:
+            repository._disuse_fastforward_lock(aggregate_id)
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        """Drop a cached aggregate a failed command may have changed: the next load builds
+        it again from the store."""
+        cache = self.repository.cache
+        if cache:
+            with suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+    def _change_in_place(
+        self,
+        meta: Meta,
+        cls: type[A],
+        aggregate_id: UUID,
+        command: Callable[[A], Any],
+        field: str,
+        expected_version: int | None,
+    ) -> Done:
+        """``change`` without the copy: the command runs on the cached aggregate and the save
+        follows under its lock, so no other command or read sees it half changed. Should the
+        command fail after recording an event in memory, or the save fail, the aggregate is
+        evicted: a failed command never leaves a changed aggregate behind. A lost race (the
+        store moved on, in another process) runs again on the aggregate brought up to date."""
+        attempts = 1 if expected_version is not None else SAVE_ATTEMPTS
+        what = f"the {_noun(cls)}"
+        for number in range(1, attempts + 1):
+            with self._held(cls, aggregate_id, field) as aggregate:
+                if expected_version is not None and aggregate.version != expected_version:
+                    raise Conflict(
+                        f"the {_noun(cls)} changed: it is at version {aggregate.version}, "
+                        f"not {expected_version}; reload and try again"
+                    )
+                try:
+                    result = command(aggregate)
+                except BaseException:
+                    # Refused before it recorded anything in memory: nothing to undo.
+                    if aggregate.pending_events:
+                        self._evict(aggregate_id)
+                    raise
+                changed = Changed((aggregate,), result if isinstance(result, UUID) else None)
+                try:
+                    # Saved through the one save path, so that a command id's receipt
+                    # (receipts.py) joins the save; one attempt, the loop here retries.
+                    done = self.retrying(meta, _given(changed), what=what, attempts=1)
+                except Conflict:
+                    self._evict(aggregate_id)
+                    if number == attempts:
+                        raise
+                    continue
+                except BaseException:
+                    self._evict(aggregate_id)
+                    raise
+            assert isinstance(done, Done)
+            return done
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def exists(self, cls: type[A], aggregate_id: UUID, field: str) -> None:
+        """That the aggregate was recorded (as a ``cls``), or NotFound: from the cache, else
+        from its first stored event's topic, without decoding it (a person's first event
+        holds sealed personal data, which opening would cost a key read and a decryption)."""
+        cache = self.repository.cache
+        if cache:
+            with suppress(KeyError):
+                if isinstance(cache.get(aggregate_id), cls):
+                    return
+        stored = self.recorder.select_events(aggregate_id, limit=1)
+        prefix = f"{cls.__module__}:{cls.__qualname__}."
+        if not stored or not stored[0].topic.startswith(prefix):
+            raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}")
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or None when it was never recorded (a derived id not used yet)."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def load_many(self, cls: type[A], aggregate_ids: Sequence[UUID]) -> list[A]:
+        """The recorded ones of ``aggregate_ids`` (small aggregates: ballots), read in one
+        query, bypassing the cache (they are read once, at a close)."""
+        select = getattr(self.recorder, "select_events_of", None)
+        if select is None:  # another recorder: one read each
+            found = (self.find(cls, i) for i in aggregate_ids)
+            return [a for a in found if a is not None]
+        stored: list[StoredEvent] = select(list(aggregate_ids))
+        aggregates: dict[Any, Any] = {}
+        for record in stored:
+            event: Any = self.mapper.to_domain_event(record)
+            aggregates[record.originator_id] = event.mutate(aggregates.get(record.originator_id))
+        return [a for a in aggregates.values() if isinstance(a, cls)]
 
     def create(self, meta: Meta, aggregate: A, duplicate: str) -> Done:
         """Record a new aggregate; ``duplicate`` explains a clash of its (derived) id."""
@@ -302,6 +475,8 @@ class GongzhiBase(Application[UUID]):
             result = command(aggregate)
             return Changed((aggregate,), result if isinstance(result, UUID) else None)
 
+        if issubclass(cls, self.changed_in_place):
+            return self._change_in_place(meta, cls, aggregate_id, command, field, expected_version)
         # A client that named the version it saw must see the race, not a silent retry.
         attempts = 1 if expected_version is not None else SAVE_ATTEMPTS
         return self.retrying(meta, attempt, what=f"the {_noun(cls)}", attempts=attempts)
@@ -310,6 +485,11 @@ class GongzhiBase(Application[UUID]):
         """Run a declared command: its one handler is ``handler_of(type(command))``."""
         done: Done = handler_of(type(command))(self, meta, command)
         return done
+
+
+def _given(changed: Changed) -> Callable[[], Changed]:
+    """An attempt whose changes are already made (``_change_in_place``)."""
+    return lambda: changed
 
 
 def _noun(cls: type[Any]) -> str:

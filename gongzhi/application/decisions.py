@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from gongzhi.application.base import Done, GongzhiBase, Meta
+from gongzhi.application.base import Changed, Done, GongzhiBase, Meta
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     CommunityId,
@@ -28,11 +28,19 @@ from gongzhi.application.fields import (
 )
 from gongzhi.application.red_property import community_party_deliberation
 from gongzhi.domain.community import Community
-from gongzhi.domain.decision import MAX_OPTIONS, Channel, Decision, Scope
+from gongzhi.domain.decision import (
+    MAX_OPTIONS,
+    Ballot,
+    Channel,
+    Decision,
+    Scope,
+    ballot_id,
+    electorate_at_close,
+)
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.person import Person
-from gongzhi.domain.tally import YES_NO, Matter, VotingUnit
+from gongzhi.domain.tally import YES_NO, Matter
 
 Option = Annotated[str, Text(100)]
 
@@ -120,12 +128,14 @@ class DecisionService(GongzhiBase):
     @handles(ProposeDecision)
     def propose_decision(self, meta: Meta, command: ProposeDecision) -> Done:
         community_id = command.community_id
-        community = self.load(Community, community_id, "communityId")
         scope = Scope(command.scope).value
         target = community_id if scope == Scope.COMMUNITY.value else command.scope_id
         if target is None:
+            self.load(Community, community_id, "communityId")
             raise UnknownPart("scopeId", "is required for a building or entrance scope")
-        if not community.units_in(scope, target):
+        if not self.peek(
+            Community, community_id, "communityId", lambda c: bool(c.units_in(scope, target))
+        ):
             raise RuleViolated("scopeId", "has no units: nobody could vote")
         if command.party_deliberation_id is not None:
             community_party_deliberation(self, community_id, command.party_deliberation_id)
@@ -146,48 +156,97 @@ class DecisionService(GongzhiBase):
     @handles(CastBallot)
     def cast_ballot(self, meta: Meta, command: CastBallot, *, at: datetime | None = None) -> Done:
         """投票 for the owner(s) of ``unit_id``: by an owner, or by a proxy with authorisation.
-        ``at`` backdates the ballot (imports, tests); the API casts it now."""
+        ``at`` backdates the ballot (imports, tests); the API casts it now.
+
+        Only the voter's :class:`Ballot` is saved: the decision and the community are read
+        without being copied or changed, so voters never conflict with each other; a race
+        is possible only between two casts of the same voter key, and the retry makes the
+        later one a change of the earlier."""
         unit_id, person_id = command.unit_id, command.person_id
         proxy_authorisation = command.proxy_authorisation
-        self.load(Person, person_id, "personId")
+        self.exists(Person, person_id, "personId")
+        decision = self.load(Decision, command.decision_id, "decisionId")
+        scope = self.peek(
+            Community,
+            decision.community_id,
+            "communityId",
+            lambda c: _scope_facts(c, decision, unit_id),
+        )
+        if scope.unit is None:
+            raise UnknownPart("unitId", "is not a unit in this decision's scope")
+        owners, voter, mine = scope.unit
+        if person_id not in owners and not proxy_authorisation.strip():
+            raise RuleViolated(
+                "personId",
+                "is not an owner of the unit; a proxy needs a recorded authorisation",
+            )
+        # 北京 rule: a unit sold during the voting stays with the ballot its seller cast;
+        # the buyer's ballot speaks for the buyer's other units only.
+        kept = self._units_kept_by_earlier_owners(decision.id, voter, scope.former)
+        if unit_id in kept:
+            raise RuleViolated(
+                "unitId",
+                "was voted for by its owner before it changed hands during this voting; "
+                "that ballot counts for the unit",
+            )
+        units = [u for u in mine if u not in kept]
 
-        def vote(decision: Decision) -> None:
-            community = self.load(Community, decision.community_id, "communityId")
-            units = community.units_in(decision.scope, decision.scope_id)
-            unit = next((u for u in units if u.id == unit_id), None)
-            if unit is None:
-                raise UnknownPart("unitId", "is not a unit in this decision's scope")
-            owns = any(owner == person_id for owner, _ in unit.owners)
-            if not owns and not proxy_authorisation.strip():
-                raise RuleViolated(
-                    "personId",
-                    "is not an owner of the unit; a proxy needs a recorded authorisation",
-                )
-            decision.cast_ballot(
-                voter=unit.voter,
-                eligible_voters={u.voter for u in units},
+        tries = []
+
+        def attempt() -> Changed:
+            # Most ballots are a voter's first: the first try saves a new ballot without
+            # reading; a repeat finds its id taken, and the retry changes the earlier one.
+            tries.append(1)
+            earlier = self.find(Ballot, ballot_id(decision.id, voter)) if len(tries) > 1 else None
+            ballot = decision.cast_ballot(
+                voter=voter,
+                eligible_voters=scope.voters,
                 choice=command.choice,
                 channel=Channel(command.channel).value,
                 cast_by=person_id,
                 at=at or datetime.now(UTC),
                 proxy_authorisation=proxy_authorisation,
+                units=units,
+                ballot=earlier,
             )
+            return Changed((ballot,))
 
-        return self.change(meta, Decision, command.decision_id, vote, field="decisionId")
+        done = self.retrying(meta, attempt, what="the ballot")
+        assert isinstance(done, Done)
+        # The reply is about the decision, as it was when ballots were the decision's events.
+        return Done(decision.id, done.position)
+
+    def _units_kept_by_earlier_owners(
+        self, decision_id: UUID, voter: str, former: dict[str, list[UUID]]
+    ) -> set[UUID]:
+        """Of the units that had other voter keys during the voting (``former``: key → its
+        units), those a ballot of such a key speaks for."""
+        keys = [key for key in former if key != voter]
+        if not keys:
+            return set()
+        kept: set[UUID] = set()
+        for ballot in self.load_many(Ballot, [ballot_id(decision_id, k) for k in keys]):
+            kept.update(u for u in former[ballot.voter] if ballot.speaks_for(u))
+        return kept
 
     @handles(CloseDecision)
     def close_decision(
         self, meta: Meta, command: CloseDecision, *, at: datetime | None = None
     ) -> Done:
-        """截止计票 with the electorate as the community's records stand at the close."""
+        """截止计票 with the electorate as the community's records stand at the close, and the
+        ballots of its voters (and of earlier owners of units sold during the voting), both
+        frozen into the closing event."""
 
         def close(decision: Decision) -> None:
-            community = self.load(Community, decision.community_id, "communityId")
-            electorate = [
-                VotingUnit(str(u.id), u.area, u.voter)
-                for u in community.units_in(decision.scope, decision.scope_id)
-            ]
-            decision.close(electorate, at or datetime.now(UTC))
+            units, former_keys = self.peek(
+                Community,
+                decision.community_id,
+                "communityId",
+                lambda c: _electorate_facts(c, decision),
+            )
+            keys = {voter for _, _, voter in units} | former_keys
+            ballots = self.load_many(Ballot, [ballot_id(decision.id, k) for k in sorted(keys)])
+            decision.close(electorate_at_close(units, ballots), at or datetime.now(UTC), ballots)
 
         return self.change(meta, Decision, command.decision_id, close, field="decisionId")
 
@@ -207,15 +266,63 @@ class DecisionService(GongzhiBase):
             raise InvalidValue("coefficients", "must name each floor once")
 
         def share(decision: Decision) -> None:
-            community = self.load(Community, decision.community_id, "communityId")
-            units = community.units_in(decision.scope, decision.scope_id)
-            floors = max(u.floor for u in units)
+            units = self.peek(
+                Community,
+                decision.community_id,
+                "communityId",
+                lambda c: [
+                    (u.id, u.floor, u.area) for u in c.units_in(decision.scope, decision.scope_id)
+                ],
+            )
+            floors = max(floor for _, floor, _ in units)
             scheme = (
                 FloorCoefficients(name="BUILDING", version=1, coefficients=coefficients)
                 if coefficients
                 else FloorCoefficients.common_scheme(floors)
             )
-            paying = [PayingUnit(str(u.id), u.floor, u.area) for u in units]
+            paying = [PayingUnit(str(unit), floor, area) for unit, floor, area in units]
             decision.share_elevator_cost(command.total_fen, paying, scheme)
 
         return self.change(meta, Decision, command.decision_id, share, field="decisionId")
+
+
+@dataclass(frozen=True)
+class _ScopeFacts:
+    """What a ballot needs from the community, as plain values: every voter key in the
+    decision's scope; for the unit voted for, its owners, voter key and that key's units in
+    scope; for units whose voter key changed during the voting, the earlier keys' units."""
+
+    voters: frozenset[str]
+    unit: tuple[frozenset[UUID], str, list[UUID]] | None
+    former: dict[str, list[UUID]]
+
+
+def _scope_facts(community: Community, decision: Decision, unit_id: UUID) -> _ScopeFacts:
+    """Looks at the voter's units only, never at every unit of the community."""
+    unit = community.unit_index.get(unit_id)
+    if (
+        unit is None
+        or unit.retired
+        or not community.in_scope(unit, decision.scope, decision.scope_id)
+    ):
+        return _ScopeFacts(frozenset(), None, {})
+    mine = community.units_of_voter(unit.voter, decision.scope, decision.scope_id)
+    former: dict[str, list[UUID]] = {}
+    for u in mine:
+        for key in u.voters_since(decision.opens_at):
+            former.setdefault(key, []).append(u.id)
+    owners = frozenset(owner for owner, _ in unit.owners)
+    # The voter's key is eligible by construction: it is the key of a unit in scope.
+    return _ScopeFacts(
+        frozenset({unit.voter}), (owners, unit.voter, sorted(u.id for u in mine)), former
+    )
+
+
+def _electorate_facts(
+    community: Community, decision: Decision
+) -> tuple[list[tuple[UUID, Decimal, str]], set[str]]:
+    """(unit, area, voter key now) of every unit in scope, and the voter keys units had
+    during the voting before a sale: their ballots may still speak for those units."""
+    units = community.units_in(decision.scope, decision.scope_id)
+    former = {key for u in units for key in u.voters_since(decision.opens_at)}
+    return [(u.id, u.area, u.voter) for u in units], former

@@ -160,7 +160,7 @@ class OwnerService(GongzhiBase):
         """取得/交付/过户: every owner must be a registered person."""
         owners = []
         for index, owner in enumerate(command.owners):
-            self.load(Person, owner.person_id, f"owners.{index}.personId")
+            self.exists(Person, owner.person_id, f"owners.{index}.personId")
             try:
                 share = Share(owner.share.strip())
             except (ValueError, ZeroDivisionError):
@@ -186,7 +186,7 @@ class OwnerService(GongzhiBase):
 
     @handles(MoveIn)
     def move_in(self, meta: Meta, command: MoveIn) -> Done:
-        self.load(Person, command.person_id, "personId")
+        self.exists(Person, command.person_id, "personId")
         return self.change(
             meta,
             Community,

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -72,6 +72,13 @@ class Unit:
     developer_held: bool = False  # 建设单位 holds it: unsold, or sold but not delivered
     residents: set[UUID] = field(default_factory=set)  # 住户 who live there, owners or not
     delivered_on: date | None = None  # 交付 by the developer: the owner pays fees from then
+    # Voter keys the unit had before, each with when it stopped (the recording time of the
+    # change): a vote open then lets the earlier key's ballot keep the unit (北京 rule).
+    former_voters: tuple[tuple[str, datetime], ...] = ()
+
+    def voters_since(self, moment: datetime) -> set[str]:
+        """Voter keys the unit had at some time after ``moment``, other than the current."""
+        return {voter for voter, until in self.former_voters if until > moment} - {self.voter}
 
     @property
     def voter(self) -> str:
@@ -160,6 +167,7 @@ class Community(Aggregate):
             )
             aggregate.entrance_index[self.entrance_id].units[self.unit_id] = unit
             aggregate.unit_index[self.unit_id] = unit
+            aggregate.voter_index.setdefault(unit.voter, set()).add(unit.id)
 
     class UnitAreaCorrected(Aggregate.Event):
         unit_id: UUID
@@ -188,8 +196,12 @@ class Community(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
             unit = aggregate.unit_index[self.unit_id]
-            unit.developer_held = True
-            unit.owners = ()
+
+            def hold() -> None:
+                unit.developer_held = True
+                unit.owners = ()
+
+            aggregate.change_voter(unit, hold, self.timestamp)
 
     class UnitOwnershipRecorded(Aggregate.Event):
         """业主 of a unit from ``on``: persons with their shares ("n/d"), replacing the last."""
@@ -202,8 +214,14 @@ class Community(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
             unit = aggregate.unit_index[self.unit_id]
-            unit.developer_held = False
-            unit.owners = tuple((UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners)
+
+            def record() -> None:
+                unit.developer_held = False
+                unit.owners = tuple(
+                    (UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners
+                )
+
+            aggregate.change_voter(unit, record, self.timestamp)
             if self.change == OwnershipChange.DELIVERED.value:
                 unit.delivered_on = self.on
 
@@ -249,6 +267,7 @@ class Community(Aggregate):
                 )
                 aggregate.entrance_index[unit.entrance_id].units[unit.id] = unit
                 aggregate.unit_index[unit.id] = unit
+                aggregate.voter_index.setdefault(unit.voter, set()).add(unit.id)
 
     class ResidentMovedIn(Aggregate.Event):
         unit_id: UUID
@@ -299,6 +318,9 @@ class Community(Aggregate):
         self.buildings: dict[UUID, Building] = {}
         self.entrance_index: dict[UUID, Entrance] = {}
         self.unit_index: dict[UUID, Unit] = {}
+        # Units by voter key: a ballot finds its voter's units without computing the key of
+        # every unit of a 10,000-unit community.
+        self.voter_index: dict[str, set[UUID]] = {}
         self.modes: list[ModePeriod] = []
 
     @classmethod
@@ -551,6 +573,34 @@ class Community(Aggregate):
         if person_id not in unit.residents:
             raise RuleViolated("personId", "does not live in this unit")
         self.trigger_event(self.ResidentMovedOut, unit_id=unit_id, person_id=person_id, on=on)
+
+    def change_voter(self, unit: Unit, change: Callable[[], None], at: datetime) -> None:
+        """Apply an ownership ``change`` to ``unit``, remembering the voter key it ends."""
+        before = unit.voter
+        change()
+        after = unit.voter
+        if after != before:
+            unit.former_voters = (*unit.former_voters, (before, at))
+            held = self.voter_index.get(before)
+            if held is not None:
+                held.discard(unit.id)
+                if not held:
+                    del self.voter_index[before]
+            self.voter_index.setdefault(after, set()).add(unit.id)
+
+    def units_of_voter(self, voter: str, scope: str, scope_id: UUID) -> list[Unit]:
+        """Active units of ``voter`` within a scope (see ``units_in``)."""
+        units = [self.unit_index[i] for i in self.voter_index.get(voter, ())]
+        return [u for u in units if not u.retired and self.in_scope(u, scope, scope_id)]
+
+    def in_scope(self, unit: Unit, scope: str, scope_id: UUID) -> bool:
+        if scope == "COMMUNITY":
+            return scope_id == self.id
+        if scope == "ENTRANCE":
+            return unit.entrance_id == scope_id
+        if scope == "BUILDING":
+            return self.entrance_index[unit.entrance_id].building_id == scope_id
+        raise InvalidValue("scope", "must be COMMUNITY, BUILDING or ENTRANCE")
 
     def units_in(self, scope: str, scope_id: UUID) -> list[Unit]:
         """Active units of the whole community, one building, or one entrance."""

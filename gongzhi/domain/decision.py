@@ -1,8 +1,15 @@
 """业主共同决定 owners' decision: a proposal, one ballot per owner, close, tally, recount.
 
-The closing event keeps the electorate (every unit in scope with its area and voter key)
-and the result with every figure, so the decision can be recomputed from the record for
-as long as it can be challenged in court (one year, SPC interpretation art. 12).
+The closing event keeps the electorate (every unit in scope with its area and voter key),
+the ballots it counted and the result with every figure, so the decision can be recomputed
+from the record for as long as it can be challenged in court (one year, SPC interpretation
+art. 12).
+
+A ballot is one owner's act, so it is an aggregate of its own (:class:`Ballot`), one per
+(decision, voter key) with a derived id: owners voting at the same time never touch the same
+aggregate, and a repeat or a change before the close is the same ballot again. The decision
+itself changes only when it is proposed, closed, recounted and its cost shared. Ballots
+recorded on the decision by the earlier model (``Decision.BallotCast``) still count.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
@@ -67,7 +74,9 @@ class Decision(Aggregate):
         party_deliberation_id: UUID | None
 
     class BallotCast(Aggregate.Event):
-        """A voter's choice; a later ballot of the same voter replaces the earlier one."""
+        """A voter's choice recorded on the decision itself, as the earlier model did (no
+        longer written: ballots are :class:`Ballot` aggregates). Kept so that decisions
+        voted then still read, count and recount the same."""
 
         voter: str
         choice: str
@@ -80,12 +89,20 @@ class Decision(Aggregate):
             aggregate.ballots[self.voter] = self.choice
 
     class Closed(Aggregate.Event):
+        """The close with the electorate and, since ballots are aggregates of their own, the
+        ballots counted (voter key → choice). A close recorded before carries no ballots:
+        the default reads it as it is stored (the ballots are then the decision's own
+        ``BallotCast`` events), so no upcaster is needed and its trail stays as it was."""
+
         electorate: list[dict[str, str]]
         result: dict[str, Any]
         challengeable_until: date
+        ballots: dict[str, str] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Decision)
+            if self.ballots is not None:
+                aggregate.ballots = dict(self.ballots)
             aggregate.electorate = [
                 VotingUnit(e["unit_id"], Decimal(e["area"]), e["voter"]) for e in self.electorate
             ]
@@ -207,8 +224,12 @@ class Decision(Aggregate):
         cast_by: UUID,
         at: datetime,
         proxy_authorisation: str = "",
-    ) -> None:
-        """投票: ``voter`` is the key of the units the caster owns (or holds a proxy for)."""
+        units: Sequence[UUID] = (),
+        ballot: Ballot | None = None,
+    ) -> Ballot:
+        """投票: ``voter`` is the key of the units the caster owns (or holds a proxy for),
+        ``units`` those of them the ballot speaks for. Returns the voter's ballot, new, or
+        ``ballot`` (the voter's earlier one) changed; the decision itself does not change."""
         if self.closed:
             raise RuleViolated("decisionId", "the voting is closed")
         if not self.opens_at <= at < self.closes_at:
@@ -223,22 +244,45 @@ class Decision(Aggregate):
             raise InvalidValue("choice", f"must be one of {', '.join([*self.options, ABSTAIN])}")
         channel_value = enum_value("channel", Channel, channel)
         authorisation = optional_text("proxyAuthorisation", proxy_authorisation)
-        self.trigger_event(
-            self.BallotCast,
-            voter=voter,
+        if ballot is None:
+            return Ballot.cast(
+                decision_id=self.id,
+                voter=voter,
+                units=units,
+                choice=choice,
+                channel=channel_value,
+                cast_by=cast_by,
+                proxy_authorisation=authorisation,
+            )
+        if ballot.decision_id != self.id or ballot.voter != voter:
+            raise RuleViolated("voter", "the ballot is another voter's or another decision's")
+        ballot.change(
+            units=units,
             choice=choice,
             channel=channel_value,
             cast_by=cast_by,
             proxy_authorisation=authorisation,
         )
+        return ballot
 
-    def close(self, electorate: Sequence[VotingUnit], at: datetime) -> TallyResult:
-        """截止并计票 with the electorate as it stands at the close."""
+    def close(
+        self, electorate: Sequence[VotingUnit], at: datetime, ballots: Iterable[Ballot] = ()
+    ) -> TallyResult:
+        """截止并计票 with the electorate as it stands at the close (see
+        :func:`electorate_at_close`) and the voters' ballots, both frozen into the record.
+
+        Ballots recorded on the decision by the earlier model count unless the same voter
+        cast a :class:`Ballot` since; a ballot whose voter no longer stands for any unit of
+        the electorate (all its units retired) does not count."""
         if self.closed:
             raise RuleViolated("decisionId", "the voting is already closed")
         if at < self.closes_at:
             raise RuleViolated("decisionId", f"the voting runs until {self.closes_at.isoformat()}")
-        result = tally(Matter(self.matter), self.options, electorate, self.ballots, self.rule_set)
+        counted = dict(self.ballots)
+        counted.update({b.voter: b.choice for b in ballots if b.decision_id == self.id})
+        voters = {u.voter for u in electorate}
+        counted = {voter: choice for voter, choice in sorted(counted.items()) if voter in voters}
+        result = tally(Matter(self.matter), self.options, electorate, counted, self.rule_set)
         self.trigger_event(
             self.Closed,
             electorate=[
@@ -247,6 +291,7 @@ class Decision(Aggregate):
             ],
             result=result.to_record(),
             challengeable_until=at.date() + CHALLENGE_PERIOD,
+            ballots=counted,
         )
         return result
 
@@ -294,6 +339,135 @@ class Decision(Aggregate):
             ],
         )
         return sharing
+
+
+def ballot_id(decision_id: UUID, voter: str) -> UUID:
+    """The id of a voter key's ballot on a decision: derived, so a repeat finds it and two
+    voters' ballots are never the same aggregate."""
+    return uuid5(decision_id, f"ballot:{voter}")
+
+
+class Ballot(Aggregate):
+    """投票 one voter key's ballot on one decision: the choice, who cast it and how, and the
+    units it speaks for. The units matter when one is sold during the voting: the ballot
+    already cast keeps speaking for it (北京 rule), and the buyer cannot vote for it again."""
+
+    class BallotCast(Aggregate.Created):
+        decision_id: UUID
+        voter: str
+        units: list[str]
+        choice: str
+        channel: str
+        cast_by: UUID
+        proxy_authorisation: str
+
+    class BallotChanged(Aggregate.Event):
+        """投票 again before the close: the later choice replaces the earlier. It names the
+        decision and the voter again, so that the trail and the views read it alone."""
+
+        decision_id: UUID
+        voter: str
+        units: list[str]
+        choice: str
+        channel: str
+        cast_by: UUID
+        proxy_authorisation: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Ballot)
+            aggregate.units = list(self.units)
+            aggregate.choice = self.choice
+            aggregate.channel = self.channel
+            aggregate.cast_by = self.cast_by
+            aggregate.proxy_authorisation = self.proxy_authorisation
+
+    def __init__(
+        self,
+        decision_id: UUID,
+        voter: str,
+        units: list[str],
+        choice: str,
+        channel: str,
+        cast_by: UUID,
+        proxy_authorisation: str,
+    ) -> None:
+        self.decision_id = decision_id
+        self.voter = voter
+        self.units = list(units)
+        self.choice = choice
+        self.channel = channel
+        self.cast_by = cast_by
+        self.proxy_authorisation = proxy_authorisation
+
+    @classmethod
+    def cast(
+        cls,
+        *,
+        decision_id: UUID,
+        voter: str,
+        units: Sequence[UUID],
+        choice: str,
+        channel: str,
+        cast_by: UUID,
+        proxy_authorisation: str,
+    ) -> Ballot:
+        """Validated by :meth:`Decision.cast_ballot`, the only caller."""
+        return cls._create(
+            cls.BallotCast,
+            id=ballot_id(decision_id, voter),
+            decision_id=decision_id,
+            voter=voter,
+            units=sorted(str(u) for u in units),
+            choice=choice,
+            channel=channel,
+            cast_by=cast_by,
+            proxy_authorisation=proxy_authorisation,
+        )
+
+    def change(
+        self,
+        *,
+        units: Sequence[UUID],
+        choice: str,
+        channel: str,
+        cast_by: UUID,
+        proxy_authorisation: str,
+    ) -> None:
+        """The voter's new choice. The units the ballot spoke for stay with it (a unit sold
+        since is still spoken for by this ballot), with the voter's units now added."""
+        self.trigger_event(
+            self.BallotChanged,
+            decision_id=self.decision_id,
+            voter=self.voter,
+            units=sorted({*self.units, *(str(u) for u in units)}),
+            choice=choice,
+            channel=channel,
+            cast_by=cast_by,
+            proxy_authorisation=proxy_authorisation,
+        )
+
+    def speaks_for(self, unit_id: UUID | str) -> bool:
+        return str(unit_id) in self.units
+
+
+def electorate_at_close(
+    units: Iterable[tuple[UUID, Decimal, str]], ballots: Iterable[Ballot]
+) -> list[VotingUnit]:
+    """The electorate frozen at the close from (unit, area, voter key now) of every unit in
+    scope: a unit sold during the voting votes with the ballot cast for it before the sale
+    (its seller's, 北京 rule), not with its buyer; any other unit with its voter now. Should
+    two ballots speak for one unit (a buyer's and a seller's saved at the same moment), the
+    earlier cast keeps it: the order of the record decides, the same on every recount."""
+    first: dict[str, Ballot] = {}
+    for ballot in sorted(ballots, key=lambda b: (b.created_on, b.voter)):
+        for unit in ballot.units:
+            first.setdefault(unit, ballot)
+    return [
+        VotingUnit(
+            str(unit_id), area, first[str(unit_id)].voter if str(unit_id) in first else voter
+        )
+        for unit_id, area, voter in units
+    ]
 
 
 def _naive(moment: datetime) -> bool:

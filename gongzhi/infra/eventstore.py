@@ -11,7 +11,11 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.errors import LockNotAvailable, QueryCanceled
@@ -109,6 +113,26 @@ class GongzhiRecorder(PostgresApplicationRecorder):
             )
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
+    def select_events_of(self, originator_ids: Sequence[Any]) -> list[StoredEvent]:
+        """The events of many aggregates in one query, in order per aggregate: a close
+        reads the ballots of every voter of a 10,000-unit community this way, not with
+        10,000 round trips."""
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [list(originator_ids)])
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
     def _insert_arrays_statement(self) -> Composed:
         return SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
@@ -121,6 +145,27 @@ class GongzhiRecorder(PostgresApplicationRecorder):
         )
 
 
+class SnapshotRecorder(PostgresAggregateRecorder):
+    """The snapshots' table (issue 13), made unless it exists: then no DDL at all, so that the
+    platform can run as a role that may not create tables (``gongzhi db-roles``), as the
+    event log's recorder does (infra/audit_chain.py)."""
+
+    def create_table(self) -> None:
+        name = f"{self.datastore.schema}.{self.events_table_name}"
+        with self.datastore.get_connection() as conn:
+            row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (name,)).fetchone()
+        if row is not None and row["present"]:
+            self.datastore.register_type_adapters()
+            return
+        super().create_table()
+
+
+class GongzhiFactory(PostgresFactory):
+    """The library's PostgreSQL factory, with the snapshot recorder above."""
+
+    aggregate_recorder_class = SnapshotRecorder
+
+
 def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> dict[str, str]:
     """Keys the library reads.
 
@@ -129,7 +174,7 @@ def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> 
     both how long a save waits for the event table's write lock and how long any statement
     of a save runs while holding it."""
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "gongzhi.infra.eventstore:GongzhiFactory",
         "POSTGRES_DBNAME": pg.dbname,
         "POSTGRES_HOST": pg.host,
         "POSTGRES_PORT": str(pg.port),

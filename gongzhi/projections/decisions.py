@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from gongzhi.domain.decision import Decision, approved
+from gongzhi.domain.decision import Ballot, Decision, approved
 from gongzhi.domain.tally import TallyResult
 from gongzhi.domain.values import mask_personal_text
 from gongzhi.projections.metadata import metadata
@@ -169,6 +169,23 @@ def _(event: Decision.BallotCast) -> list[Op]:
         "position": event.originator_version,
     }
     return [Op(UPSERT_BALLOT, row), _touch(event)]
+
+
+@decision_ops.register(Ballot.BallotCast)
+@decision_ops.register(Ballot.BallotChanged)
+def _(event: Ballot.BallotCast | Ballot.BallotChanged) -> list[Op]:
+    row = {
+        "decision_id": event.decision_id,
+        "voter": event.voter,
+        "choice": event.choice,
+        "channel": event.channel,
+        "cast_by": event.cast_by,
+        "proxy_authorisation": mask_personal_text(event.proxy_authorisation),
+        "cast_at": event.timestamp,
+        # The ballot's own version: ballots are aggregates of their own since issue 13.
+        "position": event.originator_version,
+    }
+    return [Op(UPSERT_BALLOT, row)]
 
 
 @decision_ops.register

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Tab
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
+from gongzhi.domain.decision import Ballot
 from gongzhi.domain.values import mask_personal, mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
@@ -26,7 +27,12 @@ event_history = Table(
     Column("reason", Text, nullable=False),
     Column("data", JSONB, nullable=False),
     Column("community_id", Uuid),
+    # Another thing the entry is about, whose history lists it too (issue 13): a ballot's
+    # decision (ballots are aggregates of their own; the decision's trail still shows them),
+    # a unit's events of its community (a unit's trail shows its ownership and residence).
+    Column("about_id", Uuid),
     Index("event_history_aggregate", "aggregate_id", "version"),
+    Index("event_history_about", "about_id", "position"),
 )
 
 INSERT_HISTORY = insert_statement(
@@ -52,6 +58,14 @@ def _names(cls: type) -> tuple[str, str, bool]:
 _names_by_class: dict[type, tuple[str, str, bool]] = {}
 
 
+def _about(event: Any, of_community: bool) -> Any:
+    if isinstance(event, Ballot.BallotCast | Ballot.BallotChanged):
+        return event.decision_id
+    if of_community:
+        return getattr(event, "unit_id", None)  # one unit's event; a roster import names many
+    return None
+
+
 def history_op(position: int, event: Any) -> Op:
     aggregate_type, event_type, of_community = _names(type(event))
     state = vars(event)
@@ -71,5 +85,6 @@ def history_op(position: int, event: Any) -> Op:
             "reason": mask_personal_text(meta.get("reason", "")),
             "data": mask_personal(data),
             "community_id": event.originator_id if of_community else None,
+            "about_id": _about(event, of_community),
         },
     )

@@ -102,7 +102,8 @@ def passed_decision(api: Api, community_id: str, matter: str = "COMMITTEE") -> s
         closes_at=closes,
     )
     voters = [u.voter for u in units]
-    for voter in voters:
+    # Ballots are aggregates of their own (issue 13): recorded with the decision.
+    ballots = [
         decision.cast_ballot(
             voter=voter,
             eligible_voters=voters,
@@ -111,9 +112,12 @@ def passed_decision(api: Api, community_id: str, matter: str = "COMMITTEE") -> s
             cast_by=uuid4(),
             at=closes - timedelta(days=1),
         )
-    decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes)
+        for voter in sorted(set(voters))
+    ]
+    decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes, ballots)
     assert decision.passed()
-    app.record(Meta(actor="test", reason="业主大会表决", actor_role="PLATFORM_ADMIN"), decision)
+    meta = Meta(actor="test", reason="业主大会表决", actor_role="PLATFORM_ADMIN")
+    app.record(meta, decision, *ballots)
     api.settle()  # the decision is found through the views
     return str(decision.id)
 

@@ -91,19 +91,22 @@ def passed_decision(
     )
     units = community.units_in("COMMUNITY", community.id)
     voters = [u.voter for u in units]
-    for unit in units:
-        if unit.owners:
-            decision.cast_ballot(
-                voter=unit.voter,
-                eligible_voters=voters,
-                choice="APPROVE" if approve else "OPPOSE",
-                channel="PAPER",
-                cast_by=unit.owners[0][0],
-                at=closes_at - timedelta(days=1),
-            )
-    decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes_at)
+    # Ballots are aggregates of their own (issue 13): recorded with the decision.
+    ballots = [
+        decision.cast_ballot(
+            voter=unit.voter,
+            eligible_voters=voters,
+            choice="APPROVE" if approve else "OPPOSE",
+            channel="PAPER",
+            cast_by=unit.owners[0][0],
+            at=closes_at - timedelta(days=1),
+        )
+        for unit in units
+        if unit.owners
+    ]
+    decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes_at, ballots)
     assert decision.passed() is approve
-    app.record(META, decision)
+    app.record(META, decision, *ballots)
     api.settle()  # the mutations find the decision in the views
     return str(decision.id)
 

@@ -61,7 +61,8 @@ def decision(
     )
     units = c.units_in("COMMUNITY", c.id)
     voters = [u.voter for u in units]
-    for u in units:
+    # Ballots are aggregates of their own (issue 13): the close is given them.
+    ballots = [
         d.cast_ballot(
             voter=u.voter,
             eligible_voters=voters,
@@ -70,7 +71,9 @@ def decision(
             cast_by=uuid4(),
             at=closes_at - timedelta(days=1),
         )
-    d.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes_at)
+        for u in units
+    ]
+    d.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes_at, ballots)
     return d
 
 

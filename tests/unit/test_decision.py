@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from gongzhi.domain.community import DEVELOPER_VOTER, Community
-from gongzhi.domain.decision import Decision
+from gongzhi.domain.decision import Decision, ballot_id, electorate_at_close
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.tally import VotingUnit
@@ -90,19 +90,24 @@ def test_a_ballot_can_be_changed_until_the_close_and_only_by_an_owner_in_scope()
     voters = [u.voter for u in c.units_in("ENTRANCE", entrance)]
     key = c.unit_index[units[0]].voter
 
-    # When Alice votes against, then changes her mind
+    # When Alice votes against, then changes her mind (her ballot is its own aggregate since
+    # issue 13: the change is given her earlier ballot)
+    ballot = None
     for choice in ("OPPOSE", "APPROVE"):
-        decision.cast_ballot(
+        ballot = decision.cast_ballot(
             voter=key,
             eligible_voters=voters,
             choice=choice,
             channel="PAPER",
             cast_by=ALICE,
             at=OPENS + timedelta(days=1),
+            units=[units[0]],
+            ballot=ballot,
         )
 
     # Then one ballot counts, the latest
-    assert decision.ballots == {key: "APPROVE"}
+    assert ballot is not None and ballot.id == ballot_id(decision.id, key)
+    assert (ballot.voter, ballot.choice, ballot.version) == (key, "APPROVE", 2)
     # And strangers, bad choices and late ballots are refused
     with pytest.raises(RuleViolated, match="does not own a unit"):
         decision.cast_ballot(
@@ -131,6 +136,19 @@ def test_a_ballot_can_be_changed_until_the_close_and_only_by_an_owner_in_scope()
             cast_by=ALICE,
             at=CLOSES,
         )
+    # And the close freezes the latest ballot into the record
+    decision.close(electorate(c, entrance), CLOSES, [ballot])
+    assert decision.ballots == {key: "APPROVE"}
+    with pytest.raises(RuleViolated, match="the voting is closed"):
+        decision.cast_ballot(
+            voter=key,
+            eligible_voters=voters,
+            choice="OPPOSE",
+            channel="ONLINE",
+            cast_by=ALICE,
+            at=OPENS,
+            ballot=ballot,
+        )
 
 
 def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
@@ -141,7 +159,7 @@ def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
         c.record_ownership(unit, [(person, Fraction(1))], date(2000, 1, 1))
     decision = propose_elevator(entrance, c)
     voters = [u.voter for u in c.units_in("ENTRANCE", entrance)]
-    for unit, person in list(zip(units, people, strict=True))[:5]:
+    ballots = [
         decision.cast_ballot(
             voter=c.unit_index[unit].voter,
             eligible_voters=voters,
@@ -149,12 +167,15 @@ def test_close_tallies_records_the_electorate_and_a_recount_agrees() -> None:
             channel="ONLINE",
             cast_by=person,
             at=OPENS,
+            units=[unit],
         )
+        for unit, person in list(zip(units, people, strict=True))[:5]
+    ]
 
     # When the voting closes and the result is recounted
     with pytest.raises(RuleViolated, match="runs until"):
-        decision.close(electorate(c, entrance), OPENS)
-    result = decision.close(electorate(c, entrance), CLOSES)
+        decision.close(electorate(c, entrance), OPENS, ballots)
+    result = decision.close(electorate(c, entrance), CLOSES, ballots)
 
     # Then the decision passed with every figure recorded, and a recount agrees
     assert result.quorum_met and decision.passed()
@@ -205,3 +226,67 @@ def test_proposals_are_checked() -> None:
             opens_at=datetime(2024, 1, 1),
             closes_at=datetime(2024, 2, 1),
         )
+
+
+def test_at_ten_thousand_units_heads_count_once_and_the_two_thirds_quorum_is_exact() -> None:
+    # Given 10,000 units of 100 m²: the developer holds 1,000, one owner holds two, a couple
+    # co-owns one, and 8,997 owners hold one each: 9,000 heads (Art. 278, SPC art. 9)
+    c = Community.register(
+        name="大型小区", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+    )
+    for b in range(50):
+        c.add_building(f"{b + 1}栋", 25, True, ["1单元", "2单元"])
+    entrances = list(c.entrance_index)
+    units = [
+        c.add_unit(entrances[i // 100], f"{i % 100 + 101}", i % 100 // 4 + 1, "100", "REGISTER")
+        for i in range(10_000)
+    ]
+    for unit in units[:1000]:
+        c.hold_by_developer(unit, date(2010, 1, 1))
+    for unit in units[1000:1002]:
+        c.record_ownership(unit, [(ALICE, Fraction(1))], date(2001, 1, 1))
+    c.record_ownership(units[1002], [(BOB, Fraction(1, 2)), (CAROL, Fraction(1, 2))], OPENS.date())
+    for unit in units[1003:]:
+        c.record_ownership(unit, [(uuid4(), Fraction(1))], date(2001, 1, 1))
+    rows = [(u.id, u.area, u.voter) for u in c.units_in("COMMUNITY", c.id)]
+    keys = {voter: sorted(u for u, _, v in rows if v == voter) for _, _, voter in rows}
+    assert len(keys) == 9_000
+    voting = [DEVELOPER_VOTER, f"owners:{ALICE}", c.unit_index[units[1002]].voter]
+    voting += [c.unit_index[u].voter for u in units[1003 : 1003 + 5_997]]
+
+    def close_with(voters: list[str]) -> Decision:
+        decision = Decision.propose(
+            community_id=c.id,
+            scope="COMMUNITY",
+            scope_id=c.id,
+            matter="PROPERTY_COMPANY",
+            title="续聘物业",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+        )
+        ballots = [
+            decision.cast_ballot(
+                voter=v,
+                eligible_voters=[v],
+                choice="APPROVE",
+                channel="PAPER",
+                cast_by=uuid4(),
+                at=OPENS,
+                units=keys[v],
+            )
+            for v in voters
+        ]
+        decision.close(electorate_at_close(rows, ballots), CLOSES, ballots)
+        return decision
+
+    # When exactly two thirds of the heads vote (6,000 of 9,000, with 7,000 of 10,000 units)
+    exact = close_with(voting)
+    # Then the developer's 1,000 units, the two-unit owner and the couple each count once
+    result = exact.result
+    assert result is not None
+    assert (result.total_headcount, result.participating_headcount) == (9_000, 6_000)
+    assert (result.total_area, result.participating_area) == (Decimal(1_000_000), Decimal(700_000))
+    assert result.quorum_met and exact.passed() and exact.recount()
+    # And one head fewer misses the quorum
+    short = close_with(voting[:-1])
+    assert short.result is not None and not short.result.quorum_met

@@ -50,6 +50,18 @@ async def person_target(context: Context, person_id: UUID) -> list[Target]:
     return person.targets()
 
 
+async def ballot_target(context: Context, ballot_id: UUID) -> list[Target]:
+    """A ballot (its own aggregate since issue 13) is read where its decision is."""
+    decision_id = await context.pool.fetchval(
+        "SELECT about_id FROM event_history WHERE aggregate_id = $1 LIMIT 1", ballot_id
+    )
+    if decision_id is None:
+        return [Target()]
+    async with context.pool.acquire() as connection:
+        decision = await find(connection, (Kind.DECISION,), decision_id)
+    return decision.targets() if decision is not None and decision.places else [Target()]
+
+
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
 REGISTRANT = Target()
 
@@ -74,6 +86,9 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "ServiceContract": (Action.READ_COMMUNITY_HISTORY, Kind.CONTRACT),
     "Committee": (Action.READ_COMMUNITY_HISTORY, Kind.COMMITTEE),
     "Decision": (Action.READ_COMMUNITY_HISTORY, Kind.DECISION),
+    "Ballot": (Action.READ_COMMUNITY_HISTORY, ballot_target),
+    # A unit's own entries of its community's trail: added, owned, lived in (issue 13).
+    "Unit": (Action.READ_COMMUNITY_HISTORY, Kind.UNIT),
     # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
     "FeeSchedule": (Action.READ_FEES, Kind.FEE_SCHEDULE),
     "Bill": (Action.READ_FEES, Kind.BILL),
@@ -108,7 +123,10 @@ async def _targets(context: Context, subject: Kind | HistoryTarget, thing: UUID)
 
 # 投票保密 (decisions.queries.sees_ballots): the entry of a ballot stays, so the trail shows
 # that a ballot was cast and when, but who cast it, for whom and what is withheld.
-SECRET_BALLOT = ("Decision", "BallotCast")
+# Ballots are aggregates of their own since issue 13; the decision's own BallotCast events
+# are those recorded before. A close names each voter key's choice since then: withheld too.
+SECRET_BALLOTS = {("Decision", "BallotCast"), ("Ballot", "BallotCast"), ("Ballot", "BallotChanged")}
+SECRET_FIELDS = {("Decision", "Closed"): ("ballots",)}
 WITHHELD = {"withheld": "投票保密 ballot secrecy: who voted what is not shown to the company"}
 
 
@@ -120,9 +138,11 @@ def history_entry(row: Any, data: Any, principal: Principal) -> HistoryEntry:
     """One stored entry (its ``data`` as read, opened where sealed) as the principal may see
     it: personal data masked by the current rule (rows stored under an older one included),
     a ballot's voter withheld from the serving company's staff."""
-    secret = (row["aggregate_type"], row["event_type"]) == SECRET_BALLOT and not sees_ballots(
-        principal
-    )
+    kind = (row["aggregate_type"], row["event_type"])
+    shown = sees_ballots(principal)
+    secret = kind in SECRET_BALLOTS and not shown
+    if not shown and isinstance(data, dict) and any(f in data for f in SECRET_FIELDS.get(kind, ())):
+        data = {**data, **{f: WITHHELD for f in SECRET_FIELDS[kind] if f in data}}
     return HistoryEntry(
         position=str(row["position"]),
         aggregate_id=strawberry.ID(str(row["aggregate_id"])),
@@ -156,11 +176,18 @@ class HistoryQueries:
             return refused.problem  # type: ignore[return-value]
         if key is not None and not key[0].isdigit():
             return invalid("after", "is not a cursor this API issued")
-        after_version = int(key[0]) if key else 0
+        # The cursor is a log position: a decision's trail interleaves its ballots' events.
+        after_position = int(key[0]) if key else 0
         kind = await context.pool.fetchval(
             "SELECT aggregate_type FROM event_history WHERE aggregate_id = $1 LIMIT 1",
             aggregate_id,
         )
+        if kind is None and await context.pool.fetchval(
+            """SELECT true FROM event_history WHERE about_id = $1
+               AND aggregate_type = 'Community' LIMIT 1""",
+            aggregate_id,
+        ):
+            kind = "Unit"  # a unit is a part of its community, with a trail of its own
         subject = HISTORY_SUBJECTS.get(kind)
         if subject is None:
             return NotFound(field="id", message=f"nothing with id {id} has a history")
@@ -171,10 +198,15 @@ class HistoryQueries:
         ):
             return forbidden(action.value)
         rows = await context.pool.fetch(
-            """SELECT * FROM event_history WHERE aggregate_id = $1 AND version > $2
-               ORDER BY version LIMIT $3""",
+            """SELECT * FROM (
+                 (SELECT * FROM event_history WHERE aggregate_id = $1 AND position > $2
+                  ORDER BY position LIMIT $3)
+                 UNION ALL
+                 (SELECT * FROM event_history WHERE about_id = $1 AND position > $2
+                  ORDER BY position LIMIT $3)
+               ) entries ORDER BY position LIMIT $3""",
             aggregate_id,
-            after_version,
+            after_position,
             limit + 1,
         )
         datas = [stored_data(row) for row in rows[:limit]]
@@ -187,6 +219,6 @@ class HistoryQueries:
             entries=entries,
             page_info=PageInfo(
                 has_next_page=len(rows) > limit,
-                end_cursor=encode_cursor(entries[-1].version) if entries else None,
+                end_cursor=encode_cursor(entries[-1].position) if entries else None,
             ),
         )

@@ -1,0 +1,170 @@
+"""Ballots as aggregates of their own (issue 13): concurrent voters never conflict, a repeat
+replaces the voter's own ballot, and a unit sold during the voting keeps its seller's ballot
+(北京 rule) while its buyer cannot vote for it again."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from gongzhi.application.base import Done
+from gongzhi.application.decisions import CastBallot, CloseDecision, RecountDecision
+from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.domain.decision import Ballot, Channel, Decision, ballot_id
+from gongzhi.graphql.auth import Principal, Role
+from tests.integration.conftest import Api
+from tests.integration.test_graphql_decisions import (
+    META,
+    ballot,
+    entrance_with_owners,
+    propose,
+)
+
+BALLOT_HISTORY = """query($id: ID!) { history(id: $id) { __typename
+    ... on HistoryConnection { entries { eventType data } } } }"""
+DECISION_QUERY = """query($id: ID!) { decision(id: $id) { __typename
+    ... on Decision { ballotsCast recountsAgreeing } } }"""
+
+
+def test_nine_owners_voting_at_once_are_never_refused_for_a_conflict(api: Api) -> None:
+    # Given an open vote in an entrance of nine owners (the helper numbers phones by floor)
+    community_id, entrance, units, people = entrance_with_owners(api, floors=9)
+    now = datetime.now(UTC)
+    decision = propose(
+        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
+    )
+    app = api.platform.app
+    start = threading.Barrier(len(units))
+    outcomes: list[object] = []
+
+    def vote(unit: str, person: UUID) -> None:
+        command = CastBallot(
+            decision_id=UUID(decision),
+            unit_id=UUID(unit),
+            person_id=person,
+            choice="APPROVE",
+            channel=Channel.ONLINE,
+        )
+        start.wait()
+        try:
+            outcomes.append(app.cast_ballot(META, command))
+        except Exception as error:
+            outcomes.append(error)
+
+    # When all nine cast their ballots at the same moment
+    threads = [
+        threading.Thread(target=vote, args=(unit, person))
+        for unit, person in zip(units, people, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then every ballot was recorded, none refused, and the decision itself did not change
+    assert [o for o in outcomes if not isinstance(o, Done)] == []
+    assert {o.id for o in outcomes if isinstance(o, Done)} == {UUID(decision)}
+    assert app.load(Decision, UUID(decision), "decisionId").version == 1
+    api.settle()
+    shown = api.gql(DECISION_QUERY, {"id": decision})["decision"]
+    assert shown["ballotsCast"] == 9
+
+
+def test_a_repeat_replaces_the_voters_own_ballot(api: Api) -> None:
+    # Given an owner who voted against
+    community_id, entrance, units, people = entrance_with_owners(api, floors=2)
+    now = datetime.now(UTC)
+    decision = propose(
+        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
+    )
+    owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    ballot(api, decision, units[0], people[0], "OPPOSE", owner)
+
+    # When she votes again, for
+    again = ballot(api, decision, units[0], people[0], "APPROVE", owner)
+
+    # Then her one ballot was changed: the same aggregate, a second version
+    assert again["decision"]["ballotsCast"] == 1
+    app = api.platform.app
+    mine = app.load(Ballot, ballot_id(UUID(decision), f"owners:{people[0]}"), "id")
+    assert (mine.choice, mine.version, mine.units) == ("APPROVE", 2, [units[0]])
+    # And the ballot's own trail shows both, to the committee, and is read where the decision is
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    trail = api.gql(BALLOT_HISTORY, {"id": str(mine.id)}, as_=committee)["history"]
+    assert [(e["eventType"], e["data"]["choice"]) for e in trail["entries"]] == [
+        ("BallotCast", "OPPOSE"),
+        ("BallotChanged", "APPROVE"),
+    ]
+    neighbour = Principal(subject="owner-2", role=Role.RESIDENT, unit_ids=(UUID(units[1]),))
+    hidden = api.gql(BALLOT_HISTORY, {"id": str(mine.id)}, as_=neighbour)["history"]
+    assert hidden["__typename"] == "Forbidden"
+
+
+def test_a_unit_sold_during_the_voting_keeps_its_sellers_ballot_and_the_buyer_cannot_vote_it(
+    api: Api,
+) -> None:
+    # Given a vote in an entrance of three owners, where the owner of 101 approved
+    community_id, entrance, units, people = entrance_with_owners(api, floors=3)
+    now = datetime.now(UTC)
+    opens, closes = now - timedelta(days=2), now + timedelta(days=7)
+    decision = propose(api, community_id, entrance, opens, closes)
+    seller = Principal(subject="owner-101", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    assert ballot(api, decision, units[0], people[0], "APPROVE", seller)["__typename"] == (
+        "DecisionPayload"
+    )
+    app = api.platform.app
+
+    # When 101 is sold during the voting and its buyer tries to vote for it
+    buyer = app.register_person(META, RegisterPerson(name="买受人", phone="13800009999")).id
+    app.record_ownership(
+        META,
+        RecordOwnership(
+            community_id=UUID(community_id),
+            unit_id=UUID(units[0]),
+            owners=[OwnerShare(buyer, "1")],
+            on=date.today(),
+        ),
+    )
+    api.settle()
+    as_buyer = Principal(subject="buyer-101", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    refused = ballot(api, decision, units[0], buyer, "OPPOSE", as_buyer)
+
+    # Then the buyer is refused: the seller's ballot counts for the unit
+    assert refused == {
+        "__typename": "ValidationError",
+        "field": "input.unitId",
+        "message": "was voted for by its owner before it changed hands during this voting; "
+        "that ballot counts for the unit",
+    }
+
+    # When the owner of 201 opposes and the vote is closed after its end
+    app.cast_ballot(
+        META,
+        CastBallot(
+            decision_id=UUID(decision),
+            unit_id=UUID(units[1]),
+            person_id=people[1],
+            choice="OPPOSE",
+            channel=Channel.PAPER,
+        ),
+    )
+    app.close_decision(META, CloseDecision(decision_id=UUID(decision)), at=closes)
+
+    # Then 101 counted once, with its seller's approval, and the buyer not at all
+    closed = app.load(Decision, UUID(decision), "decisionId")
+    assert closed.ballots == {f"owners:{people[0]}": "APPROVE", f"owners:{people[1]}": "OPPOSE"}
+    voters = {e.unit_id: e.voter for e in closed.electorate}
+    assert voters[units[0]] == f"owners:{people[0]}"
+    result = closed.result
+    assert result is not None
+    assert (result.total_headcount, result.participating_headcount) == (3, 2)
+    assert result.option("APPROVE").headcount == 1
+    # And a recount from the record agrees
+    app.recount_decision(META, RecountDecision(decision_id=UUID(decision)))
+    assert app.load(Decision, UUID(decision), "decisionId").version == 3
+    api.settle()
+    shown = api.gql(DECISION_QUERY, {"id": decision})["decision"]
+    assert (shown["ballotsCast"], shown["recountsAgreeing"]) == (2, 1)
