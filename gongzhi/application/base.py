@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from copy import deepcopy
 from dataclasses import dataclass
@@ -131,6 +131,11 @@ class Changed:
 
     aggregates: Sequence[Aggregate]
     part_id: UUID | None = None
+    # What must still hold of the log when the save commits, checked under the write lock
+    # (``GongzhiRecorder._check``): ``versions`` {id: version} of aggregates read but not
+    # changed, ``none_after`` (position, ids) of aggregates counted as of a position. A
+    # failed check is a lost race, and the attempt runs again.
+    expect: Mapping[str, Any] | None = None
 
 
 class MissingMetadata(Exception):
@@ -256,9 +261,11 @@ class GongzhiBase(Application[UUID]):
             self.sealing.forget(e.originator_id for e in processing_event.events)
             raise
 
-    def record(self, meta: Meta, *aggregates: Aggregate) -> int:
+    def record(
+        self, meta: Meta, *aggregates: Aggregate, expect: Mapping[str, Any] | None = None
+    ) -> int:
         """Save atomically; return the notification id of the last event recorded."""
-        recordings = self.save(*aggregates, meta=meta)
+        recordings = self.save(*aggregates, meta=meta, **({"expect": expect} if expect else {}))
         return max((r.notification.id for r in recordings), default=0)
 
     def retrying(
@@ -280,7 +287,7 @@ class GongzhiBase(Application[UUID]):
             if not isinstance(outcome, Changed):
                 return outcome
             try:
-                position = self.record(meta, *outcome.aggregates)
+                position = self.record(meta, *outcome.aggregates, expect=outcome.expect)
             except IntegrityError:
                 if number == attempts:
                     raise Conflict(lost_race(what)) from None

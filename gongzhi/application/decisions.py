@@ -197,6 +197,9 @@ class DecisionService(GongzhiBase):
             # Most ballots are a voter's first: the first try saves a new ballot without
             # reading; a repeat finds its id taken, and the retry changes the earlier one.
             tries.append(1)
+            nonlocal decision
+            if len(tries) > 1:  # the decision may have closed meanwhile
+                decision = self.load(Decision, command.decision_id, "decisionId")
             earlier = self.find(Ballot, ballot_id(decision.id, voter)) if len(tries) > 1 else None
             ballot = decision.cast_ballot(
                 voter=voter,
@@ -209,7 +212,10 @@ class DecisionService(GongzhiBase):
                 units=units,
                 ballot=earlier,
             )
-            return Changed((ballot,))
+            # The decision must still be as read (open) when the ballot commits: a close
+            # saved in between counted the ballots without this one, and the retry then
+            # meets the closed decision and says so.
+            return Changed((ballot,), expect={"versions": {decision.id: decision.version}})
 
         done = self.retrying(meta, attempt, what="the ballot")
         assert isinstance(done, Done)
@@ -237,7 +243,8 @@ class DecisionService(GongzhiBase):
         ballots of its voters (and of earlier owners of units sold during the voting), both
         frozen into the closing event."""
 
-        def close(decision: Decision) -> None:
+        def attempt() -> Changed:
+            decision = self.load(Decision, command.decision_id, "decisionId")
             units, former_keys = self.peek(
                 Community,
                 decision.community_id,
@@ -245,10 +252,16 @@ class DecisionService(GongzhiBase):
                 lambda c: _electorate_facts(c, decision),
             )
             keys = {voter for _, _, voter in units} | former_keys
-            ballots = self.load_many(Ballot, [ballot_id(decision.id, k) for k in sorted(keys)])
+            ids = [ballot_id(decision.id, k) for k in sorted(keys)]
+            # The ballots as of this position: one committed after it and before the close
+            # (cast just before the closing time) fails the close's check, and the retry
+            # counts it.
+            read_at = self.recorder.max_notification_id() or 0
+            ballots = self.load_many(Ballot, ids)
             decision.close(electorate_at_close(units, ballots), at or datetime.now(UTC), ballots)
+            return Changed((decision,), expect={"none_after": (read_at, ids)})
 
-        return self.change(meta, Decision, command.decision_id, close, field="decisionId")
+        return self.retrying(meta, attempt, what="the decision")
 
     @handles(RecountDecision)
     def recount_decision(self, meta: Meta, command: RecountDecision) -> Done:

@@ -176,7 +176,7 @@ class CommandReceipts(GongzhiBase):
             saving.append(receipt)
             # Last, so that its event's position is the save's position: a repeat answers
             # with the same position as the first run.
-            return Changed((*outcome.aggregates, receipt), outcome.part_id)
+            return Changed((*outcome.aggregates, receipt), outcome.part_id, outcome.expect)
 
         result = super().retrying(meta, with_receipt, what=what, attempts=attempts)
         pending.issued = bool(saving)

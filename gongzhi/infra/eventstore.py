@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import (
+    IntegrityError,
     InterfaceError,
     OperationalError,
     PersistenceError,
@@ -82,7 +84,50 @@ class GongzhiRecorder(PostgresApplicationRecorder):
         # registered: infra/personal_data.py), given the save's cursor.
         for write in kwargs.get("alongside", ()):
             write(curs)
+        expect = kwargs.get("expect")
+        if expect:
+            # Under the write lock, which serialises every save (taken again by the insert;
+            # the lock is re-entrant within a transaction): nothing commits between these
+            # checks and this save's events.
+            self._lock_table(curs)
+            self._check(curs, expect)
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _check(self, curs: Cursor[DictRow], expect: Mapping[str, Any]) -> None:
+        """What a save expects of the log as it commits, else an IntegrityError (a lost race:
+        the application runs the command again on fresh aggregates):
+
+        - ``versions``: {aggregate id: version}, each aggregate still at the version read;
+        - ``none_after``: (position, aggregate ids), none of them recorded after that position.
+        """
+        table = SQL("{0}.{1}").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        versions: Mapping[UUID, int] = expect.get("versions", {})
+        if versions:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, max(originator_version) AS version FROM {0} "
+                    "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                ).format(table),
+                (list(versions),),
+            )
+            found = {row["originator_id"]: row["version"] for row in curs.fetchall()}
+            if any(found.get(key) != version for key, version in versions.items()):
+                msg = "an aggregate this save read was changed before it committed"
+                raise IntegrityError(msg)
+        if "none_after" in expect:
+            position, ids = expect["none_after"]
+            curs.execute(
+                SQL(
+                    "SELECT 1 FROM {0} WHERE notification_id > %s "
+                    "AND originator_id = ANY(%s) LIMIT 1"
+                ).format(table),
+                (position, list(ids)),
+            )
+            if curs.fetchone() is not None:
+                msg = "an aggregate this save counted was recorded again before it committed"
+                raise IntegrityError(msg)
 
     def _insert_by_size(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -5,14 +5,20 @@ replaces the voter's own ballot, and a unit sold during the voting keeps its sel
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID
+
+from sqlalchemy import text
 
 from gongzhi.application.base import Done
 from gongzhi.application.decisions import CastBallot, CloseDecision, RecountDecision
 from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.domain.decision import Ballot, Channel, Decision, ballot_id
+from gongzhi.domain.errors import RuleViolated
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.infra.audit_chain import write_lock_key
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_decisions import (
     META,
@@ -168,3 +174,135 @@ def test_a_unit_sold_during_the_voting_keeps_its_sellers_ballot_and_the_buyer_ca
     api.settle()
     shown = api.gql(DECISION_QUERY, {"id": decision})["decision"]
     assert (shown["ballotsCast"], shown["recountsAgreeing"]) == (2, 1)
+
+
+def _held_write_lock(api: Api) -> tuple[Any, Callable[[int], None]]:
+    """A connection holding the event log's write lock (every save waits for it), and a way
+    to wait until ``n`` saves are queued behind it (read from pg_stat_activity)."""
+    recorder: Any = api.platform.app.recorder
+    key = write_lock_key(recorder.datastore.schema, recorder.events_table_name)
+    holder = api.platform.engine.connect()
+    holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+    holder.commit()
+
+    def queued(n: int) -> None:
+        with api.platform.engine.connect() as watcher:
+            for _ in range(100_000):
+                waiting = watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+                        " AND datname = current_database()"
+                    )
+                ).scalar_one()
+                watcher.rollback()
+                if waiting >= n:
+                    return
+        raise AssertionError(f"{n} saves never queued behind the write lock")
+
+    return holder, queued
+
+
+def _in_thread(
+    outcomes: dict[str, object], name: str, run: Callable[[], object]
+) -> threading.Thread:
+    def target() -> None:
+        try:
+            outcomes[name] = run()
+        except Exception as error:  # reported by the test
+            outcomes[name] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
+def _vote_closing(api: Api) -> tuple[UUID, list[str], list[UUID], datetime]:
+    community_id, entrance, units, people = entrance_with_owners(api, floors=2)
+    now = datetime.now(UTC)
+    closes = now + timedelta(days=1)
+    decision = propose(api, community_id, entrance, now - timedelta(hours=1), closes)
+    return UUID(decision), units, people, closes
+
+
+def test_a_ballot_saved_while_the_close_counts_is_counted(api: Api) -> None:
+    # Given a vote about to close, and the log's write lock held so that saves queue
+    decision, units, people, closes = _vote_closing(api)
+    app = api.platform.app
+    holder, queued = _held_write_lock(api)
+    outcomes: dict[str, object] = {}
+    late = CastBallot(
+        decision_id=decision,
+        unit_id=UUID(units[0]),
+        person_id=people[0],
+        choice="APPROVE",
+        channel=Channel.ONLINE,
+    )
+    try:
+        # When a ballot cast just before the closing time is saving (queued first) while the
+        # close has read the ballots without it and is saving too (queued second)
+        voting = _in_thread(
+            outcomes,
+            "ballot",
+            lambda: app.cast_ballot(META, late, at=closes - timedelta(seconds=1)),
+        )
+        queued(1)
+        closing = _in_thread(
+            outcomes,
+            "close",
+            lambda: app.close_decision(META, CloseDecision(decision_id=decision), at=closes),
+        )
+        queued(2)
+    finally:
+        holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        holder.close()
+    voting.join()
+    closing.join()
+
+    # Then the ballot was acknowledged and the close counted it
+    assert isinstance(outcomes["ballot"], Done), outcomes
+    assert isinstance(outcomes["close"], Done), outcomes
+    closed = app.load(Decision, decision, "decisionId")
+    assert closed.closed
+    assert closed.result is not None and closed.result.participating_headcount == 1
+
+
+def test_a_ballot_that_loses_the_race_to_the_close_is_told_the_voting_closed(api: Api) -> None:
+    # Given a vote about to close, and the log's write lock held so that saves queue
+    decision, units, people, closes = _vote_closing(api)
+    app = api.platform.app
+    holder, queued = _held_write_lock(api)
+    outcomes: dict[str, object] = {}
+    late = CastBallot(
+        decision_id=decision,
+        unit_id=UUID(units[0]),
+        person_id=people[0],
+        choice="APPROVE",
+        channel=Channel.ONLINE,
+    )
+    try:
+        # When the close saves first and a ballot cast just before the closing time after it
+        closing = _in_thread(
+            outcomes,
+            "close",
+            lambda: app.close_decision(META, CloseDecision(decision_id=decision), at=closes),
+        )
+        queued(1)
+        voting = _in_thread(
+            outcomes,
+            "ballot",
+            lambda: app.cast_ballot(META, late, at=closes - timedelta(seconds=1)),
+        )
+        queued(2)
+    finally:
+        holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        holder.close()
+    closing.join()
+    voting.join()
+
+    # Then the ballot is refused in plain words, not acknowledged and left uncounted
+    assert isinstance(outcomes["close"], Done), outcomes
+    refused = outcomes["ballot"]
+    assert isinstance(refused, RuleViolated), outcomes
+    assert "closed" in str(refused)
+    closed = app.load(Decision, decision, "decisionId")
+    assert closed.result is not None and closed.result.participating_headcount == 0
