@@ -280,12 +280,7 @@ class ProjectionRunner:
         backoff = 0.5
         while not stop.is_set():
             try:
-                with self.engine.connect() as sa_conn:
-                    raw = sa_conn.connection.driver_connection
-                    assert raw is not None
-                    sa_conn.commit()
-                    raw.autocommit = True
-                    raw.execute(f'LISTEN "{self.listen_channel}"')
+                with listening(self.engine, self.listen_channel) as raw:
                     backoff = 0.5
                     while not stop.is_set():
                         self.catch_up()
@@ -293,22 +288,35 @@ class ProjectionRunner:
                             self.after_commit()  # relays what a crash may have left behind
                         for _ in raw.notifies(timeout=poll_interval, stop_after=1):
                             break
-                    raw.execute("UNLISTEN *")
             except Exception:
                 log.exception("projection %s failed; retrying in %.1fs", self.name, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
 
 
-def wait_for_position(engine: Engine, name: str, position: int, timeout: float) -> bool:
-    """Block until the projection has passed ``position`` (for scripts and tests)."""
-    deadline = time.monotonic() + timeout
+@contextmanager
+def listening(engine: Engine, channel: str) -> Iterator[Any]:
+    """A connection listening on ``channel``, in autocommit (notifications arrive only
+    outside a transaction). It is closed afterwards, never given back to the pool: a pooled
+    connection left in autocommit would run a later batch's statements each in a transaction
+    of its own, so the batch's lock on its tracking row would not hold and two batches could
+    project the same events at once (seen as deadlocks between a rebuild and a projector)."""
     with engine.connect() as sa_conn:
         raw = sa_conn.connection.driver_connection
         assert raw is not None
         sa_conn.commit()
-        raw.autocommit = True
-        raw.execute(f'LISTEN "{PROJECTED_CHANNEL}"')
+        try:
+            raw.autocommit = True
+            raw.execute(f'LISTEN "{channel}"')
+            yield raw
+        finally:
+            sa_conn.invalidate()
+
+
+def wait_for_position(engine: Engine, name: str, position: int, timeout: float) -> bool:
+    """Block until the projection has passed ``position`` (for scripts and tests)."""
+    deadline = time.monotonic() + timeout
+    with listening(engine, PROJECTED_CHANNEL) as raw:
         while True:
             current = raw.execute(
                 "SELECT position FROM projection_tracking WHERE name = %s", (name,)

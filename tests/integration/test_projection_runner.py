@@ -21,7 +21,8 @@ from gongzhi.application.communities import (
 from gongzhi.application.companies import RegisterCompany
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import load_demo
-from gongzhi.projections.views import VIEW_TABLES
+from gongzhi.projections.runner import wait_for_position
+from gongzhi.projections.views import PROJECTION_NAME, VIEW_TABLES
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
 
@@ -236,3 +237,23 @@ def test_rebuild_beside_a_running_batch_waits_for_it_instead_of_deadlocking(
     rebuilding.join(timeout=60)
     assert not rebuilding.is_alive()
     assert failures == []
+
+
+def test_waiting_for_the_views_leaves_no_autocommit_connection_in_the_pool(
+    platform: Platform,
+) -> None:
+    # Given the views caught up
+    platform.projection_runner().catch_up()
+
+    # When a caller waits for a position (a LISTEN needs its connection in autocommit)
+    assert wait_for_position(platform.engine, PROJECTION_NAME, 0, timeout=5)
+
+    # Then every connection the pool hands out again is transactional, so a batch's row
+    # lock on its tracking row holds until the batch commits
+    pooled = [platform.engine.connect() for _ in range(platform.engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        assert pooled, "the pool kept no connection to check"
+        assert [c.connection.driver_connection.autocommit for c in pooled] == [False] * len(pooled)  # type: ignore[union-attr]
+    finally:
+        for connection in pooled:
+            connection.close()
