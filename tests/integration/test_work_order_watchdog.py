@@ -171,11 +171,11 @@ class RacingGongzhi(Gongzhi):
     name = "gongzhi"  # the same event log (the library names a subclass after itself)
     barrier: threading.Barrier
 
-    def record(self, meta: Meta, *aggregates: Any) -> int:
+    def record(self, meta: Meta, *aggregates: Any, **kwargs: Any) -> int:
         # A broken barrier: the rival already reloaded and found nothing to do.
         with contextlib.suppress(threading.BrokenBarrierError):
             self.barrier.wait(timeout=DEADLINE_MS / 1000)
-        return super().record(meta, *aggregates)
+        return super().record(meta, *aggregates, **kwargs)
 
 
 def test_two_runs_that_collide_on_save_leave_one_breach(
