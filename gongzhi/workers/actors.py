@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import ParamSpec
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -83,7 +82,7 @@ class Actors:
 
     def __init__(
         self,
-        broker: RedisBroker,
+        broker: dramatiq.Broker,
         database_url: str,
         *,
         lock_timeout_ms: int = 5_000,
