@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import dramatiq
@@ -449,3 +449,77 @@ def test_the_worker_process_runs_jobs_and_stops_on_sigterm(
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def sent_jobs(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(text("SELECT actor_name, args FROM outbox_sent ORDER BY 2"))
+        ]
+
+
+def an_hour_passes(engine: Engine) -> None:
+    """Make every sent job an hour older (the sweep compares sent_at with the server's now)."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE outbox_sent SET sent_at = sent_at - interval '1 hour'"))
+
+
+def test_a_job_the_broker_loses_is_sent_again_and_its_effect_recorded_once(
+    platform: Platform, broker: dramatiq.Broker, actors: Actors, attempts: Attempts
+) -> None:
+    # Given one district's snapshot job in the outbox, relayed to the broker
+    two_districts(platform)
+    platform.projection_runner().catch_up()
+    with platform.engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox WHERE args <> '[\"红塔区\"]'"))
+    relay = outbox_relay(platform.engine, broker, resend_after=timedelta(minutes=30))
+    relay()
+    assert outbox_rows(platform.engine) == []
+    assert sent_jobs(platform.engine) == [("refresh_district_snapshot", ["红塔区"])]
+
+    # When the broker loses it (its queue purged) before any worker took it
+    broker.flush(STATISTICS_QUEUE)
+
+    # Then the relay does not send it again while it may still be on its way
+    relay()
+    assert sent_messages(broker) == []
+    # But once it is overdue, the relay's sweep sends it again
+    an_hour_passes(platform.engine)
+    relay()
+
+    # And a worker records its effect exactly once, and the relay forgets the job
+    worker = dramatiq.Worker(actors.broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        drain(actors.broker, worker)
+    finally:
+        worker.stop()
+    assert attempts.outcomes == [("refresh_district_snapshot", None)]
+    assert [row[:4] for row in snapshots(platform.engine)] == [("红塔区", business_today(), 3, 1)]
+    assert sent_jobs(platform.engine) == []
+    an_hour_passes(platform.engine)
+    relay()
+    assert sent_messages(broker) == []
+
+
+def test_a_job_that_fails_for_good_is_not_sent_again(
+    platform: Platform, broker: dramatiq.Broker, actors: Actors, worker: dramatiq.Worker
+) -> None:
+    # Given a job the relay sent whose argument its actor refuses
+    with platform.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox (actor_name, args) "
+                "VALUES ('refresh_district_snapshot', '[\"红塔区\", \"2024-02-30\"]')"
+            )
+        )
+    relay = outbox_relay(platform.engine, broker, resend_after=timedelta(minutes=30))
+    relay()
+
+    # When a worker fails it (no retry can help)
+    drain(actors.broker, worker)
+
+    # Then the relay forgets it: sending it again would fail the same way
+    assert sent_jobs(platform.engine) == []
+    assert snapshots(platform.engine) == []
