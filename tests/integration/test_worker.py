@@ -10,13 +10,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import dramatiq
 import pytest
 from dramatiq.broker import MessageProxy
-from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -64,10 +63,10 @@ class Attempts(dramatiq.Middleware):
 
 
 @pytest.fixture
-def broker(servers: Any) -> Iterator[RedisBroker]:
+def broker(broker_url: str) -> Iterator[dramatiq.Broker]:
     """A broker of its own namespace on the shared Redis, with fast retries; purged after."""
     broker = make_broker(
-        servers.broker_url,
+        broker_url,
         namespace=f"gongzhi-test-{uuid.uuid4().hex}",
         retry=RetryPolicy(max_retries=3, min_backoff_ms=20, max_backoff_ms=200),
     )
@@ -76,14 +75,14 @@ def broker(servers: Any) -> Iterator[RedisBroker]:
 
 
 @pytest.fixture
-def attempts(broker: RedisBroker) -> Attempts:
+def attempts(broker: dramatiq.Broker) -> Attempts:
     middleware = Attempts()
     broker.add_middleware(middleware)
     return middleware
 
 
 @pytest.fixture
-def actors(broker: RedisBroker, settings: Settings, attempts: Attempts) -> Iterator[Actors]:
+def actors(broker: dramatiq.Broker, settings: Settings, attempts: Attempts) -> Iterator[Actors]:
     assert settings.database_url is not None
     actors = Actors(broker, settings.database_url, lock_timeout_ms=100)
     yield actors
@@ -98,7 +97,7 @@ def worker(actors: Actors) -> Iterator[dramatiq.Worker]:
     worker.stop()
 
 
-def drain(broker: RedisBroker, worker: dramatiq.Worker) -> None:
+def drain(broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
     """Wait until every message, retries included, has been processed (or time out)."""
     broker.join(STATISTICS_QUEUE, timeout=DEADLINE_MS)
     worker.join()
@@ -132,7 +131,7 @@ def outbox_rows(engine: Engine) -> list[tuple[Any, ...]]:
         ]
 
 
-def sent_messages(broker: RedisBroker) -> list[tuple[str, tuple[Any, ...]]]:
+def sent_messages(broker: dramatiq.Broker) -> list[tuple[str, tuple[Any, ...]]]:
     """Consume what is on the statistics queue (without running it)."""
     broker.declare_queue(STATISTICS_QUEUE)
     consumer = broker.consume(STATISTICS_QUEUE, prefetch=100, timeout=100)
@@ -268,10 +267,10 @@ def test_the_daily_run_fans_out_one_snapshot_per_district(
 
 
 def test_events_reach_the_snapshot_through_outbox_broker_and_worker(
-    platform: Platform, servers: Any, actors: Actors, worker: dramatiq.Worker
+    platform: Platform, broker_url: str, actors: Actors, worker: dramatiq.Worker
 ) -> None:
     # Given a projector that relays its outbox after every commit, on a broker of its own
-    projector_broker = make_broker(servers.broker_url, namespace=actors.broker.namespace)
+    projector_broker = make_broker(broker_url, namespace=actors.broker.namespace)
     relay = outbox_relay(platform.engine, projector_broker)
     runner = platform.projection_runner(after_commit=relay)
     today = business_today()
@@ -331,7 +330,7 @@ def test_a_bad_argument_fails_at_once_without_retries(
 
 
 def test_the_relay_sends_each_outbox_row_once_then_deletes_it(
-    platform: Platform, broker: RedisBroker
+    platform: Platform, broker: dramatiq.Broker
 ) -> None:
     # Given events projected without a relay, leaving one outbox row per district
     two_districts(platform)
@@ -381,7 +380,7 @@ class RequeueWhileSending(dramatiq.Middleware):
 
 
 def test_a_job_queued_again_while_the_relay_sends_is_kept_for_the_next_run(
-    platform: Platform, broker: RedisBroker
+    platform: Platform, broker: dramatiq.Broker
 ) -> None:
     # Given an outbox row, and a projector that queues it again while the relay sends it
     two_districts(platform)
@@ -407,7 +406,7 @@ def test_a_job_queued_again_while_the_relay_sends_is_kept_for_the_next_run(
 
 @pytest.mark.slow
 def test_the_worker_process_runs_jobs_and_stops_on_sigterm(
-    platform: Platform, settings: Settings, actors: Actors
+    platform: Platform, settings: Settings, actors: Actors, broker_url: str
 ) -> None:
     # Given a worker process started the way `gongzhi work` starts it
     two_districts(platform)
@@ -415,7 +414,7 @@ def test_the_worker_process_runs_jobs_and_stops_on_sigterm(
     env = {
         **os.environ,
         "GONGZHI_DATABASE_URL": settings.database_url or "",
-        "GONGZHI_BROKER_URL": settings.broker_url or "",
+        "GONGZHI_BROKER_URL": broker_url,
         "GONGZHI_JWT_SECRET": settings.jwt_secret,
         "GONGZHI_DATA_DIR": str(settings.data_dir),
         NAMESPACE_ENV: actors.broker.namespace,
@@ -450,3 +449,77 @@ def test_the_worker_process_runs_jobs_and_stops_on_sigterm(
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def sent_jobs(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(text("SELECT actor_name, args FROM outbox_sent ORDER BY 2"))
+        ]
+
+
+def an_hour_passes(engine: Engine) -> None:
+    """Make every sent job an hour older (the sweep compares sent_at with the server's now)."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE outbox_sent SET sent_at = sent_at - interval '1 hour'"))
+
+
+def test_a_job_the_broker_loses_is_sent_again_and_its_effect_recorded_once(
+    platform: Platform, broker: dramatiq.Broker, actors: Actors, attempts: Attempts
+) -> None:
+    # Given one district's snapshot job in the outbox, relayed to the broker
+    two_districts(platform)
+    platform.projection_runner().catch_up()
+    with platform.engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox WHERE args <> '[\"红塔区\"]'"))
+    relay = outbox_relay(platform.engine, broker, resend_after=timedelta(minutes=30))
+    relay()
+    assert outbox_rows(platform.engine) == []
+    assert sent_jobs(platform.engine) == [("refresh_district_snapshot", ["红塔区"])]
+
+    # When the broker loses it (its queue purged) before any worker took it
+    broker.flush(STATISTICS_QUEUE)
+
+    # Then the relay does not send it again while it may still be on its way
+    relay()
+    assert sent_messages(broker) == []
+    # But once it is overdue, the relay's sweep sends it again
+    an_hour_passes(platform.engine)
+    relay()
+
+    # And a worker records its effect exactly once, and the relay forgets the job
+    worker = dramatiq.Worker(actors.broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        drain(actors.broker, worker)
+    finally:
+        worker.stop()
+    assert attempts.outcomes == [("refresh_district_snapshot", None)]
+    assert [row[:4] for row in snapshots(platform.engine)] == [("红塔区", business_today(), 3, 1)]
+    assert sent_jobs(platform.engine) == []
+    an_hour_passes(platform.engine)
+    relay()
+    assert sent_messages(broker) == []
+
+
+def test_a_job_that_fails_for_good_is_not_sent_again(
+    platform: Platform, broker: dramatiq.Broker, actors: Actors, worker: dramatiq.Worker
+) -> None:
+    # Given a job the relay sent whose argument its actor refuses
+    with platform.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox (actor_name, args) "
+                "VALUES ('refresh_district_snapshot', '[\"红塔区\", \"2024-02-30\"]')"
+            )
+        )
+    relay = outbox_relay(platform.engine, broker, resend_after=timedelta(minutes=30))
+    relay()
+
+    # When a worker fails it (no retry can help)
+    drain(actors.broker, worker)
+
+    # Then the relay forgets it: sending it again would fail the same way
+    assert sent_jobs(platform.engine) == []
+    assert snapshots(platform.engine) == []

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import dramatiq
 import pytest
-from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
@@ -51,9 +50,9 @@ Q3 = Period.parse("2026Q3")
 
 
 @pytest.fixture
-def broker(servers: Any) -> Iterator[RedisBroker]:
+def broker(broker_url: str) -> Iterator[dramatiq.Broker]:
     broker = make_broker(
-        servers.broker_url,
+        broker_url,
         namespace=f"gongzhi-test-{uuid.uuid4().hex}",
         retry=RetryPolicy(max_retries=3, min_backoff_ms=20, max_backoff_ms=200),
     )
@@ -62,7 +61,7 @@ def broker(servers: Any) -> Iterator[RedisBroker]:
 
 
 @pytest.fixture
-def actors(broker: RedisBroker, settings: Settings) -> Iterator[Actors]:
+def actors(broker: dramatiq.Broker, settings: Settings) -> Iterator[Actors]:
     assert settings.database_url is not None
     actors = Actors(broker, settings.database_url)
     yield actors
@@ -163,7 +162,7 @@ def evaluated(
     platform: Platform,
     actors: Actors,
     worker: dramatiq.Worker,
-    projector_broker: RedisBroker,
+    projector_broker: dramatiq.Broker,
     company: UUID,
 ) -> ProjectionRunner:
     """A projector relaying its outbox to the workers, after the company's 2026Q3 evaluation."""
@@ -212,11 +211,11 @@ def test_the_job_sent_twice_records_the_evaluation_once(
 
 
 def test_a_new_record_then_a_request_records_an_explicit_revision_through_the_outbox(
-    platform: Platform, servers: Any, actors: Actors, worker: dramatiq.Worker
+    platform: Platform, broker_url: str, actors: Actors, worker: dramatiq.Worker
 ) -> None:
     # Given the company evaluated for 2026Q3
     company, _ = yantai_company(platform)
-    projector_broker = make_broker(servers.broker_url, namespace=actors.broker.namespace)
+    projector_broker = make_broker(broker_url, namespace=actors.broker.namespace)
     runner = evaluated(platform, actors, worker, projector_broker, company)
 
     # When a court loss is recorded and the regulator asks for the evaluation again
@@ -238,12 +237,12 @@ def test_a_new_record_then_a_request_records_an_explicit_revision_through_the_ou
 
 
 def test_an_upheld_objection_is_corrected_by_the_worker(
-    platform: Platform, servers: Any, actors: Actors, worker: dramatiq.Worker
+    platform: Platform, broker_url: str, actors: Actors, worker: dramatiq.Worker
 ) -> None:
     # Given a published evaluation that counted a court loss entered in error
     company, _ = yantai_company(platform)
     loss = court_loss(platform, company)
-    projector_broker = make_broker(servers.broker_url, namespace=actors.broker.namespace)
+    projector_broker = make_broker(broker_url, namespace=actors.broker.namespace)
     runner = evaluated(platform, actors, worker, projector_broker, company)
     evaluation_id = CreditEvaluation.id_for(company, Q3, DEFAULT_RULE_SET)
     platform.app.publish_credit_evaluation(

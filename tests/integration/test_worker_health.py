@@ -13,7 +13,6 @@ from uuid import UUID, uuid4
 
 import dramatiq
 import pytest
-from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 
 from gongzhi.application.base import BUSINESS_TZ, Meta, business_today
@@ -53,9 +52,9 @@ PERIOD = half_year(f"{business_today().year}H{1 if business_today().month <= 6 e
 
 
 @pytest.fixture
-def broker(servers: Any) -> Iterator[RedisBroker]:
+def broker(broker_url: str) -> Iterator[dramatiq.Broker]:
     broker = make_broker(
-        servers.broker_url,
+        broker_url,
         namespace=f"gongzhi-test-{uuid.uuid4().hex}",
         retry=RetryPolicy(max_retries=3, min_backoff_ms=20, max_backoff_ms=200),
     )
@@ -64,7 +63,7 @@ def broker(servers: Any) -> Iterator[RedisBroker]:
 
 
 @pytest.fixture
-def actors(broker: RedisBroker, settings: Settings) -> Iterator[Actors]:
+def actors(broker: dramatiq.Broker, settings: Settings) -> Iterator[Actors]:
     assert settings.database_url is not None
     actors = Actors(broker, settings.database_url)
     yield actors
@@ -289,12 +288,12 @@ def test_changed_data_records_an_explicit_revision(
 
 
 def test_a_requested_district_run_fans_out_through_the_outbox(
-    platform: Platform, servers: Any, actors: Actors, worker: dramatiq.Worker
+    platform: Platform, broker_url: str, actors: Actors, worker: dramatiq.Worker
 ) -> None:
     # Given two communities in 红塔区 and one in 江川区
     ours = [estate(platform, "幸福里"), estate(platform, "和平苑")]
     theirs = estate(platform, "江川小区", district="江川区")
-    projector_broker = make_broker(servers.broker_url, namespace=actors.broker.namespace)
+    projector_broker = make_broker(broker_url, namespace=actors.broker.namespace)
     runner = platform.projection_runner(
         after_commit=outbox_relay(platform.engine, projector_broker)
     )
