@@ -272,7 +272,8 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        pool = await create_pool(pg, settings.pool_size * 2)
+        # The requests' connections and the one the read-your-writes watch LISTENs on.
+        pool = await create_pool(pg, settings.pool_size + 1)
         watch = ProjectionWatch(pool, PROJECTION_NAME)
         await watch.start()
         holder["services"] = Services(

@@ -26,8 +26,9 @@ def sqlalchemy_url(pg: PgParams, driver: str = "psycopg") -> URL:
 def sync_engine(pg: PgParams, pool_size: int = 5) -> Engine:
     return create_engine(
         sqlalchemy_url(pg),
+        # At most ``pool_size`` (the connection budget in README), opened as needed.
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
         connect_args={"application_name": "gongzhi"},
         # A failed statement's message (logged by the projector, the workers) must not carry
