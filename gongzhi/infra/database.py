@@ -26,9 +26,10 @@ def sqlalchemy_url(pg: PgParams, driver: str = "psycopg") -> URL:
 def sync_engine(pg: PgParams, pool_size: int = 5) -> Engine:
     return create_engine(
         sqlalchemy_url(pg),
-        # At most ``pool_size`` (the connection budget in README), opened as needed.
+        # Opened as needed, up to ``pool_size`` kept and as many again in a burst (the
+        # connection budget in README): a job may nest a read inside its transaction.
         pool_size=pool_size,
-        max_overflow=0,
+        max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args={"application_name": "gongzhi"},
         # A failed statement's message (logged by the projector, the workers) must not carry
