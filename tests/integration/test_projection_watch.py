@@ -68,6 +68,13 @@ def test_listen_is_re_established_after_its_backend_is_terminated(
         assert await waiting
         assert time.monotonic() - started < POLL_INTERVAL
 
+        # And the lost connection went back to the pool: both other connections can be had
+        async def two() -> None:
+            async with pool.acquire(), pool.acquire():
+                pass
+
+        await asyncio.wait_for(two(), timeout=5)
+
     watching(settings, body)
 
 
