@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import asyncpg
 import psycopg
 import sqlalchemy.exc
@@ -64,7 +66,8 @@ Problem = ValidationError | NotFound | Conflict | Forbidden | Unavailable
 # The database is out of reach: the connection was refused, dropped or timed out. Such a
 # failure before the command was recorded means the client may simply send it again.
 _UNREACHABLE: tuple[type[BaseException], ...] = (
-    OSError,
+    ConnectionError,
+    socket.gaierror,
     TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
@@ -119,4 +122,6 @@ UNAVAILABLE_MESSAGE = "the platform cannot reach its database; try again shortly
 
 def unreachable(error: BaseException) -> bool:
     """Whether ``error`` says the database is out of reach (rather than a fault of ours)."""
-    return isinstance(error, _UNREACHABLE)
+    # A bare OSError is how asyncio reports a connection that failed on every address; its
+    # subclasses (a missing file, a permission) are faults of another kind.
+    return isinstance(error, _UNREACHABLE) or type(error) is OSError

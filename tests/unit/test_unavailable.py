@@ -17,6 +17,7 @@ from gongzhi.graphql.errors import Unavailable, problem_from
         asyncpg.CannotConnectNowError("the database system is starting up"),
         psycopg.OperationalError("server closed the connection unexpectedly"),
         TimeoutError(),
+        OSError("Multiple exceptions: [Errno 111] Connect call failed ('::1', 5432), ..."),
     ],
 )
 def test_a_lost_database_is_unavailable(error: Exception) -> None:
@@ -27,3 +28,4 @@ def test_a_lost_database_is_unavailable(error: Exception) -> None:
 
 def test_a_fault_of_ours_stays_unexpected() -> None:
     assert problem_from(KeyError("x")) is None
+    assert problem_from(FileNotFoundError(2, "No such file")) is None
