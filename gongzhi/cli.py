@@ -7,12 +7,10 @@ import gc
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,7 +21,6 @@ from gongzhi.infra.settings import ConfigurationError, Settings
 log = logging.getLogger("gongzhi")
 
 PROCESSES = ("serve", "project", "work", "schedule")
-RESTART_BACKOFF_MAX = 30.0
 
 
 def _settings() -> tuple[Settings, EmbeddedServers | None]:
@@ -308,14 +305,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-@dataclass
-class Child:
-    command: str
-    process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    started_at: float = 0.0
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """API, projector, worker and scheduler, supervised together; Ctrl-C stops them all."""
     from gongzhi.bootstrap import bootstrap
@@ -338,10 +327,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.port:
         env["GONGZHI_HTTP_PORT"] = str(args.port)
     port = args.port or settings.http_port
-    children = [Child(command) for command in PROCESSES]
+    from gongzhi.supervisor import Child, Supervisor
+
+    supervisor = Supervisor(
+        [Child(command, [sys.executable, "-m", "gongzhi.cli", command]) for command in PROCESSES],
+        env,
+    )
     stop = _stop_on_signals()
-    for child in children:
-        _start(child, env)
+    supervisor.start_all()
     token = issue_token(
         settings.jwt_secret,
         Principal(subject="dev-admin", name="Development admin", role=Role.PLATFORM_ADMIN),
@@ -359,20 +352,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     try:
         while not stop.wait(0.5):
-            for child in children:
-                assert child.process is not None
-                code = child.process.poll()
-                if code is not None:
-                    delay = min(RESTART_BACKOFF_MAX, 2.0**child.restarts)
-                    log.warning(
-                        "%s exited with %s; restarting in %.0fs", child.command, code, delay
-                    )
-                    if stop.wait(delay):
-                        break
-                    child.restarts += 1
-                    _start(child, env)
+            supervisor.tick()
     finally:
-        _stop_all(children)
+        supervisor.stop_all()
         if embedded:
             embedded.close()
     return 0
@@ -390,24 +372,6 @@ def _wait_for_api(host: str, port: int, stop: threading.Event, timeout: float = 
         except OSError:
             stop.wait(0.2)
     log.warning("the API did not answer on %s:%s within %.0fs", host, port, timeout)
-
-
-def _start(child: Child, env: dict[str, str]) -> None:
-    child.process = subprocess.Popen([sys.executable, "-m", "gongzhi.cli", child.command], env=env)
-    child.started_at = time.monotonic()
-
-
-def _stop_all(children: Sequence[Child]) -> None:
-    running = [c.process for c in children if c.process and c.process.poll() is None]
-    for process in running:
-        process.terminate()
-    deadline = time.monotonic() + 15
-    for process in running:
-        try:
-            process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _bar(total: int, width: int = 30) -> Callable[[str, int], None]:

@@ -44,6 +44,7 @@ from gongzhi.graphql.auth import (
 )
 from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
+from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, unreachable
 from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
@@ -157,6 +158,11 @@ class AuthGate:
                 except AuthenticationFailed as failure:
                     await unauthenticated(str(failure))(scope, receive, send)
                     return
+                except Exception as error:
+                    if not unreachable(error):
+                        raise
+                    await unavailable()(scope, receive, send)
+                    return
                 scope.setdefault("state", {})["principal"] = principal
         elif scope["type"] == "websocket":
             if "authorization" in Headers(scope=scope):
@@ -166,7 +172,12 @@ class AuthGate:
                 try:
                     principal = await self._principal(Headers(scope=scope).get("authorization"))
                 except AuthenticationFailed as failure:
-                    await refuse_websocket(scope, receive, send, str(failure))
+                    await refuse_websocket(scope, receive, send, unauthenticated(str(failure)))
+                    return
+                except Exception as error:
+                    if not unreachable(error):
+                        raise
+                    await refuse_websocket(scope, receive, send, unavailable(), close_code=1013)
                     return
                 scope.setdefault("state", {})["principal"] = principal
             try:
@@ -203,14 +214,26 @@ async def guard_connection(websocket: WebSocket, context: Context) -> None:
             return
 
 
-async def refuse_websocket(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+async def refuse_websocket(
+    scope: Scope, receive: Receive, send: Send, response: Response, close_code: int = 4401
+) -> None:
     """Refuse a websocket handshake as HTTP refuses a request: 401 with the reason, where the
     server can answer a handshake with a response (uvicorn can); else a close before
     accepting, which servers answer with 403."""
     if "websocket.http.response" in (scope.get("extensions") or {}):
-        await WebSocket(scope, receive, send).send_denial_response(unauthenticated(message))
+        await WebSocket(scope, receive, send).send_denial_response(response)
     else:
-        await send({"type": "websocket.close", "code": 4401})
+        await send({"type": "websocket.close", "code": close_code})
+
+
+def unavailable() -> Response:
+    """The database is out of reach before any operation ran: nothing was done, so the
+    client may send the same request again (503 with Retry-After, not a 500)."""
+    return JSONResponse(
+        {"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "UNAVAILABLE"}}]},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
 
 
 def unauthenticated(message: str) -> Response:
@@ -249,7 +272,8 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        pool = await create_pool(pg, settings.pool_size * 2)
+        # The requests' connections and the one the read-your-writes watch LISTENs on.
+        pool = await create_pool(pg, settings.pool_size + 1)
         watch = ProjectionWatch(pool, PROJECTION_NAME)
         await watch.start()
         holder["services"] = Services(

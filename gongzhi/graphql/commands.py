@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
+import logging
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ from gongzhi.graphql.errors import (
     Forbidden,
     NotFound,
     Problem,
+    Recorded,
     Refused,
+    Unavailable,
     ValidationError,
     forbidden,
     invalid,
@@ -62,6 +65,8 @@ Reply = Callable[[Context, Done, C], Awaitable[P]]
 # Where the access check looks: the field whose referenced thing the command is about, or a
 # function of the command and its found references (for commands about nothing yet stored).
 TargetRule = str | Callable[[Context, C, dict[str, Found]], Target | Awaitable[Target]]
+
+log = logging.getLogger(__name__)
 
 _PLAIN = (str, int, bool, Decimal, date, datetime)
 
@@ -316,7 +321,16 @@ def result_union(payload: type) -> Any:
     """``<Thing>Result``: the payload or one of the typed problems (made once per payload)."""
     name = payload.__name__.removesuffix("Payload") + "Result"
     if name not in _UNIONS:
-        members = Union[payload, ValidationError, NotFound, Conflict, Forbidden, RateLimited]  # type: ignore[valid-type]  # noqa: UP007
+        problems = (
+            ValidationError,
+            NotFound,
+            Conflict,
+            Forbidden,
+            RateLimited,
+            Unavailable,
+            Recorded,
+        )
+        members = Union[(payload, *problems)]  # type: ignore[valid-type]
         _UNIONS[name] = Annotated[members, strawberry.union(name)]
     return _UNIONS[name]
 
@@ -348,7 +362,7 @@ class Registration(Generic[C, P]):
         resolve.__name__ = self.name
         return resolve
 
-    async def run(self, context: Context, raw: Any) -> P | Problem | RateLimited:
+    async def run(self, context: Context, raw: Any) -> P | Problem | Recorded | RateLimited:
         # Before anything else: a client over its budget costs no reading and no look-ups.
         spent = context.services.budget.take(context.principal.subject)
         if spent is not None:
@@ -372,10 +386,22 @@ class Registration(Generic[C, P]):
                 raise
             metrics.refused(problem)
             return problem
+        # The command is recorded: from here on the client must learn that it was, never
+        # meet an error that invites it to send the command again (and so meet a duplicate).
         services = context.services
-        if not await services.watch.wait(done.position, services.read_your_writes_timeout):
+        try:
+            caught_up = await services.watch.wait(done.position, services.read_your_writes_timeout)
+        except Exception:  # the database went away after the commit
+            log.warning("read-your-writes wait failed after position %s", done.position)
+            caught_up = False
+        if not caught_up:
             metrics.read_your_writes_timed_out()
-        return await self.reply(context, done, command)
+            return recorded(done)
+        try:
+            return await self.reply(context, done, command)
+        except Exception:
+            log.exception("the reply to a recorded %s failed", self.name)
+            return recorded(done)
 
     def _target_path(self) -> str | None:
         return f"input.{to_camel_case(self.target)}" if isinstance(self.target, str) else None
@@ -388,6 +414,16 @@ class Registration(Generic[C, P]):
             return found[f"input.{to_camel_case(rule)}"].target()
         target = rule(context, command, found)
         return await target if inspect.isawaitable(target) else target
+
+
+def recorded(done: Done) -> Recorded:
+    """The answer to a recorded command whose views are not there yet to build its payload."""
+    return Recorded(
+        id=strawberry.ID(str(done.id)),
+        part_id=strawberry.ID(str(done.part_id)) if done.part_id else None,
+        position=str(done.position),
+        message="the change is recorded; the views will show it shortly",
+    )
 
 
 async def _find_all(connection: Any, reading: _Reading) -> dict[str, Found]:

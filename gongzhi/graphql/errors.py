@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
+import asyncpg
+import psycopg
+import sqlalchemy.exc
 import strawberry
+from eventsourcing.persistence import InterfaceError as EsInterfaceError
+from eventsourcing.persistence import OperationalError as EsOperationalError
 
 from gongzhi.application.base import Conflict as ConflictRaised
 from gongzhi.application.base import NotFound as NotFoundRaised
@@ -33,7 +40,44 @@ class Forbidden:
     message: str
 
 
-Problem = ValidationError | NotFound | Conflict | Forbidden
+@strawberry.type(
+    description="The platform cannot reach its database just now: nothing was recorded; "
+    "send the same request again in a moment."
+)
+class Unavailable:
+    message: str
+
+
+@strawberry.type(
+    description="The change is recorded (at `position` in the event log), but the views have "
+    "not caught up with it yet: do not send it again; read it back in a moment."
+)
+class Recorded:
+    id: strawberry.ID = strawberry.field(description="Id of the thing the change is about")
+    part_id: strawberry.ID | None = strawberry.field(
+        description="Id of the part the change created, if it created one"
+    )
+    position: str = strawberry.field(description="Event-log position of the change")
+    message: str
+
+
+Problem = ValidationError | NotFound | Conflict | Forbidden | Unavailable
+
+# The database is out of reach: the connection was refused, dropped or timed out. Such a
+# failure before the command was recorded means the client may simply send it again.
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    socket.gaierror,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    psycopg.OperationalError,
+    EsOperationalError,
+    EsInterfaceError,
+    sqlalchemy.exc.OperationalError,
+)
 
 
 class Refused(Exception):
@@ -68,4 +112,16 @@ def problem_from(error: Exception, prefix: str = "input") -> Problem | None:
         # Another writer held the event store past the write timeout; this change recorded
         # nothing and may simply be sent again.
         return Conflict(message="the platform was busy recording other changes; try again")
+    if unreachable(error):
+        return Unavailable(message=UNAVAILABLE_MESSAGE)
     return None
+
+
+UNAVAILABLE_MESSAGE = "the platform cannot reach its database; try again shortly"
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is out of reach (rather than a fault of ours)."""
+    # A bare OSError is how asyncio reports a connection that failed on every address; its
+    # subclasses (a missing file, a permission) are faults of another kind.
+    return isinstance(error, _UNREACHABLE) or type(error) is OSError

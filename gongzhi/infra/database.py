@@ -26,6 +26,8 @@ def sqlalchemy_url(pg: PgParams, driver: str = "psycopg") -> URL:
 def sync_engine(pg: PgParams, pool_size: int = 5) -> Engine:
     return create_engine(
         sqlalchemy_url(pg),
+        # Opened as needed, up to ``pool_size`` kept and as many again in a burst (the
+        # connection budget in README): a job may nest a read inside its transaction.
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,

@@ -225,8 +225,10 @@ def eventstore_env(pg: PgParams, pool_size: int = 8, write_timeout: int = 5) -> 
         "POSTGRES_PORT": str(pg.port),
         "POSTGRES_USER": pg.user,
         "POSTGRES_PASSWORD": pg.password,
-        "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        # One connection kept open, up to ``pool_size`` while busy (the connection budget in
+        # README): idle processes hold few, so a node stays well under max_connections.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": str(max(pool_size - 1, 0)),
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": str(write_timeout),
         "CREATE_TABLE": "y",

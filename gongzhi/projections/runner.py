@@ -273,6 +273,9 @@ class ProjectionRunner:
                 .where(projection_tracking.c.name == self.name)
                 .values(position=0, updated_at=text("now()"))
             )
+            # Delivered as the views are emptied: read-your-writes waits take their position
+            # back to 0 and wait for the rebuild to reach what they wait for.
+            conn.execute(text("SELECT pg_notify(:channel, '0')"), {"channel": PROJECTED_CHANNEL})
         return self.catch_up(progress)
 
     def run(self, stop: threading.Event, poll_interval: float = 1.0) -> None:

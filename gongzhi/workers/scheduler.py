@@ -14,13 +14,15 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from gongzhi.application.base import BUSINESS_TZ, business_today
 from gongzhi.infra.broker import BROKER_ERRORS, DEFAULT_NAMESPACE
@@ -164,8 +166,9 @@ def run_scheduler(
 ) -> None:
     """Run the periodic jobs until ``stop`` is set, firing them only while this replica leads.
 
-    On becoming leader it also fires the daily jobs once: the previous leader may have
-    died just before their time, and running them again is harmless.
+    On becoming leader it also fires the daily jobs once (the previous leader may have
+    died just before their time, and running them again is harmless), and every quarterly
+    or half-yearly run that fell in a gap with no leader (``missed_runs``).
     """
     if settings.database_url is None:
         raise ValueError("resolve_urls(settings) first: the scheduler needs the database URL")
@@ -218,8 +221,62 @@ def _if_leader(
     return fire
 
 
-def _catch_up(actors: Actors) -> None:
+# The periodic runs a new leader catches up on: the job, its trigger, the view its effect
+# lands in, and the period a run at a given date covers.
+PERIODIC_RUNS: tuple[tuple[str, CronTrigger, str, Callable[[date], str]], ...] = (
+    ("evaluate_all_companies", QUARTERLY_EVALUATION, "credit_evaluations", previous_quarter),
+    ("assess_district_health", HALF_YEARLY_HEALTH, "health_assessments", previous_half_year_label),
+)
+
+
+def last_fire_time(
+    trigger: CronTrigger, now: datetime, horizon: timedelta = timedelta(days=366)
+) -> datetime | None:
+    """The trigger's latest fire time at or before ``now`` (within ``horizon``)."""
+    last = None
+    fire = trigger.get_next_fire_time(None, now - horizon)
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last
+
+
+def missed_runs(engine: Engine, now: datetime) -> list[tuple[str, str]]:
+    """(job, period) of each periodic run whose time has come and whose effect is not in the
+    views: it fell in a gap when no scheduler led (or its messages were lost). Once its
+    effect is recorded it is no longer missed, so a later takeover does not send it again."""
+    runs = []
+    with engine.connect() as conn:
+        for job, trigger, table, period_of in PERIODIC_RUNS:
+            fired = last_fire_time(trigger, now)
+            if fired is None:
+                continue
+            period = period_of(fired.astimezone(BUSINESS_TZ).date())
+            done = conn.execute(
+                text(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE period = :period)"),
+                {"period": period},
+            ).scalar()
+            if not done:
+                runs.append((job, period))
+    return runs
+
+
+CATCH_UP_ERRORS: tuple[type[BaseException], ...] = (*BROKER_ERRORS, SQLAlchemyError)
+
+
+def _catch_up(actors: Actors, now: datetime | None = None) -> None:
+    """On becoming leader: today's refresh (harmless again), and every periodic run that
+    the gap before this leadership missed."""
     try:
         send_daily_refresh(actors)
     except BROKER_ERRORS:
         log.warning("broker unavailable; today's refresh waits for the next run", exc_info=True)
+    try:
+        for job, period in missed_runs(actors.engine, now or datetime.now(BUSINESS_TZ)):
+            log.warning("catching up the missed %s for %s", job, period)
+            if job == "evaluate_all_companies":
+                actors.evaluate_all_companies.send(period)
+            else:
+                actors.assess_district_health.send(None, period)
+    except CATCH_UP_ERRORS:
+        log.warning("could not catch up the missed periodic runs now", exc_info=True)
