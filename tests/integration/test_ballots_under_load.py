@@ -202,34 +202,15 @@ def _held_write_lock(api: Api) -> tuple[Any, Callable[[int], None]]:
     return holder, queued
 
 
-def _in_thread(
-    outcomes: dict[str, object], name: str, run: Callable[[], object]
-) -> threading.Thread:
-    def target() -> None:
-        try:
-            outcomes[name] = run()
-        except Exception as error:  # reported by the test
-            outcomes[name] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    return thread
-
-
-def _vote_closing(api: Api) -> tuple[UUID, list[str], list[UUID], datetime]:
+def _ballot_racing_the_close(api: Api, *, ballot_first: bool) -> tuple[UUID, dict[str, object]]:
+    """A vote at its closing time: a ballot cast a second before it and the close, saved
+    in the order given (both queued behind the held write lock, the close having read the
+    ballots before the ballot committed); the decision and each one's outcome."""
     community_id, entrance, units, people = entrance_with_owners(api, floors=2)
     now = datetime.now(UTC)
     closes = now + timedelta(days=1)
-    decision = propose(api, community_id, entrance, now - timedelta(hours=1), closes)
-    return UUID(decision), units, people, closes
-
-
-def test_a_ballot_saved_while_the_close_counts_is_counted(api: Api) -> None:
-    # Given a vote about to close, and the log's write lock held so that saves queue
-    decision, units, people, closes = _vote_closing(api)
+    decision = UUID(propose(api, community_id, entrance, now - timedelta(hours=1), closes))
     app = api.platform.app
-    holder, queued = _held_write_lock(api)
-    outcomes: dict[str, object] = {}
     late = CastBallot(
         decision_id=decision,
         unit_id=UUID(units[0]),
@@ -237,72 +218,54 @@ def test_a_ballot_saved_while_the_close_counts_is_counted(api: Api) -> None:
         choice="APPROVE",
         channel=Channel.ONLINE,
     )
+    steps: dict[str, Callable[[], object]] = {
+        "ballot": lambda: app.cast_ballot(META, late, at=closes - timedelta(seconds=1)),
+        "close": lambda: app.close_decision(META, CloseDecision(decision_id=decision), at=closes),
+    }
+    order = ["ballot", "close"] if ballot_first else ["close", "ballot"]
+    outcomes: dict[str, object] = {}
+    threads = []
+    holder, queued = _held_write_lock(api)
     try:
-        # When a ballot cast just before the closing time is saving (queued first) while the
-        # close has read the ballots without it and is saving too (queued second)
-        voting = _in_thread(
-            outcomes,
-            "ballot",
-            lambda: app.cast_ballot(META, late, at=closes - timedelta(seconds=1)),
-        )
-        queued(1)
-        closing = _in_thread(
-            outcomes,
-            "close",
-            lambda: app.close_decision(META, CloseDecision(decision_id=decision), at=closes),
-        )
-        queued(2)
+        for number, name in enumerate(order, start=1):
+
+            def run(step: Callable[[], object] = steps[name], name: str = name) -> None:
+                try:
+                    outcomes[name] = step()
+                except Exception as error:  # reported by the test
+                    outcomes[name] = error
+
+            threads.append(threading.Thread(target=run))
+            threads[-1].start()
+            queued(number)
     finally:
         holder.execute(text("SELECT pg_advisory_unlock_all()"))
         holder.close()
-    voting.join()
-    closing.join()
+    for thread in threads:
+        thread.join()
+    return decision, outcomes
+
+
+def test_a_ballot_saved_while_the_close_counts_is_counted(api: Api) -> None:
+    # When a ballot cast just before the closing time is saving (queued first) while the
+    # close has read the ballots without it and is saving too (queued second)
+    decision, outcomes = _ballot_racing_the_close(api, ballot_first=True)
 
     # Then the ballot was acknowledged and the close counted it
     assert isinstance(outcomes["ballot"], Done), outcomes
     assert isinstance(outcomes["close"], Done), outcomes
-    closed = app.load(Decision, decision, "decisionId")
-    assert closed.closed
+    closed = api.platform.app.load(Decision, decision, "decisionId")
     assert closed.result is not None and closed.result.participating_headcount == 1
 
 
 def test_a_ballot_that_loses_the_race_to_the_close_is_told_the_voting_closed(api: Api) -> None:
-    # Given a vote about to close, and the log's write lock held so that saves queue
-    decision, units, people, closes = _vote_closing(api)
-    app = api.platform.app
-    holder, queued = _held_write_lock(api)
-    outcomes: dict[str, object] = {}
-    late = CastBallot(
-        decision_id=decision,
-        unit_id=UUID(units[0]),
-        person_id=people[0],
-        choice="APPROVE",
-        channel=Channel.ONLINE,
-    )
-    try:
-        # When the close saves first and a ballot cast just before the closing time after it
-        closing = _in_thread(
-            outcomes,
-            "close",
-            lambda: app.close_decision(META, CloseDecision(decision_id=decision), at=closes),
-        )
-        queued(1)
-        voting = _in_thread(
-            outcomes,
-            "ballot",
-            lambda: app.cast_ballot(META, late, at=closes - timedelta(seconds=1)),
-        )
-        queued(2)
-    finally:
-        holder.execute(text("SELECT pg_advisory_unlock_all()"))
-        holder.close()
-    closing.join()
-    voting.join()
+    # When the close saves first and a ballot cast just before the closing time after it
+    decision, outcomes = _ballot_racing_the_close(api, ballot_first=False)
 
     # Then the ballot is refused in plain words, not acknowledged and left uncounted
     assert isinstance(outcomes["close"], Done), outcomes
     refused = outcomes["ballot"]
     assert isinstance(refused, RuleViolated), outcomes
     assert "closed" in str(refused)
-    closed = app.load(Decision, decision, "decisionId")
+    closed = api.platform.app.load(Decision, decision, "decisionId")
     assert closed.result is not None and closed.result.participating_headcount == 0
