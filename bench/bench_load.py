@@ -1,7 +1,7 @@
 """A load test: the roles' real operations over HTTP against 1 and 2 `gongzhi serve` processes.
 
 A fresh database gets the demo district (`gongzhi demo`), `gongzhi project` runs beside the
-API as its own process, and several concurrent clients (one asyncio client process) send a
+API as its own process, and several concurrent clients (16 by default, in one asyncio client process) send a
 mix of about 70 % queries and 30 % mutations, each with its role's token:
 
 - a resident reads the unit's fee statement (bills and ledger) and reports a repair;
@@ -101,6 +101,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL server process on this machine (other users' included:
+    the server is shared), for the share of the cores the database took in a round."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def rss_kib(pid: int) -> int:
@@ -557,7 +578,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--long", action="store_true", help="90 s rounds, 36 communities")
     parser.add_argument("--seconds", type=float, help="length of each round")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--communities", type=int, help="demo communities (default 12)")
     parser.add_argument(
         "--broker-url",
@@ -595,7 +616,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         cast = asyncio.run(find_cast(pg))
         results: dict[int, tuple[Tally, Tally, list[int]]] = {}
-        with process(["project"], env):
+        with process(["project"], env) as projector:
             for count in (1, 2):
                 with ExitStack() as stack:
                     ports = [free_port() for _ in range(count)]
@@ -607,13 +628,26 @@ def main(argv: list[str] | None = None) -> None:
                     for base, server in zip(bases, servers, strict=True):
                         wait_ready(base, server)
                     anchor = asyncio.run(anchor_round(pg, cast, args.clients, seconds, count))
+                    watched = {"client": os.getpid(), "projector": projector.pid}
+                    watched |= {f"api{i + 1}": s.pid for i, s in enumerate(servers)}
+                    before = {k: cpu_seconds(pid) for k, pid in watched.items()}
+                    pg_before, wall = postgres_cpu_seconds(), time.perf_counter()
                     with RssSampler([s.pid for s in servers]) as rss:
                         api = asyncio.run(api_round(bases, cast, args.clients, seconds, count))
+                    wall = time.perf_counter() - wall
+                    # Share of one core each process used over the round (warm-up included).
+                    cores = {k: (cpu_seconds(pid) - before[k]) / wall for k, pid in watched.items()}
+                    cores["postgres (all)"] = (postgres_cpu_seconds() - pg_before) / wall
                     peak = [max(v) // 1024 for v in rss.samples.values()]
                     results[count] = (anchor, api, peak)
                     report(f"anchor (asyncpg, same reads), before {count} API", anchor, READS)
                     report(f"{count} API process(es), {args.clients} clients", api, READS)
                     print(f"  API RSS under load (peak, MiB): {peak}")
+                    print(
+                        "  cores used: "
+                        + ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
+                        + f" (machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})"
+                    )
 
     print("\n== summary ==")
     for count, (anchor, api, peak) in results.items():
