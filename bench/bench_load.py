@@ -495,6 +495,31 @@ async def anchor_round(pg: PgParams, cast: Cast, clients: int, seconds: float, s
         await pool.close()
 
 
+def tree(pid: int) -> list[int]:
+    """A process and its descendants (a dramatiq worker forks its worker processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    if children.exists():
+        for child in children.read_text().split():
+            found += tree(int(child))
+    return found
+
+
+async def count_connections(pg: PgParams) -> int:
+    """Connections open to the benchmark's database (this query's own excluded)."""
+    conn = await asyncpg.connect(
+        host=pg.host, port=pg.port, user=pg.user, password=pg.password or None, database=pg.dbname
+    )
+    try:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            pg.dbname,
+        )
+    finally:
+        await conn.close()
+    return int(count)
+
+
 class RssSampler:
     """The API processes' resident memory, sampled every half second in a thread."""
 
@@ -564,6 +589,56 @@ def report(label: str, tally: Tally, names: list[str]) -> tuple[float, float, fl
     return rate, pct(values, 0.5), pct(values, 0.99)
 
 
+def node_round(
+    count: int,
+    env: dict[str, str],
+    pg: PgParams,
+    cast: Cast,
+    clients: int,
+    seconds: float,
+    others: dict[str, int],
+) -> tuple[Tally, Tally, list[int]]:
+    """The anchor, then the mixed load on ``count`` API processes started for the round."""
+    without_api = asyncio.run(count_connections(pg))
+    with ExitStack() as stack:
+        ports = [free_port() for _ in range(count)]
+        servers = [stack.enter_context(process(["serve", "--port", str(p)], env)) for p in ports]
+        bases = [f"http://127.0.0.1:{p}" for p in ports]
+        for base, server in zip(bases, servers, strict=True):
+            wait_ready(base, server)
+        anchor = asyncio.run(anchor_round(pg, cast, clients, seconds, count))
+        watched = {"client": os.getpid(), "projector": others["project"]}
+        watched |= {f"api{i + 1}": s.pid for i, s in enumerate(servers)}
+        before = {k: cpu_seconds(pid) for k, pid in watched.items()}
+        pg_before, wall = postgres_cpu_seconds(), time.perf_counter()
+        with RssSampler([s.pid for s in servers]) as rss:
+            api = asyncio.run(api_round(bases, cast, clients, seconds, count))
+        wall = time.perf_counter() - wall
+        # Share of one core each process used over the round (warm-up included).
+        cores = {k: (cpu_seconds(pid) - before[k]) / wall for k, pid in watched.items()}
+        cores["postgres (all)"] = (postgres_cpu_seconds() - pg_before) / wall
+        peak = [max(rss.samples[s.pid]) // 1024 for s in servers]
+        connections = asyncio.run(count_connections(pg))
+        report(f"anchor (asyncpg, same reads), before {count} API", anchor, READS)
+        report(f"{count} API process(es), {clients} clients", api, READS)
+        print(f"  API RSS under load (peak, MiB): {peak}")
+        print(
+            "  RSS of the rest of the node (MiB): "
+            + ", ".join(
+                f"{k} {sum(rss_kib(p) for p in tree(pid)) // 1024}" for k, pid in others.items()
+            )
+            + f"; connections to the database: {without_api} without the API, "
+            f"{connections} with {count} API under load"
+        )
+        print(
+            "  cores used: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
+            + f" (machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})"
+        )
+
+    return anchor, api, peak
+
+
 def cli(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "gongzhi.cli", *args],
@@ -616,38 +691,15 @@ def main(argv: list[str] | None = None) -> None:
         )
         cast = asyncio.run(find_cast(pg))
         results: dict[int, tuple[Tally, Tally, list[int]]] = {}
-        with process(["project"], env) as projector:
+        # The rest of a node beside the API: projector, one worker process, the scheduler.
+        with (
+            process(["project"], env) as projector,
+            process(["work", "--processes", "1", "--threads", "4"], env) as worker,
+            process(["schedule"], env) as scheduler,
+        ):
+            others = {"project": projector.pid, "work": worker.pid, "schedule": scheduler.pid}
             for count in (1, 2):
-                with ExitStack() as stack:
-                    ports = [free_port() for _ in range(count)]
-                    servers = [
-                        stack.enter_context(process(["serve", "--port", str(p)], env))
-                        for p in ports
-                    ]
-                    bases = [f"http://127.0.0.1:{p}" for p in ports]
-                    for base, server in zip(bases, servers, strict=True):
-                        wait_ready(base, server)
-                    anchor = asyncio.run(anchor_round(pg, cast, args.clients, seconds, count))
-                    watched = {"client": os.getpid(), "projector": projector.pid}
-                    watched |= {f"api{i + 1}": s.pid for i, s in enumerate(servers)}
-                    before = {k: cpu_seconds(pid) for k, pid in watched.items()}
-                    pg_before, wall = postgres_cpu_seconds(), time.perf_counter()
-                    with RssSampler([s.pid for s in servers]) as rss:
-                        api = asyncio.run(api_round(bases, cast, args.clients, seconds, count))
-                    wall = time.perf_counter() - wall
-                    # Share of one core each process used over the round (warm-up included).
-                    cores = {k: (cpu_seconds(pid) - before[k]) / wall for k, pid in watched.items()}
-                    cores["postgres (all)"] = (postgres_cpu_seconds() - pg_before) / wall
-                    peak = [max(v) // 1024 for v in rss.samples.values()]
-                    results[count] = (anchor, api, peak)
-                    report(f"anchor (asyncpg, same reads), before {count} API", anchor, READS)
-                    report(f"{count} API process(es), {args.clients} clients", api, READS)
-                    print(f"  API RSS under load (peak, MiB): {peak}")
-                    print(
-                        "  cores used: "
-                        + ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
-                        + f" (machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})"
-                    )
+                results[count] = node_round(count, env, pg, cast, args.clients, seconds, others)
 
     print("\n== summary ==")
     for count, (anchor, api, peak) in results.items():
