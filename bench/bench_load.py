@@ -597,8 +597,9 @@ def node_round(
     clients: int,
     seconds: float,
     others: dict[str, int],
-) -> tuple[Tally, Tally, list[int]]:
-    """The anchor, then the mixed load on ``count`` API processes started for the round."""
+) -> tuple[Tally, Tally, list[int], float]:
+    """The anchor, then the mixed load on ``count`` API processes started for the round;
+    also the CPU (cores) the API processes used over it."""
     without_api = asyncio.run(count_connections(pg))
     with ExitStack() as stack:
         ports = [free_port() for _ in range(count)]
@@ -627,7 +628,9 @@ def node_round(
             + ", ".join(
                 f"{k} {sum(rss_kib(p) for p in tree(pid)) // 1024}" for k, pid in others.items()
             )
-            + f"; connections to the database: {without_api} without the API, "
+            + f"; connections to the database: {without_api} without the API"
+            + (" (the node just started)" if count == 1 else "")
+            + ", "
             f"{connections} with {count} API under load"
         )
         print(
@@ -636,7 +639,8 @@ def node_round(
             + f" (machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})"
         )
 
-    return anchor, api, peak
+    api_cores = sum(v for k, v in cores.items() if k.startswith("api"))
+    return anchor, api, peak, api_cores
 
 
 def cli(env: dict[str, str], *args: str) -> None:
@@ -690,7 +694,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{time.monotonic() - started:.0f}s"
         )
         cast = asyncio.run(find_cast(pg))
-        results: dict[int, tuple[Tally, Tally, list[int]]] = {}
+        results: dict[int, tuple[Tally, Tally, list[int], float]] = {}
         # The rest of a node beside the API: projector, one worker process, the scheduler.
         with (
             process(["project"], env) as projector,
@@ -702,7 +706,7 @@ def main(argv: list[str] | None = None) -> None:
                 results[count] = node_round(count, env, pg, cast, args.clients, seconds, others)
 
     print("\n== summary ==")
-    for count, (anchor, api, peak) in results.items():
+    for count, (anchor, api, peak, api_cores) in results.items():
         a_rate, a50, a99 = _summary(anchor, READS)
         q_rate, q50, q99 = _summary(api, READS)
         total = api.count / api.seconds
@@ -712,7 +716,8 @@ def main(argv: list[str] | None = None) -> None:
             f"p99 {q99:.1f} ms; mutations p50 "
             f"{pct(api.all([n for n, _ in MIX[4:]]), 0.5):.1f} ms), errors {errors}; "
             f"anchor reads {a_rate:,.1f}/s p50 {a50:.1f} ms p99 {a99:.1f} ms; "
-            f"ratio API reads / anchor {q_rate / a_rate:.1%}; RSS {peak} MiB"
+            f"ratio API reads / anchor {q_rate / a_rate:.1%}; RSS {peak} MiB; "
+            f"API processes used {api_cores:.2f} cores: {total / api_cores:,.0f} ops/s per API core"
         )
     one, two = results[1][1], results[2][1]
     print(
