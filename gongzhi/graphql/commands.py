@@ -372,10 +372,13 @@ class Registration(Generic[C, P]):
             command, reason, reading = to_command(self.command, raw)
             async with context.pool.acquire() as connection:
                 found = await _find_all(connection, reading)
-                target = await self._target(context, command, found)
-                if not allowed(context.principal, self.action, target):
-                    raise Refused(forbidden(self.action.value))
                 scope = await scope_of(connection, context.principal)
+            # After the connection is given back: a target rule may read with a connection of
+            # its own, and one request holding two at once lets a burst of requests hold the
+            # whole pool while each waits for a second (the API hung at a pool of five).
+            target = await self._target(context, command, found)
+            if not allowed(context.principal, self.action, target):
+                raise Refused(forbidden(self.action.value))
             _check_scope(scope, reading, found, self._target_path())
             _check_belonging(reading, found, target)
             meta = context.meta(reason)

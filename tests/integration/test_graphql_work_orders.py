@@ -4,13 +4,14 @@ performance, the access matrix rows, and live updates over a real websocket."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
-from starlette.testclient import WebSocketDenialResponse, WebSocketTestSession
+from starlette.testclient import TestClient, WebSocketDenialResponse, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from gongzhi.application.base import Meta, business_today
@@ -28,7 +29,9 @@ from gongzhi.application.work_orders import (
     open_work_order,
 )
 from gongzhi.demo import credit_code
+from gongzhi.graphql.app import create_app
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.infra.settings import Settings
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
 from tests.integration.conftest import ADMIN, Api
@@ -921,3 +924,43 @@ WORK_ORDER_EXPECTED: dict[str, dict[str, object]] = {
     "workOrderPerformance of 幸福里": _STEWARDS,
     "history of a work order in 幸福里": _STEWARDS,
 }
+
+
+def test_a_mutation_holds_one_pool_connection_at_a_time(
+    api: Api, estate: Estate, settings: Settings
+) -> None:
+    # Given an API whose query pool has one connection beside the one that listens for the
+    # views (a pool of two), and an order reported
+    order = order_of(report(api, estate))
+    small = replace(settings, pool_size=1)
+    answers: list[Any] = []
+
+    def dispatch() -> None:
+        # When staff dispatch it: the target rule reads the order's reporter and unit
+        with TestClient(create_app(small, api.platform.app)) as client:
+            answers.append(
+                client.post(
+                    "/graphql",
+                    json={
+                        "query": DISPATCH,
+                        "variables": {
+                            "input": {
+                                "workOrderId": order["id"],
+                                "team": "水电班",
+                                "assignee": "李师傅",
+                                "reason": "派单",
+                            }
+                        },
+                    },
+                    headers={"Authorization": f"Bearer {api.token(staff(estate))}"},
+                )
+            )
+
+    sending = threading.Thread(target=dispatch, daemon=True)
+    sending.start()
+    sending.join(timeout=60)
+
+    # Then it is answered: no request waits for a second connection while holding one
+    assert not sending.is_alive(), "the mutation waited for a connection it can never get"
+    assert answers[0].status_code == 200, answers[0].text
+    assert "WorkOrderPayload" in answers[0].text or "Recorded" in answers[0].text, answers[0].text
