@@ -57,9 +57,7 @@ async def ballot_target(context: Context, ballot_id: UUID) -> list[Target]:
     )
     if decision_id is None:
         return [Target()]
-    async with context.pool.acquire() as connection:
-        decision = await find(connection, (Kind.DECISION,), decision_id)
-    return decision.targets() if decision is not None and decision.places else [Target()]
+    return await _targets(context, Kind.DECISION, decision_id)
 
 
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
