@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import singledispatch
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -154,10 +155,11 @@ def _(event: Decision.Proposed) -> list[Op]:
     return [Op(INSERT_DECISION, row)]
 
 
-@decision_ops.register
-def _(event: Decision.BallotCast) -> list[Op]:
-    row = {
-        "decision_id": event.originator_id,
+def _ballot_row(event: Any, decision_id: UUID) -> dict[str, Any]:
+    """A ballot's row, from the decision's own BallotCast (before issue 13) or a Ballot's
+    event; ``position`` is the version of the aggregate that recorded it."""
+    return {
+        "decision_id": decision_id,
         "voter": event.voter,
         "choice": event.choice,
         "channel": event.channel,
@@ -168,24 +170,17 @@ def _(event: Decision.BallotCast) -> list[Op]:
         "cast_at": event.timestamp,
         "position": event.originator_version,
     }
-    return [Op(UPSERT_BALLOT, row), _touch(event)]
+
+
+@decision_ops.register
+def _(event: Decision.BallotCast) -> list[Op]:
+    return [Op(UPSERT_BALLOT, _ballot_row(event, event.originator_id)), _touch(event)]
 
 
 @decision_ops.register(Ballot.BallotCast)
 @decision_ops.register(Ballot.BallotChanged)
 def _(event: Ballot.BallotCast | Ballot.BallotChanged) -> list[Op]:
-    row = {
-        "decision_id": event.decision_id,
-        "voter": event.voter,
-        "choice": event.choice,
-        "channel": event.channel,
-        "cast_by": event.cast_by,
-        "proxy_authorisation": mask_personal_text(event.proxy_authorisation),
-        "cast_at": event.timestamp,
-        # The ballot's own version: ballots are aggregates of their own since issue 13.
-        "position": event.originator_version,
-    }
-    return [Op(UPSERT_BALLOT, row)]
+    return [Op(UPSERT_BALLOT, _ballot_row(event, event.decision_id))]
 
 
 @decision_ops.register
