@@ -50,6 +50,7 @@ from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.rate_limit import MutationBudget
+from gongzhi.graphql.replica import ReadFromReplica, ReplicaWatch
 from gongzhi.graphql.request_id import RequestId
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.settings import PgParams, Settings
@@ -68,7 +69,7 @@ def served_schema(settings: Settings) -> Schema:
     it, not to whoever asks)."""
     served = copy.copy(schema)
     closed = (DisableIntrospection,) if settings.production else ()
-    served.extensions = (ObserveOperations, *closed, *schema.extensions)
+    served.extensions = (ObserveOperations, ReadFromReplica, *closed, *schema.extensions)
     return served
 
 
@@ -249,7 +250,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(pg: PgParams, size: int) -> asyncpg.Pool:
+async def create_pool(pg: PgParams, size: int, name: str = "gongzhi-serve") -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         host=pg.host,
         port=pg.port,
@@ -259,6 +260,8 @@ async def create_pool(pg: PgParams, size: int) -> asyncpg.Pool:
         min_size=1,
         max_size=size,
         init=_init_connection,
+        # Named, so that pg_stat_activity tells the API's connections from the others'.
+        server_settings={"application_name": name},
     )
     assert pool is not None
     return pool
@@ -276,6 +279,14 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
         pool = await create_pool(pg, settings.pool_size + 1)
         watch = ProjectionWatch(pool, PROJECTION_NAME)
         await watch.start()
+        read_pool, replica = None, None
+        if settings.read_database_url:
+            # The queries' pool on the replica, and one connection more for following its
+            # replay position (replica.py).
+            read_pg = PgParams.from_url(settings.read_database_url)
+            read_pool = await create_pool(read_pg, settings.pool_size + 1, "gongzhi-serve-read")
+            replica = ReplicaWatch(pool, read_pool)
+            await replica.start()
         holder["services"] = Services(
             app=app,
             pool=pool,
@@ -283,11 +294,17 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             limiter=CapacityLimiter(settings.pool_size),
             read_your_writes_timeout=settings.read_your_writes_timeout,
             budget=MutationBudget(settings.limits.mutations_per_minute),
+            read_pool=read_pool,
+            replica=replica,
         )
         try:
             yield
         finally:
+            if replica is not None:
+                await replica.stop()
             await watch.stop()
+            if read_pool is not None:
+                await read_pool.close()
             await pool.close()
 
     async def health(_: Request) -> Response:

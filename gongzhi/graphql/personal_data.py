@@ -128,7 +128,8 @@ async def record_access(context: Context, shown: Iterable[tuple[UUID, str]]) -> 
     if not pairs:
         return
     principal = context.principal
-    await context.pool.execute(
+    # The primary's pool: a query reads from the replica, which refuses every write.
+    await context.primary.execute(
         "INSERT INTO personal_data_access (actor, actor_role, person_id, field) "
         "SELECT $1, $2, p, f FROM unnest($3::uuid[], $4::text[]) AS s(p, f)",
         principal.subject,

@@ -92,6 +92,9 @@ class Settings:
     # outcome, retries, durations) on this port of ``worker_metrics_host``.
     worker_metrics_port: int | None = None
     worker_metrics_host: str = "127.0.0.1"
+    # A streaming replica of the database for the API's queries (gongzhi/graphql/replica.py);
+    # everything that writes, and the event store, stays on ``database_url``.
+    read_database_url: str | None = None
 
     @property
     def development(self) -> bool:
@@ -138,6 +141,7 @@ class Settings:
             if env.get("GONGZHI_WORKER_METRICS_PORT")
             else None,
             worker_metrics_host=env.get("GONGZHI_WORKER_METRICS_HOST", "127.0.0.1"),
+            read_database_url=env.get("GONGZHI_READ_DATABASE_URL") or None,
         )
 
 
