@@ -49,6 +49,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings, embedded = _settings()
     platform = bootstrap(settings)
+    # The API reads with asyncpg and writes through the event store: the connection the
+    # migration opened is not kept for the process's lifetime (the connection budget).
+    platform.engine.dispose()
     try:
         app = create_app(settings, platform.app)
         uvicorn.run(
@@ -492,6 +495,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gongzhi: {refusal}", file=sys.stderr)
         return 2
     args = parser().parse_args(argv)
+    # Every connection this process opens is named after it (libpq and our pools read
+    # PGAPPNAME), so that pg_stat_activity shows each process's share of the connection
+    # budget; a name the deployer chose is kept, one inherited from `gongzhi run` is not.
+    if os.environ.get("PGAPPNAME", "gongzhi-").startswith("gongzhi-"):
+        os.environ["PGAPPNAME"] = f"gongzhi-{args.command}"
     handler = args.handler
     try:
         result: int = handler(args)

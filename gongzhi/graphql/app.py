@@ -53,6 +53,7 @@ from gongzhi.graphql.rate_limit import MutationBudget
 from gongzhi.graphql.replica import ReadFromReplica, ReplicaWatch
 from gongzhi.graphql.request_id import RequestId
 from gongzhi.graphql.schema import schema
+from gongzhi.infra.database import application_name
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
 
@@ -250,7 +251,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(pg: PgParams, size: int, name: str = "gongzhi-serve") -> asyncpg.Pool:
+async def create_pool(pg: PgParams, size: int, name: str = "") -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         host=pg.host,
         port=pg.port,
@@ -260,8 +261,8 @@ async def create_pool(pg: PgParams, size: int, name: str = "gongzhi-serve") -> a
         min_size=1,
         max_size=size,
         init=_init_connection,
-        # Named, so that pg_stat_activity tells the API's connections from the others'.
-        server_settings={"application_name": name},
+        # Named as the process (asyncpg does not read PGAPPNAME; see database.py).
+        server_settings={"application_name": name or application_name()},
     )
     assert pool is not None
     return pool
@@ -284,7 +285,9 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             # The queries' pool on the replica, and one connection more for following its
             # replay position (replica.py).
             read_pg = PgParams.from_url(settings.read_database_url)
-            read_pool = await create_pool(read_pg, settings.pool_size + 1, "gongzhi-serve-read")
+            read_pool = await create_pool(
+                read_pg, settings.pool_size + 1, application_name("-read")
+            )
             replica = ReplicaWatch(pool, read_pool)
             await replica.start()
         holder["services"] = Services(

@@ -123,7 +123,7 @@ class Settings:
             http_host=env.get("GONGZHI_HTTP_HOST", "127.0.0.1"),
             http_port=int(env.get("GONGZHI_HTTP_PORT", "8000")),
             read_your_writes_timeout=float(env.get("GONGZHI_RYW_TIMEOUT", "5")),
-            pool_size=int(env.get("GONGZHI_POOL_SIZE", "8")),
+            pool_size=int(env.get("GONGZHI_POOL_SIZE", "3")),
             broker_heartbeat_timeout_ms=int(
                 env.get("GONGZHI_BROKER_HEARTBEAT_TIMEOUT_MS", "60000")
             ),
