@@ -34,6 +34,7 @@ from prometheus_client import Counter
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from gongzhi.graphql.errors import unreachable
 from gongzhi.graphql.metrics import REGISTRY
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 # replica that lagged or went away is back).
 WAITING_POLL = 0.002
 IDLE_POLL = 1.0
+# A replica that does not answer this fast counts as out of reach (seconds).
+READ_TIMEOUT = 2.0
 
 # WAL positions as bytes from 0/0, comparable integers. On a server that is not in recovery
 # (a URL that names a primary) the replay position is its own: every commit is "replayed".
@@ -99,6 +102,9 @@ class ReplicaWatch:
         self._wake.set()
         try:
             while self.replayed < target:
+                if not self.reachable:
+                    # Queries read the primary while the replica is out of reach.
+                    return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     log.warning("the replica has not replayed %s after %.1fs", target, timeout)
@@ -111,13 +117,17 @@ class ReplicaWatch:
         finally:
             self._waiters -= 1
 
+    def lost(self) -> None:
+        if self.reachable:
+            log.warning("the replica is out of reach; queries read the primary")
+        self.reachable = False
+        self._wake.set()
+
     async def _read(self) -> None:
         try:
-            value = await self.replica.fetchval(REPLAYED)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            if self.reachable:
-                log.warning("the replica is out of reach; queries read the primary")
-            self.reachable = False
+            value = await self.replica.fetchval(REPLAYED, timeout=READ_TIMEOUT)
+        except Exception:  # whatever the failure, the queries go to the primary meanwhile
+            self.lost()
             return
         if not self.reachable:
             log.warning("the replica answers again")
@@ -149,3 +159,13 @@ class ReadFromReplica(SchemaExtension):
             context.on_replica = replica.usable
             READS.labels("replica" if replica.usable else "primary").inc()
         yield
+        result = self.execution_context.result
+        errors = (result.errors if result is not None else None) or []
+        # Found out of reach by a query before the follower's next look: the next queries go
+        # to the primary at once.
+        if (
+            replica is not None
+            and getattr(context, "on_replica", False)
+            and any(unreachable(e.original_error) for e in errors if e.original_error)
+        ):
+            replica.lost()
