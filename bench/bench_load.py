@@ -670,7 +670,9 @@ def main(argv: list[str] | None = None) -> None:
     with temporary_database("gongzhi_bench_load") as pg:
         env = dict(
             os.environ,
-            PYTHONPATH=str(ROOT),
+            # The checkout first; what the caller adds after it (an alternative event loop or
+            # HTTP parser to try, installed apart) stays visible to the processes.
+            PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
             GONGZHI_DATABASE_URL=pg.url(),
             GONGZHI_BROKER_URL=args.broker_url,
             GONGZHI_BROKER_NAMESPACE=f"gongzhi-bench-{uuid.uuid4().hex[:8]}",
