@@ -343,7 +343,11 @@ async def api_round(bases: list[str], cast: Cast, clients: int, seconds: float, 
         httpx.AsyncClient(
             base_url=base,
             timeout=60,
-            limits=httpx.Limits(max_connections=per_base, max_keepalive_connections=per_base),
+            # A kept-alive connection is given up before uvicorn closes it (after 5 s idle):
+            # at the same expiry a request races the server's close and fails (ReadError).
+            limits=httpx.Limits(
+                max_connections=per_base, max_keepalive_connections=per_base, keepalive_expiry=2.0
+            ),
         )
         for base in bases
     ]

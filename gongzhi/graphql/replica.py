@@ -18,7 +18,8 @@ query sent after the answer, to this API process or any other, finds the change 
 A replica that has not replayed it within the read-your-writes timeout makes the mutation answer
 ``Recorded`` (saved; the views will show it shortly), as a projector that lags does, and this
 process reads its queries from the primary until the replica has replayed that far; a replica
-out of reach sends them to the primary too, until it answers again.
+out of reach sends them to the primary too, until it answers again and has replayed what the
+primary had written by then (by any API process, while this one did not look).
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ class ReplicaWatch:
         try:
             while self.replayed < target:
                 if not self.reachable:
-                    # Queries read the primary while the replica is out of reach.
+                    # Queries read the primary while the replica is out of reach, and after,
+                    # until it has replayed this change.
+                    self.behind_until = max(self.behind_until, target)
                     return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -130,6 +133,14 @@ class ReplicaWatch:
             self.lost()
             return
         if not self.reachable:
+            # Back, it may not yet have replayed what was written meanwhile (through any API
+            # process): it serves queries again once it has replayed the primary's WAL as it
+            # stands now.
+            try:
+                written = int(await self.primary.fetchval(WRITTEN, timeout=READ_TIMEOUT))
+            except Exception:  # the primary is out of reach: look again on the next pass
+                return
+            self.behind_until = max(self.behind_until, written)
             log.warning("the replica answers again")
         self.reachable = True
         if value is not None and int(value) > self.replayed:

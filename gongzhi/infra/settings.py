@@ -18,6 +18,7 @@ from gongzhi.infra.audit_keys import signing_key_pem
 from gongzhi.infra.limits import Limits
 
 MIN_SECRET_BYTES = 32
+MIN_POOL_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,12 @@ class Settings:
         refuse_unsafe_production(env)
         data_dir = Path(env.get("GONGZHI_DATA_DIR", ".gongzhi")).resolve()
         secret = env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir)
+        pool_size = int(env.get("GONGZHI_POOL_SIZE", "3"))
+        if pool_size < MIN_POOL_SIZE:
+            # Pools are capped (gongzhi/infra/database.py): the projector holds its LISTEN
+            # connection beside the batch it writes, and would time out waiting for a second.
+            msg = f"GONGZHI_POOL_SIZE must be at least {MIN_POOL_SIZE}"
+            raise ConfigurationError(msg)
         if len(secret.encode()) < MIN_SECRET_BYTES:
             msg = f"GONGZHI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (HS256)"
             raise ConfigurationError(msg)
@@ -123,7 +130,7 @@ class Settings:
             http_host=env.get("GONGZHI_HTTP_HOST", "127.0.0.1"),
             http_port=int(env.get("GONGZHI_HTTP_PORT", "8000")),
             read_your_writes_timeout=float(env.get("GONGZHI_RYW_TIMEOUT", "5")),
-            pool_size=int(env.get("GONGZHI_POOL_SIZE", "3")),
+            pool_size=pool_size,
             broker_heartbeat_timeout_ms=int(
                 env.get("GONGZHI_BROKER_HEARTBEAT_TIMEOUT_MS", "60000")
             ),

@@ -217,6 +217,18 @@ def test_queries_read_the_replica_and_see_the_write_just_made(
                 assert body["data"]["community"] == {"id": answer["id"], "name": "停滞里"}
         assert failed <= 1, failed
         assert reads_by_database(base_url)["primary"] >= primary_reads + 2
+
+        # A change made while it is down is seen once it is back: the queries return to the
+        # standby only when it has replayed what was written meanwhile.
+        community = register_community(base_url, admin, name="断线里")
+        _start(standby, standby.directory.parent)
+        replica_reads = reads_by_database(base_url)["replica"]
+        deadline = time.monotonic() + 15
+        while reads_by_database(base_url)["replica"] == replica_reads:
+            assert time.monotonic() < deadline, "queries did not return to the standby"
+            read = graphql(base_url, admin, COMMUNITY, {"id": community})
+            assert read["community"] == {"id": community, "name": "断线里"}
+            time.sleep(0.1)  # pacing of a poll of the API, not synchronisation of a result
     finally:
         stop(project)
         stop(serve)
