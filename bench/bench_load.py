@@ -563,7 +563,14 @@ def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    child = subprocess.Popen([sys.executable, "-m", "gongzhi.cli", *args], env=env, cwd=ROOT)
+    # Each process in a session of its own, as each would be a service of its own when
+    # deployed: Linux's scheduler (with autogroup, the default on desktop and many server
+    # kernels) shares the CPU fairly between sessions, not processes, so two API processes
+    # started in the load generator's session got the CPU of one between them (measured:
+    # 0.15 cores for one, 0.09 + 0.09 for two, at load average 14 from other sessions).
+    child = subprocess.Popen(
+        [sys.executable, "-m", "gongzhi.cli", *args], env=env, cwd=ROOT, start_new_session=True
+    )
     try:
         yield child
     finally:
