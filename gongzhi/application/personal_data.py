@@ -157,6 +157,15 @@ class Declared:
             if isinstance(value, str) and subject is not None:
                 yield (container, key), subject if isinstance(subject, UUID) else UUID(str(subject))
 
+    def paths(self, state: dict[str, Any]) -> Iterator[tuple[str | int, ...]]:
+        """The path of each text of the field in ``state`` (keys and list indexes), as in the
+        stored event's JSON: what ``gongzhi reseal`` records it sealed."""
+        if self.within is None:
+            yield (self.field or "",)
+            return
+        for index in range(len(state.get(self.within) or [])):
+            yield (self.within, index) if self.field is None else (self.within, index, self.field)
+
 
 DECLARED: Mapping[type, tuple[Declared, ...]] = {
     event: tuple(Declared.parse(event, f, p) for f, p in fields.items())
@@ -172,6 +181,16 @@ def _own_copy(state: dict[str, Any], declared: Sequence[Declared]) -> dict[str, 
         if item.within is not None and isinstance(copy.get(item.within), list):
             copy[item.within] = [dict(r) if isinstance(r, dict) else r for r in copy[item.within]]
     return copy
+
+
+def _at(state: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` in a state (None where there is none)."""
+    try:
+        for step in path:
+            state = state[step]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return state
 
 
 class Sealer(Protocol):
@@ -192,6 +211,10 @@ class Sealer(Protocol):
 
     def is_erased(self, person_id: UUID) -> bool:
         """Whether the person's key was destroyed by erasure (not merely never made)."""
+        ...
+
+    def keys(self, person_ids: Iterable[UUID]) -> Mapping[UUID, bytes]:
+        """The data keys of those persons (or records) that have one."""
         ...
 
     def forget(self, person_ids: Iterable[UUID]) -> None:
@@ -264,6 +287,46 @@ class SealingMapper(Mapper[UUID]):
     def shred(self, person_id: UUID) -> None:
         """Destroy the person's data key: erasure (see ``Person.Erased``)."""
         self._sealer().shred(person_id)
+
+    def resealed(
+        self, stored_event: StoredEvent, made: set[UUID]
+    ) -> tuple[StoredEvent, Callable[[Any], None] | None, list[tuple[str | int, ...]]] | None:
+        """For ``gongzhi reseal``: ``stored_event`` (written before its fields were declared, or
+        before sealing existed) with its declared values that are still clear sealed, what the
+        save must write with it (the data keys it made) and the paths of the values it
+        changed; None when every declared value is sealed already. ``made`` collects the
+        persons given a key by this run, so that a later phone change of theirs in the same
+        run sets their phone's digest (a person keyed before keeps the one it has)."""
+        event = super().to_domain_event(stored_event)  # as stored: nothing opened
+        declared = DECLARED.get(type(event))
+        state = vars(event)
+        sealer = self._sealer()
+        if declared is None or not any(
+            c[k] and not sealer.is_sealed(c[k]) for d in declared for (c, k), _ in d.slots(state)
+        ):
+            return None
+        subjects = {subject for d in declared for _, subject in d.slots(state)}
+        keyed = sealer.keys(subjects).keys()
+        created: dict[UUID, dict[str, str]] = {}
+        phones: dict[UUID, str] = {}
+        person = event.originator_id
+        if isinstance(event, Person.Registered) and person not in keyed:
+            created[person] = {"phone": event.phone, "name": event.name}
+        elif isinstance(event, Person.PhoneChanged) and (person in made or person not in keyed):
+            phones[person] = event.phone
+        named = {s for d in declared if not d.own_key for _, s in d.slots(state)} - set(created)
+        records = {s for d in declared if d.own_key for _, s in d.slots(state)}
+        write = sealer.prepare(created, phones, named - set(phones), records)
+        made.update(created, phones)
+        resealed = self.to_stored_event(event)
+        after = vars(super().to_domain_event(resealed))
+        paths = [
+            path
+            for d in declared
+            for path in d.paths(state)
+            if _at(state, path) != _at(after, path)
+        ]
+        return resealed, write, paths
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         declared = DECLARED.get(type(domain_event))
