@@ -124,7 +124,7 @@ CommitteesResult = Annotated[
     CommitteeList | NotFound | ValidationError, strawberry.union("CommitteesResult")
 ]
 CommitteeCoverageResult = Annotated[
-    CommitteeCoverage | Forbidden, strawberry.union("CommitteeCoverageResult")
+    CommitteeCoverage | Forbidden | ValidationError, strawberry.union("CommitteeCoverageResult")
 ]
 
 

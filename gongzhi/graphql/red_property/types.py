@@ -225,7 +225,8 @@ DemonstrationTitlesResult = Annotated[
     DemonstrationTitleConnection | ValidationError, strawberry.union("DemonstrationTitlesResult")
 ]
 RedPropertyStatisticsResult = Annotated[
-    RedPropertyStatistics | Forbidden, strawberry.union("RedPropertyStatisticsResult")
+    RedPropertyStatistics | Forbidden | ValidationError,
+    strawberry.union("RedPropertyStatisticsResult"),
 ]
 
 
