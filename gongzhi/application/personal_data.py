@@ -24,7 +24,8 @@ Covered (``PERSONAL_FIELDS``):
   (``Committee.Formed.group_members``), a dispute's parties' names (``Dispute.Opened``:
   residents or companies, told apart by nothing the log can trust) and its mediations'
   mediator and attendees (``Dispute.MediationHeld``), a party joint meeting's attendees' names
-  (``PartyOrganisation.JointMeetingHeld``) and a ballot's proxy authorisation (委托书, in
+  (``PartyOrganisation.JointMeetingHeld``), a facility inspection's inspector
+  (``Facility.InspectionRecorded``) and a ballot's proxy authorisation (委托书, in
   ``Ballot.BallotCast``/``BallotChanged`` and the decision's older ``BallotCast``).
   Destroying the record's key erases that record's free text and nothing else.
 
@@ -35,9 +36,9 @@ before a field was declared keep their clear values (the read side passes a clea
 through) until ``gongzhi reseal`` rewrites them sealed.
 
 Not covered: names of organisations rather than persons (a party organisation's approving
-body ``approved_by``), and the billing and facility free text (a write-off's approver, an
-inspection's inspector: staff acting in office); the audit trail masks phone- and ID-shaped
-text in them.
+body ``approved_by``), and a bill write-off's approver (``FeeAccount.WrittenOff.approved_by``,
+staff acting in office: billing's views and API would need the opener first); the audit
+trail masks phone- and ID-shaped text in them.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from gongzhi.domain.committee import Committee
 from gongzhi.domain.decision import Ballot, Decision
 from gongzhi.domain.dispute import Dispute
+from gongzhi.domain.facility import Facility
 from gongzhi.domain.party import PartyOrganisation
 from gongzhi.domain.person import ERASED_NAME, Person
 
@@ -77,6 +79,7 @@ PERSONAL_FIELDS: Mapping[type, Mapping[str, str]] = {
     Committee.Formed: {"group_members[]": RECORD},
     Dispute.Opened: {"parties[].name": RECORD},
     Dispute.MediationHeld: {"mediator": RECORD, "attendees[]": RECORD},
+    Facility.InspectionRecorded: {"inspector": RECORD},
     PartyOrganisation.JointMeetingHeld: {"attendees[].name": RECORD},
     Decision.BallotCast: {"proxy_authorisation": RECORD},
     Ballot.BallotCast: {"proxy_authorisation": RECORD},
@@ -86,7 +89,7 @@ PERSONAL_FIELDS: Mapping[type, Mapping[str, str]] = {
 
 # Fields that hold names: an erased one reads as 已删除; any other (a phone, an ID number, a
 # proxy authorisation) reads as empty.
-NAME_FIELDS = frozenset({"name", "group_members", "mediator", "attendees"})
+NAME_FIELDS = frozenset({"name", "group_members", "mediator", "attendees", "inspector"})
 
 
 def erased_value(field: str) -> str:
