@@ -83,7 +83,7 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         )
         self.holder = holder
         self.secret = settings.jwt_secret
-        self.require_person = settings.production
+        self.require_person = settings.requires_person_tokens
 
     # orjson: the page of 100 communities is serialised in a tenth of the standard library's
     # time (results hold only JSON values: scalars are serialised by then). Text, not bytes:
@@ -142,7 +142,7 @@ class AuthGate:
         self.holder = holder
         self.secret = settings.jwt_secret
         self.ide = settings.development
-        self.require_person = settings.production
+        self.require_person = settings.requires_person_tokens
 
     async def _principal(self, authorization: str | None) -> Principal:
         token = bearer_token(authorization)

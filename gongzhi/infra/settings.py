@@ -105,6 +105,16 @@ class Settings:
     def production(self) -> bool:
         return self.environment == PRODUCTION
 
+    @property
+    def requires_person_tokens(self) -> bool:
+        """Whether a committee member's or resident's token must name its person
+        (``person_id``), without which its seat or home cannot be checked against the facts
+        (graphql/access.py): everywhere but the test suite's own environment, whose tests
+        act as roles without a roster behind them. Every issuer of the platform (``gongzhi
+        token``, the benchmarks) names the person, so only a holder of the signing secret
+        could make one that does not."""
+        return self.environment != TEST
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
@@ -153,6 +163,7 @@ class Settings:
 
 
 PRODUCTION = "production"
+TEST = "test"  # the test suite's settings (tests/conftest.py)
 
 
 class ConfigurationError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -20,6 +20,7 @@ from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, Histo
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
 from gongzhi.graphql.personal_data import open_history
+from gongzhi.graphql.reading import Unchecked
 from gongzhi.graphql.references import find
 
 
@@ -161,7 +162,10 @@ class HistoryQueries:
     async def history(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
+        id: Annotated[
+            strawberry.ID,
+            Unchecked("any aggregate: its kind is found in the log and that kind's rule checked"),
+        ],
         first: int = 50,
         after: str | None = None,
     ) -> HistoryResult:

@@ -11,9 +11,9 @@ from strawberry.types import Info
 from gongzhi.application.base import business_today
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import Refused, forbidden, invalid
-from gongzhi.graphql.permissions import Action, Target, allowed
-from gongzhi.graphql.reading import lookup
+from gongzhi.graphql.errors import invalid
+from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.reading import lookup, require
 from gongzhi.graphql.statistics.types import (
     DistrictSnapshots,
     DistrictSnapshotsResult,
@@ -45,9 +45,8 @@ def _figures(
 
 
 def _require_reader(context: Context, district: str) -> None:
-    """Raises Refused (Forbidden) unless the principal may read the district's figures."""
-    if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
-        raise Refused(forbidden(Action.READ_DISTRICT_STATISTICS.value))
+    """Refused (Forbidden) unless the principal may read the district's figures."""
+    require(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district))
 
 
 @strawberry.type
