@@ -47,12 +47,13 @@ def test_the_history_of_a_unit_shows_its_ownership_and_residence(api: Api) -> No
     )
     history = api.gql(HISTORY, {"id": units[0]}, as_=committee)["history"]
 
-    # Then it lists the unit's own events, in order, and no other unit's
+    # Then it lists the unit's own events, in order, and no other unit's (its owners and
+    # residents are the unit's holding since issue 13, an aggregate of their own)
     assert [(e["aggregateType"], e["eventType"]) for e in history["entries"]] == [
         ("Community", "UnitAdded"),
-        ("Community", "UnitOwnershipRecorded"),
-        ("Community", "UnitOwnershipRecorded"),
-        ("Community", "ResidentMovedIn"),
+        ("UnitHolding", "UnitOwnershipRecorded"),
+        ("UnitHolding", "UnitOwnershipRecorded"),
+        ("UnitHolding", "ResidentMovedIn"),
     ]
     owners = [e["data"]["owners"] for e in history["entries"][1:3]]
     assert [[o["person_id"] for o in row] for row in owners] == [[str(people[0])], [str(buyer)]]
