@@ -7,8 +7,8 @@ from functools import singledispatch
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.community import Community
-from gongzhi.domain.person import ERASED_NAME, Person
 from gongzhi.domain.holding import UnitHolding
+from gongzhi.domain.person import ERASED_NAME, Person
 from gongzhi.projections.communities import (
     CORRECT_AREA,
     RETIRE_UNIT,
