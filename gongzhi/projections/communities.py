@@ -172,13 +172,6 @@ TOUCH_COMMUNITY = update_statement(
     assign={"version": "version", "updated_at": "at"},
 )
 
-# A unit's holding changed (issue 13): the community's row is stamped with the time, not
-# with the holding's version (the community's version stays the community aggregate's, the
-# one a client names as expectedVersion).
-TOUCH_COMMUNITY_AT = update_statement(
-    "touch community at", TOUCH, communities, key=("id", "b_id"), assign={"updated_at": "at"}
-)
-
 
 @singledispatch
 def community_ops(event: object) -> list[Op]:

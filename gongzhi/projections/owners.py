@@ -12,7 +12,6 @@ from gongzhi.domain.person import ERASED_NAME, Person
 from gongzhi.projections.communities import (
     CORRECT_AREA,
     RETIRE_UNIT,
-    TOUCH_COMMUNITY_AT,
     touch_community,
     units,
 )
@@ -167,9 +166,9 @@ def _(event: Community.ResidentMovedIn | Community.ResidentMovedOut) -> list[Op]
 
 
 # A unit's holding (issue 13) writes the same rows as the community's events before the
-# split: a view rebuilt from a log holding both reads as one written by either.
-def _touch(event: UnitHolding.Event | UnitHolding.Opened) -> Op:
-    return Op(TOUCH_COMMUNITY_AT, {"b_id": event.community_id, "at": event.timestamp})
+# split: a view rebuilt from a log holding both reads as one written by either. The
+# community's row is not touched: its version and time are the community aggregate's (the
+# version a client names as expectedVersion), which a holding's change leaves as it is.
 
 
 @owner_ops.register
@@ -181,19 +180,19 @@ def _(event: UnitHolding.Opened) -> list[Op]:
         "owners": event.owners,
         "developer_held": event.developer_held,
     }
-    return [Op(SET_OWNERS, params), _touch(event)]
+    return [Op(SET_OWNERS, params)]
 
 
 @owner_ops.register
 def _(event: UnitHolding.UnitOwnershipRecorded) -> list[Op]:
     params = {"b_id": event.unit_id, "owners": event.owners, "developer_held": False}
-    return [Op(SET_OWNERS, params), _touch(event)]
+    return [Op(SET_OWNERS, params)]
 
 
 @owner_ops.register
 def _(event: UnitHolding.UnitHeldByDeveloper) -> list[Op]:
     params = {"b_id": event.unit_id, "owners": [], "developer_held": True}
-    return [Op(SET_OWNERS, params), _touch(event)]
+    return [Op(SET_OWNERS, params)]
 
 
 @owner_ops.register(UnitHolding.ResidentMovedIn)
@@ -206,4 +205,4 @@ def _(event: UnitHolding.ResidentMovedIn | UnitHolding.ResidentMovedOut) -> list
         "since": event.on,
         "active": isinstance(event, UnitHolding.ResidentMovedIn),
     }
-    return [Op(UPSERT_RESIDENT, row), _touch(event)]
+    return [Op(UPSERT_RESIDENT, row)]
