@@ -73,6 +73,7 @@ class Estate:
         self.holdings: dict[UUID, Holding] = {}
         self.unit_of_holding: dict[UUID, UUID] = {}
         self.voters: dict[str, set[UUID]] = {}
+        self.voter_of: dict[UUID, str] = {}
 
     def holding(self, unit_id: UUID) -> Holding:
         return self.holdings[unit_id]
@@ -87,15 +88,17 @@ class Estate:
         return linked
 
     def _set(self, unit_id: UUID, holding: Holding) -> None:
-        before = self.holdings.get(unit_id)
+        before = self.voter_of.get(unit_id)
         if before is not None:
-            units = self.voters.get(before.voter)
+            units = self.voters.get(before)
             if units is not None:
                 units.discard(unit_id)
                 if not units:
-                    del self.voters[before.voter]
+                    del self.voters[before]
         self.holdings[unit_id] = holding
-        self.voters.setdefault(holding.voter, set()).add(unit_id)
+        # Each unit's key kept: computing it costs more than anything else the index does.
+        voter = self.voter_of[unit_id] = holding.voter
+        self.voters.setdefault(voter, set()).add(unit_id)
 
     def add_units(self, units: Iterable[Unit]) -> list[UUID]:
         """Units not known yet, as the community's events left them; their holding ids."""
