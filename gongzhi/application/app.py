@@ -65,8 +65,9 @@ class Gongzhi(
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 
     name = "gongzhi"
-    # The community holds every building, entrance and unit (with their owners and
-    # residents): copying it for each command cost more than the command (issue 13).
+    # The community holds every building, entrance and unit (their owners and residents
+    # are each unit's holding since the estate split): copying it for each command cost
+    # more than the command (issue 13).
     changed_in_place = (Community,)
     # Aggregates whose events grow without bound, with a snapshot every so many events, so a
     # cold load (a new process, an eviction after a failed command) replays only the tail.

@@ -61,6 +61,17 @@ async def ballot_target(context: Context, ballot_id: UUID) -> list[Target]:
     return await _targets(context, Kind.DECISION, decision_id)
 
 
+async def holding_target(context: Context, holding_id: UUID) -> list[Target]:
+    """A unit's holding (its owners and residents, an aggregate since issue 13) is read
+    where its community is."""
+    community_id = await context.pool.fetchval(
+        "SELECT community_id FROM event_history WHERE aggregate_id = $1 LIMIT 1", holding_id
+    )
+    if community_id is None:
+        return [Target()]
+    return await _targets(context, Kind.COMMUNITY, community_id)
+
+
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
 REGISTRANT = Target()
 
@@ -88,6 +99,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "Ballot": (Action.READ_COMMUNITY_HISTORY, ballot_target),
     # A unit's own entries of its community's trail: added, owned, lived in (issue 13).
     "Unit": (Action.READ_COMMUNITY_HISTORY, Kind.UNIT),
+    "UnitHolding": (Action.READ_COMMUNITY_HISTORY, holding_target),
     # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
     "FeeSchedule": (Action.READ_FEES, Kind.FEE_SCHEDULE),
     "Bill": (Action.READ_FEES, Kind.BILL),
