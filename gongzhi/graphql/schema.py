@@ -47,6 +47,8 @@ from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
+from gongzhi.graphql.notices.mutations import NoticeMutations
+from gongzhi.graphql.notices.queries import NoticeQueries
 from gongzhi.graphql.nul import NoNulInStrings
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -97,6 +99,7 @@ class Query(
     CreditQueries,
     HealthQueries,
     AuditQueries,
+    NoticeQueries,
 ):
     pass
 
@@ -123,6 +126,7 @@ class Mutation(
     HealthMutations,
     TokenMutations,
     AuditMutations,
+    NoticeMutations,
 ):
     pass
 

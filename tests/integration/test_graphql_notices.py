@@ -1,0 +1,207 @@
+"""通知, 公示 and 催缴 over the API, on real PostgreSQL: notices with read receipts and a
+resident's feed, 公示 written by the platform from the events (the same rows after a
+rebuild), and arrears reminders once per round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gongzhi.application.base import Meta
+from gongzhi.application.common_income import PublishCommonIncome
+from gongzhi.application.fields import Kind
+from gongzhi.graphql.auth import Principal
+from tests.integration.conftest import Api
+from tests.integration.tenants import Tenant
+
+META = Meta(actor="test", reason="测试")
+
+NOTICE = """id type publicityKind title body current read households householdsRead
+    publishFrom publishUntil details source { aggregateId version event position }"""
+PUBLISH = f"""mutation($input: PublishNoticeInput!) {{ publishNotice(input: $input) {{
+    __typename ... on NoticePayload {{ notice {{ {NOTICE} }} }}
+    ... on ValidationError {{ field message }} ... on Forbidden {{ message }} }} }}"""
+MARK = f"""mutation($n: ID!, $u: ID!) {{ markNoticeRead(input: {{noticeId: $n, unitId: $u,
+    reason: "已读"}}) {{ __typename ... on NoticePayload {{ position notice {{ {NOTICE} }} }} }} }}"""
+FEED = f"""{{ myNotices {{ __typename ... on NoticeConnection {{ notices {{ {NOTICE} }} }} }} }}"""
+NOTICES = f"""query($c: ID!, $t: NoticeType) {{ notices(communityId: $c, type: $t, first: 100) {{
+    __typename ... on NoticeConnection {{ notices {{ {NOTICE} }} }} }} }}"""
+HOUSEHOLDS = """query($n: ID!) { noticeHouseholds(noticeId: $n) { __typename
+    ... on NoticeHouseholds { households householdsRead unread { label } } } }"""
+REMIND = """mutation($c: ID!, $r: String!) { issueArrearsReminders(input: {communityId: $c,
+    round: $r, reason: "催缴"}) { __typename ... on ArrearsRoundPayload { issued
+    reminders { label owed bills noticeId read } } ... on Forbidden { message } } }"""
+
+
+def publish(api: Api, who: Principal, **fields: Any) -> dict[str, Any]:
+    variables = {"input": {"reason": "通知", "title": "停水", "body": "周三 9-12 时停水", **fields}}
+    result: dict[str, Any] = api.gql(PUBLISH, variables, as_=who)["publishNotice"]
+    return result
+
+
+def test_a_notice_reaches_the_households_addressed_and_counts_their_receipts(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, theirs = tenants
+    who = mine.principals()
+    # Given a notice of the serving company to the whole community, for owners
+    published = publish(
+        api, who["staff"], communityId=str(mine.community), audience="COMMUNITY", roles="OWNERS"
+    )
+    assert published["__typename"] == "NoticePayload"
+    notice = published["notice"]
+    assert notice["households"] == 1 and notice["householdsRead"] == 0
+    assert notice["current"] is True
+    # (a week by default, Shanghai dates, both included)
+    assert notice["publishFrom"] < notice["publishUntil"]
+    # When the resident reads the feed, Then it is there, unread, before the read ones
+    feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
+    assert notice["id"] in [n["id"] for n in feed]
+    assert all(n["read"] is False for n in feed)
+    # When the household marks it read, twice
+    first = api.gql(MARK, {"n": notice["id"], "u": str(mine.unit)}, as_=who["resident"])
+    again = api.gql(MARK, {"n": notice["id"], "u": str(mine.unit)}, as_=who["resident"])
+    assert first["markNoticeRead"]["notice"]["read"] is True
+    # Then the second records nothing, and the stewards count one household read
+    assert again["markNoticeRead"]["position"] == "0"
+    households = api.gql(HOUSEHOLDS, {"n": notice["id"]}, as_=who["committee"])
+    assert households["noticeHouseholds"] == {
+        "__typename": "NoticeHouseholds",
+        "households": 1,
+        "householdsRead": 1,
+        "unread": [],
+    }
+    feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
+    assert [n["read"] for n in feed if n["id"] == notice["id"]] == [True]
+    # And the other tenant's resident neither sees it nor may mark it
+    other = theirs.principals()["resident"]
+    assert notice["id"] not in [n["id"] for n in api.gql(FEED, as_=other)["myNotices"]["notices"]]
+    refused = api.gql(MARK, {"n": notice["id"], "u": str(theirs.unit)}, as_=other)
+    assert refused["markNoticeRead"]["__typename"] in {"NotFound", "Forbidden"}
+
+
+def test_a_notice_names_the_part_its_audience_says(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, _ = tenants
+    staff = mine.principals()["staff"]
+    # A building notice without its building, and a community notice naming a unit
+    missing = publish(api, staff, communityId=str(mine.community), audience="BUILDING")
+    extra = publish(
+        api, staff, communityId=str(mine.community), audience="COMMUNITY", unitId=str(mine.unit)
+    )
+    assert (missing["__typename"], missing["field"]) == ("ValidationError", "input.buildingId")
+    assert (extra["__typename"], extra["field"]) == ("ValidationError", "input.unitId")
+    # A period that ends before it starts
+    backwards = publish(
+        api,
+        staff,
+        communityId=str(mine.community),
+        audience="COMMUNITY",
+        publishFrom="2026-12-10",
+        publishUntil="2026-12-01",
+    )
+    assert (backwards["__typename"], backwards["field"]) == (
+        "ValidationError",
+        "input.publishUntil",
+    )
+    # A resident may not publish
+    resident = publish(
+        api, mine.principals()["resident"], communityId=str(mine.community), audience="COMMUNITY"
+    )
+    assert resident["__typename"] == "Forbidden"
+
+
+def _publicity(api: Api, tenant: Tenant) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = api.gql(NOTICES, {"c": str(tenant.community), "t": "PUBLICITY"})[
+        "notices"
+    ]["notices"]
+    return result
+
+
+def test_the_platform_publishes_from_the_events_exactly_once(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, _ = tenants
+    app = api.platform.app
+    # Given the tenant's contract award (recorded when it was built), and its common income
+    # of last month published by the company
+    entry_period = (
+        api.platform.engine.connect()
+        .exec_driver_sql(
+            "SELECT period FROM common_income_entries WHERE id = %(id)s",
+            {"id": mine.things[Kind.COMMON_INCOME_ENTRY]},
+        )
+        .scalar_one()
+    )
+    app.publish_common_income(
+        META, PublishCommonIncome(community_id=mine.community, period=entry_period)
+    )
+    api.settle()
+    # Then each is a 公示 of the community, with its period and the event it comes from
+    shown = {n["publicityKind"]: n for n in _publicity(api, mine)}
+    assert set(shown) == {"CONTRACT_AWARD", "COMMON_INCOME"}
+    award, income = shown["CONTRACT_AWARD"], shown["COMMON_INCOME"]
+    assert award["source"]["aggregateId"] == mine.things[Kind.CONTRACT]
+    assert award["source"]["event"] == "ServiceContract.Awarded"
+    assert award["source"]["position"] is not None
+    assert "物业费1.50元/㎡·月" in award["body"] or "元/㎡·月" in award["body"]
+    assert income["source"]["event"] == "CommonIncomeLedger.PeriodPublished"
+    assert "净收益1000.00元" in income["body"]
+    assert '"allocation"' in income["details"]
+    # the period: 15 days for an award, 30 for common income, that day included
+    from datetime import date
+
+    def days(n: dict[str, Any]) -> int:
+        return (
+            date.fromisoformat(n["publishUntil"]) - date.fromisoformat(n["publishFrom"])
+        ).days + 1
+
+    assert (days(award), days(income)) == (15, 30)
+    # When the views are rebuilt from the log
+    before = _rows(api)
+    api.platform.projection_runner(batch_size=7).rebuild()
+    # Then the same 公示 rows come back, no more
+    assert _rows(api) == before
+
+
+def _rows(api: Api) -> list[Any]:
+    with api.platform.engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.exec_driver_sql(
+                "SELECT id, community_id, publicity_kind, title, body, details::text, "
+                "publish_from, publish_until, source_id, source_version, source_position "
+                "FROM notices WHERE kind = 'PUBLICITY' ORDER BY id"
+            )
+        ]
+
+
+def test_arrears_reminders_go_once_per_round_to_the_units_in_arrears(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, _ = tenants
+    who = mine.principals()
+    with api.platform.engine.connect() as conn:
+        in_arrears = conn.exec_driver_sql(
+            "SELECT count(DISTINCT unit_id) FROM fee_bills WHERE community_id = %(c)s "
+            "AND due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date "
+            "AND amount_fen - paid_fen - written_off_fen > 0",
+            {"c": mine.community},
+        ).scalar_one()
+    assert in_arrears == 1, "the tenant's unit paid 10 元 of last month's bill"
+    # When the company issues round 2026-12, twice
+    first = api.gql(REMIND, {"c": str(mine.community), "r": "R1"}, as_=who["staff"])
+    again = api.gql(REMIND, {"c": str(mine.community), "r": "R1"}, as_=who["staff"])
+    # Then one reminder is issued, and none the second time
+    assert first["issueArrearsReminders"]["issued"] == 1
+    assert again["issueArrearsReminders"]["issued"] == 0
+    (reminder,) = again["issueArrearsReminders"]["reminders"]
+    assert reminder["label"] == "1栋-1单元-101" and reminder["owed"] > 0
+    # And the household finds it in its feed, with the legal path and no threat to utilities
+    feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
+    (shown,) = [n for n in feed if n["id"] == reminder["noticeId"]]
+    assert shown["type"] == "ARREARS_REMINDER"
+    assert "诉讼或申请仲裁" in shown["body"] and "不会以停止供水" in shown["body"]
+    # And the committee may not issue reminders: the claim is the company's
+    refused = api.gql(REMIND, {"c": str(mine.community), "r": "R2"}, as_=who["committee"])
+    assert refused["issueArrearsReminders"]["__typename"] == "Forbidden"
