@@ -205,3 +205,78 @@ def test_arrears_reminders_go_once_per_round_to_the_units_in_arrears(
     # And the committee may not issue reminders: the claim is the company's
     refused = api.gql(REMIND, {"c": str(mine.community), "r": "R2"}, as_=who["committee"])
     assert refused["issueArrearsReminders"]["__typename"] == "Forbidden"
+
+
+# --- the access matrix (tests/integration/test_access_matrix.py) --------------------------
+
+ALLOWED, DENIED = "allowed", "denied"
+STEWARDS = dict(
+    admin=ALLOWED, regulator=ALLOWED, company=ALLOWED, committee=ALLOWED, resident=DENIED
+)
+
+
+def _outcome(result: dict[str, Any]) -> str:
+    kind = result["__typename"]
+    if kind == "Forbidden":
+        return DENIED
+    assert kind.endswith("Payload") or kind in {"NoticeHouseholds", "NoticeConnection"}, result
+    return ALLOWED
+
+
+def _admin_notice(api: Api, w: Any) -> str:
+    from tests.integration.conftest import ADMIN
+
+    result = publish(api, ADMIN, communityId=w.xingfu, audience="COMMUNITY")
+    return str(result["notice"]["id"])
+
+
+def _call(api: Api, document: str, variables: dict[str, Any], p: Principal) -> dict[str, Any]:
+    data = api.gql(document, variables, as_=p)
+    return dict(next(iter(data.values())))
+
+
+WITHDRAW = """mutation($n: ID!) { withdrawNotice(input: {noticeId: $n, reason: "撤回"}) {
+    __typename } }"""
+
+
+def _visible(api: Api, w: Any, p: Principal) -> int:
+    _admin_notice(api, w)
+    result = _call(api, NOTICES, {"c": w.xingfu}, p)
+    return len(result["notices"])
+
+
+NOTICE_OPERATIONS: dict[str, Any] = {
+    "publishNotice to 幸福里": lambda api, w, p: _outcome(
+        publish(api, p, communityId=w.xingfu, audience="COMMUNITY")
+    ),
+    "withdrawNotice in 幸福里": lambda api, w, p: _outcome(
+        _call(api, WITHDRAW, {"n": _admin_notice(api, w)}, p)
+    ),
+    "markNoticeRead for unit 101 of 幸福里": lambda api, w, p: _outcome(
+        _call(api, MARK, {"n": _admin_notice(api, w), "u": w.unit}, p)
+    ),
+    "noticeHouseholds of a 幸福里 notice": lambda api, w, p: _outcome(
+        _call(api, HOUSEHOLDS, {"n": _admin_notice(api, w)}, p)
+    ),
+    "issueArrearsReminders in 幸福里": lambda api, w, p: _outcome(
+        _call(api, REMIND, {"c": w.xingfu, "r": "R1"}, p)
+    ),
+    "myNotices": lambda api, w, p: _outcome(_call(api, FEED, {}, p)),
+    # One more community notice is published before each role reads (five roles).
+    "notices of 幸福里": _visible,
+}
+NOTICE_EXPECTED: dict[str, dict[str, object]] = {
+    "publishNotice to 幸福里": STEWARDS,
+    "withdrawNotice in 幸福里": STEWARDS,
+    "markNoticeRead for unit 101 of 幸福里": dict(
+        admin=ALLOWED, regulator=DENIED, company=DENIED, committee=DENIED, resident=ALLOWED
+    ),
+    "noticeHouseholds of a 幸福里 notice": STEWARDS,
+    "issueArrearsReminders in 幸福里": dict(
+        admin=ALLOWED, regulator=DENIED, company=ALLOWED, committee=DENIED, resident=DENIED
+    ),
+    "myNotices": dict(
+        admin=DENIED, regulator=DENIED, company=DENIED, committee=DENIED, resident=ALLOWED
+    ),
+    "notices of 幸福里": dict(admin=1, regulator=2, company=3, committee=4, resident=5),
+}
