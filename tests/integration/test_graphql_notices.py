@@ -280,3 +280,33 @@ NOTICE_EXPECTED: dict[str, dict[str, object]] = {
     ),
     "notices of 幸福里": dict(admin=1, regulator=2, company=3, committee=4, resident=5),
 }
+
+
+def test_an_emergency_fund_use_is_published_when_confirmed_and_when_paid(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    from uuid import UUID
+
+    from gongzhi.application.funds import (
+        ConfirmEmergencyFundUse,
+        PayFundUse,
+        ReviewEmergencyFundUse,
+    )
+
+    mine, _ = tenants
+    app = api.platform.app
+    use = UUID(mine.things[Kind.FUND_USE])
+    # Given the tenant's emergency use (排水疏通, 1 元), reviewed, confirmed and paid
+    step = {"community_id": mine.community, "use_id": use}
+    app.review_emergency_use(META, ReviewEmergencyFundUse(**step))
+    app.confirm_emergency_use(META, ConfirmEmergencyFundUse(**step))
+    app.pay_fund_use(META, PayFundUse(**step))
+    api.settle()
+    # Then two 公示 name it, its contractor and amount, for 7 days each
+    shown = {n["publicityKind"]: n for n in _publicity(api, mine)}
+    confirmed, paid = shown["FUND_USE_CONFIRMED"], shown["FUND_USE_PAID"]
+    for notice in (confirmed, paid):
+        assert "排水疏通" in notice["title"] and "市政公司" in notice["body"]
+        assert "1.00元" in notice["body"]
+        assert notice["source"]["event"].startswith("MaintenanceFund.")
+    assert '"shares"' in paid["details"]
