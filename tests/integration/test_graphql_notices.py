@@ -310,3 +310,88 @@ def test_an_emergency_fund_use_is_published_when_confirmed_and_when_paid(
         assert "1.00元" in notice["body"]
         assert notice["source"]["event"].startswith("MaintenanceFund.")
     assert '"shares"' in paid["details"]
+
+
+def test_a_closed_vote_is_published_by_room_and_area_never_by_name(api: Api) -> None:
+    from uuid import UUID
+
+    from gongzhi.graphql.auth import Role
+    from tests.integration.test_ballot_secrecy import ballot, serving_company, vote_on_the_company
+
+    # Given a vote in an entrance, two ballots (one by proxy), and the close
+    vote = vote_on_the_company(api)
+    ballot(api, vote.decision, vote.units[0], vote.people[0], "APPROVE", vote.owner)
+    ballot(
+        api,
+        vote.decision,
+        vote.units[1],
+        vote.people[0],
+        "OPPOSE",
+        vote.committee,
+        proxy="委托书7号",
+    )
+    vote.close(api)
+    query = """query($c: ID!) { notices(communityId: $c, type: PUBLICITY) {
+        ... on NoticeConnection { notices { publicityKind title body publishFrom publishUntil
+        source { aggregateId event position } ballots { rooms area choice } } } } }"""
+    # When the committee reads the community's 公示
+    (shown,) = api.gql(query, {"c": vote.community_id}, as_=vote.committee)["notices"]["notices"]
+    # Then the result is there, with 15 days, from the decision's close
+    assert shown["publicityKind"] == "DECISION_RESULT"
+    assert shown["source"]["aggregateId"] == vote.decision
+    assert shown["source"]["event"] == "Decision.Closed"
+    assert "未获通过" in shown["body"]
+    # And each ballot by its rooms and area, never a name, a voter or the proxy
+    assert sorted(b["choice"] for b in shown["ballots"]) == ["APPROVE", "OPPOSE"]
+    assert all(b["rooms"] and float(b["area"]) > 0 for b in shown["ballots"])
+    response = api.post(query, {"c": vote.community_id}, as_=vote.committee)
+    assert "委托书7号" not in response.text and "业主1" not in response.text
+    # And the serving company sees the 公示 but not the ballots (投票保密)
+    company = serving_company(api, vote.community_id)
+    staff = Principal(subject="staff-1", role=Role.COMPANY_STAFF, company_id=UUID(company))
+    (seen,) = api.gql(query, {"c": vote.community_id}, as_=staff)["notices"]["notices"]
+    assert seen["ballots"] is None and seen["body"] == shown["body"]
+
+
+HISTORY = """query($id: ID!) { history(id: $id) { __typename ... on HistoryConnection {
+    entries { eventType actor reason } } } }"""
+
+
+def test_notices_and_rounds_have_a_history_with_actor_and_reason(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, _ = tenants
+    who = mine.principals()
+    # Given a notice the company published and withdrew, and a round of reminders
+    notice = publish(api, who["staff"], communityId=str(mine.community), audience="COMMUNITY")
+    notice_id = notice["notice"]["id"]
+    withdrawn = api.gql(
+        """mutation($n: ID!) { withdrawNotice(input: {noticeId: $n, reason: "写错了"}) {
+        ... on NoticePayload { notice { current } } } }""",
+        {"n": notice_id},
+        as_=who["staff"],
+    )
+    assert withdrawn["withdrawNotice"]["notice"]["current"] is False
+    api.gql(REMIND, {"c": str(mine.community), "r": "R1"}, as_=who["staff"])
+    round_id = api.gql(
+        """mutation($c: ID!) { issueArrearsReminders(input: {communityId: $c, round: "R1",
+        reason: "催缴"}) { ... on ArrearsRoundPayload { roundId } } }""",
+        {"c": str(mine.community)},
+        as_=who["staff"],
+    )["issueArrearsReminders"]["roundId"]
+    # When the committee reads their histories
+    trail = api.gql(HISTORY, {"id": notice_id}, as_=who["committee"])["history"]["entries"]
+    rounds = api.gql(HISTORY, {"id": round_id}, as_=who["committee"])["history"]["entries"]
+    # Then each step names who made it and why
+    assert [(e["eventType"], e["reason"]) for e in trail] == [
+        ("Published", "通知"),
+        ("Withdrawn", "写错了"),
+    ]
+    assert all(e["actor"] == who["staff"].subject for e in trail)
+    assert [e["eventType"] for e in rounds] == ["Opened", "Reminded"]
+    # And a resident may not read them
+    refused = api.gql(HISTORY, {"id": notice_id}, as_=who["resident"])["history"]
+    assert refused["__typename"] == "Forbidden"
+    # And a withdrawn notice leaves the feed
+    feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
+    assert notice_id not in [n["id"] for n in feed]
