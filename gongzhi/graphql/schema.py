@@ -49,6 +49,7 @@ from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
 from gongzhi.graphql.notices.mutations import NoticeMutations
 from gongzhi.graphql.notices.queries import NoticeQueries
+from gongzhi.graphql.notices.subscriptions import NoticeSubscriptions
 from gongzhi.graphql.nul import NoNulInStrings
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -134,6 +135,7 @@ class Mutation(
 @strawberry.type(description="Live updates over websocket (graphql-transport-ws)")
 class Subscription(
     WorkOrderSubscriptions,
+    NoticeSubscriptions,
 ):
     pass
 

@@ -80,7 +80,10 @@ notices = Table(
     Column("source_event", String(120)),
     Column("source_position", BigInteger),
     Column("version", Integer, nullable=False),
+    # The log position of the row's latest event: what a live feed reads past.
+    Column("position", BigInteger),
     Index("notices_community", "community_id", "publish_from", "id"),
+    Index("notices_position", "community_id", "position"),
     Index("notices_source", "source_id", "source_version"),
 )
 
@@ -142,14 +145,29 @@ _PUBLICITY = """
 INSERT INTO notices (id, community_id, kind, publicity_kind, audience, audience_id, roles,
     title, body, details, publish_from, publish_until, published_at, published_by,
     publisher_role, withdrawn_on, source_id, source_version, source_event, source_position,
-    version)
+    version, position)
 SELECT :id, s.community_id, 'PUBLICITY', :publicity_kind, 'COMMUNITY', NULL, 'EVERYONE',
     s.title, s.body, CAST(:details AS jsonb), :publish_from, :publish_until, :at, 'platform',
-    'PLATFORM', NULL, :source_id, :source_version, :source_event, h.position, 1
+    'PLATFORM', NULL, :source_id, :source_version, :source_event, h.position, 1, h.position
 FROM ({source}) s
 LEFT JOIN event_history h ON h.aggregate_id = :source_id AND h.version = :source_version
 ON CONFLICT (id) DO NOTHING
 """
+
+
+# A typed notice's row is stamped with the position of its latest event (published, withdrawn).
+STAMP_POSITION = Statement(
+    "stamp notice position",
+    PUBLISH,
+    text(
+        "UPDATE notices SET position = h.position FROM event_history h "
+        "WHERE notices.id = :id AND h.aggregate_id = :id AND h.version = :version"
+    ),
+)
+
+
+def _stamped(event: Any) -> Op:
+    return Op(STAMP_POSITION, {"id": event.originator_id, "version": event.originator_version})
 
 
 def _publicity_statement(name: str, source: str) -> Statement:
@@ -254,8 +272,9 @@ def _(event: Notice.Published) -> list[Op]:
         "source_event": None,
         "source_position": None,
         "version": event.originator_version,
+        "position": None,
     }
-    return [Op(INSERT_NOTICE, row)]
+    return [Op(INSERT_NOTICE, row), _stamped(event)]
 
 
 @notice_ops.register
@@ -268,7 +287,8 @@ def _(event: Notice.Withdrawn) -> list[Op]:
                 "withdrawn_on": event.on,
                 "version": event.originator_version,
             },
-        )
+        ),
+        _stamped(event),
     ]
 
 

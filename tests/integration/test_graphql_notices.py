@@ -395,3 +395,53 @@ def test_notices_and_rounds_have_a_history_with_actor_and_reason(
     # And a withdrawn notice leaves the feed
     feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
     assert notice_id not in [n["id"] for n in feed]
+
+
+LIVE = """subscription($since: String) { myNoticeUpdates(since: $since) { id title current } }"""
+
+
+def test_a_household_sees_its_notices_live_as_they_are_published_and_withdrawn(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    mine, theirs = tenants
+    who = mine.principals()
+    token = f"Bearer {api.token(who['resident'])}"
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"authorization": token}})
+        assert ws.receive_json() == {"type": "connection_ack"}
+        # Given the resident subscribed from now on
+        start = api.platform.app.recorder.max_notification_id()
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": LIVE, "variables": {"since": str(start)}},
+            }
+        )
+        # When the other tenant's company publishes, then the own company, then withdraws
+        publish(
+            api,
+            theirs.principals()["staff"],
+            communityId=str(theirs.community),
+            audience="COMMUNITY",
+            title="别处的通知",
+        )
+        notice = publish(
+            api, who["staff"], communityId=str(mine.community), audience="COMMUNITY", title="停电"
+        )["notice"]
+        first = ws.receive_json()
+        api.gql(
+            """mutation($n: ID!) { withdrawNotice(input: {noticeId: $n, reason: "取消"}) {
+            __typename } }""",
+            {"n": notice["id"]},
+            as_=who["staff"],
+        )
+        second = ws.receive_json()
+        # Then only the own community's notice arrives, published, then withdrawn
+        assert first["payload"]["data"]["myNoticeUpdates"] == {
+            "id": notice["id"],
+            "title": "停电",
+            "current": True,
+        }
+        assert second["payload"]["data"]["myNoticeUpdates"]["current"] is False
+        ws.send_json({"id": "1", "type": "complete"})

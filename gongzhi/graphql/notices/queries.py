@@ -72,7 +72,7 @@ FROM notices n JOIN communities c ON c.id = n.community_id"""
 NEWEST = (Key("n.publish_from", "publish_from", "date"), Key("n.id", "id", "uuid"))
 
 
-def _resident_select(units: str) -> str:
+def resident_select(units: str) -> str:
     """Notices addressed to one of the resident's units (``units``: the uuid[] parameter)."""
     return f"""
 SELECT n.*, {CURRENT} AS current,
@@ -82,7 +82,7 @@ SELECT n.*, {CURRENT} AS current,
 FROM notices n"""
 
 
-def _addressed_to(units: str) -> str:
+def addressed_to(units: str) -> str:
     return f"EXISTS (SELECT 1 FROM ({ADDRESSED}) a WHERE a.id = ANY({units}))"
 
 
@@ -121,7 +121,7 @@ async def fetch_notice(context: Context, notice_id: UUID) -> Any:
     params = Params([notice_id])
     if is_resident(principal):
         units = params(list(principal.unit_ids), "uuid[]")
-        sql = f"{_resident_select(units)} WHERE n.id = $1 AND {_addressed_to(units)}"
+        sql = f"{resident_select(units)} WHERE n.id = $1 AND {addressed_to(units)}"
     else:
         sql = f"{STEWARD_SELECT} WHERE n.id = $1 AND {community_scope(principal, 'c', params)}"
     return await context.pool.fetchrow(sql, *params)
@@ -148,8 +148,8 @@ class NoticeQueries:
         conditions = ["n.community_id = $1"]
         if is_resident(principal):
             units = params(list(principal.unit_ids), "uuid[]")
-            select = _resident_select(units)
-            conditions.append(_addressed_to(units))
+            select = resident_select(units)
+            conditions.append(addressed_to(units))
         else:
             select = STEWARD_SELECT
             conditions.append(community_scope(principal, "c", params))
@@ -176,8 +176,8 @@ class NoticeQueries:
         params = Params()
         units = params(list(principal.unit_ids), "uuid[]")
         rows = await info.context.pool.fetch(
-            f"""SELECT * FROM ({_resident_select(units)}
-                WHERE {CURRENT} AND {_addressed_to(units)}) f
+            f"""SELECT * FROM ({resident_select(units)}
+                WHERE {CURRENT} AND {addressed_to(units)}) f
             ORDER BY f.read, f.publish_from DESC, f.published_at DESC, f.id
             LIMIT {limit + 1}""",
             *params,
