@@ -16,9 +16,8 @@ from gongzhi.application.base import (
     Meta,
     business_today,
 )
-from gongzhi.application.billing import bills_of
 from gongzhi.application.commands import Command, handles
-from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule
+from gongzhi.application.fee_schedules import fee_schedule
 from gongzhi.application.fields import (
     BuildingId,
     CommunityId,
@@ -29,6 +28,7 @@ from gongzhi.application.fields import (
     Text,
     UnitId,
 )
+from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.fee_account import FeeAccount, account_id
@@ -201,25 +201,33 @@ class NoticeService(GongzhiBase):
 
     def _arrears(self, community_id: UUID, as_of: date) -> list[Arrears]:
         """Units with bills due before ``as_of`` and not paid or written off, from the bills
-        and fee accounts themselves (the figures a payment is allocated by)."""
+        and fee accounts themselves (the figures a payment is allocated by), each kind read
+        in one query: a round over 5,000 units read them one by one in 52 s."""
         labels = self.peek(Community, community_id, "communityId", unit_labels)
         schedule = fee_schedule(self, community_id)
+        periods = [period.key for period in schedule.billed] if schedule else []
+        bill_ids = [bill_id(unit, period) for unit in labels for period in periods]
+        bills: dict[UUID, list[BillFacts]] = {}
+        for bill in self.load_many(Bill, bill_ids):
+            if bill.due_on < as_of:
+                bills.setdefault(bill.unit_id, []).append(bill.facts)
+        accounts = {
+            account.unit_id: account
+            for account in self.load_many(FeeAccount, [account_id(unit) for unit in bills])
+        }
         found = []
-        for unit_id, label in sorted(labels.items(), key=lambda item: item[1]):
-            bills = [b for b in bills_of(self, schedule, unit_id) if b.due_on < as_of]
-            if not bills:
-                continue
-            account = fee_aggregate(self, FeeAccount, account_id(unit_id), copy=False)
-            owed = [(b, account.outstanding(b) if account else b.amount_fen) for b in bills]
+        for unit_id, unit_bills in bills.items():
+            account = accounts.get(unit_id)
+            owed = [(b, account.outstanding(b) if account else b.amount_fen) for b in unit_bills]
             overdue = [(b, fen) for b, fen in owed if fen > 0]
             if overdue:
                 found.append(
                     Arrears(
                         unit_id=unit_id,
-                        label=label,
+                        label=labels[unit_id],
                         owed_fen=sum(fen for _, fen in overdue),
                         bills=len(overdue),
                         oldest_due_on=min(b.due_on for b, _ in overdue),
                     )
                 )
-        return found
+        return sorted(found, key=lambda a: a.label)

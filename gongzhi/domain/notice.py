@@ -91,6 +91,7 @@ PUBLICITY_DAYS: dict[PublicityKind, int] = {
     PublicityKind.CONTRACT_AWARD: 15,
 }
 
+REMINDERS_PER_EVENT = 500
 # 催缴: the reminder runs for 30 days; the notice tells the household what comes next.
 REMINDER_DAYS = 30
 LEGAL_PATH = (
@@ -319,18 +320,21 @@ class ArrearsRound(Aggregate):
                     publish_until=period_end(self.as_of, REMINDER_DAYS),
                 )
             )
-        self.trigger_event(
-            self.Reminded,
-            reminders=[
-                {
-                    "unit_id": str(a.unit_id),
-                    "label": a.label,
-                    "owed_fen": a.owed_fen,
-                    "bills": a.bills,
-                    "oldest_due_on": a.oldest_due_on.isoformat(),
-                    "notice_id": str(n.id),
-                }
-                for a, n in zip(new, notices, strict=True)
-            ],
-        )
+        records = [
+            {
+                "unit_id": str(a.unit_id),
+                "label": a.label,
+                "owed_fen": a.owed_fen,
+                "bills": a.bills,
+                "oldest_due_on": a.oldest_due_on.isoformat(),
+                "notice_id": str(n.id),
+            }
+            for a, n in zip(new, notices, strict=True)
+        ]
+        # Events of bounded size: one stored event stays well under the size that stalls
+        # the store's pipeline, whatever the community's size.
+        for start in range(0, len(records), REMINDERS_PER_EVENT):
+            self.trigger_event(
+                self.Reminded, reminders=records[start : start + REMINDERS_PER_EVENT]
+            )
         return notices
