@@ -139,6 +139,7 @@ class NoticeService(GongzhiBase):
             body=command.body,
             publish_from=start,
             publish_until=command.publish_until or period_end(start, DEFAULT_NOTICE_DAYS),
+            publisher_role=meta.actor_role,
         )
         return self.create(meta, notice, "the notice exists already")
 
@@ -148,7 +149,7 @@ class NoticeService(GongzhiBase):
             meta,
             Notice,
             command.notice_id,
-            lambda n: n.withdraw(business_today()),
+            lambda n: n.withdraw(business_today(), meta.actor_role),
             field="noticeId",
         )
 

@@ -35,6 +35,9 @@ MAX_BODY = 5000
 # A notice runs at most a year: a longer one is a standing rule, not a notice.
 MAX_PERIOD_DAYS = 366
 
+# The role that may act for every office (the platform's administrator).
+PLATFORM_ADMIN = "PLATFORM_ADMIN"
+
 NOTICE_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/notice")
 
 
@@ -132,6 +135,8 @@ class Notice(Aggregate):
         body: str
         publish_from: date
         publish_until: date
+        # The role of the office that published it (COMPANY_STAFF, COMMITTEE_MEMBER, …).
+        publisher_role: str = ""
 
     class Withdrawn(Aggregate.Event):
         """撤回: no longer shown; its receipts stay as history."""
@@ -153,6 +158,7 @@ class Notice(Aggregate):
         body: str,
         publish_from: date,
         publish_until: date,
+        publisher_role: str = "",
     ) -> None:
         self.community_id = community_id
         self.kind = kind
@@ -163,6 +169,7 @@ class Notice(Aggregate):
         self.body = body
         self.publish_from = publish_from
         self.publish_until = publish_until
+        self.publisher_role = publisher_role
         self.withdrawn_on: date | None = None
 
     @classmethod
@@ -178,6 +185,7 @@ class Notice(Aggregate):
         publish_from: date,
         publish_until: date,
         kind: NoticeType = NoticeType.NOTICE,
+        publisher_role: str = "",
         id: UUID | None = None,
     ) -> Notice:
         scope = enum_value("audience", NoticeAudience, audience)
@@ -198,14 +206,21 @@ class Notice(Aggregate):
             "body": required_text("body", body, max_length=MAX_BODY),
             "publish_from": start,
             "publish_until": end,
+            "publisher_role": publisher_role,
         }
         if id is not None:
             return cls._create(cls.Published, id=id, **fields)
         return cls._create(cls.Published, **fields)
 
-    def withdraw(self, on: date) -> None:
+    def withdraw(self, on: date, by_role: str) -> None:
+        """撤回 by the office that published it (the platform's administrator aside): the
+        company does not withdraw the committee's notice, nor the committee the company's."""
         if self.withdrawn_on is not None:
             raise RuleViolated("noticeId", "the notice is withdrawn already")
+        if self.publisher_role and by_role not in {self.publisher_role, PLATFORM_ADMIN}:
+            raise RuleViolated(
+                "noticeId", f"only its publisher ({self.publisher_role}) withdraws a notice"
+            )
         self.trigger_event(self.Withdrawn, on=on)
 
 

@@ -230,6 +230,12 @@ def _admin_notice(api: Api, w: Any) -> str:
     return str(result["notice"]["id"])
 
 
+def _own_notice(api: Api, w: Any, p: Principal) -> str:
+    """A notice the principal published (its office alone withdraws it), else the admin's."""
+    result = publish(api, p, communityId=w.xingfu, audience="COMMUNITY")
+    return str(result["notice"]["id"]) if "notice" in result else _admin_notice(api, w)
+
+
 def _call(api: Api, document: str, variables: dict[str, Any], p: Principal) -> dict[str, Any]:
     data = api.gql(document, variables, as_=p)
     return dict(next(iter(data.values())))
@@ -250,7 +256,7 @@ NOTICE_OPERATIONS: dict[str, Any] = {
         publish(api, p, communityId=w.xingfu, audience="COMMUNITY")
     ),
     "withdrawNotice in 幸福里": lambda api, w, p: _outcome(
-        _call(api, WITHDRAW, {"n": _admin_notice(api, w)}, p)
+        _call(api, WITHDRAW, {"n": _own_notice(api, w, p)}, p)
     ),
     "markNoticeRead for unit 101 of 幸福里": lambda api, w, p: _outcome(
         _call(api, MARK, {"n": _admin_notice(api, w), "u": w.unit}, p)
@@ -372,6 +378,15 @@ def test_notices_and_rounds_have_a_history_with_actor_and_reason(
         as_=who["staff"],
     )
     assert withdrawn["withdrawNotice"]["notice"]["current"] is False
+    # (the committee may not withdraw the company's notice)
+    other = publish(api, who["staff"], communityId=str(mine.community), audience="COMMUNITY")
+    refused = api.gql(
+        """mutation($n: ID!) { withdrawNotice(input: {noticeId: $n, reason: "删"}) {
+        __typename ... on ValidationError { field message } } }""",
+        {"n": other["notice"]["id"]},
+        as_=who["committee"],
+    )["withdrawNotice"]
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.noticeId")
     api.gql(REMIND, {"c": str(mine.community), "r": "R1"}, as_=who["staff"])
     round_id = api.gql(
         """mutation($c: ID!) { issueArrearsReminders(input: {communityId: $c, round: "R1",

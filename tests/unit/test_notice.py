@@ -56,11 +56,14 @@ def test_a_notice_to_a_part_names_the_part_and_a_community_notice_names_none() -
     assert notice(audience=NoticeAudience.UNIT, audience_id=uuid4()).audience == "UNIT"
 
 
-def test_a_notice_is_withdrawn_once() -> None:
-    published = notice()
-    published.withdraw(DAY)
+def test_a_notice_is_withdrawn_once_by_the_office_that_published_it() -> None:
+    published = notice(publisher_role="COMMITTEE_MEMBER")
+    with pytest.raises(RuleViolated) as not_theirs:
+        published.withdraw(DAY, "COMPANY_STAFF")
+    assert "COMMITTEE_MEMBER" in not_theirs.value.message
+    published.withdraw(DAY, "COMMITTEE_MEMBER")
     with pytest.raises(RuleViolated):
-        published.withdraw(DAY)
+        published.withdraw(DAY, "PLATFORM_ADMIN")
 
 
 def test_a_households_receipt_has_one_id_per_notice_and_unit() -> None:
