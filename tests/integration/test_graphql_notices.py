@@ -460,3 +460,41 @@ def test_a_household_sees_its_notices_live_as_they_are_published_and_withdrawn(
         }
         assert second["payload"]["data"]["myNoticeUpdates"]["current"] is False
         ws.send_json({"id": "1", "type": "complete"})
+
+
+def test_a_committees_filing_is_published_with_its_number(api: Api) -> None:
+    from gongzhi.application.base import business_today
+    from tests.integration.test_graphql_committees import (
+        FILE,
+        call,
+        community_with_units,
+        elected_committee,
+    )
+
+    # Given an elected committee, filed with the street office
+    community_id = community_with_units(api)
+    committee_id = elected_committee(api, community_id)
+    filed = call(
+        api,
+        FILE,
+        committeeId=committee_id,
+        filedOn=business_today().isoformat(),
+        filingNumber="备-7",
+    )
+    assert filed["__typename"] == "CommitteePayload", filed
+    # Then the community's 公示 include the filing, with its number, from the filing event
+    shown = {
+        n["publicityKind"]: n
+        for n in api.gql(NOTICES, {"c": community_id, "t": "PUBLICITY"})["notices"]["notices"]
+    }
+    filing = shown["COMMITTEE_FILING"]
+    assert "备-7" in filing["body"] and filing["body"].startswith("第1届")
+    assert filing["source"] == {
+        "aggregateId": committee_id,
+        "version": filing["source"]["version"],
+        "event": "Committee.Filed",
+        "position": filing["source"]["position"],
+    }
+    assert filing["source"]["position"] is not None
+    # And the owners' election decision's result is published too
+    assert "DECISION_RESULT" in shown
