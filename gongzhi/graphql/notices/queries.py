@@ -45,23 +45,29 @@ NoticeArg = Annotated[strawberry.ID, Ref(Kind.NOTICE)]
 TODAY = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 # The households (units in use) a notice ``n`` is addressed to: its part of the community,
 # narrowed by role (owners: a unit with owners recorded; residents: with someone living
-# there). A notice to the committee addresses no household.
-ADDRESSED = """
+# there). A notice to the committee addresses no household. One branch per audience, each
+# skipped unless it is the notice's (a one-time filter) and each on its own index: one CASE
+# over the community's units took 175 ms for a page of 20 reminders in 5,000 units.
+_ADDRESSED_BRANCH = """
 SELECT u.id, bl.number || '-' || en.number || '-' || u.number AS label
 FROM units u
 JOIN entrances en ON en.id = u.entrance_id
 JOIN buildings bl ON bl.id = en.building_id
-WHERE u.community_id = n.community_id AND NOT u.retired
-  AND CASE n.audience WHEN 'COMMUNITY' THEN TRUE
-                      WHEN 'BUILDING' THEN bl.id = n.audience_id
-                      WHEN 'ENTRANCE' THEN en.id = n.audience_id
-                      ELSE u.id = n.audience_id END
+WHERE n.audience = '{audience}' AND {part} AND NOT u.retired
   AND CASE n.roles WHEN 'EVERYONE' THEN TRUE
                    WHEN 'OWNERS' THEN jsonb_array_length(u.owners) > 0
                    WHEN 'RESIDENTS' THEN EXISTS (
                        SELECT 1 FROM unit_residents r WHERE r.unit_id = u.id AND r.active)
-                   ELSE FALSE END
-"""
+                   ELSE FALSE END"""
+ADDRESSED = " UNION ALL ".join(
+    _ADDRESSED_BRANCH.format(audience=audience, part=part)
+    for audience, part in (
+        ("COMMUNITY", "u.community_id = n.community_id"),
+        ("BUILDING", "en.building_id = n.audience_id AND u.community_id = n.community_id"),
+        ("ENTRANCE", "u.entrance_id = n.audience_id AND u.community_id = n.community_id"),
+        ("UNIT", "u.id = n.audience_id AND u.community_id = n.community_id"),
+    )
+)
 CURRENT = f"(n.withdrawn_on IS NULL AND {TODAY} BETWEEN n.publish_from AND n.publish_until)"
 STEWARD_SELECT = f"""
 SELECT n.*, {CURRENT} AS current, NULL::boolean AS read,
