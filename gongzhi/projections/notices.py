@@ -25,7 +25,7 @@ from sqlalchemy.sql import text
 
 from gongzhi.domain.committee import Committee
 from gongzhi.domain.common_income import CommonIncomeLedger
-from gongzhi.domain.contract import ServiceContract
+from gongzhi.domain.contract import PricingModel, ServiceContract
 from gongzhi.domain.decision import Decision
 from gongzhi.domain.fund import MaintenanceFund
 from gongzhi.domain.money import fen_to_yuan
@@ -460,13 +460,18 @@ def _(event: Committee.Filed) -> list[Op]:
     ]
 
 
+# A 公示 is read by the owners: the pricing model in Chinese, not the enum's name.
+PRICING_NAMES = {PricingModel.LUMP_SUM.value: "包干制", PricingModel.COMMISSION.value: "酬金制"}
+
+
 @notice_ops.register
 def _(event: ServiceContract.Awarded) -> list[Op]:
     until = event.term_end.isoformat() if event.term_end else "不定期"
+    pricing = PRICING_NAMES.get(event.pricing, event.pricing)
     body = (
         f"：物业服务合同（第{event.number}号）于{event.signed_on.isoformat()}签订，"
         f"合同期{event.term_start.isoformat()}至{until}，"
-        f"物业费{event.fee_per_m2_month}元/㎡·月（{event.pricing}）。"
+        f"物业费{event.fee_per_m2_month}元/㎡·月（{pricing}）。"
     )
     details = {
         "contract_id": event.originator_id,

@@ -144,7 +144,7 @@ def test_the_platform_publishes_from_the_events_exactly_once(
     assert award["source"]["aggregateId"] == mine.things[Kind.CONTRACT]
     assert award["source"]["event"] == "ServiceContract.Awarded"
     assert award["source"]["position"] is not None
-    assert "物业费1.50元/㎡·月" in award["body"] or "元/㎡·月" in award["body"]
+    assert "元/㎡·月（包干制）" in award["body"] and "LUMP_SUM" not in award["body"]
     assert income["source"]["event"] == "CommonIncomeLedger.PeriodPublished"
     assert "净收益1000.00元" in income["body"]
     assert '"allocation"' in income["details"]
