@@ -38,6 +38,7 @@ from gongzhi.domain.notice import (
     notice_id,
     period_end,
 )
+from gongzhi.domain.tally import APPROVE, OPPOSE
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -353,19 +354,35 @@ def _(event: ArrearsRound.Reminded) -> list[Op]:
 # --- 公示 generated from the events -------------------------------------------------------
 
 
-@notice_ops.register
-def _(event: Decision.Closed) -> list[Op]:
-    result = event.result
+# The yes/no options in the words of the 公示; other options are the proposal's own words.
+OPTION_NAMES = {APPROVE: "同意", OPPOSE: "反对"}
+
+
+def decision_summary(result: dict[str, Any]) -> str:
+    """表决结果 in words, from the tally as recorded: participation, each option's area and
+    heads, and what carried."""
     options = result.get("options") or []
-    passed = [o["option"] for o in options if o.get("passed")]
-    body = (
-        f"表决已结束。参与表决的专有部分面积{result.get('participating_area')}㎡"
+    counted = "；".join(
+        f"{OPTION_NAMES.get(o['option'], o['option'])}：面积{o['area']}㎡、{o['headcount']}人"
+        for o in options
+    )
+    carried = [o["option"] for o in options if o.get("passed")]
+    if {o["option"] for o in options} == {APPROVE, OPPOSE}:
+        outcome = "表决通过" if APPROVE in carried else "未获通过"
+    else:
+        outcome = "获通过的选项：" + "、".join(carried) if carried else "无选项获通过"
+    return (
+        f"表决已结束，{outcome}。参与表决的专有部分面积{result.get('participating_area')}㎡"
         f"（总面积{result.get('total_area')}㎡），参与表决{result.get('participating_headcount')}人"
-        f"（总人数{result.get('total_headcount')}人）。"
-        f"{'通过的选项：' + '、'.join(passed) if passed else '未获通过'}。"
+        f"（总人数{result.get('total_headcount')}人）。{counted}。"
         "每张表决票按房号与面积公示，不公示姓名。"
     )
-    details = {"result": result, "decision_id": event.originator_id}
+
+
+@notice_ops.register
+def _(event: Decision.Closed) -> list[Op]:
+    body = decision_summary(event.result)
+    details = {"result": event.result, "decision_id": event.originator_id}
     return [_publicity(PUBLISH_DECISION, event, PublicityKind.DECISION_RESULT, details, body=body)]
 
 

@@ -346,7 +346,8 @@ def test_a_closed_vote_is_published_by_room_and_area_never_by_name(api: Api) -> 
     assert shown["publicityKind"] == "DECISION_RESULT"
     assert shown["source"]["aggregateId"] == vote.decision
     assert shown["source"]["event"] == "Decision.Closed"
-    assert "未获通过" in shown["body"]
+    assert "未获通过" in shown["body"] and "同意：面积" in shown["body"]
+    assert "APPROVE" not in shown["body"]
     # And each ballot by its rooms and area, never a name, a voter or the proxy
     assert sorted(b["choice"] for b in shown["ballots"]) == ["APPROVE", "OPPOSE"]
     assert all(b["rooms"] and float(b["area"]) > 0 for b in shown["ballots"])
