@@ -157,11 +157,17 @@ def test_the_platform_publishes_from_the_events_exactly_once(
         ).days + 1
 
     assert (days(award), days(income)) == (15, 30)
+    # And a household marks a 公示 read like any notice, and its receipt outlives a rebuild
+    resident = mine.principals()["resident"]
+    marked = api.gql(MARK, {"n": award["id"], "u": str(mine.unit)}, as_=resident)
+    assert marked["markNoticeRead"]["notice"]["read"] is True
     # When the views are rebuilt from the log
     before = _rows(api)
     api.platform.projection_runner(batch_size=7).rebuild()
-    # Then the same 公示 rows come back, no more
+    # Then the same 公示 rows come back, no more, and the receipt with them
     assert _rows(api) == before
+    feed = api.gql(FEED, as_=resident)["myNotices"]["notices"]
+    assert [n["read"] for n in feed if n["id"] == award["id"]] == [True]
 
 
 def _rows(api: Api) -> list[Any]:
