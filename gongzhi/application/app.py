@@ -22,6 +22,7 @@ from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
+from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
@@ -57,6 +58,7 @@ class Gongzhi(
     PointsService,  # 积分
     SurveyService,
     WorkOrderService,  # 报事报修
+    NoticeService,  # 通知, 公示 read receipts, 催缴
     FacilityService,  # 设施与巡检
     HealthService,  # 健康指数
     AccessService,  # 吊销令牌

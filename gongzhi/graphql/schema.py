@@ -47,6 +47,9 @@ from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
+from gongzhi.graphql.notices.mutations import NoticeMutations
+from gongzhi.graphql.notices.queries import NoticeQueries
+from gongzhi.graphql.notices.subscriptions import NoticeSubscriptions
 from gongzhi.graphql.nul import NoNulInStrings
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -97,6 +100,7 @@ class Query(
     CreditQueries,
     HealthQueries,
     AuditQueries,
+    NoticeQueries,
 ):
     pass
 
@@ -123,6 +127,7 @@ class Mutation(
     HealthMutations,
     TokenMutations,
     AuditMutations,
+    NoticeMutations,
 ):
     pass
 
@@ -130,6 +135,7 @@ class Mutation(
 @strawberry.type(description="Live updates over websocket (graphql-transport-ws)")
 class Subscription(
     WorkOrderSubscriptions,
+    NoticeSubscriptions,
 ):
     pass
 

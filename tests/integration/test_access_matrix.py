@@ -44,6 +44,7 @@ from tests.integration.test_graphql_facilities import FACILITY_EXPECTED, FACILIT
 from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
 from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_health import HEALTH_EXPECTED, HEALTH_OPERATIONS
+from tests.integration.test_graphql_notices import NOTICE_EXPECTED, NOTICE_OPERATIONS
 from tests.integration.test_graphql_participation import (
     PARTICIPATION_EXPECTED,
     PARTICIPATION_OPERATIONS,
@@ -177,6 +178,7 @@ OPERATIONS: dict[str, Operation] = {
     **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
     **ENGAGEMENT_OPERATIONS,  # 投诉, 矛盾纠纷 (issue 5)
+    **NOTICE_OPERATIONS,  # 通知, 公示, 催缴 (issue 15)
     **PARTICIPATION_OPERATIONS,  # 满意度, 积分 (issue 5)
     **WORK_ORDER_OPERATIONS,  # 报事报修 (issue 5)
     **FACILITY_OPERATIONS,  # 设施与巡检 (issue 5)
@@ -453,6 +455,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)
     **ENGAGEMENT_EXPECTED,  # 投诉, 矛盾纠纷 (issue 5)
+    **NOTICE_EXPECTED,  # 通知, 公示, 催缴 (issue 15)
     **PARTICIPATION_EXPECTED,  # 满意度, 积分 (issue 5)
     **WORK_ORDER_EXPECTED,  # 报事报修 (issue 5)
     **FACILITY_EXPECTED,  # 设施与巡检 (issue 5)

@@ -72,6 +72,23 @@ async def holding_target(context: Context, holding_id: UUID) -> list[Target]:
     return await _targets(context, Kind.COMMUNITY, community_id)
 
 
+async def notice_receipt_target(context: Context, receipt_id: UUID) -> list[Target]:
+    """已读回执: read where its notice is read, for its household (the ids its event names)."""
+    notice_id = await context.pool.fetchval(
+        "SELECT (data->>'notice_id')::uuid FROM event_history WHERE aggregate_id = $1 LIMIT 1",
+        receipt_id,
+    )
+    return await _targets(context, Kind.NOTICE, notice_id) if notice_id else [Target()]
+
+
+async def arrears_round_target(context: Context, round_id: UUID) -> list[Target]:
+    """催缴轮次: read in its community."""
+    community_id = await context.pool.fetchval(
+        "SELECT community_id FROM arrears_rounds WHERE id = $1", round_id
+    )
+    return [await community_target(context, community_id)] if community_id else [Target()]
+
+
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
 REGISTRANT = Target()
 
@@ -121,6 +138,10 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "CreditFile": (Action.READ_CREDIT, credit_file_target),
     "CreditEvaluation": (Action.READ_CREDIT, Kind.CREDIT_EVALUATION),
     "HealthAssessment": (Action.READ_HEALTH, Kind.HEALTH_ASSESSMENT),
+    # 通知, 已读回执, 催缴轮次 (issue 15): the community's stewards.
+    "Notice": (Action.READ_NOTICE_RECEIPTS, Kind.NOTICE),
+    "NoticeReceipt": (Action.READ_NOTICE_RECEIPTS, notice_receipt_target),
+    "ArrearsRound": (Action.READ_NOTICE_RECEIPTS, arrears_round_target),
 }
 
 
