@@ -42,9 +42,11 @@ def document(export: Export, union_members: set[str]) -> str:
     names = [name for name in ARGUMENT_TYPES if f"${name}" in export.call]
     declared = [f"${name}: {ARGUMENT_TYPES[name]}" for name in names]
     if export.paged:
-        declared += ["$first: Int!", "$after: String"]
+        declared += ["$first: Int!", "$after: String", "$counted: Boolean!"]
     rows = _nest(export.rows, export.selection())
-    page = "pageInfo { hasNextPage endCursor totalCount }" if export.paged else ""
+    # Counted once, with the first page: a count costs as much as reading the whole list.
+    page = "pageInfo { hasNextPage endCursor totalCount @include(if: $counted) }"
+    page = page if export.paged else ""
     problems = " ".join(
         f"... on {kind} {{ {fields} }}"
         for kind, fields in PROBLEMS.items()
@@ -97,7 +99,7 @@ async def _page(
     from gongzhi.graphql.schema import schema  # the schema holds the export link's query
 
     query = document(export, _members(schema, export.field))
-    paging = {"first": PAGE, "after": after} if export.paged else {}
+    paging = {"first": PAGE, "after": after, "counted": after is None} if export.paged else {}
     result = await schema.execute(query, {**variables, **paging}, context_value=context)
     if result.errors:
         raise RuntimeError(f"the {export.field} query failed: {result.errors[0].message}")
@@ -111,7 +113,7 @@ async def _page(
     if not export.paged:
         return rows, None, None
     page = answer["pageInfo"]
-    return rows, page["endCursor"] if page["hasNextPage"] else None, page["totalCount"]
+    return rows, page["endCursor"] if page["hasNextPage"] else None, page.get("totalCount")
 
 
 def _members(schema: Any, field: str) -> set[str]:
