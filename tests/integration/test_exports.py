@@ -5,20 +5,33 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import openpyxl
 
 from gongzhi.graphql.auth import Principal, Role
-from tests.integration.conftest import Api
+from gongzhi.graphql.exports.catalogue import ARGUMENT_TYPES, EXPORTS, ExportKind
+from tests.integration.conftest import ADMIN, Api
+from tests.integration.test_access_matrix import (
+    World,
+    principals,
+    world,  # noqa: F401 (the fixture)
+)
+from tests.integration.test_graphql_contracts import passed_decision
 from tests.integration.test_graphql_fees import billed_estate, estate, pay
+from tests.integration.test_personal_data import PHONE, owned_unit
 
 LINK = """query($kind: ExportKind!, $format: ExportFormat!, $arguments: ExportArguments!) {
     exportLink(kind: $kind, format: $format, arguments: $arguments) { __typename
     ... on ExportLink { url fileName rows expiresAt }
     ... on ValidationError { field message } ... on NotFound { field message }
     ... on Forbidden { message } } }"""
+# The personal-data access log of a person: how many reads, and the newest
+ACCESS = """query($p: ID) { personalDataAccess(personId: $p, first: 1) {
+    ... on PersonalDataAccessConnection { entries { actor actorRole personId field }
+    pageInfo { totalCount } } } }"""
 LEDGER_HEADERS = [
     "记账时间",
     "业务日期",
@@ -113,3 +126,82 @@ def test_a_link_opens_only_with_its_own_subjects_token_and_is_checked_again(api:
     refused = download(api, answer["url"], moved)
     assert refused.status_code == 404
     assert refused.json()["errors"][0]["extensions"]["code"] == "NotFound"
+
+
+def test_the_owner_roster_is_masked_as_persons_masks_it_and_unmasked_reads_are_logged(
+    api: Api,
+) -> None:
+    # Given 张三 and 李四 owning a unit
+    community_id, zhang, _ = owned_unit(api)
+    before = logged(api, zhang)
+    committee = Principal(
+        subject="ywh-1", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    # When a committee member exports the roster: phones masked, nothing logged
+    masked = link(api, "OWNER_ROSTER", "CSV", committee, communityId=community_id)
+    rows = list(csv.DictReader(io.StringIO(download(api, masked["url"], committee).text)))
+    assert {row["\ufeff姓名"] for row in rows} == {"张三", "李四"}
+    assert all("****" in row["手机号"] for row in rows)
+    assert logged(api, zhang) == before
+    # When the admin exports it: phones in full, and each recorded as shown to the admin
+    full = link(api, "OWNER_ROSTER", "XLSX", ADMIN, communityId=community_id)
+    # (the link's check reads the first page as the query would: that read is logged too)
+    after_link = logged(api, zhang)
+    response = download(api, full["url"], ADMIN)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sheet is not None
+    phones = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert phones["张三"] == PHONE
+    after = logged(api, zhang)
+    assert after["pageInfo"]["totalCount"] == after_link["pageInfo"]["totalCount"] + 1
+    assert after["entries"][0] == {
+        "actor": "admin-1",
+        "actorRole": "PLATFORM_ADMIN",
+        "personId": zhang,
+        "field": "phone",
+    }
+
+
+def logged(api: Api, person: str) -> Any:
+    return api.gql(ACCESS, {"p": person})["personalDataAccess"]
+
+
+def test_every_export_refuses_and_allows_each_role_as_its_query_does(
+    api: Api,
+    world: World,  # noqa: F811 (the fixture imported above)
+) -> None:
+    # Given the access matrix's world (two districts, three communities, five roles)
+    w = world
+    decision = passed_decision(api, w.xingfu, closes=date(2026, 6, 1))
+    arguments = {
+        "communityId": w.xingfu,
+        "unitId": w.unit,
+        "decisionId": decision,
+        "district": "红塔区",
+    }
+    periods = {
+        ExportKind.COMMON_INCOME_LEDGER: "2026-10",
+        ExportKind.COMMON_INCOME_ALLOCATION: "2026-10",
+        ExportKind.CREDIT_RANKING: "2026Q3",
+        ExportKind.HEALTH_RANKING: "2026H2",
+    }
+    for kind, export in EXPORTS.items():
+        given = {name: arguments[name] for name in export.arguments if name in arguments}
+        if kind in periods:
+            given["period"] = periods[kind]
+        variables = {name: given.get(name) for name in ARGUMENT_TYPES if f"${name}" in export.call}
+        declared = ", ".join(f"${name}: {ARGUMENT_TYPES[name]}" for name in variables)
+        call = export.call.replace(", first: $first, after: $after", "")
+        query = f"query({declared}) {{ {export.field}({call}) {{ __typename }} }}"
+        # When each role asks for the query and for its export
+        for role, who in principals(w).items():
+            asked = api.gql(query, variables, as_=who)[export.field]["__typename"]
+            answer = link(api, kind.value, "CSV", who, **given)
+            # Then the export is refused exactly when its query is, with the same problem
+            expected = (
+                asked if asked in ("Forbidden", "NotFound", "ValidationError") else "ExportLink"
+            )
+            assert answer["__typename"] == expected, (kind, role, asked, answer)
+            if expected == "ExportLink":
+                rows = list(csv.reader(io.StringIO(download(api, answer["url"], who).text)))
+                assert len(rows) - 1 == answer["rows"], (kind, role)

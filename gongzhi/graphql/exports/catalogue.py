@@ -24,6 +24,7 @@ class ExportKind(enum.Enum):
     DISTRICT_STATISTICS = "DISTRICT_STATISTICS"
     CREDIT_RANKING = "CREDIT_RANKING"
     HEALTH_RANKING = "HEALTH_RANKING"
+    OWNER_ROSTER = "OWNER_ROSTER"
 
 
 class Cell(enum.Enum):
@@ -272,6 +273,25 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("变化", "trend", N),
             ),
             ("district", "period"),
+            paged=True,
+        ),
+        # Names and phones: masked for the roles ``persons`` masks them for, and each phone
+        # shown in full recorded in the personal-data access log, by the query itself.
+        Export(
+            ExportKind.OWNER_ROSTER,
+            "业主名册",
+            "persons",
+            "communityId: $communityId, first: $first, after: $after",
+            "PersonConnection",
+            "persons",
+            (
+                Column("姓名", "name"),
+                Column("手机号", "phone"),
+                Column("身份证号", "idNumber"),
+                Column("个人信息已删除", "erased", Cell.YES_NO),
+                Column("人员编号", "id"),
+            ),
+            ("communityId",),
             paged=True,
         ),
     )

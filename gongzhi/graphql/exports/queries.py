@@ -20,7 +20,7 @@ from gongzhi.graphql.reading import lookup
 strawberry.enum(
     ExportKind,
     description="导出: 物业费台账, 欠费清单, 对账单, 表决结果, 维修资金台账, 公共收益台账, "
-    "公共收益分配, 区县小区统计, 信用排名, 健康指数排名",
+    "公共收益分配, 区县小区统计, 信用排名, 健康指数排名, 业主名册",
 )
 strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or XLSX")
 

@@ -98,7 +98,7 @@ async def _page(
 ) -> tuple[list[list[object]], str | None, int | None]:
     from gongzhi.graphql.schema import schema  # the schema holds the export link's query
 
-    query = document(export, _members(schema, export.field))
+    query = document(export, answer_types(schema, export.field))
     paging = {"first": PAGE, "after": after, "counted": after is None} if export.paged else {}
     result = await schema.execute(query, {**variables, **paging}, context_value=context)
     if result.errors:
@@ -116,7 +116,7 @@ async def _page(
     return rows, page["endCursor"] if page["hasNextPage"] else None, page.get("totalCount")
 
 
-def _members(schema: Any, field: str) -> set[str]:
+def answer_types(schema: Any, field: str) -> set[str]:
     answer = schema._schema.query_type.fields[field].type
     while hasattr(answer, "of_type"):
         answer = answer.of_type
