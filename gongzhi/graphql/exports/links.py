@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.context import Context, Services
-from gongzhi.graphql.errors import Refused
+from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, Refused, unreachable
 from gongzhi.graphql.exports.catalogue import EXPORTS, ExportKind
 from gongzhi.graphql.exports.running import batches, open_export
 from gongzhi.graphql.exports.writers import MEDIA_TYPES, ExportFormat, chunks
@@ -102,6 +102,11 @@ class ExportDownloads:
             problem = refused.problem
             status = {"NotFound": 404, "Forbidden": 403}.get(type(problem).__name__, 422)
             return _problem(status, type(problem).__name__, problem.message)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            # Nothing was sent yet: the client may simply ask again (503, as /graphql does).
+            return unavailable()
         name = file_name(export.title, file_format)
         ascii_name = f"export.{file_format.value.lower()}"
         return StreamingResponse(
@@ -115,6 +120,12 @@ class ExportDownloads:
                 "Cache-Control": "no-store",
             },
         )
+
+
+def unavailable() -> Response:
+    response = _problem(503, "UNAVAILABLE", UNAVAILABLE_MESSAGE)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _problem(status: int, kind: str, message: str) -> Response:
