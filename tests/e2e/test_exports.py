@@ -163,6 +163,8 @@ def test_the_cli_writes_an_export_with_a_progress_bar(
     assert refused.returncode == 1
     assert "not exported: NotFound: communityId" in refused.stderr
     assert not csv_out.exists()
+    forged = gongzhi(settings, *args[:-1], "not-a-token", "--community", str(community))
+    assert "not exported: the token is not valid" in forged.stderr
     admin = issue_token(settings.jwt_secret, ADMIN)
     args[-1] = admin
     assert gongzhi(settings, *args, "--community", str(community)).returncode == 0

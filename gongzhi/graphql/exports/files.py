@@ -14,7 +14,7 @@ from anyio import CapacityLimiter
 from gongzhi.application.app import Gongzhi
 from gongzhi.graphql.access import current_principal
 from gongzhi.graphql.app import create_pool
-from gongzhi.graphql.auth import Principal, read_token
+from gongzhi.graphql.auth import AuthenticationFailed, Principal, read_token
 from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.errors import Refused
 from gongzhi.graphql.exports.catalogue import EXPORTS, ExportKind
@@ -47,9 +47,12 @@ async def export_to_file(
     pool = await create_pool(PgParams.from_url(settings.database_url), 2)
     try:
         if isinstance(principal, str):
-            principal = read_token(settings.jwt_secret, principal)
-            async with pool.acquire() as connection:
-                principal = await current_principal(connection, principal)
+            try:
+                principal = read_token(settings.jwt_secret, principal)
+                async with pool.acquire() as connection:
+                    principal = await current_principal(connection, principal)
+            except AuthenticationFailed as failure:
+                return Written(0, str(failure))
         services = Services(
             app=app,
             pool=pool,
