@@ -329,9 +329,13 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    graphql = AuthGate(GongzhiGraphQL(holder, settings), holder, settings)
+    served = GongzhiGraphQL(holder, settings)
+    graphql = AuthGate(served, holder, settings)
     downloads = AuthGate(
-        ExportDownloads(holder, settings.jwt_secret), holder, settings, serves_ide=False
+        ExportDownloads(holder, settings.jwt_secret, served.schema),
+        holder,
+        settings,
+        serves_ide=False,
     )
     return Starlette(
         routes=[

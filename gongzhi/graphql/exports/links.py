@@ -80,9 +80,10 @@ def file_name(title: str, file_format: ExportFormat) -> str:
 class ExportDownloads:
     """``GET /exports/<link>``, behind the same token gate as /graphql (``AuthGate``)."""
 
-    def __init__(self, holder: dict[str, Services], secret: str) -> None:
+    def __init__(self, holder: dict[str, Services], secret: str, schema: Any) -> None:
         self.holder = holder
         self.secret = secret
+        self.schema = schema  # as served: a download reads from the replica as queries do
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.respond(Request(scope, receive))
@@ -97,7 +98,7 @@ class ExportDownloads:
         file_format = ExportFormat(claims["format"])
         context = Context(principal=principal, services=self.holder["services"])
         try:
-            opened = await open_export(context, export, claims["args"])
+            opened = await open_export(context, export, claims["args"], self.schema)
         except Refused as refused:
             problem = refused.problem
             status = {"NotFound": 404, "Forbidden": 403}.get(type(problem).__name__, 422)

@@ -80,7 +80,7 @@ class ExportQueries:
         arguments: ExportArguments,
     ) -> ExportLinkResult:
         context, export = info.context, EXPORTS[kind]
-        opened = await open_export(context, export, arguments.given())
+        opened = await open_export(context, export, arguments.given(), info.schema)
         url, expires = sign_link(
             context.services.link_secret, context.principal, kind, format, opened.variables
         )

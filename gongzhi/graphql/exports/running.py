@@ -34,6 +34,7 @@ class Opened:
     first: list[list[object]]
     after: str | None  # where the next page starts; None when the first was the last
     total: int  # rows in all, from the query's own count (pageInfo.totalCount)
+    schema: Any  # the schema as served, whose extensions (the replica's reads) apply
 
 
 def document(export: Export, union_members: set[str]) -> str:
@@ -77,11 +78,17 @@ def arguments(export: Export, given: Mapping[str, Any]) -> dict[str, Any]:
     return {name: given.get(name) for name in takes}
 
 
-async def open_export(context: Context, export: Export, given: Mapping[str, Any]) -> Opened:
-    """Read the first page as the caller: raises Refused with the query's own problem."""
+async def open_export(
+    context: Context, export: Export, given: Mapping[str, Any], schema: Any = None
+) -> Opened:
+    """Read the first page as the caller: raises Refused with the query's own problem.
+    ``schema`` is the one the API serves (default: the bare schema, for the command line)."""
+    if schema is None:
+        from gongzhi.graphql.schema import schema  # the schema holds the export link's query
     variables = arguments(export, given)
-    rows, after, total = await _page(context, export, variables, None)
-    return Opened(export, variables, rows, after, len(rows) if total is None else total)
+    rows, after, total = await _page(schema, context, export, variables, None)
+    total = len(rows) if total is None else total
+    return Opened(export, variables, rows, after, total, schema)
 
 
 async def batches(context: Context, opened: Opened) -> AsyncIterator[list[list[object]]]:
@@ -89,15 +96,13 @@ async def batches(context: Context, opened: Opened) -> AsyncIterator[list[list[o
     yield opened.first
     after = opened.after
     while after is not None:
-        rows, after, _ = await _page(context, opened.export, opened.variables, after)
+        rows, after, _ = await _page(opened.schema, context, opened.export, opened.variables, after)
         yield rows
 
 
 async def _page(
-    context: Context, export: Export, variables: dict[str, Any], after: str | None
+    schema: Any, context: Context, export: Export, variables: dict[str, Any], after: str | None
 ) -> tuple[list[list[object]], str | None, int | None]:
-    from gongzhi.graphql.schema import schema  # the schema holds the export link's query
-
     query = document(export, answer_types(schema, export.field))
     paging = {"first": PAGE, "after": after, "counted": after is None} if export.paged else {}
     result = await schema.execute(query, {**variables, **paging}, context_value=context)
