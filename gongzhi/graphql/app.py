@@ -45,6 +45,8 @@ from gongzhi.graphql.auth import (
 from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, unreachable
+from gongzhi.graphql.exports.links import PATH as EXPORT_PATH
+from gongzhi.graphql.exports.links import ExportDownloads
 from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
@@ -137,11 +139,19 @@ class AuthGate:
     request, before anything runs. A websocket gets no data before it signs in (see
     ``GongzhiGraphQL.on_ws_connect``), and is closed when its token expires or is revoked."""
 
-    def __init__(self, inner: ASGIApp, holder: dict[str, Services], settings: Settings) -> None:
+    def __init__(
+        self,
+        inner: ASGIApp,
+        holder: dict[str, Services],
+        settings: Settings,
+        *,
+        serves_ide: bool = True,
+    ) -> None:
         self.inner = inner
         self.holder = holder
         self.secret = settings.jwt_secret
-        self.ide = settings.development
+        # Only /graphql serves the GraphiQL page (to a GET without a query) in development.
+        self.ide = settings.development and serves_ide
         self.require_person = settings.requires_person_tokens
 
     async def _principal(self, authorization: str | None) -> Principal:
@@ -299,6 +309,7 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             budget=MutationBudget(settings.limits.mutations_per_minute),
             read_pool=read_pool,
             replica=replica,
+            link_secret=settings.jwt_secret,
         )
         try:
             yield
@@ -318,13 +329,21 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    graphql = AuthGate(GongzhiGraphQL(holder, settings), holder, settings)
+    served = GongzhiGraphQL(holder, settings)
+    graphql = AuthGate(served, holder, settings)
+    downloads = AuthGate(
+        ExportDownloads(holder, settings.jwt_secret, served.schema),
+        holder,
+        settings,
+        serves_ide=False,
+    )
     return Starlette(
         routes=[
             Route("/", home),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route(f"{EXPORT_PATH}{{link}}", downloads, methods=["GET"]),
             *metrics.routes(
                 holder,
                 max_lag_events=settings.ready_max_lag_events,

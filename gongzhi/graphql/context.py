@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ class Services:
     # A streaming replica for the queries' reads, when configured (gongzhi/graphql/replica.py).
     read_pool: asyncpg.Pool | None = None
     replica: ReplicaWatch | None = None
+    # Signs export download links (gongzhi.graphql.exports.links): the platform's secret, so
+    # that every API process reads the links of the others.
+    link_secret: str = field(default_factory=lambda: secrets.token_hex(32))
 
     async def views_include(self, position: int) -> bool:
         """Read-your-writes: True once every pool a query may read with shows the views at

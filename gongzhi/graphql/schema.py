@@ -37,6 +37,7 @@ from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.engagement.mutations import EngagementMutations
 from gongzhi.graphql.engagement.queries import EngagementQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
+from gongzhi.graphql.exports.queries import ExportQueries
 from gongzhi.graphql.facilities.mutations import FacilityMutations
 from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
@@ -87,6 +88,7 @@ class Query(
     CompanyQueries,
     ContractQueries,
     HistoryQueries,
+    ExportQueries,
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -255,5 +256,18 @@ class HistoryQueries:
             page_info=PageInfo(
                 has_next_page=len(rows) > limit,
                 end_cursor=encode_cursor(entries[-1].position) if entries else None,
+                counter=functools.partial(_count_history, context.pool, aggregate_id),
             ),
         )
+
+
+async def _count_history(pool: Any, aggregate_id: UUID) -> int:
+    """The entries of the whole trail, counted as the pages read them (its own events and
+    those about it)."""
+    return int(
+        await pool.fetchval(
+            """SELECT (SELECT count(*) FROM event_history WHERE aggregate_id = $1)
+                    + (SELECT count(*) FROM event_history WHERE about_id = $1)""",
+            aggregate_id,
+        )
+    )
