@@ -22,6 +22,7 @@ PUBLISH = f"""mutation($input: PublishNoticeInput!) {{ publishNotice(input: $inp
     ... on ValidationError {{ field message }} ... on Forbidden {{ message }} }} }}"""
 MARK = f"""mutation($n: ID!, $u: ID!) {{ markNoticeRead(input: {{noticeId: $n, unitId: $u,
     reason: "已读"}}) {{ __typename ... on NoticePayload {{ position notice {{ {NOTICE} }} }} }} }}"""
+COUNTED_FEED = "{ myNotices { ... on NoticeConnection { pageInfo { totalCount } } } }"
 FEED = f"""{{ myNotices {{ __typename ... on NoticeConnection {{ notices {{ {NOTICE} }} }} }} }}"""
 NOTICES = f"""query($c: ID!, $t: NoticeType) {{ notices(communityId: $c, type: $t, first: 100) {{
     __typename ... on NoticeConnection {{ notices {{ {NOTICE} }} }} }} }}"""
@@ -57,6 +58,8 @@ def test_a_notice_reaches_the_households_addressed_and_counts_their_receipts(
     feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
     assert notice["id"] in [n["id"] for n in feed]
     assert all(n["read"] is False for n in feed)
+    counted = api.gql(COUNTED_FEED, as_=who["resident"])["myNotices"]["pageInfo"]["totalCount"]
+    assert counted == len(feed)
     # When the household marks it read, twice
     first = api.gql(MARK, {"n": notice["id"], "u": str(mine.unit)}, as_=who["resident"])
     again = api.gql(MARK, {"n": notice["id"], "u": str(mine.unit)}, as_=who["resident"])

@@ -181,16 +181,24 @@ class NoticeQueries:
         limit = page_size(first)
         params = Params()
         units = params(list(principal.unit_ids), "uuid[]")
-        rows = await info.context.pool.fetch(
-            f"""SELECT * FROM ({resident_select(units)}
-                WHERE {CURRENT} AND {addressed_to(units)}) f
+        feed = (
+            f"SELECT * FROM ({resident_select(units)} WHERE {CURRENT} AND {addressed_to(units)}) f"
+        )
+        pool = info.context.pool
+        rows = await pool.fetch(
+            f"""{feed}
             ORDER BY f.read, f.publish_from DESC, f.published_at DESC, f.id
             LIMIT {limit + 1}""",
             *params,
         )
         items = await notices_of(info.context, list(rows[:limit]), steward=False)
+
+        async def count() -> int:
+            return int(await pool.fetchval(f"SELECT count(*) FROM ({feed}) counted", *params))
+
         return NoticeConnection(
-            notices=items, page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=None)
+            notices=items,
+            page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=None, counter=count),
         )
 
     @strawberry.field(
