@@ -84,6 +84,7 @@ RENAME = """mutation($id: ID!, $name: String!) { renameCommunity(input: {communi
     name: $name, reason: "更名"}) { __typename } }"""
 NAME_OF = """query($id: ID!) { community(id: $id) { __typename ... on Community { name } } }"""
 ACKNOWLEDGED = {"CommunityPayload", "Recorded"}
+LISTENING = re.compile(r"^gongzhi_read_your_writes_listening (\S+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,14 @@ class Node:
                         return process
         return None
 
+    def listening(self) -> bool:
+        """Whether the API says its LISTEN connection is up (``/metrics``)."""
+        try:
+            found = LISTENING.search(httpx.get(f"{self.base_url}/metrics", timeout=5).text)
+        except httpx.HTTPError:
+            return False
+        return bool(found and float(found.group(1)) == 1.0)
+
     def _rows(self, sql: str, **params: Any) -> list[Any]:
         with self.engine.connect() as conn:
             return list(conn.execute(text(sql), params))
@@ -631,18 +640,9 @@ class Checks:
         """The metric, once it has had the chance to come back (bounded), and the time a
         rename takes to be answered with its change readable (it waits for its views)."""
         node = self.node
-        metric = re.compile(r"^gongzhi_read_your_writes_listening (\S+)$", re.M)
-
-        def listening() -> bool:
-            try:
-                found = metric.search(httpx.get(f"{node.base_url}/metrics", timeout=5).text)
-            except httpx.HTTPError:
-                return False
-            return bool(found and float(found.group(1)) == 1.0)
-
         with contextlib.suppress(AssertionError):
-            until(listening, 15, "LISTEN back")
-        up = listening()
+            until(node.listening, 15, "LISTEN back")
+        up = node.listening()
         token = self.load.tokens[0]
         community = next(iter(self.load.tally.acknowledged or node.communities_at_start))
         best = float("inf")
@@ -735,11 +735,12 @@ def worker_kills(node: Node, checks: Checks, load: Load, times: int) -> None:
 
 def pg_restarts(node: Node, checks: Checks, load: Load, times: int) -> None:
     say(f"restart PostgreSQL {times} times under the load")
-    downs = []
+    downs, relistened = [], []
     with load.running():
         for _ in range(times):
             until(lambda: load.tally.acknowledged_writes > 0, 60, "writes flowing")
             downs.append(node.pg.restart())
+            relistened.append(until(node.listening, 30, "the API listening again", 0.05))
             node.engine.dispose()  # the suite's own pool held connections to the old server
             before = load.tally.acknowledged_writes
             until(
@@ -747,7 +748,11 @@ def pg_restarts(node: Node, checks: Checks, load: Load, times: int) -> None:
                 90,
                 "writes after the restart",
             )
-    checks.check("PostgreSQL restart", times, f"down {max(downs):.1f}s at most")
+    checks.check(
+        "PostgreSQL restart",
+        times,
+        f"down {max(downs):.1f}s at most, LISTEN back {max(relistened):.1f}s after",
+    )
 
 
 def broker_restarts(node: Node, checks: Checks, load: Load, times: int) -> None:
