@@ -692,10 +692,11 @@ def projector_kills(node: Node, checks: Checks, load: Load, times: int) -> None:
                 60,
                 "the projector running",
             )
-            assert child.process is not None
-            kill_tree(child.process.pid)
-            child.process.wait()
-        until(lambda: child.restart_at is None and child.process is not None, 60, "restart")
+            victim = child.process
+            assert victim is not None
+            kill_tree(victim.pid)
+            victim.wait()
+        until(lambda: child.process is not victim and child.restart_at is None, 60, "restart")
     delays = child.delays[-times:]
     checks.check("projector kill -9", times, f"restart delays {sorted(set(delays))} s")
 
@@ -718,12 +719,13 @@ def worker_kills(node: Node, checks: Checks, load: Load, times: int) -> None:
                     until(lambda e=expected, p=progress: checks.done(e) > p, 60, "progress", 0.2)
                 if checks.done(expected) == len(expected.ids):
                     break
-                assert child.process is not None
-                kill_tree(child.process.pid)
-                child.process.wait()
+                victim = child.process
+                assert victim is not None and victim.poll() is None
+                kill_tree(victim.pid)
+                victim.wait()
                 killed += 1
                 until(
-                    lambda: child.restart_at is None and child.process is not None,
+                    lambda v=victim: child.process is not v and child.restart_at is None,
                     60,
                     "the worker restarted",
                 )
