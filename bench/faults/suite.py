@@ -296,6 +296,9 @@ class Node:
             "GONGZHI_LOG_LEVEL": os.environ.get("GONGZHI_FAULTS_LOG_LEVEL", "ERROR"),
             "GONGZHI_POOL_SIZE": "4",
             "GONGZHI_MUTATIONS_PER_MINUTE": "60000",
+            # While the projector is down a mutation waits this long for its views, then
+            # answers Recorded (default 5 s): more writes land in the outages.
+            "GONGZHI_RYW_TIMEOUT": "1",
             # A killed worker's messages go back to the queue 3 s after its last heartbeat
             # (production: 60 s); every tenth broker command looks for dead workers.
             "GONGZHI_BROKER_HEARTBEAT_TIMEOUT_MS": "3000",
