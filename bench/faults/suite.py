@@ -437,6 +437,27 @@ class Node:
                         return process
         return None
 
+    def diagnose(self) -> None:
+        """What a failed wait leaves behind: the broker's keys, the outbox, the processes."""
+        import redis
+
+        client = redis.Redis.from_url(self.redis.url())
+        for key in sorted(client.scan_iter(f"{NAMESPACE}:*")):
+            kind = client.type(key).decode()
+            size = {"list": client.llen, "hash": client.hlen, "set": client.scard}.get(
+                kind, client.zcard
+            )(key)
+            say(f"  broker {key.decode()}: {kind} of {size}")
+        client.close()
+        with contextlib.suppress(Exception):
+            say(
+                f"  outbox {self.scalar('SELECT count(*) FROM outbox')}, "
+                f"sent and not done {self.scalar('SELECT count(*) FROM outbox_sent')}"
+            )
+        for child in self.supervisor.children:
+            alive = child.process is not None and child.process.poll() is None
+            say(f"  {child.name}: {'running' if alive else 'down'}, restarts {len(child.delays)}")
+
     def listening(self) -> bool:
         """Whether the API says its LISTEN connection is up (``/metrics``)."""
         try:
@@ -765,16 +786,23 @@ def broker_restarts(node: Node, checks: Checks, load: Load, times: int) -> None:
     say(f"restart the broker {times} times in the middle of a fan-out")
     # Half-years no other fault assessed: each fan-out has all its work ahead of it.
     periods = iter(["2023H1", "2023H2", "2019H2"])
-    downs = []
+    downs: list[float] = []
+    starts: list[float] = []
     with load.running():
         for _ in range(times):
             period = next(periods)
             expected = checks.expect_health(period, node.communities(registered_by=period))
             node.send("assess_district_health", None, period)
-            until(lambda e=expected: checks.done(e) > 0, 60, "the fan-out started")
+            # Shown, not failed on: a slow start (a job retried after its backoff) still has
+            # the restart land mid-fan-out; the effects are what is checked.
+            starts.append(until(lambda e=expected: checks.done(e) > 0, 300, "the fan-out started"))
             downs.append(node.redis.restart())
             checks.wait_done(expected, 240)
-    checks.check("broker restart in fan-out", times, f"down {max(downs):.1f}s at most")
+    checks.check(
+        "broker restart in fan-out",
+        times,
+        f"down {max(downs):.1f}s at most, fan-outs started within {max(starts):.0f}s",
+    )
 
 
 def scheduler_handover(node: Node, checks: Checks, load: Load) -> None:
@@ -842,11 +870,23 @@ def run(plan: Plan) -> list[Row]:
             say(
                 f"node up with {plan.communities} communities, {plan.companies} companies, {plan.clients} clients"
             )
-            projector_kills(node, checks, load, plan.projector_kills)
-            worker_kills(node, checks, load, plan.worker_kills)
-            pg_restarts(node, checks, load, plan.pg_restarts)
-            broker_restarts(node, checks, load, plan.broker_restarts)
-            scheduler_handover(node, checks, load)
+            only = set(filter(None, os.environ.get("GONGZHI_FAULTS_ONLY", "").split(",")))
+            try:
+                for name, fault in (
+                    (
+                        "projector",
+                        lambda: projector_kills(node, checks, load, plan.projector_kills),
+                    ),
+                    ("worker", lambda: worker_kills(node, checks, load, plan.worker_kills)),
+                    ("postgres", lambda: pg_restarts(node, checks, load, plan.pg_restarts)),
+                    ("broker", lambda: broker_restarts(node, checks, load, plan.broker_restarts)),
+                    ("scheduler", lambda: scheduler_handover(node, checks, load)),
+                ):
+                    if not only or name in only:
+                        fault()
+            except AssertionError:
+                node.diagnose()
+                raise
             rows = checks.rows
             say("")
             say(table(rows))
