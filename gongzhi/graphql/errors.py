@@ -73,6 +73,10 @@ _UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    # How asyncpg reports a pooled connection its server dropped mid-operation ("cannot
+    # switch to state …; another operation is in progress"): seen by the fault suite when
+    # PostgreSQL restarted under load, answered 500 until then.
+    asyncpg.InternalClientError,
     psycopg.OperationalError,
     EsOperationalError,
     EsInterfaceError,

@@ -91,6 +91,12 @@ LAG_SECONDS = Gauge(
     "While events wait, seconds since the views last advanced (0 when caught up)",
     registry=REGISTRY,
 )
+LISTENING = Gauge(
+    "gongzhi_read_your_writes_listening",
+    "1 while the API's LISTEN connection for the projector's position is up; 0 while "
+    "read-your-writes falls back to polling (after a database restart, until it listens again)",
+    registry=REGISTRY,
+)
 OUTBOX_DEPTH = Gauge(
     "gongzhi_outbox_depth", "Jobs committed but not yet sent to the broker", registry=REGISTRY
 )
@@ -228,7 +234,9 @@ def routes(
     async def metrics(request: Request) -> Response:
         if token and request.headers.get("authorization") != f"Bearer {token}":
             return Response("a metrics token is required\n", 401, media_type="text/plain")
-        lag = await read_lag(holder["services"])
+        services = holder["services"]
+        LISTENING.set(1 if services.watch.listening else 0)
+        lag = await read_lag(services)
         HEAD.set(lag.head)
         PROJECTED.set(lag.projected)
         LAG_EVENTS.set(lag.events)
