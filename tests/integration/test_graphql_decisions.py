@@ -9,8 +9,9 @@ from uuid import UUID
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import AddUnit
-from gongzhi.application.decisions import CastBallot
+from gongzhi.application.decisions import CastBallot, CloseDecision
 from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.domain.business_time import business_date
 from gongzhi.domain.decision import Channel
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
@@ -204,7 +205,8 @@ def test_closing_tallies_recount_agrees_and_the_elevator_cost_is_shared(api: Api
         "areaShare": "1/1",
         "passed": True,
     }
-    assert decision_view["challengeableUntil"] == (now.date() + timedelta(days=365)).isoformat()
+    made_on = business_date(now)  # the day in Shanghai the committee closed it
+    assert decision_view["challengeableUntil"] == (made_on + timedelta(days=365)).isoformat()
 
     # And a recount from the ballots agrees
     recounted = api.gql(
@@ -378,3 +380,23 @@ def test_a_committee_asking_for_another_communitys_decision_or_decisions_gets_no
         "field": "communityId",
         "message": "no community with this id that you may see",
     }
+
+
+def test_a_vote_closed_early_morning_in_shanghai_is_made_on_that_shanghai_day(api: Api) -> None:
+    # Given a vote that ran until 04:46 Shanghai time on 5 December (20:46 UTC on 4 December)
+    community_id, entrance, _, _ = entrance_with_owners(api, floors=1)
+    closes = datetime(2025, 12, 4, 20, 46, tzinfo=UTC)
+    decision = propose(api, community_id, entrance, closes - timedelta(days=7), closes)
+
+    # When it is closed at that moment
+    api.platform.app.close_decision(META, CloseDecision(decision_id=UUID(decision)), at=closes)
+    api.settle()
+
+    # Then it was made on 5 December, so it can be challenged until 5 December a year on
+    # (365 days, as the rule counts), and the API answers its times in +08:00
+    view = api.gql(
+        """query($id: ID!) { decision(id: $id) { ... on Decision { challengeableUntil closesAt } } }""",
+        {"id": decision},
+    )["decision"]
+    assert view["challengeableUntil"] == (date(2025, 12, 5) + timedelta(days=365)).isoformat()
+    assert view["closesAt"] == "2025-12-05T04:46:00+08:00"
