@@ -5,8 +5,9 @@ not registered yet scores 0 and shows "no value" until its slice registers it.
 
 - ``shandong-yantai-2022`` (烟台 2022 shape): basic information ≤ 80 (indicators), good records
   ≤ 40 (honours), minus bad records; AAA ≥ 85, AA 80-85, A 70-80, B 60-70, C < 60, but a
-  company with no bad record is never below B. A veto-kind record there is a heavy bad record
-  (the Yantai shape has no veto items).
+  company with no bad record is never below B. Versions 1 and 2 scored a veto-kind record as a
+  heavy bad record only (-20, so a company at 85 ended at B); from version 3 严重失信 is a veto
+  item, as the Yantai rules make it: the company goes to 黑名单, below C, whatever its score.
 - ``lianyungang-base-90`` (连云港-like): base 90 plus additions, minus deductions; a veto item
   (misusing the maintenance fund, refusing to leave after the contract) gives B whatever the
   score; 4A ≥ 140, 3A ≥ 120, 2A ≥ 100, A ≥ 85, B below.
@@ -20,6 +21,7 @@ default take the latest.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from gongzhi.domain.credit_rules import (
@@ -257,16 +259,29 @@ LIANYUNGANG_BASE_90_V2 = CreditRuleSet(
     grades=LIANYUNGANG_BASE_90.grades,
 )
 
+# Yantai v3: v2 with 严重失信 as the veto item it is (列入黑名单), still costing its 20 points
+# so the score shows the record too. v1 and v2 stay as published (earlier evaluations name them).
+SHANDONG_YANTAI_2022_V3 = dataclasses.replace(
+    SHANDONG_YANTAI_2022_V2,
+    version=3,
+    record_rules=(
+        *SHANDONG_YANTAI_2022_V2.record_rules[:-1],
+        RecordRule(K.VETO.value, -20, "严重失信行为", veto=True),
+    ),
+    veto_grade="黑名单",
+)
+
 CREDIT_RULE_SETS: dict[str, CreditRuleSet] = {
     r.key: r
     for r in (
         SHANDONG_YANTAI_2022,
         SHANDONG_YANTAI_2022_V2,
+        SHANDONG_YANTAI_2022_V3,
         LIANYUNGANG_BASE_90,
         LIANYUNGANG_BASE_90_V2,
     )
 }
-DEFAULT_RULE_SET = SHANDONG_YANTAI_2022_V2
+DEFAULT_RULE_SET = SHANDONG_YANTAI_2022_V3
 
 
 def credit_rule_set(key: str | None, field_name: str = "ruleSet") -> CreditRuleSet:

@@ -36,7 +36,7 @@ RECORD_RESULT = """
 """
 
 EVALUATION_FIELDS = """
-    id companyId companyName period ruleSet score grade vetoed rank revision cause status
+    id companyId companyName period ruleSet score grade vetoed vetoedBy { recordId label } rank revision cause status
     publishedOn objectionDeadline correctionPending districts
     sections { section raw cap counted }
     contributions { section source key label points value veto evidence }
@@ -256,7 +256,7 @@ def test_the_breakdown_names_the_records_and_indicator_evidence_behind_every_poi
     assert (shown["score"], shown["grade"], shown["ruleSet"]) == (
         26,
         "C",
-        "shandong-yantai-2022/2",
+        "shandong-yantai-2022/3",
     )
     lines = {c["key"]: c for c in shown["contributions"]}
     assert lines[honour]["points"] == 15 and lines[honour]["section"] == "GOOD"
@@ -272,6 +272,27 @@ def test_the_breakdown_names_the_records_and_indicator_evidence_behind_every_poi
         "BAD": -5,
     }
     assert shown["districts"] == ["芝罘区"]
+
+
+def test_a_veto_item_sends_the_company_to_the_blacklist_and_names_the_record(api: Api) -> None:
+    # Given 安居物业 with a provincial honour and a record of misusing the maintenance fund
+    ids = zhifu(api)
+    record(api, ids["anju"], kind="HONOUR", level="PROVINCIAL", recordedOn="2026-05-01")
+    veto = record(
+        api, ids["anju"], kind="VETO", vetoKind="MAINTENANCE_FUND_MISUSED", recordedOn="2026-08-01"
+    )["record"]["id"]
+
+    # When the worker evaluates 2026Q3 under the Yantai 2022 rules (latest version)
+    evaluate(api, ids["anju"])
+
+    # Then the veto decides the grade, 黑名单 below C, whatever the score (16 + 15 - 20)
+    shown = evaluation(api, ids["anju"])
+    assert (shown["score"], shown["grade"], shown["vetoed"]) == (11, "黑名单", True)
+    # And the evaluation names the record that vetoed it
+    assert shown["vetoedBy"] == [{"recordId": veto, "label": "严重失信行为"}]
+    # And the rule set says which grade a veto gives
+    rules = api.gql("{ creditRuleSets { key vetoGrade } }")["creditRuleSets"]
+    assert {r["key"]: r["vetoGrade"] for r in rules}["shandong-yantai-2022/3"] == "黑名单"
 
 
 def test_the_ranking_lists_a_districts_companies_best_first_and_pages(api: Api) -> None:
@@ -384,12 +405,12 @@ def test_an_evaluation_request_queues_the_workers_job(api: Api) -> None:
     )
 
     # Then the job is in the outbox with the id the evaluation will have
-    assert asked["ruleSet"] == "shandong-yantai-2022/2"
+    assert asked["ruleSet"] == "shandong-yantai-2022/3"
     with api.platform.engine.connect() as conn:
         jobs = conn.execute(
             text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
         ).scalars()
-        assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/2"]]
+        assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/3"]]
     assert refused["__typename"] == "Forbidden"
     assert (wrong["__typename"], wrong["field"]) == ("ValidationError", "input.period")
 
@@ -442,7 +463,7 @@ def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_
                 text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
             ).scalars()
         )
-    assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/2"]]
+    assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/3"]]
 
 
 def test_a_repair_after_a_clean_quarter_stops_the_record_counting(api: Api) -> None:

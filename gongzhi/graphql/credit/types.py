@@ -81,6 +81,12 @@ class CreditObjection:
     decided_on: datetime.date | None
 
 
+@strawberry.type(description="一票否决 a record that sent the grade to the rule set's veto grade")
+class CreditVeto:
+    record_id: strawberry.ID
+    label: str
+
+
 @strawberry.type(description="信用评价 a company's score and grade for a period under a rule set")
 class CreditEvaluation:
     id: strawberry.ID
@@ -94,7 +100,11 @@ class CreditEvaluation:
     districts: list[str] = strawberry.field(description="Districts served in the period")
     score: int
     grade: str
-    vetoed: bool
+    vetoed: bool = strawberry.field(
+        description="一票否决: a veto item counted, so the grade is the rule set's veto grade "
+        "whatever the score"
+    )
+    vetoed_by: list[CreditVeto] = strawberry.field(description="The veto records that counted")
     rank: int | None = strawberry.field(description="Place by score in a listing")
     revision: int
     cause: str | None = strawberry.field(description="RE_EVALUATED / CORRECTED for revisions")
@@ -185,6 +195,7 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
     """``breakdown``: the caller may see the contributions (regulators, the company), whose
     evidence rows show the names of persons (party members, 红管家) opened."""
     sections = _json(row["sections"])
+    lines = _json(row["contributions"])
     return CreditEvaluation(
         id=strawberry.ID(str(row["id"])),
         company_id=strawberry.ID(str(row["company_id"])),
@@ -198,6 +209,11 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
         score=row["score"],
         grade=row["grade"],
         vetoed=row["vetoed"],
+        vetoed_by=[
+            CreditVeto(record_id=strawberry.ID(c["key"]), label=c["label"])
+            for c in lines
+            if c["veto"]
+        ],
         rank=row.get("rank"),
         revision=row["revision"],
         cause=row["cause"],
@@ -223,7 +239,7 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
                 veto=c["veto"],
                 evidence=opened.within(c["evidence"]),
             )
-            for c in _json(row["contributions"])
+            for c in lines
         ]
         if breakdown
         else None,
@@ -271,7 +287,7 @@ class CreditIndicatorRule:
     bands: list[CreditBand]
 
 
-@strawberry.type(description="A record kind's points in a rule set; veto: lowest grade")
+@strawberry.type(description="A record kind's points in a rule set; veto: the veto grade")
 class CreditRecordRule:
     kind: str
     level: str | None = strawberry.field(description="Honour level or veto kind; none: any")
@@ -296,6 +312,10 @@ class CreditRuleSetType:
     basic_cap: int | None
     good_cap: int | None
     clean_floor: str | None = strawberry.field(description="Worst grade with no bad record")
+    veto_grade: str = strawberry.field(
+        description="The grade a veto item gives whatever the score (below every band, or the "
+        "lowest)"
+    )
     default_validity_months: int
     period_kind: str = strawberry.field(description="Q quarter / H half-year")
     objection_days: int
@@ -314,6 +334,7 @@ def rule_set_type(rules: CreditRuleSet) -> CreditRuleSetType:
         basic_cap=rules.basic_cap,
         good_cap=rules.good_cap,
         clean_floor=rules.clean_floor,
+        veto_grade=rules.vetoed_grade,
         default_validity_months=rules.default_validity_months,
         period_kind=rules.period_kind,
         objection_days=rules.objection_days,
