@@ -40,7 +40,8 @@ EVALUATION_FIELDS = """
     publishedOn objectionDeadline correctionPending districts
     sections { section raw cap counted }
     contributions { section source key label points value veto evidence }
-    objections { id grounds decision }
+    objections { id grounds decision withdrawnRecordIds recomputeIndicators
+        correction { revision scoreBefore gradeBefore scoreAfter gradeAfter } }
 """
 
 EVALUATION_RESULT = f"""
@@ -442,21 +443,30 @@ def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_
     assert raised["evaluation"]["objections"][0]["decision"] is None
     assert raised["evaluation"]["objectionDeadline"] > raised["evaluation"]["publishedOn"]
 
-    # When the regulator upholds it
+    # When the regulator upholds it without naming what is wrong, or naming no indicator
+    # of the rule set
+    step = {"evaluationId": evaluation_id, "objectionId": raised["partId"], "reason": "核实漏计"}
+    vague = mutate(api, "decideCreditObjection", {**step, "decision": "UPHELD"})
+    unknown = mutate(
+        api,
+        "decideCreditObjection",
+        {**step, "decision": "UPHELD", "recomputeIndicators": ["luck"]},
+    )
+    # Then each is refused naming the field
+    assert (vague["__typename"], vague["field"]) == ("ValidationError", "input.withdrawRecordIds")
+    assert unknown["field"] == "input.recomputeIndicators.0"
+    # When it upholds it, the management scale to be recomputed
     decided = mutate(
         api,
         "decideCreditObjection",
-        {
-            "evaluationId": evaluation_id,
-            "objectionId": raised["partId"],
-            "decision": "UPHELD",
-            "reason": "核实漏计",
-        },
+        {**step, "decision": "UPHELD", "recomputeIndicators": ["management_scale"]},
     )
 
     # Then a correction is pending and the worker's job is queued
     assert decided["evaluation"]["correctionPending"] is True
-    assert decided["evaluation"]["objections"][0]["decision"] == "UPHELD"
+    objection = decided["evaluation"]["objections"][0]
+    assert objection["decision"] == "UPHELD" and objection["correction"] is None
+    assert objection["recomputeIndicators"] == ["management_scale"]
     with api.platform.engine.connect() as conn:
         jobs = list(
             conn.execute(
@@ -464,6 +474,71 @@ def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_
             ).scalars()
         )
     assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/3"]]
+
+
+def test_an_upheld_objection_withdraws_the_wrong_record_and_corrects_the_score_at_once(
+    api: Api,
+) -> None:
+    # Given 安居物业 evaluated with a penalty (16 basic - 10: 6), published, and objected to
+    ids = zhifu(api)
+    penalty = record(api, ids["anju"], kind="PENALTY", recordedOn="2026-08-01")["record"]["id"]
+    evaluate(api, ids["anju"])
+    evaluation_id = evaluation(api, ids["anju"])["id"]
+    mutate(api, "publishCreditEvaluation", {"evaluationId": evaluation_id, "reason": "公示"})
+    staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(ids["anju"]))
+    raised = mutate(
+        api,
+        "objectToCreditEvaluation",
+        {"evaluationId": evaluation_id, "grounds": "处罚已被撤销", "reason": "异议"},
+        as_=staff,
+    )
+    before = evaluation(api, ids["anju"])
+    assert (before["score"], before["grade"]) == (6, "C")
+
+    # When the regulator upholds it, naming the penalty as entered in error
+    decided = mutate(
+        api,
+        "decideCreditObjection",
+        {
+            "evaluationId": evaluation_id,
+            "objectionId": raised["partId"],
+            "decision": "UPHELD",
+            "withdrawRecordIds": [penalty],
+            "reason": "处罚决定已撤销",
+        },
+    )
+
+    # Then the corrected evaluation no longer counts the penalty: 16, and B without a bad record
+    shown = decided["evaluation"]
+    assert (shown["score"], shown["grade"]) == (16, "B")
+    assert (shown["revision"], shown["cause"], shown["correctionPending"]) == (
+        2,
+        "CORRECTED",
+        False,
+    )
+    # And the regulator is told what the correction changed
+    objection = shown["objections"][0]
+    assert objection["withdrawnRecordIds"] == [penalty]
+    assert objection["correction"] == {
+        "revision": 2,
+        "scoreBefore": 6,
+        "gradeBefore": "C",
+        "scoreAfter": 16,
+        "gradeAfter": "B",
+    }
+    # And the record is withdrawn with the decision's reason
+    records = api.gql(
+        """query($c: ID!) { creditRecords(companyId: $c) { ... on CreditRecordList {
+        records { id withdrawalReason } } } }""",
+        {"c": ids["anju"]},
+    )["creditRecords"]["records"]
+    assert {r["id"]: r["withdrawalReason"] for r in records}[penalty] == "处罚决定已撤销"
+    # And no worker job was needed
+    with api.platform.engine.connect() as conn:
+        jobs = conn.execute(
+            text("SELECT count(*) FROM outbox WHERE actor_name = 'evaluate_company'")
+        ).scalar_one()
+    assert jobs == 0
 
 
 def test_a_repair_after_a_clean_quarter_stops_the_record_counting(api: Api) -> None:

@@ -254,14 +254,18 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     ).part_id
     assert objection is not None
 
-    # When the regulator withdraws the record and upholds the objection
+    # When the regulator withdraws the record and upholds the objection, having the
+    # management scale recomputed too (an indicator: the worker's part)
     platform.app.withdraw_credit_record(
         META, WithdrawCreditRecord(company_id=company, record_id=loss)
     )
     platform.app.decide_credit_objection(
         META,
         DecideCreditObjection(
-            evaluation_id=evaluation_id, objection_id=objection, decision=ObjectionDecision.UPHELD
+            evaluation_id=evaluation_id,
+            objection_id=objection,
+            decision=ObjectionDecision.UPHELD,
+            recompute_indicators=["management_scale"],
         ),
     )
     runner.catch_up()
@@ -273,6 +277,16 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     row = evaluation_row(platform, evaluation_id)
     assert (row.revision, row.cause, row.score, row.grade) == (2, "CORRECTED", 33, "B")
     assert (row.status, row.correction_pending) == ("PUBLISHED", False)
+    # And the objection shows what the correction changed
+    with platform.engine.connect() as conn:
+        corrected = conn.execute(
+            text(
+                "SELECT score_before, grade_before, score_after, grade_after "
+                "FROM credit_objections WHERE id = :id"
+            ),
+            {"id": objection},
+        ).one()
+    assert tuple(corrected) == (28, "C", 33, "B")
 
 
 def test_the_district_run_fans_out_to_the_companies_serving_it(

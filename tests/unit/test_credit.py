@@ -506,9 +506,18 @@ def test_objections_are_taken_within_15_days_of_publication_only() -> None:
     objection = subject.object("评分有误", date(2026, 10, 25))
     with pytest.raises(RuleViolated):
         subject.object("再议", date(2026, 10, 25))
-    subject.decide_objection(objection, "UPHELD", date(2026, 10, 28))
-    # An upheld objection lets the next run correct the published result, same figures or not
+    # An upheld objection names what is wrong
+    with pytest.raises(InvalidValue):
+        subject.decide_objection(objection, "UPHELD", date(2026, 10, 28))
+    subject.decide_objection(
+        objection, "UPHELD", date(2026, 10, 28), recompute_indicators=["management_scale"]
+    )
+    # And lets the next run correct the published result, same figures or not, naming the
+    # objection and what it replaced
     assert subject.reassess(["芝罘区"], assess(YANTAI, Q3, [], {}), date(2026, 10, 29))
+    corrected = subject.collect_events()[-1]
+    assert isinstance(corrected, CreditEvaluation.Revised)
+    assert corrected.corrects == objection and corrected.previous is not None
     assert not subject.reassess(["芝罘区"], assess(YANTAI, Q3, [], {}), date(2026, 10, 30))
 
 

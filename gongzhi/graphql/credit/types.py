@@ -72,6 +72,15 @@ class CreditSection:
     counted: int
 
 
+@strawberry.type(description="What an upheld objection's correction changed")
+class CreditCorrection:
+    revision: int = strawberry.field(description="The evaluation's corrected revision")
+    score_before: int
+    grade_before: str
+    score_after: int
+    grade_after: str
+
+
 @strawberry.type(description="异议 by the company against a published evaluation")
 class CreditObjection:
     id: strawberry.ID
@@ -79,6 +88,15 @@ class CreditObjection:
     raised_on: datetime.date
     decision: str | None = strawberry.field(description="UPHELD / REJECTED; none: pending")
     decided_on: datetime.date | None
+    withdrawn_record_ids: list[strawberry.ID] = strawberry.field(
+        description="UPHELD: the records the decision found wrong and withdrew"
+    )
+    recompute_indicators: list[str] = strawberry.field(
+        description="UPHELD: the indicators the decision had recomputed"
+    )
+    correction: CreditCorrection | None = strawberry.field(
+        description="UPHELD: score and grade before and after the correction; none: pending"
+    )
 
 
 @strawberry.type(description="一票否决 a record that sent the grade to the rule set's veto grade")
@@ -251,6 +269,19 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
                 decision=o["decision"],
                 decided_on=datetime.date.fromisoformat(o["decided_on"])
                 if o["decided_on"]
+                else None,
+                withdrawn_record_ids=[
+                    strawberry.ID(r) for r in (o["corrections"] or {}).get("withdrawn_records", [])
+                ],
+                recompute_indicators=list((o["corrections"] or {}).get("recompute_indicators", [])),
+                correction=CreditCorrection(
+                    revision=o["corrected_revision"],
+                    score_before=o["score_before"],
+                    grade_before=o["grade_before"],
+                    score_after=o["score_after"],
+                    grade_after=o["grade_after"],
+                )
+                if o["corrected_revision"] is not None
                 else None,
             )
             for o in _json(row["objections"])
