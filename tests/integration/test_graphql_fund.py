@@ -485,10 +485,33 @@ def test_a_resident_reads_the_own_sub_account_only(api: Api) -> None:
         api.gql(STATEMENT, {"id": e.units[1]}, as_=owner)["fundStatement"]["__typename"]
         == "NotFound"
     )
-    assert (
-        api.gql(FUND, {"id": e.community}, as_=owner)["maintenanceFund"]["__typename"]
-        == "Forbidden"
-    )
+    # And the fund's ledger of every unit's movements stays with the stewards
+    ledger = api.gql(LEDGER, {"id": e.community}, as_=owner)["fundLedger"]
+    assert ledger["__typename"] == "Forbidden"
+
+
+def test_a_resident_reads_the_fund_use_behind_a_payout_and_the_funds_balance(api: Api) -> None:
+    # Given a use paid from 101's and 103's sub-accounts
+    e = estate(api)
+    use = emergency(api, e, [e.units[0], e.units[2]], 180_000)
+    fund_call(api, "payFundUse", REGULATOR, communityId=e.community, useId=use)
+    owner = e.resident(0)
+    # When 101's owner reads the sub-account, it shows a payout naming the use
+    lines = api.gql(STATEMENT, {"id": e.units[0]}, as_=owner)["fundStatement"]["lines"]
+    assert [(line["kind"], line["useId"]) for line in lines][-1] == ("PAYOUT", use)
+    # Then the owner reads that use among the fund's uses, and the fund's balance
+    uses = api.gql(USES, {"id": e.community, "only": False}, as_=owner)["fundUses"]
+    assert [(u["id"], u["status"], u["amountFen"]) for u in uses["uses"]] == [
+        (use, "PAID", 180_000)
+    ]
+    fund = api.gql(FUND, {"id": e.community}, as_=owner)["maintenanceFund"]
+    assert fund["balanceFen"] == 2_341_500 - 180_000
+    # And sees no neighbour's account below the line (102's is not the owner's)
+    assert all(a["unitId"] == e.units[0] for a in fund["unitsBelowThreshold"])
+    # And a resident of another community sees neither
+    stranger = Principal(subject="x", role=Role.RESIDENT, unit_ids=(UUID(int=7),))
+    hidden = api.gql(USES, {"id": e.community, "only": False}, as_=stranger)["fundUses"]
+    assert hidden["__typename"] == "NotFound"
 
 
 def test_another_companys_staff_asking_for_the_fund_or_a_sub_account_gets_not_found(
@@ -802,7 +825,7 @@ FUND_EXPECTED: dict[str, dict[str, object]] = {
         committee="allowed",
         resident="denied",
     ),
-    "maintenanceFund of 幸福里": _STEWARDS,
+    "maintenanceFund of 幸福里": dict(_STEWARDS, resident="allowed"),
     "fundStatement of the resident's unit": dict(
         admin="allowed",
         regulator="allowed",
