@@ -22,7 +22,7 @@ from gongzhi.application.fields import Code, CompanyId, Doc, Items, Kind, Name, 
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.credit_evaluation import CreditEvaluation, ObjectionDecision
 from gongzhi.domain.credit_file import CreditFile, RepairDecision
-from gongzhi.domain.credit_rule_sets import credit_rule_set
+from gongzhi.domain.credit_rule_sets import credit_rule_set, latest_rule_sets
 from gongzhi.domain.credit_rules import (
     HonourLevel,
     IndicatorValue,
@@ -88,7 +88,19 @@ class RequestCreditEvaluation(Command):
 
     company_id: CompanyId
     period: Annotated[str, Text(20), Doc("e.g. 2026Q3")]
-    rule_set: Annotated[str, Text(100), Doc("Default: Yantai 2022")] | None = None
+    rule_set: (
+        Annotated[
+            str,
+            Text(100, min_length=1),
+            Doc(
+                "The rule set of the company's province, by name (its latest version) or "
+                "name/version: the regulator chooses (e.g. shandong-yantai-2022 for 烟台, "
+                "lianyungang-base-90 for 连云港); see creditRuleSets. Required: no "
+                "default, so a Yunnan company is never evaluated under 烟台's rules unasked"
+            ),
+        ]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,12 @@ class CreditService(GongzhiBase):
         """Ask for the evaluation now: the event's projection queues the worker's job."""
         company_id = command.company_id
         self.load(PropertyCompany, company_id, "companyId")
+        if command.rule_set is None:
+            raise InvalidValue(
+                "ruleSet",
+                "name the rule set of the company's province: "
+                + ", ".join(f"{r.name} ({r.jurisdiction})" for r in latest_rule_sets()),
+            )
         rules = credit_rule_set(command.rule_set)
         parsed = Period.parse(command.period)
         if parsed.kind != rules.period_kind:

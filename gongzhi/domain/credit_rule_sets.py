@@ -22,6 +22,7 @@ default take the latest.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from decimal import Decimal
 
 from gongzhi.domain.credit_rules import (
@@ -81,10 +82,29 @@ def red_property(section: str, scale: int) -> tuple[IndicatorRule, ...]:
     )
 
 
+# 烟台市 and 连云港市 districts and counties, by their names as communities are registered.
+YANTAI_DISTRICTS = frozenset(
+    {
+        "芝罘区",
+        "福山区",
+        "牟平区",
+        "莱山区",
+        "蓬莱区",
+        "龙口市",
+        "莱阳市",
+        "莱州市",
+        "招远市",
+        "栖霞市",
+        "海阳市",
+    }
+)
+LIANYUNGANG_DISTRICTS = frozenset({"海州区", "连云区", "赣榆区", "东海县", "灌云县", "灌南县"})
+
 SHANDONG_YANTAI_2022 = CreditRuleSet(
     name="shandong-yantai-2022",
     version=1,
     jurisdiction="山东省烟台市",
+    districts=YANTAI_DISTRICTS,
     base=0,
     basic_cap=80,
     good_cap=40,
@@ -110,6 +130,7 @@ LIANYUNGANG_BASE_90 = CreditRuleSet(
     name="lianyungang-base-90",
     version=1,
     jurisdiction="江苏省连云港市",
+    districts=LIANYUNGANG_DISTRICTS,
     base=90,
     record_rules=(
         *honours((5, 4, 3, 2, 1)),
@@ -213,6 +234,7 @@ SHANDONG_YANTAI_2022_V2 = CreditRuleSet(
     name="shandong-yantai-2022",
     version=2,
     jurisdiction="山东省烟台市",
+    districts=YANTAI_DISTRICTS,
     base=0,
     basic_cap=80,
     good_cap=40,
@@ -238,6 +260,7 @@ LIANYUNGANG_BASE_90_V2 = CreditRuleSet(
     name="lianyungang-base-90",
     version=2,
     jurisdiction="江苏省连云港市",
+    districts=LIANYUNGANG_DISTRICTS,
     base=90,
     record_rules=LIANYUNGANG_BASE_90.record_rules,
     indicator_rules=(
@@ -282,6 +305,27 @@ CREDIT_RULE_SETS: dict[str, CreditRuleSet] = {
     )
 }
 DEFAULT_RULE_SET = SHANDONG_YANTAI_2022_V3
+
+
+def rule_set_for_districts(districts: Iterable[str]) -> CreditRuleSet:
+    """The latest rule set of the one jurisdiction governing every district a company serves;
+    a company serving nowhere yet: the default. ``InvalidValue`` when a district is governed
+    by none (the regulator names one) or the districts by different ones."""
+    wanted = sorted(set(districts))
+    if not wanted:
+        return DEFAULT_RULE_SET
+    names = {r.name for r in CREDIT_RULE_SETS.values() if set(wanted) <= r.districts}
+    if len(names) != 1:
+        known = ", ".join(f"{r.name} ({r.jurisdiction})" for r in latest_rule_sets())
+        raise InvalidValue(
+            "ruleSet", f"no one credit rule set governs {', '.join(wanted)}: name one of {known}"
+        )
+    return credit_rule_set(names.pop())
+
+
+def latest_rule_sets() -> list[CreditRuleSet]:
+    """The latest version of each shipped rule set, by name."""
+    return [credit_rule_set(name) for name in sorted({r.name for r in CREDIT_RULE_SETS.values()})]
 
 
 def credit_rule_set(key: str | None, field_name: str = "ruleSet") -> CreditRuleSet:

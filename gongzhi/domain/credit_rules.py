@@ -204,6 +204,9 @@ class CreditRuleSet:
     period_kind: str = "Q"
     objection_days: int = 15
     veto_grade: str | None = None
+    # The districts of the jurisdiction: a company serving only these is evaluated under this
+    # rule set when none is named (a Yunnan district is governed by none of them).
+    districts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.name.strip() or self.version < 1:

@@ -390,19 +390,29 @@ def test_an_evaluation_request_queues_the_workers_job(api: Api) -> None:
     asked = mutate(
         api,
         "requestCreditEvaluation",
-        {"companyId": ids["anju"], "period": "2026Q3", "reason": "投诉较多,立即评价"},
+        {
+            "companyId": ids["anju"],
+            "period": "2026Q3",
+            "ruleSet": "shandong-yantai-2022",
+            "reason": "投诉较多,立即评价",
+        },
     )
     staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(ids["anju"]))
     refused = mutate(
         api,
         "requestCreditEvaluation",
-        {"companyId": ids["anju"], "period": "2026Q3", "reason": "自评"},
+        {"companyId": ids["anju"], "period": "2026Q3", "ruleSet": "x", "reason": "自评"},
         as_=staff,
     )
     wrong = mutate(
         api,
         "requestCreditEvaluation",
-        {"companyId": ids["anju"], "period": "2026H1", "reason": "半年"},
+        {
+            "companyId": ids["anju"],
+            "period": "2026H1",
+            "ruleSet": "shandong-yantai-2022",
+            "reason": "半年",
+        },
     )
 
     # Then the job is in the outbox with the id the evaluation will have
@@ -414,6 +424,33 @@ def test_an_evaluation_request_queues_the_workers_job(api: Api) -> None:
         assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/3"]]
     assert refused["__typename"] == "Forbidden"
     assert (wrong["__typename"], wrong["field"]) == ("ValidationError", "input.period")
+
+
+def test_a_yunnan_company_is_not_evaluated_under_yantai_rules_unless_the_regulator_says(
+    api: Api,
+) -> None:
+    # Given a company serving a community in 红塔区 (云南省玉溪市), governed by no rule set
+    company = new_company(api, "玉溪物业", "yuxi")
+    serve(api, register(api, name="玉溪小区", district="红塔区")["community"]["id"], company)
+    api.settle()
+    # When the worker runs its job without a rule set (the scheduled run)
+    recorded = evaluate_company(
+        api.platform.engine, api.platform.app, company, "2026Q3", None, business_today()
+    )
+    # Then nothing is recorded: Yantai's rules are not Yunnan's
+    assert recorded is False
+    # And a request must name the rule set
+    asked = mutate(
+        api,
+        "requestCreditEvaluation",
+        {"companyId": company, "period": "2026Q3", "reason": "立即评价"},
+        as_=Principal(subject="reg-hd", role=Role.REGULATOR, districts=("红塔区",)),
+    )
+    assert asked["__typename"] == "ValidationError" and asked["field"] == "input.ruleSet"
+    # While a 芝罘区 company is evaluated under the rules of 烟台, its jurisdiction
+    ids = zhifu(api)
+    evaluate(api, ids["anju"])
+    assert evaluation(api, ids["anju"])["ruleSet"] == "shandong-yantai-2022/3"
 
 
 def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_correction(
@@ -736,7 +773,12 @@ CREDIT_OPERATIONS: dict[str, Any] = {
         mutate(
             api,
             "requestCreditEvaluation",
-            {"companyId": w.anju, "period": "2026Q3", "reason": "立即评价"},
+            {
+                "companyId": w.anju,
+                "period": "2026Q3",
+                "ruleSet": "shandong-yantai-2022",
+                "reason": "立即评价",
+            },
             as_=p,
         )
     ),

@@ -221,7 +221,10 @@ def test_a_new_record_then_a_request_records_an_explicit_revision_through_the_ou
     # When a court loss is recorded and the regulator asks for the evaluation again
     loss = court_loss(platform, company)
     platform.app.request_credit_evaluation(
-        META, RequestCreditEvaluation(company_id=company, period="2026Q3")
+        META,
+        RequestCreditEvaluation(
+            company_id=company, period="2026Q3", rule_set="shandong-yantai-2022"
+        ),
     )
     runner.catch_up()
     close_broker(projector_broker)
