@@ -85,9 +85,14 @@ def record(api: Api, company: str, as_: Principal = REGULATOR, **extra: Any) -> 
     return mutate(api, "enterCreditRecord", data, as_)
 
 
-def evaluate(api: Api, company: str, period: str = "2026Q3") -> None:
-    """The worker's job body; then wait until the views show the evaluation."""
-    evaluate_company(api.platform.engine, api.platform.app, company, period, None, business_today())
+def evaluate(
+    api: Api, company: str, period: str = "2026Q3", rule_set: str | None = "shandong-yantai-2022"
+) -> None:
+    """The worker's job body (under 烟台's rules, unless told; None: by the districts served);
+    then wait until the views show the evaluation."""
+    evaluate_company(
+        api.platform.engine, api.platform.app, company, period, rule_set, business_today()
+    )
     position = api.platform.app.recorder.max_notification_id() or 0
     deadline = time.monotonic() + 10
     while True:
@@ -449,7 +454,7 @@ def test_a_yunnan_company_is_not_evaluated_under_yantai_rules_unless_the_regulat
     assert asked["__typename"] == "ValidationError" and asked["field"] == "input.ruleSet"
     # While a 芝罘区 company is evaluated under the rules of 烟台, its jurisdiction
     ids = zhifu(api)
-    evaluate(api, ids["anju"])
+    evaluate(api, ids["anju"], rule_set=None)
     assert evaluation(api, ids["anju"])["ruleSet"] == "shandong-yantai-2022/3"
 
 
