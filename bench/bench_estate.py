@@ -44,9 +44,11 @@ from gongzhi.application.decisions import (
     ProposeDecision,
     RecountDecision,
 )
+from gongzhi.application.estate import estate_read
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Channel, Decision, Scope
+from gongzhi.domain.holding import UnitHolding
 from gongzhi.domain.person import Person
 from gongzhi.domain.tally import Matter
 
@@ -62,8 +64,8 @@ class Estate:
 
 
 def build_estate(app: Gongzhi, units: int) -> Estate:
-    """A community of ``units`` units, each with its own owner, written through the domain
-    in a few large saves (the setup is not what is measured)."""
+    """A community of ``units`` units, each with its own owner (in the unit's holding),
+    written through the domain in a few large saves (the setup is not what is measured)."""
     community = Community.register(
         name=f"{units}户小区", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
     )
@@ -72,6 +74,7 @@ def build_estate(app: Gongzhi, units: int) -> Estate:
     entrances = list(community.entrance_index)
     unit_ids, owners = [], []
     persons = []
+    holdings = []
     for index in range(units):
         entrance = entrances[index // PER_ENTRANCE]
         unit = community.add_unit(
@@ -83,12 +86,15 @@ def build_estate(app: Gongzhi, units: int) -> Estate:
         )
         person = Person.register(name=f"业主{index}")
         persons.append(person)
-        community.record_ownership(unit, [(person.id, Fraction(1))], date(2001, 1, 1))
+        # Each unit's owner in the unit's own holding, as a roster import records it.
+        holdings.append(UnitHolding.open(community.id, unit, owners=[(person.id, Fraction(1))]))
         unit_ids.append(unit)
         owners.append(person.id)
     for start in range(0, len(persons), 2000):
         app.record(BENCH_META, *persons[start : start + 2000])
     app.record(BENCH_META, community)
+    for start in range(0, len(holdings), 2000):
+        app.record(BENCH_META, *holdings[start : start + 2000])
     return Estate(community.id, entrances, unit_ids, owners)
 
 
@@ -303,20 +309,25 @@ def main(argv: list[str] | None = None) -> None:
 
             # Every remaining owner votes (recorded directly: the close is what is measured).
             loaded = app.load(Decision, decision, "decisionId")
-            community = app.community(estate.community_id)
-            voters_in_scope = {u.voter for u in community.units_in("COMMUNITY", community.id)}
+            voter_of = estate_read(
+                app,
+                estate.community_id,
+                "communityId",
+                lambda _, e: {u: h.voter for u, h in e.holdings.items()},
+            )
+            voters_in_scope = set(voter_of.values())
             ballots = []
             for index in range(offset, len(estate.units)):
-                unit = community.unit_index[estate.units[index]]
+                unit_id = estate.units[index]
                 ballots.append(
                     loaded.cast_ballot(
-                        voter=unit.voter,
+                        voter=voter_of[unit_id],
                         eligible_voters=voters_in_scope,
                         choice="APPROVE" if index % 5 else "OPPOSE",
                         channel="PAPER",
                         cast_by=estate.owners[index],
                         at=now,
-                        units=[unit.id],
+                        units=[unit_id],
                     )
                 )
             for start in range(0, len(ballots), 2000):

@@ -343,7 +343,11 @@ async def api_round(bases: list[str], cast: Cast, clients: int, seconds: float, 
         httpx.AsyncClient(
             base_url=base,
             timeout=60,
-            limits=httpx.Limits(max_connections=per_base, max_keepalive_connections=per_base),
+            # A kept-alive connection is given up before uvicorn closes it (after 5 s idle):
+            # at the same expiry a request races the server's close and fails (ReadError).
+            limits=httpx.Limits(
+                max_connections=per_base, max_keepalive_connections=per_base, keepalive_expiry=2.0
+            ),
         )
         for base in bases
     ]
@@ -559,7 +563,14 @@ def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    child = subprocess.Popen([sys.executable, "-m", "gongzhi.cli", *args], env=env, cwd=ROOT)
+    # Each process in a session of its own, as each would be a service of its own when
+    # deployed: Linux's scheduler (with autogroup, the default on desktop and many server
+    # kernels) shares the CPU fairly between sessions, not processes, so two API processes
+    # started in the load generator's session got the CPU of one between them (measured:
+    # 0.15 cores for one, 0.09 + 0.09 for two, at load average 14 from other sessions).
+    child = subprocess.Popen(
+        [sys.executable, "-m", "gongzhi.cli", *args], env=env, cwd=ROOT, start_new_session=True
+    )
     try:
         yield child
     finally:
@@ -670,7 +681,9 @@ def main(argv: list[str] | None = None) -> None:
     with temporary_database("gongzhi_bench_load") as pg:
         env = dict(
             os.environ,
-            PYTHONPATH=str(ROOT),
+            # The checkout first; what the caller adds after it (an alternative event loop or
+            # HTTP parser to try, installed apart) stays visible to the processes.
+            PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
             GONGZHI_DATABASE_URL=pg.url(),
             GONGZHI_BROKER_URL=args.broker_url,
             GONGZHI_BROKER_NAMESPACE=f"gongzhi-bench-{uuid.uuid4().hex[:8]}",

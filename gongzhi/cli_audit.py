@@ -1,8 +1,16 @@
-"""gongzhi verify / seal / db-roles: tamper evidence and least privilege from the command line.
+"""gongzhi verify / seal / reseal / db-roles: tamper evidence, sealing records written before
+sealing, and least privilege from the command line.
 
 ``verify`` only reads: it recomputes the hash chain from the event table and compares it with
 the stored links (exit 0: intact; exit 1: the first position that fails is named), and with
 ``--checkpoint`` also proves that nothing up to a kept checkpoint changed.
+
+``reseal`` rewrites the stored events that still hold a declared personal value in clear
+(application/personal_data.py ``PERSONAL_FIELDS``: written before sealing existed, or before
+the field was declared) with those values sealed, and records in the log, in the same
+transaction, which events it rewrote and how (gongzhi/domain/reseal.py); ``verify`` accepts
+exactly the rewrites so recorded (gongzhi/infra/audit_chain.py). It refuses to start on a log
+that fails verification, so that it never vouches for a forgery.
 """
 
 from __future__ import annotations
@@ -12,13 +20,26 @@ import base64
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Identifier
 
-from gongzhi.infra.audit_chain import verify_chain
+from gongzhi.application.base import GongzhiBase, Meta
+from gongzhi.application.personal_data import DECLARED
+from gongzhi.domain.reseal import Reseal
+from gongzhi.infra.audit_chain import (
+    ChainedRecorder,
+    ResealRow,
+    blanked_digest,
+    sha256,
+    verify_chain,
+)
 from gongzhi.infra.audit_keys import AuditKey, new_key_pem
 from gongzhi.infra.audit_seal import (
     ChainBroken,
@@ -83,8 +104,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"TAMPERED at {verified.broken}")
             print(f"the {verified.events} events before it are intact")
             return 1
+        resealed = (
+            f" ({len(verified.resealed)} of them resealed, as `gongzhi reseal` recorded)"
+            if verified.resealed
+            else ""
+        )
         print(
-            f"the event log is intact: {verified.events} events, head at position "
+            f"the event log is intact: {verified.events} events{resealed}, head at position "
             f"{verified.position} ({verified.head.hex()})"
         )
         return status
@@ -111,6 +137,133 @@ def cmd_seal(args: argparse.Namespace) -> int:
         return 0
     finally:
         conn.close()
+        if embedded:
+            embedded.close()
+
+
+RESEAL_BATCH = 200  # events rewritten (and recorded) per transaction
+
+
+@dataclass
+class Resealed:
+    """What a reseal did: events examined and rewritten, and those it could not prove (a
+    rewrite that would change more than the sealed values: left as they are)."""
+
+    examined: int = 0
+    rewritten: list[int] = field(default_factory=list)
+    unproved: list[int] = field(default_factory=list)
+
+
+def reseal_log(app: GongzhiBase, meta: Meta, batch: int = RESEAL_BATCH) -> Resealed:
+    """Rewrite sealed every stored event holding a declared personal value in clear, a batch
+    per transaction: the batch's rows updated (only if unchanged since read), the data keys
+    made for them and the ``Reseal`` that records it, together."""
+    report = Resealed()
+    topics = sorted(get_topic(cls) for cls in DECLARED)
+    made: set[UUID] = set()
+    recorder = app.recorder
+    assert isinstance(recorder, ChainedRecorder), "the platform's recorder chains the log"
+    table = recorder.events_table_name
+    # One statement for a batch, each row only if unchanged since it was read; its RETURNING
+    # says which (a save's cursor may be pipelined, where a row count is not yet known).
+    update = SQL(
+        "UPDATE {} AS e SET state = c.new "
+        "FROM unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS c(position, old, new) "
+        "WHERE e.notification_id = c.position AND e.state = c.old RETURNING e.notification_id"
+    ).format(Identifier(table))
+    start: int | None = 1
+    while start is not None:
+        found = recorder.select_notifications(start, batch, topics=topics)
+        start = found[-1].id + 1 if found else None
+        rows: list[dict[str, Any]] = []
+        writes: list[Callable[[Any], None]] = []
+        changes: list[tuple[int, bytes, bytes]] = []
+        for n in found:
+            report.examined += 1
+            old = bytes(n.state)
+            stored = StoredEvent(n.originator_id, n.originator_version, n.topic, old)
+            outcome = app.sealing.resealed(stored, made)
+            if outcome is None:
+                continue
+            new, write, paths = outcome
+            if write is not None:
+                writes.append(write)  # keys made are stored even if the row is not proved
+            kept = blanked_digest(old, paths)
+            if not paths or kept is None or kept != blanked_digest(new.state, paths):
+                report.unproved.append(n.id)
+                continue
+            row = ResealRow(
+                0,
+                str(n.originator_id),
+                n.originator_version,
+                n.topic,
+                sha256(old),
+                sha256(new.state),
+                kept,
+                tuple(paths),
+            )
+            rows.append(row.as_json(n.id))
+            changes.append((n.id, old, new.state))
+
+        def rewrite(cursor: Any, changes: list[tuple[int, bytes, bytes]] = changes) -> None:
+            positions, olds, news = (list(c) for c in zip(*changes, strict=True))
+            cursor.execute(update, (positions, olds, news))
+            changed = set(positions) - {row["notification_id"] for row in cursor.fetchall()}
+            if changed:
+                msg = f"the events at positions {sorted(changed)} changed while being resealed"
+                raise RuntimeError(msg)
+
+        if not rows and writes:
+            # Only keys to store (for rows left as they were): the keys are cached already,
+            # so they are stored before anything seals with them.
+            with recorder.datastore.transaction(commit=True) as cursor:
+                for write in writes:
+                    write(cursor)
+        elif rows:
+            try:
+                app.save(
+                    *([Reseal.record(rows)] if rows else []),
+                    meta=meta,
+                    alongside=(*writes, rewrite),
+                )
+            except Exception:
+                app.sealing.forget(made)
+                raise
+            report.rewritten.extend(int(r["position"]) for r in rows)
+    return report
+
+
+def cmd_reseal(args: argparse.Namespace) -> int:
+    settings, embedded = args.wiring.settings()
+    try:
+        with psycopg.connect(settings.database_url or "", autocommit=True) as conn:
+            verified = verify_chain(conn)
+        if verified.broken is not None:
+            print(f"not resealed: the event log fails verification at {verified.broken}")
+            return 1
+        platform = args.wiring.bootstrap(settings)
+        try:
+            meta = Meta(actor=args.actor, reason=args.reason, actor_role="PLATFORM_ADMIN")
+            report = reseal_log(platform.app, meta)
+        finally:
+            platform.close()
+        print(
+            f"examined {report.examined} events with personal fields; resealed "
+            f"{len(report.rewritten)}"
+            + (
+                f" (positions {report.rewritten[0]}..{report.rewritten[-1]})"
+                if report.rewritten
+                else ""
+            )
+        )
+        if report.unproved:
+            print(
+                f"left as they were (a rewrite would change more than the sealed values): "
+                f"{report.unproved[:20]}"
+            )
+            return 1
+        return 0
+    finally:
         if embedded:
             embedded.close()
 
@@ -152,6 +305,16 @@ def add_audit_commands(commands: Any, wiring: Wiring) -> None:
     seal.add_argument("--actor", default="cli-seal")
     seal.add_argument("--new-key", action="store_true", help="print a new signing key (PEM)")
     seal.set_defaults(handler=cmd_seal, wiring=wiring)
+
+    reseal = commands.add_parser(
+        "reseal",
+        help="as the database owner: seal the personal values that stored events still hold in "
+        "clear (written before sealing); each rewrite is recorded in the log, and verify "
+        "accepts exactly the rewrites so recorded",
+    )
+    reseal.add_argument("--reason", default="存量个人信息加密 seal personal data stored in clear")
+    reseal.add_argument("--actor", default="cli-reseal")
+    reseal.set_defaults(handler=cmd_reseal, wiring=wiring)
 
     roles = commands.add_parser(
         "db-roles", help="as the database owner: migrate, then create the platform's role"

@@ -22,6 +22,7 @@ from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
+from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
@@ -57,6 +58,7 @@ class Gongzhi(
     PointsService,  # 积分
     SurveyService,
     WorkOrderService,  # 报事报修
+    NoticeService,  # 通知, 公示 read receipts, 催缴
     FacilityService,  # 设施与巡检
     HealthService,  # 健康指数
     AccessService,  # 吊销令牌
@@ -65,8 +67,9 @@ class Gongzhi(
     """共治: every operation recorded as an event in the ``gongzhi_events`` log."""
 
     name = "gongzhi"
-    # The community holds every building, entrance and unit (with their owners and
-    # residents): copying it for each command cost more than the command (issue 13).
+    # The community holds every building, entrance and unit (their owners and residents
+    # are each unit's holding since the estate split): copying it for each command cost
+    # more than the command (issue 13).
     changed_in_place = (Community,)
     # Aggregates whose events grow without bound, with a snapshot every so many events, so a
     # cold load (a new process, an eviction after a failed command) replays only the tail.

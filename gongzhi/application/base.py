@@ -337,8 +337,16 @@ class GongzhiBase(Application[UUID]):
         """The cached aggregate itself, brought up to date with the store, while its
         fast-forward lock is held (the library takes the same lock to bring it up to date)."""
         repository = self.repository
+        aggregate: Any
         try:
-            aggregate: Aggregate = repository.get(aggregate_id, deepcopy_from_cache=False)
+            # A cached one is brought up to date below, under its lock: the library's own
+            # fast-forward (``repository.get``) would read the store a second time.
+            aggregate = repository.cache.get(aggregate_id) if repository.cache else None
+        except KeyError:
+            aggregate = None
+        try:
+            if aggregate is None:
+                aggregate = repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise NotFound(field, f"no {_noun(cls)} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):

@@ -8,7 +8,7 @@ again bills the units the run has not covered yet, and a completed run creates n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError
 
 from gongzhi.application.base import Conflict, Done, GongzhiBase, Meta, bulk_work, business_today
 from gongzhi.application.commands import Command, handles
+from gongzhi.application.estate import Vacancy, estate_read, vacancy_map
 from gongzhi.application.fee_schedules import (
     fee_aggregate,
     fee_schedule,
@@ -65,8 +66,9 @@ class BillingReport(Done):
         return self.id
 
 
-def unit_facts(unit: Unit) -> UnitFacts:
-    return UnitFacts(unit.id, unit.number, unit.area, unit.developer_held, unit.delivered_on)
+def unit_facts(unit: Unit, vacancy: Vacancy) -> UnitFacts:
+    """What billing needs of a unit: its structure and, from its holding, ``vacancy``."""
+    return UnitFacts(unit.id, unit.number, unit.area, *vacancy)
 
 
 def bills_of(app: GongzhiBase, schedule: FeeSchedule | None, unit_id: UUID) -> list[BillFacts]:
@@ -111,6 +113,7 @@ class BillingService(GongzhiBase):
         units = sorted(
             (u for u in community.unit_index.values() if not u.retired), key=lambda u: str(u.id)
         )
+        vacancies = estate_read(self, community_id, "communityId", lambda _, e: vacancy_map(e))
         run = fee_aggregate(self, BillingRun, run_id(community_id, period.key))
         position = 0
         if run is None:
@@ -125,7 +128,7 @@ class BillingService(GongzhiBase):
         created = 0
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
-            bills = self._issue_bills(plan, community_id, chunk)
+            bills = self._issue_bills(plan, community_id, chunk, vacancies)
             run.record_batch([u.id for u in chunk], len(bills), sum(b.amount_fen for b in bills))
             position = self._save_billing(meta, run, *bills)
             created += len(bills)
@@ -137,10 +140,15 @@ class BillingService(GongzhiBase):
         return self._report(run, len(units), created, covered_before, False, credits, position)
 
     @staticmethod
-    def _issue_bills(plan: PeriodPlan, community_id: UUID, units: Sequence[Unit]) -> list[Bill]:
+    def _issue_bills(
+        plan: PeriodPlan,
+        community_id: UUID,
+        units: Sequence[Unit],
+        vacancies: Mapping[UUID, Vacancy],
+    ) -> list[Bill]:
         bills = []
         for unit in units:
-            lines = plan.lines(unit_facts(unit))
+            lines = plan.lines(unit_facts(unit, vacancies[unit.id]))
             if lines:
                 bills.append(
                     Bill.issue(

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from gongzhi.application.base import Changed, Done, GongzhiBase, Meta
 from gongzhi.application.commands import Command, handles
+from gongzhi.application.estate import Estate, estate_read
 from gongzhi.application.fields import (
     CommunityId,
     DecisionId,
@@ -196,11 +197,11 @@ class DecisionService(GongzhiBase):
         channel = ballot_channel(meta.actor_role, command.channel)
         self.exists(Person, person_id, "personId")
         decision = self.load(Decision, command.decision_id, "decisionId")
-        scope = self.peek(
-            Community,
+        scope = estate_read(
+            self,
             decision.community_id,
             "communityId",
-            lambda c: _scope_facts(c, decision, unit_id),
+            lambda c, e: _scope_facts(c, e, decision, unit_id),
         )
         if scope.unit is None:
             raise UnknownPart("unitId", "is not a unit in this decision's scope")
@@ -277,11 +278,11 @@ class DecisionService(GongzhiBase):
 
         def attempt() -> Changed:
             decision = self.load(Decision, command.decision_id, "decisionId")
-            units, former_keys = self.peek(
-                Community,
+            units, former_keys = estate_read(
+                self,
                 decision.community_id,
                 "communityId",
-                lambda c: _electorate_facts(c, decision),
+                lambda c, e: _electorate_facts(c, e, decision),
             )
             keys = {voter for _, _, voter in units} | former_keys
             ids = [ballot_id(decision.id, k) for k in sorted(keys)]
@@ -342,7 +343,9 @@ class _ScopeFacts:
     former: dict[str, list[UUID]]
 
 
-def _scope_facts(community: Community, decision: Decision, unit_id: UUID) -> _ScopeFacts:
+def _scope_facts(
+    community: Community, estate: Estate, decision: Decision, unit_id: UUID
+) -> _ScopeFacts:
     """Looks at the voter's units only, never at every unit of the community."""
     unit = community.unit_index.get(unit_id)
     if (
@@ -351,23 +354,29 @@ def _scope_facts(community: Community, decision: Decision, unit_id: UUID) -> _Sc
         or not community.in_scope(unit, decision.scope, decision.scope_id)
     ):
         return _ScopeFacts(frozenset(), None, {})
-    mine = community.units_of_voter(unit.voter, decision.scope, decision.scope_id)
+    holding = estate.holding(unit_id)
+    mine = [
+        u
+        for u in (community.unit_index[i] for i in estate.units_of_voter(holding.voter))
+        if not u.retired and community.in_scope(u, decision.scope, decision.scope_id)
+    ]
     former: dict[str, list[UUID]] = {}
     for u in mine:
-        for key in u.voters_since(decision.opens_at):
+        for key in estate.holding(u.id).voters_since(decision.opens_at):
             former.setdefault(key, []).append(u.id)
-    owners = frozenset(owner for owner, _ in unit.owners)
+    owners = frozenset(owner for owner, _ in holding.owners)
     # The voter's key is eligible by construction: it is the key of a unit in scope.
     return _ScopeFacts(
-        frozenset({unit.voter}), (owners, unit.voter, sorted(u.id for u in mine)), former
+        frozenset({holding.voter}), (owners, holding.voter, sorted(u.id for u in mine)), former
     )
 
 
 def _electorate_facts(
-    community: Community, decision: Decision
+    community: Community, estate: Estate, decision: Decision
 ) -> tuple[list[tuple[UUID, Decimal, str]], set[str]]:
     """(unit, area, voter key now) of every unit in scope, and the voter keys units had
     during the voting before a sale: their ballots may still speak for those units."""
     units = community.units_in(decision.scope, decision.scope_id)
-    former = {key for u in units for key in u.voters_since(decision.opens_at)}
-    return [(u.id, u.area, u.voter) for u in units], former
+    holdings = [estate.holding(u.id) for u in units]
+    former = {key for h in holdings for key in h.voters_since(decision.opens_at)}
+    return [(u.id, u.area, h.voter) for u, h in zip(units, holdings, strict=True)], former

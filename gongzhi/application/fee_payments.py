@@ -12,6 +12,7 @@ from gongzhi.application.base import Changed, Conflict, Done, GongzhiBase, Meta,
 from gongzhi.application.billing import bills_of, unit_facts
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.contracts import contracts_of
+from gongzhi.application.estate import estate_read, vacancy_of
 from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_only
 from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
 from gongzhi.application.receipts import CommandId
@@ -263,7 +264,10 @@ class FeePaymentService(GongzhiBase):
         contract_end = self._contract_end(community.id, start)
         if contract_end is not None:
             end = min(end, contract_end)
-        monthly = monthly_fee_fen(schedule, unit_facts(unit), start)
+        vacancy = estate_read(
+            self, community.id, "communityId", lambda _, e: vacancy_of(e.holding(unit.id))
+        )
+        monthly = monthly_fee_fen(schedule, unit_facts(unit, vacancy), start)
         return round_fen(monthly * months_of_service(start, end))
 
     def _contract_end(self, community_id: UUID, start: date) -> date | None:

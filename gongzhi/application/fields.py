@@ -53,6 +53,7 @@ class Kind(enum.Enum):
     CREDIT_EVALUATION = "credit evaluation"
     CREDIT_OBJECTION = "credit objection"
     CREDIT_REPAIR = "credit repair"
+    NOTICE = "notice"  # 通知, 公示 or 催缴通知
     # --- decisions, committees, contracts, red property ---
     PARTY_MEMBER = "party member"
     RED_STEWARD = "red steward assignment"
@@ -207,6 +208,7 @@ PartyMemberId = Annotated[UUID, Ref(Kind.PARTY_MEMBER)]
 DemonstrationId = Annotated[UUID, Ref(Kind.DEMONSTRATION)]
 # --- engagement, participation, committees ---
 ComplaintId = Annotated[UUID, Ref(Kind.COMPLAINT)]
+NoticeId = Annotated[UUID, Ref(Kind.NOTICE)]
 DisputeId = Annotated[UUID, Ref(Kind.DISPUTE)]
 SurveyId = Annotated[UUID, Ref(Kind.SURVEY)]
 RewardId = Annotated[UUID, Ref(Kind.REWARD)]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction as Share
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from gongzhi.application.base import Done, GongzhiBase, Meta
+from gongzhi.application.base import Changed, Done, GongzhiBase, Meta
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     CommunityId,
@@ -22,7 +23,8 @@ from gongzhi.application.fields import (
     UnitId,
 )
 from gongzhi.domain.community import Community
-from gongzhi.domain.errors import InvalidValue
+from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
+from gongzhi.domain.holding import UnitHolding, holding_id
 from gongzhi.domain.person import CommunityRole, Person
 
 
@@ -166,41 +168,87 @@ class OwnerService(GongzhiBase):
             except (ValueError, ZeroDivisionError):
                 raise InvalidValue(f"owners.{index}.share", "must be a fraction like 1/2") from None
             owners.append((owner.person_id, share))
-        return self.change(
+        return self._change_holding(
             meta,
-            Community,
             command.community_id,
-            lambda c: c.record_ownership(command.unit_id, owners, command.on),
-            field="communityId",
+            command.unit_id,
+            lambda h: h.record_ownership(owners, command.on),
         )
 
     @handles(HoldByDeveloper)
     def hold_by_developer(self, meta: Meta, command: HoldByDeveloper) -> Done:
-        return self.change(
-            meta,
-            Community,
-            command.community_id,
-            lambda c: c.hold_by_developer(command.unit_id, command.on),
-            field="communityId",
+        return self._change_holding(
+            meta, command.community_id, command.unit_id, lambda h: h.hold_by_developer(command.on)
         )
 
     @handles(MoveIn)
     def move_in(self, meta: Meta, command: MoveIn) -> Done:
         self.exists(Person, command.person_id, "personId")
-        return self.change(
+        return self._change_holding(
             meta,
-            Community,
             command.community_id,
-            lambda c: c.move_in(command.unit_id, command.person_id, command.on),
-            field="communityId",
+            command.unit_id,
+            lambda h: h.move_in(command.person_id, command.on),
         )
 
     @handles(MoveOut)
     def move_out(self, meta: Meta, command: MoveOut) -> Done:
-        return self.change(
+        return self._change_holding(
             meta,
-            Community,
             command.community_id,
-            lambda c: c.move_out(command.unit_id, command.person_id, command.on),
-            field="communityId",
+            command.unit_id,
+            lambda h: h.move_out(command.person_id, command.on),
         )
+
+    def _change_holding(
+        self,
+        meta: Meta,
+        community_id: UUID,
+        unit_id: UUID,
+        command: Callable[[UnitHolding], Any],
+    ) -> Done:
+        """Run ``command`` on the unit's holding and save only it: the community is read (the
+        unit must be one of its active units), not changed, so writes to different units of
+        one community never conflict. A unit's first change opens its holding where the
+        community's own events (before the split) left the unit; two first changes racing
+        meet on the holding's derived id, and the retry runs on the one saved."""
+
+        def attempt() -> Changed:
+            holding = self.find(UnitHolding, holding_id(unit_id))
+            if holding is None:
+                holding = self.peek(
+                    Community, community_id, "communityId", lambda c: _opened(c, unit_id)
+                )
+            else:
+                self.peek(Community, community_id, "communityId", lambda c: _active(c, unit_id))
+            command(holding)
+            return Changed((holding,))
+
+        done = self.retrying(meta, attempt, what="the unit")
+        assert isinstance(done, Done)
+        # The reply is about the community, as it was when these were the community's events.
+        return Done(community_id, done.position)
+
+
+def _active(community: Community, unit_id: UUID) -> None:
+    unit = community.unit_index.get(unit_id)
+    if unit is None:
+        raise UnknownPart("unitId", "no such unit in this community")
+    if unit.retired:
+        raise RuleViolated("unitId", "the unit is retired")
+
+
+def _opened(community: Community, unit_id: UUID) -> UnitHolding:
+    """A new holding for an active unit of ``community``, carrying on from its unit's state
+    as the community's own events left it."""
+    _active(community, unit_id)
+    unit = community.unit_index[unit_id]
+    return UnitHolding.open(
+        community.id,
+        unit_id,
+        owners=unit.owners,
+        developer_held=unit.developer_held,
+        residents=set(unit.residents),
+        delivered_on=unit.delivered_on,
+        former_voters=unit.former_voters,
+    )

@@ -17,17 +17,28 @@ Covered (``PERSONAL_FIELDS``):
   (``PartyOrganisation.MemberJoined``), secretaries (``SecretaryAppointed``),
   cross-appointments (``CrossAppointmentRecorded``) and 红管家 stewards
   (``StewardAssigned``). The credit workers copy the sealed names from the views into an
-  evaluation's evidence as they are; the read side opens them there too.
+  evaluation's evidence as they are; the read side opens them there too;
+- free text naming people who are not registered persons (no person id beside it), under the
+  data key of the record itself (``RECORD``: a key whose subject is the event's aggregate,
+  made by the first save that seals with it, kept in ``record_keys``): a committee's 筹备组
+  (``Committee.Formed.group_members``), a dispute's parties' names (``Dispute.Opened``:
+  residents or companies, told apart by nothing the log can trust) and its mediations'
+  mediator and attendees (``Dispute.MediationHeld``), a party joint meeting's attendees' names
+  (``PartyOrganisation.JointMeetingHeld``), a facility inspection's inspector
+  (``Facility.InspectionRecorded``) and a ballot's proxy authorisation (委托书, in
+  ``Ballot.BallotCast``/``BallotChanged`` and the decision's older ``BallotCast``).
+  Destroying the record's key erases that record's free text and nothing else.
 
 A name copied for a person who has no key is stored as ``已删除`` when the person was erased
 (the record was made after the erasure), and as given when the id never had a key: a party
-member added without a roster id, or a person registered before sealing existed.
+member added without a roster id, or a person registered before sealing existed. Events stored
+before a field was declared keep their clear values (the read side passes a clear value
+through) until ``gongzhi reseal`` rewrites them sealed.
 
-Not covered (no registered person's data, no person whose erasure they would follow; the
-audit trail masks phone- and ID-shaped text in them):
-- a committee's 筹备组 (``Committee.Formed.group_members``): names without person ids;
-- the free-text names of a dispute's mediation (mediator, attendees), of a party joint
-  meeting's attendees and a ballot's proxy authorisation text.
+Not covered: names of organisations rather than persons (a party organisation's approving
+body ``approved_by``), and a bill write-off's approver (``FeeAccount.WrittenOff.approved_by``,
+staff acting in office: billing's views and API would need the opener first); the audit
+trail masks phone- and ID-shaped text in them.
 """
 
 from __future__ import annotations
@@ -40,13 +51,20 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from gongzhi.domain.committee import Committee
+from gongzhi.domain.decision import Ballot, Decision
+from gongzhi.domain.dispute import Dispute
+from gongzhi.domain.facility import Facility
 from gongzhi.domain.party import PartyOrganisation
 from gongzhi.domain.person import ERASED_NAME, Person
 
 # The field of a Person event that names the person: the event's own aggregate.
 ORIGINATOR = "originator_id"
-# Event class → {personal field: the field holding the id of the person it belongs to}. A
-# path ``list[].field`` reaches into each item of a list of records (a committee's members).
+# The subject of free text that names no registered person: the record (the event's
+# aggregate) itself, under a data key of its own, made the first time it is needed.
+RECORD = "record"
+# Event class → {personal field: whose data key seals it}: the field holding the id of the
+# person it belongs to, ``ORIGINATOR`` or ``RECORD``. A path ``list[].field`` reaches into each
+# item of a list of records (a committee's members), ``list[]`` is each text of a list.
 PERSONAL_FIELDS: Mapping[type, Mapping[str, str]] = {
     Person.Registered: {"name": ORIGINATOR, "phone": ORIGINATOR, "id_number": ORIGINATOR},
     Person.PhoneChanged: {"phone": ORIGINATOR},
@@ -58,45 +76,98 @@ PERSONAL_FIELDS: Mapping[type, Mapping[str, str]] = {
     PartyOrganisation.SecretaryAppointed: {"name": "person_id"},
     PartyOrganisation.CrossAppointmentRecorded: {"name": "person_id"},
     PartyOrganisation.StewardAssigned: {"name": "person_id"},
+    Committee.Formed: {"group_members[]": RECORD},
+    Dispute.Opened: {"parties[].name": RECORD},
+    Dispute.MediationHeld: {"mediator": RECORD, "attendees[]": RECORD},
+    Facility.InspectionRecorded: {"inspector": RECORD},
+    PartyOrganisation.JointMeetingHeld: {"attendees[].name": RECORD},
+    Decision.BallotCast: {"proxy_authorisation": RECORD},
+    Ballot.BallotCast: {"proxy_authorisation": RECORD},
+    Ballot.BallotChanged: {"proxy_authorisation": RECORD},
 }
 
 
+# Fields that hold names: an erased one reads as 已删除; any other (a phone, an ID number, a
+# proxy authorisation) reads as empty.
+NAME_FIELDS = frozenset({"name", "group_members", "mediator", "attendees", "inspector"})
+
+
 def erased_value(field: str) -> str:
-    """What a personal field of an erased person reads as."""
-    return ERASED_NAME if field == "name" else ""
+    """What a personal field of an erased person (or record) reads as."""
+    return ERASED_NAME if field in NAME_FIELDS else ""
+
+
+# Where one declared value sits: its container (the event's state, a record, a list) and key.
+Slot = tuple[Any, Any]
 
 
 @dataclass(frozen=True)
 class Declared:
     """One declaration of ``PERSONAL_FIELDS``, parsed: ``within`` is the list field whose
-    items hold both fields (None: the event's own fields)."""
+    items hold the value (None: the event's own field); ``field`` the value's field in each
+    item (None: the item is the value); ``subject`` the field holding the id of the key's
+    subject, read in the item when ``in_item``, else in the event; ``own_key`` when the
+    subject is the record itself (``RECORD``), whose key the save makes if it has none."""
 
     within: str | None
-    field: str
-    person: str
+    field: str | None
+    subject: str
+    in_item: bool
+    own_key: bool
+
+    @property
+    def name(self) -> str:
+        """The field's name as the read side knows it (``name`` reads as 已删除 when erased)."""
+        return self.field or self.within or ""
 
     @classmethod
     def parse(cls, event: type, field: str, person: str) -> Declared:
         """The declaration, refused (at import) unless both name fields of ``event``'s: a
         misspelt field would otherwise be stored in clear without a word."""
-        within, _, name = field.rpartition("[].")
-        owner, _, person_field = person.rpartition("[].")
-        if within != owner:
+        fields = {f for klass in event.__mro__ for f in getattr(klass, "__annotations__", {})}
+        within, listed, name = field.rpartition("[]")
+        if listed:
+            name = name.removeprefix(".")
+        else:
+            within, name = "", field
+        if person == RECORD:
+            owner, person_field, in_item, own = within, ORIGINATOR, False, True
+        else:
+            owner, _, person_field = person.rpartition("[].")
+            in_item, own = bool(owner), False
+        if person != RECORD and within != owner:
             msg = f"{event.__qualname__}: {field} and {person} must be fields of one record"
             raise ValueError(msg)
-        fields = {f for klass in event.__mro__ for f in getattr(klass, "__annotations__", {})}
-        if (within or name) not in fields or (not within and person_field not in fields):
+        known = (within or name) in fields and (in_item or person_field in fields | {ORIGINATOR})
+        if not known or (not name and not within):
             msg = f"{event.__qualname__} has no field {field} or {person}"
             raise ValueError(msg)
-        return cls(within or None, name, person_field)
+        return cls(within or None, name or None, person_field, in_item, own)
 
-    def values(self, state: dict[str, Any]) -> Iterator[tuple[dict[str, Any], UUID]]:
-        """Each record of ``state`` holding the field, with the person's id."""
-        records = [state] if self.within is None else (state.get(self.within) or [])
-        for record in records:
-            person = record.get(self.person)
-            if isinstance(record.get(self.field), str) and person is not None:
-                yield record, person if isinstance(person, UUID) else UUID(str(person))
+    def slots(self, state: dict[str, Any]) -> Iterator[tuple[Slot, UUID]]:
+        """Each place in ``state`` holding a text of the field, with its subject's id."""
+        top = state.get(self.subject)
+        if self.within is None:
+            places: list[Slot] = [(state, self.field)]
+        elif self.field is None:
+            items = state.get(self.within) or []
+            places = [(items, i) for i in range(len(items))]
+        else:
+            places = [(item, self.field) for item in state.get(self.within) or []]
+        for container, key in places:
+            value = container[key] if isinstance(container, list) else container.get(key)
+            subject = container.get(self.subject) if self.in_item else top
+            if isinstance(value, str) and subject is not None:
+                yield (container, key), subject if isinstance(subject, UUID) else UUID(str(subject))
+
+    def paths(self, state: dict[str, Any]) -> Iterator[tuple[str | int, ...]]:
+        """The path of each text of the field in ``state`` (keys and list indexes), as in the
+        stored event's JSON: what ``gongzhi reseal`` records it sealed."""
+        if self.within is None:
+            yield (self.field or "",)
+            return
+        for index in range(len(state.get(self.within) or [])):
+            yield (self.within, index) if self.field is None else (self.within, index, self.field)
 
 
 DECLARED: Mapping[type, tuple[Declared, ...]] = {
@@ -111,8 +182,18 @@ def _own_copy(state: dict[str, Any], declared: Sequence[Declared]) -> dict[str, 
     copy = dict(state)
     for item in declared:
         if item.within is not None and isinstance(copy.get(item.within), list):
-            copy[item.within] = [dict(r) for r in copy[item.within]]
+            copy[item.within] = [dict(r) if isinstance(r, dict) else r for r in copy[item.within]]
     return copy
+
+
+def _at(state: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` in a state (None where there is none)."""
+    try:
+        for step in path:
+            state = state[step]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return state
 
 
 class Sealer(Protocol):
@@ -123,14 +204,20 @@ class Sealer(Protocol):
         created: Mapping[UUID, Mapping[str, str]],
         phones: Mapping[UUID, str],
         named: Iterable[UUID],
+        records: Iterable[UUID] = (),
     ) -> Callable[[Any], None] | None:
         """Keys (and digests) for the persons ``created``, digests of the ``phones`` changed:
         ready for sealing at once, stored by the returned writer in the save's transaction;
-        the keys of the persons ``named`` by other records, ready too."""
+        the keys of the persons ``named`` by other records, ready too; a key for each of the
+        ``records`` (own keys, ``RECORD``), made and stored with the save if it has none."""
         ...
 
     def is_erased(self, person_id: UUID) -> bool:
         """Whether the person's key was destroyed by erasure (not merely never made)."""
+        ...
+
+    def keys(self, person_ids: Iterable[UUID]) -> Mapping[UUID, bytes]:
+        """The data keys of those persons (or records) that have one."""
         ...
 
     def forget(self, person_ids: Iterable[UUID]) -> None:
@@ -171,10 +258,12 @@ class SealingMapper(Mapper[UUID]):
 
     def prepare(self, events: Iterable[Any]) -> Callable[[Any], None] | None:
         """Before a save: a data key for each person registered, the phone digest of each phone
-        changed; what the save's transaction must write with the events (or None)."""
+        changed, a key for each record that seals free text under its own; what the save's
+        transaction must write with the events (or None)."""
         created: dict[UUID, dict[str, str]] = {}
         phones: dict[UUID, str] = {}
         named: set[UUID] = set()
+        records: set[UUID] = set()
         for event in events:
             if isinstance(event, Person.Registered):
                 created[event.originator_id] = {"phone": event.phone, "name": event.name}
@@ -182,10 +271,14 @@ class SealingMapper(Mapper[UUID]):
                 phones[event.originator_id] = event.phone
             else:
                 for item in DECLARED.get(type(event), ()):
-                    named.update(person for _, person in item.values(vars(event)))
-        if not created and not phones and not named:
+                    for (container, key), subject in item.slots(vars(event)):
+                        if not item.own_key:
+                            named.add(subject)
+                        elif container[key]:  # nothing to seal, no key to make
+                            records.add(subject)
+        if not created and not phones and not named and not records:
             return None
-        return self._sealer().prepare(created, phones, named)
+        return self._sealer().prepare(created, phones, named, records)
 
     def forget(self, person_ids: Iterable[UUID]) -> None:
         if self.sealer is not None:
@@ -198,6 +291,46 @@ class SealingMapper(Mapper[UUID]):
         """Destroy the person's data key: erasure (see ``Person.Erased``)."""
         self._sealer().shred(person_id)
 
+    def resealed(
+        self, stored_event: StoredEvent, made: set[UUID]
+    ) -> tuple[StoredEvent, Callable[[Any], None] | None, list[tuple[str | int, ...]]] | None:
+        """For ``gongzhi reseal``: ``stored_event`` (written before its fields were declared, or
+        before sealing existed) with its declared values that are still clear sealed, what the
+        save must write with it (the data keys it made) and the paths of the values it
+        changed; None when every declared value is sealed already. ``made`` collects the
+        persons given a key by this run, so that a later phone change of theirs in the same
+        run sets their phone's digest (a person keyed before keeps the one it has)."""
+        event = super().to_domain_event(stored_event)  # as stored: nothing opened
+        declared = DECLARED.get(type(event))
+        state = vars(event)
+        sealer = self._sealer()
+        if declared is None or not any(
+            c[k] and not sealer.is_sealed(c[k]) for d in declared for (c, k), _ in d.slots(state)
+        ):
+            return None
+        subjects = {subject for d in declared for _, subject in d.slots(state)}
+        keyed = sealer.keys(subjects).keys()
+        created: dict[UUID, dict[str, str]] = {}
+        phones: dict[UUID, str] = {}
+        person = event.originator_id
+        if isinstance(event, Person.Registered) and person not in keyed:
+            created[person] = {"phone": event.phone, "name": event.name}
+        elif isinstance(event, Person.PhoneChanged) and (person in made or person not in keyed):
+            phones[person] = event.phone
+        named = {s for d in declared if not d.own_key for _, s in d.slots(state)} - set(created)
+        records = {s for d in declared if d.own_key for _, s in d.slots(state)}
+        write = sealer.prepare(created, phones, named - set(phones), records)
+        made.update(created, phones)
+        resealed = self.to_stored_event(event)
+        after = vars(super().to_domain_event(resealed))
+        paths = [
+            path
+            for d in declared
+            for path in d.paths(state)
+            if _at(state, path) != _at(after, path)
+        ]
+        return resealed, write, paths
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         declared = DECLARED.get(type(domain_event))
         if declared is None:
@@ -205,22 +338,22 @@ class SealingMapper(Mapper[UUID]):
         sealer = self._sealer()
         state = _own_copy(vars(domain_event), declared)
         for item in declared:
-            for record, person in item.values(state):
-                if not sealer.is_sealed(record[item.field]):
-                    record[item.field] = self._seal(sealer, item, person, record[item.field])
+            for (container, key), subject in item.slots(state):
+                if container[key] and not sealer.is_sealed(container[key]):
+                    container[key] = self._seal(sealer, item, subject, container[key])
         sealed = object.__new__(type(domain_event))
         object.__setattr__(sealed, "__dict__", state)
         return super().to_stored_event(sealed)
 
     @staticmethod
-    def _seal(sealer: Sealer, item: Declared, person: UUID, clear: str) -> str:
+    def _seal(sealer: Sealer, item: Declared, subject: UUID, clear: str) -> str:
         try:
-            return sealer.seal(person, clear)
+            return sealer.seal(subject, clear)
         except LookupError:
-            if item.person == ORIGINATOR:
-                raise  # a Person event always has its person's key: a bug, not a case
-            if sealer.is_erased(person):
-                return erased_value(item.field)  # named again after the erasure
+            if item.subject == ORIGINATOR:
+                raise  # a Person event or a record always has its key (prepared): a bug
+            if sealer.is_erased(subject):
+                return erased_value(item.name)  # named again after the erasure
             return clear  # an id that never had a key: not a registered person
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
@@ -230,13 +363,13 @@ class SealingMapper(Mapper[UUID]):
             sealer = self._sealer()
             # Not sealed: recorded in clear (before sealing existed, or no registered person).
             found = [
-                (record, item.field)
+                (slot, item.name)
                 for item in declared
-                for record, _ in item.values(event.__dict__)
-                if sealer.is_sealed(record[item.field])
+                for slot, _ in item.slots(event.__dict__)
+                if sealer.is_sealed(slot[0][slot[1]])
             ]
             if found:
-                opened = sealer.open([record[field] for record, field in found])
-                for (record, field), clear in zip(found, opened, strict=True):
-                    record[field] = erased_value(field) if clear is None else clear
+                opened = sealer.open([container[key] for (container, key), _ in found])
+                for ((container, key), name), clear in zip(found, opened, strict=True):
+                    container[key] = erased_value(name) if clear is None else clear
         return event

@@ -15,9 +15,11 @@ from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import Done, GongzhiBase, Meta, bulk_work, business_today
 from gongzhi.application.commands import Command, handles
+from gongzhi.application.estate import estate_read
 from gongzhi.application.fields import CommunityId, Doc, Text
 from gongzhi.domain.community import Community, ImportedUnit
 from gongzhi.domain.errors import DomainError, InvalidValue
+from gongzhi.domain.holding import UnitHolding
 from gongzhi.domain.person import Person
 from gongzhi.domain.roster import (
     OwnerRow,
@@ -158,6 +160,7 @@ class RosterService(GongzhiBase):
         report = RosterReport(rows=rows, units=len(plan.units), problems=list(plan.problems))
         community = self.load(Community, community_id, "communityId")
         persons: dict[tuple[str, str, str], Person] = {}
+        holdings: list[UnitHolding] = []
         known = self._known_owners(community, plan)
         on = business_today()
         # Rows already found bad are not applied: one reason per row is enough.
@@ -168,7 +171,9 @@ class RosterService(GongzhiBase):
                 by_building.setdefault(unit.building, []).append(unit)
         done = 0
         for number, rows_of_building in by_building.items():
-            self._import_building(community, number, rows_of_building, persons, known, report, on)
+            self._import_building(
+                community, number, rows_of_building, persons, known, report, on, holdings
+            )
             done += len(rows_of_building)
             if progress is not None:
                 progress("checked", done)
@@ -176,7 +181,8 @@ class RosterService(GongzhiBase):
         report.owners_registered = len(persons)
         if report.problems or dry_run:
             return report
-        aggregates: list[Aggregate] = [community, *persons.values()]
+        # The community (its new units) first: the views insert a unit before its owners.
+        aggregates: list[Aggregate] = [community, *holdings, *persons.values()]
         report.position = self.record(meta, *aggregates)
         report.imported = True
         if progress is not None:
@@ -192,6 +198,7 @@ class RosterService(GongzhiBase):
         known: dict[tuple[str, str], UUID],
         report: RosterReport,
         on: date,
+        holdings: list[UnitHolding],
     ) -> None:
         existing = next((b for b in community.buildings.values() if b.number == number), None)
         entrances_before = len(existing.entrances) if existing else 0
@@ -227,10 +234,20 @@ class RosterService(GongzhiBase):
             for row in rows
         ]
         try:
-            community.import_units(number, rows[0].floors, rows[0].elevator, units, on)
+            unit_ids = community.import_units(
+                number, rows[0].floors, rows[0].elevator, units, on, owners_in_holdings=True
+            )
         except DomainError as error:
             report.problems.append(_located(error, rows))
             return
+        # Each unit's owners, or the developer holding it, in the unit's own holding.
+        holdings.extend(
+            UnitHolding.open(
+                community.id, unit_id, owners=unit.owners, developer_held=unit.developer_held
+            )
+            for unit_id, unit in zip(unit_ids, units, strict=True)
+            if unit.owners or unit.developer_held
+        )
         building = next(b for b in community.buildings.values() if b.number == number)
         report.buildings_added += existing is None
         report.entrances_added += len(building.entrances) - entrances_before
@@ -244,8 +261,7 @@ class RosterService(GongzhiBase):
         phones = {o.phone for unit in plan.units for o in unit.owners if o.phone}
         if not phones:
             return {}
-        linked = {p for u in community.unit_index.values() for p, _ in u.owners}
-        linked.update(r for u in community.unit_index.values() for r in u.residents)
+        linked = estate_read(self, community.id, "communityId", lambda _, e: e.persons())
         known: dict[tuple[str, str], UUID] = {}
         for phone, person_ids in self.sealing.persons_with_phones(phones).items():
             for person_id in person_ids:

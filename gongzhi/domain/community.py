@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +14,17 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
+from gongzhi.domain.holding import (
+    DEVELOPER_VOTER,
+    OwnershipChange,
+    check_hold,
+    checked_owners,
+    owner_records,
+    owners_of,
+    ownership_change,
+    voter_key,
+    voters_since,
+)
 from gongzhi.domain.values import (
     AreaSource,
     ManagementMode,
@@ -27,13 +37,7 @@ from gongzhi.domain.values import (
 from gongzhi.domain.values import year_built as checked_year_built
 
 MAX_FLOORS = 60
-DEVELOPER_VOTER = "developer"
-
-
-class OwnershipChange(enum.Enum):
-    ACQUIRED = "ACQUIRED"  # first recorded owner (e.g. 房改房 bought from the work unit)
-    DELIVERED = "DELIVERED"  # 交付: the developer's unit delivered to its buyer
-    TRANSFERRED = "TRANSFERRED"  # 过户
+__all__ = ["DEVELOPER_VOTER", "OwnershipChange", "checked_owners", "owner_records"]
 
 
 @dataclass
@@ -59,7 +63,11 @@ class Entrance:
 
 @dataclass
 class Unit:
-    """户 / 房屋 with its registered exclusive area (专有部分面积)."""
+    """户 / 房屋 with its registered exclusive area (专有部分面积).
+
+    Its owners, residents and vacancy are those the community's own events recorded before
+    the split (issue 13); since, they are the unit's :class:`~gongzhi.domain.holding.UnitHolding`,
+    which starts from them. The application reads the two merged (application/estate.py)."""
 
     id: UUID
     entrance_id: UUID
@@ -78,20 +86,12 @@ class Unit:
 
     def voters_since(self, moment: datetime) -> set[str]:
         """Voter keys the unit had at some time after ``moment``, other than the current."""
-        return {voter for voter, until in self.former_voters if until > moment} - {self.voter}
+        return voters_since(self.former_voters, self.voter, moment)
 
     @property
     def voter(self) -> str:
-        """表决权 key: who votes for this unit (SPC interpretation art. 9).
-
-        An owner of several units has one key over all of them; co-owners share one; all
-        the developer's units share one; a unit with no recorded owner is its own voter.
-        """
-        if self.developer_held:
-            return DEVELOPER_VOTER
-        if not self.owners:
-            return f"unit:{self.id}"
-        return "owners:" + "+".join(sorted(str(person) for person, _ in self.owners))
+        """表决权 key: who votes for this unit (``holding.voter_key``)."""
+        return voter_key(self.id, self.owners, self.developer_held)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,6 @@ class Community(Aggregate):
             )
             aggregate.entrance_index[self.entrance_id].units[self.unit_id] = unit
             aggregate.unit_index[self.unit_id] = unit
-            aggregate.voter_index.setdefault(unit.voter, set()).add(unit.id)
 
     class UnitAreaCorrected(Aggregate.Event):
         unit_id: UUID
@@ -217,9 +216,7 @@ class Community(Aggregate):
 
             def record() -> None:
                 unit.developer_held = False
-                unit.owners = tuple(
-                    (UUID(o["person_id"]), Fraction(o["share"])) for o in self.owners
-                )
+                unit.owners = owners_of(self.owners)
 
             aggregate.change_voter(unit, record, self.timestamp)
             if self.change == OwnershipChange.DELIVERED.value:
@@ -260,14 +257,11 @@ class Community(Aggregate):
                     row["floor"],
                     Decimal(row["area"]),
                     row["area_source"],
-                    owners=tuple(
-                        (UUID(o["person_id"]), Fraction(o["share"])) for o in row["owners"]
-                    ),
+                    owners=owners_of(row["owners"]),
                     developer_held=row["developer_held"],
                 )
                 aggregate.entrance_index[unit.entrance_id].units[unit.id] = unit
                 aggregate.unit_index[unit.id] = unit
-                aggregate.voter_index.setdefault(unit.voter, set()).add(unit.id)
 
     class ResidentMovedIn(Aggregate.Event):
         unit_id: UUID
@@ -318,9 +312,6 @@ class Community(Aggregate):
         self.buildings: dict[UUID, Building] = {}
         self.entrance_index: dict[UUID, Entrance] = {}
         self.unit_index: dict[UUID, Unit] = {}
-        # Units by voter key: a ballot finds its voter's units without computing the key of
-        # every unit of a 10,000-unit community.
-        self.voter_index: dict[str, set[UUID]] = {}
         self.modes: list[ModePeriod] = []
 
     @classmethod
@@ -461,10 +452,7 @@ class Community(Aggregate):
     def hold_by_developer(self, unit_id: UUID, on: date) -> None:
         """The 建设单位 holds the unit (unsold or undelivered); it votes with the developer."""
         unit = self._active_unit(unit_id)
-        if unit.developer_held:
-            raise RuleViolated("unitId", "the developer already holds this unit")
-        if unit.owners:
-            raise RuleViolated("unitId", "the unit has owners; a sold unit goes back by transfer")
+        check_hold(unit.owners, unit.developer_held)
         self.trigger_event(self.UnitHeldByDeveloper, unit_id=unit_id, on=on)
 
     def record_ownership(
@@ -472,15 +460,7 @@ class Community(Aggregate):
     ) -> str:
         """取得/交付/过户: the unit's owners from ``on``; shares are exact and sum to one."""
         unit = self._active_unit(unit_id)
-        checked_owners("owners", owners)
-        if tuple(owners) == unit.owners:
-            raise RuleViolated("owners", "these are already the unit's owners")
-        if unit.developer_held:
-            change = OwnershipChange.DELIVERED
-        elif unit.owners:
-            change = OwnershipChange.TRANSFERRED
-        else:
-            change = OwnershipChange.ACQUIRED
+        change = ownership_change(unit.owners, unit.developer_held, owners)
         self.trigger_event(
             self.UnitOwnershipRecorded,
             unit_id=unit_id,
@@ -497,9 +477,15 @@ class Community(Aggregate):
         has_elevator: bool,
         units: Sequence[ImportedUnit],
         on: date,
+        *,
+        owners_in_holdings: bool = False,
     ) -> list[UUID]:
         """花名册导入 of one building: checks every unit as the single commands would (a
-        field ``units.<i>.<name>`` names the unit at fault), then records one event."""
+        field ``units.<i>.<name>`` names the unit at fault), then records one event.
+
+        With ``owners_in_holdings`` (the application, since the split of issue 13) the event
+        records the structure only, and the caller opens each unit's holding with its owners
+        (``UnitHolding.open``); without, the event records the owners too, as before."""
         label = required_text("building", building_number, max_length=40)
         if not 1 <= floors <= MAX_FLOORS:
             raise InvalidValue("floors", f"must be between 1 and {MAX_FLOORS}")
@@ -542,8 +528,8 @@ class Community(Aggregate):
                     "floor": unit.floor,
                     "area": str(exclusive_area(at + "area", unit.area)),
                     "area_source": enum_value(at + "areaSource", AreaSource, unit.area_source),
-                    "owners": owner_records(unit.owners),
-                    "developer_held": unit.developer_held,
+                    "owners": [] if owners_in_holdings else owner_records(unit.owners),
+                    "developer_held": unit.developer_held and not owners_in_holdings,
                 }
             )
         new_building = (
@@ -574,24 +560,13 @@ class Community(Aggregate):
             raise RuleViolated("personId", "does not live in this unit")
         self.trigger_event(self.ResidentMovedOut, unit_id=unit_id, person_id=person_id, on=on)
 
-    def change_voter(self, unit: Unit, change: Callable[[], None], at: datetime) -> None:
+    @staticmethod
+    def change_voter(unit: Unit, change: Callable[[], None], at: datetime) -> None:
         """Apply an ownership ``change`` to ``unit``, remembering the voter key it ends."""
         before = unit.voter
         change()
-        after = unit.voter
-        if after != before:
+        if unit.voter != before:
             unit.former_voters = (*unit.former_voters, (before, at))
-            held = self.voter_index.get(before)
-            if held is not None:
-                held.discard(unit.id)
-                if not held:
-                    del self.voter_index[before]
-            self.voter_index.setdefault(after, set()).add(unit.id)
-
-    def units_of_voter(self, voter: str, scope: str, scope_id: UUID) -> list[Unit]:
-        """Active units of ``voter`` within a scope (see ``units_in``)."""
-        units = [self.unit_index[i] for i in self.voter_index.get(voter, ())]
-        return [u for u in units if not u.retired and self.in_scope(u, scope, scope_id)]
 
     def in_scope(self, unit: Unit, scope: str, scope_id: UUID) -> bool:
         if scope == "COMMUNITY":
@@ -706,23 +681,3 @@ class ImportedUnit:
     area_source: str
     owners: tuple[tuple[UUID, Fraction], ...] = ()
     developer_held: bool = False
-
-
-def checked_owners(field: str, owners: Sequence[tuple[UUID, Fraction]]) -> None:
-    """Owners of one unit: at least one, each once, positive shares adding up to one."""
-    if not owners:
-        raise InvalidValue(field, "must name at least one owner")
-    people = [person for person, _ in owners]
-    if len(set(people)) != len(people):
-        raise InvalidValue(field, "must name each owner once")
-    if any(share <= 0 for _, share in owners):
-        raise InvalidValue(field, "every share must be greater than zero")
-    if sum((share for _, share in owners), Fraction(0)) != 1:
-        raise InvalidValue(field, "shares must add up to exactly one")
-
-
-def owner_records(owners: Sequence[tuple[UUID, Fraction]]) -> list[dict[str, str]]:
-    return [
-        {"person_id": str(person), "share": f"{share.numerator}/{share.denominator}"}
-        for person, share in owners
-    ]

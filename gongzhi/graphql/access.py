@@ -20,7 +20,8 @@ but revoking its own tokens, including the rules that ask only for the role. Onl
 expired or invalid token gets 401.
 
 A committee member's or resident's token that names no person (``person_id``) cannot be
-checked; production refuses such tokens when reading them (``read_token(require_person=)``).
+checked; every environment but the test suite's refuses such tokens when reading them
+(``read_token(require_person=)``, ``Settings.requires_person_tokens``).
 """
 
 from __future__ import annotations

@@ -45,13 +45,17 @@ from gongzhi.graphql.auth import (
 from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, unreachable
+from gongzhi.graphql.exports.links import PATH as EXPORT_PATH
+from gongzhi.graphql.exports.links import ExportDownloads
 from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.rate_limit import MutationBudget
+from gongzhi.graphql.replica import ReadFromReplica, ReplicaWatch
 from gongzhi.graphql.request_id import RequestId
 from gongzhi.graphql.schema import schema
+from gongzhi.infra.database import application_name
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
 
@@ -68,7 +72,7 @@ def served_schema(settings: Settings) -> Schema:
     it, not to whoever asks)."""
     served = copy.copy(schema)
     closed = (DisableIntrospection,) if settings.production else ()
-    served.extensions = (ObserveOperations, *closed, *schema.extensions)
+    served.extensions = (ObserveOperations, ReadFromReplica, *closed, *schema.extensions)
     return served
 
 
@@ -81,7 +85,7 @@ class GongzhiGraphQL(GraphQL[Context, None]):
         )
         self.holder = holder
         self.secret = settings.jwt_secret
-        self.require_person = settings.production
+        self.require_person = settings.requires_person_tokens
 
     # orjson: the page of 100 communities is serialised in a tenth of the standard library's
     # time (results hold only JSON values: scalars are serialised by then). Text, not bytes:
@@ -135,12 +139,20 @@ class AuthGate:
     request, before anything runs. A websocket gets no data before it signs in (see
     ``GongzhiGraphQL.on_ws_connect``), and is closed when its token expires or is revoked."""
 
-    def __init__(self, inner: ASGIApp, holder: dict[str, Services], settings: Settings) -> None:
+    def __init__(
+        self,
+        inner: ASGIApp,
+        holder: dict[str, Services],
+        settings: Settings,
+        *,
+        serves_ide: bool = True,
+    ) -> None:
         self.inner = inner
         self.holder = holder
         self.secret = settings.jwt_secret
-        self.ide = settings.development
-        self.require_person = settings.production
+        # Only /graphql serves the GraphiQL page (to a GET without a query) in development.
+        self.ide = settings.development and serves_ide
+        self.require_person = settings.requires_person_tokens
 
     async def _principal(self, authorization: str | None) -> Principal:
         token = bearer_token(authorization)
@@ -249,7 +261,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(pg: PgParams, size: int) -> asyncpg.Pool:
+async def create_pool(pg: PgParams, size: int, name: str = "") -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         host=pg.host,
         port=pg.port,
@@ -259,6 +271,8 @@ async def create_pool(pg: PgParams, size: int) -> asyncpg.Pool:
         min_size=1,
         max_size=size,
         init=_init_connection,
+        # Named as the process (asyncpg does not read PGAPPNAME; see database.py).
+        server_settings={"application_name": name or application_name()},
     )
     assert pool is not None
     return pool
@@ -276,6 +290,16 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
         pool = await create_pool(pg, settings.pool_size + 1)
         watch = ProjectionWatch(pool, PROJECTION_NAME)
         await watch.start()
+        read_pool, replica = None, None
+        if settings.read_database_url:
+            # The queries' pool on the replica, and one connection more for following its
+            # replay position (replica.py).
+            read_pg = PgParams.from_url(settings.read_database_url)
+            read_pool = await create_pool(
+                read_pg, settings.pool_size + 1, application_name("-read")
+            )
+            replica = ReplicaWatch(pool, read_pool)
+            await replica.start()
         holder["services"] = Services(
             app=app,
             pool=pool,
@@ -283,11 +307,18 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             limiter=CapacityLimiter(settings.pool_size),
             read_your_writes_timeout=settings.read_your_writes_timeout,
             budget=MutationBudget(settings.limits.mutations_per_minute),
+            read_pool=read_pool,
+            replica=replica,
+            link_secret=settings.jwt_secret,
         )
         try:
             yield
         finally:
+            if replica is not None:
+                await replica.stop()
             await watch.stop()
+            if read_pool is not None:
+                await read_pool.close()
             await pool.close()
 
     async def health(_: Request) -> Response:
@@ -298,13 +329,21 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    graphql = AuthGate(GongzhiGraphQL(holder, settings), holder, settings)
+    served = GongzhiGraphQL(holder, settings)
+    graphql = AuthGate(served, holder, settings)
+    downloads = AuthGate(
+        ExportDownloads(holder, settings.jwt_secret, served.schema),
+        holder,
+        settings,
+        serves_ide=False,
+    )
     return Starlette(
         routes=[
             Route("/", home),
             Route("/healthz", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route(f"{EXPORT_PATH}{{link}}", downloads, methods=["GET"]),
             *metrics.routes(
                 holder,
                 max_lag_events=settings.ready_max_lag_events,

@@ -85,9 +85,9 @@ PERSONAL_ROLES = frozenset({Role.COMMITTEE_MEMBER, Role.RESIDENT})
 
 
 def read_token(secret: str, token: str, *, require_person: bool = False) -> Principal:
-    """The principal a valid token carries. With ``require_person`` (production), a
-    committee member's or resident's token must name its person, or its scope could not
-    be checked against the facts."""
+    """The principal a valid token carries. With ``require_person`` (everywhere but the test
+    suite: ``Settings.requires_person_tokens``), a committee member's or resident's token
+    must name its person, or its scope could not be checked against the facts."""
     try:
         claims = jwt.decode(
             token,

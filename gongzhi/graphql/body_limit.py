@@ -9,6 +9,14 @@ the upload limit.
 A declared ``Content-Length`` over the largest limit is refused before a byte is read; any
 other body is counted as it arrives and refused at the first chunk past its limit, however
 the client framed it (chunked or not).
+
+A websocket message (graphql-transport-ws: a subscription, or a query or mutation sent over
+the socket) may hold ``max_body_bytes`` too, the same bound as a request body (the upload
+exception is HTTP only: a roster is imported over HTTP). A larger message closes that socket
+with 1009 (Message Too Big, RFC 6455) before the application sees it; the application then
+reads a disconnect, so its subscriptions on that socket end, and other sockets are untouched.
+The server's own frame limit (uvicorn's ``ws_max_size``, 16 MiB) still stops anything larger
+before it is assembled.
 """
 
 from __future__ import annotations
@@ -21,6 +29,10 @@ from gongzhi.infra.limits import Limits
 
 # What a roster import's body says early (the query text; clients send it before the file).
 UPLOAD_MARKER = b"importRoster"
+
+
+# RFC 6455 §7.4.1: the endpoint received a message too big for it to process.
+MESSAGE_TOO_BIG = 1009
 
 
 class BodyTooLarge(Exception):
@@ -55,6 +67,9 @@ class BodyLimit:
         self.max_upload_bytes = max(limits.max_upload_bytes, limits.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -93,3 +108,36 @@ class BodyLimit:
             if started:  # pragma: no cover - the app answered before reading its body
                 raise
             await too_large(error.limit)(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Bound each message of a websocket (see the module's docstring)."""
+        closed = False
+
+        async def bounded() -> Message:
+            nonlocal closed
+            message = await receive()
+            if message["type"] == "websocket.receive" and _size(message) > self.max_bytes:
+                closed = True
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": MESSAGE_TOO_BIG,
+                        "reason": f"a message may hold at most {self.max_bytes} bytes",
+                    }
+                )
+                return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
+            return message
+
+        async def unless_closed(message: Message) -> None:
+            if not closed:  # the app may still answer what it had: the socket is gone
+                await send(message)
+
+        await self.app(scope, bounded, unless_closed)
+
+
+def _size(message: Message) -> int:
+    """A websocket message's size in bytes (a text frame's as UTF-8)."""
+    data = message.get("bytes")
+    if data is not None:
+        return len(data)
+    return len((message.get("text") or "").encode())

@@ -393,7 +393,7 @@ class Registration(Generic[C, P]):
         # meet an error that invites it to send the command again (and so meet a duplicate).
         services = context.services
         try:
-            caught_up = await services.watch.wait(done.position, services.read_your_writes_timeout)
+            caught_up = await services.views_include(done.position)
         except Exception:  # the database went away after the commit
             log.warning("read-your-writes wait failed after position %s", done.position)
             caught_up = False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -17,6 +19,9 @@ from gongzhi.graphql.errors import Refused, invalid
 from gongzhi.graphql.positions import ProjectionWatch
 from gongzhi.graphql.rate_limit import MutationBudget
 from gongzhi.infra.limits import Limits
+
+if TYPE_CHECKING:  # replica.py counts its reads in metrics.py, which reads Services
+    from gongzhi.graphql.replica import ReplicaWatch
 
 T = TypeVar("T")
 
@@ -34,6 +39,23 @@ class Services:
     budget: MutationBudget = field(
         default_factory=lambda: MutationBudget(Limits().mutations_per_minute)
     )
+    # A streaming replica for the queries' reads, when configured (gongzhi/graphql/replica.py).
+    read_pool: asyncpg.Pool | None = None
+    replica: ReplicaWatch | None = None
+    # Signs export download links (gongzhi.graphql.exports.links): the platform's secret, so
+    # that every API process reads the links of the others.
+    link_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+
+    async def views_include(self, position: int) -> bool:
+        """Read-your-writes: True once every pool a query may read with shows the views at
+        ``position`` (the projector has passed it, and the replica has replayed that);
+        False when that takes longer than the timeout."""
+        deadline = time.monotonic() + self.read_your_writes_timeout
+        if not await self.watch.wait(position, self.read_your_writes_timeout):
+            return False
+        if self.replica is None:
+            return True
+        return await self.replica.catch_up(max(0.0, deadline - time.monotonic()))
 
 
 @dataclass
@@ -45,9 +67,20 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # The websocket of a subscription connection (closed when its token stops holding).
     websocket: Any = None
+    # A query's reads go to the replica (set by replica.ReadFromReplica before it executes).
+    on_replica: bool = False
 
     @property
     def pool(self) -> asyncpg.Pool:
+        """The pool this operation reads the views with: the replica's for a query while it
+        is usable (gongzhi/graphql/replica.py), else the primary's."""
+        if self.on_replica and self.services.read_pool is not None:
+            return self.services.read_pool
+        return self.services.pool
+
+    @property
+    def primary(self) -> asyncpg.Pool:
+        """The primary's pool, for what writes (a replica refuses every write)."""
         return self.services.pool
 
     @property

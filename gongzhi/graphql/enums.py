@@ -33,6 +33,7 @@ from gongzhi.domain.facility_rules import (
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.health import RiskFlag
+from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
 from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.person import CommunityRole
@@ -198,6 +199,18 @@ GRAPHQL_ENUMS = (
         "已申报 APPLIED, 已评分 SCORED, 已授牌 AWARDED (in force), 已撤销 REVOKED",
     ),
     (Measure, "DemonstrationMeasure", "What a scoring criterion reads"),
+    (NoticeAudience, "NoticeAudience", "发布范围: 全小区, 一栋楼, 一个单元, 一户"),
+    (NoticeRoles, "NoticeRoles", "发布对象: 全体住户, 业主, 住户, 业委会 (no household receipts)"),
+    (
+        NoticeType,
+        "NoticeType",
+        "通知 NOTICE (typed), 公示 PUBLICITY (written by the platform from the events), 催缴通知 ARREARS_REMINDER",
+    ),
+    (
+        PublicityKind,
+        "PublicityKind",
+        "公示 of: 表决结果 (15 days), 公共收益及分配 (30), 维修资金使用 approved, confirmed or paid (7), 业委会备案 (15), 物业服务合同签订 (15); days from the Shanghai date of the event, that day included",
+    ),
     (RosterFormat, "RosterFormat", None),
     (
         Source,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +18,23 @@ from gongzhi.graphql.params import Params
 MAX_PAGE = 100
 
 
+# What counts the rows of a list: run only when a client asks for ``totalCount``, since a
+# COUNT over a large list costs as much as reading it and most pages do not need it.
+Counter = Callable[[], Awaitable[int]]
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    counter: strawberry.Private[Counter]
+
+    @strawberry.field(
+        description="How many rows the whole list holds (all pages, the same filters and "
+        "scope), counted when asked for"
+    )
+    async def total_count(self) -> int:
+        return await self.counter()
 
 
 def encode_cursor(*key: Any) -> str:
@@ -102,6 +115,8 @@ async def keyset_page(
     after the cursor ``after``; raises Refused for an oversized page or a forged cursor."""
     limit = page_size(first)
     key = decode_cursor(after, len(keys))
+    # The count is over the same filtered rows, before the cursor and the limit narrow them.
+    counter = _counter(pool, select, conditions, Params(params))
     conditions = list(conditions)
     if key is not None:
         try:
@@ -117,7 +132,16 @@ async def keyset_page(
     rows = await pool.fetch(f"{select} {where} ORDER BY {order} LIMIT {params(limit + 1)}", *params)
     page = list(rows[:limit])
     end = encode_cursor(*(_cursor_part(page[-1][k.name]) for k in keys)) if page else None
-    return page, PageInfo(has_next_page=len(rows) > limit, end_cursor=end)
+    return page, PageInfo(has_next_page=len(rows) > limit, end_cursor=end, counter=counter)
+
+
+def _counter(pool: Any, select: str, conditions: Sequence[str], params: Params) -> Counter:
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+    async def count() -> int:
+        return int(await pool.fetchval(f"SELECT count(*) FROM ({select} {where}) counted", *params))
+
+    return count
 
 
 def _cursor_part(value: object) -> str:

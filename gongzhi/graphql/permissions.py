@@ -93,6 +93,10 @@ class Action(enum.Enum):
     REVOKE_ACCESS = "revoke these tokens (your own, unless you are the platform admin)"
     READ_AUDIT_SEAL = "read or verify the event log's signed checkpoints"
     SEAL_AUDIT_LOG = "make a signed checkpoint of the event log"
+    PUBLISH_NOTICE = "publish or withdraw a notice to this community's households"
+    MARK_NOTICE_READ = "mark a notice read for this unit"
+    READ_NOTICE_RECEIPTS = "read which households have read a notice"
+    ISSUE_ARREARS_REMINDERS = "issue arrears reminders (催缴) in this community"
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,13 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             return role in {Role.REGULATOR, Role.COMPANY_STAFF, Role.COMMITTEE_MEMBER}
         case Action.SEAL_AUDIT_LOG:
             return False  # the platform admin's alone (allowed above)
+        case (
+            Action.PUBLISH_NOTICE
+            | Action.MARK_NOTICE_READ
+            | Action.READ_NOTICE_RECEIPTS
+            | Action.ISSUE_ARREARS_REMINDERS
+        ):
+            return _notices(principal, action, target, in_district, serves, own_community)
     return False  # pragma: no cover - every action is matched above
 
 
@@ -511,6 +522,35 @@ def _credit(role: Role, action: Action, own_company: bool) -> bool:
     if action is Action.RAISE_CREDIT_OBJECTION:
         return role is Role.COMPANY_STAFF and own_company
     return role is Role.REGULATOR or (role is Role.COMPANY_STAFF and own_company)
+
+
+def _notices(
+    principal: Principal,
+    action: Action,
+    target: Target,
+    in_district: bool,
+    serves: bool,
+    own_community: bool,
+) -> bool:
+    """通知 and 催缴: the community's stewards (the street office, the serving company, the
+    committee) publish notices and read who has read them; a household marks its own
+    notices read; only the serving company reminds households of their fees (its claim,
+    which it may take to court or arbitration)."""
+    role = principal.role
+    staff = role is Role.COMPANY_STAFF and serves
+    stewards = (
+        (role is Role.REGULATOR and in_district)
+        or staff
+        or (role is Role.COMMITTEE_MEMBER and own_community)
+    )
+    match action:
+        case Action.PUBLISH_NOTICE | Action.READ_NOTICE_RECEIPTS:
+            return stewards
+        case Action.MARK_NOTICE_READ:
+            return role is Role.RESIDENT and target.unit_id in principal.unit_ids
+        case Action.ISSUE_ARREARS_REMINDERS:
+            return staff
+    return False
 
 
 # The company serving each community today (the SQL function beside community_modes).

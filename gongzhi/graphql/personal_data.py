@@ -24,7 +24,14 @@ from cryptography.exceptions import InvalidTag
 
 from gongzhi.application.personal_data import erased_value
 from gongzhi.graphql.context import Context
-from gongzhi.infra.personal_data import SEALED_PREFIX, KeyRing, is_sealed, sealed_subject, unseal
+from gongzhi.infra.personal_data import (
+    SEALED_PREFIX,
+    KeyRing,
+    is_sealed,
+    sealed_subject,
+    unseal,
+    wrapped_keys_sql,
+)
 
 # A sealed value inside any text (a JSON document of a view's row): the prefix and base64.
 SEALED_IN_TEXT = re.compile(re.escape(SEALED_PREFIX) + r"[A-Za-z0-9+/]+={0,2}")
@@ -81,13 +88,10 @@ async def opener(
     if not subjects:
         return Opener({})
     ring = key_ring(context)
-    rows = await context.pool.fetch(
-        "SELECT person_id, wrapped_key FROM person_keys WHERE person_id = ANY($1::uuid[])",
-        list(subjects),
-    )
+    rows = await context.pool.fetch(wrapped_keys_sql("$1::uuid[]"), list(subjects))
     return Opener(
         {
-            row["person_id"]: ring.unwrap_stored(row["person_id"], bytes(row["wrapped_key"]))
+            row["subject"]: ring.unwrap_stored(row["subject"], bytes(row["wrapped_key"]))
             for row in rows
         }
     )
@@ -128,7 +132,8 @@ async def record_access(context: Context, shown: Iterable[tuple[UUID, str]]) -> 
     if not pairs:
         return
     principal = context.principal
-    await context.pool.execute(
+    # The primary's pool: a query reads from the replica, which refuses every write.
+    await context.primary.execute(
         "INSERT INTO personal_data_access (actor, actor_role, person_id, field) "
         "SELECT $1, $2, p, f FROM unnest($3::uuid[], $4::text[]) AS s(p, f)",
         principal.subject,

@@ -15,12 +15,15 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 from uuid import UUID
 
+import graphql
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from gongzhi.application.fields import Kind, Ref
 from gongzhi.graphql import metrics
-from gongzhi.graphql.errors import NotFound, Refused, invalid
+from gongzhi.graphql.auth import Principal
+from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
+from gongzhi.graphql.permissions import Action, Target, allowed
 from gongzhi.graphql.references import find, scope_of
 
 P = ParamSpec("P")
@@ -57,17 +60,66 @@ def lookup(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     return answer
 
 
-def references_of(resolver: Callable[..., Any]) -> dict[str, Ref]:
-    """The resolver's id arguments and the kinds they declare."""
+def require(principal: Principal, action: Action, target: Target) -> None:
+    """Refuse (Forbidden, answered by ``@lookup``) unless ``principal`` may do ``action``."""
+    if not allowed(principal, action, target):
+        raise Refused(forbidden(action.value))
+
+
+@dataclasses.dataclass(frozen=True)
+class Unchecked:
+    """An id argument that ``@lookup`` does not check, and why that is safe: declared at the
+    argument (``Annotated[strawberry.ID, Unchecked("…")]``), so that an id argument declaring
+    neither this nor a kind fails ``undeclared_ids`` (tests/unit/test_declarations.py and the
+    scope matrix)."""
+
+    why: str
+
+
+# An id that filters a list whose result has no NotFound member: rows outside the caller's
+# scope are filtered out in SQL (the access matrix expects an empty list there).
+FilterId = Annotated[strawberry.ID, Unchecked("a list filter, scoped in SQL")]
+
+M = TypeVar("M")
+
+
+def _declared(resolver: Callable[..., Any], marker: type[M]) -> dict[str, M]:
+    """The resolver's arguments annotated with a ``marker`` instance, and that instance."""
     hints = typing.get_type_hints(resolver, include_extras=True)
     found = {}
     for name, hint in hints.items():
         for part in (hint, *typing.get_args(hint)):
             if typing.get_origin(part) is typing.Annotated:
-                ref = next((m for m in part.__metadata__ if isinstance(m, Ref)), None)
-                if ref is not None:
-                    found[name] = ref
+                value = next((m for m in part.__metadata__ if isinstance(m, marker)), None)
+                if value is not None:
+                    found[name] = value
     return found
+
+
+def references_of(resolver: Callable[..., Any]) -> dict[str, Ref]:
+    """The resolver's id arguments and the kinds they declare."""
+    return _declared(resolver, Ref)
+
+
+def undeclared_ids(schema: strawberry.Schema) -> list[str]:
+    """Every id argument of a query that declares neither its kind (``Ref``) nor why it needs
+    none (``Unchecked``), as ``query(argument)``."""
+    query_type = schema._schema.query_type
+    assert query_type is not None
+    undeclared = []
+    for field in schema.get_type_by_name("Query").fields:  # type: ignore[union-attr]
+        name = to_camel_case(field.python_name)
+        resolver = field.base_resolver
+        func: Any = resolver.wrapped_func if resolver else None
+        declared = (
+            {to_camel_case(n) for n in (*references_of(func), *_declared(func, Unchecked))}
+            if func
+            else set()
+        )
+        for argument, definition in query_type.fields[name].args.items():
+            if graphql.get_named_type(definition.type).name == "ID" and argument not in declared:
+                undeclared.append(f"{name}({argument})")
+    return undeclared
 
 
 async def _check_references(context: Any, declared: dict[str, Ref], kwargs: dict[str, Any]) -> None:

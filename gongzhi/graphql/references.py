@@ -108,6 +108,10 @@ KIND_SQL: dict[Kind, str] = {
     Kind.CREDIT_OBJECTION: """
         SELECT e.company_id FROM credit_objections o
         JOIN credit_evaluations e ON e.id = o.evaluation_id WHERE o.id = $1""",
+    # A notice, 公示 or 催缴通知 belongs to its community (a reminder also to its unit).
+    Kind.NOTICE: """
+        SELECT community_id, CASE WHEN audience = 'UNIT' THEN audience_id END AS unit_id
+        FROM notices WHERE id = $1""",
     # --- read only through history(id:) ---
     Kind.FEE_SCHEDULE: "SELECT community_id FROM fee_schedules WHERE id = $1",
     Kind.BILLING_RUN: "SELECT community_id FROM billing_runs WHERE id = $1",

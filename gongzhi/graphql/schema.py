@@ -37,6 +37,7 @@ from gongzhi.graphql.decisions.queries import DecisionQueries
 from gongzhi.graphql.engagement.mutations import EngagementMutations
 from gongzhi.graphql.engagement.queries import EngagementQueries
 from gongzhi.graphql.execution import CompilingExecutionContext
+from gongzhi.graphql.exports.queries import ExportQueries
 from gongzhi.graphql.facilities.mutations import FacilityMutations
 from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
@@ -47,6 +48,9 @@ from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
 from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
+from gongzhi.graphql.notices.mutations import NoticeMutations
+from gongzhi.graphql.notices.queries import NoticeQueries
+from gongzhi.graphql.notices.subscriptions import NoticeSubscriptions
 from gongzhi.graphql.nul import NoNulInStrings
 from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
@@ -84,6 +88,7 @@ class Query(
     CompanyQueries,
     ContractQueries,
     HistoryQueries,
+    ExportQueries,
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
@@ -97,6 +102,7 @@ class Query(
     CreditQueries,
     HealthQueries,
     AuditQueries,
+    NoticeQueries,
 ):
     pass
 
@@ -123,6 +129,7 @@ class Mutation(
     HealthMutations,
     TokenMutations,
     AuditMutations,
+    NoticeMutations,
 ):
     pass
 
@@ -130,6 +137,7 @@ class Mutation(
 @strawberry.type(description="Live updates over websocket (graphql-transport-ws)")
 class Subscription(
     WorkOrderSubscriptions,
+    NoticeSubscriptions,
 ):
     pass
 

@@ -19,6 +19,21 @@ platform with plain SQL is found as an event without a link. (Someone who can wr
 tables can rewrite both; that is what the signed checkpoints in ``gongzhi.infra.audit_seal``
 are for.)
 
+**Resealed events.** ``gongzhi reseal`` rewrites stored events that hold personal values in
+clear (written before their fields were declared personal) with those values sealed: their
+state no longer matches their link, and the links are left as they were (every later link and
+every signed checkpoint stays valid). What it did is recorded in the log, as an event chained
+like any other (``gongzhi.domain.reseal``): per rewritten event, its originator, version and
+topic, the SHA-256 of its state before and after, the JSON paths it sealed and the SHA-256 of
+the state with those paths blanked. Verification accepts an event that does not match its link
+exactly when a reseal recorded after it describes it: the same originator, version and topic,
+the state's digest the one recorded after the reseal, and the rest of the state (blanked at
+the sealed paths) the digest recorded before, so that nothing but the sealed paths changed;
+the reseal's own event is verified too, wherever the verification was asked to stop. What the
+chain can no longer prove for such an event is the clear value it held: by design, that is
+what sealing removed. A reseal that is forged or altered fails as any event does (no link,
+or not its link), so it cannot vouch for an edit.
+
 The library pairs the ids an insert returns with the events it was given by index (``save``
 returns them as recordings); the chain relies on the same pairing, and ``verify_chain`` would
 report any event it ever got wrong.
@@ -27,8 +42,10 @@ report any event it ever got wrong.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from eventsourcing.persistence import ProgrammingError, StoredEvent
@@ -44,6 +61,9 @@ CHECKPOINT_TABLE = "audit_checkpoints"
 GENESIS = bytes(32)
 # Rows per read while verifying or starting a chain over an existing log.
 BATCH = 5000
+# The log's record of a reseal (gongzhi/domain/reseal.py ``Reseal.Recorded``), found by its
+# topic: named here without importing the domain (tests/unit/test_reseal.py checks it).
+RESEAL_TOPIC = "gongzhi.domain.reseal:Reseal.Recorded"
 
 CREATE_CHAIN = SQL(
     "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
@@ -155,6 +175,10 @@ class Tables:
         self.links_after = SQL(
             "SELECT position, previous, hash FROM {schema}.{chain} WHERE position > %s "
             "ORDER BY position LIMIT %s"
+        ).format(**names)
+        self.reseals = SQL(
+            "SELECT notification_id, state FROM {schema}.{events} WHERE topic = %s "
+            "ORDER BY notification_id"
         ).format(**names)
         self.never_sealed = SQL(
             "SELECT NOT EXISTS (SELECT FROM {schema}.{chain}) "
@@ -285,10 +309,115 @@ class Verified:
     events: int  # how many events were checked
     # The recomputed links at the positions asked for (``watch``), to compare with checkpoints.
     links_at: dict[int, bytes] = field(default_factory=dict)
+    # Events accepted as rewritten by a recorded reseal (their positions).
+    resealed: tuple[int, ...] = ()
 
     @property
     def intact(self) -> bool:
         return self.broken is None
+
+
+# -- reseals ------------------------------------------------------------------------------
+
+Path = tuple[str | int, ...]
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def blanked_digest(state: bytes, paths: Sequence[Path]) -> bytes | None:
+    """SHA-256 of a stored state's JSON with the texts at ``paths`` blanked (keys sorted, so
+    that only values count); None when a path does not hold a text."""
+    try:
+        data = json.loads(state)
+        for path in paths:
+            container = data
+            for step in path[:-1]:
+                container = container[step]
+            value = container[path[-1]]
+            if not isinstance(value, str):
+                return None
+            container[path[-1]] = ""
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return sha256(canonical.encode())
+
+
+@dataclass(frozen=True)
+class ResealRow:
+    """One rewritten event, as a reseal recorded it (gongzhi/domain/reseal.py)."""
+
+    recorded_at: int  # the position of the reseal's own event
+    originator_id: str
+    originator_version: int
+    topic: str
+    before: bytes
+    after: bytes
+    kept: bytes
+    paths: tuple[Path, ...]
+
+    @classmethod
+    def parse(cls, recorded_at: int, row: Mapping[str, Any]) -> tuple[int, ResealRow]:
+        return int(row["position"]), cls(
+            recorded_at,
+            str(row["originator_id"]),
+            int(row["originator_version"]),
+            str(row["topic"]),
+            bytes.fromhex(row["before"]),
+            bytes.fromhex(row["after"]),
+            bytes.fromhex(row["kept"]),
+            tuple(tuple(p) for p in row["paths"]),
+        )
+
+    def as_json(self, position: int) -> dict[str, Any]:
+        return {
+            "position": position,
+            "originator_id": self.originator_id,
+            "originator_version": self.originator_version,
+            "topic": self.topic,
+            "before": self.before.hex(),
+            "after": self.after.hex(),
+            "kept": self.kept.hex(),
+            "paths": [list(p) for p in self.paths],
+        }
+
+
+def recorded_reseals(conn: Connection[Any], tables: Tables) -> dict[int, list[ResealRow]]:
+    """Every rewritten event's reseals (position → in the order recorded), read from the log.
+    Trusted only as far as the chain verifies the reseals' own events."""
+    found: dict[int, list[ResealRow]] = {}
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        for recorded_at, state in cursor.execute(tables.reseals, (RESEAL_TOPIC,)):
+            try:
+                rows = json.loads(bytes(state))["rows"]
+                parsed = [ResealRow.parse(recorded_at, row) for row in rows]
+            except (ValueError, KeyError, TypeError):
+                continue  # not a reseal we wrote: its own link decides whether it is forged
+            for position, row in parsed:
+                found.setdefault(position, []).append(row)
+    return found
+
+
+def _described(event: tuple[Any, ...], rows: Sequence[ResealRow]) -> ResealRow | None:
+    """The last of ``rows`` when together they describe how the event came to hold its state:
+    each reseal recorded after it, each starting from the state the one before left, the
+    last leaving exactly this state and nothing changed but the sealed paths."""
+    at, originator_id, version, topic, state = event
+    state = bytes(state)
+    last = rows[-1]
+    ordered = all(row.recorded_at > at for row in rows) and all(
+        later.before == earlier.after for earlier, later in pairwise(rows)
+    )
+    same = (str(originator_id), version, topic) == (
+        last.originator_id,
+        last.originator_version,
+        last.topic,
+    )
+    if not ordered or not same or sha256(state) != last.after:
+        return None
+    return last if blanked_digest(state, last.paths) == last.kept else None
 
 
 def _batches(conn: Connection[Any], statement: Composed, after: int) -> Iterator[tuple[Any, ...]]:
@@ -304,6 +433,7 @@ def _batches(conn: Connection[Any], statement: Composed, after: int) -> Iterator
 
 
 _END = (None,)
+EDITED = "the event does not match its link (edited, replaced or reordered)"
 
 
 def verify_chain(
@@ -317,32 +447,76 @@ def verify_chain(
 ) -> Verified:
     """Recompute the chain from the stored events and compare it with the stored links, in
     position order, from the link ``after`` (position, hash; default: the start) up to
-    ``upto`` (default: everything); stop at the first disagreement.
+    ``upto`` (default: everything); stop at the first disagreement. An event rewritten by a
+    recorded reseal is accepted as described above; the reseal's own event is then verified
+    too, even beyond ``upto``.
 
     Read in one REPEATABLE READ transaction (``conn`` in autocommit mode), so that events
     saved meanwhile are either wholly seen (with their links: the same transaction wrote
     both) or not at all."""
     tables = Tables(schema, events_table)
-    checked = 0
-    links_at: dict[int, bytes] = {}
-    position, digest = after
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        events = _batches(conn, tables.events_after, position)
-        links = _batches(conn, tables.links_after, position)
+        reseals = recorded_reseals(conn, tables)
+        verified, vouching = _walk(conn, tables, after, upto, watch, reseals)
+        beyond = max(vouching, default=0)
+        if verified.broken is None and beyond > verified.position:
+            # The reseals that vouched for events up to ``upto`` lie after it: they count
+            # only if their own events are intact.
+            rest, _ = _walk(
+                conn, tables, (verified.position, verified.head), beyond, watch, reseals
+            )
+            if rest.broken is not None:
+                return Verified(
+                    rest.broken,
+                    verified.position,
+                    verified.head,
+                    verified.events,
+                    verified.links_at,
+                    verified.resealed,
+                )
+    return verified
+
+
+def _walk(
+    conn: Connection[Any],
+    tables: Tables,
+    after: tuple[int, bytes],
+    upto: int | None,
+    watch: frozenset[int],
+    reseals: Mapping[int, list[ResealRow]],
+) -> tuple[Verified, set[int]]:
+    """The verification from ``after`` up to ``upto``, and the positions of the reseals that
+    vouched for a rewritten event on the way."""
+    checked = 0
+    links_at: dict[int, bytes] = {}
+    resealed: list[int] = []
+    vouching: set[int] = set()
+    position, digest = after
+    events = _batches(conn, tables.events_after, position)
+    links = _batches(conn, tables.links_after, position)
+    event, stored = next(events, _END), next(links, _END)
+    while event is not _END or stored is not _END:
+        at = min(row[0] for row in (event, stored) if row is not _END)
+        if upto is not None and at > upto:
+            break
+        broken = _compare(event, stored, at, position, digest)
+        if isinstance(broken, Broken) and broken.problem == EDITED and at in reseals:
+            # The event and its link are both there, in place: was it rewritten by a reseal?
+            described = _described(event, reseals[at])
+            if described is not None:
+                # Rewritten as recorded: the link stays the one it was chained with.
+                broken = bytes(stored[2])
+                resealed.append(at)
+                vouching.add(described.recorded_at)
+        if isinstance(broken, Broken):
+            verified = Verified(broken, position, digest, checked, links_at, tuple(resealed))
+            return verified, vouching
+        digest, position, checked = broken, at, checked + 1
+        if at in watch:
+            links_at[at] = digest
         event, stored = next(events, _END), next(links, _END)
-        while event is not _END or stored is not _END:
-            at = min(row[0] for row in (event, stored) if row is not _END)
-            if upto is not None and at > upto:
-                break
-            broken = _compare(event, stored, at, position, digest)
-            if isinstance(broken, Broken):
-                return Verified(broken, position, digest, checked, links_at)
-            digest, position, checked = broken, at, checked + 1
-            if at in watch:
-                links_at[at] = digest
-            event, stored = next(events, _END), next(links, _END)
-    return Verified(None, position, digest, checked, links_at)
+    return Verified(None, position, digest, checked, links_at, tuple(resealed)), vouching
 
 
 def _compare(
@@ -359,5 +533,5 @@ def _compare(
     _, originator_id, version, topic, state = event
     recomputed = link(digest, at, originator_id, version, topic, bytes(state))
     if recomputed != bytes(stored[2]):
-        return Broken(at, "the event does not match its link (edited, replaced or reordered)")
+        return Broken(at, EDITED)
     return recomputed

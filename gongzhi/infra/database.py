@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine
@@ -23,15 +25,22 @@ def sqlalchemy_url(pg: PgParams, driver: str = "psycopg") -> URL:
     )
 
 
+def application_name(suffix: str = "") -> str:
+    """Our connections' name in pg_stat_activity: the process's (PGAPPNAME, set by the
+    CLI for each command, gongzhi/cli.py), so that each process's share shows."""
+    return os.environ.get("PGAPPNAME", "gongzhi") + suffix
+
+
 def sync_engine(pg: PgParams, pool_size: int = 5) -> Engine:
     return create_engine(
         sqlalchemy_url(pg),
-        # Opened as needed, up to ``pool_size`` kept and as many again in a burst (the
-        # connection budget in README): a job may nest a read inside its transaction.
+        # Opened as needed and kept, ``pool_size`` at most: a hard cap (the connection
+        # budget in README), no overflow. A job may nest a read inside its transaction, so
+        # a pool must hold one more than the threads that use it (the worker: 4 threads, 5).
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
-        connect_args={"application_name": "gongzhi"},
+        connect_args={"application_name": application_name()},
         # A failed statement's message (logged by the projector, the workers) must not carry
         # its parameters: they hold names, phones and ID numbers.
         hide_parameters=True,

@@ -178,6 +178,34 @@ class GongzhiRecorder(PostgresApplicationRecorder):
                 for row in curs.fetchall()
             ]
 
+    def select_topic_events_after(
+        self, position: int, topic_prefix: str
+    ) -> tuple[int, list[StoredEvent]]:
+        """The events after ``position`` whose topic starts with ``topic_prefix``, in log
+        order, and the log's last position as of the same read (with the last row always
+        returned, whatever its topic): a reader of one kind of event (application/estate.py)
+        follows the log in one query per read, and from where it stopped."""
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {schema}.{table} WHERE notification_id > %s AND (starts_with(topic, %s) "
+            "OR notification_id = (SELECT max(notification_id) FROM {schema}.{table})) "
+            "ORDER BY notification_id"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [position, topic_prefix])
+            rows = curs.fetchall()
+        last = rows[-1]["notification_id"] if rows else position
+        return last, [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+            if row["topic"].startswith(topic_prefix)
+        ]
+
     def _insert_arrays_statement(self) -> Composed:
         return SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "

@@ -70,6 +70,28 @@ person_keys = Table(
     Index("person_keys_name", "name_digest"),
 )
 
+# Data keys of records (an aggregate whose free text names people who are not registered
+# persons: a 筹备组, a mediation's attendees, a proxy authorisation), wrapped as persons' are;
+# apart from ``person_keys`` so that a person's key stays one per registered person.
+record_keys = Table(
+    "record_keys",
+    key_metadata,
+    Column("record_id", Uuid, primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+def wrapped_keys_sql(subjects: str) -> str:
+    """The one query for the wrapped data keys of ``subjects`` (persons and records alike):
+    ``subjects`` is the driver's parameter of a uuid array (``$1::uuid[]``, ``%(ids)s``)."""
+    return (
+        f"SELECT person_id AS subject, wrapped_key FROM person_keys "
+        f"WHERE person_id = ANY({subjects}) UNION ALL "
+        f"SELECT record_id, wrapped_key FROM record_keys WHERE record_id = ANY({subjects})"
+    )
+
+
 # Persons erased (ids only, nothing personal): appended to by the erasure, never changed.
 erased_persons = Table(
     "erased_persons",
@@ -248,16 +270,18 @@ class KeyRing:
         created: Mapping[UUID, Mapping[str, str]],
         phones: Mapping[UUID, str],
         named: Iterable[UUID] = (),
+        records: Iterable[UUID] = (),
     ) -> Writer | None:
         """Before a save: a new data key for each person ``created`` (id → {"phone", "name"}
         for the digests) and the digests of the ``phones`` changed, to be written by the save's
         own transaction (the returned writer), so that a key exists exactly when its person
         does; every key the save will seal with (those of the persons ``named`` by other
-        records included, in one query) is in the cache when this returns."""
-        others = set(named) - set(created)
-        if others:
-            self.keys(others)
-        if not created and not phones:
+        records included, in one query) is in the cache when this returns. Each of the
+        ``records`` that has no key of its own yet gets one, stored by the same writer."""
+        others = (set(named) | set(records)) - set(created)
+        found = self.keys(others) if others else {}
+        unkeyed_records = set(records) - found.keys()
+        if not created and not phones and not unkeyed_records:
             return None
         # A person registered before sealing existed has no key yet: the first phone change
         # makes one (its clear registration stays as it was recorded).
@@ -273,10 +297,24 @@ class KeyRing:
             phone_digests.append(self.digest(values["phone"]) if values.get("phone") else None)
             name_digests.append(self.digest(values["name"]) if values.get("name") else None)
         changed = [(self.digest(p) if p else None, person_id) for person_id, p in phones.items()]
+        record_ids: list[UUID] = []
+        record_wrapped: list[bytes] = []
+        for record_id in unkeyed_records:
+            key = fresh[record_id] = AESGCM.generate_key(bit_length=256)
+            record_ids.append(record_id)
+            record_wrapped.append(self.provider.wrap(key, record_id))
         with self._lock:
             self._cache.update(fresh)
 
         def write(cursor: Any) -> None:
+            if record_ids:
+                # A save racing this one for the same record loses on its events' version
+                # (the same aggregate), not here: its key is then forgotten (``forget``).
+                cursor.execute(
+                    "INSERT INTO record_keys (record_id, wrapped_key) "
+                    "SELECT * FROM unnest(%s::uuid[], %s::bytea[]) ON CONFLICT DO NOTHING",
+                    (record_ids, record_wrapped),
+                )
             if ids:
                 cursor.execute(
                     "INSERT INTO person_keys (person_id, wrapped_key, phone_digest, name_digest) "
@@ -315,12 +353,10 @@ class KeyRing:
         subjects = {sealed_subject(value) for value in values}
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT person_id, wrapped_key FROM person_keys WHERE person_id = ANY(%s)",
-                (list(subjects),),
+                wrapped_keys_sql("%(ids)s::uuid[]"), {"ids": list(subjects)}
             ).fetchall()
         keys = {
-            r["person_id"]: self.unwrap_stored(r["person_id"], bytes(r["wrapped_key"]))
-            for r in rows
+            r["subject"]: self.unwrap_stored(r["subject"], bytes(r["wrapped_key"])) for r in rows
         }
         opened: list[str | None] = []
         for value in values:
@@ -329,7 +365,8 @@ class KeyRing:
         return opened
 
     def keys(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes]:
-        """The data keys of those persons that have one (an erased person has none)."""
+        """The data keys of those persons (or records) that have one (an erased person has
+        none)."""
         wanted = set(person_ids)
         with self._lock:
             found = {p: self._cache[p] for p in wanted if p in self._cache}
@@ -337,11 +374,10 @@ class KeyRing:
         if missing:
             with self._connect() as conn:
                 rows = conn.execute(
-                    "SELECT person_id, wrapped_key FROM person_keys WHERE person_id = ANY(%s)",
-                    (missing,),
+                    wrapped_keys_sql("%(ids)s::uuid[]"), {"ids": missing}
                 ).fetchall()
             unwrapped = {
-                row["person_id"]: self.provider.unwrap(bytes(row["wrapped_key"]), row["person_id"])
+                row["subject"]: self.provider.unwrap(bytes(row["wrapped_key"]), row["subject"])
                 for row in rows
             }
             with self._lock:

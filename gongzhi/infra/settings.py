@@ -18,6 +18,7 @@ from gongzhi.infra.audit_keys import signing_key_pem
 from gongzhi.infra.limits import Limits
 
 MIN_SECRET_BYTES = 32
+MIN_POOL_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ class Settings:
     # outcome, retries, durations) on this port of ``worker_metrics_host``.
     worker_metrics_port: int | None = None
     worker_metrics_host: str = "127.0.0.1"
+    # A streaming replica of the database for the API's queries (gongzhi/graphql/replica.py);
+    # everything that writes, and the event store, stays on ``database_url``.
+    read_database_url: str | None = None
 
     @property
     def development(self) -> bool:
@@ -101,12 +105,28 @@ class Settings:
     def production(self) -> bool:
         return self.environment == PRODUCTION
 
+    @property
+    def requires_person_tokens(self) -> bool:
+        """Whether a committee member's or resident's token must name its person
+        (``person_id``), without which its seat or home cannot be checked against the facts
+        (graphql/access.py): everywhere but the test suite's own environment, whose tests
+        act as roles without a roster behind them. Every issuer of the platform (``gongzhi
+        token``, the benchmarks) names the person, so only a holder of the signing secret
+        could make one that does not."""
+        return self.environment != TEST
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         refuse_unsafe_production(env)
         data_dir = Path(env.get("GONGZHI_DATA_DIR", ".gongzhi")).resolve()
         secret = env.get("GONGZHI_JWT_SECRET") or _dev_secret(data_dir)
+        pool_size = int(env.get("GONGZHI_POOL_SIZE", "3"))
+        if pool_size < MIN_POOL_SIZE:
+            # Pools are capped (gongzhi/infra/database.py): the projector holds its LISTEN
+            # connection beside the batch it writes, and would time out waiting for a second.
+            msg = f"GONGZHI_POOL_SIZE must be at least {MIN_POOL_SIZE}"
+            raise ConfigurationError(msg)
         if len(secret.encode()) < MIN_SECRET_BYTES:
             msg = f"GONGZHI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (HS256)"
             raise ConfigurationError(msg)
@@ -120,7 +140,7 @@ class Settings:
             http_host=env.get("GONGZHI_HTTP_HOST", "127.0.0.1"),
             http_port=int(env.get("GONGZHI_HTTP_PORT", "8000")),
             read_your_writes_timeout=float(env.get("GONGZHI_RYW_TIMEOUT", "5")),
-            pool_size=int(env.get("GONGZHI_POOL_SIZE", "8")),
+            pool_size=pool_size,
             broker_heartbeat_timeout_ms=int(
                 env.get("GONGZHI_BROKER_HEARTBEAT_TIMEOUT_MS", "60000")
             ),
@@ -138,10 +158,12 @@ class Settings:
             if env.get("GONGZHI_WORKER_METRICS_PORT")
             else None,
             worker_metrics_host=env.get("GONGZHI_WORKER_METRICS_HOST", "127.0.0.1"),
+            read_database_url=env.get("GONGZHI_READ_DATABASE_URL") or None,
         )
 
 
 PRODUCTION = "production"
+TEST = "test"  # the test suite's settings (tests/conftest.py)
 
 
 class ConfigurationError(ValueError):

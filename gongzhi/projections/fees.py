@@ -87,6 +87,9 @@ fee_ledger = Table(
     Column("approved_by", String(60)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("fee_ledger_bill", "bill_id"),
+    # The ledger's reading order (feeLedger and its export): a page after a cursor is read
+    # from the index, not sorted out of the whole ledger each time.
+    Index("fee_ledger_order", "recorded_at", "account_id", "version", "seq"),
 )
 
 fee_accounts = Table(

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Ballot
+from gongzhi.domain.holding import UnitHolding
 from gongzhi.domain.values import mask_personal, mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
@@ -61,8 +62,20 @@ _names_by_class: dict[type, tuple[str, str, bool]] = {}
 def _about(event: Any, of_community: bool) -> Any:
     if isinstance(event, Ballot.BallotCast | Ballot.BallotChanged):
         return event.decision_id
-    if of_community:
+    if isinstance(event, UnitHolding.Opened):
+        # A holding's opening repeats what the unit's trail already shows (or the roster's
+        # owners, as a roster import's entry did before the split): not in the unit's trail.
+        return None
+    if of_community or isinstance(event, UnitHolding.Event):
         return getattr(event, "unit_id", None)  # one unit's event; a roster import names many
+    return None
+
+
+def _community(event: Any, of_community: bool) -> Any:
+    if of_community:
+        return event.originator_id
+    if isinstance(event, UnitHolding.Event):  # its opening included
+        return event.community_id  # a unit's holding: its trail is read as its community's
     return None
 
 
@@ -84,7 +97,7 @@ def history_op(position: int, event: Any) -> Op:
             "actor_role": meta.get("actor_role", ""),
             "reason": mask_personal_text(meta.get("reason", "")),
             "data": mask_personal(data),
-            "community_id": event.originator_id if of_community else None,
+            "community_id": _community(event, of_community),
             "about_id": _about(event, of_community),
         },
     )

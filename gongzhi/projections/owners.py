@@ -7,8 +7,14 @@ from functools import singledispatch
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.community import Community
+from gongzhi.domain.holding import UnitHolding
 from gongzhi.domain.person import ERASED_NAME, Person
-from gongzhi.projections.communities import CORRECT_AREA, RETIRE_UNIT, touch_community, units
+from gongzhi.projections.communities import (
+    CORRECT_AREA,
+    RETIRE_UNIT,
+    touch_community,
+    units,
+)
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -157,3 +163,46 @@ def _(event: Community.ResidentMovedIn | Community.ResidentMovedOut) -> list[Op]
         "active": isinstance(event, Community.ResidentMovedIn),
     }
     return [Op(UPSERT_RESIDENT, row), touch_community(event)]
+
+
+# A unit's holding (issue 13) writes the same rows as the community's events before the
+# split: a view rebuilt from a log holding both reads as one written by either. The
+# community's row is not touched: its version and time are the community aggregate's (the
+# version a client names as expectedVersion), which a holding's change leaves as it is.
+
+
+@owner_ops.register
+def _(event: UnitHolding.Opened) -> list[Op]:
+    """Its owners: the roster's for a unit imported since the split, else those the
+    community's events recorded (already in the row; its residents are in theirs)."""
+    params = {
+        "b_id": event.unit_id,
+        "owners": event.owners,
+        "developer_held": event.developer_held,
+    }
+    return [Op(SET_OWNERS, params)]
+
+
+@owner_ops.register
+def _(event: UnitHolding.UnitOwnershipRecorded) -> list[Op]:
+    params = {"b_id": event.unit_id, "owners": event.owners, "developer_held": False}
+    return [Op(SET_OWNERS, params)]
+
+
+@owner_ops.register
+def _(event: UnitHolding.UnitHeldByDeveloper) -> list[Op]:
+    params = {"b_id": event.unit_id, "owners": [], "developer_held": True}
+    return [Op(SET_OWNERS, params)]
+
+
+@owner_ops.register(UnitHolding.ResidentMovedIn)
+@owner_ops.register(UnitHolding.ResidentMovedOut)
+def _(event: UnitHolding.ResidentMovedIn | UnitHolding.ResidentMovedOut) -> list[Op]:
+    row = {
+        "unit_id": event.unit_id,
+        "person_id": event.person_id,
+        "community_id": event.community_id,
+        "since": event.on,
+        "active": isinstance(event, UnitHolding.ResidentMovedIn),
+    }
+    return [Op(UPSERT_RESIDENT, row)]

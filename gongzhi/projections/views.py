@@ -33,6 +33,7 @@ from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
 from gongzhi.projections.health import HEALTH_TABLES, health_ops
 from gongzhi.projections.history import event_history, history_op
+from gongzhi.projections.notices import NOTICE_TABLES, notice_ops
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
 from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
@@ -71,6 +72,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *FACILITY_TABLES,
     *CREDIT_TABLES,
     *HEALTH_TABLES,
+    *NOTICE_TABLES,
     event_history,
     outbox,
     revocations,
@@ -99,6 +101,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     credit_ops,
     health_ops,
     access_ops,
+    notice_ops,
 )
 # Per event class, the implementations that can give rows (the defaults give none). A
 # per-class lookup is a third of the cost of asking three dispatchers for every event.

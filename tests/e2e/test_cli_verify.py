@@ -11,6 +11,7 @@ from gongzhi.bootstrap import Platform
 from gongzhi.infra.settings import Settings
 from tests.e2e.test_cli_import import gongzhi
 from tests.integration.test_audit_chain import edit, record
+from tests.integration.test_reseal import recorded_before_sealing
 
 
 def test_verify_passes_an_untouched_log_and_names_the_event_edited_after_a_checkpoint(
@@ -45,3 +46,20 @@ def test_verify_passes_an_untouched_log_and_names_the_event_edited_after_a_check
     refused = gongzhi(settings, "seal")
     assert refused.returncode == 1
     assert f"fails verification at position {positions[7]}" in refused.stdout
+
+
+def test_reseal_seals_records_written_in_clear_and_verify_still_passes(
+    platform: Platform, settings: Settings
+) -> None:
+    # Given records written in clear before sealing existed, in a chained log
+    recorded_before_sealing(platform)
+
+    # When an operator reseals, then verifies
+    resealed = gongzhi(settings, "reseal", "--reason", "存量个人信息加密")
+    verified = gongzhi(settings, "verify")
+
+    # Then the three clear events are rewritten sealed, and the log verifies as intact
+    assert resealed.returncode == 0, resealed.stdout + resealed.stderr
+    assert "resealed 3" in resealed.stdout
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "3 of them resealed" in verified.stdout

@@ -43,6 +43,7 @@ from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard, fee_schedule
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
+from gongzhi.application.notices import PublishNotice
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.application.points import AddReward
 from gongzhi.application.red_property import (
@@ -68,6 +69,7 @@ from gongzhi.domain.dispute import PartyKind
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
+from gongzhi.domain.notice import NoticeAudience
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.survey import QuestionKind
@@ -184,6 +186,16 @@ def build_tenant(api: Api, name: str, district: str, credit_code: str, tag: str)
     _engagement(app, tenant)
     _participation(app, tenant)
     _committee(app, tenant)
+    notice = app.publish_notice(
+        META,
+        PublishNotice(
+            community_id=community,
+            audience=NoticeAudience.COMMUNITY,
+            title="停水通知",
+            body="周三停水",
+        ),
+    ).id
+    tenant.things[Kind.NOTICE] = str(notice)
     return tenant
 
 

@@ -51,23 +51,33 @@ def test_production_serves_no_graphiql_and_no_introspection(
     assert plain.json() == {"data": {"__typename": "Query"}}
 
 
-def test_production_refuses_personal_tokens_that_name_no_person(
-    production: tuple[TestClient, Settings],
+@pytest.mark.parametrize("environment", ["production", "development"])
+@pytest.mark.parametrize(
+    "unnamed",
+    [
+        Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=uuid4()),
+        Principal(subject="yz", role=Role.RESIDENT, unit_ids=(uuid4(),)),
+    ],
+)
+def test_personal_tokens_that_name_no_person_are_refused_outside_the_test_suite(
+    platform: Platform, settings: Settings, environment: str, unnamed: Principal
 ) -> None:
-    client, settings = production
-    unnamed = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=uuid4())
-    refused = client.post(
-        "/graphql", json={"query": "{ __typename }"}, headers=bearer(settings, unnamed)
-    )
-    assert refused.status_code == 401
-    assert refused.json()["errors"][0]["message"] == "this token must name its person (person_id)"
-    named = dataclasses.replace(unnamed, person_id=uuid4())
-    assert (
-        client.post(
-            "/graphql", json={"query": "{ __typename }"}, headers=bearer(settings, named)
-        ).status_code
-        == 200
-    )
+    # Given the API as production and development serve it
+    served = dataclasses.replace(settings, environment=environment)
+    with TestClient(create_app(served, platform.app)) as client:
+        # When a committee member's or resident's token names no person: 401
+        refused = client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers=bearer(served, unnamed)
+        )
+        assert refused.status_code == 401
+        message = refused.json()["errors"][0]["message"]
+        assert message == "this token must name its person (person_id)"
+        # And the same token naming its person opens
+        named = dataclasses.replace(unnamed, person_id=uuid4())
+        answer = client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers=bearer(served, named)
+        )
+        assert answer.status_code == 200
 
 
 def test_development_still_answers_introspection(platform: Platform, settings: Settings) -> None:

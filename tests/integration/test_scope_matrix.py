@@ -11,7 +11,9 @@ data; and each id field must be refused *by name* for at least one role, which p
 itself is checked (not some other part of the input).
 
 A mutation whose input names a kind for which the tenants hold no thing fails the test: add the
-thing to ``build_tenant``.
+thing to ``build_tenant``. Queries the same way: every id argument of every query that
+declares a kind is given the other tenant's thing; one that declares none (neither ``Ref``
+nor ``Unchecked``, gongzhi/graphql/reading.py) fails the query matrix.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gongzhi.application.fields import Kind, Ref
 from gongzhi.graphql.commands import REGISTRATIONS
-from gongzhi.graphql.reading import references_of
+from gongzhi.graphql.reading import references_of, undeclared_ids
 from gongzhi.graphql.schema import schema
 from tests.integration.commands_walk import build_input, input_name, ref_fields
 from tests.integration.conftest import Api
@@ -116,6 +118,8 @@ def query_references() -> dict[str, dict[str, Ref]]:
 def test_another_tenants_ids_are_refused_in_every_query_argument(
     api: Api, tenants: tuple[Tenant, Tenant]
 ) -> None:
+    # An id argument that declares no kind would never be swapped below: none may be missing
+    assert undeclared_ids(schema) == [], "id arguments that declare no kind"
     mine, theirs = tenants
     query_type = schema._schema.query_type
     accepted: list[str] = []

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import os
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from gongzhi.application.personal_data import DECLARED, Declared
+from gongzhi.application.personal_data import DECLARED, RECORD, Declared
 from gongzhi.domain.committee import Committee
+from gongzhi.domain.dispute import Dispute
 from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.party import PartyOrganisation
 from gongzhi.domain.person import Person
@@ -89,7 +91,7 @@ def test_a_personal_field_is_declared_beside_a_field_of_the_same_record_that_hol
     # Given the declarations of the role records: each one's person field is found
     declared = DECLARED[Committee.Elected][0]
     members = [{"person_id": str(uuid4()), "name": "张三", "role": "DIRECTOR"}]
-    assert [(r["name"], p) for r, p in declared.values({"members": members})] == [
+    assert [(c[k], p) for (c, k), p in declared.slots({"members": members})] == [
         ("张三", UUID(members[0]["person_id"]))
     ]
 
@@ -101,3 +103,27 @@ def test_a_personal_field_is_declared_beside_a_field_of_the_same_record_that_hol
         Declared.parse(Committee.Formed, "members[].name", "members[].person_id")
     with pytest.raises(ValueError, match="one record"):
         Declared.parse(Committee.Elected, "members[].name", "person_id")
+
+
+def test_free_text_naming_no_registered_person_is_declared_under_the_records_own_key() -> None:
+    # Given the declarations of free text without a person id: a list of texts, a field of
+    # each record of a list, a text of the event
+    record = uuid4()
+    group = DECLARED[Committee.Formed][0]
+    mediator, attendees = DECLARED[Dispute.MediationHeld]
+    joint = DECLARED[PartyOrganisation.JointMeetingHeld][0]
+    state: dict[str, Any] = {
+        "originator_id": record,
+        "group_members": ["张三", "李四"],
+        "mediator": "王调解",
+        "attendees": [{"name": "赵五", "organisation": "居委会"}],
+    }
+
+    # Then each text is found with the record's id as its subject, for a key of its own
+    assert all(d.own_key for d in (group, mediator, attendees, joint))
+    assert [(c[k], p) for (c, k), p in group.slots(state)] == [("张三", record), ("李四", record)]
+    assert [(c[k], p) for (c, k), p in mediator.slots(state)] == [("王调解", record)]
+    assert [(c[k], p) for (c, k), p in joint.slots(state)] == [("赵五", record)]
+    # and a declaration of a list the event does not have is refused
+    with pytest.raises(ValueError, match="has no field"):
+        Declared.parse(Dispute.MediationHeld, "parties[].name", RECORD)

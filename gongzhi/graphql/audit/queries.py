@@ -18,9 +18,9 @@ from gongzhi.graphql.audit.types import (
     AuditVerification,
 )
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import Forbidden, Refused, ValidationError, forbidden, invalid
-from gongzhi.graphql.permissions import Action, Target, allowed
-from gongzhi.graphql.reading import lookup
+from gongzhi.graphql.errors import Forbidden, Refused, ValidationError, invalid
+from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.reading import lookup, require
 from gongzhi.infra.audit_chain import ChainedRecorder
 from gongzhi.infra.audit_seal import (
     Checkpoint,
@@ -51,8 +51,7 @@ def recorder(context: Context) -> ChainedRecorder:
 
 
 def _may_audit(context: Context) -> None:
-    if not allowed(context.principal, Action.READ_AUDIT_SEAL, Target()):
-        raise Refused(forbidden(Action.READ_AUDIT_SEAL.value))
+    require(context.principal, Action.READ_AUDIT_SEAL, Target())
 
 
 async def seal_payload(context: Context, checkpoint_id: object = None) -> AuditSealPayload:

@@ -21,11 +21,10 @@ from gongzhi.graphql.committees.types import (
     committee_from_row,
 )
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import forbidden
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.permissions import Action, Target, community_scope
 from gongzhi.graphql.personal_data import opener_for
-from gongzhi.graphql.reading import CommitteeArg, CommunityArg, found, lookup
+from gongzhi.graphql.reading import CommitteeArg, CommunityArg, found, lookup, require
 from gongzhi.projections.committees import COMMITTEE_COVERAGE, COMMITTEE_SELECT
 
 
@@ -62,13 +61,12 @@ class CommitteeQueries:
         description="业委会（物管会）覆盖率 of a district on a date (today if omitted); "
         "regulators of the district and admins"
     )
+    @lookup
     async def committee_coverage(
         self, info: Info[Context, None], district: str, as_of: datetime.date | None = None
     ) -> CommitteeCoverageResult:
         context = info.context
-        action = Action.READ_DISTRICT_STATISTICS
-        if not allowed(context.principal, action, Target(district=district)):
-            return forbidden(action.value)
+        require(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district))
         day = as_of or business_today()
         row = await context.pool.fetchrow(COMMITTEE_COVERAGE, district, day)
         uncovered = row["uncovered"]

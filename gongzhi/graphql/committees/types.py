@@ -124,7 +124,7 @@ CommitteesResult = Annotated[
     CommitteeList | NotFound | ValidationError, strawberry.union("CommitteesResult")
 ]
 CommitteeCoverageResult = Annotated[
-    CommitteeCoverage | Forbidden, strawberry.union("CommitteeCoverageResult")
+    CommitteeCoverage | Forbidden | ValidationError, strawberry.union("CommitteeCoverageResult")
 ]
 
 
@@ -170,7 +170,7 @@ def committee_from_row(row: Any, today: datetime.date, opened: Opener) -> Commit
         kind=CommitteeKind(row["kind"]),
         status=CommitteeStatus(status),
         formed_on=row["formed_on"],
-        preparatory_group=list(_json(row["group_members"])),
+        preparatory_group=[opened(n, "group_members") for n in _json(row["group_members"])],
         candidates=[
             CommitteeCandidate(
                 person_id=strawberry.ID(c["person_id"]),

@@ -42,11 +42,11 @@ from gongzhi.graphql.community_companies.types import (
     year_from,
 )
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
+from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page, page_by_name
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import Action, Target, allowed
-from gongzhi.graphql.reading import CommunityArg, CommunityCompanyArg, found, lookup
+from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.reading import CommunityArg, CommunityCompanyArg, found, lookup, require
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 IN_RECORDING_ORDER = (Key("number", "number", "int"),)
@@ -79,8 +79,7 @@ def _year(year: int, field: str = "year") -> int:
 
 def _district_and_year(context: Context, district: str, year: int) -> None:
     """District figures are the district's regulators' (Refused: Forbidden), for a sane year."""
-    if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
-        raise Refused(forbidden(Action.READ_DISTRICT_STATISTICS.value))
+    require(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district))
     _year(year)
 
 

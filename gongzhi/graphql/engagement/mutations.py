@@ -24,6 +24,7 @@ from gongzhi.graphql.engagement.types import (
     dispute_from_row,
 )
 from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.references import Found
 
 
@@ -37,7 +38,8 @@ async def complaint_reply(context: Context, done: Done, _: Command) -> Complaint
 async def dispute_reply(context: Context, done: Done, _: Command) -> DisputePayload:
     row = await fetch_dispute(context, done.id)
     return DisputePayload(
-        dispute=dispute_from_row(row) if row else None, position=str(done.position)
+        dispute=dispute_from_row(row, await opener_for(context, row)) if row else None,
+        position=str(done.position),
     )
 
 

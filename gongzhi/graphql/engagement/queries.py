@@ -25,6 +25,7 @@ from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import CommunityArg, CompanyArg, lookup
 from gongzhi.projections.engagement import DISPUTE_FIGURES, per_hundred
 
@@ -148,7 +149,10 @@ class EngagementQueries:
             after,
             descending=True,
         )
-        return DisputeConnection(disputes=[dispute_from_row(r) for r in rows], page_info=page_info)
+        opened = await opener_for(info.context, *rows)
+        return DisputeConnection(
+            disputes=[dispute_from_row(r, opened) for r in rows], page_info=page_info
+        )
 
     @strawberry.field(
         description="矛盾纠纷统计: disputes opened in [from, until) and how many were "

@@ -18,6 +18,7 @@ from gongzhi.domain.complaint import (
 from gongzhi.domain.dispute import DisputeOutcome, PartyKind, Referral
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.personal_data import Opener
 from gongzhi.graphql.rows import from_row
 
 
@@ -81,7 +82,9 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def dispute_from_row(row: Any) -> Dispute:
+def dispute_from_row(row: Any, opened: Opener) -> Dispute:
+    """The dispute of a view's row; its parties', mediators' and attendees' names sealed under
+    the dispute's own key, opened (``opener_for`` the row)."""
     sessions = _json(row["sessions"]) or []
     return Dispute(
         id=strawberry.ID(str(row["id"])),
@@ -89,7 +92,7 @@ def dispute_from_row(row: Any) -> Dispute:
         subject=row["subject"],
         parties=[
             DisputeParty(
-                name=p["name"],
+                name=opened(p["name"], "name"),
                 kind=PartyKind(p["kind"]),
                 unit_id=strawberry.ID(p["unit_id"]) if p.get("unit_id") else None,
                 company_id=strawberry.ID(p["company_id"]) if p.get("company_id") else None,
@@ -101,8 +104,8 @@ def dispute_from_row(row: Any) -> Dispute:
         sessions=[
             MediationSession(
                 held_on=datetime.date.fromisoformat(s["held_on"]),
-                mediator=s["mediator"],
-                attendees=list(s["attendees"]),
+                mediator=opened(s["mediator"], "mediator"),
+                attendees=[opened(a, "attendees") for a in s["attendees"]],
                 notes=s["notes"],
             )
             for s in sessions

@@ -19,12 +19,13 @@ from gongzhi.graphql.context import Context
 from gongzhi.graphql.facilities.queries import fetch_facility
 from gongzhi.graphql.facilities.types import FacilityPayload, facility_from_row
 from gongzhi.graphql.permissions import Action
+from gongzhi.graphql.personal_data import opener_for
 
 
 async def facility_reply(context: Context, done: Done, _: Command) -> FacilityPayload:
     row = await fetch_facility(context, done.id)
     return FacilityPayload(
-        facility=facility_from_row(row) if row else None,
+        facility=facility_from_row(row, await opener_for(context, row)) if row else None,
         part_id=strawberry.ID(str(done.part_id)) if done.part_id else None,
         position=str(done.position),
     )

@@ -39,6 +39,7 @@ from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page, page_by_name
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, allowed, community_scope
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import CommunityArg, FacilityArg, found, lookup
 from gongzhi.projections.facilities import due_items, fetch_facility_figures
 
@@ -113,7 +114,7 @@ class FacilityQueries:
     @lookup
     async def facility(self, info: Info[Context, None], id: FacilityArg) -> FacilityLookup:
         row = found(await fetch_facility(info.context, UUID(id)), "facility")
-        return facility_from_row(row)
+        return facility_from_row(row, await opener_for(info.context, row))
 
     @strawberry.field(description="设施台账: a community's facilities, by name (max 100 a page)")
     @lookup
@@ -133,8 +134,11 @@ class FacilityQueries:
         rows, page = await page_by_name(
             context.pool, FACILITY_SELECT, "f", conditions, params, first, after
         )
+        opened = await opener_for(context, *rows)
         edges = [
-            FacilityEdge(cursor=encode_cursor(r["name"], r["id"]), node=facility_from_row(r))
+            FacilityEdge(
+                cursor=encode_cursor(r["name"], r["id"]), node=facility_from_row(r, opened)
+            )
             for r in rows
         ]
         return FacilityConnection(edges=edges, page_info=page)

@@ -21,6 +21,7 @@ from gongzhi.domain.facility_rules import (
 )
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.personal_data import Opener
 
 
 @strawberry.type(description="A dated status change (状态变更)")
@@ -265,14 +266,16 @@ def defect_from(d: dict[str, Any]) -> FacilityDefect:
     )
 
 
-def facility_from_row(row: Any) -> Facility:
+def facility_from_row(row: Any, opened: Opener) -> Facility:
+    """The facility of a view's row; its inspectors' names sealed under the facility's own key,
+    opened (``opener_for`` the row)."""
     defects = [defect_from(d) for d in _json(row["defects"])]
     inspections = [
         Inspection(
             id=strawberry.ID(i["id"]),
             kind=InspectionKind(i["kind"]),
             inspected_on=datetime.date.fromisoformat(i["inspected_on"]),
-            inspector=i["inspector"],
+            inspector=opened(i["inspector"], "inspector"),
             outcome=InspectionOutcome(i["outcome"]),
             note=i["note"],
             photo_refs=list(i["photo_refs"]),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -20,6 +21,7 @@ from gongzhi.graphql.history.types import HistoryConnection, HistoryEntry, Histo
 from gongzhi.graphql.pagination import PageInfo, decode_cursor, encode_cursor, page_size
 from gongzhi.graphql.permissions import SERVING_COMPANY, Action, Target, allowed
 from gongzhi.graphql.personal_data import open_history
+from gongzhi.graphql.reading import Unchecked
 from gongzhi.graphql.references import find
 
 
@@ -60,6 +62,34 @@ async def ballot_target(context: Context, ballot_id: UUID) -> list[Target]:
     return await _targets(context, Kind.DECISION, decision_id)
 
 
+async def holding_target(context: Context, holding_id: UUID) -> list[Target]:
+    """A unit's holding (its owners and residents, an aggregate since issue 13) is read
+    where its community is."""
+    community_id = await context.pool.fetchval(
+        "SELECT community_id FROM event_history WHERE aggregate_id = $1 LIMIT 1", holding_id
+    )
+    if community_id is None:
+        return [Target()]
+    return await _targets(context, Kind.COMMUNITY, community_id)
+
+
+async def notice_receipt_target(context: Context, receipt_id: UUID) -> list[Target]:
+    """已读回执: read where its notice is read, for its household (the ids its event names)."""
+    notice_id = await context.pool.fetchval(
+        "SELECT (data->>'notice_id')::uuid FROM event_history WHERE aggregate_id = $1 LIMIT 1",
+        receipt_id,
+    )
+    return await _targets(context, Kind.NOTICE, notice_id) if notice_id else [Target()]
+
+
+async def arrears_round_target(context: Context, round_id: UUID) -> list[Target]:
+    """催缴轮次: read in its community."""
+    community_id = await context.pool.fetchval(
+        "SELECT community_id FROM arrears_rounds WHERE id = $1", round_id
+    )
+    return [await community_target(context, community_id)] if community_id else [Target()]
+
+
 # Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
 REGISTRANT = Target()
 
@@ -87,6 +117,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "Ballot": (Action.READ_COMMUNITY_HISTORY, ballot_target),
     # A unit's own entries of its community's trail: added, owned, lived in (issue 13).
     "Unit": (Action.READ_COMMUNITY_HISTORY, Kind.UNIT),
+    "UnitHolding": (Action.READ_COMMUNITY_HISTORY, holding_target),
     # 物业费 (issue 4): the committee audits its community's fee ledgers entry by entry.
     "FeeSchedule": (Action.READ_FEES, Kind.FEE_SCHEDULE),
     "Bill": (Action.READ_FEES, Kind.BILL),
@@ -108,6 +139,10 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "CreditFile": (Action.READ_CREDIT, credit_file_target),
     "CreditEvaluation": (Action.READ_CREDIT, Kind.CREDIT_EVALUATION),
     "HealthAssessment": (Action.READ_HEALTH, Kind.HEALTH_ASSESSMENT),
+    # 通知, 已读回执, 催缴轮次 (issue 15): the community's stewards.
+    "Notice": (Action.READ_NOTICE_RECEIPTS, Kind.NOTICE),
+    "NoticeReceipt": (Action.READ_NOTICE_RECEIPTS, notice_receipt_target),
+    "ArrearsRound": (Action.READ_NOTICE_RECEIPTS, arrears_round_target),
 }
 
 
@@ -161,7 +196,10 @@ class HistoryQueries:
     async def history(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
+        id: Annotated[
+            strawberry.ID,
+            Unchecked("any aggregate: its kind is found in the log and that kind's rule checked"),
+        ],
         first: int = 50,
         after: str | None = None,
     ) -> HistoryResult:
@@ -218,5 +256,18 @@ class HistoryQueries:
             page_info=PageInfo(
                 has_next_page=len(rows) > limit,
                 end_cursor=encode_cursor(entries[-1].position) if entries else None,
+                counter=functools.partial(_count_history, context.pool, aggregate_id),
             ),
         )
+
+
+async def _count_history(pool: Any, aggregate_id: UUID) -> int:
+    """The entries of the whole trail, counted as the pages read them (its own events and
+    those about it)."""
+    return int(
+        await pool.fetchval(
+            """SELECT (SELECT count(*) FROM event_history WHERE aggregate_id = $1)
+                    + (SELECT count(*) FROM event_history WHERE about_id = $1)""",
+            aggregate_id,
+        )
+    )

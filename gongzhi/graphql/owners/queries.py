@@ -10,7 +10,6 @@ from strawberry.types import Info
 
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import forbidden
 from gongzhi.graphql.owners.types import (
     PersonalDataAccess,
     PersonalDataAccessConnection,
@@ -21,9 +20,9 @@ from gongzhi.graphql.owners.types import (
 )
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import Action, community_scope
+from gongzhi.graphql.permissions import Action, Target, community_scope
 from gongzhi.graphql.personal_data import key_ring
-from gongzhi.graphql.reading import CommunityArg, PersonArg, lookup
+from gongzhi.graphql.reading import CommunityArg, PersonArg, lookup, require
 
 PERSON_SELECT = """
 SELECT p.*, (
@@ -128,8 +127,7 @@ class PersonQueries:
         first: int = 50,
         after: str | None = None,
     ) -> PersonalDataAccessResult:
-        if info.context.principal.role is not Role.PLATFORM_ADMIN:
-            return forbidden(Action.READ_PERSONAL_DATA_ACCESS.value)
+        require(info.context.principal, Action.READ_PERSONAL_DATA_ACCESS, Target())
         params = Params([])
         conditions = []
         if person_id is not None:

@@ -13,12 +13,12 @@ from gongzhi.application.fields import Kind, Ref
 from gongzhi.domain.demonstration import SCORING_RULE_SETS, Subject, TitleStatus
 from gongzhi.graphql.auth import Principal
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import forbidden, invalid
+from gongzhi.graphql.errors import invalid
 from gongzhi.graphql.pagination import Key, encode_cursor, keyset_page
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import Action, Target, allowed, community_scope, company_scope
+from gongzhi.graphql.permissions import Action, Target, community_scope, company_scope
 from gongzhi.graphql.personal_data import opener_for
-from gongzhi.graphql.reading import found, lookup
+from gongzhi.graphql.reading import FilterId, found, lookup, require
 from gongzhi.graphql.red_property.types import (
     DemonstrationTitleConnection,
     DemonstrationTitleEdge,
@@ -120,8 +120,8 @@ class RedPropertyQueries:
     async def party_organisations(
         self,
         info: Info[Context, None],
-        community_id: strawberry.ID | None = None,
-        company_id: strawberry.ID | None = None,
+        community_id: FilterId | None = None,
+        company_id: FilterId | None = None,
     ) -> PartyOrganisationsResult:
         if community_id is not None and company_id is None:
             column, value = "community_id", query_id(community_id, "communityId")
@@ -156,8 +156,8 @@ class RedPropertyQueries:
         district: str | None = None,
         subject: Subject | None = None,
         status: TitleStatus | None = None,
-        community_id: strawberry.ID | None = None,
-        company_id: strawberry.ID | None = None,
+        community_id: FilterId | None = None,
+        company_id: FilterId | None = None,
         first: int = 20,
         after: str | None = None,
     ) -> DemonstrationTitlesResult:
@@ -201,14 +201,12 @@ class RedPropertyQueries:
         description="红色物业 figures of a district: party organisations in companies, committee "
         "party working groups and branches, demonstration communities and companies in force"
     )
+    @lookup
     async def red_property_statistics(
         self, info: Info[Context, None], district: str
     ) -> RedPropertyStatisticsResult:
         context = info.context
-        if not allowed(
-            context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)
-        ):
-            return forbidden(Action.READ_DISTRICT_STATISTICS.value)
+        require(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district))
         row = await context.pool.fetchrow(RED_PROPERTY_FIGURES, district)
         return RedPropertyStatistics(
             district=district,

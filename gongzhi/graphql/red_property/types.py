@@ -225,7 +225,8 @@ DemonstrationTitlesResult = Annotated[
     DemonstrationTitleConnection | ValidationError, strawberry.union("DemonstrationTitlesResult")
 ]
 RedPropertyStatisticsResult = Annotated[
-    RedPropertyStatistics | Forbidden, strawberry.union("RedPropertyStatisticsResult")
+    RedPropertyStatistics | Forbidden | ValidationError,
+    strawberry.union("RedPropertyStatisticsResult"),
 ]
 
 
@@ -286,7 +287,8 @@ def organisation_from_row(row: Any, opened: Opener) -> PartyOrganisation:
                 id=strawberry.ID(m["id"]),
                 held_on=datetime.date.fromisoformat(m["held_on"]),
                 attendees=[
-                    Attendee(name=a["name"], organisation=a["organisation"]) for a in m["attendees"]
+                    Attendee(name=opened(a["name"], "name"), organisation=a["organisation"])
+                    for a in m["attendees"]
                 ],
                 topics=list(m["topics"]),
                 decisions=list(m["decisions"]),

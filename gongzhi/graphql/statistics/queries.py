@@ -11,9 +11,9 @@ from strawberry.types import Info
 from gongzhi.application.base import business_today
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import Refused, forbidden, invalid
-from gongzhi.graphql.permissions import Action, Target, allowed
-from gongzhi.graphql.reading import lookup
+from gongzhi.graphql.errors import Refused, invalid
+from gongzhi.graphql.permissions import Action, Target
+from gongzhi.graphql.reading import lookup, require
 from gongzhi.graphql.statistics.types import (
     DistrictSnapshots,
     DistrictSnapshotsResult,
@@ -45,11 +45,10 @@ def _figures(
 
 
 async def _require_reader(context: Context, district: str) -> None:
-    """Raises Refused (Forbidden) unless the principal may read the district's figures, and
+    """Refused (Forbidden) unless the principal may read the district's figures, and
     (ValidationError) for a district no community was ever registered in: its zeros would
     read as figures (a misspelt or unknown name)."""
-    if not allowed(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district)):
-        raise Refused(forbidden(Action.READ_DISTRICT_STATISTICS.value))
+    require(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district))
     known = await context.pool.fetchval(
         "SELECT EXISTS (SELECT 1 FROM communities WHERE district = $1)", district
     )

@@ -24,7 +24,7 @@ from gongzhi.graphql.work_orders.types import WorkOrder, work_order_from_row
 WAKE_INTERVAL = 5.0
 
 
-def _since(value: str | None, current: int) -> int:
+def since_position(value: str | None, current: int) -> int:
     if value is None:
         return current
     if not value.isdigit():
@@ -53,7 +53,7 @@ class WorkOrderSubscriptions:
         if await fetch_community(context, community) is None:
             raise GraphQLError(f"communityId: no community with id {community_id} you may see")
         watch = context.services.watch
-        seen = _since(since, watch.position)
+        seen = since_position(since, watch.position)
         while True:
             horizon = watch.position  # every row up to here is committed and visible
             params = Params([community, seen])

@@ -1,0 +1,298 @@
+"""What can be exported: each export names the GraphQL query it mirrors, the list of that
+query's answer that becomes the rows, and the columns with their Chinese headers.
+
+An export is the query's rows, never more: it runs the query itself, through the schema, as
+the caller, page after page (``running.py``). The query's scope checks, its permission, its
+masking of personal data and its record of unmasked reads apply to the export unchanged,
+and a fix to the query is a fix to its export. Nothing here holds SQL or an access rule.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExportKind(enum.Enum):
+    FEE_LEDGER = "FEE_LEDGER"
+    ARREARS = "ARREARS"
+    FEE_STATEMENT = "FEE_STATEMENT"
+    DECISION_TALLY = "DECISION_TALLY"
+    FUND_LEDGER = "FUND_LEDGER"
+    COMMON_INCOME_LEDGER = "COMMON_INCOME_LEDGER"
+    COMMON_INCOME_ALLOCATION = "COMMON_INCOME_ALLOCATION"
+    DISTRICT_STATISTICS = "DISTRICT_STATISTICS"
+    CREDIT_RANKING = "CREDIT_RANKING"
+    HEALTH_RANKING = "HEALTH_RANKING"
+    OWNER_ROSTER = "OWNER_ROSTER"
+
+
+class Cell(enum.Enum):
+    """How a value of the answer is written into a cell."""
+
+    TEXT = "text"
+    NUMBER = "number"  # an Int, or a Decimal the API sends as a string
+    YUAN = "yuan"  # whole fen, written as 元 with two places (exact: fen / 100)
+    YES_NO = "yes_no"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    path: str  # dotted field path inside one row of the answer
+    cell: Cell = Cell.TEXT
+
+
+# The arguments an export may be given, by the name the export's input uses for them, with
+# their GraphQL types; each export takes the ones its query takes.
+ARGUMENT_TYPES = {
+    "communityId": "ID!",
+    "unitId": "ID!",
+    "decisionId": "ID!",
+    "district": "String!",
+    "period": "String!",
+    "asOf": "Date",
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    kind: ExportKind
+    title: str  # the sheet's name and the file's
+    field: str  # the query
+    call: str  # its arguments, over the export's variables ($first/$after when paged)
+    on: str  # the query's answer type when it answers rows
+    rows: str  # dotted path to the list of rows inside that answer
+    columns: tuple[Column, ...]
+    arguments: tuple[str, ...]  # required ones; ``asOf`` is always optional
+    paged: bool = False
+    # The query's argument names that differ from the export's (a refusal names the export's)
+    renamed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+    def selection(self) -> str:
+        """The GraphQL selection of one row: each column's path as nested fields."""
+        tree: dict[str, dict] = {}  # type: ignore[type-arg]
+        for column in self.columns:
+            node = tree
+            for part in column.path.split("."):
+                node = node.setdefault(part, {})
+        return _fields(tree)
+
+
+def _fields(tree: dict) -> str:  # type: ignore[type-arg]
+    return " ".join(f"{name} {{ {_fields(sub)} }}" if sub else name for name, sub in tree.items())
+
+
+Y = Cell.YUAN
+N = Cell.NUMBER
+
+EXPORTS: dict[ExportKind, Export] = {
+    export.kind: export
+    for export in (
+        Export(
+            ExportKind.FEE_LEDGER,
+            "物业费台账",
+            "feeLedger",
+            "communityId: $communityId, first: $first, after: $after",
+            "FeeLedgerConnection",
+            "entries",
+            (
+                Column("记账时间", "recordedAt"),
+                Column("业务日期", "on"),
+                Column("房屋编号", "unitId"),
+                Column("类型", "kind"),
+                Column("金额(元)", "amountFen", Y),
+                Column("账单编号", "billId"),
+                Column("收款编号", "paymentId"),
+                Column("支付渠道", "channel"),
+                Column("交易流水号", "transactionId"),
+                Column("审批人", "approvedBy"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.ARREARS,
+            "欠费清单",
+            "arrears",
+            "communityId: $communityId, asOf: $asOf, first: $first, after: $after",
+            "ArrearsConnection",
+            "rows",
+            (
+                Column("房号", "unitNumber"),
+                Column("欠费金额(元)", "outstandingFen", Y),
+                Column("未缴账单数", "openBills", N),
+                Column("最早应缴日", "oldestDueOn"),
+                Column("欠费天数", "ageDays", N),
+                Column("房屋编号", "unitId"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.FEE_STATEMENT,
+            "物业费对账单",
+            "feeStatement",
+            "unitId: $unitId, asOf: $asOf",
+            "FeeStatement",
+            "bills",
+            (
+                Column("房号", "unitNumber"),
+                Column("账期", "period"),
+                Column("计费起始日", "periodStart"),
+                Column("计费截止日", "periodEnd"),
+                Column("应缴日", "dueOn"),
+                Column("应收金额(元)", "amountFen", Y),
+                Column("已收金额(元)", "paidFen", Y),
+                Column("核销金额(元)", "writtenOffFen", Y),
+                Column("欠费金额(元)", "outstandingFen", Y),
+                Column("滞纳金(元)", "lateFeeFen", Y),
+            ),
+            ("unitId",),
+        ),
+        Export(
+            ExportKind.DECISION_TALLY,
+            "表决结果",
+            "decision",
+            "id: $decisionId",
+            "Decision",
+            "result.options",
+            (
+                Column("选项", "option"),
+                Column("同意专有部分面积(㎡)", "area", N),
+                Column("同意人数", "headcount", N),
+                Column("面积占比", "areaShare"),
+                Column("人数占比", "headcountShare"),
+                Column("是否通过", "passed", Cell.YES_NO),
+            ),
+            ("decisionId",),
+            renamed=(("id", "decisionId"),),
+        ),
+        Export(
+            ExportKind.FUND_LEDGER,
+            "维修资金台账",
+            "fundLedger",
+            "communityId: $communityId, first: $first, after: $after",
+            "FundLedgerConnection",
+            "entries",
+            (
+                Column("记账时间", "at"),
+                Column("业务日期", "on"),
+                Column("类型", "kind"),
+                Column("金额(元)", "amountFen", Y),
+                Column("余额(元)", "balanceAfterFen", Y),
+                Column("房屋编号", "unitId"),
+                Column("使用编号", "useId"),
+                Column("账期", "period"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.COMMON_INCOME_LEDGER,
+            "公共收益台账",
+            "commonIncomeLedger",
+            "communityId: $communityId, period: $period",
+            "CommonIncomeLedger",
+            "entries",
+            (
+                Column("账期", "period"),
+                Column("收益类别", "category"),
+                Column("收入(元)", "grossFen", Y),
+                Column("成本(元)", "costFen", Y),
+                Column("净收益(元)", "netFen", Y),
+                Column("转入维修资金(元)", "toFundFen", Y),
+                Column("相对方", "counterparty"),
+                Column("备注", "note"),
+                Column("记账时间", "recordedAt"),
+            ),
+            ("communityId", "period"),
+        ),
+        Export(
+            ExportKind.COMMON_INCOME_ALLOCATION,
+            "公共收益分配",
+            "commonIncomeAllocation",
+            "communityId: $communityId, period: $period",
+            "CommonIncomeAllocation",
+            "units",
+            (
+                Column("房号", "unitNumber"),
+                Column("专有部分面积(㎡)", "area", N),
+                Column("分配金额(元)", "fen", Y),
+                Column("房屋编号", "unitId"),
+            ),
+            ("communityId", "period"),
+        ),
+        Export(
+            ExportKind.DISTRICT_STATISTICS,
+            "区县小区统计",
+            "districtStatistics",
+            "district: $district, asOf: $asOf",
+            "DistrictStatistics",
+            "byMode",
+            (Column("管理模式", "mode"), Column("小区数", "communities", N)),
+            ("district",),
+        ),
+        Export(
+            ExportKind.CREDIT_RANKING,
+            "物业企业信用排名",
+            "creditEvaluations",
+            "period: $period, district: $district, first: $first, after: $after",
+            "CreditEvaluationConnection",
+            "edges.node",
+            (
+                Column("排名", "rank", N),
+                Column("企业名称", "companyName"),
+                Column("得分", "score", N),
+                Column("等级", "grade"),
+                Column("一票否决", "vetoed", Cell.YES_NO),
+                Column("评价规则", "ruleSet"),
+                Column("状态", "status"),
+                Column("评价日期", "evaluatedOn"),
+            ),
+            ("period", "district"),
+            paged=True,
+        ),
+        Export(
+            ExportKind.HEALTH_RANKING,
+            "小区健康指数排名",
+            "healthRanking",
+            "district: $district, period: $period, first: $first, after: $after",
+            "HealthRanking",
+            "edges.node",
+            (
+                Column("排名", "rank", N),
+                Column("小区名称", "communityName"),
+                Column("健康指数", "healthIndex", N),
+                Column("数据覆盖率(%)", "coverage", N),
+                Column("上期指数", "previousIndex", N),
+                Column("变化", "trend", N),
+            ),
+            ("district", "period"),
+            paged=True,
+        ),
+        # Names and phones: masked for the roles ``persons`` masks them for, and each phone
+        # shown in full recorded in the personal-data access log, by the query itself.
+        Export(
+            ExportKind.OWNER_ROSTER,
+            "业主名册",
+            "persons",
+            "communityId: $communityId, first: $first, after: $after",
+            "PersonConnection",
+            "persons",
+            (
+                Column("姓名", "name"),
+                Column("手机号", "phone"),
+                Column("身份证号", "idNumber"),
+                Column("个人信息已删除", "erased", Cell.YES_NO),
+                Column("人员编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+    )
+}

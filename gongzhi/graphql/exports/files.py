@@ -1,0 +1,89 @@
+"""An export written to a file on this machine (``gongzhi export``): the same run as a
+download, the caller being the token given (narrowed to today's facts, as the API does) or
+an operator of the platform."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from anyio import CapacityLimiter
+
+from gongzhi.application.app import Gongzhi
+from gongzhi.graphql.access import current_principal
+from gongzhi.graphql.app import create_pool
+from gongzhi.graphql.auth import AuthenticationFailed, Principal, read_token
+from gongzhi.graphql.context import Context, Services
+from gongzhi.graphql.errors import Refused
+from gongzhi.graphql.exports.catalogue import EXPORTS, ExportKind
+from gongzhi.graphql.exports.running import batches, open_export
+from gongzhi.graphql.exports.writers import ExportFormat, chunks, write_xlsx
+from gongzhi.graphql.positions import ProjectionWatch
+from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.projections.views import PROJECTION_NAME
+
+
+@dataclass(frozen=True)
+class Written:
+    rows: int
+    problem: str | None = None  # what the query answered instead of rows
+
+
+async def export_to_file(
+    settings: Settings,
+    app: Gongzhi,
+    principal: Principal | str,
+    kind: ExportKind,
+    file_format: ExportFormat,
+    given: Mapping[str, str | None],
+    out: Path,
+    progress: Callable[[int, int], None],
+) -> Written:
+    """Write the export to ``out`` (whole or not at all: through ``out.part``); a token
+    given as ``principal`` is read and narrowed as the API does."""
+    assert settings.database_url
+    pool = await create_pool(PgParams.from_url(settings.database_url), 2)
+    try:
+        if isinstance(principal, str):
+            try:
+                principal = read_token(settings.jwt_secret, principal)
+                async with pool.acquire() as connection:
+                    principal = await current_principal(connection, principal)
+            except AuthenticationFailed as failure:
+                return Written(0, str(failure))
+        services = Services(
+            app=app,
+            pool=pool,
+            watch=ProjectionWatch(pool, PROJECTION_NAME),
+            limiter=CapacityLimiter(1),
+            read_your_writes_timeout=settings.read_your_writes_timeout,
+        )
+        context = Context(principal=principal, services=services)
+        export = EXPORTS[kind]
+        try:
+            opened = await open_export(context, export, given)
+        except Refused as refused:
+            problem = refused.problem
+            field = getattr(problem, "field", "")
+            return Written(0, f"{type(problem).__name__}: {field} {problem.message}".strip())
+
+        written = [len(opened.first)]
+
+        def report(done: int) -> None:
+            written[0] = done
+            progress(done, opened.total)
+
+        part = out.with_name(out.name + ".part")
+        rows = batches(context, opened)
+        if file_format is ExportFormat.XLSX:
+            await write_xlsx(str(part), export.title, export.headers, rows, report)
+        else:
+            with part.open("wb") as file:
+                async for chunk in chunks(file_format, export.title, export.headers, rows, report):
+                    file.write(chunk)
+        os.replace(part, out)
+        return Written(written[0])
+    finally:
+        await pool.close()

@@ -1,0 +1,92 @@
+"""``exportLink``: a short-lived download link of an export, or the problem the query the
+export mirrors answers for the same arguments (see ``links.py`` for why a link)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from gongzhi.graphql.context import Context
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
+from gongzhi.graphql.exports.catalogue import EXPORTS, ExportKind
+from gongzhi.graphql.exports.links import file_name, sign_link
+from gongzhi.graphql.exports.running import open_export
+from gongzhi.graphql.exports.writers import ExportFormat
+from gongzhi.graphql.reading import lookup
+
+strawberry.enum(
+    ExportKind,
+    description="导出: 物业费台账, 欠费清单, 对账单, 表决结果, 维修资金台账, 公共收益台账, "
+    "公共收益分配, 区县小区统计, 信用排名, 健康指数排名, 业主名册",
+)
+strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or XLSX")
+
+
+@strawberry.input(
+    description="The arguments of the query the export mirrors (each export takes those of "
+    "its query: communityId for ledgers and arrears, unitId for a statement, decisionId for "
+    "a tally, district and period for rankings); ids are checked by that query"
+)
+class ExportArguments:
+    community_id: strawberry.ID | None = None
+    unit_id: strawberry.ID | None = None
+    decision_id: strawberry.ID | None = None
+    district: str | None = None
+    period: str | None = None
+    as_of: datetime.date | None = None
+
+    def given(self) -> dict[str, str | None]:
+        values = {
+            "communityId": self.community_id,
+            "unitId": self.unit_id,
+            "decisionId": self.decision_id,
+            "district": self.district,
+            "period": self.period,
+            "asOf": self.as_of,
+        }
+        # As a client would send them: the mirrored query reads its variables from JSON.
+        return {name: None if value is None else str(value) for name, value in values.items()}
+
+
+@strawberry.type(description="A download link: GET it with the same bearer token")
+class ExportLink:
+    url: str = strawberry.field(description="Path on this API, valid until expiresAt")
+    expires_at: datetime.datetime
+    file_name: str
+    rows: int = strawberry.field(description="Rows the export holds now, the header not counted")
+
+
+ExportLinkResult = Annotated[
+    ExportLink | ValidationError | NotFound | Forbidden, strawberry.union("ExportLinkResult")
+]
+
+
+@strawberry.type
+class ExportQueries:
+    @strawberry.field(
+        description="导出: a link to download an export as CSV or XLSX (Chinese headers). "
+        "An export holds the rows of the query it mirrors, with that query's access rules "
+        "and masking; refused as that query refuses"
+    )
+    @lookup
+    async def export_link(
+        self,
+        info: Info[Context, None],
+        kind: ExportKind,
+        format: ExportFormat,
+        arguments: ExportArguments,
+    ) -> ExportLinkResult:
+        context, export = info.context, EXPORTS[kind]
+        opened = await open_export(context, export, arguments.given(), info.schema)
+        url, expires = sign_link(
+            context.services.link_secret, context.principal, kind, format, opened.variables
+        )
+        return ExportLink(
+            url=url,
+            expires_at=expires,
+            file_name=file_name(export.title, format),
+            rows=opened.total,
+        )
