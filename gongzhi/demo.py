@@ -15,7 +15,7 @@ from fractions import Fraction
 from uuid import UUID
 
 from gongzhi.application.app import Gongzhi
-from gongzhi.application.base import Meta
+from gongzhi.application.base import Meta, business_today
 from gongzhi.application.communities import (
     AddBuilding,
     AddUnit,
@@ -24,6 +24,7 @@ from gongzhi.application.communities import (
     RenovationItem,
 )
 from gongzhi.application.companies import RegisterCompany
+from gongzhi.application.contracts import AwardContract, StartContract
 from gongzhi.application.decisions import (
     CastBallot,
     CloseDecision,
@@ -33,6 +34,7 @@ from gongzhi.application.decisions import (
 from gongzhi.application.owners import HoldByDeveloper, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.domain.community import Community
 from gongzhi.domain.company import PropertyCompany
+from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.decision import Channel, Decision, Scope
 from gongzhi.domain.person import id_check_character
 from gongzhi.domain.tally import Matter
@@ -177,6 +179,10 @@ def load_demo(
                         summary.units += 1
         mode = rng.choices(list(MODE_WEIGHTS), weights=list(MODE_WEIGHTS.values()))[0]
         company = rng.choice(summary.companies) if mode == "PROFESSIONAL" else None
+        if index == 0 and company is None:
+            # The showcase with owners: they vote to hire the serving company. Chosen without
+            # drawing, so the other communities come out as before.
+            mode, company = "PROFESSIONAL", summary.companies[0]
         done = app.change_management_mode(
             meta,
             ChangeManagementMode(
@@ -187,8 +193,10 @@ def load_demo(
             ),
         )
         summary.position = done.position
+        if mode == "COMMUNITY_CUSTODY":
+            summary.position = _custody_contract(app, meta, community_id, registered_on)
         if index < OWNED_COMMUNITIES:
-            summary.position = _owners_and_votes(app, meta, community_id, rng)
+            summary.position = _owners_and_votes(app, meta, community_id, rng, company)
         if progress is not None:
             progress(index + 1)
     # 强社惠民公司 (issue 4); imported here: that module builds on this one's credit codes.
@@ -220,9 +228,33 @@ def demo_id_number(seed: UUID) -> str:
     return first17 + id_check_character(first17)
 
 
-def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.Random) -> int:
+def _custody_contract(app: Gongzhi, meta: Meta, community_id: UUID, on: date) -> int:
+    """社区托管 arranged by the street office: a contract in force, so the health index's
+    NO_SERVICE flag is raised only where nobody has one."""
+    contract = app.award_contract(
+        meta,
+        AwardContract(
+            community_id=community_id,
+            mode=ManagementMode.COMMUNITY_CUSTODY,
+            term_start=on,
+            fee_per_m2_month=Decimal("0.5"),
+            pricing=PricingModel.LUMP_SUM,
+            signed_on=on,
+        ),
+    ).id
+    return app.start_contract(meta, StartContract(contract_id=contract, started_on=on)).position
+
+
+def _owners_and_votes(
+    app: Gongzhi,
+    meta: Meta,
+    community_id: UUID,
+    rng: random.Random,
+    company: UUID | None = None,
+) -> int:
     """Owners for every unit (some co-owned, some developer-held), a passed elevator vote with
-    its cost shared, and a vote still open: something to explore in GraphiQL."""
+    its cost shared, the owners' vote hiring the serving company and its contract in force
+    (when a company serves), and a vote still open: something to explore in GraphiQL."""
     community = app.community(community_id)
     entrance = next(iter(community.entrance_index.values()))
     now = datetime.now(UTC)
@@ -288,6 +320,8 @@ def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.
     app.close_decision(meta, CloseDecision(decision_id=passed))
     if app.load(Decision, passed, "decisionId").passed():
         app.share_elevator_cost(meta, ShareElevatorCost(decision_id=passed, total_fen=42_000_000))
+    if company is not None:
+        _hire(app, meta, community_id, company, owners)
     return app.propose_decision(
         meta,
         ProposeDecision(
@@ -300,6 +334,62 @@ def _owners_and_votes(app: Gongzhi, meta: Meta, community_id: UUID, rng: random.
             closes_at=now + timedelta(days=13),
         ),
     ).position
+
+
+def _hire(
+    app: Gongzhi,
+    meta: Meta,
+    community_id: UUID,
+    company: UUID,
+    owners: dict[UUID, UUID],
+) -> None:
+    """选聘: the owners vote to hire the serving company (most approve) and its contract comes
+    into force today."""
+    now = datetime.now(UTC)
+    hiring = app.propose_decision(
+        meta,
+        ProposeDecision(
+            community_id=community_id,
+            scope=Scope.COMMUNITY,
+            scope_id=None,
+            matter=Matter.PROPERTY_COMPANY,
+            title="选聘物业服务企业",
+            opens_at=now - timedelta(days=30),
+            closes_at=now - timedelta(days=16),
+        ),
+    ).id
+    for number, (unit_id, person) in enumerate(owners.items()):
+        if number % 7 != 6:  # most approve; every seventh stays away (no draw: see above)
+            app.cast_ballot(
+                meta,
+                CastBallot(
+                    decision_id=hiring,
+                    unit_id=unit_id,
+                    person_id=person,
+                    choice="APPROVE",
+                    channel=Channel.PAPER,
+                ),
+                at=now - timedelta(days=25),
+            )
+    app.close_decision(meta, CloseDecision(decision_id=hiring))
+    if not app.load(Decision, hiring, "decisionId").passed():
+        return
+    today = business_today()
+    contract = app.award_contract(
+        meta,
+        AwardContract(
+            community_id=community_id,
+            mode=ManagementMode.PROFESSIONAL,
+            company_id=company,
+            decision_id=hiring,
+            term_start=today,
+            term_end=today + timedelta(days=3 * 365),
+            fee_per_m2_month=Decimal("1.2"),
+            pricing=PricingModel.LUMP_SUM,
+            signed_on=today,
+        ),
+    ).id
+    app.start_contract(meta, StartContract(contract_id=contract, started_on=today))
 
 
 __all__ = ["Community", "DemoSummary", "PropertyCompany", "load_demo"]

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from math import gcd
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
@@ -28,8 +27,8 @@ from eventsourcing.persistence import (
 from gongzhi.application.commands import Command, handler_of
 from gongzhi.application.personal_data import SealingMapper
 from gongzhi.application.snapshots import GongzhiSnapshot
+from gongzhi.domain.business_time import BUSINESS_TZ  # the one calendar, re-exported
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 SAVE_ATTEMPTS = 3
 
 A = TypeVar("A", bound=Aggregate)

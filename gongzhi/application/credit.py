@@ -4,7 +4,7 @@ repairs. The worker computes the indicator values and calls ``evaluate_credit``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,11 +18,11 @@ from gongzhi.application.base import (
     business_today,
 )
 from gongzhi.application.commands import Command, handles
-from gongzhi.application.fields import Code, CompanyId, Doc, Kind, Name, Ref, Text
+from gongzhi.application.fields import Code, CompanyId, Doc, Items, Kind, Name, Ref, Text
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.credit_evaluation import CreditEvaluation, ObjectionDecision
 from gongzhi.domain.credit_file import CreditFile, RepairDecision
-from gongzhi.domain.credit_rule_sets import credit_rule_set
+from gongzhi.domain.credit_rule_sets import credit_rule_set, latest_rule_sets
 from gongzhi.domain.credit_rules import (
     HonourLevel,
     IndicatorValue,
@@ -31,7 +31,7 @@ from gongzhi.domain.credit_rules import (
     VetoKind,
     assess,
 )
-from gongzhi.domain.errors import InvalidValue
+from gongzhi.domain.errors import DomainError, InvalidValue, RuleViolated, UnknownPart
 
 CreditRecordId = Annotated[UUID, Ref(Kind.CREDIT_RECORD)]
 CreditEvaluationId = Annotated[UUID, Ref(Kind.CREDIT_EVALUATION)]
@@ -88,7 +88,19 @@ class RequestCreditEvaluation(Command):
 
     company_id: CompanyId
     period: Annotated[str, Text(20), Doc("e.g. 2026Q3")]
-    rule_set: Annotated[str, Text(100), Doc("Default: Yantai 2022")] | None = None
+    rule_set: (
+        Annotated[
+            str,
+            Text(100, min_length=1),
+            Doc(
+                "The rule set of the company's province, by name (its latest version) or "
+                "name/version: the regulator chooses (e.g. shandong-yantai-2022 for 烟台, "
+                "lianyungang-base-90 for 连云港); see creditRuleSets. Required: no "
+                "default, so a Yunnan company is never evaluated under 烟台's rules unasked"
+            ),
+        ]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True)
@@ -106,13 +118,24 @@ class ObjectToCreditEvaluation(Command):
     grounds: Grounds
 
 
+IndicatorName = Annotated[str, Text(60, min_length=1)]
+
+
 @dataclass(frozen=True)
 class DecideCreditObjection(Command):
-    """复核 decide an objection: UPHELD has the worker record a corrected evaluation"""
+    """复核 decide an objection. UPHELD names what is wrong: the records withdrawn by this
+    decision (the evaluation is corrected at once) and the indicators to recompute (the
+    worker corrects it); the corrected evaluation shows the score and grade before and after"""
 
     evaluation_id: CreditEvaluationId
     objection_id: CreditObjectionId
     decision: ObjectionDecision
+    withdraw_record_ids: Annotated[
+        list[CreditRecordId], Items(20), Doc("UPHELD: records entered in error, withdrawn")
+    ] = field(default_factory=list)
+    recompute_indicators: Annotated[
+        list[IndicatorName], Items(20), Doc("UPHELD: indicators of the rule set to recompute")
+    ] = field(default_factory=list)
 
 
 class CreditService(GongzhiBase):
@@ -174,6 +197,12 @@ class CreditService(GongzhiBase):
         """Ask for the evaluation now: the event's projection queues the worker's job."""
         company_id = command.company_id
         self.load(PropertyCompany, company_id, "companyId")
+        if command.rule_set is None:
+            raise InvalidValue(
+                "ruleSet",
+                "name the rule set of the company's province: "
+                + ", ".join(f"{r.name} ({r.jurisdiction})" for r in latest_rule_sets()),
+            )
         rules = credit_rule_set(command.rule_set)
         parsed = Period.parse(command.period)
         if parsed.kind != rules.period_kind:
@@ -269,11 +298,37 @@ class CreditService(GongzhiBase):
 
     @handles(DecideCreditObjection)
     def decide_credit_objection(self, meta: Meta, command: DecideCreditObjection) -> Done:
+        """The decision, the records it withdraws and, when it names no indicator to
+        recompute, the corrected evaluation, saved together: the correction cannot be lost
+        between them, and it scores the file as the decision left it."""
         decision = ObjectionDecision(command.decision).value
-        return self.change(
-            meta,
-            CreditEvaluation,
-            command.evaluation_id,
-            lambda e: e.decide_objection(command.objection_id, decision, business_today()),
-            field="evaluationId",
-        )
+        records, indicators = list(command.withdraw_record_ids), list(command.recompute_indicators)
+        today = business_today()
+
+        def attempt() -> Changed:
+            evaluation = self.load(CreditEvaluation, command.evaluation_id, "evaluationId")
+            rules = credit_rule_set(evaluation.rule_set_key)
+            known = [rule.indicator for rule in rules.indicator_rules]
+            for i, name in enumerate(indicators):
+                if name not in known:
+                    raise InvalidValue(
+                        f"recomputeIndicators.{i}", f"must be one of {', '.join(known)}"
+                    )
+            file = self.credit_file(evaluation.company_id)
+            for i, record_id in enumerate(records):
+                if file is None or str(record_id) not in file.records:
+                    raise UnknownPart(f"withdrawRecordIds.{i}", "no such record of this company")
+                try:
+                    file.withdraw(record_id, meta.reason, today)
+                except DomainError as error:
+                    raise RuleViolated(f"withdrawRecordIds.{i}", error.message) from None
+            evaluation.decide_objection(command.objection_id, decision, today, records, indicators)
+            if decision == ObjectionDecision.UPHELD and not indicators:
+                scored = file.scored_records() if file is not None else []
+                period = Period.parse(evaluation.period)
+                corrected = assess(rules, period, scored, evaluation.evaluated_indicators())
+                evaluation.reassess(evaluation.districts, corrected, today)
+            touched = [evaluation] + ([file] if records and file is not None else [])
+            return Changed(tuple(touched))
+
+        return self.retrying(meta, attempt, what="the credit evaluation")

@@ -86,6 +86,33 @@ class CastBallot(Command):
     ] = ""
 
 
+# Who may record a ballot by which channel: an owner votes online; a paper ballot is entered
+# by a committee member (or imported by the platform). Work done in process (no role) says.
+CHANNELS_BY_ROLE: dict[str, tuple[Channel, ...]] = {
+    "RESIDENT": (Channel.ONLINE,),
+    "COMMITTEE_MEMBER": (Channel.PAPER, Channel.ONLINE),
+    "PLATFORM_ADMIN": (Channel.PAPER, Channel.ONLINE),
+}
+
+
+def ballot_channel(actor_role: str, channel: Channel) -> Channel:
+    allowed = CHANNELS_BY_ROLE.get(actor_role, tuple(Channel))
+    if Channel(channel) not in allowed:
+        names = " or ".join(c.value for c in allowed)
+        raise InvalidValue(
+            "channel", f"a {actor_role} casts {names} ballots; a committee member enters paper ones"
+        )
+    return Channel(channel)
+
+
+@dataclass(frozen=True)
+class BallotCast(Done):
+    """A ballot's result: ``replaced_earlier`` when the voter's earlier ballot in this
+    decision was replaced by this one (one ballot per owner)."""
+
+    replaced_earlier: bool = False
+
+
 @dataclass(frozen=True)
 class CloseDecision(Command):
     """截止计票 close the voting and tally it (Art. 278)"""
@@ -155,7 +182,9 @@ class DecisionService(GongzhiBase):
         return self.create(meta, decision, "a decision with this id already exists")
 
     @handles(CastBallot)
-    def cast_ballot(self, meta: Meta, command: CastBallot, *, at: datetime | None = None) -> Done:
+    def cast_ballot(
+        self, meta: Meta, command: CastBallot, *, at: datetime | None = None
+    ) -> BallotCast:
         """投票 for the owner(s) of ``unit_id``: by an owner, or by a proxy with authorisation.
         ``at`` backdates the ballot (imports, tests); the API casts it now.
 
@@ -165,6 +194,7 @@ class DecisionService(GongzhiBase):
         later one a change of the earlier."""
         unit_id, person_id = command.unit_id, command.person_id
         proxy_authorisation = command.proxy_authorisation
+        channel = ballot_channel(meta.actor_role, command.channel)
         self.exists(Person, person_id, "personId")
         decision = self.load(Decision, command.decision_id, "decisionId")
         scope = estate_read(
@@ -193,6 +223,7 @@ class DecisionService(GongzhiBase):
         units = [u for u in mine if u not in kept]
 
         tries = []
+        replaced: list[bool] = []
 
         def attempt() -> Changed:
             # Most ballots are a voter's first: the first try saves a new ballot without
@@ -202,11 +233,12 @@ class DecisionService(GongzhiBase):
             if len(tries) > 1:  # the decision may have closed meanwhile
                 decision = self.load(Decision, command.decision_id, "decisionId")
             earlier = self.find(Ballot, ballot_id(decision.id, voter)) if len(tries) > 1 else None
+            replaced[:] = [earlier is not None or voter in decision.ballots]
             ballot = decision.cast_ballot(
                 voter=voter,
                 eligible_voters=scope.voters,
                 choice=command.choice,
-                channel=Channel(command.channel).value,
+                channel=channel.value,
                 cast_by=person_id,
                 at=at or datetime.now(UTC),
                 proxy_authorisation=proxy_authorisation,
@@ -221,7 +253,7 @@ class DecisionService(GongzhiBase):
         done = self.retrying(meta, attempt, what="the ballot")
         assert isinstance(done, Done)
         # The reply is about the decision, as it was when ballots were the decision's events.
-        return Done(decision.id, done.position)
+        return BallotCast(decision.id, done.position, replaced_earlier=replaced[-1])
 
     def _units_kept_by_earlier_owners(
         self, decision_id: UUID, voter: str, former: dict[str, list[UUID]]

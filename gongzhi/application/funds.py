@@ -150,6 +150,21 @@ class PayFundUse(ApproveFundUse):
 
 
 @dataclass(frozen=True)
+class RejectFundUse(ApproveFundUse):
+    """驳回: the committee in office rejects a proposed use (ordinary or emergency)"""
+
+
+@dataclass(frozen=True)
+class RejectEmergencyFundUse(ApproveFundUse):
+    """驳回: the street office rejects an emergency use the committee reviewed"""
+
+
+@dataclass(frozen=True)
+class WithdrawFundUse(ApproveFundUse):
+    """撤回: the proposing company withdraws a use before it is paid"""
+
+
+@dataclass(frozen=True)
 class AuditEmergencyFundUse(FundCommand):
     """事后审计 of a paid emergency use"""
 
@@ -257,6 +272,9 @@ class FundService(GongzhiBase):
         community_id, decision_id = command.community_id, command.decision_id
         if decision_id is not None:
             _check_decision(self.load(Decision, decision_id, "decisionId"), community_id)
+        estate = self.peek(Community, community_id, "communityId", _estate)
+        if command.emergency is not None:
+            _check_emergency(Emergency(command.emergency), list(command.unit_ids), estate)
         day = business_today()
         return self._on_fund(
             meta,
@@ -270,32 +288,62 @@ class FundService(GongzhiBase):
                 amount_fen=command.amount_fen,
                 unit_ids=list(command.unit_ids),
                 on=day,
+                labels=estate.labels,
             ),
         )
 
     @handles(ApproveFundUse)
     def approve_fund_use(self, meta: Meta, command: ApproveFundUse) -> Done:
         committee_id, today = self.committee_in_office(command.community_id), business_today()
+        labels = self.unit_labels(command.community_id)
         return self._on_use(
-            meta, command, lambda f: f.approve_use(command.use_id, committee_id, today)
+            meta, command, lambda f: f.approve_use(command.use_id, committee_id, today, labels)
         )
 
     @handles(ReviewEmergencyFundUse)
     def review_emergency_use(self, meta: Meta, command: ReviewEmergencyFundUse) -> Done:
         committee_id, today = self.committee_in_office(command.community_id), business_today()
+        labels = self.unit_labels(command.community_id)
         return self._on_use(
-            meta, command, lambda f: f.review_emergency(command.use_id, committee_id, today)
+            meta,
+            command,
+            lambda f: f.review_emergency(command.use_id, committee_id, today, labels),
         )
 
     @handles(ConfirmEmergencyFundUse)
     def confirm_emergency_use(self, meta: Meta, command: ConfirmEmergencyFundUse) -> Done:
+        today, labels = business_today(), self.unit_labels(command.community_id)
+        return self._on_use(
+            meta, command, lambda f: f.confirm_emergency(command.use_id, today, labels)
+        )
+
+    @handles(RejectFundUse)
+    def reject_fund_use(self, meta: Meta, command: RejectFundUse) -> Done:
+        self.committee_in_office(command.community_id)  # only a committee in office rejects
         today = business_today()
-        return self._on_use(meta, command, lambda f: f.confirm_emergency(command.use_id, today))
+        return self._on_use(
+            meta, command, lambda f: f.reject_use(command.use_id, "COMMITTEE", today)
+        )
+
+    @handles(RejectEmergencyFundUse)
+    def reject_emergency_use(self, meta: Meta, command: RejectEmergencyFundUse) -> Done:
+        today = business_today()
+        return self._on_use(
+            meta, command, lambda f: f.reject_use(command.use_id, "STREET_OFFICE", today)
+        )
+
+    @handles(WithdrawFundUse)
+    def withdraw_fund_use(self, meta: Meta, command: WithdrawFundUse) -> Done:
+        today = business_today()
+        return self._on_use(meta, command, lambda f: f.withdraw_use(command.use_id, today))
 
     @handles(PayFundUse)
     def pay_fund_use(self, meta: Meta, command: PayFundUse) -> Done:
-        today = business_today()
-        return self._on_use(meta, command, lambda f: f.pay_use(command.use_id, today))
+        today, labels = business_today(), self.unit_labels(command.community_id)
+        return self._on_use(meta, command, lambda f: f.pay_use(command.use_id, today, labels))
+
+    def unit_labels(self, community_id: UUID) -> dict[UUID, str]:
+        return self.peek(Community, community_id, "communityId", _estate).labels
 
     @handles(AuditEmergencyFundUse)
     def audit_emergency_use(self, meta: Meta, command: AuditEmergencyFundUse) -> Done:
@@ -341,6 +389,38 @@ class FundService(GongzhiBase):
         """A step on one use: the part id is that use."""
         done = self._on_fund(meta, command.community_id, step)
         return Done(done.id, done.position, command.use_id)
+
+
+@dataclass(frozen=True)
+class _Estate:
+    """What a use's checks need of the community: each unit's label (楼栋-单元-房号) and
+    whether its building has an elevator."""
+
+    labels: dict[UUID, str]
+    elevator: dict[UUID, bool]
+
+
+def _estate(community: Community) -> _Estate:
+    labels, elevator = {}, {}
+    for building in community.buildings.values():
+        for entrance in building.entrances.values():
+            for unit in entrance.units.values():
+                labels[unit.id] = f"{building.number}-{entrance.number}-{unit.number}"
+                elevator[unit.id] = building.has_elevator
+    return _Estate(labels, elevator)
+
+
+def _check_emergency(emergency: Emergency, unit_ids: list[UUID], estate: _Estate) -> None:
+    """电梯故障 is an emergency of a building with an elevator: its owners pay for it."""
+    if emergency is not Emergency.ELEVATOR_FAILURE:
+        return
+    for i, unit_id in enumerate(unit_ids):
+        if not estate.elevator.get(unit_id, True):
+            raise RuleViolated(
+                f"unitIds.{i}",
+                f"unit {estate.labels[unit_id]} is in a building without an elevator: "
+                "an elevator failure is paid by the units of buildings with one",
+            )
 
 
 def _check_decision(decision: Decision, community_id: UUID) -> None:

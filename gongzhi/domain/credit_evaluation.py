@@ -4,19 +4,23 @@ The id is derived from (company, period, rule set name and version), so a job de
 finds the evaluation it made and records nothing new. A later run that computes a different
 result (new records, a withdrawal, a repair) records an explicit ``Revised`` event with the
 next revision number, keeping every earlier result in the history. Once published, the
-result stands until an objection (异议) is upheld; the next run then records the correction.
+result stands until an objection (异议) is upheld. The decision to uphold names what is wrong
+(records to withdraw, indicators to recompute): records alone are corrected in the same
+command, an indicator by the worker's next run; either way the correction names the
+objection and the score and grade before it, so the regulator sees what it changed.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from gongzhi.domain.credit_rules import Assessment, CreditRuleSet, Period
+from gongzhi.domain.credit_rules import Assessment, CreditRuleSet, IndicatorValue, Period
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.values import required_text
 
@@ -57,11 +61,15 @@ class CreditEvaluation(Aggregate):
         districts: list[str]
         assessment: dict[str, Any]
         evaluated_on: date
+        # A correction: the upheld objection, and the score, grade and veto it replaced.
+        corrects: UUID | None = None
+        previous: dict[str, Any] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, CreditEvaluation)
             aggregate.revision = self.revision
             aggregate.assessment = self.assessment
+            aggregate.districts = list(self.districts)
             aggregate.correction_pending = False
 
     class Published(Aggregate.Event):
@@ -89,11 +97,17 @@ class CreditEvaluation(Aggregate):
         company_id: UUID
         period: str
         rule_set: str
+        # UPHELD: what is wrong, {"withdrawn_records": [ids], "recompute_indicators": [names]}
+        # (none on decisions recorded before corrections were named).
+        corrections: dict[str, Any] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, CreditEvaluation)
             aggregate.open_objection = None
-            aggregate.correction_pending = self.decision == ObjectionDecision.UPHELD
+            upheld = self.decision == ObjectionDecision.UPHELD
+            aggregate.correction_pending = upheld
+            if upheld:
+                aggregate.upheld_objection = self.objection_id
 
     def __init__(
         self,
@@ -109,11 +123,13 @@ class CreditEvaluation(Aggregate):
         self.company_id = company_id
         self.period = period
         self.rule_set = rule_set
+        self.districts = list(districts)
         self.assessment = assessment
         self.revision = 1
         self.status = EvaluationStatus.EVALUATED
         self.objection_deadline: date | None = None
         self.open_objection: UUID | None = None
+        self.upheld_objection: UUID | None = None
         self.correction_pending = False
 
     @staticmethod
@@ -158,13 +174,18 @@ class CreditEvaluation(Aggregate):
             return False
         if result == self.assessment and not self.correction_pending:
             return False
+        correcting = self.correction_pending
         self.trigger_event(
             self.Revised,
             revision=self.revision + 1,
-            cause=Cause.CORRECTED if self.correction_pending else Cause.RE_EVALUATED,
+            cause=Cause.CORRECTED if correcting else Cause.RE_EVALUATED,
             districts=sorted(districts),
             assessment=result,
             evaluated_on=evaluated_on,
+            corrects=self.upheld_objection if correcting else None,
+            previous={k: self.assessment[k] for k in ("score", "grade", "vetoed")}
+            if correcting
+            else None,
         )
         return True
 
@@ -201,12 +222,38 @@ class CreditEvaluation(Aggregate):
         )
         return objection_id
 
-    def decide_objection(self, objection_id: UUID, decision: str, decided_on: date) -> None:
-        """复核: UPHELD has the evaluation corrected by the next run (the projector queues it)."""
+    def decide_objection(
+        self,
+        objection_id: UUID,
+        decision: str,
+        decided_on: date,
+        withdrawn_records: list[UUID] | None = None,
+        recompute_indicators: list[str] | None = None,
+    ) -> None:
+        """复核: UPHELD names what is wrong (records withdrawn, indicators to recompute) and
+        has the evaluation corrected; REJECTED names nothing."""
         if self.open_objection != objection_id:
             raise UnknownPart("objectionId", "no such objection is waiting for a decision")
         if decision not in (ObjectionDecision.UPHELD, ObjectionDecision.REJECTED):
             raise InvalidValue("decision", "must be UPHELD or REJECTED")
+        records, indicators = list(withdrawn_records or []), list(recompute_indicators or [])
+        named = bool(records or indicators)
+        if decision == ObjectionDecision.UPHELD and not named:
+            raise InvalidValue(
+                "withdrawRecordIds",
+                "an upheld objection names what is wrong: records to withdraw or indicators "
+                "to recompute",
+            )
+        if decision == ObjectionDecision.REJECTED and named:
+            raise InvalidValue("withdrawRecordIds", "a rejected objection corrects nothing")
+        corrections = (
+            {
+                "withdrawn_records": [str(r) for r in records],
+                "recompute_indicators": indicators,
+            }
+            if named
+            else None
+        )
         self.trigger_event(
             self.ObjectionDecided,
             objection_id=objection_id,
@@ -215,4 +262,14 @@ class CreditEvaluation(Aggregate):
             company_id=self.company_id,
             period=self.period,
             rule_set=self.rule_set_key,
+            corrections=corrections,
         )
+
+    def evaluated_indicators(self) -> dict[str, IndicatorValue]:
+        """The indicator values this evaluation was scored with (for a correction that
+        changes records only: the figures stay as evaluated)."""
+        return {
+            c["key"]: IndicatorValue(Decimal(c["value"]), tuple(c["evidence"]))
+            for c in self.assessment["contributions"]
+            if c["source"] == "INDICATOR" and c["value"] is not None
+        }

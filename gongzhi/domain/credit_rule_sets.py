@@ -5,8 +5,9 @@ not registered yet scores 0 and shows "no value" until its slice registers it.
 
 - ``shandong-yantai-2022`` (烟台 2022 shape): basic information ≤ 80 (indicators), good records
   ≤ 40 (honours), minus bad records; AAA ≥ 85, AA 80-85, A 70-80, B 60-70, C < 60, but a
-  company with no bad record is never below B. A veto-kind record there is a heavy bad record
-  (the Yantai shape has no veto items).
+  company with no bad record is never below B. Versions 1 and 2 scored a veto-kind record as a
+  heavy bad record only (-20, so a company at 85 ended at B); from version 3 严重失信 is a veto
+  item, as the Yantai rules make it: the company goes to 黑名单, below C, whatever its score.
 - ``lianyungang-base-90`` (连云港-like): base 90 plus additions, minus deductions; a veto item
   (misusing the maintenance fund, refusing to leave after the contract) gives B whatever the
   score; 4A ≥ 140, 3A ≥ 120, 2A ≥ 100, A ≥ 85, B below.
@@ -20,6 +21,8 @@ default take the latest.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from decimal import Decimal
 
 from gongzhi.domain.credit_rules import (
@@ -79,10 +82,29 @@ def red_property(section: str, scale: int) -> tuple[IndicatorRule, ...]:
     )
 
 
+# 烟台市 and 连云港市 districts and counties, by their names as communities are registered.
+YANTAI_DISTRICTS = frozenset(
+    {
+        "芝罘区",
+        "福山区",
+        "牟平区",
+        "莱山区",
+        "蓬莱区",
+        "龙口市",
+        "莱阳市",
+        "莱州市",
+        "招远市",
+        "栖霞市",
+        "海阳市",
+    }
+)
+LIANYUNGANG_DISTRICTS = frozenset({"海州区", "连云区", "赣榆区", "东海县", "灌云县", "灌南县"})
+
 SHANDONG_YANTAI_2022 = CreditRuleSet(
     name="shandong-yantai-2022",
     version=1,
     jurisdiction="山东省烟台市",
+    districts=YANTAI_DISTRICTS,
     base=0,
     basic_cap=80,
     good_cap=40,
@@ -108,6 +130,7 @@ LIANYUNGANG_BASE_90 = CreditRuleSet(
     name="lianyungang-base-90",
     version=1,
     jurisdiction="江苏省连云港市",
+    districts=LIANYUNGANG_DISTRICTS,
     base=90,
     record_rules=(
         *honours((5, 4, 3, 2, 1)),
@@ -211,6 +234,7 @@ SHANDONG_YANTAI_2022_V2 = CreditRuleSet(
     name="shandong-yantai-2022",
     version=2,
     jurisdiction="山东省烟台市",
+    districts=YANTAI_DISTRICTS,
     base=0,
     basic_cap=80,
     good_cap=40,
@@ -236,6 +260,7 @@ LIANYUNGANG_BASE_90_V2 = CreditRuleSet(
     name="lianyungang-base-90",
     version=2,
     jurisdiction="江苏省连云港市",
+    districts=LIANYUNGANG_DISTRICTS,
     base=90,
     record_rules=LIANYUNGANG_BASE_90.record_rules,
     indicator_rules=(
@@ -257,16 +282,50 @@ LIANYUNGANG_BASE_90_V2 = CreditRuleSet(
     grades=LIANYUNGANG_BASE_90.grades,
 )
 
+# Yantai v3: v2 with 严重失信 as the veto item it is (列入黑名单), still costing its 20 points
+# so the score shows the record too. v1 and v2 stay as published (earlier evaluations name them).
+SHANDONG_YANTAI_2022_V3 = dataclasses.replace(
+    SHANDONG_YANTAI_2022_V2,
+    version=3,
+    record_rules=(
+        *SHANDONG_YANTAI_2022_V2.record_rules[:-1],
+        RecordRule(K.VETO.value, -20, "严重失信行为", veto=True),
+    ),
+    veto_grade="黑名单",
+)
+
 CREDIT_RULE_SETS: dict[str, CreditRuleSet] = {
     r.key: r
     for r in (
         SHANDONG_YANTAI_2022,
         SHANDONG_YANTAI_2022_V2,
+        SHANDONG_YANTAI_2022_V3,
         LIANYUNGANG_BASE_90,
         LIANYUNGANG_BASE_90_V2,
     )
 }
-DEFAULT_RULE_SET = SHANDONG_YANTAI_2022_V2
+DEFAULT_RULE_SET = SHANDONG_YANTAI_2022_V3
+
+
+def rule_set_for_districts(districts: Iterable[str]) -> CreditRuleSet:
+    """The latest rule set of the one jurisdiction governing every district a company serves;
+    a company serving nowhere yet: the default. ``InvalidValue`` when a district is governed
+    by none (the regulator names one) or the districts by different ones."""
+    wanted = sorted(set(districts))
+    if not wanted:
+        return DEFAULT_RULE_SET
+    names = {r.name for r in CREDIT_RULE_SETS.values() if set(wanted) <= r.districts}
+    if len(names) != 1:
+        known = ", ".join(f"{r.name} ({r.jurisdiction})" for r in latest_rule_sets())
+        raise InvalidValue(
+            "ruleSet", f"no one credit rule set governs {', '.join(wanted)}: name one of {known}"
+        )
+    return credit_rule_set(names.pop())
+
+
+def latest_rule_sets() -> list[CreditRuleSet]:
+    """The latest version of each shipped rule set, by name."""
+    return [credit_rule_set(name) for name in sorted({r.name for r in CREDIT_RULE_SETS.values()})]
 
 
 def credit_rule_set(key: str | None, field_name: str = "ruleSet") -> CreditRuleSet:

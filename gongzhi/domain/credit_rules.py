@@ -186,6 +186,8 @@ class CreditRuleSet:
     score = base + min(basic, basic_cap) + min(good, good_cap) + bad (bad points are
     negative). Grades are (grade, minimum score) from the best down; the last has no
     minimum. ``clean_floor``: the grade a company with no bad record gets at worst.
+    ``veto_grade``: the grade a veto item (一票否决) gives whatever the score, below every band
+    (烟台 2022: 严重失信 → 黑名单 below C); none: the lowest band.
     """
 
     name: str
@@ -201,6 +203,10 @@ class CreditRuleSet:
     default_validity_months: int = 12
     period_kind: str = "Q"
     objection_days: int = 15
+    veto_grade: str | None = None
+    # The districts of the jurisdiction: a company serving only these is evaluated under this
+    # rule set when none is named (a Yunnan district is governed by none of them).
+    districts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.name.strip() or self.version < 1:
@@ -210,6 +216,8 @@ class CreditRuleSet:
         minimums = [m for _, m in self.grades[:-1]]
         if any(m is None for m in minimums) or minimums != sorted(minimums, reverse=True):  # type: ignore[type-var]
             raise InvalidValue("ruleSet", "grade minimums must fall from the best grade down")
+        if self.veto_grade is not None and self.veto_grade in dict(self.grades):
+            raise InvalidValue("ruleSet", "the veto grade lies below every band, not among them")
 
     @property
     def key(self) -> str:
@@ -219,9 +227,13 @@ class CreditRuleSet:
     def lowest_grade(self) -> str:
         return self.grades[-1][0]
 
+    @property
+    def vetoed_grade(self) -> str:
+        return self.veto_grade or self.lowest_grade
+
     def grade_for(self, score: int, *, vetoed: bool, bad_record: bool) -> str:
         if vetoed:
-            return self.lowest_grade
+            return self.vetoed_grade
         grade = next(g for g, minimum in self.grades if minimum is None or score >= minimum)
         if grade == self.lowest_grade and not bad_record and self.clean_floor is not None:
             return self.clean_floor

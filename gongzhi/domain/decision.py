@@ -23,6 +23,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from gongzhi.domain.business_time import business_date
 from gongzhi.domain.elevator import CostSharing, FloorCoefficients, PayingUnit, share_cost
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.tally import (
@@ -290,7 +291,7 @@ class Decision(Aggregate):
                 for u in sorted(electorate, key=lambda u: u.unit_id)
             ],
             result=result.to_record(),
-            challengeable_until=at.date() + CHALLENGE_PERIOD,
+            challengeable_until=business_date(at) + CHALLENGE_PERIOD,
             ballots=counted,
         )
         return result

@@ -12,12 +12,18 @@ Use (使用) of the fund:
 * EMERGENCY (one of the six emergencies): proposed → reviewed by the committee in office →
   confirmed by the street office → paid → audited afterwards (事后审计).
 
+The committee may reject (驳回) a proposed use, the street office an emergency the committee
+reviewed; the proposer may withdraw (撤回) a use until it is paid. A rejected or withdrawn use
+is closed, and its decision may back a new proposal.
+
 A payout is split over the affected units' sub-accounts by area; if any of them would go
-below zero the payout is refused and nothing changes.
+below zero the use is refused and nothing changes: at the proposal, at each step and at the
+payout, as balances move in between (``labels`` name the units in the message).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -35,9 +41,12 @@ from gongzhi.domain.fund_rules import (
     checked_emergency,
     shares_by,
 )
-from gongzhi.domain.money import fen_amount
+from gongzhi.domain.money import fen_amount, fen_to_yuan
 from gongzhi.domain.values import enum_value, exclusive_area, optional_text, required_text
 
+# A use still on its way (it may be withdrawn), and one closed without a payout.
+OPEN_USE = frozenset({"PROPOSED", "APPROVED", "REVIEWED", "CONFIRMED"})
+CLOSED_USE = frozenset({"REJECTED", "WITHDRAWN"})
 FUND_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/maintenance-fund")
 MAX_UNITS_PER_USE = 5000
 
@@ -205,6 +214,28 @@ class MaintenanceFund(Aggregate):
             use = aggregate.uses[self.use_id]
             use.status, use.shares = "PAID", self.shares
             aggregate._apply_shares(-self.amount_fen, [_negated(s) for s in self.shares])
+
+    class UseRejected(Aggregate.Event):
+        """驳回 by the committee in office (a proposed use) or the street office (an emergency
+        use the committee reviewed)."""
+
+        use_id: UUID
+        by: str  # COMMITTEE | STREET_OFFICE
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, MaintenanceFund)
+            aggregate.uses[self.use_id].status = "REJECTED"
+
+    class UseWithdrawn(Aggregate.Event):
+        """撤回 by the proposer, before the payout."""
+
+        use_id: UUID
+        on: date
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, MaintenanceFund)
+            aggregate.uses[self.use_id].status = "WITHDRAWN"
 
     class EmergencyAudited(Aggregate.Event):
         """事后审计 of a paid emergency use."""
@@ -375,12 +406,14 @@ class MaintenanceFund(Aggregate):
         amount_fen: int,
         unit_ids: list[UUID],
         on: date,
+        labels: Mapping[UUID, str] | None = None,
     ) -> UUID:
         """The owners' decision itself is checked by the caller (it lives in another
-        aggregate); here: one use per decision, and known units."""
+        aggregate); here: one open use per decision, known units, and sub-accounts that hold
+        the amount."""
         kind_value = enum_value("kind", UseKind, kind)
         emergency_value = checked_emergency(kind_value, emergency, decision_id is not None)
-        used = {u.decision_id for u in self.uses.values()}
+        used = {u.decision_id for u in self.uses.values() if u.status not in CLOSED_USE}
         if decision_id is not None and decision_id in used:
             raise RuleViolated("decisionId", "this decision already backs another use of the fund")
         if not unit_ids or len(unit_ids) > MAX_UNITS_PER_USE:
@@ -389,6 +422,8 @@ class MaintenanceFund(Aggregate):
             raise InvalidValue("unitIds", "lists a unit twice")
         for i, unit_id in enumerate(unit_ids):
             self._account(unit_id, f"unitIds.{i}")
+        amount = fen_amount("amountFen", amount_fen)
+        self._refuse_overdraft(self._debits(amount, unit_ids), "amountFen", labels)
         use_id = uuid4()
         self.trigger_event(
             self.UseProposed,
@@ -398,34 +433,72 @@ class MaintenanceFund(Aggregate):
             decision_id=decision_id,
             title=required_text("title", title),
             contractor=required_text("contractor", contractor),
-            amount_fen=fen_amount("amountFen", amount_fen),
+            amount_fen=amount,
             unit_ids=list(unit_ids),
             proposed_on=on,
         )
         return use_id
 
-    def approve_use(self, use_id: UUID, committee_id: UUID, on: date) -> None:
-        self._use(use_id, UseKind.ORDINARY, "PROPOSED", "approved")
+    def approve_use(
+        self, use_id: UUID, committee_id: UUID, on: date, labels: Mapping[UUID, str] | None = None
+    ) -> None:
+        use = self._use(use_id, UseKind.ORDINARY, "PROPOSED", "approved")
+        self._refuse_overdraft(self._debits(use.amount_fen, use.unit_ids), "useId", labels)
         self.trigger_event(self.UseApproved, use_id=use_id, committee_id=committee_id, on=on)
 
-    def review_emergency(self, use_id: UUID, committee_id: UUID, on: date) -> None:
-        self._use(use_id, UseKind.EMERGENCY, "PROPOSED", "reviewed")
+    def review_emergency(
+        self, use_id: UUID, committee_id: UUID, on: date, labels: Mapping[UUID, str] | None = None
+    ) -> None:
+        use = self._use(use_id, UseKind.EMERGENCY, "PROPOSED", "reviewed")
+        self._refuse_overdraft(self._debits(use.amount_fen, use.unit_ids), "useId", labels)
         self.trigger_event(self.EmergencyReviewed, use_id=use_id, committee_id=committee_id, on=on)
 
-    def confirm_emergency(self, use_id: UUID, on: date) -> None:
-        self._use(use_id, UseKind.EMERGENCY, "REVIEWED", "confirmed (after the committee review)")
+    def confirm_emergency(
+        self, use_id: UUID, on: date, labels: Mapping[UUID, str] | None = None
+    ) -> None:
+        use = self._use(
+            use_id, UseKind.EMERGENCY, "REVIEWED", "confirmed (after the committee review)"
+        )
+        self._refuse_overdraft(self._debits(use.amount_fen, use.unit_ids), "useId", labels)
         self.trigger_event(self.EmergencyConfirmed, use_id=use_id, on=on)
 
-    def pay_use(self, use_id: UUID, on: date) -> None:
+    def reject_use(self, use_id: UUID, by: str, on: date) -> None:
+        """驳回: the committee rejects a proposed use (ordinary or emergency); the street
+        office rejects an emergency use the committee reviewed, instead of confirming it."""
+        if by == "STREET_OFFICE":
+            self._use(use_id, UseKind.EMERGENCY, "REVIEWED", "rejected by the street office")
+        elif by == "COMMITTEE":
+            use = self.uses.get(use_id)
+            if use is None:
+                raise UnknownPart("useId", "no such use of this fund")
+            if use.status != "PROPOSED":
+                raise RuleViolated(
+                    "useId", f"the use is {use.status}; the committee rejects a PROPOSED use"
+                )
+        else:
+            raise InvalidValue("by", "must be COMMITTEE or STREET_OFFICE")
+        self.trigger_event(self.UseRejected, use_id=use_id, by=by, on=on)
+
+    def withdraw_use(self, use_id: UUID, on: date) -> None:
+        """撤回 by the proposer, at any step before the payout."""
+        use = self.uses.get(use_id)
+        if use is None:
+            raise UnknownPart("useId", "no such use of this fund")
+        if use.status not in OPEN_USE:
+            raise RuleViolated(
+                "useId", f"the use is {use.status}; it can be withdrawn until it is paid"
+            )
+        self.trigger_event(self.UseWithdrawn, use_id=use_id, on=on)
+
+    def pay_use(self, use_id: UUID, on: date, labels: Mapping[UUID, str] | None = None) -> None:
         use = self.uses.get(use_id)
         if use is None:
             raise UnknownPart("useId", "no such use of this fund")
         ready = "APPROVED" if use.kind == UseKind.ORDINARY.value else "CONFIRMED"
         if use.status != ready:
             raise RuleViolated("useId", f"the use is {use.status}; it is paid once {ready}")
-        weights = [(u, self.accounts[u].area) for u in use.unit_ids]
-        shares = [_negated(s) for s in shares_by(use.amount_fen, weights)]
-        self._refuse_overdraft(shares, "useId")
+        shares = self._debits(use.amount_fen, use.unit_ids)
+        self._refuse_overdraft(shares, "useId", labels)
         self.trigger_event(
             self.PaidOut,
             use_id=use_id,
@@ -467,21 +540,46 @@ class MaintenanceFund(Aggregate):
             raise RuleViolated("useId", f"the use is {use.status}; it can be {step} when {status}")
         return use
 
-    def _refuse_overdraft(self, shares: list[dict[str, Any]], field: str) -> None:
-        """Nothing is applied if any sub-account would go below zero."""
-        for share in shares:
-            account = self.accounts[UUID(share["unit_id"])]
+    def _debits(self, amount_fen: int, unit_ids: list[UUID]) -> list[dict[str, Any]]:
+        """What a use of ``amount_fen`` takes from each affected sub-account, by area."""
+        weights = [(u, self.accounts[u].area) for u in unit_ids]
+        return [_negated(s) for s in shares_by(amount_fen, weights)]
+
+    def _refuse_overdraft(
+        self,
+        shares: list[dict[str, Any]],
+        field: str,
+        labels: Mapping[UUID, str] | None = None,
+    ) -> None:
+        """Nothing is applied if the affected sub-accounts together, or any one of them,
+        would go below zero; amounts in 元, units by their labels (楼栋-单元-房号)."""
+        accounts = [self.accounts[UUID(share["unit_id"])] for share in shares]
+        held = sum(a.balance_fen for a in accounts)
+        needed = -sum(share["fen"] for share in shares)
+        if needed > held:
+            raise RuleViolated(
+                field,
+                f"the use needs {yuan(needed)} 元 but the affected sub-accounts hold "
+                f"{yuan(held)} 元 (the fund {yuan(self.balance_fen)} 元): overdraft refused",
+            )
+        for share, account in zip(shares, accounts, strict=True):
             if account.balance_fen + share["fen"] < 0:
+                name = (labels or {}).get(account.unit_id, str(account.unit_id))
                 raise RuleViolated(
                     field,
-                    f"unit {account.unit_id}'s sub-account holds {account.balance_fen} fen, "
-                    f"{-share['fen']} fen are needed: overdraft refused",
+                    f"unit {name}'s sub-account holds {yuan(account.balance_fen)} 元, "
+                    f"{yuan(-share['fen'])} 元 are needed: overdraft refused",
                 )
 
     def _apply_shares(self, total_fen: int, shares: list[dict[str, Any]]) -> None:
         for share in shares:
             self.accounts[UUID(share["unit_id"])].balance_fen += share["fen"]
         self.balance_fen += total_fen
+
+
+def yuan(fen: int) -> str:
+    """An amount for a message: 元 with thousands separators and two places."""
+    return f"{fen_to_yuan(fen):,}"
 
 
 def _negated(share: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 """小区长效管理健康指数: a community's maintenance health, 0–100, per half-year.
 
 The index is a weighted mean of component scores, each 0–100 and computed from documented
-inputs the worker gathers from the views (``HealthInputs``). A component without data (no
-facilities registered, no work orders, no bills …) is left out and the remaining weights are
-scaled up; ``coverage`` says how much of the weight had data. The weights are a versioned
-configuration (``HEALTH_CONFIGS``): a new weighting is a new version, so earlier assessments
-stay reproducible.
+inputs the worker gathers from the views (``HealthInputs``). ``coverage`` says how much of
+the weight had data. Version 1 left a component without data (no facilities registered, no
+work orders, no bills …) out and scaled the remaining weights up, so missing data could raise
+a rank (55 % covered ranked first at 68.5). From version 2 a component without data counts at
+the configuration's ``missing_score`` (0: missing data never scores better than any data), and
+only an assessment covering ``min_coverage`` of the weight is ranked. The weights are a
+versioned configuration (``HEALTH_CONFIGS``): a new weighting is a new version, so earlier
+assessments stay reproducible.
 
 ``HealthAssessment`` records one assessment per community, period and configuration version:
 its id is derived from them, so a redelivered job finds the assessment it made and records
@@ -236,41 +239,53 @@ class HealthConfig:
     name: str
     version: int
     weights: Mapping[str, int]
+    # The score a component without data counts at (None: left out, the others scaled up).
+    missing_score: int | None = None
+    # The coverage (weight with data, of 100) an assessment needs to be ranked.
+    min_coverage: int = 0
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(COMPONENTS)
         if unknown or sum(self.weights.values()) != 100:
             raise ValueError(f"{self.key}: weights must name known components and sum to 100")
+        if not 0 <= self.min_coverage <= 100 or not 0 <= (self.missing_score or 0) <= 100:
+            raise ValueError(f"{self.key}: min_coverage and missing_score are 0 to 100")
 
     @property
     def key(self) -> str:
         return f"{self.name}/{self.version}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "weights": dict(self.weights)}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "weights": dict(self.weights),
+            "missing_score": self.missing_score,
+            "min_coverage": self.min_coverage,
+        }
 
+
+WEIGHTS_V1 = {
+    "facility_condition": 15,
+    "inspections": 10,
+    "open_defects": 10,
+    "sla": 15,
+    "fee_collection": 10,
+    "fund_adequacy": 10,
+    "governance": 15,
+    "satisfaction": 10,
+    "complaints": 5,
+}
 
 HEALTH_CONFIGS: dict[str, HealthConfig] = {
     c.key: c
     for c in (
-        HealthConfig(
-            "gongzhi-health",
-            1,
-            {
-                "facility_condition": 15,
-                "inspections": 10,
-                "open_defects": 10,
-                "sla": 15,
-                "fee_collection": 10,
-                "fund_adequacy": 10,
-                "governance": 15,
-                "satisfaction": 10,
-                "complaints": 5,
-            },
-        ),
+        HealthConfig("gongzhi-health", 1, WEIGHTS_V1),
+        # Missing data scores 0 and a rank needs 60 % of the weight covered by data.
+        HealthConfig("gongzhi-health", 2, WEIGHTS_V1, missing_score=0, min_coverage=60),
     )
 }
-DEFAULT_HEALTH_CONFIG = HEALTH_CONFIGS["gongzhi-health/1"]
+DEFAULT_HEALTH_CONFIG = HEALTH_CONFIGS["gongzhi-health/2"]
 
 
 def health_config(key: str | None, field_name: str = "config") -> HealthConfig:
@@ -305,14 +320,18 @@ def assess_health(config: HealthConfig, inputs: HealthInputs) -> dict[str, Any]:
     Plain JSON values (Decimals as strings), as recorded in the assessment's event."""
     components: list[dict[str, Any]] = []
     weighted = Decimal(0)
-    weight_with_data = 0
+    weight_with_data = weight_counted = 0
     for key, weight in config.weights.items():
         component = COMPONENTS[key]
         raw = component.score(inputs)
         score = None if raw is None else _clamp(raw)
+        missing = None if config.missing_score is None else Decimal(config.missing_score)
+        counted = score if score is not None else missing
         if score is not None:
-            weighted += score * weight
             weight_with_data += weight
+        if counted is not None:
+            weighted += counted * weight
+            weight_counted += weight
         values = inputs.as_dict()
         components.append(
             {
@@ -320,13 +339,14 @@ def assess_health(config: HealthConfig, inputs: HealthInputs) -> dict[str, Any]:
                 "label": component.label,
                 "weight": weight,
                 "score": None if score is None else str(score),
+                "counted": None if counted is None else str(counted),
                 "inputs": {name: values[name] for name in component.inputs},
             }
         )
     index = (
         None
         if not weight_with_data
-        else (weighted / weight_with_data).quantize(ONE_DECIMAL, ROUND_HALF_UP)
+        else (weighted / weight_counted).quantize(ONE_DECIMAL, ROUND_HALF_UP)
     )
     return {
         "index": None if index is None else str(index),

@@ -8,7 +8,7 @@ old order's deadlines. Clocks are elapsed time, through nights and holidays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -65,6 +65,57 @@ def sla_clock(version: str, category: str, urgency: str) -> SlaClock:
     if rules is None:
         raise InvalidValue("slaRules", f"must be one of {', '.join(SLA_RULE_SETS)}")
     return rules.clock(category, urgency)
+
+
+def _hours_text(delta: timedelta) -> str:
+    hours = delta / timedelta(hours=1)
+    return f"{hours:g} h"
+
+
+def _clock_text(clock: SlaClock) -> str:
+    return f"{_hours_text(clock.dispatch_within)} / {_hours_text(clock.respond_within)}"
+
+
+def clock_groups(
+    version: str, categories: Sequence[str], urgencies: Sequence[str]
+) -> list[tuple[list[str], list[SlaClock]]]:
+    """Every clock of a rule set by category and urgency: categories whose clocks are the same
+    for every urgency share a row (in the order given), each row a clock per urgency."""
+    rules = SLA_RULE_SETS[version]
+    rows: dict[tuple[SlaClock, ...], list[str]] = {}
+    for category in categories:
+        clocks = tuple(rules.clock(category, urgency) for urgency in urgencies)
+        rows.setdefault(clocks, []).append(category)
+    return [(names, list(clocks)) for clocks, names in rows.items()]
+
+
+def clocks_summary(version: str, categories: Sequence[str], urgencies: Sequence[str]) -> str:
+    """One line, for the API's descriptions: ``分转 / 回应`` hours by category and urgency."""
+    groups = clock_groups(version, categories, urgencies)
+    parts = []
+    for names, clocks in groups:
+        who = "other categories" if len(groups) > 1 and len(names) > 2 else ", ".join(names)
+        by_urgency = ", ".join(
+            f"{u} {_clock_text(c)}" for u, c in zip(urgencies, clocks, strict=True)
+        )
+        parts.append(f"{who}: {by_urgency}" if len(groups) > 1 else by_urgency)
+    return f"{version} (分转 dispatch / 回应 respond, elapsed hours): " + "; ".join(parts)
+
+
+def clocks_markdown(categories: Sequence[str], urgencies: Sequence[str]) -> str:
+    """Every rule set's clocks as Markdown tables, for the README (checked by a test)."""
+    lines: list[str] = []
+    for version in SLA_RULE_SETS:
+        in_force = version == CURRENT_SLA_RULES
+        current = " (current: orders reported now follow it)" if in_force else ""
+        lines += [f"`{version}`{current}, 分转 dispatch / 回应 respond:", ""]
+        lines.append("| category | " + " | ".join(urgencies) + " |")
+        lines.append("|---" * (len(urgencies) + 1) + "|")
+        for names, clocks in clock_groups(version, categories, urgencies):
+            row = " | ".join(_clock_text(c) for c in clocks)
+            lines.append(f"| {', '.join(names)} | {row} |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def moment(field: str, value: datetime) -> datetime:

@@ -24,7 +24,15 @@ from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
-from gongzhi.domain.sla import CURRENT_SLA_RULES, SlaClock, moment, sla_clock
+from gongzhi.domain.sla import (
+    CURRENT_SLA_RULES,
+    SLA_RULE_SETS,
+    SlaClock,
+    clocks_markdown,
+    clocks_summary,
+    moment,
+    sla_clock,
+)
 from gongzhi.domain.values import enum_value, optional_text, required_text
 
 WORK_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/work-order")
@@ -91,6 +99,18 @@ OPEN_STATUSES = (
     WorkOrderStatus.DISPATCHED.value,
     WorkOrderStatus.RESPONDED.value,
 )
+
+
+def sla_clocks_summary() -> str:
+    """Every rule set's clocks by category and urgency, one line each (the API's descriptions),
+    from the rule sets themselves."""
+    categories, urgencies = [c.value for c in Category], [u.value for u in Urgency]
+    return " | ".join(clocks_summary(v, categories, urgencies) for v in SLA_RULE_SETS)
+
+
+def sla_clocks_markdown() -> str:
+    """Every rule set's clocks by category and urgency as the README's tables."""
+    return clocks_markdown([c.value for c in Category], [u.value for u in Urgency])
 
 
 def work_order_id(community_id: UUID, source: str, source_ref: str | None) -> UUID:

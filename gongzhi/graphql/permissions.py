@@ -51,11 +51,12 @@ class Action(enum.Enum):
     SET_FUND_RULES = "set the maintenance fund's deposit rule or the common income rule"
     RECORD_FUND_MONEY = "record maintenance fund deposits, top-ups or interest"
     SEND_TOP_UP_NOTICES = "send maintenance fund top-up notices"
-    PROPOSE_FUND_USE = "propose a use of the maintenance fund"
-    APPROVE_FUND_USE = "approve a use of the maintenance fund or review an emergency use"
-    CONFIRM_EMERGENCY_USE = "confirm an emergency use of the maintenance fund"
+    PROPOSE_FUND_USE = "propose or withdraw a use of the maintenance fund"
+    APPROVE_FUND_USE = "approve, review or reject a use of the maintenance fund"
+    CONFIRM_EMERGENCY_USE = "confirm or reject an emergency use of the maintenance fund"
     PAY_FUND_USE = "pay out or audit a use of the maintenance fund"
     READ_FUND = "read the maintenance fund's ledger and history"
+    READ_FUND_USES = "read the maintenance fund's balance and its uses"
     READ_FUND_ACCOUNT = "read this unit's maintenance fund sub-account"
     RECORD_COMMON_INCOME = "record, correct or publish common income"
     READ_COMMON_INCOME = "read every common income entry and its history"
@@ -197,6 +198,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.CONFIRM_EMERGENCY_USE
             | Action.PAY_FUND_USE
             | Action.READ_FUND
+            | Action.READ_FUND_USES
             | Action.READ_FUND_ACCOUNT
             | Action.RECORD_COMMON_INCOME
             | Action.READ_COMMON_INCOME
@@ -357,8 +359,9 @@ def _fund(principal: Principal, action: Action, target: Target) -> bool:
     deposits, payouts, audits) and the street office (confirms emergencies); the serving
     company records common income, publishes it (its duty: failing to publish counts in its
     credit) and proposes uses; the committee approves uses, reviews emergencies and reads
-    every entry; a resident reads the own unit's sub-account (published common income is
-    read through the community's scope)."""
+    every entry; a resident reads the own unit's sub-account, and the balance and the uses of
+    the own community's fund (公示: a payout on the sub-account names a use the owner can
+    read); published common income is read through the community's scope."""
     role = principal.role
     regulator = role is Role.REGULATOR and target.district in principal.districts
     staff = role is Role.COMPANY_STAFF and (
@@ -379,7 +382,7 @@ def _fund(principal: Principal, action: Action, target: Target) -> bool:
             return committee
         case Action.READ_FUND | Action.READ_COMMON_INCOME:
             return regulator or staff or committee
-        case Action.READ_FUND_ACCOUNT:
+        case Action.READ_FUND_ACCOUNT | Action.READ_FUND_USES:
             return regulator or staff or committee or resident
     # Rules, deposits, top-ups, interest, emergency confirmation, payouts and audits.
     return regulator

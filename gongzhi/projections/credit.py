@@ -101,6 +101,13 @@ credit_objections = Table(
     Column("raised_on", Date, nullable=False),
     Column("decision", String(20)),
     Column("decided_on", Date),
+    # UPHELD: what the decision found wrong, and what its correction changed.
+    Column("corrections", JSONB),
+    Column("score_before", Integer),
+    Column("grade_before", String(10)),
+    Column("score_after", Integer),
+    Column("grade_after", String(10)),
+    Column("corrected_revision", Integer),
 )
 
 CREDIT_TABLES = (credit_records, credit_repairs, credit_evaluations, credit_objections)
@@ -167,7 +174,24 @@ DECIDE_OBJECTION = update_statement(
     CHANGE,
     credit_objections,
     key=("id", "b_id"),
-    assign={"decision": "decision", "decided_on": "decided_on"},
+    assign={"decision": "decision", "decided_on": "decided_on", "corrections": "corrections"},
+)
+CORRECT_OBJECTION = update_statement(
+    "correct credit objection",
+    CHANGE,
+    credit_objections,
+    key=("id", "b_id"),
+    assign={
+        c: c
+        for c in (
+            "score_before",
+            "grade_before",
+            "score_after",
+            "grade_after",
+            "corrected_revision",
+        )
+    },
+    after=(DECIDE_OBJECTION,),
 )
 QUEUE_EVALUATION = Statement(
     "queue credit evaluation",
@@ -295,7 +319,18 @@ def _(event: CreditEvaluation.Revised) -> list[Op]:
         "cause": event.cause,
         "evaluated_on": event.evaluated_on,
     }
-    return [Op(REVISE_EVALUATION, params), _touch(event)]
+    ops = [Op(REVISE_EVALUATION, params), _touch(event)]
+    if event.corrects is not None and event.previous is not None:
+        correction = {
+            "b_id": event.corrects,
+            "score_before": event.previous["score"],
+            "grade_before": event.previous["grade"],
+            "score_after": event.assessment["score"],
+            "grade_after": event.assessment["grade"],
+            "corrected_revision": event.revision,
+        }
+        ops.append(Op(CORRECT_OBJECTION, correction))
+    return ops
 
 
 @credit_ops.register
@@ -325,9 +360,12 @@ def _(event: CreditEvaluation.ObjectionDecided) -> list[Op]:
         "b_id": event.objection_id,
         "decision": event.decision,
         "decided_on": event.decided_on,
+        "corrections": plain(event.corrections),
     }
     upheld = event.decision == ObjectionDecision.UPHELD
     ops = [Op(DECIDE_OBJECTION, params), _touch(event, pending=upheld)]
-    if upheld:
+    # The worker corrects what needs figures recomputed (and decisions recorded before they
+    # named anything); records alone were corrected with the decision.
+    if upheld and (event.corrections is None or event.corrections["recompute_indicators"]):
         ops.append(Op(QUEUE_EVALUATION, _job(event.company_id, event.period, event.rule_set)))
     return ops

@@ -114,6 +114,8 @@ fund_uses = Table(
     Column("shares", JSONB),
     Column("audited_on", Date),
     Column("findings", Text),
+    Column("closed_on", Date),  # rejected or withdrawn
+    Column("closed_by", String(20)),  # COMMITTEE | STREET_OFFICE (rejected), PROPOSER (withdrawn)
     Index("fund_uses_fund_seq", "fund_id", "seq"),
 )
 
@@ -189,6 +191,14 @@ CONFIRM_USE = update_statement(
     key=("id", "b_id"),
     assign={"status": "status", "confirmed_on": "on"},
     after=(STEP_USE,),
+)
+CLOSE_USE = update_statement(
+    "close fund use",
+    CHANGE,
+    fund_uses,
+    key=("id", "b_id"),
+    assign={"status": "status", "closed_on": "on", "closed_by": "by"},
+    after=(CONFIRM_USE,),
 )
 PAY_USE = update_statement(
     "pay fund use",
@@ -395,6 +405,18 @@ def _(event: MaintenanceFund.UseApproved | MaintenanceFund.EmergencyReviewed) ->
 @fund_ops.register
 def _(event: MaintenanceFund.EmergencyConfirmed) -> list[Op]:
     return [Op(CONFIRM_USE, {"b_id": event.use_id, "status": "CONFIRMED", "on": event.on})]
+
+
+@fund_ops.register
+def _(event: MaintenanceFund.UseRejected) -> list[Op]:
+    params = {"b_id": event.use_id, "status": "REJECTED", "on": event.on, "by": event.by}
+    return [Op(CLOSE_USE, params)]
+
+
+@fund_ops.register
+def _(event: MaintenanceFund.UseWithdrawn) -> list[Op]:
+    params = {"b_id": event.use_id, "status": "WITHDRAWN", "on": event.on, "by": "PROPOSER"}
+    return [Op(CLOSE_USE, params)]
 
 
 @fund_ops.register

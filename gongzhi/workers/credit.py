@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Meta, NotFound
-from gongzhi.domain.credit_rule_sets import credit_rule_set
+from gongzhi.domain.credit_rule_sets import credit_rule_set, rule_set_for_districts
 from gongzhi.domain.credit_rules import Period
+from gongzhi.domain.errors import InvalidValue
 from gongzhi.workers.indicators import indicator_values, served_districts
 
 log = logging.getLogger(__name__)
@@ -34,16 +35,21 @@ def evaluate_company(
     engine: Engine, app: Gongzhi, company_id: str, period: str, rule_set: str | None, today: date
 ) -> bool:
     """Evaluate one company; ``True`` when an event was recorded, ``False`` when nothing
-    changed (a redelivered job, a published result standing). ``ValueError`` for bad ids."""
+    changed (a redelivered job, a published result standing) or no rule set was named and
+    none governs the districts the company serves. ``ValueError`` for bad ids."""
     company = UUID(company_id)
-    rules = credit_rule_set(rule_set)
     parsed = Period.parse(period)
-    names = [rule.indicator for rule in rules.indicator_rules]
     # A read-only snapshot of the views: the values and the districts agree with each other.
     with engine.connect() as conn, conn.begin():
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-        values = indicator_values(conn, names, company, parsed.start, parsed.end)
         districts = served_districts(conn, company, parsed.start, parsed.end)
+        try:
+            rules = credit_rule_set(rule_set) if rule_set else rule_set_for_districts(districts)
+        except InvalidValue as error:  # a Yunnan district is no 烟台's: the regulator names one
+            log.warning("credit %s %s: not evaluated: %s", company, parsed.label, error.message)
+            return False
+        names = [rule.indicator for rule in rules.indicator_rules]
+        values = indicator_values(conn, names, company, parsed.start, parsed.end)
     try:
         done = app.evaluate_credit(
             WORKER_META,

@@ -46,7 +46,7 @@ from gongzhi.demo import credit_code
 from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel, ComplaintOutcome
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_evaluation import CreditEvaluation
-from gongzhi.domain.credit_rule_sets import LIANYUNGANG_BASE_90_V2, SHANDONG_YANTAI_2022_V2
+from gongzhi.domain.credit_rule_sets import DEFAULT_RULE_SET, LIANYUNGANG_BASE_90_V2
 from gongzhi.domain.credit_rules import Period
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
@@ -226,7 +226,7 @@ def evaluated(platform: Platform, e: Served, rule_set: str | None = None) -> dic
     assert evaluate_company(
         platform.engine, platform.app, str(e.company), e.period.label, rule_set, business_today()
     )
-    rules = LIANYUNGANG_BASE_90_V2 if rule_set else SHANDONG_YANTAI_2022_V2
+    rules = LIANYUNGANG_BASE_90_V2 if rule_set else DEFAULT_RULE_SET
     evaluation = platform.app.load(
         CreditEvaluation, CreditEvaluation.id_for(e.company, e.period, rules), "id"
     )
@@ -328,7 +328,7 @@ def test_the_recorded_evaluation_shows_the_evidence_and_lianyungang_scores_the_s
             ),
             {"c": e.company},
         ).all()
-    assert [row.rule_set for row in rows] == ["lianyungang-base-90/2", "shandong-yantai-2022/2"]
+    assert [row.rule_set for row in rows] == ["lianyungang-base-90/2", DEFAULT_RULE_SET.key]
     viewed = {c["key"]: c for c in rows[1].contributions}
     assert viewed["complaint_rate"]["evidence"] == [
         {"filed": "2", "substantiated": "1", "households": "4"}

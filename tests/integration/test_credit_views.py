@@ -18,7 +18,6 @@ from gongzhi.application.credit import (
     ObjectToCreditEvaluation,
     PublishCreditEvaluation,
     RequestCreditRepair,
-    WithdrawCreditRecord,
 )
 from gongzhi.bootstrap import Platform
 from gongzhi.demo import credit_code
@@ -116,11 +115,13 @@ def credit_history(platform: Platform) -> None:
         STAFF, ObjectToCreditEvaluation(evaluation_id=evaluation_id, grounds="判决已撤销")
     ).part_id
     assert second is not None
-    app.withdraw_credit_record(META, WithdrawCreditRecord(company_id=company, record_id=wrong))
     app.decide_credit_objection(
         META,
         DecideCreditObjection(
-            evaluation_id=evaluation_id, objection_id=second, decision=ObjectionDecision.UPHELD
+            evaluation_id=evaluation_id,
+            objection_id=second,
+            decision=ObjectionDecision.UPHELD,
+            withdraw_record_ids=[wrong],
         ),
     )
     app.evaluate_credit(

@@ -101,7 +101,7 @@ def fund_history(platform: Platform) -> tuple[UUID, list[UUID]]:
             ProposeFundUse(
                 community_id=cid,
                 kind=UseKind.EMERGENCY,
-                emergency=Emergency.ELEVATOR_FAILURE,
+                emergency=Emergency.ROOF_OR_WALL_LEAK,
                 decision_id=None,
                 title=f"抢修{n}",
                 contractor="电梯公司",

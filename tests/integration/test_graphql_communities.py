@@ -335,3 +335,44 @@ def test_a_company_is_seen_by_those_it_serves_and_not_found_by_others(api: Api) 
     # And a regulator sees both
     regulator = Principal(subject="reg", role=Role.REGULATOR, districts=("江川区",))
     assert api.gql(query, {"id": theirs}, as_=regulator)["company"]["__typename"] == "Company"
+
+
+def test_a_second_community_of_the_same_name_on_the_same_street_is_flagged(api: Api) -> None:
+    # Given 幸福里 on 玉兴街道
+    first = register(api)["community"]["id"]
+    query = """mutation($input: RegisterCommunityInput!) { registerCommunity(input: $input) {
+        __typename ... on CommunityPayload { warnings community { id } } } }"""
+    base = {
+        "name": "幸福里",
+        "district": "红塔区",
+        "street": "玉兴街道",
+        "registeredOn": "2024-01-01",
+        "reason": "纳入长效管理台账",
+    }
+    # When another 幸福里 is registered on the same street, at another address
+    second = api.gql(query, {"input": {**base, "address": "玉兴路88号"}})["registerCommunity"]
+    # Then it is recorded, and the payload warns of the first, naming its address
+    assert second["warnings"] == [
+        f"community {first} of the same name is registered on this street (玉兴路12号): "
+        "tell them apart by address"
+    ]
+    # And a 幸福里 on another street raises no warning
+    elsewhere = api.gql(query, {"input": {**base, "street": "北城街道"}})["registerCommunity"]
+    assert elsewhere["warnings"] == []
+
+
+def test_statistics_of_an_unknown_district_say_so(api: Api) -> None:
+    # Given communities in 红塔区 only
+    register(api)
+    query = """query($d: String!) { districtStatistics(district: $d) { __typename
+        ... on DistrictStatistics { total } ... on ValidationError { field message } } }"""
+    # When the figures of 红塔区 and of 火星区 are asked for
+    known = api.gql(query, {"d": "红塔区"})["districtStatistics"]
+    unknown = api.gql(query, {"d": "火星区"})["districtStatistics"]
+    # Then 红塔区 has its community, and 火星区 is said to be unknown rather than 0
+    assert known == {"__typename": "DistrictStatistics", "total": 1}
+    assert unknown == {
+        "__typename": "ValidationError",
+        "field": "district",
+        "message": "unknown district: no community is registered in it",
+    }

@@ -36,11 +36,12 @@ RECORD_RESULT = """
 """
 
 EVALUATION_FIELDS = """
-    id companyId companyName period ruleSet score grade vetoed rank revision cause status
+    id companyId companyName period ruleSet score grade vetoed vetoedBy { recordId label } rank revision cause status
     publishedOn objectionDeadline correctionPending districts
     sections { section raw cap counted }
     contributions { section source key label points value veto evidence }
-    objections { id grounds decision }
+    objections { id grounds decision withdrawnRecordIds recomputeIndicators
+        correction { revision scoreBefore gradeBefore scoreAfter gradeAfter } }
 """
 
 EVALUATION_RESULT = f"""
@@ -84,9 +85,14 @@ def record(api: Api, company: str, as_: Principal = REGULATOR, **extra: Any) -> 
     return mutate(api, "enterCreditRecord", data, as_)
 
 
-def evaluate(api: Api, company: str, period: str = "2026Q3") -> None:
-    """The worker's job body; then wait until the views show the evaluation."""
-    evaluate_company(api.platform.engine, api.platform.app, company, period, None, business_today())
+def evaluate(
+    api: Api, company: str, period: str = "2026Q3", rule_set: str | None = "shandong-yantai-2022"
+) -> None:
+    """The worker's job body (under 烟台's rules, unless told; None: by the districts served);
+    then wait until the views show the evaluation."""
+    evaluate_company(
+        api.platform.engine, api.platform.app, company, period, rule_set, business_today()
+    )
     position = api.platform.app.recorder.max_notification_id() or 0
     deadline = time.monotonic() + 10
     while True:
@@ -256,7 +262,7 @@ def test_the_breakdown_names_the_records_and_indicator_evidence_behind_every_poi
     assert (shown["score"], shown["grade"], shown["ruleSet"]) == (
         26,
         "C",
-        "shandong-yantai-2022/2",
+        "shandong-yantai-2022/3",
     )
     lines = {c["key"]: c for c in shown["contributions"]}
     assert lines[honour]["points"] == 15 and lines[honour]["section"] == "GOOD"
@@ -272,6 +278,27 @@ def test_the_breakdown_names_the_records_and_indicator_evidence_behind_every_poi
         "BAD": -5,
     }
     assert shown["districts"] == ["芝罘区"]
+
+
+def test_a_veto_item_sends_the_company_to_the_blacklist_and_names_the_record(api: Api) -> None:
+    # Given 安居物业 with a provincial honour and a record of misusing the maintenance fund
+    ids = zhifu(api)
+    record(api, ids["anju"], kind="HONOUR", level="PROVINCIAL", recordedOn="2026-05-01")
+    veto = record(
+        api, ids["anju"], kind="VETO", vetoKind="MAINTENANCE_FUND_MISUSED", recordedOn="2026-08-01"
+    )["record"]["id"]
+
+    # When the worker evaluates 2026Q3 under the Yantai 2022 rules (latest version)
+    evaluate(api, ids["anju"])
+
+    # Then the veto decides the grade, 黑名单 below C, whatever the score (16 + 15 - 20)
+    shown = evaluation(api, ids["anju"])
+    assert (shown["score"], shown["grade"], shown["vetoed"]) == (11, "黑名单", True)
+    # And the evaluation names the record that vetoed it
+    assert shown["vetoedBy"] == [{"recordId": veto, "label": "严重失信行为"}]
+    # And the rule set says which grade a veto gives
+    rules = api.gql("{ creditRuleSets { key vetoGrade } }")["creditRuleSets"]
+    assert {r["key"]: r["vetoGrade"] for r in rules}["shandong-yantai-2022/3"] == "黑名单"
 
 
 def test_the_ranking_lists_a_districts_companies_best_first_and_pages(api: Api) -> None:
@@ -368,30 +395,67 @@ def test_an_evaluation_request_queues_the_workers_job(api: Api) -> None:
     asked = mutate(
         api,
         "requestCreditEvaluation",
-        {"companyId": ids["anju"], "period": "2026Q3", "reason": "投诉较多,立即评价"},
+        {
+            "companyId": ids["anju"],
+            "period": "2026Q3",
+            "ruleSet": "shandong-yantai-2022",
+            "reason": "投诉较多,立即评价",
+        },
     )
     staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(ids["anju"]))
     refused = mutate(
         api,
         "requestCreditEvaluation",
-        {"companyId": ids["anju"], "period": "2026Q3", "reason": "自评"},
+        {"companyId": ids["anju"], "period": "2026Q3", "ruleSet": "x", "reason": "自评"},
         as_=staff,
     )
     wrong = mutate(
         api,
         "requestCreditEvaluation",
-        {"companyId": ids["anju"], "period": "2026H1", "reason": "半年"},
+        {
+            "companyId": ids["anju"],
+            "period": "2026H1",
+            "ruleSet": "shandong-yantai-2022",
+            "reason": "半年",
+        },
     )
 
     # Then the job is in the outbox with the id the evaluation will have
-    assert asked["ruleSet"] == "shandong-yantai-2022/2"
+    assert asked["ruleSet"] == "shandong-yantai-2022/3"
     with api.platform.engine.connect() as conn:
         jobs = conn.execute(
             text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
         ).scalars()
-        assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/2"]]
+        assert list(jobs) == [[ids["anju"], "2026Q3", "shandong-yantai-2022/3"]]
     assert refused["__typename"] == "Forbidden"
     assert (wrong["__typename"], wrong["field"]) == ("ValidationError", "input.period")
+
+
+def test_a_yunnan_company_is_not_evaluated_under_yantai_rules_unless_the_regulator_says(
+    api: Api,
+) -> None:
+    # Given a company serving a community in 红塔区 (云南省玉溪市), governed by no rule set
+    company = new_company(api, "玉溪物业", "yuxi")
+    serve(api, register(api, name="玉溪小区", district="红塔区")["community"]["id"], company)
+    api.settle()
+    # When the worker runs its job without a rule set (the scheduled run)
+    recorded = evaluate_company(
+        api.platform.engine, api.platform.app, company, "2026Q3", None, business_today()
+    )
+    # Then nothing is recorded: Yantai's rules are not Yunnan's
+    assert recorded is False
+    # And a request must name the rule set
+    asked = mutate(
+        api,
+        "requestCreditEvaluation",
+        {"companyId": company, "period": "2026Q3", "reason": "立即评价"},
+        as_=Principal(subject="reg-hd", role=Role.REGULATOR, districts=("红塔区",)),
+    )
+    assert asked["__typename"] == "ValidationError" and asked["field"] == "input.ruleSet"
+    # While a 芝罘区 company is evaluated under the rules of 烟台, its jurisdiction
+    ids = zhifu(api)
+    evaluate(api, ids["anju"], rule_set=None)
+    assert evaluation(api, ids["anju"])["ruleSet"] == "shandong-yantai-2022/3"
 
 
 def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_correction(
@@ -421,7 +485,59 @@ def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_
     assert raised["evaluation"]["objections"][0]["decision"] is None
     assert raised["evaluation"]["objectionDeadline"] > raised["evaluation"]["publishedOn"]
 
-    # When the regulator upholds it
+    # When the regulator upholds it without naming what is wrong, or naming no indicator
+    # of the rule set
+    step = {"evaluationId": evaluation_id, "objectionId": raised["partId"], "reason": "核实漏计"}
+    vague = mutate(api, "decideCreditObjection", {**step, "decision": "UPHELD"})
+    unknown = mutate(
+        api,
+        "decideCreditObjection",
+        {**step, "decision": "UPHELD", "recomputeIndicators": ["luck"]},
+    )
+    # Then each is refused naming the field
+    assert (vague["__typename"], vague["field"]) == ("ValidationError", "input.withdrawRecordIds")
+    assert unknown["field"] == "input.recomputeIndicators.0"
+    # When it upholds it, the management scale to be recomputed
+    decided = mutate(
+        api,
+        "decideCreditObjection",
+        {**step, "decision": "UPHELD", "recomputeIndicators": ["management_scale"]},
+    )
+
+    # Then a correction is pending and the worker's job is queued
+    assert decided["evaluation"]["correctionPending"] is True
+    objection = decided["evaluation"]["objections"][0]
+    assert objection["decision"] == "UPHELD" and objection["correction"] is None
+    assert objection["recomputeIndicators"] == ["management_scale"]
+    with api.platform.engine.connect() as conn:
+        jobs = list(
+            conn.execute(
+                text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
+            ).scalars()
+        )
+    assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/3"]]
+
+
+def test_an_upheld_objection_withdraws_the_wrong_record_and_corrects_the_score_at_once(
+    api: Api,
+) -> None:
+    # Given 安居物业 evaluated with a penalty (16 basic - 10: 6), published, and objected to
+    ids = zhifu(api)
+    penalty = record(api, ids["anju"], kind="PENALTY", recordedOn="2026-08-01")["record"]["id"]
+    evaluate(api, ids["anju"])
+    evaluation_id = evaluation(api, ids["anju"])["id"]
+    mutate(api, "publishCreditEvaluation", {"evaluationId": evaluation_id, "reason": "公示"})
+    staff = Principal(subject="s1", role=Role.COMPANY_STAFF, company_id=UUID(ids["anju"]))
+    raised = mutate(
+        api,
+        "objectToCreditEvaluation",
+        {"evaluationId": evaluation_id, "grounds": "处罚已被撤销", "reason": "异议"},
+        as_=staff,
+    )
+    before = evaluation(api, ids["anju"])
+    assert (before["score"], before["grade"]) == (6, "C")
+
+    # When the regulator upholds it, naming the penalty as entered in error
     decided = mutate(
         api,
         "decideCreditObjection",
@@ -429,20 +545,42 @@ def test_the_company_objects_within_the_period_and_an_upheld_objection_queues_a_
             "evaluationId": evaluation_id,
             "objectionId": raised["partId"],
             "decision": "UPHELD",
-            "reason": "核实漏计",
+            "withdrawRecordIds": [penalty],
+            "reason": "处罚决定已撤销",
         },
     )
 
-    # Then a correction is pending and the worker's job is queued
-    assert decided["evaluation"]["correctionPending"] is True
-    assert decided["evaluation"]["objections"][0]["decision"] == "UPHELD"
+    # Then the corrected evaluation no longer counts the penalty: 16, and B without a bad record
+    shown = decided["evaluation"]
+    assert (shown["score"], shown["grade"]) == (16, "B")
+    assert (shown["revision"], shown["cause"], shown["correctionPending"]) == (
+        2,
+        "CORRECTED",
+        False,
+    )
+    # And the regulator is told what the correction changed
+    objection = shown["objections"][0]
+    assert objection["withdrawnRecordIds"] == [penalty]
+    assert objection["correction"] == {
+        "revision": 2,
+        "scoreBefore": 6,
+        "gradeBefore": "C",
+        "scoreAfter": 16,
+        "gradeAfter": "B",
+    }
+    # And the record is withdrawn with the decision's reason
+    records = api.gql(
+        """query($c: ID!) { creditRecords(companyId: $c) { ... on CreditRecordList {
+        records { id withdrawalReason } } } }""",
+        {"c": ids["anju"]},
+    )["creditRecords"]["records"]
+    assert {r["id"]: r["withdrawalReason"] for r in records}[penalty] == "处罚决定已撤销"
+    # And no worker job was needed
     with api.platform.engine.connect() as conn:
-        jobs = list(
-            conn.execute(
-                text("SELECT args FROM outbox WHERE actor_name = 'evaluate_company'")
-            ).scalars()
-        )
-    assert jobs == [[ids["anju"], "2026Q3", "shandong-yantai-2022/2"]]
+        jobs = conn.execute(
+            text("SELECT count(*) FROM outbox WHERE actor_name = 'evaluate_company'")
+        ).scalar_one()
+    assert jobs == 0
 
 
 def test_a_repair_after_a_clean_quarter_stops_the_record_counting(api: Api) -> None:
@@ -640,7 +778,12 @@ CREDIT_OPERATIONS: dict[str, Any] = {
         mutate(
             api,
             "requestCreditEvaluation",
-            {"companyId": w.anju, "period": "2026Q3", "reason": "立即评价"},
+            {
+                "companyId": w.anju,
+                "period": "2026Q3",
+                "ruleSet": "shandong-yantai-2022",
+                "reason": "立即评价",
+            },
             as_=p,
         )
     ),

@@ -9,8 +9,9 @@ from uuid import UUID
 
 from gongzhi.application.base import Meta
 from gongzhi.application.communities import AddUnit
-from gongzhi.application.decisions import CastBallot
+from gongzhi.application.decisions import CastBallot, CloseDecision
 from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.domain.business_time import business_date
 from gongzhi.domain.decision import Channel
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
@@ -19,7 +20,7 @@ from tests.integration.test_graphql_communities import register
 META = Meta(actor="registry-clerk", reason="不动产登记信息导入", actor_role="PLATFORM_ADMIN")
 DECISION = """
     __typename
-    ... on DecisionPayload { decision { id closed passed ballotsCast recounts recountsAgreeing
+    ... on DecisionPayload { replacedEarlier decision { id closed passed ballotsCast recounts recountsAgreeing
         challengeableUntil
         result { totalArea totalHeadcount participatingArea participatingHeadcount quorumMet
                  quorum approval options { option area headcount areaShare passed } }
@@ -102,7 +103,14 @@ def propose(
 
 
 def ballot(
-    api: Api, decision: str, unit: str, person: UUID, choice: str, who: Principal, proxy: str = ""
+    api: Api,
+    decision: str,
+    unit: str,
+    person: UUID,
+    choice: str,
+    who: Principal,
+    proxy: str = "",
+    channel: str = "ONLINE",
 ) -> Any:
     return api.gql(
         f"""mutation($input: CastBallotInput!) {{ castBallot(input: $input) {{ {DECISION} }} }}""",
@@ -112,7 +120,7 @@ def ballot(
                 "unitId": unit,
                 "personId": str(person),
                 "choice": choice,
-                "channel": "ONLINE",
+                "channel": channel,
                 "reason": "线上表决",
                 "proxyAuthorisation": proxy,
             }
@@ -156,6 +164,43 @@ def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
     # And a choice that is not an option is refused by name
     bad = ballot(api, decision, units[2], people[2], "MAYBE", committee, proxy="x")
     assert bad["__typename"] == "ValidationError" and bad["field"] == "input.choice"
+
+
+def test_a_second_ballot_says_it_replaced_the_first_and_only_a_committee_enters_paper(
+    api: Api,
+) -> None:
+    # Given an open vote and an owner
+    community_id, entrance, units, people = entrance_with_owners(api, floors=2)
+    now = datetime.now(UTC)
+    decision = propose(
+        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
+    )
+    owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+
+    # When she votes, then votes again
+    first = ballot(api, decision, units[0], people[0], "OPPOSE", owner)
+    second = ballot(api, decision, units[0], people[0], "APPROVE", owner)
+
+    # Then the second payload says it replaced the first; the first says it did not
+    assert (first["replacedEarlier"], second["replacedEarlier"]) == (False, True)
+    assert second["decision"]["ballotsCast"] == 1
+
+    # And she cannot mark her online ballot as a paper one
+    paper = ballot(api, decision, units[0], people[0], "APPROVE", owner, channel="PAPER")
+    assert paper == {
+        "__typename": "ValidationError",
+        "field": "input.channel",
+        "message": "a RESIDENT casts ONLINE ballots; a committee member enters paper ones",
+    }
+    # While a committee member enters a paper ballot for the other owner
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    entered = ballot(
+        api, decision, units[1], people[1], "APPROVE", committee, proxy="纸质票", channel="PAPER"
+    )
+    assert entered["__typename"] == "DecisionPayload" and entered["replacedEarlier"] is False
+    assert entered["decision"]["ballotsCast"] == 2
 
 
 def test_closing_tallies_recount_agrees_and_the_elevator_cost_is_shared(api: Api) -> None:
@@ -204,7 +249,8 @@ def test_closing_tallies_recount_agrees_and_the_elevator_cost_is_shared(api: Api
         "areaShare": "1/1",
         "passed": True,
     }
-    assert decision_view["challengeableUntil"] == (now.date() + timedelta(days=365)).isoformat()
+    made_on = business_date(now)  # the day in Shanghai the committee closed it
+    assert decision_view["challengeableUntil"] == (made_on + timedelta(days=365)).isoformat()
 
     # And a recount from the ballots agrees
     recounted = api.gql(
@@ -378,3 +424,23 @@ def test_a_committee_asking_for_another_communitys_decision_or_decisions_gets_no
         "field": "communityId",
         "message": "no community with this id that you may see",
     }
+
+
+def test_a_vote_closed_early_morning_in_shanghai_is_made_on_that_shanghai_day(api: Api) -> None:
+    # Given a vote that ran until 04:46 Shanghai time on 5 December (20:46 UTC on 4 December)
+    community_id, entrance, _, _ = entrance_with_owners(api, floors=1)
+    closes = datetime(2025, 12, 4, 20, 46, tzinfo=UTC)
+    decision = propose(api, community_id, entrance, closes - timedelta(days=7), closes)
+
+    # When it is closed at that moment
+    api.platform.app.close_decision(META, CloseDecision(decision_id=UUID(decision)), at=closes)
+    api.settle()
+
+    # Then it was made on 5 December, so it can be challenged until 5 December a year on
+    # (365 days, as the rule counts), and the API answers its times in +08:00
+    view = api.gql(
+        """query($id: ID!) { decision(id: $id) { ... on Decision { challengeableUntil closesAt } } }""",
+        {"id": decision},
+    )["decision"]
+    assert view["challengeableUntil"] == (date(2025, 12, 5) + timedelta(days=365)).isoformat()
+    assert view["closesAt"] == "2025-12-05T04:46:00+08:00"

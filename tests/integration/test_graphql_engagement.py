@@ -157,7 +157,8 @@ def test_a_complaint_goes_from_filing_to_a_rated_finding(api: Api) -> None:
     done = result["complaint"]
     assert (done["status"], done["outcome"], done["satisfaction"]) == ("CLOSED", "SUBSTANTIATED", 4)
     assert done["reply"] == "已安排清运" and done["version"] == 4
-    assert done["closedAt"].startswith("2026-03-02T01:00:00")  # stored in UTC
+    # stored in UTC, answered in Asia/Shanghai
+    assert done["closedAt"] == "2026-03-02T09:00:00+08:00"
 
 
 def test_complaint_steps_out_of_order_or_malformed_are_refused(api: Api) -> None:

@@ -22,7 +22,7 @@ SUMMARY = """id communityId balanceFen subAccountsTotalFen firstDepositsFen rati
     subAccounts emergenciesAwaitingAudit rule { version commodityRate }
     unitsBelowThreshold { unitId unitNumber balanceFen firstDepositFen ratio belowThreshold }"""
 USE = """id kind emergency decisionId status committeeId committeeOn confirmedOn paidOn
-    amountFen shares { unitId fen } auditedOn findings awaitingAudit"""
+    amountFen shares { unitId fen } auditedOn findings awaitingAudit closedOn closedBy"""
 PAYLOAD = f"""__typename ... on FundPayload {{ position noticesSent fund {{ {SUMMARY} }}
     use {{ {USE} }} }} {PROBLEMS}"""
 LEDGER = """query($id: ID!) { fundLedger(communityId: $id) { __typename
@@ -48,6 +48,9 @@ MUTATIONS = {
     "reviewEmergencyFundUse": "FundUseStepInput",
     "confirmEmergencyFundUse": "FundUseStepInput",
     "payFundUse": "FundUseStepInput",
+    "rejectFundUse": "FundUseStepInput",
+    "rejectEmergencyFundUse": "FundUseStepInput",
+    "withdrawFundUse": "FundUseStepInput",
     "auditEmergencyFundUse": "AuditEmergencyFundUseInput",
 }
 
@@ -140,23 +143,12 @@ def estate(api: Api, kinds: tuple[str, ...] = ("COMMODITY", "REFORM", "COMMODITY
 
 
 def emergency(
-    api: Api, e: Estate, units: list[str], amount: int, kind: str = "ELEVATOR_FAILURE"
+    api: Api, e: Estate, units: list[str], amount: int, kind: str = "ROOF_OR_WALL_LEAK"
 ) -> str:
     """An emergency use proposed by the company, reviewed by the committee and confirmed by
     the street office: ready to pay."""
-    proposed = fund_call(
-        api,
-        "proposeFundUse",
-        e.staff,
-        communityId=e.community,
-        kind="EMERGENCY",
-        emergency=kind,
-        title="电梯困人抢修",
-        contractor="云南电梯维保公司",
-        amountFen=amount,
-        unitIds=units,
-    )
-    use = str(proposed["use"]["id"])
+    use = propose_emergency(api, e, units, amount, kind)
+    assert use is not None
     step = {"communityId": e.community, "useId": use}
     assert (
         fund_call(api, "reviewEmergencyFundUse", e.committee, **step)["use"]["status"] == "REVIEWED"
@@ -165,6 +157,25 @@ def emergency(
         fund_call(api, "confirmEmergencyFundUse", REGULATOR, **step)["use"]["status"] == "CONFIRMED"
     )
     return use
+
+
+def propose_emergency(
+    api: Api, e: Estate, units: list[str], amount: int, kind: str = "ROOF_OR_WALL_LEAK"
+) -> Any:
+    """The company's proposal: the use's id, or the refusal."""
+    proposed = fund_call(
+        api,
+        "proposeFundUse",
+        e.staff,
+        communityId=e.community,
+        kind="EMERGENCY",
+        emergency=kind,
+        title="屋面渗漏抢修",
+        contractor="云南房屋维修公司",
+        amountFen=amount,
+        unitIds=units,
+    )
+    return str(proposed["use"]["id"]) if proposed["__typename"] == "FundPayload" else proposed
 
 
 def balances(api: Api, e: Estate) -> list[int]:
@@ -310,18 +321,101 @@ def test_uses_without_their_grounds_are_refused_with_the_field(api: Api) -> None
     assert api.gql(USES, {"id": e.community, "only": False})["fundUses"]["uses"] == []
 
 
-def test_an_overdraft_of_any_affected_unit_is_refused_and_nothing_is_paid(api: Api) -> None:
-    # Given a confirmed emergency over 102 (181,500 fen) and 103 that 102 cannot carry
+def test_an_overdraft_is_refused_at_the_proposal_in_yuan_naming_the_unit_by_its_label(
+    api: Api,
+) -> None:
+    # Given 102 (181,500 fen) and 103 (1,200,000 fen), 13,815.00 元 between them
     e = estate(api)
-    use = emergency(api, e, [e.units[1], e.units[2]], 1_000_000)
-    # When the fund centre pays it
-    refused = fund_call(api, "payFundUse", REGULATOR, communityId=e.community, useId=use)
-    # Then the payout is refused naming the overdraft, and no sub-account changed
-    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.useId")
-    assert "overdraft" in refused["message"]
+    # When the company proposes 9,999,999.99 元 over them
+    refused = propose_emergency(api, e, [e.units[1], e.units[2]], 999_999_999)
+    # Then the proposal is refused with the amounts in 元, and nothing was recorded
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.amountFen")
+    assert refused["message"] == (
+        "the use needs 9,999,999.99 元 but the affected sub-accounts hold 13,815.00 元 "
+        "(the fund 23,415.00 元): overdraft refused"
+    )
+    # And an amount the two hold together but 102 cannot carry its share of names 102 by label
+    uneven = propose_emergency(api, e, [e.units[1], e.units[2]], 1_000_000)
+    assert uneven["message"] == (
+        "unit 1栋-1单元-102's sub-account holds 1,815.00 元, 3,769.47 元 are needed: "
+        "overdraft refused"
+    )
     assert balances(api, e) == [960_000, 181_500, 1_200_000]
-    uses = api.gql(USES, {"id": e.community, "only": False})["fundUses"]["uses"]
-    assert [u["status"] for u in uses] == ["CONFIRMED"]
+    assert api.gql(USES, {"id": e.community, "only": False})["fundUses"]["uses"] == []
+
+
+def test_an_overdraft_arising_between_steps_is_refused_at_the_next_step(api: Api) -> None:
+    # Given two emergencies over 102 that each fit its 1,815.00 元 but not together
+    e = estate(api)
+    first = emergency(api, e, [e.units[1]], 150_000)
+    second = propose_emergency(api, e, [e.units[1]], 100_000)
+    # When the first is paid
+    paid = fund_call(api, "payFundUse", REGULATOR, communityId=e.community, useId=first)
+    assert paid["use"]["status"] == "PAID"
+    # Then the committee's review of the second is refused, naming the unit and the 元
+    review = fund_call(
+        api, "reviewEmergencyFundUse", e.committee, communityId=e.community, useId=second
+    )
+    assert (review["__typename"], review["field"]) == ("ValidationError", "input.useId")
+    assert review["message"] == (
+        "the use needs 1,000.00 元 but the affected sub-accounts hold 315.00 元 "
+        "(the fund 21,915.00 元): overdraft refused"
+    )
+
+
+def test_the_committee_or_street_office_rejects_and_the_company_withdraws_a_use(
+    api: Api,
+) -> None:
+    # Given three emergency proposals
+    e = estate(api)
+    rejected, reviewed, withdrawn = (propose_emergency(api, e, [e.units[0]], 100) for _ in "abc")
+    step = {"communityId": e.community}
+    # When the committee rejects the first
+    by_committee = fund_call(api, "rejectFundUse", e.committee, **step, useId=rejected)
+    # Then it is closed as rejected by the committee, and cannot be reviewed any more
+    assert (by_committee["use"]["status"], by_committee["use"]["closedBy"]) == (
+        "REJECTED",
+        "COMMITTEE",
+    )
+    late = fund_call(api, "reviewEmergencyFundUse", e.committee, **step, useId=rejected)
+    assert (late["__typename"], late["field"]) == ("ValidationError", "input.useId")
+    # When the committee reviews the second and the street office rejects it
+    fund_call(api, "reviewEmergencyFundUse", e.committee, **step, useId=reviewed)
+    by_street = fund_call(api, "rejectEmergencyFundUse", REGULATOR, **step, useId=reviewed)
+    assert (by_street["use"]["status"], by_street["use"]["closedBy"]) == (
+        "REJECTED",
+        "STREET_OFFICE",
+    )
+    assert fund_call(api, "payFundUse", REGULATOR, **step, useId=reviewed)["field"] == (
+        "input.useId"
+    )
+    # When the company withdraws the third
+    pulled = fund_call(api, "withdrawFundUse", e.staff, **step, useId=withdrawn)
+    assert (pulled["use"]["status"], pulled["use"]["closedBy"]) == ("WITHDRAWN", "PROPOSER")
+    # And a paid use cannot be withdrawn
+    paid = emergency(api, e, [e.units[0]], 100)
+    fund_call(api, "payFundUse", REGULATOR, **step, useId=paid)
+    too_late = fund_call(api, "withdrawFundUse", e.staff, **step, useId=paid)
+    assert too_late["message"] == "the use is PAID; it can be withdrawn until it is paid"
+    # And the committee may not withdraw, nor the company reject
+    assert fund_call(api, "withdrawFundUse", e.committee, **step, useId=paid)["__typename"] == (
+        "Forbidden"
+    )
+    assert fund_call(api, "rejectFundUse", e.staff, **step, useId=paid)["__typename"] == (
+        "Forbidden"
+    )
+    # And nothing was paid from the closed uses
+    assert balances(api, e) == [960_000 - 100, 181_500, 1_200_000]
+
+
+def test_an_elevator_failure_in_a_building_without_an_elevator_is_refused(api: Api) -> None:
+    # Given units in a building registered without an elevator
+    e = estate(api)
+    # When the company proposes an elevator-failure emergency over them
+    refused = propose_emergency(api, e, [e.units[0]], 100, kind="ELEVATOR_FAILURE")
+    # Then it is refused, naming the unit
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.unitIds.0")
+    assert refused["message"].startswith("unit 1栋-1单元-101 is in a building without an elevator")
 
 
 def test_an_emergency_is_reviewed_confirmed_paid_and_flagged_until_audited(api: Api) -> None:
@@ -391,10 +485,33 @@ def test_a_resident_reads_the_own_sub_account_only(api: Api) -> None:
         api.gql(STATEMENT, {"id": e.units[1]}, as_=owner)["fundStatement"]["__typename"]
         == "NotFound"
     )
-    assert (
-        api.gql(FUND, {"id": e.community}, as_=owner)["maintenanceFund"]["__typename"]
-        == "Forbidden"
-    )
+    # And the fund's ledger of every unit's movements stays with the stewards
+    ledger = api.gql(LEDGER, {"id": e.community}, as_=owner)["fundLedger"]
+    assert ledger["__typename"] == "Forbidden"
+
+
+def test_a_resident_reads_the_fund_use_behind_a_payout_and_the_funds_balance(api: Api) -> None:
+    # Given a use paid from 101's and 103's sub-accounts
+    e = estate(api)
+    use = emergency(api, e, [e.units[0], e.units[2]], 180_000)
+    fund_call(api, "payFundUse", REGULATOR, communityId=e.community, useId=use)
+    owner = e.resident(0)
+    # When 101's owner reads the sub-account, it shows a payout naming the use
+    lines = api.gql(STATEMENT, {"id": e.units[0]}, as_=owner)["fundStatement"]["lines"]
+    assert [(line["kind"], line["useId"]) for line in lines][-1] == ("PAYOUT", use)
+    # Then the owner reads that use among the fund's uses, and the fund's balance
+    uses = api.gql(USES, {"id": e.community, "only": False}, as_=owner)["fundUses"]
+    assert [(u["id"], u["status"], u["amountFen"]) for u in uses["uses"]] == [
+        (use, "PAID", 180_000)
+    ]
+    fund = api.gql(FUND, {"id": e.community}, as_=owner)["maintenanceFund"]
+    assert fund["balanceFen"] == 2_341_500 - 180_000
+    # And sees no neighbour's account below the line (102's is not the owner's)
+    assert all(a["unitId"] == e.units[0] for a in fund["unitsBelowThreshold"])
+    # And a resident of another community sees neither
+    stranger = Principal(subject="x", role=Role.RESIDENT, unit_ids=(UUID(int=7),))
+    hidden = api.gql(USES, {"id": e.community, "only": False}, as_=stranger)["fundUses"]
+    assert hidden["__typename"] == "NotFound"
 
 
 def test_another_companys_staff_asking_for_the_fund_or_a_sub_account_gets_not_found(
@@ -629,6 +746,21 @@ FUND_OPERATIONS: dict[str, Any] = {
             useId=_proposed(api, w, "reviewEmergencyFundUse", "confirmEmergencyFundUse"),
         )
     ),
+    "rejectFundUse in 幸福里": lambda api, w, p: _outcome(
+        fund_call(api, "rejectFundUse", p, communityId=w.xingfu, useId=_proposed(api, w))
+    ),
+    "rejectEmergencyFundUse in 幸福里": lambda api, w, p: _outcome(
+        fund_call(
+            api,
+            "rejectEmergencyFundUse",
+            p,
+            communityId=w.xingfu,
+            useId=_proposed(api, w, "reviewEmergencyFundUse"),
+        )
+    ),
+    "withdrawFundUse in 幸福里": lambda api, w, p: _outcome(
+        fund_call(api, "withdrawFundUse", p, communityId=w.xingfu, useId=_proposed(api, w))
+    ),
     "sendTopUpNotices in 幸福里": lambda api, w, p: _outcome(
         _funded(api, w)
         and fund_call(api, "sendTopUpNotices", p, communityId=w.xingfu, round=p.subject)
@@ -671,6 +803,21 @@ FUND_EXPECTED: dict[str, dict[str, object]] = {
     ),
     "confirmEmergencyFundUse in 幸福里": _REGULATOR_ONLY,
     "payFundUse in 幸福里": _REGULATOR_ONLY,
+    "rejectFundUse in 幸福里": dict(
+        admin="allowed",
+        regulator="denied",
+        company="denied",
+        committee="allowed",
+        resident="denied",
+    ),
+    "rejectEmergencyFundUse in 幸福里": _REGULATOR_ONLY,
+    "withdrawFundUse in 幸福里": dict(
+        admin="allowed",
+        regulator="denied",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
     "sendTopUpNotices in 幸福里": dict(
         admin="allowed",
         regulator="allowed",
@@ -678,7 +825,7 @@ FUND_EXPECTED: dict[str, dict[str, object]] = {
         committee="allowed",
         resident="denied",
     ),
-    "maintenanceFund of 幸福里": _STEWARDS,
+    "maintenanceFund of 幸福里": dict(_STEWARDS, resident="allowed"),
     "fundStatement of the resident's unit": dict(
         admin="allowed",
         regulator="allowed",

@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import text
 
 from gongzhi.application.base import Meta
-from gongzhi.domain.health import DEFAULT_HEALTH_CONFIG, HealthAssessment, HealthInputs, half_year
+from gongzhi.domain.health import (
+    DEFAULT_HEALTH_CONFIG,
+    HEALTH_CONFIGS,
+    HealthAssessment,
+    HealthInputs,
+    half_year,
+)
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
@@ -63,7 +69,7 @@ POOR = HealthInputs(
 )
 
 ASSESSMENT_FIELDS = """id communityId communityName district period config healthIndex coverage
-    components { key label weight score inputs } flags asOf revision rank ranked previousIndex
+    rankable components { key label weight score counted inputs } flags asOf revision rank ranked previousIndex
     trend"""
 RANKING = f"""query($d: String!, $p: String!, $first: Int!, $after: String, $flagged: Boolean!) {{
     healthRanking(district: $d, period: $p, first: $first, after: $after,
@@ -165,6 +171,42 @@ def test_the_ranking_orders_the_district_with_trend_and_flags(
     assert float(result["meanIndex"]) == pytest.approx(mean, abs=0.05)
 
 
+# Few figures, all perfect: no facilities, no bills, no fund registered (30 % of the weight).
+SPARSE = HealthInputs(
+    committee_in_office=True,
+    contract_in_force=True,
+    party_organisation=True,
+    sla_deadlines=10,
+    sla_met=10,
+)
+
+
+def test_missing_data_does_not_raise_a_rank(api: Api, district: dict[str, str]) -> None:
+    # Given a third community of 红塔区 with perfect figures on 30 % of the weight only
+    sparse = register(api, name="新建小区")["community"]["id"]
+    assess(api, sparse, H2, SPARSE)
+    settle(api)
+    # When the regulator reads the ranking
+    nodes = [edge["node"] for edge in ranking(api)["edges"]]
+    # Then the two communities with their data are ranked first and second, and the sparse
+    # one follows unranked, its coverage shown beside its index
+    assert [(n["communityName"], n["rank"], n["ranked"], n["rankable"]) for n in nodes] == [
+        ("幸福里", 1, 2, True),
+        ("和平苑", 2, 2, True),
+        ("新建小区", None, 2, False),
+    ]
+    last = nodes[-1]
+    # And its missing components count at the configured 0: (100 × 15 + 100 × 15) / 100
+    assert (last["healthIndex"], last["coverage"]) == ("30.0", 30)
+    counted = {c["key"]: (c["score"], c["counted"]) for c in last["components"]}
+    assert counted["fee_collection"] == (None, "0") and counted["sla"] == ("100.0", "100.0")
+    # And the configuration says what it does with missing data
+    configs = api.gql("{ healthConfigs { name version missingScore minCoverage } }")
+    assert {"name": "gongzhi-health", "version": 2, "missingScore": 0, "minCoverage": 60} in (
+        configs["healthConfigs"]
+    )
+
+
 def test_the_ranking_pages_and_filters_flagged_communities(
     api: Api, district: dict[str, str]
 ) -> None:
@@ -218,11 +260,11 @@ def test_a_community_assessment_shows_every_component_with_its_inputs_and_weight
     assert components["satisfaction"]["score"] is None  # no survey: no data
     assert found["coverage"] == 90
     assert (found["rank"], found["revision"], found["asOf"]) == (2, 1, "2026-12-31")
-    # And the index is the weighted mean of the components with data
-    weighted = sum(
-        float(c["score"]) * c["weight"] for c in components.values() if c["score"] is not None
-    )
-    assert float(found["healthIndex"]) == pytest.approx(weighted / 90, abs=0.05)
+    # And the index is the weighted mean of every component, the one without data counted
+    # at the configuration's missing score (0)
+    assert components["satisfaction"]["counted"] == "0"
+    weighted = sum(float(c["counted"]) * c["weight"] for c in components.values())
+    assert float(found["healthIndex"]) == pytest.approx(weighted / 100, abs=0.05)
 
 
 @pytest.mark.parametrize(
@@ -348,12 +390,10 @@ def test_the_assessment_history_shows_each_revision_with_who_and_why(
 def test_the_shipped_weights_are_listed_as_data(api: Api) -> None:
     configs = api.gql("{ healthConfigs { name version weights } }")["healthConfigs"]
     assert configs == [
-        {
-            "name": DEFAULT_HEALTH_CONFIG.name,
-            "version": DEFAULT_HEALTH_CONFIG.version,
-            "weights": dict(DEFAULT_HEALTH_CONFIG.weights),
-        }
+        {"name": c.name, "version": c.version, "weights": dict(c.weights)}
+        for _, c in sorted(HEALTH_CONFIGS.items())
     ]
+    assert configs[-1]["version"] == DEFAULT_HEALTH_CONFIG.version
 
 
 # --- the access matrix ------------------------------------------------------------------------

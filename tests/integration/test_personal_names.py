@@ -165,7 +165,9 @@ def records_naming_a_person(api: Api) -> Records:
     )
     api.settle()
     # The credit worker's job copies the names from the views into the evaluation's evidence.
-    assert evaluate_company(api.platform.engine, app, str(company), PERIOD, None, business_today())
+    assert evaluate_company(
+        api.platform.engine, app, str(company), PERIOD, DEFAULT_RULE_SET.key, business_today()
+    )
     api.settle()
     return Records(
         community=community,

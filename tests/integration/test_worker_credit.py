@@ -221,7 +221,10 @@ def test_a_new_record_then_a_request_records_an_explicit_revision_through_the_ou
     # When a court loss is recorded and the regulator asks for the evaluation again
     loss = court_loss(platform, company)
     platform.app.request_credit_evaluation(
-        META, RequestCreditEvaluation(company_id=company, period="2026Q3")
+        META,
+        RequestCreditEvaluation(
+            company_id=company, period="2026Q3", rule_set="shandong-yantai-2022"
+        ),
     )
     runner.catch_up()
     close_broker(projector_broker)
@@ -254,14 +257,18 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     ).part_id
     assert objection is not None
 
-    # When the regulator withdraws the record and upholds the objection
+    # When the regulator withdraws the record and upholds the objection, having the
+    # management scale recomputed too (an indicator: the worker's part)
     platform.app.withdraw_credit_record(
         META, WithdrawCreditRecord(company_id=company, record_id=loss)
     )
     platform.app.decide_credit_objection(
         META,
         DecideCreditObjection(
-            evaluation_id=evaluation_id, objection_id=objection, decision=ObjectionDecision.UPHELD
+            evaluation_id=evaluation_id,
+            objection_id=objection,
+            decision=ObjectionDecision.UPHELD,
+            recompute_indicators=["management_scale"],
         ),
     )
     runner.catch_up()
@@ -273,6 +280,16 @@ def test_an_upheld_objection_is_corrected_by_the_worker(
     row = evaluation_row(platform, evaluation_id)
     assert (row.revision, row.cause, row.score, row.grade) == (2, "CORRECTED", 33, "B")
     assert (row.status, row.correction_pending) == ("PUBLISHED", False)
+    # And the objection shows what the correction changed
+    with platform.engine.connect() as conn:
+        corrected = conn.execute(
+            text(
+                "SELECT score_before, grade_before, score_after, grade_after "
+                "FROM credit_objections WHERE id = :id"
+            ),
+            {"id": objection},
+        ).one()
+    assert tuple(corrected) == (28, "C", 33, "B")
 
 
 def test_the_district_run_fans_out_to_the_companies_serving_it(

@@ -29,7 +29,7 @@ from gongzhi.application.work_orders import (
     WorkOrderPlace,
 )
 from gongzhi.bootstrap import Platform
-from gongzhi.demo import credit_code
+from gongzhi.demo import credit_code, load_demo
 from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.community import Community
 from gongzhi.domain.complaint import ComplaintCategory, ComplaintChannel
@@ -334,3 +334,29 @@ def test_the_half_yearly_job_fires_on_1_january_and_1_july_for_the_half_before(
     assert events_of(
         platform, HealthAssessment.id_for(community, before, DEFAULT_HEALTH_CONFIG)
     ) == ["Assessed"]
+
+
+def test_the_demo_has_service_contracts_so_no_service_means_none(platform: Platform) -> None:
+    # Given the demo loaded (seed 11: a community in custody, one nobody manages): its first
+    # community, which has owners, is served by a company
+    demo = load_demo(platform.app, communities=10, seed=11)
+    platform.projection_runner().catch_up()
+    with platform.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                """SELECT c.id, m.mode,
+                     EXISTS (SELECT 1 FROM service_contracts s WHERE s.community_id = c.id
+                             AND s.started_on IS NOT NULL) AS contract
+                   FROM communities c
+                   LEFT JOIN LATERAL management_on(c.id, CAST(:today AS date)) m ON TRUE"""
+            ),
+            {"today": business_today()},
+        ).all()
+    # Then every community in custody has its contract in force, and so does a
+    # professionally managed community whose owners voted to hire its company
+    custody = [r for r in rows if r.mode == "COMMUNITY_CUSTODY"]
+    assert custody and all(r.contract for r in custody)
+    showcase = next(r for r in rows if r.id == demo.communities[0])
+    assert (showcase.mode, showcase.contract) == ("PROFESSIONAL", True)
+    # And a community nobody manages has none, so its NO_SERVICE flag says what it means
+    assert all(not r.contract for r in rows if r.mode in (None, "NONE"))

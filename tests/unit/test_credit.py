@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -18,6 +19,7 @@ from gongzhi.domain.credit_rule_sets import (
     LIANYUNGANG_BASE_90_V2,
     SHANDONG_YANTAI_2022,
     SHANDONG_YANTAI_2022_V2,
+    SHANDONG_YANTAI_2022_V3,
     credit_rule_set,
 )
 from gongzhi.domain.credit_rules import CreditRuleSet, IndicatorValue, Period, ScoredRecord, assess
@@ -25,6 +27,7 @@ from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 
 YANTAI, LYG = SHANDONG_YANTAI_2022, LIANYUNGANG_BASE_90
 YANTAI_2, LYG_2 = SHANDONG_YANTAI_2022_V2, LIANYUNGANG_BASE_90_V2
+YANTAI_3 = SHANDONG_YANTAI_2022_V3
 Q3 = Period.parse("2026Q3")
 
 
@@ -183,6 +186,40 @@ def test_a_veto_record_is_shown_and_vetoes() -> None:
     assert (result.vetoed, result.grade) == (True, "B")
 
 
+def test_in_yantai_a_serious_breach_is_a_veto_to_the_blacklist_below_c_whatever_the_score() -> None:
+    # Given a company whose figures and honours reach 92, and a record of 严重失信 (misusing
+    # the maintenance fund) in the quarter
+    figures = values(
+        management_scale=10,
+        party_organisation=1,
+        party_members_among_staff=6,
+        cross_appointments=1,
+        red_stewards=3,
+        sla_on_time_rate=98,
+    )
+    honours = [record("HONOUR", date(2026, 7, 1), level="NATIONAL") for _ in range(2)]
+    veto = record("VETO", date(2026, 7, 2), veto_kind="MAINTENANCE_FUND_MISUSED")
+
+    # When it is assessed under Yantai 2022 version 3
+    result = assess(YANTAI_3, Q3, [veto, *honours], figures)
+
+    # Then its score still shows the 20 points, but the grade is 黑名单, below C, and the
+    # veto names the record
+    assert result.score == 52 + 40 - 20
+    assert (result.vetoed, result.grade) == (True, "黑名单")
+    assert [c.key for c in result.contributions if c.veto] == [str(veto.id)]
+    # And whatever the score, a veto gives 黑名单; without one, the bands as before
+    assert YANTAI_3.grade_for(200, vetoed=True, bad_record=True) == "黑名单"
+    assert YANTAI_3.grade_for(40, vetoed=False, bad_record=True) == "C"
+    # And version 2 stays as published: the same record only cost 20 points (A)
+    assert assess(YANTAI_2, Q3, [veto, *honours], figures).grade == "A"
+
+
+def test_a_veto_grade_among_the_bands_is_refused() -> None:
+    with pytest.raises(InvalidValue):
+        dataclasses.replace(YANTAI_3, veto_grade="C")
+
+
 @pytest.mark.parametrize(
     ("score", "grade"), [(140, "AAAA"), (139, "AAA"), (100, "AA"), (85, "A"), (84, "B")]
 )
@@ -197,8 +234,9 @@ def test_an_indicator_nobody_provides_yet_earns_nothing_and_says_so() -> None:
 
 
 def test_rule_sets_are_found_by_key_or_name_and_unknown_ones_refused() -> None:
-    assert credit_rule_set(None) is YANTAI_2 is DEFAULT_RULE_SET
-    assert credit_rule_set("shandong-yantai-2022") is YANTAI_2
+    assert credit_rule_set(None) is YANTAI_3 is DEFAULT_RULE_SET
+    assert credit_rule_set("shandong-yantai-2022") is YANTAI_3
+    assert credit_rule_set("shandong-yantai-2022/2") is YANTAI_2
     assert credit_rule_set("shandong-yantai-2022/1") is YANTAI
     assert credit_rule_set("lianyungang-base-90") is LYG_2
     assert credit_rule_set("lianyungang-base-90/1") is LYG
@@ -468,9 +506,18 @@ def test_objections_are_taken_within_15_days_of_publication_only() -> None:
     objection = subject.object("评分有误", date(2026, 10, 25))
     with pytest.raises(RuleViolated):
         subject.object("再议", date(2026, 10, 25))
-    subject.decide_objection(objection, "UPHELD", date(2026, 10, 28))
-    # An upheld objection lets the next run correct the published result, same figures or not
+    # An upheld objection names what is wrong
+    with pytest.raises(InvalidValue):
+        subject.decide_objection(objection, "UPHELD", date(2026, 10, 28))
+    subject.decide_objection(
+        objection, "UPHELD", date(2026, 10, 28), recompute_indicators=["management_scale"]
+    )
+    # And lets the next run correct the published result, same figures or not, naming the
+    # objection and what it replaced
     assert subject.reassess(["芝罘区"], assess(YANTAI, Q3, [], {}), date(2026, 10, 29))
+    corrected = subject.collect_events()[-1]
+    assert isinstance(corrected, CreditEvaluation.Revised)
+    assert corrected.corrects == objection and corrected.previous is not None
     assert not subject.reassess(["芝罘区"], assess(YANTAI, Q3, [], {}), date(2026, 10, 30))
 
 

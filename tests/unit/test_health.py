@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from gongzhi.domain.errors import InvalidValue
 from gongzhi.domain.health import (
     DEFAULT_HEALTH_CONFIG,
+    HEALTH_CONFIGS,
     HealthAssessment,
     HealthConfig,
     HealthInputs,
@@ -81,12 +82,41 @@ def test_each_component_scores_its_inputs_as_documented() -> None:
     assert result["flags"] == ["FUND_BELOW_30", "NO_SERVICE"]
 
 
-def test_components_without_data_are_left_out_and_the_rest_reweighted() -> None:
+V1 = HEALTH_CONFIGS["gongzhi-health/1"]
+
+
+def test_in_version_1_components_without_data_were_left_out_and_the_rest_reweighted() -> None:
     # Only governance has data (it always has): the index is its score, coverage 15
-    result = assess_health(DEFAULT_HEALTH_CONFIG, HealthInputs(contract_in_force=True))
+    result = assess_health(V1, HealthInputs(contract_in_force=True))
     assert result["index"] == "30.0"
     assert result["coverage"] == 15
     assert [k for k, s in scores(result).items() if s is not None] == ["governance"]
+
+
+def test_missing_data_counts_at_the_penalty_and_never_raises_the_index() -> None:
+    # Given only governance with data (30 of 100, weight 15)
+    result = assess_health(DEFAULT_HEALTH_CONFIG, HealthInputs(contract_in_force=True))
+    # Then the other components count at the configured 0: 30 × 15 / 100
+    assert (result["index"], result["coverage"]) == ("4.5", 15)
+    counted = {c["key"]: c["counted"] for c in result["components"]}
+    assert counted["sla"] == "0" and counted["governance"] == "30.0"
+    assert DEFAULT_HEALTH_CONFIG.min_coverage == 60
+
+
+@given(
+    sla_met=st.integers(0, 10),
+    has_facilities=st.booleans(),
+    faulty=st.integers(0, 5),
+)
+def test_adding_any_data_to_a_missing_component_never_lowers_the_index(
+    sla_met: int, has_facilities: bool, faulty: int
+) -> None:
+    # Missing data must not raise a rank: with data, whatever it says, the index is as high
+    base = HealthInputs(contract_in_force=True, sla_deadlines=10, sla_met=sla_met)
+    more = replace(base, facilities_in_use=5 if has_facilities else 0, facilities_faulty=faulty)
+    without = Decimal(assess_health(DEFAULT_HEALTH_CONFIG, base)["index"])
+    with_data = Decimal(assess_health(DEFAULT_HEALTH_CONFIG, more)["index"])
+    assert with_data >= without
 
 
 def test_scores_are_clamped_to_0_and_100() -> None:
@@ -131,7 +161,8 @@ def test_weights_must_name_known_components_and_sum_to_100() -> None:
 def test_configurations_by_name_or_version_and_unknown_ones_refused() -> None:
     assert health_config(None) is DEFAULT_HEALTH_CONFIG
     assert health_config("gongzhi-health") is DEFAULT_HEALTH_CONFIG
-    assert health_config("gongzhi-health/1") is DEFAULT_HEALTH_CONFIG
+    assert health_config("gongzhi-health/2") is DEFAULT_HEALTH_CONFIG
+    assert health_config("gongzhi-health/1") is V1
     with pytest.raises(InvalidValue) as refused:
         health_config("gongzhi-health/9")
     assert refused.value.field == "config"

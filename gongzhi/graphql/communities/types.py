@@ -186,6 +186,11 @@ class CommunityPayload:
         description="Id of the building, entrance or unit the command created"
     )
     position: str = strawberry.field(description="Event-log position of the change")
+    warnings: list[str] = strawberry.field(
+        default_factory=list,
+        description="Recorded, but worth a look: e.g. another community of the same name on "
+        "the same street (tell them apart by address)",
+    )
 
 
 CommunityResult = Annotated[

@@ -41,7 +41,10 @@ from gongzhi.graphql.reading import AnyCompanyArg, lookup
 EVALUATION_SELECT = """
 SELECT e.*, co.name AS company_name,
   coalesce((SELECT json_agg(json_build_object('id', o.id::text, 'grounds', o.grounds,
-      'raised_on', o.raised_on, 'decision', o.decision, 'decided_on', o.decided_on)
+      'raised_on', o.raised_on, 'decision', o.decision, 'decided_on', o.decided_on,
+      'corrections', o.corrections, 'score_before', o.score_before,
+      'grade_before', o.grade_before, 'score_after', o.score_after,
+      'grade_after', o.grade_after, 'corrected_revision', o.corrected_revision)
       ORDER BY o.raised_on, o.id)
     FROM credit_objections o WHERE o.evaluation_id = e.id), '[]'::json) AS objections
 FROM credit_evaluations e JOIN companies co ON co.id = e.company_id

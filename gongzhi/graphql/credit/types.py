@@ -72,6 +72,15 @@ class CreditSection:
     counted: int
 
 
+@strawberry.type(description="What an upheld objection's correction changed")
+class CreditCorrection:
+    revision: int = strawberry.field(description="The evaluation's corrected revision")
+    score_before: int
+    grade_before: str
+    score_after: int
+    grade_after: str
+
+
 @strawberry.type(description="异议 by the company against a published evaluation")
 class CreditObjection:
     id: strawberry.ID
@@ -79,6 +88,21 @@ class CreditObjection:
     raised_on: datetime.date
     decision: str | None = strawberry.field(description="UPHELD / REJECTED; none: pending")
     decided_on: datetime.date | None
+    withdrawn_record_ids: list[strawberry.ID] = strawberry.field(
+        description="UPHELD: the records the decision found wrong and withdrew"
+    )
+    recompute_indicators: list[str] = strawberry.field(
+        description="UPHELD: the indicators the decision had recomputed"
+    )
+    correction: CreditCorrection | None = strawberry.field(
+        description="UPHELD: score and grade before and after the correction; none: pending"
+    )
+
+
+@strawberry.type(description="一票否决 a record that sent the grade to the rule set's veto grade")
+class CreditVeto:
+    record_id: strawberry.ID
+    label: str
 
 
 @strawberry.type(description="信用评价 a company's score and grade for a period under a rule set")
@@ -94,7 +118,11 @@ class CreditEvaluation:
     districts: list[str] = strawberry.field(description="Districts served in the period")
     score: int
     grade: str
-    vetoed: bool
+    vetoed: bool = strawberry.field(
+        description="一票否决: a veto item counted, so the grade is the rule set's veto grade "
+        "whatever the score"
+    )
+    vetoed_by: list[CreditVeto] = strawberry.field(description="The veto records that counted")
     rank: int | None = strawberry.field(description="Place by score in a listing")
     revision: int
     cause: str | None = strawberry.field(description="RE_EVALUATED / CORRECTED for revisions")
@@ -185,6 +213,7 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
     """``breakdown``: the caller may see the contributions (regulators, the company), whose
     evidence rows show the names of persons (party members, 红管家) opened."""
     sections = _json(row["sections"])
+    lines = _json(row["contributions"])
     return CreditEvaluation(
         id=strawberry.ID(str(row["id"])),
         company_id=strawberry.ID(str(row["company_id"])),
@@ -198,6 +227,11 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
         score=row["score"],
         grade=row["grade"],
         vetoed=row["vetoed"],
+        vetoed_by=[
+            CreditVeto(record_id=strawberry.ID(c["key"]), label=c["label"])
+            for c in lines
+            if c["veto"]
+        ],
         rank=row.get("rank"),
         revision=row["revision"],
         cause=row["cause"],
@@ -223,7 +257,7 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
                 veto=c["veto"],
                 evidence=opened.within(c["evidence"]),
             )
-            for c in _json(row["contributions"])
+            for c in lines
         ]
         if breakdown
         else None,
@@ -235,6 +269,19 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
                 decision=o["decision"],
                 decided_on=datetime.date.fromisoformat(o["decided_on"])
                 if o["decided_on"]
+                else None,
+                withdrawn_record_ids=[
+                    strawberry.ID(r) for r in (o["corrections"] or {}).get("withdrawn_records", [])
+                ],
+                recompute_indicators=list((o["corrections"] or {}).get("recompute_indicators", [])),
+                correction=CreditCorrection(
+                    revision=o["corrected_revision"],
+                    score_before=o["score_before"],
+                    grade_before=o["grade_before"],
+                    score_after=o["score_after"],
+                    grade_after=o["grade_after"],
+                )
+                if o["corrected_revision"] is not None
                 else None,
             )
             for o in _json(row["objections"])
@@ -271,7 +318,7 @@ class CreditIndicatorRule:
     bands: list[CreditBand]
 
 
-@strawberry.type(description="A record kind's points in a rule set; veto: lowest grade")
+@strawberry.type(description="A record kind's points in a rule set; veto: the veto grade")
 class CreditRecordRule:
     kind: str
     level: str | None = strawberry.field(description="Honour level or veto kind; none: any")
@@ -296,6 +343,10 @@ class CreditRuleSetType:
     basic_cap: int | None
     good_cap: int | None
     clean_floor: str | None = strawberry.field(description="Worst grade with no bad record")
+    veto_grade: str = strawberry.field(
+        description="The grade a veto item gives whatever the score (below every band, or the "
+        "lowest)"
+    )
     default_validity_months: int
     period_kind: str = strawberry.field(description="Q quarter / H half-year")
     objection_days: int
@@ -314,6 +365,7 @@ def rule_set_type(rules: CreditRuleSet) -> CreditRuleSetType:
         basic_cap=rules.basic_cap,
         good_cap=rules.good_cap,
         clean_floor=rules.clean_floor,
+        veto_grade=rules.vetoed_grade,
         default_validity_months=rules.default_validity_months,
         period_kind=rules.period_kind,
         objection_days=rules.objection_days,

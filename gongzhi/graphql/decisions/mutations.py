@@ -5,6 +5,7 @@ from __future__ import annotations
 from gongzhi.application.base import Done
 from gongzhi.application.commands import Command
 from gongzhi.application.decisions import (
+    BallotCast,
     CastBallot,
     CloseDecision,
     ProposeDecision,
@@ -28,6 +29,12 @@ async def decision_reply(context: Context, done: Done, _: Command) -> DecisionPa
     )
 
 
+async def ballot_reply(context: Context, done: Done, command: CastBallot) -> DecisionPayload:
+    payload = await decision_reply(context, done, command)
+    payload.replaced_earlier = isinstance(done, BallotCast) and done.replaced_earlier
+    return payload
+
+
 def _ballot_target(_: Context, command: CastBallot, found: dict[str, Found]) -> Target:
     """The decision's community, and the unit: a resident casts only for own units; a
     committee member enters paper ballots for any unit of the community."""
@@ -43,7 +50,7 @@ def _ballot_target(_: Context, command: CastBallot, found: dict[str, Found]) -> 
 DecisionMutations = mutations(
     "DecisionMutations",
     mutation(ProposeDecision, Action.PROPOSE_DECISION, reply=decision_reply),
-    mutation(CastBallot, Action.CAST_BALLOT, reply=decision_reply, target=_ballot_target),
+    mutation(CastBallot, Action.CAST_BALLOT, reply=ballot_reply, target=_ballot_target),
     mutation(CloseDecision, Action.CONDUCT_DECISION, reply=decision_reply, target="decision_id"),
     mutation(RecountDecision, Action.CONDUCT_DECISION, reply=decision_reply, target="decision_id"),
     mutation(

@@ -87,6 +87,11 @@ class DecisionConnection:
 class DecisionPayload:
     decision: Decision | None
     position: str
+    replaced_earlier: bool | None = strawberry.field(
+        default=None,
+        description="castBallot only: true when this ballot replaced the voter's earlier one "
+        "(one ballot per owner, the later counts)",
+    )
 
 
 @strawberry.type(description="公示 one ballot as published: its rooms and their area, never a name")

@@ -13,10 +13,13 @@ from gongzhi.application.funds import (
     PayFundUse,
     ProposeFundUse,
     RecordFirstDeposit,
+    RejectEmergencyFundUse,
+    RejectFundUse,
     ReviewEmergencyFundUse,
     SendTopUpNotices,
     SetFundDepositRule,
     TopUpFund,
+    WithdrawFundUse,
 )
 from gongzhi.domain.fund import MaintenanceFund as FundAggregate
 from gongzhi.graphql.commands import mutation, mutations
@@ -54,6 +57,9 @@ FundMutations = mutations(
     mutation(ApproveFundUse, Action.APPROVE_FUND_USE, reply=fund_reply),
     mutation(ReviewEmergencyFundUse, Action.APPROVE_FUND_USE, reply=fund_reply),
     mutation(ConfirmEmergencyFundUse, Action.CONFIRM_EMERGENCY_USE, reply=fund_reply),
+    mutation(RejectFundUse, Action.APPROVE_FUND_USE, reply=fund_reply),
+    mutation(RejectEmergencyFundUse, Action.CONFIRM_EMERGENCY_USE, reply=fund_reply),
+    mutation(WithdrawFundUse, Action.PROPOSE_FUND_USE, reply=fund_reply),
     mutation(PayFundUse, Action.PAY_FUND_USE, reply=fund_reply),
     mutation(AuditEmergencyFundUse, Action.PAY_FUND_USE, reply=fund_reply),
 )

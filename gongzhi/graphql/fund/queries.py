@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.domain.fund import MaintenanceFund as FundAggregate
+from gongzhi.graphql.auth import Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, forbidden
 from gongzhi.graphql.fund.types import (
@@ -35,7 +36,7 @@ from gongzhi.graphql.fund.types import (
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import Action, allowed
+from gongzhi.graphql.permissions import Action, allowed, unit_visible
 from gongzhi.graphql.reading import CommunityArg, UnitArg, lookup
 
 ACCOUNT_SELECT = """
@@ -64,8 +65,18 @@ WHERE l.unit_id = $1 AND l.fund_id = $2 ORDER BY l.version
 
 async def readable_fund(context: Context, community_id: UUID, action: Action) -> Any:
     """The fund row of a community (in scope: declared by the argument) the principal may
-    read, or raise Refused."""
-    if not allowed(context.principal, action, await community_target(context, community_id)):
+    read, or raise Refused. A resident's target is the community with one of the
+    resident's own units in it, if any: the rules read a resident's units."""
+    target = await community_target(context, community_id)
+    principal = context.principal
+    if principal.role is Role.RESIDENT:
+        own = await context.pool.fetchval(
+            "SELECT id FROM units WHERE community_id = $1 AND id = ANY($2::uuid[]) LIMIT 1",
+            community_id,
+            list(principal.unit_ids),
+        )
+        target = replace(target, unit_id=own)
+    if not allowed(principal, action, target):
         raise Refused(forbidden(action.value))
     row = await context.pool.fetchrow(
         "SELECT * FROM maintenance_funds WHERE id = $1", FundAggregate.id_for(community_id)
@@ -111,13 +122,23 @@ async def fund_summary(context: Context, fund: Any) -> MaintenanceFund:
 
 @strawberry.type
 class FundQueries:
-    @strawberry.field(description="住宅专项维修资金: balance, first deposits, the 30 % line")
+    @strawberry.field(
+        description="住宅专项维修资金: balance, first deposits, the 30 % line (a resident of the "
+        "community sees the totals and only the own units below the line)"
+    )
     @lookup
     async def maintenance_fund(
         self, info: Info[Context, None], community_id: CommunityArg
     ) -> FundLookup:
-        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND)
-        return await fund_summary(info.context, fund)
+        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND_USES)
+        summary = await fund_summary(info.context, fund)
+        # A resident sees the fund's totals and the own units' accounts, not the neighbours'.
+        summary.units_below_threshold = [
+            a
+            for a in summary.units_below_threshold
+            if unit_visible(info.context.principal, UUID(a.unit_id))
+        ]
+        return summary
 
     @strawberry.field(description="维修资金台账: every movement in order, with running balance")
     @lookup
@@ -161,7 +182,10 @@ class FundQueries:
             lines=[ledger_entry_from_row(r) for r in rows],
         )
 
-    @strawberry.field(description="维修资金使用: the fund's uses, newest first")
+    @strawberry.field(
+        description="维修资金使用: the fund's uses, newest first (公示: residents of the community "
+        "read them too)"
+    )
     @lookup
     async def fund_uses(
         self,
@@ -169,7 +193,7 @@ class FundQueries:
         community_id: CommunityArg,
         awaiting_audit_only: bool = False,
     ) -> FundUsesResult:
-        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND)
+        fund = await readable_fund(info.context, UUID(community_id), Action.READ_FUND_USES)
         condition = " AND kind = 'EMERGENCY' AND status = 'PAID'" if awaiting_audit_only else ""
         rows = await info.context.pool.fetch(
             f"SELECT * FROM fund_uses WHERE fund_id = $1{condition} ORDER BY seq DESC", fund["id"]

@@ -74,7 +74,7 @@ class FundUse:
     unit_ids: list[strawberry.ID]
     status: str = strawberry.field(
         description="PROPOSED, APPROVED (ordinary) / REVIEWED → CONFIRMED (emergency), PAID, "
-        "AUDITED (emergency)"
+        "AUDITED (emergency); or closed unpaid: REJECTED (驳回), WITHDRAWN (撤回)"
     )
     proposed_on: datetime.date
     committee_id: strawberry.ID | None = strawberry.field(
@@ -86,6 +86,10 @@ class FundUse:
     shares: list[UnitShare] = strawberry.field(description="What each unit paid, by area")
     audited_on: datetime.date | None
     findings: str | None
+    closed_on: datetime.date | None = strawberry.field(description="Rejected or withdrawn on")
+    closed_by: str | None = strawberry.field(
+        description="COMMITTEE or STREET_OFFICE (rejected), PROPOSER (withdrawn)"
+    )
     awaiting_audit: bool = strawberry.field(description="A paid emergency without its audit")
 
 
@@ -211,6 +215,8 @@ def use_from_row(row: Any) -> FundUse:
         shares=[UnitShare(unit_id=strawberry.ID(s["unit_id"]), fen=s["fen"]) for s in shares],
         audited_on=row["audited_on"],
         findings=row["findings"],
+        closed_on=row["closed_on"],
+        closed_by=row["closed_by"],
         awaiting_audit=row["kind"] == UseKind.EMERGENCY.value and row["status"] == "PAID",
     )
 

@@ -39,12 +39,16 @@ from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import community_scope
 from gongzhi.graphql.reading import CommunityArg, lookup
 
-# $1 district, $2 period, $3 previous period, $4 config name, $5 config version.
+# $1 district, $2 period, $3 previous period, $4 config name, $5 config version, $6 the
+# coverage a rank needs: the assessments below it follow the ranked ones, without a rank.
 RANKED = """
 WITH ranked AS (
   SELECT h.*, c.name AS community_name, p.health_index AS previous_index,
-         rank() OVER (ORDER BY h.health_index DESC NULLS LAST)::int AS rank,
-         count(*) OVER ()::int AS ranked
+         (h.coverage >= $6 AND h.health_index IS NOT NULL) AS rankable,
+         rank() OVER (ORDER BY (h.coverage >= $6 AND h.health_index IS NOT NULL) DESC,
+                      h.health_index DESC NULLS LAST)::int AS rank,
+         (count(*) FILTER (WHERE h.coverage >= $6 AND h.health_index IS NOT NULL) OVER ())::int
+           AS ranked
   FROM health_assessments h JOIN communities c ON c.id = h.community_id
   LEFT JOIN health_assessments p ON p.community_id = h.community_id AND p.period = $3
        AND p.config_name = h.config_name AND p.config_version = h.config_version
@@ -63,7 +67,14 @@ def _period_and_config(period: str, config: str | None) -> tuple[Period, HealthC
 
 def _ranking_params(district: str, period: Period, config: HealthConfig) -> Params:
     return Params(
-        [district, period.label, previous_half_year(period).label, config.name, config.version]
+        [
+            district,
+            period.label,
+            previous_half_year(period).label,
+            config.name,
+            config.version,
+            config.min_coverage,
+        ]
     )
 
 
@@ -71,7 +82,8 @@ def _ranking_params(district: str, period: Period, config: HealthConfig) -> Para
 class HealthQueries:
     @strawberry.field(
         description="半年度健康指数排名: a district's communities for a half-year (2026H1), best "
-        "first, with the trend against the previous half-year and the risk flags"
+        "first, with the trend against the previous half-year and the risk flags; those whose "
+        "coverage is below the configuration's minCoverage follow, without a rank"
     )
     @lookup
     async def health_ranking(

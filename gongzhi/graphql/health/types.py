@@ -21,6 +21,10 @@ class HealthComponent:
     label: str
     weight: int = strawberry.field(description="Of 100, by the configuration version")
     score: Decimal | None = strawberry.field(description="0–100; null when it had no data")
+    counted: Decimal | None = strawberry.field(
+        description="What the index counted: the score, or the configuration's missingScore "
+        "when it had no data (null: left out, version 1)"
+    )
     inputs: JSON = strawberry.field(description="The figures the score was computed from")
 
 
@@ -35,7 +39,12 @@ class HealthAssessmentType:
     health_index: Decimal | None = strawberry.field(
         description="0–100, the weighted mean of the components with data"
     )
-    coverage: int = strawberry.field(description="Weight (of 100) of the components with data")
+    coverage: int = strawberry.field(
+        description="Weight (of 100) of the components with data, shown beside the index"
+    )
+    rankable: bool = strawberry.field(
+        description="Coverage reaches the configuration's minCoverage: the assessment is ranked"
+    )
     components: list[HealthComponent]
     flags: list[RiskFlag]
     as_of: datetime.date = strawberry.field(description="The day the states were read for")
@@ -69,6 +78,11 @@ class HealthConfigType:
     name: str
     version: int
     weights: JSON
+    missing_score: int | None = strawberry.field(
+        description="The score a component without data counts at; null: left out and the "
+        "other weights scaled up (version 1)"
+    )
+    min_coverage: int = strawberry.field(description="The coverage an assessment needs to rank")
 
 
 # Named HealthRunPayload in Python so that its result union keeps the name HealthRunResult.
@@ -106,6 +120,7 @@ def assessment_from_row(row: Any) -> HealthAssessmentType:
                 label=c["label"],
                 weight=c["weight"],
                 score=None if c["score"] is None else Decimal(c["score"]),
+                counted=None if c.get("counted") is None else Decimal(c["counted"]),
                 inputs=c["inputs"],
             )
             for c in components
@@ -113,7 +128,8 @@ def assessment_from_row(row: Any) -> HealthAssessmentType:
         flags=[RiskFlag(flag) for flag in flags],
         as_of=row["as_of"],
         revision=row["revision"],
-        rank=row["rank"] if index is not None else None,
+        rankable=row["rankable"],
+        rank=row["rank"] if row["rankable"] else None,
         ranked=row["ranked"],
         previous_index=previous,
         trend=None if index is None or previous is None else index - previous,
@@ -122,7 +138,13 @@ def assessment_from_row(row: Any) -> HealthAssessmentType:
 
 def config_type(config: HealthConfig) -> HealthConfigType:
     weights: Any = dict(config.weights)
-    return HealthConfigType(name=config.name, version=config.version, weights=weights)
+    return HealthConfigType(
+        name=config.name,
+        version=config.version,
+        weights=weights,
+        missing_score=config.missing_score,
+        min_coverage=config.min_coverage,
+    )
 
 
 HealthAssessmentLookup = Annotated[

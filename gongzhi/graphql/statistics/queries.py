@@ -11,7 +11,7 @@ from strawberry.types import Info
 from gongzhi.application.base import business_today
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.context import Context
-from gongzhi.graphql.errors import invalid
+from gongzhi.graphql.errors import Refused, invalid
 from gongzhi.graphql.permissions import Action, Target
 from gongzhi.graphql.reading import lookup, require
 from gongzhi.graphql.statistics.types import (
@@ -44,9 +44,16 @@ def _figures(
     )
 
 
-def _require_reader(context: Context, district: str) -> None:
-    """Refused (Forbidden) unless the principal may read the district's figures."""
+async def _require_reader(context: Context, district: str) -> None:
+    """Refused (Forbidden) unless the principal may read the district's figures, and
+    (ValidationError) for a district no community was ever registered in: its zeros would
+    read as figures (a misspelt or unknown name)."""
     require(context.principal, Action.READ_DISTRICT_STATISTICS, Target(district=district))
+    known = await context.pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM communities WHERE district = $1)", district
+    )
+    if not known:
+        raise Refused(invalid("district", "unknown district: no community is registered in it"))
 
 
 @strawberry.type
@@ -59,7 +66,7 @@ class StatisticsQueries:
         self, info: Info[Context, None], district: str, as_of: datetime.date | None = None
     ) -> DistrictStatisticsResult:
         context = info.context
-        _require_reader(context, district)
+        await _require_reader(context, district)
         day = as_of or business_today()
         rows = await context.pool.fetch(DISTRICT_MODE_COUNTS, [district], day)
         counts = {row["mode"]: row["communities"] for row in rows}
@@ -71,7 +78,7 @@ class StatisticsQueries:
         self, info: Info[Context, None], district: str, first: int = 30
     ) -> DistrictSnapshotsResult:
         context = info.context
-        _require_reader(context, district)
+        await _require_reader(context, district)
         if not 1 <= first <= MAX_SNAPSHOTS:
             return invalid("first", f"must be between 1 and {MAX_SNAPSHOTS}")
         rows = await context.pool.fetch(

@@ -15,6 +15,7 @@ from gongzhi.domain.work_order import (
     Source,
     Urgency,
     WorkOrderStatus,
+    sla_clocks_summary,
 )
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
@@ -30,7 +31,10 @@ class WorkOrderPlace:
     area_name: str = strawberry.field(description="The common area's name, or a detail")
 
 
-@strawberry.type(description="报事报修 work order, with its SLA clocks (times in UTC)")
+@strawberry.type(
+    description="报事报修 work order, with its SLA clocks (times in Asia/Shanghai). Clocks: "
+    + sla_clocks_summary()
+)
 class WorkOrder:
     id: strawberry.ID
     community_id: strawberry.ID
@@ -45,15 +49,22 @@ class WorkOrder:
     photos: list[str] = strawberry.field(description="Photo references (keys or URLs)")
     description: str
     status: WorkOrderStatus
-    sla_rules: str = strawberry.field(description="The SLA rule set version the clocks follow")
+    sla_rules: str = strawberry.field(
+        description="The SLA rule set version the clocks follow (the one in force when reported): "
+        + sla_clocks_summary()
+    )
     reported_at: datetime.datetime
-    dispatch_deadline: datetime.datetime = strawberry.field(description="分转时限")
+    dispatch_deadline: datetime.datetime = strawberry.field(
+        description="分转时限: reported at + the dispatch clock of slaRules for the category and "
+        "urgency"
+    )
     company_id: strawberry.ID | None = strawberry.field(description="The company dispatched to")
     team: str | None
     assignee: str | None
     dispatched_at: datetime.datetime | None
     response_deadline: datetime.datetime | None = strawberry.field(
-        description="回应时限 of the current response clock (from the dispatch or the reopening)"
+        description="回应时限 of the current response clock (from the dispatch or the reopening), "
+        "by the respond clock of slaRules for the category and urgency"
     )
     responded_at: datetime.datetime | None
     response_note: str | None
