@@ -16,11 +16,11 @@ from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_
 from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
 from gongzhi.application.receipts import CommandId
 from gongzhi.domain.bill import Bill
-from gongzhi.domain.billing import monthly_fee_fen
+from gongzhi.domain.billing import fees_due
 from gongzhi.domain.community import Community, Unit
 from gongzhi.domain.errors import UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
-from gongzhi.domain.fee_rules import ONE_DAY, add_months, months_of_service, round_fen
+from gongzhi.domain.fee_rules import ONE_DAY, LateFeePolicy, add_months, received_on_checked
 from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.payment import Payment, PaymentChannel, payment_id, unscoped_payment_id
 from gongzhi.domain.values import enum_value
@@ -103,7 +103,8 @@ class FeePaymentService(GongzhiBase):
         transaction_id, amount_fen = command.transaction_id, command.amount_fen
         received_on, late_fee_bill_id = command.received_on, command.late_fee_bill_id
         community, unit = self._unit(community_id, unit_id)
-        on = received_on or business_today()
+        today = business_today()
+        on = received_on_checked("receivedOn", received_on or today, today, community.registered_on)
         late_fee_bill = self._late_fee_bill(unit_id, late_fee_bill_id)
         kind, reference = enum_value("channel", PaymentChannel, channel), transaction_id.strip()
         # Transaction ids are unique per channel of one receiver only: two companies' cash
@@ -154,6 +155,7 @@ class FeePaymentService(GongzhiBase):
                     amount_fen=payment.amount_fen,
                     received_on=on,
                     bills=bills_of(self, schedule, unit_id),
+                    policy=schedule.terms.late if schedule is not None else LateFeePolicy(),
                     credit_limit_fen=self._credit_limit(schedule, community, unit, on),
                 )
                 if schedule is not None:
@@ -253,8 +255,9 @@ class FeePaymentService(GongzhiBase):
     def _credit_limit(
         self, schedule: FeeSchedule | None, community: Community, unit: Unit, on: date
     ) -> int:
-        """预交上限: 12 months of the unit's fees from the first day not billed yet (today
-        before the first run), and never past the end of the community's service contract."""
+        """预交上限: the fees due as filed (price changes included) for 12 months from the
+        first day not billed yet (today before the first run), never past the end of the
+        community's service contract."""
         if schedule is None:
             return 0
         # Paid ahead = for days not billed yet: from the day after the last billed period.
@@ -263,8 +266,7 @@ class FeePaymentService(GongzhiBase):
         contract_end = self._contract_end(community.id, start)
         if contract_end is not None:
             end = min(end, contract_end)
-        monthly = monthly_fee_fen(schedule, unit_facts(unit), start)
-        return round_fen(monthly * months_of_service(start, end))
+        return fees_due(schedule, community.modes, unit_facts(unit), start, end)
 
     def _contract_end(self, community_id: UUID, start: date) -> date | None:
         """The last day the community's current contract binds; None when it has no end

@@ -18,7 +18,13 @@ from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.bill import BillFacts
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
-from gongzhi.domain.fee_rules import LateFeePolicy, OpenBill, allocate, late_fee
+from gongzhi.domain.fee_rules import (
+    LateFeePolicy,
+    OpenBill,
+    allocate,
+    allocate_late_fees,
+    late_fee,
+)
 from gongzhi.domain.money import fen_amount
 from gongzhi.domain.values import required_text
 
@@ -65,12 +71,16 @@ class FeeAccount(Aggregate):
         received_on: date
         allocations: list[dict[str, Any]]
         credit_fen: int  # the part kept as prepaid credit
+        # The part paid towards the bills' late fees, after the bills (None before issue 15).
+        late_fees: list[dict[str, Any]] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
             parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.allocations]
             aggregate.payments[self.payment_id] = PaymentRecord(self.amount_fen, parts)
             aggregate._settle(parts, self.received_on, 1)
+            for part in self.late_fees or ():
+                aggregate.bill(UUID(part["bill_id"])).late_paid_fen += part["fen"]
             aggregate.credit_fen += self.credit_fen
 
     class CreditApplied(Aggregate.Event):
@@ -199,13 +209,22 @@ class FeeAccount(Aggregate):
         amount_fen: int,
         received_on: date,
         bills: Sequence[BillFacts],
+        policy: LateFeePolicy,
         credit_limit_fen: int,
     ) -> None:
-        """收款: allocate to the oldest open bill first; the rest is prepaid credit, at most
+        """收款 in the documented order (``fee_rules``): the open bills oldest first, then
+        their late fees owed on the day received; the rest is prepaid credit, at most
         ``credit_limit_fen`` in all (12 months' fees, never past the contract's end)."""
         amount = fen_amount("amountFen", amount_fen)
         self.apply_credit(bills, received_on)
         parts, left = allocate(amount, self.open_bills(bills))
+        # Paying on the day does not change the day's late fee (fee_rules.late_fee), so
+        # what is owed is the same before and after the bills' part is settled.
+        owed = [
+            (b.id, self.late_fee_owed(b, policy, received_on))
+            for b in sorted(bills, key=lambda b: b.key)
+        ]
+        late_parts, left = allocate_late_fees(left, owed)
         if left and self.credit_fen + left > credit_limit_fen:
             raise RuleViolated(
                 "amountFen",
@@ -222,6 +241,7 @@ class FeeAccount(Aggregate):
             received_on=received_on,
             allocations=_parts(parts),
             credit_fen=left,
+            late_fees=_parts(late_parts),
         )
 
     def refund(self, payment_id: UUID | None, amount_fen: int, on: date) -> UUID:

@@ -327,6 +327,15 @@ def _(event: FeeAccount.PaymentReceived) -> list[Op]:
             payment_id=event.payment_id,
         )
         entries.bill(part["bill_id"], paid=part["fen"])
+    for part in event.late_fees or ():
+        entries.add(
+            "LATE_FEE_PAID",
+            part["fen"],
+            event.received_on,
+            bill_id=UUID(part["bill_id"]),
+            payment_id=event.payment_id,
+        )
+        entries.bill(part["bill_id"], late_paid=part["fen"])
     entries.credit(event.credit_fen)
     return entries.ops
 

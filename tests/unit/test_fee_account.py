@@ -21,6 +21,7 @@ from gongzhi.domain.fee_rules import LateFeePolicy, parse_period, round_fen
 from gongzhi.domain.fee_schedule import FeeSchedule
 
 OCT, NOV = parse_period("p", "2026-10"), parse_period("p", "2026-11")
+NO_LATE_FEES = LateFeePolicy(Decimal(0))
 
 
 def facts(period: str, start: date, amount: int) -> BillFacts:
@@ -39,6 +40,7 @@ def receive(a: FeeAccount, amount: int, bills: list[BillFacts], limit: int = 0) 
         amount_fen=amount,
         received_on=date(2026, 11, 5),
         bills=bills,
+        policy=NO_LATE_FEES,
         credit_limit_fen=limit,
     )
 
@@ -80,6 +82,7 @@ def test_a_refund_takes_unused_credit_first_then_reopens_the_newest_bill() -> No
         amount_fen=21_000,
         received_on=date(2026, 11, 5),
         bills=[october, november],
+        policy=NO_LATE_FEES,
         credit_limit_fen=1_000,
     )
     a.refund(payment, 4_000, date(2026, 11, 6))
@@ -188,16 +191,13 @@ def test_a_standard_changing_mid_month_prorates_the_two_prices_to_the_fen(
     s = schedule_with(str(before), (str(after), date(2026, 10, day)))
     plan = PeriodPlan(s, OCT, [(OCT.start, OCT.end)])
     lines = plan.lines(UnitFacts(uuid4(), "101", area, False, None))
-    # Then each price is charged for its own days, rounded once per line
+    # Then the bill is the month's exact fee rounded once, half up (issue 15), and each
+    # price's line is its own days' exact charge to within a fen (largest remainder)
     monthly_before, monthly_after = Fraction(before * area * 100), Fraction(after * area * 100)
-    expected = [
-        round_fen(monthly_before * Fraction(day - 1, 31)),
-        round_fen(monthly_after * Fraction(32 - day, 31)),
-    ]
-    assert [line["amount_fen"] for line in lines] == [e for e in expected if e > 0]
-    # And the lines differ from a month at each price, weighted by days, by at most one fen
-    whole = round_fen((monthly_before * (day - 1) + monthly_after * (32 - day)) / 31)
-    assert abs(sum(line["amount_fen"] for line in lines) - whole) <= 1
+    exact = [monthly_before * Fraction(day - 1, 31), monthly_after * Fraction(32 - day, 31)]
+    amounts = [line["amount_fen"] for line in lines]
+    assert sum(amounts) == round_fen(sum(exact))
+    assert all(abs(fen - share) < 1 for fen, share in zip(amounts, exact, strict=True))
 
 
 def test_a_unit_delivered_mid_month_is_the_developers_until_then() -> None:
@@ -272,6 +272,7 @@ def test_every_fen_received_is_in_a_bill_the_credit_or_a_late_fee(
                     amount_fen=amount,
                     received_on=day,
                     bills=bills,
+                    policy=policy,
                     credit_limit_fen=5_000,
                 )
                 payments.append(payment)

@@ -45,7 +45,6 @@ from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, allowed
 from gongzhi.graphql.reading import CommunityArg, UnitInCommunityArg, lookup
-from gongzhi.projections.fees import COLLECTION_COLUMNS
 
 RATE_PLACES = Decimal("0.0000000001")
 
@@ -59,6 +58,19 @@ SELECT * FROM (
       AND b.amount_fen - b.paid_fen - b.written_off_fen > 0
     GROUP BY b.unit_id
 ) a
+"""
+# 收费率 and 户收费率 of the bills of every billing period starting in a span (a month, a
+# quarter, a year, whatever periods were billed): a household counts as paid when all its
+# bills of the span are settled.
+BILLED_IN_SPAN = """
+SELECT coalesce(sum(h.billed), 0)::bigint AS billed,
+       coalesce(sum(h.collected), 0)::bigint AS collected,
+       count(*)::int AS households, count(*) FILTER (WHERE h.settled)::int AS paid
+FROM (SELECT sum(b.amount_fen) AS billed, sum(b.paid_fen) AS collected,
+             bool_and(b.paid_fen > 0 AND b.amount_fen - b.paid_fen - b.written_off_fen <= 0)
+               AS settled
+      FROM fee_bills b WHERE b.community_id = $1 AND b.period_start BETWEEN $2 AND $3
+      GROUP BY b.unit_id) h
 """
 BY_UNIT = (Key("a.unit_id", "unit_id", "uuid"),)
 BY_UNIT_NUMBER = (Key("unit_number", "unit_number", "text"), Key("id", "id", "uuid"))
@@ -165,12 +177,7 @@ class FeeQueries:
     ) -> FeeRatesLookup:
         context, community, span = info.context, UUID(community_id), _period(period)
         await require_fee_reader(context, community)
-        billed = await context.pool.fetchrow(
-            f"""SELECT {COLLECTION_COLUMNS}
-                FROM fee_bills b WHERE b.community_id = $1 AND b.period = $2""",
-            community,
-            span.key,
-        )
+        billed = await context.pool.fetchrow(BILLED_IN_SPAN, community, span.start, span.end)
         # 清缴率: bills due before the period, what was recovered on them during the period
         # and what is still outstanding on them.
         arrears = await context.pool.fetchrow(
