@@ -23,7 +23,7 @@ from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_rules import ONE_DAY, LateFeePolicy, add_months, received_on_checked
 from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.payment import Payment, PaymentChannel, payment_id, unscoped_payment_id
-from gongzhi.domain.values import enum_value
+from gongzhi.domain.values import enum_value, required_text
 
 PREPAY_MONTHS = 12
 
@@ -61,6 +61,10 @@ class RefundPayment(Command):
     community_id: CommunityId
     unit_id: UnitId
     amount_fen: Fen
+    channel: Annotated[PaymentChannel, Doc("How the money goes back")]
+    reference: Annotated[
+        str, Text(64, min_length=1), Doc("The channel's id of the refund (退款凭证号)")
+    ]
     payment_id: Annotated[UUID, Ref(Kind.PAYMENT)] | None = None
     command_id: CommandId | None = None
 
@@ -171,10 +175,15 @@ class FeePaymentService(GongzhiBase):
         """退款 of a payment, or (no payment named) of unused prepaid credit."""
         community_id, unit_id = command.community_id, command.unit_id
         payment_id, amount_fen = command.payment_id, command.amount_fen
+        channel = PaymentChannel(command.channel).value
+        reference = required_text("reference", command.reference, max_length=64)
         self._unit(community_id, unit_id)
         day = on or business_today()
         return self._on_account(
-            meta, community_id, unit_id, lambda a: a.refund(payment_id, amount_fen, day)
+            meta,
+            community_id,
+            unit_id,
+            lambda a: a.refund(payment_id, amount_fen, day, channel, reference),
         )
 
     @handles(WriteOffBill)

@@ -102,6 +102,8 @@ class FeeAccount(Aggregate):
         from_credit_fen: int
         reversals: list[dict[str, Any]]  # allocations undone: the bills are open again
         on: date
+        channel: str = ""  # how the money went back, and the channel's reference (issue 15)
+        reference: str = ""
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
@@ -160,6 +162,8 @@ class FeeAccount(Aggregate):
         bill_id: UUID
         amount_fen: int
         on: date
+        channel: str = ""  # as on Refunded
+        reference: str = ""
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
@@ -244,16 +248,25 @@ class FeeAccount(Aggregate):
             late_fees=_parts(late_parts),
         )
 
-    def refund(self, payment_id: UUID | None, amount_fen: int, on: date) -> UUID:
+    def refund(
+        self,
+        payment_id: UUID | None,
+        amount_fen: int,
+        on: date,
+        channel: str = "",
+        reference: str = "",
+    ) -> UUID:
         """退款 of unused credit (no payment named) or of a payment: credit first, then the
-        payment's allocations, newest bill first (those bills are owed again)."""
+        payment's allocations, newest bill first (those bills are owed again). ``channel``
+        and ``reference`` say how the money went back (the channel's transaction id)."""
         amount = fen_amount("amountFen", amount_fen)
+        paid_back = {"channel": channel, "reference": reference}
         if payment_id is None:
             if amount > self.credit_fen:
                 raise RuleViolated(
                     "amountFen", f"only {self.credit_fen} fen of prepaid credit is unused"
                 )
-            return self._refunded(None, amount, amount, [], on)
+            return self._refunded(None, amount, amount, [], on, paid_back)
         payment = self.payments.get(payment_id)
         if payment is None:
             raise UnknownPart("paymentId", "no such payment on this unit's account")
@@ -269,6 +282,7 @@ class FeeAccount(Aggregate):
                 bill_id=payment.late_fee_bill,
                 amount_fen=amount,
                 on=on,
+                **paid_back,
             )
             return refund_id
         from_credit = min(self.credit_fen, amount)
@@ -283,7 +297,7 @@ class FeeAccount(Aggregate):
                 left -= take
         if left:
             raise RuleViolated("amountFen", "more than what is left of this payment to undo")
-        return self._refunded(payment_id, amount, from_credit, reversals, on)
+        return self._refunded(payment_id, amount, from_credit, reversals, on, paid_back)
 
     def _refunded(
         self,
@@ -292,6 +306,7 @@ class FeeAccount(Aggregate):
         from_credit: int,
         reversals: list[tuple[UUID, int]],
         on: date,
+        paid_back: dict[str, str],
     ) -> UUID:
         refund_id = uuid4()
         self.trigger_event(
@@ -302,6 +317,7 @@ class FeeAccount(Aggregate):
             from_credit_fen=from_credit,
             reversals=_parts(reversals),
             on=on,
+            **paid_back,
         )
         return refund_id
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from gongzhi.application.base import business_today
+from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
     Estate,
@@ -170,3 +172,140 @@ def test_the_prepayment_cap_is_the_fees_due_as_filed_for_twelve_months(api: Api)
     assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.amountFen")
     paid = pay(api, e, "101", owed + 336_000, "wx-ahead")
     assert paid["statement"]["creditFen"] == 336_000
+
+
+# --- 3: the arrears list's order ----------------------------------------------------------------
+
+ARREARS = """query($c: ID!, $order: ArrearsOrder) { arrears(communityId: $c,
+    asOf: "2026-12-15", orderBy: $order) { __typename ... on ArrearsConnection {
+    rows { unitNumber unitLabel unitOwners outstandingFen oldestDueOn } } } }"""
+
+
+def test_arrears_are_largest_first_unless_the_caller_orders_them_otherwise(api: Api) -> None:
+    # Given October and November billed, 101 paying October only: everyone owes, 101 the least
+    # and since November only
+    e = billed_estate(api)
+    bill(api, e, "2026-11")
+    pay(api, e, "101", statement(api, e.units["101"])["bills"][0]["amountFen"], "wx-oct")
+
+    def arrears(order: str | None) -> list[Any]:
+        variables = {"c": e.community, **({"order": order} if order else {})}
+        found = api.gql(ARREARS, variables, as_=e.staff)["arrears"]
+        assert found["__typename"] == "ArrearsConnection", found
+        return list(found["rows"])
+
+    # Then by default the largest amount owed comes first
+    rows = arrears(None)
+    owed = [row["outstandingFen"] for row in rows]
+    assert owed == sorted(owed, reverse=True) and len(owed) == 4
+    assert arrears("AMOUNT") == rows
+    # And by age the oldest overdue bill comes first (101's is November's)
+    assert arrears("AGE")[-1]["unitNumber"] == "101"
+    assert [row["oldestDueOn"] for row in arrears("AGE")][:3] == ["2026-10-31"] * 3
+    # And by building they follow 楼栋-单元-房号
+    assert [row["unitLabel"] for row in arrears("BUILDING")] == [
+        "1栋-1单元-101",
+        "1栋-1单元-201",
+        "1栋-1单元-301",
+        "1栋-1单元-401",
+    ]
+
+
+# --- 4: units told apart -----------------------------------------------------------------------
+
+
+def test_every_fee_row_names_its_unit_in_full_and_its_owner_for_the_staff(api: Api) -> None:
+    from tests.integration.test_graphql_owners import OWNERSHIP, person
+
+    e = billed_estate(api)
+    owner = person(api, "张三")["person"]["id"]
+    recorded = api.gql(
+        OWNERSHIP,
+        {
+            "input": {
+                "communityId": e.community,
+                "unitId": e.units["201"],
+                "on": "2026-01-01",
+                "reason": "不动产登记",
+                "owners": [{"personId": owner, "share": "1"}],
+            }
+        },
+    )["recordOwnership"]
+    assert recorded["__typename"] == "CommunityPayload", recorded
+    pay(api, e, "201", 100, "wx-label")
+    query = """query($c: ID!) {
+        feeBills(communityId: $c, period: "2026-10") { ... on BillConnection {
+            bills { unitNumber unitLabel unitOwners } } }
+        feeLedger(communityId: $c) { ... on FeeLedgerConnection {
+            entries { kind unitLabel unitOwners actor reason } } }
+        arrears(communityId: $c, asOf: "2026-12-01") { ... on ArrearsConnection {
+            rows { unitLabel unitOwners } } } }"""
+    seen = api.gql(query, {"c": e.community}, as_=e.staff)
+    bills = {b["unitNumber"]: b for b in seen["feeBills"]["bills"]}
+    assert bills["201"]["unitLabel"] == "1栋-1单元-201"
+    assert bills["201"]["unitOwners"] == ["张三"]
+    assert {e["unitLabel"] for e in seen["feeLedger"]["entries"]} == {"1栋-1单元-201"}
+    assert seen["feeLedger"]["entries"][0]["unitOwners"] == ["张三"]
+    assert ["张三"] in [row["unitOwners"] for row in seen["arrears"]["rows"]]
+    # And the ledger says who recorded each entry and why
+    assert {(x["actor"], x["reason"]) for x in seen["feeLedger"]["entries"]} == {
+        ("staff-1", "物业收费")
+    }
+    # And a resident reading the own statement sees the label but no owners' names
+    resident = Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(e.units["201"]),))
+    own = api.gql(
+        """query($u: ID!) { feeStatement(unitId: $u) { ... on FeeStatement {
+        bills { unitLabel unitOwners } entries { unitLabel unitOwners } } } }""",
+        {"u": e.units["201"]},
+        as_=resident,
+    )["feeStatement"]
+    assert own["bills"][0] == {"unitLabel": "1栋-1单元-201", "unitOwners": None}
+
+
+# --- 6: the audit trail of fees -----------------------------------------------------------------
+
+
+def test_a_bills_history_shows_its_write_off_payments_and_reversals(api: Api) -> None:
+    e = billed_estate(api)
+    bill_id = statement(api, e.units["201"])["bills"][0]["id"]
+    paid = pay(api, e, "201", 1000, "wx-h", receivedOn="2026-10-20")
+    refunded = mutate(
+        api,
+        "refundPayment",
+        "RefundPaymentInput",
+        {
+            "communityId": e.community,
+            "unitId": e.units["201"],
+            "paymentId": paid["paymentId"],
+            "amountFen": 400,
+            "channel": "WECHAT",
+            "reference": "wx-refund-h",
+        },
+        e.staff,
+    )
+    assert refunded["__typename"] == "FeeAccountPayload", refunded
+    written = mutate(
+        api,
+        "writeOffBill",
+        "WriteOffBillInput",
+        {"billId": bill_id, "amountFen": 500, "approvedBy": "王经理"},
+        e.staff,
+    )
+    assert written["__typename"] == "FeeAccountPayload", written
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(e.community))
+    history = api.gql(
+        """query($id: ID!) { history(id: $id) { __typename
+        ... on HistoryConnection { entries { eventType actor reason data } } } }""",
+        {"id": bill_id},
+        as_=committee,
+    )["history"]
+    assert [x["eventType"] for x in history["entries"]] == [
+        "Issued",
+        "PaymentReceived",
+        "Refunded",
+        "WrittenOff",
+    ]
+    assert history["entries"][-1]["data"]["approved_by"] == "王经理"
+    # And the refund's row of the ledger says how the money went back
+    refund = [x for x in refunded["statement"]["entries"] if x["kind"] == "REFUND"]
+    assert [(x["channel"], x["transactionId"]) for x in refund] == [("WECHAT", "wx-refund-h")]

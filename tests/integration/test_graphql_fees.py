@@ -45,7 +45,7 @@ LOOKUP_PROBLEMS = """
 STATEMENT_FIELDS = """creditFen outstandingFen lateFeeFen balanceFen
     bills { id period amountFen paidFen writtenOffFen outstandingFen lateFeeFen
             lines { kind label start end amountFen payer vacant } }
-    entries { kind amountFen billId paymentId approvedBy }"""
+    entries { kind amountFen billId paymentId approvedBy channel transactionId }"""
 STATEMENT = f"statement {{ {STATEMENT_FIELDS} }}"
 
 
@@ -441,7 +441,13 @@ def test_prepaid_credit_goes_to_the_next_bills_and_can_be_refunded(api: Api) -> 
         api,
         "refundPayment",
         "RefundPaymentInput",
-        {"communityId": e.community, "unitId": e.units["101"], "amountFen": left},
+        {
+            "communityId": e.community,
+            "unitId": e.units["101"],
+            "amountFen": left,
+            "channel": "BANK_TRANSFER",
+            "reference": "refund-1",
+        },
         e.staff,
     )
     assert refund["statement"]["creditFen"] == 0
@@ -450,7 +456,13 @@ def test_prepaid_credit_goes_to_the_next_bills_and_can_be_refunded(api: Api) -> 
         api,
         "refundPayment",
         "RefundPaymentInput",
-        {"communityId": e.community, "unitId": e.units["101"], "amountFen": 1},
+        {
+            "communityId": e.community,
+            "unitId": e.units["101"],
+            "amountFen": 1,
+            "channel": "BANK_TRANSFER",
+            "reference": "refund-2",
+        },
         e.staff,
     )
     assert (more["__typename"], more["field"]) == ("ValidationError", "input.amountFen")
@@ -469,6 +481,8 @@ def test_refunding_a_payment_reopens_its_bill(api: Api) -> None:
             "unitId": e.units["201"],
             "paymentId": paid["paymentId"],
             "amountFen": 1000,
+            "channel": "CASH",
+            "reference": "退-0001",
         },
         e.staff,
     )
@@ -566,6 +580,8 @@ def test_a_late_fee_is_paid_apart_from_its_bill_can_be_refunded_and_is_never_ove
             "unitId": unit,
             "paymentId": paid["paymentId"],
             "amountFen": 40,
+            "channel": "WECHAT",
+            "reference": "wx-refund-1",
         },
         e.staff,
     )

@@ -202,6 +202,15 @@ class HistoryQueries:
                  UNION ALL
                  (SELECT * FROM event_history WHERE about_id = $1 AND position > $2
                   ORDER BY position LIMIT $3)
+                 UNION ALL
+                 -- A bill's trail includes the events of its unit's fee account that moved
+                 -- money on it (payments, reversals, write-offs, late fees): the fee ledger
+                 -- names the bill of each, where one payment may touch several bills.
+                 (SELECT h.* FROM event_history h
+                  WHERE (h.aggregate_id, h.version) IN
+                        (SELECT l.account_id, l.version FROM fee_ledger l WHERE l.bill_id = $1)
+                    AND h.position > $2
+                  ORDER BY h.position LIMIT $3)
                ) entries ORDER BY position LIMIT $3""",
             aggregate_id,
             after_position,
