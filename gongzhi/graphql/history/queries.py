@@ -60,8 +60,20 @@ async def ballot_target(context: Context, ballot_id: UUID) -> list[Target]:
     return await _targets(context, Kind.DECISION, decision_id)
 
 
-# Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
+# Stands for "the caller registered this person, linked nowhere yet", or "the caller reported
+# this work order": readable, by identity.
 REGISTRANT = Target()
+
+
+async def work_order_target(context: Context, order_id: UUID) -> list[Target]:
+    """A work order's trail is read where its community's is, and by its reporter (a
+    resident following up the own repair)."""
+    reporter = await context.pool.fetchval(
+        "SELECT reporter FROM work_orders WHERE id = $1", order_id
+    )
+    if reporter is not None and reporter == context.principal.subject:
+        return [REGISTRANT]
+    return await _targets(context, Kind.WORK_ORDER, order_id)
 
 
 async def credit_file_target(context: Context, file_id: UUID) -> list[Target]:
@@ -103,7 +115,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "SurveyResponse": (Action.READ_ENGAGEMENT_HISTORY, Kind.SURVEY_RESPONSE),
     "PointsAccount": (Action.READ_ENGAGEMENT_HISTORY, Kind.POINTS_ACCOUNT),
     "Reward": (Action.READ_ENGAGEMENT_HISTORY, Kind.REWARD),
-    "WorkOrder": (Action.READ_COMMUNITY_HISTORY, Kind.WORK_ORDER),
+    "WorkOrder": (Action.READ_COMMUNITY_HISTORY, work_order_target),
     "Facility": (Action.READ_COMMUNITY_HISTORY, Kind.FACILITY),
     "CreditFile": (Action.READ_CREDIT, credit_file_target),
     "CreditEvaluation": (Action.READ_CREDIT, Kind.CREDIT_EVALUATION),
