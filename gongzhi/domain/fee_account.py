@@ -22,7 +22,7 @@ from gongzhi.domain.fee_rules import (
     LateFeePolicy,
     OpenBill,
     allocate,
-    allocate_late_fees,
+    apply_payment,
     late_fee,
 )
 from gongzhi.domain.money import fen_amount
@@ -41,6 +41,7 @@ class PaymentRecord:
     allocations: list[tuple[UUID, int]]
     refunded_fen: int = 0
     late_fee_bill: UUID | None = None  # a payment of this bill's late fee, not of bills
+    late_fees: list[tuple[UUID, int]] = field(default_factory=list)  # paid after the bills
 
 
 @dataclass
@@ -77,10 +78,13 @@ class FeeAccount(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
             parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.allocations]
-            aggregate.payments[self.payment_id] = PaymentRecord(self.amount_fen, parts)
+            late = [(UUID(p["bill_id"]), p["fen"]) for p in self.late_fees or ()]
+            aggregate.payments[self.payment_id] = PaymentRecord(
+                self.amount_fen, parts, late_fees=late
+            )
             aggregate._settle(parts, self.received_on, 1)
-            for part in self.late_fees or ():
-                aggregate.bill(UUID(part["bill_id"])).late_paid_fen += part["fen"]
+            for bill_id, fen in late:
+                aggregate.bill(bill_id).late_paid_fen += fen
             aggregate.credit_fen += self.credit_fen
 
     class CreditApplied(Aggregate.Event):
@@ -104,11 +108,15 @@ class FeeAccount(Aggregate):
         on: date
         channel: str = ""  # how the money went back, and the channel's reference (issue 15)
         reference: str = ""
+        # Late fees the payment had paid, given back (issue 15: a payment pays late fees too).
+        late_fee_reversals: list[dict[str, Any]] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
             parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.reversals]
             aggregate._settle(parts, self.on, -1)
+            for part in self.late_fee_reversals or ():
+                aggregate.bill(UUID(part["bill_id"])).late_paid_fen -= part["fen"]
             aggregate.credit_fen -= self.from_credit_fen
             if self.payment_id is not None:
                 aggregate.payments[self.payment_id].refunded_fen += self.amount_fen
@@ -216,19 +224,19 @@ class FeeAccount(Aggregate):
         policy: LateFeePolicy,
         credit_limit_fen: int,
     ) -> None:
-        """收款 in the documented order (``fee_rules``): the open bills oldest first, then
-        their late fees owed on the day received; the rest is prepaid credit, at most
+        """收款 in the documented order (``fee_rules``: the open bills oldest first, then
+        their late fees owed on the day received, unless the terms set another order); the
+        rest is prepaid credit, at most
         ``credit_limit_fen`` in all (12 months' fees, never past the contract's end)."""
         amount = fen_amount("amountFen", amount_fen)
         self.apply_credit(bills, received_on)
-        parts, left = allocate(amount, self.open_bills(bills))
         # Paying on the day does not change the day's late fee (fee_rules.late_fee), so
         # what is owed is the same before and after the bills' part is settled.
         owed = [
-            (b.id, self.late_fee_owed(b, policy, received_on))
-            for b in sorted(bills, key=lambda b: b.key)
+            (OpenBill(b.id, b.key, self.outstanding(b)), self.late_fee_owed(b, policy, received_on))
+            for b in bills
         ]
-        late_parts, left = allocate_late_fees(left, owed)
+        parts, late_parts, left = apply_payment(amount, owed, policy.payment_order)
         if left and self.credit_fen + left > credit_limit_fen:
             raise RuleViolated(
                 "amountFen",
@@ -256,8 +264,9 @@ class FeeAccount(Aggregate):
         channel: str = "",
         reference: str = "",
     ) -> UUID:
-        """退款 of unused credit (no payment named) or of a payment: credit first, then the
-        payment's allocations, newest bill first (those bills are owed again). ``channel``
+        """退款 of unused credit (no payment named) or of a payment, undoing it in the reverse
+        of the order it was applied: credit first, then the late fees it paid, then its
+        allocations, newest bill first (those are owed again). ``channel``
         and ``reference`` say how the money went back (the channel's transaction id)."""
         amount = fen_amount("amountFen", amount_fen)
         paid_back = {"channel": channel, "reference": reference}
@@ -266,7 +275,7 @@ class FeeAccount(Aggregate):
                 raise RuleViolated(
                     "amountFen", f"only {self.credit_fen} fen of prepaid credit is unused"
                 )
-            return self._refunded(None, amount, amount, [], on, paid_back)
+            return self._refunded(None, amount, amount, [], [], on, paid_back)
         payment = self.payments.get(payment_id)
         if payment is None:
             raise UnknownPart("paymentId", "no such payment on this unit's account")
@@ -287,6 +296,14 @@ class FeeAccount(Aggregate):
             return refund_id
         from_credit = min(self.credit_fen, amount)
         left = amount - from_credit
+        late_reversals: list[tuple[UUID, int]] = []
+        for bill_id, fen in reversed(payment.late_fees):
+            if left == 0:
+                break
+            take = min(left, fen, self.bill(bill_id).late_paid_fen)
+            if take:
+                late_reversals.append((bill_id, take))
+                left -= take
         reversals: list[tuple[UUID, int]] = []
         for bill_id, fen in reversed(payment.allocations):
             if left == 0:
@@ -297,7 +314,9 @@ class FeeAccount(Aggregate):
                 left -= take
         if left:
             raise RuleViolated("amountFen", "more than what is left of this payment to undo")
-        return self._refunded(payment_id, amount, from_credit, reversals, on, paid_back)
+        return self._refunded(
+            payment_id, amount, from_credit, reversals, late_reversals, on, paid_back
+        )
 
     def _refunded(
         self,
@@ -305,6 +324,7 @@ class FeeAccount(Aggregate):
         amount: int,
         from_credit: int,
         reversals: list[tuple[UUID, int]],
+        late_reversals: list[tuple[UUID, int]],
         on: date,
         paid_back: dict[str, str],
     ) -> UUID:
@@ -316,6 +336,7 @@ class FeeAccount(Aggregate):
             amount_fen=amount,
             from_credit_fen=from_credit,
             reversals=_parts(reversals),
+            late_fee_reversals=_parts(late_reversals),
             on=on,
             **paid_back,
         )

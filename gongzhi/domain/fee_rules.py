@@ -1,10 +1,12 @@
 """物业费 rules as pure functions: billing periods, proration by days, allocation of payments,
 滞纳金 late fees.
 
-The order in which a payment is applied (documented in the README): the unit's open bills,
-oldest first (先缴旧欠); then the late fees owed on them on the day received, oldest bill
-first; what is left is prepaid credit (预交). So paying the balance a statement shows for a
-day clears everything it shows.
+The order in which a payment is applied (documented in the README): by default the unit's
+open bills, oldest first (先缴旧欠), then the late fees owed on them on the day received,
+oldest bill first (``PaymentOrder.BILLS_FIRST``); or, when the service contract says so,
+each bill with its late fee before the next bill (``PaymentOrder.BILL_BY_BILL``). What is left
+is prepaid credit (预交). Either way, paying the balance a statement shows for a day clears
+everything it shows.
 
 Amounts are exact until the last step: a charge is a ``Fraction`` of fen, rounded once to a
 whole fen, half up (``round_fen``), so the same inputs always give the same fen.
@@ -152,14 +154,23 @@ def allocate(amount_fen: int, bills: Iterable[OpenBill]) -> tuple[list[tuple[UUI
     return parts, left
 
 
+class PaymentOrder(enum.Enum):
+    """The order a payment is applied in (the service contract may set one)."""
+
+    BILLS_FIRST = "BILLS_FIRST"  # every open bill, oldest first; then their late fees
+    BILL_BY_BILL = "BILL_BY_BILL"  # oldest bill, then its late fee; then the next bill
+
+
 @dataclass(frozen=True)
 class LateFeePolicy:
     """滞纳金 terms: a daily rate on the overdue principal from ``grace_days`` after the due
-    date, simple (never on late fees), capped at ``cap`` of the overdue principal."""
+    date, simple (never on late fees), capped at ``cap`` of the overdue principal; and the
+    order a payment pays bills and late fees in."""
 
     daily_rate: Decimal = Decimal("0.0003")
     grace_days: int = 0
     cap: Decimal = Decimal("0.30")
+    payment_order: str = PaymentOrder.BILLS_FIRST.value
 
 
 def late_fee(
@@ -201,16 +212,31 @@ def late_fee(
     return round_fen(min(accrued, Fraction(policy.cap) * overdue))
 
 
-def allocate_late_fees(
-    amount_fen: int, owed: Iterable[tuple[UUID, int]]
-) -> tuple[list[tuple[UUID, int]], int]:
-    """What is left of a payment after the bills goes to their late fees, in the bills'
-    order (oldest first); returns the (bill, fen) parts and the fen left over (credit)."""
+def apply_payment(
+    amount_fen: int, bills: Sequence[tuple[OpenBill, int]], order: str
+) -> tuple[list[tuple[UUID, int]], list[tuple[UUID, int]], int]:
+    """A payment applied to ``bills`` (each with the principal still owed as ``OpenBill``
+    and the late fee owed on the day) in ``order`` (``PaymentOrder``); returns the (bill,
+    fen) parts paid on principal, those paid on late fees, and the fen left over (credit)."""
     left = amount_fen
-    parts: list[tuple[UUID, int]] = []
-    for bill_id, fen in owed:
-        take = min(left, fen)
-        if take > 0:
-            parts.append((bill_id, take))
-            left -= take
-    return parts, left
+    principal: list[tuple[UUID, int]] = []
+    late: list[tuple[UUID, int]] = []
+
+    def take(parts: list[tuple[UUID, int]], bill_id: UUID, owed: int) -> None:
+        nonlocal left
+        fen = min(left, owed)
+        if fen > 0:
+            parts.append((bill_id, fen))
+            left -= fen
+
+    ordered = sorted(bills, key=lambda pair: pair[0].key)
+    if order == PaymentOrder.BILL_BY_BILL.value:
+        for bill, late_owed in ordered:
+            take(principal, bill.bill_id, bill.outstanding_fen)
+            take(late, bill.bill_id, late_owed)
+    else:
+        for bill, _ in ordered:
+            take(principal, bill.bill_id, bill.outstanding_fen)
+        for bill, late_owed in ordered:
+            take(late, bill.bill_id, late_owed)
+    return principal, late, left

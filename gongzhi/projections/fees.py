@@ -379,6 +379,15 @@ def _(event: FeeAccount.Refunded) -> list[Op]:
             payment_id=event.payment_id,
         )
         entries.bill(part["bill_id"], paid=-part["fen"])
+    for part in event.late_fee_reversals or ():
+        entries.add(
+            "LATE_FEE_REFUNDED",
+            part["fen"],
+            event.on,
+            bill_id=UUID(part["bill_id"]),
+            payment_id=event.payment_id,
+        )
+        entries.bill(part["bill_id"], late_paid=-part["fen"])
     entries.credit(-event.from_credit_fen)
     return entries.ops
 

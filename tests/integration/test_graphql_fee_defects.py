@@ -55,6 +55,33 @@ def test_paying_the_balance_shown_clears_bills_then_late_fees(api: Api) -> None:
     assert statement(api, unit, as_of="2027-06-01")["balanceFen"] == 0
 
 
+def test_a_contract_may_have_each_bill_paid_with_its_late_fee_before_the_next(api: Api) -> None:
+    # Given 201's October and November bills both overdue on 10 December, and terms that
+    # apply a payment bill by bill (the contract's order)
+    e = billed_estate(api)
+    bill(api, e, "2026-11")
+    schedule_change(
+        api,
+        e,
+        "setFeeTerms",
+        "SetFeeTermsInput",
+        vacancyRate="0.7",
+        lateFeeDailyRate="0.0003",
+        graceDays=0,
+        lateFeeCap="0.3",
+        dueDays=30,
+        paymentOrder="BILL_BY_BILL",
+    )
+    october, november = statement(api, e.units["201"], as_of="2026-12-10")["bills"]
+    # When October and its late fee are paid that day
+    amount = october["outstandingFen"] + october["lateFeeFen"]
+    pay(api, e, "201", amount, "wx-bill-by-bill", receivedOn="2026-12-10")
+    # Then October is cleared with its late fee, and November is untouched
+    after = statement(api, e.units["201"], as_of="2026-12-10")["bills"]
+    assert (after[0]["outstandingFen"], after[0]["lateFeeFen"]) == (0, 0)
+    assert after[1]["outstandingFen"] == november["outstandingFen"]
+
+
 def test_the_late_fee_of_a_day_does_not_move_when_part_is_paid_that_day(api: Api) -> None:
     e = billed_estate(api)
     unit = e.units["201"]
@@ -309,3 +336,16 @@ def test_a_bills_history_shows_its_write_off_payments_and_reversals(api: Api) ->
     # And the refund's row of the ledger says how the money went back
     refund = [x for x in refunded["statement"]["entries"] if x["kind"] == "REFUND"]
     assert [(x["channel"], x["transactionId"]) for x in refund] == [("WECHAT", "wx-refund-h")]
+
+
+def test_fund_sub_accounts_name_their_unit_in_full_and_its_owner_for_the_staff(api: Api) -> None:
+    from tests.integration.test_graphql_fund import estate as fund_estate
+
+    e = fund_estate(api)
+    query = """query($id: ID!) { fundStatement(unitId: $id) { ... on FundStatement {
+        account { unitNumber unitLabel unitOwners } } } }"""
+    mine = api.gql(query, {"id": e.units[0]}, as_=e.resident(0))["fundStatement"]["account"]
+    _, _, number = mine["unitLabel"].split("-")  # 楼栋-单元-房号
+    assert (number, mine["unitOwners"]) == ("101", None)
+    seen = api.gql(query, {"id": e.units[0]})["fundStatement"]["account"]
+    assert seen["unitLabel"] == mine["unitLabel"] and isinstance(seen["unitOwners"], list)

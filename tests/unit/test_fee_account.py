@@ -305,3 +305,34 @@ def test_every_fen_received_is_in_a_bill_the_credit_or_a_late_fee(
         for b, s in zip(bills, states, strict=True):
             assert 0 <= s.paid_fen + s.written_off_fen <= b.amount_fen
             assert s.late_paid_fen >= 0 and a.credit_fen >= 0
+
+
+def test_a_payment_pays_the_bills_then_their_late_fees_and_a_refund_undoes_them_in_reverse() -> (
+    None
+):
+    # Given October (10000 fen, due 28 October) 8 days late on 5 November: 24 fen late fee
+    policy = LateFeePolicy(Decimal("0.0003"), 0, Decimal("0.3"))
+    october = facts("2026-10", OCT.start, 10_000)
+    a = account()
+    assert a.late_fee_owed(october, policy, date(2026, 11, 5)) == 24
+    payment = uuid4()
+    # When 10030 fen are paid that day
+    a.receive(
+        payment_id=payment,
+        channel="CASH",
+        transaction_id="t",
+        amount_fen=10_030,
+        received_on=date(2026, 11, 5),
+        bills=[october],
+        policy=policy,
+        credit_limit_fen=1_000,
+    )
+    # Then the bill, then its late fee are paid, and 6 fen are credit
+    assert (a.outstanding(october), a.late_fee_owed(october, policy, date(2026, 11, 5))) == (0, 0)
+    assert a.credit_fen == 6
+    # When 20 fen are refunded: the credit first, then the late fee
+    a.refund(payment, 20, date(2026, 11, 6), "CASH", "退-1")
+    assert (a.credit_fen, a.bill(october.id).late_paid_fen, a.outstanding(october)) == (0, 10, 0)
+    # And the rest of the late fee, then the bill, are undone by a larger refund
+    a.refund(payment, 110, date(2026, 11, 6), "CASH", "退-2")
+    assert (a.bill(october.id).late_paid_fen, a.outstanding(october)) == (0, 100)

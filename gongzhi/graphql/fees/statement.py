@@ -14,7 +14,7 @@ from uuid import UUID
 
 import strawberry
 
-from gongzhi.domain.fee_rules import LateFeePolicy, late_fee
+from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder, late_fee
 from gongzhi.domain.fee_schedule import FeeTerms as DomainTerms
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, forbidden
@@ -68,6 +68,7 @@ def terms_of(items: list[dict[str, Any]]) -> FeeTerms:
             late_fee_daily_rate=default.late.daily_rate,
             grace_days=default.late.grace_days,
             late_fee_cap=default.late.cap,
+            payment_order=PaymentOrder(default.late.payment_order),
         )
     t = items[-1]
     return FeeTerms(
@@ -76,6 +77,7 @@ def terms_of(items: list[dict[str, Any]]) -> FeeTerms:
         late_fee_daily_rate=Decimal(t["lateFeeDailyRate"]),
         grace_days=t["graceDays"],
         late_fee_cap=Decimal(t["lateFeeCap"]),
+        payment_order=PaymentOrder(t.get("paymentOrder", PaymentOrder.BILLS_FIRST.value)),
     )
 
 
@@ -213,7 +215,9 @@ async def late_fee_policy(context: Context, community_id: UUID) -> LateFeePolicy
         community_id,
     )
     terms = terms_of([_value(row) for row in terms_rows])
-    return LateFeePolicy(terms.late_fee_daily_rate, terms.grace_days, terms.late_fee_cap)
+    return LateFeePolicy(
+        terms.late_fee_daily_rate, terms.grace_days, terms.late_fee_cap, terms.payment_order.value
+    )
 
 
 async def shape_bills(

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import strawberry
 
+from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.graphql.contracts.types import PricingModel
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
@@ -35,7 +36,12 @@ class FeeTerms:
     due_days: int = strawberry.field(description="A bill is due this many days after its start")
     late_fee_daily_rate: Decimal = strawberry.field(description="0.0003 = 0.03 % a day")
     grace_days: int = strawberry.field(description="Days after the due date before late fees")
-    late_fee_cap: Decimal = strawberry.field(description="At most this share of the principal")
+    late_fee_cap: Decimal = strawberry.field(
+        description="At most this share of the overdue principal"
+    )
+    payment_order: PaymentOrder = strawberry.field(
+        description="The order a payment is applied in (bills, then late fees, by default)"
+    )
 
 
 @strawberry.type(description="车位租用 a unit renting a parking space")
