@@ -4,7 +4,8 @@ A period is cut into pieces wherever something that changes the fee changes: the
 community's service starts or ends (物业服务合同 / 管理模式), a standard changes, the unit
 is delivered by the developer (交付), it becomes vacant or occupied, a parking rental
 starts or ends. Each piece is charged exactly; the bill is its exact fee rounded once,
-half up, and the lines get shares of it that sum exactly (``split_fen``, largest remainder):
+half up, and the lines get shares of it that sum exactly (``rounded_shares``, largest
+remainder):
 so two units owing the same exact fee are billed the same fen, however their month is cut.
 
 The community-wide cuts are worked out once per run (``PeriodPlan``); a unit with none of
@@ -22,9 +23,8 @@ from typing import Any
 from uuid import UUID
 
 from gongzhi.domain.community import ModePeriod
-from gongzhi.domain.fee_rules import ONE_DAY, Period, months_of_service, round_fen
+from gongzhi.domain.fee_rules import ONE_DAY, Period, months_of_service, rounded_shares
 from gongzhi.domain.fee_schedule import PROPERTY_TYPE_LABELS, FeeSchedule, Standard
-from gongzhi.domain.money import split_fen
 from gongzhi.domain.values import ManagementMode
 
 SERVED_MODES = (ManagementMode.PROFESSIONAL.value, ManagementMode.COMMUNITY_CUSTODY.value)
@@ -195,13 +195,10 @@ class PeriodPlan:
 
 
 def _priced(exact: Sequence[tuple[dict[str, Any], Fraction]]) -> list[dict[str, Any]]:
-    """The lines with their fen: the exact total rounded once (half up), shared out by largest
-    remainder; a line whose share is nothing is left out."""
+    """The lines with their fen (``rounded_shares``: the exact total rounded once, half up,
+    shared by largest remainder); a line whose share is nothing is left out."""
     owed = [(line, amount) for line, amount in exact if amount > 0]
-    if not owed:
-        return []
-    total = round_fen(sum((amount for _, amount in owed), Fraction(0)))
-    shares = split_fen(total, [amount for _, amount in owed]) if total else [0] * len(owed)
+    shares = rounded_shares([amount for _, amount in owed])
     return [
         {**line, "amount_fen": fen} for (line, _), fen in zip(owed, shares, strict=True) if fen > 0
     ]

@@ -111,6 +111,18 @@ def round_fen(amount: Fraction | Decimal | int) -> int:
     return whole + (1 if exact - whole >= Fraction(1, 2) else 0)
 
 
+def rounded_shares(exact: Sequence[Fraction]) -> list[int]:
+    """Exact amounts (≥ 0) as whole fen that sum to their total rounded once, half up: each
+    is its exact amount rounded down, and the fen left over go one each to the largest
+    remainders (ties to the earlier), so each is within a fen of its exact amount."""
+    fen = [amount.numerator // amount.denominator for amount in exact]
+    left = round_fen(sum(exact, Fraction(0))) - sum(fen)
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - fen[i], reverse=True)
+    for i in by_remainder[:left]:
+        fen[i] += 1
+    return fen
+
+
 def charge(monthly_fen: Fraction | Decimal | int, start: date, end: date) -> Fraction:
     """The exact fen due for the days ``start``..``end`` at ``monthly_fen`` per month."""
     return Fraction(monthly_fen) * months_of_service(start, end)

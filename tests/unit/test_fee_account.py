@@ -17,7 +17,7 @@ from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
 from gongzhi.domain.community import ModePeriod
 from gongzhi.domain.errors import DomainError, RuleViolated
 from gongzhi.domain.fee_account import FeeAccount
-from gongzhi.domain.fee_rules import LateFeePolicy, parse_period, round_fen
+from gongzhi.domain.fee_rules import LateFeePolicy, parse_period, round_fen, rounded_shares
 from gongzhi.domain.fee_schedule import FeeSchedule
 
 OCT, NOV = parse_period("p", "2026-10"), parse_period("p", "2026-11")
@@ -336,3 +336,24 @@ def test_a_payment_pays_the_bills_then_their_late_fees_and_a_refund_undoes_them_
     # And the rest of the late fee, then the bill, are undone by a larger refund
     a.refund(payment, 110, date(2026, 11, 6), "CASH", "退-2")
     assert (a.bill(october.id).late_paid_fen, a.outstanding(october)) == (0, 100)
+
+
+@given(
+    st.lists(
+        st.fractions(min_value=0, max_value=100_000, max_denominator=3100),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_bills_lines_are_largest_remainder_shares_of_its_rounded_exact_fee(
+    exact: list[Fraction],
+) -> None:
+    shares = rounded_shares(exact)
+    # The total is the exact fee rounded once, half up
+    assert sum(shares) == round_fen(sum(exact, Fraction(0)))
+    # And each line is its exact amount rounded down, or up for the largest remainders
+    floors = [e.numerator // e.denominator for e in exact]
+    assert all(fen - low in (0, 1) for fen, low in zip(shares, floors, strict=True))
+    up = [e - low for e, low, fen in zip(exact, floors, shares, strict=True) if fen > low]
+    down = [e - low for e, low, fen in zip(exact, floors, shares, strict=True) if fen == low]
+    assert not up or not down or min(up) >= max(down)
