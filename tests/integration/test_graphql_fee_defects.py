@@ -56,7 +56,7 @@ def test_paying_the_balance_shown_clears_bills_then_late_fees(api: Api) -> None:
 
 
 def test_a_contract_may_have_each_bill_paid_with_its_late_fee_before_the_next(api: Api) -> None:
-    # Given 201's October and November bills both overdue on 10 December, and terms that
+    # Given 201's October and November bills both overdue on 5 December, and terms that
     # apply a payment bill by bill (the contract's order)
     e = billed_estate(api)
     bill(api, e, "2026-11")
@@ -72,12 +72,14 @@ def test_a_contract_may_have_each_bill_paid_with_its_late_fee_before_the_next(ap
         dueDays=30,
         paymentOrder="BILL_BY_BILL",
     )
-    october, november = statement(api, e.units["201"], as_of="2026-12-10")["bills"]
+    october, november = statement(api, e.units["201"], as_of="2026-12-05")["bills"]
+    assert october["lateFeeFen"] > 0 and november["lateFeeFen"] > 0
     # When October and its late fee are paid that day
     amount = october["outstandingFen"] + october["lateFeeFen"]
-    pay(api, e, "201", amount, "wx-bill-by-bill", receivedOn="2026-12-10")
+    paid = pay(api, e, "201", amount, "wx-bill-by-bill", receivedOn="2026-12-05")
+    assert paid["__typename"] == "PaymentPayload", paid
     # Then October is cleared with its late fee, and November is untouched
-    after = statement(api, e.units["201"], as_of="2026-12-10")["bills"]
+    after = statement(api, e.units["201"], as_of="2026-12-05")["bills"]
     assert (after[0]["outstandingFen"], after[0]["lateFeeFen"]) == (0, 0)
     assert after[1]["outstandingFen"] == november["outstandingFen"]
 
