@@ -17,14 +17,14 @@ from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_
 from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
 from gongzhi.application.receipts import CommandId
 from gongzhi.domain.bill import Bill
-from gongzhi.domain.billing import monthly_fee_fen
+from gongzhi.domain.billing import fees_due
 from gongzhi.domain.community import Community, Unit
 from gongzhi.domain.errors import UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
-from gongzhi.domain.fee_rules import ONE_DAY, add_months, months_of_service, round_fen
+from gongzhi.domain.fee_rules import ONE_DAY, LateFeePolicy, add_months, received_on_checked
 from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.payment import Payment, PaymentChannel, payment_id, unscoped_payment_id
-from gongzhi.domain.values import enum_value
+from gongzhi.domain.values import enum_value, required_text
 
 PREPAY_MONTHS = 12
 
@@ -62,6 +62,10 @@ class RefundPayment(Command):
     community_id: CommunityId
     unit_id: UnitId
     amount_fen: Fen
+    channel: Annotated[PaymentChannel, Doc("How the money goes back")]
+    reference: Annotated[
+        str, Text(64, min_length=1), Doc("The channel's id of the refund (退款凭证号)")
+    ]
     payment_id: Annotated[UUID, Ref(Kind.PAYMENT)] | None = None
     command_id: CommandId | None = None
 
@@ -104,7 +108,8 @@ class FeePaymentService(GongzhiBase):
         transaction_id, amount_fen = command.transaction_id, command.amount_fen
         received_on, late_fee_bill_id = command.received_on, command.late_fee_bill_id
         community, unit = self._unit(community_id, unit_id)
-        on = received_on or business_today()
+        today = business_today()
+        on = received_on_checked("receivedOn", received_on or today, today, community.registered_on)
         late_fee_bill = self._late_fee_bill(unit_id, late_fee_bill_id)
         kind, reference = enum_value("channel", PaymentChannel, channel), transaction_id.strip()
         # Transaction ids are unique per channel of one receiver only: two companies' cash
@@ -155,6 +160,7 @@ class FeePaymentService(GongzhiBase):
                     amount_fen=payment.amount_fen,
                     received_on=on,
                     bills=bills_of(self, schedule, unit_id),
+                    policy=schedule.terms.late if schedule is not None else LateFeePolicy(),
                     credit_limit_fen=self._credit_limit(schedule, community, unit, on),
                 )
                 if schedule is not None:
@@ -170,10 +176,15 @@ class FeePaymentService(GongzhiBase):
         """退款 of a payment, or (no payment named) of unused prepaid credit."""
         community_id, unit_id = command.community_id, command.unit_id
         payment_id, amount_fen = command.payment_id, command.amount_fen
+        channel = PaymentChannel(command.channel).value
+        reference = required_text("reference", command.reference, max_length=64)
         self._unit(community_id, unit_id)
         day = on or business_today()
         return self._on_account(
-            meta, community_id, unit_id, lambda a: a.refund(payment_id, amount_fen, day)
+            meta,
+            community_id,
+            unit_id,
+            lambda a: a.refund(payment_id, amount_fen, day, channel, reference),
         )
 
     @handles(WriteOffBill)
@@ -254,8 +265,9 @@ class FeePaymentService(GongzhiBase):
     def _credit_limit(
         self, schedule: FeeSchedule | None, community: Community, unit: Unit, on: date
     ) -> int:
-        """预交上限: 12 months of the unit's fees from the first day not billed yet (today
-        before the first run), and never past the end of the community's service contract."""
+        """预交上限: the fees due as filed (price changes included) for 12 months from the
+        first day not billed yet (today before the first run), never past the end of the
+        community's service contract."""
         if schedule is None:
             return 0
         # Paid ahead = for days not billed yet: from the day after the last billed period.
@@ -267,8 +279,7 @@ class FeePaymentService(GongzhiBase):
         vacancy = estate_read(
             self, community.id, "communityId", lambda _, e: vacancy_of(e.holding(unit.id))
         )
-        monthly = monthly_fee_fen(schedule, unit_facts(unit, vacancy), start)
-        return round_fen(monthly * months_of_service(start, end))
+        return fees_due(schedule, community.modes, unit_facts(unit, vacancy), start, end)
 
     def _contract_end(self, community_id: UUID, start: date) -> date | None:
         """The last day the community's current contract binds; None when it has no end

@@ -28,6 +28,7 @@ from gongzhi.application.fields import (
 from gongzhi.domain.community import Community
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import UnknownPart
+from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import (
     MAX_DUE_DAYS,
     MAX_PRICE,
@@ -78,6 +79,9 @@ class SetFeeTerms(Command):
     ] = Decimal("0.0003")
     grace_days: DueDays = 0
     late_fee_cap: Annotated[Rate, Doc("0.3 = 30 %")] = Decimal("0.30")
+    payment_order: Annotated[
+        PaymentOrder, Doc("The order a payment is applied in, as the service contract sets it")
+    ] = PaymentOrder.BILLS_FIRST
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,7 @@ class FeeScheduleService(GongzhiBase):
                 late_fee_daily_rate=c.late_fee_daily_rate,
                 grace_days=c.grace_days,
                 late_fee_cap=c.late_fee_cap,
+                payment_order=PaymentOrder(c.payment_order).value,
             ),
         )
 

@@ -3,7 +3,10 @@
 A period is cut into pieces wherever something that changes the fee changes: the
 community's service starts or ends (物业服务合同 / 管理模式), a standard changes, the unit
 is delivered by the developer (交付), it becomes vacant or occupied, a parking rental
-starts or ends. Each piece is charged exactly (``charge``); each line is rounded once.
+starts or ends. Each piece is charged exactly; the bill is its exact fee rounded once,
+half up, and the lines get shares of it that sum exactly (``rounded_shares``, largest
+remainder):
+so two units owing the same exact fee are billed the same fen, however their month is cut.
 
 The community-wide cuts are worked out once per run (``PeriodPlan``); a unit with none of
 its own (the usual case) reuses them, which keeps a run over 100,000 units fast.
@@ -20,8 +23,8 @@ from typing import Any
 from uuid import UUID
 
 from gongzhi.domain.community import ModePeriod
-from gongzhi.domain.fee_rules import ONE_DAY, Period, months_of_service, round_fen
-from gongzhi.domain.fee_schedule import FeeSchedule, Standard
+from gongzhi.domain.fee_rules import ONE_DAY, Period, months_of_service, rounded_shares
+from gongzhi.domain.fee_schedule import PROPERTY_TYPE_LABELS, FeeSchedule, Standard
 from gongzhi.domain.values import ManagementMode
 
 SERVED_MODES = (ManagementMode.PROFESSIONAL.value, ManagementMode.COMMUNITY_CUSTODY.value)
@@ -89,14 +92,6 @@ def _standard_on(standards: Sequence[Standard], day: date) -> Standard | None:
     return current
 
 
-def _amount(monthly_fen: Decimal, months: Fraction) -> int:
-    """``round_fen(monthly_fen × months)`` in plain integers: Fraction arithmetic costs
-    more than the rest of a unit's bill, and a run prices every unit."""
-    p, q = monthly_fen.as_integer_ratio()
-    n, d = months.numerator, months.denominator
-    return (2 * p * n + q * d) // (2 * q * d)
-
-
 class PeriodPlan:
     """The community-wide part of one period's billing, worked out once."""
 
@@ -128,21 +123,20 @@ class PeriodPlan:
             if end is not None:
                 cuts.append(end + ONE_DAY)
         kind = schedule.unit_type(unit.unit_id)
-        if cuts:
-            lines = self._property_lines(kind, unit.area, cuts, vacant, developer_until)
-        else:
-            # The usual unit: same lines as every unit of its type and area (same floor plan).
-            key = (kind, unit.area, developer_until)
-            shared = self._shared.get(key)
-            if shared is None:
-                shared = self._shared[key] = self._property_lines(
-                    kind, unit.area, (), (), developer_until
-                )
-            lines = [dict(line) for line in shared]
-        lines.extend(dict(line) for line in self._others)
-        for number, start, end, amount in self._parking.get(unit.unit_id, ()):
-            lines.append(_line(PARKING, f"车位 {number}", start, end, amount, OWNER))
-        return [line for line in lines if line["amount_fen"] > 0]
+        rentals = self._parking.get(unit.unit_id, ())
+        if cuts or rentals:
+            exact = self._property_lines(kind, unit.area, cuts, vacant, developer_until)
+            exact.extend(self._others)
+            for number, start, end, amount in rentals:
+                exact.append((_line(PARKING, f"车位 {number}", start, end, OWNER), amount))
+            return _priced(exact)
+        # The usual unit: same lines as every unit of its type and area (same floor plan).
+        key = (kind, unit.area, developer_until)
+        shared = self._shared.get(key)
+        if shared is None:
+            exact = self._property_lines(kind, unit.area, (), (), developer_until)
+            shared = self._shared[key] = _priced([*exact, *self._others])
+        return [dict(line) for line in shared]
 
     def _property_lines(
         self,
@@ -151,8 +145,8 @@ class PeriodPlan:
         cuts: Sequence[date],
         vacant: Sequence[tuple[date, date | None]],
         developer_until: date | None,
-    ) -> list[dict[str, Any]]:
-        lines: list[dict[str, Any]] = []
+    ) -> list[tuple[dict[str, Any], Fraction]]:
+        lines: list[tuple[dict[str, Any], Fraction]] = []
         for start, end, standard, months in self._type_pieces(kind):
             pieces = _cut([(start, end)], cuts) if cuts else [(start, end)]
             for a, b in pieces:
@@ -162,10 +156,9 @@ class PeriodPlan:
                 if is_vacant:
                     monthly *= self.vacancy_rate
                 payer = DEVELOPER if developer_until and b <= developer_until else OWNER
-                label = f"物业费 {kind} {standard.unit_price}元/m²/月"
-                lines.append(
-                    _line(PROPERTY_FEE, label, a, b, _amount(monthly, share), payer, is_vacant)
-                )
+                label = f"物业费 {PROPERTY_TYPE_LABELS[kind]} {standard.unit_price}元/m²/月"
+                line = _line(PROPERTY_FEE, label, a, b, payer, is_vacant)
+                lines.append((line, Fraction(monthly) * share))
         return lines
 
     def _type_pieces(self, kind: str) -> list[tuple[date, date, Standard, Fraction]]:
@@ -181,50 +174,55 @@ class PeriodPlan:
             self._pieces[kind] = pieces
         return pieces
 
-    def _other_lines(self) -> list[dict[str, Any]]:
-        """其他固定费用: the same lines for every unit."""
+    def _other_lines(self) -> list[tuple[dict[str, Any], Fraction]]:
+        """其他固定费用: the same lines for every unit, with their exact fen."""
         lines = []
         for name, dated in sorted(self.schedule.other_fees.items()):
             for a, b in _cut(self.served, [d for d, _ in dated]):
                 fee = next((fen for day, fen in reversed(dated) if day <= a), 0)
                 if fee:
-                    amount = round_fen(fee * months_of_service(a, b))
-                    lines.append(_line(OTHER, name, a, b, amount, OWNER))
+                    lines.append((_line(OTHER, name, a, b, OWNER), fee * months_of_service(a, b)))
         return lines
 
-    def _rentals(self) -> dict[UUID, list[tuple[str, date, date, int]]]:
-        by_unit: dict[UUID, list[tuple[str, date, date, int]]] = {}
+    def _rentals(self) -> dict[UUID, list[tuple[str, date, date, Fraction]]]:
+        by_unit: dict[UUID, list[tuple[str, date, date, Fraction]]] = {}
         for space in self.schedule.parking.values():
             for unit_id, start, end in space.rentals:
                 for a, b in _clip(self.served, start, end):
-                    amount = round_fen(space.monthly_fee_fen * months_of_service(a, b))
+                    amount = space.monthly_fee_fen * months_of_service(a, b)
                     by_unit.setdefault(unit_id, []).append((space.number, a, b, amount))
         return by_unit
 
 
+def _priced(exact: Sequence[tuple[dict[str, Any], Fraction]]) -> list[dict[str, Any]]:
+    """The lines with their fen (``rounded_shares``: the exact total rounded once, half up,
+    shared by largest remainder); a line whose share is nothing is left out."""
+    owed = [(line, amount) for line, amount in exact if amount > 0]
+    shares = rounded_shares([amount for _, amount in owed])
+    return [
+        {**line, "amount_fen": fen} for (line, _), fen in zip(owed, shares, strict=True) if fen > 0
+    ]
+
+
 def _line(
-    kind: str, label: str, start: date, end: date, amount: int, payer: str, vacant: bool = False
+    kind: str, label: str, start: date, end: date, payer: str, vacant: bool = False
 ) -> dict[str, Any]:
     return {
         "kind": kind,
         "label": label,
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "amount_fen": amount,
         "payer": payer,
         "vacant": vacant,
     }
 
 
-def monthly_fee_fen(schedule: FeeSchedule, unit: UnitFacts, on: date) -> Fraction:
-    """What the unit pays for a whole month at the terms in force on ``on`` (for the
-    prepayment limit): property fee, other fees and parking held that day."""
-    standard = _standard_on(schedule.standards.get(schedule.unit_type(unit.unit_id), []), on)
-    total = Fraction(standard.unit_price * unit.area * FEN_PER_YUAN) if standard else Fraction(0)
-    for dated in schedule.other_fees.values():
-        total += next((fen for day, fen in reversed(dated) if day <= on), 0)
-    for space in schedule.parking.values():
-        for unit_id, start, end in space.rentals:
-            if unit_id == unit.unit_id and start <= on and (end is None or on <= end):
-                total += space.monthly_fee_fen
-    return total
+def fees_due(
+    schedule: FeeSchedule, modes: Sequence[ModePeriod], unit: UnitFacts, start: date, end: date
+) -> int:
+    """What the unit's owner will be billed for the days ``start``..``end`` as filed today:
+    every standard, other fee, parking rental and vacancy recorded, price changes included
+    (for the prepayment cap, 预交上限)."""
+    days = Period(start, end, f"{start.isoformat()}..{end.isoformat()}", "SPAN")
+    plan = PeriodPlan(schedule, days, served_spans(modes, days))
+    return sum(line["amount_fen"] for line in plan.lines(unit) if line["payer"] == OWNER)

@@ -18,7 +18,13 @@ from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.bill import BillFacts
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
-from gongzhi.domain.fee_rules import LateFeePolicy, OpenBill, allocate, late_fee
+from gongzhi.domain.fee_rules import (
+    LateFeePolicy,
+    OpenBill,
+    allocate,
+    apply_payment,
+    late_fee,
+)
 from gongzhi.domain.money import fen_amount
 from gongzhi.domain.values import required_text
 
@@ -35,6 +41,7 @@ class PaymentRecord:
     allocations: list[tuple[UUID, int]]
     refunded_fen: int = 0
     late_fee_bill: UUID | None = None  # a payment of this bill's late fee, not of bills
+    late_fees: list[tuple[UUID, int]] = field(default_factory=list)  # paid after the bills
 
 
 @dataclass
@@ -65,12 +72,19 @@ class FeeAccount(Aggregate):
         received_on: date
         allocations: list[dict[str, Any]]
         credit_fen: int  # the part kept as prepaid credit
+        # The part paid towards the bills' late fees, after the bills (None before issue 15).
+        late_fees: list[dict[str, Any]] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
             parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.allocations]
-            aggregate.payments[self.payment_id] = PaymentRecord(self.amount_fen, parts)
+            late = [(UUID(p["bill_id"]), p["fen"]) for p in self.late_fees or ()]
+            aggregate.payments[self.payment_id] = PaymentRecord(
+                self.amount_fen, parts, late_fees=late
+            )
             aggregate._settle(parts, self.received_on, 1)
+            for bill_id, fen in late:
+                aggregate.bill(bill_id).late_paid_fen += fen
             aggregate.credit_fen += self.credit_fen
 
     class CreditApplied(Aggregate.Event):
@@ -92,11 +106,17 @@ class FeeAccount(Aggregate):
         from_credit_fen: int
         reversals: list[dict[str, Any]]  # allocations undone: the bills are open again
         on: date
+        channel: str = ""  # how the money went back, and the channel's reference (issue 15)
+        reference: str = ""
+        # Late fees the payment had paid, given back (issue 15: a payment pays late fees too).
+        late_fee_reversals: list[dict[str, Any]] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
             parts = [(UUID(p["bill_id"]), p["fen"]) for p in self.reversals]
             aggregate._settle(parts, self.on, -1)
+            for part in self.late_fee_reversals or ():
+                aggregate.bill(UUID(part["bill_id"])).late_paid_fen -= part["fen"]
             aggregate.credit_fen -= self.from_credit_fen
             if self.payment_id is not None:
                 aggregate.payments[self.payment_id].refunded_fen += self.amount_fen
@@ -150,6 +170,8 @@ class FeeAccount(Aggregate):
         bill_id: UUID
         amount_fen: int
         on: date
+        channel: str = ""  # as on Refunded
+        reference: str = ""
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeAccount)
@@ -199,13 +221,22 @@ class FeeAccount(Aggregate):
         amount_fen: int,
         received_on: date,
         bills: Sequence[BillFacts],
+        policy: LateFeePolicy,
         credit_limit_fen: int,
     ) -> None:
-        """收款: allocate to the oldest open bill first; the rest is prepaid credit, at most
+        """收款 in the documented order (``fee_rules``: the open bills oldest first, then
+        their late fees owed on the day received, unless the terms set another order); the
+        rest is prepaid credit, at most
         ``credit_limit_fen`` in all (12 months' fees, never past the contract's end)."""
         amount = fen_amount("amountFen", amount_fen)
         self.apply_credit(bills, received_on)
-        parts, left = allocate(amount, self.open_bills(bills))
+        # Paying on the day does not change the day's late fee (fee_rules.late_fee), so
+        # what is owed is the same before and after the bills' part is settled.
+        owed = [
+            (OpenBill(b.id, b.key, self.outstanding(b)), self.late_fee_owed(b, policy, received_on))
+            for b in bills
+        ]
+        parts, late_parts, left = apply_payment(amount, owed, policy.payment_order)
         if left and self.credit_fen + left > credit_limit_fen:
             raise RuleViolated(
                 "amountFen",
@@ -222,18 +253,29 @@ class FeeAccount(Aggregate):
             received_on=received_on,
             allocations=_parts(parts),
             credit_fen=left,
+            late_fees=_parts(late_parts),
         )
 
-    def refund(self, payment_id: UUID | None, amount_fen: int, on: date) -> UUID:
-        """退款 of unused credit (no payment named) or of a payment: credit first, then the
-        payment's allocations, newest bill first (those bills are owed again)."""
+    def refund(
+        self,
+        payment_id: UUID | None,
+        amount_fen: int,
+        on: date,
+        channel: str = "",
+        reference: str = "",
+    ) -> UUID:
+        """退款 of unused credit (no payment named) or of a payment, undoing it in the reverse
+        of the order it was applied: credit first, then the late fees it paid, then its
+        allocations, newest bill first (those are owed again). ``channel``
+        and ``reference`` say how the money went back (the channel's transaction id)."""
         amount = fen_amount("amountFen", amount_fen)
+        paid_back = {"channel": channel, "reference": reference}
         if payment_id is None:
             if amount > self.credit_fen:
                 raise RuleViolated(
                     "amountFen", f"only {self.credit_fen} fen of prepaid credit is unused"
                 )
-            return self._refunded(None, amount, amount, [], on)
+            return self._refunded(None, amount, amount, [], [], on, paid_back)
         payment = self.payments.get(payment_id)
         if payment is None:
             raise UnknownPart("paymentId", "no such payment on this unit's account")
@@ -249,10 +291,19 @@ class FeeAccount(Aggregate):
                 bill_id=payment.late_fee_bill,
                 amount_fen=amount,
                 on=on,
+                **paid_back,
             )
             return refund_id
         from_credit = min(self.credit_fen, amount)
         left = amount - from_credit
+        late_reversals: list[tuple[UUID, int]] = []
+        for bill_id, fen in reversed(payment.late_fees):
+            if left == 0:
+                break
+            take = min(left, fen, self.bill(bill_id).late_paid_fen)
+            if take:
+                late_reversals.append((bill_id, take))
+                left -= take
         reversals: list[tuple[UUID, int]] = []
         for bill_id, fen in reversed(payment.allocations):
             if left == 0:
@@ -263,7 +314,9 @@ class FeeAccount(Aggregate):
                 left -= take
         if left:
             raise RuleViolated("amountFen", "more than what is left of this payment to undo")
-        return self._refunded(payment_id, amount, from_credit, reversals, on)
+        return self._refunded(
+            payment_id, amount, from_credit, reversals, late_reversals, on, paid_back
+        )
 
     def _refunded(
         self,
@@ -271,7 +324,9 @@ class FeeAccount(Aggregate):
         amount: int,
         from_credit: int,
         reversals: list[tuple[UUID, int]],
+        late_reversals: list[tuple[UUID, int]],
         on: date,
+        paid_back: dict[str, str],
     ) -> UUID:
         refund_id = uuid4()
         self.trigger_event(
@@ -281,7 +336,9 @@ class FeeAccount(Aggregate):
             amount_fen=amount,
             from_credit_fen=from_credit,
             reversals=_parts(reversals),
+            late_fee_reversals=_parts(late_reversals),
             on=on,
+            **paid_back,
         )
         return refund_id
 

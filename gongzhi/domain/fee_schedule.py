@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
-from gongzhi.domain.fee_rules import LateFeePolicy, Period, parse_period
+from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder, Period, parse_period
 from gongzhi.domain.money import fen_amount
 from gongzhi.domain.values import enum_value, required_text
 
@@ -35,6 +35,14 @@ class PropertyType(enum.Enum):
     RESIDENTIAL = "RESIDENTIAL"  # 住宅 (the default of every unit)
     COMMERCIAL = "COMMERCIAL"  # 商业/底商
     OTHER = "OTHER"  # 其他 (offices, storage …)
+
+
+# How a bill line names a property type (a bill is read in Chinese, never an enum's name).
+PROPERTY_TYPE_LABELS = {
+    PropertyType.RESIDENTIAL.value: "住宅",
+    PropertyType.COMMERCIAL.value: "商业",
+    PropertyType.OTHER.value: "其他",
+}
 
 
 def schedule_id(community_id: UUID) -> UUID:
@@ -103,10 +111,13 @@ class FeeSchedule(Aggregate):
         late_fee_daily_rate: Decimal
         grace_days: int
         late_fee_cap: Decimal
+        payment_order: str = PaymentOrder.BILLS_FIRST.value  # (issue 15)
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeSchedule)
-            late = LateFeePolicy(self.late_fee_daily_rate, self.grace_days, self.late_fee_cap)
+            late = LateFeePolicy(
+                self.late_fee_daily_rate, self.grace_days, self.late_fee_cap, self.payment_order
+            )
             aggregate.terms = FeeTerms(self.vacancy_rate, self.due_days, late)
 
     class VacancyRecorded(Aggregate.Event):
@@ -247,7 +258,9 @@ class FeeSchedule(Aggregate):
         late_fee_daily_rate: Decimal | str,
         grace_days: int,
         late_fee_cap: Decimal | str,
+        payment_order: str = PaymentOrder.BILLS_FIRST.value,
     ) -> None:
+        order = enum_value("paymentOrder", PaymentOrder, payment_order)
         vacancy = fraction_value("vacancyRate", vacancy_rate, upper=Decimal(1))
         daily = fraction_value("lateFeeDailyRate", late_fee_daily_rate, upper=Decimal("0.01"))
         cap = fraction_value("lateFeeCap", late_fee_cap, upper=Decimal(1))
@@ -262,6 +275,7 @@ class FeeSchedule(Aggregate):
             late_fee_daily_rate=daily,
             grace_days=grace_days,
             late_fee_cap=cap,
+            payment_order=order,
         )
 
     def record_vacancy(self, unit_id: UUID, start: date) -> None:

@@ -30,6 +30,7 @@ from gongzhi.domain.facility_rules import (
     InspectionOutcome,
     Severity,
 )
+from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.health import RiskFlag
@@ -153,6 +154,12 @@ GRAPHQL_ENUMS = (
         PropertyType,
         "PropertyType",
         "物业类型: 住宅 RESIDENTIAL (the default), 商业 COMMERCIAL, 其他 OTHER",
+    ),
+    (
+        PaymentOrder,
+        "PaymentOrder",
+        "缴费冲抵顺序: BILLS_FIRST every open bill oldest first, then their 滞纳金 (the default); "
+        "BILL_BY_BILL each bill with its 滞纳金, oldest first (when the contract says so)",
     ),
     (
         PaymentChannel,

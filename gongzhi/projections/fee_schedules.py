@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Column, String, Table, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
+from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import ADD, CREATE, Op, insert_statement, plain, upsert_statement
@@ -90,6 +91,7 @@ def _(event: FeeSchedule.TermsSet) -> list[Op]:
         lateFeeDailyRate=event.late_fee_daily_rate,
         graceDays=event.grace_days,
         lateFeeCap=event.late_fee_cap,
+        paymentOrder=getattr(event, "payment_order", PaymentOrder.BILLS_FIRST.value),
     )
 
 

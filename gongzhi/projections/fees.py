@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     Uuid,
     text,
 )
@@ -34,6 +35,7 @@ from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing_run import BillingRun
 from gongzhi.domain.fee_account import FeeAccount
 from gongzhi.domain.payment import Payment
+from gongzhi.domain.values import mask_personal_text
 from gongzhi.projections.engagement import per_hundred
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
@@ -86,6 +88,10 @@ fee_ledger = Table(
     Column("transaction_id", String(64)),
     Column("approved_by", String(60)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # Who recorded the entry and why (the event's metadata), personal data masked as in the
+    # audit trail; empty on rows projected before issue 15 until the views are rebuilt.
+    Column("actor", Text, nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
     Index("fee_ledger_bill", "bill_id"),
     # The ledger's reading order (feeLedger and its export): a page after a cursor is read
     # from the index, not sorted out of the whole ledger each time.
@@ -267,6 +273,7 @@ class _Entries:
         self.ops: list[Op] = []
 
     def add(self, kind: str, amount: int, on: Any, **extra: Any) -> None:
+        meta = getattr(self.event, "meta", None) or {}
         row = {
             "account_id": self.event.originator_id,
             "version": self.event.originator_version,
@@ -280,6 +287,8 @@ class _Entries:
             "transaction_id": None,
             "approved_by": None,
             "recorded_at": self.event.timestamp,
+            "actor": mask_personal_text(meta.get("actor", "")),
+            "reason": mask_personal_text(meta.get("reason", "")),
         }
         row.update(extra)
         self.ops.append(Op(INSERT_LEDGER, row))
@@ -330,6 +339,15 @@ def _(event: FeeAccount.PaymentReceived) -> list[Op]:
             payment_id=event.payment_id,
         )
         entries.bill(part["bill_id"], paid=part["fen"])
+    for part in event.late_fees or ():
+        entries.add(
+            "LATE_FEE_PAID",
+            part["fen"],
+            event.received_on,
+            bill_id=UUID(part["bill_id"]),
+            payment_id=event.payment_id,
+        )
+        entries.bill(part["bill_id"], late_paid=part["fen"])
     entries.credit(event.credit_fen)
     return entries.ops
 
@@ -347,7 +365,14 @@ def _(event: FeeAccount.CreditApplied) -> list[Op]:
 @fee_ops.register
 def _(event: FeeAccount.Refunded) -> list[Op]:
     entries = _Entries(event)
-    entries.add("REFUND", event.amount_fen, event.on, payment_id=event.payment_id)
+    entries.add(
+        "REFUND",
+        event.amount_fen,
+        event.on,
+        payment_id=event.payment_id,
+        channel=event.channel or None,
+        transaction_id=event.reference or None,
+    )
     for part in event.reversals:
         entries.add(
             "REVERSAL",
@@ -357,6 +382,15 @@ def _(event: FeeAccount.Refunded) -> list[Op]:
             payment_id=event.payment_id,
         )
         entries.bill(part["bill_id"], paid=-part["fen"])
+    for part in event.late_fee_reversals or ():
+        entries.add(
+            "LATE_FEE_REFUNDED",
+            part["fen"],
+            event.on,
+            bill_id=UUID(part["bill_id"]),
+            payment_id=event.payment_id,
+        )
+        entries.bill(part["bill_id"], late_paid=-part["fen"])
     entries.credit(-event.from_credit_fen)
     return entries.ops
 
@@ -416,7 +450,14 @@ def _(event: FeeAccount.LateFeePaid) -> list[Op]:
 
 @fee_ops.register
 def _(event: FeeAccount.LateFeeRefunded) -> list[Op]:
-    return _late_fee_moved(event, ("REFUND", "LATE_FEE_REFUNDED"), event.on, -1)
+    return _late_fee_moved(
+        event,
+        ("REFUND", "LATE_FEE_REFUNDED"),
+        event.on,
+        -1,
+        channel=event.channel or None,
+        transaction_id=event.reference or None,
+    )
 
 
 FEE_TABLES = (

@@ -79,6 +79,12 @@ work_orders = Table(
     Column("dispatch_breached", Boolean, nullable=False),
     Column("response_breached", Boolean, nullable=False),  # of the current response clock
     Column("response_breaches", Integer, nullable=False),  # over all response clocks
+    # What each reopening cleared (issue 15): the earlier attempts' response, resolution and
+    # rating, kept as history, and their counts for the performance figures.
+    Column("earlier_attempts", JSONB, nullable=False, server_default="[]"),
+    Column("earlier_responses", Integer, nullable=False, server_default="0"),
+    Column("earlier_ratings", Integer, nullable=False, server_default="0"),
+    Column("earlier_rating_total", Integer, nullable=False, server_default="0"),
     Column("position", BigInteger, nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -95,8 +101,17 @@ INSERT_ORDER = insert_statement(
 
 _AT = "CAST(:at AS timestamptz)"
 _RESPONSE_CLOCK = f"{_AT} + make_interval(secs => respond_within_s)"
+# A reopening's record of the attempt it ends (SET expressions read the row before the update).
+_ATTEMPT = f"""earlier_attempts || jsonb_build_array(jsonb_build_object(
+    'responded_at', responded_at, 'response_note', response_note, 'resolved_at', resolved_at,
+    'resolution_note', resolution_note, 'rating', rating, 'rating_comment', rating_comment,
+    'rated_at', rated_at, 'reopened_at', {_AT}))"""
 # Column → {event kind → new value}: what each later event changes on the row.
 _CHANGES: dict[str, dict[str, str]] = {
+    "earlier_attempts": {"Reopened": _ATTEMPT},
+    "earlier_responses": {"Reopened": "earlier_responses + (responded_at IS NOT NULL)::int"},
+    "earlier_ratings": {"Reopened": "earlier_ratings + (rating IS NOT NULL)::int"},
+    "earlier_rating_total": {"Reopened": "earlier_rating_total + coalesce(rating, 0)"},
     "status": {
         "Dispatched": "'DISPATCHED'",
         "Responded": "'RESPONDED'",
@@ -196,6 +211,10 @@ def _(event: WorkOrder.Reported) -> list[Op]:
         "dispatch_breached": False,
         "response_breached": False,
         "response_breaches": 0,
+        "earlier_attempts": [],
+        "earlier_responses": 0,
+        "earlier_ratings": 0,
+        "earlier_rating_total": 0,
         "position": 0,
         "version": event.originator_version,
         "created_at": event.timestamp,
@@ -265,24 +284,27 @@ def overdue_work_orders(conn: Connection, now: datetime) -> list[UUID]:
 
 # --- SLA performance (服务时效), for the API, the health index and credit evaluation ------------
 
-# Orders reported in [since, until): on time means no breach of that kind was recorded.
-# {where} is a condition on work_orders ``w``; {since} and {until} are placeholders.
-PERFORMANCE_SQL = """
+# Orders reported in [since, until): on time means no breach of that kind was recorded. A
+# reopened order counts its earlier attempts too: answered once is answered, and every rating
+# given counts. {where} is a condition on work_orders ``w``; {since} and {until} placeholders.
+_ANSWERED = "(w.responded_at IS NOT NULL OR w.earlier_responses > 0)"
+_RATINGS = "((w.rating IS NOT NULL)::int + w.earlier_ratings)"
+PERFORMANCE_SQL = f"""
 SELECT count(*)::int AS reported,
        count(*) FILTER (WHERE w.dispatched_at IS NOT NULL OR w.dispatch_breached)::int
            AS dispatch_due,
        count(*) FILTER (WHERE w.dispatched_at IS NOT NULL AND NOT w.dispatch_breached)::int
            AS dispatched_on_time,
-       count(*) FILTER (WHERE w.responded_at IS NOT NULL OR w.response_breaches > 0)::int
-           AS response_due,
-       count(*) FILTER (WHERE w.responded_at IS NOT NULL AND w.response_breaches = 0)::int
+       count(*) FILTER (WHERE {_ANSWERED} OR w.response_breaches > 0)::int AS response_due,
+       count(*) FILTER (WHERE {_ANSWERED} AND w.response_breaches = 0)::int
            AS responded_on_time,
        coalesce(sum(w.response_breaches + w.dispatch_breached::int), 0)::int AS breaches,
        count(*) FILTER (WHERE w.status = 'RESOLVED')::int AS resolved,
-       count(w.rating)::int AS rated,
-       round(avg(w.rating), 2) AS average_rating
+       coalesce(sum({_RATINGS}), 0)::int AS rated,
+       round(sum(coalesce(w.rating, 0) + w.earlier_rating_total)::numeric
+             / nullif(sum({_RATINGS}), 0), 2) AS average_rating
 FROM work_orders w
-WHERE w.reported_at >= {since} AND w.reported_at < {until} AND {where}
+WHERE w.reported_at >= {{since}} AND w.reported_at < {{until}} AND {{where}}
 """
 
 

@@ -44,7 +44,7 @@ PERIODS = f"""query($id: ID!) {{ commonIncomePeriods(communityId: $id) {{ __type
     ... on CommonIncomePeriods {{ periods {{ {PERIOD} }} }} ... on NotFound {{ field }} }} }}"""
 ALLOCATION = """query($id: ID!, $period: String!) {
     commonIncomeAllocation(communityId: $id, period: $period) { __typename
-    ... on CommonIncomeAllocation { round netFen units { unitNumber area fen } }
+    ... on CommonIncomeAllocation { round netFen units { unitNumber unitLabel area fen } }
     ... on NotFound { field message } } }"""
 
 
@@ -114,6 +114,11 @@ def test_a_period_is_recorded_published_and_allocated_by_area(api: Api) -> None:
     ]
     assert [u["fen"] for u in allocation["units"]] == [33_264, 25_156, 41_581]
     assert sum(u["fen"] for u in allocation["units"]) == allocation["netFen"] == 100_001
+    # (each unit named in full, 楼栋-单元-房号: issue 15)
+    assert all(
+        u["unitLabel"].count("-") == 2 and u["unitLabel"].endswith("-" + u["unitNumber"])
+        for u in allocation["units"]
+    )
     # And a resident reads the publication and only the own unit's allocation
     mine = api.gql(ALLOCATION, {"id": e.community, "period": LAST_MONTH}, as_=resident)
     assert [u["unitNumber"] for u in mine["commonIncomeAllocation"]["units"]] == ["101"]

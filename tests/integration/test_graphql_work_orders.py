@@ -288,6 +288,49 @@ def test_a_reopened_order_goes_back_to_the_team_unrated(api: Api, estate: Estate
     assert (cancelled["status"], cancelled["cancelReason"]) == ("CANCELLED", "业主自行维修")
 
 
+def test_a_reopened_order_keeps_its_first_attempt_and_its_reporter_reads_its_history(
+    api: Api, estate: Estate
+) -> None:
+    # Given an order answered, resolved and rated 2, then reopened by its reporter (issue 15)
+    order_id = order_of(report(api, estate))["id"]
+    who = staff(estate)
+    call(api, DISPATCH, as_=who, workOrderId=order_id, team="维修一班", assignee="张师傅")
+    call(api, RESPOND, as_=who, workOrderId=order_id, note="马上到")
+    call(api, RESOLVE, as_=who, workOrderId=order_id, note="已修好")
+    call(api, RATE, as_=resident(estate), workOrderId=order_id, rating=2, comment="又堵了")
+    call(api, REOPEN, as_=resident(estate), workOrderId=order_id, reason="第二天又堵了")
+
+    # Then the view keeps the first attempt's response, resolution and rating as history
+    order = api.gql(
+        """query($id: ID!) { workOrder(id: $id) { ... on WorkOrder { rating earlierAttempts {
+        responseNote resolutionNote rating ratingComment reopenedAt } } } }""",
+        {"id": order_id},
+        as_=who,
+    )["workOrder"]
+    assert order["rating"] is None
+    [first] = order["earlierAttempts"]
+    assert (first["responseNote"], first["resolutionNote"], first["rating"]) == (
+        "马上到",
+        "已修好",
+        2,
+    )
+    assert first["ratingComment"] == "又堵了" and first["reopenedAt"]
+    # And the performance figures count the first attempt's response and rating
+    today = business_today()
+    period = {"since": (today - timedelta(days=1)).isoformat(), "until": today.isoformat()}
+    figures = api.gql(PERFORMANCE, {"c": estate.community, **period}, as_=committee(estate))
+    performance = figures["workOrderPerformance"]
+    assert (performance["responseDue"], performance["respondedOnTime"]) == (1, 1)
+    assert (performance["rated"], performance["averageRating"]) == (1, "2.00")
+    # And the reporter, a resident, reads the order's history; another resident may not
+    query = """query($id: ID!) { history(id: $id) { __typename
+        ... on HistoryConnection { entries { eventType } } } }"""
+    own = api.gql(query, {"id": order_id}, as_=resident(estate))["history"]
+    assert [x["eventType"] for x in own["entries"]][-2:] == ["Rated", "Reopened"]
+    other = api.gql(query, {"id": order_id}, as_=resident(estate, "owner-102"))["history"]
+    assert other["__typename"] == "Forbidden"
+
+
 def test_bad_input_and_wrong_steps_get_typed_errors_with_field_paths(
     api: Api, estate: Estate
 ) -> None:

@@ -150,5 +150,6 @@ def test_other_modules_read_sla_figures_and_overdue_orders_from_the_view(
     assert (figures.reported, figures.breaches, figures.resolved) == (4, 1, 0)
     assert (figures.dispatch_due, figures.dispatched_on_time) == (2, 1)
     assert figures.dispatched_on_time_pct == Decimal("50.0")
-    assert figures.average_rating is None  # the reopening cleared the only rating
+    # The reopening cleared the order's rating, but the first attempt's rating still counts
+    assert (figures.rated, figures.average_rating) == (1, Decimal("2.00"))
     assert forgotten not in (reopened, fresh)

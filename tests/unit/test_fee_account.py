@@ -17,10 +17,11 @@ from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
 from gongzhi.domain.community import ModePeriod
 from gongzhi.domain.errors import DomainError, RuleViolated
 from gongzhi.domain.fee_account import FeeAccount
-from gongzhi.domain.fee_rules import LateFeePolicy, parse_period, round_fen
+from gongzhi.domain.fee_rules import LateFeePolicy, parse_period, round_fen, rounded_shares
 from gongzhi.domain.fee_schedule import FeeSchedule
 
 OCT, NOV = parse_period("p", "2026-10"), parse_period("p", "2026-11")
+NO_LATE_FEES = LateFeePolicy(Decimal(0))
 
 
 def facts(period: str, start: date, amount: int) -> BillFacts:
@@ -39,6 +40,7 @@ def receive(a: FeeAccount, amount: int, bills: list[BillFacts], limit: int = 0) 
         amount_fen=amount,
         received_on=date(2026, 11, 5),
         bills=bills,
+        policy=NO_LATE_FEES,
         credit_limit_fen=limit,
     )
 
@@ -80,6 +82,7 @@ def test_a_refund_takes_unused_credit_first_then_reopens_the_newest_bill() -> No
         amount_fen=21_000,
         received_on=date(2026, 11, 5),
         bills=[october, november],
+        policy=NO_LATE_FEES,
         credit_limit_fen=1_000,
     )
     a.refund(payment, 4_000, date(2026, 11, 6))
@@ -188,16 +191,13 @@ def test_a_standard_changing_mid_month_prorates_the_two_prices_to_the_fen(
     s = schedule_with(str(before), (str(after), date(2026, 10, day)))
     plan = PeriodPlan(s, OCT, [(OCT.start, OCT.end)])
     lines = plan.lines(UnitFacts(uuid4(), "101", area, False, None))
-    # Then each price is charged for its own days, rounded once per line
+    # Then the bill is the month's exact fee rounded once, half up (issue 15), and each
+    # price's line is its own days' exact charge to within a fen (largest remainder)
     monthly_before, monthly_after = Fraction(before * area * 100), Fraction(after * area * 100)
-    expected = [
-        round_fen(monthly_before * Fraction(day - 1, 31)),
-        round_fen(monthly_after * Fraction(32 - day, 31)),
-    ]
-    assert [line["amount_fen"] for line in lines] == [e for e in expected if e > 0]
-    # And the lines differ from a month at each price, weighted by days, by at most one fen
-    whole = round_fen((monthly_before * (day - 1) + monthly_after * (32 - day)) / 31)
-    assert abs(sum(line["amount_fen"] for line in lines) - whole) <= 1
+    exact = [monthly_before * Fraction(day - 1, 31), monthly_after * Fraction(32 - day, 31)]
+    amounts = [line["amount_fen"] for line in lines]
+    assert sum(amounts) == round_fen(sum(exact))
+    assert all(abs(fen - share) < 1 for fen, share in zip(amounts, exact, strict=True))
 
 
 def test_a_unit_delivered_mid_month_is_the_developers_until_then() -> None:
@@ -272,6 +272,7 @@ def test_every_fen_received_is_in_a_bill_the_credit_or_a_late_fee(
                     amount_fen=amount,
                     received_on=day,
                     bills=bills,
+                    policy=policy,
                     credit_limit_fen=5_000,
                 )
                 payments.append(payment)
@@ -304,3 +305,55 @@ def test_every_fen_received_is_in_a_bill_the_credit_or_a_late_fee(
         for b, s in zip(bills, states, strict=True):
             assert 0 <= s.paid_fen + s.written_off_fen <= b.amount_fen
             assert s.late_paid_fen >= 0 and a.credit_fen >= 0
+
+
+def test_a_payment_pays_the_bills_then_their_late_fees_and_a_refund_undoes_them_in_reverse() -> (
+    None
+):
+    # Given October (10000 fen, due 28 October) 8 days late on 5 November: 24 fen late fee
+    policy = LateFeePolicy(Decimal("0.0003"), 0, Decimal("0.3"))
+    october = facts("2026-10", OCT.start, 10_000)
+    a = account()
+    assert a.late_fee_owed(october, policy, date(2026, 11, 5)) == 24
+    payment = uuid4()
+    # When 10030 fen are paid that day
+    a.receive(
+        payment_id=payment,
+        channel="CASH",
+        transaction_id="t",
+        amount_fen=10_030,
+        received_on=date(2026, 11, 5),
+        bills=[october],
+        policy=policy,
+        credit_limit_fen=1_000,
+    )
+    # Then the bill, then its late fee are paid, and 6 fen are credit
+    assert (a.outstanding(october), a.late_fee_owed(october, policy, date(2026, 11, 5))) == (0, 0)
+    assert a.credit_fen == 6
+    # When 20 fen are refunded: the credit first, then the late fee
+    a.refund(payment, 20, date(2026, 11, 6), "CASH", "退-1")
+    assert (a.credit_fen, a.bill(october.id).late_paid_fen, a.outstanding(october)) == (0, 10, 0)
+    # And the rest of the late fee, then the bill, are undone by a larger refund
+    a.refund(payment, 110, date(2026, 11, 6), "CASH", "退-2")
+    assert (a.bill(october.id).late_paid_fen, a.outstanding(october)) == (0, 100)
+
+
+@given(
+    st.lists(
+        st.fractions(min_value=0, max_value=100_000, max_denominator=3100),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_bills_lines_are_largest_remainder_shares_of_its_rounded_exact_fee(
+    exact: list[Fraction],
+) -> None:
+    shares = rounded_shares(exact)
+    # The total is the exact fee rounded once, half up
+    assert sum(shares) == round_fen(sum(exact, Fraction(0)))
+    # And each line is its exact amount rounded down, or up for the largest remainders
+    floors = [e.numerator // e.denominator for e in exact]
+    assert all(fen - low in (0, 1) for fen, low in zip(shares, floors, strict=True))
+    up = [e - low for e, low, fen in zip(exact, floors, shares, strict=True) if fen > low]
+    down = [e - low for e, low, fen in zip(exact, floors, shares, strict=True) if fen == low]
+    assert not up or not down or min(up) >= max(down)

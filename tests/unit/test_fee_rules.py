@@ -137,4 +137,5 @@ def test_a_part_payment_stops_the_late_fee_on_that_part(
     half = principal // 2
     fee = late_fee(principal, due, terms, [(paid_on, half)], paid_on + timedelta(days=after - 1))
     rate = Fraction(5, 10_000)
-    assert fee == round_fen(rate * (principal * before + (principal - half) * after))
+    # The day of payment still runs on the whole principal (至实际缴纳之日, issue 15)
+    assert fee == round_fen(rate * (principal * (before + 1) + (principal - half) * (after - 1)))

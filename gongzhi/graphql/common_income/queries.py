@@ -37,6 +37,7 @@ from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, invalid
 from gongzhi.graphql.permissions import unit_visible
 from gongzhi.graphql.reading import CommunityArg, lookup
+from gongzhi.graphql.unit_labels import UnitNames, unit_columns
 
 # Periods with totals summed from the current entries.
 PERIOD_SELECT = """
@@ -143,14 +144,15 @@ class CommonIncomeQueries:
         if publication is None:
             return NotFound(field="period", message="this period has not been published")
         rows = await context.pool.fetch(
-            """SELECT a.*, u.number AS unit_number FROM common_income_allocations a
-               LEFT JOIN units u ON u.id = a.unit_id
+            f"""SELECT a.*, u.number AS unit_number, {unit_columns("a.unit_id")}
+               FROM common_income_allocations a LEFT JOIN units u ON u.id = a.unit_id
                WHERE a.ledger_id = $1 AND a.period = $2 AND a.round = $3
                ORDER BY u.number, a.unit_id""",
             ledger_id,
             month,
             publication["round"],
         )
+        names = await UnitNames.of(context, community, rows)
         return CommonIncomeAllocation(
             period=month,
             round=publication["round"],
@@ -159,6 +161,8 @@ class CommonIncomeQueries:
                 UnitAllocation(
                     unit_id=strawberry.ID(str(r["unit_id"])),
                     unit_number=r["unit_number"],
+                    unit_label=names.label(r),
+                    unit_owners=names.owners(r),
                     area=r["area"],
                     fen=r["fen"],
                 )

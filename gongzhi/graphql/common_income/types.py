@@ -12,6 +12,7 @@ import strawberry
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.graphql.errors import NotFound, ValidationError
 from gongzhi.graphql.money import Fen
+from gongzhi.graphql.unit_labels import UNIT_LABEL_DESCRIPTION, UNIT_OWNERS_DESCRIPTION
 
 
 @strawberry.type(description="A recording or a correction of an entry: corrections never overwrite")
@@ -104,6 +105,8 @@ class CommonIncomeLedger:
 class UnitAllocation:
     unit_id: strawberry.ID
     unit_number: str | None
+    unit_label: str = strawberry.field(description=UNIT_LABEL_DESCRIPTION)
+    unit_owners: list[str] | None = strawberry.field(description=UNIT_OWNERS_DESCRIPTION)
     area: Decimal
     fen: Fen
 

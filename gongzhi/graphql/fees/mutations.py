@@ -38,6 +38,7 @@ from gongzhi.graphql.fees.types import (
     FeeSchedulePayload,
     PaymentPayload,
 )
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action
 
 
@@ -73,10 +74,10 @@ async def billing_reply(context: Context, done: Done, _: RunBilling) -> BillingR
             units=done.units,
             bills_created=done.bills_created,
             bills_total=done.bills_total,
-            amount_fen=done.amount_fen,
+            amount_fen=Fen(done.amount_fen),
             units_already_covered=done.units_already_covered,
             nothing_new=done.nothing_new,
-            credits_applied_fen=done.credits_applied,
+            credits_applied_fen=Fen(done.credits_applied),
         )
     )
 

@@ -20,6 +20,8 @@ from gongzhi.domain.fee_rules import Period, parse_period
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import Refused, forbidden, invalid
 from gongzhi.graphql.fees.statement import (
+    BILL_SELECT,
+    LEDGER_SELECT,
     fetch_statement,
     ledger_entry,
     schedule_from_rows,
@@ -28,6 +30,7 @@ from gongzhi.graphql.fees.statement import (
 from gongzhi.graphql.fees.types import (
     ArrearsConnection,
     ArrearsLookup,
+    ArrearsOrder,
     ArrearsRow,
     BillConnection,
     BillsLookup,
@@ -41,28 +44,61 @@ from gongzhi.graphql.fees.types import (
     Rate,
 )
 from gongzhi.graphql.history.queries import community_target
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, allowed
 from gongzhi.graphql.reading import CommunityArg, UnitInCommunityArg, lookup
-from gongzhi.projections.fees import COLLECTION_COLUMNS
+from gongzhi.graphql.unit_labels import UnitNames, unit_columns
 
 RATE_PLACES = Decimal("0.0000000001")
 
-# Units with overdue amounts on a day ($2), one row each.
-ARREARS_SELECT = """
-SELECT * FROM (
-    SELECT b.unit_id, min(b.unit_number) AS unit_number,
-           sum(b.amount_fen - b.paid_fen - b.written_off_fen)::bigint AS owed,
+# 收费率 and 户收费率 of the bills of every billing period starting in a span (a month, a
+# quarter, a year, whatever periods were billed): a household counts as paid when all its
+# bills of the span are settled.
+BILLED_IN_SPAN = """
+SELECT coalesce(sum(h.billed), 0)::bigint AS billed,
+       coalesce(sum(h.collected), 0)::bigint AS collected,
+       count(*)::int AS households, count(*) FILTER (WHERE h.settled)::int AS paid
+FROM (SELECT sum(b.amount_fen) AS billed, sum(b.paid_fen) AS collected,
+             bool_and(b.paid_fen > 0 AND b.amount_fen - b.paid_fen - b.written_off_fen <= 0)
+               AS settled
+      FROM fee_bills b WHERE b.community_id = $1 AND b.period_start BETWEEN $2 AND $3
+      GROUP BY b.unit_id) h
+"""
+
+# Units with overdue amounts on a day ($2), one row each, with their place in the community.
+ARREARS_SELECT = f"""
+SELECT a.*, u.number AS unit_number, bl.position AS building_position,
+       en.position AS entrance_position, u.floor, {unit_columns("a.unit_id")}
+FROM (
+    SELECT b.unit_id, sum(b.amount_fen - b.paid_fen - b.written_off_fen)::bigint AS owed,
            count(*) AS bills, min(b.due_on) AS oldest
     FROM fee_bills b WHERE b.community_id = $1 AND b.due_on < $2
       AND b.amount_fen - b.paid_fen - b.written_off_fen > 0
     GROUP BY b.unit_id
 ) a
+JOIN units u ON u.id = a.unit_id
+JOIN entrances en ON en.id = u.entrance_id
+JOIN buildings bl ON bl.id = en.building_id
 """
-BY_UNIT = (Key("a.unit_id", "unit_id", "uuid"),)
-BY_UNIT_NUMBER = (Key("unit_number", "unit_number", "text"), Key("id", "id", "uuid"))
-LEDGER_SELECT = "SELECT l.*, a.unit_id FROM fee_ledger l JOIN fee_accounts a ON a.id = l.account_id"
+_BY_UNIT = Key("a.unit_id", "unit_id", "uuid")
+# Each order of the arrears list: its keys and whether they run descending.
+ARREARS_ORDERS: dict[ArrearsOrder, tuple[tuple[Key, ...], bool]] = {
+    ArrearsOrder.AMOUNT: ((Key("a.owed", "owed", "bigint"), _BY_UNIT), True),
+    ArrearsOrder.AGE: ((Key("a.oldest", "oldest", "date"), _BY_UNIT), False),
+    ArrearsOrder.BUILDING: (
+        (
+            Key("bl.position", "building_position", "int"),
+            Key("en.position", "entrance_position", "int"),
+            Key("u.floor", "floor", "int"),
+            Key("u.number", "unit_number", "text"),
+            _BY_UNIT,
+        ),
+        False,
+    ),
+}
+BY_UNIT_NUMBER = (Key("b.unit_number", "unit_number", "text"), Key("b.id", "id", "uuid"))
 IN_LEDGER_ORDER = (
     Key("l.recorded_at", "recorded_at", "timestamptz"),
     Key("l.account_id", "account_id", "uuid"),
@@ -124,7 +160,10 @@ class FeeQueries:
     ) -> FeeStatementLookup:
         return await fetch_statement(info.context, UUID(unit_id), as_of or business_today())
 
-    @strawberry.field(description="欠费清单: units with overdue amounts, largest first")
+    @strawberry.field(
+        description="欠费清单: units with overdue amounts, largest first unless `orderBy` says "
+        "otherwise (a cursor continues the order it was issued for)"
+    )
     @lookup
     async def arrears(
         self,
@@ -133,20 +172,32 @@ class FeeQueries:
         as_of: datetime.date | None = None,
         first: int = 50,
         after: str | None = None,
+        order_by: ArrearsOrder = ArrearsOrder.AMOUNT,
     ) -> ArrearsLookup:
         context, community, day = info.context, UUID(community_id), as_of or business_today()
         await require_fee_reader(context, community)
+        keys, descending = ARREARS_ORDERS[order_by]
         rows, page_info = await keyset_page(
-            context.pool, ARREARS_SELECT, [], Params([community, day]), BY_UNIT, first, after
+            context.pool,
+            ARREARS_SELECT,
+            [],
+            Params([community, day]),
+            keys,
+            first,
+            after,
+            descending=descending,
         )
         total = await context.pool.fetchval(
             f"SELECT coalesce(sum(t.owed), 0) FROM ({ARREARS_SELECT}) t", community, day
         )
+        names = await UnitNames.of(context, community, rows)
         return ArrearsConnection(
             rows=[
                 ArrearsRow(
                     unit_id=strawberry.ID(str(row["unit_id"])),
                     unit_number=row["unit_number"],
+                    unit_label=names.label(row),
+                    unit_owners=names.owners(row),
                     outstanding_fen=row["owed"],
                     open_bills=row["bills"],
                     oldest_due_on=row["oldest"],
@@ -154,7 +205,7 @@ class FeeQueries:
                 )
                 for row in rows
             ],
-            total_outstanding_fen=int(total),
+            total_outstanding_fen=Fen(int(total)),
             page_info=page_info,
         )
 
@@ -165,12 +216,7 @@ class FeeQueries:
     ) -> FeeRatesLookup:
         context, community, span = info.context, UUID(community_id), _period(period)
         await require_fee_reader(context, community)
-        billed = await context.pool.fetchrow(
-            f"""SELECT {COLLECTION_COLUMNS}
-                FROM fee_bills b WHERE b.community_id = $1 AND b.period = $2""",
-            community,
-            span.key,
-        )
+        billed = await context.pool.fetchrow(BILLED_IN_SPAN, community, span.start, span.end)
         # 清缴率: bills due before the period, what was recovered on them during the period
         # and what is still outstanding on them.
         arrears = await context.pool.fetchrow(
@@ -210,8 +256,8 @@ class FeeQueries:
         await require_fee_reader(context, community)
         rows, page_info = await keyset_page(
             context.pool,
-            "SELECT * FROM fee_bills",
-            ["community_id = $1", "period = $2"],
+            BILL_SELECT,
+            ["b.community_id = $1", "b.period = $2"],
             Params([community, span.key]),
             BY_UNIT_NUMBER,
             first,
@@ -240,4 +286,7 @@ class FeeQueries:
             first,
             after,
         )
-        return FeeLedgerConnection(entries=[ledger_entry(row) for row in rows], page_info=page_info)
+        names = await UnitNames.of(context, community, rows)
+        return FeeLedgerConnection(
+            entries=[ledger_entry(row, names) for row in rows], page_info=page_info
+        )

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import strawberry
 
-from gongzhi.domain.fee_rules import LateFeePolicy, late_fee
+from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder, late_fee
 from gongzhi.domain.fee_schedule import FeeTerms as DomainTerms
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, forbidden
@@ -33,7 +33,9 @@ from gongzhi.graphql.fees.types import (
     Vacancy,
 )
 from gongzhi.graphql.history.queries import community_target
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action, allowed
+from gongzhi.graphql.unit_labels import UnitNames, unit_columns
 
 # How each ledger kind moves a bill's principal (for the late-fee timeline).
 PRINCIPAL_SIGN = {"ALLOCATION": 1, "CREDIT_APPLIED": 1, "WRITE_OFF": 1, "REVERSAL": -1}
@@ -66,6 +68,7 @@ def terms_of(items: list[dict[str, Any]]) -> FeeTerms:
             late_fee_daily_rate=default.late.daily_rate,
             grace_days=default.late.grace_days,
             late_fee_cap=default.late.cap,
+            payment_order=PaymentOrder(default.late.payment_order),
         )
     t = items[-1]
     return FeeTerms(
@@ -74,6 +77,7 @@ def terms_of(items: list[dict[str, Any]]) -> FeeTerms:
         late_fee_daily_rate=Decimal(t["lateFeeDailyRate"]),
         grace_days=t["graceDays"],
         late_fee_cap=Decimal(t["lateFeeCap"]),
+        payment_order=PaymentOrder(t.get("paymentOrder", PaymentOrder.BILLS_FIRST.value)),
     )
 
 
@@ -130,12 +134,20 @@ def schedule_from_rows(community_id: UUID, rows: list[Any]) -> FeeSchedule:
     )
 
 
-def ledger_entry(row: Any) -> FeeLedgerEntry:
+# A ledger entry as read: with its account's unit and that unit's label and owners.
+LEDGER_SELECT = f"""SELECT l.*, a.unit_id, {unit_columns("a.unit_id")}
+    FROM fee_ledger l JOIN fee_accounts a ON a.id = l.account_id"""
+BILL_SELECT = f"SELECT b.*, {unit_columns('b.unit_id')} FROM fee_bills b"
+
+
+def ledger_entry(row: Any, names: UnitNames) -> FeeLedgerEntry:
     return FeeLedgerEntry(
         account_id=strawberry.ID(str(row["account_id"])),
         version=row["version"],
         seq=row["seq"],
         unit_id=strawberry.ID(str(row["unit_id"])),
+        unit_label=names.label(row),
+        unit_owners=names.owners(row),
         kind=row["kind"],
         amount_fen=row["amount_fen"],
         on=row["on"],
@@ -145,10 +157,18 @@ def ledger_entry(row: Any) -> FeeLedgerEntry:
         transaction_id=row["transaction_id"],
         approved_by=row["approved_by"],
         recorded_at=row["recorded_at"],
+        actor=row["actor"],
+        reason=row["reason"],
     )
 
 
-def _bill(row: Any, entries: list[Any], policy: LateFeePolicy, as_of: datetime.date) -> Bill:
+def _bill(
+    row: Any,
+    entries: list[Any],
+    policy: LateFeePolicy,
+    as_of: datetime.date,
+    names: UnitNames,
+) -> Bill:
     reductions = [
         (e["on"], PRINCIPAL_SIGN[e["kind"]] * e["amount_fen"])
         for e in entries
@@ -160,6 +180,8 @@ def _bill(row: Any, entries: list[Any], policy: LateFeePolicy, as_of: datetime.d
         id=strawberry.ID(str(row["id"])),
         unit_id=strawberry.ID(str(row["unit_id"])),
         unit_number=row["unit_number"],
+        unit_label=names.label(row),
+        unit_owners=names.owners(row),
         period=row["period"],
         period_start=row["period_start"],
         period_end=row["period_end"],
@@ -193,7 +215,9 @@ async def late_fee_policy(context: Context, community_id: UUID) -> LateFeePolicy
         community_id,
     )
     terms = terms_of([_value(row) for row in terms_rows])
-    return LateFeePolicy(terms.late_fee_daily_rate, terms.grace_days, terms.late_fee_cap)
+    return LateFeePolicy(
+        terms.late_fee_daily_rate, terms.grace_days, terms.late_fee_cap, terms.payment_order.value
+    )
 
 
 async def shape_bills(
@@ -205,7 +229,8 @@ async def shape_bills(
         [row["id"] for row in rows],
     )
     policy = await late_fee_policy(context, community_id)
-    return [_bill(row, list(entries), policy, as_of) for row in rows]
+    names = await UnitNames.of(context, community_id, rows)
+    return [_bill(row, list(entries), policy, as_of, names) for row in rows]
 
 
 async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date) -> FeeStatement:
@@ -225,18 +250,17 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
     if not allowed(context.principal, Action.READ_FEE_STATEMENT, target):
         raise Refused(forbidden(Action.READ_FEE_STATEMENT.value))
     bills = await context.pool.fetch(
-        "SELECT * FROM fee_bills WHERE unit_id = $1 ORDER BY period_start, id", unit_id
+        f"{BILL_SELECT} WHERE b.unit_id = $1 ORDER BY b.period_start, b.id", unit_id
     )
     entries = await context.pool.fetch(
-        """SELECT l.*, a.unit_id FROM fee_ledger l JOIN fee_accounts a ON a.id = l.account_id
-           WHERE a.unit_id = $1 ORDER BY l.version, l.seq""",
-        unit_id,
+        f"{LEDGER_SELECT} WHERE a.unit_id = $1 ORDER BY l.version, l.seq", unit_id
     )
     credit = await context.pool.fetchval(
         "SELECT credit_fen FROM fee_accounts WHERE unit_id = $1", unit_id
     )
     policy = await late_fee_policy(context, community_id)
-    shaped = [_bill(row, list(entries), policy, as_of) for row in bills]
+    names = await UnitNames.of(context, community_id, [*bills, *entries])
+    shaped = [_bill(row, list(entries), policy, as_of, names) for row in bills]
     outstanding = sum(b.outstanding_fen for b in shaped)
     late = sum(b.late_fee_fen for b in shaped)
     return FeeStatement(
@@ -244,9 +268,9 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
         community_id=strawberry.ID(str(community_id)),
         as_of=as_of,
         bills=shaped,
-        entries=[ledger_entry(row) for row in entries],
-        credit_fen=int(credit or 0),
-        outstanding_fen=outstanding,
-        late_fee_fen=late,
-        balance_fen=outstanding + late - int(credit or 0),
+        entries=[ledger_entry(row, names) for row in entries],
+        credit_fen=Fen(int(credit or 0)),
+        outstanding_fen=Fen(outstanding),
+        late_fee_fen=Fen(late),
+        balance_fen=Fen(outstanding + late - int(credit or 0)),
     )

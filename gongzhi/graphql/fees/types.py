@@ -1,20 +1,25 @@
 """GraphQL types of 物业费 property fees: schedules, bills, statements, arrears and rates.
 
-Money is whole fen (``…Fen`` fields, Int); prices and rates are exact Decimals.
+Money is whole fen (``…Fen`` fields, the ``Fen`` scalar of every ledger); prices and rates
+are exact Decimals, written plain.
 """
 
 from __future__ import annotations
 
 import datetime
+import enum
 from decimal import Decimal
 from typing import Annotated
 
 import strawberry
 
+from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.graphql.contracts.types import PricingModel
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.unit_labels import UNIT_LABEL_DESCRIPTION, UNIT_OWNERS_DESCRIPTION
 
 
 @strawberry.type(description="收费标准: 元/m²/月 for a property type from a date")
@@ -31,7 +36,12 @@ class FeeTerms:
     due_days: int = strawberry.field(description="A bill is due this many days after its start")
     late_fee_daily_rate: Decimal = strawberry.field(description="0.0003 = 0.03 % a day")
     grace_days: int = strawberry.field(description="Days after the due date before late fees")
-    late_fee_cap: Decimal = strawberry.field(description="At most this share of the principal")
+    late_fee_cap: Decimal = strawberry.field(
+        description="At most this share of the overdue principal"
+    )
+    payment_order: PaymentOrder = strawberry.field(
+        description="The order a payment is applied in (bills, then late fees, by default)"
+    )
 
 
 @strawberry.type(description="车位租用 a unit renting a parking space")
@@ -45,14 +55,14 @@ class ParkingRental:
 class ParkingSpace:
     id: strawberry.ID
     number: str
-    monthly_fee_fen: int
+    monthly_fee_fen: Fen
     rentals: list[ParkingRental]
 
 
 @strawberry.type(description="其他固定费用 per unit per month (e.g. 垃圾清运费) from a date")
 class OtherFee:
     name: str
-    monthly_fee_fen: int
+    monthly_fee_fen: Fen
     effective_from: datetime.date
 
 
@@ -96,14 +106,14 @@ class BillingRunReport:
     units: int
     bills_created: int = strawberry.field(description="Bills this call created")
     bills_total: int = strawberry.field(description="Bills of the run in all")
-    amount_fen: int = strawberry.field(description="Billed in all by the run")
+    amount_fen: Fen = strawberry.field(description="Billed in all by the run")
     units_already_covered: int = strawberry.field(
         description="Units an earlier (interrupted) call of the same run had covered"
     )
     nothing_new: bool = strawberry.field(
         description="The period was billed completely before: nothing was created"
     )
-    credits_applied_fen: int = strawberry.field(description="预交 credit applied to new bills")
+    credits_applied_fen: Fen = strawberry.field(description="预交 credit applied to new bills")
 
 
 @strawberry.type
@@ -117,7 +127,7 @@ class BillLine:
     label: str
     start: datetime.date
     end: datetime.date
-    amount_fen: int
+    amount_fen: Fen
     payer: str = strawberry.field(description="OWNER, or DEVELOPER before the unit's delivery")
     vacant: bool
 
@@ -127,17 +137,19 @@ class Bill:
     id: strawberry.ID
     unit_id: strawberry.ID
     unit_number: str
+    unit_label: str = strawberry.field(description=UNIT_LABEL_DESCRIPTION)
+    unit_owners: list[str] | None = strawberry.field(description=UNIT_OWNERS_DESCRIPTION)
     period: str
     period_start: datetime.date
     period_end: datetime.date
     due_on: datetime.date
-    amount_fen: int
-    paid_fen: int
-    written_off_fen: int
-    outstanding_fen: int
-    late_fee_fen: int = strawberry.field(description="滞纳金 owed on the statement's date")
-    late_fee_waived_fen: int
-    late_fee_paid_fen: int = strawberry.field(
+    amount_fen: Fen
+    paid_fen: Fen
+    written_off_fen: Fen
+    outstanding_fen: Fen
+    late_fee_fen: Fen = strawberry.field(description="滞纳金 owed on the statement's date")
+    late_fee_waived_fen: Fen
+    late_fee_paid_fen: Fen = strawberry.field(
         description="滞纳金 paid (recordPayment with lateFeeBillId), less what was refunded"
     )
     lines: list[BillLine]
@@ -149,11 +161,13 @@ class FeeLedgerEntry:
     version: int
     seq: int
     unit_id: strawberry.ID
+    unit_label: str = strawberry.field(description=UNIT_LABEL_DESCRIPTION)
+    unit_owners: list[str] | None = strawberry.field(description=UNIT_OWNERS_DESCRIPTION)
     kind: str = strawberry.field(
         description="PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL, WRITE_OFF, "
         "LATE_FEE_WAIVED, LATE_FEE_PAID, LATE_FEE_REFUNDED"
     )
-    amount_fen: int
+    amount_fen: Fen
     on: datetime.date
     bill_id: strawberry.ID | None
     payment_id: strawberry.ID | None
@@ -161,6 +175,8 @@ class FeeLedgerEntry:
     transaction_id: str | None
     approved_by: str | None
     recorded_at: datetime.datetime
+    actor: str = strawberry.field(description="Who recorded it")
+    reason: str = strawberry.field(description="Why, as given with the command")
 
 
 @strawberry.type(description="对账单 a unit's statement: bills, payments, allocations, late fees")
@@ -170,10 +186,10 @@ class FeeStatement:
     as_of: datetime.date
     bills: list[Bill]
     entries: list[FeeLedgerEntry]
-    credit_fen: int = strawberry.field(description="预交 prepaid credit not yet used")
-    outstanding_fen: int
-    late_fee_fen: int
-    balance_fen: int = strawberry.field(
+    credit_fen: Fen = strawberry.field(description="预交 prepaid credit not yet used")
+    outstanding_fen: Fen
+    late_fee_fen: Fen
+    balance_fen: Fen = strawberry.field(
         description="What the unit owes: outstanding + late fees − credit (negative: in credit)"
     )
 
@@ -200,16 +216,25 @@ class FeeAccountPayload:
 class ArrearsRow:
     unit_id: strawberry.ID
     unit_number: str
-    outstanding_fen: int
+    unit_label: str = strawberry.field(description=UNIT_LABEL_DESCRIPTION)
+    unit_owners: list[str] | None = strawberry.field(description=UNIT_OWNERS_DESCRIPTION)
+    outstanding_fen: Fen
     open_bills: int
     oldest_due_on: datetime.date
     age_days: int
 
 
+@strawberry.enum(description="The order of the arrears list")
+class ArrearsOrder(enum.Enum):
+    AMOUNT = strawberry.enum_value("AMOUNT", description="Largest amount owed first")
+    AGE = strawberry.enum_value("AGE", description="Oldest overdue bill first")
+    BUILDING = strawberry.enum_value("BUILDING", description="By 楼栋, 单元, floor and 房号")
+
+
 @strawberry.type
 class ArrearsConnection:
     rows: list[ArrearsRow]
-    total_outstanding_fen: int
+    total_outstanding_fen: Fen
     page_info: PageInfo
 
 

@@ -38,9 +38,11 @@ from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, allowed, unit_visible
 from gongzhi.graphql.reading import CommunityArg, UnitArg, lookup
+from gongzhi.graphql.unit_labels import UnitNames, unit_columns
 
-ACCOUNT_SELECT = """
-SELECT a.*, u.number AS unit_number FROM fund_accounts a LEFT JOIN units u ON u.id = a.unit_id
+ACCOUNT_SELECT = f"""
+SELECT a.*, u.number AS unit_number, {unit_columns("a.unit_id")}
+FROM fund_accounts a LEFT JOIN units u ON u.id = a.unit_id
 """
 
 # The fund's movements with their running balance and what each payout rests on.
@@ -105,6 +107,7 @@ async def fund_summary(context: Context, fund: Any) -> MaintenanceFund:
         rule.top_up_threshold,
     )
     balance, first = fund["balance_fen"], fund["first_deposits_fen"]
+    names = await UnitNames.of(context, fund["community_id"], below)
     return MaintenanceFund(
         id=strawberry.ID(str(fund["id"])),
         community_id=strawberry.ID(str(fund["community_id"])),
@@ -115,7 +118,7 @@ async def fund_summary(context: Context, fund: Any) -> MaintenanceFund:
         ratio=ratio(balance, first),
         below_threshold=first > 0 and Decimal(balance) < rule.top_up_threshold * first,
         sub_accounts=totals["accounts"],
-        units_below_threshold=[account_from_row(r, rule.top_up_threshold) for r in below],
+        units_below_threshold=[account_from_row(r, rule.top_up_threshold, names) for r in below],
         emergencies_awaiting_audit=totals["awaiting_audit"],
     )
 
@@ -177,8 +180,9 @@ class FundQueries:
             return missing
         rows = await context.pool.fetch(STATEMENT_SELECT, unit, account["fund_id"])
         threshold = rule_from(account["rule"]).top_up_threshold
+        names = await UnitNames.of(context, account["community_id"], [account])
         return FundStatement(
-            account=account_from_row(account, threshold),
+            account=account_from_row(account, threshold, names),
             lines=[ledger_entry_from_row(r) for r in rows],
         )
 

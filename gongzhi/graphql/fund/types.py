@@ -13,6 +13,7 @@ from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
+from gongzhi.graphql.unit_labels import UNIT_LABEL_DESCRIPTION, UNIT_OWNERS_DESCRIPTION, UnitNames
 
 
 @strawberry.type(description="交存标准 a version of the fund's deposit rule")
@@ -29,6 +30,8 @@ class DepositRule:
 class FundSubAccount:
     unit_id: strawberry.ID
     unit_number: str | None
+    unit_label: str = strawberry.field(description=UNIT_LABEL_DESCRIPTION)
+    unit_owners: list[str] | None = strawberry.field(description=UNIT_OWNERS_DESCRIPTION)
     housing_kind: HousingKind
     area: Decimal
     rule_version: int
@@ -176,11 +179,13 @@ def rule_from(record: Any) -> DepositRule:
     )
 
 
-def account_from_row(row: Any, threshold: Decimal) -> FundSubAccount:
+def account_from_row(row: Any, threshold: Decimal, names: UnitNames) -> FundSubAccount:
     first, balance = row["first_deposit_fen"], row["balance_fen"]
     return FundSubAccount(
         unit_id=strawberry.ID(str(row["unit_id"])),
         unit_number=row["unit_number"],
+        unit_label=names.label(row),
+        unit_owners=names.owners(row),
         housing_kind=HousingKind(row["housing_kind"]),
         area=row["area"],
         rule_version=row["rule_version"],

@@ -90,8 +90,20 @@ async def arrears_round_target(context: Context, round_id: UUID) -> list[Target]
     return [await community_target(context, community_id)] if community_id else [Target()]
 
 
-# Stands for "the caller registered this person, linked nowhere yet": readable, by identity.
+# Stands for "the caller registered this person, linked nowhere yet", or "the caller reported
+# this work order": readable, by identity.
 REGISTRANT = Target()
+
+
+async def work_order_target(context: Context, order_id: UUID) -> list[Target]:
+    """A work order's trail is read where its community's is, and by its reporter (a
+    resident following up the own repair)."""
+    reporter = await context.pool.fetchval(
+        "SELECT reporter FROM work_orders WHERE id = $1", order_id
+    )
+    if reporter is not None and reporter == context.principal.subject:
+        return [REGISTRANT]
+    return await _targets(context, Kind.WORK_ORDER, order_id)
 
 
 async def credit_file_target(context: Context, file_id: UUID) -> list[Target]:
@@ -134,7 +146,7 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "SurveyResponse": (Action.READ_ENGAGEMENT_HISTORY, Kind.SURVEY_RESPONSE),
     "PointsAccount": (Action.READ_ENGAGEMENT_HISTORY, Kind.POINTS_ACCOUNT),
     "Reward": (Action.READ_ENGAGEMENT_HISTORY, Kind.REWARD),
-    "WorkOrder": (Action.READ_COMMUNITY_HISTORY, Kind.WORK_ORDER),
+    "WorkOrder": (Action.READ_COMMUNITY_HISTORY, work_order_target),
     "Facility": (Action.READ_COMMUNITY_HISTORY, Kind.FACILITY),
     "CreditFile": (Action.READ_CREDIT, credit_file_target),
     "CreditEvaluation": (Action.READ_CREDIT, Kind.CREDIT_EVALUATION),
@@ -240,6 +252,15 @@ class HistoryQueries:
                  UNION ALL
                  (SELECT * FROM event_history WHERE about_id = $1 AND position > $2
                   ORDER BY position LIMIT $3)
+                 UNION ALL
+                 -- A bill's trail includes the events of its unit's fee account that moved
+                 -- money on it (payments, reversals, write-offs, late fees): the fee ledger
+                 -- names the bill of each, where one payment may touch several bills.
+                 (SELECT h.* FROM event_history h
+                  WHERE (h.aggregate_id, h.version) IN
+                        (SELECT l.account_id, l.version FROM fee_ledger l WHERE l.bill_id = $1)
+                    AND h.position > $2
+                  ORDER BY h.position LIMIT $3)
                ) entries ORDER BY position LIMIT $3""",
             aggregate_id,
             after_position,

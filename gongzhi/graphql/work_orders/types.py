@@ -32,6 +32,39 @@ class WorkOrderPlace:
 
 
 @strawberry.type(
+    description="An earlier attempt at a reopened order: its response, resolution and rating"
+)
+class WorkOrderAttempt:
+    responded_at: datetime.datetime | None
+    response_note: str | None
+    resolved_at: datetime.datetime | None
+    resolution_note: str | None
+    rating: int | None
+    rating_comment: str | None
+    rated_at: datetime.datetime | None
+    reopened_at: datetime.datetime = strawberry.field(description="When the attempt was reopened")
+
+
+def _attempt(data: dict[str, Any]) -> WorkOrderAttempt:
+    def at(name: str) -> datetime.datetime | None:
+        value = data.get(name)
+        return datetime.datetime.fromisoformat(value) if value else None
+
+    reopened = at("reopened_at")
+    assert reopened is not None  # every reopening records its time
+    return WorkOrderAttempt(
+        responded_at=at("responded_at"),
+        response_note=data.get("response_note"),
+        resolved_at=at("resolved_at"),
+        resolution_note=data.get("resolution_note"),
+        rating=data.get("rating"),
+        rating_comment=data.get("rating_comment"),
+        rated_at=at("rated_at"),
+        reopened_at=reopened,
+    )
+
+
+@strawberry.type(
     description="报事报修 work order, with its SLA clocks (times in Asia/Shanghai). Clocks: "
     + sla_clocks_summary()
 )
@@ -75,6 +108,9 @@ class WorkOrder:
     rated_at: datetime.datetime | None
     reopen_count: int
     reopened_at: datetime.datetime | None
+    earlier_attempts: list[WorkOrderAttempt] = strawberry.field(
+        description="What each reopening ended, oldest first: kept as history (issue 15)"
+    )
     cancelled_at: datetime.datetime | None
     cancel_reason: str | None
     dispatch_breached: bool = strawberry.field(description="分转超时 recorded")
@@ -98,6 +134,8 @@ def work_order_from_row(row: Any, now: datetime.datetime) -> WorkOrder:
         WorkOrderStatus.DISPATCHED.value: row["response_deadline"],
     }.get(row["status"])
     photos = row["photos"]
+    attempts = row["earlier_attempts"]
+    attempts = json.loads(attempts) if isinstance(attempts, str) else attempts
     return from_row(
         WorkOrder,
         row,
@@ -108,6 +146,7 @@ def work_order_from_row(row: Any, now: datetime.datetime) -> WorkOrder:
             area_name=row["area_name"],
         ),
         photos=list(json.loads(photos) if isinstance(photos, str) else photos),
+        earlier_attempts=[_attempt(a) for a in attempts or ()],
         overdue=deadline is not None and now > deadline,
         position=str(row["position"]),
     )
