@@ -154,6 +154,7 @@ def outcome(kind: str) -> str:
         "CommitteeCoverage",
         "AuditVerification",
         "PersonalDataAccessConnection",
+        "ExportLink",
     }, kind
     return "allowed"
 
@@ -671,6 +672,17 @@ OPERATIONS.update(
             typename(api, "{ auditSeal { __typename } }", {}, p)
         ),
         "verifyAuditSeal of a kept checkpoint": verify_kept_checkpoint,
+        # 导出 (issue 15): an export link is refused as its query is (every export against its
+        # query, role by role: tests/integration/test_exports.py); one row keeps it here
+        "exportLink of 幸福里's arrears": lambda api, w, p: outcome(
+            typename(
+                api,
+                """query($c: ID) { exportLink(kind: ARREARS, format: CSV,
+                arguments: {communityId: $c}) { __typename } }""",
+                {"c": w.xingfu},
+                p,
+            )
+        ),
     }
 )
 AUDITORS = dict(
@@ -687,6 +699,13 @@ EXPECTED.update(
         ),
         "auditSeal": AUDITORS,
         "verifyAuditSeal of a kept checkpoint": AUDITORS,
+        "exportLink of 幸福里's arrears": dict(
+            admin="allowed",
+            regulator="allowed",
+            company="allowed",
+            committee="allowed",
+            resident="denied",
+        ),
     }
 )
 

@@ -39,6 +39,10 @@ def publish(api: Api, who: Principal, **fields: Any) -> dict[str, Any]:
     return result
 
 
+REMINDERS = """query($c: ID!, $r: String!) { arrearsReminders(communityId: $c, round: $r) {
+    __typename } }"""
+
+
 def test_a_notice_reaches_the_households_addressed_and_counts_their_receipts(
     api: Api, tenants: tuple[Tenant, Tenant]
 ) -> None:
@@ -228,7 +232,11 @@ def _outcome(result: dict[str, Any]) -> str:
     kind = result["__typename"]
     if kind == "Forbidden":
         return DENIED
-    assert kind.endswith("Payload") or kind in {"NoticeHouseholds", "NoticeConnection"}, result
+    assert kind.endswith("Payload") or kind in {
+        "NoticeHouseholds",
+        "NoticeConnection",
+        "ArrearsReminders",
+    }, result
     return ALLOWED
 
 
@@ -277,6 +285,9 @@ NOTICE_OPERATIONS: dict[str, Any] = {
         _call(api, REMIND, {"c": w.xingfu, "r": "R1"}, p)
     ),
     "myNotices": lambda api, w, p: _outcome(_call(api, FEED, {}, p)),
+    "arrearsReminders of 幸福里": lambda api, w, p: _outcome(
+        _call(api, REMINDERS, {"c": w.xingfu, "r": "R1"}, p)
+    ),
     # One more community notice is published before each role reads (five roles).
     "notices of 幸福里": _visible,
 }
@@ -287,6 +298,7 @@ NOTICE_EXPECTED: dict[str, dict[str, object]] = {
         admin=ALLOWED, regulator=DENIED, company=DENIED, committee=DENIED, resident=ALLOWED
     ),
     "noticeHouseholds of a 幸福里 notice": STEWARDS,
+    "arrearsReminders of 幸福里": STEWARDS,
     "issueArrearsReminders in 幸福里": dict(
         admin=ALLOWED, regulator=DENIED, company=ALLOWED, committee=DENIED, resident=DENIED
     ),
