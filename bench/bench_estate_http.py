@@ -235,6 +235,7 @@ class VoteFigures:
     refused_conflict: int
     refused_other: int
     median: float
+    p90: float  # the tail: a ballot waits for the one projector to have written it
     anchor: float
     per_second: float
     anchor_per_second: float
@@ -337,6 +338,7 @@ def concurrent_votes(
         conflicts,
         others,
         statistics.median(latencies) if latencies else float("nan"),
+        statistics.quantiles(latencies, n=10)[-1] if len(latencies) > 1 else float("nan"),
         statistics.median(anchors) if anchors else float("nan"),
         len(latencies) / elapsed,
         len(anchors) / anchor_elapsed,
@@ -599,7 +601,7 @@ def run(
 
         print(f"\n2. owners voting at once over HTTP in the {largest}-unit community")
         print(
-            "APIs  voters  ballots  conflicts  other-refusals  median-ms  registerPerson-ms"
+            "APIs  voters  ballots  conflicts  other-refusals  median-ms  p90-ms  registerPerson-ms"
             "  ratio  ballots/s  registerPerson/s"
         )
         offset = commands * rounds  # units whose owners part 1 did not change
@@ -616,7 +618,7 @@ def run(
                         vote_failures[kind] = vote_failures.get(kind, 0) + count
                     print(
                         f"{f.apis:>4}  {f.voters:>6}  {f.ballots:>7}  {f.refused_conflict:>9}"
-                        f"  {f.refused_other:>14}  {f.median * 1000:>9.1f}"
+                        f"  {f.refused_other:>14}  {f.median * 1000:>9.1f}  {f.p90 * 1000:>6.1f}"
                         f"  {f.anchor * 1000:>17.1f}  {f.median / f.anchor:>5.2f}"
                         f"  {f.per_second:>9.1f}  {f.anchor_per_second:>16.1f}"
                     )
