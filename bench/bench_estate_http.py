@@ -277,6 +277,29 @@ async def at_once(
             await http.aclose()
 
 
+def anchor_job(subject: str) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
+    """A ``registerPerson`` by a regulator, the anchor of the voting rounds."""
+    headers = {"Authorization": f"Bearer {regulator_token(subject)}"}
+    variables = {"input": {"name": "对照", "reason": REASON}}
+
+    async def person(http: httpx.AsyncClient) -> str:
+        response = await http.post(
+            "/graphql", json={"query": REGISTER_PERSON, "variables": variables}, headers=headers
+        )
+        typename, _ = answer(response)
+        return "" if typename == "PersonPayload" else typename
+
+    return person
+
+
+def warm_up(bases: list[str]) -> None:
+    """A few requests on each API process just started, not counted: a process's first
+    requests open its database connections (measured: a 2-API round whose second process
+    first answered in the 10-voter round ran at half the ballots/s of the 1-API one)."""
+    clients = 4 * len(bases)  # client t talks to API t mod n: every one gets four
+    asyncio.run(at_once(clients, [anchor_job("bench-warm-up")] * (5 * clients), bases))
+
+
 def concurrent_votes(
     bases: list[str], estate: Estate, decision: UUID, voters: int, ballots: int, offset: int
 ) -> tuple[VoteFigures, Failures]:
@@ -308,20 +331,7 @@ def concurrent_votes(
 
         return send
 
-    anchor_headers = {
-        "Authorization": f"Bearer {regulator_token(f'bench-anchor-{voters}-{len(bases)}')}"
-    }
-    anchor_variables = {"input": {"name": "对照", "reason": REASON}}
-
-    async def person(http: httpx.AsyncClient) -> str:
-        response = await http.post(
-            "/graphql",
-            json={"query": REGISTER_PERSON, "variables": anchor_variables},
-            headers=anchor_headers,
-        )
-        typename, _ = answer(response)
-        return "" if typename == "PersonPayload" else typename
-
+    person = anchor_job(f"bench-anchor-{voters}-{len(bases)}")
     jobs = [ballot(i) for i in range(offset, offset + ballots)]
     latencies, failures, elapsed = asyncio.run(at_once(voters, jobs, bases))
     anchors, anchor_failures, anchor_elapsed = asyncio.run(
@@ -608,6 +618,7 @@ def run(
         for apis in api_counts:
             with ExitStack() as stack:
                 bases = start_apis(stack, env, apis)
+                warm_up(bases)
                 for voters in voter_counts:
                     f, refusals = concurrent_votes(
                         bases, estate, setup.voting, voters, ballots, offset
