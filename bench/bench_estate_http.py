@@ -236,6 +236,7 @@ class VoteFigures:
     refused_other: int
     median: float
     p90: float  # the tail: a ballot waits for the one projector to have written it
+    slowest: float
     anchor: float
     per_second: float
     anchor_per_second: float
@@ -277,6 +278,35 @@ async def at_once(
             await http.aclose()
 
 
+def ballot_job(
+    estate: Estate, decision: UUID, index: int
+) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
+    """The ballot of unit ``index``'s owner, sent with the owner's own token."""
+    unit, person = estate.units[index], estate.owners[index]
+    headers = {"Authorization": f"Bearer {owner_token(unit, person)}"}
+    variables = {
+        "input": {
+            "decisionId": str(decision),
+            "unitId": str(unit),
+            "personId": str(person),
+            "choice": "APPROVE" if index % 5 else "OPPOSE",
+            "channel": "ONLINE",
+            "reason": "网上投票",
+        }
+    }
+
+    async def send(http: httpx.AsyncClient) -> str:
+        response = await http.post(
+            "/graphql", json={"query": CAST_BALLOT, "variables": variables}, headers=headers
+        )
+        typename, result = answer(response)
+        if typename == "DecisionPayload":
+            return ""
+        return f"{typename} {result.get('message', '')}"[:200]
+
+    return send
+
+
 def anchor_job(subject: str) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
     """A ``registerPerson`` by a regulator, the anchor of the voting rounds."""
     headers = {"Authorization": f"Bearer {regulator_token(subject)}"}
@@ -292,12 +322,21 @@ def anchor_job(subject: str) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
     return person
 
 
-def warm_up(bases: list[str]) -> None:
-    """A few requests on each API process just started, not counted: a process's first
-    requests open its database connections (measured: a 2-API round whose second process
-    first answered in the 10-voter round ran at half the ballots/s of the 1-API one)."""
+def warm_up(bases: list[str], estate: Estate, decision: UUID, offset: int) -> list[float]:
+    """Requests on each API process just started, not counted; returns the seconds of each
+    process's first ballot. A process's first ballot loads the community's estate into its
+    cache, and its first requests open its database connections (measured: a 2-API round
+    whose second process first answered in the 10-voter round ran at half the ballots/s)."""
+    firsts = []
+    for index, base in enumerate(bases):
+        latencies, failures, _ = asyncio.run(
+            at_once(1, [ballot_job(estate, decision, offset + index)], [base])
+        )
+        assert not failures.by_type, failures.first
+        firsts.extend(latencies)
     clients = 4 * len(bases)  # client t talks to API t mod n: every one gets four
     asyncio.run(at_once(clients, [anchor_job("bench-warm-up")] * (5 * clients), bases))
+    return firsts
 
 
 def concurrent_votes(
@@ -306,33 +345,8 @@ def concurrent_votes(
     """``ballots`` ballots for distinct units (``offset`` on) from ``voters`` clients at
     once, each with its unit's owner's token; then as many ``registerPerson`` at once."""
 
-    def ballot(index: int) -> Callable[[httpx.AsyncClient], Awaitable[str]]:
-        unit, person = estate.units[index], estate.owners[index]
-        headers = {"Authorization": f"Bearer {owner_token(unit, person)}"}
-        variables = {
-            "input": {
-                "decisionId": str(decision),
-                "unitId": str(unit),
-                "personId": str(person),
-                "choice": "APPROVE" if index % 5 else "OPPOSE",
-                "channel": "ONLINE",
-                "reason": "网上投票",
-            }
-        }
-
-        async def send(http: httpx.AsyncClient) -> str:
-            response = await http.post(
-                "/graphql", json={"query": CAST_BALLOT, "variables": variables}, headers=headers
-            )
-            typename, result = answer(response)
-            if typename == "DecisionPayload":
-                return ""
-            return f"{typename} {result.get('message', '')}"[:200]
-
-        return send
-
     person = anchor_job(f"bench-anchor-{voters}-{len(bases)}")
-    jobs = [ballot(i) for i in range(offset, offset + ballots)]
+    jobs = [ballot_job(estate, decision, i) for i in range(offset, offset + ballots)]
     latencies, failures, elapsed = asyncio.run(at_once(voters, jobs, bases))
     anchors, anchor_failures, anchor_elapsed = asyncio.run(
         at_once(voters, [person] * ballots, bases)
@@ -349,6 +363,7 @@ def concurrent_votes(
         others,
         statistics.median(latencies) if latencies else float("nan"),
         statistics.quantiles(latencies, n=10)[-1] if len(latencies) > 1 else float("nan"),
+        max(latencies, default=float("nan")),
         statistics.median(anchors) if anchors else float("nan"),
         len(latencies) / elapsed,
         len(anchors) / anchor_elapsed,
@@ -531,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
         params["api_counts"],
     )
     untouched = commands * rounds  # part 1 changes the owners of the units before this
-    needed = untouched + ballots * len(voter_counts) * len(api_counts)
+    needed = untouched + (ballots * len(voter_counts) + 2) * len(api_counts)
     if needed > max(sizes) or untouched > min(sizes):
         parser.error(f"the communities are too small: part 2 needs {needed} units")
 
@@ -611,14 +626,19 @@ def run(
 
         print(f"\n2. owners voting at once over HTTP in the {largest}-unit community")
         print(
-            "APIs  voters  ballots  conflicts  other-refusals  median-ms  p90-ms  registerPerson-ms"
+            "APIs  voters  ballots  conflicts  other-refusals  median-ms  p90-ms  max-ms  registerPerson-ms"
             "  ratio  ballots/s  registerPerson/s"
         )
         offset = commands * rounds  # units whose owners part 1 did not change
         for apis in api_counts:
             with ExitStack() as stack:
                 bases = start_apis(stack, env, apis)
-                warm_up(bases)
+                firsts = warm_up(bases, estate, setup.voting, offset)
+                offset += apis
+                print(
+                    "      first ballot on each fresh API process (s): "
+                    + ", ".join(f"{first:.2f}" for first in firsts)
+                )
                 for voters in voter_counts:
                     f, refusals = concurrent_votes(
                         bases, estate, setup.voting, voters, ballots, offset
@@ -629,7 +649,7 @@ def run(
                         vote_failures[kind] = vote_failures.get(kind, 0) + count
                     print(
                         f"{f.apis:>4}  {f.voters:>6}  {f.ballots:>7}  {f.refused_conflict:>9}"
-                        f"  {f.refused_other:>14}  {f.median * 1000:>9.1f}  {f.p90 * 1000:>6.1f}"
+                        f"  {f.refused_other:>14}  {f.median * 1000:>9.1f}  {f.p90 * 1000:>6.1f}  {f.slowest * 1000:>6.0f}"
                         f"  {f.anchor * 1000:>17.1f}  {f.median / f.anchor:>5.2f}"
                         f"  {f.per_second:>9.1f}  {f.anchor_per_second:>16.1f}"
                     )
