@@ -25,7 +25,7 @@ API as its own process, and every mutation waits for its effect in the views
 
 The machine is shared: read the ratios, not the absolute times.
 
-    python -m bench.bench_estate_http              # about 5 minutes
+    python -m bench.bench_estate_http              # about 3 minutes
     python -m bench.bench_estate_http --quick      # small sizes, a smoke run
 """
 
