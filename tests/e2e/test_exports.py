@@ -20,6 +20,7 @@ from gongzhi.application.base import Meta
 from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.fee_rules import LateFeePolicy
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import ROOT, free_port, process_env, start, stop, wait_until_ready
@@ -58,6 +59,7 @@ def ledger(platform: Platform, units: int, payments: int) -> UUID:
                     amount_fen=100 + number,
                     received_on=date(2026, 10, 1),
                     bills=[],
+                    policy=LateFeePolicy(),
                     credit_limit_fen=10**9,
                 )
             accounts.append(account)
