@@ -233,18 +233,41 @@ def reseal_log(app: GongzhiBase, meta: Meta, batch: int = RESEAL_BATCH) -> Resea
     return report
 
 
+RESEAL_REFUSED = 3  # exit code: the database role may not rewrite the log
+
+
+def not_owner(role: str) -> str:
+    return (
+        f"not resealed: the database role {role} may not UPDATE the event log (nor DELETE "
+        "old snapshots); the platform's role only appends, by design. Run `gongzhi reseal` "
+        "with GONGZHI_DATABASE_URL of the database's owner"
+    )
+
+
 def cmd_reseal(args: argparse.Namespace) -> int:
     settings, embedded = args.wiring.settings()
     try:
         with psycopg.connect(settings.database_url or "", autocommit=True) as conn:
             verified = verify_chain(conn)
+            role = conn.execute(
+                "SELECT current_user, has_table_privilege(current_user, 'gongzhi_events', "
+                "'UPDATE')"
+            ).fetchone()
         if verified.broken is not None:
             print(f"not resealed: the event log fails verification at {verified.broken}")
             return 1
+        # Checked before any work: the platform's own role (``gongzhi db-roles``) may only
+        # append to the log, by design, and a refusal halfway would leave keys made for nothing.
+        if role is None or not role[1]:
+            print(not_owner(role[0] if role else "?"))
+            return RESEAL_REFUSED
         platform = args.wiring.bootstrap(settings)
         try:
             meta = Meta(actor=args.actor, reason=args.reason, actor_role="PLATFORM_ADMIN")
             report = reseal_log(platform.app, meta)
+        except psycopg.errors.InsufficientPrivilege:
+            print(not_owner(platform.pg.user))
+            return RESEAL_REFUSED
         finally:
             platform.close()
         print(
