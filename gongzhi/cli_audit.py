@@ -250,8 +250,7 @@ def cmd_reseal(args: argparse.Namespace) -> int:
         with psycopg.connect(settings.database_url or "", autocommit=True) as conn:
             verified = verify_chain(conn)
             role = conn.execute(
-                "SELECT current_user, has_table_privilege(current_user, 'gongzhi_events', "
-                "'UPDATE')"
+                "SELECT current_user, has_table_privilege(current_user, 'gongzhi_events', 'UPDATE')"
             ).fetchone()
         if verified.broken is not None:
             print(f"not resealed: the event log fails verification at {verified.broken}")

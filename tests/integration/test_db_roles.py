@@ -14,10 +14,10 @@ from gongzhi.application.base import Meta
 from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.owners import ErasePerson, RegisterPerson
 from gongzhi.bootstrap import Platform, bootstrap
+from gongzhi.cli_audit import RESEAL_REFUSED
 from gongzhi.infra.audit_chain import verify_chain
 from gongzhi.infra.db_roles import APPEND_ONLY, create_app_role
 from gongzhi.infra.settings import PgParams, Settings
-from gongzhi.cli_audit import RESEAL_REFUSED
 from tests.e2e.test_cli_import import gongzhi
 from tests.integration.test_reseal import recorded_before_sealing
 from tests.integration.test_serving_company import credit_code
