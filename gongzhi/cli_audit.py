@@ -32,6 +32,7 @@ from psycopg.sql import SQL, Identifier
 
 from gongzhi.application.base import GongzhiBase, Meta
 from gongzhi.application.personal_data import DECLARED
+from gongzhi.application.snapshots import GongzhiSnapshot
 from gongzhi.domain.reseal import Reseal
 from gongzhi.infra.audit_chain import (
     ChainedRecorder,
@@ -152,6 +153,7 @@ class Resealed:
     examined: int = 0
     rewritten: list[int] = field(default_factory=list)
     unproved: list[int] = field(default_factory=list)
+    snapshots: int = 0  # snapshots taken in clear, replaced by ones taken sealed
 
 
 def reseal_log(app: GongzhiBase, meta: Meta, batch: int = RESEAL_BATCH) -> Resealed:
@@ -230,7 +232,41 @@ def reseal_log(app: GongzhiBase, meta: Meta, batch: int = RESEAL_BATCH) -> Resea
                 app.sealing.forget(made)
                 raise
             report.rewritten.extend(int(r["position"]) for r in rows)
+    report.snapshots = retake_clear_snapshots(app)
     return report
+
+
+def retake_clear_snapshots(app: GongzhiBase) -> int:
+    """Replace each snapshot holding a personal value in clear (taken before snapshots were
+    sealed) by one taken again, sealed, from the (resealed) events. Snapshots are not part of
+    the log nor of its hash chain (infra/audit_chain.py chains ``gongzhi_events`` only): a
+    shortcut, deleted and retaken without a trace to keep."""
+    assert app.snapshots is not None
+    table = Identifier(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+    select = SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {} WHERE topic = %s "
+        "ORDER BY originator_id, originator_version"
+    )
+    delete = SQL("DELETE FROM {} WHERE originator_id = %s AND originator_version = %s")
+    recorder = app.recorder
+    assert isinstance(recorder, ChainedRecorder)
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(select.format(table), (get_topic(GongzhiSnapshot),))
+        rows = cursor.fetchall()
+    clear = [
+        (row["originator_id"], row["originator_version"])
+        for row in rows
+        if app.sealing.snapshot_in_clear(
+            StoredEvent(
+                row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
+            )
+        )
+    ]
+    for originator_id, version in clear:
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(delete.format(table), (originator_id, version))
+        app.take_snapshot(originator_id, version=version)
+    return len(clear)
 
 
 RESEAL_REFUSED = 3  # exit code: the database role may not rewrite the log
@@ -277,6 +313,7 @@ def cmd_reseal(args: argparse.Namespace) -> int:
                 if report.rewritten
                 else ""
             )
+            + f"; snapshots retaken sealed: {report.snapshots}"
         )
         if report.unproved:
             print(
