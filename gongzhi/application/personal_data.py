@@ -25,9 +25,14 @@ Covered (``PERSONAL_FIELDS``):
   residents or companies, told apart by nothing the log can trust) and its mediations'
   mediator and attendees (``Dispute.MediationHeld``), a party joint meeting's attendees' names
   (``PartyOrganisation.JointMeetingHeld``), a facility inspection's inspector
-  (``Facility.InspectionRecorded``) and a ballot's proxy authorisation (委托书, in
-  ``Ballot.BallotCast``/``BallotChanged`` and the decision's older ``BallotCast``).
-  Destroying the record's key erases that record's free text and nothing else.
+  (``Facility.InspectionRecorded``), a ballot's proxy authorisation (委托书, in
+  ``Ballot.BallotCast``/``BallotChanged`` and the decision's older ``BallotCast``) and a bill
+  write-off's approver (``FeeAccount.WrittenOff.approved_by``: a name typed by the staff, not
+  a roster id; the fee ledger, statement and history open it). Destroying the record's key
+  (``eraseRecordText``, gongzhi/domain/record_text.py) erases that record's free text and
+  nothing else; the record is then kept as erased, so that no later save makes it a new key;
+- the same names in a snapshot's state (``SNAPSHOT_FIELDS``: a committee's 筹备组, candidates
+  and members), sealed under the same keys, so that an erasure reaches the snapshot too.
 
 A name copied for a person who has no key is stored as ``已删除`` when the person was erased
 (the record was made after the erasure), and as given when the id never had a key: a party
@@ -36,9 +41,10 @@ before a field was declared keep their clear values (the read side passes a clea
 through) until ``gongzhi reseal`` rewrites them sealed.
 
 Not covered: names of organisations rather than persons (a party organisation's approving
-body ``approved_by``), and a bill write-off's approver (``FeeAccount.WrittenOff.approved_by``,
-staff acting in office: billing's views and API would need the opener first); the audit
-trail masks phone- and ID-shaped text in them.
+body ``approved_by``, a community company's owning collective ``owner_name``, a fund use's
+contractor 施工单位); the actors of the metadata (token subjects, a work order's ``reporter``
+included), which are ids rather than names; and free text such as descriptions and notes,
+where the audit trail masks phone- and ID-shaped text.
 """
 
 from __future__ import annotations
