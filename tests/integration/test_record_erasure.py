@@ -10,11 +10,14 @@ import json
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import text
+
 from gongzhi.application.base import Meta
 from gongzhi.application.committees import FormPreparatoryGroup
 from gongzhi.application.communities import RegisterCommunity
 from gongzhi.domain.fee_account import account_id
 from gongzhi.domain.person import ERASED_NAME
+from gongzhi.projections.metadata import migrate
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
     billed_estate,
@@ -179,3 +182,23 @@ def test_a_committees_group_reads_erased_and_is_never_sealed_anew(
         json.dumps(api.gql(HISTORY, {"id": str(committee)}), ensure_ascii=False).count("Erased")
         == 1
     )
+
+
+def test_an_older_schemas_approver_column_is_widened_for_the_sealed_value(api: Api) -> None:
+    # Given the ledger's approver column as an older schema made it (60 characters)
+    engine = api.platform.engine
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE fee_ledger ALTER COLUMN approved_by TYPE varchar(60)"))
+
+    # When the platform starts (migrates)
+    migrate(engine)
+
+    # Then the column holds text of any length: a sealed approver fits
+    with engine.connect() as conn:
+        kind = conn.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = 'fee_ledger' AND column_name = 'approved_by'"
+            )
+        ).scalar()
+    assert kind == "text"
