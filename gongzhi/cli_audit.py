@@ -280,6 +280,15 @@ def not_owner(role: str) -> str:
     )
 
 
+def _privilege_refused(error: BaseException | None) -> bool:
+    """Whether PostgreSQL refused a privilege, however the library wrapped its error."""
+    while error is not None:
+        if isinstance(error, psycopg.errors.InsufficientPrivilege):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def cmd_reseal(args: argparse.Namespace) -> int:
     settings, embedded = args.wiring.settings()
     try:
@@ -300,7 +309,9 @@ def cmd_reseal(args: argparse.Namespace) -> int:
         try:
             meta = Meta(actor=args.actor, reason=args.reason, actor_role="PLATFORM_ADMIN")
             report = reseal_log(platform.app, meta)
-        except psycopg.errors.InsufficientPrivilege:
+        except Exception as error:
+            if not _privilege_refused(error):
+                raise
             print(not_owner(platform.pg.user))
             return RESEAL_REFUSED
         finally:
