@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from eventsourcing.persistence import EventStore
@@ -140,3 +140,28 @@ def test_reseal_retakes_a_snapshot_taken_in_clear(platform: Platform) -> None:
     assert names_of(from_snapshot(platform, preparing))["group"] == [GROUP]
     # and a second run finds none left
     assert reseal_log(app, META).snapshots == 0
+
+
+def test_a_snapshot_whose_record_has_no_key_yet_is_not_taken(platform: Platform) -> None:
+    # Given a committee in preparation recorded in clear before sealing (its record has no
+    # data key until `gongzhi reseal` makes one)
+    app = platform.app
+    committee = Committee.form_preparatory_group(
+        community_id=uuid4(),
+        terms=[],
+        group_members=[GROUP],
+        formed_on=date(2025, 3, 1),
+        today=date(2025, 3, 1),
+    )
+    events = committee.collect_events()
+    for event in events:
+        event.__dict__["meta"] = {"actor": "admin-1", "actor_role": "", "reason": "旧数据"}
+    EventStore(mapper=app.log_mapper(), recorder=app.recorder).put(events)
+
+    # When a snapshot of it is due
+    app.take_snapshot(committee.id)
+
+    # Then none is taken (never one in clear), and the committee still loads from its events
+    assert app.snapshots is not None
+    assert list(app.snapshots.get(committee.id)) == []
+    assert app.repository.get(committee.id).group_members == [GROUP]
