@@ -41,6 +41,7 @@ from gongzhi.graphql.exports.queries import ExportQueries
 from gongzhi.graphql.facilities.mutations import FacilityMutations
 from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
+from gongzhi.graphql.fees.payment_orders import PaymentOrderMutations, PaymentOrderQueries
 from gongzhi.graphql.fees.queries import FeeQueries
 from gongzhi.graphql.fund.mutations import FundMutations
 from gongzhi.graphql.fund.queries import FundQueries
@@ -92,6 +93,7 @@ class Query(
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
+    PaymentOrderQueries,  # 在线缴费 (issue 16)
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,
@@ -118,6 +120,7 @@ class Mutation(
     ContractMutations,
     CommitteeMutations,
     FeeMutations,
+    PaymentOrderMutations,  # 在线缴费 (issue 16)
     FundMutations,
     CommonIncomeMutations,
     CommunityCompanyMutations,

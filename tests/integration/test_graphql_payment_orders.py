@@ -1,0 +1,212 @@
+"""在线缴费 (issue 16 §1): a payment order over GraphQL, paid by the sandbox channel's signed
+notification posted to ``/payments/notify/sandbox`` through the app, on real PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from gongzhi.graphql.auth import Principal, Role
+from gongzhi.infra.payment_channels import SandboxChannel, read_key
+from tests.integration.conftest import Api
+from tests.integration.test_graphql_fees import (
+    LOOKUP_PROBLEMS,
+    PROBLEMS,
+    Estate,
+    billed_estate,
+    statement,
+)
+
+ORDER_FIELDS = """id unitId channel outTradeNo amountFen status createdAt expiresAt paymentId
+    transactionId paidAt closedAt"""
+
+
+def create_order(api: Api, e: Estate, unit: str, as_: Principal) -> Any:
+    return api.gql(
+        f"""mutation($input: CreatePaymentOrderInput!) {{ createPaymentOrder(input: $input) {{
+            __typename ... on OnlinePaymentOrderPayload {{ order {{ {ORDER_FIELDS} }} }}
+            {PROBLEMS} }} }}""",
+        {"input": {"communityId": e.community, "unitId": unit, "reason": "在线缴费"}},
+        as_=as_,
+    )["createPaymentOrder"]
+
+
+def read_order(api: Api, order_id: str, as_: Principal | None = None) -> Any:
+    return api.gql(
+        f"""query($id: ID!) {{ onlinePaymentOrder(id: $id) {{ __typename
+            ... on OnlinePaymentOrder {{ {ORDER_FIELDS} }} {LOOKUP_PROBLEMS} }} }}""",
+        {"id": order_id},
+        **({"as_": as_} if as_ else {}),
+    )["onlinePaymentOrder"]
+
+
+def sandbox(api: Api) -> SandboxChannel:
+    """The channel as the test's settings configure it: the key the platform verifies with."""
+    assert api.settings.payment_key_file is not None
+    return SandboxChannel(read_key(api.settings.payment_key_file))
+
+
+def notify(
+    api: Api,
+    order: dict[str, Any],
+    *,
+    transaction_id: str,
+    notification_id: str | None = None,
+    amount_fen: int | None = None,
+    channel: SandboxChannel | None = None,
+    signed_at: datetime | None = None,
+    order_no: str | None = None,
+) -> Any:
+    """Post the sandbox's notification of a successful payment, as the channel does."""
+    moment = signed_at or datetime.now(UTC)
+    headers, body = (channel or sandbox(api)).notification(
+        notification_id=notification_id or f"EV-{uuid4().hex}",
+        order_no=order_no or order["outTradeNo"],
+        transaction_id=transaction_id,
+        amount_fen=order["amountFen"] if amount_fen is None else amount_fen,
+        paid_at=moment,
+        timestamp=int(moment.timestamp()),
+    )
+    return api.client.post(
+        "/payments/notify/sandbox",
+        content=body,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+
+
+def booked(api: Api, unit: str) -> list[Any]:
+    api.settle()
+    return [entry for entry in statement(api, unit)["entries"] if entry["kind"] == "PAYMENT"]
+
+
+def test_a_resident_pays_what_is_owed_online_and_sees_it_paid(api: Api) -> None:
+    # Given 幸福里 billed for October, and the owner of 101 signed in
+    e = billed_estate(api)
+    owner = Principal(subject="owner-101", role=Role.RESIDENT, unit_ids=(UUID(e.units["101"]),))
+    owed = statement(api, e.units["101"], as_=owner)["balanceFen"]
+    assert owed > 0
+    # When the owner orders the payment of the unit's fees
+    created = create_order(api, e, e.units["101"], owner)
+    assert created["__typename"] == "OnlinePaymentOrderPayload", created
+    order = created["order"]
+    # Then the order is for exactly the balance the statement shows, on the sandbox, for
+    # fifteen minutes (shown in Asia/Shanghai time)
+    assert (order["amountFen"], order["status"], order["channel"]) == (owed, "CREATED", "SANDBOX")
+    created_at = datetime.fromisoformat(order["createdAt"])
+    assert created_at.utcoffset() == timedelta(hours=8)
+    assert datetime.fromisoformat(order["expiresAt"]) - created_at == timedelta(minutes=15)
+    # When the channel notifies the payment
+    response = notify(api, order, transaction_id="SBX-4200001")
+    # Then it is accepted as WeChat Pay v3 expects (204, no body), the order reads PAID by
+    # that payment, and the unit owes nothing
+    assert response.status_code == 204, response.text
+    api.settle()
+    paid = read_order(api, order["id"], as_=owner)
+    assert (paid["status"], paid["transactionId"]) == ("PAID", "SBX-4200001")
+    assert paid["paymentId"] is not None
+    after = statement(api, e.units["101"], as_=owner)
+    assert after["balanceFen"] == 0
+    assert [(p["amountFen"], p["channel"]) for p in booked(api, e.units["101"])] == [
+        (owed, "SANDBOX")
+    ]
+    # And the unit's orders list it
+    listed = api.gql(
+        """query($u: ID!) { onlinePaymentOrders(unitId: $u) { __typename
+        ... on OnlinePaymentOrderList { orders { id status } } } }""",
+        {"u": e.units["101"]},
+        as_=owner,
+    )["onlinePaymentOrders"]
+    assert listed["orders"] == [{"id": order["id"], "status": "PAID"}]
+
+
+def test_a_resent_notification_books_nothing_twice_and_a_replayed_one_is_refused(
+    api: Api,
+) -> None:
+    # Given an order paid by its first notification
+    e = billed_estate(api)
+    order = create_order(api, e, e.units["101"], e.staff)["order"]
+    assert notify(api, order, transaction_id="SBX-1", notification_id="EV-1").status_code == 204
+    # When the channel resends the payment (a new notification, same transaction) twice
+    for n in (2, 3):
+        resent = notify(api, order, transaction_id="SBX-1", notification_id=f"EV-{n}")
+        # Then each is accepted, so the channel stops, and nothing more is booked
+        assert resent.status_code == 204, resent.text
+    # When someone replays the first notification as it was
+    replay = notify(api, order, transaction_id="SBX-1", notification_id="EV-1")
+    # Then it is refused, in the channel's convention
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "REPLAYED"
+    assert [p["amountFen"] for p in booked(api, e.units["101"])] == [order["amountFen"]]
+
+
+def test_forged_stale_unknown_and_wrong_amount_notifications_book_nothing(api: Api) -> None:
+    # Given an order not paid yet
+    e = billed_estate(api)
+    order = create_order(api, e, e.units["201"], e.staff)["order"]
+    api.settle()
+    before = api.platform.app.recorder.max_notification_id()
+    forger = SandboxChannel(b"not-the-platform-key-0123456789abcdef")
+    attempts = [
+        # signed with another key
+        (notify(api, order, transaction_id="F-1", channel=forger), 401, "SIGN_ERROR"),
+        # signed an hour ago: a replay of a captured notification
+        (
+            notify(
+                api, order, transaction_id="F-2", signed_at=datetime.now(UTC) - timedelta(hours=1)
+            ),
+            400,
+            "REPLAYED",
+        ),
+        # for an order that does not exist
+        (notify(api, order, transaction_id="F-3", order_no=uuid4().hex), 400, "UNKNOWN_ORDER"),
+        # for one fen less than the order
+        (
+            notify(api, order, transaction_id="F-4", amount_fen=order["amountFen"] - 1),
+            400,
+            "AMOUNT_DIFFERS",
+        ),
+    ]
+    for response, status, code in attempts:
+        assert (response.status_code, response.json()["code"]) == (status, code)
+    # And a body changed after signing fails the signature
+    headers, body = sandbox(api).notification(
+        notification_id="EV-x",
+        order_no=order["outTradeNo"],
+        transaction_id="F-5",
+        amount_fen=order["amountFen"],
+        paid_at=datetime.now(UTC),
+        timestamp=int(time.time()),
+    )
+    tampered = api.client.post(
+        "/payments/notify/sandbox", content=body.replace(b"F-5", b"F-6"), headers=headers
+    )
+    assert tampered.status_code == 401
+    # Then nothing at all was recorded, and the order still waits
+    assert api.platform.app.recorder.max_notification_id() == before
+    assert read_order(api, order["id"])["status"] == "CREATED"
+    # And another channel's endpoint does not exist
+    assert api.client.post("/payments/notify/wechat", content=b"{}").status_code == 404
+
+
+def test_a_resident_orders_for_own_units_only_and_a_closed_order_reads_closed(
+    api: Api,
+) -> None:
+    e = billed_estate(api)
+    owner = Principal(subject="owner-101", role=Role.RESIDENT, unit_ids=(UUID(e.units["101"]),))
+    # A resident ordering for a neighbour's unit is refused
+    assert create_order(api, e, e.units["201"], owner)["__typename"] == "Forbidden"
+    order = create_order(api, e, e.units["101"], owner)["order"]
+    # and may not read the neighbour's orders
+    other = Principal(subject="owner-201", role=Role.RESIDENT, unit_ids=(UUID(e.units["201"]),))
+    assert read_order(api, order["id"], as_=other)["__typename"] == "Forbidden"
+    # Closing the order
+    closed = api.gql(
+        """mutation($input: ClosePaymentOrderInput!) { closePaymentOrder(input: $input) {
+        __typename ... on OnlinePaymentOrderPayload { order { status closedAt } } } }""",
+        {"input": {"orderId": order["id"], "reason": "改用现金"}},
+        as_=owner,
+    )["closePaymentOrder"]
+    assert closed["order"]["status"] == "CLOSED"
+    assert closed["order"]["closedAt"] is not None
