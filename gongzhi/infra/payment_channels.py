@@ -19,17 +19,12 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.payment_channel import (
-    ChannelAdapter,
-    ChannelNotice,
-    ChannelReply,
-    NoticeRefused,
-)
+SANDBOX = "SANDBOX"  # the PaymentChannel value the sandbox's payments are booked under
 
 # A notification signed longer ago (or further ahead) than this is refused as a replay, as
 # WeChat Pay v3 asks of its merchants.
@@ -42,6 +37,35 @@ NOT_IMPLEMENTED = {"WECHAT": "微信支付", "ALIPAY": "支付宝", "UNIONPAY": 
 
 class ChannelNotConfigured(ValueError):
     """The configured payment channel cannot be used."""
+
+
+class NoticeRefused(Exception):
+    """A notification that does not verify (``gongzhi.domain.payment_channel``'s adapter
+    refusal: a code to log, a message, the HTTP status)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A verified notification (``gongzhi.domain.payment_channel.ChannelNotice``)."""
+
+    notification_id: str
+    order_no: str
+    transaction_id: str
+    amount_fen: int
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    media_type: str
 
 
 def signed_message(timestamp: str, nonce: str, body: bytes) -> bytes:
@@ -63,8 +87,8 @@ class SandboxChannel:
         self._key = key
 
     @property
-    def channel(self) -> PaymentChannel:
-        return PaymentChannel.SANDBOX
+    def channel_name(self) -> str:
+        return SANDBOX
 
     def notification(
         self,
@@ -100,7 +124,7 @@ class SandboxChannel:
         }
         return headers, body
 
-    def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> ChannelNotice:
+    def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> Notice:
         stamp, nonce, signature = (headers.get(h, "") for h in (TIMESTAMP, NONCE, SIGNATURE))
         if not (stamp and nonce and signature):
             raise NoticeRefused("SIGN_ERROR", "the signature headers are missing")
@@ -115,15 +139,17 @@ class SandboxChannel:
             raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
         return _notice(body)
 
-    def accepted(self) -> ChannelReply:
-        return ChannelReply(204, b"", "application/json")
+    def accepted(self) -> Reply:
+        """WeChat Pay v3: 200 or 204 stops the resending."""
+        return Reply(204, b"", "application/json")
 
-    def refused(self, refusal: NoticeRefused) -> ChannelReply:
-        body = json.dumps({"code": refusal.code, "message": refusal.message}).encode()
-        return ChannelReply(refusal.status, body, "application/json")
+    def refused(self, code: str, message: str, status: int) -> Reply:
+        """WeChat Pay v3: a 4xx or 5xx with ``{"code", "message"}``; the channel resends."""
+        body = json.dumps({"code": code, "message": message}).encode()
+        return Reply(status, body, "application/json")
 
 
-def _notice(body: bytes) -> ChannelNotice:
+def _notice(body: bytes) -> Notice:
     """The verified body's payment (a signed body that is not one is refused all the same)."""
     try:
         data: Any = json.loads(body)
@@ -131,7 +157,7 @@ def _notice(body: bytes) -> ChannelNotice:
         if data["event_type"] != "TRANSACTION.SUCCESS" or resource["trade_state"] != "SUCCESS":
             raise NoticeRefused("NOT_A_PAYMENT", "the notification is not of a successful payment")
         amount = resource["amount"]["total"]
-        notice = ChannelNotice(
+        notice = Notice(
             notification_id=_text(data["id"]),
             order_no=_text(resource["out_trade_no"]),
             transaction_id=_text(resource["transaction_id"]),
@@ -161,7 +187,7 @@ def create_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-def channel_adapter(name: str, key_file: Path | None) -> ChannelAdapter | None:
+def channel_adapter(name: str, key_file: Path | None) -> SandboxChannel | None:
     """The adapter of the configured channel (``GONGZHI_PAYMENT_CHANNEL``); None for none."""
     if not name:
         return None
@@ -170,7 +196,7 @@ def channel_adapter(name: str, key_file: Path | None) -> ChannelAdapter | None:
             f"GONGZHI_PAYMENT_CHANNEL={name}: the {NOT_IMPLEMENTED[name]} adapter is not "
             "implemented yet; only SANDBOX can be selected"
         )
-    if name != PaymentChannel.SANDBOX.value:
+    if name != SANDBOX:
         raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: no such channel")
     if key_file is None:
         raise ChannelNotConfigured("the sandbox channel needs GONGZHI_PAYMENT_KEY_FILE")

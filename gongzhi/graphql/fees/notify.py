@@ -17,8 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gongzhi.domain.errors import DomainError
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_channel import ChannelAdapter, ChannelNotice, NoticeRefused
 from gongzhi.graphql.context import Services
+from gongzhi.infra.payment_channels import NoticeRefused as Unverified
 
 PATH = "/payments/notify/{channel}"
 
@@ -30,7 +32,7 @@ def notify_route(holder: dict[str, Services], adapter: ChannelAdapter | None) ->
 
     async def notify(request: Request) -> Response:
         name = request.path_params["channel"].upper()
-        if adapter is None or name != adapter.channel.value:
+        if adapter is None or name != adapter.channel_name:
             return Response(b'{"code":"NOT_FOUND"}', 404, media_type="application/json")
         services = holder["services"]
         body = await request.body()
@@ -39,10 +41,10 @@ def notify_route(holder: dict[str, Services], adapter: ChannelAdapter | None) ->
             notice = adapter.verify(request.headers, body, datetime.now(UTC))
             verified = notice
             payment_id = await to_thread.run_sync(
-                lambda: services.app.settle_notice(adapter.channel, verified),
+                lambda: services.app.settle_notice(PaymentChannel(name), verified),
                 limiter=services.limiter,
             )
-        except NoticeRefused as refusal:
+        except (Unverified, NoticeRefused) as refusal:
             log.warning(
                 "payment notification refused: %s %s (order %s, %s fen)",
                 name,
@@ -50,14 +52,14 @@ def notify_route(holder: dict[str, Services], adapter: ChannelAdapter | None) ->
                 notice.order_no if notice else "-",
                 notice.amount_fen if notice else "-",
             )
-            reply = adapter.refused(refusal)
+            reply = adapter.refused(refusal.code, refusal.message, refusal.status)
         except DomainError as error:
             # The booking itself was refused (a prepayment over its limit, say): the channel
             # resends later, when staff may have sorted it out; nothing was booked.
             log.error(
                 "payment notification not booked: %s (order %s)", error, notice and notice.order_no
             )
-            reply = adapter.refused(NoticeRefused("NOT_BOOKED", "not booked; resend later", 500))
+            reply = adapter.refused("NOT_BOOKED", "not booked; resend later", 500)
         else:
             log.info(
                 "payment notification taken: %s order %s, %s fen, payment %s",
