@@ -106,9 +106,9 @@ class OnlinePaymentOrder(Aggregate):
     def place(
         cls, *, community_id: UUID, unit_id: UUID, channel: str, amount_fen: int, now: datetime
     ) -> OnlinePaymentOrder:
-        amount = fen_amount("amountFen", amount_fen)
-        if amount <= 0:
+        if amount_fen <= 0:
             raise RuleViolated("unitId", "nothing is owed on this unit: there is nothing to pay")
+        amount = fen_amount("amountFen", amount_fen)
         return cls._create(
             cls.Created,
             id=uuid4(),

@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from gongzhi.domain.payment_order import OnlinePaymentOrder
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.infra.payment_channels import SandboxChannel, read_key
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
     LOOKUP_PROBLEMS,
+    META,
     PROBLEMS,
     Estate,
+    _billed,
     billed_estate,
     statement,
 )
@@ -210,3 +213,85 @@ def test_a_resident_orders_for_own_units_only_and_a_closed_order_reads_closed(
     )["closePaymentOrder"]
     assert closed["order"]["status"] == "CLOSED"
     assert closed["order"]["closedAt"] is not None
+
+
+# --- the access matrix (tests/integration/test_access_matrix.py) ---
+# ``w`` is that file's World: 幸福里, served by 安居物业, its unit ``w.unit`` the resident's.
+
+
+def _outcome(result: dict[str, Any]) -> str:
+    kind = result["__typename"]
+    if kind == "Forbidden":
+        return "denied"
+    assert kind.startswith("OnlinePaymentOrder"), result
+    return "allowed"
+
+
+def _order_of_the_residents_unit(api: Api, w: Any) -> str:
+    """A fresh order of 1 元 for the resident's unit (recorded as is: what the unit owes
+    depends on the rows run before)."""
+    order = OnlinePaymentOrder.place(
+        community_id=UUID(w.xingfu),
+        unit_id=UUID(w.unit),
+        channel="SANDBOX",
+        amount_fen=100,
+        now=datetime.now(UTC),
+    )
+    api.platform.app.record(META, order)
+    api.settle()
+    return str(order.id)
+
+
+def _close(api: Api, w: Any, p: Principal) -> str:
+    return _outcome(
+        api.gql(
+            """mutation($input: ClosePaymentOrderInput!) { closePaymentOrder(input: $input) {
+            __typename } }""",
+            {"input": {"orderId": _order_of_the_residents_unit(api, w), "reason": "关闭"}},
+            as_=p,
+        )["closePaymentOrder"]
+    )
+
+
+PAYMENT_ORDER_OPERATIONS: dict[str, Any] = {
+    "createPaymentOrder for the resident's unit": lambda api, w, p: (
+        _billed(api, w)
+        and _outcome(
+            api.gql(
+                """mutation($input: CreatePaymentOrderInput!) {
+                createPaymentOrder(input: $input) { __typename } }""",
+                {"input": {"communityId": w.xingfu, "unitId": w.unit, "reason": "在线缴费"}},
+                as_=p,
+            )["createPaymentOrder"]
+        )
+    ),
+    "closePaymentOrder of the resident's unit": _close,
+    "onlinePaymentOrder of the resident's unit": lambda api, w, p: _outcome(
+        api.gql(
+            "query($id: ID!) { onlinePaymentOrder(id: $id) { __typename } }",
+            {"id": _order_of_the_residents_unit(api, w)},
+            as_=p,
+        )["onlinePaymentOrder"]
+    ),
+    "onlinePaymentOrders of the resident's unit": lambda api, w, p: _outcome(
+        api.gql(
+            "query($u: ID!) { onlinePaymentOrders(unitId: $u) { __typename } }",
+            {"u": w.unit},
+            as_=p,
+        )["onlinePaymentOrders"]
+    ),
+}
+# Residents pay for their own units, staff for the units they serve (PAY_FEES_ONLINE); an
+# order is read as the unit's statement is.
+_PAYERS = dict(
+    admin="allowed", regulator="denied", company="allowed", committee="denied", resident="allowed"
+)
+_STATEMENT_READERS = dict(
+    admin="allowed", regulator="allowed", company="allowed", committee="allowed", resident="allowed"
+)
+PAYMENT_ORDER_EXPECTED: dict[str, dict[str, object]] = {
+    "createPaymentOrder for the resident's unit": _PAYERS,
+    "closePaymentOrder of the resident's unit": _PAYERS,
+    "onlinePaymentOrder of the resident's unit": _STATEMENT_READERS,
+    "onlinePaymentOrders of the resident's unit": _STATEMENT_READERS,
+}
