@@ -181,6 +181,10 @@ def refuse_unsafe_production(env: dict[str, str]) -> None:
     is here, so that one refusal names everything missing at once."""
     if env.get("GONGZHI_ENV") != PRODUCTION:
         return
+    # Residents would be told they paid, and no money would have moved.
+    if env.get("GONGZHI_PAYMENT_CHANNEL", "").upper() == "SANDBOX":
+        msg = "GONGZHI_PAYMENT_CHANNEL=SANDBOX: the sandbox moves no money; not in production"
+        raise ConfigurationError(msg)
     missing = []
     # A secret generated into the data folder would differ per machine and be readable by
     # whoever reads that folder; production is given one.
@@ -236,9 +240,6 @@ def _payment_channel(env: dict[str, str], data_dir: Path) -> dict[str, Any]:
 
     production = env.get("GONGZHI_ENV") == PRODUCTION
     name = env.get("GONGZHI_PAYMENT_CHANNEL", "" if production else "SANDBOX").upper()
-    if production and name == "SANDBOX":
-        msg = "GONGZHI_PAYMENT_CHANNEL=SANDBOX: the sandbox moves no money; not in production"
-        raise ConfigurationError(msg)
     explicit = env.get("GONGZHI_PAYMENT_KEY_FILE")
     key_file = Path(explicit).resolve() if explicit else None
     if name and key_file is None and not production:

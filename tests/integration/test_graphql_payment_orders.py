@@ -295,3 +295,16 @@ PAYMENT_ORDER_EXPECTED: dict[str, dict[str, object]] = {
     "onlinePaymentOrder of the resident's unit": _STATEMENT_READERS,
     "onlinePaymentOrders of the resident's unit": _STATEMENT_READERS,
 }
+
+
+def test_an_order_for_a_unit_that_owes_nothing_is_a_typed_error(api: Api) -> None:
+    # Given a unit whose fees are all paid
+    e = billed_estate(api)
+    order = create_order(api, e, e.units["101"], e.staff)["order"]
+    assert notify(api, order, transaction_id="SBX-all").status_code == 204
+    api.settle()
+    # When another order is asked for it
+    again = create_order(api, e, e.units["101"], e.staff)
+    # Then the answer says why, on the unit
+    assert (again["__typename"], again["field"]) == ("ValidationError", "input.unitId")
+    assert "nothing is owed" in again["message"]
