@@ -41,7 +41,11 @@ from gongzhi.graphql.exports.queries import ExportQueries
 from gongzhi.graphql.facilities.mutations import FacilityMutations
 from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
-from gongzhi.graphql.fees.payment_orders import PaymentOrderMutations, PaymentOrderQueries
+from gongzhi.graphql.fees.payment_orders import (
+    PaymentOrderMutations,
+    PaymentOrderQueries,
+    PaymentOrderSubscriptions,
+)
 from gongzhi.graphql.fees.queries import FeeQueries
 from gongzhi.graphql.fund.mutations import FundMutations
 from gongzhi.graphql.fund.queries import FundQueries
@@ -141,6 +145,7 @@ class Mutation(
 class Subscription(
     WorkOrderSubscriptions,
     NoticeSubscriptions,
+    PaymentOrderSubscriptions,  # 在线缴费 (issue 16)
 ):
     pass
 

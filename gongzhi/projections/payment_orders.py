@@ -7,11 +7,20 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Uuid, text
 
 from gongzhi.domain.payment_order import OnlinePaymentOrder
+from gongzhi.projections.history import INSERT_HISTORY
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import CHANGE, CREATE, Op, insert_statement, update_statement
+from gongzhi.projections.ops import (
+    CHANGE,
+    CREATE,
+    RECORD,
+    Op,
+    Statement,
+    insert_statement,
+    update_statement,
+)
 
 payment_orders = Table(
     "payment_orders",
@@ -28,6 +37,9 @@ payment_orders = Table(
     Column("transaction_id", String(64)),
     Column("paid_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
+    # The log position of the order's latest event: the live subscription reads the order
+    # again when it moves past the last one sent.
+    Column("position", BigInteger, nullable=False, server_default="0"),
     Index("payment_orders_unit", "unit_id", "created_at"),
 )
 
@@ -51,6 +63,21 @@ CLOSE_ORDER = update_statement(
     constants={"status": "CLOSED"},
 )
 
+# After the history row, whose log position it copies (as work orders do).
+MARK_POSITION = Statement(
+    "mark payment order position",
+    RECORD,
+    text(
+        "UPDATE payment_orders SET position = (SELECT h.position FROM event_history h "
+        "WHERE h.aggregate_id = :o_id AND h.version = :version) WHERE id = :o_id"
+    ),
+    after=(INSERT_HISTORY,),
+)
+
+
+def _position(event: OnlinePaymentOrder.Event) -> Op:
+    return Op(MARK_POSITION, {"o_id": event.originator_id, "version": event.originator_version})
+
 
 @singledispatch
 def payment_order_ops(event: Any) -> list[Op]:
@@ -73,7 +100,7 @@ def _(event: OnlinePaymentOrder.Created) -> list[Op]:
         "paid_at": None,
         "closed_at": None,
     }
-    return [Op(INSERT_ORDER, row)]
+    return [Op(INSERT_ORDER, row), _position(event)]
 
 
 @payment_order_ops.register
@@ -84,9 +111,9 @@ def _(event: OnlinePaymentOrder.Paid) -> list[Op]:
         "transaction_id": event.transaction_id,
         "at": event.paid_at,
     }
-    return [Op(PAY_ORDER, params)]
+    return [Op(PAY_ORDER, params), _position(event)]
 
 
 @payment_order_ops.register
 def _(event: OnlinePaymentOrder.Closed) -> list[Op]:
-    return [Op(CLOSE_ORDER, {"o_id": event.originator_id, "at": event.closed_at})]
+    return [Op(CLOSE_ORDER, {"o_id": event.originator_id, "at": event.closed_at}), _position(event)]

@@ -308,3 +308,52 @@ def test_an_order_for_a_unit_that_owes_nothing_is_a_typed_error(api: Api) -> Non
     # Then the answer says why, on the unit
     assert (again["__typename"], again["field"]) == ("ValidationError", "input.unitId")
     assert "nothing is owed" in again["message"]
+
+
+def test_a_resident_watching_the_order_sees_it_paid_live(api: Api) -> None:
+    # Given the owner's order, and the owner subscribed to it over graphql-transport-ws
+    e = billed_estate(api)
+    owner = Principal(subject="owner-101", role=Role.RESIDENT, unit_ids=(UUID(e.units["101"]),))
+    order = create_order(api, e, e.units["101"], owner)["order"]
+    subscription = """subscription($id: ID!) { onlinePaymentOrderUpdates(id: $id) {
+        id status transactionId } }"""
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {api.token(owner)}"}}
+        )
+        assert ws.receive_json() == {"type": "connection_ack"}
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": subscription, "variables": {"id": order["id"]}},
+            }
+        )
+        # Then the order arrives as it stands
+        first = ws.receive_json()["payload"]["data"]["onlinePaymentOrderUpdates"]
+        assert first == {"id": order["id"], "status": "CREATED", "transactionId": None}
+        # When the channel notifies its payment, then it arrives paid
+        assert notify(api, order, transaction_id="SBX-live").status_code == 204
+        second = ws.receive_json()["payload"]["data"]["onlinePaymentOrderUpdates"]
+        assert (second["status"], second["transactionId"]) == ("PAID", "SBX-live")
+        ws.send_json({"id": "1", "type": "complete"})
+    # And a neighbour may not watch it
+    neighbour = Principal(subject="n", role=Role.RESIDENT, unit_ids=(UUID(e.units["201"]),))
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {
+                "type": "connection_init",
+                "payload": {"authorization": f"Bearer {api.token(neighbour)}"},
+            }
+        )
+        assert ws.receive_json() == {"type": "connection_ack"}
+        ws.send_json(
+            {
+                "id": "2",
+                "type": "subscribe",
+                "payload": {"query": subscription, "variables": {"id": order["id"]}},
+            }
+        )
+        refused = ws.receive_json()["payload"]
+        assert refused["data"] is None
+        assert "no payment order" in refused["errors"][0]["message"]

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime
 import enum
+from collections.abc import AsyncGenerator
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types import Info
 
 from gongzhi.application.base import Done
 from gongzhi.application.fields import Kind
 from gongzhi.application.payment_orders import ClosePaymentOrder, CreatePaymentOrder
 from gongzhi.graphql.commands import mutation, mutations
-from gongzhi.graphql.context import Context
+from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, forbidden
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.money import Fen
@@ -27,6 +29,7 @@ from gongzhi.graphql.permissions import Action, Target, allowed
 from gongzhi.graphql.reading import InCommunity, UnitInCommunityArg, lookup
 from gongzhi.graphql.references import Found
 from gongzhi.graphql.rows import from_row
+from gongzhi.graphql.work_orders.subscriptions import WAKE_INTERVAL
 
 MAX_ORDERS = 50  # a unit's orders shown, newest first
 
@@ -173,3 +176,40 @@ class PaymentOrderQueries:
             MAX_ORDERS,
         )
         return OnlinePaymentOrderList(orders=[_order(dict(row)) for row in rows])
+
+
+@strawberry.type
+class PaymentOrderSubscriptions:
+    @strawberry.subscription(
+        description="在线缴费 live: the order now, then again each time it changes (paid, "
+        "closed), for whoever may read the unit's statement"
+    )
+    async def online_payment_order_updates(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> AsyncGenerator[OnlinePaymentOrder, None]:
+        context = info.context
+        try:
+            order_id = query_id(id, "id")
+        except Refused as refused:
+            raise GraphQLError(f"id: {refused.problem.message}") from None
+        order = await fetch_order(context, order_id)
+        target = (
+            await _unit_target(context, UUID(order.community_id), UUID(order.unit_id))
+            if order
+            else None
+        )
+        if target is None or not allowed(context.principal, Action.READ_FEE_STATEMENT, target):
+            # One answer for both: whether an order exists is not for others to learn.
+            raise GraphQLError(f"id: no payment order with id {id} you may see")
+        watch = context.services.watch
+        seen = -1
+        while True:
+            horizon = watch.position  # every row up to here is committed and visible
+            row = await context.pool.fetchrow(
+                f"{ORDER_SELECT} WHERE o.id = $1 AND o.position > $2", order_id, seen
+            )
+            if row is not None:
+                seen = row["position"]
+                yield _order(dict(row))
+            seen = max(seen, horizon)
+            await watch.next_change(seen, WAKE_INTERVAL)
