@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from gongzhi.application.base import business_today
 from gongzhi.domain.payment_order import OnlinePaymentOrder
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.infra.payment_channels import SandboxChannel, read_key
@@ -357,3 +358,42 @@ def test_a_resident_watching_the_order_sees_it_paid_live(api: Api) -> None:
         refused = ws.receive_json()["payload"]
         assert refused["data"] is None
         assert "no payment order" in refused["errors"][0]["message"]
+
+
+def test_the_order_history_names_the_channel_and_a_late_payment_is_still_booked(
+    api: Api,
+) -> None:
+    # Given an order placed 20 minutes ago for what unit 401 owes: it reads EXPIRED
+    e = billed_estate(api)
+    app = api.platform.app
+    owed = app.owed_fen(UUID(e.community), UUID(e.units["401"]), business_today())
+    late = OnlinePaymentOrder.place(
+        community_id=UUID(e.community),
+        unit_id=UUID(e.units["401"]),
+        channel="SANDBOX",
+        amount_fen=owed,
+        now=datetime.now(UTC) - timedelta(minutes=20),
+    )
+    app.record(META, late)
+    api.settle()
+    order = read_order(api, str(late.id))
+    assert order["status"] == "EXPIRED"
+    # When the channel notifies a payment of it all the same (it took the money)
+    assert notify(api, order, transaction_id="SBX-late").status_code == 204
+    api.settle()
+    # Then the money is booked and the order reads PAID: refusing would leave it unbooked
+    assert read_order(api, str(late.id))["status"] == "PAID"
+    assert statement(api, e.units["401"])["balanceFen"] == 0
+    # And the order's history says the channel did it, and on which notification
+    entries = api.gql(
+        """query($id: ID!) { history(id: $id) { ... on HistoryConnection {
+        entries { eventType actor actorRole reason } } } }""",
+        {"id": str(late.id)},
+    )["history"]["entries"]
+    paid = entries[-1]
+    assert (paid["eventType"], paid["actor"], paid["actorRole"]) == (
+        "Paid",
+        "channel:SANDBOX",
+        "PAYMENT_CHANNEL",
+    )
+    assert paid["reason"].startswith("支付通知 EV-")
