@@ -29,6 +29,8 @@ ORDER_LIFETIME = timedelta(minutes=15)
 
 
 class OrderStatus(enum.Enum):
+    """How an order reads; EXPIRED is CREATED past ``expires_at`` (the view's rule)."""
+
     CREATED = "CREATED"  # 待支付
     PAID = "PAID"  # 已支付
     EXPIRED = "EXPIRED"  # 已过期
@@ -124,13 +126,6 @@ class OnlinePaymentOrder(Aggregate):
     def out_trade_no(self) -> str:
         """商户订单号, the order's number at the channel (32 characters, as WeChat allows)."""
         return self.id.hex
-
-    def status(self, now: datetime) -> OrderStatus:
-        if self.payment_id is not None:
-            return OrderStatus.PAID
-        if self.closed:
-            return OrderStatus.CLOSED
-        return OrderStatus.EXPIRED if now >= self.expires_at else OrderStatus.CREATED
 
     def check_amount(self, amount_fen: int) -> None:
         """A notification must pay exactly the order's amount: anything else is refused

@@ -8,7 +8,6 @@ The channel's notification comes over plain HTTP (``notify.py``), not GraphQL.
 from __future__ import annotations
 
 import datetime
-import enum
 from collections.abc import AsyncGenerator
 from typing import Annotated
 from uuid import UUID
@@ -20,6 +19,7 @@ from strawberry.types import Info
 from gongzhi.application.base import Done
 from gongzhi.application.fields import Kind
 from gongzhi.application.payment_orders import ClosePaymentOrder, CreatePaymentOrder
+from gongzhi.domain.payment_order import OrderStatus
 from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context, query_id
 from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, forbidden
@@ -32,14 +32,6 @@ from gongzhi.graphql.rows import from_row
 from gongzhi.graphql.work_orders.subscriptions import WAKE_INTERVAL
 
 MAX_ORDERS = 50  # a unit's orders shown, newest first
-
-
-@strawberry.enum(name="OnlinePaymentOrderStatus", description="在线缴费订单状态")
-class OrderStatus(enum.Enum):
-    CREATED = "CREATED"  # 待支付
-    PAID = "PAID"  # 已支付
-    EXPIRED = "EXPIRED"  # 已过期 (not paid within its time)
-    CLOSED = "CLOSED"  # 已关闭
 
 
 @strawberry.type(description="在线缴费订单: an order to pay what a unit owes through a channel")
