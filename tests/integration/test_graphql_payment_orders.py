@@ -3,15 +3,18 @@ notification posted to ``/payments/notify/sandbox`` through the app, on real Pos
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from gongzhi.application.base import business_today
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_order import OnlinePaymentOrder
 from gongzhi.graphql.auth import Principal, Role
-from gongzhi.infra.payment_channels import SandboxChannel, read_key
+from gongzhi.infra.payment_channels import Notice, SandboxChannel, read_key
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
     LOOKUP_PROBLEMS,
@@ -397,3 +400,32 @@ def test_the_order_history_names_the_channel_and_a_late_payment_is_still_booked(
         "PAYMENT_CHANNEL",
     )
     assert paid["reason"].startswith("支付通知 EV-")
+
+
+def test_two_notifications_of_one_payment_at_the_same_time_book_it_once(api: Api) -> None:
+    # Given an order, and two deliveries of its payment arriving together
+    e = billed_estate(api)
+    order = create_order(api, e, e.units["101"], e.staff)["order"]
+    notices = [
+        Notice(
+            notification_id=f"EV-{n}",
+            order_no=order["outTradeNo"],
+            transaction_id="SBX-race",
+            amount_fen=order["amountFen"],
+            paid_at=datetime.now(UTC),
+        )
+        for n in (1, 2)
+    ]
+    both = threading.Barrier(2)
+
+    def deliver(notice: Notice) -> UUID:
+        both.wait()
+        return api.platform.app.settle_notice(PaymentChannel.SANDBOX, notice)
+
+    # When both are settled at once
+    with ThreadPoolExecutor(2) as pool:
+        payments = list(pool.map(deliver, notices))
+    # Then they name one payment, booked once, and the order is paid
+    assert payments[0] == payments[1]
+    assert [p["amountFen"] for p in booked(api, e.units["101"])] == [order["amountFen"]]
+    assert read_order(api, order["id"])["status"] == "PAID"
