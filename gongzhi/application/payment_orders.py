@@ -3,8 +3,9 @@ unit owes; the channel's verified notification books it through the ordinary pay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
@@ -12,14 +13,14 @@ from uuid import UUID
 from gongzhi.application.base import Changed, Conflict, Done, GongzhiBase, Meta, business_today
 from gongzhi.application.billing import bills_of
 from gongzhi.application.commands import Command, handles
-from gongzhi.application.fee_payments import RecordPayment
+from gongzhi.application.fee_payments import BillId, RecordPayment
 from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_only
-from gongzhi.application.fields import CommunityId, Kind, Ref, UnitId
+from gongzhi.application.fields import CommunityId, Doc, Items, Kind, Ref, UnitId
 from gongzhi.domain.business_time import business_date
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import DomainError, RuleViolated, UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
-from gongzhi.domain.fee_rules import LateFeePolicy
+from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_channel import ChannelNotice, NoticeRefused
 from gongzhi.domain.payment_order import OnlinePaymentOrder
@@ -30,10 +31,19 @@ PaymentOrderId = Annotated[UUID, Ref(Kind.PAYMENT_ORDER)]
 @dataclass(frozen=True)
 class CreatePaymentOrder(Command):
     """在线缴费: order the payment of what the unit owes (its statement's balance, late fees
-    included) through the platform's payment channel; the order expires after 15 minutes"""
+    included), or of chosen bills, through the platform's payment channel; the order expires
+    after 15 minutes"""
 
     community_id: CommunityId
     unit_id: UnitId
+    bill_ids: Annotated[
+        list[BillId],
+        Items(120),
+        Doc(
+            "Only these bills: the oldest open ones, as a payment pays them (先缴旧欠), with "
+            "their late fees when the terms pay bill by bill (else those come after all bills)"
+        ),
+    ] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,9 @@ class PaymentOrderService(GongzhiBase):
             community_id=command.community_id,
             unit_id=command.unit_id,
             channel=self.online_channel.value,
-            amount_fen=self.owed_fen(command.community_id, command.unit_id, business_today()),
+            amount_fen=self.owed_fen(
+                command.community_id, command.unit_id, business_today(), command.bill_ids
+            ),
             now=_now(),
         )
         return self.create(meta, order, "the payment order exists already")
@@ -77,17 +89,42 @@ class PaymentOrderService(GongzhiBase):
     def payment_order_community(self, order_id: UUID) -> UUID:
         return read_only(self, OnlinePaymentOrder, order_id, "orderId").community_id
 
-    def owed_fen(self, community_id: UUID, unit_id: UUID, on: date) -> int:
+    def owed_fen(
+        self, community_id: UUID, unit_id: UUID, on: date, chosen: Sequence[UUID] = ()
+    ) -> int:
         """What the unit's statement shows as its balance on ``on``: each bill's outstanding
         amount and late fee owed, less unused prepaid credit (the rule of
-        ``graphql/fees/statement.py``, from the aggregates the payment will be booked on)."""
+        ``graphql/fees/statement.py``, from the aggregates the payment will be booked on).
+
+        With ``chosen`` bills, what a payment of exactly those would be: the ordinary payment
+        applies money to the oldest open bills first (``fee_rules.apply_payment``), so only
+        the oldest open bills can be chosen, and their late fees count only where the terms
+        pay bill by bill; otherwise the money would go to the next bill instead."""
         schedule = fee_schedule(self, community_id)
         found = fee_aggregate(self, FeeAccount, account_id(unit_id), copy=False)
         account = found if isinstance(found, FeeAccount) else FeeAccount(community_id, unit_id)
         policy = schedule.terms.late if schedule is not None else LateFeePolicy()
+        bills = bills_of(self, schedule, unit_id)
+        if not chosen:
+            owed = sum(account.outstanding(b) + account.late_fee_owed(b, policy, on) for b in bills)
+            return owed - account.credit_fen
+        by_bill = policy.payment_order == PaymentOrder.BILL_BY_BILL.value
+        open_bills = [
+            b
+            for b in bills
+            if account.outstanding(b) > 0 or (by_bill and account.late_fee_owed(b, policy, on) > 0)
+        ]
+        wanted = set(chosen)
+        if not wanted <= {b.id for b in open_bills}:
+            raise UnknownPart("billIds", "each bill must be an open bill of this unit")
+        oldest = open_bills[: len(wanted)]
+        if wanted != {b.id for b in oldest}:
+            raise RuleViolated(
+                "billIds", "bills are paid oldest first (先缴旧欠): choose the oldest open bills"
+            )
         owed = sum(
-            account.outstanding(bill) + account.late_fee_owed(bill, policy, on)
-            for bill in bills_of(self, schedule, unit_id)
+            account.outstanding(b) + (account.late_fee_owed(b, policy, on) if by_bill else 0)
+            for b in oldest
         )
         return owed - account.credit_fen
 

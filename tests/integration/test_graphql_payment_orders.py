@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from gongzhi.application.base import business_today
+from gongzhi.application.billing import RunBilling
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_order import OnlinePaymentOrder
 from gongzhi.graphql.auth import Principal, Role
@@ -429,3 +430,44 @@ def test_two_notifications_of_one_payment_at_the_same_time_book_it_once(api: Api
     assert payments[0] == payments[1]
     assert [p["amountFen"] for p in booked(api, e.units["101"])] == [order["amountFen"]]
     assert read_order(api, order["id"])["status"] == "PAID"
+
+
+def test_chosen_bills_are_the_oldest_open_ones_and_the_payment_settles_exactly_them(
+    api: Api,
+) -> None:
+    # Given 101 billed for October and November
+    e = billed_estate(api)
+    api.platform.app.run_billing(META, RunBilling(UUID(e.community), "2026-11"))
+    api.settle()
+    october, november = statement(api, e.units["101"])["bills"]
+    assert (october["period"], november["period"]) == ("2026-10", "2026-11")
+
+    def order_for(bills: list[str]) -> Any:
+        return api.gql(
+            f"""mutation($input: CreatePaymentOrderInput!) {{ createPaymentOrder(input: $input) {{
+            __typename ... on OnlinePaymentOrderPayload {{ order {{ {ORDER_FIELDS} }} }}
+            {PROBLEMS} }} }}""",
+            {
+                "input": {
+                    "communityId": e.community,
+                    "unitId": e.units["101"],
+                    "billIds": bills,
+                    "reason": "在线缴费",
+                }
+            },
+            as_=e.staff,
+        )["createPaymentOrder"]
+
+    # When November alone is chosen, it is refused: a payment pays October first
+    skipped = order_for([november["id"]])
+    assert (skipped["__typename"], skipped["field"]) == ("ValidationError", "input.billIds")
+    # When October is chosen, the order is for its outstanding amount (late fees come after
+    # all bills under these terms, so they are not part of it)
+    order = order_for([october["id"]])["order"]
+    assert order["amountFen"] == october["outstandingFen"]
+    # And once paid, October is settled and November is still owed in full
+    assert notify(api, order, transaction_id="SBX-oct").status_code == 204
+    api.settle()
+    after = {b["period"]: b for b in statement(api, e.units["101"])["bills"]}
+    assert after["2026-10"]["outstandingFen"] == 0
+    assert after["2026-11"]["outstandingFen"] == november["outstandingFen"]
