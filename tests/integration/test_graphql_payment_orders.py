@@ -3,12 +3,15 @@ notification posted to ``/payments/notify/sandbox`` through the app, on real Pos
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+
+import pytest
 
 from gongzhi.application.base import business_today
 from gongzhi.application.billing import RunBilling
@@ -149,7 +152,10 @@ def test_a_resent_notification_books_nothing_twice_and_a_replayed_one_is_refused
     assert [p["amountFen"] for p in booked(api, e.units["101"])] == [order["amountFen"]]
 
 
-def test_forged_stale_unknown_and_wrong_amount_notifications_book_nothing(api: Api) -> None:
+def test_forged_stale_unknown_and_wrong_amount_notifications_book_nothing(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="gongzhi.graphql.fees.notify")
     # Given an order not paid yet
     e = billed_estate(api)
     order = create_order(api, e, e.units["201"], e.staff)["order"]
@@ -178,6 +184,8 @@ def test_forged_stale_unknown_and_wrong_amount_notifications_book_nothing(api: A
     ]
     for response, status, code in attempts:
         assert (response.status_code, response.json()["code"]) == (status, code)
+        # and each refusal is logged by its code
+        assert f"payment notification refused: SANDBOX {code}" in caplog.text
     # And a body changed after signing fails the signature
     headers, body = sandbox(api).notification(
         notification_id="EV-x",
