@@ -165,7 +165,8 @@ GRAPHQL_ENUMS = (
     (
         PaymentChannel,
         "PaymentChannel",
-        "缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER",
+        "缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER, "
+        "沙箱 SANDBOX (the test channel: development only, moves no money)",
     ),
     (HousingKind, "HousingKind", "房屋性质: 商品房 COMMODITY, 房改房 REFORM"),
     (
