@@ -24,6 +24,7 @@ from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
+from gongzhi.application.payment_orders import PaymentOrderService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
 from gongzhi.application.red_property import RedPropertyService
@@ -41,6 +42,7 @@ class Gongzhi(
     FeeScheduleService,  # 物业费: schedules, billing runs, payments (issue 4)
     BillingService,
     FeePaymentService,
+    PaymentOrderService,  # 在线缴费 (issue 16)
     CreditService,
     DecisionService,
     RedPropertyService,
