@@ -42,6 +42,7 @@ from gongzhi.graphql.facilities.mutations import FacilityMutations
 from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
 from gongzhi.graphql.fees.queries import FeeQueries
+from gongzhi.graphql.fees.receipts import ReceiptQueries
 from gongzhi.graphql.fund.mutations import FundMutations
 from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.health.mutations import HealthMutations
@@ -92,6 +93,7 @@ class Query(
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
+    ReceiptQueries,
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,

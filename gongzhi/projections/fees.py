@@ -93,6 +93,7 @@ fee_ledger = Table(
     Column("actor", Text, nullable=False, server_default=""),
     Column("reason", Text, nullable=False, server_default=""),
     Index("fee_ledger_bill", "bill_id"),
+    Index("fee_ledger_payment", "payment_id"),  # a receipt's items
     # The ledger's reading order (feeLedger and its export): a page after a cursor is read
     # from the index, not sorted out of the whole ledger each time.
     Index("fee_ledger_order", "recorded_at", "account_id", "version", "seq"),
@@ -118,6 +119,20 @@ fee_payments = Table(
     Column("transaction_id", String(64), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
     Column("received_on", Date, nullable=False),
+    # 收据编号; NULL on payments recorded before receipts were numbered (shown as none).
+    Column("receipt_number", String(40)),
+    # Unique as an index, which migrate() also makes on databases that predate the column.
+    Index("fee_payments_receipt_number", "receipt_number", unique=True),
+)
+
+# Every printed copy of a payment's receipt: copy 1 is the original, later ones are 补打.
+fee_receipt_prints = Table(
+    "fee_receipt_prints",
+    metadata,
+    Column("payment_id", Uuid, primary_key=True),
+    Column("copy", Integer, primary_key=True),
+    Column("printed_at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
 )
 
 billing_runs = Table(
@@ -139,6 +154,7 @@ billing_runs = Table(
 INSERT_BILL = insert_statement("insert fee bill", CREATE, fee_bills)
 INSERT_LEDGER = insert_statement("insert fee ledger entry", ADD, fee_ledger)
 INSERT_PAYMENT = insert_statement("insert fee payment", CREATE, fee_payments)
+INSERT_PRINT = insert_statement("insert receipt print", ADD, fee_receipt_prints)
 INSERT_RUN = insert_statement("insert billing run", CREATE, billing_runs)
 UPSERT_ACCOUNT = upsert_statement("upsert fee account", CREATE, fee_accounts, key=("id",))
 ADD_CREDIT = update_statement(
@@ -248,8 +264,21 @@ def _(event: Payment.Received) -> list[Op]:
         "transaction_id": event.transaction_id,
         "amount_fen": event.amount_fen,
         "received_on": event.received_on,
+        "receipt_number": event.receipt_number or None,
     }
     return [Op(INSERT_PAYMENT, row)]
+
+
+@fee_ops.register
+def _(event: Payment.ReceiptPrinted) -> list[Op]:
+    meta = getattr(event, "meta", None) or {}
+    row = {
+        "payment_id": event.originator_id,
+        "copy": event.copy,
+        "printed_at": event.timestamp,
+        "actor": mask_personal_text(meta.get("actor", "")),
+    }
+    return [Op(INSERT_PRINT, row)]
 
 
 # What the account's events need to know of the account: kept from ``Opened``.
@@ -465,6 +494,7 @@ FEE_TABLES = (
     fee_ledger,
     fee_accounts,
     fee_payments,
+    fee_receipt_prints,
     billing_runs,
 )
 
