@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing_run import BillingRun
 from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.invoice import InvoiceRequest, InvoiceStatus
 from gongzhi.domain.payment import Payment
 from gongzhi.domain.values import mask_personal_text
 from gongzhi.projections.engagement import per_hundred
@@ -135,6 +136,24 @@ fee_receipt_prints = Table(
     Column("actor", Text, nullable=False),
 )
 
+# 电子发票 requests, one per payment, with the invoicing service's answer.
+fee_invoice_requests = Table(
+    "fee_invoice_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("payment_id", Uuid, nullable=False, unique=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("unit_id", Uuid, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("buyer_title", String(100), nullable=False),
+    Column("tax_number", String(18), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("invoice_number", String(64)),
+    Column("failure", Text),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+)
+
 billing_runs = Table(
     "billing_runs",
     metadata,
@@ -155,6 +174,19 @@ INSERT_BILL = insert_statement("insert fee bill", CREATE, fee_bills)
 INSERT_LEDGER = insert_statement("insert fee ledger entry", ADD, fee_ledger)
 INSERT_PAYMENT = insert_statement("insert fee payment", CREATE, fee_payments)
 INSERT_PRINT = insert_statement("insert receipt print", ADD, fee_receipt_prints)
+INSERT_INVOICE = insert_statement("insert invoice request", CREATE, fee_invoice_requests)
+DECIDE_INVOICE = update_statement(
+    "decide invoice request",
+    CHANGE,
+    fee_invoice_requests,
+    key=("id", "b_id"),
+    assign={
+        "status": "status",
+        "invoice_number": "invoice_number",
+        "failure": "failure",
+        "decided_at": "decided_at",
+    },
+)
 INSERT_RUN = insert_statement("insert billing run", CREATE, billing_runs)
 UPSERT_ACCOUNT = upsert_statement("upsert fee account", CREATE, fee_accounts, key=("id",))
 ADD_CREDIT = update_statement(
@@ -279,6 +311,48 @@ def _(event: Payment.ReceiptPrinted) -> list[Op]:
         "actor": mask_personal_text(meta.get("actor", "")),
     }
     return [Op(INSERT_PRINT, row)]
+
+
+@fee_ops.register
+def _(event: InvoiceRequest.Requested) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "payment_id": event.payment_id,
+        "community_id": event.community_id,
+        "unit_id": event.unit_id,
+        "amount_fen": event.amount_fen,
+        "buyer_title": event.buyer_title,
+        "tax_number": event.tax_number,
+        "status": InvoiceStatus.REQUESTED.value,
+        "invoice_number": None,
+        "failure": None,
+        "requested_at": event.timestamp,
+        "decided_at": None,
+    }
+    return [Op(INSERT_INVOICE, row)]
+
+
+@fee_ops.register
+def _(event: InvoiceRequest.Issued) -> list[Op]:
+    return [_decided(event, InvoiceStatus.ISSUED, event.invoice_number, None)]
+
+
+@fee_ops.register
+def _(event: InvoiceRequest.Failed) -> list[Op]:
+    return [_decided(event, InvoiceStatus.FAILED, None, event.failure)]
+
+
+def _decided(
+    event: InvoiceRequest.Event, status: InvoiceStatus, number: str | None, failure: str | None
+) -> Op:
+    params = {
+        "b_id": event.originator_id,
+        "status": status.value,
+        "invoice_number": number,
+        "failure": failure,
+        "decided_at": event.timestamp,
+    }
+    return Op(DECIDE_INVOICE, params)
 
 
 # What the account's events need to know of the account: kept from ``Opened``.
@@ -495,6 +569,7 @@ FEE_TABLES = (
     fee_accounts,
     fee_payments,
     fee_receipt_prints,
+    fee_invoice_requests,
     billing_runs,
 )
 

@@ -5,14 +5,18 @@ on a reprint, recorded) downloaded through the exports' signed links."""
 from __future__ import annotations
 
 import io
+import random
 import threading
 from typing import Any
 from uuid import UUID
 
+import pytest
 from pypdf import PdfReader
 
 from gongzhi.application.base import business_today
 from gongzhi.application.fee_payments import RecordPayment
+from gongzhi.application.invoices import InvoiceOutcome
+from gongzhi.demo import credit_code
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.graphql.auth import Principal, Role
@@ -174,3 +178,86 @@ def test_a_link_is_its_subjects_only_and_another_company_sees_no_receipt(api: Ap
     refused = print_receipt(api, paid["paymentId"], moved)
     assert refused["__typename"] in {"NotFound", "Forbidden"}, refused
     assert [p["copy"] for p in receipt(api, paid["paymentId"], e.staff)["prints"]] == [1]
+
+
+INVOICE = "invoice { buyerTitle taxNumber amountFen status invoiceNumber failure }"
+
+
+def request_invoice(api: Api, payment_id: str, code: str, as_: Principal) -> Any:
+    query = f"""mutation($input: RequestInvoiceInput!) {{ requestInvoice(input: $input) {{
+        __typename ... on InvoicePayload {{ receipt {{ {INVOICE} }} }} {PROBLEMS} }} }}"""
+    variables = {
+        "input": {
+            "paymentId": payment_id,
+            "buyerTitle": "云南某某科技有限公司",
+            "taxNumber": code,
+            "reason": "交款人要发票",
+        }
+    }
+    return api.gql(query, variables, as_=as_)["requestInvoice"]
+
+
+class Refusing:
+    """An invoicing service that refuses (the tax platform's answer, not ours to fake)."""
+
+    def submit(self, request: Any) -> InvoiceOutcome:
+        return InvoiceOutcome(failure="税号与名称不符")
+
+
+class Later:
+    """An invoicing service that answers later."""
+
+    def submit(self, request: Any) -> InvoiceOutcome:
+        return InvoiceOutcome()
+
+
+def test_an_invoice_is_requested_per_payment_and_issued_by_the_sandbox(api: Api) -> None:
+    e = billed_estate(api)
+    code = credit_code(random.Random(16))
+    paid = pay(api, e, "101", 1000, "wx-inv")["paymentId"]
+    issued = request_invoice(api, paid, code.lower(), e.staff)
+    assert issued["__typename"] == "InvoicePayload", issued
+    invoice = issued["receipt"]["invoice"]
+    assert (invoice["status"], invoice["taxNumber"], invoice["amountFen"]) == ("ISSUED", code, 1000)
+    assert invoice["invoiceNumber"].startswith("SANDBOX-")
+    assert receipt(api, paid, e.staff)["__typename"] == "Receipt"
+    again = request_invoice(api, paid, code, e.staff)
+    assert again["__typename"] == "Conflict", again
+
+
+@pytest.mark.parametrize(
+    ("code", "typename"),
+    [
+        ("91530100MA6K0000X", "ValidationError"),  # 17 characters
+        ("91530100MA6K0000X00", "ValidationError"),  # 19
+        ("91530100MA6K0000XA", "ValidationError"),  # a wrong check character
+    ],
+)
+def test_a_tax_number_is_a_valid_credit_code(api: Api, code: str, typename: str) -> None:
+    e = billed_estate(api)
+    paid = pay(api, e, "101", 1000, "wx-inv")["paymentId"]
+    refused = request_invoice(api, paid, code, e.staff)
+    assert refused["__typename"] == typename, refused
+    assert refused["field"] == "input.taxNumber"
+    assert receipt(api, paid, e.staff).get("invoice") is None
+
+
+def test_a_refused_or_pending_invoice_shows_its_status(api: Api) -> None:
+    e = billed_estate(api)
+    app = api.platform.app
+    code = credit_code(random.Random(17))
+    first = pay(api, e, "101", 1000, "wx-refused")["paymentId"]
+    second = pay(api, e, "101", 2000, "wx-later")["paymentId"]
+    try:
+        app.invoice_channel = Refusing()  # type: ignore[misc]
+        failed = request_invoice(api, first, code, e.staff)["receipt"]["invoice"]
+        app.invoice_channel = Later()  # type: ignore[misc]
+        pending = request_invoice(api, second, code, e.staff)["receipt"]["invoice"]
+    finally:
+        del app.invoice_channel
+    assert (failed["status"], failed["failure"], failed["invoiceNumber"]) == (
+        "FAILED",
+        "税号与名称不符",
+        None,
+    )
+    assert (pending["status"], pending["invoiceNumber"]) == ("REQUESTED", None)

@@ -28,10 +28,11 @@ from gongzhi.application.fee_schedules import (
     SetFeeTerms,
     SetOtherFee,
 )
+from gongzhi.application.invoices import RequestInvoice
 from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.fees.queries import fetch_schedule
-from gongzhi.graphql.fees.receipts import print_reply
+from gongzhi.graphql.fees.receipts import invoice_reply, print_reply
 from gongzhi.graphql.fees.statement import fetch_statement
 from gongzhi.graphql.fees.types import (
     BillingRunPayload,
@@ -130,6 +131,7 @@ FeeMutations = mutations(
     mutation(RecordPayment, Action.RECORD_FEE_PAYMENT, reply=payment_reply),
     mutation(RefundPayment, Action.RECORD_FEE_PAYMENT, reply=unit_account_reply),
     mutation(PrintReceipt, Action.RECORD_FEE_PAYMENT, reply=print_reply, target="payment_id"),
+    mutation(RequestInvoice, Action.RECORD_FEE_PAYMENT, reply=invoice_reply, target="payment_id"),
     mutation(WriteOffBill, Action.WRITE_OFF_FEES, reply=bill_account_reply, target="bill_id"),
     mutation(WaiveLateFee, Action.WRITE_OFF_FEES, reply=bill_account_reply, target="bill_id"),
 )

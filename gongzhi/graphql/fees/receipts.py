@@ -18,6 +18,7 @@ from strawberry.types import Info
 from gongzhi.application.base import Done
 from gongzhi.application.fee_payments import PrintReceipt, ReceiptCopy
 from gongzhi.application.fields import Kind
+from gongzhi.application.invoices import RequestInvoice
 from gongzhi.domain.business_time import BUSINESS_TZ
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, invalid
@@ -26,6 +27,7 @@ from gongzhi.graphql.fees.receipt_pdf import ReceiptLine, ReceiptSheet, receipt_
 from gongzhi.graphql.fees.statement import require_statement_reader
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.reading import InCommunity, lookup
+from gongzhi.graphql.rows import from_row
 from gongzhi.graphql.unit_labels import UNIT_LABEL_DESCRIPTION, UnitNames, unit_columns
 
 RECEIPT = "RECEIPT"
@@ -44,6 +46,7 @@ ITEMS_SELECT = """SELECT l.kind, l.amount_fen, b.period, b.lines
     ORDER BY l.version, l.seq"""
 PRINTS_SELECT = """SELECT copy, printed_at, actor FROM fee_receipt_prints
     WHERE payment_id = $1 ORDER BY copy"""
+INVOICE_SELECT = "SELECT * FROM fee_invoice_requests WHERE payment_id = $1"
 PAYER = "业主"  # for a reader who may not see the owners' names
 
 
@@ -59,6 +62,18 @@ class ReceiptPrint:
     reprint: bool = strawberry.field(description="补打: a copy after the first")
     printed_at: datetime.datetime
     actor: str = strawberry.field(description="Who printed it")
+
+
+@strawberry.type(description="电子发票 requested for a payment, and the invoicing service's answer")
+class InvoiceRequest:
+    buyer_title: str = strawberry.field(description="发票抬头")
+    tax_number: str = strawberry.field(description="纳税人识别号 (统一社会信用代码)")
+    amount_fen: Fen
+    status: str = strawberry.field(description="REQUESTED → ISSUED | FAILED")
+    invoice_number: str | None = strawberry.field(description="发票号码, once ISSUED")
+    failure: str | None = strawberry.field(description="Why the service refused, once FAILED")
+    requested_at: datetime.datetime
+    decided_at: datetime.datetime | None
 
 
 @strawberry.type(description="收据 of a payment")
@@ -83,6 +98,7 @@ class Receipt:
         description="Bills and late fees paid; the rest of the amount is 预交 (prepaid)"
     )
     prints: list[ReceiptPrint]
+    invoice: InvoiceRequest | None = strawberry.field(description="电子发票, if requested")
 
 
 @strawberry.type(description="A printed receipt: its copy and the link to its PDF")
@@ -91,6 +107,11 @@ class ReceiptPrintPayload:
     copy: int
     reprint: bool = strawberry.field(description="补打: printed before")
     download: ExportLink = strawberry.field(description="GET it with the same bearer token")
+
+
+@strawberry.type(description="The payment's receipt with its invoice request")
+class InvoicePayload:
+    receipt: Receipt
 
 
 ReceiptLookup = Annotated[
@@ -134,7 +155,9 @@ async def fetch_receipt(context: Context, payment_id: UUID) -> Receipt:
         )
         for p in await context.pool.fetch(PRINTS_SELECT, payment_id)
     ]
+    invoice = await context.pool.fetchrow(INVOICE_SELECT, payment_id)
     return Receipt(
+        invoice=from_row(InvoiceRequest, invoice) if invoice else None,
         payment_id=strawberry.ID(str(payment_id)),
         receipt_number=row["receipt_number"],
         company_name=row["company"],
@@ -193,6 +216,10 @@ async def print_reply(context: Context, done: Done, command: PrintReceipt) -> Re
     )
     link = ExportLink(url=url, expires_at=expires, file_name=receipt_file_name(receipt), rows=1)
     return ReceiptPrintPayload(receipt=receipt, copy=copy, reprint=copy > 1, download=link)
+
+
+async def invoice_reply(context: Context, done: Done, command: RequestInvoice) -> InvoicePayload:
+    return InvoicePayload(receipt=await fetch_receipt(context, command.payment_id))
 
 
 @strawberry.type
