@@ -89,7 +89,7 @@ def mutate(api: Api, name: str, input_type: str, values: dict[str, Any], as_: Pr
         "standards { propertyType unitPrice effectiveFrom } parkingSpaces { id number } } }",
         "BillingRunResult": "... on BillingRunPayload { run { runId units billsCreated "
         "billsTotal amountFen nothingNew unitsAlreadyCovered creditsAppliedFen } }",
-        "PaymentResult": f"... on PaymentPayload {{ paymentId duplicate {STATEMENT} }}",
+        "PaymentResult": f"... on PaymentPayload {{ paymentId receiptNumber duplicate {STATEMENT} }}",
         "FeeAccountResult": f"... on FeeAccountPayload {{ {STATEMENT} }}",
     }
     result_type = {

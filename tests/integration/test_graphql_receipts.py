@@ -18,8 +18,10 @@ from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.invoices import InvoiceOutcome
 from gongzhi.demo import credit_code
 from gongzhi.domain.company import PropertyCompany
-from gongzhi.domain.payment import PaymentChannel
+from gongzhi.domain.payment import Payment, PaymentChannel
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.projections.runner import wait_for_position
+from gongzhi.projections.views import PROJECTION_NAME
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
     META,
@@ -261,3 +263,24 @@ def test_a_refused_or_pending_invoice_shows_its_status(api: Api) -> None:
         None,
     )
     assert (pending["status"], pending["invoiceNumber"]) == ("REQUESTED", None)
+
+
+def test_a_payment_recorded_before_numbering_has_no_number_and_prints_as_such(api: Api) -> None:
+    # Given a payment as recorded before receipts were numbered (no number in its event)
+    e = billed_estate(api)
+    app = api.platform.app
+    old = Payment.receive(
+        receiver=UUID(e.company),
+        channel="WECHAT",
+        transaction_id="wx-2025",
+        community_id=UUID(e.community),
+        unit_id=UUID(e.units["101"]),
+        amount_fen=700,
+        received_on=business_today(),
+    )
+    assert wait_for_position(api.platform.engine, PROJECTION_NAME, app.record(META, old), 30)
+    # Then it shows no number, and its receipt says why; no number is taken for it
+    assert receipt(api, str(old.id), e.staff)["receiptNumber"] is None
+    printed = print_receipt(api, str(old.id), e.staff)
+    assert "编号启用前" in pdf_text(api, printed["download"]["url"], e.staff)
+    assert pay(api, e, "101", 100, "wx-new")["receiptNumber"] == prefix(api, e) + "000001"
