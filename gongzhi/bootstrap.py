@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Conflict
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.values import mask_personal_text
 from gongzhi.infra.audit_chain import ChainedRecorder
 from gongzhi.infra.audit_keys import AuditKey
@@ -64,6 +65,8 @@ class Platform:
         )
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
+        if self.settings.payment_channel:  # checked by Settings.from_env
+            app.online_channel = PaymentChannel(self.settings.payment_channel)
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
         app.sealing.sealer = file_key_ring(self.settings.master_key_file, app.recorder)
         wire_audit_seal(app, AuditKey(self.settings.audit_signing_key))

@@ -32,6 +32,7 @@ from psycopg.sql import SQL, Identifier
 
 from gongzhi.application.base import GongzhiBase, Meta
 from gongzhi.application.personal_data import DECLARED
+from gongzhi.application.snapshots import GongzhiSnapshot
 from gongzhi.domain.reseal import Reseal
 from gongzhi.infra.audit_chain import (
     ChainedRecorder,
@@ -152,6 +153,7 @@ class Resealed:
     examined: int = 0
     rewritten: list[int] = field(default_factory=list)
     unproved: list[int] = field(default_factory=list)
+    snapshots: int = 0  # snapshots taken in clear, replaced by ones taken sealed
 
 
 def reseal_log(app: GongzhiBase, meta: Meta, batch: int = RESEAL_BATCH) -> Resealed:
@@ -230,7 +232,61 @@ def reseal_log(app: GongzhiBase, meta: Meta, batch: int = RESEAL_BATCH) -> Resea
                 app.sealing.forget(made)
                 raise
             report.rewritten.extend(int(r["position"]) for r in rows)
+    report.snapshots = retake_clear_snapshots(app)
     return report
+
+
+def retake_clear_snapshots(app: GongzhiBase) -> int:
+    """Replace each snapshot holding a personal value in clear (taken before snapshots were
+    sealed) by one taken again, sealed, from the (resealed) events. Snapshots are not part of
+    the log nor of its hash chain (infra/audit_chain.py chains ``gongzhi_events`` only): a
+    shortcut, deleted and retaken without a trace to keep."""
+    assert app.snapshots is not None
+    table = Identifier(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+    select = SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {} WHERE topic = %s "
+        "ORDER BY originator_id, originator_version"
+    )
+    delete = SQL("DELETE FROM {} WHERE originator_id = %s AND originator_version = %s")
+    recorder = app.recorder
+    assert isinstance(recorder, ChainedRecorder)
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(select.format(table), (get_topic(GongzhiSnapshot),))
+        rows = cursor.fetchall()
+    clear = [
+        (row["originator_id"], row["originator_version"])
+        for row in rows
+        if app.sealing.snapshot_in_clear(
+            StoredEvent(
+                row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
+            )
+        )
+    ]
+    for originator_id, version in clear:
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(delete.format(table), (originator_id, version))
+        app.take_snapshot(originator_id, version=version)
+    return len(clear)
+
+
+RESEAL_REFUSED = 3  # exit code: the database role may not rewrite the log
+
+
+def not_owner(role: str) -> str:
+    return (
+        f"not resealed: the database role {role} may not UPDATE the event log (nor DELETE "
+        "old snapshots); the platform's role only appends, by design. Run `gongzhi reseal` "
+        "with GONGZHI_DATABASE_URL of the database's owner"
+    )
+
+
+def _privilege_refused(error: BaseException | None) -> bool:
+    """Whether PostgreSQL refused a privilege, however the library wrapped its error."""
+    while error is not None:
+        if isinstance(error, psycopg.errors.InsufficientPrivilege):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def cmd_reseal(args: argparse.Namespace) -> int:
@@ -238,13 +294,26 @@ def cmd_reseal(args: argparse.Namespace) -> int:
     try:
         with psycopg.connect(settings.database_url or "", autocommit=True) as conn:
             verified = verify_chain(conn)
+            role = conn.execute(
+                "SELECT current_user, has_table_privilege(current_user, 'gongzhi_events', 'UPDATE')"
+            ).fetchone()
         if verified.broken is not None:
             print(f"not resealed: the event log fails verification at {verified.broken}")
             return 1
+        # Checked before any work: the platform's own role (``gongzhi db-roles``) may only
+        # append to the log, by design, and a refusal halfway would leave keys made for nothing.
+        if role is None or not role[1]:
+            print(not_owner(role[0] if role else "?"))
+            return RESEAL_REFUSED
         platform = args.wiring.bootstrap(settings)
         try:
             meta = Meta(actor=args.actor, reason=args.reason, actor_role="PLATFORM_ADMIN")
             report = reseal_log(platform.app, meta)
+        except Exception as error:
+            if not _privilege_refused(error):
+                raise
+            print(not_owner(platform.pg.user))
+            return RESEAL_REFUSED
         finally:
             platform.close()
         print(
@@ -255,6 +324,7 @@ def cmd_reseal(args: argparse.Namespace) -> int:
                 if report.rewritten
                 else ""
             )
+            + f"; snapshots retaken sealed: {report.snapshots}"
         )
         if report.unproved:
             print(

@@ -25,6 +25,7 @@ from gongzhi.application.health import HealthService
 from gongzhi.application.invoices import InvoiceService
 from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
+from gongzhi.application.payment_orders import PaymentOrderService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
 from gongzhi.application.red_property import RedPropertyService
@@ -43,6 +44,7 @@ class Gongzhi(
     BillingService,
     FeePaymentService,
     InvoiceService,  # 电子发票 (issue 16)
+    PaymentOrderService,  # 在线缴费 (issue 16)
     CreditService,
     DecisionService,
     RedPropertyService,

@@ -25,7 +25,7 @@ from eventsourcing.persistence import (
 )
 
 from gongzhi.application.commands import Command, handler_of
-from gongzhi.application.personal_data import SealingMapper
+from gongzhi.application.personal_data import SealingMapper, SnapshotNotSealable
 from gongzhi.application.snapshots import GongzhiSnapshot
 from gongzhi.domain.business_time import BUSINESS_TZ  # the one calendar, re-exported
 
@@ -193,8 +193,20 @@ class GongzhiBase(Application[UUID]):
             aggregate = processing_event.aggregates[aggregate_id]
             if isinstance(aggregate, Aggregate) and not aggregate.pending_events:
                 snapshots.append(GongzhiSnapshot.take(aggregate))
-        if snapshots:
-            self.snapshots.put(snapshots)
+        self._put_snapshots(snapshots)
+
+    def _put_snapshots(self, snapshots: list[GongzhiSnapshot]) -> None:
+        """Store the snapshots whose personal values can be sealed (personal_data.py
+        ``SNAPSHOT_FIELDS``); one that cannot yet is not taken: never one in clear."""
+        assert self.snapshots is not None
+        if not snapshots:
+            return
+        try:
+            self.snapshots.put(snapshots)  # all mapped before any is written
+        except SnapshotNotSealable:
+            for snapshot in snapshots:
+                with suppress(SnapshotNotSealable):
+                    self.snapshots.put([snapshot])
 
     def take_snapshot(
         self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
@@ -202,7 +214,7 @@ class GongzhiBase(Application[UUID]):
         """A snapshot of the aggregate as recorded, with our encoding of its parts."""
         assert self.snapshots is not None, "snapshotting is not enabled"
         aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        self.snapshots.put([GongzhiSnapshot.take(aggregate)])
+        self._put_snapshots([GongzhiSnapshot.take(aggregate)])
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

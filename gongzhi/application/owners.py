@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction as Share
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from gongzhi.application.base import Changed, Done, GongzhiBase, Meta
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from gongzhi.application.base import Changed, Done, GongzhiBase, Meta, NotFound
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fields import (
     CommunityId,
@@ -17,15 +21,19 @@ from gongzhi.application.fields import (
     Fraction,
     IdNumber,
     Items,
+    Kind,
     Name,
     PersonId,
     Phone,
+    Ref,
     UnitId,
 )
+from gongzhi.application.personal_data import RECORD_TEXT_HOLDERS
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.holding import UnitHolding, holding_id
 from gongzhi.domain.person import CommunityRole, Person
+from gongzhi.domain.record_text import RecordTextErasure
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,31 @@ class ErasePerson(Command):
     requested_by_person: Annotated[bool, Doc("the person asked for the erasure (本人申请)")]
 
 
+@dataclass(frozen=True)
+class EraseRecordText(Command):
+    """个人信息删除 erase the free text a record holds about people who are not registered
+    persons (a 筹备组, a dispute's parties, mediator and attendees, a joint meeting's attendees,
+    an inspector, a proxy authorisation, a write-off's approver): the record's own data key is
+    destroyed, so these texts read as erased (已删除) everywhere, in the events, the views and
+    the history; the record's figures and everything else it says stay. Cannot be undone"""
+
+    record_id: Annotated[
+        UUID,
+        Ref(
+            Kind.COMMITTEE,
+            Kind.DISPUTE,
+            Kind.FACILITY,
+            Kind.PARTY_ORGANISATION,
+            Kind.DECISION,
+            Kind.FEE_ACCOUNT,
+        ),
+        Doc("The record whose free text is erased"),
+    ]
+    requested_by_subject: Annotated[
+        bool, Doc("a person named in the record asked for the erasure (本人申请)")
+    ]
+
+
 class OwnerService(GongzhiBase):
     @handles(RegisterPerson)
     def register_person(self, meta: Meta, command: RegisterPerson) -> Done:
@@ -128,6 +161,29 @@ class OwnerService(GongzhiBase):
             if self.load(Person, command.person_id, "personId").erased:
                 self.sealing.shred(command.person_id)
         return done
+
+    @handles(EraseRecordText)
+    def erase_record_text(self, meta: Meta, command: EraseRecordText) -> Done:
+        """Record the erasure (one per record: a repeat is refused), then destroy the record's
+        key; should the destruction fail after the erasure was recorded, erasing again (then
+        refused) still destroys it."""
+        record_id = command.record_id
+        try:
+            record: Aggregate = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            raise NotFound("recordId", f"no record with id {record_id}") from None
+        record_type = type(record).__name__
+        if record_type not in RECORD_TEXT_HOLDERS:
+            raise InvalidValue("recordId", "the record holds no free text naming people")
+        erasure = RecordTextErasure.erase(
+            record_id, record_type, requested_by_subject=command.requested_by_subject
+        )
+        try:
+            return self.create(meta, erasure, "the record's free text has already been erased")
+        finally:
+            with suppress(AggregateNotFoundError):
+                self.repository.get(erasure.id)  # recorded, now or before: destroy the key
+                self.sealing.shred_record(record_id)
 
     def change_phone(self, meta: Meta, person_id: UUID, phone: str) -> Done:
         return self.change(

@@ -220,9 +220,11 @@ def _line(
 def fees_due(
     schedule: FeeSchedule, modes: Sequence[ModePeriod], unit: UnitFacts, start: date, end: date
 ) -> int:
-    """What the unit's owner will be billed for the days ``start``..``end`` as filed today:
-    every standard, other fee, parking rental and vacancy recorded, price changes included
-    (for the prepayment cap, 预交上限)."""
+    """What the unit's fee account will be billed for the days ``start``..``end`` as filed
+    today: every standard, other fee, parking rental and vacancy recorded, price changes
+    included (for the prepayment cap, 预交上限). Lines of every payer count, the developer's
+    included: the account's credit pays whatever its bills are, and a unit the developer
+    holds is paid ahead by the developer."""
     days = Period(start, end, f"{start.isoformat()}..{end.isoformat()}", "SPAN")
     plan = PeriodPlan(schedule, days, served_spans(modes, days))
-    return sum(line["amount_fen"] for line in plan.lines(unit) if line["payer"] == OWNER)
+    return sum(line["amount_fen"] for line in plan.lines(unit))

@@ -47,6 +47,7 @@ from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, unreachable
 from gongzhi.graphql.exports.links import ExportDownloads
 from gongzhi.graphql.exports.signed import PATH as EXPORT_PATH
+from gongzhi.graphql.fees.notify import notify_route
 from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
@@ -56,6 +57,7 @@ from gongzhi.graphql.replica import ReadFromReplica, ReplicaWatch
 from gongzhi.graphql.request_id import RequestId
 from gongzhi.graphql.schema import schema
 from gongzhi.infra.database import application_name
+from gongzhi.infra.payment_channels import channel_adapter
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.projections.views import PROJECTION_NAME
 
@@ -344,6 +346,10 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route(f"{EXPORT_PATH}{{link}}", downloads, methods=["GET"]),
+            # 支付结果通知: authenticated by the channel's signature, not a bearer token.
+            notify_route(
+                holder, channel_adapter(settings.payment_channel, settings.payment_key_file)
+            ),
             *metrics.routes(
                 holder,
                 max_lag_events=settings.ready_max_lag_events,

@@ -37,6 +37,7 @@ from gongzhi.domain.health import RiskFlag
 from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
 from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
+from gongzhi.domain.payment_order import OrderStatus
 from gongzhi.domain.person import CommunityRole
 from gongzhi.domain.points import PointsRule
 from gongzhi.domain.survey import QuestionKind
@@ -164,7 +165,8 @@ GRAPHQL_ENUMS = (
     (
         PaymentChannel,
         "PaymentChannel",
-        "缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER",
+        "缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER, "
+        "沙箱 SANDBOX (the test channel: development only, moves no money)",
     ),
     (HousingKind, "HousingKind", "房屋性质: 商品房 COMMODITY, 房改房 REFORM"),
     (
@@ -241,6 +243,11 @@ GRAPHQL_ENUMS = (
         "待分转 REPORTED, 已分转 DISPATCHED (waiting for the response), 已回应 RESPONDED, 已办结 RESOLVED, 已撤销 CANCELLED",
     ),
     (BreachKind, "SlaBreachKind", "超时: 分转 DISPATCH or 回应 RESPONSE"),
+    (
+        OrderStatus,
+        "OnlinePaymentOrderStatus",
+        "在线缴费订单: 待支付 CREATED, 已支付 PAID, 已过期 EXPIRED (not paid in time), 已关闭 CLOSED",
+    ),
 )
 
 for enum_class, name, description in GRAPHQL_ENUMS:

@@ -45,6 +45,7 @@ class Action(enum.Enum):
     MANAGE_FEE_SCHEDULE = "set a community's fee standards, terms, vacancies and parking"
     RUN_BILLING = "run the billing of a community"
     RECORD_FEE_PAYMENT = "record a fee payment or refund"
+    PAY_FEES_ONLINE = "order or close an online payment of a unit's fees"
     WRITE_OFF_FEES = "write off a bill or waive its late fee"
     READ_FEES = "read a community's fee ledgers, arrears and rates"
     READ_FEE_STATEMENT = "read a unit's fee statement"
@@ -184,6 +185,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             Action.MANAGE_FEE_SCHEDULE
             | Action.RUN_BILLING
             | Action.RECORD_FEE_PAYMENT
+            | Action.PAY_FEES_ONLINE
             | Action.WRITE_OFF_FEES
             | Action.READ_FEES
             | Action.READ_FEE_STATEMENT
@@ -348,8 +350,12 @@ def _fees(
         or (role is Role.REGULATOR and in_district)
         or (role is Role.COMMITTEE_MEMBER and own_community)
     )
+    own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
+    if action is Action.PAY_FEES_ONLINE:
+        # 在线缴费: residents pay for their own units; staff place an order for a resident
+        # (at the counter, a QR code the resident scans).
+        return staff or (role is Role.RESIDENT and own_unit)
     if action is Action.READ_FEE_STATEMENT:
-        own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids
         return readers or (role is Role.RESIDENT and own_unit)
     return readers
 

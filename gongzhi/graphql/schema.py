@@ -41,6 +41,11 @@ from gongzhi.graphql.exports.queries import ExportQueries
 from gongzhi.graphql.facilities.mutations import FacilityMutations
 from gongzhi.graphql.facilities.queries import FacilityQueries
 from gongzhi.graphql.fees.mutations import FeeMutations
+from gongzhi.graphql.fees.payment_orders import (
+    PaymentOrderMutations,
+    PaymentOrderQueries,
+    PaymentOrderSubscriptions,
+)
 from gongzhi.graphql.fees.queries import FeeQueries
 from gongzhi.graphql.fees.receipts import ReceiptQueries
 from gongzhi.graphql.fund.mutations import FundMutations
@@ -94,6 +99,7 @@ class Query(
     CommitteeQueries,
     FeeQueries,
     ReceiptQueries,
+    PaymentOrderQueries,  # 在线缴费 (issue 16)
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,
@@ -120,6 +126,7 @@ class Mutation(
     ContractMutations,
     CommitteeMutations,
     FeeMutations,
+    PaymentOrderMutations,  # 在线缴费 (issue 16)
     FundMutations,
     CommonIncomeMutations,
     CommunityCompanyMutations,
@@ -140,6 +147,7 @@ class Mutation(
 class Subscription(
     WorkOrderSubscriptions,
     NoticeSubscriptions,
+    PaymentOrderSubscriptions,  # 在线缴费 (issue 16)
 ):
     pass
 

@@ -92,7 +92,8 @@ def wrapped_keys_sql(subjects: str) -> str:
     )
 
 
-# Persons erased (ids only, nothing personal): appended to by the erasure, never changed.
+# Persons erased, and records whose free text was erased (ids only, nothing personal):
+# appended to by the erasure, never changed.
 erased_persons = Table(
     "erased_persons",
     key_metadata,
@@ -281,6 +282,8 @@ class KeyRing:
         others = (set(named) | set(records)) - set(created)
         found = self.keys(others) if others else {}
         unkeyed_records = set(records) - found.keys()
+        # A record whose text was erased gets no new key: its later text is stored as erased.
+        unkeyed_records -= self.erased(unkeyed_records)
         if not created and not phones and not unkeyed_records:
             return None
         # A person registered before sealing existed has no key yet: the first phone change
@@ -397,6 +400,30 @@ class KeyRing:
                 "INSERT INTO erased_persons (person_id) VALUES (%s) ON CONFLICT DO NOTHING",
                 (person_id,),
             )
+
+    def shred_record(self, record_id: UUID) -> None:
+        """Destroy a record's own data key (``record_keys``): its free text is unreadable from
+        now on. The id is kept as erased (``erased_persons`` holds ids of either kind), so
+        that no later save of the record makes it a new key and seals its text again."""
+        with self._lock:
+            self._cache.pop(record_id, None)
+        with self._connect() as conn:
+            conn.execute("DELETE FROM record_keys WHERE record_id = %s", (record_id,))
+            conn.execute(
+                "INSERT INTO erased_persons (person_id) VALUES (%s) ON CONFLICT DO NOTHING",
+                (record_id,),
+            )
+
+    def erased(self, ids: Iterable[UUID]) -> set[UUID]:
+        """Those of ``ids`` erased (persons or records), in one query."""
+        wanted = list(set(ids))
+        if not wanted:
+            return set()
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT person_id FROM erased_persons WHERE person_id = ANY(%s)", (wanted,)
+            ).fetchall()
+        return {row["person_id"] for row in rows}
 
     def is_erased(self, person_id: UUID) -> bool:
         """Whether the person's key was destroyed by erasure (not merely never made)."""

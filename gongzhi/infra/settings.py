@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from gongzhi.infra.audit_keys import KEY_ENV as AUDIT_KEY_ENV
@@ -96,6 +97,10 @@ class Settings:
     # A streaming replica of the database for the API's queries (gongzhi/graphql/replica.py);
     # everything that writes, and the event store, stays on ``database_url``.
     read_database_url: str | None = None
+    # 在线缴费: the payment channel orders are placed on (only SANDBOX works; "" for none)
+    # and the file of its key (infra/payment_channels.py); never in the database.
+    payment_channel: str = ""
+    payment_key_file: Path | None = None
 
     @property
     def development(self) -> bool:
@@ -159,6 +164,7 @@ class Settings:
             else None,
             worker_metrics_host=env.get("GONGZHI_WORKER_METRICS_HOST", "127.0.0.1"),
             read_database_url=env.get("GONGZHI_READ_DATABASE_URL") or None,
+            **_payment_channel(env, data_dir),
         )
 
 
@@ -175,6 +181,10 @@ def refuse_unsafe_production(env: dict[str, str]) -> None:
     is here, so that one refusal names everything missing at once."""
     if env.get("GONGZHI_ENV") != PRODUCTION:
         return
+    # Residents would be told they paid, and no money would have moved.
+    if env.get("GONGZHI_PAYMENT_CHANNEL", "").upper() == "SANDBOX":
+        msg = "GONGZHI_PAYMENT_CHANNEL=SANDBOX: the sandbox moves no money; not in production"
+        raise ConfigurationError(msg)
     missing = []
     # A secret generated into the data folder would differ per machine and be readable by
     # whoever reads that folder; production is given one.
@@ -220,3 +230,24 @@ def _master_key_file(env: dict[str, str], data_dir: Path) -> Path:
     if not path.exists():
         create_master_key(path)
     return path
+
+
+def _payment_channel(env: dict[str, str], data_dir: Path) -> dict[str, Any]:
+    """``GONGZHI_PAYMENT_CHANNEL`` (default SANDBOX outside production, none in production)
+    and its key file, checked now: a channel that cannot verify a notification refuses to
+    start, rather than take orders that could never be paid."""
+    from gongzhi.infra.payment_channels import ChannelNotConfigured, channel_adapter, create_key
+
+    production = env.get("GONGZHI_ENV") == PRODUCTION
+    name = env.get("GONGZHI_PAYMENT_CHANNEL", "" if production else "SANDBOX").upper()
+    explicit = env.get("GONGZHI_PAYMENT_KEY_FILE")
+    key_file = Path(explicit).resolve() if explicit else None
+    if name and key_file is None and not production:
+        key_file = data_dir / "dev-payment-key"
+        if not key_file.exists():
+            create_key(key_file)
+    try:
+        channel_adapter(name, key_file)
+    except (ChannelNotConfigured, OSError) as error:
+        raise ConfigurationError(str(error)) from None
+    return {"payment_channel": name, "payment_key_file": key_file}

@@ -93,7 +93,16 @@ units = Table(
     Column("owners", JSONB, nullable=False, server_default="[]"),
     Column("developer_held", Boolean, nullable=False, server_default="false"),
     Index("units_community_number", "community_id", "number", "id"),
-    Index("units_owners", "owners", postgresql_using="gin"),
+    # Containment of one owner (``owners @> '[{"person_id": …}]'``): a person's units, for
+    # the person's communities and a resident's token. jsonb_path_ops indexes the path to each
+    # value, so the lookup reads the person's entries only (the default operator class also
+    # indexes the key "person_id", which every owned unit has).
+    Index(
+        "units_owner_paths",
+        "owners",
+        postgresql_using="gin",
+        postgresql_ops={"owners": "jsonb_path_ops"},
+    ),
 )
 
 community_modes = Table(

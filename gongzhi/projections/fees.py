@@ -87,7 +87,8 @@ fee_ledger = Table(
     Column("on", Date, nullable=False),
     Column("channel", String(20)),
     Column("transaction_id", String(64)),
-    Column("approved_by", String(60)),
+    # Sealed (personal_data.py): longer than the 60 characters of the name it holds.
+    Column("approved_by", Text),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     # Who recorded the entry and why (the event's metadata), personal data masked as in the
     # audit trail; empty on rows projected before issue 15 until the views are rebuilt.

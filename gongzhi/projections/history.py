@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from gongzhi.domain.community import Community
 from gongzhi.domain.decision import Ballot
 from gongzhi.domain.holding import UnitHolding
+from gongzhi.domain.record_text import RecordTextErasure
 from gongzhi.domain.values import mask_personal, mask_personal_text
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import RECORD, Op, insert_statement, plain
@@ -60,6 +61,8 @@ _names_by_class: dict[type, tuple[str, str, bool]] = {}
 
 
 def _about(event: Any, of_community: bool) -> Any:
+    if isinstance(event, RecordTextErasure.Erased):
+        return event.record_id  # the record's trail shows its text's erasure
     if isinstance(event, Ballot.BallotCast | Ballot.BallotChanged):
         return event.decision_id
     if isinstance(event, UnitHolding.Opened):

@@ -37,6 +37,7 @@ from gongzhi.projections.notices import NOTICE_TABLES, notice_ops
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
 from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
+from gongzhi.projections.payment_orders import PAYMENT_ORDER_TABLES, payment_order_ops
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
 from gongzhi.projections.work_orders import work_order_ops, work_orders
@@ -62,6 +63,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     elevator_shares,
     *RED_PROPERTY_TABLES,
     *FEE_TABLES,
+    *PAYMENT_ORDER_TABLES,
     *FEE_SCHEDULE_TABLES,
     *FUND_TABLES,
     *COMMON_INCOME_TABLES,
@@ -90,6 +92,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     contract_ops,
     committee_ops,
     fee_ops,
+    payment_order_ops,
     fee_schedule_ops,
     fund_ops,
     common_income_ops,

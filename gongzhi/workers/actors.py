@@ -92,8 +92,9 @@ class Actors:
     ) -> None:
         self.broker = broker
         self._pg = PgParams.from_url(database_url)
-        # No job records personal data today; given the master key, one could (without it,
-        # a job that tries fails: PersonalDataLocked).
+        # Jobs load aggregates whose stored events hold sealed personal data (a facility's
+        # inspector, a committee's members): without the master key such a load fails
+        # (PersonalDataLocked). ``from_settings`` passes the configured key, as production does.
         self._master_key_file = master_key_file
         self._lock_timeout = f"{int(lock_timeout_ms)}ms"
         self._engine: Engine | None = None
@@ -170,7 +171,10 @@ class Actors:
         on first use)."""
         with self._engine_lock:
             if self._app is None:
-                self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=4))
+                # Two connections for the event store: a job's save waits for the event
+                # table's write lock anyway, so more would only hold connections idle (the
+                # node's connection budget, README); loads share them.
+                self._app = Gongzhi(env=eventstore_env(self._pg, pool_size=2))
                 if self._master_key_file is not None:
                     self._app.sealing.sealer = file_key_ring(
                         self._master_key_file, self._app.recorder

@@ -89,7 +89,7 @@ def test_a_job_killed_midway_is_redelivered_and_recorded_once(
         heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
         maintenance_chance=MAINTENANCE_SCALE,
     )
-    actors = Actors(broker, settings.database_url)
+    actors = Actors(broker, settings.database_url, master_key_file=settings.master_key_file)
     evaluation_id = CreditEvaluation.id_for(company.id, Period.parse("2026Q3"), DEFAULT_RULE_SET)
     worker = start(["work", "--processes", "1", "--threads", "1"], env)
     try:

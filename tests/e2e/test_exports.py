@@ -20,6 +20,7 @@ from gongzhi.application.base import Meta
 from gongzhi.application.communities import RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.fee_rules import LateFeePolicy
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import ROOT, free_port, process_env, start, stop, wait_until_ready
@@ -58,6 +59,7 @@ def ledger(platform: Platform, units: int, payments: int) -> UUID:
                     amount_fen=100 + number,
                     received_on=date(2026, 10, 1),
                     bills=[],
+                    policy=LateFeePolicy(),
                     credit_limit_fen=10**9,
                 )
             accounts.append(account)
@@ -122,7 +124,7 @@ def test_100000_ledger_rows_stream_with_the_api_memory_flat(
         assert size > 100_000 * 20
         assert growth < MAX_GROWTH_MB
     csv_head = measured["CSV"][1].decode("utf-8-sig")
-    assert csv_head.startswith("记账时间,业务日期,房屋编号,类型,金额(元)")
+    assert csv_head.startswith("记账时间,业务日期,房号,房屋编号,类型,金额(元)")
 
 
 def gongzhi(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -150,9 +152,9 @@ def test_the_cli_writes_an_export_with_a_progress_bar(
     sheet = openpyxl.load_workbook(out, read_only=True).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:5] == ("记账时间", "业务日期", "房屋编号", "类型", "金额(元)")
+    assert rows[0][:6] == ("记账时间", "业务日期", "房号", "房屋编号", "类型", "金额(元)")
     assert len(rows) == 211
-    assert sorted(row[4] for row in rows[1:])[:2] == [1, 1]
+    assert sorted(row[5] for row in rows[1:])[:2] == [1, 1]
 
     # As a company's staff, whose company serves no community: the query's refusal
     company = Principal(subject="staff", role=Role.COMPANY_STAFF, company_id=uuid4())

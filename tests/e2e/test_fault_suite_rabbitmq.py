@@ -41,7 +41,7 @@ def test_a_message_held_by_a_killed_worker_is_redelivered_and_recorded_once(
     env = process_env(settings, GONGZHI_BROKER_URL=broker_url)
     assert settings.database_url is not None
     broker = make_broker(broker_url, env["GONGZHI_BROKER_NAMESPACE"])
-    actors = Actors(broker, settings.database_url)
+    actors = Actors(broker, settings.database_url, master_key_file=settings.master_key_file)
     assessment_id = HealthAssessment.id_for(community, half_year("2026H1"), DEFAULT_HEALTH_CONFIG)
     worker = start(["work", "--processes", "1", "--threads", "1"], env)
     try:

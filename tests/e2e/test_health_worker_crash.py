@@ -46,7 +46,7 @@ def test_a_health_job_killed_midway_is_redelivered_and_recorded_once(
         heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
         maintenance_chance=MAINTENANCE_SCALE,
     )
-    actors = Actors(broker, settings.database_url)
+    actors = Actors(broker, settings.database_url, master_key_file=settings.master_key_file)
     assessment_id = HealthAssessment.id_for(community, half_year("2026H1"), DEFAULT_HEALTH_CONFIG)
     worker = start(["work", "--processes", "1", "--threads", "1"], env)
     try:

@@ -45,6 +45,7 @@ from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
 from gongzhi.application.notices import PublishNotice
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
+from gongzhi.application.payment_orders import CreatePaymentOrder
 from gongzhi.application.points import AddReward
 from gongzhi.application.red_property import (
     AddPartyMember,
@@ -335,9 +336,11 @@ def _fees(app: Gongzhi, tenant: Tenant) -> None:
         ),
     ).part_id
     bill = bills_of(app, fee_schedule(app, community), tenant.unit)[0].id
+    order = app.create_payment_order(META, CreatePaymentOrder(community, tenant.unit)).id
     tenant.things |= {
         Kind.BILL: str(bill),
         Kind.PAYMENT: str(payment),
+        Kind.PAYMENT_ORDER: str(order),
         Kind.PARKING_SPACE: str(space),
         Kind.COMMON_INCOME_ENTRY: str(entry),
     }

@@ -14,9 +14,12 @@ from gongzhi.application.base import Meta
 from gongzhi.application.companies import RegisterCompany
 from gongzhi.application.owners import ErasePerson, RegisterPerson
 from gongzhi.bootstrap import Platform, bootstrap
+from gongzhi.cli_audit import RESEAL_REFUSED
 from gongzhi.infra.audit_chain import verify_chain
 from gongzhi.infra.db_roles import APPEND_ONLY, create_app_role
 from gongzhi.infra.settings import PgParams, Settings
+from tests.e2e.test_cli_import import gongzhi
+from tests.integration.test_reseal import recorded_before_sealing
 from tests.integration.test_serving_company import credit_code
 
 META = Meta(actor="tester", reason="最小权限测试", actor_role="PLATFORM_ADMIN")
@@ -105,3 +108,21 @@ def test_every_append_only_table_exists(platform: Platform) -> None:
 
 CODE_1 = credit_code("91530000MA6K00001")
 CODE_2 = credit_code("91530000MA6K00002")
+
+
+def test_reseal_as_the_platform_role_is_refused_with_a_message_not_a_traceback(
+    platform: Platform, settings: Settings, app_role: PgParams
+) -> None:
+    # Given a record written in clear, which a reseal would rewrite
+    recorded_before_sealing(platform)
+
+    # When an operator runs the reseal with the platform's append-only role
+    refused = gongzhi(replace(settings, database_url=app_role.url()), "reseal")
+
+    # Then it says why and what to do, with its own exit code, and rewrote nothing
+    assert refused.returncode == RESEAL_REFUSED, refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert f"the database role {app_role.user} may not UPDATE the event log" in refused.stdout
+    assert "database's owner" in refused.stdout
+    with psycopg.connect(platform.pg.url()) as conn:
+        assert not verify_chain(conn).resealed

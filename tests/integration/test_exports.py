@@ -35,6 +35,7 @@ ACCESS = """query($p: ID) { personalDataAccess(personId: $p, first: 1) {
 LEDGER_HEADERS = [
     "记账时间",
     "业务日期",
+    "房号",
     "房屋编号",
     "类型",
     "金额(元)",
@@ -69,13 +70,19 @@ def test_the_fee_ledger_exports_as_csv_and_xlsx_with_chinese_headers(api: Api) -
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == LEDGER_HEADERS
-    assert [(row[3], row[4]) for row in rows[1:]] == [
+    assert [row[2] for row in rows[1:]] == [
+        "1栋-1单元-101",
+        "1栋-1单元-101",
+        "1栋-1单元-201",
+        "1栋-1单元-201",
+    ]
+    assert [(row[4], row[5]) for row in rows[1:]] == [
         ("PAYMENT", "123.45"),
         ("ALLOCATION", "123.45"),
         ("PAYMENT", "1.00"),
         ("ALLOCATION", "1.00"),
     ]
-    assert rows[1][8] == "wx-export-1"
+    assert rows[1][9] == "wx-export-1"
 
     answer = link(api, "FEE_LEDGER", "XLSX", committee, communityId=e.community)
     response = download(api, answer["url"], committee)
@@ -84,7 +91,7 @@ def test_the_fee_ledger_exports_as_csv_and_xlsx_with_chinese_headers(api: Api) -
     assert sheet is not None
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert cells[0] == LEDGER_HEADERS
-    assert [row[4] for row in cells[1:]] == [123.45, 123.45, 1, 1]
+    assert [row[5] for row in cells[1:]] == [123.45, 123.45, 1, 1]
 
 
 def test_arrears_and_a_statement_export_the_rows_their_queries_answer(api: Api) -> None:
@@ -92,7 +99,9 @@ def test_arrears_and_a_statement_export_the_rows_their_queries_answer(api: Api) 
     arrears = link(api, "ARREARS", "CSV", e.staff, communityId=e.community, asOf="2026-12-01")
     rows = list(csv.reader(io.StringIO(download(api, arrears["url"], e.staff).text)))
     assert rows[0][:2] == ["\ufeff房号", "欠费金额(元)"]
-    assert sorted(row[0] for row in rows[1:]) == ["101", "201", "301", "401"]
+    # each row names its unit by 楼栋-单元-房号 (a community has a 101 in every entrance)
+    assert sorted(row[0].rsplit("-", 1)[-1] for row in rows[1:]) == ["101", "201", "301", "401"]
+    assert all(row[0].count("-") == 2 for row in rows[1:])
     resident = Principal(subject="owner", role=Role.RESIDENT, unit_ids=(UUID(e.units["101"]),))
     own = link(api, "FEE_STATEMENT", "CSV", resident, unitId=e.units["101"])
     rows = list(csv.reader(io.StringIO(download(api, own["url"], resident).text)))

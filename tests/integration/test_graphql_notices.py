@@ -4,6 +4,8 @@ rebuild), and arrears reminders once per round."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from gongzhi.application.base import Meta
@@ -155,6 +157,9 @@ def test_the_platform_publishes_from_the_events_exactly_once(
     assert income["source"]["event"] == "CommonIncomeLedger.PeriodPublished"
     assert "净收益1000.00元" in income["body"]
     assert '"allocation"' in income["details"]
+    # each share names its unit by 楼栋-单元-房号, not by id alone (issue 15, defect 4)
+    shares = json.loads(income["details"])["allocation"]
+    assert shares and all(re.fullmatch(r".+-.+-.+", share["label"]) for share in shares)
     # the period: 15 days for an award, 30 for common income, that day included
     from datetime import date
 

@@ -122,7 +122,7 @@ def broker(servers: Any) -> Iterator[RedisBroker]:
 @pytest.fixture
 def worker(broker: RedisBroker, settings: Settings) -> Iterator[dramatiq.Worker]:
     assert settings.database_url is not None
-    actors = Actors(broker, settings.database_url)
+    actors = Actors(broker, settings.database_url, master_key_file=settings.master_key_file)
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
     worker.start()
     yield worker

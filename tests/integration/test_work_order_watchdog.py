@@ -56,7 +56,7 @@ def attempts(broker: RedisBroker) -> Attempts:
 @pytest.fixture
 def actors(broker: RedisBroker, settings: Settings, attempts: Attempts) -> Iterator[Actors]:
     assert settings.database_url is not None
-    actors = Actors(broker, settings.database_url)
+    actors = Actors(broker, settings.database_url, master_key_file=settings.master_key_file)
     yield actors
     actors.close()
 

@@ -84,7 +84,12 @@ def attempts(broker: dramatiq.Broker) -> Attempts:
 @pytest.fixture
 def actors(broker: dramatiq.Broker, settings: Settings, attempts: Attempts) -> Iterator[Actors]:
     assert settings.database_url is not None
-    actors = Actors(broker, settings.database_url, lock_timeout_ms=100)
+    actors = Actors(
+        broker,
+        settings.database_url,
+        lock_timeout_ms=100,
+        master_key_file=settings.master_key_file,
+    )
     yield actors
     actors.close()
 

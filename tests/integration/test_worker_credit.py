@@ -63,7 +63,7 @@ def broker(broker_url: str) -> Iterator[dramatiq.Broker]:
 @pytest.fixture
 def actors(broker: dramatiq.Broker, settings: Settings) -> Iterator[Actors]:
     assert settings.database_url is not None
-    actors = Actors(broker, settings.database_url)
+    actors = Actors(broker, settings.database_url, master_key_file=settings.master_key_file)
     yield actors
     actors.close()
 

@@ -3,8 +3,11 @@ importing the domain), and the digest that proves a rewrite changed only the sea
 
 from __future__ import annotations
 
+import psycopg
+from eventsourcing.persistence import ProgrammingError
 from eventsourcing.utils import get_topic
 
+from gongzhi.cli_audit import _privilege_refused
 from gongzhi.domain.reseal import Reseal
 from gongzhi.infra.audit_chain import RESEAL_TOPIC, blanked_digest
 
@@ -23,3 +26,15 @@ def test_a_rewrite_proves_only_the_paths_it_names_changed() -> None:
     assert blanked_digest(after.replace(b'"n"', b'"m"'), paths) != blanked_digest(before, paths)
     assert blanked_digest(after, paths[:1]) != blanked_digest(before, paths[:1])
     assert blanked_digest(after, [("attendees", 5)]) is None
+
+
+def test_a_privilege_refusal_is_recognised_however_the_library_wrapped_it() -> None:
+    # The event store wraps psycopg's errors in its own: the reseal still says why it stopped.
+    try:
+        try:
+            raise psycopg.errors.InsufficientPrivilege("permission denied for table")
+        except psycopg.Error as refused:
+            raise ProgrammingError(str(refused)) from refused
+    except ProgrammingError as wrapped:
+        assert _privilege_refused(wrapped)
+    assert not _privilege_refused(ProgrammingError("syntax error"))

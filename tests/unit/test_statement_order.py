@@ -98,10 +98,11 @@ def test_every_statement_of_every_view_has_an_order() -> None:
     # When they are ordered together, there is no cycle and none is lost
     ordered = run_order(statements)
     assert set(ordered) == set(statements)
-    # And the history row is written after every view it describes; the work order's change
-    # and the 公示 published from an event come after the history row whose position they copy
+    # And the history row is written after every view it describes; the work order's change,
+    # the payment order's position and the 公示 published from an event come after the history
+    # row whose position they copy
     position = {s.name: i for i, s in enumerate(ordered)}
-    copies_the_position = {"apply work order change"} | {
+    copies_the_position = {"apply work order change", "mark payment order position"} | {
         s.name for s in ordered if s.stage is notices.PUBLISH
     }
     assert len(copies_the_position) > 1

@@ -103,6 +103,7 @@ EXPORTS: dict[ExportKind, Export] = {
             (
                 Column("记账时间", "recordedAt"),
                 Column("业务日期", "on"),
+                Column("房号", "unitLabel"),
                 Column("房屋编号", "unitId"),
                 Column("类型", "kind"),
                 Column("金额(元)", "amountFen", Y),
@@ -123,7 +124,7 @@ EXPORTS: dict[ExportKind, Export] = {
             "ArrearsConnection",
             "rows",
             (
-                Column("房号", "unitNumber"),
+                Column("房号", "unitLabel"),
                 Column("欠费金额(元)", "outstandingFen", Y),
                 Column("未缴账单数", "openBills", N),
                 Column("最早应缴日", "oldestDueOn"),
@@ -141,7 +142,7 @@ EXPORTS: dict[ExportKind, Export] = {
             "FeeStatement",
             "bills",
             (
-                Column("房号", "unitNumber"),
+                Column("房号", "unitLabel"),
                 Column("账期", "period"),
                 Column("计费起始日", "periodStart"),
                 Column("计费截止日", "periodEnd"),

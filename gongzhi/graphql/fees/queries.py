@@ -22,6 +22,7 @@ from gongzhi.graphql.errors import Refused, forbidden, invalid
 from gongzhi.graphql.fees.statement import (
     BILL_SELECT,
     LEDGER_SELECT,
+    approvers,
     fetch_statement,
     ledger_entry,
     schedule_from_rows,
@@ -286,7 +287,10 @@ class FeeQueries:
             first,
             after,
         )
-        names = await UnitNames.of(context, community, rows)
+        names, approver = (
+            await UnitNames.of(context, community, rows),
+            await approvers(context, rows),
+        )
         return FeeLedgerConnection(
-            entries=[ledger_entry(row, names) for row in rows], page_info=page_info
+            entries=[ledger_entry(row, names, approver) for row in rows], page_info=page_info
         )

@@ -21,6 +21,7 @@ CHANNEL_NAMES = {
     "WECHAT": "微信支付",
     "ALIPAY": "支付宝",
     "BANK_TRANSFER": "银行转账",
+    "SANDBOX": "沙箱支付（测试）",
 }
 NO_NUMBER = "无（编号启用前的收款）"
 

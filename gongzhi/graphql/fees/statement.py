@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -35,6 +36,7 @@ from gongzhi.graphql.fees.types import (
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action, allowed
+from gongzhi.graphql.personal_data import Opener, opener_for
 from gongzhi.graphql.unit_labels import UnitNames, unit_columns
 
 # How each ledger kind moves a bill's principal (for the late-fee timeline).
@@ -140,7 +142,13 @@ LEDGER_SELECT = f"""SELECT l.*, a.unit_id, {unit_columns("a.unit_id")}
 BILL_SELECT = f"SELECT b.*, {unit_columns('b.unit_id')} FROM fee_bills b"
 
 
-def ledger_entry(row: Any, names: UnitNames) -> FeeLedgerEntry:
+async def approvers(context: Context, rows: Sequence[Any]) -> Opener:
+    """An opener of the write-offs' approvers (sealed under their account's own key,
+    application/personal_data.py): shown to whoever reads the ledger, 已删除 once erased."""
+    return await opener_for(context, *(row["approved_by"] for row in rows))
+
+
+def ledger_entry(row: Any, names: UnitNames, approver: Opener) -> FeeLedgerEntry:
     return FeeLedgerEntry(
         account_id=strawberry.ID(str(row["account_id"])),
         version=row["version"],
@@ -155,7 +163,7 @@ def ledger_entry(row: Any, names: UnitNames) -> FeeLedgerEntry:
         payment_id=_id(row["payment_id"]),
         channel=row["channel"],
         transaction_id=row["transaction_id"],
-        approved_by=row["approved_by"],
+        approved_by=approver(row["approved_by"], "approved_by") if row["approved_by"] else None,
         recorded_at=row["recorded_at"],
         actor=row["actor"],
         reason=row["reason"],
@@ -266,6 +274,7 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
     )
     policy = await late_fee_policy(context, community_id)
     names = await UnitNames.of(context, community_id, [*bills, *entries])
+    approver = await approvers(context, entries)
     shaped = [_bill(row, list(entries), policy, as_of, names) for row in bills]
     outstanding = sum(b.outstanding_fen for b in shaped)
     late = sum(b.late_fee_fen for b in shaped)
@@ -274,7 +283,7 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
         community_id=strawberry.ID(str(community_id)),
         as_of=as_of,
         bills=shaped,
-        entries=[ledger_entry(row, names) for row in entries],
+        entries=[ledger_entry(row, names, approver) for row in entries],
         credit_fen=Fen(int(credit or 0)),
         outstanding_fen=Fen(outstanding),
         late_fee_fen=Fen(late),

@@ -40,6 +40,7 @@ query Districts {
   districtStatistics(district: "红塔区") {
     __typename
     ... on DistrictStatistics { total unmanaged }
+    ... on ValidationError { field message }
   }
 }
 """

@@ -8,6 +8,7 @@ reminder."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -39,6 +40,7 @@ from gongzhi.graphql.pagination import Key, PageInfo, keyset_page, page_size
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, allowed, community_scope
 from gongzhi.graphql.reading import CommunityArg, lookup
+from gongzhi.graphql.unit_labels import unit_label_sql
 
 NoticeArg = Annotated[strawberry.ID, Ref(Kind.NOTICE)]
 
@@ -118,7 +120,44 @@ async def _ballots(context: Context, rows: list[Any]) -> dict[UUID, list[PublicB
 
 async def notices_of(context: Context, rows: list[Any], steward: bool) -> list[Notice]:
     ballots = await _ballots(context, rows)
+    rows = await _with_unit_labels(context, rows)
     return [notice_from_row(r, ballots=ballots.get(r["id"]), steward=steward) for r in rows]
+
+
+async def _with_unit_labels(context: Context, rows: list[Any]) -> list[Any]:
+    """A common-income 公示's allocation names each unit by 楼栋-单元-房号 (``label``) beside
+    its id: a community has a 101 in every entrance. Labels are read as the notice is shown
+    (the projection stores what the event said; a unit's number never changes)."""
+    allocations = {
+        r["id"]: details["allocation"]
+        for r in rows
+        if isinstance(details := _details(r["details"]), dict) and details.get("allocation")
+    }
+    if not allocations:
+        return rows
+    unit_ids = sorted({UUID(s["unit_id"]) for a in allocations.values() for s in a})
+    labels = {
+        str(row["id"]): row["label"]
+        for row in await context.pool.fetch(
+            f"SELECT x.id, {unit_label_sql('x.id')} AS label FROM unnest($1::uuid[]) AS x(id)",
+            unit_ids,
+        )
+    }
+    shown = []
+    for r in rows:
+        if r["id"] not in allocations:
+            shown.append(r)
+            continue
+        details = _details(r["details"])
+        details["allocation"] = [
+            {**share, "label": labels.get(str(share["unit_id"]))} for share in details["allocation"]
+        ]
+        shown.append({**dict(r), "details": details})
+    return shown
+
+
+def _details(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def fetch_notice(context: Context, notice_id: UUID) -> Any:

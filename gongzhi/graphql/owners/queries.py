@@ -23,6 +23,7 @@ from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, Target, community_scope
 from gongzhi.graphql.personal_data import key_ring
 from gongzhi.graphql.reading import CommunityArg, PersonArg, lookup, require
+from gongzhi.graphql.references import PERSON_COMMUNITIES
 
 PERSON_SELECT = """
 SELECT p.*, (
@@ -66,12 +67,14 @@ async def fetch_person(context: Context, person_id: UUID) -> Any:
     principal = context.principal
     params: list[object] = [person_id, principal.subject, principal.role is Role.PLATFORM_ADMIN]
     scope = community_scope(principal, "c", params)
-    linked = (
-        f"EXISTS (SELECT 1 FROM communities c WHERE {scope} AND {IN_COMMUNITY.format(c='c.id')})"
-    )
+    # From the person's links to the communities, not from each community's persons to the
+    # person: the latter reads every unit of every community (of the whole platform for an
+    # unlinked person).
+    links = PERSON_COMMUNITIES.format(p="p.id")
+    linked = f"EXISTS (SELECT 1 FROM communities c WHERE {scope} AND c.id IN ({links}))"
     unlinked = (
         "(p.registered_by = $2 OR $3) AND NOT EXISTS "
-        f"(SELECT 1 FROM communities c WHERE {IN_COMMUNITY.format(c='c.id')})"
+        f"(SELECT 1 FROM communities c WHERE c.id IN ({links}))"
     )
     own = resident_filter(principal, params)
     return await context.pool.fetchrow(

@@ -51,6 +51,12 @@ class PersonPayload:
     position: str
 
 
+@strawberry.type(description="个人信息删除 of a record's free text: recorded, its key destroyed")
+class RecordTextErasedPayload:
+    record_id: strawberry.ID
+    position: str
+
+
 @strawberry.type(description="个人信息查阅: one response that showed a person's unmasked field")
 class PersonalDataAccess:
     at: datetime

@@ -1,0 +1,203 @@
+"""支付渠道适配器: the payment channels the platform can be configured with.
+
+Only the sandbox works today. It signs its notifications as WeChat Pay v3 does (a
+signature over ``timestamp\\nnonce\\nbody\\n`` sent in headers, refused outside a five-minute
+window), with HMAC-SHA256 under a key from configuration instead of the platform
+certificate's RSA key; it moves no money and serves development and tests. WeChat Pay,
+Alipay and UnionPay are named so that selecting one fails at startup, saying it is not
+implemented, rather than taking orders no notification could ever pay.
+
+The key is read from a file named by ``GONGZHI_PAYMENT_KEY_FILE`` (outside production one is
+generated into the data folder); it is never stored in the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SANDBOX = "SANDBOX"  # the PaymentChannel value the sandbox's payments are booked under
+
+# A notification signed longer ago (or further ahead) than this is refused as a replay, as
+# WeChat Pay v3 asks of its merchants.
+FRESHNESS = timedelta(minutes=5)
+MIN_KEY_BYTES = 32
+TIMESTAMP, NONCE, SIGNATURE = "Sandbox-Timestamp", "Sandbox-Nonce", "Sandbox-Signature"
+# Known to the platform but not implemented: selecting one refuses to start.
+NOT_IMPLEMENTED = {"WECHAT": "微信支付", "ALIPAY": "支付宝", "UNIONPAY": "银联"}
+
+
+class ChannelNotConfigured(ValueError):
+    """The configured payment channel cannot be used."""
+
+
+class NoticeRefused(Exception):
+    """A notification that does not verify (``gongzhi.domain.payment_channel``'s adapter
+    refusal: a code to log, a message, the HTTP status)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A verified notification (``gongzhi.domain.payment_channel.ChannelNotice``)."""
+
+    notification_id: str
+    order_no: str
+    transaction_id: str
+    amount_fen: int
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    media_type: str
+
+
+def signed_message(timestamp: str, nonce: str, body: bytes) -> bytes:
+    """The bytes a notification's signature covers (WeChat Pay v3's 验签串)."""
+    return f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
+
+
+def sandbox_signature(key: bytes, timestamp: str, nonce: str, body: bytes) -> str:
+    digest = hmac.new(key, signed_message(timestamp, nonce, body), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class SandboxChannel:
+    """沙箱渠道, signing with HMAC-SHA256 under ``key``."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < MIN_KEY_BYTES:
+            raise ChannelNotConfigured(f"the sandbox key must be at least {MIN_KEY_BYTES} bytes")
+        self._key = key
+
+    @property
+    def channel_name(self) -> str:
+        return SANDBOX
+
+    def notification(
+        self,
+        *,
+        notification_id: str,
+        order_no: str,
+        transaction_id: str,
+        amount_fen: int,
+        paid_at: datetime,
+        timestamp: int,
+        nonce: str | None = None,
+    ) -> tuple[dict[str, str], bytes]:
+        """The headers and body the sandbox sends when a payment succeeds (what a developer's
+        "pay" button and the tests post to the notification endpoint)."""
+        body = json.dumps(
+            {
+                "id": notification_id,
+                "event_type": "TRANSACTION.SUCCESS",
+                "resource": {
+                    "out_trade_no": order_no,
+                    "transaction_id": transaction_id,
+                    "trade_state": "SUCCESS",
+                    "amount": {"total": amount_fen, "currency": "CNY"},
+                    "success_time": paid_at.isoformat(),
+                },
+            }
+        ).encode()
+        stamp, once = str(timestamp), nonce or secrets.token_hex(16)
+        headers = {
+            TIMESTAMP: stamp,
+            NONCE: once,
+            SIGNATURE: sandbox_signature(self._key, stamp, once, body),
+        }
+        return headers, body
+
+    def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> Notice:
+        stamp, nonce, signature = (headers.get(h, "") for h in (TIMESTAMP, NONCE, SIGNATURE))
+        if not (stamp and nonce and signature):
+            raise NoticeRefused("SIGN_ERROR", "the signature headers are missing")
+        expected = sandbox_signature(self._key, stamp, nonce, body)
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise NoticeRefused("SIGN_ERROR", "the signature does not verify", status=401)
+        try:
+            signed_at = datetime.fromtimestamp(int(stamp), tz=now.tzinfo)
+        except (ValueError, OverflowError, OSError):
+            raise NoticeRefused("SIGN_ERROR", "the timestamp is not a number") from None
+        if abs(now - signed_at) > FRESHNESS:
+            raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
+        return _notice(body)
+
+    def accepted(self) -> Reply:
+        """WeChat Pay v3: 200 or 204 stops the resending."""
+        return Reply(204, b"", "application/json")
+
+    def refused(self, code: str, message: str, status: int) -> Reply:
+        """WeChat Pay v3: a 4xx or 5xx with ``{"code", "message"}``; the channel resends."""
+        body = json.dumps({"code": code, "message": message}).encode()
+        return Reply(status, body, "application/json")
+
+
+def _notice(body: bytes) -> Notice:
+    """The verified body's payment (a signed body that is not one is refused all the same)."""
+    try:
+        data: Any = json.loads(body)
+        resource = data["resource"]
+        if data["event_type"] != "TRANSACTION.SUCCESS" or resource["trade_state"] != "SUCCESS":
+            raise NoticeRefused("NOT_A_PAYMENT", "the notification is not of a successful payment")
+        amount = resource["amount"]["total"]
+        notice = Notice(
+            notification_id=_text(data["id"]),
+            order_no=_text(resource["out_trade_no"]),
+            transaction_id=_text(resource["transaction_id"]),
+            amount_fen=amount if type(amount) is int else -1,
+            paid_at=datetime.fromisoformat(resource["success_time"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise NoticeRefused("PARAM_ERROR", "the notification is not well formed") from None
+    if notice.amount_fen < 0 or notice.paid_at.utcoffset() is None:
+        raise NoticeRefused("PARAM_ERROR", "the amount or the time is not well formed")
+    return notice
+
+
+def _text(value: Any, max_length: int = 64) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        raise ValueError("a text of 1-64 characters")
+    return value
+
+
+def read_key(path: Path) -> bytes:
+    return path.read_bytes().strip()
+
+
+def create_key(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(secrets.token_hex(32))
+    path.chmod(0o600)
+
+
+def channel_adapter(name: str, key_file: Path | None) -> SandboxChannel | None:
+    """The adapter of the configured channel (``GONGZHI_PAYMENT_CHANNEL``); None for none."""
+    if not name:
+        return None
+    if name in NOT_IMPLEMENTED:
+        raise ChannelNotConfigured(
+            f"GONGZHI_PAYMENT_CHANNEL={name}: the {NOT_IMPLEMENTED[name]} adapter is not "
+            "implemented yet; only SANDBOX can be selected"
+        )
+    if name != SANDBOX:
+        raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: no such channel")
+    if key_file is None:
+        raise ChannelNotConfigured("the sandbox channel needs GONGZHI_PAYMENT_KEY_FILE")
+    return SandboxChannel(read_key(key_file))
