@@ -22,6 +22,7 @@ from gongzhi.application.fee_payments import FeePaymentService
 from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
+from gongzhi.application.invoices import InvoiceService
 from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.payment_orders import PaymentOrderService
@@ -42,6 +43,7 @@ class Gongzhi(
     FeeScheduleService,  # 物业费: schedules, billing runs, payments (issue 4)
     BillingService,
     FeePaymentService,
+    InvoiceService,  # 电子发票 (issue 16)
     PaymentOrderService,  # 在线缴费 (issue 16)
     CreditService,
     DecisionService,

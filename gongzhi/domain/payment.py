@@ -56,6 +56,17 @@ class Payment(Aggregate):
         unit_id: UUID
         amount_fen: int
         received_on: date
+        # 收据编号 from the receiver's ReceiptBook; "" on payments recorded before numbering.
+        receipt_number: str = ""
+
+    class ReceiptPrinted(Aggregate.Event):
+        """收据 printed: the first copy is the original, every later one a 补打."""
+
+        copy: int
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Payment)
+            aggregate.receipt_copies = self.copy
 
     def __init__(
         self,
@@ -65,6 +76,7 @@ class Payment(Aggregate):
         unit_id: UUID,
         amount_fen: int,
         received_on: date,
+        receipt_number: str = "",
     ) -> None:
         self.channel = channel
         self.transaction_id = transaction_id
@@ -72,6 +84,8 @@ class Payment(Aggregate):
         self.unit_id = unit_id
         self.amount_fen = amount_fen
         self.received_on = received_on
+        self.receipt_number = receipt_number
+        self.receipt_copies = 0
 
     @classmethod
     def receive(
@@ -84,6 +98,7 @@ class Payment(Aggregate):
         unit_id: UUID,
         amount_fen: int,
         received_on: date,
+        receipt_number: str = "",
     ) -> Payment:
         kind = enum_value("channel", PaymentChannel, channel)
         reference = required_text("transactionId", transaction_id, max_length=64)
@@ -96,4 +111,11 @@ class Payment(Aggregate):
             unit_id=unit_id,
             amount_fen=fen_amount("amountFen", amount_fen),
             received_on=received_on,
+            receipt_number=receipt_number,
         )
+
+    def print_receipt(self) -> int:
+        """Record one printed copy of the receipt; the copy's number (1 = the original)."""
+        copy = self.receipt_copies + 1
+        self.trigger_event(self.ReceiptPrinted, copy=copy)
+        return copy

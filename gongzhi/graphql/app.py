@@ -45,8 +45,8 @@ from gongzhi.graphql.auth import (
 from gongzhi.graphql.body_limit import BodyLimit
 from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, unreachable
-from gongzhi.graphql.exports.links import PATH as EXPORT_PATH
 from gongzhi.graphql.exports.links import ExportDownloads
+from gongzhi.graphql.exports.signed import PATH as EXPORT_PATH
 from gongzhi.graphql.fees.notify import notify_route
 from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE

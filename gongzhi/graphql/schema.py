@@ -47,6 +47,7 @@ from gongzhi.graphql.fees.payment_orders import (
     PaymentOrderSubscriptions,
 )
 from gongzhi.graphql.fees.queries import FeeQueries
+from gongzhi.graphql.fees.receipts import ReceiptQueries
 from gongzhi.graphql.fund.mutations import FundMutations
 from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.health.mutations import HealthMutations
@@ -97,6 +98,7 @@ class Query(
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
+    ReceiptQueries,
     PaymentOrderQueries,  # 在线缴费 (issue 16)
     FundQueries,
     CommonIncomeQueries,

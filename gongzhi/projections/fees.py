@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from gongzhi.domain.bill import Bill
 from gongzhi.domain.billing_run import BillingRun
 from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.invoice import InvoiceRequest, InvoiceStatus
 from gongzhi.domain.payment import Payment
 from gongzhi.domain.values import mask_personal_text
 from gongzhi.projections.engagement import per_hundred
@@ -94,6 +95,7 @@ fee_ledger = Table(
     Column("actor", Text, nullable=False, server_default=""),
     Column("reason", Text, nullable=False, server_default=""),
     Index("fee_ledger_bill", "bill_id"),
+    Index("fee_ledger_payment", "payment_id"),  # a receipt's items
     # The ledger's reading order (feeLedger and its export): a page after a cursor is read
     # from the index, not sorted out of the whole ledger each time.
     Index("fee_ledger_order", "recorded_at", "account_id", "version", "seq"),
@@ -119,6 +121,38 @@ fee_payments = Table(
     Column("transaction_id", String(64), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
     Column("received_on", Date, nullable=False),
+    # 收据编号; NULL on payments recorded before receipts were numbered (shown as none).
+    Column("receipt_number", String(40)),
+    # Unique as an index, which migrate() also makes on databases that predate the column.
+    Index("fee_payments_receipt_number", "receipt_number", unique=True),
+)
+
+# Every printed copy of a payment's receipt: copy 1 is the original, later ones are 补打.
+fee_receipt_prints = Table(
+    "fee_receipt_prints",
+    metadata,
+    Column("payment_id", Uuid, primary_key=True),
+    Column("copy", Integer, primary_key=True),
+    Column("printed_at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+# 电子发票 requests, one per payment, with the invoicing service's answer.
+fee_invoice_requests = Table(
+    "fee_invoice_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("payment_id", Uuid, nullable=False, unique=True),
+    Column("community_id", Uuid, nullable=False),
+    Column("unit_id", Uuid, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("buyer_title", String(100), nullable=False),
+    Column("tax_number", String(18), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("invoice_number", String(64)),
+    Column("failure", Text),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
 )
 
 billing_runs = Table(
@@ -140,6 +174,20 @@ billing_runs = Table(
 INSERT_BILL = insert_statement("insert fee bill", CREATE, fee_bills)
 INSERT_LEDGER = insert_statement("insert fee ledger entry", ADD, fee_ledger)
 INSERT_PAYMENT = insert_statement("insert fee payment", CREATE, fee_payments)
+INSERT_PRINT = insert_statement("insert receipt print", ADD, fee_receipt_prints)
+INSERT_INVOICE = insert_statement("insert invoice request", CREATE, fee_invoice_requests)
+DECIDE_INVOICE = update_statement(
+    "decide invoice request",
+    CHANGE,
+    fee_invoice_requests,
+    key=("id", "b_id"),
+    assign={
+        "status": "status",
+        "invoice_number": "invoice_number",
+        "failure": "failure",
+        "decided_at": "decided_at",
+    },
+)
 INSERT_RUN = insert_statement("insert billing run", CREATE, billing_runs)
 UPSERT_ACCOUNT = upsert_statement("upsert fee account", CREATE, fee_accounts, key=("id",))
 ADD_CREDIT = update_statement(
@@ -249,8 +297,63 @@ def _(event: Payment.Received) -> list[Op]:
         "transaction_id": event.transaction_id,
         "amount_fen": event.amount_fen,
         "received_on": event.received_on,
+        "receipt_number": event.receipt_number or None,
     }
     return [Op(INSERT_PAYMENT, row)]
+
+
+@fee_ops.register
+def _(event: Payment.ReceiptPrinted) -> list[Op]:
+    meta = getattr(event, "meta", None) or {}
+    row = {
+        "payment_id": event.originator_id,
+        "copy": event.copy,
+        "printed_at": event.timestamp,
+        "actor": mask_personal_text(meta.get("actor", "")),
+    }
+    return [Op(INSERT_PRINT, row)]
+
+
+@fee_ops.register
+def _(event: InvoiceRequest.Requested) -> list[Op]:
+    row = {
+        "id": event.originator_id,
+        "payment_id": event.payment_id,
+        "community_id": event.community_id,
+        "unit_id": event.unit_id,
+        "amount_fen": event.amount_fen,
+        "buyer_title": event.buyer_title,
+        "tax_number": event.tax_number,
+        "status": InvoiceStatus.REQUESTED.value,
+        "invoice_number": None,
+        "failure": None,
+        "requested_at": event.timestamp,
+        "decided_at": None,
+    }
+    return [Op(INSERT_INVOICE, row)]
+
+
+@fee_ops.register
+def _(event: InvoiceRequest.Issued) -> list[Op]:
+    return [_decided(event, InvoiceStatus.ISSUED, event.invoice_number, None)]
+
+
+@fee_ops.register
+def _(event: InvoiceRequest.Failed) -> list[Op]:
+    return [_decided(event, InvoiceStatus.FAILED, None, event.failure)]
+
+
+def _decided(
+    event: InvoiceRequest.Event, status: InvoiceStatus, number: str | None, failure: str | None
+) -> Op:
+    params = {
+        "b_id": event.originator_id,
+        "status": status.value,
+        "invoice_number": number,
+        "failure": failure,
+        "decided_at": event.timestamp,
+    }
+    return Op(DECIDE_INVOICE, params)
 
 
 # What the account's events need to know of the account: kept from ``Opened``.
@@ -466,6 +569,8 @@ FEE_TABLES = (
     fee_ledger,
     fee_accounts,
     fee_payments,
+    fee_receipt_prints,
+    fee_invoice_requests,
     billing_runs,
 )
 

@@ -4,6 +4,7 @@ arrears, rates, statements, history, and who may do what."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from gongzhi.application.contracts import AwardContract
 from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import SetFeeStandard, fee_schedule
 from gongzhi.domain.contract import PricingModel
+from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.fee_account import account_id
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.payment import PaymentChannel
@@ -87,7 +89,7 @@ def mutate(api: Api, name: str, input_type: str, values: dict[str, Any], as_: Pr
         "standards { propertyType unitPrice effectiveFrom } parkingSpaces { id number } } }",
         "BillingRunResult": "... on BillingRunPayload { run { runId units billsCreated "
         "billsTotal amountFen nothingNew unitsAlreadyCovered creditsAppliedFen } }",
-        "PaymentResult": f"... on PaymentPayload {{ paymentId duplicate {STATEMENT} }}",
+        "PaymentResult": f"... on PaymentPayload {{ paymentId receiptNumber duplicate {STATEMENT} }}",
         "FeeAccountResult": f"... on FeeAccountPayload {{ {STATEMENT} }}",
     }
     result_type = {
@@ -704,7 +706,7 @@ def _outcome(result: dict[str, Any]) -> str:
     kind = result["__typename"]
     if kind == "Forbidden":
         return _DENIED
-    assert kind.endswith(("Payload", "Statement", "Connection")), result
+    assert kind.endswith(("Payload", "Statement", "Connection", "Receipt")), result
     return _ALLOWED
 
 
@@ -728,6 +730,39 @@ def _billed(api: Api, w: Any) -> str:
     report = app.run_billing(META, RunBilling(community, "2025-01"))
     assert wait_for_position(api.platform.engine, PROJECTION_NAME, report.position, timeout=30)
     return str(bill_id(UUID(w.unit), "2025-01"))
+
+
+def _paid(api: Api, w: Any) -> str:
+    """A payment of the resident's unit in 幸福里, the same one on every call. On the matrix's
+    shared world 幸福里 may have standards already (none for homes) and January billed with
+    nothing: a residential standard and February make a bill to pay."""
+    app, community = api.platform.app, UUID(w.xingfu)
+    _billed(api, w)
+    # refused where January was billed under a residential standard: it is there already
+    with contextlib.suppress(RuleViolated):
+        app.set_fee_standard(
+            META,
+            SetFeeStandard(
+                community_id=community,
+                property_type=PropertyType.RESIDENTIAL,
+                unit_price=Decimal("1.20"),
+                pricing=PricingModel.LUMP_SUM,
+                effective_from=date(2025, 2, 1),
+            ),
+        )
+    app.run_billing(META, RunBilling(community, "2025-02"))
+    done = app.record_payment(
+        META,
+        RecordPayment(
+            community_id=community,
+            unit_id=UUID(w.unit),
+            channel=PaymentChannel.CASH,
+            transaction_id="matrix-receipt",
+            amount_fen=100,
+        ),
+    )
+    assert wait_for_position(api.platform.engine, PROJECTION_NAME, done.position, timeout=30)
+    return str(done.id)
 
 
 def _read(api: Api, query: str, variables: dict[str, Any], p: Principal) -> str:
@@ -793,6 +828,20 @@ FEES_OPERATIONS: dict[str, Any] = {
     "feeStatement of the resident's unit": lambda api, w, p: _outcome(
         statement(api, w.unit, as_=p)
     ),
+    # 收据 (issue 16): read as the unit's statement is, printed by who records payments
+    "paymentReceipt of the resident's unit": lambda api, w, p: _read(
+        api,
+        """query($id: ID!) { paymentReceipt(paymentId: $id) { __typename } }""",
+        {"id": _paid(api, w)},
+        p,
+    ),
+    "printReceipt in 幸福里": lambda api, w, p: _read(
+        api,
+        """mutation($id: ID!) { printReceipt(input: {paymentId: $id, reason: "收据"}) {
+        __typename } }""",
+        {"id": _paid(api, w)},
+        p,
+    ),
     "arrears of 幸福里": lambda api, w, p: _read(
         api,
         """query($c: ID!) { arrears(communityId: $c) { __typename } }""",
@@ -818,6 +867,8 @@ FEES_EXPECTED: dict[str, dict[str, object]] = {
     "recordPayment in 幸福里": _STAFF_ONLY,
     "writeOffBill in 幸福里": _STAFF_ONLY,
     "feeStatement of the resident's unit": {**_READERS, "resident": _ALLOWED},
+    "paymentReceipt of the resident's unit": {**_READERS, "resident": _ALLOWED},
+    "printReceipt in 幸福里": _STAFF_ONLY,
     "arrears of 幸福里": _READERS,
     "history of a bill of 幸福里": _READERS,
 }

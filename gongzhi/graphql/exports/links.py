@@ -12,13 +12,10 @@ starts: rights lost in between are lost for the download too.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -28,19 +25,8 @@ from gongzhi.graphql.context import Context, Services
 from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, Refused, unreachable
 from gongzhi.graphql.exports.catalogue import EXPORTS, ExportKind
 from gongzhi.graphql.exports.running import batches, open_export
+from gongzhi.graphql.exports.signed import DOCUMENTS, Document, read_link, sign_claims
 from gongzhi.graphql.exports.writers import MEDIA_TYPES, ExportFormat, chunks
-
-# Long enough to start a download after asking for it, short enough that a link is not a
-# standing credential (each download is checked again anyway).
-LINK_TTL = timedelta(minutes=5)
-AUDIENCE = "gongzhi-export"
-PATH = "/exports/"
-
-
-def link_key(secret: str) -> bytes:
-    """A key of its own for links, derived from the platform's secret: a link is never a
-    valid bearer token, nor a token a valid link."""
-    return hmac.new(secret.encode(), b"gongzhi export links", hashlib.sha256).digest()
 
 
 def sign_link(
@@ -50,27 +36,7 @@ def sign_link(
     file_format: ExportFormat,
     variables: dict[str, Any],
 ) -> tuple[str, datetime]:
-    expires = datetime.now(UTC) + LINK_TTL
-    claims = {
-        "aud": AUDIENCE,
-        "sub": principal.subject,
-        "kind": kind.value,
-        "format": file_format.value,
-        "args": {name: str(value) for name, value in variables.items() if value is not None},
-        "exp": expires,
-    }
-    return PATH + jwt.encode(claims, link_key(secret), algorithm="HS256"), expires
-
-
-def read_link(secret: str, link: str, principal: Principal) -> dict[str, Any] | None:
-    """The link's claims if it is ours, unexpired and the caller's own; else None."""
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            link, link_key(secret), algorithms=["HS256"], audience=AUDIENCE
-        )
-    except jwt.InvalidTokenError:
-        return None
-    return claims if claims.get("sub") == principal.subject else None
+    return sign_claims(secret, principal, kind.value, file_format.value, variables)
 
 
 def file_name(title: str, file_format: ExportFormat) -> str:
@@ -94,10 +60,13 @@ class ExportDownloads:
         claims = read_link(self.secret, request.path_params["link"], principal)
         if claims is None:
             return _problem(404, "NotFound", "no export link that is yours and still valid")
-        export = EXPORTS[ExportKind(claims["kind"])]
-        file_format = ExportFormat(claims["format"])
         context = Context(principal=principal, services=self.holder["services"])
+        maker = DOCUMENTS.get(claims["kind"])
         try:
+            if maker is not None:
+                return _download(await maker(context, claims["args"]))
+            export = EXPORTS[ExportKind(claims["kind"])]
+            file_format = ExportFormat(claims["format"])
             opened = await open_export(context, export, claims["args"], self.schema)
         except Refused as refused:
             problem = refused.problem
@@ -109,18 +78,32 @@ class ExportDownloads:
             # Nothing was sent yet: the client may simply ask again (503, as /graphql does).
             return unavailable()
         name = file_name(export.title, file_format)
-        ascii_name = f"export.{file_format.value.lower()}"
         return StreamingResponse(
             chunks(file_format, export.title, export.headers, batches(context, opened)),
             media_type=MEDIA_TYPES[file_format],
             headers={
-                # RFC 6266/5987: the Chinese name for browsers, an ASCII one for the rest.
-                "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-                f"filename*=UTF-8''{quote(name)}",
+                **_attachment(name, f"export.{file_format.value.lower()}"),
                 "X-Export-Rows": str(opened.total),
-                "Cache-Control": "no-store",
             },
         )
+
+
+def _download(document: Document) -> Response:
+    extension = document.name.rsplit(".", 1)[-1]
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers=_attachment(document.name, f"document.{extension}"),
+    )
+
+
+def _attachment(name: str, ascii_name: str) -> dict[str, str]:
+    return {
+        # RFC 6266/5987: the Chinese name for browsers, an ASCII one for the rest.
+        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+        f"filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store",
+    }
 
 
 def unavailable() -> Response:

@@ -14,6 +14,7 @@ from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.exports.catalogue import EXPORTS, ExportKind
 from gongzhi.graphql.exports.links import file_name, sign_link
 from gongzhi.graphql.exports.running import open_export
+from gongzhi.graphql.exports.signed import ExportLink
 from gongzhi.graphql.exports.writers import ExportFormat
 from gongzhi.graphql.reading import lookup
 
@@ -49,14 +50,6 @@ class ExportArguments:
         }
         # As a client would send them: the mirrored query reads its variables from JSON.
         return {name: None if value is None else str(value) for name, value in values.items()}
-
-
-@strawberry.type(description="A download link: GET it with the same bearer token")
-class ExportLink:
-    url: str = strawberry.field(description="Path on this API, valid until expiresAt")
-    expires_at: datetime.datetime
-    file_name: str
-    rows: int = strawberry.field(description="Rows the export holds now, the header not counted")
 
 
 ExportLinkResult = Annotated[

@@ -11,6 +11,7 @@ from gongzhi.application.base import Done, business_today
 from gongzhi.application.billing import BillingReport, RunBilling
 from gongzhi.application.fee_payments import (
     PaymentDone,
+    PrintReceipt,
     RecordPayment,
     RefundPayment,
     WaiveLateFee,
@@ -27,9 +28,11 @@ from gongzhi.application.fee_schedules import (
     SetFeeTerms,
     SetOtherFee,
 )
+from gongzhi.application.invoices import RequestInvoice
 from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.fees.queries import fetch_schedule
+from gongzhi.graphql.fees.receipts import invoice_reply, print_reply
 from gongzhi.graphql.fees.statement import fetch_statement
 from gongzhi.graphql.fees.types import (
     BillingRunPayload,
@@ -85,8 +88,12 @@ async def billing_reply(context: Context, done: Done, _: RunBilling) -> BillingR
 async def payment_reply(context: Context, done: Done, command: RecordPayment) -> PaymentPayload:
     """The payment (the original one for a repeated transaction id) and the unit's statement."""
     statement = await fetch_statement(context, command.unit_id, business_today())
+    number = await context.pool.fetchval(
+        "SELECT receipt_number FROM fee_payments WHERE id = $1", done.id
+    )
     return PaymentPayload(
         payment_id=strawberry.ID(str(done.id)),
+        receipt_number=number,
         duplicate=isinstance(done, PaymentDone) and done.duplicate,
         statement=statement,
         position=str(done.position),
@@ -123,6 +130,8 @@ FeeMutations = mutations(
     mutation(RunBilling, Action.RUN_BILLING, reply=billing_reply),
     mutation(RecordPayment, Action.RECORD_FEE_PAYMENT, reply=payment_reply),
     mutation(RefundPayment, Action.RECORD_FEE_PAYMENT, reply=unit_account_reply),
+    mutation(PrintReceipt, Action.RECORD_FEE_PAYMENT, reply=print_reply, target="payment_id"),
+    mutation(RequestInvoice, Action.RECORD_FEE_PAYMENT, reply=invoice_reply, target="payment_id"),
     mutation(WriteOffBill, Action.WRITE_OFF_FEES, reply=bill_account_reply, target="bill_id"),
     mutation(WaiveLateFee, Action.WRITE_OFF_FEES, reply=bill_account_reply, target="bill_id"),
 )

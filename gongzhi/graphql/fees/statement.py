@@ -241,13 +241,9 @@ async def shape_bills(
     return [_bill(row, list(entries), policy, as_of, names) for row in rows]
 
 
-async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date) -> FeeStatement:
-    """The unit's statement on ``as_of``; Refused when unknown or not the reader's to see."""
-    community_id = await context.pool.fetchval(
-        "SELECT community_id FROM units WHERE id = $1", unit_id
-    )
-    if community_id is None:
-        raise Refused(NotFound(field="unitId", message=f"no unit with id {unit_id}"))
+async def require_statement_reader(context: Context, community_id: UUID, unit_id: UUID) -> None:
+    """Refused unless the caller may read the unit's statement (and what it holds: its
+    payments' receipts)."""
     target = await community_target(context, community_id)
     target = type(target)(
         district=target.district,
@@ -257,6 +253,16 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
     )
     if not allowed(context.principal, Action.READ_FEE_STATEMENT, target):
         raise Refused(forbidden(Action.READ_FEE_STATEMENT.value))
+
+
+async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date) -> FeeStatement:
+    """The unit's statement on ``as_of``; Refused when unknown or not the reader's to see."""
+    community_id = await context.pool.fetchval(
+        "SELECT community_id FROM units WHERE id = $1", unit_id
+    )
+    if community_id is None:
+        raise Refused(NotFound(field="unitId", message=f"no unit with id {unit_id}"))
+    await require_statement_reader(context, community_id, unit_id)
     bills = await context.pool.fetch(
         f"{BILL_SELECT} WHERE b.unit_id = $1 ORDER BY b.period_start, b.id", unit_id
     )

@@ -199,6 +199,9 @@ class FeeStatement:
 )
 class PaymentPayload:
     payment_id: strawberry.ID
+    receipt_number: str | None = strawberry.field(
+        description="收据编号 given to the payment (null on one recorded before numbering)"
+    )
     duplicate: bool = strawberry.field(
         description="The transaction id was known: this is the original payment, not a new one"
     )
