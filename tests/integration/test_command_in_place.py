@@ -23,7 +23,8 @@ from gongzhi.infra.settings import Settings
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
 
 
-def community_with_entrance(platform: Platform) -> tuple[UUID, UUID]:
+def community_with_entrance(platform: Platform, floors: int = 6) -> tuple[UUID, UUID]:
+    """幸福里 with one building of ``floors`` floors and its one entrance: (community, entrance)."""
     app = platform.app
     community = app.register_community(
         META,
@@ -36,7 +37,7 @@ def community_with_entrance(platform: Platform) -> tuple[UUID, UUID]:
         AddBuilding(
             community_id=community,
             number="1栋",
-            floors=6,
+            floors=floors,
             has_elevator=False,
             entrance_numbers=["1单元"],
         ),

@@ -10,36 +10,21 @@ from fractions import Fraction
 from uuid import UUID
 
 from gongzhi.application.base import Meta
-from gongzhi.application.communities import AddBuilding, AddUnit, RegisterCommunity
+from gongzhi.application.communities import AddUnit
 from gongzhi.application.estate import estate_read
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.domain.community import Community
 from gongzhi.domain.holding import UnitHolding, holding_id
 from gongzhi.infra.settings import Settings
+from tests.integration.test_command_in_place import community_with_entrance
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
 
 
 def community_of(platform: Platform, units: int) -> tuple[UUID, list[UUID]]:
     app = platform.app
-    community = app.register_community(
-        META,
-        RegisterCommunity(
-            name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
-        ),
-    ).id
-    app.add_building(
-        META,
-        AddBuilding(
-            community_id=community,
-            number="1栋",
-            floors=30,
-            has_elevator=True,
-            entrance_numbers=["1单元"],
-        ),
-    )
-    entrance = next(iter(app.community(community).entrance_index))
+    community, entrance = community_with_entrance(platform, floors=30)
     ids = [
         app.add_unit(
             META,
