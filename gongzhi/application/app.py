@@ -23,6 +23,7 @@ from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.invoices import InvoiceService
+from gongzhi.application.meters import MeterService
 from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.payment_orders import PaymentOrderService
@@ -45,6 +46,7 @@ class Gongzhi(
     FeePaymentService,
     InvoiceService,  # 电子发票 (issue 16)
     PaymentOrderService,  # 在线缴费 (issue 16)
+    MeterService,  # 抄表, 公摊 (issue 16)
     CreditService,
     DecisionService,
     RedPropertyService,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gongzhi.application.meters import ReadingFileFormat
 from gongzhi.application.roster import RosterFormat
 from gongzhi.domain.committee_rules import CommitteeKind, CommitteeStatus, MemberRole
 from gongzhi.domain.common_income import IncomeCategory
@@ -34,6 +35,7 @@ from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.health import RiskFlag
+from gongzhi.domain.meter import MeterKind, SharingMethod
 from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
 from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
@@ -221,6 +223,13 @@ GRAPHQL_ENUMS = (
         "公示 of: 表决结果 (15 days), 公共收益及分配 (30), 维修资金使用 approved, confirmed or paid (7), 业委会备案 (15), 物业服务合同签订 (15); days from the Shanghai date of the event, that day included",
     ),
     (RosterFormat, "RosterFormat", None),
+    (ReadingFileFormat, "ReadingFileFormat", "A smart-meter export: CSV as text or XLSX as base64"),
+    (MeterKind, "MeterKind", "表: 水 WATER, 电 ELECTRICITY, 燃气 GAS, 热 HEAT"),
+    (
+        SharingMethod,
+        "SharingMethod",
+        "公摊方式: 按面积 AREA, 按户数 UNIT_COUNT, 按用量 CONSUMPTION (no consumption: by count)",
+    ),
     (
         Source,
         "WorkOrderSource",

@@ -46,6 +46,8 @@ class Action(enum.Enum):
     RUN_BILLING = "run the billing of a community"
     RECORD_FEE_PAYMENT = "record a fee payment or refund"
     PAY_FEES_ONLINE = "order or close an online payment of a unit's fees"
+    RECORD_METERS = "install meters, record readings, set meter prices and the sharing method"
+    READ_METERS = "read a community's meters and readings (a resident: own units')"
     WRITE_OFF_FEES = "write off a bill or waive its late fee"
     READ_FEES = "read a community's fee ledgers, arrears and rates"
     READ_FEE_STATEMENT = "read a unit's fee statement"
@@ -189,6 +191,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.WRITE_OFF_FEES
             | Action.READ_FEES
             | Action.READ_FEE_STATEMENT
+            | Action.RECORD_METERS
+            | Action.READ_METERS
         ):
             return _fees(principal, action, target, in_district, serves, own_community)
         case (
@@ -343,6 +347,7 @@ def _fees(
         Action.RUN_BILLING,
         Action.RECORD_FEE_PAYMENT,
         Action.WRITE_OFF_FEES,
+        Action.RECORD_METERS,
     }:
         return staff
     readers = (
@@ -357,6 +362,10 @@ def _fees(
         return staff or (role is Role.RESIDENT and own_unit)
     if action is Action.READ_FEE_STATEMENT:
         return readers or (role is Role.RESIDENT and own_unit)
+    if action is Action.READ_METERS:
+        # 抄表: a resident of the community reads the meters and readings of own units
+        # (the query keeps to them in SQL).
+        return readers or role is Role.RESIDENT
     return readers
 
 

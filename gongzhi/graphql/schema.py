@@ -53,6 +53,8 @@ from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
+from gongzhi.graphql.meters.mutations import MeterMutations
+from gongzhi.graphql.meters.queries import MeterQueries
 from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
 from gongzhi.graphql.notices.mutations import NoticeMutations
 from gongzhi.graphql.notices.queries import NoticeQueries
@@ -98,6 +100,7 @@ class Query(
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
+    MeterQueries,  # 抄表 (issue 16)
     ReceiptQueries,
     PaymentOrderQueries,  # 在线缴费 (issue 16)
     FundQueries,
@@ -126,6 +129,7 @@ class Mutation(
     ContractMutations,
     CommitteeMutations,
     FeeMutations,
+    MeterMutations,  # 抄表 (issue 16)
     PaymentOrderMutations,  # 在线缴费 (issue 16)
     FundMutations,
     CommonIncomeMutations,

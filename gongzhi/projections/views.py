@@ -33,6 +33,7 @@ from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
 from gongzhi.projections.health import HEALTH_TABLES, health_ops
 from gongzhi.projections.history import event_history, history_op
+from gongzhi.projections.meters import METER_TABLES, meter_ops
 from gongzhi.projections.notices import NOTICE_TABLES, notice_ops
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
@@ -64,6 +65,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *RED_PROPERTY_TABLES,
     *FEE_TABLES,
     *PAYMENT_ORDER_TABLES,
+    *METER_TABLES,
     *FEE_SCHEDULE_TABLES,
     *FUND_TABLES,
     *COMMON_INCOME_TABLES,
@@ -93,6 +95,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     committee_ops,
     fee_ops,
     payment_order_ops,
+    meter_ops,
     fee_schedule_ops,
     fund_ops,
     common_income_ops,
