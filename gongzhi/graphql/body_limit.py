@@ -28,7 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gongzhi.infra.limits import Limits
 
 # What a roster import's body says early (the query text; clients send it before the file).
-UPLOAD_MARKER = b"importRoster"
+# A meter-reading import (``importReadings``) carries a smart-meter export the same way.
+UPLOAD_MARKERS = (b"importRoster", b"importReadings")
 
 
 # RFC 6455 §7.4.1: the endpoint received a message too big for it to process.
@@ -89,7 +90,11 @@ class BodyLimit:
                 received += len(chunk)
                 if len(head) < self.max_bytes:
                     head.extend(chunk[: self.max_bytes - len(head)])
-                if received > limit and limit == self.max_bytes and UPLOAD_MARKER in head:
+                if (
+                    received > limit
+                    and limit == self.max_bytes
+                    and any(m in head for m in UPLOAD_MARKERS)
+                ):
                     limit = self.max_upload_bytes
                 if received > limit:
                     raise BodyTooLarge(limit)

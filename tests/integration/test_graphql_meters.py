@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from bench.bench_meters import community_of, metered, october_export, shared_total
+from gongzhi.application.meters import meter_book
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
@@ -58,7 +60,7 @@ def enter(api: Api, e: Estate, meter: str, reading: str, period: str = "2026-10"
 
 
 def readings(
-    api: Api, e: Estate, period: str, as_: Principal | None = None, flagged: bool = False
+    api: Api, community: str, period: str, as_: Principal | None = None, flagged: bool = False
 ) -> Any:
     query = f"""query($c: ID!, $p: String!, $f: Boolean!) {{
         meterReadings(communityId: $c, period: $p, flaggedOnly: $f) {{ __typename
@@ -67,7 +69,7 @@ def readings(
                         corrections {{ previous reading }} }} }}
         {LOOKUP_PROBLEMS} }} }}"""
     return api.gql(
-        query, {"c": e.community, "p": period, "f": flagged}, **({"as_": as_} if as_ else {})
+        query, {"c": community, "p": period, "f": flagged}, **({"as_": as_} if as_ else {})
     )["meterReadings"]
 
 
@@ -120,7 +122,12 @@ def metered_estate(api: Api) -> tuple[Estate, dict[str, str]]:
 
 def lines_of(api: Api, unit: str, *kinds: str) -> list[tuple[str, int]]:
     bills = statement(api, unit)["bills"]
-    return [(l["kind"], l["amountFen"]) for b in bills for l in b["lines"] if l["kind"] in kinds]
+    return [
+        (line["kind"], line["amountFen"])
+        for b in bills
+        for line in b["lines"]
+        if line["kind"] in kinds
+    ]
 
 
 def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(api: Api) -> None:
@@ -177,8 +184,8 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
     assert corrected["__typename"] == "ValidationError"
     assert "was billed (2026-10)" in corrected["message"]
     book = api.gql(
-        f"""query($c: ID!) {{ meterBook(communityId: $c) {{ __typename
-            ... on MeterBook {{ rounds {{ period status billedIn readings }} }} }} }}""",
+        """query($c: ID!) { meterBook(communityId: $c) { __typename
+            ... on MeterBook { rounds { period status billedIn readings } } } }""",
         {"c": e.community},
     )["meterBook"]
     assert book["rounds"] == [
@@ -225,7 +232,7 @@ def test_replacement_correction_and_flagged_readings_with_their_history(api: Api
     assert enter(api, e, new_meter, "6.5", "2027-02")["__typename"] == "MeterBookPayload"
     # And 201 reads 40 吨 more: over 3× its median of 5, recorded and flagged for review
     assert enter(api, e, meters["201"], "63", "2027-02")["__typename"] == "MeterBookPayload"
-    flagged = readings(api, e, "2027-02", flagged=True)
+    flagged = readings(api, e.community, "2027-02", flagged=True)
     assert [(r["meterNumber"], r["consumption"]) for r in flagged["readings"]] == [
         ("W-201", "40.0000")
     ]
@@ -243,8 +250,8 @@ def test_replacement_correction_and_flagged_readings_with_their_history(api: Api
         e.staff,
     )
     assert fixed["__typename"] == "MeterBookPayload", fixed
-    assert readings(api, e, "2027-02", flagged=True)["readings"] == []
-    all_read = readings(api, e, "2027-02")
+    assert readings(api, e.community, "2027-02", flagged=True)["readings"] == []
+    all_read = readings(api, e.community, "2027-02")
     assert all_read["pageInfo"]["totalCount"] == 3
     by_number = {r["meterNumber"]: r for r in all_read["readings"]}
     assert by_number["W-201"]["corrections"] == [{"previous": "63.00", "reading": "27.00"}]
@@ -254,18 +261,18 @@ def test_replacement_correction_and_flagged_readings_with_their_history(api: Api
     # billed by February's run (the months before billed first, as a community does)
     for period in ("2026-11", "2026-12", "2027-01", "2027-02"):
         assert bill(api, e, period)["__typename"] == "BillingRunPayload"
-    feb = [b for b in statement(api, e.units["101"])["bills"] if b["period"] == "2027-02"][0]
-    metered = [l for l in feb["lines"] if l["kind"] == "METERED"]
-    assert [l["amountFen"] for l in metered] == [3692]  # 10 × 3.45 + 0.5 × 4.83 = 36.915
+    feb = next(b for b in statement(api, e.units["101"])["bills"] if b["period"] == "2027-02")
+    metered = [line for line in feb["lines"] if line["kind"] == "METERED"]
+    assert [line["amountFen"] for line in metered] == [3692]  # 10 × 3.45 + 0.5 × 4.83 = 36.915
     assert "10.5" in metered[0]["label"]
     # A resident reads only own units' readings
     owner = Principal(subject="owner-201", role=Role.RESIDENT, unit_ids=(UUID(e.units["201"]),))
-    own = readings(api, e, "2027-02", as_=owner)
+    own = readings(api, e.community, "2027-02", as_=owner)
     assert [r["meterNumber"] for r in own["readings"]] == ["W-201"]
 
 
 def test_an_import_is_checked_whole_and_names_the_bad_row(api: Api) -> None:
-    e, meters = metered_estate(api)
+    e, _meters = metered_estate(api)
     bill(api, e, "2026-10")
     meter_mutation(
         api, "openReadingRound", {"communityId": e.community, "period": "2026-11"}, e.staff
@@ -288,9 +295,128 @@ def test_an_import_is_checked_whole_and_names_the_bad_row(api: Api) -> None:
     )
     unknown = send("W-999,9,2026-11-30 08:00\n")
     assert unknown["message"] == "row 2, 表号: no meter W-999 in this community"
-    assert readings(api, e, "2026-11")["pageInfo"]["totalCount"] == 0  # nothing recorded
+    assert readings(api, e.community, "2026-11")["pageInfo"]["totalCount"] == 0  # nothing recorded
     good = send("W-201,9,2026-11-30 08:00\nW-101,113,2026-11-30 08:01\nC-1,40,2026-11-30\n")
     assert good["imported"] == {"rows": 3, "entered": 3, "flagged": 0}, good
     # the same file again enters nothing new
     assert send("W-201,9,2026-11-30 08:00\n")["imported"] == {"rows": 1, "entered": 0, "flagged": 0}
-    assert readings(api, e, "2026-11")["pageInfo"]["totalCount"] == 3
+    assert readings(api, e.community, "2026-11")["pageInfo"]["totalCount"] == 3
+
+
+# The access matrix (tests/integration/test_access_matrix.py): its world's 幸福里, served by
+# 安居物业, and the resident's unit ``w.unit``.
+def _outcome(result: dict[str, Any]) -> str:
+    kind = result["__typename"]
+    assert kind in {"Forbidden", "MeterBook", "MeterBookPayload"} or kind.endswith("Connection")
+    return "denied" if kind == "Forbidden" else "allowed"
+
+
+def _installed(api: Api, w: Any, p: Principal) -> str:
+    return _outcome(
+        api.gql(
+            """mutation($input: InstallMeterInput!) { installMeter(input: $input) {
+            __typename } }""",
+            {
+                "input": {
+                    "communityId": w.xingfu,
+                    "kind": "ELECTRICITY",
+                    "number": f"E-{p.subject}",
+                    "installedIn": "2026-10",
+                    "unitId": w.unit,
+                    "reason": "装表",
+                }
+            },
+            as_=p,
+        )["installMeter"]
+    )
+
+
+def _read(name: str, arguments: str = "") -> Any:
+    return lambda api, w, p: _outcome(
+        api.gql(
+            f"query($c: ID!) {{ {name}(communityId: $c{arguments}) {{ __typename }} }}",
+            {"c": w.xingfu},
+            as_=p,
+        )[name]
+    )
+
+
+METER_OPERATIONS: dict[str, Any] = {
+    "installMeter in 幸福里": _installed,
+    "meterBook of 幸福里": _read("meterBook"),
+    "meters of 幸福里": _read("meters"),
+    "meterReadings of 幸福里": _read("meterReadings", ', period: "2026-10"'),
+}
+_READERS = dict(
+    admin="allowed", regulator="allowed", company="allowed", committee="allowed", resident="allowed"
+)
+# Staff of the serving company write (RECORD_METERS); the district's regulator, the committee
+# and residents read (a resident: own units' meters and readings only).
+METER_EXPECTED: dict[str, dict[str, object]] = {
+    "installMeter in 幸福里": dict(
+        admin="allowed",
+        regulator="denied",
+        company="allowed",
+        committee="denied",
+        resident="denied",
+    ),
+    "meterBook of 幸福里": _READERS,
+    "meters of 幸福里": _READERS,
+    "meterReadings of 幸福里": _READERS,
+}
+
+
+def test_a_reading_round_of_5000_units_is_imported_checked_and_billed_exactly(api: Api) -> None:
+    # Given a community of 5,000 units, each with a water meter, and a common meter for all,
+    # read July to September (the bench's community)
+    app = api.platform.app
+    community = community_of(app, 5000, "抄表小区")
+    numbers, september = metered(app, community)
+    api.settle()
+    # When October's smart-meter export (5,001 rows) is imported over the API
+    content = october_export(numbers, september)
+    imported = api.gql(
+        """mutation($input: ImportReadingsInput!) { importReadings(input: $input) {
+        __typename ... on MeterBookPayload { imported { rows entered flagged } } } }""",
+        {
+            "input": {
+                "communityId": str(community.id),
+                "period": "2026-10",
+                "format": "CSV",
+                "content": content,
+                "reason": "智能表导出",
+            }
+        },
+    )["importReadings"]
+    # Then every row is entered, and the units using five times their usual are flagged
+    assert imported["imported"]["rows"] == imported["imported"]["entered"] == 5001
+    flagged = imported["imported"]["flagged"]
+    assert flagged >= 50, imported
+    assert (
+        readings(api, str(community.id), "2026-10", flagged=True)["pageInfo"]["totalCount"]
+        == flagged
+    )
+    # When October is billed, twice
+    for _ in range(2):
+        run = api.gql(
+            """mutation($input: RunBillingInput!) { runBilling(input: $input) { __typename
+            ... on BillingRunPayload { run { billsTotal } } } }""",
+            {"input": {"communityId": str(community.id), "period": "2026-10", "reason": "计费"}},
+        )["runBilling"]
+        assert run["run"]["billsTotal"] == 5000, run
+    # Then each unit has one metered line, and the 公摊 shares sum exactly to the total
+    book = meter_book(app, community.id)
+    assert book is not None
+    total, served = shared_total(book, "2026-10")
+    api.settle()
+    with api.platform.engine.connect() as connection:
+        metered_lines, shares, shared = connection.exec_driver_sql(
+            """SELECT count(*) FILTER (WHERE l->>'kind' = 'METERED'),
+                      count(*) FILTER (WHERE l->>'kind' = 'SHARED'),
+                      sum((l->>'amount_fen')::bigint) FILTER (WHERE l->>'kind' = 'SHARED')
+               FROM fee_bills b, jsonb_array_elements(b.lines) l
+               WHERE b.community_id = %s AND b.period = '2026-10'""",
+            (str(community.id),),
+        ).one()
+    assert (metered_lines, shares, served) == (5000, 5000, 5000)
+    assert shared == total > 0
