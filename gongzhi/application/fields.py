@@ -68,6 +68,7 @@ class Kind(enum.Enum):
     FEE_ACCOUNT = "fee account"
     MAINTENANCE_FUND = "maintenance fund"
     COMMON_INCOME_LEDGER = "common income ledger"
+    METER_BOOK = "meter book"  # 抄表 (issue 16)
     SURVEY_RESPONSE = "survey response"
     POINTS_ACCOUNT = "points account"
     HEALTH_ASSESSMENT = "health assessment"

@@ -71,7 +71,7 @@ from gongzhi.domain.dispute import PartyKind
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
-from gongzhi.domain.meter import MeterKind
+from gongzhi.domain.meter import MeterKind, book_id
 from gongzhi.domain.notice import NoticeAudience
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
@@ -351,6 +351,7 @@ def _fees(app: Gongzhi, tenant: Tenant) -> None:
     ).part_id
     tenant.things |= {
         Kind.METER: str(meter),
+        Kind.METER_BOOK: str(book_id(community)),
         Kind.BILL: str(bill),
         Kind.PAYMENT: str(payment),
         Kind.PAYMENT_ORDER: str(order),

@@ -118,3 +118,67 @@ def test_shared_consumption_sums_exactly_by_area_with_largest_remainder() -> Non
         book.correct("2026-01", common, D("17"))
     with pytest.raises(RuleViolated, match="billing has run through 2026-01"):
         book.open_round("2025-12")
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        # 3.00 吨 beyond the units' 1 + 2 + 0 at 1.01 元: 303 fen
+        ("UNIT_COUNT", [101, 101, 101]),
+        ("CONSUMPTION", [101, 202, 0]),  # by 1 : 2 : 0
+        ("AREA", [152, 76, 75]),  # 151.88, 75.94, 75.18 by 100 : 50 : 49.5
+    ],
+)
+def test_each_sharing_method_shares_the_total_exactly(method: str, expected: list[int]) -> None:
+    book = MeterBook.open(uuid4())
+    units = [uuid4() for _ in range(3)]
+    meters = [
+        book.install(
+            kind="GAS",
+            number=f"G-{i}",
+            multiplier=D(1),
+            initial=D(0),
+            installed_in="2026-01",
+            unit_id=u,
+        )
+        for i, u in enumerate(units)
+    ]
+    common = book.install(
+        kind="GAS",
+        number="C-G",
+        multiplier=D(1),
+        initial=D(0),
+        installed_in="2026-01",
+        unit_id=None,
+        serves=units,
+    )
+    book.set_price("GAS", [{"up_to": None, "price": "1.01"}])
+    book.set_sharing(method)
+    book.open_round("2026-01")
+    used = [D(1), D(2), D(0)]
+    book.enter("2026-01", [(0, m, q) for m, q in zip(meters, used, strict=True)], "STAFF")
+    book.enter("2026-01", [(0, common, D(6))], "STAFF")
+    book.bill_rounds("2026-01")
+    areas = dict(zip(units, (D("100"), D("50"), D("49.5")), strict=True))
+    lines = book.charges("2026-01", areas)
+    shares = [
+        sum(x["amount_fen"] for x in lines.get(u, []) if x["kind"] == "SHARED") for u in units
+    ]
+    assert shares == expected
+    assert sum(shares) == 303
+
+
+def test_a_round_with_readings_of_a_kind_without_a_price_is_not_billed() -> None:
+    book, _, meter = book_with_meter()
+    heat = book.install(
+        kind="HEAT",
+        number="H-1",
+        multiplier=D(1),
+        initial=D(0),
+        installed_in="2026-01",
+        unit_id=uuid4(),
+    )
+    book.open_round("2026-01")
+    book.enter("2026-01", [(0, meter, D(101)), (0, heat, D(3))], "STAFF")
+    with pytest.raises(RuleViolated, match="no HEAT price"):
+        book.bill_rounds("2026-01")

@@ -76,6 +76,7 @@ async def fetch_book(context: Context, community_id: UUID) -> MeterBook:
         book,
     )
     return MeterBook(
+        id=strawberry.ID(str(book)),
         community_id=strawberry.ID(str(community_id)),
         sharing_method=SharingMethod(method or SharingMethod.AREA.value),
         prices=[

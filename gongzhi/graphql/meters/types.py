@@ -36,6 +36,9 @@ class ReadingRound:
 
 @strawberry.type(description="A community's meter book: its prices, sharing method, rounds")
 class MeterBook:
+    id: strawberry.ID = strawberry.field(
+        description="The book's id: its history (every reading, correction and reason)"
+    )
     community_id: strawberry.ID
     sharing_method: SharingMethod
     prices: list[MeterPrice]
