@@ -30,18 +30,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bench.bench_billing import import_estate
 from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
 from gongzhi.application.billing import RunBilling
 from gongzhi.application.fee_schedules import SetFeeStandard, SetOtherFee
 from gongzhi.application.meters import ImportReadings, ReadingFileFormat, meter_book
 from gongzhi.domain.bill import bill_id
-from gongzhi.domain.community import Community, ImportedUnit
+from gongzhi.domain.community import Community
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.meter import MeterBook, fen_half_up
 
-PER_BUILDING = 100
 HISTORY = ("2026-07", "2026-08", "2026-09")  # months read before (the outlier check's history)
 
 TIERS = [{"up_to": "15", "price": "3.45"}, {"up_to": None, "price": "4.83"}]
@@ -52,23 +52,7 @@ def community_of(app: Any, units: int, name: str) -> Community:
     community = Community.register(
         name=name, district="红塔区", street="玉兴街道", registered_on=date(2020, 1, 1)
     )
-    for building in range(units // PER_BUILDING):
-        community.import_units(
-            f"{building + 1}栋",
-            25,
-            True,
-            [
-                ImportedUnit(
-                    entrance=f"{slot // 50 + 1}单元",
-                    number=f"{slot % 50 // 2 + 1}0{slot % 2 + 1}",
-                    floor=slot % 50 // 2 + 1,
-                    area=f"{70 + slot % 40}.50",
-                    area_source="REGISTER",
-                )
-                for slot in range(PER_BUILDING)
-            ],
-            date(2020, 1, 1),
-        )
+    import_estate(community, units)
     community.change_management_mode("PROFESSIONAL", uuid.uuid4(), date(2024, 1, 1))
     app.record(BENCH_META, community)
     for price, start in (("1.85", date(2026, 1, 1)), ("2.10", date(2026, 10, 16))):

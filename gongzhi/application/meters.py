@@ -7,10 +7,8 @@ and shared lines from them, the same on every batch and re-run.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -31,7 +29,7 @@ from gongzhi.application.fields import (
     Text,
     UnitId,
 )
-from gongzhi.application.roster import TableReader
+from gongzhi.application.roster import RosterFormat, TableReader, roster_bytes
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import DomainError, InvalidValue, UnknownPart
 from gongzhi.domain.meter import (
@@ -54,10 +52,9 @@ MeterPrice = Annotated[
 Quantity = Annotated[Decimal, Range(Decimal(0), MAX_CONSUMPTION, places=2, above_low=True)]
 Month = Annotated[str, Text(7, min_length=7), Doc("A month: 2026-10")]
 MAX_IMPORT_ROWS = 20_000
-# Within a request's ordinary body limit (1 MiB): 20,000 rows of an export (表号, 读数,
-# 抄表时间: about 35 bytes a row) are 700 KB as CSV, less as XLSX in base64.
+# 20,000 rows of an export (表号, 读数, 抄表时间: about 35 bytes a row) are 700 KB as CSV,
+# less as XLSX in base64.
 MAX_IMPORT_CHARACTERS = 1_000_000
-MAX_IMPORT_BYTES = MAX_IMPORT_CHARACTERS
 MAX_SERVED_UNITS = 2000
 # Column headers of a smart-meter export, as the vendors name them.
 NUMBER_HEADERS = ("表号", "meter_number", "meter number", "meter", "表计编号")
@@ -357,7 +354,8 @@ class MeterService(GongzhiBase):
         self._book(command.community_id)
         file_format = ReadingFileFormat(command.format)
         with bulk_work():
-            data = _file_bytes(file_format, command.content)
+            # Decoded as a roster is: CSV as text, XLSX as base64.
+            data = roster_bytes(RosterFormat(file_format.value), command.content)
             rows = reading_rows(data, file_format.value, self.table_reader)
             counts: dict[str, int] = {}
 
@@ -400,20 +398,3 @@ def _by_meter(
 
 def _row_error(line: int, error: DomainError) -> DomainError:
     return type(error)("content", f"row {line}, 读数: {error.message}")
-
-
-def _file_bytes(file_format: ReadingFileFormat, content: str) -> bytes:
-    if file_format is ReadingFileFormat.CSV:
-        data = content.encode()
-    else:
-        try:
-            data = base64.b64decode(content, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidValue("content", "an XLSX file must be sent as base64") from None
-    if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidValue("content", f"the file is larger than {MAX_IMPORT_BYTES:,} bytes")
-    return data
-
-
-def unit_areas(community: Community) -> Mapping[UUID, Decimal]:
-    return {u.id: u.area for u in community.unit_index.values() if not u.retired}

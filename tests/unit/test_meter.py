@@ -14,6 +14,20 @@ D = Decimal
 TIERS = [{"up_to": "10", "price": "3.45"}, {"up_to": None, "price": "4.83"}]
 
 
+def install(
+    book: MeterBook, kind: str, number: str, unit: UUID | None, serves: list[UUID] | None = None
+) -> UUID:
+    return book.install(
+        kind=kind,
+        number=number,
+        multiplier=D(1),
+        initial=D(0),
+        installed_in="2026-01",
+        unit_id=unit,
+        serves=serves or (),
+    )
+
+
 def book_with_meter(multiplier: str = "1") -> tuple[MeterBook, UUID, UUID]:
     book = MeterBook.open(uuid4())
     unit = uuid4()
@@ -84,26 +98,8 @@ def test_tiers_round_half_up_once_on_the_line_total() -> None:
 def test_shared_consumption_sums_exactly_by_area_with_largest_remainder() -> None:
     book = MeterBook.open(uuid4())
     units = [uuid4() for _ in range(3)]
-    meters = [
-        book.install(
-            kind="WATER",
-            number=f"W-{i}",
-            multiplier=D(1),
-            initial=D(0),
-            installed_in="2026-01",
-            unit_id=u,
-        )
-        for i, u in enumerate(units)
-    ]
-    common = book.install(
-        kind="WATER",
-        number="C-1",
-        multiplier=D(1),
-        initial=D(0),
-        installed_in="2026-01",
-        unit_id=None,
-        serves=units,
-    )
+    meters = [install(book, "WATER", f"W-{i}", u) for i, u in enumerate(units)]
+    common = install(book, "WATER", "C-1", None, units)
     book.set_price("WATER", [{"up_to": None, "price": "3.33"}])
     book.open_round("2026-01")
     book.enter("2026-01", [(0, m, D(5)) for m in meters] + [(0, common, D("16.01"))], "STAFF")
@@ -132,26 +128,8 @@ def test_shared_consumption_sums_exactly_by_area_with_largest_remainder() -> Non
 def test_each_sharing_method_shares_the_total_exactly(method: str, expected: list[int]) -> None:
     book = MeterBook.open(uuid4())
     units = [uuid4() for _ in range(3)]
-    meters = [
-        book.install(
-            kind="GAS",
-            number=f"G-{i}",
-            multiplier=D(1),
-            initial=D(0),
-            installed_in="2026-01",
-            unit_id=u,
-        )
-        for i, u in enumerate(units)
-    ]
-    common = book.install(
-        kind="GAS",
-        number="C-G",
-        multiplier=D(1),
-        initial=D(0),
-        installed_in="2026-01",
-        unit_id=None,
-        serves=units,
-    )
+    meters = [install(book, "GAS", f"G-{i}", u) for i, u in enumerate(units)]
+    common = install(book, "GAS", "C-G", None, units)
     book.set_price("GAS", [{"up_to": None, "price": "1.01"}])
     book.set_sharing(method)
     book.open_round("2026-01")
@@ -170,14 +148,7 @@ def test_each_sharing_method_shares_the_total_exactly(method: str, expected: lis
 
 def test_a_round_with_readings_of_a_kind_without_a_price_is_not_billed() -> None:
     book, _, meter = book_with_meter()
-    heat = book.install(
-        kind="HEAT",
-        number="H-1",
-        multiplier=D(1),
-        initial=D(0),
-        installed_in="2026-01",
-        unit_id=uuid4(),
-    )
+    heat = install(book, "HEAT", "H-1", uuid4())
     book.open_round("2026-01")
     book.enter("2026-01", [(0, meter, D(101)), (0, heat, D(3))], "STAFF")
     with pytest.raises(RuleViolated, match="no HEAT price"):
