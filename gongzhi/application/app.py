@@ -37,6 +37,7 @@ from gongzhi.domain.committee import Committee
 from gongzhi.domain.community import Community
 from gongzhi.domain.fee_account import FeeAccount
 from gongzhi.domain.fund import MaintenanceFund
+from gongzhi.domain.meter import MeterBook
 
 
 class Gongzhi(
@@ -76,7 +77,8 @@ class Gongzhi(
     # The community holds every building, entrance and unit (their owners and residents
     # are each unit's holding since the estate split): copying it for each command cost
     # more than the command (issue 13).
-    changed_in_place = (Community,)
+    # A meter book (抄表) holds every meter of its community and their readings: the same.
+    changed_in_place = (Community, MeterBook)
     # Aggregates whose events grow without bound, with a snapshot every so many events, so a
     # cold load (a new process, an eviction after a failed command) replays only the tail.
     # Not the community: its events are mostly one per unit, its state a part per unit, and

@@ -122,11 +122,7 @@ class BillingService(GongzhiBase):
         if run is None:
             run = BillingRun.start(community_id, period, len(units))
             schedule.start_billing(period)
-            # 抄表: the run takes the period's reading rounds, closing them, in its first save.
-            book = fee_aggregate(self, MeterBook, book_id(community_id))
-            if book is not None:
-                book.bill_rounds(period.key)
-            position = self._save_billing(meta, run, schedule, *([book] if book else []))
+            position = self._start_run(meta, community_id, period.key, run, schedule)
         elif run.completed:
             return self._report(run, len(units), 0, len(run.covered), True, 0, position)
         covered_before = len(run.covered)
@@ -170,6 +166,26 @@ class BillingService(GongzhiBase):
                     )
                 )
         return bills
+
+    def _start_run(
+        self,
+        meta: Meta,
+        community_id: UUID,
+        period_key: str,
+        run: BillingRun,
+        schedule: FeeSchedule,
+    ) -> int:
+        """Save the run's start; with meters, the run takes the period's reading rounds,
+        closing them, in the same save (on the book itself, held and changed in place)."""
+        if meter_book(self, community_id) is None:
+            return self._save_billing(meta, run, schedule)
+        with self._held(MeterBook, book_id(community_id), "communityId") as book:
+            try:
+                book.bill_rounds(period_key)
+                return self._save_billing(meta, run, schedule, book)
+            except BaseException:
+                self._evict(book.id)  # never leave a changed book behind
+                raise
 
     def _metered(
         self, community_id: UUID, period_key: str, units: Sequence[Unit]

@@ -13,7 +13,8 @@ initial) × new multiplier without a rule of its own.
 Money: each metered line is priced exactly (Decimal) and rounded once to fen, ROUND_HALF_UP
 on the line's total. A shared charge is the common meter's consumption less the sum of its
 units' meters at the kind's first-tier price, rounded once half up, and divided among the
-units by largest remainder (``rounded_shares``): the shares sum exactly to the total.
+units in proportion to the method's weights by largest remainder (``largest_remainder``):
+the shares sum exactly to the total.
 
 Once a billing run has billed a month (``RoundsBilled``) its readings are final: a billed
 reading is not corrected (the bill would no longer match what it says); a wrong one is made
@@ -26,9 +27,8 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from functools import lru_cache
 from statistics import median
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -36,7 +36,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.errors import DomainError, InvalidValue, RuleViolated, UnknownPart
-from gongzhi.domain.fee_rules import parse_period, rounded_shares
+from gongzhi.domain.fee_rules import parse_period
 
 BOOK_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/meter-book")
 MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -678,44 +678,64 @@ class MeterBook(Aggregate):
             return []
         price = Decimal(self.prices[meter.kind][0]["price"])
         method = self.sharing
-        weights: dict[UUID, Fraction] = {
-            u: Fraction(areas[u] if method == "AREA" else own[u] if method == "CONSUMPTION" else 1)
+        weights = [
+            areas[u] if method == "AREA" else own[u] if method == "CONSUMPTION" else Decimal(1)
             for u in units
-        }
-        if not sum(weights.values()):  # nobody used any: by unit count
-            method, weights = "UNIT_COUNT", dict.fromkeys(units, Fraction(1))
-        whole = sum(weights.values())
-        exact = Fraction(shared * price * 100)
-        fen = rounded_shares([exact * weights[u] / whole for u in units])
+        ]
+        if not any(weights):  # nobody used any: by unit count
+            method, weights = "UNIT_COUNT", [Decimal(1)] * len(units)
+        whole = _plain(sum(weights, Decimal(0)))
+        fen = largest_remainder(fen_half_up(shared * price), weights)
         name, unit_name = KIND_NAMES[meter.kind]
+        head = f"公摊{name} {month} 公共表 {meter.number}: 共 {shared}{unit_name} × {price}元, "
         return [
-            (
-                u,
-                _line(
-                    SHARED,
-                    f"公摊{name} {month} 公共表 {meter.number}: 共 {shared}{unit_name} × "
-                    f"{price}元, {SHARING_NAMES[method]} {weights[u]}/{whole}",
-                    month,
-                    amount,
-                ),
-            )
-            for u, amount in zip(units, fen, strict=True)
+            (u, _line(SHARED, f"{head}{SHARING_NAMES[method]} {_plain(w)}/{whole}", month, amount))
+            for u, w, amount in zip(units, weights, fen, strict=True)
             if amount > 0
         ]
+
+
+def largest_remainder(total_fen: int, weights: Sequence[Decimal]) -> list[int]:
+    """``total_fen`` divided in proportion to ``weights`` (≥ 0, not all 0) in whole fen that
+    sum to it exactly: each share rounded down, and the fen left over one each to the
+    largest remainders (ties to the earlier). In integers: a 5,000-unit 公摊 in Fractions
+    cost more than the rest of its billing."""
+    places = max((max(-int(w.as_tuple().exponent), 0) for w in weights), default=0)
+    scaled = [int(w.scaleb(places)) for w in weights]
+    whole = sum(scaled)
+    floors, remainders = [], []
+    for weight in scaled:
+        share, remainder = divmod(total_fen * weight, whole)
+        floors.append(share)
+        remainders.append(remainder)
+    left = total_fen - sum(floors)
+    for i in sorted(range(len(scaled)), key=lambda i: -remainders[i])[:left]:
+        floors[i] += 1
+    return floors
+
+
+def _plain(value: Decimal) -> str:
+    """80.00 → 80, 99.50 → 99.5."""
+    return format(value.normalize(), "f")
 
 
 def _by_unit(item: tuple[tuple[UUID, str], Any]) -> tuple[str, str]:
     return (str(item[0][0]), item[0][1])
 
 
+@lru_cache(maxsize=64)
+def _month_days(month: str) -> tuple[str, str]:
+    period = parse_period("period", month)
+    return period.start.isoformat(), period.end.isoformat()
+
+
 def _line(kind: str, label: str, month: str, fen: int) -> dict[str, Any]:
-    start = date.fromisoformat(f"{month}-01")
-    end = parse_period("period", month).end
+    start, end = _month_days(month)
     return {
         "kind": kind,
         "label": label,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": start,
+        "end": end,
         "payer": "OWNER",
         "vacant": False,
         "amount_fen": fen,
