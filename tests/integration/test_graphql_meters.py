@@ -189,6 +189,20 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
     )
     assert corrected["__typename"] == "ValidationError"
     assert "was billed (2026-10)" in corrected["message"]
+    # And a common meter of the entrance serves its four units (as the whole-community one)
+    with api.platform.engine.connect() as connection:
+        entrance = connection.exec_driver_sql(
+            "SELECT entrance_id FROM units WHERE id = %s", (e.units["101"],)
+        ).scalar()
+    install(api, e, "C-E", servesEntranceId=str(entrance))
+    listed = api.gql(
+        """query($c: ID!) { meters(communityId: $c) { ... on MeterConnection {
+        pageInfo { totalCount } meters { number unitId servedUnits } } } }""",
+        {"c": e.community},
+    )["meters"]
+    assert listed["pageInfo"]["totalCount"] == 6
+    served = {m["number"]: m["servedUnits"] for m in listed["meters"] if m["unitId"] is None}
+    assert served == {"C-1": 4, "C-E": 4}
     book = api.gql(
         """query($c: ID!) { meterBook(communityId: $c) { __typename
             ... on MeterBook { rounds { period status billedIn readings } } } }""",

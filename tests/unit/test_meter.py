@@ -7,8 +7,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from gongzhi.domain.errors import RuleViolated
+from gongzhi.application.meters import reading_rows
+from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.meter import MeterBook, fen_half_up, tiered_yuan
+from gongzhi.infra.tabular import read_table
 
 D = Decimal
 TIERS = [{"up_to": "10", "price": "3.45"}, {"up_to": None, "price": "4.83"}]
@@ -153,3 +155,16 @@ def test_a_round_with_readings_of_a_kind_without_a_price_is_not_billed() -> None
     book.enter("2026-01", [(0, meter, D(101)), (0, heat, D(3))], "STAFF")
     with pytest.raises(RuleViolated, match="no HEAT price"):
         book.bill_rounds("2026-01")
+
+
+def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> None:
+    rows = "".join(f"W-{i},1,2026-10-31\n" for i in range(20_001))
+    with pytest.raises(InvalidValue, match="more than 20,000 rows"):
+        reading_rows(f"表号,读数,抄表时间\n{rows}".encode(), "CSV", read_table)
+    with pytest.raises(InvalidValue, match="no reading column"):
+        reading_rows("表号,抄表时间\nW-1,2026-10-31\n".encode(), "CSV", read_table)
+    with pytest.raises(InvalidValue, match="row 3, 读数: 'abc' is not a number"):
+        reading_rows("表号,读数,抄表时间\nW-1,1,x\nW-2,abc,x\n".encode(), "CSV", read_table)
+    assert reading_rows(
+        b"meter_number,reading,read_at\nW-1,12.5,x\n", "CSV", read_table
+    ) == [(2, "W-1", D("12.5"))]
