@@ -165,6 +165,6 @@ def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> N
         reading_rows("表号,抄表时间\nW-1,2026-10-31\n".encode(), "CSV", read_table)
     with pytest.raises(InvalidValue, match="row 3, 读数: 'abc' is not a number"):
         reading_rows("表号,读数,抄表时间\nW-1,1,x\nW-2,abc,x\n".encode(), "CSV", read_table)
-    assert reading_rows(
-        b"meter_number,reading,read_at\nW-1,12.5,x\n", "CSV", read_table
-    ) == [(2, "W-1", D("12.5"))]
+    assert reading_rows(b"meter_number,reading,read_at\nW-1,12.5,x\n", "CSV", read_table) == [
+        (2, "W-1", D("12.5"))
+    ]
