@@ -28,6 +28,7 @@ from gongzhi.application.owners import OwnerService
 from gongzhi.application.payment_orders import PaymentOrderService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
+from gongzhi.application.reconciliation import ReconciliationService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
@@ -45,6 +46,7 @@ class Gongzhi(
     FeePaymentService,
     InvoiceService,  # 电子发票 (issue 16)
     PaymentOrderService,  # 在线缴费 (issue 16)
+    ReconciliationService,  # 对账 (issue 16)
     CreditService,
     DecisionService,
     RedPropertyService,

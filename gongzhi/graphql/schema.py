@@ -62,6 +62,8 @@ from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
 from gongzhi.graphql.participation.mutations import ParticipationMutations
 from gongzhi.graphql.participation.queries import ParticipationQueries
+from gongzhi.graphql.reconciliation.mutations import ReconciliationMutations
+from gongzhi.graphql.reconciliation.queries import ReconciliationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.redaction import RedactingSchema, should_mask
@@ -100,6 +102,7 @@ class Query(
     FeeQueries,
     ReceiptQueries,
     PaymentOrderQueries,  # 在线缴费 (issue 16)
+    ReconciliationQueries,  # 对账 (issue 16)
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,
@@ -127,6 +130,7 @@ class Mutation(
     CommitteeMutations,
     FeeMutations,
     PaymentOrderMutations,  # 在线缴费 (issue 16)
+    ReconciliationMutations,  # 对账 (issue 16)
     FundMutations,
     CommonIncomeMutations,
     CommunityCompanyMutations,

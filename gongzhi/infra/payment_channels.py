@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from gongzhi.infra.statements import WECHAT_BILL, StatementFormat
+
 SANDBOX = "SANDBOX"  # the PaymentChannel value the sandbox's payments are booked under
 
 # A notification signed longer ago (or further ahead) than this is refused as a replay, as
@@ -89,6 +91,12 @@ class SandboxChannel:
     @property
     def channel_name(self) -> str:
         return SANDBOX
+
+    @property
+    def statement_format(self) -> StatementFormat:
+        """对账单: the sandbox publishes WeChat Pay's 交易账单 layout
+        (``gongzhi.infra.statements.sandbox_statement`` writes one for a day)."""
+        return WECHAT_BILL
 
     def notification(
         self,
