@@ -323,13 +323,8 @@ def sandbox_statement(
         rows.append([layout.prefix + values[c] for c in layout.columns])
     gross = sum(t.amount_fen for t in taken)
     rows.append(list(SUMMARY_HEADER))
-    totals = [
-        str(len(taken)),
-        f"{gross / 100:.2f}",
-        "0.00",
-        f"{fees / 100:.5f}",
-        f"{gross / 100:.2f}",
-    ]
+    yuan = f"{Decimal(gross) / 100:.2f}"
+    totals = [str(len(taken)), yuan, "0.00", f"{Decimal(fees) / 100:.5f}", yuan]
     rows.append([layout.prefix + v for v in totals])
     return write_rows(rows, file_format)
 

@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from gongzhi.application.base import business_today
-from gongzhi.domain.payment_order import OnlinePaymentOrder
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.infra.statements import Transaction, sandbox_statement, write_rows
 from tests.integration.conftest import Api
