@@ -68,7 +68,10 @@ class Platform:
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
         app.statement_reader = read_statement  # 对账: a channel's statement file
-        app.booked_reader = booked_reader(lambda: self.engine)  # and the payments booked
+        # … and the payments booked, once the fee view includes all recorded before
+        app.booked_reader = booked_reader(
+            lambda: self.engine, lambda: app.recorder.max_notification_id() or 0, PROJECTION_NAME
+        )
         if self.settings.payment_channel:  # checked by Settings.from_env
             app.online_channel = PaymentChannel(self.settings.payment_channel)
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"

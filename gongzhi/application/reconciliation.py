@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from gongzhi.application.base import Changed, Done, GongzhiBase, Meta, business_today
+from gongzhi.application.base import Changed, Conflict, Done, GongzhiBase, Meta, business_today
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fee_payments import RecordPayment, RefundPayment
 from gongzhi.application.fee_schedules import fee_aggregate, read_only
@@ -50,7 +50,8 @@ ReconciliationId = Annotated[UUID, Ref(Kind.RECONCILIATION)]
 # raises ValueError naming the row and column of the first problem.
 StatementReader = Callable[[str, bytes, str, date], tuple[Sequence[StatementRow], int]]
 # (community, channel, day, transaction ids on the statement) → the payments booked on the
-# channel that day or with one of those transaction ids.
+# channel that day or with one of those transaction ids; TimeoutError when the payments
+# booked before the call cannot all be read yet.
 BookedReader = Callable[[UUID, str, date, Sequence[str]], list[BookedPayment]]
 
 
@@ -146,9 +147,12 @@ class ReconciliationService(GongzhiBase):
             lines, skipped = self.statement_reader(channel, data, file_format, command.day)
         except ValueError as error:
             raise InvalidValue("content", str(error)) from None
-        booked = self.booked_reader(
-            command.community_id, channel, command.day, [line.transaction_id for line in lines]
-        )
+        try:
+            booked = self.booked_reader(
+                command.community_id, channel, command.day, [line.transaction_id for line in lines]
+            )
+        except TimeoutError as error:
+            raise Conflict(str(error)) from None
         orders = self._units_of_orders(command.community_id, lines, booked)
         items = reconcile(command.day, lines, booked, orders)
         reconciliation = Reconciliation.record(

@@ -92,12 +92,13 @@ WECHAT_BILL = StatementFormat(
     summary_fee="手续费总金额",
     other_columns=("公众账号ID", "商户号", "交易类型", "货币种类", "商品名称", "费率"),
 )
-# 银行对账单: one line per credit to the account; the payer's reference in 摘要.
+# 银行对账单: one line per credit to the account. Its 摘要 and 对方户名 are not read: free
+# text that names the payer (personal data) and no order number of ours.
 BANK_STATEMENT = StatementFormat(
     name="银行对账单",
     time="交易时间",
     transaction_id="流水号",
-    order_no="摘要",
+    order_no="",
     amount="贷方金额",
     fee="手续费",
 )
@@ -137,7 +138,8 @@ def read_statement(
 class _Reader:
     def __init__(self, layout: StatementFormat, day: date, header: list[str]) -> None:
         self.layout, self.day, self.header = layout, day, header
-        wanted = [c for c in layout.columns[:6] if c]
+        named = (layout.time, layout.transaction_id, layout.order_no, layout.status)
+        wanted = [c for c in (*named, layout.amount, layout.fee) if c]
         missing = [c for c in wanted if c not in header]
         if missing:
             raise StatementRefused(
@@ -201,7 +203,7 @@ class _Reader:
             raise problem(layout.transaction_id, "the transaction id is missing")
         if len(transaction_id) > MAX_ID:
             raise problem(layout.transaction_id, f"longer than {MAX_ID} characters")
-        order_no = self._cell(cells, layout.order_no)
+        order_no = self._cell(cells, layout.order_no) if layout.order_no else ""
         if len(order_no) > MAX_ID:
             raise problem(layout.order_no, f"longer than {MAX_ID} characters")
         amount = _yuan(self._cell(cells, layout.amount))

@@ -36,6 +36,7 @@ from gongzhi.projections.ops import (
     insert_statement,
     update_statement,
 )
+from gongzhi.projections.runner import wait_for_position
 
 reconciliations = Table(
     "reconciliations",
@@ -194,15 +195,27 @@ def _(event: Reconciliation.ItemResolved) -> list[Op]:
     ]
 
 
+# How long an import waits for the fee view to include every payment booked before it.
+VIEWS_WAIT_SECONDS = 10.0
+
+
+class ViewsBehind(TimeoutError):
+    """Raised when the fee view does not include the payments booked in time."""
+
+
 def booked_reader(
-    engine: Callable[[], Engine],
+    engine: Callable[[], Engine], last_position: Callable[[], int], projection: str
 ) -> Callable[[UUID, str, date, Sequence[str]], list[BookedPayment]]:
     """The payments booked on a channel of a community on a day, or carrying one of the
-    statement's transaction ids (booked on another day), from the fee view."""
+    statement's transaction ids (booked on another day), from the fee view, once it includes
+    every event recorded before the call (``last_position``): a payment booked a moment
+    before the import is reconciled, never reported missing."""
 
     def booked(
         community_id: UUID, channel: str, day: date, transaction_ids: Sequence[str]
     ) -> list[BookedPayment]:
+        if not wait_for_position(engine(), projection, last_position(), timeout=VIEWS_WAIT_SECONDS):
+            raise ViewsBehind("the payments booked are not all readable yet; try again shortly")
         p = fee_payments.c
         query = select(p.id, p.transaction_id, p.unit_id, p.amount_fen, p.received_on).where(
             p.community_id == community_id,
