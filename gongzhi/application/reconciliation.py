@@ -40,7 +40,7 @@ from gongzhi.domain.reconciliation import (
     reconciliation_id,
 )
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a WeChat bill of 50,000 payments is ~8 MiB as CSV
 MAX_CONTENT_CHARACTERS = 4 * -(-MAX_FILE_BYTES // 3)  # the file as base64
 MAX_ITEMS = 100_000  # a statement's rows (50,000) and the payments booked not on it
 
@@ -88,7 +88,7 @@ class ImportPaymentStatement(Command):
     content: Annotated[
         str,
         Text(MAX_CONTENT_CHARACTERS, min_length=1),
-        Doc("The file as base64 (CSV or XLSX, at most 5 MiB, at most 50,000 rows)"),
+        Doc("The file as base64 (CSV or XLSX, at most 10 MiB, at most 50,000 rows)"),
     ]
 
 
@@ -117,7 +117,7 @@ def statement_bytes(content: str) -> bytes:
     except (binascii.Error, ValueError):
         raise InvalidValue("content", "the file must be sent as base64") from None
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidValue("content", "the file is larger than 5 MiB")
+        raise InvalidValue("content", "the file is larger than 10 MiB")
     return data
 
 

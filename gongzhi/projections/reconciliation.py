@@ -19,13 +19,11 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    select,
     text,
 )
 from sqlalchemy.engine import Engine
 
 from gongzhi.domain.reconciliation import BookedPayment, Item, ItemKind, Reconciliation
-from gongzhi.projections.fees import fee_payments
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -216,14 +214,15 @@ def booked_reader(
     ) -> list[BookedPayment]:
         if not wait_for_position(engine(), projection, last_position(), timeout=VIEWS_WAIT_SECONDS):
             raise ViewsBehind("the payments booked are not all readable yet; try again shortly")
-        p = fee_payments.c
-        query = select(p.id, p.transaction_id, p.unit_id, p.amount_fen, p.received_on).where(
-            p.community_id == community_id,
-            p.channel == channel,
-            (p.received_on == day) | p.transaction_id.in_(list(transaction_ids)),
+        # One array parameter, not one parameter per id: 50,000 of those cost seconds.
+        query = text(
+            "SELECT id, transaction_id, unit_id, amount_fen, received_on FROM fee_payments "
+            "WHERE community_id = :c AND channel = :channel "
+            "AND (received_on = :day OR transaction_id = ANY(CAST(:ids AS text[])))"
         )
+        params = {"c": community_id, "channel": channel, "day": day, "ids": list(transaction_ids)}
         with engine().connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query, params).all()
         return [
             BookedPayment(r.id, r.transaction_id, r.unit_id, r.amount_fen, r.received_on)
             for r in rows
