@@ -222,7 +222,7 @@ class _Reader:
                 raise ValueError(text)
             paid_at = datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
         except ValueError:
-            raise problem(layout.time, f"not a time like 2026-12-06 09:30:00: {text!r}") from None
+            raise problem(layout.time, "not a time like 2026-12-06 09:30:00") from None
         if paid_at.date() != self.day:
             raise problem(layout.time, f"{text} is not on the statement's day {self.day}")
         return StatementLine(number, transaction_id, order_no, amount_fen, fee_fen, paid_at)
@@ -244,8 +244,8 @@ class _Reader:
         count = totals.get(layout.summary, "")
         if count != str(len(lines) + skipped):
             raise StatementRefused(
-                f"row {number + 1}, column {layout.summary}: says {count!r}, "
-                f"the file has {len(lines) + skipped} rows"
+                f"row {number + 1}, column {layout.summary}: the summary's count is not "
+                f"the file's {len(lines) + skipped} rows: it may be cut short"
             )
         for column, total in (
             (layout.summary_amount, sum(line.amount_fen for line in lines)),
@@ -254,8 +254,8 @@ class _Reader:
             stated = _yuan(totals.get(column, ""))
             if stated is None or _fen(stated) != total:
                 raise StatementRefused(
-                    f"row {number + 1}, column {column}: says {totals.get(column, '')!r}, "
-                    f"the rows add up to {Decimal(total) / 100:.2f}"
+                    f"row {number + 1}, column {column}: the summary's total is not "
+                    f"what the rows add up to, {Decimal(total) / 100:.2f} 元"
                 )
 
 

@@ -188,6 +188,20 @@ def test_an_xlsx_statement_reconciles_as_its_csv_does(api: Api) -> None:
         "SBX-301": "MISSING_IN_STATEMENT",
     }
     assert r["fileFormat"] == "XLSX"
+    # And its items page in statement order, counted over every page, filtered by kind
+    query = """query($id: ID!, $after: String, $kind: ReconciliationItemKind) {
+        reconciliation(id: $id) { ... on Reconciliation {
+        items(first: 2, after: $after, kind: $kind) { edges { node { seq } }
+        pageInfo { hasNextPage endCursor totalCount } } } } }"""
+    first = api.gql(query, {"id": r["id"]})["reconciliation"]["items"]
+    assert [e["node"]["seq"] for e in first["edges"]] == [1, 2]
+    assert (first["pageInfo"]["hasNextPage"], first["pageInfo"]["totalCount"]) == (True, 4)
+    after = first["pageInfo"]["endCursor"]
+    rest = api.gql(query, {"id": r["id"], "after": after})["reconciliation"]["items"]
+    assert [e["node"]["seq"] for e in rest["edges"]] == [3, 4]
+    assert not rest["pageInfo"]["hasNextPage"]
+    matched = api.gql(query, {"id": r["id"], "kind": "MATCHED"})["reconciliation"]["items"]
+    assert matched["pageInfo"]["totalCount"] == 1
 
 
 def test_differences_are_resolved_through_the_ordinary_commands_once(api: Api) -> None:

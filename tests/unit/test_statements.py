@@ -122,7 +122,7 @@ def test_rows_that_are_not_payments_are_counted_and_left_out() -> None:
         (_bill(GOOD), "the file ends without its summary"),
         (
             _bill(GOOD, summary=["`1", "`10.01", "`0", "`0.06"]),
-            "row 4, column 应结订单总金额: says '10.01', the rows add up to 10.00",
+            "row 4, column 应结订单总金额: the summary's total is not what the rows add up to, 10.00 元",
         ),
         (write_rows([["交易时间", "金额"]], "CSV"), "row 1: the header has no column 微信订单号"),
         (b"PK\x03\x04junk", "not an XLSX workbook"),
