@@ -31,52 +31,42 @@ RECONCILIATION_FIELDS = f"""id communityId channel day fileFormat skippedRows gr
     items(first: 100) {{ edges {{ node {{ {ITEM_FIELDS} }} }} pageInfo {{ totalCount }} }}"""
 
 
-def import_statement(
-    api: Api,
-    e: Estate,
-    content: bytes,
-    *,
-    file_format: str = "CSV",
-    day: str | None = None,
-    as_: Principal | None = None,
-) -> Any:
+def reconciling(api: Api, name: str, values: dict[str, Any], as_: Principal) -> Any:
+    """``name``'s answer (importPaymentStatement, resolveReconciliationItem)."""
+    input_type = name[0].upper() + name[1:] + "Input"
     return api.gql(
-        f"""mutation($input: ImportPaymentStatementInput!) {{
-        importPaymentStatement(input: $input) {{ __typename
+        f"""mutation($input: {input_type}!) {{ {name}(input: $input) {{ __typename
             ... on ReconciliationPayload {{ reconciliation {{ {RECONCILIATION_FIELDS} }} }}
             {PROBLEMS} }} }}""",
-        {
-            "input": {
-                "communityId": e.community,
-                "channel": "SANDBOX",
-                "day": day or business_today().isoformat(),
-                "format": file_format,
-                "content": base64.b64encode(content).decode(),
-                "reason": "每日对账",
-            }
-        },
-        as_=as_ or e.staff,
-    )["importPaymentStatement"]
+        {"input": values},
+        as_=as_,
+    )[name]
+
+
+def import_statement(
+    api: Api, e: Estate, content: bytes, *, file_format: str = "CSV", day: str | None = None
+) -> Any:
+    values = {
+        "communityId": e.community,
+        "channel": "SANDBOX",
+        "day": day or business_today().isoformat(),
+        "format": file_format,
+        "content": base64.b64encode(content).decode(),
+        "reason": "每日对账",
+    }
+    return reconciling(api, "importPaymentStatement", values, e.staff)
 
 
 def resolve(api: Api, e: Estate, reconciliation: str, item: int, action: str, **extra: Any) -> Any:
-    return api.gql(
-        f"""mutation($input: ResolveReconciliationItemInput!) {{
-        resolveReconciliationItem(input: $input) {{ __typename
-            ... on ReconciliationPayload {{ reconciliation {{ {RECONCILIATION_FIELDS} }} }}
-            {PROBLEMS} }} }}""",
-        {
-            "input": {
-                "communityId": e.community,
-                "reconciliationId": reconciliation,
-                "item": item,
-                "action": action,
-                "reason": "对账差异处理",
-                **extra,
-            }
-        },
-        as_=e.staff,
-    )["resolveReconciliationItem"]
+    values = {
+        "communityId": e.community,
+        "reconciliationId": reconciliation,
+        "item": item,
+        "action": action,
+        "reason": "对账差异处理",
+        **extra,
+    }
+    return reconciling(api, "resolveReconciliationItem", values, e.staff)
 
 
 def reconciliations(api: Api, e: Estate, as_: Principal | None = None) -> Any:
