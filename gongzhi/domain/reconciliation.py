@@ -108,6 +108,10 @@ class Item:
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "kind": self.kind.value}
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Item:
+        # Immutable: a command's copy of a reconciliation of 50,000 items shares them.
+        return self
+
     @classmethod
     def of(cls, data: dict[str, Any]) -> Item:
         return cls(**{**data, "kind": ItemKind(data["kind"])})
