@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from gongzhi.infra.tabular import MAX_ROWS, UnreadableFile, read_table
+from gongzhi.infra.tabular import MAX_ROWS, TooManyRows, UnreadableFile, read_table
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a WeChat bill of 50,000 payments is ~8 MiB as CSV
@@ -129,7 +129,12 @@ def read_statement(
     if len(content) > MAX_FILE_BYTES:
         raise StatementRefused(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     try:
+        # The rows, and the two lines of a summary
         header, rows = read_table(content, file_format, max_rows=MAX_ROWS + 2)
+    except TooManyRows:
+        raise StatementRefused(
+            f"the file has more than {MAX_ROWS:,} rows; split it (by day, or by merchant)"
+        ) from None
     except UnreadableFile as error:
         raise StatementRefused(str(error)) from None
     return _Reader(layout, day, [_bare(layout, h) for h in header]).read(rows)

@@ -202,3 +202,19 @@ def test_reconciling_finds_each_kind_and_an_item_is_resolved_once() -> None:
         r.resolve(2, Resolution.BOOKED, "payment")
     with pytest.raises(RuleViolated, match="REVERSED"):
         r.resolve(5, Resolution.BOOKED, "payment")
+
+
+def test_a_statement_past_its_bounds_is_refused_before_it_is_read_whole() -> None:
+    from gongzhi.infra.statements import MAX_FILE_BYTES
+    from gongzhi.infra.tabular import MAX_ROWS
+
+    # More than 10 MiB
+    with pytest.raises(StatementRefused, match="larger than 10 MiB"):
+        read_statement("SANDBOX", b"x" * (MAX_FILE_BYTES + 1), "CSV", DAY)
+    # One payment more than 50,000 (the summary lines are not counted)
+    payments = [Transaction(f"T{n}", "", 100, AT) for n in range(MAX_ROWS + 1)]
+    with pytest.raises(StatementRefused, match="more than 50,000 rows"):
+        read_statement("SANDBOX", sandbox_statement(DAY, payments), "CSV", DAY)
+    # Exactly 50,000 is read
+    lines, _ = read_statement("SANDBOX", sandbox_statement(DAY, payments[:-1]), "CSV", DAY)
+    assert len(lines) == MAX_ROWS
