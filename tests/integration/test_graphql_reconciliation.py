@@ -5,12 +5,19 @@ differences resolved through the ordinary commands."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from starlette.testclient import TestClient
+
 from gongzhi.application.base import business_today
+from gongzhi.bootstrap import Platform
+from gongzhi.graphql.app import create_app
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.infra.limits import Limits
+from gongzhi.infra.settings import Settings
 from gongzhi.infra.statements import Transaction, sandbox_statement, write_rows
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
@@ -331,6 +338,46 @@ def test_a_malformed_statement_is_refused_naming_row_and_column_and_records_noth
     }
     # And nothing was recorded
     assert reconciliations(api, e)["pageInfo"]["totalCount"] == 0
+
+
+def test_a_statement_may_be_larger_than_an_ordinary_request_up_to_the_upload_limit(
+    api: Api, settings: Settings, platform: Platform
+) -> None:
+    # Given an API whose requests may hold 4 KiB, uploads (roster, statement) 64 KiB
+    e = billed_estate(api)
+    small = Limits(max_body_bytes=4096, max_upload_bytes=65536, mutations_per_minute=100)
+    now = datetime.now(UTC)
+    with TestClient(create_app(replace(settings, limits=small), platform.app)) as client:
+
+        def send(rows: int) -> Any:
+            payments = [Transaction(f"SBX-{n}", "", 100, now) for n in range(rows)]
+            content = base64.b64encode(sandbox_statement(business_today(), payments)).decode()
+            query = """mutation($input: ImportPaymentStatementInput!) {
+                importPaymentStatement(input: $input) { __typename } }"""
+            values = {
+                "communityId": e.community,
+                "channel": "SANDBOX",
+                "day": business_today().isoformat(),
+                "format": "CSV",
+                "content": content,
+                "reason": "对账",
+            }
+            token = api.token(e.staff)
+            return client.post(
+                "/graphql",
+                json={"query": query, "variables": {"input": values}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+        # When a statement of 100 payments (about 14 KiB as base64) is imported, it is read
+        taken = send(100)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["data"]["importPaymentStatement"]["__typename"] in {
+            "ReconciliationPayload",
+            "Recorded",
+        }
+        # And one of 1,000 (about 120 KiB) is refused before it is read whole
+        assert send(1000).status_code == 413
 
 
 # --- the access matrix (tests/integration/test_access_matrix.py) ---
