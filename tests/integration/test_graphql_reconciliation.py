@@ -29,13 +29,14 @@ from tests.integration.test_graphql_fees import (
     pay,
     statement,
 )
-from tests.integration.test_graphql_payment_orders import create_order, notify, read_order
+from tests.integration.test_graphql_payment_orders import create_order, notify, read_order, sandbox
 
 ITEM_FIELDS = """seq kind row transactionId orderNo statementFen bookedFen feeFen paidAt
     paymentId unitId resolution reference resolvedAt"""
 RECONCILIATION_FIELDS = f"""id communityId channel day fileFormat skippedRows grossFen feeFen
     netFen itemCount matched missingInPlatform missingInStatement amountDiffers openItems
-    items(first: 100) {{ edges {{ node {{ {ITEM_FIELDS} }} }} pageInfo {{ totalCount }} }}"""
+    items(first: 100) {{ ... on ReconciliationItemConnection {{
+        edges {{ node {{ {ITEM_FIELDS} }} }} pageInfo {{ totalCount }} }} }}"""
 
 
 def reconciling(api: Api, name: str, values: dict[str, Any], as_: Principal) -> Any:
@@ -117,7 +118,7 @@ def a_day_of_payments(api: Api) -> tuple[Estate, list[Transaction], dict[str, An
 def test_a_days_statement_reconciles_with_each_kind_of_difference(api: Api) -> None:
     # Given a day of payments, and the sandbox's statement of it, as WeChat Pay lays one out
     e, transactions, orders = a_day_of_payments(api)
-    content = sandbox_statement(business_today(), transactions, "CSV")
+    content = sandbox(api).statement(business_today(), transactions, "CSV")
     assert content.decode("utf-8-sig").splitlines()[1].startswith("`")
     # When the company's staff import it
     result = import_statement(api, e, content)
@@ -188,8 +189,9 @@ def test_an_xlsx_statement_reconciles_as_its_csv_does(api: Api) -> None:
     # And its items page in statement order, counted over every page, filtered by kind
     query = """query($id: ID!, $after: String, $kind: ReconciliationItemKind) {
         reconciliation(id: $id) { ... on Reconciliation {
-        items(first: 2, after: $after, kind: $kind) { edges { node { seq } }
-        pageInfo { hasNextPage endCursor totalCount } } } } }"""
+        items(first: 2, after: $after, kind: $kind) { ... on ReconciliationItemConnection {
+        edges { node { seq } } pageInfo { hasNextPage endCursor totalCount } }
+        ... on ValidationError { field message } } } } }"""
     first = api.gql(query, {"id": r["id"]})["reconciliation"]["items"]
     assert [e["node"]["seq"] for e in first["edges"]] == [1, 2]
     assert (first["pageInfo"]["hasNextPage"], first["pageInfo"]["totalCount"]) == (True, 4)
@@ -199,6 +201,9 @@ def test_an_xlsx_statement_reconciles_as_its_csv_does(api: Api) -> None:
     assert not rest["pageInfo"]["hasNextPage"]
     matched = api.gql(query, {"id": r["id"], "kind": "MATCHED"})["reconciliation"]["items"]
     assert matched["pageInfo"]["totalCount"] == 1
+    # And a forged cursor is a typed error, not a failure
+    forged = api.gql(query, {"id": r["id"], "after": "forged"})["reconciliation"]["items"]
+    assert forged == {"field": "after", "message": "is not a cursor this API issued"}
 
 
 def test_differences_are_resolved_through_the_ordinary_commands_once(api: Api) -> None:

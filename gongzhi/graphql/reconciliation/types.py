@@ -16,6 +16,7 @@ from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import Key, PageInfo, encode_cursor, keyset_page
 from gongzhi.graphql.params import Params
+from gongzhi.graphql.reading import lookup
 from gongzhi.graphql.rows import from_row
 
 
@@ -54,6 +55,11 @@ class ReconciliationItemConnection:
 
 
 ITEM_KEYS = (Key("i.seq", "seq", "int"),)
+# A page size out of range or a forged cursor is answered as a typed error.
+ReconciliationItemsResult = Annotated[
+    ReconciliationItemConnection | ValidationError,
+    strawberry.union("ReconciliationItemsResult"),
+]
 
 
 @strawberry.type(
@@ -81,6 +87,7 @@ class Reconciliation:
     recorded_at: datetime.datetime
 
     @strawberry.field(description="The items, in statement order (max 100 a page)")
+    @lookup
     async def items(
         self,
         info: Info[Context, None],
@@ -88,7 +95,7 @@ class Reconciliation:
         open_only: bool = False,
         first: int = 50,
         after: str | None = None,
-    ) -> ReconciliationItemConnection:
+    ) -> ReconciliationItemsResult:
         params = Params([UUID(self.id)])
         conditions = ["i.reconciliation_id = $1"]
         if kind is not None:
