@@ -258,6 +258,19 @@ def test_differences_are_resolved_through_the_ordinary_commands_once(api: Api) -
     # And a matched item has nothing to resolve
     matched = resolve(api, e, r["id"], items["SBX-101"]["seq"], "NOTE")
     assert matched["__typename"] == "ValidationError" and "matched" in matched["message"]
+    # And the reconciliation's history says who did what and why, for the committee too
+    committee = Principal(subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(e.community))
+    history = api.gql(
+        """query($id: ID!) { history(id: $id) { __typename ... on HistoryConnection {
+        entries { eventType actor reason } } } }""",
+        {"id": r["id"]},
+        as_=committee,
+    )["history"]
+    assert [(h["eventType"], h["actor"], h["reason"]) for h in history["entries"]] == [
+        ("Recorded", e.staff.subject, "每日对账"),
+        ("ItemsListed", e.staff.subject, "每日对账"),
+        *[("ItemResolved", e.staff.subject, "对账差异处理")] * 3,
+    ]
 
 
 def test_a_payment_missing_in_the_platform_without_an_order_of_ours_needs_its_unit(
