@@ -193,7 +193,7 @@ class Reconciliation(Aggregate):
         skipped_rows: int  # statement rows not of payments (refunds, closed orders)
         gross_fen: int
         fee_fen: int
-        items: int
+        item_count: int
 
     class ItemsListed(Aggregate.Event):
         items: list[dict[str, Any]]
@@ -221,7 +221,7 @@ class Reconciliation(Aggregate):
         skipped_rows: int,
         gross_fen: int,
         fee_fen: int,
-        items: int,
+        item_count: int,
     ) -> None:
         self.community_id = community_id
         self.channel = channel
@@ -258,7 +258,7 @@ class Reconciliation(Aggregate):
             skipped_rows=skipped_rows,
             gross_fen=sum(i.statement_fen or 0 for i in listed),
             fee_fen=sum(i.fee_fen for i in listed),
-            items=len(items),
+            item_count=len(items),
         )
         for start in range(0, len(items), CHUNK):
             chunk = [i.as_dict() for i in items[start : start + CHUNK]]

@@ -78,7 +78,7 @@ class Reconciliation:
     gross_fen: Fen = strawberry.field(description="应结金额: the statement's payments")
     fee_fen: Fen = strawberry.field(description="手续费: the channel's fees")
     net_fen: Fen = strawberry.field(description="净额: gross less fees")
-    items_count: int = strawberry.field(name="itemCount")
+    item_count: int
     matched: int
     missing_in_platform: int
     missing_in_statement: int
@@ -121,7 +121,7 @@ class Reconciliation:
 
 
 def reconciliation_from_row(row: object) -> Reconciliation:
-    return from_row(Reconciliation, row, items_count=row["items"])  # type: ignore[index]
+    return from_row(Reconciliation, row)
 
 
 @strawberry.type
