@@ -29,6 +29,7 @@ from gongzhi.application.owners import OwnerService
 from gongzhi.application.payment_orders import PaymentOrderService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
+from gongzhi.application.reconciliation import ReconciliationService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
@@ -48,6 +49,7 @@ class Gongzhi(
     InvoiceService,  # 电子发票 (issue 16)
     PaymentOrderService,  # 在线缴费 (issue 16)
     MeterService,  # 抄表, 公摊 (issue 16)
+    ReconciliationService,  # 对账 (issue 16)
     CreditService,
     DecisionService,
     RedPropertyService,

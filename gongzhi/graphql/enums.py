@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from gongzhi.application.meters import ReadingFileFormat
+from gongzhi.application.reconciliation import ResolveAction, StatementFileFormat
 from gongzhi.application.roster import RosterFormat
 from gongzhi.domain.committee_rules import CommitteeKind, CommitteeStatus, MemberRole
 from gongzhi.domain.common_income import IncomeCategory
@@ -42,6 +43,7 @@ from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_order import OrderStatus
 from gongzhi.domain.person import CommunityRole
 from gongzhi.domain.points import PointsRule
+from gongzhi.domain.reconciliation import ItemKind, Resolution
 from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode, RenovationCategory
@@ -229,6 +231,18 @@ GRAPHQL_ENUMS = (
         SharingMethod,
         "SharingMethod",
         "公摊方式: 按面积 AREA, 按户数 UNIT_COUNT, 按用量 CONSUMPTION (no consumption: by count)",
+    ),
+    (StatementFileFormat, "StatementFileFormat", "对账单 file: CSV or XLSX"),
+    (
+        ItemKind,
+        "ReconciliationItemKind",
+        "对账结果: 一致 MATCHED, 渠道有平台无 MISSING_IN_PLATFORM, 平台有渠道无 MISSING_IN_STATEMENT, 金额不符 AMOUNT_DIFFERS",
+    ),
+    (Resolution, "ReconciliationResolution", "处理方式: 补账 BOOKED, 冲正 REVERSED, 说明 NOTED"),
+    (
+        ResolveAction,
+        "ReconciliationAction",
+        "BOOK_PAYMENT 补账 (recordPayment), REVERSE_PAYMENT 冲正 (refundPayment), NOTE 说明 only",
     ),
     (
         Source,

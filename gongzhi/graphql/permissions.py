@@ -51,6 +51,8 @@ class Action(enum.Enum):
     WRITE_OFF_FEES = "write off a bill or waive its late fee"
     READ_FEES = "read a community's fee ledgers, arrears and rates"
     READ_FEE_STATEMENT = "read a unit's fee statement"
+    RECONCILE_PAYMENTS = "import a payment statement and resolve its reconciliation"
+    READ_RECONCILIATIONS = "read a community's payment reconciliations"
     SET_FUND_RULES = "set the maintenance fund's deposit rule or the common income rule"
     RECORD_FUND_MONEY = "record maintenance fund deposits, top-ups or interest"
     SEND_TOP_UP_NOTICES = "send maintenance fund top-up notices"
@@ -193,6 +195,8 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.READ_FEE_STATEMENT
             | Action.RECORD_METERS
             | Action.READ_METERS
+            | Action.RECONCILE_PAYMENTS
+            | Action.READ_RECONCILIATIONS
         ):
             return _fees(principal, action, target, in_district, serves, own_community)
         case (
@@ -348,8 +352,12 @@ def _fees(
         Action.RECORD_FEE_PAYMENT,
         Action.WRITE_OFF_FEES,
         Action.RECORD_METERS,
+        Action.RECONCILE_PAYMENTS,
     }:
         return staff
+    if action is Action.READ_RECONCILIATIONS:
+        # 对账 is the company's bookkeeping; the committee audits it.
+        return staff or (role is Role.COMMITTEE_MEMBER and own_community)
     readers = (
         staff
         or (role is Role.REGULATOR and in_district)

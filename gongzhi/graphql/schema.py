@@ -64,6 +64,8 @@ from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
 from gongzhi.graphql.participation.mutations import ParticipationMutations
 from gongzhi.graphql.participation.queries import ParticipationQueries
+from gongzhi.graphql.reconciliation.mutations import ReconciliationMutations
+from gongzhi.graphql.reconciliation.queries import ReconciliationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.redaction import RedactingSchema, should_mask
@@ -103,6 +105,7 @@ class Query(
     MeterQueries,  # 抄表 (issue 16)
     ReceiptQueries,
     PaymentOrderQueries,  # 在线缴费 (issue 16)
+    ReconciliationQueries,  # 对账 (issue 16)
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,
@@ -131,6 +134,7 @@ class Mutation(
     FeeMutations,
     MeterMutations,  # 抄表 (issue 16)
     PaymentOrderMutations,  # 在线缴费 (issue 16)
+    ReconciliationMutations,  # 对账 (issue 16)
     FundMutations,
     CommonIncomeMutations,
     CommunityCompanyMutations,

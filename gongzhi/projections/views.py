@@ -39,6 +39,7 @@ from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
 from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
 from gongzhi.projections.payment_orders import PAYMENT_ORDER_TABLES, payment_order_ops
+from gongzhi.projections.reconciliation import RECONCILIATION_TABLES, reconciliation_ops
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
 from gongzhi.projections.work_orders import work_order_ops, work_orders
@@ -66,6 +67,7 @@ VIEW_TABLES: tuple[Table, ...] = (
     *FEE_TABLES,
     *PAYMENT_ORDER_TABLES,
     *METER_TABLES,
+    *RECONCILIATION_TABLES,
     *FEE_SCHEDULE_TABLES,
     *FUND_TABLES,
     *COMMON_INCOME_TABLES,
@@ -96,6 +98,7 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     fee_ops,
     payment_order_ops,
     meter_ops,
+    reconciliation_ops,
     fee_schedule_ops,
     fund_ops,
     common_income_ops,

@@ -3,9 +3,10 @@ tests build on them): 幸福里 in 红塔区, served by 甲物业, and 和平苑
 
 from __future__ import annotations
 
+import base64
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -48,6 +49,7 @@ from gongzhi.application.notices import PublishNotice
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.application.payment_orders import CreatePaymentOrder
 from gongzhi.application.points import AddReward
+from gongzhi.application.reconciliation import ImportPaymentStatement, StatementFileFormat
 from gongzhi.application.red_property import (
     AddPartyMember,
     ApplyForDemonstration,
@@ -79,6 +81,7 @@ from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.infra.statements import Transaction, sandbox_statement
 from tests.integration.conftest import Api
 
 META = Meta(actor="matrix", reason="两个租户", actor_role="PLATFORM_ADMIN")
@@ -349,12 +352,27 @@ def _fees(app: Gongzhi, tenant: Tenant) -> None:
             unit_id=tenant.unit,
         ),
     ).part_id
+    reconciliation = app.import_payment_statement(
+        META,
+        ImportPaymentStatement(
+            community_id=community,
+            channel=PaymentChannel.WECHAT,
+            day=business_today(),
+            format=StatementFileFormat.CSV,
+            content=base64.b64encode(
+                sandbox_statement(
+                    business_today(), [Transaction(f"tx-{community}", "", 1000, datetime.now(UTC))]
+                )
+            ).decode(),
+        ),
+    ).id
     tenant.things |= {
         Kind.METER: str(meter),
         Kind.METER_BOOK: str(book_id(community)),
         Kind.BILL: str(bill),
         Kind.PAYMENT: str(payment),
         Kind.PAYMENT_ORDER: str(order),
+        Kind.RECONCILIATION: str(reconciliation),
         Kind.PARKING_SPACE: str(space),
         Kind.COMMON_INCOME_ENTRY: str(entry),
     }

@@ -54,6 +54,10 @@ from tests.integration.test_graphql_payment_orders import (
     PAYMENT_ORDER_EXPECTED,
     PAYMENT_ORDER_OPERATIONS,
 )
+from tests.integration.test_graphql_reconciliation import (
+    RECONCILIATION_EXPECTED,
+    RECONCILIATION_OPERATIONS,
+)
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
     RED_PROPERTY_OPERATIONS,
@@ -182,6 +186,7 @@ OPERATIONS: dict[str, Operation] = {
     **FEES_OPERATIONS,  # 物业费 (issue 4)
     **PAYMENT_ORDER_OPERATIONS,  # 在线缴费 (issue 16)
     **METER_OPERATIONS,  # 抄表 (issue 16)
+    **RECONCILIATION_OPERATIONS,  # 对账 (issue 16)
     **FUND_OPERATIONS,  # 维修资金 (issue 4)
     **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
@@ -461,6 +466,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     **FEES_EXPECTED,  # 物业费 (issue 4)
     **PAYMENT_ORDER_EXPECTED,  # 在线缴费 (issue 16)
     **METER_EXPECTED,  # 抄表 (issue 16)
+    **RECONCILIATION_EXPECTED,  # 对账 (issue 16)
     **FUND_EXPECTED,  # 维修资金 (issue 4)
     **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)
