@@ -211,7 +211,7 @@ class ReconciliationService(GongzhiBase):
         item = reconciliation.check_resolvable(command.item, resolution)
         channel = PaymentChannel(reconciliation.channel)
         if resolution is Resolution.BOOKED:
-            reference = self._book(meta, reconciliation, item, channel, command.unit_id)
+            reference = self._book_resolution(meta, reconciliation, item, channel, command.unit_id)
         elif resolution is Resolution.REVERSED:
             reference = self._reverse(meta, reconciliation, item, channel)
         else:
@@ -224,7 +224,7 @@ class ReconciliationService(GongzhiBase):
             field="reconciliationId",
         )
 
-    def _book(
+    def _book_resolution(
         self,
         meta: Meta,
         reconciliation: Reconciliation,
