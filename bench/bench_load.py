@@ -33,6 +33,7 @@ import asyncio
 import itertools
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -618,6 +619,7 @@ def node_round(
     seconds: float,
     others: dict[str, int],
     read: PgParams | None = None,
+    first: bool = False,
 ) -> tuple[Tally, Tally, list[int], float]:
     """The anchor, then the mixed load on ``count`` API processes started for the round
     (reading the replica ``read`` when given, as the anchor then does); also the CPU
@@ -644,17 +646,23 @@ def node_round(
         cores["postgres (all)"] = (postgres_cpu_seconds() - pg_before) / wall
         peak = [max(rss.samples[s.pid]) // 1024 for s in servers]
         connections = asyncio.run(count_connections(pg))
+        served = query_reads(bases) if read is not None else {}
         where = " on the replica" if read is not None else ""
         report(f"anchor (asyncpg, same reads{where}), before {count} API", anchor, READS)
         report(f"{count} API process(es){where}, {clients} clients", api, READS)
         print(f"  API RSS under load (peak, MiB): {peak}")
+        if served:
+            print(
+                "  queries by the database that served them (the API's "
+                f"gongzhi_query_reads_total): {served}"
+            )
         print(
             "  RSS of the rest of the node (MiB): "
             + ", ".join(
                 f"{k} {sum(rss_kib(p) for p in tree(pid)) // 1024}" for k, pid in others.items()
             )
             + f"; connections to the database: {without_api} without the API"
-            + (" (the node just started)" if count == 1 else "")
+            + (" (the node just started)" if first else "")
             + ", "
             f"{connections} with {count} API under load"
         )
@@ -666,6 +674,19 @@ def node_round(
 
     api_cores = sum(v for k, v in cores.items() if k.startswith("api"))
     return anchor, api, peak, api_cores
+
+
+def query_reads(bases: list[str]) -> dict[str, int]:
+    """Query operations by the database that served their reads, over the API processes
+    (their ``/metrics``): with a replica, ``replica`` unless it lagged or was away."""
+    served: dict[str, int] = defaultdict(int)
+    for base in bases:
+        text = httpx.get(f"{base}/metrics", timeout=30).text
+        for database, value in re.findall(
+            r'^gongzhi_query_reads_total\{database="(\w+)"\} (\S+)$', text, re.M
+        ):
+            served[database] += int(float(value))
+    return dict(served)
 
 
 def cli(env: dict[str, str], *args: str) -> None:
@@ -769,9 +790,9 @@ def main(argv: list[str] | None = None) -> None:
             process(["schedule"], env) as scheduler,
         ):
             others = {"project": projector.pid, "work": worker.pid, "schedule": scheduler.pid}
-            for label, count, replica in rounds:
+            for index, (label, count, replica) in enumerate(rounds):
                 results[label] = node_round(
-                    count, env, pg, cast, args.clients, seconds, others, replica
+                    count, env, pg, cast, args.clients, seconds, others, replica, index == 0
                 )
 
     print("\n== summary ==")
