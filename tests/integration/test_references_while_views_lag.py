@@ -7,7 +7,6 @@ The projector is held back by not running it: the thing is in the log, not in th
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
 import time
 import uuid
@@ -18,13 +17,14 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from gongzhi.application.base import Meta
+from gongzhi.application.base import Done, Meta
 from gongzhi.application.communities import AddBuilding, RegisterCommunity
 from gongzhi.bootstrap import Platform
 from gongzhi.graphql.app import create_app
 from gongzhi.graphql.auth import issue_token
 from gongzhi.infra.settings import Settings
 from tests.integration.conftest import ADMIN
+from tests.support import LogSignal
 
 META = Meta(actor="admin-1", reason="登记", actor_role="PLATFORM_ADMIN")
 ADD_ENTRANCE = """mutation($community: ID!, $building: ID!) {
@@ -38,29 +38,11 @@ ADD_ENTRANCE = """mutation($community: ID!, $building: ID!) {
   } }"""
 
 
-class Waits(logging.Handler):
-    """Sets ``started`` when a reference look-up starts waiting for the views (its log
-    line is the signal: the test waits on it, not on time)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.started = threading.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "is not in the views" in record.getMessage():
-            self.started.set()
-
-
 @pytest.fixture
-def waits() -> Iterator[Waits]:
-    handler = Waits()
-    logger = logging.getLogger("gongzhi.graphql.commands")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+def waits() -> Iterator[LogSignal]:
+    """Set when a reference look-up starts waiting for the views."""
+    with LogSignal("gongzhi.graphql.commands", "is not in the views") as signal:
+        yield signal
 
 
 def add_entrance(client: TestClient, settings: Settings, community: Any, building: Any) -> Any:
@@ -86,17 +68,24 @@ def community_in_views(platform: Platform) -> Any:
     return community
 
 
-def test_a_follow_up_naming_a_thing_just_recorded_waits_for_the_views(
-    platform: Platform, settings: Settings, waits: Waits
-) -> None:
-    # Given a community in the views, and a building just added to it: in the event log, not
-    # in the views (the projector is stopped)
+def building_in_the_log_only(platform: Platform) -> tuple[Any, Done]:
+    """A community in the views, and a building just added to it: in the event log, not in
+    the views (no projector runs)."""
     community = community_in_views(platform)
     added = platform.app.execute(
         META, AddBuilding(community_id=community, number="1", floors=6, has_elevator=False)
     )
+    assert added.part_id is not None
+    return community, added
+
+
+def test_a_follow_up_naming_a_thing_just_recorded_waits_for_the_views(
+    platform: Platform, settings: Settings, waits: LogSignal
+) -> None:
+    # Given a community in the views, and a building just added to it: in the event log, not
+    # in the views (the projector is stopped)
+    community, added = building_in_the_log_only(platform)
     building = added.part_id
-    assert building is not None
     stop = threading.Event()
     projector = threading.Thread(
         target=platform.projection_runner().run, args=(stop,), kwargs={"poll_interval": 0.2}
@@ -105,9 +94,9 @@ def test_a_follow_up_naming_a_thing_just_recorded_waits_for_the_views(
         try:
             # When a command names the building
             answer = pool.submit(add_entrance, client, settings, community, building)
-            answer.add_done_callback(lambda _: waits.started.set())  # an answer ends the wait
+            answer.add_done_callback(lambda _: waits.seen.set())  # an answer ends the wait
             # Then its reference check waits for the views (it has not answered NotFound)
-            assert waits.started.wait(30)
+            assert waits.seen.wait(30)
             assert not answer.done(), answer.result()
             # And once the projector runs again, the command goes through
             projector.start()
@@ -122,7 +111,7 @@ def test_a_follow_up_naming_a_thing_just_recorded_waits_for_the_views(
 
 
 def test_an_id_that_does_not_exist_is_not_found_at_once_when_the_views_are_at_the_head(
-    platform: Platform, settings: Settings, waits: Waits
+    platform: Platform, settings: Settings, waits: LogSignal
 ) -> None:
     # Given views at the log's head
     community = community_in_views(platform)
@@ -134,25 +123,23 @@ def test_an_id_that_does_not_exist_is_not_found_at_once_when_the_views_are_at_th
     # Then it is not found, without waiting for the views
     assert result["__typename"] == "NotFound", result
     assert result["field"] == "input.buildingId"
-    assert not waits.started.is_set()
+    assert not waits.seen.is_set()
     assert elapsed < settings.read_your_writes_timeout
 
 
 def test_views_that_stay_behind_answer_try_again_never_a_false_not_found(
-    platform: Platform, settings: Settings, waits: Waits
+    platform: Platform, settings: Settings, waits: LogSignal
 ) -> None:
     # Given a building in the log only, and views that will not catch up (no projector)
-    community = community_in_views(platform)
-    building = platform.app.execute(
-        META, AddBuilding(community_id=community, number="1", floors=6, has_elevator=False)
-    ).part_id
+    community, added = building_in_the_log_only(platform)
+    building = added.part_id
     head = platform.app.recorder.max_notification_id()
     quick = dataclasses.replace(settings, read_your_writes_timeout=0.3)
     with TestClient(create_app(quick, platform.app)) as client:
         # When a command names it
         result = add_entrance(client, quick, community, building)
     # Then, after the bounded wait, it is told to try again: typed, and not NotFound
-    assert waits.started.is_set()
+    assert waits.seen.is_set()
     assert result["__typename"] == "Unavailable", result
     assert "again" in result["message"]
     # And nothing was recorded, so sending it again is safe

@@ -20,29 +20,16 @@ from dramatiq.middleware import Retries
 
 from bench.faults.servers import Relay
 from gongzhi.infra.broker import NamespacedRabbitmqBroker, make_broker, purge
+from tests.support import LogSignal
 
 QUEUE = "health"
 
 
-class Waiting(logging.Handler):
-    """Set when the middleware says it is waiting for the broker (the test's signal)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen = threading.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "the broker is away" in record.getMessage():
-            self.seen.set()
-
-
 @pytest.fixture
-def waiting() -> Iterator[Waiting]:
-    handler = Waiting()
-    logger = logging.getLogger("gongzhi.infra.broker")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
+def waiting() -> Iterator[LogSignal]:
+    """Set when the retry middleware says it is waiting for the broker."""
+    with LogSignal("gongzhi.infra.broker", "the broker is away", logging.WARNING) as signal:
+        yield signal
 
 
 def relayed(url: str, relay: Relay) -> str:
@@ -53,7 +40,7 @@ def relayed(url: str, relay: Relay) -> str:
 
 
 def test_a_retry_meeting_the_broker_away_is_sent_once_it_is_back(
-    broker_url: str, waiting: Waiting
+    broker_url: str, waiting: LogSignal
 ) -> None:
     # Given a worker's broker reaching the broker through a relay, and a job of it
     parts = urlsplit(broker_url)
