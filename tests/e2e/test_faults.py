@@ -59,6 +59,25 @@ def test_a_recorded_command_is_answered_as_recorded_while_the_projector_is_down(
 
 
 @pytest.mark.slow
+def test_a_follow_up_naming_a_recorded_thing_is_told_to_try_again_not_that_it_is_missing(
+    platform: Platform, settings: Settings
+) -> None:
+    # Given the API with no projector behind it, and a community it answered as Recorded
+    with serving(settings, GONGZHI_RYW_TIMEOUT="0.3") as base_url:
+        token = admin_token(settings)
+        answer = graphql(base_url, token, REGISTER)["registerCommunity"]
+        assert answer["__typename"] == "Recorded", answer
+        head = platform.app.recorder.max_notification_id()
+        # When the client goes on to rename it, with the id it was given
+        renamed = graphql(base_url, token, RENAME, {"id": answer["id"]})["renameCommunity"]
+    # Then it is told to try again in a moment (the views lag), never that there is no such
+    # community, and nothing was recorded
+    assert renamed["__typename"] == "Unavailable", renamed
+    assert "again" in renamed["message"]
+    assert platform.app.recorder.max_notification_id() == head
+
+
+@pytest.mark.slow
 def test_a_database_out_of_reach_is_a_typed_unavailable(
     platform: Platform, settings: Settings
 ) -> None:
