@@ -17,6 +17,13 @@ pool, with no GraphQL and no HTTP. Mutations wait for their effect to be in the 
 
     .venv/bin/python -m bench.bench_load            # about 2.5 minutes
     .venv/bin/python -m bench.bench_load --long     # 90 s rounds, more communities
+    .venv/bin/python -m bench.bench_load --replica  # reads on a streaming replica
+
+With ``--replica`` the node runs on a PostgreSQL cluster of the run's own and a hot standby of
+it (``pg_basebackup -R``, both on this machine, ``bench/faults/servers.py``), and the rounds
+are: 1 API reading the primary (the comparison), then 1 and 2 API with
+``GONGZHI_READ_DATABASE_URL`` naming the standby, their anchor reading the standby too.
+Mutations then wait for the standby to replay their views' change (read-your-writes).
 """
 
 from __future__ import annotations
@@ -26,9 +33,12 @@ import asyncio
 import itertools
 import os
 import random
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -608,17 +618,22 @@ def node_round(
     clients: int,
     seconds: float,
     others: dict[str, int],
+    read: PgParams | None = None,
+    first: bool = False,
 ) -> tuple[Tally, Tally, list[int], float]:
-    """The anchor, then the mixed load on ``count`` API processes started for the round;
-    also the CPU (cores) the API processes used over it."""
+    """The anchor, then the mixed load on ``count`` API processes started for the round
+    (reading the replica ``read`` when given, as the anchor then does); also the CPU
+    (cores) the API processes used over it."""
     without_api = asyncio.run(count_connections(pg))
+    if read is not None:
+        env = env | {"GONGZHI_READ_DATABASE_URL": read.url()}
     with ExitStack() as stack:
         ports = [free_port() for _ in range(count)]
         servers = [stack.enter_context(process(["serve", "--port", str(p)], env)) for p in ports]
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for base, server in zip(bases, servers, strict=True):
             wait_ready(base, server)
-        anchor = asyncio.run(anchor_round(pg, cast, clients, seconds, count))
+        anchor = asyncio.run(anchor_round(read or pg, cast, clients, seconds, count))
         watched = {"client": os.getpid(), "projector": others["project"]}
         watched |= {f"api{i + 1}": s.pid for i, s in enumerate(servers)}
         before = {k: cpu_seconds(pid) for k, pid in watched.items()}
@@ -631,16 +646,23 @@ def node_round(
         cores["postgres (all)"] = (postgres_cpu_seconds() - pg_before) / wall
         peak = [max(rss.samples[s.pid]) // 1024 for s in servers]
         connections = asyncio.run(count_connections(pg))
-        report(f"anchor (asyncpg, same reads), before {count} API", anchor, READS)
-        report(f"{count} API process(es), {clients} clients", api, READS)
+        served = query_reads(bases) if read is not None else {}
+        where = " on the replica" if read is not None else ""
+        report(f"anchor (asyncpg, same reads{where}), before {count} API", anchor, READS)
+        report(f"{count} API process(es){where}, {clients} clients", api, READS)
         print(f"  API RSS under load (peak, MiB): {peak}")
+        if served:
+            print(
+                "  queries by the database that served them (the API's "
+                f"gongzhi_query_reads_total): {served}"
+            )
         print(
             "  RSS of the rest of the node (MiB): "
             + ", ".join(
                 f"{k} {sum(rss_kib(p) for p in tree(pid)) // 1024}" for k, pid in others.items()
             )
             + f"; connections to the database: {without_api} without the API"
-            + (" (the node just started)" if count == 1 else "")
+            + (" (the node just started)" if first else "")
             + ", "
             f"{connections} with {count} API under load"
         )
@@ -654,6 +676,19 @@ def node_round(
     return anchor, api, peak, api_cores
 
 
+def query_reads(bases: list[str]) -> dict[str, int]:
+    """Query operations by the database that served their reads, over the API processes
+    (their ``/metrics``): with a replica, ``replica`` unless it lagged or was away."""
+    served: dict[str, int] = defaultdict(int)
+    for base in bases:
+        text = httpx.get(f"{base}/metrics", timeout=30).text
+        for database, value in re.findall(
+            r'^gongzhi_query_reads_total\{database="(\w+)"\} (\S+)$', text, re.M
+        ):
+            served[database] += int(float(value))
+    return dict(served)
+
+
 def cli(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "gongzhi.cli", *args],
@@ -662,6 +697,28 @@ def cli(env: dict[str, str], *args: str) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+@contextmanager
+def replicated_database(prefix: str) -> Iterator[tuple[PgParams, PgParams]]:
+    """A database on a private primary cluster, and the same database on a hot standby
+    streaming from it; both clusters stopped and removed afterwards."""
+    from bench.faults.servers import PrivatePostgres
+
+    root = Path(tempfile.mkdtemp(prefix="gongzhi-bench-replica-"))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        primary = PrivatePostgres(root)
+        try:
+            standby = PrivatePostgres(root, name="standby", primary=primary)
+            try:
+                yield PgParams.from_url(primary.url(name)), PgParams.from_url(standby.url(name))
+            finally:
+                standby.close()
+        finally:
+            primary.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -674,11 +731,21 @@ def main(argv: list[str] | None = None) -> None:
         "--broker-url",
         default=os.environ.get("GONGZHI_BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
     )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="a private primary and a streaming standby; API reads on the standby",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (90.0 if args.long else 25.0)
     communities = args.communities or (36 if args.long else 12)
 
-    with temporary_database("gongzhi_bench_load") as pg:
+    with ExitStack() as databases:
+        read: PgParams | None = None
+        if args.replica:
+            pg, read = databases.enter_context(replicated_database("gongzhi_bench_load"))
+        else:
+            pg = databases.enter_context(temporary_database("gongzhi_bench_load"))
         env = dict(
             os.environ,
             # The checkout first; what the caller adds after it (an alternative event loop or
@@ -707,7 +774,15 @@ def main(argv: list[str] | None = None) -> None:
             f"{time.monotonic() - started:.0f}s"
         )
         cast = asyncio.run(find_cast(pg))
-        results: dict[int, tuple[Tally, Tally, list[int], float]] = {}
+        results: dict[str, tuple[Tally, Tally, list[int], float]] = {}
+        # (label, API processes, the replica their queries read)
+        rounds: list[tuple[str, int, PgParams | None]] = [("1 API", 1, None), ("2 API", 2, None)]
+        if read is not None:
+            rounds = [
+                ("1 API, primary only", 1, None),
+                ("1 API, replica", 1, read),
+                ("2 API, replica", 2, read),
+            ]
         # The rest of a node beside the API: projector, one worker process, the scheduler.
         with (
             process(["project"], env) as projector,
@@ -715,28 +790,41 @@ def main(argv: list[str] | None = None) -> None:
             process(["schedule"], env) as scheduler,
         ):
             others = {"project": projector.pid, "work": worker.pid, "schedule": scheduler.pid}
-            for count in (1, 2):
-                results[count] = node_round(count, env, pg, cast, args.clients, seconds, others)
+            for index, (label, count, replica) in enumerate(rounds):
+                results[label] = node_round(
+                    count, env, pg, cast, args.clients, seconds, others, replica, index == 0
+                )
 
     print("\n== summary ==")
-    for count, (anchor, api, peak, api_cores) in results.items():
+    for label, (anchor, api, peak, api_cores) in results.items():
         a_rate, a50, a99 = _summary(anchor, READS)
         q_rate, q50, q99 = _summary(api, READS)
         total = api.count / api.seconds
         errors = sum(api.errors.values())
         print(
-            f"{count} API: {total:,.1f} ops/s (reads {q_rate:,.1f}/s, p50 {q50:.1f} ms, "
+            f"{label}: {total:,.1f} ops/s (reads {q_rate:,.1f}/s, p50 {q50:.1f} ms, "
             f"p99 {q99:.1f} ms; mutations p50 "
             f"{pct(api.all([n for n, _ in MIX[4:]]), 0.5):.1f} ms), errors {errors}; "
             f"anchor reads {a_rate:,.1f}/s p50 {a50:.1f} ms p99 {a99:.1f} ms; "
             f"ratio API reads / anchor {q_rate / a_rate:.1%}; RSS {peak} MiB; "
             f"API processes used {api_cores:.2f} cores: {total / api_cores:,.0f} ops/s per API core"
         )
-    one, two = results[1][1], results[2][1]
-    print(
-        f"ratio 2 API / 1 API (all operations/s): "
-        f"{(two.count / two.seconds) / (one.count / one.seconds):.2f}x"
-    )
+
+    def rate(label: str) -> float:
+        api = results[label][1]
+        return api.count / api.seconds
+
+    if read is None:
+        print(f"ratio 2 API / 1 API (all operations/s): {rate('2 API') / rate('1 API'):.2f}x")
+    else:
+        print(
+            "ratio 2 API / 1 API, both reading the replica (all operations/s): "
+            f"{rate('2 API, replica') / rate('1 API, replica'):.2f}x"
+        )
+        print(
+            "ratio 1 API reading the replica / 1 API reading the primary (all operations/s): "
+            f"{rate('1 API, replica') / rate('1 API, primary only'):.2f}x"
+        )
 
 
 def _summary(tally: Tally, names: list[str]) -> tuple[float, float, float]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from pathlib import Path
 
 from gongzhi.infra.embedded import EmbeddedServers
@@ -52,3 +54,30 @@ def rabbitmq_url() -> str | None:
     if os.environ.get("GONGZHI_TEST_EMBEDDED") != "1" and _listening("127.0.0.1", 5672):
         return RABBITMQ_LOCAL
     return None
+
+
+class LogSignal(logging.Handler):
+    """An event set when ``logger`` logs a line containing ``text``: a test waits on what a
+    process says it is doing, not on time. Use as a context manager (it attaches itself,
+    lowering the logger's level to ``level`` meanwhile)."""
+
+    def __init__(self, logger: str, text: str, level: int = logging.INFO) -> None:
+        super().__init__(level)
+        self.logger = logging.getLogger(logger)
+        self.text = text
+        self.seen = threading.Event()
+        self._level = self.logger.level
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
+
+    def __enter__(self) -> LogSignal:
+        self.logger.addHandler(self)
+        if self.logger.getEffectiveLevel() > self.level:
+            self.logger.setLevel(self.level)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self._level)

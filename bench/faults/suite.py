@@ -1,6 +1,7 @@
 """The fault suite: a whole node under a write load, broken on purpose, checked after each fault.
 
-The node runs as real processes on a PostgreSQL cluster and a Redis of the run's own
+The node runs as real processes on a PostgreSQL cluster and a Redis of the run's own, or with
+``--broker rabbitmq`` on the machine's RabbitMQ behind a relay the run can cut
 (``servers.py``): the API (``serve``), the projector and the worker under the platform's
 ``Supervisor`` (the one ``gongzhi run`` uses: it restarts what dies, backing off while a child
 keeps crashing and forgetting its crashes after a healthy period), and two schedulers, a
@@ -20,7 +21,9 @@ each one the suite stops the load and checks:
 - the API's LISTEN is back (``gongzhi_read_your_writes_listening`` on ``/metrics``), and a
   mutation's read-your-writes answer comes back in less than the polling interval.
 
-``python -m bench.faults`` runs the short mode (the one CI runs); ``--long`` the full one.
+``python -m bench.faults`` runs the short mode (the one CI runs); ``--long`` the full one;
+``--broker rabbitmq`` puts the node on RabbitMQ (production's broker); ``--only broker,…`` runs
+the faults named (projector, worker, postgres, broker, scheduler).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bench.faults.clock import CLOCK_FILE_ENV, write_offset
-from bench.faults.servers import PrivatePostgres, PrivateRedis, free_port
+from bench.faults.servers import PrivatePostgres, PrivateRedis, RelayedRabbitmq, free_port
 from gongzhi.application.base import BUSINESS_TZ, Meta
 from gongzhi.application.communities import RegisterCommunity
 from gongzhi.application.companies import RegisterCompany
@@ -276,10 +279,16 @@ class Load:
 class Node:
     """The platform's processes on private servers; the suite's view of them."""
 
-    def __init__(self, root: Path, plan: Plan) -> None:
+    def __init__(self, root: Path, plan: Plan, broker: str = "redis") -> None:
         self.root = root
         self.pg = PrivatePostgres(root)
-        self.redis = PrivateRedis(root)
+        self.broker: PrivateRedis | RelayedRabbitmq
+        if broker == "rabbitmq":
+            self.broker = RelayedRabbitmq()
+            self.namespace = self.broker.namespace
+        else:
+            self.broker = PrivateRedis(root)
+            self.namespace = NAMESPACE
         self.clock_file = root / "clock"
         write_offset(self.clock_file, 0)
         self.port = free_port()
@@ -288,8 +297,8 @@ class Node:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "GONGZHI_DATABASE_URL": self.pg.url("gongzhi_faults"),
-            "GONGZHI_BROKER_URL": self.redis.url(),
-            "GONGZHI_BROKER_NAMESPACE": NAMESPACE,
+            "GONGZHI_BROKER_URL": self.broker.url(),
+            "GONGZHI_BROKER_NAMESPACE": self.namespace,
             "GONGZHI_JWT_SECRET": "fault-suite-signing-key-not-for-production-0123456789",
             "GONGZHI_DATA_DIR": str(root / "data"),
             "GONGZHI_ENV": "development",
@@ -396,7 +405,10 @@ class Node:
                 kill_tree(process.pid)
         self.supervisor.stop_all()
         self.platform.close()
-        self.redis.close()
+        if isinstance(self.broker, RelayedRabbitmq):
+            self.broker.close(sorted(set(ACTOR_QUEUES.values())))
+        else:
+            self.broker.close()
         self.pg.close()
 
     @property
@@ -439,16 +451,8 @@ class Node:
 
     def diagnose(self) -> None:
         """What a failed wait leaves behind: the broker's keys, the outbox, the processes."""
-        import redis
-
-        client = redis.Redis.from_url(self.redis.url())
-        for key in sorted(client.scan_iter(f"{NAMESPACE}:*")):
-            kind = client.type(key).decode()
-            size = {"list": client.llen, "hash": client.hlen, "set": client.scard}.get(
-                kind, client.zcard
-            )(key)
-            say(f"  broker {key.decode()}: {kind} of {size}")
-        client.close()
+        with contextlib.suppress(Exception):
+            self._diagnose_broker()
         with contextlib.suppress(Exception):
             say(
                 f"  outbox {self.scalar('SELECT count(*) FROM outbox')}, "
@@ -457,6 +461,28 @@ class Node:
         for child in self.supervisor.children:
             alive = child.process is not None and child.process.poll() is None
             say(f"  {child.name}: {'running' if alive else 'down'}, restarts {len(child.delays)}")
+
+    def _diagnose_broker(self) -> None:
+        if isinstance(self.broker, RelayedRabbitmq):
+            broker = make_broker(self.broker.url(), self.namespace)
+            try:
+                for queue in sorted(set(ACTOR_QUEUES.values())):
+                    counts = broker.get_queue_message_counts(queue)  # type: ignore[attr-defined]
+                    ready, delayed, dead = counts
+                    say(f"  broker {queue}: {ready} ready, {delayed} delayed, {dead} dead")
+            finally:
+                close_broker(broker)
+            return
+        import redis
+
+        client = redis.Redis.from_url(self.broker.url())
+        for key in sorted(client.scan_iter(f"{self.namespace}:*")):
+            kind = client.type(key).decode()
+            size = {"list": client.llen, "hash": client.hlen, "set": client.scard}.get(
+                kind, client.zcard
+            )(key)
+            say(f"  broker {key.decode()}: {kind} of {size}")
+        client.close()
 
     def listening(self) -> bool:
         """Whether the API says its LISTEN connection is up (``/metrics``)."""
@@ -481,7 +507,7 @@ class Node:
 
     def send(self, actor: str, *args: Any) -> None:
         """Send a job as the scheduler would (the actors are idempotent)."""
-        broker = make_broker(self.redis.url(), NAMESPACE)
+        broker = make_broker(self.broker.url(), self.namespace)
         try:
             queue = ACTOR_QUEUES[actor]
             broker.declare_queue(queue)
@@ -788,6 +814,7 @@ def broker_restarts(node: Node, checks: Checks, load: Load, times: int) -> None:
     periods = iter(["2023H1", "2023H2", "2019H2"])
     downs: list[float] = []
     starts: list[float] = []
+    cut_at: list[str] = []  # assessments done when the broker went away, of the fan-out's
     with load.running():
         for _ in range(times):
             period = next(periods)
@@ -796,12 +823,15 @@ def broker_restarts(node: Node, checks: Checks, load: Load, times: int) -> None:
             # Shown, not failed on: a slow start (a job retried after its backoff) still has
             # the restart land mid-fan-out; the effects are what is checked.
             starts.append(until(lambda e=expected: checks.done(e) > 0, 300, "the fan-out started"))
-            downs.append(node.redis.restart())
+            cut_at.append(f"{checks.done(expected)}/{len(expected.ids)}")
+            downs.append(node.broker.restart())
             checks.wait_done(expected, 240)
+    relayed = isinstance(node.broker, RelayedRabbitmq)
     checks.check(
-        "broker restart in fan-out",
+        "broker outage in fan-out (RabbitMQ)" if relayed else "broker restart in fan-out",
         times,
-        f"down {max(downs):.1f}s at most, fan-outs started within {max(starts):.0f}s",
+        f"{'connections cut, ' if relayed else ''}down {max(downs):.1f}s at most, "
+        f"fan-outs started within {max(starts):.0f}s, struck at {', '.join(cut_at)} done",
     )
 
 
@@ -852,10 +882,16 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def run(plan: Plan) -> list[Row]:
+FAULTS = ("projector", "worker", "postgres", "broker", "scheduler")
+
+
+def run(plan: Plan, broker: str = "redis", only: set[str] | None = None) -> list[Row]:
+    """Run the faults (``only`` those named, else all, or those GONGZHI_FAULTS_ONLY names)
+    on a node whose broker is ``redis`` (a private one) or ``rabbitmq`` (the machine's,
+    relayed)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gongzhi-faults-") as folder:
-        node = Node(Path(folder), plan)
+        node = Node(Path(folder), plan, broker)
         try:
             node.start()
             load = Load(node.base_url, node.settings.jwt_secret, plan.clients, plan.per_client)
@@ -868,9 +904,11 @@ def run(plan: Plan) -> list[Row]:
                 240,
             )
             say(
-                f"node up with {plan.communities} communities, {plan.companies} companies, {plan.clients} clients"
+                f"node up on {broker} with {plan.communities} communities, "
+                f"{plan.companies} companies, {plan.clients} clients"
             )
-            only = set(filter(None, os.environ.get("GONGZHI_FAULTS_ONLY", "").split(",")))
+            if only is None:
+                only = set(filter(None, os.environ.get("GONGZHI_FAULTS_ONLY", "").split(",")))
             try:
                 for name, fault in (
                     (
@@ -905,7 +943,19 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.faults", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--long", action="store_true", help="20 projector and 10 worker kills, …")
+    parser.add_argument(
+        "--broker",
+        choices=["redis", "rabbitmq"],
+        default=os.environ.get("GONGZHI_FAULTS_BROKER", "redis"),
+        help="a Redis of the run's own, or the machine's RabbitMQ through a relay it cuts",
+    )
+    parser.add_argument(
+        "--only", help=f"comma-separated faults to run, of {', '.join(FAULTS)} (default: all)"
+    )
     args = parser.parse_args(argv)
     long = args.long or os.environ.get("GONGZHI_FAULTS_LONG") == "1"
-    rows = run(LONG if long else SHORT)
+    only = set(args.only.split(",")) if args.only else None
+    if only and not only <= set(FAULTS):
+        parser.error(f"--only names faults of {', '.join(FAULTS)}")
+    rows = run(LONG if long else SHORT, args.broker, only)
     return 0 if all(row.ok for row in rows) else 1

@@ -370,9 +370,7 @@ class Registration(Generic[C, P]):
             return spent
         try:
             command, reason, reading = to_command(self.command, raw)
-            async with context.pool.acquire() as connection:
-                found = await _find_all(connection, reading)
-                scope = await scope_of(connection, context.principal)
+            found, scope = await _find_all(context, reading)
             # After the connection is given back: a target rule may read with a connection of
             # its own, and one request holding two at once lets a burst of requests hold the
             # whole pool while each waits for a second (the API hung at a pool of five).
@@ -429,14 +427,51 @@ def recorded(done: Done) -> Recorded:
     )
 
 
-async def _find_all(connection: Any, reading: _Reading) -> dict[str, Found]:
-    """Every id of the input found as one of its declared kinds, by its path."""
-    found: dict[str, Found] = {}
-    for path, _name, ref, thing_id in reading.refs:
-        thing = await find(connection, ref.kinds, thing_id)
-        if thing is None:
+async def _find_all(context: Context, reading: _Reading) -> tuple[dict[str, Found], Scope]:
+    """Every id of the input found as one of its declared kinds, by its path, and the
+    caller's scope.
+
+    An id the views do not hold while they lag behind the event log may name a thing
+    recorded a moment ago (a mutation answered ``Recorded``, and the client goes on with
+    the id it was given): then the look-up waits, bounded by the read-your-writes timeout,
+    for the views to reach the log's head as it stood, and looks again. Views that are at
+    the head answer a missing id as not found at once; views that do not get there in time
+    answer "try again in a moment" (``Unavailable``: nothing was recorded), never a false
+    ``NotFound`` for a thing that is in the log.
+    """
+    services = context.services
+    async with context.pool.acquire() as connection:
+        found = await _look_up(connection, reading.refs)
+        scope = await scope_of(connection, context.principal)
+        head = await services.lagging_head(connection) if len(found) < len(reading.refs) else None
+    if head is not None:
+        # Without a connection held while waiting: the watch reads with one of its own.
+        log.info("an id is not in the views, which lag behind the log at %s: waiting", head)
+        caught_up = await services.watch.wait(head, services.read_your_writes_timeout)
+        missing = [ref for ref in reading.refs if ref[0] not in found]
+        async with context.pool.acquire() as connection:
+            found.update(await _look_up(connection, missing))
+        if not caught_up and len(found) < len(reading.refs):
+            raise Refused(Unavailable(message=CATCHING_UP))
+    for path, _name, ref, _id in reading.refs:
+        if path not in found:
             raise Refused(NotFound(field=path, message=f"no {ref.noun} with this id"))
-        found[path] = thing
+    return found, scope
+
+
+CATCHING_UP = (
+    "the views are still catching up with changes recorded a moment ago; "
+    "send the same request again in a moment"
+)
+
+
+async def _look_up(connection: Any, refs: list[tuple[str, str, Ref, UUID]]) -> dict[str, Found]:
+    """The ids the views hold, by their path (the others are left out)."""
+    found: dict[str, Found] = {}
+    for path, _name, ref, thing_id in refs:
+        thing = await find(connection, ref.kinds, thing_id)
+        if thing is not None:
+            found[path] = thing
     return found
 
 

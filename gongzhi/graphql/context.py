@@ -57,6 +57,19 @@ class Services:
             return True
         return await self.replica.catch_up(max(0.0, deadline - time.monotonic()))
 
+    async def lagging_head(self, connection: Any) -> int | None:
+        """The event log's head if the views have not reached it yet (a thing recorded a
+        moment ago may be missing from them), else None. Read on the primary, in one
+        snapshot: the log's last position and the projector's."""
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        row = await connection.fetchrow(
+            f'SELECT (SELECT coalesce(max(notification_id), 0) FROM "{table}") AS head, '
+            "(SELECT position FROM projection_tracking WHERE name = $1) AS projected",
+            self.watch.projection,
+        )
+        head, projected = int(row["head"]), int(row["projected"] or 0)
+        return head if head > projected else None
+
 
 @dataclass
 class Context:

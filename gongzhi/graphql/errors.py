@@ -41,7 +41,8 @@ class Forbidden:
 
 
 @strawberry.type(
-    description="The platform cannot reach its database just now: nothing was recorded; "
+    description="The platform cannot do this just now (its database is out of reach, or its "
+    "views are catching up with a change recorded a moment ago): nothing was recorded; "
     "send the same request again in a moment."
 )
 class Unavailable:

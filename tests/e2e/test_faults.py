@@ -5,8 +5,6 @@ typed "unavailable, try again", never "Unexpected error."."""
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -14,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
+from bench.faults.servers import Relay
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import free_port, process_env, start, stop, wait_until_ready
@@ -42,51 +41,6 @@ def serving(settings: Settings, **extra: str) -> Iterator[str]:
         stop(process)
 
 
-class Proxy:
-    """A TCP relay to PostgreSQL that the test can cut: the database goes out of reach for
-    the API while the shared server keeps running for everyone else."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            with self.lock:
-                self.sockets += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        """Refuse new connections and drop the open ones."""
-        # shutdown first: a close alone leaves the socket listening while accept() blocks on it
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        with self.lock:
-            for sock in self.sockets:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-
-
 @pytest.mark.slow
 def test_a_recorded_command_is_answered_as_recorded_while_the_projector_is_down(
     platform: Platform, settings: Settings
@@ -105,13 +59,32 @@ def test_a_recorded_command_is_answered_as_recorded_while_the_projector_is_down(
 
 
 @pytest.mark.slow
+def test_a_follow_up_naming_a_recorded_thing_is_told_to_try_again_not_that_it_is_missing(
+    platform: Platform, settings: Settings
+) -> None:
+    # Given the API with no projector behind it, and a community it answered as Recorded
+    with serving(settings, GONGZHI_RYW_TIMEOUT="0.3") as base_url:
+        token = admin_token(settings)
+        answer = graphql(base_url, token, REGISTER)["registerCommunity"]
+        assert answer["__typename"] == "Recorded", answer
+        head = platform.app.recorder.max_notification_id()
+        # When the client goes on to rename it, with the id it was given
+        renamed = graphql(base_url, token, RENAME, {"id": answer["id"]})["renameCommunity"]
+    # Then it is told to try again in a moment (the views lag), never that there is no such
+    # community, and nothing was recorded
+    assert renamed["__typename"] == "Unavailable", renamed
+    assert "again" in renamed["message"]
+    assert platform.app.recorder.max_notification_id() == head
+
+
+@pytest.mark.slow
 def test_a_database_out_of_reach_is_a_typed_unavailable(
     platform: Platform, settings: Settings
 ) -> None:
     # Given the API reaching PostgreSQL through a relay
     assert settings.database_url
     url = urlsplit(settings.database_url)
-    proxy = Proxy((url.hostname or "127.0.0.1", url.port or 5432))
+    proxy = Relay((url.hostname or "127.0.0.1", url.port or 5432))
     netloc = url.netloc.rsplit("@", 1)
     host = f"127.0.0.1:{proxy.port}"
     relayed = urlunsplit(url._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) > 1 else host))
