@@ -15,11 +15,31 @@ from gongzhi.application.estate import estate_read
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.domain.community import Community
-from gongzhi.domain.holding import UnitHolding, holding_id
+from gongzhi.domain.holding import OwnershipChange, UnitHolding, holding_id, owner_records
 from gongzhi.infra.settings import Settings
 from tests.integration.test_command_in_place import community_with_entrance
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
+
+
+def recorded_before_the_split(
+    community: Community,
+    unit_id: UUID,
+    owners: list[tuple[UUID, Fraction]],
+    on: date,
+    residents: tuple[UUID, ...] = (),
+) -> None:
+    """The unit's owners (and residents) as the community's own events recorded them before
+    the split: logs written then hold these events, and they still replay."""
+    community.trigger_event(
+        Community.UnitOwnershipRecorded,
+        unit_id=unit_id,
+        owners=owner_records(owners),
+        change=OwnershipChange.ACQUIRED.value,
+        on=on,
+    )
+    for person in residents:
+        community.trigger_event(Community.ResidentMovedIn, unit_id=unit_id, person_id=person, on=on)
 
 
 def community_of(platform: Platform, units: int) -> tuple[UUID, list[UUID]]:
@@ -106,8 +126,9 @@ def test_a_unit_owned_before_the_split_carries_on_in_its_holding(platform: Platf
     seller = app.register_person(META, RegisterPerson(name="卖方")).id
     buyer = app.register_person(META, RegisterPerson(name="买方")).id
     community = app.load(Community, community_id, "communityId")
-    community.record_ownership(units[0], [(seller, Fraction(1))], date(2001, 1, 1))
-    community.move_in(units[0], seller, date(2001, 2, 1))
+    recorded_before_the_split(
+        community, units[0], [(seller, Fraction(1))], date(2001, 1, 1), residents=(seller,)
+    )
     app.record(META, community)
     assert (
         estate_read(app, community_id, "communityId", lambda _, e: e.holding(units[0]).voter)
