@@ -50,6 +50,7 @@ SHAPE = 1  # of a stored estate's rows; another shape is ignored (built again, s
 # positions, behind: a fresh process then reads few events after it, and the table grows
 # by one estate (about 1 MB for 10,000 units) per 50,000 positions at most.
 RESTORE_HOLDING_EVENTS = 1000
+WHOLE = 0  # a stored holding's owners: the one person of its voter key, owner of the whole
 RESTORE_POSITIONS = 50_000
 
 
@@ -169,12 +170,12 @@ class Estate:
             if not isinstance(holding, UnitHolding):
                 rows.append([unit_id.hex, 0])
                 continue
-            row = [
-                unit_id.hex,
-                holding.version,
-                self.voter_of[unit_id],
-                [[o["person_id"], o["share"]] for o in owner_records(holding.owners)],
-            ]
+            owners: list[list[str]] | int
+            owners = [[o["person_id"], o["share"]] for o in owner_records(holding.owners)]
+            voter = self.voter_of[unit_id]
+            if len(owners) == 1 and owners[0][1] == "1/1" and voter == f"owners:{owners[0][0]}":
+                owners = WHOLE  # the usual: one owner of the whole unit, named by the key
+            row = [unit_id.hex, holding.version, voter, owners]
             rest = [
                 holding.developer_held,
                 [str(r) for r in holding.residents],
@@ -192,13 +193,17 @@ class Estate:
 
     def restore(self, community: Community, stored: bytes) -> bool:
         """This estate as stored, its unopened units from ``community``; False (nothing
-        changed) when the stored shape is another."""
+        changed) when the stored shape is another, or it names a unit the community has not."""
         estate = json.loads(stored)
         if estate.get("shape") != SHAPE:
             return False
         units = community.unit_index
+        # The units' ids as the community has them: cheaper than reading 10,000 again.
+        by_hex = {unit_id.hex: unit_id for unit_id in units}
+        if any(row[0] not in by_hex for row in estate["units"]):
+            return False  # not this community's estate as its events stand: built again
         for row in estate["units"]:
-            unit_id = uuid_of(row[0])
+            unit_id = by_hex[row[0]]
             if row[1] == 0:
                 self._set(unit_id, units[unit_id])
             else:
@@ -260,7 +265,9 @@ class StoredHolding:
         """The unit's holding at this version, as its events would have made it (its
         creation and change times aside, which the estate does not keep)."""
         if self._holding is None:
-            version, _, owners, *rest = self.row
+            version, voter, owners, *rest = self.row
+            if owners == WHOLE:
+                owners = [[voter.removeprefix("owners:"), "1/1"]]
             developer_held, residents, delivered, former = rest or (False, [], None, [])
             holding = object.__new__(UnitHolding)
             holding.__dict__.update(
