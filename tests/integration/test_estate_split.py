@@ -15,31 +15,12 @@ from gongzhi.application.estate import estate_read
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.domain.community import Community
-from gongzhi.domain.holding import OwnershipChange, UnitHolding, holding_id, owner_records
+from gongzhi.domain.holding import UnitHolding, holding_id
 from gongzhi.infra.settings import Settings
 from tests.integration.test_command_in_place import community_with_entrance
+from tests.unit.test_holding import recorded_before_the_split
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
-
-
-def recorded_before_the_split(
-    community: Community,
-    unit_id: UUID,
-    owners: list[tuple[UUID, Fraction]],
-    on: date,
-    residents: tuple[UUID, ...] = (),
-) -> None:
-    """The unit's owners (and residents) as the community's own events recorded them before
-    the split: logs written then hold these events, and they still replay."""
-    community.trigger_event(
-        Community.UnitOwnershipRecorded,
-        unit_id=unit_id,
-        owners=owner_records(owners),
-        change=OwnershipChange.ACQUIRED.value,
-        on=on,
-    )
-    for person in residents:
-        community.trigger_event(Community.ResidentMovedIn, unit_id=unit_id, person_id=person, on=on)
 
 
 def community_of(platform: Platform, units: int) -> tuple[UUID, list[UUID]]:

@@ -31,7 +31,8 @@ from gongzhi.domain.decision import Channel, Decision, Scope
 from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.tally import Matter
 from gongzhi.infra.settings import Settings
-from tests.integration.test_estate_split import community_of, recorded_before_the_split
+from tests.integration.test_estate_split import community_of
+from tests.unit.test_holding import recorded_before_the_split
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
 
