@@ -28,7 +28,9 @@ API as its own process, and every mutation waits for its effect in the views
 4. A fresh process's first ballot: an API process started for it, warmed with
    ``registerPerson`` requests only (its connections open, its caches filled, the
    community never read), then one ballot in the largest community (target <= 300 ms);
-   the anchor is the median ``registerPerson`` of that warm-up, in the same process.
+   the anchor is the median ``registerPerson`` of that warm-up, in the same process. Last,
+   the same once the community's snapshots and stored estate are deleted: the first
+   ballot from the events alone, as before they were stored.
 
 The machine is shared: read the ratios, not the absolute times.
 
@@ -52,6 +54,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from sqlalchemy import text
 
 from bench.bench_estate import Estate, build_estate
 from bench.bench_load import ROOT, SECRET, cli, free_port, process, wait_ready
@@ -59,7 +62,7 @@ from bench.dataset import BENCH_META
 from bench.support import temporary_database
 from gongzhi.application.base import Meta
 from gongzhi.application.decisions import ProposeDecision
-from gongzhi.application.estate import estate_read
+from gongzhi.application.estate import estate_read, stored_id
 from gongzhi.application.owners import RegisterPerson
 from gongzhi.bootstrap import bootstrap
 from gongzhi.domain.decision import Decision, Scope
@@ -498,6 +501,7 @@ class FreshFigures:
     close_fresh: float
     close_warm: float
     close_anchor: float
+    first_ballot_from_events: float  # a fresh process's, nothing stored (as before)
 
 
 def first_ballot_of_a_fresh_process(
@@ -554,7 +558,36 @@ def closes_and_first_ballots(
         print(
             f"{number + 1:>7}  {first * 1000:>15.1f}  {anchor * 1000:>17.1f}  {first / anchor:>5.2f}"
         )
-    return FreshFigures(firsts, seconds, warm_seconds, close_anchor), closed, recounted
+    # The same from the events alone, as before the stored community and estate: they are
+    # deleted, and the process builds both from the log (and stores the estate again).
+    without_stored_state(env, estate.community_id)
+    first, anchor = first_ballot_of_a_fresh_process(env, estate, setup.voting, offset)
+    print(
+        f"{'events':>7}  {first * 1000:>15.1f}  {anchor * 1000:>17.1f}  {first / anchor:>5.2f}"
+        f"  (nothing stored: from the events alone; stored / events: "
+        f"{statistics.median(f for f, _ in firsts) / first:.2f}x)"
+    )
+    return (
+        FreshFigures(firsts, seconds, warm_seconds, close_anchor, first),
+        closed,
+        recounted,
+    )
+
+
+def without_stored_state(env: dict[str, str], community_id: UUID) -> None:
+    """Delete the community's snapshots and its stored estate (the benchmark's database
+    role may; the platform's only appends): the next process reads both from the log."""
+    platform = bootstrap(Settings.from_env(env))
+    try:
+        assert platform.app.snapshots is not None
+        table = platform.app.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+        with platform.engine.begin() as conn:
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE originator_id = ANY(:ids)"),
+                {"ids": [community_id, stored_id(community_id)]},
+            )
+    finally:
+        platform.close()
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -638,7 +671,7 @@ def main(argv: list[str] | None = None) -> None:
         params["api_counts"],
     )
     untouched = commands * rounds  # part 1 changes the owners of the units before this
-    needed = untouched + (ballots * len(voter_counts) + 2) * len(api_counts) + params["fresh"]
+    needed = untouched + (ballots * len(voter_counts) + 2) * len(api_counts) + params["fresh"] + 1
     if needed > max(sizes) or untouched > min(sizes):
         parser.error(f"the communities are too small: part 2 needs {needed} units")
 

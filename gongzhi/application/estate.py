@@ -192,7 +192,7 @@ class Estate:
         return json.dumps(estate, separators=(",", ":")).encode()
 
     def restore(self, community: Community, stored: bytes) -> bool:
-        """This estate as stored, its unopened units from ``community``; False (nothing
+        """A new estate as stored, its unopened units from ``community``; False (nothing
         changed) when the stored shape is another, or it names a unit the community has not."""
         estate = json.loads(stored)
         if estate.get("shape") != SHAPE:
@@ -202,12 +202,22 @@ class Estate:
         by_hex = {unit_id.hex: unit_id for unit_id in units}
         if any(row[0] not in by_hex for row in estate["units"]):
             return False  # not this community's estate as its events stand: built again
-        for row in estate["units"]:
+        holdings, voter_of, voters = self.holdings, self.voter_of, self.voters
+        for row in estate["units"]:  # into an empty estate: no earlier key to take back
             unit_id = by_hex[row[0]]
+            holding: Holding
             if row[1] == 0:
-                self._set(unit_id, units[unit_id])
+                holding = units[unit_id]
+                voter = holding.voter
             else:
-                self._set(unit_id, StoredHolding(community.id, unit_id, row[1:]), row[2])
+                holding, voter = StoredHolding(community.id, unit_id, row[1:]), row[2]
+            holdings[unit_id] = holding
+            voter_of[unit_id] = voter
+            keyed = voters.get(voter)
+            if keyed is None:
+                voters[voter] = {unit_id}
+            else:
+                keyed.add(unit_id)
         self.position = estate["position"]
         self.community_version = estate["community_version"]
         return True
