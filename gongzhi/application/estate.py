@@ -21,16 +21,16 @@ events are, and a stored estate of another shape is ignored and built again."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 
 from gongzhi.application.base import GongzhiBase, bulk_work
 from gongzhi.application.snapshots import uuid_of
@@ -38,6 +38,7 @@ from gongzhi.domain.community import Community, Unit
 from gongzhi.domain.holding import UnitHolding, holding_id, owner_records
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # Communities whose estate a process keeps, the least recently read dropped first (the
 # aggregate cache's size: a community not cached is rebuilt from the store anyway).
 KEPT = 500
@@ -397,8 +398,14 @@ def _store(app: GongzhiBase, community_id: UUID, estate: Estate) -> None:
         topic=STORED_TOPIC,
         state=estate.stored(),
     )
-    with suppress(IntegrityError):  # another process stored one first: as good a start
+    try:
         app.snapshots.recorder.insert_events([row])
+    except IntegrityError:
+        pass  # another process stored this version first: as good a start
+    except PersistenceError as error:
+        # Only a shortcut: the command reading the estate goes on, and a later threshold
+        # tries again (a database that refuses the write, a statement timed out).
+        log.warning("estate of community %s not stored: %s", community_id, type(error).__name__)
     estate.stored_version += 1
     estate.stored_position = estate.position
     estate.applied_since_stored = 0

@@ -5,6 +5,7 @@ estate was stored is seen, and the 北京 rule holds in a process that never saw
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -27,10 +28,11 @@ from gongzhi.application.owners import (
 )
 from gongzhi.bootstrap import Platform, bootstrap
 from gongzhi.domain.community import Community
-from gongzhi.domain.decision import Channel, Decision, Scope
+from gongzhi.domain.decision import Ballot, Channel, Decision, Scope, ballot_id
 from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.tally import Matter
-from gongzhi.infra.settings import Settings
+from gongzhi.infra.settings import PgParams, Settings
+from tests.integration.test_db_roles import app_role  # noqa: F401 (the fixture)
 from tests.integration.test_estate_split import community_of
 from tests.unit.test_holding import recorded_before_the_split
 
@@ -250,3 +252,59 @@ def test_the_beijing_rule_holds_in_fresh_processes_that_never_saw_the_sale(
     assert {e.unit_id: e.voter for e in closed.electorate}[str(units[0])] == f"owners:{people[0]}"
     assert closed.result is not None
     assert (closed.result.total_headcount, closed.result.participating_headcount) == (3, 2)
+
+
+def test_a_stored_estate_the_database_refuses_does_not_fail_the_ballot(
+    platform: Platform,
+    settings: Settings,
+    app_role: PgParams,  # noqa: F811 (the fixture)
+) -> None:
+    # Given an open vote in a community whose estate no process stored yet, and the
+    # platform's role refused the snapshots' table (a shortcut, never the record)
+    app = platform.app
+    community_id, units = community_of(platform, 2)
+    owner = app.register_person(META, RegisterPerson(name="业主")).id
+    app.record_ownership(
+        META, RecordOwnership(community_id, units[0], owners(owner), date(2020, 1, 1))
+    )
+    now = datetime.now(UTC)
+    decision = app.propose_decision(
+        META,
+        ProposeDecision(
+            community_id=community_id,
+            scope=Scope.COMMUNITY,
+            matter=Matter.PROPERTY_COMPANY,
+            title="续聘物业服务企业",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=7),
+        ),
+    ).id
+    assert app.snapshots is not None
+    table = app.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+    with platform.engine.begin() as conn:
+        conn.execute(
+            text(f"DELETE FROM {table} WHERE originator_id = :id"), {"id": stored_id(community_id)}
+        )
+        conn.execute(text(f'REVOKE INSERT ON {table} FROM "{app_role.user}"'))
+
+    # When the owner votes in a process running as that role
+    as_role = bootstrap(replace(settings, database_url=app_role.url()))
+    try:
+        done = as_role.app.cast_ballot(
+            META, CastBallot(decision, units[0], owner, "APPROVE", Channel.PAPER)
+        )
+        estate = kept(as_role.app, community_id)
+    finally:
+        as_role.close()
+
+    # Then the ballot is recorded, from the estate built from the events, stored nowhere
+    assert done.position > 0
+    assert app.load(Decision, decision, "decisionId").id == decision
+    assert app.find(Ballot, ballot_id(decision, f"owners:{owner}")) is not None
+    assert estate.voter_of[units[0]] == f"owners:{owner}"
+    with platform.engine.connect() as conn:
+        stored = conn.execute(
+            text(f"SELECT count(*) FROM {table} WHERE originator_id = :id"),
+            {"id": stored_id(community_id)},
+        ).scalar_one()
+    assert stored == 0
