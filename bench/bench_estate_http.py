@@ -22,6 +22,15 @@ API as its own process, and every mutation waits for its effect in the views
    API closes at the present time, and a decision still open for part 2's voters cannot be
    closed before its closing time: this one's voting window lies in the past and its ballots
    are recorded in process, backdated into the window (the close is what is measured).
+   The close runs on a freshly started API process, its first read of the community (the
+   worst case: it starts from the stored community and estate), then a third such decision
+   is closed on the same process, now warm.
+4. A fresh process's first ballot: an API process started for it, warmed with
+   ``registerPerson`` requests only (its connections open, its caches filled, the
+   community never read), then one ballot in the largest community (target <= 300 ms);
+   the anchor is the median ``registerPerson`` of that warm-up, in the same process. Last,
+   the same once the community's snapshots and stored estate are deleted: the first
+   ballot from the events alone, as before they were stored.
 
 The machine is shared: read the ratios, not the absolute times.
 
@@ -45,6 +54,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from sqlalchemy import text
 
 from bench.bench_estate import Estate, build_estate
 from bench.bench_load import ROOT, SECRET, cli, free_port, process, wait_ready
@@ -52,7 +62,7 @@ from bench.dataset import BENCH_META
 from bench.support import temporary_database
 from gongzhi.application.base import Meta
 from gongzhi.application.decisions import ProposeDecision
-from gongzhi.application.estate import estate_read
+from gongzhi.application.estate import estate_read, stored_id
 from gongzhi.application.owners import RegisterPerson
 from gongzhi.bootstrap import bootstrap
 from gongzhi.domain.decision import Decision, Scope
@@ -380,6 +390,7 @@ class Setup:
     voting: UUID  # open for part 2
     closing: UUID  # voting window past, ballots recorded: closed over HTTP in part 3
     closing_ballots: int
+    closing_warm: UUID  # the same, closed after ``closing`` on the same process
 
 
 def set_up(env: dict[str, str], sizes: list[int], commands: int, untouched: int) -> Setup:
@@ -413,10 +424,12 @@ def set_up(env: dict[str, str], sizes: list[int], commands: int, untouched: int)
             ).id
 
         voting = propose("续聘物业服务企业", now - timedelta(hours=1), now + timedelta(hours=6))
-        closing = propose("选聘物业服务企业", now - timedelta(hours=3), now - timedelta(minutes=30))
+        closings = [
+            propose(title, now - timedelta(hours=3), now - timedelta(minutes=30))
+            for title in ("选聘物业服务企业", "使用维修资金")
+        ]
         # A ballot from the owner of every unit part 1 leaves alone (recorded directly, cast
         # within the window, as bench_estate does: the close is what is measured).
-        decision = app.load(Decision, closing, "decisionId")
         voter_of = estate_read(
             app,
             estate.community_id,
@@ -425,21 +438,23 @@ def set_up(env: dict[str, str], sizes: list[int], commands: int, untouched: int)
         )
         eligible = set(voter_of.values())
         cast_at = now - timedelta(hours=2)
-        ballots = [
-            decision.cast_ballot(
-                voter=voter_of[estate.units[index]],
-                eligible_voters=eligible,
-                choice="APPROVE" if index % 5 else "OPPOSE",
-                channel="PAPER",
-                cast_by=estate.owners[index],
-                at=cast_at,
-                units=[estate.units[index]],
-            )
-            for index in range(untouched, len(estate.units))
-        ]
-        for start in range(0, len(ballots), 2000):
-            app.record(BENCH_META, *ballots[start : start + 2000])
-        return Setup(estates, newcomers, voting, closing, len(ballots))
+        for closing in closings:
+            decision = app.load(Decision, closing, "decisionId")
+            ballots = [
+                decision.cast_ballot(
+                    voter=voter_of[estate.units[index]],
+                    eligible_voters=eligible,
+                    choice="APPROVE" if index % 5 else "OPPOSE",
+                    channel="PAPER",
+                    cast_by=estate.owners[index],
+                    at=cast_at,
+                    units=[estate.units[index]],
+                )
+                for index in range(untouched, len(estate.units))
+            ]
+            for start in range(0, len(ballots), 2000):
+                app.record(BENCH_META, *ballots[start : start + 2000])
+        return Setup(estates, newcomers, voting, closings[0], len(ballots), closings[1])
     finally:
         platform.close()
 
@@ -467,6 +482,112 @@ def close_over_http(base: str, decision: UUID) -> tuple[float, dict[str, Any], d
         typename, recounted = answer(response)
         assert typename == "DecisionPayload", response.text[:500]
     return seconds, closed["decision"] or {}, recounted["decision"] or {}
+
+
+def warmed_without_the_estate(base: str) -> float:
+    """``registerPerson`` requests one at a time on a process just started: its database
+    connections open and its caches filled, no community read. The median of the last ten
+    (the anchor of a fresh process's figures)."""
+    latencies, failures, _ = asyncio.run(at_once(1, [anchor_job("bench-fresh")] * 20, [base]))
+    assert not failures.by_type, failures.first
+    return statistics.median(latencies[-10:])
+
+
+@dataclass
+class FreshFigures:
+    """A fresh process's first ballot and first close, against its own ``registerPerson``."""
+
+    first_ballots: list[tuple[float, float]]  # (first ballot, anchor) per fresh process
+    close_fresh: float
+    close_warm: float
+    close_anchor: float
+    first_ballot_from_events: float  # a fresh process's, nothing stored (as before)
+
+
+def first_ballot_of_a_fresh_process(
+    env: dict[str, str], estate: Estate, decision: UUID, index: int
+) -> tuple[float, float]:
+    """(seconds of the first ballot, the anchor) on an API process started for it."""
+    with ExitStack() as stack:
+        (base,) = start_apis(stack, env, 1)
+        anchor = warmed_without_the_estate(base)
+        latencies, failures, _ = asyncio.run(
+            at_once(1, [ballot_job(estate, decision, index)], [base])
+        )
+        assert not failures.by_type, failures.first
+        return latencies[0], anchor
+
+
+def closes_and_first_ballots(
+    env: dict[str, str], setup: Setup, largest: int, offset: int, fresh: int
+) -> tuple[FreshFigures, dict[str, Any], dict[str, Any]]:
+    """Parts 3 and 4, each on API processes started for them: (the figures, the first
+    close's decision, its recount's)."""
+    estate = setup.estates[largest]
+    # 3. The closes, on a process started for them: first its first read of the
+    # community, then a second close on it warm.
+    with ExitStack() as stack:
+        (base,) = start_apis(stack, env, 1)
+        close_anchor = warmed_without_the_estate(base)
+        seconds, closed, recounted = close_over_http(base, setup.closing)
+        warm_seconds, warm_closed, warm_recounted = close_over_http(base, setup.closing_warm)
+    print(
+        f"\n3. closeDecision over HTTP of {closed.get('ballotsCast')} ballots "
+        f"({setup.closing_ballots} recorded) in the {largest}-unit community, on a fresh "
+        f"process: {seconds:.2f} s ({seconds / close_anchor:.1f}x registerPerson "
+        f"{close_anchor * 1000:.1f} ms there); closed={closed.get('closed')} "
+        f"passed={closed.get('passed')}; recount agrees: "
+        f"{recounted.get('recountsAgreeing')}/{recounted.get('recounts')}"
+    )
+    print(
+        f"   the next close of as many on the same process, warm: {warm_seconds:.2f} s "
+        f"({warm_seconds / close_anchor:.1f}x); closed={warm_closed.get('closed')}; "
+        f"recount agrees: {warm_recounted.get('recountsAgreeing')}/"
+        f"{warm_recounted.get('recounts')}"
+    )
+    print(f"   fresh / warm close: {seconds / warm_seconds:.2f}x")
+
+    # 4. A fresh process's first ballot, each on a process of its own.
+    print(f"\n4. the first ballot of a freshly started API process ({largest} units)")
+    print("process  first-ballot-ms  registerPerson-ms  ratio")
+    firsts: list[tuple[float, float]] = []
+    for number in range(fresh):
+        first, anchor = first_ballot_of_a_fresh_process(env, estate, setup.voting, offset)
+        offset += 1
+        firsts.append((first, anchor))
+        print(
+            f"{number + 1:>7}  {first * 1000:>15.1f}  {anchor * 1000:>17.1f}  {first / anchor:>5.2f}"
+        )
+    # The same from the events alone, as before the stored community and estate: they are
+    # deleted, and the process builds both from the log (and stores the estate again).
+    without_stored_state(env, estate.community_id)
+    first, anchor = first_ballot_of_a_fresh_process(env, estate, setup.voting, offset)
+    print(
+        f"{'events':>7}  {first * 1000:>15.1f}  {anchor * 1000:>17.1f}  {first / anchor:>5.2f}"
+        f"  (nothing stored: from the events alone; stored / events: "
+        f"{statistics.median(f for f, _ in firsts) / first:.2f}x)"
+    )
+    return (
+        FreshFigures(firsts, seconds, warm_seconds, close_anchor, first),
+        closed,
+        recounted,
+    )
+
+
+def without_stored_state(env: dict[str, str], community_id: UUID) -> None:
+    """Delete the community's snapshots and its stored estate (the benchmark's database
+    role may; the platform's only appends): the next process reads both from the log."""
+    platform = bootstrap(Settings.from_env(env))
+    try:
+        assert platform.app.snapshots is not None
+        table = platform.app.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+        with platform.engine.begin() as conn:
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE originator_id = ANY(:ids)"),
+                {"ids": [community_id, stored_id(community_id)]},
+            )
+    finally:
+        platform.close()
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -499,6 +620,7 @@ FULL: dict[str, Any] = {
     "voter_counts": [1, 10, 50],
     "ballots": 200,
     "api_counts": [1, 2],
+    "fresh": 3,
 }
 QUICK: dict[str, Any] = {
     "sizes": [20, 60],
@@ -507,6 +629,7 @@ QUICK: dict[str, Any] = {
     "voter_counts": [1, 4],
     "ballots": 4,
     "api_counts": [1],
+    "fresh": 1,
 }
 
 
@@ -525,6 +648,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--voters", help="concurrent voters (1,10,50)")
     parser.add_argument("--ballots", type=int, help="ballots per voter count (200)")
     parser.add_argument("--apis", help="API processes for the voting (1,2)")
+    parser.add_argument("--fresh", type=int, help="fresh processes' first ballots (3)")
     parser.add_argument(
         "--broker-url",
         default=os.environ.get("GONGZHI_BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
@@ -537,6 +661,7 @@ def main(argv: list[str] | None = None) -> None:
         "voter_counts": _ints(args.voters),
         "ballots": args.ballots,
         "api_counts": _ints(args.apis),
+        "fresh": args.fresh,
     }
     params = (QUICK if args.quick else FULL) | {k: v for k, v in given.items() if v is not None}
     sizes, commands, rounds = params["sizes"], params["commands"], params["rounds"]
@@ -546,7 +671,7 @@ def main(argv: list[str] | None = None) -> None:
         params["api_counts"],
     )
     untouched = commands * rounds  # part 1 changes the owners of the units before this
-    needed = untouched + (ballots * len(voter_counts) + 2) * len(api_counts)
+    needed = untouched + (ballots * len(voter_counts) + 2) * len(api_counts) + params["fresh"] + 1
     if needed > max(sizes) or untouched > min(sizes):
         parser.error(f"the communities are too small: part 2 needs {needed} units")
 
@@ -563,10 +688,11 @@ class Outcome:
     command_failures: dict[str, int]
     votes: list[VoteFigures]
     vote_failures: dict[str, int]
-    close_seconds: float
+    close_seconds: float  # on a fresh process
     closing_ballots: int
     closed: dict[str, Any]
     recounted: dict[str, Any]
+    fresh: FreshFigures
 
 
 def run(
@@ -578,6 +704,7 @@ def run(
     voter_counts: list[int],
     ballots: int,
     api_counts: list[int],
+    fresh: int,
 ) -> Outcome:
     print(f"load average at the start: {os.getloadavg()} ({os.cpu_count()} cores)")
     env = dict(
@@ -610,9 +737,6 @@ def run(
     estate = setup.estates[largest]
     votes: list[VoteFigures] = []
     vote_failures: dict[str, int] = {}
-    seconds = float("nan")
-    closed: dict[str, Any] = {}
-    recounted: dict[str, Any] = {}
     with process(["project"], env):
         with ExitStack() as stack:
             (base,) = start_apis(stack, env, 1)
@@ -656,24 +780,21 @@ def run(
                     if refusals.by_type:
                         print(f"      not the payload: {refusals.by_type}")
                 print(f"      load average: {os.getloadavg()}")
-                if apis == api_counts[-1]:
-                    seconds, closed, recounted = close_over_http(bases[0], setup.closing)
-    print(
-        f"\n3. closeDecision over HTTP of {closed.get('ballotsCast')} ballots "
-        f"({setup.closing_ballots} recorded) in the {largest}-unit community: {seconds:.2f} s; "
-        f"closed={closed.get('closed')} passed={closed.get('passed')}; recount agrees: "
-        f"{recounted.get('recountsAgreeing')}/{recounted.get('recounts')}"
-    )
+
+        fresh_figures, closed, recounted = closes_and_first_ballots(
+            env, setup, largest, offset, fresh
+        )
     print(f"load average at the end: {os.getloadavg()}")
     return Outcome(
         medians,
         failures.by_type,
         votes,
         vote_failures,
-        seconds,
+        fresh_figures.close_fresh,
         setup.closing_ballots,
         closed,
         recounted,
+        fresh_figures,
     )
 
 

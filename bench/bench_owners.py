@@ -18,17 +18,16 @@ import argparse
 import io
 import time
 from datetime import UTC, date, datetime, timedelta
-from fractions import Fraction
 
 import psycopg
 
+from bench.bench_estate import build_estate
 from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
 from gongzhi.application.communities import RegisterCommunity
 from gongzhi.application.decisions import CloseDecision
-from gongzhi.domain.community import Community
+from gongzhi.application.estate import estate_read
 from gongzhi.domain.decision import Decision
-from gongzhi.domain.person import Person
 from gongzhi.domain.roster import header_map, plan_roster
 from gongzhi.domain.tally import Matter, VotingUnit, tally
 from gongzhi.infra.tabular import as_dicts, read_table
@@ -42,39 +41,29 @@ def decision_figures(units: int) -> tuple[float, float]:
     with temporary_database("gongzhi_bench_tally") as pg:
         platform = open_platform(pg.url())
         app = platform.app
-        community = Community.register(
-            name="大型小区", district="红塔区", street="玉兴街道", registered_on=date(2024, 1, 1)
+        # Each unit with its own owner, in the unit's holding (bench_estate's setup)
+        estate = build_estate(app, units)
+        voter_of, area_of = estate_read(
+            app,
+            estate.community_id,
+            "communityId",
+            lambda c, e: (
+                {u: h.voter for u, h in e.holdings.items()},
+                {u.id: u.area for u in c.unit_index.values()},
+            ),
         )
-        persons = []
-        per_entrance = 100
-        for b in range(units // (per_entrance * 2)):
-            community.add_building(f"{b + 1}栋", 25, True, ["1单元", "2单元"])
-        entrances = list(community.entrance_index)
-        for index in range(units):
-            entrance = entrances[index // per_entrance]
-            unit = community.add_unit(
-                entrance,
-                f"{index % per_entrance + 101}",
-                index % per_entrance // 4 + 1,
-                "80.00",
-                "REGISTER",
-            )
-            person = Person.register(name=f"业主{index}")
-            persons.append(person)
-            community.record_ownership(unit, [(person.id, Fraction(1))], date(2001, 1, 1))
-        app.record(BENCH_META, community, *persons)
         now = datetime.now(UTC)
         opens, closes = now - timedelta(days=10), now - timedelta(days=1)
         decision = Decision.propose(
-            community_id=community.id,
+            community_id=estate.community_id,
             scope="COMMUNITY",
-            scope_id=community.id,
+            scope_id=estate.community_id,
             matter="PROPERTY_COMPANY",
             title="续聘物业",
             opens_at=opens,
             closes_at=closes,
         )
-        voters = [u.voter for u in community.unit_index.values()]
+        voters = [voter_of[u] for u in estate.units]
         # Ballots are aggregates of their own (issue 13): recorded with the decision.
         ballots = [
             decision.cast_ballot(
@@ -82,14 +71,14 @@ def decision_figures(units: int) -> tuple[float, float]:
                 eligible_voters=voters,
                 choice="APPROVE" if index % 5 else "OPPOSE",
                 channel="PAPER",
-                cast_by=persons[index].id,
+                cast_by=estate.owners[index],
                 at=opens + timedelta(hours=1),
             )
             for index, voter in enumerate(voters)
         ]
         app.record(BENCH_META, decision, *ballots)
         counted = {b.voter: b.choice for b in ballots}
-        electorate = [VotingUnit(str(u.id), u.area, u.voter) for u in community.unit_index.values()]
+        electorate = [VotingUnit(str(u), area_of[u], voter_of[u]) for u in estate.units]
         anchor = best(
             [
                 _timed(

@@ -170,6 +170,9 @@ class GongzhiBase(Application[UUID]):
     # its lock through the save, and evicts it when anything fails (see ``change``); every
     # other read of them copies or peeks under the same lock. Set by the application.
     changed_in_place: ClassVar[tuple[type[Aggregate], ...]] = ()
+    # Snapshot classes of their own, by aggregate class (a community's estate is stored
+    # compact: application/community_snapshot.py); ``GongzhiSnapshot`` for the others.
+    snapshot_classes: ClassVar[dict[type[Aggregate], type[GongzhiSnapshot]]] = {}
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """A snapshot of each saved aggregate whose save crossed a multiple of its interval
@@ -192,7 +195,7 @@ class GongzhiBase(Application[UUID]):
         for aggregate_id in crossed:
             aggregate = processing_event.aggregates[aggregate_id]
             if isinstance(aggregate, Aggregate) and not aggregate.pending_events:
-                snapshots.append(GongzhiSnapshot.take(aggregate))
+                snapshots.append(self.snapshot_of(aggregate))
         self._put_snapshots(snapshots)
 
     def _put_snapshots(self, snapshots: list[GongzhiSnapshot]) -> None:
@@ -214,7 +217,11 @@ class GongzhiBase(Application[UUID]):
         """A snapshot of the aggregate as recorded, with our encoding of its parts."""
         assert self.snapshots is not None, "snapshotting is not enabled"
         aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        self._put_snapshots([GongzhiSnapshot.take(aggregate)])
+        self._put_snapshots([self.snapshot_of(aggregate)])
+
+    def snapshot_of(self, aggregate: Aggregate) -> GongzhiSnapshot:
+        """The aggregate's snapshot, in its class's own shape where it has one."""
+        return self.snapshot_classes.get(type(aggregate), GongzhiSnapshot).take(aggregate)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -234,9 +234,7 @@ class RosterService(GongzhiBase):
             for row in rows
         ]
         try:
-            unit_ids = community.import_units(
-                number, rows[0].floors, rows[0].elevator, units, on, owners_in_holdings=True
-            )
+            unit_ids = community.import_units(number, rows[0].floors, rows[0].elevator, units, on)
         except DomainError as error:
             report.problems.append(_located(error, rows))
             return

@@ -17,11 +17,9 @@ from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.holding import (
     DEVELOPER_VOTER,
     OwnershipChange,
-    check_hold,
     checked_owners,
     owner_records,
     owners_of,
-    ownership_change,
     voter_key,
     voters_since,
 )
@@ -187,6 +185,10 @@ class Community(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Community)
             aggregate.unit_index[self.unit_id].retired = True
+
+    # A unit's owners and residents as the community recorded them before the split of
+    # issue 13: replayed from the logs of then, never recorded since (each unit's
+    # ``UnitHolding`` records them, starting from these).
 
     class UnitHeldByDeveloper(Aggregate.Event):
         unit_id: UUID
@@ -449,27 +451,6 @@ class Community(Aggregate):
         unit = self._active_unit(unit_id)
         self.trigger_event(self.UnitRetired, unit_id=unit_id, area=unit.area)
 
-    def hold_by_developer(self, unit_id: UUID, on: date) -> None:
-        """The 建设单位 holds the unit (unsold or undelivered); it votes with the developer."""
-        unit = self._active_unit(unit_id)
-        check_hold(unit.owners, unit.developer_held)
-        self.trigger_event(self.UnitHeldByDeveloper, unit_id=unit_id, on=on)
-
-    def record_ownership(
-        self, unit_id: UUID, owners: Sequence[tuple[UUID, Fraction]], on: date
-    ) -> str:
-        """取得/交付/过户: the unit's owners from ``on``; shares are exact and sum to one."""
-        unit = self._active_unit(unit_id)
-        change = ownership_change(unit.owners, unit.developer_held, owners)
-        self.trigger_event(
-            self.UnitOwnershipRecorded,
-            unit_id=unit_id,
-            owners=owner_records(owners),
-            change=change.value,
-            on=on,
-        )
-        return change.value
-
     def import_units(
         self,
         building_number: str,
@@ -477,15 +458,13 @@ class Community(Aggregate):
         has_elevator: bool,
         units: Sequence[ImportedUnit],
         on: date,
-        *,
-        owners_in_holdings: bool = False,
     ) -> list[UUID]:
         """花名册导入 of one building: checks every unit as the single commands would (a
         field ``units.<i>.<name>`` names the unit at fault), then records one event.
 
-        With ``owners_in_holdings`` (the application, since the split of issue 13) the event
-        records the structure only, and the caller opens each unit's holding with its owners
-        (``UnitHolding.open``); without, the event records the owners too, as before."""
+        The event records the structure only (its owner fields empty, as the event's shape
+        of before the split of issue 13 keeps them): the caller opens each unit's holding
+        with its owners (``UnitHolding.open``), the one place owners are recorded."""
         label = required_text("building", building_number, max_length=40)
         if not 1 <= floors <= MAX_FLOORS:
             raise InvalidValue("floors", f"must be between 1 and {MAX_FLOORS}")
@@ -528,8 +507,8 @@ class Community(Aggregate):
                     "floor": unit.floor,
                     "area": str(exclusive_area(at + "area", unit.area)),
                     "area_source": enum_value(at + "areaSource", AreaSource, unit.area_source),
-                    "owners": [] if owners_in_holdings else owner_records(unit.owners),
-                    "developer_held": unit.developer_held and not owners_in_holdings,
+                    "owners": [],
+                    "developer_held": False,
                 }
             )
         new_building = (
@@ -547,22 +526,10 @@ class Community(Aggregate):
         )
         return [row["unit_id"] for row in rows]
 
-    def move_in(self, unit_id: UUID, person_id: UUID, on: date) -> None:
-        """住户 registered at a unit (an owner who lives there is a resident too)."""
-        unit = self._active_unit(unit_id)
-        if person_id in unit.residents:
-            raise RuleViolated("personId", "already lives in this unit")
-        self.trigger_event(self.ResidentMovedIn, unit_id=unit_id, person_id=person_id, on=on)
-
-    def move_out(self, unit_id: UUID, person_id: UUID, on: date) -> None:
-        unit = self._active_unit(unit_id)
-        if person_id not in unit.residents:
-            raise RuleViolated("personId", "does not live in this unit")
-        self.trigger_event(self.ResidentMovedOut, unit_id=unit_id, person_id=person_id, on=on)
-
     @staticmethod
     def change_voter(unit: Unit, change: Callable[[], None], at: datetime) -> None:
-        """Apply an ownership ``change`` to ``unit``, remembering the voter key it ends."""
+        """Apply an ownership ``change`` of before the split to ``unit`` (events replayed),
+        remembering the voter key it ends."""
         before = unit.voter
         change()
         if unit.voter != before:

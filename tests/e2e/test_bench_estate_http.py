@@ -31,3 +31,7 @@ def test_the_quick_estate_benchmark_runs_over_http(database: PgParams, servers: 
     assert outcome.closed["closed"] is True
     assert outcome.closed["ballotsCast"] == outcome.closing_ballots > 0
     assert (outcome.recounted["recounts"], outcome.recounted["recountsAgreeing"]) == (1, 1)
+    # A fresh process's first ballot and close were answered (each checked for its payload)
+    assert len(outcome.fresh.first_ballots) == QUICK["fresh"]
+    assert all(math.isfinite(s) and s > 0 for pair in outcome.fresh.first_ballots for s in pair)
+    assert math.isfinite(outcome.fresh.close_warm) and outcome.fresh.close_warm > 0

@@ -18,6 +18,7 @@ from gongzhi.domain.community import Community
 from gongzhi.domain.holding import UnitHolding, holding_id
 from gongzhi.infra.settings import Settings
 from tests.integration.test_command_in_place import community_with_entrance
+from tests.unit.test_holding import recorded_before_the_split
 
 META = Meta(actor="tester", reason="integration test", actor_role="PLATFORM_ADMIN")
 
@@ -106,8 +107,9 @@ def test_a_unit_owned_before_the_split_carries_on_in_its_holding(platform: Platf
     seller = app.register_person(META, RegisterPerson(name="卖方")).id
     buyer = app.register_person(META, RegisterPerson(name="买方")).id
     community = app.load(Community, community_id, "communityId")
-    community.record_ownership(units[0], [(seller, Fraction(1))], date(2001, 1, 1))
-    community.move_in(units[0], seller, date(2001, 2, 1))
+    recorded_before_the_split(
+        community, units[0], [(seller, Fraction(1))], date(2001, 1, 1), residents=(seller,)
+    )
     app.record(META, community)
     assert (
         estate_read(app, community_id, "communityId", lambda _, e: e.holding(units[0]).voter)

@@ -10,8 +10,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from gongzhi.application.base import Meta, business_today
+from gongzhi.application.estate import estate_read
 from gongzhi.demo import credit_code
 from gongzhi.domain.decision import Decision
+from gongzhi.domain.holding import UnitHolding
 from gongzhi.domain.tally import VotingUnit
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
@@ -75,10 +77,15 @@ def passed_decision(
     if not any(b.number == "合同楼" for b in community.buildings.values()):
         building = community.add_building("合同楼", 5, False, ["1单元"])
         entrance = next(iter(community.buildings[building].entrances))
-        for floor in range(1, 6):
-            unit = community.add_unit(entrance, f"{floor}01", floor, "100", "REGISTER")
-            community.record_ownership(unit, [(uuid4(), Fraction(1))], date(2000, 1, 1))
-        app.record(META, community)
+        holdings = [
+            UnitHolding.open(
+                community.id,
+                community.add_unit(entrance, f"{floor}01", floor, "100", "REGISTER"),
+                owners=[(uuid4(), Fraction(1))],
+            )
+            for floor in range(1, 6)
+        ]
+        app.record(META, community, *holdings)
     closes_at = datetime(closes.year, closes.month, closes.day, tzinfo=UTC)
     decision = Decision.propose(
         community_id=community.id,
@@ -89,8 +96,17 @@ def passed_decision(
         opens_at=closes_at - timedelta(days=14),
         closes_at=closes_at,
     )
-    units = community.units_in("COMMUNITY", community.id)
-    voters = [u.voter for u in units]
+    # Each unit's voter and owners are its holding's (issue 13)
+    units = estate_read(
+        app,
+        community.id,
+        "communityId",
+        lambda c, e: [
+            (VotingUnit(str(u.id), u.area, e.holding(u.id).voter), e.holding(u.id).owners)
+            for u in c.units_in("COMMUNITY", c.id)
+        ],
+    )
+    voters = [unit.voter for unit, _ in units]
     # Ballots are aggregates of their own (issue 13): recorded with the decision.
     ballots = [
         decision.cast_ballot(
@@ -98,13 +114,13 @@ def passed_decision(
             eligible_voters=voters,
             choice="APPROVE" if approve else "OPPOSE",
             channel="PAPER",
-            cast_by=unit.owners[0][0],
+            cast_by=owners[0][0],
             at=closes_at - timedelta(days=1),
         )
-        for unit in units
-        if unit.owners
+        for unit, owners in units
+        if owners
     ]
-    decision.close([VotingUnit(str(u.id), u.area, u.voter) for u in units], closes_at, ballots)
+    decision.close([unit for unit, _ in units], closes_at, ballots)
     assert decision.passed() is approve
     app.record(META, decision, *ballots)
     api.settle()  # the mutations find the decision in the views

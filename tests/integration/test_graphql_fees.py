@@ -24,6 +24,7 @@ from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.fee_account import account_id
 from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.holding import UnitHolding
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.values import ManagementMode
 from gongzhi.graphql.auth import Principal, Role
@@ -72,12 +73,13 @@ def estate(api: Api, company_name: str = "安居物业") -> Estate:
         number: str(c.add_unit(entrance, number, int(number[0]), area, "REGISTER"))
         for number, area in (("101", "100"), ("201", "100"), ("301", "100"), ("401", "80"))
     }
-    c.hold_by_developer(UUID(units["401"]), date(2020, 1, 1))
-    app.record(META, c)
+    # 401 held by the developer, delivered to its buyer on 2026-10-16
+    held = UnitHolding.open(c.id, UUID(units["401"]), developer_held=True)
+    app.record(META, c, held)
+    held.record_ownership([(UUID(int=4), Fraction(1))], date(2026, 10, 16))
     c = app.community(UUID(community))
-    c.record_ownership(UUID(units["401"]), [(UUID(int=4), Fraction(1))], date(2026, 10, 16))
     c.change_management_mode("PROFESSIONAL", UUID(company), date(2026, 10, 1))
-    position = app.record(META, c)
+    position = app.record(META, c, held)
     assert wait_for_position(api.platform.engine, PROJECTION_NAME, position, timeout=30)
     staff = Principal(subject="staff-1", role=Role.COMPANY_STAFF, company_id=UUID(company))
     return Estate(community, company, units, staff)

@@ -12,6 +12,7 @@ from gongzhi.domain.community import Community
 from gongzhi.graphql.auth import Principal, Role
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_decisions import META, entrance_with_owners
+from tests.unit.test_holding import recorded_before_the_split
 
 HISTORY = """query($id: ID!) { history(id: $id) { __typename
     ... on HistoryConnection { entries { aggregateType eventType data } }
@@ -74,7 +75,7 @@ def test_the_history_of_a_unit_owned_before_the_split_shows_old_and_new_events(a
     buyer = app.register_person(META, RegisterPerson(name="买受人")).id
     community = app.load(Community, UUID(community_id), "communityId")
     unit = community.add_unit(next(iter(community.entrance_index)), "301", 2, "90.00", "REGISTER")
-    community.record_ownership(unit, [(first, Fraction(1))], date(1998, 1, 1))
+    recorded_before_the_split(community, unit, [(first, Fraction(1))], date(1998, 1, 1))
     app.record(META, community)
     app.record_ownership(
         META,

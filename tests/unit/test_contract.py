@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from uuid import UUID, uuid4
 
 import pytest
@@ -35,8 +34,9 @@ def community() -> Community:
     c.add_building("1栋", 3, False, ["1单元"])
     entrance = next(iter(c.entrance_index))
     for floor in (1, 2, 3):
-        unit = c.add_unit(entrance, f"{floor}01", floor, "90", "REGISTER")
-        c.record_ownership(unit, [(uuid4(), Fraction(1))], date(2000, 1, 1))
+        # No owner recorded (owners are each unit's holding): each unit votes as itself,
+        # three heads as three owners would be
+        c.add_unit(entrance, f"{floor}01", floor, "90", "REGISTER")
     return c
 
 

@@ -5,15 +5,41 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated
-from gongzhi.domain.holding import DEVELOPER_VOTER, UnitHolding, holding_id
+from gongzhi.domain.holding import (
+    DEVELOPER_VOTER,
+    OwnershipChange,
+    UnitHolding,
+    holding_id,
+    owner_records,
+)
 
 ALICE, BOB = uuid4(), uuid4()
+
+
+def recorded_before_the_split(
+    community: Community,
+    unit_id: UUID,
+    owners: list[tuple[UUID, Fraction]],
+    on: date,
+    residents: tuple[UUID, ...] = (),
+) -> None:
+    """The unit's owners (and residents) as the community's own events recorded them before
+    the split: logs written then hold these events, and they still replay."""
+    community.trigger_event(
+        Community.UnitOwnershipRecorded,
+        unit_id=unit_id,
+        owners=owner_records(owners),
+        change=OwnershipChange.ACQUIRED.value,
+        on=on,
+    )
+    for person in residents:
+        community.trigger_event(Community.ResidentMovedIn, unit_id=unit_id, person_id=person, on=on)
 
 
 def test_a_holding_is_found_from_its_unit_and_names_the_voter_as_the_community_did() -> None:
@@ -61,8 +87,7 @@ def test_a_holding_opened_from_a_unit_of_before_the_split_carries_on() -> None:
     building = c.add_building("1栋", 6, False, ["1单元"])
     entrance = next(iter(c.buildings[building].entrances))
     unit_id = c.add_unit(entrance, "101", 1, "80.00", "REGISTER")
-    c.record_ownership(unit_id, [(ALICE, Fraction(1))], date(2001, 1, 1))
-    c.move_in(unit_id, ALICE, date(2001, 2, 1))
+    recorded_before_the_split(c, unit_id, [(ALICE, Fraction(1))], date(2001, 1, 1), (ALICE,))
     unit = c.unit_index[unit_id]
 
     # When its holding opens from it and the unit is sold
