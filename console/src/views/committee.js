@@ -1,0 +1,2 @@
+// 业委会 views.
+export const committeeViews = []

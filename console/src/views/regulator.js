@@ -1,0 +1,2 @@
+// 住建 (district regulator) views.
+export const regulatorViews = []
