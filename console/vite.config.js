@@ -8,8 +8,8 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../gongzhi/console/static', import.meta.url)),
     emptyOutDir: true,
-    // ECharts is the bulk of the bundle: its own chunk, cached apart from the app's code.
-    rollupOptions: { output: { manualChunks: { echarts: ['echarts/core', 'echarts/charts', 'echarts/components', 'echarts/renderers'] } } },
+    // ECharts is the bulk of the bundle: charts.js is imported dynamically by the views that
+    // draw, so it is a chunk of its own that the other views never load.
     chunkSizeWarningLimit: 800,
   },
 })

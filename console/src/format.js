@@ -86,3 +86,43 @@ export function label(code) {
 export function yesNo(value) {
   return value ? '是' : '否'
 }
+
+/** The half-years up to today's, newest first: ["2026H2", "2026H1", …]. */
+export function halfYears(n) {
+  const [year, month] = today().split('-').map(Number)
+  const out = []
+  let y = year
+  let half = month <= 6 ? 1 : 2
+  for (let i = 0; i < n; i += 1) {
+    out.push(`${y}H${half}`)
+    half -= 1
+    if (half === 0) { half = 2; y -= 1 }
+  }
+  return out
+}
+
+/** The quarters before today's, newest first: ["2026Q3", "2026Q2", …] (today's not ended). */
+export function pastQuarters(n) {
+  const [year, month] = today().split('-').map(Number)
+  const out = []
+  let y = year
+  let q = Math.ceil(month / 3) - 1
+  for (let i = 0; i < n; i += 1) {
+    if (q === 0) { q = 4; y -= 1 }
+    out.push(`${y}Q${q}`)
+    q -= 1
+  }
+  return out
+}
+
+/** Half-year label in Chinese: 2026H1 → 2026年上半年. */
+export function halfYearLabel(period) {
+  const m = /^(\d{4})H([12])$/.exec(period)
+  return m ? `${m[1]}年${m[2] === '1' ? '上' : '下'}半年` : period
+}
+
+/** Quarter label in Chinese: 2026Q3 → 2026年第三季度. */
+export function quarterLabel(period) {
+  const m = /^(\d{4})Q([1-4])$/.exec(period)
+  return m ? `${m[1]}年第${'一二三四'[Number(m[2]) - 1]}季度` : period
+}
