@@ -55,6 +55,9 @@ async def page(request: Request) -> Response:
         if target.is_relative_to(STATIC) and target.is_file():
             cache = IMMUTABLE if target.parent.name == "assets" else "no-cache"
             return FileResponse(target, headers={"Cache-Control": cache})
+    if path.startswith("assets/"):
+        # A missing asset is missing: a page in its place would be run as a script.
+        return Response("not found", 404, media_type="text/plain")
     return _index()
 
 

@@ -11,8 +11,9 @@ export function signInPage({ message = null, onSignedIn }) {
     h('p', {}, '请粘贴您的访问令牌登录。令牌只保存在本标签页中，关闭标签页即退出。'),
     h('label', { for: 'token' }, '访问令牌'), field, problem,
     h('button', { type: 'submit', class: 'primary' }, '登录'),
-    h('details', { class: 'hint' }, h('summary', {}, '没有令牌？'),
-      h('p', {}, '令牌由平台管理员发放。开发环境中可在命令行生成：'),
+    h('p', { class: 'hint' }, '令牌由平台管理员发放；开发环境中运行 ', h('code', {}, 'gongzhi token --role …'),
+      ' 即可打印一个。'),
+    h('details', { class: 'hint' }, h('summary', {}, '命令示例'),
       h('pre', {}, [
         '.venv/bin/gongzhi token --role COMMITTEE_MEMBER --community <小区id> --person <人员id>',
         '.venv/bin/gongzhi token --role REGULATOR --district 红塔区',
