@@ -22,7 +22,10 @@ export function chart(name, option, { height = 320 } = {}) {
   const draw = () => {
     if (instance || !element.isConnected) return
     instance = echarts.init(element, null, { renderer: 'canvas' })
-    instance.on('finished', () => { element.dataset.drawn = 'true' })
+    instance.on('finished', () => {
+      element.dataset.drawn = 'true'
+      performance.mark(`gongzhi:chart-drawn:${name}`)
+    })
     instance.setOption({ color: COLOURS, animation: false, textStyle: { fontFamily: 'inherit' }, ...option })
   }
   // Drawn once in the page (ECharts measures its container).

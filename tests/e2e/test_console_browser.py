@@ -244,6 +244,28 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         assert "已公示" in b.page.locator('[data-testid="income-periods"]').inner_text()
         b.menu("公示")
         b.page.locator('[data-testid="publicity"] tbody tr', has_text="公共收益").first.wait_for()
+        # When they sign out, the console asks for a token again
+        b.page.click("button.signout")
+        b.page.wait_for_selector("#token")
+        # And a token whose person holds no seat today is shown so (the platform's `viewer`),
+        # and the fund is refused as the API refuses it, in Chinese
+        seatless = issue_token(
+            settings.jwt_secret,
+            Principal(
+                subject="ywh-former",
+                role=Role.COMMITTEE_MEMBER,
+                name="前委员",
+                community_id=uuid.UUID(world.community),
+                person_id=uuid.uuid4(),
+            ),
+        )
+        b.sign_in(seatless)
+        b.page.locator("header .who", has_text="今日已无权限").wait_for()
+        b.menu("维修资金")
+        refused = b.page.locator("main .error .error-heading")
+        refused.wait_for()
+        assert refused.inner_text() in {"无权访问", "未找到"}
+        b.shot("seat-ended")
 
 
 def evaluated_world(base: str, admin: str) -> tuple[str, str]:

@@ -70,6 +70,7 @@ function part(result, typename) {
 }
 
 async function overviewView(main, ctx) {
+  charts() // fetched while the figures are asked for
   const year = Number(params().get('year') || today().slice(0, 4))
   const district = frame(main, ctx, '区县概览',
     picker(ctx, 'year', [0, 1, 2].map((i) => String(Number(today().slice(0, 4)) - i)), String(year), (y) => `${y}年`))
@@ -195,6 +196,7 @@ function bands(values) {
 const BANDS = Array.from({ length: 10 }, (_, i) => `${i * 10}–${i * 10 + 10}`)
 
 async function healthView(main, ctx) {
+  charts()
   const periods = halfYears(6)
   const period = params().get('period') || periods[0]
   const district = frame(main, ctx, '健康指数排名', picker(ctx, 'period', periods, period, halfYearLabel))
@@ -292,6 +294,7 @@ const EVALUATION = `query($c: ID!, $p: String!) {
 }`
 
 async function creditView(main, ctx) {
+  charts()
   const periods = pastQuarters(8)
   const period = params().get('period') || periods[0]
   const district = frame(main, ctx, '物业企业信用评价', picker(ctx, 'period', periods, period, quarterLabel))
