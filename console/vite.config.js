@@ -5,6 +5,10 @@ import { defineConfig } from 'vite'
 
 export default defineConfig({
   base: '/console/',
+  // `npm run dev`: the sources with reloading, the API of `make run` behind the same origin.
+  server: {
+    proxy: { '/graphql': { target: 'http://127.0.0.1:8000', ws: true }, '/exports': 'http://127.0.0.1:8000' },
+  },
   build: {
     outDir: fileURLToPath(new URL('../gongzhi/console/static', import.meta.url)),
     emptyOutDir: true,
