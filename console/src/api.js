@@ -88,14 +88,16 @@ export async function ask(field, query, variables, ...typenames) {
 /**
  * A subscription over graphql-transport-ws on /graphql: signs in with the token in
  * connection_init (a browser cannot set headers on a websocket), subscribes, and calls
- * onNext(data) for each result. Returns a function that ends it.
+ * onNext(data) for each result; onListening() once the server has read the subscription.
+ * Returns a function that ends it.
  */
-export function subscribe(query, variables, { onNext, onError = () => {}, onClosed = () => {} }) {
+export function subscribe(query, variables, { onNext, onError = () => {}, onClosed = () => {}, onListening = () => {} }) {
   const url = new URL(ENDPOINT, window.location.href)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
   const socket = new WebSocket(url.href, 'graphql-transport-ws')
   const id = '1'
   let ended = false
+  let listening = false
   const send = (message) => socket.readyState === WebSocket.OPEN && socket.send(JSON.stringify(message))
   socket.addEventListener('open', () => {
     send({ type: 'connection_init', payload: { authorization: `Bearer ${token() || ''}` } })
@@ -105,9 +107,17 @@ export function subscribe(query, variables, { onNext, onError = () => {}, onClos
     switch (message.type) {
       case 'connection_ack':
         send({ id, type: 'subscribe', payload: { query, variables } })
+        // The server answers messages in order: a pong after the subscribe says it was read.
+        send({ type: 'ping' })
         break
       case 'ping':
         send({ type: 'pong' })
+        break
+      case 'pong':
+        if (!listening) {
+          listening = true
+          onListening()
+        }
         break
       case 'next':
         if (message.payload.errors?.length) onError(new ApiError('Transport', message.payload.errors[0].message))

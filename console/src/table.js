@@ -13,7 +13,7 @@ import { token } from './session.js'
  * exportAs: { kind, arguments } for the 导出 buttons; onRow(row): the row is clickable.
  */
 export function table({ columns, rows = null, load = null, pageSize = 20, exportAs = null,
-  onRow = null, empty = '暂无数据', caption = null, testid = null }) {
+  onRow = null, empty = '暂无数据', caption = null, testid = null, rowKey = null }) {
   const body = h('tbody')
   const status = h('span', { class: 'table-count' })
   const previous = h('button', { type: 'button', disabled: true }, '上一页')
@@ -34,7 +34,8 @@ export function table({ columns, rows = null, load = null, pageSize = 20, export
     mount(body, list.length === 0
       ? h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, empty))
       : list.map((row) => {
-        const tr = h('tr', onRow ? { class: 'clickable', tabindex: 0 } : {},
+        const tr = h('tr', { ...(onRow ? { class: 'clickable', tabindex: 0 } : {}),
+          dataset: rowKey ? { key: rowKey(row) } : {} },
           columns.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.value(row) ?? '—')))
         if (onRow) {
           tr.addEventListener('click', () => onRow(row, tr))

@@ -29,6 +29,7 @@ from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import ROOT, free_port, process_env, start, stop, wait_until_ready
 from tests.e2e.console_world import DIRECTOR, TOP_UP_REASON, CommitteeWorld, committee_world
 from tests.e2e.test_platform import graphql
+from tests.e2e.test_shipped import DISPATCH, REPORT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / ".gongzhi" / "test-artifacts" / "console"
@@ -244,6 +245,20 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         assert "已公示" in b.page.locator('[data-testid="income-periods"]').inner_text()
         b.menu("公示")
         b.page.locator('[data-testid="publicity"] tbody tr', has_text="公共收益").first.wait_for()
+        # 报事报修: an order reported and dispatched meanwhile appears without a reload
+        b.menu("报事报修")
+        b.page.wait_for_selector('.live[data-live="listening"]', timeout=30_000)
+        b.page.evaluate("window.__same_page = true")
+        reported = graphql(served, admin, REPORT, {"c": world.community})["reportWorkOrder"]
+        assert reported["__typename"] == "WorkOrderPayload", reported
+        order = b.page.locator('[data-testid="work-orders"] tbody tr', has_text="3栋楼道水管漏水")
+        order.locator(".status", has_text="已报修").wait_for()
+        dispatched = graphql(served, admin, DISPATCH, {"w": reported["workOrder"]["id"]})
+        assert dispatched["dispatchWorkOrder"]["__typename"] == "WorkOrderPayload", dispatched
+        order.locator(".status", has_text="已派单").wait_for()
+        assert "维修一班" in order.inner_text()
+        assert b.page.evaluate("window.__same_page") is True  # no reload happened
+        b.shot("work-orders-live")
         # When they sign out, the console asks for a token again
         b.page.click("button.signout")
         b.page.wait_for_selector("#token")

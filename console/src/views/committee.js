@@ -8,6 +8,7 @@ import { errorBox } from '../errors.js'
 import { count, date, dateTime, decimal, label, percent, wanYuan, yesNo, yuan } from '../format.js'
 import { showHistory } from '../history.js'
 import { href, navigate, params } from '../router.js'
+import { liveTable } from '../live.js'
 import { communityOf } from '../scope.js'
 import { table } from '../table.js'
 
@@ -315,6 +316,47 @@ async function contractsView(main, ctx) {
   })), detail)
 }
 
+// ---- 报事报修（实时）-------------------------------------------------------------------
+
+const ORDER_FIELDS = `id category urgency status description place { areaName } reportedAt dispatchDeadline
+  dispatchedAt team responseDeadline respondedAt resolvedAt rating dispatchBreached responseBreached reopenCount`
+const ORDERS = `query($c: ID!) { workOrders(communityId: $c, first: 100) { ${E('ValidationError', 'NotFound')}
+  ... on WorkOrderConnection { edges { node { ${ORDER_FIELDS} } } } } }`
+const ORDER_UPDATES = `subscription($c: ID!) { workOrderUpdates(communityId: $c) { ${ORDER_FIELDS} } }`
+
+function clock(deadline, doneAt, breached) {
+  if (doneAt) return `已完成 ${dateTime(doneAt)}`
+  if (!deadline) return '—'
+  return h('span', { class: `tag ${breached ? 'bad' : ''}` }, `${breached ? '已超时 ' : '时限 '}${dateTime(deadline)}`)
+}
+
+async function workOrdersView(main, ctx) {
+  const scope = await frame(main, ctx, '报事报修（实时）')
+  if (!scope) return
+  const page = await ask('workOrders', ORDERS, { c: scope.community }, 'WorkOrderConnection')
+  main.append(section('本小区的报修，物业处理进度实时更新（最新在前）', liveTable(ctx, {
+    testid: 'work-orders',
+    initial: page.edges.map((e) => e.node),
+    subscription: ORDER_UPDATES,
+    variables: { c: scope.community },
+    pick: (data) => data.workOrderUpdates,
+    sort: (a, b) => (a.reportedAt < b.reportedAt ? 1 : a.reportedAt > b.reportedAt ? -1 : 0),
+    columns: [
+      { title: '报修时间', value: (r) => dateTime(r.reportedAt) },
+      { title: '类别', value: (r) => label(`WO_${r.category}`) },
+      { title: '紧急程度', value: (r) => label(`WO_${r.urgency}`) },
+      { title: '地点', value: (r) => r.place?.areaName || '—' },
+      { title: '内容', value: (r) => r.description },
+      { title: '状态', value: (r) => h('span', { class: 'status' }, label(`WO_${r.status}`)) },
+      { title: '分转', value: (r) => clock(r.dispatchDeadline, r.dispatchedAt, r.dispatchBreached) },
+      { title: '回应', value: (r) => clock(r.responseDeadline, r.respondedAt, r.responseBreached) },
+      { title: '班组', value: (r) => r.team || '—' },
+      { title: '评价', value: (r) => (r.rating ? `${r.rating} 星` : '—') },
+    ],
+    empty: '暂无报修',
+  })))
+}
+
 // ---- 审计封存 ---------------------------------------------------------------------------
 
 const SEAL = `query { auditSeal { ${E('ValidationError', 'Forbidden')} ... on AuditSealPayload { publicKey algorithm
@@ -383,5 +425,6 @@ export const committeeViews = [
   { section: SECTION, path: '/committee/decisions/:id', title: '表决详情', menu: false, render: decisionView },
   { section: SECTION, path: '/committee/publicity', title: '公示', render: publicityView },
   { section: SECTION, path: '/committee/contracts', title: '物业服务合同', render: contractsView },
+  { section: SECTION, path: '/committee/work-orders', title: '报事报修', render: workOrdersView },
   { section: SECTION, path: '/committee/audit', title: '审计封存', render: auditView },
 ]
