@@ -5,7 +5,7 @@ import { h, mount } from './dom.js'
 import { errorBox } from './errors.js'
 import { dateTime } from './format.js'
 import { BASE, currentPath, href, interceptLinks, match, navigate, onNavigate } from './router.js'
-import { ROLE_LABELS, signOut, token, who } from './session.js'
+import { ROLE_LABELS, signIn, signOut, token, who } from './session.js'
 import { SECTIONS, VIEWS, homeOf, mayOpen } from './views/index.js'
 import { signInPage } from './views/signin.js'
 
@@ -110,6 +110,14 @@ async function render() {
     mount(main, h('h1', {}, found.view.title), errorBox(error))
   }
   return undefined
+}
+
+// `gongzhi run` prints a link ending in #token=…: the fragment never reaches the server; the
+// token is kept for this tab and leaves the address bar.
+const fragment = new URLSearchParams(window.location.hash.slice(1))
+if (fragment.get('token')) {
+  signIn(fragment.get('token'))
+  history.replaceState(null, '', window.location.pathname + window.location.search)
 }
 
 interceptLinks(root)

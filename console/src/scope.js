@@ -30,7 +30,7 @@ export function communityOf(ctx, main) {
       mount(list, errorBox(error))
     }
   }
-  mount(main, h('section', { class: 'card' }, h('h2', {}, '选择小区'),
+  mount(main, h('h1', {}, '选择小区'), h('section', { class: 'card' },
     h('form', { onsubmit: (event) => { event.preventDefault(); search() } }, name,
       h('button', { type: 'submit' }, '查找')), list))
   search()
@@ -43,7 +43,7 @@ export function districtOf(ctx, main) {
   if (chosen && (ctx.who.districts.length === 0 || ctx.who.districts.includes(chosen))) return chosen
   if (ctx.who.districts.length > 0) return ctx.who.districts[0]
   const field = h('input', { name: 'district', maxlength: 50, required: true, placeholder: '如：红塔区' })
-  mount(main, h('section', { class: 'card' }, h('h2', {}, '选择区县'),
+  mount(main, h('h1', {}, '选择区县'), h('section', { class: 'card' },
     h('form', {
       onsubmit: (event) => {
         event.preventDefault()

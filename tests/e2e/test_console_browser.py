@@ -145,6 +145,12 @@ class Browser:
         self.page.click("button[type=submit]")
         self.page.wait_for_selector("nav.menu")
 
+    def sign_in_by_link(self, token: str) -> None:
+        """The link `gongzhi run` prints: the token in the fragment, never sent to the server."""
+        self.page.goto(f"{self.base}/console/#token={token}")
+        self.page.wait_for_selector("nav.menu")
+        assert "token=" not in self.page.url
+
     def menu(self, title: str) -> None:
         self.page.locator("nav.menu").get_by_role("link", name=title, exact=True).click()
         self.page.locator("main h1").first.wait_for()
@@ -281,6 +287,16 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         refused.wait_for()
         assert refused.inner_text() in {"无权访问", "未找到"}
         b.shot("seat-ended")
+        b.page.click("button.signout")
+        # And the platform admin, signed in by the link `gongzhi run` prints, sees every
+        # section and picks the community
+        b.sign_in_by_link(admin)
+        sections = b.page.locator("nav.menu h3").all_inner_texts()
+        assert {"住建监管", "业委会"} <= set(sections), sections
+        b.menu("维修资金")
+        b.page.locator("ul.picker a", has_text="幸福里").click()
+        b.page.locator('[data-testid="fund-ledger"] tbody tr', has_text="续筹").wait_for()
+        b.shot("admin-picks-a-community")
 
 
 def evaluated_world(base: str, admin: str) -> tuple[str, str]:
