@@ -213,6 +213,9 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         b.shot("signed-in")
         # When they open 维修资金 and click the top-up in its ledger
         b.menu("维修资金")
+        # (the balance in 元 with two decimals, and in 万元 rounded once)
+        balance = b.page.locator(".figure", has_text="账户余额").inner_text()
+        assert "18,094.56 元" in balance and "1.81 万元" in balance, balance
         ledger = b.page.locator('[data-testid="fund-ledger"]')
         row = ledger.locator("tbody tr", has_text="续筹")
         row.wait_for()
