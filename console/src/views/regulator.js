@@ -240,11 +240,19 @@ async function healthView(main, ctx) {
   ]))
 }
 
+/** A figure the platform computed from: amounts in 元, yes/no in Chinese, names translated. */
+function inputValue(key, value) {
+  if (typeof value === 'boolean') return yesNo(value)
+  if (key.endsWith('_fen') && typeof value === 'number') return yuan(value)
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)
+}
+
 function inputsOf(inputs) {
   if (!inputs || typeof inputs !== 'object') return String(inputs ?? '—')
-  return h('dl', { class: 'facts inputs' }, Object.entries(inputs).flatMap(([key, value]) => [
-    h('dt', {}, key), h('dd', {}, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)),
-  ]))
+  return h('dl', { class: 'facts inputs' }, Object.entries(inputs).flatMap(([key, value]) => {
+    const name = label(`INPUT_${key}`)
+    return [h('dt', { title: key }, name.startsWith('INPUT_') ? key : name), h('dd', {}, inputValue(key, value))]
+  }))
 }
 
 async function communityHealthView(main, ctx) {
@@ -339,7 +347,10 @@ function evidenceOf(evidence) {
   if (rows.length === 0) return '—'
   return h('details', {}, h('summary', {}, `${rows.length} 条依据`),
     h('ul', { class: 'evidence' }, rows.slice(0, 50).map((row) => h('li', {}, typeof row === 'object'
-      ? Object.entries(row).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('；')
+      ? Object.entries(row).map(([k, v]) => {
+        const name = label(`INPUT_${k}`)
+        return `${name.startsWith('INPUT_') ? k : name}: ${inputValue(k, v)}`
+      }).join('；')
       : String(row)))))
 }
 
