@@ -392,6 +392,12 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         components.wait_for()
         assert components.locator("tbody tr").count() >= 3
         assert components.locator("dl.inputs").count() >= 1
+        # And a table the API has no export for is written to CSV by the page, as shown
+        with b.page.expect_download() as downloading:
+            components.locator("button.export[data-format=CSV-LOCAL]").click()
+        csv = Path(downloading.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        assert csv[0].startswith("项目,权重,得分"), csv[0]
+        assert any(line.startswith("维修资金充足,") for line in csv[1:]), csv
         b.no_error_shown()
         b.shot("community-health")
         # When they open the credit ranking of the quarter: grades drawn, one company's evidence
