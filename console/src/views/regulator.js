@@ -199,7 +199,13 @@ async function healthView(main, ctx) {
   charts()
   const periods = halfYears(6)
   const period = params().get('period') || periods[0]
-  const district = frame(main, ctx, '健康指数排名', picker(ctx, 'period', periods, period, halfYearLabel))
+  const flagged = params().get('flagged') === '1'
+  const onlyFlagged = h('input', {
+    type: 'checkbox', name: 'flagged', checked: flagged,
+    onchange: () => navigate(href(ctx.path, { ...Object.fromEntries(params()), flagged: onlyFlagged.checked ? '1' : null })),
+  })
+  const district = frame(main, ctx, '健康指数排名', picker(ctx, 'period', periods, period, halfYearLabel),
+    h('label', { class: 'scope' }, onlyFlagged, '只看有风险提示的小区'))
   if (!district) return
   const recent = periods.slice(periods.indexOf(period) >= 0 ? periods.indexOf(period) : 0).slice(0, 4).reverse()
   while (recent.length < 4) recent.unshift(recent[0])
@@ -224,7 +230,7 @@ async function healthView(main, ctx) {
         { title: '风险提示', value: (r) => flags(r.flags) },
       ],
       load: async (first, after) => {
-        const page = await ask('healthRanking', RANKING, { d: district, p: period, flagged: false, first, after }, 'HealthRanking')
+        const page = await ask('healthRanking', RANKING, { d: district, p: period, flagged, first, after }, 'HealthRanking')
         return { rows: page.edges.map((e) => e.node), pageInfo: page.pageInfo }
       },
       onRow: (row) => navigate(href(`/regulator/health/${row.communityId}`, { period, district: params().get('district') })),
