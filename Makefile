@@ -13,7 +13,14 @@ IDE_NPM := assets/graphiql
 IDE_STATIC := gongzhi/graphql/ide/static
 IDE_STAMP := $(IDE_STATIC)/.built-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('$(IDE_NPM)/package-lock.json','rb').read()).hexdigest()[:12])")
 
-.PHONY: install ide run test lint typecheck imports pytest schema bench clean
+# The console (/console): plain JavaScript modules and ECharts from the npm registry
+# (console/package-lock.json), built by Vite into the package's data folder it is served from.
+CONSOLE_NPM := console
+CONSOLE_STATIC := gongzhi/console/static
+CONSOLE_SOURCES := $(shell find $(CONSOLE_NPM)/src $(CONSOLE_NPM)/index.html $(CONSOLE_NPM)/vite.config.js -type f 2>/dev/null)
+CONSOLE_STAMP := $(CONSOLE_STATIC)/.built-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('$(CONSOLE_NPM)/package-lock.json','rb').read()).hexdigest()[:12])")
+
+.PHONY: install ide console run test lint typecheck imports pytest schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +41,17 @@ $(IDE_STAMP): $(IDE_NPM)/package-lock.json
 
 ide: $(IDE_STAMP)
 
-install: $(STAMP) $(IDE_STAMP)
+# Rebuilt when the lock file (the stamp's name) or a source changes.
+$(CONSOLE_STAMP): $(CONSOLE_NPM)/package-lock.json $(CONSOLE_SOURCES)
+	@command -v npm >/dev/null || { echo "npm is needed to build the console (apt-get install npm)"; exit 1; }
+	npm ci --prefix $(CONSOLE_NPM) --no-audit --no-fund --loglevel=error
+	npm run build --prefix $(CONSOLE_NPM)
+	rm -f $(CONSOLE_STATIC)/.built-*
+	touch $(CONSOLE_STAMP)
+
+console: $(CONSOLE_STAMP)
+
+install: $(STAMP) $(IDE_STAMP) $(CONSOLE_STAMP)
 
 run: install
 	$(BIN)/gongzhi run
@@ -63,4 +80,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_owners
 
 clean:
-	rm -rf $(VENV) $(IDE_STATIC) $(IDE_NPM)/node_modules .gongzhi .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(IDE_STATIC) $(IDE_NPM)/node_modules $(CONSOLE_STATIC) $(CONSOLE_NPM)/node_modules .gongzhi .pytest_cache .mypy_cache .ruff_cache

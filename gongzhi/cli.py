@@ -410,8 +410,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     _wait_for_api(settings.http_host, port, stop)
     print(
         # The token rides in the link's fragment, which the browser keeps to itself: the
-        # GraphiQL page fills the Authorization header from it (gongzhi/graphql/ide).
+        # GraphiQL page fills the Authorization header from it (gongzhi/graphql/ide), the
+        # console signs in with it (console/src/main.js).
         f"\ngongzhi is running.\n  GraphiQL: http://{settings.http_host}:{port}/graphql#token={token}\n"
+        f"  Console:  http://{settings.http_host}:{port}/console/#token={token}\n"
         f"  Development token (platform admin, valid for {_duration(DEFAULT_TTL)}; "
         "another: gongzhi token --role PLATFORM_ADMIN); in GraphiQL's Headers tab put:\n"
         f'  {{"Authorization": "Bearer {token}"}}\n  Ctrl-C stops everything.\n',

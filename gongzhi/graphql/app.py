@@ -32,6 +32,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from gongzhi import console
 from gongzhi.application.app import Gongzhi
 from gongzhi.graphql import ide, metrics
 from gongzhi.graphql.access import current_principal
@@ -357,6 +358,8 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
                 token=settings.metrics_token,
             ),
             *([ide.assets()] if settings.development else []),
+            # 控制台: the single-page app over this API, in every environment.
+            *console.routes(),
         ],
         lifespan=lifespan,
         middleware=[Middleware(RequestId), Middleware(BodyLimit, limits=settings.limits)],

@@ -73,6 +73,7 @@ from gongzhi.graphql.roster.mutations import RosterMutations
 from gongzhi.graphql.statistics.queries import StatisticsQueries
 from gongzhi.graphql.times import SCALARS as TIME_SCALARS
 from gongzhi.graphql.tokens.mutations import TokenMutations
+from gongzhi.graphql.tokens.queries import ViewerQueries
 from gongzhi.graphql.work_orders.mutations import WorkOrderMutations
 from gongzhi.graphql.work_orders.queries import WorkOrderQueries
 from gongzhi.graphql.work_orders.subscriptions import WorkOrderSubscriptions
@@ -117,6 +118,7 @@ class Query(
     HealthQueries,
     AuditQueries,
     NoticeQueries,
+    ViewerQueries,  # the console's menu and name (issue 17)
 ):
     pass
 

@@ -164,6 +164,7 @@ def outcome(kind: str) -> str:
         "AuditVerification",
         "PersonalDataAccessConnection",
         "ExportLink",
+        "Viewer",
     }, kind
     return "allowed"
 
@@ -687,6 +688,8 @@ OPERATIONS.update(
             typename(api, "{ auditSeal { __typename } }", {}, p)
         ),
         "verifyAuditSeal of a kept checkpoint": verify_kept_checkpoint,
+        # 我 (issue 17): every role reads itself, and only itself (no argument names another)
+        "viewer": lambda api, w, p: outcome(typename(api, "{ viewer { __typename } }", {}, p)),
         # 导出 (issue 15): an export link is refused as its query is (every export against its
         # query, role by role: tests/integration/test_exports.py); one row keeps it here
         "exportLink of 幸福里's arrears": lambda api, w, p: outcome(
@@ -714,6 +717,13 @@ EXPECTED.update(
         ),
         "auditSeal": AUDITORS,
         "verifyAuditSeal of a kept checkpoint": AUDITORS,
+        "viewer": dict(
+            admin="allowed",
+            regulator="allowed",
+            company="allowed",
+            committee="allowed",
+            resident="allowed",
+        ),
         "exportLink of 幸福里's arrears": dict(
             admin="allowed",
             regulator="allowed",
