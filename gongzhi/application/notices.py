@@ -32,6 +32,7 @@ from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.fee_rules import LateFeePolicy
 from gongzhi.domain.notice import (
     MAX_BODY,
     MAX_TITLE,
@@ -201,12 +202,15 @@ class NoticeService(GongzhiBase):
         return RemindersIssued(done.id, done.position, issued=issued[-1])
 
     def _arrears(self, community_id: UUID, as_of: date) -> list[Arrears]:
-        """Units with bills due before ``as_of`` and not paid or written off, from the bills
-        and fee accounts themselves (the figures a payment is allocated by), each kind read
-        in one query: a round over 5,000 units read them one by one in 52 s."""
+        """Units owing on bills due before ``as_of``, from the bills and fee accounts
+        themselves (the figures a payment is allocated by), each kind read in one query: a
+        round over 5,000 units read them one by one in 52 s. The amount is the statement's
+        balance over those bills (``FeeAccount.balance``: outstanding and late fees owed,
+        less unused prepaid credit), the amount one payment clears."""
         labels = self.peek(Community, community_id, "communityId", unit_labels)
         schedule = fee_schedule(self, community_id)
         periods = [period.key for period in schedule.billed] if schedule else []
+        policy = schedule.terms.late if schedule else LateFeePolicy()
         bill_ids = [bill_id(unit, period) for unit in labels for period in periods]
         bills: dict[UUID, list[BillFacts]] = {}
         for bill in self.load_many(Bill, bill_ids):
@@ -218,17 +222,18 @@ class NoticeService(GongzhiBase):
         }
         found = []
         for unit_id, unit_bills in bills.items():
-            account = accounts.get(unit_id)
-            owed = [(b, account.outstanding(b) if account else b.amount_fen) for b in unit_bills]
-            overdue = [(b, fen) for b, fen in owed if fen > 0]
-            if overdue:
+            account = accounts.get(unit_id) or FeeAccount(community_id, unit_id)
+            overdue = [b for b in unit_bills if account.owed_on(b, policy, as_of) > 0]
+            owed = account.balance(overdue, policy, as_of)
+            if overdue and owed > 0:
                 found.append(
                     Arrears(
                         unit_id=unit_id,
                         label=labels[unit_id],
-                        owed_fen=sum(fen for _, fen in overdue),
+                        owed_fen=owed,
                         bills=len(overdue),
-                        oldest_due_on=min(b.due_on for b, _ in overdue),
+                        oldest_due_on=min(b.due_on for b in overdue),
+                        late_fee_fen=sum(account.late_fee_owed(b, policy, as_of) for b in overdue),
                     )
                 )
         return sorted(found, key=lambda a: a.label)

@@ -367,6 +367,17 @@ class FeeAccount(Aggregate):
         state = self.bills.get(bill.id, BillState())
         return self.late_fee(bill, policy, as_of) - state.waived_fen - state.late_paid_fen
 
+    def balance(self, bills: Sequence[BillFacts], policy: LateFeePolicy, as_of: date) -> int:
+        """What the statement shows as owed over ``bills`` on ``as_of``: each bill's
+        outstanding amount and late fee still owed, less unused prepaid credit (negative: in
+        credit). The one rule of the statement's balance (``graphql/fees/statement.py`` reads
+        the same figures from the views), an online payment's amount and a 催缴's amount."""
+        return sum(self.owed_on(b, policy, as_of) for b in bills) - self.credit_fen
+
+    def owed_on(self, bill: BillFacts, policy: LateFeePolicy, as_of: date) -> int:
+        """What one bill still asks for on ``as_of``: its outstanding amount and late fee."""
+        return self.outstanding(bill) + self.late_fee_owed(bill, policy, as_of)
+
     def waive_late_fee(
         self, bill: BillFacts, amount_fen: int | None, policy: LateFeePolicy, on: date
     ) -> int:

@@ -254,13 +254,15 @@ class NoticeReceipt(Aggregate):
 
 @dataclass(frozen=True)
 class Arrears:
-    """What one unit owes on the round's day: overdue bills only (due before that day)."""
+    """What one unit owes on the round's day for its bills due before that day: as its
+    statement shows it, outstanding amounts and late fees, less unused prepaid credit."""
 
     unit_id: UUID
     label: str  # 楼栋-单元-房号
     owed_fen: int
     bills: int
     oldest_due_on: date
+    late_fee_fen: int = 0  # the late fees within ``owed_fen``
 
 
 def reminder_text(arrears: Arrears, as_of: date) -> tuple[str, str]:
@@ -269,10 +271,17 @@ def reminder_text(arrears: Arrears, as_of: date) -> tuple[str, str]:
     title = f"物业费催缴通知（{arrears.label}）"
     body = (
         f"{arrears.label} 住户：截至{as_of.isoformat()}，贵户尚有{arrears.bills}期物业费逾期未缴，"
-        f"合计{fen_to_yuan(arrears.owed_fen)}元（最早一期应缴日{arrears.oldest_due_on.isoformat()}）。"
+        f"合计{fen_to_yuan(arrears.owed_fen)}元（{_made_of(arrears)}"
+        f"最早一期应缴日{arrears.oldest_due_on.isoformat()}）。"
         f"请尽快缴纳。{LEGAL_PATH}"
     )
     return title, body
+
+
+def _made_of(arrears: Arrears) -> str:
+    if not arrears.late_fee_fen:
+        return ""
+    return f"含滞纳金{fen_to_yuan(arrears.late_fee_fen)}元，"
 
 
 class ArrearsRound(Aggregate):
@@ -340,6 +349,7 @@ class ArrearsRound(Aggregate):
                 "unit_id": str(a.unit_id),
                 "label": a.label,
                 "owed_fen": a.owed_fen,
+                "late_fee_fen": a.late_fee_fen,
                 "bills": a.bills,
                 "oldest_due_on": a.oldest_due_on.isoformat(),
                 "notice_id": str(n.id),

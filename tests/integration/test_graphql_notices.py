@@ -225,6 +225,40 @@ def test_arrears_reminders_go_once_per_round_to_the_units_in_arrears(
     assert refused["issueArrearsReminders"]["__typename"] == "Forbidden"
 
 
+STATEMENT = """query($u: ID!) { feeStatement(unitId: $u) { __typename ... on FeeStatement {
+    outstandingFen lateFeeFen creditFen balanceFen } } }"""
+
+
+def test_a_reminder_asks_for_what_the_statement_shows_late_fees_included(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    from datetime import timedelta
+
+    from gongzhi.application.base import business_today
+    from gongzhi.application.billing import RunBilling
+
+    mine, _ = tenants
+    who = mine.principals()
+    # Given a bill of two months ago too, overdue for a month: it has run up a late fee
+    earlier = (business_today().replace(day=1) - timedelta(days=32)).strftime("%Y-%m")
+    api.platform.app.run_billing(META, RunBilling(community_id=mine.community, period=earlier))
+    api.settle()
+    statement = api.gql(STATEMENT, {"u": str(mine.unit)}, as_=who["staff"])["feeStatement"]
+    assert statement["lateFeeFen"] > 0 and statement["balanceFen"] > statement["outstandingFen"]
+    # When the company issues a round
+    issued = api.gql(REMIND, {"c": str(mine.community), "r": "R1"}, as_=who["staff"])
+    # Then the unit is reminded of what its statement shows it owes, late fees included
+    (reminder,) = issued["issueArrearsReminders"]["reminders"]
+    assert reminder["owed"] == statement["balanceFen"]
+    assert reminder["bills"] == 2
+    # And the notice says it in 元 with two places, the late fee named
+    feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
+    (shown,) = [n for n in feed if n["id"] == reminder["noticeId"]]
+    owed, late = statement["balanceFen"], statement["lateFeeFen"]
+    assert f"合计{owed // 100}.{owed % 100:02d}元" in shown["body"]
+    assert f"含滞纳金{late // 100}.{late % 100:02d}元" in shown["body"]
+
+
 # --- the access matrix (tests/integration/test_access_matrix.py) --------------------------
 
 ALLOWED, DENIED = "allowed", "denied"

@@ -113,7 +113,10 @@ class NoticeHousehold:
 class ArrearsReminder:
     unit_id: strawberry.ID
     label: str = strawberry.field(description="楼栋-单元-房号")
-    owed: Fen = strawberry.field(description="Overdue on the round's day, fen")
+    owed: Fen = strawberry.field(
+        description="What the unit owed on the round's day for its overdue bills, fen, as its "
+        "statement shows it: outstanding amounts and late fees, less unused prepaid credit"
+    )
     bills: int
     oldest_due_on: datetime.date
     notice_id: strawberry.ID
