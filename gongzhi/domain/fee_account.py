@@ -8,6 +8,7 @@ the unit's bills as ``BillFacts`` and allocate to the oldest open bill first.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,20 @@ from gongzhi.domain.money import fen_amount
 from gongzhi.domain.values import required_text
 
 ACCOUNT_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/fee-account")
+
+
+class LedgerKind(enum.Enum):
+    """A money movement on a unit's account, as its ledger (台账) shows it."""
+
+    PAYMENT = "PAYMENT"  # 缴费
+    ALLOCATION = "ALLOCATION"  # a payment's part that pays a bill
+    CREDIT_APPLIED = "CREDIT_APPLIED"  # prepaid credit that pays a bill
+    REFUND = "REFUND"
+    REVERSAL = "REVERSAL"  # a refunded allocation
+    WRITE_OFF = "WRITE_OFF"
+    LATE_FEE_WAIVED = "LATE_FEE_WAIVED"
+    LATE_FEE_PAID = "LATE_FEE_PAID"  # after its PAYMENT
+    LATE_FEE_REFUNDED = "LATE_FEE_REFUNDED"
 
 
 def account_id(unit_id: UUID) -> UUID:

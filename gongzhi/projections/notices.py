@@ -28,6 +28,7 @@ from gongzhi.domain.common_income import CommonIncomeLedger
 from gongzhi.domain.contract import PricingModel, ServiceContract
 from gongzhi.domain.decision import Decision
 from gongzhi.domain.fund import MaintenanceFund
+from gongzhi.domain.labels import choice_label, label_of
 from gongzhi.domain.money import fen_to_yuan
 from gongzhi.domain.notice import (
     PUBLICITY_DAYS,
@@ -354,17 +355,12 @@ def _(event: ArrearsRound.Reminded) -> list[Op]:
 # --- 公示 generated from the events -------------------------------------------------------
 
 
-# The yes/no options in the words of the 公示; other options are the proposal's own words.
-OPTION_NAMES = {APPROVE: "同意", OPPOSE: "反对"}
-
-
 def decision_summary(result: dict[str, Any]) -> str:
     """表决结果 in words, from the tally as recorded: participation, each option's area and
     heads, and what carried."""
     options = result.get("options") or []
     counted = "；".join(
-        f"{OPTION_NAMES.get(o['option'], o['option'])}：面积{o['area']}㎡、{o['headcount']}人"
-        for o in options
+        f"{choice_label(o['option'])}：面积{o['area']}㎡、{o['headcount']}人" for o in options
     )
     carried = [o["option"] for o in options if o.get("passed")]
     if {o["option"] for o in options} == {APPROVE, OPPOSE}:
@@ -477,14 +473,10 @@ def _(event: Committee.Filed) -> list[Op]:
     ]
 
 
-# A 公示 is read by the owners: the pricing model in Chinese, not the enum's name.
-PRICING_NAMES = {PricingModel.LUMP_SUM.value: "包干制", PricingModel.COMMISSION.value: "酬金制"}
-
-
 @notice_ops.register
 def _(event: ServiceContract.Awarded) -> list[Op]:
     until = event.term_end.isoformat() if event.term_end else "不定期"
-    pricing = PRICING_NAMES.get(event.pricing, event.pricing)
+    pricing = label_of(PricingModel, event.pricing)
     body = (
         f"：物业服务合同（第{event.number}号）于{event.signed_on.isoformat()}签订，"
         f"合同期{event.term_start.isoformat()}至{until}，"

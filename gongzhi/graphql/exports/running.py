@@ -5,12 +5,17 @@ is read. At no time does the process hold more than one page, whatever the list'
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import enum
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type
+
+from gongzhi.domain.labels import LABELS
 from gongzhi.graphql.context import Context
+from gongzhi.graphql.enums import GRAPHQL_ENUMS
 from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, invalid
 from gongzhi.graphql.exports.catalogue import ARGUMENT_TYPES, Cell, Export
 from gongzhi.graphql.pagination import MAX_PAGE
@@ -111,14 +116,58 @@ async def _page(
     assert result.data is not None
     answer = result.data["answer"]
     _refuse_if_problem(export, answer)
+    names = namers(schema, export)
     rows = [
-        [_cell(column.cell, _at(item, column.path)) for column in export.columns]
+        [
+            _cell(column.cell, name(_at(item, column.path)))
+            for column, name in zip(export.columns, names, strict=True)
+        ]
         for item in _items(answer, export.rows)
     ]
     if not export.paged:
         return rows, None, None
     page = answer["pageInfo"]
     return rows, page["endCursor"] if page["hasNextPage"] else None, page.get("totalCount")
+
+
+Namer = Callable[[Any], Any]
+DOMAIN_ENUMS: dict[str, type[enum.Enum]] = {name: kind for kind, name, _ in GRAPHQL_ENUMS}
+
+
+def namers(schema: Any, export: Export) -> list[Namer]:
+    """For each column, how its value is written: an enum's value by its Chinese name, a
+    code of a column's ``labels`` by its name, anything else as it is."""
+    return [
+        _namer(column_type(schema, export, column.path), column.labels) for column in export.columns
+    ]
+
+
+def column_type(schema: Any, export: Export, path: str) -> Any:
+    """The GraphQL type (named, unwrapped) of a column's field in one row of the answer."""
+    found: Any = schema._schema.type_map[export.on]
+    for part in [*export.rows.split("."), *path.split(".")]:
+        assert isinstance(found, GraphQLObjectType), (export.kind, path)
+        found = get_named_type(found.fields[part].type)
+    return found
+
+
+def enum_labels(graphql_type: Any) -> Mapping[str, str] | None:
+    """The Chinese names of an enum's values by their GraphQL names; None when the type is
+    no enum, without the values that have no name (``test_labels.py`` fails on those)."""
+    if not isinstance(graphql_type, GraphQLEnumType):
+        return None
+    kind = DOMAIN_ENUMS.get(graphql_type.name)
+    if kind is None:
+        return {}
+    names = LABELS.get(kind, {})
+    return {member.name: names[member.value] for member in kind if member.value in names}
+
+
+def _namer(graphql_type: Any, labels: Mapping[str, str] | None) -> Namer:
+    names = enum_labels(graphql_type) if labels is None else labels
+    if not names:
+        return lambda value: value
+    return lambda value: names.get(value, value) if isinstance(value, str) else value
 
 
 def answer_types(schema: Any, field: str) -> set[str]:
