@@ -5,7 +5,9 @@ A notice is addressed to a community, a building, an entrance or one unit, and t
 within it (everyone, owners, residents, the committee). It is shown from ``publish_from`` to
 ``publish_until`` (Asia/Shanghai dates, both included). A household (a unit) marks it read
 once: the receipt is an aggregate of its own (id derived from notice and unit), so that a
-thousand households reading at once never queue behind one another.
+thousand households reading at once never queue behind one another. A notice to the
+committee addresses no household: each member marks it read for themselves (a receipt per
+person, id derived from notice and person), and the sender sees who has read it.
 
 公示 are not typed: the platform writes them from the events that the law or the local rules
 require to be published (projections/notices.py); ``PUBLICITY_DAYS`` is their period.
@@ -212,6 +214,16 @@ class Notice(Aggregate):
             return cls._create(cls.Published, id=id, **fields)
         return cls._create(cls.Published, **fields)
 
+    def read_by_member(self, person_id: UUID, read_at: datetime) -> NoticeMemberReceipt:
+        """A committee member's receipt: only a notice to the committee is read per person
+        (a household marks the others read, for everyone living there)."""
+        if self.roles != NoticeRoles.COMMITTEE.value:
+            raise RuleViolated(
+                "noticeId",
+                "the notice is addressed to households: a household marks it read (markNoticeRead)",
+            )
+        return NoticeMemberReceipt.record(self.id, person_id, read_at)
+
     def withdraw(self, on: date, by_role: str) -> None:
         """撤回 by the office that published it (the platform's administrator aside): the
         company does not withdraw the committee's notice, nor the committee the company's."""
@@ -248,6 +260,34 @@ class NoticeReceipt(Aggregate):
             id=cls.id_for(notice_id, unit_id),
             notice_id=notice_id,
             unit_id=unit_id,
+            read_at=read_at,
+        )
+
+
+class NoticeMemberReceipt(Aggregate):
+    """已读回执 of one committee member (a person) for a notice to the committee."""
+
+    class Read(Aggregate.Created):
+        notice_id: UUID
+        person_id: UUID
+        read_at: datetime
+
+    def __init__(self, notice_id: UUID, person_id: UUID, read_at: datetime) -> None:
+        self.notice_id = notice_id
+        self.person_id = person_id
+        self.read_at = read_at
+
+    @staticmethod
+    def id_for(notice_id: UUID, person_id: UUID) -> UUID:
+        return uuid5(NOTICE_NAMESPACE, f"member-read/{notice_id}/{person_id}")
+
+    @classmethod
+    def record(cls, notice_id: UUID, person_id: UUID, read_at: datetime) -> NoticeMemberReceipt:
+        return cls._create(
+            cls.Read,
+            id=cls.id_for(notice_id, person_id),
+            notice_id=notice_id,
+            person_id=person_id,
             read_at=read_at,
         )
 

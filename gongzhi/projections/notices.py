@@ -34,6 +34,7 @@ from gongzhi.domain.notice import (
     PUBLICITY_DAYS,
     ArrearsRound,
     Notice,
+    NoticeMemberReceipt,
     NoticeReceipt,
     PublicityKind,
     notice_id,
@@ -98,6 +99,16 @@ notice_reads = Table(
     Column("read_by", Text, nullable=False),
 )
 
+# A notice to the committee is read per member (person), not per household.
+notice_member_reads = Table(
+    "notice_member_reads",
+    metadata,
+    Column("notice_id", Uuid, primary_key=True),
+    Column("person_id", Uuid, primary_key=True),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("read_by", Text, nullable=False),
+)
+
 arrears_reminders = Table(
     "arrears_reminders",
     metadata,
@@ -125,7 +136,7 @@ arrears_rounds = Table(
     Column("as_of", Date, nullable=False),
 )
 
-NOTICE_TABLES = (notices, notice_reads, arrears_reminders, arrears_rounds)
+NOTICE_TABLES = (notices, notice_reads, notice_member_reads, arrears_reminders, arrears_rounds)
 
 INSERT_NOTICE = insert_statement("insert notice", CREATE, notices, on_conflict_do_nothing=True)
 WITHDRAW_NOTICE = update_statement(
@@ -136,6 +147,9 @@ WITHDRAW_NOTICE = update_statement(
     assign={"withdrawn_on": "withdrawn_on", "version": "version"},
 )
 INSERT_READ = insert_statement("insert notice read", ADD, notice_reads, on_conflict_do_nothing=True)
+INSERT_MEMBER_READ = insert_statement(
+    "insert notice member read", ADD, notice_member_reads, on_conflict_do_nothing=True
+)
 INSERT_ROUND = insert_statement(
     "insert arrears round", CREATE, arrears_rounds, on_conflict_do_nothing=True
 )
@@ -296,13 +310,17 @@ def _(event: Notice.Withdrawn) -> list[Op]:
 
 @notice_ops.register
 def _(event: NoticeReceipt.Read) -> list[Op]:
-    row = {
-        "notice_id": event.notice_id,
-        "unit_id": event.unit_id,
-        "read_at": event.read_at,
-        "read_by": _meta(event).get("actor", ""),
-    }
-    return [Op(INSERT_READ, row)]
+    return _receipt(INSERT_READ, event, unit_id=event.unit_id)
+
+
+@notice_ops.register
+def _(event: NoticeMemberReceipt.Read) -> list[Op]:
+    return _receipt(INSERT_MEMBER_READ, event, person_id=event.person_id)
+
+
+def _receipt(statement: Statement, event: Any, **reader: UUID) -> list[Op]:
+    row = {"notice_id": event.notice_id, **reader, "read_at": event.read_at}
+    return [Op(statement, {**row, "read_by": _meta(event).get("actor", "")})]
 
 
 @notice_ops.register
