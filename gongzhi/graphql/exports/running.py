@@ -6,7 +6,7 @@ is read. At no time does the process hold more than one page, whatever the list'
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -116,11 +116,11 @@ async def _page(
     assert result.data is not None
     answer = result.data["answer"]
     _refuse_if_problem(export, answer)
-    names = namers(schema, export)
+    names = column_names(schema, export)
     rows = [
         [
-            _cell(column.cell, name(_at(item, column.path)))
-            for column, name in zip(export.columns, names, strict=True)
+            _cell(column.cell, _named(_at(item, column.path), named))
+            for column, named in zip(export.columns, names, strict=True)
         ]
         for item in _items(answer, export.rows)
     ]
@@ -130,15 +130,17 @@ async def _page(
     return rows, page["endCursor"] if page["hasNextPage"] else None, page.get("totalCount")
 
 
-Namer = Callable[[Any], Any]
 DOMAIN_ENUMS: dict[str, type[enum.Enum]] = {name: kind for kind, name, _ in GRAPHQL_ENUMS}
 
 
-def namers(schema: Any, export: Export) -> list[Namer]:
-    """For each column, how its value is written: an enum's value by its Chinese name, a
-    code of a column's ``labels`` by its name, anything else as it is."""
+def column_names(schema: Any, export: Export) -> list[Mapping[str, str] | None]:
+    """For each column, the names its values are written by: an enum's values' Chinese
+    names, or the column's own ``labels``; None for a column written as it is."""
     return [
-        _namer(column_type(schema, export, column.path), column.labels) for column in export.columns
+        enum_labels(column_type(schema, export, column.path))
+        if column.labels is None
+        else column.labels
+        for column in export.columns
     ]
 
 
@@ -163,11 +165,8 @@ def enum_labels(graphql_type: Any) -> Mapping[str, str] | None:
     return {member.name: names[member.value] for member in kind if member.value in names}
 
 
-def _namer(graphql_type: Any, labels: Mapping[str, str] | None) -> Namer:
-    names = enum_labels(graphql_type) if labels is None else labels
-    if not names:
-        return lambda value: value
-    return lambda value: names.get(value, value) if isinstance(value, str) else value
+def _named(value: Any, names: Mapping[str, str] | None) -> Any:
+    return names.get(value, value) if names and isinstance(value, str) else value
 
 
 def answer_types(schema: Any, field: str) -> set[str]:
