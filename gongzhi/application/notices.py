@@ -249,7 +249,7 @@ class NoticeService(GongzhiBase):
         """Units owing on bills due before ``as_of``, from the bills and fee accounts
         themselves (the figures a payment is allocated by), each kind read in one query: a
         round over 5,000 units read them one by one in 52 s. The amount is the statement's
-        balance over those bills (``FeeAccount.balance``: outstanding and late fees owed,
+        balance over those bills (``FeeAccount.owed``: outstanding and late fees owed,
         less unused prepaid credit), the amount one payment clears."""
         labels = self.peek(Community, community_id, "communityId", unit_labels)
         schedule = fee_schedule(self, community_id)
@@ -267,17 +267,17 @@ class NoticeService(GongzhiBase):
         found = []
         for unit_id, unit_bills in bills.items():
             account = accounts.get(unit_id) or FeeAccount(community_id, unit_id)
-            overdue = [b for b in unit_bills if account.owed_on(b, policy, as_of) > 0]
-            owed = account.balance(overdue, policy, as_of)
-            if overdue and owed > 0:
+            owed = account.owed(unit_bills, policy, as_of)
+            overdue = owed.owing
+            if overdue and owed.balance_fen > 0:
                 found.append(
                     Arrears(
                         unit_id=unit_id,
                         label=labels[unit_id],
-                        owed_fen=owed,
+                        owed_fen=owed.balance_fen,
                         bills=len(overdue),
                         oldest_due_on=min(b.due_on for b in overdue),
-                        late_fee_fen=sum(account.late_fee_owed(b, policy, as_of) for b in overdue),
+                        late_fee_fen=owed.late_fee_fen,
                     )
                 )
         return sorted(found, key=lambda a: a.label)

@@ -72,6 +72,31 @@ def _parts(allocations: Sequence[tuple[UUID, int]]) -> list[dict[str, Any]]:
     return [{"bill_id": str(bill), "fen": fen} for bill, fen in allocations]
 
 
+@dataclass(frozen=True)
+class Owed:
+    """Bills as a unit's statement shows them on a day: each with its outstanding amount and
+    the late fee still owed, and the unit's unused prepaid credit."""
+
+    bills: tuple[tuple[BillFacts, int, int], ...]  # (bill, outstanding, late fee owed)
+    credit_fen: int
+
+    @property
+    def balance_fen(self) -> int:
+        """Outstanding amounts and late fees owed, less unused prepaid credit (negative: in
+        credit). The one rule of the statement's balance (``graphql/fees/statement.py``
+        reads the same figures from the views), an online payment's amount and a 催缴's."""
+        return sum(fen + late for _, fen, late in self.bills) - self.credit_fen
+
+    @property
+    def late_fee_fen(self) -> int:
+        return sum(late for _, _, late in self.bills)
+
+    @property
+    def owing(self) -> list[BillFacts]:
+        """The bills that still ask for something (principal or late fee)."""
+        return [bill for bill, fen, late in self.bills if fen + late > 0]
+
+
 class FeeAccount(Aggregate):
     """物业费台账 of one unit."""
 
@@ -382,16 +407,16 @@ class FeeAccount(Aggregate):
         state = self.bills.get(bill.id, BillState())
         return self.late_fee(bill, policy, as_of) - state.waived_fen - state.late_paid_fen
 
-    def balance(self, bills: Sequence[BillFacts], policy: LateFeePolicy, as_of: date) -> int:
-        """What the statement shows as owed over ``bills`` on ``as_of``: each bill's
-        outstanding amount and late fee still owed, less unused prepaid credit (negative: in
-        credit). The one rule of the statement's balance (``graphql/fees/statement.py`` reads
-        the same figures from the views), an online payment's amount and a 催缴's amount."""
-        return sum(self.owed_on(b, policy, as_of) for b in bills) - self.credit_fen
+    def owed(self, bills: Sequence[BillFacts], policy: LateFeePolicy, as_of: date) -> Owed:
+        """What ``bills`` ask for on ``as_of``, each bill's late fee worked out once."""
+        return Owed(
+            tuple((b, self.outstanding(b), self.late_fee_owed(b, policy, as_of)) for b in bills),
+            self.credit_fen,
+        )
 
-    def owed_on(self, bill: BillFacts, policy: LateFeePolicy, as_of: date) -> int:
-        """What one bill still asks for on ``as_of``: its outstanding amount and late fee."""
-        return self.outstanding(bill) + self.late_fee_owed(bill, policy, as_of)
+    def balance(self, bills: Sequence[BillFacts], policy: LateFeePolicy, as_of: date) -> int:
+        """What the statement shows as owed over ``bills`` on ``as_of`` (``Owed.balance_fen``)."""
+        return self.owed(bills, policy, as_of).balance_fen
 
     def waive_late_fee(
         self, bill: BillFacts, amount_fen: int | None, policy: LateFeePolicy, on: date
