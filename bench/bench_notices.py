@@ -24,7 +24,12 @@ from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
 from gongzhi.application.notices import IssueArrearsReminders, PublishNotice
 from gongzhi.domain.notice import Notice, NoticeAudience, NoticeRoles
-from gongzhi.graphql.notices.queries import ADDRESSED, STEWARD_SELECT
+from gongzhi.graphql.auth import Principal, Role
+from gongzhi.graphql.notices.queries import ADDRESSED, steward_select
+from gongzhi.graphql.params import Params
+
+# The stewards' select as the serving company reads it (a member's own receipt is not asked).
+STEWARD_SELECT = steward_select(Principal(subject="bench", role=Role.COMPANY_STAFF), Params())
 
 
 def main(argv: list[str] | None = None) -> None:

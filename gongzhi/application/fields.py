@@ -59,6 +59,7 @@ class Kind(enum.Enum):
     NOTICE = "notice"  # 通知, 公示 or 催缴通知
     # --- decisions, committees, contracts, red property ---
     PARTY_MEMBER = "party member"
+    COMMITTEE_MEMBER = "member of a committee in office"  # by the person's id
     RED_STEWARD = "red steward assignment"
     PARTY_DELIBERATION = "party deliberation"
     # --- maintenance fund, community companies ---
@@ -209,6 +210,7 @@ CompanyId = Annotated[UUID, Ref(Kind.COMPANY)]
 DecisionId = Annotated[UUID, Ref(Kind.DECISION)]
 PartyOrganisationId = Annotated[UUID, Ref(Kind.PARTY_ORGANISATION)]
 PartyMemberId = Annotated[UUID, Ref(Kind.PARTY_MEMBER)]
+CommitteeMemberId = Annotated[UUID, Ref(Kind.COMMITTEE_MEMBER)]
 DemonstrationId = Annotated[UUID, Ref(Kind.DEMONSTRATION)]
 # --- engagement, participation, committees ---
 ComplaintId = Annotated[UUID, Ref(Kind.COMPLAINT)]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from gongzhi.application.base import (
     BUSINESS_TZ,
@@ -20,6 +23,7 @@ from gongzhi.application.commands import Command, handles
 from gongzhi.application.fee_schedules import fee_schedule
 from gongzhi.application.fields import (
     BuildingId,
+    CommitteeMemberId,
     CommunityId,
     Doc,
     EntranceId,
@@ -32,6 +36,7 @@ from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.fee_rules import LateFeePolicy
 from gongzhi.domain.notice import (
     MAX_BODY,
     MAX_TITLE,
@@ -39,6 +44,7 @@ from gongzhi.domain.notice import (
     ArrearsRound,
     Notice,
     NoticeAudience,
+    NoticeMemberReceipt,
     NoticeReceipt,
     NoticeRoles,
     period_end,
@@ -79,6 +85,17 @@ class MarkNoticeRead(Command):
 
     notice_id: NoticeId
     unit_id: UnitId
+
+
+@dataclass(frozen=True)
+class MarkCommitteeNoticeRead(Command):
+    """已读: a committee member marks a notice to the committee read, for themselves (once;
+    again changes nothing)"""
+
+    notice_id: NoticeId
+    person_id: Annotated[
+        CommitteeMemberId, Doc("Your own person id: each member marks for themselves")
+    ]
 
 
 @dataclass(frozen=True)
@@ -157,16 +174,44 @@ class NoticeService(GongzhiBase):
     def mark_notice_read(self, meta: Meta, command: MarkNoticeRead) -> Done:
         """The household's receipt; a second one answers the first (nothing recorded)."""
         receipt_id = NoticeReceipt.id_for(command.notice_id, command.unit_id)
-        if self.find(NoticeReceipt, receipt_id) is not None:
-            return Done(receipt_id, 0)
-        receipt = NoticeReceipt.record(
-            command.notice_id, command.unit_id, datetime.now(BUSINESS_TZ)
+        notice = self.find(Notice, command.notice_id)  # None: a 公示, to every household
+        if notice is not None and notice.roles == NoticeRoles.COMMITTEE.value:
+            raise RuleViolated(
+                "noticeId", "a notice to the committee is marked read by each member for themselves"
+            )
+        return self._receipt(
+            meta,
+            NoticeReceipt,
+            receipt_id,
+            lambda: NoticeReceipt.record(
+                command.notice_id, command.unit_id, datetime.now(BUSINESS_TZ)
+            ),
         )
+
+    @handles(MarkCommitteeNoticeRead)
+    def mark_committee_notice_read(self, meta: Meta, command: MarkCommitteeNoticeRead) -> Done:
+        """The member's own receipt; a second one answers the first (nothing recorded)."""
+        notice = self.find(Notice, command.notice_id)
+        if notice is None:  # a 公示, written by the platform for every household
+            raise RuleViolated("noticeId", "a 公示 is addressed to households (markNoticeRead)")
+        return self._receipt(
+            meta,
+            NoticeMemberReceipt,
+            NoticeMemberReceipt.id_for(command.notice_id, command.person_id),
+            lambda: notice.read_by_member(command.person_id, datetime.now(BUSINESS_TZ)),
+        )
+
+    def _receipt(
+        self, meta: Meta, cls: type[Aggregate], receipt_id: UUID, record: Callable[[], Aggregate]
+    ) -> Done:
+        """A read receipt recorded once: one already there answers as itself."""
+        if self.find(cls, receipt_id) is not None:
+            return Done(receipt_id, 0)
         try:
-            return self.create(meta, receipt, "the notice is marked read already")
+            return self.create(meta, record(), "the notice is marked read already")
         except Conflict:
-            # Two devices of one household at once: the other one recorded it.
-            if self.find(NoticeReceipt, receipt_id) is not None:
+            # Two devices of one reader at once: the other one recorded it.
+            if self.find(cls, receipt_id) is not None:
                 return Done(receipt_id, 0)
             raise
 
@@ -201,12 +246,15 @@ class NoticeService(GongzhiBase):
         return RemindersIssued(done.id, done.position, issued=issued[-1])
 
     def _arrears(self, community_id: UUID, as_of: date) -> list[Arrears]:
-        """Units with bills due before ``as_of`` and not paid or written off, from the bills
-        and fee accounts themselves (the figures a payment is allocated by), each kind read
-        in one query: a round over 5,000 units read them one by one in 52 s."""
+        """Units owing on bills due before ``as_of``, from the bills and fee accounts
+        themselves (the figures a payment is allocated by), each kind read in one query: a
+        round over 5,000 units read them one by one in 52 s. The amount is the statement's
+        balance over those bills (``FeeAccount.owed``: outstanding and late fees owed,
+        less unused prepaid credit), the amount one payment clears."""
         labels = self.peek(Community, community_id, "communityId", unit_labels)
         schedule = fee_schedule(self, community_id)
         periods = [period.key for period in schedule.billed] if schedule else []
+        policy = schedule.terms.late if schedule else LateFeePolicy()
         bill_ids = [bill_id(unit, period) for unit in labels for period in periods]
         bills: dict[UUID, list[BillFacts]] = {}
         for bill in self.load_many(Bill, bill_ids):
@@ -218,17 +266,18 @@ class NoticeService(GongzhiBase):
         }
         found = []
         for unit_id, unit_bills in bills.items():
-            account = accounts.get(unit_id)
-            owed = [(b, account.outstanding(b) if account else b.amount_fen) for b in unit_bills]
-            overdue = [(b, fen) for b, fen in owed if fen > 0]
-            if overdue:
+            account = accounts.get(unit_id) or FeeAccount(community_id, unit_id)
+            owed = account.owed(unit_bills, policy, as_of)
+            overdue = owed.owing
+            if overdue and owed.balance_fen > 0:
                 found.append(
                     Arrears(
                         unit_id=unit_id,
                         label=labels[unit_id],
-                        owed_fen=sum(fen for _, fen in overdue),
+                        owed_fen=owed.balance_fen,
                         bills=len(overdue),
-                        oldest_due_on=min(b.due_on for b, _ in overdue),
+                        oldest_due_on=min(b.due_on for b in overdue),
+                        late_fee_fen=owed.late_fee_fen,
                     )
                 )
         return sorted(found, key=lambda a: a.label)

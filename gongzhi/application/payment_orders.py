@@ -106,8 +106,7 @@ class PaymentOrderService(GongzhiBase):
         policy = schedule.terms.late if schedule is not None else LateFeePolicy()
         bills = bills_of(self, schedule, unit_id)
         if not chosen:
-            owed = sum(account.outstanding(b) + account.late_fee_owed(b, policy, on) for b in bills)
-            return owed - account.credit_fen
+            return account.balance(bills, policy, on)
         by_bill = policy.payment_order == PaymentOrder.BILL_BY_BILL.value
         open_bills = [
             b

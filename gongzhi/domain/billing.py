@@ -24,7 +24,8 @@ from uuid import UUID
 
 from gongzhi.domain.community import ModePeriod
 from gongzhi.domain.fee_rules import ONE_DAY, Period, months_of_service, rounded_shares
-from gongzhi.domain.fee_schedule import PROPERTY_TYPE_LABELS, FeeSchedule, Standard
+from gongzhi.domain.fee_schedule import FeeSchedule, PropertyType, Standard
+from gongzhi.domain.labels import label_of
 from gongzhi.domain.values import ManagementMode
 
 SERVED_MODES = (ManagementMode.PROFESSIONAL.value, ManagementMode.COMMUNITY_CUSTODY.value)
@@ -156,7 +157,7 @@ class PeriodPlan:
                 if is_vacant:
                     monthly *= self.vacancy_rate
                 payer = DEVELOPER if developer_until and b <= developer_until else OWNER
-                label = f"物业费 {PROPERTY_TYPE_LABELS[kind]} {standard.unit_price}元/m²/月"
+                label = f"物业费 {label_of(PropertyType, kind)} {standard.unit_price}元/m²/月"
                 line = _line(PROPERTY_FEE, label, a, b, payer, is_vacant)
                 lines.append((line, Fraction(monthly) * share))
         return lines

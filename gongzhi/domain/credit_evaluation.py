@@ -27,7 +27,7 @@ from gongzhi.domain.values import required_text
 CREDIT_EVALUATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/credit-evaluation")
 
 
-class EvaluationStatus:
+class EvaluationStatus(enum.StrEnum):
     EVALUATED = "EVALUATED"  # 已评价, not yet published
     PUBLISHED = "PUBLISHED"  # 已公示
 

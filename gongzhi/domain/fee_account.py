@@ -8,6 +8,7 @@ the unit's bills as ``BillFacts`` and allocate to the oldest open bill first.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,20 @@ from gongzhi.domain.money import fen_amount
 from gongzhi.domain.values import required_text
 
 ACCOUNT_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/fee-account")
+
+
+class LedgerKind(enum.Enum):
+    """A money movement on a unit's account, as its ledger (台账) shows it."""
+
+    PAYMENT = "PAYMENT"  # 缴费
+    ALLOCATION = "ALLOCATION"  # a payment's part that pays a bill
+    CREDIT_APPLIED = "CREDIT_APPLIED"  # prepaid credit that pays a bill
+    REFUND = "REFUND"
+    REVERSAL = "REVERSAL"  # a refunded allocation
+    WRITE_OFF = "WRITE_OFF"
+    LATE_FEE_WAIVED = "LATE_FEE_WAIVED"
+    LATE_FEE_PAID = "LATE_FEE_PAID"  # after its PAYMENT
+    LATE_FEE_REFUNDED = "LATE_FEE_REFUNDED"
 
 
 def account_id(unit_id: UUID) -> UUID:
@@ -55,6 +70,31 @@ class BillState:
 
 def _parts(allocations: Sequence[tuple[UUID, int]]) -> list[dict[str, Any]]:
     return [{"bill_id": str(bill), "fen": fen} for bill, fen in allocations]
+
+
+@dataclass(frozen=True)
+class Owed:
+    """Bills as a unit's statement shows them on a day: each with its outstanding amount and
+    the late fee still owed, and the unit's unused prepaid credit."""
+
+    bills: tuple[tuple[BillFacts, int, int], ...]  # (bill, outstanding, late fee owed)
+    credit_fen: int
+
+    @property
+    def balance_fen(self) -> int:
+        """Outstanding amounts and late fees owed, less unused prepaid credit (negative: in
+        credit). The one rule of the statement's balance (``graphql/fees/statement.py``
+        reads the same figures from the views), an online payment's amount and a 催缴's."""
+        return sum(fen + late for _, fen, late in self.bills) - self.credit_fen
+
+    @property
+    def late_fee_fen(self) -> int:
+        return sum(late for _, _, late in self.bills)
+
+    @property
+    def owing(self) -> list[BillFacts]:
+        """The bills that still ask for something (principal or late fee)."""
+        return [bill for bill, fen, late in self.bills if fen + late > 0]
 
 
 class FeeAccount(Aggregate):
@@ -366,6 +406,17 @@ class FeeAccount(Aggregate):
         """The late fee still owed on ``as_of``: accrued, less what was waived and paid."""
         state = self.bills.get(bill.id, BillState())
         return self.late_fee(bill, policy, as_of) - state.waived_fen - state.late_paid_fen
+
+    def owed(self, bills: Sequence[BillFacts], policy: LateFeePolicy, as_of: date) -> Owed:
+        """What ``bills`` ask for on ``as_of``, each bill's late fee worked out once."""
+        return Owed(
+            tuple((b, self.outstanding(b), self.late_fee_owed(b, policy, as_of)) for b in bills),
+            self.credit_fen,
+        )
+
+    def balance(self, bills: Sequence[BillFacts], policy: LateFeePolicy, as_of: date) -> int:
+        """What the statement shows as owed over ``bills`` on ``as_of`` (``Owed.balance_fen``)."""
+        return self.owed(bills, policy, as_of).balance_fen
 
     def waive_late_fee(
         self, bill: BillFacts, amount_fen: int | None, policy: LateFeePolicy, on: date

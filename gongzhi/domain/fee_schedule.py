@@ -37,14 +37,6 @@ class PropertyType(enum.Enum):
     OTHER = "OTHER"  # 其他 (offices, storage …)
 
 
-# How a bill line names a property type (a bill is read in Chinese, never an enum's name).
-PROPERTY_TYPE_LABELS = {
-    PropertyType.RESIDENTIAL.value: "住宅",
-    PropertyType.COMMERCIAL.value: "商业",
-    PropertyType.OTHER.value: "其他",
-}
-
-
 def schedule_id(community_id: UUID) -> UUID:
     return uuid5(SCHEDULE_NAMESPACE, str(community_id))
 

@@ -42,6 +42,16 @@ class UseKind(enum.Enum):
     EMERGENCY = "EMERGENCY"  # 应急使用: committee review + street office confirmation
 
 
+class FundLedgerKind(enum.Enum):
+    """A movement of the fund's money, as its ledger (台账) shows it."""
+
+    FIRST_DEPOSIT = "FIRST_DEPOSIT"  # 首期交存
+    TOP_UP = "TOP_UP"  # 续交
+    INTEREST = "INTEREST"  # 利息
+    PAYOUT = "PAYOUT"  # 使用支出
+    COMMON_INCOME_TRANSFER = "COMMON_INCOME_TRANSFER"  # 公共收益转入
+
+
 class Emergency(enum.Enum):
     """The six emergencies that may use the fund without a vote."""
 

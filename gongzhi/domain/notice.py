@@ -5,7 +5,9 @@ A notice is addressed to a community, a building, an entrance or one unit, and t
 within it (everyone, owners, residents, the committee). It is shown from ``publish_from`` to
 ``publish_until`` (Asia/Shanghai dates, both included). A household (a unit) marks it read
 once: the receipt is an aggregate of its own (id derived from notice and unit), so that a
-thousand households reading at once never queue behind one another.
+thousand households reading at once never queue behind one another. A notice to the
+committee addresses no household: each member marks it read for themselves (a receipt per
+person, id derived from notice and person), and the sender sees who has read it.
 
 公示 are not typed: the platform writes them from the events that the law or the local rules
 require to be published (projections/notices.py); ``PUBLICITY_DAYS`` is their period.
@@ -212,6 +214,16 @@ class Notice(Aggregate):
             return cls._create(cls.Published, id=id, **fields)
         return cls._create(cls.Published, **fields)
 
+    def read_by_member(self, person_id: UUID, read_at: datetime) -> NoticeMemberReceipt:
+        """A committee member's receipt: only a notice to the committee is read per person
+        (a household marks the others read, for everyone living there)."""
+        if self.roles != NoticeRoles.COMMITTEE.value:
+            raise RuleViolated(
+                "noticeId",
+                "the notice is addressed to households: a household marks it read (markNoticeRead)",
+            )
+        return NoticeMemberReceipt.record(self.id, person_id, read_at)
+
     def withdraw(self, on: date, by_role: str) -> None:
         """撤回 by the office that published it (the platform's administrator aside): the
         company does not withdraw the committee's notice, nor the committee the company's."""
@@ -252,15 +264,45 @@ class NoticeReceipt(Aggregate):
         )
 
 
+class NoticeMemberReceipt(Aggregate):
+    """已读回执 of one committee member (a person) for a notice to the committee."""
+
+    class Read(Aggregate.Created):
+        notice_id: UUID
+        person_id: UUID
+        read_at: datetime
+
+    def __init__(self, notice_id: UUID, person_id: UUID, read_at: datetime) -> None:
+        self.notice_id = notice_id
+        self.person_id = person_id
+        self.read_at = read_at
+
+    @staticmethod
+    def id_for(notice_id: UUID, person_id: UUID) -> UUID:
+        return uuid5(NOTICE_NAMESPACE, f"member-read/{notice_id}/{person_id}")
+
+    @classmethod
+    def record(cls, notice_id: UUID, person_id: UUID, read_at: datetime) -> NoticeMemberReceipt:
+        return cls._create(
+            cls.Read,
+            id=cls.id_for(notice_id, person_id),
+            notice_id=notice_id,
+            person_id=person_id,
+            read_at=read_at,
+        )
+
+
 @dataclass(frozen=True)
 class Arrears:
-    """What one unit owes on the round's day: overdue bills only (due before that day)."""
+    """What one unit owes on the round's day for its bills due before that day: as its
+    statement shows it, outstanding amounts and late fees, less unused prepaid credit."""
 
     unit_id: UUID
     label: str  # 楼栋-单元-房号
     owed_fen: int
     bills: int
     oldest_due_on: date
+    late_fee_fen: int = 0  # the late fees within ``owed_fen``
 
 
 def reminder_text(arrears: Arrears, as_of: date) -> tuple[str, str]:
@@ -269,10 +311,17 @@ def reminder_text(arrears: Arrears, as_of: date) -> tuple[str, str]:
     title = f"物业费催缴通知（{arrears.label}）"
     body = (
         f"{arrears.label} 住户：截至{as_of.isoformat()}，贵户尚有{arrears.bills}期物业费逾期未缴，"
-        f"合计{fen_to_yuan(arrears.owed_fen)}元（最早一期应缴日{arrears.oldest_due_on.isoformat()}）。"
+        f"合计{fen_to_yuan(arrears.owed_fen)}元（{_made_of(arrears)}"
+        f"最早一期应缴日{arrears.oldest_due_on.isoformat()}）。"
         f"请尽快缴纳。{LEGAL_PATH}"
     )
     return title, body
+
+
+def _made_of(arrears: Arrears) -> str:
+    if not arrears.late_fee_fen:
+        return ""
+    return f"含滞纳金{fen_to_yuan(arrears.late_fee_fen)}元，"
 
 
 class ArrearsRound(Aggregate):
@@ -340,6 +389,7 @@ class ArrearsRound(Aggregate):
                 "unit_id": str(a.unit_id),
                 "label": a.label,
                 "owed_fen": a.owed_fen,
+                "late_fee_fen": a.late_fee_fen,
                 "bills": a.bills,
                 "oldest_due_on": a.oldest_due_on.isoformat(),
                 "notice_id": str(n.id),

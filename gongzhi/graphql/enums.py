@@ -1,7 +1,10 @@
 """Every domain enum the API shows, registered with strawberry once, in place: the domain
-class itself is the GraphQL enum (no copy to keep in step, no ``type: ignore`` where it is used)."""
+class itself is the GraphQL enum (no copy to keep in step, no ``type: ignore`` where it is used).
+An enum a reader meets in Chinese is described from its values' names in ``domain/labels.py``."""
 
 from __future__ import annotations
+
+import enum
 
 import strawberry
 
@@ -18,7 +21,7 @@ from gongzhi.domain.complaint import (
     ComplaintStatus,
 )
 from gongzhi.domain.contract import ContractStatus, NoticeKind, PricingModel
-from gongzhi.domain.credit_evaluation import ObjectionDecision
+from gongzhi.domain.credit_evaluation import EvaluationStatus, ObjectionDecision
 from gongzhi.domain.credit_file import RepairDecision
 from gongzhi.domain.credit_rules import HonourLevel, RecordKind, VetoKind
 from gongzhi.domain.decision import Channel, Scope
@@ -32,10 +35,12 @@ from gongzhi.domain.facility_rules import (
     InspectionOutcome,
     Severity,
 )
+from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
-from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
+from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, HousingKind, UseKind
 from gongzhi.domain.health import RiskFlag
+from gongzhi.domain.labels import LABELS
 from gongzhi.domain.meter import MeterKind, SharingMethod
 from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
 from gongzhi.domain.party import Body, PartyOrganisationKind
@@ -56,6 +61,13 @@ from gongzhi.domain.work_order import (
     WorkOrderStatus,
 )
 
+
+def named(heading: str, kind: type[enum.Enum], note: str = "") -> str:
+    """A description that gives each value's Chinese name, from ``domain/labels.py``."""
+    names = ", ".join(f"{LABELS[kind][member.value]} {member.name}" for member in kind)
+    return f"{heading}: {names}" + (f"; {note}" if note else "")
+
+
 # (the domain enum, its GraphQL name, its description)
 GRAPHQL_ENUMS = (
     (
@@ -72,12 +84,12 @@ GRAPHQL_ENUMS = (
     (
         IncomeCategory,
         "CommonIncomeCategory",
-        "公共收益来源: 广告 ADVERTISING, 停车 PARKING, 场地租金 VENUE_RENT, 其他 OTHER",
+        named("公共收益来源", IncomeCategory),
     ),
     (
         ManagementMode,
         "ManagementMode",
-        "管理模式: 专业物业 PROFESSIONAL, 社区托管 COMMUNITY_CUSTODY, 单位自管 WORK_UNIT, 业主自管 OWNER_SELF, 无物业 NONE",
+        named("管理模式", ManagementMode),
     ),
     (AreaSource, "AreaSource", "面积来源: 登记 register, 测绘 survey, 合同 contract"),
     (
@@ -91,7 +103,7 @@ GRAPHQL_ENUMS = (
         "强社惠民 business lines: 社区食堂 CANTEEN, 托育 CHILDCARE, 居家养老 HOME_ELDERLY_CARE, 来料加工 PROCESSING_WORK, 电商直播 LIVESTREAM_ECOMMERCE, 停车 PARKING, 绿化 GREENING, 保洁 CLEANING, 维修 REPAIRS, 资产租赁 ASSET_RENTAL",
     ),
     (EntryKind, "CommunityEntryKind", "收入 REVENUE or 成本 COST"),
-    (PricingModel, "PricingModel", "计费方式: 包干制 LUMP_SUM, 酬金制 COMMISSION"),
+    (PricingModel, "PricingModel", named("计费方式", PricingModel)),
     (
         NoticeKind,
         "ContractNoticeKind",
@@ -115,6 +127,9 @@ GRAPHQL_ENUMS = (
     ),
     (RepairDecision, "CreditRepairDecision", "信用修复: 准予 GRANTED / 不予 REFUSED"),
     (ObjectionDecision, "CreditObjectionDecision", "异议复核: 成立 UPHELD / 不成立 REJECTED"),
+    (EvaluationStatus, "CreditEvaluationStatus", named("信用评价状态", EvaluationStatus)),
+    (LedgerKind, "FeeLedgerKind", named("物业费台账分录", LedgerKind)),
+    (FundLedgerKind, "FundLedgerKind", named("维修资金台账分录", FundLedgerKind)),
     (Matter, "Matter", "表决事项: the nine matters of Civil Code Art. 278, and 加装电梯"),
     (Scope, "DecisionScope", "小区, 楼栋 or 单元"),
     (Channel, "BallotChannel", "纸质 paper or 线上 online"),
@@ -158,7 +173,7 @@ GRAPHQL_ENUMS = (
     (
         PropertyType,
         "PropertyType",
-        "物业类型: 住宅 RESIDENTIAL (the default), 商业 COMMERCIAL, 其他 OTHER",
+        named("物业类型", PropertyType, "RESIDENTIAL is every unit's default"),
     ),
     (
         PaymentOrder,
@@ -169,19 +184,22 @@ GRAPHQL_ENUMS = (
     (
         PaymentChannel,
         "PaymentChannel",
-        "缴费渠道: 现金 CASH, 微信 WECHAT, 支付宝 ALIPAY, 银行转账 BANK_TRANSFER, "
-        "沙箱 SANDBOX (the test channel: development only, moves no money)",
+        named(
+            "缴费渠道",
+            PaymentChannel,
+            "SANDBOX is the test channel: development only, moves no money",
+        ),
     ),
     (HousingKind, "HousingKind", "房屋性质: 商品房 COMMODITY, 房改房 REFORM"),
     (
         UseKind,
         "FundUseKind",
-        "一般使用 ORDINARY (owners' decision + committee) or 应急使用 EMERGENCY",
+        named("维修资金使用", UseKind, "ORDINARY by the owners' decision and the committee"),
     ),
     (
         Emergency,
         "FundEmergency",
-        "The six emergencies: 电梯故障, 消防设施损坏, 外墙脱落危险, 围墙或道路塌陷, 屋面外墙渗漏, 排水设施堵塞",
+        named("The six emergencies", Emergency),
     ),
     (
         RiskFlag,

@@ -100,7 +100,8 @@ class Action(enum.Enum):
     SEAL_AUDIT_LOG = "make a signed checkpoint of the event log"
     PUBLISH_NOTICE = "publish or withdraw a notice to this community's households"
     MARK_NOTICE_READ = "mark a notice read for this unit"
-    READ_NOTICE_RECEIPTS = "read which households have read a notice"
+    READ_NOTICE_RECEIPTS = "read which households (or committee members) have read a notice"
+    MARK_COMMITTEE_NOTICE_READ = "mark a notice to this community's committee read for oneself"
     ISSUE_ARREARS_REMINDERS = "issue arrears reminders (催缴) in this community"
 
 
@@ -267,6 +268,7 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             Action.PUBLISH_NOTICE
             | Action.MARK_NOTICE_READ
             | Action.READ_NOTICE_RECEIPTS
+            | Action.MARK_COMMITTEE_NOTICE_READ
             | Action.ISSUE_ARREARS_REMINDERS
         ):
             return _notices(principal, action, target, in_district, serves, own_community)
@@ -571,6 +573,9 @@ def _notices(
             return stewards
         case Action.MARK_NOTICE_READ:
             return role is Role.RESIDENT and target.unit_id in principal.unit_ids
+        case Action.MARK_COMMITTEE_NOTICE_READ:
+            # a member of its committee, for themselves (the mutation's target checks whom)
+            return role is Role.COMMITTEE_MEMBER and own_community
         case Action.ISSUE_ARREARS_REMINDERS:
             return staff
     return False

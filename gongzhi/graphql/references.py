@@ -16,6 +16,9 @@ from uuid import UUID
 from gongzhi.application.fields import Kind
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.permissions import SERVING_COMPANY, Target
+from gongzhi.projections.committees import IN_OFFICE
+
+TODAY = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 
 # The communities one person ``{p}`` is linked to: owns a unit in (found through the index of
 # the units' owner paths, ``units_owner_paths``: expanding every unit's owners instead read
@@ -43,6 +46,12 @@ KIND_SQL: dict[Kind, str] = {
         LEFT JOIN LATERAL ({PERSON_COMMUNITIES.format(p="p.id")}) l ON TRUE
         WHERE p.id = $1""",
     # --- decisions, committees, contracts, red property ---
+    # A committee member (by the person's id) belongs to the community whose committee in
+    # office today has the person among its members.
+    Kind.COMMITTEE_MEMBER: f"""
+        SELECT k.community_id FROM committees k
+        WHERE k.members @> jsonb_build_array(jsonb_build_object('person_id', $1::uuid::text))
+          AND {IN_OFFICE.format(day=TODAY)}""",
     Kind.DECISION: "SELECT community_id FROM decisions WHERE id = $1",
     # A party organisation belongs to its community, or (a company's) to its company.
     Kind.PARTY_ORGANISATION: (

@@ -28,11 +28,13 @@ from gongzhi.domain.common_income import CommonIncomeLedger
 from gongzhi.domain.contract import PricingModel, ServiceContract
 from gongzhi.domain.decision import Decision
 from gongzhi.domain.fund import MaintenanceFund
+from gongzhi.domain.labels import choice_label, label_of
 from gongzhi.domain.money import fen_to_yuan
 from gongzhi.domain.notice import (
     PUBLICITY_DAYS,
     ArrearsRound,
     Notice,
+    NoticeMemberReceipt,
     NoticeReceipt,
     PublicityKind,
     notice_id,
@@ -97,6 +99,16 @@ notice_reads = Table(
     Column("read_by", Text, nullable=False),
 )
 
+# A notice to the committee is read per member (person), not per household.
+notice_member_reads = Table(
+    "notice_member_reads",
+    metadata,
+    Column("notice_id", Uuid, primary_key=True),
+    Column("person_id", Uuid, primary_key=True),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("read_by", Text, nullable=False),
+)
+
 arrears_reminders = Table(
     "arrears_reminders",
     metadata,
@@ -124,7 +136,7 @@ arrears_rounds = Table(
     Column("as_of", Date, nullable=False),
 )
 
-NOTICE_TABLES = (notices, notice_reads, arrears_reminders, arrears_rounds)
+NOTICE_TABLES = (notices, notice_reads, notice_member_reads, arrears_reminders, arrears_rounds)
 
 INSERT_NOTICE = insert_statement("insert notice", CREATE, notices, on_conflict_do_nothing=True)
 WITHDRAW_NOTICE = update_statement(
@@ -135,6 +147,9 @@ WITHDRAW_NOTICE = update_statement(
     assign={"withdrawn_on": "withdrawn_on", "version": "version"},
 )
 INSERT_READ = insert_statement("insert notice read", ADD, notice_reads, on_conflict_do_nothing=True)
+INSERT_MEMBER_READ = insert_statement(
+    "insert notice member read", ADD, notice_member_reads, on_conflict_do_nothing=True
+)
 INSERT_ROUND = insert_statement(
     "insert arrears round", CREATE, arrears_rounds, on_conflict_do_nothing=True
 )
@@ -295,13 +310,17 @@ def _(event: Notice.Withdrawn) -> list[Op]:
 
 @notice_ops.register
 def _(event: NoticeReceipt.Read) -> list[Op]:
-    row = {
-        "notice_id": event.notice_id,
-        "unit_id": event.unit_id,
-        "read_at": event.read_at,
-        "read_by": _meta(event).get("actor", ""),
-    }
-    return [Op(INSERT_READ, row)]
+    return _receipt(INSERT_READ, event, unit_id=event.unit_id)
+
+
+@notice_ops.register
+def _(event: NoticeMemberReceipt.Read) -> list[Op]:
+    return _receipt(INSERT_MEMBER_READ, event, person_id=event.person_id)
+
+
+def _receipt(statement: Statement, event: Any, **reader: UUID) -> list[Op]:
+    row = {"notice_id": event.notice_id, **reader, "read_at": event.read_at}
+    return [Op(statement, {**row, "read_by": _meta(event).get("actor", "")})]
 
 
 @notice_ops.register
@@ -354,17 +373,12 @@ def _(event: ArrearsRound.Reminded) -> list[Op]:
 # --- 公示 generated from the events -------------------------------------------------------
 
 
-# The yes/no options in the words of the 公示; other options are the proposal's own words.
-OPTION_NAMES = {APPROVE: "同意", OPPOSE: "反对"}
-
-
 def decision_summary(result: dict[str, Any]) -> str:
     """表决结果 in words, from the tally as recorded: participation, each option's area and
     heads, and what carried."""
     options = result.get("options") or []
     counted = "；".join(
-        f"{OPTION_NAMES.get(o['option'], o['option'])}：面积{o['area']}㎡、{o['headcount']}人"
-        for o in options
+        f"{choice_label(o['option'])}：面积{o['area']}㎡、{o['headcount']}人" for o in options
     )
     carried = [o["option"] for o in options if o.get("passed")]
     if {o["option"] for o in options} == {APPROVE, OPPOSE}:
@@ -477,14 +491,10 @@ def _(event: Committee.Filed) -> list[Op]:
     ]
 
 
-# A 公示 is read by the owners: the pricing model in Chinese, not the enum's name.
-PRICING_NAMES = {PricingModel.LUMP_SUM.value: "包干制", PricingModel.COMMISSION.value: "酬金制"}
-
-
 @notice_ops.register
 def _(event: ServiceContract.Awarded) -> list[Op]:
     until = event.term_end.isoformat() if event.term_end else "不定期"
-    pricing = PRICING_NAMES.get(event.pricing, event.pricing)
+    pricing = label_of(PricingModel, event.pricing)
     body = (
         f"：物业服务合同（第{event.number}号）于{event.signed_on.isoformat()}签订，"
         f"合同期{event.term_start.isoformat()}至{until}，"

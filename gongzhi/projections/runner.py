@@ -20,16 +20,15 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import sql
 from psycopg.rows import tuple_row
-from sqlalchemy import Table, exc, select, text, update
+from sqlalchemy import Table, exc, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
-from gongzhi.projections.metadata import projection_tracking
+from gongzhi.projections.metadata import PROJECTED_CHANNEL, empty_views, projection_tracking
 from gongzhi.projections.ops import Op, execute_ops
 
 log = logging.getLogger(__name__)
 
-PROJECTED_CHANNEL = "gongzhi_projected"
 # Tracking only moves forward; run on the psycopg connection inside the batch's pipeline.
 _ADVANCE = (
     "UPDATE projection_tracking SET position = %s, updated_at = now() "
@@ -258,24 +257,7 @@ class ProjectionRunner:
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Empty the views and the tracking row together, then project the whole log again."""
         with self.engine.begin() as conn:
-            # The tracking row first, as every batch takes it: a projector running beside
-            # the rebuild holds it while it writes the views, and a TRUNCATE taken first would
-            # wait for that batch's tables while the batch waits for this row (a deadlock).
-            conn.execute(
-                select(projection_tracking.c.position)
-                .where(projection_tracking.c.name == self.name)
-                .with_for_update()
-            )
-            names = ", ".join(f'"{table.name}"' for table in self.tables)
-            conn.execute(text(f"TRUNCATE {names}"))
-            conn.execute(
-                update(projection_tracking)
-                .where(projection_tracking.c.name == self.name)
-                .values(position=0, updated_at=text("now()"))
-            )
-            # Delivered as the views are emptied: read-your-writes waits take their position
-            # back to 0 and wait for the rebuild to reach what they wait for.
-            conn.execute(text("SELECT pg_notify(:channel, '0')"), {"channel": PROJECTED_CHANNEL})
+            empty_views(conn, self.name, self.tables)
         return self.catch_up(progress)
 
     def run(self, stop: threading.Event, poll_interval: float = 1.0) -> None:

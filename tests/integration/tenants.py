@@ -600,6 +600,7 @@ def _committee(app: Gongzhi, tenant: Tenant) -> None:
         ),
     ).id
     tenant.things[Kind.COMMITTEE] = str(committee)
+    tenant.things[Kind.COMMITTEE_MEMBER] = str(people[0])
 
 
 @pytest.fixture

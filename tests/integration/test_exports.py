@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -47,6 +48,10 @@ LEDGER_HEADERS = [
 ]
 
 
+# An enum's name (PAYMENT, PROFESSIONAL, RESIDENTIAL …) written into a cell.
+CODE = re.compile(r"[A-Z][A-Z_]{3,}")
+
+
 def link(api: Api, kind: str, file_format: str, as_: Principal, **arguments: Any) -> Any:
     variables = {"kind": kind, "format": file_format, "arguments": arguments}
     return api.gql(LINK, variables, as_=as_)["exportLink"]
@@ -76,12 +81,14 @@ def test_the_fee_ledger_exports_as_csv_and_xlsx_with_chinese_headers(api: Api) -
         "1栋-1单元-201",
         "1栋-1单元-201",
     ]
+    # each kind and channel by its Chinese name (domain/labels.py), never the enum's name
     assert [(row[4], row[5]) for row in rows[1:]] == [
-        ("PAYMENT", "123.45"),
-        ("ALLOCATION", "123.45"),
-        ("PAYMENT", "1.00"),
-        ("ALLOCATION", "1.00"),
+        ("缴费", "123.45"),
+        ("冲抵账单", "123.45"),
+        ("缴费", "1.00"),
+        ("冲抵账单", "1.00"),
     ]
+    assert rows[1][8] == "微信支付"
     assert rows[1][9] == "wx-export-1"
 
     answer = link(api, "FEE_LEDGER", "XLSX", committee, communityId=e.community)
@@ -91,6 +98,7 @@ def test_the_fee_ledger_exports_as_csv_and_xlsx_with_chinese_headers(api: Api) -
     assert sheet is not None
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert cells[0] == LEDGER_HEADERS
+    assert [row[4] for row in cells[1:]] == ["缴费", "冲抵账单", "缴费", "冲抵账单"]
     assert [row[5] for row in cells[1:]] == [123.45, 123.45, 1, 1]
 
 
@@ -194,6 +202,7 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
         ExportKind.CREDIT_RANKING: "2026Q3",
         ExportKind.HEALTH_RANKING: "2026H2",
     }
+    shown: set[tuple[ExportKind, str]] = set()
     for kind, export in EXPORTS.items():
         given = {name: arguments[name] for name in export.arguments if name in arguments}
         if kind in periods:
@@ -214,3 +223,10 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
             if expected == "ExportLink":
                 rows = list(csv.reader(io.StringIO(download(api, answer["url"], who).text)))
                 assert len(rows) - 1 == answer["rows"], (kind, role)
+                # And no cell shows an enum's name where a reader expects Chinese
+                codes = {cell for row in rows[1:] for cell in row if CODE.fullmatch(cell)}
+                assert not codes, (kind, codes)
+                shown.update((kind, cell) for row in rows[1:] for cell in row)
+    # (the world has rows with a management mode, and a tally of 同意 and 反对)
+    assert (ExportKind.DISTRICT_STATISTICS, "专业化物业服务") in shown
+    assert (ExportKind.DECISION_TALLY, "同意") in shown

@@ -18,7 +18,7 @@ from tests.integration.tenants import Tenant
 META = Meta(actor="test", reason="测试")
 
 NOTICE = """id type publicityKind title body current read households householdsRead
-    publishFrom publishUntil details source { aggregateId version event position }"""
+    members membersRead publishFrom publishUntil details source { aggregateId version event position }"""
 PUBLISH = f"""mutation($input: PublishNoticeInput!) {{ publishNotice(input: $input) {{
     __typename ... on NoticePayload {{ notice {{ {NOTICE} }} }}
     ... on ValidationError {{ field message }} ... on Forbidden {{ message }} }} }}"""
@@ -33,6 +33,15 @@ HOUSEHOLDS = """query($n: ID!) { noticeHouseholds(noticeId: $n) { __typename
 REMIND = """mutation($c: ID!, $r: String!) { issueArrearsReminders(input: {communityId: $c,
     round: $r, reason: "催缴"}) { __typename ... on ArrearsRoundPayload { issued
     reminders { label owed bills noticeId read } } ... on Forbidden { message } } }"""
+
+
+MARK_MEMBER = f"""mutation($n: ID!, $p: ID!) {{ markCommitteeNoticeRead(input: {{noticeId: $n,
+    personId: $p, reason: "已读"}}) {{ __typename ... on NoticePayload {{ position
+    notice {{ {NOTICE} }} }} ... on ValidationError {{ field message }}
+    ... on Forbidden {{ message }} ... on NotFound {{ field message }} }} }}"""
+MEMBERS = """query($n: ID!) { noticeMembers(noticeId: $n) { __typename
+    ... on NoticeMembers { members membersRead readers { personId name role read readAt } }
+    ... on ValidationError { field message } } }"""
 
 
 def publish(api: Api, who: Principal, **fields: Any) -> dict[str, Any]:
@@ -225,6 +234,107 @@ def test_arrears_reminders_go_once_per_round_to_the_units_in_arrears(
     assert refused["issueArrearsReminders"]["__typename"] == "Forbidden"
 
 
+STATEMENT = """query($u: ID!) { feeStatement(unitId: $u) { __typename ... on FeeStatement {
+    outstandingFen lateFeeFen creditFen balanceFen } } }"""
+
+
+def test_a_reminder_asks_for_what_the_statement_shows_late_fees_included(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    from datetime import timedelta
+
+    from gongzhi.application.base import business_today
+    from gongzhi.application.billing import RunBilling
+
+    mine, _ = tenants
+    who = mine.principals()
+    # Given a bill of two months ago too, overdue for a month: it has run up a late fee
+    earlier = (business_today().replace(day=1) - timedelta(days=32)).strftime("%Y-%m")
+    api.platform.app.run_billing(META, RunBilling(community_id=mine.community, period=earlier))
+    api.settle()
+    statement = api.gql(STATEMENT, {"u": str(mine.unit)}, as_=who["staff"])["feeStatement"]
+    assert statement["lateFeeFen"] > 0 and statement["balanceFen"] > statement["outstandingFen"]
+    # When the company issues a round
+    issued = api.gql(REMIND, {"c": str(mine.community), "r": "R1"}, as_=who["staff"])
+    # Then the unit is reminded of what its statement shows it owes, late fees included
+    (reminder,) = issued["issueArrearsReminders"]["reminders"]
+    assert reminder["owed"] == statement["balanceFen"]
+    assert reminder["bills"] == 2
+    # And the notice says it in 元 with two places, the late fee named
+    feed = api.gql(FEED, as_=who["resident"])["myNotices"]["notices"]
+    (shown,) = [n for n in feed if n["id"] == reminder["noticeId"]]
+    owed, late = statement["balanceFen"], statement["lateFeeFen"]
+    assert f"合计{owed // 100}.{owed % 100:02d}元" in shown["body"]
+    assert f"含滞纳金{late // 100}.{late % 100:02d}元" in shown["body"]
+
+
+def _members(api: Api, community: Any) -> list[str]:
+    """The person ids of the community's committee, in office order."""
+    with api.platform.engine.connect() as conn:
+        members = conn.exec_driver_sql(
+            "SELECT members FROM committees WHERE community_id = %(c)s", {"c": community}
+        ).scalar_one()
+    return [str(m["person_id"]) for m in members]
+
+
+def test_a_notice_to_the_committee_is_read_by_each_member_and_the_sender_sees_who(
+    api: Api, tenants: tuple[Tenant, Tenant]
+) -> None:
+    from dataclasses import replace
+    from uuid import UUID
+
+    mine, _ = tenants
+    who = mine.principals()
+    first, second, _third = _members(api, mine.community)
+    member = replace(who["committee"], person_id=UUID(first))
+    other = replace(who["committee"], person_id=UUID(second))
+    # Given the company's notice to the committee (no household is addressed)
+    published = publish(
+        api, who["staff"], communityId=str(mine.community), audience="COMMUNITY", roles="COMMITTEE"
+    )
+    notice = published["notice"]
+    assert (notice["households"], notice["members"], notice["membersRead"]) == (0, 3, 0)
+    # When one member marks it read, twice
+    marked = api.gql(MARK_MEMBER, {"n": notice["id"], "p": first}, as_=member)
+    again = api.gql(MARK_MEMBER, {"n": notice["id"], "p": first}, as_=member)
+    # Then it is read for them, and the second records nothing
+    assert marked["markCommitteeNoticeRead"]["notice"]["read"] is True, marked
+    assert again["markCommitteeNoticeRead"]["position"] == "0"
+    mine_seen = api.gql(NOTICES, {"c": str(mine.community)}, as_=member)["notices"]["notices"]
+    theirs_seen = api.gql(NOTICES, {"c": str(mine.community)}, as_=other)["notices"]["notices"]
+    assert [n["read"] for n in mine_seen if n["id"] == notice["id"]] == [True]
+    assert [n["read"] for n in theirs_seen if n["id"] == notice["id"]] == [False]
+    # And the sender sees who of the committee has read it, by name and office
+    members = api.gql(MEMBERS, {"n": notice["id"]}, as_=who["staff"])["noticeMembers"]
+    assert (members["members"], members["membersRead"]) == (3, 1)
+    assert [(r["name"], r["role"], r["read"]) for r in members["readers"]] == [
+        ("委员0", "DIRECTOR", True),
+        ("委员1", "DEPUTY_DIRECTOR", False),
+        ("委员2", "MEMBER", False),
+    ]
+    assert members["readers"][0]["readAt"] is not None
+    counted = api.gql(NOTICES, {"c": str(mine.community)}, as_=who["staff"])["notices"]["notices"]
+    assert [n["membersRead"] for n in counted if n["id"] == notice["id"]] == [1]
+    # And no member marks it for another, nor a household for itself
+    for_another = api.gql(MARK_MEMBER, {"n": notice["id"], "p": second}, as_=member)
+    assert for_another["markCommitteeNoticeRead"]["__typename"] == "Forbidden"
+    household = api.gql(MARK, {"n": notice["id"], "u": str(mine.unit)}, as_=who["resident"])
+    assert household["markNoticeRead"]["__typename"] == "ValidationError"
+    # And a notice to households is read by households: not per member
+    to_households = publish(
+        api, who["staff"], communityId=str(mine.community), audience="COMMUNITY"
+    )
+    refused = api.gql(MARK_MEMBER, {"n": to_households["notice"]["id"], "p": first}, as_=member)
+    assert refused["markCommitteeNoticeRead"]["field"] == "input.noticeId"
+    asked = api.gql(MEMBERS, {"n": to_households["notice"]["id"]}, as_=who["staff"])
+    assert asked["noticeMembers"]["__typename"] == "ValidationError"
+    assert to_households["notice"]["members"] is None
+    # And the receipts outlive a rebuild of the views
+    api.platform.projection_runner().rebuild()
+    members = api.gql(MEMBERS, {"n": notice["id"]}, as_=who["staff"])["noticeMembers"]
+    assert members["membersRead"] == 1
+
+
 # --- the access matrix (tests/integration/test_access_matrix.py) --------------------------
 
 ALLOWED, DENIED = "allowed", "denied"
@@ -239,6 +349,7 @@ def _outcome(result: dict[str, Any]) -> str:
         return DENIED
     assert kind.endswith("Payload") or kind in {
         "NoticeHouseholds",
+        "NoticeMembers",
         "NoticeConnection",
         "ArrearsReminders",
     }, result
@@ -261,6 +372,63 @@ def _own_notice(api: Api, w: Any, p: Principal) -> str:
 def _call(api: Api, document: str, variables: dict[str, Any], p: Principal) -> dict[str, Any]:
     data = api.gql(document, variables, as_=p)
     return dict(next(iter(data.values())))
+
+
+_COMMITTEES: dict[str, str] = {}
+
+
+def _xingfu_member(api: Api, w: Any) -> str:
+    """A member of 幸福里's committee (appointed once per world): the person id."""
+    if w.xingfu not in _COMMITTEES:
+        from datetime import timedelta
+        from uuid import UUID
+
+        from gongzhi.application.base import business_today
+        from gongzhi.application.committees import AppointInterimCommittee, CommitteeMember
+        from gongzhi.application.owners import RegisterPerson
+        from gongzhi.domain.committee_rules import MemberRole
+
+        app = api.platform.app
+        people = [app.register_person(META, RegisterPerson(name=f"委员{i}")).id for i in range(3)]
+        roles = [MemberRole.DIRECTOR, MemberRole.DEPUTY_DIRECTOR, MemberRole.MEMBER]
+        app.appoint_interim_committee(
+            META,
+            AppointInterimCommittee(
+                community_id=UUID(w.xingfu),
+                appointed_on=business_today() - timedelta(days=10),
+                term_ends_on=business_today() + timedelta(days=600),
+                members=[
+                    CommitteeMember(person, f"委员{i}", role)
+                    for i, (person, role) in enumerate(zip(people, roles, strict=True))
+                ],
+            ),
+        )
+        api.settle()
+        _COMMITTEES[w.xingfu] = str(people[0])
+    return _COMMITTEES[w.xingfu]
+
+
+def _committee_notice(api: Api, w: Any) -> str:
+    from tests.integration.conftest import ADMIN
+
+    result = publish(api, ADMIN, communityId=w.xingfu, audience="COMMUNITY", roles="COMMITTEE")
+    return str(result["notice"]["id"])
+
+
+def _as_member(api: Api, w: Any, p: Principal) -> tuple[str, Principal]:
+    """The member's person id, and the committee's principal speaking for that person."""
+    from dataclasses import replace
+    from uuid import UUID
+
+    from gongzhi.graphql.auth import Role
+
+    person = _xingfu_member(api, w)
+    return person, replace(p, person_id=UUID(person)) if p.role is Role.COMMITTEE_MEMBER else p
+
+
+def _mark_as_member(api: Api, w: Any, p: Principal) -> str:
+    person, who = _as_member(api, w, p)
+    return _outcome(_call(api, MARK_MEMBER, {"n": _committee_notice(api, w), "p": person}, who))
 
 
 WITHDRAW = """mutation($n: ID!) { withdrawNotice(input: {noticeId: $n, reason: "撤回"}) {
@@ -286,6 +454,10 @@ NOTICE_OPERATIONS: dict[str, Any] = {
     "noticeHouseholds of a 幸福里 notice": lambda api, w, p: _outcome(
         _call(api, HOUSEHOLDS, {"n": _admin_notice(api, w)}, p)
     ),
+    "markCommitteeNoticeRead for oneself, of a 幸福里 committee notice": _mark_as_member,
+    "noticeMembers of a 幸福里 committee notice": lambda api, w, p: _outcome(
+        _call(api, MEMBERS, {"n": _committee_notice(api, w)}, p)
+    ),
     "issueArrearsReminders in 幸福里": lambda api, w, p: _outcome(
         _call(api, REMIND, {"c": w.xingfu, "r": "R1"}, p)
     ),
@@ -303,6 +475,10 @@ NOTICE_EXPECTED: dict[str, dict[str, object]] = {
         admin=ALLOWED, regulator=DENIED, company=DENIED, committee=DENIED, resident=ALLOWED
     ),
     "noticeHouseholds of a 幸福里 notice": STEWARDS,
+    "markCommitteeNoticeRead for oneself, of a 幸福里 committee notice": dict(
+        admin=ALLOWED, regulator=DENIED, company=DENIED, committee=ALLOWED, resident=DENIED
+    ),
+    "noticeMembers of a 幸福里 committee notice": STEWARDS,
     "arrearsReminders of 幸福里": STEWARDS,
     "issueArrearsReminders in 幸福里": dict(
         admin=ALLOWED, regulator=DENIED, company=ALLOWED, committee=DENIED, resident=DENIED

@@ -20,6 +20,7 @@ from gongzhi.domain.notice import (
     NoticeReceipt,
     NoticeRoles,
     NoticeType,
+    reminder_text,
 )
 
 DAY = date(2026, 12, 7)
@@ -106,3 +107,27 @@ def test_a_large_round_records_its_reminders_in_events_of_bounded_size() -> None
     round_.remind([arrears(f"1栋-1单元-{n}") for n in range(REMINDERS_PER_EVENT * 2 + 1)])
     reminded = [e for e in round_.collect_events() if isinstance(e, ArrearsRound.Reminded)]
     assert [len(e.reminders) for e in reminded] == [REMINDERS_PER_EVENT, REMINDERS_PER_EVENT, 1]
+
+
+def test_a_notice_to_the_committee_is_read_per_member_and_no_other_is() -> None:
+    from datetime import datetime
+
+    from gongzhi.domain.notice import NoticeMemberReceipt
+
+    person, at = uuid4(), datetime(2026, 12, 7, 9, 0)
+    to_committee = notice(roles=NoticeRoles.COMMITTEE)
+    receipt = to_committee.read_by_member(person, at)
+    # one receipt per member and notice: its id is derived from both
+    assert receipt.id == NoticeMemberReceipt.id_for(to_committee.id, person)
+    assert (receipt.notice_id, receipt.person_id, receipt.read_at) == (to_committee.id, person, at)
+    # a notice to households is read by households, never per person
+    with pytest.raises(RuleViolated):
+        notice(roles=NoticeRoles.OWNERS).read_by_member(person, at)
+
+
+def test_a_reminder_names_the_late_fee_within_its_amount() -> None:
+    arrears = Arrears(uuid4(), "1栋-1单元-101", 25721, 2, date(2026, 11, 1), late_fee_fen=171)
+    _, body = reminder_text(arrears, DAY)
+    assert "合计257.21元（含滞纳金1.71元，最早一期应缴日2026-11-01）" in body
+    _, plain = reminder_text(Arrears(uuid4(), "1-1-101", 100, 1, date(2026, 11, 1)), DAY)
+    assert "滞纳金" not in plain

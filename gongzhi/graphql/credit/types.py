@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gongzhi.domain.credit_evaluation import EvaluationStatus
 from gongzhi.domain.credit_rules import CreditRuleSet, HonourLevel, RecordKind, VetoKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
@@ -127,7 +128,7 @@ class CreditEvaluation:
     revision: int
     cause: str | None = strawberry.field(description="RE_EVALUATED / CORRECTED for revisions")
     evaluated_on: datetime.date
-    status: str = strawberry.field(description="EVALUATED / PUBLISHED 已公示")
+    status: EvaluationStatus
     published_on: datetime.date | None
     objection_deadline: datetime.date | None = strawberry.field(description="异议期 last day")
     correction_pending: bool
@@ -236,7 +237,7 @@ def evaluation_from_row(row: Any, opened: Opener, *, breakdown: bool) -> CreditE
         revision=row["revision"],
         cause=row["cause"],
         evaluated_on=row["evaluated_on"],
-        status=row["status"],
+        status=EvaluationStatus(row["status"]),
         published_on=row["published_on"],
         objection_deadline=row["objection_deadline"],
         correction_pending=row["correction_pending"],

@@ -10,7 +10,10 @@ and a fix to the query is a fix to its export. Nothing here holds SQL or an acce
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from gongzhi.domain.labels import CHOICES
 
 
 class ExportKind(enum.Enum):
@@ -38,9 +41,13 @@ class Cell(enum.Enum):
 
 @dataclass(frozen=True)
 class Column:
+    """One column. A field of an enum type is written as its value's Chinese name
+    (``domain/labels.py``) by itself; a text field holding codes names them in ``labels``."""
+
     header: str
     path: str  # dotted field path inside one row of the answer
     cell: Cell = Cell.TEXT
+    labels: Mapping[str, str] | None = None  # a code's name; other text as it is
 
 
 # The arguments an export may be given, by the name the export's input uses for them, with
@@ -163,7 +170,7 @@ EXPORTS: dict[ExportKind, Export] = {
             "Decision",
             "result.options",
             (
-                Column("选项", "option"),
+                Column("选项", "option", labels=CHOICES),
                 Column("同意专有部分面积(㎡)", "area", N),
                 Column("同意人数", "headcount", N),
                 Column("面积占比", "areaShare"),

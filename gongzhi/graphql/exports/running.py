@@ -5,12 +5,17 @@ is read. At no time does the process hold more than one page, whatever the list'
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type
+
+from gongzhi.domain.labels import LABELS
 from gongzhi.graphql.context import Context
+from gongzhi.graphql.enums import GRAPHQL_ENUMS
 from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, invalid
 from gongzhi.graphql.exports.catalogue import ARGUMENT_TYPES, Cell, Export
 from gongzhi.graphql.pagination import MAX_PAGE
@@ -111,14 +116,57 @@ async def _page(
     assert result.data is not None
     answer = result.data["answer"]
     _refuse_if_problem(export, answer)
+    names = column_names(schema, export)
     rows = [
-        [_cell(column.cell, _at(item, column.path)) for column in export.columns]
+        [
+            _cell(column.cell, _named(_at(item, column.path), named))
+            for column, named in zip(export.columns, names, strict=True)
+        ]
         for item in _items(answer, export.rows)
     ]
     if not export.paged:
         return rows, None, None
     page = answer["pageInfo"]
     return rows, page["endCursor"] if page["hasNextPage"] else None, page.get("totalCount")
+
+
+DOMAIN_ENUMS: dict[str, type[enum.Enum]] = {name: kind for kind, name, _ in GRAPHQL_ENUMS}
+
+
+def column_names(schema: Any, export: Export) -> list[Mapping[str, str] | None]:
+    """For each column, the names its values are written by: an enum's values' Chinese
+    names, or the column's own ``labels``; None for a column written as it is."""
+    return [
+        enum_labels(column_type(schema, export, column.path))
+        if column.labels is None
+        else column.labels
+        for column in export.columns
+    ]
+
+
+def column_type(schema: Any, export: Export, path: str) -> Any:
+    """The GraphQL type (named, unwrapped) of a column's field in one row of the answer."""
+    found: Any = schema._schema.type_map[export.on]
+    for part in [*export.rows.split("."), *path.split(".")]:
+        assert isinstance(found, GraphQLObjectType), (export.kind, path)
+        found = get_named_type(found.fields[part].type)
+    return found
+
+
+def enum_labels(graphql_type: Any) -> Mapping[str, str] | None:
+    """The Chinese names of an enum's values by their GraphQL names; None when the type is
+    no enum, without the values that have no name (``test_labels.py`` fails on those)."""
+    if not isinstance(graphql_type, GraphQLEnumType):
+        return None
+    kind = DOMAIN_ENUMS.get(graphql_type.name)
+    if kind is None:
+        return {}
+    names = LABELS.get(kind, {})
+    return {member.name: names[member.value] for member in kind if member.value in names}
+
+
+def _named(value: Any, names: Mapping[str, str] | None) -> Any:
+    return names.get(value, value) if names and isinstance(value, str) else value
 
 
 def answer_types(schema: Any, field: str) -> set[str]:

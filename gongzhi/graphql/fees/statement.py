@@ -15,8 +15,10 @@ from uuid import UUID
 
 import strawberry
 
+from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder, late_fee
 from gongzhi.domain.fee_schedule import FeeTerms as DomainTerms
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import NotFound, Refused, forbidden
 from gongzhi.graphql.fees.types import (
@@ -156,12 +158,12 @@ def ledger_entry(row: Any, names: UnitNames, approver: Opener) -> FeeLedgerEntry
         unit_id=strawberry.ID(str(row["unit_id"])),
         unit_label=names.label(row),
         unit_owners=names.owners(row),
-        kind=row["kind"],
+        kind=LedgerKind(row["kind"]),
         amount_fen=row["amount_fen"],
         on=row["on"],
         bill_id=_id(row["bill_id"]),
         payment_id=_id(row["payment_id"]),
-        channel=row["channel"],
+        channel=PaymentChannel(row["channel"]) if row["channel"] else None,
         transaction_id=row["transaction_id"],
         approved_by=approver(row["approved_by"], "approved_by") if row["approved_by"] else None,
         recorded_at=row["recorded_at"],

@@ -13,8 +13,10 @@ from typing import Annotated
 
 import strawberry
 
+from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.payment import PaymentChannel
 from gongzhi.graphql.contracts.types import PricingModel
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.money import Fen
@@ -165,15 +167,12 @@ class FeeLedgerEntry:
     unit_id: strawberry.ID
     unit_label: str = strawberry.field(description=UNIT_LABEL_DESCRIPTION)
     unit_owners: list[str] | None = strawberry.field(description=UNIT_OWNERS_DESCRIPTION)
-    kind: str = strawberry.field(
-        description="PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL, WRITE_OFF, "
-        "LATE_FEE_WAIVED, LATE_FEE_PAID, LATE_FEE_REFUNDED"
-    )
+    kind: LedgerKind
     amount_fen: Fen
     on: datetime.date
     bill_id: strawberry.ID | None
     payment_id: strawberry.ID | None
-    channel: str | None
+    channel: PaymentChannel | None
     transaction_id: str | None
     approved_by: str | None
     recorded_at: datetime.datetime

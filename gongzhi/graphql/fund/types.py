@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
+from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, HousingKind, UseKind
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
@@ -99,9 +99,7 @@ class FundUse:
 @strawberry.type(description="维修资金台账 one movement of the fund's money")
 class FundLedgerEntry:
     version: int = strawberry.field(description="The fund's event version: the entry's order")
-    kind: str = strawberry.field(
-        description="FIRST_DEPOSIT, TOP_UP, INTEREST, PAYOUT, COMMON_INCOME_TRANSFER"
-    )
+    kind: FundLedgerKind
     amount_fen: Fen
     balance_after_fen: Fen
     unit_id: strawberry.ID | None
@@ -229,7 +227,7 @@ def use_from_row(row: Any) -> FundUse:
 def ledger_entry_from_row(row: Any) -> FundLedgerEntry:
     return FundLedgerEntry(
         version=row["version"],
-        kind=row["kind"],
+        kind=FundLedgerKind(row["kind"]),
         amount_fen=row["amount_fen"],
         balance_after_fen=row["balance_after_fen"],
         unit_id=_id(row.get("unit_id")),

@@ -10,6 +10,7 @@ from gongzhi.application.base import Done
 from gongzhi.application.commands import Command
 from gongzhi.application.notices import (
     IssueArrearsReminders,
+    MarkCommitteeNoticeRead,
     MarkNoticeRead,
     PublishNotice,
     RemindersIssued,
@@ -24,7 +25,10 @@ from gongzhi.graphql.references import Found
 
 
 async def notice_reply(context: Context, done: Done, command: Command) -> NoticePayload:
-    notice_id = command.notice_id if isinstance(command, MarkNoticeRead) else done.id
+    if isinstance(command, MarkNoticeRead | MarkCommitteeNoticeRead):
+        notice_id = command.notice_id  # a receipt: the notice it is of
+    else:
+        notice_id = done.id
     row = await fetch_notice(context, notice_id)
     shown = await notices_of(context, [row], steward=row["households"] is not None) if row else []
     return NoticePayload(notice=shown[0] if shown else None, position=str(done.position))
@@ -51,10 +55,23 @@ def _household(_: Context, command: MarkNoticeRead, found: dict[str, Found]) -> 
     return replace(notice, unit_id=command.unit_id)
 
 
+def _member(context: Context, command: MarkCommitteeNoticeRead, found: dict[str, Found]) -> Target:
+    """The member marking read: themselves only (the person their token speaks for)."""
+    if context.principal.person_id != command.person_id:
+        return Target()  # another member's receipt: nobody may mark it for them
+    return found["input.noticeId"].target()
+
+
 NoticeMutations = mutations(
     "NoticeMutations",
     mutation(PublishNotice, Action.PUBLISH_NOTICE, reply=notice_reply),
     mutation(WithdrawNotice, Action.PUBLISH_NOTICE, reply=notice_reply, target="notice_id"),
     mutation(MarkNoticeRead, Action.MARK_NOTICE_READ, reply=notice_reply, target=_household),
+    mutation(
+        MarkCommitteeNoticeRead,
+        Action.MARK_COMMITTEE_NOTICE_READ,
+        reply=notice_reply,
+        target=_member,
+    ),
     mutation(IssueArrearsReminders, Action.ISSUE_ARREARS_REMINDERS, reply=round_reply),
 )

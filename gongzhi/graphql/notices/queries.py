@@ -16,12 +16,13 @@ import strawberry
 from strawberry.types import Info
 
 from gongzhi.application.fields import Kind, Ref
-from gongzhi.domain.notice import NoticeType, PublicityKind
+from gongzhi.domain.committee_rules import MemberRole
+from gongzhi.domain.notice import NoticeRoles, NoticeType, PublicityKind
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.decisions.queries import PUBLIC_BALLOTS, sees_ballots
 from gongzhi.graphql.decisions.types import PublicBallot
-from gongzhi.graphql.errors import NotFound, Refused, forbidden
+from gongzhi.graphql.errors import NotFound, Refused, forbidden, invalid
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.notices.types import (
     ArrearsReminder,
@@ -33,14 +34,19 @@ from gongzhi.graphql.notices.types import (
     NoticeHousehold,
     NoticeHouseholds,
     NoticeHouseholdsResult,
+    NoticeMember,
+    NoticeMembers,
+    NoticeMembersResult,
     NoticesResult,
     notice_from_row,
 )
 from gongzhi.graphql.pagination import Key, PageInfo, keyset_page, page_size
 from gongzhi.graphql.params import Params
 from gongzhi.graphql.permissions import Action, allowed, community_scope
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import CommunityArg, lookup
 from gongzhi.graphql.unit_labels import unit_label_sql
+from gongzhi.projections.committees import IN_OFFICE
 
 NoticeArg = Annotated[strawberry.ID, Ref(Kind.NOTICE)]
 
@@ -71,12 +77,39 @@ ADDRESSED = " UNION ALL ".join(
     )
 )
 CURRENT = f"(n.withdrawn_on IS NULL AND {TODAY} BETWEEN n.publish_from AND n.publish_until)"
-STEWARD_SELECT = f"""
-SELECT n.*, {CURRENT} AS current, NULL::boolean AS read,
+# The members a notice to the committee (``n.roles = 'COMMITTEE'``) addresses: those of the
+# community's committee in office today, in office order. Each reads it for themselves.
+MEMBERS = f"""
+SELECT (m.record->>'person_id')::uuid AS person_id, m.record->>'name' AS name,
+       m.record->>'role' AS role, m.place
+FROM committees k CROSS JOIN LATERAL jsonb_array_elements(k.members)
+     WITH ORDINALITY AS m(record, place)
+WHERE n.roles = 'COMMITTEE' AND k.community_id = n.community_id
+  AND {IN_OFFICE.format(day=TODAY)}"""
+MEMBER_READ = "r.notice_id = n.id AND r.person_id = {person}"
+
+
+def steward_select(principal: Principal, params: Params) -> str:
+    """Notices with the stewards' counts: households addressed and read, or for a notice to
+    the committee its members and those who read it; ``read`` for a member themselves."""
+    read = "NULL::boolean"
+    if principal.role is Role.COMMITTEE_MEMBER and principal.person_id is not None:
+        person = params(principal.person_id, "uuid")
+        read = f"""CASE WHEN n.roles = 'COMMITTEE' THEN EXISTS (
+            SELECT 1 FROM notice_member_reads r WHERE {MEMBER_READ.format(person=person)}) END"""
+    return f"""
+SELECT n.*, {CURRENT} AS current, {read} AS read,
        (SELECT count(*) FROM ({ADDRESSED}) a)::int AS households,
        (SELECT count(*) FROM ({ADDRESSED}) a
-        JOIN notice_reads r ON r.notice_id = n.id AND r.unit_id = a.id)::int AS households_read
+        JOIN notice_reads r ON r.notice_id = n.id AND r.unit_id = a.id)::int AS households_read,
+       CASE WHEN n.roles = 'COMMITTEE' THEN (SELECT count(*) FROM ({MEMBERS}) a)::int END
+         AS members,
+       CASE WHEN n.roles = 'COMMITTEE' THEN (SELECT count(*) FROM ({MEMBERS}) a
+         JOIN notice_member_reads r ON {MEMBER_READ.format(person="a.person_id")})::int END
+         AS members_read
 FROM notices n JOIN communities c ON c.id = n.community_id"""
+
+
 NEWEST = (Key("n.publish_from", "publish_from", "date"), Key("n.id", "id", "uuid"))
 
 
@@ -86,7 +119,8 @@ def resident_select(units: str) -> str:
 SELECT n.*, {CURRENT} AS current,
        EXISTS (SELECT 1 FROM notice_reads r
                WHERE r.notice_id = n.id AND r.unit_id = ANY({units})) AS read,
-       NULL::int AS households, NULL::int AS households_read
+       NULL::int AS households, NULL::int AS households_read,
+       NULL::int AS members, NULL::int AS members_read
 FROM notices n"""
 
 
@@ -101,6 +135,17 @@ def is_resident(principal: Principal) -> bool:
 async def _require(context: Context, action: Action, community_id: UUID) -> None:
     if not allowed(context.principal, action, await community_target(context, community_id)):
         raise Refused(forbidden(action.value))
+
+
+async def _receipts_of(context: Context, notice_id: UUID) -> str:
+    """That the caller may read the notice's receipts (NotFound, Forbidden); its roles."""
+    row = await context.pool.fetchrow(
+        "SELECT community_id, roles FROM notices WHERE id = $1", notice_id
+    )
+    if row is None:
+        raise Refused(NotFound(field="noticeId", message="no such notice"))
+    await _require(context, Action.READ_NOTICE_RECEIPTS, row["community_id"])
+    return str(row["roles"])
 
 
 async def _ballots(context: Context, rows: list[Any]) -> dict[UUID, list[PublicBallot]]:
@@ -168,7 +213,8 @@ async def fetch_notice(context: Context, notice_id: UUID) -> Any:
         units = params(list(principal.unit_ids), "uuid[]")
         sql = f"{resident_select(units)} WHERE n.id = $1 AND {addressed_to(units)}"
     else:
-        sql = f"{STEWARD_SELECT} WHERE n.id = $1 AND {community_scope(principal, 'c', params)}"
+        select = steward_select(principal, params)
+        sql = f"{select} WHERE n.id = $1 AND {community_scope(principal, 'c', params)}"
     return await context.pool.fetchrow(sql, *params)
 
 
@@ -196,7 +242,7 @@ class NoticeQueries:
             select = resident_select(units)
             conditions.append(addressed_to(units))
         else:
-            select = STEWARD_SELECT
+            select = steward_select(principal, params)
             conditions.append(community_scope(principal, "c", params))
         if type is not None:
             conditions.append(f"n.kind = {params(type.value)}")
@@ -248,12 +294,7 @@ class NoticeQueries:
         self, info: Info[Context, None], notice_id: NoticeArg
     ) -> NoticeHouseholdsResult:
         context = info.context
-        row = await context.pool.fetchrow(
-            "SELECT community_id FROM notices WHERE id = $1", UUID(notice_id)
-        )
-        if row is None:
-            raise Refused(NotFound(field="noticeId", message="no such notice"))
-        await _require(context, Action.READ_NOTICE_RECEIPTS, row["community_id"])
+        await _receipts_of(context, UUID(notice_id))
         rows = await context.pool.fetch(
             f"""SELECT a.id, a.label, r.read_at FROM notices n CROSS JOIN LATERAL ({ADDRESSED}) a
             LEFT JOIN notice_reads r ON r.notice_id = n.id AND r.unit_id = a.id
@@ -271,6 +312,42 @@ class NoticeQueries:
                 )
                 for r in unread[:1000]
             ],
+        )
+
+    @strawberry.field(
+        description="已读回执 of a notice to the committee: each member of the committee in "
+        "office, and whether and when they marked it read"
+    )
+    @lookup
+    async def notice_members(
+        self, info: Info[Context, None], notice_id: NoticeArg
+    ) -> NoticeMembersResult:
+        context = info.context
+        if await _receipts_of(context, UUID(notice_id)) != NoticeRoles.COMMITTEE.value:
+            raise Refused(invalid("noticeId", "is addressed to households: read noticeHouseholds"))
+        rows = await context.pool.fetch(
+            f"""SELECT a.person_id, a.name, a.role, r.read_at
+            FROM notices n CROSS JOIN LATERAL ({MEMBERS}) a
+            LEFT JOIN notice_member_reads r ON {MEMBER_READ.format(person="a.person_id")}
+            WHERE n.id = $1 ORDER BY a.place""",
+            UUID(notice_id),
+        )
+        opened = await opener_for(context, *rows)
+        readers = [
+            NoticeMember(
+                person_id=strawberry.ID(str(r["person_id"])),
+                name=opened(r["name"], "name"),
+                role=MemberRole(r["role"]),
+                read=r["read_at"] is not None,
+                read_at=r["read_at"],
+            )
+            for r in rows
+        ]
+        return NoticeMembers(
+            notice_id=notice_id,
+            members=len(readers),
+            members_read=sum(reader.read for reader in readers),
+            readers=readers,
         )
 
     @strawberry.field(description="催缴 the reminders of a community's round, by unit label")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gongzhi.domain.committee_rules import MemberRole
 from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
 from gongzhi.graphql.decisions.types import PublicBallot
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
@@ -47,13 +48,22 @@ class Notice:
     withdrawn_on: datetime.date | None
     source: NoticeSource | None = strawberry.field(description="For a 公示: its event")
     read: bool | None = strawberry.field(
-        description="For a resident: whether one of your addressed households marked it read"
+        description="For a resident: whether one of your addressed households marked it read; "
+        "for a committee member, of a notice to the committee: whether you marked it read"
     )
     households: int | None = strawberry.field(
         description="For the community's stewards: households addressed (none for COMMITTEE)"
     )
     households_read: int | None = strawberry.field(
         description="For the community's stewards: addressed households that marked it read"
+    )
+    members: int | None = strawberry.field(
+        description="For the community's stewards, of a notice to the committee: the members "
+        "of the committee in office (null for a notice to households)"
+    )
+    members_read: int | None = strawberry.field(
+        description="For the community's stewards, of a notice to the committee: the members "
+        "who marked it read"
     )
     ballots: list[PublicBallot] | None = strawberry.field(
         description="For a DECISION_RESULT 公示: each ballot by rooms and area, never a name "
@@ -97,6 +107,8 @@ def notice_from_row(
         read=row["read"],
         households=row["households"] if steward else None,
         households_read=row["households_read"] if steward else None,
+        members=row["members"] if steward else None,
+        members_read=row["members_read"] if steward else None,
         ballots=ballots,
     )
 
@@ -113,7 +125,10 @@ class NoticeHousehold:
 class ArrearsReminder:
     unit_id: strawberry.ID
     label: str = strawberry.field(description="楼栋-单元-房号")
-    owed: Fen = strawberry.field(description="Overdue on the round's day, fen")
+    owed: Fen = strawberry.field(
+        description="What the unit owed on the round's day for its overdue bills, fen, as its "
+        "statement shows it: outstanding amounts and late fees, less unused prepaid credit"
+    )
     bills: int
     oldest_due_on: datetime.date
     notice_id: strawberry.ID
@@ -151,6 +166,27 @@ class NoticeHouseholds:
     )
 
 
+@strawberry.type(
+    description="A member of the committee a notice is addressed to, and their receipt"
+)
+class NoticeMember:
+    person_id: strawberry.ID
+    name: str
+    role: MemberRole
+    read: bool
+    read_at: datetime.datetime | None
+
+
+@strawberry.type(description="已读回执 of a notice to the committee: who of its members read it")
+class NoticeMembers:
+    notice_id: strawberry.ID
+    members: int
+    members_read: int
+    readers: list[NoticeMember] = strawberry.field(
+        description="Every member of the committee in office, in office order"
+    )
+
+
 @strawberry.type
 class ArrearsReminders:
     reminders: list[ArrearsReminder]
@@ -165,6 +201,10 @@ MyNoticesResult = Annotated[
 NoticeHouseholdsResult = Annotated[
     NoticeHouseholds | NotFound | ValidationError | Forbidden,
     strawberry.union("NoticeHouseholdsResult"),
+]
+NoticeMembersResult = Annotated[
+    NoticeMembers | NotFound | ValidationError | Forbidden,
+    strawberry.union("NoticeMembersResult"),
 ]
 ArrearsRemindersResult = Annotated[
     ArrearsReminders | NotFound | ValidationError | Forbidden,

@@ -1,0 +1,104 @@
+"""中文名称: the Chinese name of each coded value a reader sees, in one place.
+
+A bill line, a 公示, a 催缴 or an exported sheet is read in Chinese, never in an enum's
+name: "物业费 住宅", not "物业费 RESIDENTIAL"; 缴费, not PAYMENT. Each enum a reader meets
+has its names here, every value named (``tests/unit/test_labels.py`` fails on a value
+without one). The GraphQL enums' descriptions are written from these same names
+(``graphql/enums.py``), and an export writes the name of any enum its rows hold
+(``graphql/exports/running.py``), so a term is changed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from gongzhi.domain.common_income import IncomeCategory
+from gongzhi.domain.contract import PricingModel
+from gongzhi.domain.credit_evaluation import EvaluationStatus
+from gongzhi.domain.fee_account import LedgerKind
+from gongzhi.domain.fee_schedule import PropertyType
+from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
+from gongzhi.domain.payment import PaymentChannel
+from gongzhi.domain.tally import ABSTAIN, APPROVE, OPPOSE
+from gongzhi.domain.values import ManagementMode
+
+_NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
+    PropertyType: {
+        PropertyType.RESIDENTIAL: "住宅",
+        PropertyType.COMMERCIAL: "商业",
+        PropertyType.OTHER: "其他",
+    },
+    PricingModel: {PricingModel.LUMP_SUM: "包干制", PricingModel.COMMISSION: "酬金制"},
+    ManagementMode: {
+        ManagementMode.PROFESSIONAL: "专业化物业服务",
+        ManagementMode.COMMUNITY_CUSTODY: "社区托管",
+        ManagementMode.WORK_UNIT: "单位自管",
+        ManagementMode.OWNER_SELF: "业主自管",
+        ManagementMode.NONE: "无物业",
+    },
+    IncomeCategory: {
+        IncomeCategory.ADVERTISING: "广告",
+        IncomeCategory.PARKING: "停车",
+        IncomeCategory.VENUE_RENT: "场地租金",
+        IncomeCategory.OTHER: "其他",
+    },
+    PaymentChannel: {
+        PaymentChannel.CASH: "现金",
+        PaymentChannel.WECHAT: "微信支付",
+        PaymentChannel.ALIPAY: "支付宝",
+        PaymentChannel.BANK_TRANSFER: "银行转账",
+        PaymentChannel.SANDBOX: "沙箱支付（测试）",
+    },
+    LedgerKind: {
+        LedgerKind.PAYMENT: "缴费",
+        LedgerKind.ALLOCATION: "冲抵账单",
+        LedgerKind.CREDIT_APPLIED: "预交款抵扣",
+        LedgerKind.REFUND: "退款",
+        LedgerKind.REVERSAL: "冲正",
+        LedgerKind.WRITE_OFF: "核销",
+        LedgerKind.LATE_FEE_WAIVED: "减免滞纳金",
+        LedgerKind.LATE_FEE_PAID: "缴纳滞纳金",
+        LedgerKind.LATE_FEE_REFUNDED: "退还滞纳金",
+    },
+    FundLedgerKind: {
+        FundLedgerKind.FIRST_DEPOSIT: "首期交存",
+        FundLedgerKind.TOP_UP: "续交",
+        FundLedgerKind.INTEREST: "利息",
+        FundLedgerKind.PAYOUT: "使用支出",
+        FundLedgerKind.COMMON_INCOME_TRANSFER: "公共收益转入",
+    },
+    UseKind: {UseKind.ORDINARY: "一般使用", UseKind.EMERGENCY: "应急使用"},
+    Emergency: {
+        Emergency.ELEVATOR_FAILURE: "电梯故障",
+        Emergency.FIRE_EQUIPMENT_BROKEN: "消防设施损坏",
+        Emergency.FACADE_HAZARD: "外墙墙面脱落危险",
+        Emergency.WALL_OR_ROAD_COLLAPSE: "围墙或道路塌陷",
+        Emergency.ROOF_OR_WALL_LEAK: "屋面、外墙渗漏",
+        Emergency.DRAINAGE_BLOCKED: "排水设施堵塞",
+    },
+    EvaluationStatus: {EvaluationStatus.EVALUATED: "已评价", EvaluationStatus.PUBLISHED: "已公示"},
+}
+
+# Every labelled enum: its values' names, by value (what events and views store).
+LABELS: Mapping[type[enum.Enum], Mapping[str, str]] = MappingProxyType(
+    {kind: {member.value: name for member, name in names.items()} for kind, names in _NAMES.items()}
+)
+
+# A decision's yes/no options (and 弃权); the options of a choice are the proposal's own words.
+CHOICES: Mapping[str, str] = MappingProxyType({APPROVE: "同意", OPPOSE: "反对", ABSTAIN: "弃权"})
+
+
+def label(member: enum.Enum) -> str:
+    """The Chinese name of an enum value."""
+    return LABELS[type(member)][member.value]
+
+
+def label_of(kind: type[enum.Enum], value: str) -> str:
+    """The Chinese name of a stored value of ``kind`` (a value no longer known as it is)."""
+    return LABELS[kind].get(value, value)
+
+
+def choice_label(option: str) -> str:
+    return CHOICES.get(option, option)
