@@ -481,11 +481,12 @@ class EventStatement(Statement):
     the table named like a field of the event takes that field's value (a JSON column its
     ``plain`` form), the id column the event's originator id and the version column its
     version. Adding a column named like an event field is then the whole projection of
-    the field. ``computed`` parameters are given by the handler (``op(event, name=…)``);
-    ``fixed`` ones are the same for every row."""
+    the field. ``taken`` pairs each such column with the event attribute it takes (a
+    column of another name says which, ``renamed``); ``computed`` parameters are given by
+    the handler (``op(event, name=…)``); ``fixed`` ones are the same for every row."""
 
     event: type = object
-    taken: tuple[str, ...] = ()
+    taken: tuple[tuple[str, str], ...] = ()
     json_columns: frozenset[str] = frozenset()
     computed: tuple[str, ...] = ()
     fixed: tuple[tuple[str, Any], ...] = ()
@@ -500,29 +501,40 @@ class EventStatement(Statement):
         if self.version_param is not None:
             params[self.version_param] = event.originator_version
         json_columns = self.json_columns
-        for name in self.taken:
-            value = getattr(event, name)
-            params[name] = plain(value) if name in json_columns else value
+        for column, attribute in self.taken:
+            value = getattr(event, attribute)
+            params[column] = plain(value) if column in json_columns else value
         params.update(self.fixed)
         params.update(computed)
         return Op(self, params)
 
 
 def _taken(
-    table: Table, event_class: type, version: str | None, named: Iterable[str]
-) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The columns of ``table`` named like fields of ``event_class`` (but those ``reserved``
-    for other values), and which of them hold JSON. A misspelt reserved column fails here,
-    at import."""
-    reserved = {*named, *([version] if version else [])}
+    table: Table,
+    event_class: type,
+    version: str | None,
+    named: Iterable[str],
+    renamed: Mapping[str, str],
+    ignore: Iterable[str],
+) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The columns of ``table`` named like fields of ``event_class`` (but those ``named``
+    for other values, and the fields ``ignore``d or ``renamed`` to another column) and the
+    ``renamed`` ones, each with the attribute it takes; and which of them hold JSON. A
+    misspelt column or attribute fails here, at import."""
+    reserved = {*named, *renamed, *([version] if version else [])}
     unknown = sorted(reserved - set(table.c.keys()))
-    if unknown:
-        msg = f"{table.name} has no column {unknown}"
-        raise KeyError(msg)
     declared = set(event_fields(event_class))
-    taken = tuple(c.name for c in table.columns if c.name in declared and c.name not in reserved)
-    json_columns = frozenset(n for n in taken if isinstance(table.c[n].type, (JSON, JSONB)))
-    return taken, json_columns
+    unknown += sorted(
+        a for a in (*renamed.values(), *ignore) if a not in declared | _EVENT_ENVELOPE
+    )
+    if unknown:
+        msg = f"{table.name} or {event_class.__qualname__} has no {unknown}"
+        raise KeyError(msg)
+    by_name = declared - reserved - set(renamed.values()) - set(ignore)
+    taken = [(c.name, c.name) for c in table.columns if c.name in by_name]
+    taken += list(renamed.items())
+    json_columns = frozenset(c for c, _ in taken if isinstance(table.c[c].type, (JSON, JSONB)))
+    return tuple(taken), json_columns
 
 
 def _version(table: Table, version_column: str | None) -> str | None:
@@ -537,6 +549,8 @@ def event_insert(
     *,
     id_column: str = "id",
     version_column: str | None = "version",
+    renamed: Mapping[str, str] | None = None,
+    ignore: tuple[str, ...] = (),
     constants: Mapping[str, Any] | None = None,
     computed: tuple[str, ...] = (),
     on_conflict_do_nothing: bool = False,
@@ -544,11 +558,13 @@ def event_insert(
 ) -> EventStatement:
     """An insert of one row per event: ``id_column`` ← the originator id, ``version_column``
     (when the table has it) ← the event's version, every column named like a field of the
-    event ← that field, ``constants`` as given, ``computed`` from the handler. Other
-    columns take their server default (or NULL)."""
-    constants = dict(constants or {})
+    event ← that field (but the fields it ``ignore``s), ``renamed`` columns ← the event
+    attribute each names (``timestamp`` too), ``constants`` as given, ``computed`` from the
+    handler. Other columns take their server default (or NULL)."""
+    constants, renamed = dict(constants or {}), dict(renamed or {})
     version = _version(table, version_column)
-    taken, json_columns = _taken(table, event_class, version, {id_column, *constants, *computed})
+    named = {id_column, *constants, *computed}
+    taken, json_columns = _taken(table, event_class, version, named, renamed, ignore)
     plain_statement = insert_statement(
         name, stage, table, on_conflict_do_nothing=on_conflict_do_nothing, after=after
     )
@@ -576,21 +592,25 @@ def event_update(
     *,
     key_column: str = "id",
     version_column: str | None = "version",
+    renamed: Mapping[str, str] | None = None,
+    ignore: tuple[str, ...] = (),
     constants: Mapping[str, Any] | None = None,
     computed: tuple[str, ...] = (),
     add: Mapping[str, str] | None = None,
     after: tuple[Statement, ...] = (),
 ) -> EventStatement:
     """An update of the row whose ``key_column`` is the event's originator id: every column
-    named like a field of the event is set to that field, ``version_column`` (when the
-    table has it) to the event's version, ``constants`` to fixed values, ``computed``
-    columns to what the handler gives, and each ``add`` column incremented by the
-    handler's parameter it names."""
-    constants, add = dict(constants or {}), dict(add or {})
+    named like a field of the event is set to that field (but the fields it ``ignore``s: a
+    field that means something else than the column of its name), ``renamed`` columns to
+    the event attribute each names, ``version_column`` (when the table has it; None when
+    another statement stamps the version) to the event's version, ``constants`` to fixed
+    values, ``computed`` columns to what the handler gives, and each ``add`` column
+    incremented by the handler's parameter it names."""
+    constants, add, renamed = dict(constants or {}), dict(add or {}), dict(renamed or {})
     version = _version(table, version_column)
-    reserved = {key_column, *constants, *computed, *add}
-    taken, json_columns = _taken(table, event_class, version, reserved)
-    assign = {column: column for column in (*taken, *computed)}
+    named = {key_column, *constants, *computed, *add}
+    taken, json_columns = _taken(table, event_class, version, named, renamed, ignore)
+    assign = {column: column for column in (*(c for c, _ in taken), *computed)}
     if version is not None:
         assign[version] = version
     plain_statement = update_statement(
@@ -618,11 +638,20 @@ def event_update(
     )
 
 
-def project_events(dispatch: Any, *statements: EventStatement) -> None:
+def project_events(
+    dispatch: Any,
+    *statements: EventStatement,
+    also: Callable[[Any], list[Op]] | None = None,
+) -> None:
     """Register each statement on a view's ``singledispatch`` function as the whole
-    projection of its event: one op, nothing computed."""
+    projection of its event: its one op (nothing computed), then ``also``'s ops for the
+    event (the aggregate's version stamp)."""
     for statement in statements:
         if statement.computed:
             msg = f"{statement.name} needs {list(statement.computed)} from a handler"
             raise TypeError(msg)
-        dispatch.register(statement.event, lambda event, s=statement: [s.op(event)])
+
+        def ops(event: Any, statement: EventStatement = statement) -> list[Op]:
+            return [statement.op(event), *(also(event) if also is not None else ())]
+
+        dispatch.register(statement.event, ops)

@@ -122,3 +122,44 @@ def test_project_events_registers_one_op_per_event() -> None:
     sent, delivered = parcel.collect_events()
     assert ops(sent) == []
     assert [op.statement for op in ops(delivered)] == [deliver]
+
+
+def test_a_renamed_or_ignored_field_is_not_taken_by_name() -> None:
+    # Given a table whose ``note`` column means something else than the event's ``note``
+    table = parcels(Column("note", Text), Column("delivery_note", Text))
+    parcel = Parcel(sender="张三", labels=[], sent_on=date(2026, 1, 2))
+    parcel.deliver(date(2026, 1, 3), note="放门卫")
+    delivered = parcel.collect_events()[-1]
+    # When the statement sends the field to another column, or ignores it
+    renamed = event_update(
+        "deliver", CHANGE, table, Parcel.Delivered, renamed={"delivery_note": "note"}
+    )
+    ignored = event_update("deliver", CHANGE, table, Parcel.Delivered, ignore=("note",))
+    # Then the column of the field's name is left alone
+    assert renamed.op(delivered).params == {
+        "k_id": parcel.id,
+        "version": 2,
+        "delivered_on": date(2026, 1, 3),
+        "delivery_note": "放门卫",
+    }
+    assert "note" not in ignored.op(delivered).params
+    # and an event attribute that does not exist fails at the declaration
+    with pytest.raises(KeyError, match="notes"):
+        event_update("deliver", CHANGE, table, Parcel.Delivered, renamed={"note": "notes"})
+
+
+def test_project_events_adds_what_every_event_of_the_aggregate_also_writes() -> None:
+    @singledispatch
+    def ops(event: Any) -> list[Op]:
+        return []
+
+    deliver = event_update("deliver", CHANGE, parcels(), Parcel.Delivered, version_column=None)
+    stamp = event_update("stamp", CHANGE, parcels(), Parcel.Delivered, ignore=("delivered_on",))
+    project_events(ops, deliver, also=lambda event: [stamp.op(event)])
+    parcel = Parcel(sender="张三", labels=[], sent_on=date(2026, 1, 2))
+    parcel.deliver(date(2026, 1, 3))
+    delivered = parcel.collect_events()[-1]
+    assert [(op.statement, op.params) for op in ops(delivered)] == [
+        (deliver, {"k_id": parcel.id, "delivered_on": date(2026, 1, 3)}),
+        (stamp, {"k_id": parcel.id, "version": 2}),
+    ]
