@@ -491,13 +491,14 @@ class EventStatement(Statement):
     computed: tuple[str, ...] = ()
     fixed: tuple[tuple[str, Any], ...] = ()
     id_param: str = "id"
+    id_attribute: str = "originator_id"
     version_param: str | None = None
 
     def op(self, event: Any, **computed: Any) -> Op:
         if computed.keys() != set(self.computed):
             msg = f"{self.name}: give exactly {sorted(self.computed)}, not {sorted(computed)}"
             raise TypeError(msg)
-        params: dict[str, Any] = {self.id_param: event.originator_id}
+        params: dict[str, Any] = {self.id_param: getattr(event, self.id_attribute)}
         if self.version_param is not None:
             params[self.version_param] = event.originator_version
         json_columns = self.json_columns
@@ -548,6 +549,7 @@ def event_insert(
     event_class: type,
     *,
     id_column: str = "id",
+    id_from: str = "originator_id",
     version_column: str | None = "version",
     renamed: Mapping[str, str] | None = None,
     ignore: tuple[str, ...] = (),
@@ -556,7 +558,8 @@ def event_insert(
     on_conflict_do_nothing: bool = False,
     after: tuple[Statement, ...] = (),
 ) -> EventStatement:
-    """An insert of one row per event: ``id_column`` ← the originator id, ``version_column``
+    """An insert of one row per event: ``id_column`` ← the originator id (or the event
+    attribute ``id_from`` names: a part's id), ``version_column``
     (when the table has it) ← the event's version, every column named like a field of the
     event ← that field (but the fields it ``ignore``s), ``renamed`` columns ← the event
     attribute each names (``timestamp`` too), ``constants`` as given, ``computed`` from the
@@ -564,7 +567,7 @@ def event_insert(
     constants, renamed = dict(constants or {}), dict(renamed or {})
     version = _version(table, version_column)
     named = {id_column, *constants, *computed}
-    taken, json_columns = _taken(table, event_class, version, named, renamed, ignore)
+    taken, json_columns = _taken(table, event_class, version, named, renamed, (*ignore, id_from))
     plain_statement = insert_statement(
         name, stage, table, on_conflict_do_nothing=on_conflict_do_nothing, after=after
     )
@@ -580,6 +583,7 @@ def event_insert(
         computed=computed,
         fixed=tuple(constants.items()),
         id_param=id_column,
+        id_attribute=id_from,
         version_param=version,
     )
 
@@ -591,6 +595,7 @@ def event_update(
     event_class: type,
     *,
     key_column: str = "id",
+    key_from: str = "originator_id",
     version_column: str | None = "version",
     renamed: Mapping[str, str] | None = None,
     ignore: tuple[str, ...] = (),
@@ -599,7 +604,8 @@ def event_update(
     add: Mapping[str, str] | None = None,
     after: tuple[Statement, ...] = (),
 ) -> EventStatement:
-    """An update of the row whose ``key_column`` is the event's originator id: every column
+    """An update of the row whose ``key_column`` is the event's originator id (or the event
+    attribute ``key_from`` names: a part's id): every column
     named like a field of the event is set to that field (but the fields it ``ignore``s: a
     field that means something else than the column of its name), ``renamed`` columns to
     the event attribute each names, ``version_column`` (when the table has it; None when
@@ -609,7 +615,7 @@ def event_update(
     constants, add, renamed = dict(constants or {}), dict(add or {}), dict(renamed or {})
     version = _version(table, version_column)
     named = {key_column, *constants, *computed, *add}
-    taken, json_columns = _taken(table, event_class, version, named, renamed, ignore)
+    taken, json_columns = _taken(table, event_class, version, named, renamed, (*ignore, key_from))
     assign = {column: column for column in (*(c for c, _ in taken), *computed)}
     if version is not None:
         assign[version] = version
@@ -634,6 +640,7 @@ def event_update(
         json_columns=json_columns,
         computed=(*computed, *add.values()),
         id_param=_KEY_PARAM,
+        id_attribute=key_from,
         version_param=version,
     )
 
