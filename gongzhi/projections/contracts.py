@@ -86,6 +86,7 @@ DISMISSAL_NOTICE = event_update(
     version_column=None,
     # the dismissal's decision, not the award's (``decision_id``)
     renamed={**_NOTICE, "notice_decision_id": "decision_id"},
+    ignore=("decision_id",),
     constants={"notice_kind": NoticeKind.DISMISSAL.value},
 )
 NON_RENEWAL_NOTICE = event_update(

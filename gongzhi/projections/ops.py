@@ -519,9 +519,10 @@ def _taken(
     ignore: Iterable[str],
 ) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
     """The columns of ``table`` named like fields of ``event_class`` (but those ``named``
-    for other values, and the fields ``ignore``d or ``renamed`` to another column) and the
-    ``renamed`` ones, each with the attribute it takes; and which of them hold JSON. A
-    misspelt column or attribute fails here, at import."""
+    for other values, and the fields ``ignore``d) and the ``renamed`` ones, each with the
+    attribute it takes; and which of them hold JSON. A field renamed to a column still fills
+    the column of its own name too, unless ignored. A misspelt column or attribute fails
+    here, at import."""
     reserved = {*named, *renamed, *([version] if version else [])}
     unknown = sorted(reserved - set(table.c.keys()))
     declared = set(event_fields(event_class))
@@ -531,7 +532,7 @@ def _taken(
     if unknown:
         msg = f"{table.name} or {event_class.__qualname__} has no {unknown}"
         raise KeyError(msg)
-    by_name = declared - reserved - set(renamed.values()) - set(ignore)
+    by_name = declared - reserved - set(ignore)
     taken = [(c.name, c.name) for c in table.columns if c.name in by_name]
     taken += list(renamed.items())
     json_columns = frozenset(c for c, _ in taken if isinstance(table.c[c].type, (JSON, JSONB)))

@@ -124,25 +124,33 @@ def test_project_events_registers_one_op_per_event() -> None:
     assert [op.statement for op in ops(delivered)] == [deliver]
 
 
-def test_a_renamed_or_ignored_field_is_not_taken_by_name() -> None:
+def test_a_renamed_field_fills_its_column_and_an_ignored_one_none() -> None:
     # Given a table whose ``note`` column means something else than the event's ``note``
     table = parcels(Column("note", Text), Column("delivery_note", Text))
     parcel = Parcel(sender="张三", labels=[], sent_on=date(2026, 1, 2))
     parcel.deliver(date(2026, 1, 3), note="放门卫")
     delivered = parcel.collect_events()[-1]
-    # When the statement sends the field to another column, or ignores it
-    renamed = event_update(
-        "deliver", CHANGE, table, Parcel.Delivered, renamed={"delivery_note": "note"}
+    # When the statement sends the field to another column and ignores its own name
+    moved = event_update(
+        "deliver",
+        CHANGE,
+        table,
+        Parcel.Delivered,
+        renamed={"delivery_note": "note"},
+        ignore=("note",),
     )
-    ignored = event_update("deliver", CHANGE, table, Parcel.Delivered, ignore=("note",))
     # Then the column of the field's name is left alone
-    assert renamed.op(delivered).params == {
+    assert moved.op(delivered).params == {
         "k_id": parcel.id,
         "version": 2,
         "delivered_on": date(2026, 1, 3),
         "delivery_note": "放门卫",
     }
-    assert "note" not in ignored.op(delivered).params
+    # while a field renamed to a second column, not ignored, fills both
+    both = event_update(
+        "deliver", CHANGE, table, Parcel.Delivered, renamed={"delivery_note": "note"}
+    )
+    assert both.op(delivered).params["note"] == both.op(delivered).params["delivery_note"]
     # and an event attribute that does not exist fails at the declaration
     with pytest.raises(KeyError, match="notes"):
         event_update("deliver", CHANGE, table, Parcel.Delivered, renamed={"note": "notes"})
