@@ -560,24 +560,26 @@ def event_insert(
     after: tuple[Statement, ...] = (),
 ) -> EventStatement:
     """An insert of one row per event: ``id_column`` ← the originator id (or the event
-    attribute ``id_from`` names: a part's id), ``version_column``
-    (when the table has it) ← the event's version, every column named like a field of the
-    event ← that field (but the fields it ``ignore``s), ``renamed`` columns ← the event
-    attribute each names (``timestamp`` too), ``constants`` as given, ``computed`` from the
-    handler. Other columns take their server default (or NULL)."""
-    constants, renamed = dict(constants or {}), dict(renamed or {})
+    attribute ``id_from`` names: a part's id), ``version_column`` (when the table has it)
+    ← the event's version, every column named like a field of the event ← that field (but
+    the fields it ``ignore``s), ``renamed`` columns ← the event attribute each names
+    (``timestamp`` too), ``constants`` as given, ``computed`` from the handler. Other
+    columns take their server default (or NULL)."""
+    constants = dict(constants or {})
     version = _version(table, version_column)
-    named = {id_column, *constants, *computed}
-    taken, json_columns = _taken(table, event_class, version, named, renamed, (*ignore, id_from))
+    taken, json_columns = _taken(
+        table,
+        event_class,
+        version,
+        {id_column, *constants, *computed},
+        dict(renamed or {}),
+        (*ignore, id_from),
+    )
     plain_statement = insert_statement(
         name, stage, table, on_conflict_do_nothing=on_conflict_do_nothing, after=after
     )
     return EventStatement(
-        name,
-        stage,
-        plain_statement.sql,
-        plain_statement.bulk,
-        after,
+        *_parts(plain_statement),
         event=event_class,
         taken=taken,
         json_columns=json_columns,
@@ -606,17 +608,23 @@ def event_update(
     after: tuple[Statement, ...] = (),
 ) -> EventStatement:
     """An update of the row whose ``key_column`` is the event's originator id (or the event
-    attribute ``key_from`` names: a part's id): every column
-    named like a field of the event is set to that field (but the fields it ``ignore``s: a
-    field that means something else than the column of its name), ``renamed`` columns to
-    the event attribute each names, ``version_column`` (when the table has it; None when
-    another statement stamps the version) to the event's version, ``constants`` to fixed
-    values, ``computed`` columns to what the handler gives, and each ``add`` column
-    incremented by the handler's parameter it names."""
-    constants, add, renamed = dict(constants or {}), dict(add or {}), dict(renamed or {})
+    attribute ``key_from`` names: a part's id): every column named like a field of the
+    event is set to that field (but the fields it ``ignore``s: a field that means something
+    else than the column of its name), ``renamed`` columns to the event attribute each
+    names, ``version_column`` (when the table has it; None when another statement stamps
+    the version) to the event's version, ``constants`` to fixed values, ``computed`` columns
+    to what the handler gives, and each ``add`` column incremented by the handler's
+    parameter it names."""
+    constants, add = dict(constants or {}), dict(add or {})
     version = _version(table, version_column)
-    named = {key_column, *constants, *computed, *add}
-    taken, json_columns = _taken(table, event_class, version, named, renamed, (*ignore, key_from))
+    taken, json_columns = _taken(
+        table,
+        event_class,
+        version,
+        {key_column, *constants, *computed, *add},
+        dict(renamed or {}),
+        (*ignore, key_from),
+    )
     assign = {column: column for column in (*(c for c, _ in taken), *computed)}
     if version is not None:
         assign[version] = version
@@ -631,11 +639,7 @@ def event_update(
         after=after,
     )
     return EventStatement(
-        name,
-        stage,
-        plain_statement.sql,
-        plain_statement.bulk,
-        after,
+        *_parts(plain_statement),
         event=event_class,
         taken=taken,
         json_columns=json_columns,
@@ -644,6 +648,12 @@ def event_update(
         id_attribute=key_from,
         version_param=version,
     )
+
+
+def _parts(
+    statement: Statement,
+) -> tuple[str, Stage, Executable, BulkForm | None, tuple[Statement, ...]]:
+    return statement.name, statement.stage, statement.sql, statement.bulk, statement.after
 
 
 def project_events(
