@@ -32,8 +32,9 @@ from gongzhi.projections.ops import (
     CREATE,
     TOUCH,
     Op,
-    insert_statement,
-    plain,
+    event_insert,
+    event_update,
+    project_events,
     update_statement,
 )
 
@@ -78,25 +79,51 @@ committee_candidates = Table(
     Column("position", Integer, nullable=False),
 )
 
-INSERT_COMMITTEE = insert_statement("insert committee", CREATE, committees)
-INSERT_CANDIDATE = insert_statement("insert committee candidate", ADD, committee_candidates)
-
-
-def _update(name: str, *columns: str) -> Any:
-    return update_statement(
-        name, CHANGE, committees, key=("id", "b_id"), assign={c: c for c in columns}
-    )
-
-
-ELECT = _update(
-    "committee elected", "decision_id", "took_office_on", "term_ends_on", "members", "households"
+# Each statement takes its event's fields by name (``event_insert``/``event_update``); the
+# version is stamped by TOUCH_COMMITTEE after every change of the batch.
+INSERT_COMMITTEE = event_insert(
+    "insert committee",
+    CREATE,
+    committees,
+    Committee.Formed,
+    renamed={"created_at": "timestamp", "updated_at": "timestamp"},
 )
-APPOINT = _update("committee appointed", "took_office_on", "term_ends_on", "members", "households")
-FILE = _update("committee filed", "filed_on", "filing_number", "days_to_filing", "filed_late")
-CHANGE_MEMBERS = _update("committee members changed", "members", "households")
-START_RE_ELECTION = _update("committee re-election", "successor_id", "re_election_started_on")
-END_TERM = _update("committee term ended", "ended_on", "successor_id")
-DISSOLVE = _update("committee dissolved", "dissolved_on", "dissolution_cause")
+INSERT_CANDIDATE = event_insert(
+    "insert committee candidate",
+    ADD,
+    committee_candidates,
+    Committee.CandidateNominated,
+    id_column="committee_id",
+    renamed={"position": "originator_version"},
+)
+
+
+def _update(event_class: type, name: str, **renamed: str) -> Any:
+    return event_update(name, CHANGE, committees, event_class, version_column=None, renamed=renamed)
+
+
+ELECT = _update(Committee.Elected, "committee elected", took_office_on="elected_on")
+APPOINT = _update(Committee.Appointed, "committee appointed", took_office_on="appointed_on")
+FILE = _update(
+    Committee.Filed,
+    "committee filed",
+    days_to_filing="days_after_election",
+    filed_late="late",
+)
+# The decision of a change of members is not the election's (``decision_id`` stays).
+CHANGE_MEMBERS = event_update(
+    "committee members changed",
+    CHANGE,
+    committees,
+    Committee.MembersChanged,
+    version_column=None,
+    ignore=("decision_id",),
+)
+START_RE_ELECTION = _update(
+    Committee.ReElectionStarted, "committee re-election", re_election_started_on="on"
+)
+END_TERM = _update(Committee.TermEnded, "committee term ended")
+DISSOLVE = _update(Committee.Dissolved, "committee dissolved", dissolution_cause="cause")
 TOUCH_COMMITTEE = update_statement(
     "touch committee",
     TOUCH,
@@ -112,108 +139,28 @@ def committee_ops(event: object) -> list[Op]:
     return []
 
 
-def _set(statement: Any, event: Committee.Event, **values: Any) -> list[Op]:
+def _touch(event: Committee.Event) -> list[Op]:
     touch = {
         "b_id": event.originator_id,
         "version": event.originator_version,
         "at": event.timestamp,
     }
-    return [Op(statement, {"b_id": event.originator_id, **values}), Op(TOUCH_COMMITTEE, touch)]
+    return [Op(TOUCH_COMMITTEE, touch)]
 
 
-@committee_ops.register
-def _(event: Committee.Formed) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "term_number": event.term_number,
-        "kind": event.kind,
-        "group_members": plain(event.group_members),
-        "formed_on": event.formed_on,
-        "predecessor_id": event.predecessor_id,
-        "members": [],
-        "rules": plain(event.rules),
-        "version": event.originator_version,
-        "created_at": event.timestamp,
-        "updated_at": event.timestamp,
-    }
-    return [Op(INSERT_COMMITTEE, row)]
-
-
-@committee_ops.register
-def _(event: Committee.CandidateNominated) -> list[Op]:
-    row = {
-        "committee_id": event.originator_id,
-        "person_id": event.person_id,
-        "name": event.name,
-        "nominated_on": event.nominated_on,
-        "position": event.originator_version,
-    }
-    touch = {
-        "b_id": event.originator_id,
-        "version": event.originator_version,
-        "at": event.timestamp,
-    }
-    return [Op(INSERT_CANDIDATE, row), Op(TOUCH_COMMITTEE, touch)]
-
-
-@committee_ops.register
-def _(event: Committee.Elected) -> list[Op]:
-    return _set(
-        ELECT,
-        event,
-        decision_id=event.decision_id,
-        took_office_on=event.elected_on,
-        term_ends_on=event.term_ends_on,
-        members=plain(event.members),
-        households=event.households,
-    )
-
-
-@committee_ops.register
-def _(event: Committee.Appointed) -> list[Op]:
-    return _set(
-        APPOINT,
-        event,
-        took_office_on=event.appointed_on,
-        term_ends_on=event.term_ends_on,
-        members=plain(event.members),
-        households=event.households,
-    )
-
-
-@committee_ops.register
-def _(event: Committee.Filed) -> list[Op]:
-    return _set(
-        FILE,
-        event,
-        filed_on=event.filed_on,
-        filing_number=event.filing_number,
-        days_to_filing=event.days_after_election,
-        filed_late=event.late,
-    )
-
-
-@committee_ops.register
-def _(event: Committee.MembersChanged) -> list[Op]:
-    return _set(CHANGE_MEMBERS, event, members=plain(event.members), households=event.households)
-
-
-@committee_ops.register
-def _(event: Committee.ReElectionStarted) -> list[Op]:
-    return _set(
-        START_RE_ELECTION, event, successor_id=event.successor_id, re_election_started_on=event.on
-    )
-
-
-@committee_ops.register
-def _(event: Committee.TermEnded) -> list[Op]:
-    return _set(END_TERM, event, ended_on=event.ended_on, successor_id=event.successor_id)
-
-
-@committee_ops.register
-def _(event: Committee.Dissolved) -> list[Op]:
-    return _set(DISSOLVE, event, dissolved_on=event.dissolved_on, dissolution_cause=event.cause)
+project_events(committee_ops, INSERT_COMMITTEE)
+project_events(
+    committee_ops,
+    INSERT_CANDIDATE,
+    ELECT,
+    APPOINT,
+    FILE,
+    CHANGE_MEMBERS,
+    START_RE_ELECTION,
+    END_TERM,
+    DISSOLVE,
+    also=_touch,
+)
 
 
 # --- Reads (asyncpg, $n parameters) ----------------------------------------------------------

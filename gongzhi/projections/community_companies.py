@@ -20,9 +20,12 @@ from gongzhi.projections.ops import (
     CHANGE,
     CREATE,
     TOUCH,
+    EventStatement,
     Op,
     Statement,
-    insert_statement,
+    event_insert,
+    event_update,
+    project_events,
     update_statement,
 )
 
@@ -121,27 +124,74 @@ COMMUNITY_COMPANY_TABLES = (
     community_reinvestments,
 )
 
-INSERT_COMPANY = insert_statement(
-    "insert community company", CREATE, community_companies, on_conflict_do_nothing=True
+# The statements of one event take its fields by name (``event_insert``/``event_update``),
+# a part's row keyed by the id the event gives it; versions are stamped by TOUCH_COMPANY.
+INSERT_COMPANY = event_insert(
+    "insert community company",
+    CREATE,
+    community_companies,
+    CommunityCompany.Registered,
+    renamed={"created_at": "timestamp", "updated_at": "timestamp"},
+    on_conflict_do_nothing=True,
 )
-INSERT_LINK = insert_statement("insert community company link", ADD, community_company_links)
-END_LINK = update_statement(
+_OF_COMPANY = {"company_id": "originator_id"}
+INSERT_LINK = event_insert(
+    "insert community company link",
+    ADD,
+    community_company_links,
+    CommunityCompany.CommunityLinked,
+    id_from="link_id",
+    renamed=_OF_COMPANY,
+)
+END_LINK = event_update(
     "end community company link",
     CHANGE,
     community_company_links,
-    key=("id", "b_id"),
-    assign={"unlinked_on": "on"},
+    CommunityCompany.CommunityUnlinked,
+    key_from="link_id",
+    ignore=("community_id",),
 )
-INSERT_PILOT = insert_statement("insert community company pilot", ADD, community_company_pilots)
-REVOKE_PILOT = update_statement(
+INSERT_PILOT = event_insert(
+    "insert community company pilot",
+    ADD,
+    community_company_pilots,
+    CommunityCompany.PilotDesignated,
+    id_from="designation_id",
+    renamed=_OF_COMPANY,
+)
+REVOKE_PILOT = event_update(
     "revoke community company pilot",
     CHANGE,
     community_company_pilots,
-    key=("id", "b_id"),
-    assign={"revoked_on": "on", "grounds": "grounds"},
+    CommunityCompany.PilotRevoked,
+    key_from="designation_id",
 )
-INSERT_LINE = insert_statement("insert business line period", ADD, community_business_lines)
-INSERT_ENTRY = insert_statement("insert business entry", ADD, community_business_entries)
+INSERT_LINE = event_insert(
+    "insert business line period",
+    ADD,
+    community_business_lines,
+    CommunityCompany.BusinessLineOpened,
+    id_from="period_id",
+    renamed=_OF_COMPANY,
+)
+CLOSE_LINE = event_update(
+    "close business line",
+    CHANGE,
+    community_business_lines,
+    CommunityCompany.BusinessLineClosed,
+    key_from="period_id",
+    ignore=("line",),
+)
+# A ledger row (entry or allocation) in recording order: numbered by the event's version.
+_LEDGER = {**_OF_COMPANY, "number": "originator_version", "recorded_at": "timestamp"}
+INSERT_ENTRY = event_insert(
+    "insert business entry",
+    ADD,
+    community_business_entries,
+    CommunityCompany.EntryRecorded,
+    id_from="entry_id",
+    renamed={**_LEDGER, "entry_date": "on"},
+)
 MARK_ENTRY_REVERSED = update_statement(
     "mark business entry reversed",
     CHANGE,
@@ -149,7 +199,14 @@ MARK_ENTRY_REVERSED = update_statement(
     key=("id", "b_id"),
     assign={"reversed_by_id": "by"},
 )
-INSERT_ALLOCATION = insert_statement("insert reinvestment", ADD, community_reinvestments)
+INSERT_ALLOCATION = event_insert(
+    "insert reinvestment",
+    ADD,
+    community_reinvestments,
+    CommunityCompany.ReinvestmentAllocated,
+    id_from="allocation_id",
+    renamed=_LEDGER,
+)
 MARK_ALLOCATION_REVERSED = update_statement(
     "mark reinvestment reversed",
     CHANGE,
@@ -163,13 +220,6 @@ TOUCH_COMPANY = update_statement(
     community_companies,
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at"},
-)
-CLOSE_LINE = update_statement(
-    "close business line",
-    CHANGE,
-    community_business_lines,
-    key=("id", "b_id"),
-    assign={"closed_on": "on"},
 )
 
 
@@ -186,109 +236,32 @@ def _touch(event: CommunityCompany.Event) -> Op:
     )
 
 
-@community_company_ops.register
-def _(event: CommunityCompany.Registered) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "name": event.name,
-        "credit_code": event.credit_code,
-        "owner_name": event.owner_name,
-        "owner_credit_code": event.owner_credit_code,
-        "district": event.district,
-        "registered_on": event.registered_on,
-        "version": event.originator_version,
-        "created_at": event.timestamp,
-        "updated_at": event.timestamp,
-    }
-    return [Op(INSERT_COMPANY, row)]
-
-
-@community_company_ops.register
-def _(event: CommunityCompany.CommunityLinked) -> list[Op]:
-    row = {
-        "id": event.link_id,
-        "company_id": event.originator_id,
-        "community_id": event.community_id,
-        "linked_on": event.linked_on,
-    }
-    return [Op(INSERT_LINK, row), _touch(event)]
-
-
-@community_company_ops.register
-def _(event: CommunityCompany.CommunityUnlinked) -> list[Op]:
-    return [Op(END_LINK, {"b_id": event.link_id, "on": event.unlinked_on}), _touch(event)]
-
-
-@community_company_ops.register
-def _(event: CommunityCompany.PilotDesignated) -> list[Op]:
-    row = {
-        "id": event.designation_id,
-        "company_id": event.originator_id,
-        "designated_on": event.designated_on,
-        "authority": event.authority,
-    }
-    return [Op(INSERT_PILOT, row), _touch(event)]
-
-
-@community_company_ops.register
-def _(event: CommunityCompany.PilotRevoked) -> list[Op]:
-    params = {"b_id": event.designation_id, "on": event.revoked_on, "grounds": event.grounds}
-    return [Op(REVOKE_PILOT, params), _touch(event)]
-
-
-@community_company_ops.register
-def _(event: CommunityCompany.BusinessLineOpened) -> list[Op]:
-    row = {
-        "id": event.period_id,
-        "company_id": event.originator_id,
-        "line": event.line,
-        "opened_on": event.opened_on,
-    }
-    return [Op(INSERT_LINE, row), _touch(event)]
-
-
-@community_company_ops.register
-def _(event: CommunityCompany.BusinessLineClosed) -> list[Op]:
-    return [Op(CLOSE_LINE, {"b_id": event.period_id, "on": event.closed_on}), _touch(event)]
+project_events(community_company_ops, INSERT_COMPANY)
+project_events(
+    community_company_ops,
+    INSERT_LINK,
+    END_LINK,
+    INSERT_PILOT,
+    REVOKE_PILOT,
+    INSERT_LINE,
+    CLOSE_LINE,
+    also=lambda event: [_touch(event)],
+)
 
 
 @community_company_ops.register
 def _(event: CommunityCompany.EntryRecorded) -> list[Op]:
-    row = {
-        "id": event.entry_id,
-        "line": event.line,
-        "kind": event.kind,
-        "entry_date": event.on,
-    }
-    return _ledger_ops(event, INSERT_ENTRY, MARK_ENTRY_REVERSED, row)
+    return _ledger_ops(event, event.entry_id, INSERT_ENTRY, MARK_ENTRY_REVERSED)
 
 
 @community_company_ops.register
 def _(event: CommunityCompany.ReinvestmentAllocated) -> list[Op]:
-    row = {
-        "id": event.allocation_id,
-        "service": event.service,
-        "beneficiary_count": event.beneficiary_count,
-        "beneficiaries": event.beneficiaries,
-        "allocated_on": event.allocated_on,
-    }
-    return _ledger_ops(event, INSERT_ALLOCATION, MARK_ALLOCATION_REVERSED, row)
+    return _ledger_ops(event, event.allocation_id, INSERT_ALLOCATION, MARK_ALLOCATION_REVERSED)
 
 
-def _ledger_ops(event: Any, insert: Statement, mark: Statement, row: dict[str, Any]) -> list[Op]:
-    """A ledger row (entry or allocation) in recording order; a reversal also marks the
-    row it reverses."""
-    row |= {
-        "company_id": event.originator_id,
-        "number": event.originator_version,
-        "year": event.year,
-        "amount_fen": event.amount_fen,
-        "note": event.note,
-        "reverses_id": event.reverses_id,
-        "reversed_by_id": None,
-        "recorded_at": event.timestamp,
-    }
-    ops = [Op(insert, row), _touch(event)]
+def _ledger_ops(event: Any, row_id: Any, insert: EventStatement, mark: Statement) -> list[Op]:
+    """A ledger row (entry or allocation); a reversal also marks the row it reverses."""
+    ops = [insert.op(event), _touch(event)]
     if event.reverses_id is not None:
-        ops.append(Op(mark, {"b_id": event.reverses_id, "by": row["id"]}))
+        ops.append(Op(mark, {"b_id": event.reverses_id, "by": row_id}))
     return ops

@@ -8,7 +8,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Table, Text, Uuid
 
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import CHANGE, CREATE, Op, insert_statement, update_statement
+from gongzhi.projections.ops import CHANGE, CREATE, Op, event_insert, event_update, project_events
 
 companies = Table(
     "companies",
@@ -21,13 +21,21 @@ companies = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-INSERT_COMPANY = insert_statement("insert company", CREATE, companies, on_conflict_do_nothing=True)
-RENAME_COMPANY = update_statement(
+# Each statement takes its event's fields by name (``event_insert``/``event_update``).
+INSERT_COMPANY = event_insert(
+    "insert company",
+    CREATE,
+    companies,
+    PropertyCompany.Registered,
+    renamed={"registered_at": "timestamp", "updated_at": "timestamp"},
+    on_conflict_do_nothing=True,
+)
+RENAME_COMPANY = event_update(
     "rename company",
     CHANGE,
     companies,
-    key=("id", "b_id"),
-    assign={"name": "name", "version": "version", "updated_at": "at"},
+    PropertyCompany.Renamed,
+    renamed={"updated_at": "timestamp"},
 )
 
 
@@ -36,25 +44,4 @@ def company_ops(event: object) -> list[Op]:
     return []
 
 
-@company_ops.register
-def _(event: PropertyCompany.Registered) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "name": event.name,
-        "credit_code": event.credit_code,
-        "version": event.originator_version,
-        "registered_at": event.timestamp,
-        "updated_at": event.timestamp,
-    }
-    return [Op(INSERT_COMPANY, row)]
-
-
-@company_ops.register
-def _(event: PropertyCompany.Renamed) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "name": event.name,
-        "version": event.originator_version,
-        "at": event.timestamp,
-    }
-    return [Op(RENAME_COMPANY, params)]
+project_events(company_ops, INSERT_COMPANY, RENAME_COMPANY)

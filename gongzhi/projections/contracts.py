@@ -7,13 +7,21 @@ it from these dates with the domain's ``contract_status``.
 from __future__ import annotations
 
 from functools import singledispatch
-from typing import Any
 
 from sqlalchemy import Column, Date, DateTime, Index, Integer, Numeric, String, Table, Uuid
 
 from gongzhi.domain.contract import NoticeKind, ServiceContract
 from gongzhi.projections.metadata import metadata
-from gongzhi.projections.ops import CHANGE, CREATE, TOUCH, Op, insert_statement, update_statement
+from gongzhi.projections.ops import (
+    CHANGE,
+    CREATE,
+    TOUCH,
+    Op,
+    event_insert,
+    event_update,
+    project_events,
+    update_statement,
+)
 
 service_contracts = Table(
     "service_contracts",
@@ -44,37 +52,60 @@ service_contracts = Table(
     Index("service_contracts_community_number", "community_id", "number", unique=True),
 )
 
-INSERT_CONTRACT = insert_statement(
-    "insert contract", CREATE, service_contracts, on_conflict_do_nothing=True
+# Each statement takes its event's fields by name (``event_insert``/``event_update``).
+INSERT_CONTRACT = event_insert(
+    "insert contract",
+    CREATE,
+    service_contracts,
+    ServiceContract.Awarded,
+    renamed={"created_at": "timestamp", "updated_at": "timestamp"},
+    on_conflict_do_nothing=True,
 )
-NAME_SUCCESSOR = update_statement(
+# The version is stamped by TOUCH_CONTRACT, after every change of the batch.
+NAME_SUCCESSOR = event_update(
     "name contract successor",
     CHANGE,
     service_contracts,
-    key=("id", "b_id"),
-    assign={"successor_id": "successor_id"},
+    ServiceContract.SuccessorAwarded,
+    version_column=None,
 )
-START_CONTRACT = update_statement(
-    "start contract", CHANGE, service_contracts, key=("id", "b_id"), assign={"started_on": "on"}
-)
-NOTICE_CONTRACT = update_statement(
-    "give contract notice",
+START_CONTRACT = event_update(
+    "start contract",
     CHANGE,
     service_contracts,
-    key=("id", "b_id"),
-    assign={
-        "notice_kind": "kind",
-        "notice_given_on": "given_on",
-        "notice_effective_on": "effective_on",
-        "notice_decision_id": "decision_id",
-    },
+    ServiceContract.Started,
+    version_column=None,
+    renamed={"started_on": "on"},
 )
-HAND_OVER_CONTRACT = update_statement(
+_NOTICE = {"notice_given_on": "given_on", "notice_effective_on": "effective_on"}
+DISMISSAL_NOTICE = event_update(
+    "give contract dismissal notice",
+    CHANGE,
+    service_contracts,
+    ServiceContract.DismissalNoticed,
+    version_column=None,
+    # the dismissal's decision, not the award's (``decision_id``)
+    renamed={**_NOTICE, "notice_decision_id": "decision_id"},
+    ignore=("decision_id",),
+    constants={"notice_kind": NoticeKind.DISMISSAL.value},
+)
+NON_RENEWAL_NOTICE = event_update(
+    "give contract non-renewal notice",
+    CHANGE,
+    service_contracts,
+    ServiceContract.NonRenewalNoticed,
+    version_column=None,
+    renamed=_NOTICE,
+    constants={"notice_kind": NoticeKind.NON_RENEWAL.value, "notice_decision_id": None},
+)
+HAND_OVER_CONTRACT = event_update(
     "hand over contract",
     CHANGE,
     service_contracts,
-    key=("id", "b_id"),
-    assign={"handed_over_on": "on"},
+    ServiceContract.HandedOver,
+    version_column=None,
+    renamed={"handed_over_on": "on"},
+    ignore=("successor_id",),  # named when the successor was awarded
 )
 TOUCH_CONTRACT = update_statement(
     "touch contract",
@@ -98,64 +129,13 @@ def _touch(event: ServiceContract.Event) -> Op:
     )
 
 
-@contract_ops.register
-def _(event: ServiceContract.Awarded) -> list[Op]:
-    row: dict[str, Any] = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "number": event.number,
-        "mode": event.mode,
-        "company_id": event.company_id,
-        "decision_id": event.decision_id,
-        "predecessor_id": event.predecessor_id,
-        "term_start": event.term_start,
-        "term_end": event.term_end,
-        "fee_per_m2_month": event.fee_per_m2_month,
-        "pricing": event.pricing,
-        "commission_rate": event.commission_rate,
-        "signed_on": event.signed_on,
-        "version": event.originator_version,
-        "created_at": event.timestamp,
-        "updated_at": event.timestamp,
-    }
-    return [Op(INSERT_CONTRACT, row)]
-
-
-@contract_ops.register
-def _(event: ServiceContract.SuccessorAwarded) -> list[Op]:
-    params = {"b_id": event.originator_id, "successor_id": event.successor_id}
-    return [Op(NAME_SUCCESSOR, params), _touch(event)]
-
-
-@contract_ops.register
-def _(event: ServiceContract.Started) -> list[Op]:
-    return [Op(START_CONTRACT, {"b_id": event.originator_id, "on": event.on}), _touch(event)]
-
-
-@contract_ops.register
-def _(event: ServiceContract.DismissalNoticed) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "kind": NoticeKind.DISMISSAL.value,
-        "given_on": event.given_on,
-        "effective_on": event.effective_on,
-        "decision_id": event.decision_id,
-    }
-    return [Op(NOTICE_CONTRACT, params), _touch(event)]
-
-
-@contract_ops.register
-def _(event: ServiceContract.NonRenewalNoticed) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "kind": NoticeKind.NON_RENEWAL.value,
-        "given_on": event.given_on,
-        "effective_on": event.effective_on,
-        "decision_id": None,
-    }
-    return [Op(NOTICE_CONTRACT, params), _touch(event)]
-
-
-@contract_ops.register
-def _(event: ServiceContract.HandedOver) -> list[Op]:
-    return [Op(HAND_OVER_CONTRACT, {"b_id": event.originator_id, "on": event.on}), _touch(event)]
+project_events(contract_ops, INSERT_CONTRACT)
+project_events(
+    contract_ops,
+    NAME_SUCCESSOR,
+    START_CONTRACT,
+    DISMISSAL_NOTICE,
+    NON_RENEWAL_NOTICE,
+    HAND_OVER_CONTRACT,
+    also=lambda event: [_touch(event)],
+)

@@ -26,8 +26,11 @@ from gongzhi.projections.ops import (
     TOUCH,
     Op,
     Statement,
+    event_insert,
+    event_update,
     insert_statement,
     plain,
+    project_events,
     update_statement,
 )
 
@@ -112,24 +115,42 @@ credit_objections = Table(
 
 CREDIT_TABLES = (credit_records, credit_repairs, credit_evaluations, credit_objections)
 
-INSERT_RECORD = insert_statement("insert credit record", CREATE, credit_records)
-WITHDRAW_RECORD = update_statement(
+# Records, repairs and objections take their events' fields by name (``event_insert``/
+# ``event_update``), each keyed by the part's id the event carries.
+INSERT_RECORD = event_insert(
+    "insert credit record",
+    CREATE,
+    credit_records,
+    CreditFile.RecordEntered,
+    id_from="record_id",
+    renamed={"file_id": "originator_id", "entered_at": "timestamp"},
+)
+WITHDRAW_RECORD = event_update(
     "withdraw credit record",
     CHANGE,
     credit_records,
-    key=("id", "b_id"),
-    assign={"withdrawn_on": "withdrawn_on", "withdrawal_reason": "reason"},
+    CreditFile.RecordWithdrawn,
+    key_from="record_id",
+    renamed={"withdrawal_reason": "reason"},
 )
-REPAIR_RECORD = update_statement(
-    "repair credit record", CHANGE, credit_records, key=("id", "b_id"), assign={"repaired_on": "on"}
+REPAIR_RECORD = event_update(
+    "repair credit record",
+    CHANGE,
+    credit_records,
+    CreditFile.RepairDecided,
+    key_from="record_id",
+    renamed={"repaired_on": "decided_on"},
 )
-INSERT_REPAIR = insert_statement("insert credit repair", ADD, credit_repairs)
-DECIDE_REPAIR = update_statement(
+INSERT_REPAIR = event_insert(
+    "insert credit repair", ADD, credit_repairs, CreditFile.RepairRequested, id_from="repair_id"
+)
+DECIDE_REPAIR = event_update(
     "decide credit repair",
     CHANGE,
     credit_repairs,
-    key=("id", "b_id"),
-    assign={"decision": "decision", "decided_on": "decided_on"},
+    CreditFile.RepairDecided,
+    key_from="repair_id",
+    ignore=("record_id",),
 )
 INSERT_EVALUATION = insert_statement("insert credit evaluation", CREATE, credit_evaluations)
 REVISE_EVALUATION = update_statement(
@@ -152,12 +173,12 @@ REVISE_EVALUATION = update_statement(
         )
     },
 )
-PUBLISH_EVALUATION = update_statement(
+PUBLISH_EVALUATION = event_update(
     "publish credit evaluation",
     CHANGE,
     credit_evaluations,
-    key=("id", "b_id"),
-    assign={"published_on": "published_on", "objection_deadline": "objection_deadline"},
+    CreditEvaluation.Published,
+    version_column=None,  # stamped by TOUCH_EVALUATION
     constants={"status": "PUBLISHED"},
 )
 # Every event of an evaluation says whether a correction is pending after it.
@@ -168,13 +189,20 @@ TOUCH_EVALUATION = update_statement(
     key=("id", "b_id"),
     assign={"version": "version", "updated_at": "at", "correction_pending": "pending"},
 )
-INSERT_OBJECTION = insert_statement("insert credit objection", ADD, credit_objections)
-DECIDE_OBJECTION = update_statement(
+INSERT_OBJECTION = event_insert(
+    "insert credit objection",
+    ADD,
+    credit_objections,
+    CreditEvaluation.ObjectionRaised,
+    id_from="objection_id",
+    renamed={"evaluation_id": "originator_id"},
+)
+DECIDE_OBJECTION = event_update(
     "decide credit objection",
     CHANGE,
     credit_objections,
-    key=("id", "b_id"),
-    assign={"decision": "decision", "decided_on": "decided_on", "corrections": "corrections"},
+    CreditEvaluation.ObjectionDecided,
+    key_from="objection_id",
 )
 CORRECT_OBJECTION = update_statement(
     "correct credit objection",
@@ -210,49 +238,14 @@ def credit_ops(event: object) -> list[Op]:
     return []
 
 
-@credit_ops.register
-def _(event: CreditFile.RecordEntered) -> list[Op]:
-    row = {
-        "id": event.record_id,
-        "company_id": event.company_id,
-        "file_id": event.originator_id,
-        "kind": event.kind,
-        "level": event.level,
-        "veto_kind": event.veto_kind,
-        "recorded_on": event.recorded_on,
-        "valid_until": event.valid_until,
-        "authority": event.authority,
-        "document_number": event.document_number,
-        "note": event.note,
-        "entered_at": event.timestamp,
-    }
-    return [Op(INSERT_RECORD, row)]
-
-
-@credit_ops.register
-def _(event: CreditFile.RecordWithdrawn) -> list[Op]:
-    params = {"b_id": event.record_id, "withdrawn_on": event.withdrawn_on, "reason": event.reason}
-    return [Op(WITHDRAW_RECORD, params)]
-
-
-@credit_ops.register
-def _(event: CreditFile.RepairRequested) -> list[Op]:
-    row = {
-        "id": event.repair_id,
-        "record_id": event.record_id,
-        "company_id": event.company_id,
-        "grounds": event.grounds,
-        "requested_on": event.requested_on,
-    }
-    return [Op(INSERT_REPAIR, row)]
+project_events(credit_ops, INSERT_RECORD, WITHDRAW_RECORD, INSERT_REPAIR)
 
 
 @credit_ops.register
 def _(event: CreditFile.RepairDecided) -> list[Op]:
-    params = {"b_id": event.repair_id, "decision": event.decision, "decided_on": event.decided_on}
-    ops = [Op(DECIDE_REPAIR, params)]
+    ops = [DECIDE_REPAIR.op(event)]
     if event.decision == RepairDecision.GRANTED:
-        ops.append(Op(REPAIR_RECORD, {"b_id": event.record_id, "on": event.decided_on}))
+        ops.append(REPAIR_RECORD.op(event))
     return ops
 
 
@@ -335,35 +328,18 @@ def _(event: CreditEvaluation.Revised) -> list[Op]:
 
 @credit_ops.register
 def _(event: CreditEvaluation.Published) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "published_on": event.published_on,
-        "objection_deadline": event.objection_deadline,
-    }
-    return [Op(PUBLISH_EVALUATION, params), _touch(event)]
+    return [PUBLISH_EVALUATION.op(event), _touch(event)]
 
 
 @credit_ops.register
 def _(event: CreditEvaluation.ObjectionRaised) -> list[Op]:
-    row = {
-        "id": event.objection_id,
-        "evaluation_id": event.originator_id,
-        "grounds": event.grounds,
-        "raised_on": event.raised_on,
-    }
-    return [Op(INSERT_OBJECTION, row), _touch(event)]
+    return [INSERT_OBJECTION.op(event), _touch(event)]
 
 
 @credit_ops.register
 def _(event: CreditEvaluation.ObjectionDecided) -> list[Op]:
-    params = {
-        "b_id": event.objection_id,
-        "decision": event.decision,
-        "decided_on": event.decided_on,
-        "corrections": plain(event.corrections),
-    }
     upheld = event.decision == ObjectionDecision.UPHELD
-    ops = [Op(DECIDE_OBJECTION, params), _touch(event, pending=upheld)]
+    ops = [DECIDE_OBJECTION.op(event), _touch(event, pending=upheld)]
     # The worker corrects what needs figures recomputed (and decisions recorded before they
     # named anything); records alone were corrected with the decision.
     if upheld and (event.corrections is None or event.corrections["recompute_indicators"]):

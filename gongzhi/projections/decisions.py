@@ -31,7 +31,10 @@ from gongzhi.projections.ops import (
     CREATE,
     TOUCH,
     Op,
+    event_insert,
+    event_update,
     insert_statement,
+    project_events,
     update_statement,
     upsert_statement,
 )
@@ -87,20 +90,22 @@ elevator_shares = Table(
     Column("fen", BigInteger, nullable=False),
 )
 
-INSERT_DECISION = insert_statement("insert decision", CREATE, decisions)
+INSERT_DECISION = event_insert(
+    "insert decision",
+    CREATE,
+    decisions,
+    Decision.Proposed,
+    constants={"closed": False, "recounts": 0, "recounts_agreeing": 0},
+)
 UPSERT_BALLOT = upsert_statement("upsert ballot", ADD, ballots, key=("decision_id", "voter"))
-CLOSE_DECISION = update_statement(
+CLOSE_DECISION = event_update(
     "close decision",
     CHANGE,
     decisions,
-    key=("id", "b_id"),
-    assign={
-        "closed": "closed",
-        "passed": "passed",
-        "result": "result",
-        "electorate": "electorate",
-        "challengeable_until": "until",
-    },
+    Decision.Closed,
+    version_column=None,  # stamped by TOUCH_DECISION
+    constants={"closed": True},
+    computed=("passed",),
 )
 TOUCH_DECISION = update_statement(
     "touch decision",
@@ -128,31 +133,7 @@ def _touch(event: Decision.Event, recounts: int = 0, agreeing: int = 0) -> Op:
     return Op(TOUCH_DECISION, params)
 
 
-@decision_ops.register
-def _(event: Decision.Proposed) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "scope": event.scope,
-        "scope_id": event.scope_id,
-        "matter": event.matter,
-        "title": event.title,
-        "description": event.description,
-        "options": event.options,
-        "opens_at": event.opens_at,
-        "closes_at": event.closes_at,
-        "rules": event.rules,
-        "party_deliberation_id": event.party_deliberation_id,
-        "closed": False,
-        "passed": None,
-        "result": None,
-        "electorate": None,
-        "challengeable_until": None,
-        "recounts": 0,
-        "recounts_agreeing": 0,
-        "version": event.originator_version,
-    }
-    return [Op(INSERT_DECISION, row)]
+project_events(decision_ops, INSERT_DECISION)
 
 
 def _ballot_row(event: Any, decision_id: UUID) -> dict[str, Any]:
@@ -185,15 +166,8 @@ def _(event: Ballot.BallotCast | Ballot.BallotChanged) -> list[Op]:
 
 @decision_ops.register
 def _(event: Decision.Closed) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "closed": True,
-        "passed": approved(TallyResult.from_record(event.result)),
-        "result": event.result,
-        "electorate": event.electorate,
-        "until": event.challengeable_until,
-    }
-    return [Op(CLOSE_DECISION, params), _touch(event)]
+    passed = approved(TallyResult.from_record(event.result))
+    return [CLOSE_DECISION.op(event, passed=passed), _touch(event)]
 
 
 @decision_ops.register

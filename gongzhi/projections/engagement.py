@@ -38,9 +38,9 @@ from gongzhi.projections.ops import (
     CHANGE,
     CREATE,
     Op,
-    insert_statement,
-    plain,
-    update_statement,
+    event_insert,
+    event_update,
+    project_events,
 )
 
 complaints = Table(
@@ -97,60 +97,58 @@ mediation_sessions = Table(
 
 ENGAGEMENT_TABLES = (complaints, disputes, mediation_sessions)
 
-INSERT_COMPLAINT = insert_statement("insert complaint", CREATE, complaints)
-ACCEPT = update_statement(
+# Each statement takes its event's fields by name (``event_insert``/``event_update``): a
+# column named like a field of the event is filled from it, with nothing else to write.
+INSERT_COMPLAINT = event_insert(
+    "insert complaint", CREATE, complaints, Complaint.Filed, constants={"status": "FILED"}
+)
+ACCEPT = event_update(
     "accept complaint",
     CHANGE,
     complaints,
-    key=("id", "k_id"),
-    assign={"status": "status", "accepted_at": "accepted_at", "version": "version"},
+    Complaint.Accepted,
+    constants={"status": "ACCEPTED"},
 )
-REPLY = update_statement(
+REPLY = event_update(
     "reply to complaint",
     CHANGE,
     complaints,
-    key=("id", "k_id"),
-    assign={"status": "status", "reply": "reply", "replied_at": "replied_at", "version": "version"},
+    Complaint.Replied,
+    constants={"status": "REPLIED"},
     after=(ACCEPT,),
 )
 # A complaint is accepted, replied to and closed in that order; one batch may hold all three.
-CLOSE_COMPLAINT = update_statement(
+CLOSE_COMPLAINT = event_update(
     "close complaint",
     CHANGE,
     complaints,
-    key=("id", "k_id"),
-    assign={
-        "status": "status",
-        "outcome": "outcome",
-        "satisfaction": "satisfaction",
-        "closed_at": "closed_at",
-        "version": "version",
-    },
+    Complaint.Closed,
+    constants={"status": "CLOSED"},
     after=(REPLY,),
 )
-INSERT_DISPUTE = insert_statement("insert dispute", CREATE, disputes)
-INSERT_SESSION = insert_statement("insert mediation session", ADD, mediation_sessions)
-COUNT_SESSION = update_statement(
+INSERT_DISPUTE = event_insert(
+    "insert dispute", CREATE, disputes, Dispute.Opened, constants={"status": "OPEN"}
+)
+INSERT_SESSION = event_insert(
+    "insert mediation session",
+    ADD,
+    mediation_sessions,
+    Dispute.MediationHeld,
+    id_column="dispute_id",
+)
+COUNT_SESSION = event_update(
     "count mediation session",
     CHANGE,
     disputes,
-    key=("id", "k_id"),
-    assign={"version": "version"},
+    Dispute.MediationHeld,
     add={"session_count": "sessions"},
 )
-CLOSE_DISPUTE = update_statement(
+CLOSE_DISPUTE = event_update(
     "close dispute",
     CHANGE,
     disputes,
-    key=("id", "k_id"),
-    assign={
-        "status": "status",
-        "outcome": "outcome",
-        "terms": "terms",
-        "referred_to": "referred_to",
-        "closed_on": "closed_on",
-        "version": "version",
-    },
+    Dispute.Closed,
+    constants={"status": "CLOSED"},
     after=(COUNT_SESSION,),
 )
 
@@ -160,118 +158,20 @@ def engagement_ops(event: Any) -> list[Op]:
     return []
 
 
-@engagement_ops.register
-def _(event: Complaint.Filed) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "company_id": event.company_id,
-        "unit_id": event.unit_id,
-        "category": event.category,
-        "channel": event.channel,
-        "description": event.description,
-        "status": "FILED",
-        "filed_at": event.filed_at,
-        "accepted_at": None,
-        "reply": "",
-        "replied_at": None,
-        "outcome": None,
-        "satisfaction": None,
-        "closed_at": None,
-        "version": event.originator_version,
-    }
-    return [Op(INSERT_COMPLAINT, row)]
-
-
-@engagement_ops.register
-def _(event: Complaint.Accepted) -> list[Op]:
-    return [
-        Op(
-            ACCEPT,
-            {
-                "k_id": event.originator_id,
-                "status": "ACCEPTED",
-                "accepted_at": event.accepted_at,
-                "version": event.originator_version,
-            },
-        )
-    ]
-
-
-@engagement_ops.register
-def _(event: Complaint.Replied) -> list[Op]:
-    return [
-        Op(
-            REPLY,
-            {
-                "k_id": event.originator_id,
-                "status": "REPLIED",
-                "reply": event.reply,
-                "replied_at": event.replied_at,
-                "version": event.originator_version,
-            },
-        )
-    ]
-
-
-@engagement_ops.register
-def _(event: Complaint.Closed) -> list[Op]:
-    params = {
-        "k_id": event.originator_id,
-        "status": "CLOSED",
-        "outcome": event.outcome,
-        "satisfaction": event.satisfaction,
-        "closed_at": event.closed_at,
-        "version": event.originator_version,
-    }
-    return [Op(CLOSE_COMPLAINT, params)]
-
-
-@engagement_ops.register
-def _(event: Dispute.Opened) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "subject": event.subject,
-        "parties": plain(event.parties),
-        "opened_on": event.opened_on,
-        "status": "OPEN",
-        "session_count": 0,
-        "outcome": None,
-        "terms": "",
-        "referred_to": None,
-        "closed_on": None,
-        "version": event.originator_version,
-    }
-    return [Op(INSERT_DISPUTE, row)]
+project_events(
+    engagement_ops,
+    INSERT_COMPLAINT,
+    ACCEPT,
+    REPLY,
+    CLOSE_COMPLAINT,
+    INSERT_DISPUTE,
+    CLOSE_DISPUTE,
+)
 
 
 @engagement_ops.register
 def _(event: Dispute.MediationHeld) -> list[Op]:
-    session = {
-        "dispute_id": event.originator_id,
-        "version": event.originator_version,
-        "held_on": event.held_on,
-        "mediator": event.mediator,
-        "attendees": plain(event.attendees),
-        "notes": event.notes,
-    }
-    count = {"k_id": event.originator_id, "sessions": 1, "version": event.originator_version}
-    return [Op(INSERT_SESSION, session), Op(COUNT_SESSION, count)]
-
-
-@engagement_ops.register
-def _(event: Dispute.Closed) -> list[Op]:
-    params = {
-        "k_id": event.originator_id,
-        "status": "CLOSED",
-        "outcome": event.outcome,
-        "terms": event.terms,
-        "referred_to": event.referred_to,
-        "closed_on": event.closed_on,
-        "version": event.originator_version,
-    }
-    return [Op(CLOSE_DISPUTE, params)]
+    return [INSERT_SESSION.op(event), COUNT_SESSION.op(event, sessions=1)]
 
 
 # --- Figures for credit evaluation and the health index ------------------------------------

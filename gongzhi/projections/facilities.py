@@ -37,7 +37,10 @@ from gongzhi.projections.ops import (
     CREATE,
     TOUCH,
     Op,
+    event_insert,
+    event_update,
     insert_statement,
+    project_events,
     update_statement,
 )
 
@@ -134,17 +137,59 @@ FACILITY_TABLES = (
     facility_defects,
 )
 
-INSERT_FACILITY = insert_statement(
-    "insert facility", CREATE, facilities, on_conflict_do_nothing=True
+# The statements of one event take its fields by name (``event_insert``/``event_update``);
+# the version is stamped by TOUCH_FACILITY after every change of the batch.
+INSERT_FACILITY = event_insert(
+    "insert facility",
+    CREATE,
+    facilities,
+    Facility.Registered,
+    renamed={
+        "type": "facility_type",
+        "status_since": "installed_on",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    },
+    constants={"status": FacilityStatus.IN_SERVICE.value},
+    computed=("end_of_life_on",),
+    on_conflict_do_nothing=True,
 )
-INSERT_STATUS = insert_statement(
-    "insert facility status", ADD, facility_statuses, on_conflict_do_nothing=True
+_STATUS = {"seq": "originator_version"}
+INSERT_FIRST_STATUS = event_insert(
+    "insert facility's first status",
+    ADD,
+    facility_statuses,
+    Facility.Registered,
+    id_column="facility_id",
+    renamed={**_STATUS, "effective_on": "installed_on"},
+    constants={"status": FacilityStatus.IN_SERVICE.value},
+    on_conflict_do_nothing=True,
+)
+INSERT_STATUS = event_insert(
+    "insert facility status",
+    ADD,
+    facility_statuses,
+    Facility.StatusChanged,
+    id_column="facility_id",
+    renamed={**_STATUS, "effective_on": "on"},
+    on_conflict_do_nothing=True,
 )
 INSERT_SCHEDULE = insert_statement(
     "insert facility schedule", ADD, facility_schedules, on_conflict_do_nothing=True
 )
-INSERT_INSPECTION = insert_statement(
-    "insert facility inspection", ADD, facility_inspections, on_conflict_do_nothing=True
+INSERT_INSPECTION = event_insert(
+    "insert facility inspection",
+    ADD,
+    facility_inspections,
+    Facility.InspectionRecorded,
+    id_from="inspection_id",
+    renamed={
+        "facility_id": "originator_id",
+        "seq": "originator_version",
+        "recorded_at": "timestamp",
+    },
+    computed=("defect_count",),
+    on_conflict_do_nothing=True,
 )
 # A defect is found by an inspection, recorded in the same batch or before.
 INSERT_DEFECT = insert_statement(
@@ -154,26 +199,29 @@ INSERT_DEFECT = insert_statement(
     on_conflict_do_nothing=True,
     after=(INSERT_INSPECTION,),
 )
-CHANGE_STATUS = update_statement(
+CHANGE_STATUS = event_update(
     "change facility status",
     CHANGE,
     facilities,
-    key=("id", "b_id"),
-    assign={"status": "status", "status_since": "on", "retired_on": "retired_on"},
+    Facility.StatusChanged,
+    version_column=None,
+    renamed={"status_since": "on"},
+    computed=("retired_on",),
 )
-LINK_WORK_ORDER = update_statement(
+LINK_WORK_ORDER = event_update(
     "link defect work order",
     CHANGE,
     facility_defects,
-    key=("id", "b_id"),
-    assign={"work_order_id": "work_order_id"},
+    Facility.DefectWorkOrderLinked,
+    key_from="defect_id",
 )
-RESOLVE_DEFECT = update_statement(
+RESOLVE_DEFECT = event_update(
     "resolve facility defect",
     CHANGE,
     facility_defects,
-    key=("id", "b_id"),
-    assign={"resolved_on": "resolved_on", "resolution_note": "note"},
+    Facility.DefectResolved,
+    key_from="defect_id",
+    renamed={"resolution_note": "note"},
 )
 TOUCH_FACILITY = update_statement(
     "touch facility",
@@ -200,35 +248,7 @@ def _touch(event: Facility.Event) -> Op:
 @facility_ops.register
 def _(event: Facility.Registered) -> list[Op]:
     life = event.expected_life_years
-    row: dict[str, Any] = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "type": event.facility_type,
-        "category": event.category,
-        "name": event.name,
-        "building_id": event.building_id,
-        "entrance_id": event.entrance_id,
-        "place": event.place,
-        "quantity": event.quantity,
-        "area_m2": event.area_m2,
-        "installed_on": event.installed_on,
-        "expected_life_years": life,
-        "end_of_life_on": None,
-        "status": FacilityStatus.IN_SERVICE.value,
-        "status_since": event.installed_on,
-        "retired_on": None,
-        "version": event.originator_version,
-        "created_at": event.timestamp,
-        "updated_at": event.timestamp,
-    }
-    if life is not None:
-        row["end_of_life_on"] = add_years(event.installed_on, life)
-    status = {
-        "facility_id": event.originator_id,
-        "seq": event.originator_version,
-        "status": FacilityStatus.IN_SERVICE.value,
-        "effective_on": event.installed_on,
-    }
+    end_of_life = None if life is None else add_years(event.installed_on, life)
     schedules = [
         Op(
             INSERT_SCHEDULE,
@@ -242,46 +262,22 @@ def _(event: Facility.Registered) -> list[Op]:
         )
         for item in event.schedule
     ]
-    return [Op(INSERT_FACILITY, row), Op(INSERT_STATUS, status), *schedules]
+    return [
+        INSERT_FACILITY.op(event, end_of_life_on=end_of_life),
+        INSERT_FIRST_STATUS.op(event),
+        *schedules,
+    ]
 
 
 @facility_ops.register
 def _(event: Facility.StatusChanged) -> list[Op]:
     retired = event.on if event.status == FacilityStatus.RETIRED.value else None
-    status = {
-        "facility_id": event.originator_id,
-        "seq": event.originator_version,
-        "status": event.status,
-        "effective_on": event.on,
-    }
-    change = {"b_id": event.originator_id, "status": event.status, "on": event.on}
-    return [
-        Op(INSERT_STATUS, status),
-        Op(CHANGE_STATUS, {**change, "retired_on": retired}),
-        _touch(event),
-    ]
+    return [INSERT_STATUS.op(event), CHANGE_STATUS.op(event, retired_on=retired), _touch(event)]
 
 
 @facility_ops.register
 def _(event: Facility.InspectionRecorded) -> list[Op]:
     community = event.community_id  # copied so per-community counts need no join
-    inspection = {
-        "id": event.inspection_id,
-        "facility_id": event.originator_id,
-        "community_id": community,
-        "seq": event.originator_version,
-        "kind": event.kind,
-        "inspected_on": event.inspected_on,
-        "inspector": event.inspector,
-        "outcome": event.outcome,
-        "note": event.note,
-        "photo_refs": list(event.photo_refs),
-        "next_due_on": event.next_due_on,
-        "rule_set": event.rule_set,
-        "rule_set_version": event.rule_set_version,
-        "defect_count": len(event.defects),
-        "recorded_at": event.timestamp,
-    }
     defects = [
         Op(
             INSERT_DEFECT,
@@ -300,19 +296,11 @@ def _(event: Facility.InspectionRecorded) -> list[Op]:
         )
         for d in event.defects
     ]
-    return [Op(INSERT_INSPECTION, inspection), *defects, _touch(event)]
+    inspection = INSERT_INSPECTION.op(event, defect_count=len(event.defects))
+    return [inspection, *defects, _touch(event)]
 
 
-@facility_ops.register
-def _(event: Facility.DefectWorkOrderLinked) -> list[Op]:
-    params = {"b_id": event.defect_id, "work_order_id": event.work_order_id}
-    return [Op(LINK_WORK_ORDER, params), _touch(event)]
-
-
-@facility_ops.register
-def _(event: Facility.DefectResolved) -> list[Op]:
-    params = {"b_id": event.defect_id, "resolved_on": event.resolved_on, "note": event.note}
-    return [Op(RESOLVE_DEFECT, params), _touch(event)]
+project_events(facility_ops, LINK_WORK_ORDER, RESOLVE_DEFECT, also=lambda event: [_touch(event)])
 
 
 # Open defects without their work order, recorded more than a minute before ``:now``: the

@@ -26,7 +26,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -459,3 +459,217 @@ def upsert_statement(
         set_={c.name: sql.excluded[c.name] for c in table.columns if c.name not in key},
     )
     return Statement(name, stage, sql, UpsertRows(table, key), after)
+
+
+# --- Statements that take an event's fields by name -----------------------------------------
+
+# Fields every event has; a row takes the first two through ``id_column`` and ``version_column``.
+_EVENT_ENVELOPE = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic"}
+)
+_KEY_PARAM = "k_id"
+
+
+def event_fields(event_class: type) -> tuple[str, ...]:
+    """The fields an event class declares beyond the envelope every event has."""
+    return tuple(f.name for f in fields(event_class) if f.name not in _EVENT_ENVELOPE)
+
+
+@dataclass(frozen=True, eq=False)
+class EventStatement(Statement):
+    """A statement whose parameters come from one kind of event, by name: every column of
+    the table named like a field of the event takes that field's value (a JSON column its
+    ``plain`` form), the id column the event's originator id and the version column its
+    version. Adding a column named like an event field is then the whole projection of
+    the field. ``taken`` pairs each such column with the event attribute it takes (a
+    column of another name says which, ``renamed``); ``computed`` parameters are given by
+    the handler (``op(event, name=…)``); ``fixed`` ones are the same for every row."""
+
+    event: type = object
+    taken: tuple[tuple[str, str], ...] = ()
+    json_columns: frozenset[str] = frozenset()
+    computed: tuple[str, ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()
+    id_param: str = "id"
+    id_attribute: str = "originator_id"
+    version_param: str | None = None
+
+    def op(self, event: Any, **computed: Any) -> Op:
+        if computed.keys() != set(self.computed):
+            msg = f"{self.name}: give exactly {sorted(self.computed)}, not {sorted(computed)}"
+            raise TypeError(msg)
+        params: dict[str, Any] = {self.id_param: getattr(event, self.id_attribute)}
+        if self.version_param is not None:
+            params[self.version_param] = event.originator_version
+        json_columns = self.json_columns
+        for column, attribute in self.taken:
+            value = getattr(event, attribute)
+            params[column] = plain(value) if column in json_columns else value
+        params.update(self.fixed)
+        params.update(computed)
+        return Op(self, params)
+
+
+def _taken(
+    table: Table,
+    event_class: type,
+    version: str | None,
+    named: Iterable[str],
+    renamed: Mapping[str, str],
+    ignore: Iterable[str],
+) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The columns of ``table`` named like fields of ``event_class`` (but those ``named``
+    for other values, and the fields ``ignore``d) and the ``renamed`` ones, each with the
+    attribute it takes; and which of them hold JSON. A field renamed to a column still fills
+    the column of its own name too, unless ignored. A misspelt column or attribute fails
+    here, at import."""
+    reserved = {*named, *renamed, *([version] if version else [])}
+    unknown = sorted(reserved - set(table.c.keys()))
+    declared = set(event_fields(event_class))
+    unknown += sorted(
+        a for a in (*renamed.values(), *ignore) if a not in declared | _EVENT_ENVELOPE
+    )
+    if unknown:
+        msg = f"{table.name} or {event_class.__qualname__} has no {unknown}"
+        raise KeyError(msg)
+    by_name = declared - reserved - set(ignore)
+    taken = [(c.name, c.name) for c in table.columns if c.name in by_name]
+    taken += list(renamed.items())
+    json_columns = frozenset(c for c, _ in taken if isinstance(table.c[c].type, (JSON, JSONB)))
+    return tuple(taken), json_columns
+
+
+def _version(table: Table, version_column: str | None) -> str | None:
+    return version_column if version_column is not None and version_column in table.c else None
+
+
+def event_insert(
+    name: str,
+    stage: Stage,
+    table: Table,
+    event_class: type,
+    *,
+    id_column: str = "id",
+    id_from: str = "originator_id",
+    version_column: str | None = "version",
+    renamed: Mapping[str, str] | None = None,
+    ignore: tuple[str, ...] = (),
+    constants: Mapping[str, Any] | None = None,
+    computed: tuple[str, ...] = (),
+    on_conflict_do_nothing: bool = False,
+    after: tuple[Statement, ...] = (),
+) -> EventStatement:
+    """An insert of one row per event: ``id_column`` ← the originator id (or the event
+    attribute ``id_from`` names: a part's id), ``version_column`` (when the table has it)
+    ← the event's version, every column named like a field of the event ← that field (but
+    the fields it ``ignore``s), ``renamed`` columns ← the event attribute each names
+    (``timestamp`` too), ``constants`` as given, ``computed`` from the handler. Other
+    columns take their server default (or NULL)."""
+    constants = dict(constants or {})
+    version = _version(table, version_column)
+    taken, json_columns = _taken(
+        table,
+        event_class,
+        version,
+        {id_column, *constants, *computed},
+        dict(renamed or {}),
+        (*ignore, id_from),
+    )
+    plain_statement = insert_statement(
+        name, stage, table, on_conflict_do_nothing=on_conflict_do_nothing, after=after
+    )
+    return EventStatement(
+        *_parts(plain_statement),
+        event=event_class,
+        taken=taken,
+        json_columns=json_columns,
+        computed=computed,
+        fixed=tuple(constants.items()),
+        id_param=id_column,
+        id_attribute=id_from,
+        version_param=version,
+    )
+
+
+def event_update(
+    name: str,
+    stage: Stage,
+    table: Table,
+    event_class: type,
+    *,
+    key_column: str = "id",
+    key_from: str = "originator_id",
+    version_column: str | None = "version",
+    renamed: Mapping[str, str] | None = None,
+    ignore: tuple[str, ...] = (),
+    constants: Mapping[str, Any] | None = None,
+    computed: tuple[str, ...] = (),
+    add: Mapping[str, str] | None = None,
+    after: tuple[Statement, ...] = (),
+) -> EventStatement:
+    """An update of the row whose ``key_column`` is the event's originator id (or the event
+    attribute ``key_from`` names: a part's id): every column named like a field of the
+    event is set to that field (but the fields it ``ignore``s: a field that means something
+    else than the column of its name), ``renamed`` columns to the event attribute each
+    names, ``version_column`` (when the table has it; None when another statement stamps
+    the version) to the event's version, ``constants`` to fixed values, ``computed`` columns
+    to what the handler gives, and each ``add`` column incremented by the handler's
+    parameter it names."""
+    constants, add = dict(constants or {}), dict(add or {})
+    version = _version(table, version_column)
+    taken, json_columns = _taken(
+        table,
+        event_class,
+        version,
+        {key_column, *constants, *computed, *add},
+        dict(renamed or {}),
+        (*ignore, key_from),
+    )
+    assign = {column: column for column in (*(c for c, _ in taken), *computed)}
+    if version is not None:
+        assign[version] = version
+    plain_statement = update_statement(
+        name,
+        stage,
+        table,
+        key=(key_column, _KEY_PARAM),
+        assign=assign,
+        add=add,
+        constants=constants,
+        after=after,
+    )
+    return EventStatement(
+        *_parts(plain_statement),
+        event=event_class,
+        taken=taken,
+        json_columns=json_columns,
+        computed=(*computed, *add.values()),
+        id_param=_KEY_PARAM,
+        id_attribute=key_from,
+        version_param=version,
+    )
+
+
+def _parts(
+    statement: Statement,
+) -> tuple[str, Stage, Executable, BulkForm | None, tuple[Statement, ...]]:
+    return statement.name, statement.stage, statement.sql, statement.bulk, statement.after
+
+
+def project_events(
+    dispatch: Any,
+    *statements: EventStatement,
+    also: Callable[[Any], list[Op]] | None = None,
+) -> None:
+    """Register each statement on a view's ``singledispatch`` function as the whole
+    projection of its event: its one op (nothing computed), then ``also``'s ops for the
+    event (the aggregate's version stamp)."""
+    for statement in statements:
+        if statement.computed:
+            msg = f"{statement.name} needs {list(statement.computed)} from a handler"
+            raise TypeError(msg)
+
+        def ops(event: Any, statement: EventStatement = statement) -> list[Op]:
+            return [statement.op(event), *(also(event) if also is not None else ())]
+
+        dispatch.register(statement.event, ops)

@@ -35,8 +35,10 @@ from gongzhi.projections.ops import (
     CHANGE,
     CREATE,
     Op,
+    event_insert,
+    event_update,
     insert_statement,
-    plain,
+    project_events,
     update_statement,
 )
 
@@ -135,14 +137,14 @@ PARTICIPATION_TABLES = (
     rewards,
 )
 
-INSERT_SURVEY = insert_statement("insert survey", CREATE, surveys)
+# Surveys, points accounts and rewards take their events' fields by name (``event_insert``/
+# ``event_update``); responses, entries and moves are mapped by their handlers.
+INSERT_SURVEY = event_insert(
+    "insert survey", CREATE, surveys, Survey.Created, constants={"response_count": 0}
+)
 INSERT_SURVEY_COMMUNITY = insert_statement("insert survey community", ADD, survey_communities)
-CLOSE_SURVEY = update_statement(
-    "close survey early",
-    CHANGE,
-    surveys,
-    key=("id", "k_id"),
-    assign={"closes_at": "closes_at", "version": "version"},
+CLOSE_SURVEY = event_update(
+    "close survey early", CHANGE, surveys, Survey.ClosedEarly, renamed={"closes_at": "closed_at"}
 )
 INSERT_RESPONSE = insert_statement(
     "insert survey response", ADD, survey_responses, after=(INSERT_SURVEY_COMMUNITY,)
@@ -158,7 +160,13 @@ COUNT_RESPONSE = update_statement(
     add={"response_count": "one"},
     after=(CLOSE_SURVEY,),
 )
-INSERT_ACCOUNT = insert_statement("insert points account", CREATE, points_accounts)
+INSERT_ACCOUNT = event_insert(
+    "insert points account",
+    CREATE,
+    points_accounts,
+    PointsAccount.Opened,
+    constants={"balance": 0, "earned": 0, "spent": 0},
+)
 INSERT_ENTRY = insert_statement("insert points entry", ADD, points_ledger)
 MOVE_POINTS = update_statement(
     "move points",
@@ -168,7 +176,9 @@ MOVE_POINTS = update_statement(
     assign={"version": "version"},
     add={"balance": "delta", "earned": "earned", "spent": "spent"},
 )
-INSERT_REWARD = insert_statement("insert reward", CREATE, rewards)
+INSERT_REWARD = event_insert(
+    "insert reward", CREATE, rewards, Reward.Added, constants={"redeemed": 0}
+)
 MOVE_STOCK = update_statement(
     "move reward stock",
     CHANGE,
@@ -186,35 +196,11 @@ def participation_ops(event: Any) -> list[Op]:
 
 @participation_ops.register
 def _(event: Survey.Created) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "title": event.title,
-        "company_id": event.company_id,
-        "questions": plain(event.questions),
-        "opens_at": event.opens_at,
-        "closes_at": event.closes_at,
-        "response_count": 0,
-        "version": event.originator_version,
-    }
     links = [
         Op(INSERT_SURVEY_COMMUNITY, {"survey_id": event.originator_id, "community_id": c})
         for c in event.community_ids
     ]
-    return [Op(INSERT_SURVEY, row), *links]
-
-
-@participation_ops.register
-def _(event: Survey.ClosedEarly) -> list[Op]:
-    return [
-        Op(
-            CLOSE_SURVEY,
-            {
-                "k_id": event.originator_id,
-                "closes_at": event.closed_at,
-                "version": event.originator_version,
-            },
-        )
-    ]
+    return [INSERT_SURVEY.op(event), *links]
 
 
 @participation_ops.register
@@ -244,18 +230,7 @@ def _(event: SurveyResponse.Submitted) -> list[Op]:
     ]
 
 
-@participation_ops.register
-def _(event: PointsAccount.Opened) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "unit_id": event.unit_id,
-        "community_id": event.community_id,
-        "balance": 0,
-        "earned": 0,
-        "spent": 0,
-        "version": event.originator_version,
-    }
-    return [Op(INSERT_ACCOUNT, row)]
+project_events(participation_ops, CLOSE_SURVEY, INSERT_ACCOUNT, INSERT_REWARD)
 
 
 def _entry(event: Any, **fields: Any) -> Op:
@@ -317,20 +292,6 @@ def _(event: PointsAccount.Spent) -> list[Op]:
         ),
         Op(MOVE_POINTS, move),
     ]
-
-
-@participation_ops.register
-def _(event: Reward.Added) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "community_id": event.community_id,
-        "name": event.name,
-        "price_points": event.price_points,
-        "stock": event.stock,
-        "redeemed": 0,
-        "version": event.originator_version,
-    }
-    return [Op(INSERT_REWARD, row)]
 
 
 @participation_ops.register

@@ -18,8 +18,9 @@ from gongzhi.projections.ops import (
     CREATE,
     TOUCH,
     Op,
-    insert_statement,
-    plain,
+    event_insert,
+    event_update,
+    project_events,
     update_statement,
 )
 
@@ -139,21 +140,72 @@ RED_PROPERTY_TABLES = (
     demonstration_titles,
 )
 
-INSERT_ORGANISATION = insert_statement(
-    "insert party organisation", CREATE, party_organisations, on_conflict_do_nothing=True
+# The statements of one event take its fields by name (``event_insert``/``event_update``);
+# versions are stamped by TOUCH_ORGANISATION and TOUCH_TITLE after every change of a batch.
+INSERT_ORGANISATION = event_insert(
+    "insert party organisation",
+    CREATE,
+    party_organisations,
+    PartyOrganisation.SetUp,
+    renamed={"created_at": "timestamp", "updated_at": "timestamp"},
+    constants={"status": "SET_UP", "approved_by": "", "member_count": 0, "party_member_count": 0},
+    on_conflict_do_nothing=True,
 )
-INSERT_MEMBER = insert_statement("insert party member", ADD, party_members)
-INSERT_CROSS = insert_statement("insert cross-appointment", ADD, cross_appointments)
-INSERT_STEWARD = insert_statement("insert red steward", ADD, red_stewards)
-INSERT_MEETING = insert_statement("insert joint meeting", ADD, joint_meetings)
-INSERT_DELIBERATION = insert_statement("insert party deliberation", ADD, party_deliberations)
-APPROVE_ORGANISATION = update_statement(
+
+
+def _part(name: str, table: Table, event_class: type, part_id: str, **active: bool) -> Any:
+    """A row of an organisation's part (a member, a steward …), keyed by the id the event
+    gives it."""
+    return event_insert(
+        name,
+        ADD,
+        table,
+        event_class,
+        id_from=part_id,
+        renamed={"organisation_id": "originator_id"},
+        constants=active,
+    )
+
+
+INSERT_MEMBER = _part(
+    "insert party member",
+    party_members,
+    PartyOrganisation.MemberJoined,
+    "membership_id",
+    active=True,
+)
+INSERT_CROSS = _part(
+    "insert cross-appointment",
+    cross_appointments,
+    PartyOrganisation.CrossAppointmentRecorded,
+    "appointment_id",
+)
+INSERT_STEWARD = _part(
+    "insert red steward",
+    red_stewards,
+    PartyOrganisation.StewardAssigned,
+    "assignment_id",
+    active=True,
+)
+INSERT_MEETING = _part(
+    "insert joint meeting", joint_meetings, PartyOrganisation.JointMeetingHeld, "meeting_id"
+)
+INSERT_DELIBERATION = _part(
+    "insert party deliberation",
+    party_deliberations,
+    PartyOrganisation.DeliberationRecorded,
+    "deliberation_id",
+)
+APPROVE_ORGANISATION = event_update(
     "approve party organisation",
     CHANGE,
     party_organisations,
-    key=("id", "b_id"),
-    assign={"status": "status", "approved_on": "approved_on", "approved_by": "approved_by"},
+    PartyOrganisation.Approved,
+    version_column=None,
+    constants={"status": "APPROVED"},
 )
+# One statement for the appointment and the vacancy a leaving secretary leaves, so that a
+# batch holding both sets them in the events' order.
 SET_SECRETARY = update_statement(
     "set party secretary",
     CHANGE,
@@ -161,20 +213,21 @@ SET_SECRETARY = update_statement(
     key=("id", "b_id"),
     assign={"secretary_id": "secretary_id", "secretary_name": "secretary_name"},
 )
-MEMBER_LEFT = update_statement(
+MEMBER_LEFT = event_update(
     "party member left",
     CHANGE,
     party_members,
-    key=("id", "b_id"),
-    assign={"left_on": "left_on"},
+    PartyOrganisation.MemberLeft,
+    key_from="membership_id",
+    ignore=("person_id", "party_member"),
     constants={"active": False},
 )
-STEWARD_WITHDRAWN = update_statement(
+STEWARD_WITHDRAWN = event_update(
     "red steward withdrawn",
     CHANGE,
     red_stewards,
-    key=("id", "b_id"),
-    assign={"withdrawn_on": "withdrawn_on"},
+    PartyOrganisation.StewardWithdrawn,
+    key_from="assignment_id",
     constants={"active": False},
 )
 TOUCH_ORGANISATION = update_statement(
@@ -186,37 +239,41 @@ TOUCH_ORGANISATION = update_statement(
     assign={"version": "version", "updated_at": "at"},
 )
 
-INSERT_TITLE = insert_statement(
-    "insert demonstration title", CREATE, demonstration_titles, on_conflict_do_nothing=True
+INSERT_TITLE = event_insert(
+    "insert demonstration title",
+    CREATE,
+    demonstration_titles,
+    DemonstrationTitle.Applied,
+    renamed={"updated_at": "timestamp"},
+    constants={"status": "APPLIED"},
+    on_conflict_do_nothing=True,
 )
-SCORE_TITLE = update_statement(
+SCORE_TITLE = event_update(
     "score demonstration title",
     CHANGE,
     demonstration_titles,
-    key=("id", "b_id"),
-    assign={
-        "status": "status",
-        "rule_set_name": "rule_set_name",
-        "rule_set_version": "rule_set_version",
-        "score": "score",
-        "max_score": "max_score",
-        "score_items": "score_items",
-        "scored_on": "scored_on",
-    },
+    DemonstrationTitle.Scored,
+    version_column=None,
+    renamed={"score": "total", "max_score": "max_total", "score_items": "items"},
+    constants={"status": "SCORED"},
+    computed=("rule_set_name", "rule_set_version"),
 )
-AWARD_TITLE = update_statement(
+AWARD_TITLE = event_update(
     "award demonstration title",
     CHANGE,
     demonstration_titles,
-    key=("id", "b_id"),
-    assign={"status": "status", "awarded_on": "awarded_on"},
+    DemonstrationTitle.Awarded,
+    version_column=None,
+    constants={"status": "AWARDED"},
 )
-REVOKE_TITLE = update_statement(
+REVOKE_TITLE = event_update(
     "revoke demonstration title",
     CHANGE,
     demonstration_titles,
-    key=("id", "b_id"),
-    assign={"status": "status", "revoked_on": "revoked_on", "revocation_reason": "reason"},
+    DemonstrationTitle.Revoked,
+    version_column=None,
+    renamed={"revocation_reason": "reason"},
+    constants={"status": "REVOKED"},
 )
 TOUCH_TITLE = update_statement(
     "touch demonstration title",
@@ -245,54 +302,27 @@ def _touch(event: PartyOrganisation.Event, members: int = 0, party_members: int 
     )
 
 
-@red_property_ops.register
-def _(event: PartyOrganisation.SetUp) -> list[Op]:
-    row = {
-        "id": event.originator_id,
-        "kind": event.kind,
-        "name": event.name,
-        "community_id": event.community_id,
-        "company_id": event.company_id,
-        "status": "SET_UP",
-        "set_up_on": event.set_up_on,
-        "approved_by": "",
-        "member_count": 0,
-        "party_member_count": 0,
-        "version": event.originator_version,
-        "created_at": event.timestamp,
-        "updated_at": event.timestamp,
-    }
-    return [Op(INSERT_ORGANISATION, row)]
-
-
-@red_property_ops.register
-def _(event: PartyOrganisation.Approved) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "status": "APPROVED",
-        "approved_on": event.approved_on,
-        "approved_by": event.approved_by,
-    }
-    return [Op(APPROVE_ORGANISATION, params), _touch(event)]
+project_events(red_property_ops, INSERT_ORGANISATION)
+project_events(
+    red_property_ops,
+    APPROVE_ORGANISATION,
+    INSERT_CROSS,
+    INSERT_STEWARD,
+    STEWARD_WITHDRAWN,
+    INSERT_MEETING,
+    INSERT_DELIBERATION,
+    also=lambda event: [_touch(event)],
+)
 
 
 @red_property_ops.register
 def _(event: PartyOrganisation.MemberJoined) -> list[Op]:
-    row = {
-        "id": event.membership_id,
-        "organisation_id": event.originator_id,
-        "person_id": event.person_id,
-        "name": event.name,
-        "party_member": event.party_member,
-        "joined_on": event.joined_on,
-        "active": True,
-    }
-    return [Op(INSERT_MEMBER, row), _touch(event, 1, 1 if event.party_member else 0)]
+    return [INSERT_MEMBER.op(event), _touch(event, 1, 1 if event.party_member else 0)]
 
 
 @red_property_ops.register
 def _(event: PartyOrganisation.MemberLeft) -> list[Op]:
-    ops = [Op(MEMBER_LEFT, {"b_id": event.membership_id, "left_on": event.left_on})]
+    ops = [MEMBER_LEFT.op(event)]
     if event.secretary_vacated:
         ops.append(
             Op(
@@ -314,64 +344,6 @@ def _(event: PartyOrganisation.SecretaryAppointed) -> list[Op]:
     return [Op(SET_SECRETARY, params), _touch(event)]
 
 
-@red_property_ops.register
-def _(event: PartyOrganisation.CrossAppointmentRecorded) -> list[Op]:
-    row = {
-        "id": event.appointment_id,
-        "organisation_id": event.originator_id,
-        "person_id": event.person_id,
-        "name": event.name,
-        "posts": plain(event.posts),
-        "recorded_on": event.recorded_on,
-    }
-    return [Op(INSERT_CROSS, row), _touch(event)]
-
-
-@red_property_ops.register
-def _(event: PartyOrganisation.StewardAssigned) -> list[Op]:
-    row = {
-        "id": event.assignment_id,
-        "organisation_id": event.originator_id,
-        "person_id": event.person_id,
-        "name": event.name,
-        "community_id": event.community_id,
-        "assigned_on": event.assigned_on,
-        "active": True,
-    }
-    return [Op(INSERT_STEWARD, row), _touch(event)]
-
-
-@red_property_ops.register
-def _(event: PartyOrganisation.StewardWithdrawn) -> list[Op]:
-    params = {"b_id": event.assignment_id, "withdrawn_on": event.withdrawn_on}
-    return [Op(STEWARD_WITHDRAWN, params), _touch(event)]
-
-
-@red_property_ops.register
-def _(event: PartyOrganisation.JointMeetingHeld) -> list[Op]:
-    row = {
-        "id": event.meeting_id,
-        "organisation_id": event.originator_id,
-        "held_on": event.held_on,
-        "attendees": plain(event.attendees),
-        "topics": plain(event.topics),
-        "decisions": plain(event.decisions),
-    }
-    return [Op(INSERT_MEETING, row), _touch(event)]
-
-
-@red_property_ops.register
-def _(event: PartyOrganisation.DeliberationRecorded) -> list[Op]:
-    row = {
-        "id": event.deliberation_id,
-        "organisation_id": event.originator_id,
-        "matter": event.matter,
-        "deliberated_on": event.deliberated_on,
-        "conclusion": event.conclusion,
-    }
-    return [Op(INSERT_DELIBERATION, row), _touch(event)]
-
-
 def _touch_title(event: DemonstrationTitle.Event) -> Op:
     return Op(
         TOUCH_TITLE,
@@ -379,54 +351,19 @@ def _touch_title(event: DemonstrationTitle.Event) -> Op:
     )
 
 
-@red_property_ops.register
-def _(event: DemonstrationTitle.Applied) -> list[Op]:
-    row: dict[str, Any] = {
-        "id": event.originator_id,
-        "subject": event.subject,
-        "community_id": event.community_id,
-        "company_id": event.company_id,
-        "district": event.district,
-        "year": event.year,
-        "status": "APPLIED",
-        "applied_on": event.applied_on,
-        "evidence": plain(event.evidence),
-        "version": event.originator_version,
-        "updated_at": event.timestamp,
-    }
-    return [Op(INSERT_TITLE, row)]
+project_events(red_property_ops, INSERT_TITLE)
+project_events(
+    red_property_ops, AWARD_TITLE, REVOKE_TITLE, also=lambda event: [_touch_title(event)]
+)
 
 
 @red_property_ops.register
 def _(event: DemonstrationTitle.Scored) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "status": "SCORED",
+    rule_set = {
         "rule_set_name": event.rule_set["name"],
         "rule_set_version": event.rule_set["version"],
-        "score": event.total,
-        "max_score": event.max_total,
-        "score_items": plain(event.items),
-        "scored_on": event.scored_on,
     }
-    return [Op(SCORE_TITLE, params), _touch_title(event)]
-
-
-@red_property_ops.register
-def _(event: DemonstrationTitle.Awarded) -> list[Op]:
-    params = {"b_id": event.originator_id, "status": "AWARDED", "awarded_on": event.awarded_on}
-    return [Op(AWARD_TITLE, params), _touch_title(event)]
-
-
-@red_property_ops.register
-def _(event: DemonstrationTitle.Revoked) -> list[Op]:
-    params = {
-        "b_id": event.originator_id,
-        "status": "REVOKED",
-        "revoked_on": event.revoked_on,
-        "reason": event.reason,
-    }
-    return [Op(REVOKE_TITLE, params), _touch_title(event)]
+    return [SCORE_TITLE.op(event, **rule_set), _touch_title(event)]
 
 
 # --- District figures (Yuxi's line), from the views above ---------------------------------
