@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gongzhi.cli_audit import Wiring
-
 
 def cmd_receipt(args: argparse.Namespace) -> int:
     """打印收据 to a file (or standard output): the next copy, recorded as printed (the first
@@ -24,7 +22,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     principal: Principal | str = args.token or Principal(
         subject=args.actor, name=args.actor, role=Role.PLATFORM_ADMIN
     )
-    wiring: Wiring = args.wiring
+    wiring = args.wiring  # gongzhi.cli_audit.Wiring, handed over by gongzhi.cli
     settings, embedded = wiring.settings()
     platform = wiring.bootstrap(settings)
     out = None if args.out == "-" else Path(args.out)
@@ -55,7 +53,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_receipt_command(commands: Any, wiring: Wiring) -> None:
+def add_receipt_command(commands: Any, wiring: Any) -> None:
     receipt = commands.add_parser("receipt", help="打印收据: a receipt as PDF")
     which = receipt.add_mutually_exclusive_group(required=True)
     which.add_argument("--payment", help="the payment's id")
