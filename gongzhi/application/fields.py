@@ -37,6 +37,7 @@ class Kind(enum.Enum):
     BILL = "bill"
     PAYMENT = "payment"
     PAYMENT_ORDER = "payment order"  # 在线缴费 (issue 16)
+    INVOICE_REQUEST = "invoice request"  # 电子发票 of a payment (issue 16)
     PARKING_SPACE = "parking space"
     FUND_USE = "maintenance fund use"
     COMMON_INCOME_ENTRY = "common income entry"

@@ -72,6 +72,7 @@ KIND_SQL: dict[Kind, str] = {
     Kind.BILL: "SELECT community_id FROM fee_bills WHERE id = $1",
     Kind.PAYMENT: "SELECT community_id FROM fee_payments WHERE id = $1",
     Kind.PAYMENT_ORDER: "SELECT community_id, unit_id FROM payment_orders WHERE id = $1",
+    Kind.INVOICE_REQUEST: "SELECT community_id, unit_id FROM fee_invoice_requests WHERE id = $1",
     Kind.PARKING_SPACE: """
         SELECT s.community_id FROM fee_schedule_items i
         JOIN fee_schedules s ON s.id = i.schedule_id
