@@ -53,6 +53,7 @@ from gongzhi.infra.payment_channels import (
     Notice,
     NoticeRefused,
     Reply,
+    check_fresh,
     signed_message,
 )
 
@@ -103,7 +104,7 @@ class WeChatPayChannel:
             )
         except (InvalidSignature, binascii.Error, ValueError):
             raise NoticeRefused("SIGN_ERROR", "the signature does not verify", status=401) from None
-        _fresh(stamp, now)
+        check_fresh(stamp, now)
         return self._notice(body)
 
     def _notice(self, body: bytes) -> Notice:
@@ -295,15 +296,6 @@ def _public_key(config: Path, name: str) -> RSAPublicKey:
 
 def _header(headers: Mapping[str, str], name: str) -> str:
     return headers.get(name) or headers.get(name.lower()) or ""
-
-
-def _fresh(stamp: str, now: datetime) -> None:
-    try:
-        signed_at = datetime.fromtimestamp(int(stamp), tz=now.tzinfo)
-    except (ValueError, OverflowError, OSError):
-        raise NoticeRefused("SIGN_ERROR", "the timestamp is not a number") from None
-    if abs(now - signed_at) > FRESHNESS:
-        raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
 
 
 def _beijing(text: str) -> datetime:

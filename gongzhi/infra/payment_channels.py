@@ -138,12 +138,7 @@ class SandboxChannel:
         expected = sandbox_signature(self._key, stamp, nonce, body)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise NoticeRefused("SIGN_ERROR", "the signature does not verify", status=401)
-        try:
-            signed_at = datetime.fromtimestamp(int(stamp), tz=now.tzinfo)
-        except (ValueError, OverflowError, OSError):
-            raise NoticeRefused("SIGN_ERROR", "the timestamp is not a number") from None
-        if abs(now - signed_at) > FRESHNESS:
-            raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
+        check_fresh(stamp, now)
         return _notice(body)
 
     def accepted(self) -> Reply:
@@ -154,6 +149,16 @@ class SandboxChannel:
         """WeChat Pay v3: a 4xx or 5xx with ``{"code", "message"}``; the channel resends."""
         body = json.dumps({"code": code, "message": message}).encode()
         return Reply(status, body, "application/json")
+
+
+def check_fresh(stamp: str, now: datetime) -> None:
+    """Refuse a notification signed (``stamp``: seconds since the epoch) outside the window."""
+    try:
+        signed_at = datetime.fromtimestamp(int(stamp), tz=now.tzinfo)
+    except (ValueError, OverflowError, OSError):
+        raise NoticeRefused("SIGN_ERROR", "the timestamp is not a number") from None
+    if abs(now - signed_at) > FRESHNESS:
+        raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
 
 
 def _notice(body: bytes) -> Notice:

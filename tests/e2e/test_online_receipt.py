@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from fractions import Fraction
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
+from gongzhi.application.base import business_today
 from gongzhi.application.owners import RegisterPerson
 from gongzhi.bootstrap import Platform
 from gongzhi.graphql.auth import Principal, Role, issue_token
-from gongzhi.infra.payment_channels import SandboxChannel, read_key
 from gongzhi.infra.settings import Settings
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
-from tests.e2e.test_online_payment import META, billed_unit, read_order
+from tests.e2e.test_online_payment import META, billed_unit, read_order, sandbox_pays
 from tests.e2e.test_platform import admin_token, graphql
 
 RECEIPT = """query($id: ID!) { paymentReceipt(paymentId: $id) { __typename
@@ -73,20 +73,7 @@ def test_an_online_payment_gets_its_receipt_number_and_pdf_over_the_network(
     order_id = created["order"]["id"] if "order" in created else created["id"]
     settled(platform)
     order = read_order(base_url, admin, order_id)
-    assert settings.payment_key_file is not None
-    channel, now = SandboxChannel(read_key(settings.payment_key_file)), datetime.now(UTC)
-    headers, body = channel.notification(
-        notification_id=f"EV-{uuid4().hex}",
-        order_no=order["outTradeNo"],
-        transaction_id="SBX-receipt-1",
-        amount_fen=order["amountFen"],
-        paid_at=now,
-        timestamp=int(now.timestamp()),
-    )
-    notified = httpx.post(
-        f"{base_url}/payments/notify/sandbox", content=body, headers=headers, timeout=30
-    )
-    assert notified.status_code == 204, notified.text
+    sandbox_pays(base_url, settings, order, "SBX-receipt-1")
     settled(platform)
 
     # When the resident reads the order's payment's receipt over GraphQL
@@ -102,7 +89,7 @@ def test_an_online_payment_gets_its_receipt_number_and_pdf_over_the_network(
     # Then it carries the first number of the receiver's book this year
     assert receipt["__typename"] == "Receipt", receipt
     number = receipt["receiptNumber"]
-    assert re.fullmatch(rf"[0-9A-Z]{{9}}-{now.year}-000001", number), number
+    assert re.fullmatch(rf"[0-9A-Z]{{9}}-{business_today().year}-000001", number), number
     assert (receipt["channel"], receipt["transactionId"], receipt["amountFen"]) == (
         "SANDBOX",
         "SBX-receipt-1",

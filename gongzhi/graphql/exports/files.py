@@ -84,38 +84,29 @@ async def export_to_file(
     given as ``principal`` is read and narrowed as the API does."""
     try:
         async with caller_context(settings, app, principal) as context:
-            return await _export(context, kind, file_format, given, out, progress)
+            export = EXPORTS[kind]
+            try:
+                opened = await open_export(context, export, given)
+            except Refused as refused:
+                return Written(0, refusal(refused))
+
+            written = [len(opened.first)]
+
+            def report(done: int) -> None:
+                written[0] = done
+                progress(done, opened.total)
+
+            part = out.with_name(out.name + ".part")
+            rows = batches(context, opened)
+            if file_format is ExportFormat.XLSX:
+                await write_xlsx(str(part), export.title, export.headers, rows, report)
+            else:
+                with part.open("wb") as file:
+                    async for chunk in chunks(
+                        file_format, export.title, export.headers, rows, report
+                    ):
+                        file.write(chunk)
+            os.replace(part, out)
+            return Written(written[0])
     except AuthenticationFailed as failure:
         return Written(0, str(failure))
-
-
-async def _export(
-    context: Context,
-    kind: ExportKind,
-    file_format: ExportFormat,
-    given: Mapping[str, str | None],
-    out: Path,
-    progress: Callable[[int, int], None],
-) -> Written:
-    export = EXPORTS[kind]
-    try:
-        opened = await open_export(context, export, given)
-    except Refused as refused:
-        return Written(0, refusal(refused))
-
-    written = [len(opened.first)]
-
-    def report(done: int) -> None:
-        written[0] = done
-        progress(done, opened.total)
-
-    part = out.with_name(out.name + ".part")
-    rows = batches(context, opened)
-    if file_format is ExportFormat.XLSX:
-        await write_xlsx(str(part), export.title, export.headers, rows, report)
-    else:
-        with part.open("wb") as file:
-            async for chunk in chunks(file_format, export.title, export.headers, rows, report):
-                file.write(chunk)
-    os.replace(part, out)
-    return Written(written[0])
