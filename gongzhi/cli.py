@@ -1,5 +1,5 @@
-"""gongzhi: the one entry point (run, serve, project, work, schedule, demo, export, token,
-schema)."""
+"""gongzhi: the one entry point (run, serve, project, work, schedule, demo, export, receipt,
+token, schema)."""
 
 from __future__ import annotations
 
@@ -496,6 +496,15 @@ def _export_parser(commands: Any) -> None:
     export.set_defaults(handler=cmd_export)
 
 
+def _document_parsers(commands: Any) -> None:
+    """导出 and 打印收据: files made from the views, as a caller of the API."""
+    from gongzhi.cli_audit import Wiring
+    from gongzhi.cli_receipt import add_receipt_command
+
+    _export_parser(commands)
+    add_receipt_command(commands, Wiring(_settings, _bootstrap))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="gongzhi", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -539,7 +548,7 @@ def parser() -> argparse.ArgumentParser:
     roster.set_defaults(handler=cmd_import)
 
     _bill_parser(commands)
-    _export_parser(commands)
+    _document_parsers(commands)
     from gongzhi.cli_audit import Wiring, add_audit_commands
 
     add_audit_commands(commands, Wiring(_settings, _bootstrap))  # verify, seal, db-roles

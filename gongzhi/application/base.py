@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,6 +31,8 @@ from gongzhi.application.snapshots import GongzhiSnapshot
 from gongzhi.domain.business_time import BUSINESS_TZ  # the one calendar, re-exported
 
 SAVE_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -307,11 +310,25 @@ class GongzhiBase(Application[UUID]):
             try:
                 position = self.record(meta, *outcome.aggregates, expect=outcome.expect)
             except IntegrityError:
+                # Counted by whoever watches contention (the receipt book's queue is tested
+                # by there being none of these).
+                log.info("a save of %s lost a race (attempt %d of %d)", what, number, attempts)
                 if number == attempts:
                     raise Conflict(lost_race(what)) from None
                 continue
             return Done(outcome.aggregates[0].id, position, outcome.part_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def exclusively(self, key: UUID) -> AbstractContextManager[None]:
+        """Hold ``key`` against every process on this event store while the body runs (a
+        PostgreSQL advisory lock: ``GongzhiRecorder.exclusively``), so that an aggregate
+        every process writes (a receipt book) is read and saved by one at a time instead of
+        racing in the store. A store without such locks (in memory: one process) holds
+        nothing."""
+        hold: Callable[[UUID], AbstractContextManager[None]] | None = getattr(
+            self.recorder, "exclusively", None
+        )
+        return hold(key) if hold is not None else nullcontext()
 
     def save_together(
         self,

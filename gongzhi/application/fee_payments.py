@@ -31,9 +31,11 @@ from gongzhi.domain.values import enum_value, required_text
 
 PREPAY_MONTHS = 12
 # Payments of one company taken at the same time queue on its receipt book (see receipt_book.py):
-# in one process behind a lock of the receiver (a race lost in the store costs a whole
-# attempt: 4 threads racing lost 12 of 160 payments after 8 attempts each, none queued);
-# processes still race each other, and retry.
+# in one process behind a lock of the receiver, then across processes behind the book's
+# advisory lock in PostgreSQL (``exclusively``), held from loading the book to saving it. A
+# race lost in the store costs a whole attempt (4 threads racing without queueing lost 12 of
+# 160 payments after 8 attempts each); queued, none is lost, and the attempts left are for
+# a store without advisory locks and for the other aggregates of a payment (its unit's account).
 RECEIPT_ATTEMPTS = 8
 _RECEIPT_BOOK_LOCKS = tuple(threading.Lock() for _ in range(64))
 
@@ -154,8 +156,10 @@ class FeePaymentService(GongzhiBase):
         # receipt "0001" are two payments, and neither learns of the other.
         receiver = community.serving_company(on) or community_id
 
+        year = business_today().year  # 收据 are numbered in the year they are made
+
         def attempt() -> Changed | PaymentDone:
-            book = self._receipt_book(receiver)
+            book = self._receipt_book(receiver, year)
             # Cash without a reference of its own is known by its receipt number: nothing to
             # look up, a new payment every time.
             known = reference or book.next_number()
@@ -213,7 +217,7 @@ class FeePaymentService(GongzhiBase):
 
         # The receipt book is shared by all the receiver's payments: more payments recorded
         # at once lose to each other on it than on one unit's account.
-        with _receipt_book_lock(receiver):
+        with _receipt_book_lock(receiver), self.exclusively(receipt_book_id(receiver, year)):
             done = self.retrying(meta, attempt, what="the receipt book", attempts=RECEIPT_ATTEMPTS)
         return done if isinstance(done, PaymentDone) else PaymentDone(done.id, done.position)
 
@@ -283,10 +287,9 @@ class FeePaymentService(GongzhiBase):
             return earlier
         return None
 
-    def _receipt_book(self, receiver: UUID) -> ReceiptBook:
-        """The receiver's book of this year (收据 are numbered in the year they are made,
-        whatever day the money was received on)."""
-        year = business_today().year
+    def _receipt_book(self, receiver: UUID, year: int) -> ReceiptBook:
+        """The receiver's book of ``year`` (the year the receipt is made, whatever day the
+        money was received on)."""
         book = fee_aggregate(self, ReceiptBook, receipt_book_id(receiver, year))
         if isinstance(book, ReceiptBook):
             return book

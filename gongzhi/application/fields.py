@@ -39,6 +39,7 @@ class Kind(enum.Enum):
     PAYMENT_ORDER = "payment order"  # 在线缴费 (issue 16)
     METER = "meter"  # 抄表 (issue 16)
     RECONCILIATION = "reconciliation"  # 对账 (issue 16)
+    INVOICE_REQUEST = "invoice request"  # 电子发票 of a payment (issue 16)
     PARKING_SPACE = "parking space"
     FUND_USE = "maintenance fund use"
     COMMON_INCOME_ENTRY = "common income entry"

@@ -17,19 +17,32 @@ from gongzhi.application.base import Changed, Conflict, Done, GongzhiBase, Meta,
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.fee_schedules import fee_aggregate, read_only
 from gongzhi.application.fields import Doc, Kind, Ref, Text
-from gongzhi.domain.invoice import InvoiceRequest, invoice_request_id
+from gongzhi.domain.invoice import InvoiceBuyer, InvoiceRequest, invoice_request_id
 from gongzhi.domain.payment import Payment
 
 
 @dataclass(frozen=True)
 class RequestInvoice(Command):
-    """申请电子发票 for a payment, to an organisation (单位抬头 and its tax number)"""
+    """申请电子发票 for a payment, to an organisation (单位抬头 and its tax number) or to a
+    person (个人: the name, no tax number)"""
 
     payment_id: Annotated[UUID, Ref(Kind.PAYMENT)]
-    buyer_title: Annotated[str, Text(100, min_length=1), Doc("发票抬头: the buyer's name")]
-    tax_number: Annotated[
-        str, Text(18, min_length=18), Doc("纳税人识别号: the buyer's 统一社会信用代码 (18)")
+    buyer_title: Annotated[
+        str,
+        Text(100, min_length=1),
+        Doc("发票抬头: the organisation's name, or the person's name (at most 50) for 个人"),
     ]
+    tax_number: (
+        Annotated[
+            str,
+            Text(18, min_length=18),
+            Doc("纳税人识别号: the organisation's 统一社会信用代码 (18); none for 个人"),
+        ]
+        | None
+    ) = None
+    buyer_kind: Annotated[
+        InvoiceBuyer, Doc("单位 (ORGANISATION, with its tax number) or 个人 (PERSON)")
+    ] = InvoiceBuyer.ORGANISATION
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class InvoiceService(GongzhiBase):
                 amount_fen=payment.amount_fen,
                 buyer_title=command.buyer_title,
                 tax_number=command.tax_number,
+                buyer_kind=InvoiceBuyer(command.buyer_kind),
             )
             return Changed((request,))
 

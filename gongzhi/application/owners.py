@@ -116,9 +116,10 @@ class ErasePerson(Command):
 class EraseRecordText(Command):
     """个人信息删除 erase the free text a record holds about people who are not registered
     persons (a 筹备组, a dispute's parties, mediator and attendees, a joint meeting's attendees,
-    an inspector, a proxy authorisation, a write-off's approver): the record's own data key is
-    destroyed, so these texts read as erased (已删除) everywhere, in the events, the views and
-    the history; the record's figures and everything else it says stay. Cannot be undone"""
+    an inspector, a proxy authorisation, a write-off's approver, a personal invoice's buyer):
+    the record's own data key is destroyed, so these texts read as erased (已删除) everywhere,
+    in the events, the views and the history; the record's figures and everything else it says
+    stay. Cannot be undone"""
 
     record_id: Annotated[
         UUID,
@@ -129,6 +130,7 @@ class EraseRecordText(Command):
             Kind.PARTY_ORGANISATION,
             Kind.DECISION,
             Kind.FEE_ACCOUNT,
+            Kind.INVOICE_REQUEST,
         ),
         Doc("The record whose free text is erased"),
     ]

@@ -28,7 +28,9 @@ Covered (``PERSONAL_FIELDS``):
   (``Facility.InspectionRecorded``), a ballot's proxy authorisation (委托书, in
   ``Ballot.BallotCast``/``BallotChanged`` and the decision's older ``BallotCast``) and a bill
   write-off's approver (``FeeAccount.WrittenOff.approved_by``: a name typed by the staff, not
-  a roster id; the fee ledger, statement and history open it). Destroying the record's key
+  a roster id; the fee ledger, statement and history open it) and a personal invoice's
+  buyer (``InvoiceRequest.Requested.buyer_name``: 个人抬头, a name typed for the invoice; the
+  receipt opens it, masked for the roles that do not issue invoices). Destroying the record's key
   (``eraseRecordText``, gongzhi/domain/record_text.py) erases that record's free text and
   nothing else; the record is then kept as erased, so that no later save makes it a new key;
 - the same names in a snapshot's state (``SNAPSHOT_FIELDS``: a committee's 筹备组, candidates
@@ -64,6 +66,7 @@ from gongzhi.domain.decision import Ballot, Decision
 from gongzhi.domain.dispute import Dispute
 from gongzhi.domain.facility import Facility
 from gongzhi.domain.fee_account import FeeAccount
+from gongzhi.domain.invoice import InvoiceRequest
 from gongzhi.domain.party import PartyOrganisation
 from gongzhi.domain.person import ERASED_NAME, Person
 
@@ -95,6 +98,7 @@ PERSONAL_FIELDS: Mapping[type, Mapping[str, str]] = {
     Ballot.BallotCast: {"proxy_authorisation": RECORD},
     Ballot.BallotChanged: {"proxy_authorisation": RECORD},
     FeeAccount.WrittenOff: {"approved_by": RECORD},
+    InvoiceRequest.Requested: {"buyer_name": RECORD},
 }
 
 
@@ -110,7 +114,7 @@ RECORD_TEXT_HOLDERS = frozenset(
 # Fields that hold names: an erased one reads as 已删除; any other (a phone, an ID number, a
 # proxy authorisation) reads as empty.
 NAME_FIELDS = frozenset(
-    {"name", "group_members", "mediator", "attendees", "inspector", "approved_by"}
+    {"name", "group_members", "mediator", "attendees", "inspector", "approved_by", "buyer_name"}
 )
 
 

@@ -2,8 +2,11 @@
 answered: REQUESTED, then ISSUED (with the invoice's number) or FAILED (with the reason).
 
 One request per payment (its id is derived from the payment's): a second request of the same
-payment finds the first. The buyer is an organisation (单位抬头 with its 统一社会信用代码), so
-nothing here is a natural person's data.
+payment finds the first. The buyer is an organisation (单位抬头 with its 统一社会信用代码) or a
+person (个人抬头: the name alone, no tax number). A person's name is personal data: it is
+kept apart from the organisations' titles (``buyer_name``) so that only it is sealed
+(application/personal_data.py, under the request's own key: the name typed need not be a
+registered person's).
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from gongzhi.domain.errors import RuleViolated
+from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.values import required_text, unified_credit_code
 
 INVOICE_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/invoice-request")
+
+
+class InvoiceBuyer(enum.Enum):
+    ORGANISATION = "ORGANISATION"  # 单位: title and 纳税人识别号
+    PERSON = "PERSON"  # 个人: a natural person's name, no tax number
+
+
+MAX_PERSON_NAME = 50
 
 
 class InvoiceStatus(enum.Enum):
@@ -36,8 +47,11 @@ class InvoiceRequest(Aggregate):
         community_id: UUID
         unit_id: UUID
         amount_fen: int
-        buyer_title: str
-        tax_number: str
+        buyer_title: str  # an organisation's title ("" for a person)
+        tax_number: str  # an organisation's 统一社会信用代码 ("" for a person)
+        # Defaults: requests recorded before personal invoices were organisations'.
+        buyer_kind: str = InvoiceBuyer.ORGANISATION.value
+        buyer_name: str = ""  # a person's name (sealed at rest); "" for an organisation
 
     class Issued(Aggregate.Event):
         invoice_number: str
@@ -63,6 +77,8 @@ class InvoiceRequest(Aggregate):
         amount_fen: int,
         buyer_title: str,
         tax_number: str,
+        buyer_kind: str = InvoiceBuyer.ORGANISATION.value,
+        buyer_name: str = "",
     ) -> None:
         self.payment_id = payment_id
         self.community_id = community_id
@@ -70,6 +86,8 @@ class InvoiceRequest(Aggregate):
         self.amount_fen = amount_fen
         self.buyer_title = buyer_title
         self.tax_number = tax_number
+        self.buyer_kind = buyer_kind
+        self.buyer_name = buyer_name
         self.status = InvoiceStatus.REQUESTED.value
         self.invoice_number = ""
 
@@ -82,8 +100,21 @@ class InvoiceRequest(Aggregate):
         unit_id: UUID,
         amount_fen: int,
         buyer_title: str,
-        tax_number: str,
+        tax_number: str | None,
+        buyer_kind: InvoiceBuyer = InvoiceBuyer.ORGANISATION,
     ) -> InvoiceRequest:
+        """``buyer_title`` is the organisation's title, or the person's name."""
+        if buyer_kind is InvoiceBuyer.PERSON:
+            if tax_number:
+                raise InvalidValue("taxNumber", "a personal invoice (个人) has no tax number")
+            name = required_text("buyerTitle", buyer_title, max_length=MAX_PERSON_NAME)
+            title, code = "", ""
+        else:
+            if not tax_number:
+                raise InvalidValue("taxNumber", "is required for an organisation's invoice")
+            name = ""
+            title = required_text("buyerTitle", buyer_title, max_length=100)
+            code = unified_credit_code("taxNumber", tax_number)
         return cls._create(
             cls.Requested,
             id=invoice_request_id(payment_id),
@@ -91,8 +122,10 @@ class InvoiceRequest(Aggregate):
             community_id=community_id,
             unit_id=unit_id,
             amount_fen=amount_fen,
-            buyer_title=required_text("buyerTitle", buyer_title, max_length=100),
-            tax_number=unified_credit_code("taxNumber", tax_number),
+            buyer_title=title,
+            tax_number=code,
+            buyer_kind=buyer_kind.value,
+            buyer_name=name,
         )
 
     def issue(self, invoice_number: str, issued_on: date) -> None:

@@ -14,6 +14,10 @@ from gongzhi.domain.errors import InvalidValue
 
 FEN_PER_YUAN = 100
 
+CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+CAPITAL_PLACES = ("仟", "佰", "拾", "")  # within a group of four digits
+CAPITAL_GROUPS = ("", "万", "亿", "万亿")  # of four digits, the least first
+
 
 def split_fen(total_fen: int, weights: Sequence[Fraction | Decimal | int]) -> list[int]:
     """Split ``total_fen`` (≥ 0) in proportion to ``weights`` (≥ 0, not all zero).
@@ -65,3 +69,42 @@ def yuan_to_fen(field: str, value: Decimal | str | int) -> int:
 def fen_to_yuan(fen: int) -> Decimal:
     """fen → 元 as an exact Decimal with two places."""
     return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def fen_in_capitals(fen: int) -> str:
+    """人民币大写 of an amount, as written on receipts and cheques (壹仟零伍元陆角整 for
+    1005.60 元): the rules of the People's Bank for 大写金额 — one 零 for any run of zeros
+    between digits, no 零 at the end, 整 after 元 when there are no 角 and 分 (and after 角
+    when there are no 分), 零 between 元 and 分 when there are no 角."""
+    if fen < 0:
+        raise ValueError("an amount in capitals is never negative")
+    yuan, rest = divmod(fen, FEN_PER_YUAN)
+    jiao, cents = divmod(rest, 10)
+    text = _integer_in_capitals(yuan) + "元" if yuan else ""
+    if jiao == cents == 0:
+        return (text or "零元") + "整"
+    if jiao:
+        text += CAPITAL_DIGITS[jiao] + "角"
+    elif yuan:
+        text += "零"
+    return text + (CAPITAL_DIGITS[cents] + "分" if cents else "整")
+
+
+def _integer_in_capitals(number: int) -> str:
+    groups: list[int] = []
+    while number:
+        number, group = divmod(number, 10_000)
+        groups.append(group)
+    if len(groups) > len(CAPITAL_GROUPS):
+        raise ValueError("too large an amount to write in capitals")
+    text, zero = "", False
+    for index in reversed(range(len(groups))):
+        for place, digit in zip(CAPITAL_PLACES, f"{groups[index]:04d}", strict=True):
+            if digit == "0":
+                zero = bool(text)  # a zero after a digit: 零 before the next digit
+                continue
+            text += ("零" if zero else "") + CAPITAL_DIGITS[int(digit)] + place
+            zero = False
+        if groups[index]:
+            text += CAPITAL_GROUPS[index]
+    return text

@@ -3,10 +3,12 @@
 A receiver is the company that receives a payment (or the community itself where no company
 serves it). Its book of a year is one aggregate whose every ``Issued`` event is one number:
 the number is taken by the same save as the payment's own events, so a payment that is not
-recorded (refused, rolled back) takes no number, and two payments saved at once both try to
-write the book's next version: the event store lets one through and the other is run again
-with the next number (``GongzhiBase.retrying``). No number is skipped and none is given
-twice, at the price of one company's payments being recorded one after another.
+recorded (refused, rolled back) takes no number. Two payments saved at once would both try
+to write the book's next version (the event store lets one through and the other is run
+again with the next number, ``GongzhiBase.retrying``), so the application queues them on the
+book instead, across processes (``FeePaymentService.record_payment``). No number is skipped
+and none is given twice, at the price of one company's payments being recorded one after
+another.
 """
 
 from __future__ import annotations

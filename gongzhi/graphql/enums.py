@@ -40,6 +40,7 @@ from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, HousingKind, UseKind
 from gongzhi.domain.health import RiskFlag
+from gongzhi.domain.invoice import InvoiceBuyer
 from gongzhi.domain.labels import LABELS
 from gongzhi.domain.meter import MeterKind, SharingMethod
 from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
@@ -284,6 +285,11 @@ GRAPHQL_ENUMS = (
         "待分转 REPORTED, 已分转 DISPATCHED (waiting for the response), 已回应 RESPONDED, 已办结 RESOLVED, 已撤销 CANCELLED",
     ),
     (BreachKind, "SlaBreachKind", "超时: 分转 DISPATCH or 回应 RESPONSE"),
+    (
+        InvoiceBuyer,
+        "InvoiceBuyer",
+        "发票抬头类型: 单位 ORGANISATION (with its tax number), 个人 PERSON",
+    ),
     (
         OrderStatus,
         "OnlinePaymentOrderStatus",

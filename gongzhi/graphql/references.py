@@ -86,6 +86,7 @@ KIND_SQL: dict[Kind, str] = {
         SELECT b.community_id, m.unit_id FROM meters m JOIN meter_books b ON b.id = m.book_id
         WHERE m.id = $1""",
     Kind.RECONCILIATION: "SELECT community_id FROM reconciliations WHERE id = $1",
+    Kind.INVOICE_REQUEST: "SELECT community_id, unit_id FROM fee_invoice_requests WHERE id = $1",
     Kind.PARKING_SPACE: """
         SELECT s.community_id FROM fee_schedule_items i
         JOIN fee_schedules s ON s.id = i.schedule_id

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +22,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg import Error as PsycopgError
 from psycopg.errors import LockNotAvailable, QueryCanceled
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -56,6 +59,46 @@ class GongzhiRecorder(PostgresApplicationRecorder):
     """The library's recorder, safe for large atomic saves (a roster of 10,000 units) and
     bounded in time: no save waits for the write lock, or holds it, longer than the write
     timeout (the datastore's lock timeout, in seconds)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Sessions holding an ``exclusively`` lock, at most one fewer than the pool's
+        # connections: a holder needs another connection to load and save, so at least one
+        # stays free for them (else holders of different keys could take every connection
+        # and wait for one forever).
+        holders = max(self.datastore.pool.max_size - 1, 1)
+        self._exclusive_sessions = threading.BoundedSemaphore(holders)
+
+    @contextmanager
+    def exclusively(self, key: UUID) -> Iterator[None]:
+        """Hold a PostgreSQL advisory lock named by ``key`` (a session-level lock, on a
+        connection of the pool kept for the purpose) while the body runs: every process on
+        this database that asks for the same key waits for it, so what the body reads and
+        then saves is not changed meanwhile by another process (the receipt book: numbers
+        given one after another, never two saves racing for the same number). Waits at most
+        the write timeout, then ``WriteTimedOut``."""
+        lock = key.int >> 64
+        lock = lock - (1 << 64) if lock >= 1 << 63 else lock  # PostgreSQL's bigint
+        with self._exclusive_sessions, self.datastore.get_connection() as conn:
+            try:
+                # Taken in a transaction only to bound the wait (SET LOCAL); a session-level
+                # lock outlives the transaction, and the connection is in autocommit after.
+                with conn.transaction():
+                    conn.execute(
+                        SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout)
+                    )
+                    conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
+            except LockNotAvailable as error:
+                msg = f"{key} was held by another save for {self.datastore.lock_timeout} s"
+                raise WriteTimedOut(msg) from error
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+                except PsycopgError:
+                    # The lock ends with its session: never back into the pool holding it.
+                    conn.close()
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

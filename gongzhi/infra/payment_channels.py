@@ -1,11 +1,12 @@
 """支付渠道适配器: the payment channels the platform can be configured with.
 
-Only the sandbox works today. It signs its notifications as WeChat Pay v3 does (a
+The sandbox signs its notifications as WeChat Pay v3 does (a
 signature over ``timestamp\\nnonce\\nbody\\n`` sent in headers, refused outside a five-minute
 window), with HMAC-SHA256 under a key from configuration instead of the platform
-certificate's RSA key; it moves no money and serves development and tests. WeChat Pay,
-Alipay and UnionPay are named so that selecting one fails at startup, saying it is not
-implemented, rather than taking orders no notification could ever pay.
+certificate's RSA key; it moves no money and serves development and tests. WeChat Pay v3 and
+Alipay verify the real channels' notifications (``gongzhi.infra.payment_adapters``); UnionPay
+is named so that selecting it fails at startup, saying it is not implemented, rather than
+taking orders no notification could ever pay.
 
 The key is read from a file named by ``GONGZHI_PAYMENT_KEY_FILE`` (outside production one is
 generated into the data folder); it is never stored in the database.
@@ -22,7 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
+
 
 from gongzhi.infra.statements import (
     WECHAT_BILL,
@@ -39,7 +44,9 @@ FRESHNESS = timedelta(minutes=5)
 MIN_KEY_BYTES = 32
 TIMESTAMP, NONCE, SIGNATURE = "Sandbox-Timestamp", "Sandbox-Nonce", "Sandbox-Signature"
 # Known to the platform but not implemented: selecting one refuses to start.
-NOT_IMPLEMENTED = {"WECHAT": "微信支付", "ALIPAY": "支付宝", "UNIONPAY": "银联"}
+NOT_IMPLEMENTED = {"UNIONPAY": "银联"}
+# The real channels' adapters (gongzhi.infra.payment_adapters), by the function that makes one.
+REAL_CHANNELS = {"WECHAT": "wechat_pay_channel", "ALIPAY": "alipay_channel"}
 
 
 class ChannelNotConfigured(ValueError):
@@ -151,12 +158,7 @@ class SandboxChannel:
         expected = sandbox_signature(self._key, stamp, nonce, body)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise NoticeRefused("SIGN_ERROR", "the signature does not verify", status=401)
-        try:
-            signed_at = datetime.fromtimestamp(int(stamp), tz=now.tzinfo)
-        except (ValueError, OverflowError, OSError):
-            raise NoticeRefused("SIGN_ERROR", "the timestamp is not a number") from None
-        if abs(now - signed_at) > FRESHNESS:
-            raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
+        check_fresh(stamp, now)
         return _notice(body)
 
     def accepted(self) -> Reply:
@@ -167,6 +169,16 @@ class SandboxChannel:
         """WeChat Pay v3: a 4xx or 5xx with ``{"code", "message"}``; the channel resends."""
         body = json.dumps({"code": code, "message": message}).encode()
         return Reply(status, body, "application/json")
+
+
+def check_fresh(stamp: str, now: datetime) -> None:
+    """Refuse a notification signed (``stamp``: seconds since the epoch) outside the window."""
+    try:
+        signed_at = datetime.fromtimestamp(int(stamp), tz=now.tzinfo)
+    except (ValueError, OverflowError, OSError):
+        raise NoticeRefused("SIGN_ERROR", "the timestamp is not a number") from None
+    if abs(now - signed_at) > FRESHNESS:
+        raise NoticeRefused("REPLAYED", "the notification was signed too long ago")
 
 
 def _notice(body: bytes) -> Notice:
@@ -207,14 +219,30 @@ def create_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-def channel_adapter(name: str, key_file: Path | None) -> SandboxChannel | None:
-    """The adapter of the configured channel (``GONGZHI_PAYMENT_CHANNEL``); None for none."""
+def channel_adapter(
+    name: str, key_file: Path | None
+) -> SandboxChannel | WeChatPayChannel | AlipayChannel | None:
+    """The adapter of the configured channel (``GONGZHI_PAYMENT_CHANNEL``); None for none.
+    WeChat Pay and Alipay are configured by the JSON file ``key_file`` names
+    (``gongzhi.infra.payment_adapters``)."""
     if not name:
         return None
+    if name in REAL_CHANNELS:
+        from gongzhi.infra import payment_adapters
+
+        if key_file is None:
+            msg = f"GONGZHI_PAYMENT_CHANNEL={name} needs GONGZHI_PAYMENT_KEY_FILE (its JSON)"
+            raise ChannelNotConfigured(msg)
+        make = getattr(payment_adapters, REAL_CHANNELS[name])
+        try:
+            adapter: WeChatPayChannel | AlipayChannel = make(key_file)
+        except ChannelNotConfigured as error:
+            raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: {error}") from None
+        return adapter
     if name in NOT_IMPLEMENTED:
         raise ChannelNotConfigured(
             f"GONGZHI_PAYMENT_CHANNEL={name}: the {NOT_IMPLEMENTED[name]} adapter is not "
-            "implemented yet; only SANDBOX can be selected"
+            "implemented yet; SANDBOX, WECHAT and ALIPAY can be selected"
         )
     if name != SANDBOX:
         raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: no such channel")

@@ -148,6 +148,8 @@ fee_invoice_requests = Table(
     Column("amount_fen", BigInteger, nullable=False),
     Column("buyer_title", String(100), nullable=False),
     Column("tax_number", String(18), nullable=False),
+    Column("buyer_kind", String(16), nullable=False, server_default="ORGANISATION"),
+    Column("buyer_name", Text),  # 个人抬头, sealed as the log holds it
     Column("status", String(20), nullable=False),
     Column("invoice_number", String(64)),
     Column("failure", Text),
@@ -324,6 +326,8 @@ def _(event: InvoiceRequest.Requested) -> list[Op]:
         "amount_fen": event.amount_fen,
         "buyer_title": event.buyer_title,
         "tax_number": event.tax_number,
+        "buyer_kind": event.buyer_kind,
+        "buyer_name": event.buyer_name or None,
         "status": InvoiceStatus.REQUESTED.value,
         "invoice_number": None,
         "failure": None,

@@ -76,6 +76,28 @@ def read_order(base_url: str, token: str, order_id: str) -> dict[str, Any]:
     return order
 
 
+def sandbox_pays(
+    base_url: str, settings: Settings, order: dict[str, Any], transaction_id: str, times: int = 1
+) -> None:
+    """The sandbox posts its signed notification of the order's payment to the server,
+    ``times`` times (each a new notification of the one payment: a resend); each taken."""
+    assert settings.payment_key_file is not None
+    channel, now = SandboxChannel(read_key(settings.payment_key_file)), datetime.now(UTC)
+    for _ in range(times):
+        headers, body = channel.notification(
+            notification_id=f"EV-{uuid4().hex}",
+            order_no=order["outTradeNo"],
+            transaction_id=transaction_id,
+            amount_fen=order["amountFen"],
+            paid_at=now,
+            timestamp=int(now.timestamp()),
+        )
+        response = httpx.post(
+            f"{base_url}/payments/notify/sandbox", content=body, headers=headers, timeout=30
+        )
+        assert response.status_code == 204, response.text
+
+
 @pytest.mark.slow
 def test_a_unit_pays_online_through_the_running_server(
     platform: Platform, running: tuple[str, Any], settings: Settings
@@ -108,21 +130,7 @@ def test_a_unit_pays_online_through_the_running_server(
     order = read_order(base_url, token, order_id)
     assert order["amountFen"] > 0 and order["status"] == "CREATED"
     # When the sandbox posts its signed notification to the server, twice (a resend)
-    assert settings.payment_key_file is not None
-    channel, now = SandboxChannel(read_key(settings.payment_key_file)), datetime.now(UTC)
-    for _ in range(2):
-        headers, body = channel.notification(
-            notification_id=f"EV-{uuid4().hex}",
-            order_no=order["outTradeNo"],
-            transaction_id="SBX-e2e-1",
-            amount_fen=order["amountFen"],
-            paid_at=now,
-            timestamp=int(now.timestamp()),
-        )
-        response = httpx.post(
-            f"{base_url}/payments/notify/sandbox", content=body, headers=headers, timeout=30
-        )
-        assert response.status_code == 204, response.text
+    sandbox_pays(base_url, settings, order, "SBX-e2e-1", times=2)
     # Then the order reads paid and the unit's statement shows one payment and nothing owed
     position = platform.app.recorder.max_notification_id() or 0
     assert wait_for_position(platform.engine, PROJECTION_NAME, position, timeout=30)

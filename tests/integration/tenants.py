@@ -44,6 +44,7 @@ from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard, fee_schedule
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
+from gongzhi.application.invoices import RequestInvoice
 from gongzhi.application.meters import InstallMeter
 from gongzhi.application.notices import PublishNotice
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
@@ -73,6 +74,7 @@ from gongzhi.domain.dispute import PartyKind
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
+from gongzhi.domain.invoice import InvoiceBuyer
 from gongzhi.domain.meter import MeterKind, book_id
 from gongzhi.domain.notice import NoticeAudience
 from gongzhi.domain.party import PartyOrganisationKind
@@ -366,9 +368,13 @@ def _fees(app: Gongzhi, tenant: Tenant) -> None:
             ).decode(),
         ),
     ).id
+    invoice = app.request_invoice(
+        META, RequestInvoice(payment_id=payment, buyer_title="张三", buyer_kind=InvoiceBuyer.PERSON)
+    ).id
     tenant.things |= {
         Kind.METER: str(meter),
         Kind.METER_BOOK: str(book_id(community)),
+        Kind.INVOICE_REQUEST: str(invoice),
         Kind.BILL: str(bill),
         Kind.PAYMENT: str(payment),
         Kind.PAYMENT_ORDER: str(order),

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gongzhi.domain.errors import InvalidValue
-from gongzhi.domain.money import fen_to_yuan, split_fen, yuan_to_fen
+from gongzhi.domain.money import fen_in_capitals, fen_to_yuan, split_fen, yuan_to_fen
 
 
 @given(
@@ -46,3 +46,36 @@ def test_yuan_convert_to_fen_exactly_and_finer_amounts_are_refused() -> None:
     with pytest.raises(InvalidValue) as refused:
         yuan_to_fen("amount", "0.001")
     assert refused.value.field == "amount"
+
+
+@pytest.mark.parametrize(
+    ("fen", "capitals"),
+    [
+        (0, "零元整"),
+        (5, "伍分"),
+        (50, "伍角整"),
+        (1_05, "壹元零伍分"),
+        (10_00, "壹拾元整"),
+        (500_00, "伍佰元整"),
+        (1005_60, "壹仟零伍元陆角整"),
+        (10001_00, "壹万零壹元整"),
+        (100000_00, "壹拾万元整"),
+        (10500000_00, "壹仟零伍拾万元整"),
+        (100000001_00, "壹亿零壹元整"),
+        (12345_67, "壹万贰仟叁佰肆拾伍元陆角柒分"),
+    ],
+)
+def test_amounts_in_capitals_follow_the_banks_rules(fen: int, capitals: str) -> None:
+    assert fen_in_capitals(fen) == capitals
+
+
+@given(st.integers(min_value=0, max_value=10**14))
+def test_capitals_never_double_or_end_with_a_zero_and_read_back(fen: int) -> None:
+    text = fen_in_capitals(fen)
+    assert "零零" not in text and not text.rstrip("整").endswith("零")
+    assert text.endswith(("整", "分"))
+    # read back: every digit written is a digit of the amount, in order, zeros aside
+    digits = "".join(
+        str("零壹贰叁肆伍陆柒捌玖".index(c)) for c in text if c in "壹贰叁肆伍陆柒捌玖"
+    )
+    assert digits == str(fen).replace("0", "")

@@ -5,7 +5,8 @@ an operator of the platform."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,44 @@ class Written:
     problem: str | None = None  # what the query answered instead of rows
 
 
+@asynccontextmanager
+async def caller_context(
+    settings: Settings, app: Gongzhi, principal: Principal | str
+) -> AsyncIterator[Context]:
+    """The context of a request made on this machine (``gongzhi export``, ``gongzhi
+    receipt``) by ``principal``: a token given is read and narrowed as the API does
+    (``AuthenticationFailed`` when it does not hold)."""
+    assert settings.database_url
+    pool = await create_pool(PgParams.from_url(settings.database_url), 2)
+    try:
+        if isinstance(principal, str):
+            principal = read_token(settings.jwt_secret, principal)
+            async with pool.acquire() as connection:
+                principal = await current_principal(connection, principal)
+        watch = ProjectionWatch(pool, PROJECTION_NAME)
+        services = Services(
+            app=app,
+            pool=pool,
+            watch=watch,
+            limiter=CapacityLimiter(1),
+            read_your_writes_timeout=settings.read_your_writes_timeout,
+        )
+        await watch.start()  # a command's read-your-writes waits on it
+        try:
+            yield Context(principal=principal, services=services)
+        finally:
+            await watch.stop()  # its LISTEN connection goes back before the pool closes
+    finally:
+        await pool.close()
+
+
+def refusal(refused: Refused) -> str:
+    """A refusal in plain words, for the command line."""
+    problem = refused.problem
+    field = getattr(problem, "field", "")
+    return f"{type(problem).__name__}: {field} {problem.message}".strip()
+
+
 async def export_to_file(
     settings: Settings,
     app: Gongzhi,
@@ -43,47 +82,31 @@ async def export_to_file(
 ) -> Written:
     """Write the export to ``out`` (whole or not at all: through ``out.part``); a token
     given as ``principal`` is read and narrowed as the API does."""
-    assert settings.database_url
-    pool = await create_pool(PgParams.from_url(settings.database_url), 2)
     try:
-        if isinstance(principal, str):
+        async with caller_context(settings, app, principal) as context:
+            export = EXPORTS[kind]
             try:
-                principal = read_token(settings.jwt_secret, principal)
-                async with pool.acquire() as connection:
-                    principal = await current_principal(connection, principal)
-            except AuthenticationFailed as failure:
-                return Written(0, str(failure))
-        services = Services(
-            app=app,
-            pool=pool,
-            watch=ProjectionWatch(pool, PROJECTION_NAME),
-            limiter=CapacityLimiter(1),
-            read_your_writes_timeout=settings.read_your_writes_timeout,
-        )
-        context = Context(principal=principal, services=services)
-        export = EXPORTS[kind]
-        try:
-            opened = await open_export(context, export, given)
-        except Refused as refused:
-            problem = refused.problem
-            field = getattr(problem, "field", "")
-            return Written(0, f"{type(problem).__name__}: {field} {problem.message}".strip())
+                opened = await open_export(context, export, given)
+            except Refused as refused:
+                return Written(0, refusal(refused))
 
-        written = [len(opened.first)]
+            written = [len(opened.first)]
 
-        def report(done: int) -> None:
-            written[0] = done
-            progress(done, opened.total)
+            def report(done: int) -> None:
+                written[0] = done
+                progress(done, opened.total)
 
-        part = out.with_name(out.name + ".part")
-        rows = batches(context, opened)
-        if file_format is ExportFormat.XLSX:
-            await write_xlsx(str(part), export.title, export.headers, rows, report)
-        else:
-            with part.open("wb") as file:
-                async for chunk in chunks(file_format, export.title, export.headers, rows, report):
-                    file.write(chunk)
-        os.replace(part, out)
-        return Written(written[0])
-    finally:
-        await pool.close()
+            part = out.with_name(out.name + ".part")
+            rows = batches(context, opened)
+            if file_format is ExportFormat.XLSX:
+                await write_xlsx(str(part), export.title, export.headers, rows, report)
+            else:
+                with part.open("wb") as file:
+                    async for chunk in chunks(
+                        file_format, export.title, export.headers, rows, report
+                    ):
+                        file.write(chunk)
+            os.replace(part, out)
+            return Written(written[0])
+    except AuthenticationFailed as failure:
+        return Written(0, str(failure))

@@ -11,7 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from gongzhi.domain.money import fen_to_yuan
+from gongzhi.domain.money import fen_in_capitals, fen_to_yuan
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -24,6 +24,37 @@ CHANNEL_NAMES = {
     "SANDBOX": "沙箱支付（测试）",
 }
 NO_NUMBER = "无（编号启用前的收款）"
+
+
+# Characters the font has no glyph for (it covers GB 18030's Chinese, not every symbol),
+# written as a person would write them by hand.
+UNPRINTABLE = {"m²": "平方米", "²": "平方", "m³": "立方米", "³": "立方"}
+LINE = 16.0  # points from one item to the next
+AMOUNT_WIDTH = 90.0  # the amount column, right of every item's text
+BOTTOM = 78.0  # what an items page keeps free below its last item: the total, the footer
+
+
+def printable(text: str) -> str:
+    for symbol, words in UNPRINTABLE.items():
+        text = text.replace(symbol, words)
+    return text
+
+
+def _wrapped(text: str, width: float, size: float = 10) -> list[str]:
+    """``text`` in lines no wider than ``width`` points (CJK text breaks anywhere)."""
+    lines, current = [], ""
+    for character in text:
+        if current and pdfmetrics.stringWidth(current + character, FONT, size) > width:
+            lines.append(current)
+            current = ""
+        current += character
+    return [*lines, current]
+
+
+def _footer(pdf: canvas.Canvas, left: float, text: str) -> None:
+    pdf.setFont(FONT, 8)
+    pdf.drawString(left, 30, text)
+    pdf.setFont(FONT, 10)
 
 
 def yuan_text(fen: int) -> str:
@@ -81,20 +112,28 @@ def receipt_pdf(sheet: ReceiptSheet) -> bytes:
     y -= 16
     pdf.drawString(left, y, "收费项目（所属期间）")
     pdf.drawRightString(right, y, "金额（元）")
+    copy = "原件" if sheet.copy == 1 else f"补打（第 {sheet.copy} 份）"
+    footer = f"{copy}　打印：{sheet.printed_by}　{sheet.printed_at}　本收据不作报销凭证"
     for line in sheet.lines:
-        y -= 16
-        pdf.drawString(left, y, line.what)
-        pdf.drawRightString(right, y, yuan_text(line.amount_fen))
+        parts = _wrapped(printable(line.what), right - left - AMOUNT_WIDTH)
+        for n, part in enumerate(parts):
+            if y - LINE < BOTTOM:  # no room for this line and the total: the next page
+                _footer(pdf, left, footer)
+                pdf.showPage()
+                pdf.setFont(FONT, 10)
+                y = height - 50.0
+                pdf.drawString(left, y, f"收据编号：{sheet.number or NO_NUMBER}（续）")
+            y -= LINE
+            pdf.drawString(left, y, part)
+            if n == 0:
+                pdf.drawRightString(right, y, yuan_text(line.amount_fen))
     y -= 10
     pdf.line(left, y, right, y)
     y -= 18
     pdf.setFont(FONT, 12)
-    pdf.drawString(left, y, f"合计：人民币 {yuan_text(sheet.amount_fen)} 元")
-    pdf.setFont(FONT, 8)
-    copy = "原件" if sheet.copy == 1 else f"补打（第 {sheet.copy} 份）"
-    pdf.drawString(
-        left, 30, f"{copy}　打印：{sheet.printed_by}　{sheet.printed_at}　本收据不作报销凭证"
-    )
+    pdf.drawString(left, y, f"合计：人民币（大写）{fen_in_capitals(sheet.amount_fen)}")
+    pdf.drawRightString(right, y, f"（小写）¥{yuan_text(sheet.amount_fen)} 元")
+    _footer(pdf, left, footer)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -20,12 +20,16 @@ from gongzhi.application.fee_payments import PrintReceipt, ReceiptCopy
 from gongzhi.application.fields import Kind
 from gongzhi.application.invoices import RequestInvoice
 from gongzhi.domain.business_time import BUSINESS_TZ
+from gongzhi.domain.invoice import InvoiceBuyer
+from gongzhi.domain.person import ERASED_NAME
+from gongzhi.graphql.auth import Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, invalid
 from gongzhi.graphql.exports.signed import DOCUMENTS, Document, ExportLink, sign_document_link
 from gongzhi.graphql.fees.receipt_pdf import ReceiptLine, ReceiptSheet, receipt_pdf
 from gongzhi.graphql.fees.statement import require_statement_reader
 from gongzhi.graphql.money import Fen
+from gongzhi.graphql.personal_data import opener_for
 from gongzhi.graphql.reading import InCommunity, lookup
 from gongzhi.graphql.rows import from_row
 from gongzhi.graphql.unit_labels import UNIT_LABEL_DESCRIPTION, UnitNames, unit_columns
@@ -48,6 +52,10 @@ PRINTS_SELECT = """SELECT copy, printed_at, actor FROM fee_receipt_prints
     WHERE payment_id = $1 ORDER BY copy"""
 INVOICE_SELECT = "SELECT * FROM fee_invoice_requests WHERE payment_id = $1"
 PAYER = "业主"  # for a reader who may not see the owners' names
+# Who reads a personal invoice's buyer in full: who issues invoices (the company's staff, the
+# platform) and the unit's resident who asked for it; any other reader of the receipt (a
+# committee, a district) sees 张*.
+INVOICE_NAME_ROLES = {Role.PLATFORM_ADMIN, Role.COMPANY_STAFF, Role.RESIDENT}
 
 
 @strawberry.type(description="A line of a receipt: what the money paid")
@@ -66,8 +74,15 @@ class ReceiptPrint:
 
 @strawberry.type(description="电子发票 requested for a payment, and the invoicing service's answer")
 class InvoiceRequest:
-    buyer_title: str = strawberry.field(description="发票抬头")
-    tax_number: str = strawberry.field(description="纳税人识别号 (统一社会信用代码)")
+    buyer_kind: InvoiceBuyer = strawberry.field(description="单位 or 个人")
+    buyer_title: str = strawberry.field(
+        description="发票抬头: the organisation's name; a person's name (个人) in full for the "
+        "company's staff, the platform and the unit's resident, else masked (张*); 已删除 once "
+        "erased"
+    )
+    tax_number: str = strawberry.field(
+        description="纳税人识别号 (统一社会信用代码); empty for 个人"
+    )
     amount_fen: Fen
     status: str = strawberry.field(description="REQUESTED → ISSUED | FAILED")
     invoice_number: str | None = strawberry.field(description="发票号码, once ISSUED")
@@ -157,7 +172,7 @@ async def fetch_receipt(context: Context, payment_id: UUID) -> Receipt:
     ]
     invoice = await context.pool.fetchrow(INVOICE_SELECT, payment_id)
     return Receipt(
-        invoice=from_row(InvoiceRequest, invoice) if invoice else None,
+        invoice=await _invoice(context, invoice) if invoice else None,
         payment_id=strawberry.ID(str(payment_id)),
         receipt_number=row["receipt_number"],
         company_name=row["company"],
@@ -171,6 +186,16 @@ async def fetch_receipt(context: Context, payment_id: UUID) -> Receipt:
         items=items,
         prints=prints,
     )
+
+
+async def _invoice(context: Context, row: Any) -> InvoiceRequest:
+    """The invoice request, its personal buyer's name (sealed in the view) opened and masked
+    for the roles that neither issue the invoice nor asked for it."""
+    if row["buyer_kind"] != InvoiceBuyer.PERSON.value:
+        return from_row(InvoiceRequest, row)
+    name = (await opener_for(context, row["buyer_name"]))(row["buyer_name"], "buyer_name")
+    full = context.principal.role in INVOICE_NAME_ROLES or name == ERASED_NAME
+    return from_row(InvoiceRequest, row, buyer_title=name if full else masked_name(name))
 
 
 def receipt_file_name(receipt: Receipt) -> str:
