@@ -60,17 +60,29 @@ async function boardView(main, ctx) {
   if (!scope) return
   const page = await ask('workOrders', ORDERS, { c: scope.community }, 'WorkOrderConnection')
   const orders = page.edges.map((e) => e.node)
-  const open = orders.filter((o) => runningDeadline(o) !== null)
-  main.append(h('div', { class: 'figures' },
-    figure('待处理', count(open.length), '待派单与待响应'),
-    figure('已超时', count(open.filter((o) => isOverdue(o)).length), '分转 24 小时 / 回应 24 小时')))
+  // The figures follow the board: each pushed order, and each second for what falls overdue
+  const known = new Map(orders.map((o) => [o.id, o]))
+  const figures = h('div', { class: 'figures', dataset: { testid: 'board-figures' } })
+  const tally = () => {
+    const open = [...known.values()].filter((o) => runningDeadline(o) !== null)
+    mount(figures, figure('待处理', count(open.length), '待派单与待响应'),
+      figure('已超时', count(open.filter((o) => isOverdue(o)).length), '分转 24 小时 / 回应 24 小时'))
+  }
+  tally()
+  const timer = setInterval(tally, 1000)
+  ctx.onLeave(() => clearInterval(timer))
+  main.append(figures)
   main.append(section('工单（超时在前，时限实时倒计时）', liveTable(ctx, {
     testid: 'work-order-board',
     exportName: '工单看板',
     initial: orders,
     subscription: ORDER_UPDATES,
     variables: { c: scope.community },
-    pick: (data) => data.workOrderUpdates,
+    pick: (data) => {
+      known.set(data.workOrderUpdates.id, data.workOrderUpdates)
+      tally()
+      return data.workOrderUpdates
+    },
     sort: boardOrder,
     columns: [
       { title: 'SLA 时限', value: (r) => orderClock(r) },

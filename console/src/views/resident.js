@@ -155,15 +155,18 @@ async function billsView(main, ctx) {
     })))
     return orders
   }
+  const button = h('button', { type: 'button', class: 'primary pay' })
+  const owing = (s) => {
+    button.textContent = s.balanceFen > 0 ? `在线缴费 ${yuan(s.balanceFen)}` : '无需缴费'
+    button.disabled = s.balanceFen <= 0
+  }
   const refresh = async () => {
-    await showStatement()
+    owing((await showStatement()).s)
     await showOrders()
   }
-  const { s } = await showStatement()
+  owing((await showStatement()).s)
   const orders = await showOrders()
   const waiting = orders.find((o) => o.status === 'CREATED' && Date.parse(o.expiresAt) > Date.now())
-  const button = h('button', { type: 'button', class: 'primary pay' }, `在线缴费 ${yuan(Math.max(s.balanceFen, 0))}`)
-  button.disabled = s.balanceFen <= 0
   button.addEventListener('click', async () => {
     button.disabled = true
     try {
@@ -226,7 +229,8 @@ async function repairsView(main, ctx) {
   if (!scope) return
   const page = await ask('workOrders', MY_ORDERS, { c: scope.community }, 'WorkOrderConnection')
   const detail = h('div', { id: 'repair-detail' })
-  main.append(section('报修', reportForm(scope)),
+  const form = section('报修', reportForm(scope))
+  main.append(
     section('我的报修（处理进度实时更新，点一行看经过）', liveTable(ctx, {
       testid: 'my-repairs',
       initial: page.edges.map((e) => e.node),
@@ -249,7 +253,7 @@ async function repairsView(main, ctx) {
         mount(detail, section(`报修经过：${row.description}`, timeline(row)))
       },
       empty: '还没有报修',
-    })), detail)
+    })), detail, form)
   ctx.onLeave(startClocks(main))
 }
 

@@ -47,14 +47,13 @@ export function more(code) {
   return MORE[code] || label(code)
 }
 
-/** "还剩 3 小时 05 分" / "已超时 1 小时 02 分" for a deadline, from now. */
+/** "还剩 23 小时 59 分 58 秒" / "已超时 1 小时 02 分 07 秒" for a deadline, from now. */
 export function remaining(deadline, now = Date.now()) {
   const left = Date.parse(deadline) - now
-  const minutes = Math.floor(Math.abs(left) / 60_000)
-  const seconds = Math.floor(Math.abs(left) / 1000) % 60
-  const span = minutes >= 60
-    ? `${Math.floor(minutes / 60)} 小时 ${String(minutes % 60).padStart(2, '0')} 分`
-    : `${minutes} 分 ${String(seconds).padStart(2, '0')} 秒`
+  const total = Math.floor(Math.abs(left) / 1000)
+  const two = (n) => String(n).padStart(2, '0')
+  const hours = Math.floor(total / 3600)
+  const span = `${hours ? `${hours} 小时 ` : ''}${two(Math.floor(total / 60) % 60)} 分 ${two(total % 60)} 秒`
   return left >= 0 ? `还剩 ${span}` : `已超时 ${span}`
 }
 
@@ -90,7 +89,7 @@ export function startClocks(root) {
 /** A work order's steps, oldest first: reported, dispatched, responded, resolved, rated. */
 export function timeline(order) {
   const steps = [
-    [order.reportedAt, '报修', `${order.reporter || ''} ${order.description}`],
+    [order.reportedAt, '报修', order.description],
     [order.dispatchedAt, '派单', order.team ? `${order.team}${order.assignee ? ` · ${order.assignee}` : ''}` : ''],
     [order.respondedAt, '响应', order.responseNote || ''],
     [order.resolvedAt, '解决', order.resolutionNote || ''],
