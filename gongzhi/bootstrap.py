@@ -26,8 +26,10 @@ from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.log_masking import install_log_masking
 from gongzhi.infra.personal_data import create_tables, file_key_ring
 from gongzhi.infra.settings import PgParams, Settings
+from gongzhi.infra.statements import read_statement
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
+from gongzhi.projections.reconciliation import booked_reader
 from gongzhi.projections.runner import ProjectionRunner
 from gongzhi.projections.views import PROJECTION_NAME, VIEW_TABLES, ops_for
 
@@ -65,6 +67,11 @@ class Platform:
         )
         self._closers.append(app.close)
         app.table_reader = read_table  # the roster import reads CSV and XLSX files with it
+        app.statement_reader = read_statement  # 对账: a channel's statement file
+        # … and the payments booked, once the fee view includes all recorded before
+        app.booked_reader = booked_reader(
+            lambda: self.engine, lambda: app.recorder.max_notification_id() or 0, PROJECTION_NAME
+        )
         if self.settings.payment_channel:  # checked by Settings.from_env
             app.online_channel = PaymentChannel(self.settings.payment_channel)
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"

@@ -42,3 +42,12 @@ export function section(title, ...children) {
 export function loading() {
   return h('p', { class: 'loading' }, '正在加载…')
 }
+
+/** Hand a file made in the page to the browser's downloads. */
+export function saveBlob(blob, fileName) {
+  const anchor = h('a', { href: URL.createObjectURL(blob), download: fileName })
+  document.body.append(anchor)
+  anchor.click()
+  anchor.remove()
+  setTimeout(() => URL.revokeObjectURL(anchor.href), 60_000)
+}

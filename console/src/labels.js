@@ -155,6 +155,7 @@ export const LABELS = {
   EVENT_UseWithdrawn: '撤回使用申请',
   EVENT_EmergencyAudited: '应急使用事后审计',
   EVENT_CommonIncomeTransferred: '公共收益转入',
+  EVENT_Proposed: '提出表决事项',
   EVENT_BallotCast: '投票',
   EVENT_BallotChanged: '改票',
   EVENT_Closed: '结束表决',

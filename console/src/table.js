@@ -2,7 +2,7 @@
 // pageInfo { hasNextPage endCursor totalCount }), a count, and 导出 buttons that ask the API
 // for an export link (exportLink) and download the file with the same token.
 import { E, ask, ApiError } from './api.js'
-import { h, mount } from './dom.js'
+import { h, mount, saveBlob } from './dom.js'
 import { errorBox } from './errors.js'
 import { count } from './format.js'
 import { token } from './session.js'
@@ -98,12 +98,7 @@ export async function download(kind, format, args, problem) {
     const link = await ask('exportLink', EXPORT, { kind, format, arguments: args }, 'ExportLink')
     const response = await fetch(link.url, { headers: { Authorization: `Bearer ${token()}` } })
     if (!response.ok) throw new ApiError('Transport', `HTTP ${response.status}`)
-    const blob = await response.blob()
-    const anchor = h('a', { href: URL.createObjectURL(blob), download: link.fileName })
-    document.body.append(anchor)
-    anchor.click()
-    anchor.remove()
-    setTimeout(() => URL.revokeObjectURL(anchor.href), 60_000)
+    saveBlob(await response.blob(), link.fileName)
   } catch (error) {
     mount(problem, errorBox(error))
   }
@@ -140,12 +135,7 @@ function localExport(name, columns, rows, load, problem) {
       const lines = [columns.map((c) => csvField(c.title)).join(',')]
       for (const row of all) lines.push(columns.map((c) => csvField(text(c.value(row)))).join(','))
       // With a byte-order mark, as the API's CSV: Excel reads it as UTF-8.
-      const blob = new Blob(['\ufeff', lines.join('\r\n'), '\r\n'], { type: 'text/csv;charset=utf-8' })
-      const anchor = h('a', { href: URL.createObjectURL(blob), download: `${name}.csv` })
-      document.body.append(anchor)
-      anchor.click()
-      anchor.remove()
-      setTimeout(() => URL.revokeObjectURL(anchor.href), 60_000)
+      saveBlob(new Blob(['\ufeff', lines.join('\r\n'), '\r\n'], { type: 'text/csv;charset=utf-8' }), `${name}.csv`)
     } catch (error) {
       mount(problem, errorBox(error))
     } finally {

@@ -23,11 +23,13 @@ from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.invoices import InvoiceService
+from gongzhi.application.meters import MeterService
 from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
 from gongzhi.application.payment_orders import PaymentOrderService
 from gongzhi.application.points import PointsService
 from gongzhi.application.receipts import CommandReceipts
+from gongzhi.application.reconciliation import ReconciliationService
 from gongzhi.application.red_property import RedPropertyService
 from gongzhi.application.roster import RosterService
 from gongzhi.application.surveys import SurveyService
@@ -36,6 +38,7 @@ from gongzhi.domain.committee import Committee
 from gongzhi.domain.community import Community
 from gongzhi.domain.fee_account import FeeAccount
 from gongzhi.domain.fund import MaintenanceFund
+from gongzhi.domain.meter import MeterBook
 
 
 class Gongzhi(
@@ -45,6 +48,8 @@ class Gongzhi(
     FeePaymentService,
     InvoiceService,  # 电子发票 (issue 16)
     PaymentOrderService,  # 在线缴费 (issue 16)
+    MeterService,  # 抄表, 公摊 (issue 16)
+    ReconciliationService,  # 对账 (issue 16)
     CreditService,
     DecisionService,
     RedPropertyService,
@@ -74,7 +79,8 @@ class Gongzhi(
     # The community holds every building, entrance and unit (their owners and residents
     # are each unit's holding since the estate split): copying it for each command cost
     # more than the command (issue 13).
-    changed_in_place = (Community,)
+    # A meter book (抄表) holds every meter of its community and their readings: the same.
+    changed_in_place = (Community, MeterBook)
     # Aggregates whose events grow without bound, with a snapshot every so many events, so a
     # cold load (a new process, an eviction after a failed command) replays only the tail.
     # Not the community: its events are mostly one per unit, its state a part per unit, and

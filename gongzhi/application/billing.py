@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -24,6 +25,7 @@ from gongzhi.application.fee_schedules import (
     read_only,
 )
 from gongzhi.application.fields import CommunityId, Period
+from gongzhi.application.meters import meter_book
 from gongzhi.domain.bill import Bill, BillFacts, bill_id
 from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
 from gongzhi.domain.billing_run import BillingRun, run_id
@@ -32,6 +34,7 @@ from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_rules import parse_period
 from gongzhi.domain.fee_schedule import FeeSchedule
+from gongzhi.domain.meter import MeterBook, book_id
 
 BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
@@ -119,16 +122,17 @@ class BillingService(GongzhiBase):
         if run is None:
             run = BillingRun.start(community_id, period, len(units))
             schedule.start_billing(period)
-            position = self._save_billing(meta, run, schedule)
+            position = self._start_run(meta, community_id, period.key, run, schedule)
         elif run.completed:
             return self._report(run, len(units), 0, len(run.covered), True, 0, position)
         covered_before = len(run.covered)
         plan = PeriodPlan(schedule, period, served_spans(community.modes, period))
         todo = [u for u in units if str(u.id) not in run.covered]
+        metered = self._metered(community_id, period.key, units)
         created = 0
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
-            bills = self._issue_bills(plan, community_id, chunk, vacancies)
+            bills = self._issue_bills(plan, community_id, chunk, vacancies, metered)
             run.record_batch([u.id for u in chunk], len(bills), sum(b.amount_fen for b in bills))
             position = self._save_billing(meta, run, *bills)
             created += len(bills)
@@ -145,10 +149,11 @@ class BillingService(GongzhiBase):
         community_id: UUID,
         units: Sequence[Unit],
         vacancies: Mapping[UUID, Vacancy],
+        metered: Mapping[UUID, list[dict[str, Any]]],
     ) -> list[Bill]:
         bills = []
         for unit in units:
-            lines = plan.lines(unit_facts(unit, vacancies[unit.id]))
+            lines = plan.lines(unit_facts(unit, vacancies[unit.id])) + metered.get(unit.id, [])
             if lines:
                 bills.append(
                     Bill.issue(
@@ -161,6 +166,36 @@ class BillingService(GongzhiBase):
                     )
                 )
         return bills
+
+    def _start_run(
+        self,
+        meta: Meta,
+        community_id: UUID,
+        period_key: str,
+        run: BillingRun,
+        schedule: FeeSchedule,
+    ) -> int:
+        """Save the run's start; with meters, the run takes the period's reading rounds,
+        closing them, in the same save (on the book itself, held and changed in place)."""
+        if meter_book(self, community_id) is None:
+            return self._save_billing(meta, run, schedule)
+        with self._held(MeterBook, book_id(community_id), "communityId") as book:
+            try:
+                book.bill_rounds(period_key)
+                return self._save_billing(meta, run, schedule, book)
+            except BaseException:
+                self._evict(book.id)  # never leave a changed book behind
+                raise
+
+    def _metered(
+        self, community_id: UUID, period_key: str, units: Sequence[Unit]
+    ) -> dict[UUID, list[dict[str, Any]]]:
+        """Each unit's metered and 公摊 lines from the rounds this period's run closed: the
+        same on every batch and every re-run, since a closed round's readings are final."""
+        book = meter_book(self, community_id)
+        if book is None:
+            return {}
+        return book.charges(period_key, {u.id: u.area for u in units})
 
     def _apply_credits(
         self, community_id: UUID

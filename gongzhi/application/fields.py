@@ -37,6 +37,8 @@ class Kind(enum.Enum):
     BILL = "bill"
     PAYMENT = "payment"
     PAYMENT_ORDER = "payment order"  # 在线缴费 (issue 16)
+    METER = "meter"  # 抄表 (issue 16)
+    RECONCILIATION = "reconciliation"  # 对账 (issue 16)
     PARKING_SPACE = "parking space"
     FUND_USE = "maintenance fund use"
     COMMON_INCOME_ENTRY = "common income entry"
@@ -67,6 +69,7 @@ class Kind(enum.Enum):
     FEE_ACCOUNT = "fee account"
     MAINTENANCE_FUND = "maintenance fund"
     COMMON_INCOME_LEDGER = "common income ledger"
+    METER_BOOK = "meter book"  # 抄表 (issue 16)
     SURVEY_RESPONSE = "survey response"
     POINTS_ACCOUNT = "points account"
     HEALTH_ASSESSMENT = "health assessment"

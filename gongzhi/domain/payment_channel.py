@@ -72,6 +72,12 @@ class ChannelAdapter(Protocol):
         """The ``PaymentChannel`` value its payments are booked under."""
         ...
 
+    @property
+    def statement_format(self) -> object:
+        """How its daily statement (对账单) is laid out: which columns hold the transaction
+        id, the order number, the amount, the fee and the time (reconciliation reads it)."""
+        ...
+
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> ChannelNotice:
         """The notification, once its signature and freshness are verified; otherwise the
         adapter's refusal (``code``, ``message``, ``status``) is raised."""

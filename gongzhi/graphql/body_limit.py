@@ -27,8 +27,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gongzhi.infra.limits import Limits
 
-# What a roster import's body says early (the query text; clients send it before the file).
-UPLOAD_MARKER = b"importRoster"
+# What an upload's body says early (the query text; clients send it before the file): a roster
+# import, a smart-meter export (``importReadings``) or a payment statement.
+UPLOAD_MARKERS = (b"importRoster", b"importReadings", b"importPaymentStatement")
 
 
 # RFC 6455 §7.4.1: the endpoint received a message too big for it to process.
@@ -56,6 +57,10 @@ def too_large(limit: int) -> Response:
         status_code=413,
         headers={"Connection": "close"},
     )
+
+
+def _uploads(head: bytearray) -> bool:
+    return any(marker in head for marker in UPLOAD_MARKERS)
 
 
 class BodyLimit:
@@ -89,7 +94,7 @@ class BodyLimit:
                 received += len(chunk)
                 if len(head) < self.max_bytes:
                     head.extend(chunk[: self.max_bytes - len(head)])
-                if received > limit and limit == self.max_bytes and UPLOAD_MARKER in head:
+                if received > limit and limit == self.max_bytes and _uploads(head):
                     limit = self.max_upload_bytes
                 if received > limit:
                     raise BodyTooLarge(limit)

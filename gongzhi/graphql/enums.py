@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import strawberry
 
+from gongzhi.application.meters import ReadingFileFormat
+from gongzhi.application.reconciliation import ResolveAction, StatementFileFormat
 from gongzhi.application.roster import RosterFormat
 from gongzhi.domain.committee_rules import CommitteeKind, CommitteeStatus, MemberRole
 from gongzhi.domain.common_income import IncomeCategory
@@ -34,12 +36,14 @@ from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
 from gongzhi.domain.health import RiskFlag
+from gongzhi.domain.meter import MeterKind, SharingMethod
 from gongzhi.domain.notice import NoticeAudience, NoticeRoles, NoticeType, PublicityKind
 from gongzhi.domain.party import Body, PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_order import OrderStatus
 from gongzhi.domain.person import CommunityRole
 from gongzhi.domain.points import PointsRule
+from gongzhi.domain.reconciliation import ItemKind, Resolution
 from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode, RenovationCategory
@@ -221,6 +225,25 @@ GRAPHQL_ENUMS = (
         "公示 of: 表决结果 (15 days), 公共收益及分配 (30), 维修资金使用 approved, confirmed or paid (7), 业委会备案 (15), 物业服务合同签订 (15); days from the Shanghai date of the event, that day included",
     ),
     (RosterFormat, "RosterFormat", None),
+    (ReadingFileFormat, "ReadingFileFormat", "A smart-meter export: CSV as text or XLSX as base64"),
+    (MeterKind, "MeterKind", "表: 水 WATER, 电 ELECTRICITY, 燃气 GAS, 热 HEAT"),
+    (
+        SharingMethod,
+        "SharingMethod",
+        "公摊方式: 按面积 AREA, 按户数 UNIT_COUNT, 按用量 CONSUMPTION (no consumption: by count)",
+    ),
+    (StatementFileFormat, "StatementFileFormat", "对账单 file: CSV or XLSX"),
+    (
+        ItemKind,
+        "ReconciliationItemKind",
+        "对账结果: 一致 MATCHED, 渠道有平台无 MISSING_IN_PLATFORM, 平台有渠道无 MISSING_IN_STATEMENT, 金额不符 AMOUNT_DIFFERS",
+    ),
+    (Resolution, "ReconciliationResolution", "处理方式: 补账 BOOKED, 冲正 REVERSED, 说明 NOTED"),
+    (
+        ResolveAction,
+        "ReconciliationAction",
+        "BOOK_PAYMENT 补账 (recordPayment), REVERSE_PAYMENT 冲正 (refundPayment), NOTE 说明 only",
+    ),
     (
         Source,
         "WorkOrderSource",

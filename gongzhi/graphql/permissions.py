@@ -46,9 +46,13 @@ class Action(enum.Enum):
     RUN_BILLING = "run the billing of a community"
     RECORD_FEE_PAYMENT = "record a fee payment or refund"
     PAY_FEES_ONLINE = "order or close an online payment of a unit's fees"
+    RECORD_METERS = "install meters, record readings, set meter prices and the sharing method"
+    READ_METERS = "read a community's meters and readings (a resident: own units')"
     WRITE_OFF_FEES = "write off a bill or waive its late fee"
     READ_FEES = "read a community's fee ledgers, arrears and rates"
     READ_FEE_STATEMENT = "read a unit's fee statement"
+    RECONCILE_PAYMENTS = "import a payment statement and resolve its reconciliation"
+    READ_RECONCILIATIONS = "read a community's payment reconciliations"
     SET_FUND_RULES = "set the maintenance fund's deposit rule or the common income rule"
     RECORD_FUND_MONEY = "record maintenance fund deposits, top-ups or interest"
     SEND_TOP_UP_NOTICES = "send maintenance fund top-up notices"
@@ -189,6 +193,10 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             | Action.WRITE_OFF_FEES
             | Action.READ_FEES
             | Action.READ_FEE_STATEMENT
+            | Action.RECORD_METERS
+            | Action.READ_METERS
+            | Action.RECONCILE_PAYMENTS
+            | Action.READ_RECONCILIATIONS
         ):
             return _fees(principal, action, target, in_district, serves, own_community)
         case (
@@ -343,8 +351,13 @@ def _fees(
         Action.RUN_BILLING,
         Action.RECORD_FEE_PAYMENT,
         Action.WRITE_OFF_FEES,
+        Action.RECORD_METERS,
+        Action.RECONCILE_PAYMENTS,
     }:
         return staff
+    if action is Action.READ_RECONCILIATIONS:
+        # 对账 is the company's bookkeeping; the committee audits it.
+        return staff or (role is Role.COMMITTEE_MEMBER and own_community)
     readers = (
         staff
         or (role is Role.REGULATOR and in_district)
@@ -357,6 +370,10 @@ def _fees(
         return staff or (role is Role.RESIDENT and own_unit)
     if action is Action.READ_FEE_STATEMENT:
         return readers or (role is Role.RESIDENT and own_unit)
+    if action is Action.READ_METERS:
+        # 抄表: a resident of the community reads the meters and readings of own units
+        # (the query keeps to them in SQL).
+        return readers or role is Role.RESIDENT
     return readers
 
 

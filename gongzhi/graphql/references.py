@@ -72,6 +72,11 @@ KIND_SQL: dict[Kind, str] = {
     Kind.BILL: "SELECT community_id FROM fee_bills WHERE id = $1",
     Kind.PAYMENT: "SELECT community_id FROM fee_payments WHERE id = $1",
     Kind.PAYMENT_ORDER: "SELECT community_id, unit_id FROM payment_orders WHERE id = $1",
+    Kind.METER_BOOK: "SELECT community_id FROM meter_books WHERE id = $1",
+    Kind.METER: """
+        SELECT b.community_id, m.unit_id FROM meters m JOIN meter_books b ON b.id = m.book_id
+        WHERE m.id = $1""",
+    Kind.RECONCILIATION: "SELECT community_id FROM reconciliations WHERE id = $1",
     Kind.PARKING_SPACE: """
         SELECT s.community_id FROM fee_schedule_items i
         JOIN fee_schedules s ON s.id = i.schedule_id

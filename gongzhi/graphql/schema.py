@@ -53,6 +53,8 @@ from gongzhi.graphql.fund.queries import FundQueries
 from gongzhi.graphql.health.mutations import HealthMutations
 from gongzhi.graphql.health.queries import HealthQueries
 from gongzhi.graphql.history.queries import HistoryQueries
+from gongzhi.graphql.meters.mutations import MeterMutations
+from gongzhi.graphql.meters.queries import MeterQueries
 from gongzhi.graphql.money import SCALARS as MONEY_SCALARS
 from gongzhi.graphql.notices.mutations import NoticeMutations
 from gongzhi.graphql.notices.queries import NoticeQueries
@@ -62,6 +64,8 @@ from gongzhi.graphql.owners.mutations import OwnerMutations
 from gongzhi.graphql.owners.queries import PersonQueries
 from gongzhi.graphql.participation.mutations import ParticipationMutations
 from gongzhi.graphql.participation.queries import ParticipationQueries
+from gongzhi.graphql.reconciliation.mutations import ReconciliationMutations
+from gongzhi.graphql.reconciliation.queries import ReconciliationQueries
 from gongzhi.graphql.red_property.mutations import RedPropertyMutations
 from gongzhi.graphql.red_property.queries import RedPropertyQueries
 from gongzhi.graphql.redaction import RedactingSchema, should_mask
@@ -99,8 +103,10 @@ class Query(
     StatisticsQueries,
     CommitteeQueries,
     FeeQueries,
+    MeterQueries,  # 抄表 (issue 16)
     ReceiptQueries,
     PaymentOrderQueries,  # 在线缴费 (issue 16)
+    ReconciliationQueries,  # 对账 (issue 16)
     FundQueries,
     CommonIncomeQueries,
     CommunityCompanyQueries,
@@ -128,7 +134,9 @@ class Mutation(
     ContractMutations,
     CommitteeMutations,
     FeeMutations,
+    MeterMutations,  # 抄表 (issue 16)
     PaymentOrderMutations,  # 在线缴费 (issue 16)
+    ReconciliationMutations,  # 对账 (issue 16)
     FundMutations,
     CommonIncomeMutations,
     CommunityCompanyMutations,

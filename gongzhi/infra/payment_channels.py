@@ -18,11 +18,18 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from gongzhi.infra.statements import (
+    WECHAT_BILL,
+    StatementFormat,
+    Transaction,
+    sandbox_statement,
+)
 
 SANDBOX = "SANDBOX"  # the PaymentChannel value the sandbox's payments are booked under
 
@@ -89,6 +96,19 @@ class SandboxChannel:
     @property
     def channel_name(self) -> str:
         return SANDBOX
+
+    @property
+    def statement_format(self) -> StatementFormat:
+        """对账单: the sandbox publishes WeChat Pay's 交易账单 layout
+        (``gongzhi.infra.statements.sandbox_statement`` writes one for a day)."""
+        return WECHAT_BILL
+
+    def statement(
+        self, day: date, transactions: Sequence[Transaction], file_format: str = "CSV"
+    ) -> bytes:
+        """The sandbox's 交易账单 of ``day`` (of the payments it took, those its notifications
+        reported), as WeChat Pay publishes one: for development and tests."""
+        return sandbox_statement(day, transactions, file_format)
 
     def notification(
         self,

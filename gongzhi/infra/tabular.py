@@ -31,6 +31,10 @@ class UnreadableFile(ValueError):
     """Raised when a file is not a CSV or XLSX sheet we can read."""
 
 
+class TooManyRows(UnreadableFile):
+    """Raised when a file has more data rows than the reader was asked to take."""
+
+
 def read_table(
     content: bytes, file_format: str, *, max_rows: int = MAX_ROWS
 ) -> tuple[list[str], list[list[str]]]:
@@ -55,7 +59,7 @@ def _capped(rows: Iterable[Sequence[str]], max_rows: int) -> list[list[str]]:
     for row in rows:
         if len(taken) > max_rows:
             msg = f"the file has more than {max_rows:,} rows; split it into smaller files"
-            raise UnreadableFile(msg)
+            raise TooManyRows(msg)
         taken.append(list(row[:MAX_COLUMNS]))
     return taken
 

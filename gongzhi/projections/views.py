@@ -33,11 +33,13 @@ from gongzhi.projections.fees import FEE_TABLES, fee_ops
 from gongzhi.projections.funds import FUND_TABLES, fund_ops
 from gongzhi.projections.health import HEALTH_TABLES, health_ops
 from gongzhi.projections.history import event_history, history_op
+from gongzhi.projections.meters import METER_TABLES, meter_ops
 from gongzhi.projections.notices import NOTICE_TABLES, notice_ops
 from gongzhi.projections.ops import Op
 from gongzhi.projections.owners import owner_ops, person_roles, persons, unit_residents
 from gongzhi.projections.participation import PARTICIPATION_TABLES, participation_ops
 from gongzhi.projections.payment_orders import PAYMENT_ORDER_TABLES, payment_order_ops
+from gongzhi.projections.reconciliation import RECONCILIATION_TABLES, reconciliation_ops
 from gongzhi.projections.red_property import RED_PROPERTY_TABLES, red_property_ops
 from gongzhi.projections.statistics import outbox, statistics_ops
 from gongzhi.projections.work_orders import work_order_ops, work_orders
@@ -64,6 +66,8 @@ VIEW_TABLES: tuple[Table, ...] = (
     *RED_PROPERTY_TABLES,
     *FEE_TABLES,
     *PAYMENT_ORDER_TABLES,
+    *METER_TABLES,
+    *RECONCILIATION_TABLES,
     *FEE_SCHEDULE_TABLES,
     *FUND_TABLES,
     *COMMON_INCOME_TABLES,
@@ -93,6 +97,8 @@ _VIEW_HANDLERS: tuple[Any, ...] = (
     committee_ops,
     fee_ops,
     payment_order_ops,
+    meter_ops,
+    reconciliation_ops,
     fee_schedule_ops,
     fund_ops,
     common_income_ops,

@@ -1,7 +1,7 @@
 """What the console's browser tests look at, recorded through the real API over HTTP: a
 community served by a company, with two units, an interim committee whose director signs in,
 a maintenance fund with first deposits and a top-up given with its reason, and a month of
-common income published. Also usable against a development server (``python -m
+common income published, and the event log sealed. Also usable against a development server (``python -m
 tests.e2e.console_world http://127.0.0.1:8000 <admin token> <community id>``)."""
 
 from __future__ import annotations
@@ -187,6 +187,8 @@ def committee_world(
         "PublishCommonIncomeInput",
         {**base_fields, "period": last_month, "reason": "月度公示"},
     )
+    # 审计封存: a checkpoint signed now (the scheduler makes one every hour)
+    mutate(base, admin, "checkpointAudit", "CheckpointAuditInput", {"reason": "月度封存"})
     return CommitteeWorld(community, company, person, units, fund)
 
 

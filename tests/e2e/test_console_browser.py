@@ -8,6 +8,7 @@ screenshot is kept under ``.gongzhi/test-artifacts/console/``."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -246,6 +247,20 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
             b.page.wait_for_selector("main .loading", state="detached", timeout=30_000)
             b.no_error_shown()
             b.shot(title)
+        # 审计封存: the current checkpoint, kept and verified with the button
+        b.menu("审计封存")
+        b.page.get_by_role("button", name="填入当前封存点").click()
+        b.page.locator("form.verify button[type=submit]").click()
+        verdict = b.page.locator('[data-valid="true"]')
+        verdict.wait_for()
+        assert "验证通过" in verdict.inner_text()
+        b.shot("audit-verified")
+        # (and a checkpoint with another head hash does not pass)
+        field = b.page.locator("form.verify textarea")
+        kept = json.loads(field.input_value())
+        field.fill(json.dumps({**kept, "headHash": "0" * 64}))
+        b.page.locator("form.verify button[type=submit]").click()
+        b.page.locator('[data-valid="false"]').wait_for()
         # 公共收益: the published month, its entry and its 公示
         b.menu("公共收益")
         b.page.locator(

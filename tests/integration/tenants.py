@@ -3,9 +3,10 @@ tests build on them): 幸福里 in 红塔区, served by 甲物业, and 和平苑
 
 from __future__ import annotations
 
+import base64
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -43,10 +44,12 @@ from gongzhi.application.fee_payments import RecordPayment
 from gongzhi.application.fee_schedules import AddParkingSpace, SetFeeStandard, fee_schedule
 from gongzhi.application.fields import Kind
 from gongzhi.application.funds import ProposeFundUse, RecordFirstDeposit, SetFundDepositRule
+from gongzhi.application.meters import InstallMeter
 from gongzhi.application.notices import PublishNotice
 from gongzhi.application.owners import MoveIn, OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.application.payment_orders import CreatePaymentOrder
 from gongzhi.application.points import AddReward
+from gongzhi.application.reconciliation import ImportPaymentStatement, StatementFileFormat
 from gongzhi.application.red_property import (
     AddPartyMember,
     ApplyForDemonstration,
@@ -70,6 +73,7 @@ from gongzhi.domain.dispute import PartyKind
 from gongzhi.domain.facility_rules import FacilityType, InspectionKind, InspectionOutcome, Severity
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, HousingKind, UseKind
+from gongzhi.domain.meter import MeterKind, book_id
 from gongzhi.domain.notice import NoticeAudience
 from gongzhi.domain.party import PartyOrganisationKind
 from gongzhi.domain.payment import PaymentChannel
@@ -77,6 +81,7 @@ from gongzhi.domain.survey import QuestionKind
 from gongzhi.domain.tally import Matter
 from gongzhi.domain.values import AreaSource, ManagementMode
 from gongzhi.graphql.auth import Principal, Role
+from gongzhi.infra.statements import Transaction, sandbox_statement
 from tests.integration.conftest import Api
 
 META = Meta(actor="matrix", reason="两个租户", actor_role="PLATFORM_ADMIN")
@@ -337,10 +342,37 @@ def _fees(app: Gongzhi, tenant: Tenant) -> None:
     ).part_id
     bill = bills_of(app, fee_schedule(app, community), tenant.unit)[0].id
     order = app.create_payment_order(META, CreatePaymentOrder(community, tenant.unit)).id
+    meter = app.install_meter(
+        META,
+        InstallMeter(
+            community_id=community,
+            kind=MeterKind.WATER,
+            number=f"W-{tenant.unit}",
+            installed_in=business_today().strftime("%Y-%m"),
+            unit_id=tenant.unit,
+        ),
+    ).part_id
+    reconciliation = app.import_payment_statement(
+        META,
+        ImportPaymentStatement(
+            community_id=community,
+            channel=PaymentChannel.WECHAT,
+            day=business_today(),
+            format=StatementFileFormat.CSV,
+            content=base64.b64encode(
+                sandbox_statement(
+                    business_today(), [Transaction(f"tx-{community}", "", 1000, datetime.now(UTC))]
+                )
+            ).decode(),
+        ),
+    ).id
     tenant.things |= {
+        Kind.METER: str(meter),
+        Kind.METER_BOOK: str(book_id(community)),
         Kind.BILL: str(bill),
         Kind.PAYMENT: str(payment),
         Kind.PAYMENT_ORDER: str(order),
+        Kind.RECONCILIATION: str(reconciliation),
         Kind.PARKING_SPACE: str(space),
         Kind.COMMON_INCOME_ENTRY: str(entry),
     }

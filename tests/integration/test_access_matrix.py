@@ -44,6 +44,7 @@ from tests.integration.test_graphql_facilities import FACILITY_EXPECTED, FACILIT
 from tests.integration.test_graphql_fees import FEES_EXPECTED, FEES_OPERATIONS
 from tests.integration.test_graphql_fund import FUND_EXPECTED, FUND_OPERATIONS
 from tests.integration.test_graphql_health import HEALTH_EXPECTED, HEALTH_OPERATIONS
+from tests.integration.test_graphql_meters import METER_EXPECTED, METER_OPERATIONS
 from tests.integration.test_graphql_notices import NOTICE_EXPECTED, NOTICE_OPERATIONS
 from tests.integration.test_graphql_participation import (
     PARTICIPATION_EXPECTED,
@@ -52,6 +53,10 @@ from tests.integration.test_graphql_participation import (
 from tests.integration.test_graphql_payment_orders import (
     PAYMENT_ORDER_EXPECTED,
     PAYMENT_ORDER_OPERATIONS,
+)
+from tests.integration.test_graphql_reconciliation import (
+    RECONCILIATION_EXPECTED,
+    RECONCILIATION_OPERATIONS,
 )
 from tests.integration.test_graphql_red_property import (
     RED_PROPERTY_EXPECTED,
@@ -181,6 +186,8 @@ OPERATIONS: dict[str, Operation] = {
     **RED_PROPERTY_OPERATIONS,  # 红色物业 (issue 3)
     **FEES_OPERATIONS,  # 物业费 (issue 4)
     **PAYMENT_ORDER_OPERATIONS,  # 在线缴费 (issue 16)
+    **METER_OPERATIONS,  # 抄表 (issue 16)
+    **RECONCILIATION_OPERATIONS,  # 对账 (issue 16)
     **FUND_OPERATIONS,  # 维修资金 (issue 4)
     **COMMON_INCOME_OPERATIONS,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_OPERATIONS,  # 强社惠民公司 (issue 4)
@@ -459,6 +466,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     **RED_PROPERTY_EXPECTED,  # 红色物业 (issue 3)
     **FEES_EXPECTED,  # 物业费 (issue 4)
     **PAYMENT_ORDER_EXPECTED,  # 在线缴费 (issue 16)
+    **METER_EXPECTED,  # 抄表 (issue 16)
+    **RECONCILIATION_EXPECTED,  # 对账 (issue 16)
     **FUND_EXPECTED,  # 维修资金 (issue 4)
     **COMMON_INCOME_EXPECTED,  # 公共收益 (issue 4)
     **COMMUNITY_COMPANY_EXPECTED,  # 强社惠民公司 (issue 4)

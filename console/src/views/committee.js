@@ -2,7 +2,7 @@
 // 公示, contracts and their notice periods, and the audit seal. Every view is about the
 // community in scope (the member's own; a platform admin picks one).
 import { E, ERROR_TYPES, ask, gql } from '../api.js'
-import { figure, h, mount, section } from '../dom.js'
+import { figure, h, mount, saveBlob, section } from '../dom.js'
 import { communityInfo } from '../estate.js'
 import { errorBox } from '../errors.js'
 import { count, date, dateTime, decimal, label, percent, wanYuan, yesNo, yuan } from '../format.js'
@@ -375,11 +375,7 @@ async function auditView(main) {
   const verdict = h('div', { 'aria-live': 'polite' })
   const save = h('button', { type: 'button', disabled: !kept }, '保存当前封存点（JSON）')
   save.addEventListener('click', () => {
-    const blob = new Blob([JSON.stringify(kept, null, 2)], { type: 'application/json' })
-    const anchor = h('a', { href: URL.createObjectURL(blob), download: `封存点-${cp.position}.json` })
-    document.body.append(anchor)
-    anchor.click()
-    anchor.remove()
+    saveBlob(new Blob([JSON.stringify(kept, null, 2)], { type: 'application/json' }), `封存点-${cp.position}.json`)
   })
   const verify = h('button', { type: 'submit', class: 'primary' }, '验证')
   const form = h('form', { class: 'verify' }, field, verify)

@@ -123,7 +123,9 @@ class BillingRunPayload:
 
 @strawberry.type(description="账单明细 a line of a bill: one fee over some days")
 class BillLine:
-    kind: str = strawberry.field(description="PROPERTY_FEE, PARKING or OTHER")
+    kind: str = strawberry.field(
+        description="PROPERTY_FEE, PARKING, OTHER, METERED (抄表) or SHARED (公摊)"
+    )
     label: str
     start: datetime.date
     end: datetime.date

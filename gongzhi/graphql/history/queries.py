@@ -137,6 +137,9 @@ HISTORY_SUBJECTS: dict[str, tuple[Action, Kind | HistoryTarget]] = {
     "FeeAccount": (Action.READ_FEES, Kind.FEE_ACCOUNT),
     "Payment": (Action.READ_FEES, Kind.PAYMENT),
     "OnlinePaymentOrder": (Action.READ_FEES, Kind.PAYMENT_ORDER),
+    # 抄表 (issue 16): every reading and correction with its reason, for the fee readers.
+    "MeterBook": (Action.READ_FEES, Kind.METER_BOOK),
+    "Reconciliation": (Action.READ_RECONCILIATIONS, Kind.RECONCILIATION),
     "MaintenanceFund": (Action.READ_FUND, Kind.MAINTENANCE_FUND),
     "CommonIncomeLedger": (Action.READ_COMMON_INCOME, Kind.COMMON_INCOME_LEDGER),
     "CommunityCompany": (Action.READ_COMMUNITY_COMPANY, Kind.COMMUNITY_COMPANY),

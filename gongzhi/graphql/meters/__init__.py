@@ -1,0 +1,1 @@
+"""抄表 over GraphQL (issue 16 §4)."""

@@ -1,0 +1,124 @@
+"""Types of 抄表: the meter book, meters, reading rounds and readings."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from gongzhi.domain.meter import MeterKind, SharingMethod
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
+from gongzhi.graphql.pagination import PageInfo
+
+
+@strawberry.type(description="阶梯: consumption up to `upTo` (none: the rest) at `price` 元")
+class MeterPriceTier:
+    up_to: Decimal | None
+    price: Decimal
+
+
+@strawberry.type(description="计量单价 of a meter kind")
+class MeterPrice:
+    kind: MeterKind
+    tiers: list[MeterPriceTier]
+
+
+@strawberry.type(description="抄表轮次 of a month: OPEN until a billing run bills it")
+class ReadingRound:
+    period: str
+    status: str = strawberry.field(description="OPEN or BILLED")
+    billed_in: str | None = strawberry.field(description="The billing period that billed it")
+    readings: int
+    flagged: int
+
+
+@strawberry.type(description="A community's meter book: its prices, sharing method, rounds")
+class MeterBook:
+    id: strawberry.ID = strawberry.field(
+        description="The book's id: its history (every reading, correction and reason)"
+    )
+    community_id: strawberry.ID
+    sharing_method: SharingMethod
+    prices: list[MeterPrice]
+    rounds: list[ReadingRound]
+
+
+@strawberry.type(description="表: a unit's meter, or a common meter (no unit) serving units")
+class Meter:
+    id: strawberry.ID
+    kind: MeterKind
+    number: str
+    multiplier: Decimal
+    initial_reading: Decimal
+    installed_in: str
+    unit_id: strawberry.ID | None
+    served_units: int = strawberry.field(description="A common meter's units (0 for a unit's)")
+    replaces: strawberry.ID | None
+    replaced_in: str | None
+    replaced_by: strawberry.ID | None
+
+
+@strawberry.type(description="更正: a reading as it was before a correction")
+class ReadingCorrection:
+    previous: Decimal
+    reading: Decimal
+    corrected_at: datetime.datetime
+
+
+@strawberry.type(description="读数 of a meter for a round, with its consumption (×倍率)")
+class MeterReading:
+    meter_id: strawberry.ID
+    meter_number: str
+    kind: MeterKind
+    unit_id: strawberry.ID | None
+    period: str
+    reading: Decimal
+    consumption: Decimal
+    flag: str = strawberry.field(description="Why it is flagged for review (异常), or empty")
+    source: str = strawberry.field(description="STAFF, IMPORT or REPLACEMENT (换表 final)")
+    corrected: bool
+    recorded_at: datetime.datetime
+    corrections: list[ReadingCorrection]
+
+
+@strawberry.type
+class MeterConnection:
+    meters: list[Meter]
+    page_info: PageInfo
+
+
+@strawberry.type
+class MeterReadingConnection:
+    readings: list[MeterReading]
+    page_info: PageInfo
+
+
+@strawberry.type(description="What an import did")
+class ReadingImport:
+    rows: int
+    entered: int = strawberry.field(description="New readings (a row read the same before: 0)")
+    flagged: int
+
+
+@strawberry.type
+class MeterBookPayload:
+    book: MeterBook | None
+    meter_id: strawberry.ID | None = strawberry.field(
+        description="The meter installed (the new one, for a replacement)"
+    )
+    imported: ReadingImport | None
+    position: str
+
+
+MeterBookLookup = Annotated[
+    MeterBook | ValidationError | NotFound | Forbidden, strawberry.union("MeterBookLookup")
+]
+MetersLookup = Annotated[
+    MeterConnection | ValidationError | NotFound | Forbidden, strawberry.union("MetersLookup")
+]
+MeterReadingsLookup = Annotated[
+    MeterReadingConnection | ValidationError | NotFound | Forbidden,
+    strawberry.union("MeterReadingsLookup"),
+]

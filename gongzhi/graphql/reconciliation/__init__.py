@@ -1,0 +1,1 @@
+"""对账 reconciliation over GraphQL."""

@@ -1,0 +1,356 @@
+"""对账单 a payment channel's (or a bank's) statement of one day: how its file is laid out,
+read into checked lines, and (for the sandbox) written as the channel would publish it.
+
+The layout of WeChat Pay's 交易账单 (all orders, ``bill_type=ALL``) is the model: a header
+line, one line per transaction with every value prefixed by a backtick (so that spreadsheet
+programs keep long numbers as text), then a summary header (``总交易单数`` …) and its line.
+Amounts are in 元 with two decimals; the channel's fee (手续费) has five, and is rounded to
+the fen once, half up, as the channel settles it. The sandbox publishes this layout too (it
+signs as WeChat Pay does). A bank's statement is a plain table of credits.
+
+Files come from clients: a statement is bounded in bytes (``MAX_FILE_BYTES``), rows
+(``tabular.MAX_ROWS``) and cell length (``MAX_CELL``), every amount is checked, and the
+first problem is refused naming its row (as a spreadsheet numbers it: the header is row 1)
+and its column, in plain words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from gongzhi.infra.tabular import MAX_ROWS, TooManyRows, UnreadableFile, read_table
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a WeChat bill of 50,000 payments is ~8 MiB as CSV
+MAX_CELL = 256  # any cell longer than this is refused, read or not
+MAX_ID = 64  # transaction ids and order numbers (WeChat: 32, banks: fewer)
+MAX_AMOUNT_FEN = 10**12  # the platform's largest amount (fields.MAX_FEN)
+FEN = Decimal("0.01")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class StatementRefused(ValueError):
+    """Raised when a statement file cannot be read; the message names the row and column."""
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One payment on the statement (``gongzhi.domain.reconciliation.StatementRow``)."""
+
+    row: int
+    transaction_id: str
+    order_no: str
+    amount_fen: int
+    fee_fen: int
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class StatementFormat:
+    """Which columns of a statement hold what; values may carry ``prefix``; a line whose
+    first cell is ``summary`` starts the summary (its header, then its values)."""
+
+    name: str
+    transaction_id: str
+    order_no: str
+    amount: str
+    fee: str
+    time: str
+    status: str = ""  # the column saying what a row is; "" when every row is a payment
+    paid: str = ""  # the status of a payment
+    prefix: str = ""
+    summary: str = ""
+    summary_amount: str = ""
+    summary_fee: str = ""
+    other_columns: tuple[str, ...] = ()  # written by the sandbox, not read
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        named = (self.time, self.transaction_id, self.order_no, self.status, self.amount, self.fee)
+        return tuple(c for c in named if c) + self.other_columns
+
+
+# 微信支付 交易账单 (the columns read, and enough of the others to look like one).
+WECHAT_BILL = StatementFormat(
+    name="微信支付交易账单",
+    time="交易时间",
+    transaction_id="微信订单号",
+    order_no="商户订单号",
+    status="交易状态",
+    paid="SUCCESS",
+    amount="应结订单金额",
+    fee="手续费",
+    prefix="`",
+    summary="总交易单数",
+    summary_amount="应结订单总金额",
+    summary_fee="手续费总金额",
+    other_columns=("公众账号ID", "商户号", "交易类型", "货币种类", "商品名称", "费率"),
+)
+# 银行对账单: one line per credit to the account. Its 摘要 and 对方户名 are not read: free
+# text that names the payer (personal data) and no order number of ours.
+BANK_STATEMENT = StatementFormat(
+    name="银行对账单",
+    time="交易时间",
+    transaction_id="流水号",
+    order_no="",
+    amount="贷方金额",
+    fee="手续费",
+)
+# The statement format of each channel's payments (PaymentChannel values).
+STATEMENT_FORMATS = {
+    "SANDBOX": WECHAT_BILL,
+    "WECHAT": WECHAT_BILL,
+    "BANK_TRANSFER": BANK_STATEMENT,
+}
+SUMMARY_HEADER = ("总交易单数", "应结订单总金额", "退款总金额", "手续费总金额", "订单总金额")
+
+
+def statement_format(channel: str) -> StatementFormat:
+    found = STATEMENT_FORMATS.get(channel)
+    if found is None:
+        known = ", ".join(sorted(STATEMENT_FORMATS))
+        raise StatementRefused(f"no statement format is known for {channel} (known: {known})")
+    return found
+
+
+def read_statement(
+    channel: str, content: bytes, file_format: str, day: date
+) -> tuple[list[StatementLine], int]:
+    """The payments of ``day`` on the channel's statement file, checked, and the number of
+    rows of other kinds (refunds, closed orders); or StatementRefused naming the first
+    problem's row and column."""
+    layout = statement_format(channel)
+    if len(content) > MAX_FILE_BYTES:
+        raise StatementRefused(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        # The rows, and the two lines of a summary
+        header, rows = read_table(content, file_format, max_rows=MAX_ROWS + 2)
+    except TooManyRows:
+        raise StatementRefused(
+            f"the file has more than {MAX_ROWS:,} rows; split it (by day, or by merchant)"
+        ) from None
+    except UnreadableFile as error:
+        raise StatementRefused(str(error)) from None
+    return _Reader(layout, day, [_bare(layout, h) for h in header]).read(rows)
+
+
+class _Reader:
+    def __init__(self, layout: StatementFormat, day: date, header: list[str]) -> None:
+        self.layout, self.day, self.header = layout, day, header
+        named = (layout.time, layout.transaction_id, layout.order_no, layout.status)
+        wanted = [c for c in (*named, layout.amount, layout.fee) if c]
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            raise StatementRefused(
+                f"row 1: the header has no column {', '.join(missing)} "
+                f"(a {layout.name} has {', '.join(wanted)})"
+            )
+        self.at = {name: header.index(name) for name in wanted}
+
+    def read(self, rows: Sequence[Sequence[str]]) -> tuple[list[StatementLine], int]:
+        lines: list[StatementLine] = []
+        skipped = 0
+        seen: dict[str, int] = {}
+        summary: tuple[int, list[str], list[str]] | None = None
+        for offset, raw in enumerate(rows):
+            number = offset + 2
+            cells = [_bare(self.layout, cell) for cell in raw]
+            self._bounded(number, cells)
+            if not any(cells):
+                continue
+            if self.layout.summary and cells[0] == self.layout.summary:
+                summary = (number, cells, [_bare(self.layout, c) for c in _row(rows, offset + 1)])
+                break
+            if len(lines) + skipped >= MAX_ROWS:
+                raise StatementRefused(f"row {number}: the file has more than {MAX_ROWS:,} rows")
+            status = self._cell(cells, self.layout.status) if self.layout.status else ""
+            if self.layout.status and status != self.layout.paid:
+                skipped += 1
+                continue
+            line = self._line(number, cells)
+            if line.transaction_id in seen:
+                raise StatementRefused(
+                    f"row {number}, column {self.layout.transaction_id}: "
+                    f"{line.transaction_id} is on row {seen[line.transaction_id]} already"
+                )
+            seen[line.transaction_id] = number
+            lines.append(line)
+        if self.layout.summary:
+            self._check_summary(summary, lines, skipped)
+        return lines, skipped
+
+    def _bounded(self, number: int, cells: list[str]) -> None:
+        for index, cell in enumerate(cells):
+            if len(cell) > MAX_CELL:
+                name = self.header[index] if index < len(self.header) else f"{index + 1}"
+                raise StatementRefused(
+                    f"row {number}, column {name}: the value is longer than {MAX_CELL} characters"
+                )
+
+    def _cell(self, cells: list[str], column: str) -> str:
+        index = self.at[column]
+        return cells[index] if index < len(cells) else ""
+
+    def _line(self, number: int, cells: list[str]) -> StatementLine:
+        layout = self.layout
+
+        def problem(column: str, what: str) -> StatementRefused:
+            return StatementRefused(f"row {number}, column {column}: {what}")
+
+        transaction_id = self._cell(cells, layout.transaction_id)
+        if not transaction_id:
+            raise problem(layout.transaction_id, "the transaction id is missing")
+        if len(transaction_id) > MAX_ID:
+            raise problem(layout.transaction_id, f"longer than {MAX_ID} characters")
+        order_no = self._cell(cells, layout.order_no) if layout.order_no else ""
+        if len(order_no) > MAX_ID:
+            raise problem(layout.order_no, f"longer than {MAX_ID} characters")
+        amount = _yuan(self._cell(cells, layout.amount))
+        if amount is None or amount <= 0 or amount != amount.quantize(FEN):
+            raise problem(layout.amount, "not an amount in 元 with at most two decimals")
+        fee = _yuan(self._cell(cells, layout.fee) or "0")
+        if fee is None or fee < 0 or fee > amount:
+            raise problem(layout.fee, "not a fee in 元 between 0 and the amount")
+        amount_fen, fee_fen = _fen(amount), _fen(fee)
+        if amount_fen > MAX_AMOUNT_FEN:
+            raise problem(layout.amount, "larger than any payment the platform books")
+        text = self._cell(cells, layout.time)
+        try:
+            # fromisoformat is 10 times strptime's speed; the length holds it to this format
+            if len(text) != len("2026-12-06 09:30:00") or text[10] != " ":
+                raise ValueError(text)
+            paid_at = datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            raise problem(layout.time, "not a time like 2026-12-06 09:30:00") from None
+        if paid_at.date() != self.day:
+            raise problem(layout.time, f"{text} is not on the statement's day {self.day}")
+        return StatementLine(number, transaction_id, order_no, amount_fen, fee_fen, paid_at)
+
+    def _check_summary(
+        self,
+        summary: tuple[int, list[str], list[str]] | None,
+        lines: list[StatementLine],
+        skipped: int,
+    ) -> None:
+        """The channel's own totals must agree with its lines: a file cut short is refused."""
+        layout = self.layout
+        if summary is None:
+            raise StatementRefused(
+                f"the file ends without its summary ({layout.summary} …): it may be cut short"
+            )
+        number, names, values = summary
+        totals = dict(zip(names, values, strict=False))
+        count = totals.get(layout.summary, "")
+        if count != str(len(lines) + skipped):
+            raise StatementRefused(
+                f"row {number + 1}, column {layout.summary}: the summary's count is not "
+                f"the file's {len(lines) + skipped} rows: it may be cut short"
+            )
+        for column, total in (
+            (layout.summary_amount, sum(line.amount_fen for line in lines)),
+            (layout.summary_fee, sum(line.fee_fen for line in lines)),
+        ):
+            stated = _yuan(totals.get(column, ""))
+            if stated is None or _fen(stated) != total:
+                raise StatementRefused(
+                    f"row {number + 1}, column {column}: the summary's total is not "
+                    f"what the rows add up to, {Decimal(total) / 100:.2f} 元"
+                )
+
+
+def _row(rows: Sequence[Sequence[str]], index: int) -> Sequence[str]:
+    return rows[index] if index < len(rows) else ()
+
+
+def _bare(layout: StatementFormat, cell: str) -> str:
+    value = cell.strip()
+    if layout.prefix and value.startswith(layout.prefix):
+        value = value[len(layout.prefix) :]
+    return value.strip()
+
+
+def _yuan(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value.as_tuple().exponent >= -5 else None  # type: ignore[operator]
+
+
+def _fen(yuan: Decimal) -> int:
+    """元 to fen, rounded once, half up."""
+    return int((yuan * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- the sandbox publishes its statements as WeChat Pay does ---
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A payment the sandbox took (what its notification said)."""
+
+    transaction_id: str
+    order_no: str
+    amount_fen: int
+    paid_at: datetime
+
+
+SANDBOX_FEE_RATE = Decimal("0.006")  # 0.6%, WeChat Pay's usual rate
+
+
+def sandbox_statement(
+    day: date, transactions: Sequence[Transaction], file_format: str = "CSV"
+) -> bytes:
+    """The sandbox's 交易账单 of ``day`` (its transactions of that day, Asia/Shanghai), as
+    WeChat Pay publishes one: backtick-prefixed values, a summary at the end."""
+    layout = WECHAT_BILL
+    rows: list[list[str]] = [list(layout.columns)]
+    fees = 0
+    taken = [t for t in transactions if t.paid_at.astimezone(SHANGHAI).date() == day]
+    for t in taken:
+        fee = _fen(Decimal(t.amount_fen) * SANDBOX_FEE_RATE / 100)
+        fees += fee
+        values = {
+            layout.time: t.paid_at.astimezone(SHANGHAI).strftime(TIME_FORMAT),
+            layout.transaction_id: t.transaction_id,
+            layout.order_no: t.order_no,
+            layout.status: layout.paid,
+            layout.amount: f"{Decimal(t.amount_fen) / 100:.2f}",
+            layout.fee: f"{Decimal(fee) / 100:.5f}",
+            "公众账号ID": "wxsandbox00000000",
+            "商户号": "1900000109",
+            "交易类型": "NATIVE",
+            "货币种类": "CNY",
+            "商品名称": "物业费",
+            "费率": "0.60%",
+        }
+        rows.append([layout.prefix + values[c] for c in layout.columns])
+    gross = sum(t.amount_fen for t in taken)
+    rows.append(list(SUMMARY_HEADER))
+    yuan = f"{Decimal(gross) / 100:.2f}"
+    totals = [str(len(taken)), yuan, "0.00", f"{Decimal(fees) / 100:.5f}", yuan]
+    rows.append([layout.prefix + v for v in totals])
+    return write_rows(rows, file_format)
+
+
+def write_rows(rows: Sequence[Sequence[str]], file_format: str) -> bytes:
+    """A table as a CSV (UTF-8 with a byte order mark, as the channels send it) or XLSX."""
+    if file_format.upper() == "CSV":
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        return text.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("账单")
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,170 @@
+"""抄表 rules of the meter book (issue 16 §4), on the aggregate alone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+
+from gongzhi.application.meters import reading_rows
+from gongzhi.domain.errors import InvalidValue, RuleViolated
+from gongzhi.domain.meter import MeterBook, fen_half_up, tiered_yuan
+from gongzhi.infra.tabular import read_table
+
+D = Decimal
+TIERS = [{"up_to": "10", "price": "3.45"}, {"up_to": None, "price": "4.83"}]
+
+
+def install(
+    book: MeterBook, kind: str, number: str, unit: UUID | None, serves: list[UUID] | None = None
+) -> UUID:
+    return book.install(
+        kind=kind,
+        number=number,
+        multiplier=D(1),
+        initial=D(0),
+        installed_in="2026-01",
+        unit_id=unit,
+        serves=serves or (),
+    )
+
+
+def book_with_meter(multiplier: str = "1") -> tuple[MeterBook, UUID, UUID]:
+    book = MeterBook.open(uuid4())
+    unit = uuid4()
+    meter = book.install(
+        kind="WATER",
+        number="W-1",
+        multiplier=D(multiplier),
+        initial=D("100"),
+        installed_in="2026-01",
+        unit_id=unit,
+    )
+    book.set_price("WATER", TIERS)
+    return book, unit, meter
+
+
+def test_replacement_consumption_counts_old_final_and_new_from_its_own_initial() -> None:
+    book, unit, old = book_with_meter()
+    book.open_round("2026-01")
+    book.enter("2026-01", [(0, old, D("110"))], "STAFF")
+    book.open_round("2026-02")
+    new = book.replace(
+        old,
+        month="2026-02",
+        final_reading=D("115"),
+        number="W-2",
+        multiplier=D("2"),
+        initial=D("5"),
+    )
+    book.enter("2026-02", [(0, new, D("8.5"))], "STAFF")
+    # (115 − 110) × 1 + (8.5 − 5) × 2 = 12
+    book.bill_rounds("2026-02")
+    lines = book.charges("2026-02", {unit: D("80")})[unit]
+    assert [line["kind"] for line in lines] == ["METERED"]
+    assert "12.0" in lines[0]["label"]
+    # 10 × 3.45 + 2 × 4.83 = 44.16
+    assert lines[0]["amount_fen"] == 4416
+    # the old meter takes no reading after it was replaced
+    with pytest.raises(RuleViolated, match="replaced"):
+        book.check("2026-02", old, D("120"))
+
+
+def test_a_lower_reading_is_refused_and_an_outlier_flagged() -> None:
+    book, _, meter = book_with_meter()
+    reading = D("100")
+    for month in ("2026-01", "2026-02", "2026-03", "2026-04"):
+        book.open_round(month)
+        reading += 10
+        book.enter(month, [(0, meter, reading)], "STAFF")
+    book.open_round("2026-05")
+    with pytest.raises(RuleViolated, match="lower than meter W-1's last reading 140"):
+        book.enter("2026-05", [(0, meter, D("139.99"))], "STAFF")
+    assert book.check("2026-05", meter, D("170")).flag == ""
+    flagged = book.check("2026-05", meter, D("170.01"))
+    assert "median 10" in flagged.flag
+    book.enter("2026-05", [(0, meter, D("200"))], "STAFF")
+    assert meter in book.rounds["2026-05"].flagged
+    book.correct("2026-05", meter, D("150"))
+    assert meter not in book.rounds["2026-05"].flagged
+
+
+def test_tiers_round_half_up_once_on_the_line_total() -> None:
+    assert tiered_yuan(D("10"), TIERS) == D("34.50")
+    assert tiered_yuan(D("10.001"), TIERS) == D("34.50483")
+    assert fen_half_up(D("34.505")) == 3451
+    assert fen_half_up(tiered_yuan(D("0.001"), TIERS)) == 0
+
+
+def test_shared_consumption_sums_exactly_by_area_with_largest_remainder() -> None:
+    book = MeterBook.open(uuid4())
+    units = [uuid4() for _ in range(3)]
+    meters = [install(book, "WATER", f"W-{i}", u) for i, u in enumerate(units)]
+    common = install(book, "WATER", "C-1", None, units)
+    book.set_price("WATER", [{"up_to": None, "price": "3.33"}])
+    book.open_round("2026-01")
+    book.enter("2026-01", [(0, m, D(5)) for m in meters] + [(0, common, D("16.01"))], "STAFF")
+    book.bill_rounds("2026-01")
+    areas = {units[0]: D("100"), units[1]: D("100"), units[2]: D("100.01")}
+    lines = book.charges("2026-01", areas)
+    shared = [line["amount_fen"] for u in units for line in lines[u] if line["kind"] == "SHARED"]
+    # 1.01 吨 × 3.33 = 3.3633 元 → 336 fen, shared 112/112/112
+    assert sum(shared) == 336 and len(shared) == 3
+    # a billed round is final
+    with pytest.raises(RuleViolated, match="billed"):
+        book.correct("2026-01", common, D("17"))
+    with pytest.raises(RuleViolated, match="billing has run through 2026-01"):
+        book.open_round("2025-12")
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        # 3.00 吨 beyond the units' 1 + 2 + 0 at 1.01 元: 303 fen
+        ("UNIT_COUNT", [101, 101, 101]),
+        ("CONSUMPTION", [101, 202, 0]),  # by 1 : 2 : 0
+        ("AREA", [152, 76, 75]),  # 151.88, 75.94, 75.18 by 100 : 50 : 49.5
+    ],
+)
+def test_each_sharing_method_shares_the_total_exactly(method: str, expected: list[int]) -> None:
+    book = MeterBook.open(uuid4())
+    units = [uuid4() for _ in range(3)]
+    meters = [install(book, "GAS", f"G-{i}", u) for i, u in enumerate(units)]
+    common = install(book, "GAS", "C-G", None, units)
+    book.set_price("GAS", [{"up_to": None, "price": "1.01"}])
+    book.set_sharing(method)
+    book.open_round("2026-01")
+    used = [D(1), D(2), D(0)]
+    book.enter("2026-01", [(0, m, q) for m, q in zip(meters, used, strict=True)], "STAFF")
+    book.enter("2026-01", [(0, common, D(6))], "STAFF")
+    book.bill_rounds("2026-01")
+    areas = dict(zip(units, (D("100"), D("50"), D("49.5")), strict=True))
+    lines = book.charges("2026-01", areas)
+    shares = [
+        sum(x["amount_fen"] for x in lines.get(u, []) if x["kind"] == "SHARED") for u in units
+    ]
+    assert shares == expected
+    assert sum(shares) == 303
+
+
+def test_a_round_with_readings_of_a_kind_without_a_price_is_not_billed() -> None:
+    book, _, meter = book_with_meter()
+    heat = install(book, "HEAT", "H-1", uuid4())
+    book.open_round("2026-01")
+    book.enter("2026-01", [(0, meter, D(101)), (0, heat, D(3))], "STAFF")
+    with pytest.raises(RuleViolated, match="no HEAT price"):
+        book.bill_rounds("2026-01")
+
+
+def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> None:
+    rows = "".join(f"W-{i},1,2026-10-31\n" for i in range(20_001))
+    with pytest.raises(InvalidValue, match="more than 20,000 rows"):
+        reading_rows(f"表号,读数,抄表时间\n{rows}".encode(), "CSV", read_table)
+    with pytest.raises(InvalidValue, match="no reading column"):
+        reading_rows("表号,抄表时间\nW-1,2026-10-31\n".encode(), "CSV", read_table)
+    with pytest.raises(InvalidValue, match="row 3, 读数: 'abc' is not a number"):
+        reading_rows("表号,读数,抄表时间\nW-1,1,x\nW-2,abc,x\n".encode(), "CSV", read_table)
+    assert reading_rows(b"meter_number,reading,read_at\nW-1,12.5,x\n", "CSV", read_table) == [
+        (2, "W-1", D("12.5"))
+    ]
