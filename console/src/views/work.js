@@ -2,7 +2,7 @@
 // timeline, a mutation whose answer may be `Recorded` (the views not caught up yet), and a
 // file fetched with the token (a receipt's PDF).
 import { E, ApiError, ask } from '../api.js'
-import { h } from '../dom.js'
+import { h, saveBlob } from '../dom.js'
 import { dateTime, label } from '../format.js'
 import { token } from '../session.js'
 
@@ -120,10 +120,5 @@ export async function act(field, inputType, input, payloadType, selection) {
 export async function fetchFile(url, fileName) {
   const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } })
   if (!response.ok) throw new ApiError('Transport', `HTTP ${response.status}`)
-  const blob = await response.blob()
-  const anchor = h('a', { href: URL.createObjectURL(blob), download: fileName })
-  document.body.append(anchor)
-  anchor.click()
-  anchor.remove()
-  setTimeout(() => URL.revokeObjectURL(anchor.href), 60_000)
+  saveBlob(await response.blob(), fileName)
 }
