@@ -159,6 +159,10 @@ def sandbox_pays(base: str, settings: Settings, order_no: str, amount_fen: int) 
     assert response.status_code == 204, response.text
 
 
+EMERGENCY = """mutation($c: ID!) { reportWorkOrder(input: {communityId: $c, category: ELEVATOR,
+    urgency: EMERGENCY, description: "2栋电梯困人", place: {kind: COMMON_AREA, areaName: "2栋电梯"},
+    reason: "住户来电"}) { __typename ... on WorkOrderPayload { workOrder { id } } } }"""
+
 CLOCK_MOVED = """(before) => {
   const clock = document.querySelector('[data-testid="work-order-board"] .sla-clock[data-deadline]')
   return clock !== null && clock.textContent !== before
@@ -200,6 +204,20 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         assert b.page.evaluate("window.__same_page") is True  # no reload happened
         figures = b.page.locator('[data-testid="board-figures"] .figure', has_text="待处理")
         assert figures.locator(".figure-value").inner_text() == "1"
+        # An emergency reported later goes to the top: its 2-hour clock ends first
+        urgent = graphql(served, admin, EMERGENCY, {"c": world["community"]})["reportWorkOrder"]
+        assert urgent["__typename"] == "WorkOrderPayload", urgent
+        first = board.locator("tbody tr").first
+        first.locator(".status", has_text="已报修").wait_for()
+        assert "电梯困人" in first.inner_text()
+        assert re.match(r"分转 还剩 [12] 小时", first.locator(".sla-clock").inner_text())
+        figures.locator(".figure-value", has_text="2").wait_for()
+        # When the staff open the dispatched order and record the response on the board
+        row.click()
+        b.page.fill("#order-panel input[name=note]", "师傅已到现场查看")
+        b.page.click("#order-panel form.order-step button[type=submit]")
+        row.locator(".status", has_text="已响应").wait_for()
+        b.page.locator("#order-panel .timeline li", has_text="师傅已到现场查看").wait_for()
         b.no_error_shown()
         b.shot("work-order-board")
         # 欠费催缴: the billed unit owes; a round of reminders goes out

@@ -10,7 +10,7 @@ import { count, date, dateTime, label, today, yuan, wanYuan } from '../format.js
 import { liveTable } from '../live.js'
 import { communityOf } from '../scope.js'
 import { table } from '../table.js'
-import { fetchFile, more, orderClock, startClocks } from './work.js'
+import { act, fetchFile, more, orderClock, startClocks, timeline } from './work.js'
 
 const SECTION = 'company'
 
@@ -27,8 +27,8 @@ const PAGE = 'pageInfo { hasNextPage endCursor totalCount }'
 // ---- 工单看板（实时）-------------------------------------------------------------------
 
 const ORDER_FIELDS = `id category urgency status description place { areaName } reporter reportedAt
-  dispatchDeadline dispatchedAt team assignee responseDeadline respondedAt resolvedAt cancelledAt
-  dispatchBreached responseBreached overdue reopenCount`
+  dispatchDeadline dispatchedAt team assignee responseDeadline respondedAt responseNote resolvedAt resolutionNote
+  rating ratingComment ratedAt cancelledAt cancelReason dispatchBreached responseBreached overdue reopenCount`
 const ORDERS = `query($c: ID!) { workOrders(communityId: $c, first: 100) { ${E('ValidationError', 'NotFound')}
   ... on WorkOrderConnection { edges { node { ${ORDER_FIELDS} } } } } }`
 const ORDER_UPDATES = `subscription($c: ID!) { workOrderUpdates(communityId: $c) { ${ORDER_FIELDS} } }`
@@ -55,6 +55,38 @@ function boardOrder(a, b) {
   return Date.parse(b.reportedAt) - Date.parse(a.reportedAt)
 }
 
+const STEPS = {
+  REPORTED: { mutation: 'dispatchWorkOrder', input: 'DispatchWorkOrderInput', button: '派单', fields: [['team', '班组'], ['assignee', '维修人员']] },
+  DISPATCHED: { mutation: 'respondToWorkOrder', input: 'WorkOrderNoteInput', button: '已响应', fields: [['note', '响应说明']] },
+  RESPONDED: { mutation: 'resolveWorkOrder', input: 'WorkOrderNoteInput', button: '已解决', fields: [['note', '处理结果']] },
+}
+
+/** One order's timeline and its next step (派单 / 响应 / 解决), in the panel under the board. */
+function orderPanel(holder, order) {
+  holder.dataset.order = order.id
+  const step = STEPS[order.status]
+  const problem = h('div')
+  let form = null
+  if (step) {
+    const inputs = step.fields.map(([name, title]) => h('label', {}, `${title} `,
+      h('input', { name, maxlength: 200, required: true })))
+    form = h('form', { class: 'inline order-step' }, inputs, h('button', { type: 'submit', class: 'primary' }, step.button), problem)
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      mount(problem)
+      const values = Object.fromEntries(step.fields.map(([name]) => [name, form.elements[name].value.trim()]))
+      try {
+        const done = await act(step.mutation, step.input, { workOrderId: order.id, ...values, reason: step.button },
+          'WorkOrderPayload', `workOrder { ${ORDER_FIELDS} }`)
+        if (done.workOrder) orderPanel(holder, done.workOrder)
+      } catch (error) {
+        mount(problem, errorBox(error))
+      }
+    })
+  }
+  mount(holder, section(`工单：${order.description}`, timeline(order), form))
+}
+
 async function boardView(main, ctx) {
   const scope = await frame(main, ctx, '工单看板（实时）')
   if (!scope) return
@@ -66,11 +98,12 @@ async function boardView(main, ctx) {
   const tally = () => {
     const open = [...known.values()].filter((o) => runningDeadline(o) !== null)
     mount(figures, figure('待处理', count(open.length), '待派单与待响应'),
-      figure('已超时', count(open.filter((o) => isOverdue(o)).length), '分转 24 小时 / 回应 24 小时'))
+      figure('已超时', count(open.filter((o) => isOverdue(o)).length), '时限按类别与紧急程度（一般 24 小时）'))
   }
   tally()
   const timer = setInterval(tally, 1000)
   ctx.onLeave(() => clearInterval(timer))
+  const panel = h('div', { id: 'order-panel' })
   main.append(figures)
   main.append(section('工单（超时在前，时限实时倒计时）', liveTable(ctx, {
     testid: 'work-order-board',
@@ -79,10 +112,13 @@ async function boardView(main, ctx) {
     subscription: ORDER_UPDATES,
     variables: { c: scope.community },
     pick: (data) => {
-      known.set(data.workOrderUpdates.id, data.workOrderUpdates)
+      const order = data.workOrderUpdates
+      known.set(order.id, order)
       tally()
-      return data.workOrderUpdates
+      if (panel.dataset.order === order.id && !panel.contains(document.activeElement)) orderPanel(panel, order)
+      return order
     },
+    onRow: (row) => orderPanel(panel, row),
     sort: boardOrder,
     columns: [
       { title: 'SLA 时限', value: (r) => orderClock(r) },
@@ -96,7 +132,7 @@ async function boardView(main, ctx) {
       { title: '班组/人员', value: (r) => (r.team ? `${r.team}${r.assignee ? ` · ${r.assignee}` : ''}` : '—') },
     ],
     empty: '暂无工单',
-  })))
+  })), panel)
   ctx.onLeave(startClocks(main))
 }
 
