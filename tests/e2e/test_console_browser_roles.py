@@ -28,6 +28,7 @@ PHONE = {"width": 375, "height": 812}
 RESIDENT = "刘小红"
 DECISION = "关于修订管理规约的表决"
 NOTICE = "12月10日停水通知"
+LATE_NOTICE = "便民服务活动通知"
 
 
 def resident_world(base: str, admin: str) -> dict[str, Any]:
@@ -159,6 +160,11 @@ def sandbox_pays(base: str, settings: Settings, order_no: str, amount_fen: int) 
     assert response.status_code == 204, response.text
 
 
+def fits_the_phone(r: Any) -> None:
+    """Nothing of the page is wider than the phone: no sideways scrolling of the page."""
+    assert r.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
 EMERGENCY = """mutation($c: ID!) { reportWorkOrder(input: {communityId: $c, category: ELEVATOR,
     urgency: EMERGENCY, description: "2栋电梯困人", place: {kind: COMMON_AREA, areaName: "2栋电梯"},
     reason: "住户来电"}) { __typename ... on WorkOrderPayload { workOrder { id } } } }"""
@@ -250,8 +256,7 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         r.page.get_by_text(f"{RESIDENT}（业主/住户）").wait_for()
         r.page.locator(".unit-card h2", has_text="9栋-1单元-101").wait_for()
         r.page.locator(".unit-card .figure", has_text="应缴").wait_for()
-        # Nothing is wider than the phone
-        assert r.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        fits_the_phone(r)
         r.shot("home")
         # 账单缴费: last month's bill, then an order through the sandbox channel
         r.menu("账单缴费")
@@ -281,6 +286,7 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         r.page.locator("button.pay", has_text="无需缴费").wait_for()
         assert r.page.evaluate("window.__same_page") is True
         r.no_error_shown()
+        fits_the_phone(r)
         r.shot("paid")
         # 投票: the open vote, a ballot cast
         r.menu("投票")
@@ -288,9 +294,26 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         vote.locator('button.choice[data-option="APPROVE"]').click()
         vote.locator(".my-ballot", has_text="我的选票：同意").wait_for()
         r.no_error_shown()
+        fits_the_phone(r)
         r.shot("ballot")
         # 通知: the water notice and the arrears reminder; one marked read, and it stays read
         r.menu("通知")
+        r.page.wait_for_selector('[data-testid="notices"][data-live="listening"]', timeout=30_000)
+        # A notice published meanwhile arrives at the top without a reload
+        mutate(
+            served,
+            admin,
+            "publishNotice",
+            "PublishNoticeInput",
+            {
+                "communityId": world["community"],
+                "audience": "COMMUNITY",
+                "title": LATE_NOTICE,
+                "body": "本周六上午在中心花园举办便民服务活动。",
+                "reason": "活动通知",
+            },
+        )
+        r.page.locator(".card.notice").first.filter(has_text=LATE_NOTICE).wait_for()
         notice = r.page.locator(".card.notice", has_text=NOTICE)
         assert notice.locator(".read-state").inner_text() == "未读"
         assert r.page.locator(".card.notice", has_text="催缴通知").count() >= 1
@@ -301,6 +324,7 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         r.page.locator(".card.notice", has_text=NOTICE).locator(
             ".read-state", has_text="已读"
         ).wait_for()
+        fits_the_phone(r)
         r.shot("notices")
         # 我的报修 and 积分 open; a repair reported from the phone appears in the list
         r.menu("我的报修")
@@ -311,6 +335,7 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         mine.wait_for()
         mine.click()
         r.page.locator('[data-testid="repair-timeline"] li', has_text="报修").wait_for()
+        fits_the_phone(r)
         r.shot("repairs")
         r.menu("积分")
         r.page.locator('[data-testid="points"]').wait_for()

@@ -300,37 +300,55 @@ async function votesView(main, ctx) {
 
 // ---- 通知 -------------------------------------------------------------------------------
 
+const NOTICE_FIELDS = 'id type title body publishFrom publishUntil publishedAt current read audienceId'
 const NOTICES = `query { myNotices(first: 50) { ${E('ValidationError', 'Forbidden')}
-  ... on NoticeConnection { notices { id type title body publishFrom publishUntil publishedAt current read audienceId } } } }`
+  ... on NoticeConnection { notices { ${NOTICE_FIELDS} } } } }`
+const NOTICE_UPDATES = `subscription { myNoticeUpdates { ${NOTICE_FIELDS} } }`
+
+function noticeCard(n, scope) {
+  const state = h('span', { class: `tag read-state ${n.read ? '' : 'bad'}` }, n.read ? '已读' : '未读')
+  const problem = h('div')
+  const mark = h('button', { type: 'button', class: 'mark-read', hidden: n.read }, '标为已读')
+  const unit = scope.units.includes(n.audienceId) ? n.audienceId : scope.unit
+  mark.addEventListener('click', async () => {
+    mount(problem)
+    try {
+      await act('markNoticeRead', 'MarkNoticeReadInput', { noticeId: n.id, unitId: unit, reason: '业主已阅' }, 'NoticePayload', 'notice { id read }')
+      state.textContent = '已读'
+      state.classList.remove('bad')
+      mark.hidden = true
+    } catch (error) {
+      mount(problem, errorBox(error))
+    }
+  })
+  return h('div', { class: 'card notice', dataset: { notice: n.id } },
+    h('h2', {}, h('span', { class: 'tag' }, more(n.type)), ' ', n.title, ' ', state),
+    h('p', { class: 'hint' }, `${date(n.publishFrom)} 至 ${date(n.publishUntil)}`),
+    h('p', { class: 'body' }, n.body), h('p', {}, mark), problem)
+}
 
 async function noticesView(main, ctx) {
   const scope = await frame(main, ctx, '通知')
   if (!scope) return
   const { notices } = await ask('myNotices', NOTICES, {}, 'NoticeConnection')
-  const list = h('div', { class: 'notices', dataset: { testid: 'notices' } })
-  if (notices.length === 0) list.append(h('p', { class: 'empty' }, '暂无通知'))
-  for (const n of notices) {
-    const state = h('span', { class: `tag read-state ${n.read ? '' : 'bad'}` }, n.read ? '已读' : '未读')
-    const problem = h('div')
-    const mark = h('button', { type: 'button', class: 'mark-read', hidden: n.read }, '标为已读')
-    const unit = scope.units.includes(n.audienceId) ? n.audienceId : scope.unit
-    mark.addEventListener('click', async () => {
-      mount(problem)
-      try {
-        await act('markNoticeRead', 'MarkNoticeReadInput', { noticeId: n.id, unitId: unit, reason: '业主已阅' }, 'NoticePayload', 'notice { id read }')
-        state.textContent = '已读'
-        state.classList.remove('bad')
-        mark.hidden = true
-      } catch (error) {
-        mount(problem, errorBox(error))
-      }
-    })
-    list.append(h('div', { class: 'card notice', dataset: { notice: n.id } },
-      h('h2', {}, h('span', { class: 'tag' }, more(n.type)), ' ', n.title, ' ', state),
-      h('p', { class: 'hint' }, `${date(n.publishFrom)} 至 ${date(n.publishUntil)}`),
-      h('p', { class: 'body' }, n.body), h('p', {}, mark), problem))
-  }
-  main.append(list)
+  const empty = h('p', { class: 'empty', hidden: notices.length > 0 }, '暂无通知')
+  const list = h('div', { class: 'notices', dataset: { testid: 'notices', live: 'connecting' } },
+    empty, notices.filter((n) => n.current).map((n) => noticeCard(n, scope)))
+  const problem = h('div')
+  // New notices and reminders arrive at the top; a withdrawn one leaves (myNoticeUpdates)
+  const stop = subscribe(NOTICE_UPDATES, {}, {
+    onListening: () => { list.dataset.live = 'listening' },
+    onNext: (data) => {
+      const n = data.myNoticeUpdates
+      list.querySelector(`.notice[data-notice="${n.id}"]`)?.remove()
+      if (n.current) empty.after(noticeCard(n, scope))
+      empty.hidden = list.querySelector('.notice') !== null
+    },
+    onError: (error) => mount(problem, errorBox(error)),
+    onClosed: () => { list.dataset.live = 'closed' },
+  })
+  ctx.onLeave(stop)
+  main.append(problem, list)
 }
 
 // ---- 积分 -------------------------------------------------------------------------------
