@@ -293,6 +293,7 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         vote = r.page.locator(".card.vote", has_text=DECISION)
         vote.locator('button.choice[data-option="APPROVE"]').click()
         vote.locator(".my-ballot", has_text="我的选票：同意").wait_for()
+        vote.locator(".hint", has_text="已投 1 票").wait_for()
         r.no_error_shown()
         fits_the_phone(r)
         r.shot("ballot")

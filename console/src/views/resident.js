@@ -273,7 +273,9 @@ async function votesView(main, ctx) {
   for (const d of open) {
     const mine = h('p', { class: 'my-ballot' }, '')
     const problem = h('div')
-    const choices = [...d.options, 'ABSTAIN'].map((option) => {
+    const options = d.options.includes('ABSTAIN') ? d.options : [...d.options, 'ABSTAIN']
+    const tally = h('p', { class: 'hint' }, `${label(d.matter)} · ${dateTime(d.closesAt)} 截止 · 已投 ${count(d.ballotsCast)} 票`)
+    const choices = options.map((option) => {
       const button = h('button', { type: 'button', class: 'choice', dataset: { option } }, label(option))
       button.addEventListener('click', async () => {
         mount(problem)
@@ -284,6 +286,7 @@ async function votesView(main, ctx) {
           }, 'DecisionPayload', 'replacedEarlier decision { ballotsCast }')
           mine.textContent = `我的选票：${label(option)}（${scope.info.unitLabel(scope.unit)}）${done.replacedEarlier ? '，已替换此前的选票' : ''}`
           mine.dataset.choice = option
+          if (done.decision) tally.textContent = `${label(d.matter)} · ${dateTime(d.closesAt)} 截止 · 已投 ${count(done.decision.ballotsCast)} 票`
         } catch (error) {
           mount(problem, errorBox(error))
         }
@@ -292,7 +295,7 @@ async function votesView(main, ctx) {
     })
     list.append(h('div', { class: 'card vote', dataset: { decision: d.id } },
       h('h2', {}, d.title), d.description ? h('p', {}, d.description) : null,
-      h('p', { class: 'hint' }, `${label(d.matter)} · ${dateTime(d.closesAt)} 截止 · 已投 ${count(d.ballotsCast)} 票`),
+      tally,
       h('div', { class: 'choices' }, choices), mine, problem))
   }
   main.append(list, h('p', { class: 'hint' }, '每户一票，截止前可改投，以最后一次为准。'))
@@ -324,7 +327,7 @@ function noticeCard(n, scope) {
   return h('div', { class: 'card notice', dataset: { notice: n.id } },
     h('h2', {}, h('span', { class: 'tag' }, more(n.type)), ' ', n.title, ' ', state),
     h('p', { class: 'hint' }, `${date(n.publishFrom)} 至 ${date(n.publishUntil)}`),
-    h('p', { class: 'body' }, n.body), h('p', {}, mark), problem)
+    h('p', { class: 'notice-body' }, n.body), h('p', {}, mark), problem)
 }
 
 async function noticesView(main, ctx) {
