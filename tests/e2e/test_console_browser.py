@@ -83,6 +83,7 @@ def test_the_console_and_its_assets_are_served_and_name_no_other_host(served: st
         page = httpx.get(f"{served}{path}", timeout=30)
         assert page.status_code == 200, path
         assert '<div id="app"' in page.text
+        assert "default-src 'self'" in page.headers["content-security-policy"]
     assert httpx.get(f"{served}/console").status_code == 307
     # A missing asset is a 404, not the page in its place
     assert httpx.get(f"{served}/console/assets/missing.js").status_code == 404
