@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import openpyxl
 import pytest
 
 from gongzhi.application.base import business_today
@@ -231,6 +232,13 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         owing = b.page.locator('[data-testid="arrears"] tbody tr', has_text="9栋-1单元-101")
         owing.wait_for()
         assert re.search(r"\d[\d,]*\.\d\d 元", owing.inner_text())
+        # (the list exports through the API: the unit is in the spreadsheet)
+        with b.page.expect_download() as downloading:
+            b.page.click('[data-testid="arrears"] button.export[data-format=XLSX]')
+        saved = ARTIFACTS / f"arrears-{uuid4().hex[:6]}.xlsx"
+        downloading.value.save_as(saved)
+        sheet = openpyxl.load_workbook(saved, read_only=True).active
+        assert any("101" in str(c) for row in sheet.iter_rows(values_only=True) for c in row)
         b.page.click("form.remind button[type=submit]")
         b.page.locator(".outcome", has_text="本次发出").wait_for()
         b.page.locator('[data-testid="reminders"] tbody tr', has_text="9栋-1单元-101").wait_for()
@@ -239,9 +247,15 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         # 计费 and 巡检到期 open without an error
         b.menu("计费")
         b.page.locator('[data-testid="period-bills"] tbody tr', has_text="9栋").first.wait_for()
+        b.page.click("form.inline button[type=submit]")  # run again: nothing new, all billed
+        b.page.locator('[data-testid="billing-run"] .figure', has_text="2/2 户").wait_for()
+        b.page.locator('[data-testid="period-bills"] tbody tr', has_text="9栋").first.wait_for()
+        b.no_error_shown()
+        b.shot("billing")
         b.menu("巡检到期")
         b.page.wait_for_selector('[data-testid="inspections-due"] tbody tr td:not(.loading)')
         b.no_error_shown()
+        b.shot("inspections-due")
 
     # ---- 业主 (H5): a bill paid online, a ballot, a notice read ---------------------------
     with browser(served, "resident") as r:

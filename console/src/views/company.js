@@ -179,7 +179,8 @@ async function billingView(main, ctx) {
     try {
       const { run } = await ask('runBilling', RUN_BILLING,
         { input: { communityId: scope.community, period: period.value.trim(), reason: reason.value.trim() } }, 'BillingRunPayload')
-      const done = run.unitsAlreadyCovered + run.billsCreated
+      // Units covered: all when the period was billed before, else the earlier calls' and this one's
+      const done = run.nothingNew ? run.units : run.unitsAlreadyCovered + run.billsCreated
       mount(report, h('div', { class: 'figures' },
         figure('进度', `${count(Math.min(done, run.units))}/${count(run.units)} 户`, run.nothingNew ? '此前已全部出账，本次无新增' : '本次计费完成'),
         h('progress', { max: run.units || 1, value: Math.min(done, run.units) }),
