@@ -350,6 +350,37 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         mine.wait_for()
         mine.click()
         r.page.locator('[data-testid="repair-timeline"] li', has_text="报修").wait_for()
+        # The company takes it through to resolved (over the API): the timeline follows live
+        repair = next(
+            edge["node"]["id"]
+            for edge in graphql(
+                served,
+                admin,
+                """query($c: ID!) { workOrders(communityId: $c) { ... on WorkOrderConnection {
+                edges { node { id description } } } } }""",
+                {"c": world["community"]},
+            )["workOrders"]["edges"]
+            if edge["node"]["description"] == "卫生间地漏堵塞"
+        )
+        for step, extra in (
+            ("dispatchWorkOrder", {"team": "维修二班", "assignee": "李师傅"}),
+            ("respondToWorkOrder", {"note": "已电话联系业主"}),
+            ("resolveWorkOrder", {"note": "地漏已疏通"}),
+        ):
+            mutate(
+                served,
+                admin,
+                step,
+                "DispatchWorkOrderInput" if step == "dispatchWorkOrder" else "WorkOrderNoteInput",
+                {"workOrderId": repair, **extra, "reason": "处理报修"},
+            )
+        timeline = r.page.locator('[data-testid="repair-timeline"]')
+        timeline.locator("li", has_text="地漏已疏通").wait_for()
+        assert "维修二班 · 李师傅" in timeline.inner_text()
+        # And the resident rates it from the phone
+        r.page.select_option("form.rate select[name=rating]", "4")
+        r.page.click("form.rate button[type=submit]")
+        timeline.locator("li", has_text="4 星").wait_for()
         fits_the_phone(r)
         r.shot("repairs")
         r.menu("积分")

@@ -224,6 +224,30 @@ function reportForm(scope) {
   return form
 }
 
+/** A repair's timeline; once resolved and not yet rated, 评价 1-5 stars. */
+function repairPanel(holder, order) {
+  holder.dataset.order = order.id
+  let rate = null
+  if (order.status === 'RESOLVED' && !order.rating) {
+    const stars = h('select', { name: 'rating' }, [5, 4, 3, 2, 1].map((n) => h('option', { value: n }, `${n} 星`)))
+    const comment = h('input', { name: 'comment', maxlength: 2000, placeholder: '说说处理得怎么样（可不填）' })
+    const problem = h('div')
+    rate = h('form', { class: 'rate stacked' }, h('label', {}, '评价', stars), comment,
+      h('button', { type: 'submit', class: 'primary' }, '提交评价'), problem)
+    rate.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      try {
+        const done = await act('rateWorkOrder', 'RateWorkOrderInput', { workOrderId: order.id, rating: Number(stars.value),
+          comment: comment.value.trim() || null, reason: '业主评价' }, 'WorkOrderPayload', `workOrder { ${WO_FIELDS} }`)
+        if (done.workOrder) repairPanel(holder, done.workOrder)
+      } catch (error) {
+        mount(problem, errorBox(error))
+      }
+    })
+  }
+  mount(holder, section(`报修经过：${order.description}`, timeline(order), rate))
+}
+
 async function repairsView(main, ctx) {
   const scope = await frame(main, ctx, '我的报修')
   if (!scope) return
@@ -238,7 +262,7 @@ async function repairsView(main, ctx) {
       variables: { c: scope.community },
       pick: (data) => {
         const order = data.workOrderUpdates
-        if (detail.dataset.order === order.id) mount(detail, section(`报修经过：${order.description}`, timeline(order)))
+        if (detail.dataset.order === order.id && !detail.contains(document.activeElement)) repairPanel(detail, order)
         return order
       },
       sort: (a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt),
@@ -249,8 +273,7 @@ async function repairsView(main, ctx) {
         { title: '时限', value: (r) => orderClock(r) },
       ],
       onRow: (row) => {
-        detail.dataset.order = row.id
-        mount(detail, section(`报修经过：${row.description}`, timeline(row)))
+        repairPanel(detail, row)
       },
       empty: '还没有报修',
     })), detail, form)
