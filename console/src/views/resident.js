@@ -216,7 +216,7 @@ function reportForm(scope) {
         description: description.value.trim(), place, reason: '业主报修',
       }, 'WorkOrderPayload', 'workOrder { id }')
       description.value = ''
-      mount(outcome, h('p', { class: 'outcome' }, '已提交，物业将在 24 小时内派单。'))
+      mount(outcome, h('p', { class: 'outcome' }, '已提交，处理进度见“我的报修”。'))
     } catch (error) {
       mount(outcome, errorBox(error))
     }
@@ -266,11 +266,12 @@ async function repairsView(main, ctx) {
         return order
       },
       sort: (a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt),
+      // Two columns, to fit a phone: what and when; where it stands and its clock
       columns: [
-        { title: '时间', value: (r) => dateTime(r.reportedAt) },
-        { title: '内容', value: (r) => h('span', { class: 'description' }, r.description) },
-        { title: '状态', value: (r) => h('span', { class: 'status' }, label(`WO_${r.status}`)) },
-        { title: '时限', value: (r) => orderClock(r) },
+        { title: '报修', value: (r) => h('span', {}, h('span', { class: 'description' }, r.description),
+          h('br'), h('small', { class: 'when' }, dateTime(r.reportedAt))) },
+        { title: '进度', value: (r) => h('span', {}, h('span', { class: 'status' }, label(`WO_${r.status}`)),
+          h('br'), orderClock(r)) },
       ],
       onRow: (row) => {
         repairPanel(detail, row)
