@@ -384,8 +384,10 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         fits_the_phone(r)
         r.shot("repairs")
         r.menu("积分")
-        r.page.locator('[data-testid="points"]').wait_for()
+        r.page.locator('[data-testid="points"] tbody tr td:not(.loading)').first.wait_for()
         r.no_error_shown()
+        fits_the_phone(r)
+        r.shot("points")
 
     # ---- 物业: the online payment's receipt --------------------------------------------
     with browser(served, "company") as b:

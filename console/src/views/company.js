@@ -138,9 +138,7 @@ async function boardView(main, ctx) {
 
 // ---- 计费 -------------------------------------------------------------------------------
 
-const RUN_BILLING = `mutation($input: RunBillingInput!) { runBilling(input: $input) {
-  ${E('ValidationError', 'NotFound', 'Forbidden', 'Conflict')}
-  ... on BillingRunPayload { run { runId period units billsCreated billsTotal amountFen unitsAlreadyCovered nothingNew creditsAppliedFen } } } }`
+const RUN = 'run { runId period units billsCreated billsTotal amountFen unitsAlreadyCovered nothingNew creditsAppliedFen }'
 const BILLS = `query($c: ID!, $p: String!, $first: Int!, $after: String) {
   feeBills(communityId: $c, period: $p, first: $first, after: $after) { ${E('ValidationError', 'NotFound', 'Forbidden')}
     ... on BillConnection { bills { id unitLabel amountFen paidFen outstandingFen dueOn } ${PAGE} } } }`
@@ -177,8 +175,9 @@ async function billingView(main, ctx) {
     event.preventDefault()
     mount(report, h('p', { class: 'loading' }, '计费中…'))
     try {
-      const { run } = await ask('runBilling', RUN_BILLING,
-        { input: { communityId: scope.community, period: period.value.trim(), reason: reason.value.trim() } }, 'BillingRunPayload')
+      const { run } = await act('runBilling', 'RunBillingInput',
+        { communityId: scope.community, period: period.value.trim(), reason: reason.value.trim() }, 'BillingRunPayload', RUN)
+      if (!run) return mount(report, h('p', { class: 'outcome' }, '计费已记录，稍后刷新查看'))
       // Units covered: all when the period was billed before, else the earlier calls' and this one's
       const done = run.nothingNew ? run.units : run.unitsAlreadyCovered + run.billsCreated
       mount(report, h('div', { class: 'figures' },
@@ -203,11 +202,9 @@ async function billingView(main, ctx) {
 const ARREARS = `query($c: ID!, $first: Int!, $after: String) {
   arrears(communityId: $c, first: $first, after: $after, orderBy: AMOUNT) { ${E('ValidationError', 'NotFound', 'Forbidden')}
     ... on ArrearsConnection { totalOutstandingFen rows { unitId unitLabel outstandingFen openBills oldestDueOn ageDays } ${PAGE} } } }`
-const REMIND = `mutation($input: IssueArrearsRemindersInput!) { issueArrearsReminders(input: $input) {
-  ${E('ValidationError', 'NotFound', 'Forbidden', 'Conflict')}
-  ... on ArrearsRoundPayload { issued reminders { unitId label owed bills oldestDueOn issuedAt read } } } }`
+const REMINDER = 'unitId label owed bills oldestDueOn issuedAt read'
 const REMINDERS = `query($c: ID!, $r: String!) { arrearsReminders(communityId: $c, round: $r) {
-  ${E('ValidationError', 'NotFound', 'Forbidden')} ... on ArrearsReminders { reminders { unitId label owed bills oldestDueOn issuedAt read } } } }`
+  ${E('ValidationError', 'NotFound', 'Forbidden')} ... on ArrearsReminders { reminders { ${REMINDER} } } } }`
 
 function remindersTable(reminders) {
   return table({
@@ -260,8 +257,10 @@ async function arrearsView(main, ctx) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     try {
-      const done = await ask('issueArrearsReminders', REMIND,
-        { input: { communityId: scope.community, round: round.value.trim(), reason: '欠费催缴' } }, 'ArrearsRoundPayload')
+      const done = await act('issueArrearsReminders', 'IssueArrearsRemindersInput',
+        { communityId: scope.community, round: round.value.trim(), reason: '欠费催缴' }, 'ArrearsRoundPayload',
+        `issued reminders { ${REMINDER} }`)
+      if (!done.reminders) return showRound()
       mount(outcome, h('p', { class: 'outcome' }, `本次发出 ${count(done.issued)} 份催缴通知（本轮共 ${count(done.reminders.length)} 份）`),
         remindersTable(done.reminders))
     } catch (error) {
@@ -280,9 +279,6 @@ const LEDGER = `query($c: ID!, $first: Int!, $after: String) {
 const RECEIPT = `query($p: ID!) { paymentReceipt(paymentId: $p) { ${E('ValidationError', 'NotFound', 'Forbidden')}
   ... on Receipt { paymentId receiptNumber companyName unitLabel payer channel transactionId amountFen receivedOn
     items { __typename } prints { copy reprint printedAt actor } } } }`
-const PRINT = `mutation($input: PrintReceiptInput!) { printReceipt(input: $input) {
-  ${E('ValidationError', 'NotFound', 'Forbidden', 'Conflict')}
-  ... on ReceiptPrintPayload { copy reprint download { url fileName } } } }`
 
 async function showReceipt(holder, paymentId) {
   mount(holder, h('p', { class: 'loading' }, '正在加载收据…'))
@@ -293,8 +289,9 @@ async function showReceipt(holder, paymentId) {
     print.addEventListener('click', async () => {
       mount(problem)
       try {
-        const done = await ask('printReceipt', PRINT, { input: { paymentId, reason: '交款人索取收据' } }, 'ReceiptPrintPayload')
-        await fetchFile(done.download.url, done.download.fileName)
+        const done = await act('printReceipt', 'PrintReceiptInput', { paymentId, reason: '交款人索取收据' },
+          'ReceiptPrintPayload', 'download { url fileName }')
+        if (done.download) await fetchFile(done.download.url, done.download.fileName)
         showReceipt(holder, paymentId)
       } catch (error) {
         mount(problem, errorBox(error))
