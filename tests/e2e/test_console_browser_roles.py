@@ -344,8 +344,20 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         # 我的报修 and 积分 open; a repair reported from the phone appears in the list
         r.menu("我的报修")
         r.page.wait_for_selector('.live[data-live="listening"]', timeout=30_000)
+        # A common area without its name is refused as the API says it, in Chinese
+        r.page.select_option("form.report select[name=where]", "COMMON_AREA")
+        r.page.fill("textarea[name=description]", "楼道灯不亮")
+        r.page.click("form.report button[type=submit]")
+        refused = r.page.locator("form.report .error")
+        refused.wait_for()
+        assert refused.locator(".error-heading").inner_text() == "输入有误"
+        assert "{" not in refused.inner_text()
+        assert r.page.get_attribute("input[name=areaName]", "aria-invalid") == "true"
+        r.shot("repair-refused")
+        r.page.select_option("form.report select[name=where]", "UNIT")
         r.page.fill("textarea[name=description]", "卫生间地漏堵塞")
         r.page.click("form.report button[type=submit]")
+        r.page.locator("form.report .outcome").wait_for()
         mine = r.page.locator('[data-testid="my-repairs"] tbody tr', has_text="卫生间地漏堵塞")
         mine.wait_for()
         mine.click()

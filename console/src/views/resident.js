@@ -209,6 +209,7 @@ function reportForm(scope) {
     h('label', {}, '问题描述', description), h('button', { type: 'submit', class: 'primary' }, '提交报修'), outcome)
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
+    for (const marked of form.querySelectorAll('[aria-invalid]')) marked.removeAttribute('aria-invalid')
     const place = where.value === 'UNIT' ? { kind: 'UNIT', unitId: scope.unit } : { kind: 'COMMON_AREA', areaName: area.value.trim() }
     try {
       await act('reportWorkOrder', 'ReportWorkOrderInput', {
@@ -219,6 +220,9 @@ function reportForm(scope) {
       mount(outcome, h('p', { class: 'outcome' }, '已提交，处理进度见“我的报修”。'))
     } catch (error) {
       mount(outcome, errorBox(error))
+      // The field the API names (input.place.areaName → areaName) is marked
+      const named = form.elements[String(error.field || '').split('.').pop()]
+      if (named) named.setAttribute('aria-invalid', 'true')
     }
   })
   return form
