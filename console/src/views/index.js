@@ -2,7 +2,9 @@
 // false for detail pages), render(main, ctx) }. To add a role's views, write a module like
 // committee.js exporting its list and add it here; the menu and routes follow.
 import { committeeViews } from './committee.js'
+import { companyViews } from './company.js'
 import { regulatorViews } from './regulator.js'
+import { residentViews } from './resident.js'
 
 export const ALL_ROLES = ['PLATFORM_ADMIN', 'REGULATOR', 'COMPANY_STAFF', 'COMMITTEE_MEMBER', 'RESIDENT']
 
@@ -14,7 +16,7 @@ export const SECTIONS = [
   { id: 'resident', title: '我的家', roles: ['RESIDENT'] },
 ]
 
-export const VIEWS = [...regulatorViews, ...committeeViews]
+export const VIEWS = [...regulatorViews, ...committeeViews, ...companyViews, ...residentViews]
 
 export function mayOpen(view, role) {
   const section = SECTIONS.find((s) => s.id === view.section)
