@@ -16,9 +16,13 @@ units' meters at the kind's first-tier price, rounded once half up, and divided 
 units in proportion to the method's weights by largest remainder (``largest_remainder``):
 the shares sum exactly to the total.
 
-Once a billing run has billed a month (``RoundsBilled``) its readings are final: a billed
-reading is not corrected (the bill would no longer match what it says); a wrong one is made
-good by the next round, whose consumption counts from it.
+Once a billing run has billed a month (``RoundsBilled``) its readings are final but for one
+correction: a billed reading found too high is corrected (``correct_billed``) with the
+difference it makes to its unit's METERED line, which the unit's account is credited
+(调账, ``FeeAccount.adjust``). Refused, in plain words: a billed reading found too low (the
+next round's consumption counts from it and bills the rest), one a later billed round
+counted from, and one whose correction would change a 公摊 split (re-splitting shared
+charges is not built): the difference would not be the unit's own line alone.
 """
 
 from __future__ import annotations
@@ -284,6 +288,11 @@ class MeterBook(Aggregate):
         reading: Decimal
         consumption: Decimal
         flag: str
+        # A billed reading's correction: the billing period, the unit and what its METERED
+        # line charged too much (credited to its account in the same transaction).
+        billed_in: str = ""
+        unit_id: UUID | None = None
+        credit_fen: int = 0
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, MeterBook)
@@ -586,6 +595,76 @@ class MeterBook(Aggregate):
             flag=checked.flag,
         )
 
+    def correct_billed(
+        self, month: str, meter_id: UUID, reading: Decimal, areas: Mapping[UUID, Decimal]
+    ) -> tuple[str, UUID, int]:
+        """Correct a billed reading found too high: the billing period, the unit and the fen
+        its METERED line charged too much (``areas``: the units billed, as the run had
+        them). Refused when the difference is not that unit's own line alone."""
+        found = self.rounds.get(month)
+        if found is None or found.billed_in is None:
+            raise RuleViolated("period", f"the round of {month} is not billed")
+        period = found.billed_in
+        meter = self.meter(meter_id, "meterId")
+        previous = meter.readings.get(month)
+        if previous is None or meter.replaced_in == month:
+            raise RuleViolated("meterId", f"meter {meter.number} has no reading of {month}")
+        if previous == reading:
+            raise RuleViolated("reading", f"is the reading recorded already ({previous})")
+        if reading > previous:
+            raise RuleViolated(
+                "reading",
+                f"the round of {month} was billed ({period}): a billed reading is corrected "
+                "only when found too high; one too low is made good by the next round, whose "
+                "consumption counts from it",
+            )
+        later = [m for m in sorted(meter.readings) if m > month and _billed(self.rounds.get(m))]
+        if later:
+            raise RuleViolated(
+                "period",
+                f"the round of {later[0]} was billed counting from this reading too: "
+                "adjusting two bills at once is not built",
+            )
+        if meter.unit_id is None:
+            raise RuleViolated(
+                "meterId",
+                f"meter {meter.number} is a common meter: correcting it after billing would "
+                "re-split its 公摊 over its units, which is not built",
+            )
+        checked = self.check(month, meter_id, reading)
+        before = self.charges(period, areas)
+        meter.readings[month] = reading
+        try:
+            after = self.charges(period, areas)
+        finally:
+            meter.readings[month] = previous
+        unit_id = meter.unit_id
+        shared = [u for u in set(before) | set(after) if _shared(before, u) != _shared(after, u)]
+        others = [
+            u for u in set(before) | set(after) if u != unit_id and before.get(u) != after.get(u)
+        ]
+        if shared or others:
+            raise RuleViolated(
+                "reading",
+                f"correcting meter {meter.number} after billing would change the 公摊 shares "
+                f"of {len(set(shared) | set(others))} unit(s): re-splitting a billed shared "
+                "charge is not built; the next round's consumption counts from this reading",
+            )
+        credit = _total(before, unit_id) - _total(after, unit_id)
+        self.trigger_event(
+            self.ReadingCorrected,
+            month=month,
+            meter_id=meter_id,
+            previous=previous,
+            reading=reading,
+            consumption=checked.consumption,
+            flag=checked.flag,
+            billed_in=period,
+            unit_id=unit_id,
+            credit_fen=credit,
+        )
+        return period, unit_id, credit
+
     # --- prices and billing --------------------------------------------------------------
 
     def set_price(self, kind: str, tiers: Sequence[Mapping[str, Any]]) -> None:
@@ -712,6 +791,18 @@ def largest_remainder(total_fen: int, weights: Sequence[Decimal]) -> list[int]:
     for i in sorted(range(len(scaled)), key=lambda i: -remainders[i])[:left]:
         floors[i] += 1
     return floors
+
+
+def _billed(found: Round | None) -> bool:
+    return found is not None and found.billed_in is not None
+
+
+def _shared(lines: Mapping[UUID, list[dict[str, Any]]], unit_id: UUID) -> list[Any]:
+    return [line for line in lines.get(unit_id, []) if line["kind"] == SHARED]
+
+
+def _total(lines: Mapping[UUID, list[dict[str, Any]]], unit_id: UUID) -> int:
+    return sum(int(line["amount_fen"]) for line in lines.get(unit_id, []))
 
 
 def _plain(value: Decimal) -> str:

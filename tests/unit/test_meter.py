@@ -168,3 +168,46 @@ def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> N
     assert reading_rows(b"meter_number,reading,read_at\nW-1,12.5,x\n", "CSV", read_table) == [
         (2, "W-1", D("12.5"))
     ]
+
+
+def test_a_billed_reading_is_corrected_down_with_its_units_metered_difference_only() -> None:
+    # Given two units' water meters and a common meter, January and February billed
+    book = MeterBook.open(uuid4())
+    a, b = uuid4(), uuid4()
+    areas = {a: D("100"), b: D("100")}
+    meter_a = install(book, "WATER", "W-A", a)
+    meter_b = install(book, "WATER", "W-B", b)
+    common = install(book, "WATER", "C-1", None, [a, b])
+    book.set_price("WATER", TIERS)
+    book.open_round("2026-01")
+    rows = [(0, meter_a, D("12")), (0, meter_b, D("5")), (0, common, D("17"))]
+    book.enter("2026-01", rows, "STAFF")
+    book.bill_rounds("2026-01")
+    # When A's reading is corrected and the common meter's total still covers only the
+    # units' meters (17 − 17 = 0 shared before; 17 − 15 = 2 after): a 公摊 would appear
+    with pytest.raises(RuleViolated, match="公摊 shares of 2 unit"):
+        book.correct_billed("2026-01", meter_a, D("10"), areas)
+    # And a common meter's billed reading is not corrected (its 公摊 would be re-split)
+    with pytest.raises(RuleViolated, match="common meter"):
+        book.correct_billed("2026-01", common, D("16"), areas)
+    # And a billed reading found too low is made good by the next round, not corrected
+    with pytest.raises(RuleViolated, match="only when found too high"):
+        book.correct_billed("2026-01", meter_b, D("6"), areas)
+    # And so whatever the method
+    book.set_sharing("CONSUMPTION")
+    with pytest.raises(RuleViolated, match="公摊"):
+        book.correct_billed("2026-01", meter_b, D("4"), areas)
+    # When February is billed counting from January's readings
+    book.open_round("2026-02")
+    book.enter("2026-02", [(0, meter_b, D("6"))], "STAFF")
+    book.bill_rounds("2026-02")
+    # Then January's reading is not corrected: two bills would change
+    with pytest.raises(RuleViolated, match="2026-02 was billed counting from this reading"):
+        book.correct_billed("2026-01", meter_b, D("4"), areas)
+    # And February's, with no common reading that month, is: 1 吨 → 0.5 吨 at 3.45 元
+    period, unit, credit = book.correct_billed("2026-02", meter_b, D("5.5"), areas)
+    assert (period, unit, credit) == ("2026-02", b, 345 - 173)  # 3.45 → 1.725 rounds to 1.73
+    corrected = book.pending_events[-1]
+    assert isinstance(corrected, MeterBook.ReadingCorrected)
+    assert (corrected.billed_in, corrected.unit_id, corrected.credit_fen) == ("2026-02", b, 172)
+    assert book.meters[meter_b].readings["2026-02"] == D("5.5")

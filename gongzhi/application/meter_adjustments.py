@@ -1,0 +1,101 @@
+"""更正读数 and, for a billed reading found too high, its bill adjustment (调账).
+
+A reading of a round not billed yet is corrected on the meter book alone. A billed one
+(``MeterBook.correct_billed``) is corrected together with a credit of what its unit's
+METERED line charged too much on the unit's fee account (``FeeAccount.adjust``, the ledger's
+ADJUSTMENT, applied at once to the open bills as prepaid credit is), both saved in one
+transaction with the actor and reason: the correction and its credit are recorded together
+or not at all, and the same correction again is refused (the reading is recorded already),
+so nothing is credited twice.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from gongzhi.application.base import Conflict, Done, GongzhiBase, Meta, business_today
+from gongzhi.application.billing import bills_of
+from gongzhi.application.commands import handles
+from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_only
+from gongzhi.application.meters import CorrectReading, meter_book
+from gongzhi.domain.bill import Bill, bill_id
+from gongzhi.domain.billing_run import BillingRun, run_id
+from gongzhi.domain.community import Community
+from gongzhi.domain.errors import RuleViolated, UnknownPart
+from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.meter import MeterBook, book_id, month_of
+
+
+class MeterAdjustmentService(GongzhiBase):
+    @handles(CorrectReading)
+    def correct_reading(self, meta: Meta, command: CorrectReading) -> Done:
+        month = month_of("period", command.period)
+        book = meter_book(self, command.community_id)
+        if book is None:
+            raise UnknownPart("communityId", "the community has no meters yet")
+        found = book.rounds.get(month)
+        if found is None or found.billed_in is None:
+            return self.change(
+                meta,
+                MeterBook,
+                book.id,
+                lambda b: b.correct(month, command.meter_id, command.reading),
+                field="communityId",
+            )
+        return self._correct_billed(meta, command, month, found.billed_in)
+
+    def _correct_billed(self, meta: Meta, command: CorrectReading, month: str, period: str) -> Done:
+        community_id = command.community_id
+        run = fee_aggregate(self, BillingRun, run_id(community_id, period), copy=False)
+        if run is None or not run.completed:
+            raise RuleViolated(
+                "period",
+                f"the billing run of {period} is not complete: run it to the end, then correct",
+            )
+        community = read_only(self, Community, community_id, "communityId")
+        # The units as a billing run takes them (their areas weigh AREA shares).
+        areas = {u.id: u.area for u in community.unit_index.values() if not u.retired}
+        with self._held(MeterBook, book_id(community_id), "communityId") as book:
+            try:
+                _, unit_id, credit = book.correct_billed(
+                    month, command.meter_id, command.reading, areas
+                )
+                changed: list[Aggregate] = [book]
+                if credit > 0:
+                    changed.extend(self._credit(community_id, unit_id, period, month, credit))
+                position = self.record(meta, *changed)
+            except IntegrityError:
+                self._evict(book.id)
+                raise Conflict(
+                    "the meter book or the unit's account changed at the same time; try again"
+                ) from None
+            except BaseException:
+                self._evict(book.id)  # never leave a changed book behind
+                raise
+        return Done(book.id, position)
+
+    def _credit(
+        self, community_id: UUID, unit_id: UUID, period: str, month: str, credit: int
+    ) -> list[Aggregate]:
+        """调账 on the unit's account: the credit, applied to its open bills at once."""
+        bill = fee_aggregate(self, Bill, bill_id(unit_id, period), copy=False)
+        if bill is None:
+            raise RuleViolated("meterId", f"the unit of this meter has no bill of {period}")
+        schedule = fee_schedule(self, community_id)
+        account = fee_aggregate(self, FeeAccount, account_id(unit_id))
+        if not isinstance(account, FeeAccount):
+            account = FeeAccount.open(community_id, unit_id)
+        account.adjust(
+            bill.facts,
+            credit,
+            business_today(),
+            f"抄表 {month} 更正",
+            bills_of(self, schedule, unit_id),
+        )
+        if schedule is None:
+            return [account]
+        schedule.note_prepayment(unit_id, account.credit_fen > 0)
+        return [account, schedule]
