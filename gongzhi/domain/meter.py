@@ -578,21 +578,32 @@ class MeterBook(Aggregate):
 
     def correct(self, month: str, meter_id: UUID, reading: Decimal) -> None:
         self._unbilled("period", month)
+        meter, previous = self._recorded(month, meter_id, reading)
+        self._corrected(month, meter, previous, reading)
+
+    def _recorded(self, month: str, meter_id: UUID, reading: Decimal) -> tuple[Meter, Decimal]:
+        """The meter and its reading of ``month`` that ``reading`` would correct."""
         meter = self.meter(meter_id, "meterId")
         previous = meter.readings.get(month)
         if previous is None or meter.replaced_in == month:
             raise RuleViolated("meterId", f"meter {meter.number} has no reading of {month}")
         if previous == reading:
             raise RuleViolated("reading", f"is the reading recorded already ({previous})")
-        checked = self.check(month, meter_id, reading)
+        return meter, previous
+
+    def _corrected(
+        self, month: str, meter: Meter, previous: Decimal, reading: Decimal, **billed: Any
+    ) -> None:
+        checked = self.check(month, meter.id, reading)
         self.trigger_event(
             self.ReadingCorrected,
             month=month,
-            meter_id=meter_id,
+            meter_id=meter.id,
             previous=previous,
             reading=reading,
             consumption=checked.consumption,
             flag=checked.flag,
+            **billed,
         )
 
     def correct_billed(
@@ -605,12 +616,7 @@ class MeterBook(Aggregate):
         if found is None or found.billed_in is None:
             raise RuleViolated("period", f"the round of {month} is not billed")
         period = found.billed_in
-        meter = self.meter(meter_id, "meterId")
-        previous = meter.readings.get(month)
-        if previous is None or meter.replaced_in == month:
-            raise RuleViolated("meterId", f"meter {meter.number} has no reading of {month}")
-        if previous == reading:
-            raise RuleViolated("reading", f"is the reading recorded already ({previous})")
+        meter, previous = self._recorded(month, meter_id, reading)
         if reading > previous:
             raise RuleViolated(
                 "reading",
@@ -631,37 +637,28 @@ class MeterBook(Aggregate):
                 f"meter {meter.number} is a common meter: correcting it after billing would "
                 "re-split its 公摊 over its units, which is not built",
             )
-        checked = self.check(month, meter_id, reading)
+        unit_id = meter.unit_id
+        self.check(month, meter_id, reading)
         before = self.charges(period, areas)
         meter.readings[month] = reading
         try:
             after = self.charges(period, areas)
         finally:
             meter.readings[month] = previous
-        unit_id = meter.unit_id
-        shared = [u for u in set(before) | set(after) if _shared(before, u) != _shared(after, u)]
-        others = [
-            u for u in set(before) | set(after) if u != unit_id and before.get(u) != after.get(u)
-        ]
-        if shared or others:
+        units = set(before) | set(after)
+        moved = {u for u in units if _shared(before, u) != _shared(after, u)} | {
+            u for u in units if u != unit_id and before.get(u) != after.get(u)
+        }
+        if moved:
             raise RuleViolated(
                 "reading",
                 f"correcting meter {meter.number} after billing would change the 公摊 shares "
-                f"of {len(set(shared) | set(others))} unit(s): re-splitting a billed shared "
-                "charge is not built; the next round's consumption counts from this reading",
+                f"of {len(moved)} unit(s): re-splitting a billed shared charge is not built; "
+                "the next round's consumption counts from this reading",
             )
         credit = _total(before, unit_id) - _total(after, unit_id)
-        self.trigger_event(
-            self.ReadingCorrected,
-            month=month,
-            meter_id=meter_id,
-            previous=previous,
-            reading=reading,
-            consumption=checked.consumption,
-            flag=checked.flag,
-            billed_in=period,
-            unit_id=unit_id,
-            credit_fen=credit,
+        self._corrected(
+            month, meter, previous, reading, billed_in=period, unit_id=unit_id, credit_fen=credit
         )
         return period, unit_id, credit
 

@@ -30,7 +30,7 @@ payment booked, the refund that reversed it, or a note).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -170,25 +170,75 @@ def reconcile(
     in its order, then the booked payments of ``day`` not on it; then its refunds against
     the refunds booked, the same way. ``units_of_orders`` names the unit of an order number
     the platform knows (to book a missing payment on)."""
-    booked = list(booked)
-    by_transaction = {b.transaction_id: b for b in booked}
+    lines = list(lines)
+    payments = {b.transaction_id: b for b in booked}
     orders = units_of_orders or {}
     items: list[Item] = []
-    on_statement: set[str] = set()
-    refund_lines: list[StatementRow] = []
+    _match(
+        day,
+        [line for line in lines if not line.refund_of],
+        [
+            _Booked(b.transaction_id, b.amount_fen, b.received_on, b.payment_id, b.unit_id, "")
+            for b in payments.values()
+        ],
+        items,
+        lambda line: (None, orders.get(line.order_no)),
+    )
+
+    def of_payment(line: StatementRow) -> tuple[UUID | None, UUID | None]:
+        paid = payments.get(line.refund_of)
+        return (paid.payment_id, paid.unit_id) if paid else (None, None)
+
+    _match(
+        day,
+        [line for line in lines if line.refund_of],
+        [
+            _Booked(
+                r.reference, r.amount_fen, r.refunded_on, r.payment_id, r.unit_id, r.transaction_id
+            )
+            for r in refunds
+            if not r.reference.startswith(REVERSAL_REFERENCE)
+        ],
+        items,
+        of_payment,
+        refund=True,
+    )
+    return items
+
+
+@dataclass(frozen=True)
+class _Booked:
+    """A payment or a refund booked, as matching needs it."""
+
+    key: str  # the transaction id of a payment, the reference of a refund
+    amount_fen: int
+    day: date
+    payment_id: UUID | None
+    unit_id: UUID
+    refund_of: str
+
+
+def _match(
+    day: date,
+    lines: Sequence[StatementRow],
+    booked: Sequence[_Booked],
+    items: list[Item],
+    otherwise: Callable[[StatementRow], tuple[UUID | None, UUID | None]],
+    *,
+    refund: bool = False,
+) -> None:
+    """Append the items of ``lines`` matched by key, then of those booked on ``day`` not on
+    the statement; ``otherwise`` names the payment and unit of a line not booked."""
+    by_key = {b.key: b for b in booked}
     for line in lines:
-        if line.refund_of:
-            refund_lines.append(line)
-            continue
-        on_statement.add(line.transaction_id)
-        found = by_transaction.get(line.transaction_id)
+        found = by_key.get(line.transaction_id)
         if found is None:
             kind = ItemKind.MISSING_IN_PLATFORM
         elif found.amount_fen == line.amount_fen:
             kind = ItemKind.MATCHED
         else:
             kind = ItemKind.AMOUNT_DIFFERS
-        unit = found.unit_id if found else orders.get(line.order_no)
+        paid, unit = (found.payment_id, found.unit_id) if found else otherwise(line)
         items.append(
             Item(
                 seq=len(items) + 1,
@@ -200,81 +250,28 @@ def reconcile(
                 booked_fen=found.amount_fen if found else None,
                 fee_fen=line.fee_fen,
                 paid_at=line.paid_at.isoformat(),
-                payment_id=str(found.payment_id) if found else "",
-                unit_id=str(unit) if unit else "",
-            )
-        )
-    for payment in sorted(booked, key=lambda b: b.transaction_id):
-        if payment.transaction_id in on_statement or payment.received_on != day:
-            continue
-        items.append(
-            Item(
-                seq=len(items) + 1,
-                kind=ItemKind.MISSING_IN_STATEMENT,
-                transaction_id=payment.transaction_id,
-                booked_fen=payment.amount_fen,
-                payment_id=str(payment.payment_id),
-                unit_id=str(payment.unit_id),
-            )
-        )
-    return _refund_items(day, refund_lines, by_transaction, refunds, items)
-
-
-def _refund_items(
-    day: date,
-    lines: Sequence[StatementRow],
-    payments: dict[str, BookedPayment],
-    refunds: Iterable[BookedRefund],
-    items: list[Item],
-) -> list[Item]:
-    """The statement's refunds against the refunds booked, appended to ``items``."""
-    channel_refunds = [r for r in refunds if not r.reference.startswith(REVERSAL_REFERENCE)]
-    by_reference = {r.reference: r for r in channel_refunds}
-    on_statement: set[str] = set()
-    for line in lines:
-        on_statement.add(line.transaction_id)
-        found = by_reference.get(line.transaction_id)
-        if found is None:
-            kind = ItemKind.MISSING_IN_PLATFORM
-        elif found.amount_fen == line.amount_fen:
-            kind = ItemKind.MATCHED
-        else:
-            kind = ItemKind.AMOUNT_DIFFERS
-        payment = payments.get(line.refund_of)
-        unit = found.unit_id if found else (payment.unit_id if payment else None)
-        paid = found.payment_id if found else (payment.payment_id if payment else None)
-        items.append(
-            Item(
-                seq=len(items) + 1,
-                kind=kind,
-                transaction_id=line.transaction_id,
-                order_no=line.order_no,
-                row=line.row,
-                statement_fen=line.amount_fen,
-                booked_fen=found.amount_fen if found else None,
-                paid_at=line.paid_at.isoformat(),
                 payment_id=str(paid) if paid else "",
                 unit_id=str(unit) if unit else "",
-                refund=True,
+                refund=refund,
                 refund_of=line.refund_of,
             )
         )
-    for refund in sorted(channel_refunds, key=lambda r: r.reference):
-        if refund.reference in on_statement or refund.refunded_on != day:
+    on_statement = {line.transaction_id for line in lines}
+    for b in sorted(booked, key=lambda b: b.key):
+        if b.key in on_statement or b.day != day:
             continue
         items.append(
             Item(
                 seq=len(items) + 1,
                 kind=ItemKind.MISSING_IN_STATEMENT,
-                transaction_id=refund.reference,
-                booked_fen=refund.amount_fen,
-                payment_id=str(refund.payment_id) if refund.payment_id else "",
-                unit_id=str(refund.unit_id),
-                refund=True,
-                refund_of=refund.transaction_id,
+                transaction_id=b.key,
+                booked_fen=b.amount_fen,
+                payment_id=str(b.payment_id) if b.payment_id else "",
+                unit_id=str(b.unit_id),
+                refund=refund,
+                refund_of=b.refund_of,
             )
         )
-    return items
 
 
 def reconciliation_id(community_id: UUID, channel: str, day: date, digest: str) -> UUID:

@@ -12,6 +12,7 @@ from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.reconciliation import (
     BookedPayment,
     BookedRefund,
+    Item,
     ItemKind,
     Reconciliation,
     Resolution,
@@ -30,6 +31,18 @@ from gongzhi.infra.statements import (
 
 DAY = date(2026, 12, 6)
 AT = datetime(2026, 12, 6, 9, 30, tzinfo=SHANGHAI)
+
+
+def recorded(items: list[Item]) -> Reconciliation:
+    return Reconciliation.record(
+        community_id=uuid4(),
+        channel="SANDBOX",
+        day=DAY,
+        file_format="CSV",
+        digest="0" * 64,
+        skipped_rows=0,
+        items=items,
+    )
 
 
 def test_the_sandbox_statement_is_laid_out_as_a_wechat_bill_and_reads_back() -> None:
@@ -146,15 +159,7 @@ def test_refunds_reconcile_against_the_refunds_booked_by_their_reference() -> No
         ("R4", ItemKind.MISSING_IN_STATEMENT, True, "T1"),
     ]
     assert items[3].payment_id == str(paid.payment_id) and items[3].unit_id == str(unit)
-    r = Reconciliation.record(
-        community_id=uuid4(),
-        channel="SANDBOX",
-        day=DAY,
-        file_format="CSV",
-        digest="0" * 64,
-        skipped_rows=0,
-        items=items,
-    )
+    r = recorded(items)
     assert (r.gross_fen, r.refund_fen) == (1000, 600)
     # A refund differing or booked in error is noted; one the channel made is booked
     with pytest.raises(RuleViolated, match="resolved by NOTED, not this"):
@@ -269,15 +274,7 @@ def test_reconciling_finds_each_kind_and_an_item_is_resolved_once() -> None:
         ("T5", ItemKind.MATCHED),
         ("T4", ItemKind.MISSING_IN_STATEMENT),
     ]
-    r = Reconciliation.record(
-        community_id=uuid4(),
-        channel="SANDBOX",
-        day=DAY,
-        file_format="CSV",
-        digest="0" * 64,
-        skipped_rows=0,
-        items=items,
-    )
+    r = recorded(items)
     assert (r.gross_fen, r.fee_fen, r.net_fen) == (6500, 6 + 12 + 18 + 3, 6500 - 39)
     with pytest.raises(RuleViolated, match="too little"):
         r.resolve(2, Resolution.REVERSED, "x")
