@@ -1,12 +1,12 @@
 """更正读数 and, for a billed reading found too high, its bill adjustment (调账).
 
 A reading of a round not billed yet is corrected on the meter book alone. A billed one
-(``MeterBook.correct_billed``) is corrected together with a credit of what its unit's
-METERED line charged too much on the unit's fee account (``FeeAccount.adjust``, the ledger's
-ADJUSTMENT, applied at once to the open bills as prepaid credit is), both saved in one
-transaction with the actor and reason: the correction and its credit are recorded together
-or not at all, and the same correction again is refused (the reading is recorded already),
-so nothing is credited twice.
+(``MeterBook.correct_billed``) is corrected together with a credit, on each unit's fee
+account, of what its lines of that billing charged too much (its METERED line, its 公摊
+shares re-split by the same rule; ``FeeAccount.adjust``, the ledger's ADJUSTMENT, applied at
+once to the open bills as prepaid credit is), all saved in one transaction with the actor and
+reason: the correction and its credits are recorded together or not at all, and the same
+correction again is refused (the reading is recorded already), so nothing is credited twice.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from gongzhi.domain.billing_run import BillingRun, run_id
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated, UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.meter import MeterBook, book_id, month_of
 
 
@@ -60,12 +61,13 @@ class MeterAdjustmentService(GongzhiBase):
         areas = {u.id: u.area for u in community.unit_index.values() if not u.retired}
         with self._held(MeterBook, book_id(community_id), "communityId") as book:
             try:
-                _, unit_id, credit = book.correct_billed(
-                    month, command.meter_id, command.reading, areas
-                )
+                _, credits = book.correct_billed(month, command.meter_id, command.reading, areas)
                 changed: list[Aggregate] = [book]
-                if credit > 0:
-                    changed.extend(self._credit(community_id, unit_id, period, month, credit))
+                schedule = fee_schedule(self, community_id)
+                for unit_id, credit in credits.items():
+                    changed.append(self._credit(schedule, unit_id, period, month, credit))
+                if credits and schedule is not None:
+                    changed.append(schedule)
                 position = self.record(meta, *changed)
             except IntegrityError:
                 self._evict(book.id)
@@ -78,16 +80,16 @@ class MeterAdjustmentService(GongzhiBase):
         return Done(book.id, position)
 
     def _credit(
-        self, community_id: UUID, unit_id: UUID, period: str, month: str, credit: int
-    ) -> list[Aggregate]:
+        self, schedule: FeeSchedule | None, unit_id: UUID, period: str, month: str, credit: int
+    ) -> FeeAccount:
         """调账 on the unit's account: the credit, applied to its open bills at once."""
         bill = fee_aggregate(self, Bill, bill_id(unit_id, period), copy=False)
         if bill is None:
-            raise RuleViolated("meterId", f"the unit of this meter has no bill of {period}")
-        schedule = fee_schedule(self, community_id)
+            raise RuleViolated("meterId", f"a unit charged by this meter has no bill of {period}")
         account = fee_aggregate(self, FeeAccount, account_id(unit_id))
         if not isinstance(account, FeeAccount):
-            account = FeeAccount.open(community_id, unit_id)
+            assert schedule is not None  # a bill exists only after its community was billed
+            account = FeeAccount.open(schedule.community_id, unit_id)
         account.adjust(
             bill.facts,
             credit,
@@ -95,7 +97,6 @@ class MeterAdjustmentService(GongzhiBase):
             f"抄表 {month} 更正",
             bills_of(self, schedule, unit_id),
         )
-        if schedule is None:
-            return [account]
-        schedule.note_prepayment(unit_id, account.credit_fen > 0)
-        return [account, schedule]
+        if schedule is not None:
+            schedule.note_prepayment(unit_id, account.credit_fen > 0)
+        return account

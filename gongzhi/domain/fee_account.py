@@ -400,8 +400,8 @@ class FeeAccount(Aggregate):
     def adjust(
         self, bill: BillFacts, amount_fen: int, on: date, reference: str, bills: Sequence[BillFacts]
     ) -> None:
-        """调账: credit what ``bill`` charged too much, then apply the credit to the open bills
-        (that bill first when it is open, as the oldest are paid first)."""
+        """调账: credit what ``bill`` charged too much, then apply the credit to the open bills,
+        oldest first, as prepaid credit is."""
         amount = fen_amount("amountFen", amount_fen)
         self.trigger_event(
             self.Adjusted, bill_id=bill.id, amount_fen=amount, on=on, reference=reference

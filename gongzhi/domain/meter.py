@@ -18,11 +18,12 @@ the shares sum exactly to the total.
 
 Once a billing run has billed a month (``RoundsBilled``) its readings are final but for one
 correction: a billed reading found too high is corrected (``correct_billed``) with the
-difference it makes to its unit's METERED line, which the unit's account is credited
+difference it makes to each unit's lines of that billing (its METERED line priced again, the
+公摊 shares re-split by the same rule), to the fen, which each unit's account is credited
 (调账, ``FeeAccount.adjust``). Refused, in plain words: a billed reading found too low (the
 next round's consumption counts from it and bills the rest), one a later billed round
-counted from, and one whose correction would change a 公摊 split (re-splitting shared
-charges is not built): the difference would not be the unit's own line alone.
+counted from, and one that would raise some unit's 公摊 share (a unit meter read lower
+leaves more to share: charging a billed bill more is not built).
 """
 
 from __future__ import annotations
@@ -288,11 +289,11 @@ class MeterBook(Aggregate):
         reading: Decimal
         consumption: Decimal
         flag: str
-        # A billed reading's correction: the billing period, the unit and what its METERED
-        # line charged too much (credited to its account in the same transaction).
+        # A billed reading's correction: the billing period and what each unit's lines
+        # (METERED, 公摊 shares) charged too much, by unit id; credited to the units'
+        # accounts in the same transaction.
         billed_in: str = ""
-        unit_id: UUID | None = None
-        credit_fen: int = 0
+        credits: dict[str, int] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, MeterBook)
@@ -608,10 +609,12 @@ class MeterBook(Aggregate):
 
     def correct_billed(
         self, month: str, meter_id: UUID, reading: Decimal, areas: Mapping[UUID, Decimal]
-    ) -> tuple[str, UUID, int]:
-        """Correct a billed reading found too high: the billing period, the unit and the fen
-        its METERED line charged too much (``areas``: the units billed, as the run had
-        them). Refused when the difference is not that unit's own line alone."""
+    ) -> tuple[str, dict[UUID, int]]:
+        """Correct a billed reading found too high: the billing period and the fen each unit
+        was charged too much, its METERED line and its 公摊 shares priced and re-split again
+        by the same rules (``areas``: the units billed, as the run had them). Refused when a
+        unit would owe more (a 公摊 share that rises: charging a billed bill more is not
+        built)."""
         found = self.rounds.get(month)
         if found is None or found.billed_in is None:
             raise RuleViolated("period", f"the round of {month} is not billed")
@@ -631,13 +634,6 @@ class MeterBook(Aggregate):
                 f"the round of {later[0]} was billed counting from this reading too: "
                 "adjusting two bills at once is not built",
             )
-        if meter.unit_id is None:
-            raise RuleViolated(
-                "meterId",
-                f"meter {meter.number} is a common meter: correcting it after billing would "
-                "re-split its 公摊 over its units, which is not built",
-            )
-        unit_id = meter.unit_id
         self.check(month, meter_id, reading)
         before = self.charges(period, areas)
         meter.readings[month] = reading
@@ -645,22 +641,25 @@ class MeterBook(Aggregate):
             after = self.charges(period, areas)
         finally:
             meter.readings[month] = previous
-        units = set(before) | set(after)
-        moved = {u for u in units if _shared(before, u) != _shared(after, u)} | {
-            u for u in units if u != unit_id and before.get(u) != after.get(u)
-        }
-        if moved:
+        difference = {u: _total(before, u) - _total(after, u) for u in set(before) | set(after)}
+        more = sorted(str(u) for u, fen in difference.items() if fen < 0)
+        if more:
             raise RuleViolated(
                 "reading",
-                f"correcting meter {meter.number} after billing would change the 公摊 shares "
-                f"of {len(moved)} unit(s): re-splitting a billed shared charge is not built; "
-                "the next round's consumption counts from this reading",
+                f"correcting meter {meter.number} after billing would raise the 公摊 shares of "
+                f"{len(more)} unit(s): charging a billed bill more is not built; the next "
+                "round's consumption counts from this reading",
             )
-        credit = _total(before, unit_id) - _total(after, unit_id)
+        credits = {u: fen for u, fen in sorted(difference.items(), key=_by_id) if fen > 0}
         self._corrected(
-            month, meter, previous, reading, billed_in=period, unit_id=unit_id, credit_fen=credit
+            month,
+            meter,
+            previous,
+            reading,
+            billed_in=period,
+            credits={str(u): fen for u, fen in credits.items()},
         )
-        return period, unit_id, credit
+        return period, credits
 
     # --- prices and billing --------------------------------------------------------------
 
@@ -794,8 +793,8 @@ def _billed(found: Round | None) -> bool:
     return found is not None and found.billed_in is not None
 
 
-def _shared(lines: Mapping[UUID, list[dict[str, Any]]], unit_id: UUID) -> list[Any]:
-    return [line for line in lines.get(unit_id, []) if line["kind"] == SHARED]
+def _by_id(item: tuple[UUID, int]) -> str:
+    return str(item[0])
 
 
 def _total(lines: Mapping[UUID, list[dict[str, Any]]], unit_id: UUID) -> int:

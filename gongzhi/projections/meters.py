@@ -95,7 +95,7 @@ meter_reading_corrections = Table(
     Column("previous", READING, nullable=False),
     Column("reading", READING, nullable=False),
     Column("corrected_at", DateTime(timezone=True), nullable=False),
-    # A billed reading's correction: its billing period and what its unit was credited (调账)
+    # A billed reading's correction: its billing period and what its units were credited (调账)
     Column("billed_in", String(7), nullable=False, server_default=""),
     Column("credit_fen", BigInteger, nullable=False, server_default="0"),
 )
@@ -275,7 +275,7 @@ def _(event: MeterBook.ReadingCorrected) -> list[Op]:
         "reading": event.reading,
         "corrected_at": event.timestamp,
         "billed_in": event.billed_in,
-        "credit_fen": event.credit_fen,
+        "credit_fen": sum((event.credits or {}).values()),
     }
     return [
         Op(UPDATE_CORRECTED, {**row, "period": event.month}),

@@ -189,8 +189,26 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
         e.staff,
     )
     assert (corrected["__typename"], corrected["field"]) == ("ValidationError", "input.reading")
-    assert "would change the 公摊 shares of 4 unit(s)" in corrected["message"]
+    assert "would raise the 公摊 shares of 3 unit(s)" in corrected["message"]
     assert [e["kind"] for e in statement(api, e.units["101"])["entries"]] == []
+    # When the common meter's billed reading is found too high: 28, not 30
+    common = correct(api, e, meters["common"], "28")
+    assert common["__typename"] == "MeterBookPayload", common
+    api.settle()
+    # Then 4.2 吨 × 3.45 = 14.49 元 is re-split by area as before (382/381/381/305), each
+    # unit is credited its share's difference, to the fen: the 690 fen charged too much
+    credited = {
+        u: [
+            x["amountFen"]
+            for x in statement(api, e.units[u])["entries"]
+            if x["kind"] == "ADJUSTMENT"
+        ]
+        for u in ("101", "201", "301", "401")
+    }
+    # (the fen left over goes to the first of the three 100 m² units the meter serves)
+    assert credited["401"] == [145]
+    assert sorted(credited[u][0] for u in ("101", "201", "301")) == [181, 182, 182]
+    assert sum(fen for fens in credited.values() for fen in fens) == 2139 - 1449
     # And a common meter of the entrance serves its four units (as the whole-community one)
     with api.platform.engine.connect() as connection:
         entrance = connection.exec_driver_sql(

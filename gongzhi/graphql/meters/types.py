@@ -70,8 +70,8 @@ class ReadingCorrection:
         description="The billing period of a billed reading corrected; empty when not billed"
     )
     credit_fen: Fen = strawberry.field(
-        description="调账: what the unit's METERED line charged too much, credited to its "
-        "account (its fee ledger shows an ADJUSTMENT)"
+        description="调账: what the billing charged too much (the METERED line, the 公摊 "
+        "shares re-split), credited to the units' accounts (their ledgers show an ADJUSTMENT)"
     )
 
 
