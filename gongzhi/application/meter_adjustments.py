@@ -11,6 +11,7 @@ correction again is refused (the reading is recorded already), so nothing is cre
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -27,7 +28,7 @@ from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated, UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_schedule import FeeSchedule
-from gongzhi.domain.meter import MeterBook, book_id, month_of
+from gongzhi.domain.meter import METERED, SHARED, MeterBook, book_id, month_of
 
 
 class MeterAdjustmentService(GongzhiBase):
@@ -61,11 +62,15 @@ class MeterAdjustmentService(GongzhiBase):
         areas = {u.id: u.area for u in community.unit_index.values() if not u.retired}
         with self._held(MeterBook, book_id(community_id), "communityId") as book:
             try:
-                _, credits = book.correct_billed(month, command.meter_id, command.reading, areas)
+                _, credits, billed = book.correct_billed(
+                    month, command.meter_id, command.reading, areas
+                )
                 changed: list[Aggregate] = [book]
                 schedule = fee_schedule(self, community_id)
                 for unit_id, credit in credits.items():
-                    changed.append(self._credit(schedule, unit_id, period, month, credit))
+                    changed.append(
+                        self._credit(schedule, unit_id, period, month, credit, billed[unit_id])
+                    )
                 if credits and schedule is not None:
                     changed.append(schedule)
                 position = self.record(meta, *changed)
@@ -80,12 +85,25 @@ class MeterAdjustmentService(GongzhiBase):
         return Done(book.id, position)
 
     def _credit(
-        self, schedule: FeeSchedule | None, unit_id: UUID, period: str, month: str, credit: int
+        self,
+        schedule: FeeSchedule | None,
+        unit_id: UUID,
+        period: str,
+        month: str,
+        credit: int,
+        billed: list[dict[str, Any]],
     ) -> FeeAccount:
-        """调账 on the unit's account: the credit, applied to its open bills at once."""
+        """调账 on the unit's account: the credit, applied to its open bills at once; only
+        when its bill shows the meter lines the credit is the difference from."""
         bill = fee_aggregate(self, Bill, bill_id(unit_id, period), copy=False)
-        if bill is None:
-            raise RuleViolated("meterId", f"a unit charged by this meter has no bill of {period}")
+        if bill is None or _meter_lines(bill.lines) != _meter_lines(billed):
+            number = bill.unit_number if bill is not None else str(unit_id)
+            raise RuleViolated(
+                "reading",
+                f"the bill of {period} of unit {number} does not show the meter charges the "
+                "readings make now (a unit's area changed since billing?): the difference "
+                "cannot be worked out from it",
+            )
         account = fee_aggregate(self, FeeAccount, account_id(unit_id))
         if not isinstance(account, FeeAccount):
             assert schedule is not None  # a bill exists only after its community was billed
@@ -100,3 +118,11 @@ class MeterAdjustmentService(GongzhiBase):
         if schedule is not None:
             schedule.note_prepayment(unit_id, account.credit_fen > 0)
         return account
+
+
+def _meter_lines(lines: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return [
+        (line["kind"], line["label"], int(line["amount_fen"]))
+        for line in lines
+        if line["kind"] in (METERED, SHARED)
+    ]

@@ -609,12 +609,12 @@ class MeterBook(Aggregate):
 
     def correct_billed(
         self, month: str, meter_id: UUID, reading: Decimal, areas: Mapping[UUID, Decimal]
-    ) -> tuple[str, dict[UUID, int]]:
-        """Correct a billed reading found too high: the billing period and the fen each unit
-        was charged too much, its METERED line and its 公摊 shares priced and re-split again
-        by the same rules (``areas``: the units billed, as the run had them). Refused when a
-        unit would owe more (a 公摊 share that rises: charging a billed bill more is not
-        built)."""
+    ) -> tuple[str, dict[UUID, int], dict[UUID, list[dict[str, Any]]]]:
+        """Correct a billed reading found too high: the billing period, the fen each unit
+        was charged too much and the meter lines it was billed (its bill should show them):
+        its METERED line and its 公摊 shares priced and re-split again by the same rules
+        (``areas``: the units billed, as the run had them). Refused when a unit would owe
+        more (a 公摊 share that rises: charging a billed bill more is not built)."""
         found = self.rounds.get(month)
         if found is None or found.billed_in is None:
             raise RuleViolated("period", f"the round of {month} is not billed")
@@ -659,7 +659,7 @@ class MeterBook(Aggregate):
             billed_in=period,
             credits={str(u): fen for u, fen in credits.items()},
         )
-        return period, credits
+        return period, credits, {u: before.get(u, []) for u in credits}
 
     # --- prices and billing --------------------------------------------------------------
 

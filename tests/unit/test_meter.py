@@ -193,7 +193,8 @@ def test_a_billed_reading_found_too_high_credits_each_units_difference() -> None
     with pytest.raises(RuleViolated, match="only when found too high"):
         book.correct_billed("2026-01", meter_b, D("6"), areas)
     # When the common meter's reading is found too high (18): 1 吨 shared, 345 → 173 / 172
-    period, credits = book.correct_billed("2026-01", common, D("18"), areas)
+    period, credits, billed = book.correct_billed("2026-01", common, D("18"), areas)
+    assert [line["amount_fen"] for line in billed[b]] == [1725, 517]  # as its bill has them
     # Then each unit is credited its share's difference, to the fen, summing exactly
     assert (period, credits) == ("2026-01", {a: 518 - 173, b: 517 - 172})
     assert sum(credits.values()) == 1035 - 345
@@ -212,6 +213,6 @@ def test_a_billed_reading_found_too_high_credits_each_units_difference() -> None
     with pytest.raises(RuleViolated, match="2026-02 was billed counting from this reading"):
         book.correct_billed("2026-01", meter_b, D("4"), areas)
     # And February's, with no common reading that month, is: 1 吨 → 0.5 吨 at 3.45 元
-    period, credits = book.correct_billed("2026-02", meter_b, D("5.5"), areas)
+    period, credits, _ = book.correct_billed("2026-02", meter_b, D("5.5"), areas)
     assert (period, credits) == ("2026-02", {b: 345 - 173})  # 1.725 元 rounds half up
     assert book.meters[meter_b].readings["2026-02"] == D("5.5")
