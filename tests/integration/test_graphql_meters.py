@@ -191,6 +191,30 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
     assert (corrected["__typename"], corrected["field"]) == ("ValidationError", "input.reading")
     assert "would raise the 公摊 shares of 3 unit(s)" in corrected["message"]
     assert [e["kind"] for e in statement(api, e.units["101"])["entries"]] == []
+
+    # When 401's area is corrected after billing, its bill's 公摊 no longer follows from the
+    # readings: a billed common reading's correction is refused, nothing credited
+    def area(value: str) -> None:
+        done = api.gql(
+            """mutation($input: CorrectUnitAreaInput!) { correctUnitArea(input: $input) {
+            __typename } }""",
+            {
+                "input": {
+                    "communityId": e.community,
+                    "unitId": e.units["401"],
+                    "area": value,
+                    "areaSource": "SURVEY",
+                    "reason": "测绘更正",
+                }
+            },
+        )["correctUnitArea"]
+        assert done["__typename"] == "CommunityPayload", done
+
+    area("90")
+    refused = correct(api, e, meters["common"], "28")
+    assert refused["__typename"] == "ValidationError", refused
+    assert "does not show the meter charges the readings make now" in refused["message"]
+    area("80")
     # When the common meter's billed reading is found too high: 28, not 30
     common = correct(api, e, meters["common"], "28")
     assert common["__typename"] == "MeterBookPayload", common
