@@ -29,7 +29,7 @@ from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.statements import read_statement
 from gongzhi.infra.tabular import read_table
 from gongzhi.projections.metadata import migrate
-from gongzhi.projections.reconciliation import booked_reader
+from gongzhi.projections.reconciliation import booked_reader, refunds_reader
 from gongzhi.projections.runner import ProjectionRunner
 from gongzhi.projections.views import PROJECTION_NAME, VIEW_TABLES, ops_for
 
@@ -70,6 +70,9 @@ class Platform:
         app.statement_reader = read_statement  # 对账: a channel's statement file
         # … and the payments booked, once the fee view includes all recorded before
         app.booked_reader = booked_reader(
+            lambda: self.engine, lambda: app.recorder.max_notification_id() or 0, PROJECTION_NAME
+        )
+        app.refunds_reader = refunds_reader(  # … and the refunds booked
             lambda: self.engine, lambda: app.recorder.max_notification_id() or 0, PROJECTION_NAME
         )
         if self.settings.payment_channel:  # checked by Settings.from_env

@@ -24,6 +24,7 @@ from gongzhi.application.fee_schedules import FeeScheduleService
 from gongzhi.application.funds import FundService
 from gongzhi.application.health import HealthService
 from gongzhi.application.invoices import InvoiceService
+from gongzhi.application.meter_adjustments import MeterAdjustmentService
 from gongzhi.application.meters import MeterService
 from gongzhi.application.notices import NoticeService
 from gongzhi.application.owners import OwnerService
@@ -51,6 +52,7 @@ class Gongzhi(
     InvoiceService,  # 电子发票 (issue 16)
     PaymentOrderService,  # 在线缴费 (issue 16)
     MeterService,  # 抄表, 公摊 (issue 16)
+    MeterAdjustmentService,  # 更正读数, a billed one with its 调账
     ReconciliationService,  # 对账 (issue 16)
     CreditService,
     DecisionService,

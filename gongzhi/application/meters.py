@@ -132,8 +132,8 @@ class ImportReadings(Command):
 
 @dataclass(frozen=True)
 class CorrectReading(Command):
-    """更正读数: a reading of a round not billed yet, with the reason (the history keeps
-    the one before)"""
+    """更正读数 with the reason (the history keeps the one before); a billed reading only when
+    found too high, its unit's account credited the difference (调账)"""
 
     community_id: CommunityId
     meter_id: MeterId
@@ -324,16 +324,6 @@ class MeterService(GongzhiBase):
             meta,
             command.community_id,
             lambda b: b.enter(month, [(0, command.meter_id, command.reading)], "STAFF"),
-        )
-
-    @handles(CorrectReading)
-    def correct_reading(self, meta: Meta, command: CorrectReading) -> Done:
-        month = month_of("period", command.period)
-        self._book(command.community_id)
-        return self._on_book(
-            meta,
-            command.community_id,
-            lambda b: b.correct(month, command.meter_id, command.reading),
         )
 
     @handles(SetMeterPrice)

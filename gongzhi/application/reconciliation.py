@@ -30,7 +30,9 @@ from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.payment_order import OnlinePaymentOrder
 from gongzhi.domain.reconciliation import (
+    REVERSAL_REFERENCE,
     BookedPayment,
+    BookedRefund,
     Item,
     ItemKind,
     Reconciliation,
@@ -53,6 +55,9 @@ StatementReader = Callable[[str, bytes, str, date], tuple[Sequence[StatementRow]
 # channel that day or with one of those transaction ids; TimeoutError when the payments
 # booked before the call cannot all be read yet.
 BookedReader = Callable[[UUID, str, date, Sequence[str]], list[BookedPayment]]
+# (community, channel, day, refund ids on the statement) → the refunds booked on the channel
+# that day or with one of those references; TimeoutError as above.
+RefundsReader = Callable[[UUID, str, date, Sequence[str]], list[BookedRefund]]
 
 
 class StatementFileFormat(enum.Enum):
@@ -65,12 +70,14 @@ class ResolveAction(enum.Enum):
 
     BOOK_PAYMENT = "BOOK_PAYMENT"  # 补账 through 收款 (recordPayment)
     REVERSE_PAYMENT = "REVERSE_PAYMENT"  # 冲正 through 退款 (refundPayment)
+    BOOK_REFUND = "BOOK_REFUND"  # 补记退款 through 退款 (refundPayment) of the payment refunded
     NOTE = "NOTE"  # 说明 only: the reason says why nothing is booked
 
 
 RESOLUTION_OF = {
     ResolveAction.BOOK_PAYMENT: Resolution.BOOKED,
     ResolveAction.REVERSE_PAYMENT: Resolution.REVERSED,
+    ResolveAction.BOOK_REFUND: Resolution.BOOKED,
     ResolveAction.NOTE: Resolution.NOTED,
 }
 
@@ -95,7 +102,8 @@ class ImportPaymentStatement(Command):
 @dataclass(frozen=True)
 class ResolveReconciliationItem(Command):
     """处理对账差异: book a payment missing in the platform (收款), reverse a booking the
-    channel does not have (退款), or note why nothing is booked; once per item"""
+    channel does not have (退款), book a refund the channel made (退款), or note why nothing
+    is booked; once per item"""
 
     community_id: CommunityId
     reconciliation_id: ReconciliationId
@@ -125,11 +133,15 @@ class ReconciliationService(GongzhiBase):
     # Set by the wiring (gongzhi.bootstrap).
     statement_reader: StatementReader | None = None
     booked_reader: BookedReader | None = None
+    refunds_reader: RefundsReader | None = None
 
     @handles(ImportPaymentStatement)
     def import_payment_statement(self, meta: Meta, command: ImportPaymentStatement) -> Done:
         if self.statement_reader is None or self.booked_reader is None:
             msg = "no statement or booked-payment reader is wired (gongzhi.bootstrap does)"
+            raise RuntimeError(msg)
+        if self.refunds_reader is None:
+            msg = "no booked-refund reader is wired (gongzhi.bootstrap does)"
             raise RuntimeError(msg)
         community = read_only(self, Community, command.community_id, "communityId")
         channel = PaymentChannel(command.channel).value
@@ -147,14 +159,17 @@ class ReconciliationService(GongzhiBase):
             lines, skipped = self.statement_reader(channel, data, file_format, command.day)
         except ValueError as error:
             raise InvalidValue("content", str(error)) from None
+        # A refund's payment is looked up too: the unit its refund is booked on.
+        transaction_ids = [line.refund_of or line.transaction_id for line in lines]
+        refund_ids = [line.transaction_id for line in lines if line.refund_of]
         try:
-            booked = self.booked_reader(
-                command.community_id, channel, command.day, [line.transaction_id for line in lines]
-            )
+            booked = self.booked_reader(command.community_id, channel, command.day, transaction_ids)
+            refunds = self.refunds_reader(command.community_id, channel, command.day, refund_ids)
         except TimeoutError as error:
             raise Conflict(str(error)) from None
-        orders = self._units_of_orders(command.community_id, lines, booked)
-        items = reconcile(command.day, lines, booked, orders)
+        payments = [line for line in lines if not line.refund_of]
+        orders = self._units_of_orders(command.community_id, payments, booked)
+        items = reconcile(command.day, lines, booked, orders, refunds)
         reconciliation = Reconciliation.record(
             community_id=command.community_id,
             channel=channel,
@@ -209,8 +224,14 @@ class ReconciliationService(GongzhiBase):
         action = ResolveAction(command.action)
         resolution = RESOLUTION_OF[action]
         item = reconciliation.check_resolvable(command.item, resolution)
+        if resolution is Resolution.BOOKED and item.refund != (action is ResolveAction.BOOK_REFUND):
+            wanted = ResolveAction.BOOK_REFUND if item.refund else ResolveAction.BOOK_PAYMENT
+            what = "a refund" if item.refund else "a payment"
+            raise RuleViolated("action", f"item {item.seq} is {what}: book it by {wanted.value}")
         channel = PaymentChannel(reconciliation.channel)
-        if resolution is Resolution.BOOKED:
+        if resolution is Resolution.BOOKED and item.refund:
+            reference = self._book_refund(meta, reconciliation, item, channel)
+        elif resolution is Resolution.BOOKED:
             reference = self._book_resolution(meta, reconciliation, item, channel, command.unit_id)
         elif resolution is Resolution.REVERSED:
             reference = self._reverse(meta, reconciliation, item, channel)
@@ -295,7 +316,26 @@ class ReconciliationService(GongzhiBase):
                 unit_id=UUID(item.unit_id),
                 amount_fen=amount,
                 channel=channel,
-                reference=f"对账冲正 {reconciliation.id.hex[:12]}-{item.seq}",
+                reference=f"{REVERSAL_REFERENCE} {reconciliation.id.hex[:12]}-{item.seq}",
+                payment_id=UUID(item.payment_id),
+                command_id=f"reconciliation:{reconciliation.id}:{item.seq}",
+            ),
+        )
+        return str(done.part_id or done.id)
+
+    def _book_refund(
+        self, meta: Meta, reconciliation: Reconciliation, item: Item, channel: PaymentChannel
+    ) -> str:
+        """退款 the channel made and the platform did not book: of the payment the statement
+        names, under the channel's refund id; idempotent on the item (its command id)."""
+        done = self.execute(
+            meta,
+            RefundPayment(
+                community_id=reconciliation.community_id,
+                unit_id=UUID(item.unit_id),
+                amount_fen=item.statement_fen or 0,
+                channel=channel,
+                reference=item.transaction_id,
                 payment_id=UUID(item.payment_id),
                 command_id=f"reconciliation:{reconciliation.id}:{item.seq}",
             ),

@@ -44,6 +44,9 @@ class LedgerKind(enum.Enum):
     LATE_FEE_WAIVED = "LATE_FEE_WAIVED"
     LATE_FEE_PAID = "LATE_FEE_PAID"  # after its PAYMENT
     LATE_FEE_REFUNDED = "LATE_FEE_REFUNDED"
+    # 调账: a bill charged too much (a billed meter reading corrected), credited to the
+    # account; the credit then pays the open bills as prepaid credit does
+    ADJUSTMENT = "ADJUSTMENT"
 
 
 def account_id(unit_id: UUID) -> UUID:
@@ -160,6 +163,18 @@ class FeeAccount(Aggregate):
             aggregate.credit_fen -= self.from_credit_fen
             if self.payment_id is not None:
                 aggregate.payments[self.payment_id].refunded_fen += self.amount_fen
+
+    class Adjusted(Aggregate.Event):
+        """调账: ``amount_fen`` a bill charged too much, credited to the account."""
+
+        bill_id: UUID
+        amount_fen: int
+        on: date
+        reference: str  # what the bill charged too much for (the corrected line)
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeAccount)
+            aggregate.credit_fen += self.amount_fen
 
     class WrittenOff(Aggregate.Event):
         """核销: an amount of a bill given up, with the approver's name."""
@@ -381,6 +396,17 @@ class FeeAccount(Aggregate):
             **paid_back,
         )
         return refund_id
+
+    def adjust(
+        self, bill: BillFacts, amount_fen: int, on: date, reference: str, bills: Sequence[BillFacts]
+    ) -> None:
+        """调账: credit what ``bill`` charged too much, then apply the credit to the open bills,
+        oldest first, as prepaid credit is."""
+        amount = fen_amount("amountFen", amount_fen)
+        self.trigger_event(
+            self.Adjusted, bill_id=bill.id, amount_fen=amount, on=on, reference=reference
+        )
+        self.apply_credit(bills, on)
 
     def write_off(
         self, bill: BillFacts, amount_fen: int, approved_by: str, actor: str, on: date

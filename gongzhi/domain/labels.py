@@ -61,6 +61,7 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
         LedgerKind.LATE_FEE_WAIVED: "减免滞纳金",
         LedgerKind.LATE_FEE_PAID: "缴纳滞纳金",
         LedgerKind.LATE_FEE_REFUNDED: "退还滞纳金",
+        LedgerKind.ADJUSTMENT: "调账",
     },
     FundLedgerKind: {
         FundLedgerKind.FIRST_DEPOSIT: "首期交存",

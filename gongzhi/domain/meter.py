@@ -16,9 +16,14 @@ units' meters at the kind's first-tier price, rounded once half up, and divided 
 units in proportion to the method's weights by largest remainder (``largest_remainder``):
 the shares sum exactly to the total.
 
-Once a billing run has billed a month (``RoundsBilled``) its readings are final: a billed
-reading is not corrected (the bill would no longer match what it says); a wrong one is made
-good by the next round, whose consumption counts from it.
+Once a billing run has billed a month (``RoundsBilled``) its readings are final but for one
+correction: a billed reading found too high is corrected (``correct_billed``) with the
+difference it makes to each unit's lines of that billing (its METERED line priced again, the
+公摊 shares re-split by the same rule), to the fen, which each unit's account is credited
+(调账, ``FeeAccount.adjust``). Refused, in plain words: a billed reading found too low (the
+next round's consumption counts from it and bills the rest), one a later billed round
+counted from, and one that would raise some unit's 公摊 share (a unit meter read lower
+leaves more to share: charging a billed bill more is not built).
 """
 
 from __future__ import annotations
@@ -284,6 +289,11 @@ class MeterBook(Aggregate):
         reading: Decimal
         consumption: Decimal
         flag: str
+        # A billed reading's correction: the billing period and what each unit's lines
+        # (METERED, 公摊 shares) charged too much, by unit id; credited to the units'
+        # accounts in the same transaction.
+        billed_in: str = ""
+        credits: dict[str, int] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, MeterBook)
@@ -569,22 +579,87 @@ class MeterBook(Aggregate):
 
     def correct(self, month: str, meter_id: UUID, reading: Decimal) -> None:
         self._unbilled("period", month)
+        meter, previous = self._recorded(month, meter_id, reading)
+        self._corrected(month, meter, previous, reading)
+
+    def _recorded(self, month: str, meter_id: UUID, reading: Decimal) -> tuple[Meter, Decimal]:
+        """The meter and its reading of ``month`` that ``reading`` would correct."""
         meter = self.meter(meter_id, "meterId")
         previous = meter.readings.get(month)
         if previous is None or meter.replaced_in == month:
             raise RuleViolated("meterId", f"meter {meter.number} has no reading of {month}")
         if previous == reading:
             raise RuleViolated("reading", f"is the reading recorded already ({previous})")
-        checked = self.check(month, meter_id, reading)
+        return meter, previous
+
+    def _corrected(
+        self, month: str, meter: Meter, previous: Decimal, reading: Decimal, **billed: Any
+    ) -> None:
+        checked = self.check(month, meter.id, reading)
         self.trigger_event(
             self.ReadingCorrected,
             month=month,
-            meter_id=meter_id,
+            meter_id=meter.id,
             previous=previous,
             reading=reading,
             consumption=checked.consumption,
             flag=checked.flag,
+            **billed,
         )
+
+    def correct_billed(
+        self, month: str, meter_id: UUID, reading: Decimal, areas: Mapping[UUID, Decimal]
+    ) -> tuple[str, dict[UUID, int], dict[UUID, list[dict[str, Any]]]]:
+        """Correct a billed reading found too high: the billing period, the fen each unit
+        was charged too much and the meter lines it was billed (its bill should show them):
+        its METERED line and its 公摊 shares priced and re-split again by the same rules
+        (``areas``: the units billed, as the run had them). Refused when a unit would owe
+        more (a 公摊 share that rises: charging a billed bill more is not built)."""
+        found = self.rounds.get(month)
+        if found is None or found.billed_in is None:
+            raise RuleViolated("period", f"the round of {month} is not billed")
+        period = found.billed_in
+        meter, previous = self._recorded(month, meter_id, reading)
+        if reading > previous:
+            raise RuleViolated(
+                "reading",
+                f"the round of {month} was billed ({period}): a billed reading is corrected "
+                "only when found too high; one too low is made good by the next round, whose "
+                "consumption counts from it",
+            )
+        later = [m for m in sorted(meter.readings) if m > month and _billed(self.rounds.get(m))]
+        if later:
+            raise RuleViolated(
+                "period",
+                f"the round of {later[0]} was billed counting from this reading too: "
+                "adjusting two bills at once is not built",
+            )
+        self.check(month, meter_id, reading)
+        before = self.charges(period, areas)
+        meter.readings[month] = reading
+        try:
+            after = self.charges(period, areas)
+        finally:
+            meter.readings[month] = previous
+        difference = {u: _total(before, u) - _total(after, u) for u in set(before) | set(after)}
+        more = sorted(str(u) for u, fen in difference.items() if fen < 0)
+        if more:
+            raise RuleViolated(
+                "reading",
+                f"correcting meter {meter.number} after billing would raise the 公摊 shares of "
+                f"{len(more)} unit(s): charging a billed bill more is not built; the next "
+                "round's consumption counts from this reading",
+            )
+        credits = {u: fen for u, fen in sorted(difference.items(), key=_by_id) if fen > 0}
+        self._corrected(
+            month,
+            meter,
+            previous,
+            reading,
+            billed_in=period,
+            credits={str(u): fen for u, fen in credits.items()},
+        )
+        return period, credits, {u: before.get(u, []) for u in credits}
 
     # --- prices and billing --------------------------------------------------------------
 
@@ -712,6 +787,18 @@ def largest_remainder(total_fen: int, weights: Sequence[Decimal]) -> list[int]:
     for i in sorted(range(len(scaled)), key=lambda i: -remainders[i])[:left]:
         floors[i] += 1
     return floors
+
+
+def _billed(found: Round | None) -> bool:
+    return found is not None and found.billed_in is not None
+
+
+def _by_id(item: tuple[UUID, int]) -> str:
+    return str(item[0])
+
+
+def _total(lines: Mapping[UUID, list[dict[str, Any]]], unit_id: UUID) -> int:
+    return sum(int(line["amount_fen"]) for line in lines.get(unit_id, []))
 
 
 def _plain(value: Decimal) -> str:

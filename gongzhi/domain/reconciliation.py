@@ -9,6 +9,14 @@ Matching is by the channel's transaction id, the key a booked payment is known b
   channel never took it);
 - AMOUNT_DIFFERS: on both, amounts differ.
 
+Refund rows (退款) are matched the same way against the refunds booked on the channel
+(``refundPayment``), by the channel's refund id (the refund's reference, 退款凭证号): the same
+four kinds, each item marked ``refund``. A refund missing in the platform is resolved by
+booking it (退款 of the payment the statement names); the other refund differences are
+noted (a refund booked in error is not undone by a command yet). Reversals the
+reconciliation itself booked (reference ``对账冲正 …``) moved no money on the channel and are
+not looked for on its statements.
+
 Every statement item carries the channel's fee (手续费); the totals are gross, fees and net
 in fen. A booked payment of another day that is on this statement is matched, not missing.
 
@@ -22,7 +30,7 @@ payment booked, the refund that reversed it, or a note).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -60,6 +68,15 @@ FITTING = {
     ItemKind.AMOUNT_DIFFERS: {Resolution.BOOKED, Resolution.REVERSED, Resolution.NOTED},
 }
 
+# Which resolutions fit a refund item: a refund the channel made is booked (退款 of its
+# payment); a refund booked that the channel did not make, or made of another amount, is
+# noted (undoing a refund by a command is not built).
+REFUND_FITTING = {
+    ItemKind.MISSING_IN_PLATFORM: {Resolution.BOOKED, Resolution.NOTED},
+    ItemKind.MISSING_IN_STATEMENT: {Resolution.NOTED},
+    ItemKind.AMOUNT_DIFFERS: {Resolution.NOTED},
+}
+
 
 class StatementRow(Protocol):
     """One payment on a channel's statement (``gongzhi.infra.statements.StatementLine``)."""
@@ -76,6 +93,8 @@ class StatementRow(Protocol):
     def fee_fen(self) -> int: ...
     @property
     def paid_at(self) -> datetime: ...
+    @property
+    def refund_of(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,22 @@ class BookedPayment:
     unit_id: UUID
     amount_fen: int
     received_on: date
+
+
+# The reference of a refund the reconciliation books to reverse a booking (冲正).
+REVERSAL_REFERENCE = "对账冲正"
+
+
+@dataclass(frozen=True)
+class BookedRefund:
+    """A refund the platform booked on the channel (its reference: the channel's refund id)."""
+
+    reference: str
+    payment_id: UUID | None
+    transaction_id: str  # of the payment refunded; "" for a refund of prepaid credit
+    unit_id: UUID
+    amount_fen: int
+    refunded_on: date
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,8 @@ class Item:
     paid_at: str = ""  # ISO, with its offset
     payment_id: str = ""
     unit_id: str = ""
+    refund: bool = False  # a refund: transaction_id is the refund's id
+    refund_of: str = ""  # a refund's payment (its transaction id)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "kind": self.kind.value}
@@ -127,24 +164,81 @@ def reconcile(
     lines: Iterable[StatementRow],
     booked: Iterable[BookedPayment],
     units_of_orders: dict[str, UUID] | None = None,
+    refunds: Iterable[BookedRefund] = (),
 ) -> list[Item]:
-    """The items of a day's statement against the payments booked: the statement's in its
-    order, then the booked payments of ``day`` not on it. ``units_of_orders`` names the unit
-    of an order number the platform knows (to book a missing payment on)."""
-    by_transaction = {b.transaction_id: b for b in booked}
+    """The items of a day's statement against the payments booked: the statement's payments
+    in its order, then the booked payments of ``day`` not on it; then its refunds against
+    the refunds booked, the same way. ``units_of_orders`` names the unit of an order number
+    the platform knows (to book a missing payment on)."""
+    lines = list(lines)
+    payments = {b.transaction_id: b for b in booked}
     orders = units_of_orders or {}
     items: list[Item] = []
-    on_statement: set[str] = set()
+    _match(
+        day,
+        [line for line in lines if not line.refund_of],
+        [
+            _Booked(b.transaction_id, b.amount_fen, b.received_on, b.payment_id, b.unit_id, "")
+            for b in payments.values()
+        ],
+        items,
+        lambda line: (None, orders.get(line.order_no)),
+    )
+
+    def of_payment(line: StatementRow) -> tuple[UUID | None, UUID | None]:
+        paid = payments.get(line.refund_of)
+        return (paid.payment_id, paid.unit_id) if paid else (None, None)
+
+    _match(
+        day,
+        [line for line in lines if line.refund_of],
+        [
+            _Booked(
+                r.reference, r.amount_fen, r.refunded_on, r.payment_id, r.unit_id, r.transaction_id
+            )
+            for r in refunds
+            if not r.reference.startswith(REVERSAL_REFERENCE)
+        ],
+        items,
+        of_payment,
+        refund=True,
+    )
+    return items
+
+
+@dataclass(frozen=True)
+class _Booked:
+    """A payment or a refund booked, as matching needs it."""
+
+    key: str  # the transaction id of a payment, the reference of a refund
+    amount_fen: int
+    day: date
+    payment_id: UUID | None
+    unit_id: UUID
+    refund_of: str
+
+
+def _match(
+    day: date,
+    lines: Sequence[StatementRow],
+    booked: Sequence[_Booked],
+    items: list[Item],
+    otherwise: Callable[[StatementRow], tuple[UUID | None, UUID | None]],
+    *,
+    refund: bool = False,
+) -> None:
+    """Append the items of ``lines`` matched by key, then of those booked on ``day`` not on
+    the statement; ``otherwise`` names the payment and unit of a line not booked."""
+    by_key = {b.key: b for b in booked}
     for line in lines:
-        on_statement.add(line.transaction_id)
-        found = by_transaction.get(line.transaction_id)
+        found = by_key.get(line.transaction_id)
         if found is None:
             kind = ItemKind.MISSING_IN_PLATFORM
         elif found.amount_fen == line.amount_fen:
             kind = ItemKind.MATCHED
         else:
             kind = ItemKind.AMOUNT_DIFFERS
-        unit = found.unit_id if found else orders.get(line.order_no)
+        paid, unit = (found.payment_id, found.unit_id) if found else otherwise(line)
         items.append(
             Item(
                 seq=len(items) + 1,
@@ -156,24 +250,28 @@ def reconcile(
                 booked_fen=found.amount_fen if found else None,
                 fee_fen=line.fee_fen,
                 paid_at=line.paid_at.isoformat(),
-                payment_id=str(found.payment_id) if found else "",
+                payment_id=str(paid) if paid else "",
                 unit_id=str(unit) if unit else "",
+                refund=refund,
+                refund_of=line.refund_of,
             )
         )
-    for payment in sorted(booked, key=lambda b: b.transaction_id):
-        if payment.transaction_id in on_statement or payment.received_on != day:
+    on_statement = {line.transaction_id for line in lines}
+    for b in sorted(booked, key=lambda b: b.key):
+        if b.key in on_statement or b.day != day:
             continue
         items.append(
             Item(
                 seq=len(items) + 1,
                 kind=ItemKind.MISSING_IN_STATEMENT,
-                transaction_id=payment.transaction_id,
-                booked_fen=payment.amount_fen,
-                payment_id=str(payment.payment_id),
-                unit_id=str(payment.unit_id),
+                transaction_id=b.key,
+                booked_fen=b.amount_fen,
+                payment_id=str(b.payment_id) if b.payment_id else "",
+                unit_id=str(b.unit_id),
+                refund=refund,
+                refund_of=b.refund_of,
             )
         )
-    return items
 
 
 def reconciliation_id(community_id: UUID, channel: str, day: date, digest: str) -> UUID:
@@ -190,10 +288,11 @@ class Reconciliation(Aggregate):
         day: date
         file_format: str
         digest: str  # SHA-256 of the file, hex
-        skipped_rows: int  # statement rows not of payments (refunds, closed orders)
+        skipped_rows: int  # statement rows neither payments nor refunds (closed orders)
         gross_fen: int
         fee_fen: int
         item_count: int
+        refund_fen: int = 0  # the statement's refunds (recorded since refunds are matched)
 
     class ItemsListed(Aggregate.Event):
         items: list[dict[str, Any]]
@@ -222,6 +321,7 @@ class Reconciliation(Aggregate):
         gross_fen: int,
         fee_fen: int,
         item_count: int,
+        refund_fen: int = 0,
     ) -> None:
         self.community_id = community_id
         self.channel = channel
@@ -231,6 +331,7 @@ class Reconciliation(Aggregate):
         self.skipped_rows = skipped_rows
         self.gross_fen = gross_fen
         self.fee_fen = fee_fen
+        self.refund_fen = refund_fen
         self.items: list[Item] = []
         self.resolved: dict[int, tuple[str, str]] = {}
 
@@ -246,7 +347,8 @@ class Reconciliation(Aggregate):
         skipped_rows: int,
         items: Sequence[Item],
     ) -> Reconciliation:
-        listed = [i for i in items if i.row]
+        listed = [i for i in items if i.row and not i.refund]
+        refunded = [i for i in items if i.row and i.refund]
         reconciliation = cls._create(
             cls.Recorded,
             id=reconciliation_id(community_id, channel, day, digest),
@@ -259,6 +361,7 @@ class Reconciliation(Aggregate):
             gross_fen=sum(i.statement_fen or 0 for i in listed),
             fee_fen=sum(i.fee_fen for i in listed),
             item_count=len(items),
+            refund_fen=sum(i.statement_fen or 0 for i in refunded),
         )
         for start in range(0, len(items), CHUNK):
             chunk = [i.as_dict() for i in items[start : start + CHUNK]]
@@ -282,10 +385,17 @@ class Reconciliation(Aggregate):
         if seq in self.resolved:
             how, reference = self.resolved[seq]
             raise RuleViolated("item", f"item {seq} was resolved already ({how} {reference})")
-        if resolution not in FITTING[item.kind]:
-            fitting = ", ".join(sorted(r.value for r in FITTING[item.kind]))
+        fits = (REFUND_FITTING if item.refund else FITTING)[item.kind]
+        if resolution not in fits:
+            fitting = ", ".join(sorted(r.value for r in fits))
             raise RuleViolated(
                 "action", f"an item {item.kind.value} is resolved by {fitting}, not this"
+            )
+        if item.refund and resolution is Resolution.BOOKED and not item.payment_id:
+            raise RuleViolated(
+                "item",
+                f"the payment {item.refund_of} this refund is of is not booked: "
+                "book it first, or note the item",
             )
         if item.kind is ItemKind.AMOUNT_DIFFERS and resolution is not Resolution.NOTED:
             wanted = Resolution.BOOKED if item.difference_fen > 0 else Resolution.REVERSED

@@ -8,6 +8,11 @@ Amounts are in 元 with two decimals; the channel's fee (手续费) has five, an
 the fen once, half up, as the channel settles it. The sandbox publishes this layout too (it
 signs as WeChat Pay does). A bank's statement is a plain table of credits.
 
+Refund rows (交易状态 ``REFUND``) carry the channel's refund id (微信退款单号), the refunded
+amount (退款金额) and the payment's own transaction id (微信订单号); they are read as lines
+with ``refund_of`` set, reconciled against the refunds booked (``refundPayment``), and their
+total is checked against the summary's 退款总金额.
+
 Files come from clients: a statement is bounded in bytes (``MAX_FILE_BYTES``), rows
 (``tabular.MAX_ROWS``) and cell length (``MAX_CELL``), every amount is checked, and the
 first problem is refused naming its row (as a spreadsheet numbers it: the header is row 1)
@@ -49,6 +54,9 @@ class StatementLine:
     amount_fen: int
     fee_fen: int
     paid_at: datetime
+    # A refund row: ``transaction_id`` is the channel's refund id, ``refund_of`` the
+    # transaction id of the payment refunded; "" on a payment.
+    refund_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,15 +72,28 @@ class StatementFormat:
     time: str
     status: str = ""  # the column saying what a row is; "" when every row is a payment
     paid: str = ""  # the status of a payment
+    refunded: str = ""  # the status of a refund; "" when the statement has no refunds
+    refund_id: str = ""  # the channel's refund id (退款单号)
+    refund_amount: str = ""  # the amount refunded
     prefix: str = ""
     summary: str = ""
     summary_amount: str = ""
     summary_fee: str = ""
+    summary_refund: str = ""
     other_columns: tuple[str, ...] = ()  # written by the sandbox, not read
 
     @property
     def columns(self) -> tuple[str, ...]:
-        named = (self.time, self.transaction_id, self.order_no, self.status, self.amount, self.fee)
+        named = (
+            self.time,
+            self.transaction_id,
+            self.order_no,
+            self.status,
+            self.amount,
+            self.fee,
+            self.refund_id,
+            self.refund_amount,
+        )
         return tuple(c for c in named if c) + self.other_columns
 
 
@@ -84,12 +105,16 @@ WECHAT_BILL = StatementFormat(
     order_no="商户订单号",
     status="交易状态",
     paid="SUCCESS",
+    refunded="REFUND",
+    refund_id="微信退款单号",
+    refund_amount="退款金额",
     amount="应结订单金额",
     fee="手续费",
     prefix="`",
     summary="总交易单数",
     summary_amount="应结订单总金额",
     summary_fee="手续费总金额",
+    summary_refund="退款总金额",
     other_columns=("公众账号ID", "商户号", "交易类型", "货币种类", "商品名称", "费率"),
 )
 # 银行对账单: one line per credit to the account. Its 摘要 and 对方户名 are not read: free
@@ -122,9 +147,9 @@ def statement_format(channel: str) -> StatementFormat:
 def read_statement(
     channel: str, content: bytes, file_format: str, day: date
 ) -> tuple[list[StatementLine], int]:
-    """The payments of ``day`` on the channel's statement file, checked, and the number of
-    rows of other kinds (refunds, closed orders); or StatementRefused naming the first
-    problem's row and column."""
+    """The payments and refunds of ``day`` on the channel's statement file, checked, and the
+    number of rows of other kinds (closed orders, refunds still in process); or
+    StatementRefused naming the first problem's row and column."""
     layout = statement_format(channel)
     if len(content) > MAX_FILE_BYTES:
         raise StatementRefused(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
@@ -151,7 +176,9 @@ class _Reader:
                 f"row 1: the header has no column {', '.join(missing)} "
                 f"(a {layout.name} has {', '.join(wanted)})"
             )
-        self.at = {name: header.index(name) for name in wanted}
+        # The refund columns are needed only by refund rows (refused without them).
+        refunds = [c for c in (layout.refund_id, layout.refund_amount) if c and c in header]
+        self.at = {name: header.index(name) for name in (*wanted, *refunds)}
 
     def read(self, rows: Sequence[Sequence[str]]) -> tuple[list[StatementLine], int]:
         lines: list[StatementLine] = []
@@ -170,10 +197,13 @@ class _Reader:
             if len(lines) + skipped >= MAX_ROWS:
                 raise StatementRefused(f"row {number}: the file has more than {MAX_ROWS:,} rows")
             status = self._cell(cells, self.layout.status) if self.layout.status else ""
-            if self.layout.status and status != self.layout.paid:
+            if self.layout.refunded and status == self.layout.refunded:
+                line = self._refund(number, cells)
+            elif self.layout.status and status != self.layout.paid:
                 skipped += 1
                 continue
-            line = self._line(number, cells)
+            else:
+                line = self._line(number, cells)
             if line.transaction_id in seen:
                 raise StatementRefused(
                     f"row {number}, column {self.layout.transaction_id}: "
@@ -197,17 +227,69 @@ class _Reader:
         index = self.at[column]
         return cells[index] if index < len(cells) else ""
 
+    def _id(self, number: int, cells: list[str], column: str, what: str) -> str:
+        if column not in self.at:
+            raise StatementRefused(
+                f"row {number}: a refund row, and the header has no column {column}"
+            )
+        value = self._cell(cells, column)
+        if not value:
+            raise StatementRefused(f"row {number}, column {column}: the {what} is missing")
+        if len(value) > MAX_ID:
+            raise StatementRefused(
+                f"row {number}, column {column}: longer than {MAX_ID} characters"
+            )
+        return value
+
+    def _time(self, number: int, cells: list[str]) -> datetime:
+        text = self._cell(cells, self.layout.time)
+        column = self.layout.time
+        try:
+            # fromisoformat is 10 times strptime's speed; the length holds it to this format
+            if len(text) != len("2026-12-06 09:30:00") or text[10] != " ":
+                raise ValueError(text)
+            at = datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            raise StatementRefused(
+                f"row {number}, column {column}: not a time like 2026-12-06 09:30:00"
+            ) from None
+        if at.date() != self.day:
+            raise StatementRefused(
+                f"row {number}, column {column}: {text} is not on the statement's day {self.day}"
+            )
+        return at
+
+    def _refund(self, number: int, cells: list[str]) -> StatementLine:
+        """A refund row: its refund id, the payment it refunds, the amount refunded."""
+        layout = self.layout
+        refund_id = self._id(number, cells, layout.refund_id, "refund id")
+        refund_of = self._id(number, cells, layout.transaction_id, "transaction id")
+        self._id(number, cells, layout.refund_amount, "amount refunded")
+        amount = _yuan(self._cell(cells, layout.refund_amount))
+        if amount is None or amount <= 0 or amount != amount.quantize(FEN):
+            raise StatementRefused(
+                f"row {number}, column {layout.refund_amount}: "
+                "not an amount in 元 with at most two decimals"
+            )
+        if _fen(amount) > MAX_AMOUNT_FEN:
+            raise StatementRefused(
+                f"row {number}, column {layout.refund_amount}: larger than any refund"
+            )
+        order_no = self._cell(cells, layout.order_no) if layout.order_no else ""
+        if len(order_no) > MAX_ID:
+            raise StatementRefused(
+                f"row {number}, column {layout.order_no}: longer than {MAX_ID} characters"
+            )
+        at = self._time(number, cells)
+        return StatementLine(number, refund_id, order_no, _fen(amount), 0, at, refund_of)
+
     def _line(self, number: int, cells: list[str]) -> StatementLine:
         layout = self.layout
 
         def problem(column: str, what: str) -> StatementRefused:
             return StatementRefused(f"row {number}, column {column}: {what}")
 
-        transaction_id = self._cell(cells, layout.transaction_id)
-        if not transaction_id:
-            raise problem(layout.transaction_id, "the transaction id is missing")
-        if len(transaction_id) > MAX_ID:
-            raise problem(layout.transaction_id, f"longer than {MAX_ID} characters")
+        transaction_id = self._id(number, cells, layout.transaction_id, "transaction id")
         order_no = self._cell(cells, layout.order_no) if layout.order_no else ""
         if len(order_no) > MAX_ID:
             raise problem(layout.order_no, f"longer than {MAX_ID} characters")
@@ -220,16 +302,7 @@ class _Reader:
         amount_fen, fee_fen = _fen(amount), _fen(fee)
         if amount_fen > MAX_AMOUNT_FEN:
             raise problem(layout.amount, "larger than any payment the platform books")
-        text = self._cell(cells, layout.time)
-        try:
-            # fromisoformat is 10 times strptime's speed; the length holds it to this format
-            if len(text) != len("2026-12-06 09:30:00") or text[10] != " ":
-                raise ValueError(text)
-            paid_at = datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-        except ValueError:
-            raise problem(layout.time, "not a time like 2026-12-06 09:30:00") from None
-        if paid_at.date() != self.day:
-            raise problem(layout.time, f"{text} is not on the statement's day {self.day}")
+        paid_at = self._time(number, cells)
         return StatementLine(number, transaction_id, order_no, amount_fen, fee_fen, paid_at)
 
     def _check_summary(
@@ -252,10 +325,16 @@ class _Reader:
                 f"row {number + 1}, column {layout.summary}: the summary's count is not "
                 f"the file's {len(lines) + skipped} rows: it may be cut short"
             )
+        payments = [line for line in lines if not line.refund_of]
+        refunds = [line for line in lines if line.refund_of]
         for column, total in (
-            (layout.summary_amount, sum(line.amount_fen for line in lines)),
-            (layout.summary_fee, sum(line.fee_fen for line in lines)),
+            (layout.summary_amount, sum(line.amount_fen for line in payments)),
+            (layout.summary_refund, sum(line.amount_fen for line in refunds)),
+            (layout.summary_fee, sum(line.fee_fen for line in payments)),
         ):
+            left_out = column == layout.summary_refund and not total and not totals.get(column)
+            if not column or left_out:
+                continue  # a summary without refunds may leave their total out
             stated = _yuan(totals.get(column, ""))
             if stated is None or _fen(stated) != total:
                 raise StatementRefused(
@@ -301,14 +380,28 @@ class Transaction:
     paid_at: datetime
 
 
+@dataclass(frozen=True)
+class RefundTransaction:
+    """A refund the sandbox made of one of its payments."""
+
+    refund_id: str
+    transaction_id: str  # the payment refunded
+    order_no: str
+    amount_fen: int
+    refunded_at: datetime
+
+
 SANDBOX_FEE_RATE = Decimal("0.006")  # 0.6%, WeChat Pay's usual rate
 
 
 def sandbox_statement(
-    day: date, transactions: Sequence[Transaction], file_format: str = "CSV"
+    day: date,
+    transactions: Sequence[Transaction],
+    file_format: str = "CSV",
+    refunds: Sequence[RefundTransaction] = (),
 ) -> bytes:
-    """The sandbox's 交易账单 of ``day`` (its transactions of that day, Asia/Shanghai), as
-    WeChat Pay publishes one: backtick-prefixed values, a summary at the end."""
+    """The sandbox's 交易账单 of ``day`` (its transactions and refunds of that day, Asia/
+    Shanghai), as WeChat Pay publishes one: backtick-prefixed values, a summary at the end."""
     layout = WECHAT_BILL
     rows: list[list[str]] = [list(layout.columns)]
     fees = 0
@@ -323,6 +416,8 @@ def sandbox_statement(
             layout.status: layout.paid,
             layout.amount: f"{Decimal(t.amount_fen) / 100:.2f}",
             layout.fee: f"{Decimal(fee) / 100:.5f}",
+            layout.refund_id: "0",
+            layout.refund_amount: "0.00",
             "公众账号ID": "wxsandbox00000000",
             "商户号": "1900000109",
             "交易类型": "NATIVE",
@@ -331,10 +426,25 @@ def sandbox_statement(
             "费率": "0.60%",
         }
         rows.append([layout.prefix + values[c] for c in layout.columns])
+    refunded = [r for r in refunds if r.refunded_at.astimezone(SHANGHAI).date() == day]
+    for r in refunded:
+        values = {
+            layout.time: r.refunded_at.astimezone(SHANGHAI).strftime(TIME_FORMAT),
+            layout.transaction_id: r.transaction_id,
+            layout.order_no: r.order_no,
+            layout.status: layout.refunded,
+            layout.amount: "0.00",
+            layout.fee: "0.00000",
+            layout.refund_id: r.refund_id,
+            layout.refund_amount: f"{Decimal(r.amount_fen) / 100:.2f}",
+        }
+        rows.append([layout.prefix + values.get(c, "") for c in layout.columns])
     gross = sum(t.amount_fen for t in taken)
     rows.append(list(SUMMARY_HEADER))
     yuan = f"{Decimal(gross) / 100:.2f}"
-    totals = [str(len(taken)), yuan, "0.00", f"{Decimal(fees) / 100:.5f}", yuan]
+    refund_yuan = f"{Decimal(sum(r.amount_fen for r in refunded)) / 100:.2f}"
+    count = str(len(taken) + len(refunded))
+    totals = [count, yuan, refund_yuan, f"{Decimal(fees) / 100:.5f}", yuan]
     rows.append([layout.prefix + v for v in totals])
     return write_rows(rows, file_format)
 

@@ -73,7 +73,8 @@ fee_bills = Table(
 
 # One row per money movement of a unit's account (``fee_accounts`` names the unit): kind
 # PAYMENT, ALLOCATION, CREDIT_APPLIED, REFUND, REVERSAL, WRITE_OFF, LATE_FEE_WAIVED,
-# LATE_FEE_PAID (after its PAYMENT), LATE_FEE_REFUNDED. ``seq`` orders the rows one event gives.
+# LATE_FEE_PAID (after its PAYMENT), LATE_FEE_REFUNDED, ADJUSTMENT (调账, credited).
+# ``seq`` orders the rows one event gives.
 fee_ledger = Table(
     "fee_ledger",
     metadata,
@@ -500,6 +501,14 @@ def _(event: FeeAccount.Refunded) -> list[Op]:
         )
         entries.bill(part["bill_id"], late_paid=-part["fen"])
     entries.credit(-event.from_credit_fen)
+    return entries.ops
+
+
+@fee_ops.register
+def _(event: FeeAccount.Adjusted) -> list[Op]:
+    entries = _Entries(event)
+    entries.add("ADJUSTMENT", event.amount_fen, event.on, bill_id=event.bill_id)
+    entries.credit(event.amount_fen)
     return entries.ops
 
 

@@ -10,6 +10,7 @@ from functools import singledispatch
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -94,6 +95,9 @@ meter_reading_corrections = Table(
     Column("previous", READING, nullable=False),
     Column("reading", READING, nullable=False),
     Column("corrected_at", DateTime(timezone=True), nullable=False),
+    # A billed reading's correction: its billing period and what its units were credited (调账)
+    Column("billed_in", String(7), nullable=False, server_default=""),
+    Column("credit_fen", BigInteger, nullable=False, server_default="0"),
 )
 meter_prices = Table(
     "meter_prices",
@@ -270,6 +274,8 @@ def _(event: MeterBook.ReadingCorrected) -> list[Op]:
         "previous": event.previous,
         "reading": event.reading,
         "corrected_at": event.timestamp,
+        "billed_in": event.billed_in,
+        "credit_fen": sum((event.credits or {}).values()),
     }
     return [
         Op(UPDATE_CORRECTED, {**row, "period": event.month}),

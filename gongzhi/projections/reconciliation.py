@@ -11,6 +11,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -23,7 +24,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from gongzhi.domain.reconciliation import BookedPayment, Item, ItemKind, Reconciliation
+from gongzhi.domain.reconciliation import (
+    BookedPayment,
+    BookedRefund,
+    Item,
+    ItemKind,
+    Reconciliation,
+)
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -49,6 +56,7 @@ reconciliations = Table(
     Column("gross_fen", BigInteger, nullable=False),
     Column("fee_fen", BigInteger, nullable=False),
     Column("net_fen", BigInteger, nullable=False),
+    Column("refund_fen", BigInteger, nullable=False, server_default="0"),
     Column("item_count", Integer, nullable=False),
     Column("matched", Integer, nullable=False, server_default="0"),
     Column("missing_in_platform", Integer, nullable=False, server_default="0"),
@@ -77,6 +85,8 @@ reconciliation_items = Table(
     Column("resolution", String(10)),
     Column("reference", String(100)),
     Column("resolved_at", DateTime(timezone=True)),
+    Column("refund", Boolean, nullable=False, server_default="false"),
+    Column("refund_of", String(64), nullable=False, server_default=""),
 )
 
 RECONCILIATION_TABLES = (reconciliations, reconciliation_items)
@@ -131,6 +141,7 @@ def _(event: Reconciliation.Recorded) -> list[Op]:
         "gross_fen": event.gross_fen,
         "fee_fen": event.fee_fen,
         "net_fen": event.gross_fen - event.fee_fen,
+        "refund_fen": event.refund_fen,
         "item_count": event.item_count,
         "matched": 0,
         "missing_in_platform": 0,
@@ -159,6 +170,8 @@ def _item_row(reconciliation_id: UUID, item: Item) -> dict[str, Any]:
         "resolution": None,
         "reference": None,
         "resolved_at": None,
+        "refund": item.refund,
+        "refund_of": item.refund_of,
     }
 
 
@@ -201,31 +214,78 @@ class ViewsBehind(TimeoutError):
     """Raised when the fee view does not include the payments booked in time."""
 
 
+def _booked_rows(
+    engine: Callable[[], Engine],
+    last_position: Callable[[], int],
+    projection: str,
+    query: str,
+) -> Callable[[UUID, str, date, Sequence[str]], Sequence[Any]]:
+    """The rows of ``query`` (parameters c, channel, day, ids) once the view includes every
+    event recorded before the call (``last_position``): what was booked a moment before the
+    import is reconciled, never reported missing."""
+    statement = text(query)
+
+    def rows(community_id: UUID, channel: str, day: date, ids: Sequence[str]) -> Sequence[Any]:
+        if not wait_for_position(engine(), projection, last_position(), timeout=VIEWS_WAIT_SECONDS):
+            raise ViewsBehind("the payments booked are not all readable yet; try again shortly")
+        # One array parameter, not one parameter per id: 50,000 of those cost seconds.
+        params = {"c": community_id, "channel": channel, "day": day, "ids": list(ids)}
+        with engine().connect() as conn:
+            return conn.execute(statement, params).all()
+
+    return rows
+
+
 def booked_reader(
     engine: Callable[[], Engine], last_position: Callable[[], int], projection: str
 ) -> Callable[[UUID, str, date, Sequence[str]], list[BookedPayment]]:
     """The payments booked on a channel of a community on a day, or carrying one of the
-    statement's transaction ids (booked on another day), from the fee view, once it includes
-    every event recorded before the call (``last_position``): a payment booked a moment
-    before the import is reconciled, never reported missing."""
+    statement's transaction ids (booked on another day), from the fee view."""
+    rows = _booked_rows(
+        engine,
+        last_position,
+        projection,
+        "SELECT id, transaction_id, unit_id, amount_fen, received_on FROM fee_payments "
+        "WHERE community_id = :c AND channel = :channel "
+        "AND (received_on = :day OR transaction_id = ANY(CAST(:ids AS text[])))",
+    )
 
     def booked(
         community_id: UUID, channel: str, day: date, transaction_ids: Sequence[str]
     ) -> list[BookedPayment]:
-        if not wait_for_position(engine(), projection, last_position(), timeout=VIEWS_WAIT_SECONDS):
-            raise ViewsBehind("the payments booked are not all readable yet; try again shortly")
-        # One array parameter, not one parameter per id: 50,000 of those cost seconds.
-        query = text(
-            "SELECT id, transaction_id, unit_id, amount_fen, received_on FROM fee_payments "
-            "WHERE community_id = :c AND channel = :channel "
-            "AND (received_on = :day OR transaction_id = ANY(CAST(:ids AS text[])))"
-        )
-        params = {"c": community_id, "channel": channel, "day": day, "ids": list(transaction_ids)}
-        with engine().connect() as conn:
-            rows = conn.execute(query, params).all()
         return [
             BookedPayment(r.id, r.transaction_id, r.unit_id, r.amount_fen, r.received_on)
-            for r in rows
+            for r in rows(community_id, channel, day, transaction_ids)
         ]
 
     return booked
+
+
+def refunds_reader(
+    engine: Callable[[], Engine], last_position: Callable[[], int], projection: str
+) -> Callable[[UUID, str, date, Sequence[str]], list[BookedRefund]]:
+    """The refunds booked on a channel of a community on a day, or under one of the
+    statement's refund ids (booked on another day), from the fee ledger; with the
+    transaction id of the payment refunded."""
+    rows = _booked_rows(
+        engine,
+        last_position,
+        projection,
+        "SELECT l.transaction_id AS reference, l.payment_id, "
+        "coalesce(p.transaction_id, '') AS paid_by, a.unit_id, l.amount_fen, l.\"on\" AS day "
+        "FROM fee_ledger l JOIN fee_accounts a ON a.id = l.account_id "
+        "LEFT JOIN fee_payments p ON p.id = l.payment_id "
+        "WHERE l.kind = 'REFUND' AND a.community_id = :c AND l.channel = :channel "
+        "AND l.transaction_id IS NOT NULL "
+        'AND (l."on" = :day OR l.transaction_id = ANY(CAST(:ids AS text[])))',
+    )
+
+    def refunds(
+        community_id: UUID, channel: str, day: date, refund_ids: Sequence[str]
+    ) -> list[BookedRefund]:
+        return [
+            BookedRefund(r.reference, r.payment_id, r.paid_by, r.unit_id, r.amount_fen, r.day)
+            for r in rows(community_id, channel, day, refund_ids)
+        ]
+
+    return refunds

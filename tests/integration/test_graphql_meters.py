@@ -23,6 +23,7 @@ from tests.integration.test_graphql_fees import (
     Estate,
     bill,
     estate,
+    pay,
     standards,
     statement,
 )
@@ -175,7 +176,7 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
         ("METERED", 4658),
         ("SHARED", 563),
     ]
-    # And the billed round is closed: its readings are final, a correction is refused
+    # And a billed reading whose correction would re-split the 公摊 is refused (not built)
     corrected = meter_mutation(
         api,
         "correctReading",
@@ -187,8 +188,51 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
         },
         e.staff,
     )
-    assert corrected["__typename"] == "ValidationError"
-    assert "was billed (2026-10)" in corrected["message"]
+    assert (corrected["__typename"], corrected["field"]) == ("ValidationError", "input.reading")
+    assert "would raise the 公摊 shares of 3 unit(s)" in corrected["message"]
+    assert [e["kind"] for e in statement(api, e.units["101"])["entries"]] == []
+
+    # When 401's area is corrected after billing, its bill's 公摊 no longer follows from the
+    # readings: a billed common reading's correction is refused, nothing credited
+    def area(value: str) -> None:
+        done = api.gql(
+            """mutation($input: CorrectUnitAreaInput!) { correctUnitArea(input: $input) {
+            __typename } }""",
+            {
+                "input": {
+                    "communityId": e.community,
+                    "unitId": e.units["401"],
+                    "area": value,
+                    "areaSource": "SURVEY",
+                    "reason": "测绘更正",
+                }
+            },
+        )["correctUnitArea"]
+        assert done["__typename"] == "CommunityPayload", done
+
+    area("90")
+    refused = correct(api, e, meters["common"], "28")
+    assert refused["__typename"] == "ValidationError", refused
+    assert "does not show the meter charges the readings make now" in refused["message"]
+    area("80")
+    # When the common meter's billed reading is found too high: 28, not 30
+    common = correct(api, e, meters["common"], "28")
+    assert common["__typename"] == "MeterBookPayload", common
+    api.settle()
+    # Then 4.2 吨 × 3.45 = 14.49 元 is re-split by area as before (382/381/381/305), each
+    # unit is credited its share's difference, to the fen: the 690 fen charged too much
+    credited = {
+        u: [
+            x["amountFen"]
+            for x in statement(api, e.units[u])["entries"]
+            if x["kind"] == "ADJUSTMENT"
+        ]
+        for u in ("101", "201", "301", "401")
+    }
+    # (the fen left over goes to the first of the three 100 m² units the meter serves)
+    assert credited["401"] == [145]
+    assert sorted(credited[u][0] for u in ("101", "201", "301")) == [181, 182, 182]
+    assert sum(fen for fens in credited.values() for fen in fens) == 2139 - 1449
     # And a common meter of the entrance serves its four units (as the whole-community one)
     with api.platform.engine.connect() as connection:
         entrance = connection.exec_driver_sql(
@@ -210,6 +254,94 @@ def test_metered_and_shared_charges_are_billed_exactly_once_by_the_billing_run(a
     )["meterBook"]
     assert book["rounds"] == [
         {"period": "2026-10", "status": "BILLED", "billedIn": "2026-10", "readings": 5}
+    ]
+
+
+def correct(api: Api, e: Estate, meter: str, reading: str, period: str = "2026-10") -> Any:
+    values = {"communityId": e.community, "meterId": meter, "period": period, "reading": reading}
+    return meter_mutation(api, "correctReading", values, e.staff)
+
+
+def test_a_billed_reading_found_too_high_is_corrected_with_a_credit_on_the_account(
+    api: Api,
+) -> None:
+    # Given October read and billed on two unit meters (no common meter): 101 used 12.5 吨
+    # (4658 fen), 201 8 吨 (2760 fen); 201 paid its bill in full
+    e = estate(api)
+    standards(api, e)
+    meters = {
+        "101": install(api, e, "W-101", unitId=e.units["101"], initialReading="100"),
+        "201": install(api, e, "W-201", unitId=e.units["201"]),
+    }
+    tiers = [{"upTo": "10", "price": "3.45"}, {"price": "4.83"}]
+    price = {"communityId": e.community, "kind": "WATER", "tiers": tiers}
+    assert meter_mutation(api, "setMeterPrice", price, e.staff)["__typename"] == "MeterBookPayload"
+    opened = {"communityId": e.community, "period": "2026-10"}
+    meter_mutation(api, "openReadingRound", opened, e.staff)
+    enter(api, e, meters["101"], "112.5")
+    enter(api, e, meters["201"], "8")
+    assert bill(api, e, "2026-10")["__typename"] == "BillingRunPayload"
+    api.settle()
+    assert lines_of(api, e.units["101"], "METERED") == [("METERED", 4658)]
+    before = statement(api, e.units["101"])
+    owed_201 = statement(api, e.units["201"])["outstandingFen"]
+    paid = pay(api, e, "201", owed_201, "WX-201")
+    assert paid["__typename"] == "PaymentPayload", paid
+    # When 101's billed reading is found too high and corrected to 111 with a reason
+    done = correct(api, e, meters["101"], "111")
+    assert done["__typename"] == "MeterBookPayload", done
+    api.settle()
+    # Then its METERED line's difference, to the fen, is credited to 101's account:
+    # 12.5 吨 → 4658 fen, 11 吨 → 10 × 3.45 + 1 × 4.83 = 39.33 元, 3933 fen: 725 fen
+    after = statement(api, e.units["101"])
+    bill_id = after["bills"][0]["id"]
+    assert [(x["kind"], x["amountFen"], x["billId"]) for x in after["entries"]] == [
+        ("ADJUSTMENT", 725, bill_id),
+        ("CREDIT_APPLIED", 725, bill_id),  # the bill is open: the credit pays it at once
+    ]
+    assert after["outstandingFen"] == before["outstandingFen"] - 725
+    assert (after["creditFen"], after["bills"][0]["paidFen"]) == (0, 725)
+    # And the bill itself still says what was billed (its lines are not rewritten)
+    assert lines_of(api, e.units["101"], "METERED") == [("METERED", 4658)]
+    # And the reading shows its correction with the billing period and the credit
+    read = {r["meterNumber"]: r for r in readings(api, e.community, "2026-10")["readings"]}
+    assert read["W-101"]["reading"] == "111.00" and read["W-101"]["corrected"] is True
+    corrections = api.gql(
+        """query($c: ID!) { meterReadings(communityId: $c, period: "2026-10") {
+        ... on MeterReadingConnection { readings { meterNumber
+            corrections { previous reading billedIn creditFen } } } } }""",
+        {"c": e.community},
+    )["meterReadings"]["readings"]
+    assert {r["meterNumber"]: r["corrections"] for r in corrections}["W-101"] == [
+        {"previous": "112.50", "reading": "111.00", "billedIn": "2026-10", "creditFen": 725}
+    ]
+    # When the same correction is sent again: refused, nothing credited twice
+    again = correct(api, e, meters["101"], "111")
+    assert (again["__typename"], again["field"]) == ("ValidationError", "input.reading")
+    assert "recorded already" in again["message"]
+    # And a billed reading found too low is not corrected: the next round bills the rest
+    higher = correct(api, e, meters["101"], "112")
+    assert higher["__typename"] == "ValidationError" and "too high" in higher["message"]
+    api.settle()
+    kinds = [x["kind"] for x in statement(api, e.units["101"])["entries"]]
+    assert kinds.count("ADJUSTMENT") == 1
+    # When 201's paid bill had a reading too high (8 → 7 吨: 27.60 → 24.15 元)
+    assert correct(api, e, meters["201"], "7")["__typename"] == "MeterBookPayload"
+    api.settle()
+    # Then the 345 fen are credit on its account (预交, for its next bills or a refund)
+    paid_201 = statement(api, e.units["201"])
+    assert paid_201["creditFen"] == 345
+    assert [x["amountFen"] for x in paid_201["entries"] if x["kind"] == "ADJUSTMENT"] == [345]
+    # And the book's history and the ledger say who corrected it and why
+    ledger = api.gql(
+        """query($c: ID!) { feeLedger(communityId: $c, first: 100) {
+        ... on FeeLedgerConnection { entries { kind amountFen actor reason } } } }""",
+        {"c": e.community},
+    )["feeLedger"]
+    adjustments = [n for n in ledger["entries"] if n["kind"] == "ADJUSTMENT"]
+    assert [(a["amountFen"], a["actor"], a["reason"]) for a in adjustments] == [
+        (725, e.staff.subject, "抄表"),
+        (345, e.staff.subject, "抄表"),
     ]
 
 

@@ -18,7 +18,12 @@ from gongzhi.graphql.app import create_app
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.infra.limits import Limits
 from gongzhi.infra.settings import Settings
-from gongzhi.infra.statements import Transaction, sandbox_statement, write_rows
+from gongzhi.infra.statements import (
+    RefundTransaction,
+    Transaction,
+    sandbox_statement,
+    write_rows,
+)
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import (
     LOOKUP_PROBLEMS,
@@ -26,15 +31,16 @@ from tests.integration.test_graphql_fees import (
     PROBLEMS,
     Estate,
     billed_estate,
+    mutate,
     pay,
     statement,
 )
 from tests.integration.test_graphql_payment_orders import create_order, notify, read_order, sandbox
 
 ITEM_FIELDS = """seq kind row transactionId orderNo statementFen bookedFen feeFen paidAt
-    paymentId unitId resolution reference resolvedAt"""
+    paymentId unitId resolution reference resolvedAt refund refundOf"""
 RECONCILIATION_FIELDS = f"""id communityId channel day fileFormat skippedRows grossFen feeFen
-    netFen itemCount matched missingInPlatform missingInStatement amountDiffers openItems
+    netFen refundFen itemCount matched missingInPlatform missingInStatement amountDiffers openItems
     items(first: 100) {{ ... on ReconciliationItemConnection {{
         edges {{ node {{ {ITEM_FIELDS} }} }} pageInfo {{ totalCount }} }} }}"""
 
@@ -271,6 +277,97 @@ def test_differences_are_resolved_through_the_ordinary_commands_once(api: Api) -
         ("ItemsListed", e.staff.subject, "每日对账"),
         *[("ItemResolved", e.staff.subject, "对账差异处理")] * 3,
     ]
+
+
+def refund(api: Api, e: Estate, unit: str, payment_id: str, amount: int, reference: str) -> Any:
+    values = {
+        "communityId": e.community,
+        "unitId": e.units[unit],
+        "paymentId": payment_id,
+        "amountFen": amount,
+        "channel": "SANDBOX",
+        "reference": reference,
+    }
+    done = mutate(api, "refundPayment", "RefundPaymentInput", values, e.staff)
+    assert done["__typename"] == "FeeAccountPayload", done
+    return done
+
+
+def test_refund_rows_are_matched_against_the_refunds_booked_with_each_kind(api: Api) -> None:
+    # Given three sandbox payments booked today, and refunds of them booked by refundPayment
+    # under the channel's refund ids: REF-1 as the channel made it, REF-2 for 1 元 more than
+    # the channel refunded, REF-4 that the channel never made; REF-3 the channel made and
+    # nobody booked
+    e = billed_estate(api)
+    now = datetime.now(UTC)
+    paid = {}
+    for unit, txn in (("101", "SBX-101"), ("201", "SBX-201"), ("301", "SBX-301")):
+        done = pay(api, e, unit, 5000, txn, channel="SANDBOX")
+        paid[txn] = done["paymentId"]
+    refund(api, e, "101", paid["SBX-101"], 1000, "REF-1")
+    refund(api, e, "201", paid["SBX-201"], 2100, "REF-2")
+    refund(api, e, "101", paid["SBX-101"], 500, "REF-4")
+    api.settle()
+    transactions = [Transaction(t, "", 5000, now) for t in paid]
+    refunds = [
+        RefundTransaction("REF-1", "SBX-101", "", 1000, now),
+        RefundTransaction("REF-2", "SBX-201", "", 2000, now),
+        RefundTransaction("REF-3", "SBX-301", "", 700, now),
+    ]
+    # When the channel's statement of the day is imported
+    content = sandbox_statement(business_today(), transactions, refunds=refunds)
+    result = import_statement(api, e, content)
+    assert result["__typename"] == "ReconciliationPayload", result
+    r = result["reconciliation"]
+    items = items_of(r)
+    # Then every refund is found as what it is, beside the payments (all matched)
+    assert {
+        ref: (i["kind"], i["refund"], i["refundOf"], i["statementFen"], i["bookedFen"])
+        for ref, i in items.items()
+    } == {
+        "SBX-101": ("MATCHED", False, "", 5000, 5000),
+        "SBX-201": ("MATCHED", False, "", 5000, 5000),
+        "SBX-301": ("MATCHED", False, "", 5000, 5000),
+        "REF-1": ("MATCHED", True, "SBX-101", 1000, 1000),
+        "REF-2": ("AMOUNT_DIFFERS", True, "SBX-201", 2000, 2100),
+        "REF-3": ("MISSING_IN_PLATFORM", True, "SBX-301", 700, None),
+        "REF-4": ("MISSING_IN_STATEMENT", True, "SBX-101", None, 500),
+    }
+    # And the refund the platform lacks names the payment and unit it is of
+    assert (items["REF-3"]["paymentId"], items["REF-3"]["unitId"]) == (
+        paid["SBX-301"],
+        e.units["301"],
+    )
+    assert (r["grossFen"], r["refundFen"], r["skippedRows"]) == (15000, 3700, 0)
+    assert (r["matched"], r["amountDiffers"], r["missingInPlatform"], r["openItems"]) == (
+        4,
+        1,
+        1,
+        3,
+    )
+    # When the refund the channel made is booked as a payment: refused, it is a refund
+    wrong = resolve(api, e, r["id"], items["REF-3"]["seq"], "BOOK_PAYMENT")
+    assert wrong["__typename"] == "ValidationError" and "BOOK_REFUND" in wrong["message"]
+    # And booking it books the refund of its payment under the channel's refund id, once
+    done = resolve(api, e, r["id"], items["REF-3"]["seq"], "BOOK_REFUND")
+    assert done["__typename"] == "ReconciliationPayload", done
+    assert items_of(done["reconciliation"])["REF-3"]["resolution"] == "BOOKED"
+    twice = resolve(api, e, r["id"], items["REF-3"]["seq"], "BOOK_REFUND")
+    assert twice["__typename"] == "ValidationError" and "resolved already" in twice["message"]
+    api.settle()
+    booked = [x for x in statement(api, e.units["301"])["entries"] if x["kind"] == "REFUND"]
+    assert [(x["amountFen"], x["paymentId"], x["transactionId"]) for x in booked] == [
+        (700, paid["SBX-301"], "REF-3")
+    ]
+    # And a refund booked in error (not on the statement) is noted, not reversed
+    reverse = resolve(api, e, r["id"], items["REF-4"]["seq"], "REVERSE_PAYMENT")
+    assert reverse["__typename"] == "ValidationError" and "NOTED" in reverse["message"]
+    noted = resolve(api, e, r["id"], items["REF-4"]["seq"], "NOTE")
+    assert noted["reconciliation"]["openItems"] == 1
+    # And another statement of the day (another file) finds the refund booked matched
+    content = sandbox_statement(business_today(), transactions[:2], refunds=refunds)
+    again = items_of(import_statement(api, e, content)["reconciliation"])
+    assert (again["REF-3"]["kind"], again["REF-2"]["kind"]) == ("MATCHED", "AMOUNT_DIFFERS")
 
 
 def test_a_payment_missing_in_the_platform_without_an_order_of_ours_needs_its_unit(

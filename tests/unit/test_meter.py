@@ -168,3 +168,51 @@ def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> N
     assert reading_rows(b"meter_number,reading,read_at\nW-1,12.5,x\n", "CSV", read_table) == [
         (2, "W-1", D("12.5"))
     ]
+
+
+def test_a_billed_reading_found_too_high_credits_each_units_difference() -> None:
+    # Given two units' water meters and a common meter serving both, January billed:
+    # A 12 吨, B 5 吨, the common meter 20: 3 吨 shared by area, 1035 fen → 518 / 517
+    book = MeterBook.open(uuid4())
+    a, b = uuid4(), uuid4()
+    areas = {a: D("100"), b: D("100")}
+    meter_a = install(book, "WATER", "W-A", a)
+    meter_b = install(book, "WATER", "W-B", b)
+    common = install(book, "WATER", "C-1", None, [a, b])
+    book.set_price("WATER", TIERS)
+    book.open_round("2026-01")
+    rows = [(0, meter_a, D("12")), (0, meter_b, D("5")), (0, common, D("20"))]
+    book.enter("2026-01", rows, "STAFF")
+    book.bill_rounds("2026-01")
+    shares = [line["amount_fen"] for u in (a, b) for line in book.charges("2026-01", areas)[u]]
+    assert shares == [4416, 518, 1725, 517]
+    # When A's reading is corrected down, 3 吨 more are shared: B would owe more
+    with pytest.raises(RuleViolated, match="raise the 公摊 shares of 1 unit"):
+        book.correct_billed("2026-01", meter_a, D("10"), areas)
+    # And a billed reading found too low is made good by the next round, not corrected
+    with pytest.raises(RuleViolated, match="only when found too high"):
+        book.correct_billed("2026-01", meter_b, D("6"), areas)
+    # When the common meter's reading is found too high (18): 1 吨 shared, 345 → 173 / 172
+    period, credits, billed = book.correct_billed("2026-01", common, D("18"), areas)
+    assert [line["amount_fen"] for line in billed[b]] == [1725, 517]  # as its bill has them
+    # Then each unit is credited its share's difference, to the fen, summing exactly
+    assert (period, credits) == ("2026-01", {a: 518 - 173, b: 517 - 172})
+    assert sum(credits.values()) == 1035 - 345
+    corrected = book.pending_events[-1]
+    assert isinstance(corrected, MeterBook.ReadingCorrected)
+    assert (corrected.billed_in, corrected.credits) == ("2026-01", {str(a): 345, str(b): 345})
+    # And so whatever the method: by CONSUMPTION, B read lower leaves A's share higher
+    book.set_sharing("CONSUMPTION")
+    with pytest.raises(RuleViolated, match="公摊"):
+        book.correct_billed("2026-01", meter_b, D("4"), areas)
+    # When February is billed counting from January's readings
+    book.open_round("2026-02")
+    book.enter("2026-02", [(0, meter_b, D("6"))], "STAFF")
+    book.bill_rounds("2026-02")
+    # Then January's reading is not corrected: two bills would change
+    with pytest.raises(RuleViolated, match="2026-02 was billed counting from this reading"):
+        book.correct_billed("2026-01", meter_b, D("4"), areas)
+    # And February's, with no common reading that month, is: 1 吨 → 0.5 吨 at 3.45 元
+    period, credits, _ = book.correct_billed("2026-02", meter_b, D("5.5"), areas)
+    assert (period, credits) == ("2026-02", {b: 345 - 173})  # 1.725 元 rounds half up
+    assert book.meters[meter_b].readings["2026-02"] == D("5.5")

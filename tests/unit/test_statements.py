@@ -11,6 +11,8 @@ import pytest
 from gongzhi.domain.errors import RuleViolated
 from gongzhi.domain.reconciliation import (
     BookedPayment,
+    BookedRefund,
+    Item,
     ItemKind,
     Reconciliation,
     Resolution,
@@ -19,6 +21,7 @@ from gongzhi.domain.reconciliation import (
 from gongzhi.infra.statements import (
     MAX_CELL,
     SHANGHAI,
+    RefundTransaction,
     StatementRefused,
     Transaction,
     read_statement,
@@ -28,6 +31,18 @@ from gongzhi.infra.statements import (
 
 DAY = date(2026, 12, 6)
 AT = datetime(2026, 12, 6, 9, 30, tzinfo=SHANGHAI)
+
+
+def recorded(items: list[Item]) -> Reconciliation:
+    return Reconciliation.record(
+        community_id=uuid4(),
+        channel="SANDBOX",
+        day=DAY,
+        file_format="CSV",
+        digest="0" * 64,
+        skipped_rows=0,
+        items=items,
+    )
 
 
 def test_the_sandbox_statement_is_laid_out_as_a_wechat_bill_and_reads_back() -> None:
@@ -72,12 +87,86 @@ def _bill(*rows: list[str], summary: list[str] | None = None) -> bytes:
 GOOD = ["`2026-12-06 10:00:00", "`T1", "`O1", "`SUCCESS", "`10.00", "`0.06000"]
 
 
-def test_rows_that_are_not_payments_are_counted_and_left_out() -> None:
-    refund = ["`2026-12-06 11:00:00", "`T2", "`O2", "`REFUND", "`5.00", "`0"]
+def test_rows_neither_payments_nor_refunds_are_counted_and_left_out() -> None:
+    closed = ["`2026-12-06 11:00:00", "`T2", "`O2", "`CLOSED", "`5.00", "`0"]
     lines, skipped = read_statement(
-        "WECHAT", _bill(GOOD, refund, summary=["`2", "`10.00", "`5.00", "`0.06"]), "CSV", DAY
+        "WECHAT", _bill(GOOD, closed, summary=["`2", "`10.00", "`0.00", "`0.06"]), "CSV", DAY
     )
     assert ([x.transaction_id for x in lines], skipped) == (["T1"], 1)
+
+
+def test_refund_rows_are_read_with_their_payment_and_checked_against_the_summary() -> None:
+    header = ["交易时间", "微信订单号", "商户订单号", "交易状态", "应结订单金额", "手续费"]
+    refunds = ["微信退款单号", "退款金额"]
+    summary_header = ["总交易单数", "应结订单总金额", "退款总金额", "手续费总金额"]
+    refund = ["`2026-12-06 11:00:00", "`T1", "`O1", "`REFUND", "`0.00", "`0", "`R1", "`4.00"]
+    good = [*GOOD, "`0", "`0.00"]
+
+    def bill(*rows: list[str], refund_total: str) -> bytes:
+        summary = ["`2", "`10.00", refund_total, "`0.06"]
+        return write_rows([[*header, *refunds], *rows, summary_header, summary], "CSV")
+
+    lines, skipped = read_statement("WECHAT", bill(good, refund, refund_total="`4.00"), "CSV", DAY)
+    assert skipped == 0
+    assert [(x.transaction_id, x.refund_of, x.amount_fen, x.fee_fen) for x in lines] == [
+        ("T1", "", 1000, 6),
+        ("R1", "T1", 400, 0),
+    ]
+    # The summary's 退款总金额 must be what the refund rows add up to
+    with pytest.raises(StatementRefused, match="row 5, column 退款总金额"):
+        read_statement("WECHAT", bill(good, refund, refund_total="`0.00"), "CSV", DAY)
+    # A refund row without an amount refunded, or on a statement without refund columns
+    with pytest.raises(StatementRefused, match="row 3, column 退款金额: the amount refunded is"):
+        read_statement("WECHAT", bill(good, [*refund[:7], "`"], refund_total="`4.00"), "CSV", DAY)
+    with pytest.raises(StatementRefused, match="row 3, column 退款金额: not an amount"):
+        read_statement("WECHAT", bill(good, [*refund[:7], "`-4"], refund_total="`4.00"), "CSV", DAY)
+    content = _bill(GOOD, refund[:6], summary=["`2", "`10.00", "`4.00", "`0.06"])
+    with pytest.raises(StatementRefused, match="row 3: a refund row, and the header has no"):
+        read_statement("WECHAT", content, "CSV", DAY)
+
+
+def test_refunds_reconcile_against_the_refunds_booked_by_their_reference() -> None:
+    unit = uuid4()
+    paid = BookedPayment(uuid4(), "T1", unit, 1000, DAY)
+    lines, _ = read_statement(
+        "SANDBOX",
+        sandbox_statement(
+            DAY,
+            [Transaction("T1", "", 1000, AT)],
+            refunds=[
+                RefundTransaction("R1", "T1", "", 100, AT),  # booked: matched
+                RefundTransaction("R2", "T1", "", 200, AT),  # booked at 250: differs
+                RefundTransaction("R3", "T1", "", 300, AT),  # not booked
+            ],
+        ),
+        "CSV",
+        DAY,
+    )
+    refunds = [
+        BookedRefund("R1", paid.payment_id, "T1", unit, 100, DAY),
+        BookedRefund("R2", paid.payment_id, "T1", unit, 250, DAY),
+        BookedRefund("R4", paid.payment_id, "T1", unit, 50, DAY),  # not on the statement
+        BookedRefund("R5", None, "", unit, 70, date(2026, 12, 5)),  # another day: not looked for
+        # a reversal the reconciliation booked moved no money on the channel
+        BookedRefund("对账冲正 abc-1", paid.payment_id, "T1", unit, 10, DAY),
+    ]
+    items = reconcile(DAY, lines, [paid], None, refunds)
+    assert [(i.transaction_id, i.kind, i.refund, i.refund_of) for i in items] == [
+        ("T1", ItemKind.MATCHED, False, ""),
+        ("R1", ItemKind.MATCHED, True, "T1"),
+        ("R2", ItemKind.AMOUNT_DIFFERS, True, "T1"),
+        ("R3", ItemKind.MISSING_IN_PLATFORM, True, "T1"),
+        ("R4", ItemKind.MISSING_IN_STATEMENT, True, "T1"),
+    ]
+    assert items[3].payment_id == str(paid.payment_id) and items[3].unit_id == str(unit)
+    r = recorded(items)
+    assert (r.gross_fen, r.refund_fen) == (1000, 600)
+    # A refund differing or booked in error is noted; one the channel made is booked
+    with pytest.raises(RuleViolated, match="resolved by NOTED, not this"):
+        r.resolve(3, Resolution.REVERSED, "x")
+    with pytest.raises(RuleViolated, match="resolved by NOTED, not this"):
+        r.resolve(5, Resolution.BOOKED, "x")
+    r.resolve(4, Resolution.BOOKED, "refund")
 
 
 @pytest.mark.parametrize(
@@ -185,15 +274,7 @@ def test_reconciling_finds_each_kind_and_an_item_is_resolved_once() -> None:
         ("T5", ItemKind.MATCHED),
         ("T4", ItemKind.MISSING_IN_STATEMENT),
     ]
-    r = Reconciliation.record(
-        community_id=uuid4(),
-        channel="SANDBOX",
-        day=DAY,
-        file_format="CSV",
-        digest="0" * 64,
-        skipped_rows=0,
-        items=items,
-    )
+    r = recorded(items)
     assert (r.gross_fen, r.fee_fen, r.net_fen) == (6500, 6 + 12 + 18 + 3, 6500 - 39)
     with pytest.raises(RuleViolated, match="too little"):
         r.resolve(2, Resolution.REVERSED, "x")

@@ -10,6 +10,7 @@ import strawberry
 
 from gongzhi.domain.meter import MeterKind, SharingMethod
 from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
+from gongzhi.graphql.money import Fen
 from gongzhi.graphql.pagination import PageInfo
 
 
@@ -65,6 +66,13 @@ class ReadingCorrection:
     previous: Decimal
     reading: Decimal
     corrected_at: datetime.datetime
+    billed_in: str = strawberry.field(
+        description="The billing period of a billed reading corrected; empty when not billed"
+    )
+    credit_fen: Fen = strawberry.field(
+        description="调账: what the billing charged too much (the METERED line, the 公摊 "
+        "shares re-split), credited to the units' accounts (their ledgers show an ADJUSTMENT)"
+    )
 
 
 @strawberry.type(description="读数 of a meter for a round, with its consumption (×倍率)")

@@ -40,6 +40,13 @@ class ReconciliationItem:
         description="What resolved it: the payment or refund recorded, or NOTE"
     )
     resolved_at: datetime.datetime | None
+    refund: bool = strawberry.field(
+        description="A refund (退款): transactionId is the channel's refund id, matched "
+        "against the refunds booked by refundPayment under that reference"
+    )
+    refund_of: str = strawberry.field(
+        description="A refund's payment (its transaction id); empty on a payment"
+    )
 
 
 @strawberry.type
@@ -73,11 +80,12 @@ class Reconciliation:
     file_format: str
     digest: str = strawberry.field(description="SHA-256 of the file imported")
     skipped_rows: int = strawberry.field(
-        description="Statement rows not of payments (refunds, closed orders): not reconciled"
+        description="Statement rows neither payments nor refunds (closed orders): not reconciled"
     )
     gross_fen: Fen = strawberry.field(description="应结金额: the statement's payments")
     fee_fen: Fen = strawberry.field(description="手续费: the channel's fees")
     net_fen: Fen = strawberry.field(description="净额: gross less fees")
+    refund_fen: Fen = strawberry.field(description="退款金额: the statement's refunds")
     item_count: int
     matched: int
     missing_in_platform: int
@@ -93,6 +101,7 @@ class Reconciliation:
         info: Info[Context, None],
         kind: ItemKind | None = None,
         open_only: bool = False,
+        refund: bool | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> ReconciliationItemsResult:
@@ -100,6 +109,8 @@ class Reconciliation:
         conditions = ["i.reconciliation_id = $1"]
         if kind is not None:
             conditions.append(f"i.kind = {params(ItemKind(kind).value)}")
+        if refund is not None:
+            conditions.append("i.refund" if refund else "NOT i.refund")
         if open_only:
             conditions.append("i.kind <> 'MATCHED' AND i.resolution IS NULL")
         rows, page = await keyset_page(
