@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -10,6 +11,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from math import gcd
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -26,7 +28,11 @@ from eventsourcing.persistence import (
 )
 
 from gongzhi.application.commands import Command, handler_of
-from gongzhi.application.personal_data import SealingMapper, SnapshotNotSealable
+from gongzhi.application.personal_data import (
+    SEALED_FIELD_NAMES,
+    SealingMapper,
+    SnapshotNotSealable,
+)
 from gongzhi.application.snapshots import GongzhiSnapshot
 from gongzhi.domain.business_time import BUSINESS_TZ  # the one calendar, re-exported
 
@@ -492,6 +498,43 @@ class GongzhiBase(Application[UUID]):
             aggregates[record.originator_id] = event.mutate(aggregates.get(record.originator_id))
         return [a for a in aggregates.values() if isinstance(a, cls)]
 
+    def recorded_fields(
+        self, aggregate_ids: Sequence[UUID], names: Sequence[str]
+    ) -> list[tuple[UUID | str, str, dict[str, Any]]]:
+        """(originator id, topic, {name: value}) of each recorded event of ``aggregate_ids``,
+        in order per aggregate, read in one query: only the fields ``names`` (those an event
+        lacks are left out), decoded as the transcoder would, without building the events or
+        their aggregates. A close reads 10,000 ballots' choices this way, where the full
+        decode and replay is most of its time. As stored: no upcasting, and no personal field
+        (it would read sealed; refused)."""
+        wanted = frozenset(names)
+        refused = wanted & SEALED_FIELD_NAMES
+        if refused:
+            msg = f"personal fields are read through the events, not as stored: {sorted(refused)}"
+            raise ValueError(msg)
+        select = getattr(self.recorder, "select_events_of", None)
+        stored: list[StoredEvent] = (
+            select(list(aggregate_ids))
+            if select is not None
+            else [e for i in aggregate_ids for e in self.recorder.select_events(i)]
+        )
+        mapper = self.mapper
+        transcoder = mapper.transcoder
+        if not isinstance(transcoder, JSONTranscoder):  # another transcoder: the full decode
+            full = [(s.originator_id, s.topic, vars(mapper.to_domain_event(s))) for s in stored]
+            return [(i, t, {k: v for k, v in f.items() if k in wanted}) for i, t, f in full]
+        found = []
+        typed = _Typed(transcoder)
+        for record in stored:
+            state = record.state
+            if mapper.cipher:
+                state = mapper.cipher.decrypt(state)
+            if mapper.compressor:
+                state = mapper.compressor.decompress(state)
+            fields = {k: typed(v) for k, v in json.loads(state).items() if k in wanted}
+            found.append((record.originator_id, record.topic, fields))
+        return found
+
     def create(self, meta: Meta, aggregate: A, duplicate: str) -> Done:
         """Record a new aggregate; ``duplicate`` explains a clash of its (derived) id."""
         try:
@@ -535,6 +578,41 @@ class GongzhiBase(Application[UUID]):
         """Run a declared command: its one handler is ``handler_of(type(command))``."""
         done: Done = handler_of(type(command))(self, meta, command)
         return done
+
+
+class _Typed:
+    """Values from JSON as the transcoder decodes them, innermost first, each
+    ``{"_type_": name, "_data_": data}`` by its registered transcoding; a value seen before
+    in the same read (ten thousand ballots name one decision) is decoded once when its value
+    is immutable."""
+
+    def __init__(self, transcoder: JSONTranscoder) -> None:
+        self.names = transcoder.names
+        self.seen: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is list:
+            return [self(v) if type(v) in _NESTED else v for v in value]
+        if kind is not dict:
+            return value
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            name, data = value["_type_"], value["_data_"]
+            if type(data) is not str:
+                return self.names[name].decode(self(data))
+            key = (name, data)
+            found = self.seen.get(key, _MISSING)
+            if found is _MISSING:
+                found = self.names[name].decode(data)
+                if type(found) in _IMMUTABLE:
+                    self.seen[key] = found
+            return found
+        return {k: self(v) if type(v) in _NESTED else v for k, v in value.items()}
+
+
+_NESTED = (dict, list)
+_IMMUTABLE = (UUID, datetime, date, Decimal)
+_MISSING = object()
 
 
 def _given(changed: Changed) -> Callable[[], Changed]:

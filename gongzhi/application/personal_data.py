@@ -250,6 +250,14 @@ DECLARED: Mapping[type, tuple[Declared, ...]] = {
 }
 
 
+# The top-level fields that hold sealed values in some event (a person's ``name``, a ballot's
+# ``proxy_authorisation`` …): a reader of stored fields that skips the mapper
+# (``GongzhiBase.recorded_fields``) refuses them, so none is ever read sealed as if clear.
+SEALED_FIELD_NAMES = frozenset(
+    item.within or item.field or "" for declared in DECLARED.values() for item in declared
+)
+
+
 def _own_copy(state: dict[str, Any], declared: Sequence[Declared]) -> dict[str, Any]:
     """``state`` with its own copies of the declared lists' records, so that sealing them
     leaves the event the domain holds untouched."""

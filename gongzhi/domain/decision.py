@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -267,7 +268,7 @@ class Decision(Aggregate):
         return ballot
 
     def close(
-        self, electorate: Sequence[VotingUnit], at: datetime, ballots: Iterable[Ballot] = ()
+        self, electorate: Sequence[VotingUnit], at: datetime, ballots: Iterable[Counted] = ()
     ) -> TallyResult:
         """截止并计票 with the electorate as it stands at the close (see
         :func:`electorate_at_close`) and the voters' ballots, both frozen into the record.
@@ -451,24 +452,72 @@ class Ballot(Aggregate):
         return str(unit_id) in self.units
 
 
+class Counted(Protocol):
+    """What the count reads of a ballot: a :class:`Ballot`, or its :class:`CountedBallot`."""
+
+    @property
+    def decision_id(self) -> UUID: ...
+    @property
+    def voter(self) -> str: ...
+    @property
+    def units(self) -> Sequence[str]: ...
+    @property
+    def choice(self) -> str: ...
+    @property
+    def created_on(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CountedBallot:
+    """A ballot as the count reads it: its decision, voter key, the units it speaks for,
+    the choice and when it was first cast (which ballot keeps a unit two ballots speak for).
+    A close reads these from the ballots' recorded fields without building the aggregates
+    (application/decisions.py); :meth:`of` folds them from the events' fields, in order."""
+
+    decision_id: UUID
+    voter: str
+    units: tuple[str, ...]
+    choice: str
+    created_on: datetime
+
+    # The fields of ``Ballot.BallotCast`` and ``Ballot.BallotChanged`` the count reads.
+    FIELDS = ("decision_id", "voter", "units", "choice", "timestamp")
+
+    @classmethod
+    def of(cls, cast: dict[str, Any], *changes: dict[str, Any]) -> CountedBallot:
+        """From the fields of the ballot's ``BallotCast`` and of its ``BallotChanged``
+        events, in order: a change replaces the units and the choice, as it does on the
+        aggregate."""
+        last = changes[-1] if changes else cast
+        return cls(
+            cast["decision_id"],
+            cast["voter"],
+            tuple(last["units"]),
+            last["choice"],
+            cast["timestamp"],
+        )
+
+
 def electorate_at_close(
-    units: Iterable[tuple[UUID, Decimal, str]], ballots: Iterable[Ballot]
+    units: Iterable[tuple[UUID, Decimal, str]], ballots: Iterable[Counted]
 ) -> list[VotingUnit]:
     """The electorate frozen at the close from (unit, area, voter key now) of every unit in
     scope: a unit sold during the voting votes with the ballot cast for it before the sale
     (its seller's, 北京 rule), not with its buyer; any other unit with its voter now. Should
     two ballots speak for one unit (a buyer's and a seller's saved at the same moment), the
     earlier cast keeps it: the order of the record decides, the same on every recount."""
-    first: dict[str, Ballot] = {}
-    for ballot in sorted(ballots, key=lambda b: (b.created_on, b.voter)):
+    first: dict[str, Counted] = {}
+    for ballot in ballots:
         for unit in ballot.units:
-            first.setdefault(unit, ballot)
-    return [
-        VotingUnit(
-            str(unit_id), area, first[str(unit_id)].voter if str(unit_id) in first else voter
-        )
-        for unit_id, area, voter in units
-    ]
+            held = first.get(unit)
+            if held is None or (ballot.created_on, ballot.voter) < (held.created_on, held.voter):
+                first[unit] = ballot
+    electorate = []
+    for unit_id, area, voter in units:
+        unit = str(unit_id)
+        held = first.get(unit)
+        electorate.append(VotingUnit(unit, area, voter if held is None else held.voter))
+    return electorate
 
 
 def _naive(moment: datetime) -> bool:

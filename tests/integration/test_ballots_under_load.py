@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from sqlalchemy import text
 
 from gongzhi.application.base import Done
@@ -269,3 +270,54 @@ def test_a_ballot_that_loses_the_race_to_the_close_is_told_the_voting_closed(api
     assert "closed" in str(refused)
     closed = api.platform.app.load(Decision, decision, "decisionId")
     assert closed.result is not None and closed.result.participating_headcount == 0
+
+
+def test_the_close_reads_each_ballot_as_its_aggregate_holds_it(api: Api) -> None:
+    # Given three ballots: one cast, one changed from against to for, one cast by a proxy
+    # with an authorisation (sealed at rest)
+    community_id, entrance, units, people = entrance_with_owners(api, floors=3)
+    now = datetime.now(UTC)
+    decision = UUID(
+        propose(api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7))
+    )
+    app = api.platform.app
+    proxy = app.register_person(META, RegisterPerson(name="受托人", phone="13800007777")).id
+    casts = [
+        (units[0], people[0], "APPROVE", ""),
+        (units[1], people[1], "OPPOSE", ""),
+        (units[1], people[1], "APPROVE", ""),
+        (units[2], proxy, "OPPOSE", "委托书 2026-17"),
+    ]
+    for unit, person, choice, authorisation in casts:
+        app.cast_ballot(
+            META,
+            CastBallot(
+                decision_id=decision,
+                unit_id=UUID(unit),
+                person_id=person,
+                choice=choice,
+                channel=Channel.PAPER,
+                proxy_authorisation=authorisation,
+            ),
+        )
+    ids = [ballot_id(decision, f"owners:{p}") for p in people]
+
+    # When the close's reader reads them from their recorded fields
+    counted = sorted(app.counted_ballots(ids), key=lambda b: b.voter)
+
+    # Then each is what its aggregate holds, the change included
+    aggregates = sorted(app.load_many(Ballot, ids), key=lambda b: b.voter)
+    assert [(b.decision_id, b.voter, b.units, b.choice, b.created_on) for b in counted] == [
+        (b.decision_id, b.voter, tuple(b.units), b.choice, b.created_on) for b in aggregates
+    ]
+    assert [b.choice for b in counted] == [
+        dict(zip(people, ("APPROVE", "APPROVE", "OPPOSE"), strict=True))[UUID(b.voter[7:])]
+        for b in counted
+    ]
+    # And a personal field is never read as stored (it is sealed there)
+    with pytest.raises(ValueError, match="proxy_authorisation"):
+        app.recorded_fields(ids, ["voter", "proxy_authorisation"])
+    assert (
+        aggregates[[b.voter for b in aggregates].index(f"owners:{people[2]}")].proxy_authorisation
+        == "委托书 2026-17"
+    )

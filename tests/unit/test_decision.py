@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from gongzhi.domain.community import DEVELOPER_VOTER, Community
-from gongzhi.domain.decision import Decision, ballot_id, electorate_at_close
+from gongzhi.domain.decision import CountedBallot, Decision, ballot_id, electorate_at_close
 from gongzhi.domain.elevator import FloorCoefficients, PayingUnit
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.holding import UnitHolding
@@ -304,3 +304,46 @@ def test_at_ten_thousand_units_heads_count_once_and_the_two_thirds_quorum_is_exa
     # And one head fewer misses the quorum
     short = close_with(voting[:-1])
     assert short.result is not None and not short.result.quorum_met
+
+
+def test_a_counted_ballot_folds_its_events_as_the_aggregate_does() -> None:
+    # Given a ballot cast against and changed to for, and what its events recorded
+    decision = Decision.propose(
+        community_id=uuid4(),
+        scope="COMMUNITY",
+        scope_id=uuid4(),
+        matter="PROPERTY_COMPANY",
+        title="续聘物业",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+    )
+    first, second = uuid4(), uuid4()
+    ballot = None
+    for choice, unit in (("OPPOSE", first), ("APPROVE", second)):
+        ballot = decision.cast_ballot(
+            voter="owners:a",
+            eligible_voters=["owners:a"],
+            choice=choice,
+            channel="PAPER",
+            cast_by=uuid4(),
+            at=OPENS,
+            units=[unit],
+            ballot=ballot,
+        )
+    assert ballot is not None and ballot.version == 2
+    recorded = [
+        {name: getattr(event, name) for name in CountedBallot.FIELDS}
+        for event in ballot.collect_events()
+    ]
+
+    # When the count folds the recorded fields
+    counted = CountedBallot.of(*recorded)
+
+    # Then it reads what the aggregate holds: the later choice, every unit, the first cast
+    assert counted == CountedBallot(
+        decision.id, "owners:a", tuple(ballot.units), "APPROVE", ballot.created_on
+    )
+    assert counted.units == tuple(sorted([str(first), str(second)]))
+    # And the electorate frozen from either is the same
+    rows = [(first, Decimal("80"), "owners:b"), (second, Decimal("90"), "owners:a")]
+    assert electorate_at_close(rows, [counted]) == electorate_at_close(rows, [ballot])
