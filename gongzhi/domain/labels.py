@@ -17,6 +17,7 @@ from types import MappingProxyType
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.credit_evaluation import EvaluationStatus
+from gongzhi.domain.credit_rules import Section
 from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
@@ -79,6 +80,7 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
         Emergency.DRAINAGE_BLOCKED: "排水设施堵塞",
     },
     EvaluationStatus: {EvaluationStatus.EVALUATED: "已评价", EvaluationStatus.PUBLISHED: "已公示"},
+    Section: {Section.BASIC: "基础信息", Section.GOOD: "良好信息", Section.BAD: "不良信息"},
 }
 
 # Every labelled enum: its values' names, by value (what events and views store).
@@ -88,6 +90,13 @@ LABELS: Mapping[type[enum.Enum], Mapping[str, str]] = MappingProxyType(
 
 # A decision's yes/no options (and 弃权); the options of a choice are the proposal's own words.
 CHOICES: Mapping[str, str] = MappingProxyType({APPROVE: "同意", OPPOSE: "反对", ABSTAIN: "弃权"})
+
+
+# A credit contribution's section and source, which the API answers as codes (text).
+CREDIT_SECTIONS: Mapping[str, str] = LABELS[Section]
+CREDIT_SOURCES: Mapping[str, str] = MappingProxyType(
+    {"RECORD": "信用记录", "INDICATOR": "平台指标"}
+)
 
 
 def label(member: enum.Enum) -> str:

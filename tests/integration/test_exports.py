@@ -195,12 +195,16 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
         "unitId": w.unit,
         "decisionId": decision,
         "district": "红塔区",
+        "companyId": w.anju,
+        "year": 2026,
     }
     periods = {
         ExportKind.COMMON_INCOME_LEDGER: "2026-10",
         ExportKind.COMMON_INCOME_ALLOCATION: "2026-10",
         ExportKind.CREDIT_RANKING: "2026Q3",
         ExportKind.HEALTH_RANKING: "2026H2",
+        ExportKind.HEALTH_COMPONENTS: "2026H2",
+        ExportKind.CREDIT_CONTRIBUTIONS: "2026Q3",
     }
     shown: set[tuple[ExportKind, str]] = set()
     for kind, export in EXPORTS.items():

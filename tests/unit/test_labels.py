@@ -54,6 +54,9 @@ CODED = {
     (ExportKind.DISTRICT_STATISTICS, "mode"),
     (ExportKind.CREDIT_RANKING, "status"),
     (ExportKind.DECISION_TALLY, "option"),
+    (ExportKind.UNMANAGED_COMMUNITIES, "management.mode"),
+    (ExportKind.CREDIT_CONTRIBUTIONS, "section"),
+    (ExportKind.CREDIT_CONTRIBUTIONS, "source"),
 }
 
 

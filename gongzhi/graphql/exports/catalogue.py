@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gongzhi.domain.labels import CHOICES
+from gongzhi.domain.labels import CHOICES, CREDIT_SECTIONS, CREDIT_SOURCES
 
 
 class ExportKind(enum.Enum):
@@ -28,6 +28,11 @@ class ExportKind(enum.Enum):
     CREDIT_RANKING = "CREDIT_RANKING"
     HEALTH_RANKING = "HEALTH_RANKING"
     OWNER_ROSTER = "OWNER_ROSTER"
+    UNMANAGED_COMMUNITIES = "UNMANAGED_COMMUNITIES"
+    COMMITTEE_COVERAGE = "COMMITTEE_COVERAGE"
+    COMMUNITY_COMPANIES = "COMMUNITY_COMPANIES"
+    HEALTH_COMPONENTS = "HEALTH_COMPONENTS"
+    CREDIT_CONTRIBUTIONS = "CREDIT_CONTRIBUTIONS"
 
 
 class Cell(enum.Enum):
@@ -37,6 +42,7 @@ class Cell(enum.Enum):
     NUMBER = "number"  # an Int, or a Decimal the API sends as a string
     YUAN = "yuan"  # whole fen, written as 元 with two places (exact: fen / 100)
     YES_NO = "yes_no"
+    JSON = "json"  # a JSON value (inputs, evidence), written as compact JSON text
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,11 @@ class Column:
 ARGUMENT_TYPES = {
     "communityId": "ID!",
     "unitId": "ID!",
+    "companyId": "ID!",
     "decisionId": "ID!",
     "district": "String!",
     "period": "String!",
+    "year": "Int!",
     "asOf": "Date",
 }
 
@@ -301,6 +309,93 @@ EXPORTS: dict[ExportKind, Export] = {
             ),
             ("communityId",),
             paged=True,
+        ),
+        # 住建's district at a glance: the communities without management, those without a
+        # committee, and the community companies' figures (强社惠民: revenue and 反哺).
+        Export(
+            ExportKind.UNMANAGED_COMMUNITIES,
+            "无物业小区",
+            "communities",
+            "filter: {district: $district, mode: NONE}, first: $first, after: $after",
+            "CommunityConnection",
+            "edges.node",
+            (
+                Column("小区名称", "name"),
+                Column("街道", "street"),
+                Column("地址", "address"),
+                Column("管理模式", "management.mode"),
+                Column("自何时", "management.effectiveFrom"),
+                Column("小区编号", "id"),
+            ),
+            ("district",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.COMMITTEE_COVERAGE,
+            "尚无业委会的小区",
+            "committeeCoverage",
+            "district: $district, asOf: $asOf",
+            "CommitteeCoverage",
+            "uncovered",
+            (Column("小区名称", "name"), Column("小区编号", "id")),
+            ("district",),
+        ),
+        Export(
+            ExportKind.COMMUNITY_COMPANIES,
+            "强社惠民公司",
+            "communityCompanies",
+            "district: $district, year: $year, first: $first, after: $after",
+            "CommunityCompanyFiguresConnection",
+            "edges.node",
+            (
+                Column("公司名称", "name"),
+                Column("统一社会信用代码", "creditCode"),
+                Column("试点", "pilot", Cell.YES_NO),
+                Column("年度", "figures.year", N),
+                Column("营业收入(元)", "figures.revenueFen", Y),
+                Column("成本(元)", "figures.costFen", Y),
+                Column("盈余(元)", "figures.surplusFen", Y),
+                Column("反哺(元)", "figures.reinvestedFen", Y),
+                Column("反哺占盈余", "figures.reinvestedShare", N),
+            ),
+            ("district", "year"),
+            paged=True,
+        ),
+        # One community's health index: each component with the figures it was computed from.
+        Export(
+            ExportKind.HEALTH_COMPONENTS,
+            "健康指数各项得分",
+            "communityHealth",
+            "communityId: $communityId, period: $period",
+            "HealthAssessment",
+            "components",
+            (
+                Column("项目", "label"),
+                Column("权重", "weight", N),
+                Column("得分", "score", N),
+                Column("计入", "counted", N),
+                Column("依据(输入数据)", "inputs", Cell.JSON),
+            ),
+            ("communityId", "period"),
+        ),
+        # One company's credit evaluation: each contribution with its evidence.
+        Export(
+            ExportKind.CREDIT_CONTRIBUTIONS,
+            "信用评价加减分明细",
+            "creditEvaluation",
+            "companyId: $companyId, period: $period",
+            "CreditEvaluation",
+            "contributions",
+            (
+                Column("分项", "section", labels=CREDIT_SECTIONS),
+                Column("来源", "source", labels=CREDIT_SOURCES),
+                Column("项目", "label"),
+                Column("分值", "points", N),
+                Column("取值", "value"),
+                Column("否决项", "veto", Cell.YES_NO),
+                Column("证据", "evidence", Cell.JSON),
+            ),
+            ("companyId", "period"),
         ),
     )
 }
