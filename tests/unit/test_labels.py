@@ -57,6 +57,7 @@ CODED = {
     (ExportKind.UNMANAGED_COMMUNITIES, "management.mode"),
     (ExportKind.CREDIT_CONTRIBUTIONS, "section"),
     (ExportKind.CREDIT_CONTRIBUTIONS, "source"),
+    (ExportKind.CREDIT_SECTIONS, "section"),
 }
 
 

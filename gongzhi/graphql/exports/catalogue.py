@@ -33,6 +33,7 @@ class ExportKind(enum.Enum):
     COMMUNITY_COMPANIES = "COMMUNITY_COMPANIES"
     HEALTH_COMPONENTS = "HEALTH_COMPONENTS"
     CREDIT_CONTRIBUTIONS = "CREDIT_CONTRIBUTIONS"
+    CREDIT_SECTIONS = "CREDIT_SECTIONS"
 
 
 class Cell(enum.Enum):
@@ -394,6 +395,21 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("取值", "value"),
                 Column("否决项", "veto", Cell.YES_NO),
                 Column("证据", "evidence", Cell.JSON),
+            ),
+            ("companyId", "period"),
+        ),
+        Export(
+            ExportKind.CREDIT_SECTIONS,
+            "信用评价分项",
+            "creditEvaluation",
+            "companyId: $companyId, period: $period",
+            "CreditEvaluation",
+            "sections",
+            (
+                Column("分项", "section", labels=CREDIT_SECTIONS),
+                Column("原始分", "raw", N),
+                Column("上限", "cap", N),
+                Column("计入", "counted", N),
             ),
             ("companyId", "period"),
         ),
