@@ -16,8 +16,9 @@ from types import MappingProxyType
 
 from gongzhi.domain.common_income import IncomeCategory
 from gongzhi.domain.contract import PricingModel
-from gongzhi.domain.credit_evaluation import EvaluationStatus
-from gongzhi.domain.credit_rules import Section
+from gongzhi.domain.credit_evaluation import EvaluationStatus, ObjectionDecision
+from gongzhi.domain.credit_file import RepairDecision
+from gongzhi.domain.credit_rules import HonourLevel, RecordKind, Section, VetoKind
 from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
@@ -81,6 +82,28 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
     },
     EvaluationStatus: {EvaluationStatus.EVALUATED: "已评价", EvaluationStatus.PUBLISHED: "已公示"},
     Section: {Section.BASIC: "基础信息", Section.GOOD: "良好信息", Section.BAD: "不良信息"},
+    RecordKind: {
+        RecordKind.HONOUR: "表彰",
+        RecordKind.PENALTY: "行政处罚",
+        RecordKind.COURT_LOSS: "诉讼败诉",
+        RecordKind.ARBITRATION_LOSS: "仲裁败诉",
+        RecordKind.COMMON_INCOME_NOT_PUBLISHED: "公共收益未公示",
+        RecordKind.UNAUTHORISED_PRICE_CHANGE: "擅自调价",
+        RecordKind.VETO: "一票否决",
+    },
+    HonourLevel: {
+        HonourLevel.NATIONAL: "国家级",
+        HonourLevel.PROVINCIAL: "省级",
+        HonourLevel.CITY: "市级",
+        HonourLevel.DISTRICT: "区级",
+        HonourLevel.STREET: "街道级",
+    },
+    VetoKind: {
+        VetoKind.MAINTENANCE_FUND_MISUSED: "挪用维修资金",
+        VetoKind.REFUSED_TO_LEAVE: "合同终止后拒不退出",
+    },
+    ObjectionDecision: {ObjectionDecision.UPHELD: "成立", ObjectionDecision.REJECTED: "不成立"},
+    RepairDecision: {RepairDecision.GRANTED: "准予修复", RepairDecision.REFUSED: "不予修复"},
 }
 
 # Every labelled enum: its values' names, by value (what events and views store).
@@ -97,6 +120,8 @@ CREDIT_SECTIONS: Mapping[str, str] = LABELS[Section]
 CREDIT_SOURCES: Mapping[str, str] = MappingProxyType(
     {"RECORD": "信用记录", "INDICATOR": "平台指标"}
 )
+# An objection's decision, which the API answers as text
+OBJECTION_DECISIONS: Mapping[str, str] = LABELS[ObjectionDecision]
 
 
 def label(member: enum.Enum) -> str:

@@ -415,7 +415,13 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         # Then the management modes are drawn (the canvas is not blank) and tabled
         chart_is_drawn(b, "modes")
         assert "专业物业" in b.page.locator('[data-testid="modes"]').inner_text()
-        b.page.locator('[data-testid="uncovered"]').wait_for()
+        uncovered = b.page.locator('[data-testid="uncovered"]')
+        uncovered.wait_for()
+        # And the communities without a committee export as the table shows them
+        cells = downloaded(b, uncovered, "uncovered")
+        assert cells[0] == ["小区名称", "小区编号"], cells[0]
+        shown = uncovered.locator("tbody tr:not(:has(td.empty))").all_inner_texts()
+        assert [line[0] for line in cells[1:]] == [text.strip() for text in shown], cells
         b.no_error_shown()
         b.shot("overview")
         # When they open the health ranking: its distribution and trend are drawn
@@ -457,7 +463,9 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         assert cells[0] == ["分项", "来源", "项目", "分值", "取值", "否决项", "证据"], cells[0]
         assert len(cells) - 1 == contributions.locator("tbody tr").count()
         assert {line[0] for line in cells[1:]} <= {"基础信息", "良好信息", "不良信息"}, cells
-        b.page.locator('[data-testid="credit-records"]').wait_for()
+        records = b.page.locator('[data-testid="credit-records"]')
+        records.wait_for()
+        assert downloaded(b, records, "credit-records")[0][:3] == ["类别", "表彰级别", "否决事项"]
         b.no_error_shown()
         b.shot("company-credit")
         # A typed error is shown in plain Chinese: a community no one has is 未找到

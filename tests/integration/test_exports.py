@@ -206,6 +206,7 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
         ExportKind.HEALTH_COMPONENTS: "2026H2",
         ExportKind.CREDIT_CONTRIBUTIONS: "2026Q3",
         ExportKind.CREDIT_SECTIONS: "2026Q3",
+        ExportKind.CREDIT_OBJECTIONS: "2026Q3",
     }
     shown: set[tuple[ExportKind, str]] = set()
     for kind, export in EXPORTS.items():

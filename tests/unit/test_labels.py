@@ -58,6 +58,10 @@ CODED = {
     (ExportKind.CREDIT_CONTRIBUTIONS, "section"),
     (ExportKind.CREDIT_CONTRIBUTIONS, "source"),
     (ExportKind.CREDIT_SECTIONS, "section"),
+    (ExportKind.CREDIT_OBJECTIONS, "decision"),
+    (ExportKind.CREDIT_RECORDS, "kind"),
+    (ExportKind.CREDIT_RECORDS, "level"),
+    (ExportKind.CREDIT_RECORDS, "vetoKind"),
 }
 
 

@@ -396,7 +396,7 @@ async function companyCreditView(main, ctx) {
       ],
     })) : null,
     section('异议', table({
-      testid: 'credit-objections', exportName: '信用评价异议', rows: e.objections || [],
+      testid: 'credit-objections', exportAs: { kind: 'CREDIT_OBJECTIONS', arguments: { companyId: ctx.args.id, period: e.period } }, rows: e.objections || [],
       columns: [
         { title: '提出日', value: (o) => date(o.raisedOn) },
         { title: '理由', value: (o) => o.grounds },
@@ -407,7 +407,7 @@ async function companyCreditView(main, ctx) {
       empty: '没有异议',
     })),
     section('信用记录与修复', table({
-      testid: 'credit-records', exportName: '信用记录', rows: records,
+      testid: 'credit-records', exportAs: { kind: 'CREDIT_RECORDS', arguments: { companyId: ctx.args.id } }, rows: records,
       columns: [
         { title: '类别', value: (r) => label(r.kind) },
         { title: '日期', value: (r) => date(r.recordedOn) },

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gongzhi.domain.labels import CHOICES, CREDIT_SECTIONS, CREDIT_SOURCES
+from gongzhi.domain.labels import CHOICES, CREDIT_SECTIONS, CREDIT_SOURCES, OBJECTION_DECISIONS
 
 
 class ExportKind(enum.Enum):
@@ -34,6 +34,8 @@ class ExportKind(enum.Enum):
     HEALTH_COMPONENTS = "HEALTH_COMPONENTS"
     CREDIT_CONTRIBUTIONS = "CREDIT_CONTRIBUTIONS"
     CREDIT_SECTIONS = "CREDIT_SECTIONS"
+    CREDIT_OBJECTIONS = "CREDIT_OBJECTIONS"
+    CREDIT_RECORDS = "CREDIT_RECORDS"
 
 
 class Cell(enum.Enum):
@@ -412,6 +414,49 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("计入", "counted", N),
             ),
             ("companyId", "period"),
+        ),
+        Export(
+            ExportKind.CREDIT_OBJECTIONS,
+            "信用评价异议",
+            "creditEvaluation",
+            "companyId: $companyId, period: $period",
+            "CreditEvaluation",
+            "objections",
+            (
+                Column("提出日", "raisedOn"),
+                Column("理由", "grounds"),
+                Column("复核决定", "decision", labels=OBJECTION_DECISIONS),
+                Column("决定日", "decidedOn"),
+                Column("更正前得分", "correction.scoreBefore", N),
+                Column("更正前等级", "correction.gradeBefore"),
+                Column("更正后得分", "correction.scoreAfter", N),
+                Column("更正后等级", "correction.gradeAfter"),
+                Column("异议编号", "id"),
+            ),
+            ("companyId", "period"),
+        ),
+        Export(
+            ExportKind.CREDIT_RECORDS,
+            "信用记录",
+            "creditRecords",
+            "companyId: $companyId",
+            "CreditRecordList",
+            "records",
+            (
+                Column("类别", "kind"),
+                Column("表彰级别", "level"),
+                Column("否决事项", "vetoKind"),
+                Column("日期", "recordedOn"),
+                Column("有效至", "validUntil"),
+                Column("发文机关", "authority"),
+                Column("文号", "documentNumber"),
+                Column("说明", "note"),
+                Column("撤销日", "withdrawnOn"),
+                Column("撤销理由", "withdrawalReason"),
+                Column("修复日", "repairedOn"),
+                Column("记录编号", "id"),
+            ),
+            ("companyId",),
         ),
     )
 }
