@@ -108,6 +108,21 @@ def _fields(tree: dict) -> str:  # type: ignore[type-arg]
 Y = Cell.YUAN
 N = Cell.NUMBER
 
+
+def _of_evaluation(kind: ExportKind, title: str, rows: str, columns: tuple[Column, ...]) -> Export:
+    """A list of one company's credit evaluation of a period (``creditEvaluation``)."""
+    return Export(
+        kind,
+        title,
+        "creditEvaluation",
+        "companyId: $companyId, period: $period",
+        "CreditEvaluation",
+        rows,
+        columns,
+        ("companyId", "period"),
+    )
+
+
 EXPORTS: dict[ExportKind, Export] = {
     export.kind: export
     for export in (
@@ -382,12 +397,9 @@ EXPORTS: dict[ExportKind, Export] = {
             ("communityId", "period"),
         ),
         # One company's credit evaluation: each contribution with its evidence.
-        Export(
+        _of_evaluation(
             ExportKind.CREDIT_CONTRIBUTIONS,
             "信用评价加减分明细",
-            "creditEvaluation",
-            "companyId: $companyId, period: $period",
-            "CreditEvaluation",
             "contributions",
             (
                 Column("分项", "section", labels=CREDIT_SECTIONS),
@@ -398,14 +410,10 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("否决项", "veto", Cell.YES_NO),
                 Column("证据", "evidence", Cell.JSON),
             ),
-            ("companyId", "period"),
         ),
-        Export(
+        _of_evaluation(
             ExportKind.CREDIT_SECTIONS,
             "信用评价分项",
-            "creditEvaluation",
-            "companyId: $companyId, period: $period",
-            "CreditEvaluation",
             "sections",
             (
                 Column("分项", "section", labels=CREDIT_SECTIONS),
@@ -413,14 +421,10 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("上限", "cap", N),
                 Column("计入", "counted", N),
             ),
-            ("companyId", "period"),
         ),
-        Export(
+        _of_evaluation(
             ExportKind.CREDIT_OBJECTIONS,
             "信用评价异议",
-            "creditEvaluation",
-            "companyId: $companyId, period: $period",
-            "CreditEvaluation",
             "objections",
             (
                 Column("提出日", "raisedOn"),
@@ -433,7 +437,6 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("更正后等级", "correction.gradeAfter"),
                 Column("异议编号", "id"),
             ),
-            ("companyId", "period"),
         ),
         Export(
             ExportKind.CREDIT_RECORDS,
