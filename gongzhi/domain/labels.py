@@ -23,7 +23,7 @@ from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
 from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.tally import ABSTAIN, APPROVE, OPPOSE
+from gongzhi.domain.tally import ABSTAIN, APPROVE, OPPOSE, Matter
 from gongzhi.domain.values import ManagementMode
 
 _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
@@ -104,6 +104,18 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
     },
     ObjectionDecision: {ObjectionDecision.UPHELD: "成立", ObjectionDecision.REJECTED: "不成立"},
     RepairDecision: {RepairDecision.GRANTED: "准予修复", RepairDecision.REFUSED: "不予修复"},
+    Matter: {
+        Matter.MEETING_RULES: "业主大会议事规则",
+        Matter.MANAGEMENT_RULES: "管理规约",
+        Matter.COMMITTEE: "选举/更换业委会",
+        Matter.PROPERTY_COMPANY: "选聘/解聘物业",
+        Matter.USE_MAINTENANCE_FUND: "使用维修资金",
+        Matter.RAISE_MAINTENANCE_FUND: "筹集维修资金",
+        Matter.REBUILD: "改建、重建",
+        Matter.CHANGE_COMMON_USE: "改变共有部分用途",
+        Matter.OTHER_MAJOR: "其他重大事项",
+        Matter.ELEVATOR_ADDITION: "加装电梯",
+    },
 }
 
 # Every labelled enum: its values' names, by value (what events and views store).

@@ -296,6 +296,15 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         b.page.get_by_text("业委会复核计票").wait_for()
         b.no_error_shown()
         b.shot("decision-recounted")
+        # And the list of decisions exports through the API with the outcome and the recount
+        b.menu("业主共同决定")
+        decisions = b.page.locator('[data-testid="decisions"]')
+        decisions.locator("tbody tr", has_text=DECISION_TITLE).wait_for()
+        cells = downloaded(b, decisions, "decisions")
+        assert cells[0][:2] == ["事项", "类别"], cells[0]
+        (line,) = [line for line in cells[1:] if line[0] == DECISION_TITLE]
+        # 选聘/解聘物业, 已结束 是, 是否通过 否 (1 of 2 owners), 2 ballots, 1 recount, agreeing
+        assert line[1] == "选聘/解聘物业" and line[4:9] == ["是", "否", "2", "1", "1"], line
         # 公共收益: the published month, its entry and its 公示
         b.menu("公共收益")
         b.page.locator(

@@ -246,3 +246,4 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
     assert (ExportKind.UNMANAGED_COMMUNITIES, "无物业") in shown
     assert (ExportKind.UNMANAGED_COMMUNITIES, "幸福里") not in shown
     assert (ExportKind.COMMITTEE_COVERAGE, "幸福里") in shown
+    assert (ExportKind.DECISIONS, "选聘/解聘物业") in shown

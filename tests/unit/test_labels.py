@@ -62,6 +62,7 @@ CODED = {
     (ExportKind.CREDIT_RECORDS, "kind"),
     (ExportKind.CREDIT_RECORDS, "level"),
     (ExportKind.CREDIT_RECORDS, "vetoKind"),
+    (ExportKind.DECISIONS, "matter"),
 }
 
 

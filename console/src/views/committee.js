@@ -186,7 +186,7 @@ async function decisionsView(main, ctx) {
   const scope = await frame(main, ctx, '业主共同决定')
   if (!scope) return
   main.append(section('表决事项（点击查看逐项计票和复核）', table({
-    testid: 'decisions', exportName: '业主共同决定',
+    testid: 'decisions', exportAs: { kind: 'DECISIONS', arguments: { communityId: scope.community } },
     columns: [
       { title: '事项', value: (r) => r.title },
       { title: '类别', value: (r) => label(r.matter) },

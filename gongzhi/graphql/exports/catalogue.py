@@ -36,6 +36,7 @@ class ExportKind(enum.Enum):
     CREDIT_SECTIONS = "CREDIT_SECTIONS"
     CREDIT_OBJECTIONS = "CREDIT_OBJECTIONS"
     CREDIT_RECORDS = "CREDIT_RECORDS"
+    DECISIONS = "DECISIONS"
 
 
 class Cell(enum.Enum):
@@ -460,6 +461,30 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("记录编号", "id"),
             ),
             ("companyId",),
+        ),
+        # 业委会: a community's decisions with their outcome and recounts (the tally of one
+        # is DECISION_TALLY).
+        Export(
+            ExportKind.DECISIONS,
+            "业主共同决定",
+            "decisions",
+            "communityId: $communityId, first: $first, after: $after",
+            "DecisionConnection",
+            "decisions",
+            (
+                Column("事项", "title"),
+                Column("类别", "matter"),
+                Column("表决开始", "opensAt"),
+                Column("表决截止", "closesAt"),
+                Column("已结束", "closed", Cell.YES_NO),
+                Column("是否通过", "passed", Cell.YES_NO),
+                Column("已投票", "ballotsCast", N),
+                Column("复核次数", "recounts", N),
+                Column("复核一致次数", "recountsAgreeing", N),
+                Column("表决编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
         ),
     )
 }
