@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from gongzhi.domain.common_income import IncomeCategory
-from gongzhi.domain.contract import PricingModel
+from gongzhi.domain.contract import ContractStatus, NoticeKind, PricingModel
 from gongzhi.domain.credit_evaluation import EvaluationStatus, ObjectionDecision
 from gongzhi.domain.credit_file import RepairDecision
 from gongzhi.domain.credit_rules import HonourLevel, RecordKind, Section, VetoKind
@@ -104,6 +104,14 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
     },
     ObjectionDecision: {ObjectionDecision.UPHELD: "成立", ObjectionDecision.REJECTED: "不成立"},
     RepairDecision: {RepairDecision.GRANTED: "准予修复", RepairDecision.REFUSED: "不予修复"},
+    ContractStatus: {
+        ContractStatus.AWARDED: "已签订未开始",
+        ContractStatus.IN_FORCE: "履行中",
+        ContractStatus.RUNNING_ON_INDEFINITELY: "期满续行（不定期）",
+        ContractStatus.ENDING: "通知期内",
+        ContractStatus.HANDED_OVER: "已交接",
+    },
+    NoticeKind: {NoticeKind.DISMISSAL: "解聘", NoticeKind.NON_RENEWAL: "不续聘"},
     Matter: {
         Matter.MEETING_RULES: "业主大会议事规则",
         Matter.MANAGEMENT_RULES: "管理规约",
@@ -131,6 +139,10 @@ CHOICES: Mapping[str, str] = MappingProxyType({APPROVE: "同意", OPPOSE: "反�
 CREDIT_SECTIONS: Mapping[str, str] = LABELS[Section]
 CREDIT_SOURCES: Mapping[str, str] = MappingProxyType(
     {"RECORD": "信用记录", "INDICATOR": "平台指标"}
+)
+# A month of common income's publication, which the API answers as text
+INCOME_PUBLICATION: Mapping[str, str] = MappingProxyType(
+    {"UNPUBLISHED": "未公示", "PUBLISHED": "已公示", "CHANGED_SINCE_PUBLICATION": "公示后有更正"}
 )
 # An objection's decision, which the API answers as text
 OBJECTION_DECISIONS: Mapping[str, str] = LABELS[ObjectionDecision]

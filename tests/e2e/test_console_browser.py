@@ -311,8 +311,19 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
             '[data-testid="income-ledger"] tbody tr', has_text="玉溪广告有限公司"
         ).wait_for()
         assert "已公示" in b.page.locator('[data-testid="income-periods"]').inner_text()
+        # (and the months export through the API, their publication in Chinese)
+        months = downloaded(b, b.page.locator('[data-testid="income-periods"]'), "income-periods")
+        assert months[0][:3] == ["月份", "已结账", "公示状态"], months[0]
+        assert any("已公示" in line for line in months[1:]), months
         b.menu("公示")
         b.page.locator('[data-testid="publicity"] tbody tr', has_text="公共收益").first.wait_for()
+        b.menu("物业服务合同")
+        contracts = b.page.locator('[data-testid="contracts"]')
+        contracts.wait_for()
+        b.page.wait_for_selector("main .loading", state="detached", timeout=30_000)
+        shown = contracts.locator("tbody tr:not(:has(td.empty))").count()
+        listed = downloaded(b, contracts, "contracts")
+        assert listed[0][:3] == ["序号", "管理方式", "物业企业"] and len(listed) - 1 == shown
         # 报事报修: an order reported and dispatched meanwhile appears without a reload
         b.menu("报事报修")
         b.page.wait_for_selector('.live[data-live="listening"]', timeout=30_000)

@@ -63,6 +63,11 @@ CODED = {
     (ExportKind.CREDIT_RECORDS, "level"),
     (ExportKind.CREDIT_RECORDS, "vetoKind"),
     (ExportKind.DECISIONS, "matter"),
+    (ExportKind.COMMON_INCOME_PERIODS, "status"),
+    (ExportKind.CONTRACTS, "mode"),
+    (ExportKind.CONTRACTS, "pricing"),
+    (ExportKind.CONTRACTS, "status"),
+    (ExportKind.CONTRACTS, "notice.kind"),
 }
 
 

@@ -125,7 +125,7 @@ async function incomeView(main, ctx) {
   const chosen = params().get('period') || periods[0]?.period || null
   const ledger = h('div')
   main.append(section('各月公示情况', table({
-    testid: 'income-periods', exportName: '公共收益公示情况',
+    testid: 'income-periods', exportAs: { kind: 'COMMON_INCOME_PERIODS', arguments: { communityId: scope.community } },
     rows: periods,
     columns: [
       { title: '月份', value: (r) => r.period },
@@ -300,7 +300,7 @@ async function contractsView(main, ctx) {
   const { contracts } = await ask('contracts', CONTRACTS, { c: scope.community }, 'ServiceContractList')
   const detail = h('div')
   main.append(section('合同与通知期', table({
-    testid: 'contracts', exportName: '物业服务合同',
+    testid: 'contracts', exportAs: { kind: 'CONTRACTS', arguments: { communityId: scope.community } },
     rows: contracts,
     columns: [
       { title: '序号', value: (r) => r.number },

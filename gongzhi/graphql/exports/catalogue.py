@@ -13,7 +13,13 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gongzhi.domain.labels import CHOICES, CREDIT_SECTIONS, CREDIT_SOURCES, OBJECTION_DECISIONS
+from gongzhi.domain.labels import (
+    CHOICES,
+    CREDIT_SECTIONS,
+    CREDIT_SOURCES,
+    INCOME_PUBLICATION,
+    OBJECTION_DECISIONS,
+)
 
 
 class ExportKind(enum.Enum):
@@ -37,6 +43,8 @@ class ExportKind(enum.Enum):
     CREDIT_OBJECTIONS = "CREDIT_OBJECTIONS"
     CREDIT_RECORDS = "CREDIT_RECORDS"
     DECISIONS = "DECISIONS"
+    COMMON_INCOME_PERIODS = "COMMON_INCOME_PERIODS"
+    CONTRACTS = "CONTRACTS"
 
 
 class Cell(enum.Enum):
@@ -485,6 +493,55 @@ EXPORTS: dict[ExportKind, Export] = {
             ),
             ("communityId",),
             paged=True,
+        ),
+        Export(
+            ExportKind.COMMON_INCOME_PERIODS,
+            "公共收益公示情况",
+            "commonIncomePeriods",
+            "communityId: $communityId",
+            "CommonIncomePeriods",
+            "periods",
+            (
+                Column("月份", "period"),
+                Column("已结账", "closed", Cell.YES_NO),
+                Column("公示状态", "status", labels=INCOME_PUBLICATION),
+                Column("逾期未公示", "overdue", Cell.YES_NO),
+                Column("笔数", "entries", N),
+                Column("收入(元)", "grossFen", Y),
+                Column("成本(元)", "costFen", Y),
+                Column("净收益(元)", "netFen", Y),
+                Column("转入维修资金(元)", "toFundFen", Y),
+                Column("公示轮次", "publishedRound", N),
+                Column("公示时间", "publishedAt"),
+            ),
+            ("communityId",),
+        ),
+        Export(
+            ExportKind.CONTRACTS,
+            "物业服务合同",
+            "contracts",
+            "communityId: $communityId",
+            "ServiceContractList",
+            "contracts",
+            (
+                Column("序号", "number", N),
+                Column("管理方式", "mode"),
+                Column("物业企业", "companyName"),
+                Column("合同起始日", "termStart"),
+                Column("合同截止日", "termEnd"),
+                Column("收费标准(元/㎡·月)", "feePerM2Month", N),
+                Column("计费方式", "pricing"),
+                Column("酬金比例", "commissionRate", N),
+                Column("签订日", "signedOn"),
+                Column("开始履行日", "startedOn"),
+                Column("状态", "status"),
+                Column("通知", "notice.kind"),
+                Column("通知日", "notice.givenOn"),
+                Column("通知生效日", "notice.effectiveOn"),
+                Column("交接日", "handedOverOn"),
+                Column("合同编号", "id"),
+            ),
+            ("communityId",),
         ),
     )
 }

@@ -23,7 +23,7 @@ strawberry.enum(
     description="导出: 物业费台账, 欠费清单, 对账单, 表决结果, 维修资金台账, 公共收益台账, "
     "公共收益分配, 区县小区统计, 信用排名, 健康指数排名, 业主名册, 无物业小区, 尚无业委会的小区, "
     "强社惠民公司, 健康指数各项得分, 信用评价加减分明细, 信用评价分项, "
-    "信用评价异议, 信用记录, 业主共同决定",
+    "信用评价异议, 信用记录, 业主共同决定, 公共收益公示情况, 物业服务合同",
 )
 strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or XLSX")
 
