@@ -22,9 +22,11 @@ from gongzhi.domain.credit_rules import HonourLevel, RecordKind, Section, VetoKi
 from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
+from gongzhi.domain.notice import PublicityKind
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.tally import ABSTAIN, APPROVE, OPPOSE, Matter
 from gongzhi.domain.values import ManagementMode
+from gongzhi.domain.work_order import Category, Urgency, WorkOrderStatus
 
 _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
     PropertyType: {
@@ -112,6 +114,35 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
         ContractStatus.HANDED_OVER: "已交接",
     },
     NoticeKind: {NoticeKind.DISMISSAL: "解聘", NoticeKind.NON_RENEWAL: "不续聘"},
+    PublicityKind: {
+        PublicityKind.DECISION_RESULT: "表决结果",
+        PublicityKind.COMMON_INCOME: "公共收益及分配",
+        PublicityKind.FUND_USE_APPROVED: "维修资金使用（批准）",
+        PublicityKind.FUND_USE_CONFIRMED: "维修资金使用（应急确认）",
+        PublicityKind.FUND_USE_PAID: "维修资金使用（支付）",
+        PublicityKind.COMMITTEE_FILING: "业委会备案",
+        PublicityKind.CONTRACT_AWARD: "物业服务合同签订",
+    },
+    Category: {
+        Category.PLUMBING: "给排水",
+        Category.ELECTRICAL: "供电照明",
+        Category.ELEVATOR: "电梯",
+        Category.FIRE_SAFETY: "消防",
+        Category.SANITATION: "环境卫生",
+        Category.GREENING: "绿化",
+        Category.SECURITY: "安防",
+        Category.PARKING: "停车",
+        Category.STRUCTURE: "房屋结构",
+        Category.OTHER: "其他",
+    },
+    Urgency: {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.EMERGENCY: "特急"},
+    WorkOrderStatus: {
+        WorkOrderStatus.REPORTED: "待分转",
+        WorkOrderStatus.DISPATCHED: "已分转",
+        WorkOrderStatus.RESPONDED: "已回应",
+        WorkOrderStatus.RESOLVED: "已办结",
+        WorkOrderStatus.CANCELLED: "已撤销",
+    },
     Matter: {
         Matter.MEETING_RULES: "业主大会议事规则",
         Matter.MANAGEMENT_RULES: "管理规约",

@@ -317,6 +317,9 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         assert any("已公示" in line for line in months[1:]), months
         b.menu("公示")
         b.page.locator('[data-testid="publicity"] tbody tr', has_text="公共收益").first.wait_for()
+        notices = downloaded(b, b.page.locator('[data-testid="publicity"]'), "publicity")
+        assert notices[0][:2] == ["标题", "类别"], notices[0]
+        assert any(line[1] == "公共收益及分配" for line in notices[1:]), notices
         b.menu("物业服务合同")
         contracts = b.page.locator('[data-testid="contracts"]')
         contracts.wait_for()
@@ -336,6 +339,9 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         assert dispatched["dispatchWorkOrder"]["__typename"] == "WorkOrderPayload", dispatched
         order.locator(".status", has_text="已派单").wait_for()
         assert "维修一班" in order.inner_text()
+        orders = downloaded(b, b.page.locator('[data-testid="work-orders"]'), "work-orders")
+        (row,) = [line for line in orders[1:] if "3栋楼道水管漏水" in line]
+        assert "已分转" in row and "维修一班" in row, row
         assert b.page.evaluate("window.__same_page") is True  # no reload happened
         b.shot("work-orders-live")
         # When they sign out, the console asks for a token again

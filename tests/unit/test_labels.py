@@ -68,6 +68,10 @@ CODED = {
     (ExportKind.CONTRACTS, "pricing"),
     (ExportKind.CONTRACTS, "status"),
     (ExportKind.CONTRACTS, "notice.kind"),
+    (ExportKind.PUBLICITY, "publicityKind"),
+    (ExportKind.WORK_ORDERS, "category"),
+    (ExportKind.WORK_ORDERS, "urgency"),
+    (ExportKind.WORK_ORDERS, "status"),
 }
 
 

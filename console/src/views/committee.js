@@ -271,7 +271,7 @@ async function publicityView(main, ctx) {
   if (!scope) return
   const detail = h('div')
   main.append(section('公示清单', table({
-    testid: 'publicity', exportName: '公示清单',
+    testid: 'publicity', exportAs: { kind: 'PUBLICITY', arguments: { communityId: scope.community } },
     columns: [
       { title: '标题', value: (r) => r.title },
       { title: '类别', value: (r) => label(r.publicityKind) },
@@ -336,7 +336,7 @@ async function workOrdersView(main, ctx) {
   const page = await ask('workOrders', ORDERS, { c: scope.community }, 'WorkOrderConnection')
   main.append(section('本小区的报修，物业处理进度实时更新（最新在前）', liveTable(ctx, {
     testid: 'work-orders',
-    exportName: '报事报修',
+    exportAs: { kind: 'WORK_ORDERS', arguments: { communityId: scope.community } },
     initial: page.edges.map((e) => e.node),
     subscription: ORDER_UPDATES,
     variables: { c: scope.community },

@@ -45,6 +45,8 @@ class ExportKind(enum.Enum):
     DECISIONS = "DECISIONS"
     COMMON_INCOME_PERIODS = "COMMON_INCOME_PERIODS"
     CONTRACTS = "CONTRACTS"
+    PUBLICITY = "PUBLICITY"
+    WORK_ORDERS = "WORK_ORDERS"
 
 
 class Cell(enum.Enum):
@@ -542,6 +544,56 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("合同编号", "id"),
             ),
             ("communityId",),
+        ),
+        Export(
+            ExportKind.PUBLICITY,
+            "公示清单",
+            "notices",
+            "communityId: $communityId, type: PUBLICITY, first: $first, after: $after",
+            "NoticeConnection",
+            "notices",
+            (
+                Column("标题", "title"),
+                Column("类别", "publicityKind"),
+                Column("公示起始日", "publishFrom"),
+                Column("公示截止日", "publishUntil"),
+                Column("公示中", "current", Cell.YES_NO),
+                Column("撤回日", "withdrawnOn"),
+                Column("户数", "households", N),
+                Column("已读户数", "householdsRead", N),
+                Column("发布时间", "publishedAt"),
+                Column("公示编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.WORK_ORDERS,
+            "报事报修",
+            "workOrders",
+            "communityId: $communityId, first: $first, after: $after",
+            "WorkOrderConnection",
+            "edges.node",
+            (
+                Column("报修时间", "reportedAt"),
+                Column("类别", "category"),
+                Column("紧急程度", "urgency"),
+                Column("地点", "place.areaName"),
+                Column("内容", "description"),
+                Column("状态", "status"),
+                Column("分转时限", "dispatchDeadline"),
+                Column("分转时间", "dispatchedAt"),
+                Column("分转超时", "dispatchBreached", Cell.YES_NO),
+                Column("回应时限", "responseDeadline"),
+                Column("回应时间", "respondedAt"),
+                Column("回应超时", "responseBreached", Cell.YES_NO),
+                Column("班组", "team"),
+                Column("办结时间", "resolvedAt"),
+                Column("评价(星)", "rating", N),
+                Column("工单编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
         ),
     )
 }
