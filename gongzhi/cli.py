@@ -265,8 +265,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         "communityId": args.community,
         "unitId": args.unit,
         "decisionId": args.decision,
+        "companyId": args.company,
         "district": args.district,
         "period": args.period,
+        "year": args.year,
         "asOf": args.as_of,
     }
     principal: Principal | str = args.token or Principal(
@@ -486,7 +488,9 @@ def _export_parser(commands: Any) -> None:
     export.add_argument("--community", help="the community's id")
     export.add_argument("--unit", help="the unit's id (a statement)")
     export.add_argument("--decision", help="the decision's id (a tally)")
+    export.add_argument("--company", help="the company's id (a credit evaluation or its records)")
     export.add_argument("--district")
+    export.add_argument("--year", type=int, help="2026 (community companies)")
     export.add_argument("--period", help="2026-10, 2026-Q4 or 2026")
     export.add_argument("--as-of", help="a date, 2026-12-01")
     export.add_argument(

@@ -15,14 +15,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from gongzhi.domain.common_income import IncomeCategory
-from gongzhi.domain.contract import PricingModel
-from gongzhi.domain.credit_evaluation import EvaluationStatus
+from gongzhi.domain.contract import ContractStatus, NoticeKind, PricingModel
+from gongzhi.domain.credit_evaluation import EvaluationStatus, ObjectionDecision
+from gongzhi.domain.credit_file import RepairDecision
+from gongzhi.domain.credit_rules import HonourLevel, RecordKind, Section, VetoKind
 from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
+from gongzhi.domain.notice import PublicityKind
 from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.tally import ABSTAIN, APPROVE, OPPOSE
+from gongzhi.domain.tally import ABSTAIN, APPROVE, OPPOSE, Matter
 from gongzhi.domain.values import ManagementMode
+from gongzhi.domain.work_order import Category, Urgency, WorkOrderStatus
 
 _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
     PropertyType: {
@@ -80,6 +84,78 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
         Emergency.DRAINAGE_BLOCKED: "排水设施堵塞",
     },
     EvaluationStatus: {EvaluationStatus.EVALUATED: "已评价", EvaluationStatus.PUBLISHED: "已公示"},
+    Section: {Section.BASIC: "基础信息", Section.GOOD: "良好信息", Section.BAD: "不良信息"},
+    RecordKind: {
+        RecordKind.HONOUR: "表彰",
+        RecordKind.PENALTY: "行政处罚",
+        RecordKind.COURT_LOSS: "诉讼败诉",
+        RecordKind.ARBITRATION_LOSS: "仲裁败诉",
+        RecordKind.COMMON_INCOME_NOT_PUBLISHED: "公共收益未公示",
+        RecordKind.UNAUTHORISED_PRICE_CHANGE: "擅自调价",
+        RecordKind.VETO: "一票否决",
+    },
+    HonourLevel: {
+        HonourLevel.NATIONAL: "国家级",
+        HonourLevel.PROVINCIAL: "省级",
+        HonourLevel.CITY: "市级",
+        HonourLevel.DISTRICT: "区级",
+        HonourLevel.STREET: "街道级",
+    },
+    VetoKind: {
+        VetoKind.MAINTENANCE_FUND_MISUSED: "挪用维修资金",
+        VetoKind.REFUSED_TO_LEAVE: "合同终止后拒不退出",
+    },
+    ObjectionDecision: {ObjectionDecision.UPHELD: "成立", ObjectionDecision.REJECTED: "不成立"},
+    RepairDecision: {RepairDecision.GRANTED: "准予修复", RepairDecision.REFUSED: "不予修复"},
+    ContractStatus: {
+        ContractStatus.AWARDED: "已签订未开始",
+        ContractStatus.IN_FORCE: "履行中",
+        ContractStatus.RUNNING_ON_INDEFINITELY: "期满续行（不定期）",
+        ContractStatus.ENDING: "通知期内",
+        ContractStatus.HANDED_OVER: "已交接",
+    },
+    NoticeKind: {NoticeKind.DISMISSAL: "解聘", NoticeKind.NON_RENEWAL: "不续聘"},
+    PublicityKind: {
+        PublicityKind.DECISION_RESULT: "表决结果",
+        PublicityKind.COMMON_INCOME: "公共收益及分配",
+        PublicityKind.FUND_USE_APPROVED: "维修资金使用（批准）",
+        PublicityKind.FUND_USE_CONFIRMED: "维修资金使用（应急确认）",
+        PublicityKind.FUND_USE_PAID: "维修资金使用（支付）",
+        PublicityKind.COMMITTEE_FILING: "业委会备案",
+        PublicityKind.CONTRACT_AWARD: "物业服务合同签订",
+    },
+    Category: {
+        Category.PLUMBING: "给排水",
+        Category.ELECTRICAL: "供电照明",
+        Category.ELEVATOR: "电梯",
+        Category.FIRE_SAFETY: "消防",
+        Category.SANITATION: "环境卫生",
+        Category.GREENING: "绿化",
+        Category.SECURITY: "安防",
+        Category.PARKING: "停车",
+        Category.STRUCTURE: "房屋结构",
+        Category.OTHER: "其他",
+    },
+    Urgency: {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.EMERGENCY: "特急"},
+    WorkOrderStatus: {
+        WorkOrderStatus.REPORTED: "待分转",
+        WorkOrderStatus.DISPATCHED: "已分转",
+        WorkOrderStatus.RESPONDED: "已回应",
+        WorkOrderStatus.RESOLVED: "已办结",
+        WorkOrderStatus.CANCELLED: "已撤销",
+    },
+    Matter: {
+        Matter.MEETING_RULES: "业主大会议事规则",
+        Matter.MANAGEMENT_RULES: "管理规约",
+        Matter.COMMITTEE: "选举/更换业委会",
+        Matter.PROPERTY_COMPANY: "选聘/解聘物业",
+        Matter.USE_MAINTENANCE_FUND: "使用维修资金",
+        Matter.RAISE_MAINTENANCE_FUND: "筹集维修资金",
+        Matter.REBUILD: "改建、重建",
+        Matter.CHANGE_COMMON_USE: "改变共有部分用途",
+        Matter.OTHER_MAJOR: "其他重大事项",
+        Matter.ELEVATOR_ADDITION: "加装电梯",
+    },
 }
 
 # Every labelled enum: its values' names, by value (what events and views store).
@@ -89,6 +165,19 @@ LABELS: Mapping[type[enum.Enum], Mapping[str, str]] = MappingProxyType(
 
 # A decision's yes/no options (and 弃权); the options of a choice are the proposal's own words.
 CHOICES: Mapping[str, str] = MappingProxyType({APPROVE: "同意", OPPOSE: "反对", ABSTAIN: "弃权"})
+
+
+# A credit contribution's section and source, which the API answers as codes (text).
+CREDIT_SECTIONS: Mapping[str, str] = LABELS[Section]
+CREDIT_SOURCES: Mapping[str, str] = MappingProxyType(
+    {"RECORD": "信用记录", "INDICATOR": "平台指标"}
+)
+# A month of common income's publication, which the API answers as text
+INCOME_PUBLICATION: Mapping[str, str] = MappingProxyType(
+    {"UNPUBLISHED": "未公示", "PUBLISHED": "已公示", "CHANGED_SINCE_PUBLICATION": "公示后有更正"}
+)
+# An objection's decision, which the API answers as text
+OBJECTION_DECISIONS: Mapping[str, str] = LABELS[ObjectionDecision]
 
 
 def label(member: enum.Enum) -> str:

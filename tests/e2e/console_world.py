@@ -1,14 +1,16 @@
 """What the console's browser tests look at, recorded through the real API over HTTP: a
 community served by a company, with two units, an interim committee whose director signs in,
-a maintenance fund with first deposits and a top-up given with its reason, and a month of
-common income published, and the event log sealed. Also usable against a development server (``python -m
+a maintenance fund with first deposits and a top-up given with its reason, a month of
+common income published, an owners' decision with two paper ballots (closed by
+``close_decision`` once its voting time is over), and the event log sealed. Also usable against a development server (``python -m
 tests.e2e.console_world http://127.0.0.1:8000 <admin token> <community id>``)."""
 
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +21,10 @@ from tests.e2e.test_shipped import served_community
 
 TOP_UP_REASON = "101室业主补交维修资金，收据号 WX-2026-0042"
 DIRECTOR = "李秀英"
+DECISION_TITLE = "续聘安居物业服务企业"
+# How long the seeded decision's voting stays open from its proposal: long enough for its
+# two ballots on a loaded machine; ``close_decision`` closes it once it is over.
+VOTING = timedelta(seconds=30)
 
 
 @dataclass
@@ -28,6 +34,8 @@ class CommitteeWorld:
     person: str
     units: list[str]
     fund: str
+    decision: str
+    closes_at: datetime
 
     def committee_token(self, secret: str) -> str:
         return issue_token(
@@ -104,6 +112,22 @@ def committee_world(
         )
         members.append({"personId": member, "name": name, "role": office})
     person = members[0]["personId"]
+    # 101 is the director's, 102 the deputy's: the owners who vote on the decision
+    for unit, member in zip(units, members, strict=False):
+        mutate(
+            base,
+            admin,
+            "recordOwnership",
+            "RecordOwnershipInput",
+            {
+                "communityId": community,
+                "unitId": unit,
+                "owners": [{"personId": member["personId"]}],
+                "on": (today - timedelta(days=60)).isoformat(),
+                "reason": "不动产登记",
+            },
+        )
+    decision, closes_at = voted_decision(base, admin, community, units, members)
     mutate(
         base,
         admin,
@@ -189,7 +213,74 @@ def committee_world(
     )
     # 审计封存: a checkpoint signed now (the scheduler makes one every hour)
     mutate(base, admin, "checkpointAudit", "CheckpointAuditInput", {"reason": "月度封存"})
-    return CommitteeWorld(community, company, person, units, fund)
+    return CommitteeWorld(community, company, person, units, fund, decision, closes_at)
+
+
+def voted_decision(
+    base: str, admin: str, community: str, units: list[str], members: list[dict[str, str]]
+) -> tuple[str, datetime]:
+    """A decision of the whole community, open since yesterday until ``VOTING`` from now,
+    with the paper ballots of 101 (同意) and 102 (反对)."""
+    now = datetime.now(UTC)
+    closes_at = now + VOTING
+    mutate(
+        base,
+        admin,
+        "proposeDecision",
+        "ProposeDecisionInput",
+        {
+            "communityId": community,
+            "scope": "COMMUNITY",
+            "matter": "PROPERTY_COMPANY",
+            "title": DECISION_TITLE,
+            "opensAt": (now - timedelta(days=1)).isoformat(),
+            "closesAt": closes_at.isoformat(),
+            "reason": "合同期满，业委会提请表决",
+        },
+    )
+    decisions = graphql(
+        base,
+        admin,
+        """query($c: ID!) { decisions(communityId: $c, first: 20) {
+        ... on DecisionConnection { decisions { id title } } } }""",
+        {"c": community},
+    )["decisions"]["decisions"]
+    (found,) = [d["id"] for d in decisions if d["title"] == DECISION_TITLE]
+    for unit, member, choice in zip(units, members, ("APPROVE", "OPPOSE"), strict=False):
+        mutate(
+            base,
+            admin,
+            "castBallot",
+            "CastBallotInput",
+            {
+                "decisionId": found,
+                "unitId": unit,
+                "personId": member["personId"],
+                "choice": choice,
+                "channel": "PAPER",
+                "reason": "纸质表决票录入",
+            },
+        )
+    return found, closes_at
+
+
+def close_decision(base: str, admin: str, world: CommitteeWorld) -> None:
+    """Close the seeded decision's voting once its time is over (the platform refuses to
+    close it earlier): asked again until the platform's clock has passed ``closes_at``."""
+    deadline = time.monotonic() + VOTING.total_seconds() + 60
+    while True:
+        answer = graphql(
+            base,
+            admin,
+            """mutation($d: ID!) { closeDecision(input: {decisionId: $d, reason: "表决期满"}) {
+            __typename ... on ValidationError { field message } ... on Conflict { message } } }""",
+            {"d": world.decision},
+        )["closeDecision"]
+        if answer["__typename"] == "DecisionPayload":
+            return
+        assert datetime.now(UTC) < world.closes_at + timedelta(seconds=5), answer
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.5)  # pacing while the voting time runs out, not a synchronisation
 
 
 if __name__ == "__main__":  # a development server: print the committee director's token

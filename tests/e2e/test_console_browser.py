@@ -28,7 +28,14 @@ from gongzhi.application.base import business_today
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
 from tests.e2e.conftest import ROOT, free_port, process_env, start, stop, wait_until_ready
-from tests.e2e.console_world import DIRECTOR, TOP_UP_REASON, CommitteeWorld, committee_world
+from tests.e2e.console_world import (
+    DECISION_TITLE,
+    DIRECTOR,
+    TOP_UP_REASON,
+    CommitteeWorld,
+    close_decision,
+    committee_world,
+)
 from tests.e2e.test_platform import graphql
 from tests.e2e.test_shipped import DISPATCH, REPORT
 
@@ -183,6 +190,17 @@ def browser(base: str, name: str) -> Iterator[Browser]:
             opened.close()
 
 
+def downloaded(b: Browser, table: Any, name: str) -> list[list[str]]:
+    """A table's 导出 Excel: the file the API streams, saved and opened with openpyxl."""
+    with b.page.expect_download() as downloading:
+        table.locator("button.export[data-format=XLSX]").click()
+    saved = ARTIFACTS / f"{name}-{uuid.uuid4().hex[:6]}.xlsx"
+    downloading.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved, read_only=True).active
+    assert sheet is not None
+    return [[str(c) for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+
+
 INKED = """(name) => {
   const canvas = document.querySelector(`[data-chart="${name}"] canvas`)
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data
@@ -262,14 +280,53 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         field.fill(json.dumps({**kept, "headHash": "0" * 64}))
         b.page.locator("form.verify button[type=submit]").click()
         b.page.locator('[data-valid="false"]').wait_for()
+        # 业主共同决定: the closed decision's tally figure by figure, and the recount
+        close_decision(served, admin, world)
+        b.menu("业主共同决定")
+        b.page.locator('[data-testid="decisions"] tbody tr', has_text=DECISION_TITLE).click()
+        tally = b.page.locator('[data-testid="tally"]')
+        tally.wait_for()
+        assert "同意" in tally.inner_text() and "反对" in tally.inner_text()
+        recounted = b.page.locator(".figure", has_text="复核")
+        assert "未复核" in recounted.inner_text()
+        # When they click 复核计票: the recount agrees with the tally, and the page says so
+        b.page.get_by_role("button", name="复核计票").click()
+        b.page.locator(".figure", has_text="1/1 次与原结果一致").wait_for()
+        # (and the recount is in the decision's history: who, and why)
+        b.page.get_by_text("业委会复核计票").wait_for()
+        b.no_error_shown()
+        b.shot("decision-recounted")
+        # And the list of decisions exports through the API with the outcome and the recount
+        b.menu("业主共同决定")
+        decisions = b.page.locator('[data-testid="decisions"]')
+        decisions.locator("tbody tr", has_text=DECISION_TITLE).wait_for()
+        cells = downloaded(b, decisions, "decisions")
+        assert cells[0][:2] == ["事项", "类别"], cells[0]
+        (line,) = [line for line in cells[1:] if line[0] == DECISION_TITLE]
+        # 选聘/解聘物业, 已结束 是, 是否通过 否 (1 of 2 owners), 2 ballots, 1 recount, agreeing
+        assert line[1] == "选聘/解聘物业" and line[4:9] == ["是", "否", "2", "1", "1"], line
         # 公共收益: the published month, its entry and its 公示
         b.menu("公共收益")
         b.page.locator(
             '[data-testid="income-ledger"] tbody tr', has_text="玉溪广告有限公司"
         ).wait_for()
         assert "已公示" in b.page.locator('[data-testid="income-periods"]').inner_text()
+        # (and the months export through the API, their publication in Chinese)
+        months = downloaded(b, b.page.locator('[data-testid="income-periods"]'), "income-periods")
+        assert months[0][:3] == ["月份", "已结账", "公示状态"], months[0]
+        assert any("已公示" in line for line in months[1:]), months
         b.menu("公示")
         b.page.locator('[data-testid="publicity"] tbody tr', has_text="公共收益").first.wait_for()
+        notices = downloaded(b, b.page.locator('[data-testid="publicity"]'), "publicity")
+        assert notices[0][:2] == ["标题", "类别"], notices[0]
+        assert any(line[1] == "公共收益及分配" for line in notices[1:]), notices
+        b.menu("物业服务合同")
+        contracts = b.page.locator('[data-testid="contracts"]')
+        contracts.wait_for()
+        b.page.wait_for_selector("main .loading", state="detached", timeout=30_000)
+        shown = contracts.locator("tbody tr:not(:has(td.empty))").count()
+        listed = downloaded(b, contracts, "contracts")
+        assert listed[0][:3] == ["序号", "管理方式", "物业企业"] and len(listed) - 1 == shown
         # 报事报修: an order reported and dispatched meanwhile appears without a reload
         b.menu("报事报修")
         b.page.wait_for_selector('.live[data-live="listening"]', timeout=30_000)
@@ -282,6 +339,9 @@ def test_a_committee_member_finds_who_changed_a_fund_entry_and_why(
         assert dispatched["dispatchWorkOrder"]["__typename"] == "WorkOrderPayload", dispatched
         order.locator(".status", has_text="已派单").wait_for()
         assert "维修一班" in order.inner_text()
+        orders = downloaded(b, b.page.locator('[data-testid="work-orders"]'), "work-orders")
+        (row,) = [line for line in orders[1:] if "3栋楼道水管漏水" in line]
+        assert "已分转" in row and "维修一班" in row, row
         assert b.page.evaluate("window.__same_page") is True  # no reload happened
         b.shot("work-orders-live")
         # When they sign out, the console asks for a token again
@@ -381,7 +441,13 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         # Then the management modes are drawn (the canvas is not blank) and tabled
         chart_is_drawn(b, "modes")
         assert "专业物业" in b.page.locator('[data-testid="modes"]').inner_text()
-        b.page.locator('[data-testid="uncovered"]').wait_for()
+        uncovered = b.page.locator('[data-testid="uncovered"]')
+        uncovered.wait_for()
+        # And the communities without a committee export as the table shows them
+        cells = downloaded(b, uncovered, "uncovered")
+        assert cells[0] == ["小区名称", "小区编号"], cells[0]
+        shown = uncovered.locator("tbody tr:not(:has(td.empty))").all_inner_texts()
+        assert [line[0] for line in cells[1:]] == [text.strip() for text in shown], cells
         b.no_error_shown()
         b.shot("overview")
         # When they open the health ranking: its distribution and trend are drawn
@@ -393,14 +459,7 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         row.wait_for()
         b.shot("health-ranking")
         # And the ranking exports to a spreadsheet that opens
-        with b.page.expect_download() as downloading:
-            ranking.locator("button.export[data-format=XLSX]").click()
-        saved = ARTIFACTS / f"health-ranking-{uuid.uuid4().hex[:6]}.xlsx"
-        downloading.value.save_as(saved)
-        sheet = openpyxl.load_workbook(saved, read_only=True).active
-        cells = [
-            [str(c) for c in row if c is not None] for row in sheet.iter_rows(values_only=True)
-        ]
+        cells = downloaded(b, ranking, "health-ranking")
         assert any("幸福里" in value for line in cells[1:] for value in line), cells
         # When they open one community: its components with their inputs
         row.click()
@@ -408,12 +467,11 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         components.wait_for()
         assert components.locator("tbody tr").count() >= 3
         assert components.locator("dl.inputs").count() >= 1
-        # And a table the API has no export for is written to CSV by the page, as shown
-        with b.page.expect_download() as downloading:
-            components.locator("button.export[data-format=CSV-LOCAL]").click()
-        csv = Path(downloading.value.path()).read_text(encoding="utf-8-sig").splitlines()
-        assert csv[0].startswith("项目,权重,得分"), csv[0]
-        assert any(line.startswith("维修资金充足,") for line in csv[1:]), csv
+        # And the components export through the API, each with the inputs it was computed from
+        cells = downloaded(b, components, "health-components")
+        assert cells[0][:4] == ["项目", "权重", "得分", "计入"], cells[0]
+        (fund,) = [line for line in cells[1:] if line[0] == "维修资金充足"]
+        assert fund[-1].startswith("{"), fund  # 依据: the inputs as JSON
         b.no_error_shown()
         b.shot("community-health")
         # When they open the credit ranking of the quarter: grades drawn, one company's evidence
@@ -426,7 +484,14 @@ def test_a_regulator_sees_the_district_in_charts_and_rankings_and_exports_them(
         contributions = b.page.locator('[data-testid="credit-contributions"]')
         contributions.wait_for()
         assert contributions.locator("tbody tr").count() >= 1
-        b.page.locator('[data-testid="credit-records"]').wait_for()
+        # And each contribution exports with its section, source and evidence, in Chinese
+        cells = downloaded(b, contributions, "credit-contributions")
+        assert cells[0] == ["分项", "来源", "项目", "分值", "取值", "否决项", "证据"], cells[0]
+        assert len(cells) - 1 == contributions.locator("tbody tr").count()
+        assert {line[0] for line in cells[1:]} <= {"基础信息", "良好信息", "不良信息"}, cells
+        records = b.page.locator('[data-testid="credit-records"]')
+        records.wait_for()
+        assert downloaded(b, records, "credit-records")[0][:3] == ["类别", "表彰级别", "否决事项"]
         b.no_error_shown()
         b.shot("company-credit")
         # A typed error is shown in plain Chinese: a community no one has is 未找到

@@ -17,9 +17,11 @@ from gongzhi.graphql.exports.catalogue import ARGUMENT_TYPES, EXPORTS, ExportKin
 from tests.integration.conftest import ADMIN, Api
 from tests.integration.test_access_matrix import (
     World,
+    manage,
     principals,
     world,  # noqa: F401 (the fixture)
 )
+from tests.integration.test_graphql_communities import register
 from tests.integration.test_graphql_contracts import passed_decision
 from tests.integration.test_graphql_fees import billed_estate, estate, pay
 from tests.integration.test_personal_data import PHONE, owned_unit
@@ -190,17 +192,26 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
     # Given the access matrix's world (two districts, three communities, five roles)
     w = world
     decision = passed_decision(api, w.xingfu, closes=date(2026, 6, 1))
+    # (and a community of 红塔区 without management: 无物业)
+    unmanaged = register(api, name="城南旧院", district="红塔区")["community"]["id"]
+    manage(api, unmanaged, "NONE")
     arguments = {
         "communityId": w.xingfu,
         "unitId": w.unit,
         "decisionId": decision,
         "district": "红塔区",
+        "companyId": w.anju,
+        "year": 2026,
     }
     periods = {
         ExportKind.COMMON_INCOME_LEDGER: "2026-10",
         ExportKind.COMMON_INCOME_ALLOCATION: "2026-10",
         ExportKind.CREDIT_RANKING: "2026Q3",
         ExportKind.HEALTH_RANKING: "2026H2",
+        ExportKind.HEALTH_COMPONENTS: "2026H2",
+        ExportKind.CREDIT_CONTRIBUTIONS: "2026Q3",
+        ExportKind.CREDIT_SECTIONS: "2026Q3",
+        ExportKind.CREDIT_OBJECTIONS: "2026Q3",
     }
     shown: set[tuple[ExportKind, str]] = set()
     for kind, export in EXPORTS.items():
@@ -230,3 +241,9 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
     # (the world has rows with a management mode, and a tally of 同意 and 反对)
     assert (ExportKind.DISTRICT_STATISTICS, "专业化物业服务") in shown
     assert (ExportKind.DECISION_TALLY, "同意") in shown
+    # (城南旧院 is the one without management; no community has a committee yet)
+    assert (ExportKind.UNMANAGED_COMMUNITIES, "城南旧院") in shown
+    assert (ExportKind.UNMANAGED_COMMUNITIES, "无物业") in shown
+    assert (ExportKind.UNMANAGED_COMMUNITIES, "幸福里") not in shown
+    assert (ExportKind.COMMITTEE_COVERAGE, "幸福里") in shown
+    assert (ExportKind.DECISIONS, "选聘/解聘物业") in shown

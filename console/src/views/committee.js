@@ -125,7 +125,7 @@ async function incomeView(main, ctx) {
   const chosen = params().get('period') || periods[0]?.period || null
   const ledger = h('div')
   main.append(section('各月公示情况', table({
-    testid: 'income-periods', exportName: '公共收益公示情况',
+    testid: 'income-periods', exportAs: { kind: 'COMMON_INCOME_PERIODS', arguments: { communityId: scope.community } },
     rows: periods,
     columns: [
       { title: '月份', value: (r) => r.period },
@@ -186,7 +186,7 @@ async function decisionsView(main, ctx) {
   const scope = await frame(main, ctx, '业主共同决定')
   if (!scope) return
   main.append(section('表决事项（点击查看逐项计票和复核）', table({
-    testid: 'decisions', exportName: '业主共同决定',
+    testid: 'decisions', exportAs: { kind: 'DECISIONS', arguments: { communityId: scope.community } },
     columns: [
       { title: '事项', value: (r) => r.title },
       { title: '类别', value: (r) => label(r.matter) },
@@ -271,7 +271,7 @@ async function publicityView(main, ctx) {
   if (!scope) return
   const detail = h('div')
   main.append(section('公示清单', table({
-    testid: 'publicity', exportName: '公示清单',
+    testid: 'publicity', exportAs: { kind: 'PUBLICITY', arguments: { communityId: scope.community } },
     columns: [
       { title: '标题', value: (r) => r.title },
       { title: '类别', value: (r) => label(r.publicityKind) },
@@ -300,7 +300,7 @@ async function contractsView(main, ctx) {
   const { contracts } = await ask('contracts', CONTRACTS, { c: scope.community }, 'ServiceContractList')
   const detail = h('div')
   main.append(section('合同与通知期', table({
-    testid: 'contracts', exportName: '物业服务合同',
+    testid: 'contracts', exportAs: { kind: 'CONTRACTS', arguments: { communityId: scope.community } },
     rows: contracts,
     columns: [
       { title: '序号', value: (r) => r.number },
@@ -336,7 +336,7 @@ async function workOrdersView(main, ctx) {
   const page = await ask('workOrders', ORDERS, { c: scope.community }, 'WorkOrderConnection')
   main.append(section('本小区的报修，物业处理进度实时更新（最新在前）', liveTable(ctx, {
     testid: 'work-orders',
-    exportName: '报事报修',
+    exportAs: { kind: 'WORK_ORDERS', arguments: { communityId: scope.community } },
     initial: page.edges.map((e) => e.node),
     subscription: ORDER_UPDATES,
     variables: { c: scope.community },

@@ -108,7 +108,7 @@ async function overviewView(main, ctx) {
       .map((m) => ({ name: label(m.mode), value: m.communities }))))
   }
   main.append(section('无物业小区', table({
-    testid: 'unmanaged', exportName: '无物业小区',
+    testid: 'unmanaged', exportAs: { kind: 'UNMANAGED_COMMUNITIES', arguments: { district } },
     columns: [
       { title: '小区', value: (r) => r.name },
       { title: '街道', value: (r) => r.street },
@@ -123,7 +123,7 @@ async function overviewView(main, ctx) {
   })))
   if (coverage) {
     main.append(section('尚无业委会（物管会）的小区', table({
-      testid: 'uncovered', exportName: '尚无业委会的小区', rows: coverage.uncovered, columns: [{ title: '小区', value: (r) => r.name }],
+      testid: 'uncovered', exportAs: { kind: 'COMMITTEE_COVERAGE', arguments: { district } }, rows: coverage.uncovered, columns: [{ title: '小区', value: (r) => r.name }],
       empty: '全部小区均已成立',
     })))
   }
@@ -143,7 +143,7 @@ async function overviewView(main, ctx) {
         figure('营业收入达标', count(cc.companiesAtOrAboveThreshold), '年收入 ≥ 30 万元'),
         figure('盈余', wanYuan(cc.totals.surplusFen))),
       table({
-        testid: 'community-companies', exportName: '强社惠民公司',
+        testid: 'community-companies', exportAs: { kind: 'COMMUNITY_COMPANIES', arguments: { district, year } },
         columns: [
           { title: '公司', value: (r) => r.name },
           { title: '试点', value: (r) => yesNo(r.pilot) },
@@ -274,7 +274,7 @@ async function communityHealthView(main, ctx) {
       figure('风险提示', flags(a.flags)),
       figure('数据日期', date(a.asOf), `权重 ${a.config}，第 ${a.revision} 次计算`)),
     section('各项得分及其依据', table({
-      testid: 'health-components', exportName: '健康指数各项得分',
+      testid: 'health-components', exportAs: { kind: 'HEALTH_COMPONENTS', arguments: { communityId: ctx.args.id, period: a.period } },
       rows: a.components,
       columns: [
         { title: '项目', value: (c) => c.label },
@@ -375,7 +375,7 @@ async function companyCreditView(main, ctx) {
       figure('异议期至', date(e.objectionDeadline)),
       figure('评价办法', e.ruleSet, `${e.jurisdiction}，第 ${e.revision} 版评价`)),
     e.sections ? section('分项', table({
-      testid: 'credit-sections', exportName: '信用评价分项', rows: e.sections,
+      testid: 'credit-sections', exportAs: { kind: 'CREDIT_SECTIONS', arguments: { companyId: ctx.args.id, period: e.period } }, rows: e.sections,
       columns: [
         { title: '分项', value: (s) => label(s.section) },
         { title: '原始分', value: (s) => s.raw, numeric: true },
@@ -384,7 +384,7 @@ async function companyCreditView(main, ctx) {
       ],
     })) : null,
     e.contributions ? section('加减分明细及证据', table({
-      testid: 'credit-contributions', exportName: '信用评价加减分明细', rows: e.contributions,
+      testid: 'credit-contributions', exportAs: { kind: 'CREDIT_CONTRIBUTIONS', arguments: { companyId: ctx.args.id, period: e.period } }, rows: e.contributions,
       columns: [
         { title: '分项', value: (c) => label(c.section) },
         { title: '来源', value: (c) => label(c.source) },
@@ -396,7 +396,7 @@ async function companyCreditView(main, ctx) {
       ],
     })) : null,
     section('异议', table({
-      testid: 'credit-objections', exportName: '信用评价异议', rows: e.objections || [],
+      testid: 'credit-objections', exportAs: { kind: 'CREDIT_OBJECTIONS', arguments: { companyId: ctx.args.id, period: e.period } }, rows: e.objections || [],
       columns: [
         { title: '提出日', value: (o) => date(o.raisedOn) },
         { title: '理由', value: (o) => o.grounds },
@@ -407,7 +407,7 @@ async function companyCreditView(main, ctx) {
       empty: '没有异议',
     })),
     section('信用记录与修复', table({
-      testid: 'credit-records', exportName: '信用记录', rows: records,
+      testid: 'credit-records', exportAs: { kind: 'CREDIT_RECORDS', arguments: { companyId: ctx.args.id } }, rows: records,
       columns: [
         { title: '类别', value: (r) => label(r.kind) },
         { title: '日期', value: (r) => date(r.recordedOn) },

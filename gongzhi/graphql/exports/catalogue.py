@@ -13,7 +13,13 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gongzhi.domain.labels import CHOICES
+from gongzhi.domain.labels import (
+    CHOICES,
+    CREDIT_SECTIONS,
+    CREDIT_SOURCES,
+    INCOME_PUBLICATION,
+    OBJECTION_DECISIONS,
+)
 
 
 class ExportKind(enum.Enum):
@@ -28,6 +34,19 @@ class ExportKind(enum.Enum):
     CREDIT_RANKING = "CREDIT_RANKING"
     HEALTH_RANKING = "HEALTH_RANKING"
     OWNER_ROSTER = "OWNER_ROSTER"
+    UNMANAGED_COMMUNITIES = "UNMANAGED_COMMUNITIES"
+    COMMITTEE_COVERAGE = "COMMITTEE_COVERAGE"
+    COMMUNITY_COMPANIES = "COMMUNITY_COMPANIES"
+    HEALTH_COMPONENTS = "HEALTH_COMPONENTS"
+    CREDIT_CONTRIBUTIONS = "CREDIT_CONTRIBUTIONS"
+    CREDIT_SECTIONS = "CREDIT_SECTIONS"
+    CREDIT_OBJECTIONS = "CREDIT_OBJECTIONS"
+    CREDIT_RECORDS = "CREDIT_RECORDS"
+    DECISIONS = "DECISIONS"
+    COMMON_INCOME_PERIODS = "COMMON_INCOME_PERIODS"
+    CONTRACTS = "CONTRACTS"
+    PUBLICITY = "PUBLICITY"
+    WORK_ORDERS = "WORK_ORDERS"
 
 
 class Cell(enum.Enum):
@@ -37,6 +56,7 @@ class Cell(enum.Enum):
     NUMBER = "number"  # an Int, or a Decimal the API sends as a string
     YUAN = "yuan"  # whole fen, written as 元 with two places (exact: fen / 100)
     YES_NO = "yes_no"
+    JSON = "json"  # a JSON value (inputs, evidence), written as compact JSON text
 
 
 @dataclass(frozen=True)
@@ -55,9 +75,11 @@ class Column:
 ARGUMENT_TYPES = {
     "communityId": "ID!",
     "unitId": "ID!",
+    "companyId": "ID!",
     "decisionId": "ID!",
     "district": "String!",
     "period": "String!",
+    "year": "Int!",
     "asOf": "Date",
 }
 
@@ -96,6 +118,21 @@ def _fields(tree: dict) -> str:  # type: ignore[type-arg]
 
 Y = Cell.YUAN
 N = Cell.NUMBER
+
+
+def _of_evaluation(kind: ExportKind, title: str, rows: str, columns: tuple[Column, ...]) -> Export:
+    """A list of one company's credit evaluation of a period (``creditEvaluation``)."""
+    return Export(
+        kind,
+        title,
+        "creditEvaluation",
+        "companyId: $companyId, period: $period",
+        "CreditEvaluation",
+        rows,
+        columns,
+        ("companyId", "period"),
+    )
+
 
 EXPORTS: dict[ExportKind, Export] = {
     export.kind: export
@@ -298,6 +335,262 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("身份证号", "idNumber"),
                 Column("个人信息已删除", "erased", Cell.YES_NO),
                 Column("人员编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        # 住建's district at a glance: the communities without management, those without a
+        # committee, and the community companies' figures (强社惠民: revenue and 反哺).
+        Export(
+            ExportKind.UNMANAGED_COMMUNITIES,
+            "无物业小区",
+            "communities",
+            "filter: {district: $district, mode: NONE}, first: $first, after: $after",
+            "CommunityConnection",
+            "edges.node",
+            (
+                Column("小区名称", "name"),
+                Column("街道", "street"),
+                Column("地址", "address"),
+                Column("管理模式", "management.mode"),
+                Column("自何时", "management.effectiveFrom"),
+                Column("小区编号", "id"),
+            ),
+            ("district",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.COMMITTEE_COVERAGE,
+            "尚无业委会的小区",
+            "committeeCoverage",
+            "district: $district, asOf: $asOf",
+            "CommitteeCoverage",
+            "uncovered",
+            (Column("小区名称", "name"), Column("小区编号", "id")),
+            ("district",),
+        ),
+        Export(
+            ExportKind.COMMUNITY_COMPANIES,
+            "强社惠民公司",
+            "communityCompanies",
+            "district: $district, year: $year, first: $first, after: $after",
+            "CommunityCompanyFiguresConnection",
+            "edges.node",
+            (
+                Column("公司名称", "name"),
+                Column("统一社会信用代码", "creditCode"),
+                Column("试点", "pilot", Cell.YES_NO),
+                Column("年度", "figures.year", N),
+                Column("营业收入(元)", "figures.revenueFen", Y),
+                Column("成本(元)", "figures.costFen", Y),
+                Column("盈余(元)", "figures.surplusFen", Y),
+                Column("反哺(元)", "figures.reinvestedFen", Y),
+                Column("反哺占盈余", "figures.reinvestedShare", N),
+            ),
+            ("district", "year"),
+            paged=True,
+        ),
+        # One community's health index: each component with the figures it was computed from.
+        Export(
+            ExportKind.HEALTH_COMPONENTS,
+            "健康指数各项得分",
+            "communityHealth",
+            "communityId: $communityId, period: $period",
+            "HealthAssessment",
+            "components",
+            (
+                Column("项目", "label"),
+                Column("权重", "weight", N),
+                Column("得分", "score", N),
+                Column("计入", "counted", N),
+                Column("依据(输入数据)", "inputs", Cell.JSON),
+            ),
+            ("communityId", "period"),
+        ),
+        # One company's credit evaluation: each contribution with its evidence.
+        _of_evaluation(
+            ExportKind.CREDIT_CONTRIBUTIONS,
+            "信用评价加减分明细",
+            "contributions",
+            (
+                Column("分项", "section", labels=CREDIT_SECTIONS),
+                Column("来源", "source", labels=CREDIT_SOURCES),
+                Column("项目", "label"),
+                Column("分值", "points", N),
+                Column("取值", "value"),
+                Column("否决项", "veto", Cell.YES_NO),
+                Column("证据", "evidence", Cell.JSON),
+            ),
+        ),
+        _of_evaluation(
+            ExportKind.CREDIT_SECTIONS,
+            "信用评价分项",
+            "sections",
+            (
+                Column("分项", "section", labels=CREDIT_SECTIONS),
+                Column("原始分", "raw", N),
+                Column("上限", "cap", N),
+                Column("计入", "counted", N),
+            ),
+        ),
+        _of_evaluation(
+            ExportKind.CREDIT_OBJECTIONS,
+            "信用评价异议",
+            "objections",
+            (
+                Column("提出日", "raisedOn"),
+                Column("理由", "grounds"),
+                Column("复核决定", "decision", labels=OBJECTION_DECISIONS),
+                Column("决定日", "decidedOn"),
+                Column("更正前得分", "correction.scoreBefore", N),
+                Column("更正前等级", "correction.gradeBefore"),
+                Column("更正后得分", "correction.scoreAfter", N),
+                Column("更正后等级", "correction.gradeAfter"),
+                Column("异议编号", "id"),
+            ),
+        ),
+        Export(
+            ExportKind.CREDIT_RECORDS,
+            "信用记录",
+            "creditRecords",
+            "companyId: $companyId",
+            "CreditRecordList",
+            "records",
+            (
+                Column("类别", "kind"),
+                Column("表彰级别", "level"),
+                Column("否决事项", "vetoKind"),
+                Column("日期", "recordedOn"),
+                Column("有效至", "validUntil"),
+                Column("发文机关", "authority"),
+                Column("文号", "documentNumber"),
+                Column("说明", "note"),
+                Column("撤销日", "withdrawnOn"),
+                Column("撤销理由", "withdrawalReason"),
+                Column("修复日", "repairedOn"),
+                Column("记录编号", "id"),
+            ),
+            ("companyId",),
+        ),
+        # 业委会: a community's decisions with their outcome and recounts (the tally of one
+        # is DECISION_TALLY).
+        Export(
+            ExportKind.DECISIONS,
+            "业主共同决定",
+            "decisions",
+            "communityId: $communityId, first: $first, after: $after",
+            "DecisionConnection",
+            "decisions",
+            (
+                Column("事项", "title"),
+                Column("类别", "matter"),
+                Column("表决开始", "opensAt"),
+                Column("表决截止", "closesAt"),
+                Column("已结束", "closed", Cell.YES_NO),
+                Column("是否通过", "passed", Cell.YES_NO),
+                Column("已投票", "ballotsCast", N),
+                Column("复核次数", "recounts", N),
+                Column("复核一致次数", "recountsAgreeing", N),
+                Column("表决编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.COMMON_INCOME_PERIODS,
+            "公共收益公示情况",
+            "commonIncomePeriods",
+            "communityId: $communityId",
+            "CommonIncomePeriods",
+            "periods",
+            (
+                Column("月份", "period"),
+                Column("已结账", "closed", Cell.YES_NO),
+                Column("公示状态", "status", labels=INCOME_PUBLICATION),
+                Column("逾期未公示", "overdue", Cell.YES_NO),
+                Column("笔数", "entries", N),
+                Column("收入(元)", "grossFen", Y),
+                Column("成本(元)", "costFen", Y),
+                Column("净收益(元)", "netFen", Y),
+                Column("转入维修资金(元)", "toFundFen", Y),
+                Column("公示轮次", "publishedRound", N),
+                Column("公示时间", "publishedAt"),
+            ),
+            ("communityId",),
+        ),
+        Export(
+            ExportKind.CONTRACTS,
+            "物业服务合同",
+            "contracts",
+            "communityId: $communityId",
+            "ServiceContractList",
+            "contracts",
+            (
+                Column("序号", "number", N),
+                Column("管理方式", "mode"),
+                Column("物业企业", "companyName"),
+                Column("合同起始日", "termStart"),
+                Column("合同截止日", "termEnd"),
+                Column("收费标准(元/㎡·月)", "feePerM2Month", N),
+                Column("计费方式", "pricing"),
+                Column("酬金比例", "commissionRate", N),
+                Column("签订日", "signedOn"),
+                Column("开始履行日", "startedOn"),
+                Column("状态", "status"),
+                Column("通知", "notice.kind"),
+                Column("通知日", "notice.givenOn"),
+                Column("通知生效日", "notice.effectiveOn"),
+                Column("交接日", "handedOverOn"),
+                Column("合同编号", "id"),
+            ),
+            ("communityId",),
+        ),
+        Export(
+            ExportKind.PUBLICITY,
+            "公示清单",
+            "notices",
+            "communityId: $communityId, type: PUBLICITY, first: $first, after: $after",
+            "NoticeConnection",
+            "notices",
+            (
+                Column("标题", "title"),
+                Column("类别", "publicityKind"),
+                Column("公示起始日", "publishFrom"),
+                Column("公示截止日", "publishUntil"),
+                Column("公示中", "current", Cell.YES_NO),
+                Column("撤回日", "withdrawnOn"),
+                Column("户数", "households", N),
+                Column("已读户数", "householdsRead", N),
+                Column("发布时间", "publishedAt"),
+                Column("公示编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.WORK_ORDERS,
+            "报事报修",
+            "workOrders",
+            "communityId: $communityId, first: $first, after: $after",
+            "WorkOrderConnection",
+            "edges.node",
+            (
+                Column("报修时间", "reportedAt"),
+                Column("类别", "category"),
+                Column("紧急程度", "urgency"),
+                Column("地点", "place.areaName"),
+                Column("内容", "description"),
+                Column("状态", "status"),
+                Column("分转时限", "dispatchDeadline"),
+                Column("分转时间", "dispatchedAt"),
+                Column("分转超时", "dispatchBreached", Cell.YES_NO),
+                Column("回应时限", "responseDeadline"),
+                Column("回应时间", "respondedAt"),
+                Column("回应超时", "responseBreached", Cell.YES_NO),
+                Column("班组", "team"),
+                Column("办结时间", "resolvedAt"),
+                Column("评价(星)", "rating", N),
+                Column("工单编号", "id"),
             ),
             ("communityId",),
             paged=True,

@@ -21,7 +21,10 @@ from gongzhi.graphql.reading import lookup
 strawberry.enum(
     ExportKind,
     description="导出: 物业费台账, 欠费清单, 对账单, 表决结果, 维修资金台账, 公共收益台账, "
-    "公共收益分配, 区县小区统计, 信用排名, 健康指数排名, 业主名册",
+    "公共收益分配, 区县小区统计, 信用排名, 健康指数排名, 业主名册, 无物业小区, 尚无业委会的小区, "
+    "强社惠民公司, 健康指数各项得分, 信用评价加减分明细, 信用评价分项, "
+    "信用评价异议, 信用记录, 业主共同决定, 公共收益公示情况, 物业服务合同, "
+    "公示清单, 报事报修",
 )
 strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or XLSX")
 
@@ -29,27 +32,35 @@ strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or
 @strawberry.input(
     description="The arguments of the query the export mirrors (each export takes those of "
     "its query: communityId for ledgers and arrears, unitId for a statement, decisionId for "
-    "a tally, district and period for rankings); ids are checked by that query"
+    "a tally, district and period for rankings, district and year for community companies, "
+    "companyId and period for a credit evaluation); ids are checked by that query"
 )
 class ExportArguments:
     community_id: strawberry.ID | None = None
     unit_id: strawberry.ID | None = None
+    company_id: strawberry.ID | None = None
     decision_id: strawberry.ID | None = None
     district: str | None = None
     period: str | None = None
     as_of: datetime.date | None = None
+    year: int | None = None
 
-    def given(self) -> dict[str, str | None]:
+    def given(self) -> dict[str, str | int | None]:
         values = {
             "communityId": self.community_id,
             "unitId": self.unit_id,
+            "companyId": self.company_id,
             "decisionId": self.decision_id,
             "district": self.district,
             "period": self.period,
             "asOf": self.as_of,
+            "year": self.year,
         }
         # As a client would send them: the mirrored query reads its variables from JSON.
-        return {name: None if value is None else str(value) for name, value in values.items()}
+        return {
+            name: value if value is None or isinstance(value, int) else str(value)
+            for name, value in values.items()
+        }
 
 
 ExportLinkResult = Annotated[

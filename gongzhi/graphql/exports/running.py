@@ -6,6 +6,7 @@ is read. At no time does the process hold more than one page, whatever the list'
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -212,10 +213,12 @@ def _at(item: dict[str, Any], path: str) -> Any:
 def _cell(cell: Cell, value: Any) -> object:
     if value is None:
         return None
-    if cell is Cell.YUAN:
-        return Decimal(int(value)).scaleb(-2)
+    if cell is Cell.YUAN:  # whole fen, an Int or a Decimal the API sends as a string
+        return Decimal(str(value)).scaleb(-2)
     if cell is Cell.NUMBER:
         return Decimal(str(value))
     if cell is Cell.YES_NO:
         return YES if value else NO
+    if cell is Cell.JSON:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return str(value)

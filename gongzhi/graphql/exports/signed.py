@@ -48,7 +48,12 @@ def sign_claims(
         "sub": principal.subject,
         "kind": kind,
         "format": file_format,
-        "args": {name: str(value) for name, value in variables.items() if value is not None},
+        # Texts and ids as text, a year as the number its query takes
+        "args": {
+            name: value if isinstance(value, int) else str(value)
+            for name, value in variables.items()
+            if value is not None
+        },
         "exp": expires,
     }
     return PATH + jwt.encode(claims, link_key(secret), algorithm="HS256"), expires
