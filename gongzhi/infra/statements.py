@@ -359,7 +359,8 @@ def _yuan(text: str) -> Decimal | None:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
-    return value if value.is_finite() and value.as_tuple().exponent >= -5 else None  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # a letter for infinities and NaN
+    return value if isinstance(exponent, int) and exponent >= -5 else None
 
 
 def _fen(yuan: Decimal) -> int:

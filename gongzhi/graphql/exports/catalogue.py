@@ -104,7 +104,7 @@ class Export:
 
     def selection(self) -> str:
         """The GraphQL selection of one row: each column's path as nested fields."""
-        tree: dict[str, dict] = {}  # type: ignore[type-arg]
+        tree: SelectionTree = {}
         for column in self.columns:
             node = tree
             for part in column.path.split("."):
@@ -112,7 +112,11 @@ class Export:
         return _fields(tree)
 
 
-def _fields(tree: dict) -> str:  # type: ignore[type-arg]
+# A selection as nested fields: each field's name and the fields selected inside it.
+SelectionTree = dict[str, "SelectionTree"]
+
+
+def _fields(tree: SelectionTree) -> str:
     return " ".join(f"{name} {{ {_fields(sub)} }}" if sub else name for name, sub in tree.items())
 
 
