@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from gongzhi.application.base import business_today
-from gongzhi.application.owners import RegisterPerson
+from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.bootstrap import Platform
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
@@ -48,9 +47,9 @@ def test_an_online_payment_gets_its_receipt_number_and_pdf_over_the_network(
     admin = admin_token(settings)
     # the unit's owner, signed in as its resident
     owner = platform.app.register_person(META, RegisterPerson(name="张三")).id
-    held = platform.app.community(community)
-    held.record_ownership(unit, [(owner, Fraction(1))], date(2024, 1, 1))
-    platform.app.record(META, held)
+    platform.app.record_ownership(
+        META, RecordOwnership(community, unit, [OwnerShare(owner, "1")], date(2024, 1, 1))
+    )
     resident = issue_token(
         settings.jwt_secret,
         Principal(
