@@ -9,13 +9,12 @@ import re
 import shutil
 import subprocess
 from datetime import date
-from fractions import Fraction
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 
-from gongzhi.application.owners import RegisterPerson
+from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPerson
 from gongzhi.graphql.auth import Principal
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
@@ -78,9 +77,13 @@ def test_a_receipt_renders_and_reads_right_and_a_reprint_says_so(api: Api, tmp_p
     e = billed_estate(api)
     app = api.platform.app
     owner = app.register_person(META, RegisterPerson(name="张三丰")).id
-    community = app.community(UUID(e.community))
-    community.record_ownership(UUID(e.units["101"]), [(owner, Fraction(1))], date(2026, 10, 1))
-    assert wait_for_position(api.platform.engine, PROJECTION_NAME, app.record(META, community), 30)
+    owned = app.record_ownership(
+        META,
+        RecordOwnership(
+            UUID(e.community), UUID(e.units["101"]), [OwnerShare(owner, "1")], date(2026, 10, 1)
+        ),
+    )
+    assert wait_for_position(api.platform.engine, PROJECTION_NAME, owned.position, 30)
     paid = pay(api, e, "101", 50_000, "wx-pdf-500")
     number = paid["receiptNumber"]
     assert number
