@@ -315,6 +315,11 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         vote.locator(".my-ballot", has_text="我的选票：同意").wait_for()
         vote.locator(".hint", has_text="已投 1 票").wait_for()
         r.no_error_shown()
+        # (after a reload the ballot shows from the API: myBallot)
+        r.page.reload()
+        r.page.locator(".card.vote", has_text=DECISION).locator(
+            ".my-ballot", has_text="我的选票：同意"
+        ).wait_for()
         fits_the_phone(r)
         r.shot("ballot")
         # 通知: the water notice and the arrears reminder; one marked read, and it stays read
