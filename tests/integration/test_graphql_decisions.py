@@ -129,14 +129,21 @@ def ballot(
     )["castBallot"]
 
 
-def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
-    # Given an open elevator vote in an entrance whose units each have one owner
-    community_id, entrance, units, people = entrance_with_owners(api)
+def open_vote(api: Api, floors: int = 6) -> tuple[str, str, list[str], list[UUID], Principal]:
+    """A vote open for a week in an entrance of ``floors`` units, each with its own owner,
+    and the owner of the first unit signed in."""
+    community_id, entrance, units, people = entrance_with_owners(api, floors)
     now = datetime.now(UTC)
     decision = propose(
         api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
     )
     owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    return community_id, decision, units, people, owner
+
+
+def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
+    # Given an open elevator vote in an entrance whose units each have one owner
+    community_id, decision, units, people, owner = open_vote(api)
 
     # When the owner votes, then changes her mind
     first = ballot(api, decision, units[0], people[0], "OPPOSE", owner)
@@ -173,12 +180,7 @@ MY_BALLOT = """query($d: ID!, $u: ID!) { myBallot(decisionId: $d, unitId: $u) { 
 
 def test_an_owner_reads_back_her_own_ballot_and_nobody_elses(api: Api) -> None:
     # Given an open vote, and an owner who has not voted yet
-    community_id, entrance, units, people = entrance_with_owners(api)
-    now = datetime.now(UTC)
-    decision = propose(
-        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
-    )
-    owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    community_id, decision, units, people, owner = open_vote(api)
     mine = {"d": decision, "u": units[0]}
     assert api.gql(MY_BALLOT, mine, as_=owner)["myBallot"] == {
         "__typename": "MyBallot",
@@ -214,12 +216,7 @@ def test_a_second_ballot_says_it_replaced_the_first_and_only_a_committee_enters_
     api: Api,
 ) -> None:
     # Given an open vote and an owner
-    community_id, entrance, units, people = entrance_with_owners(api, floors=2)
-    now = datetime.now(UTC)
-    decision = propose(
-        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
-    )
-    owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    community_id, decision, units, people, owner = open_vote(api, floors=2)
 
     # When she votes, then votes again
     first = ballot(api, decision, units[0], people[0], "OPPOSE", owner)
