@@ -268,6 +268,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         "companyId": args.company,
         "district": args.district,
         "period": args.period,
+        "round": args.round,
         "year": args.year,
         "asOf": args.as_of,
     }
@@ -492,6 +493,7 @@ def _export_parser(commands: Any) -> None:
     export.add_argument("--district")
     export.add_argument("--year", type=int, help="2026 (community companies)")
     export.add_argument("--period", help="2026-10, 2026-Q4 or 2026")
+    export.add_argument("--round", help="a reminders' round, 2026-11 (催缴通知)")
     export.add_argument("--as-of", help="a date, 2026-12-01")
     export.add_argument(
         "--token", help="export as this bearer token's holder (default: as a platform operator)"

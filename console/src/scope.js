@@ -3,6 +3,7 @@
 // ?district=), else a picker. The server checks scope on every request regardless.
 import { E, ask } from './api.js'
 import { h, mount } from './dom.js'
+import { communityInfo } from './estate.js'
 import { errorBox } from './errors.js'
 import { href, navigate, params } from './router.js'
 
@@ -11,6 +12,16 @@ const COMMUNITIES = `query($filter: CommunityFilter, $after: String) {
     ${E('ValidationError')} ... on CommunityConnection { edges { node { id name district street } } }
   }
 }`
+
+/** A view's heading with the community's name: { community, info } in scope, or null
+ * after rendering a picker into main (the 物业 and 业委会 views). */
+export async function communityFrame(main, ctx, title) {
+  const community = communityOf(ctx, main)
+  if (!community) return null
+  const info = await communityInfo(community)
+  mount(main, h('h1', {}, title, h('span', { class: 'scope' }, ` · ${info.name}`)))
+  return { community, info }
+}
 
 /** The community id in scope, or null after rendering a picker into main. */
 export function communityOf(ctx, main) {

@@ -13,7 +13,7 @@ import { token } from './session.js'
  * exportAs: { kind, arguments } for the 导出 buttons; onRow(row): the row is clickable.
  */
 export function table({ columns, rows = null, load = null, pageSize = 20, exportAs = null,
-  exportName = null, onRow = null, empty = '暂无数据', caption = null, testid = null, rowKey = null }) {
+  onRow = null, empty = '暂无数据', caption = null, testid = null, rowKey = null }) {
   const body = h('tbody')
   const status = h('span', { class: 'table-count' })
   const previous = h('button', { type: 'button', disabled: true }, '上一页')
@@ -25,8 +25,7 @@ export function table({ columns, rows = null, load = null, pageSize = 20, export
   const head = h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.numeric ? 'num' : '' }, c.title))))
   const element = h('div', { class: 'table-block', dataset: testid ? { testid } : {} },
     h('div', { class: 'table-tools' }, caption ? h('span', { class: 'table-caption' }, caption) : null,
-      status, exportAs ? exportButtons(exportAs, problem)
-        : exportName ? localExport(exportName, columns, rows, load, problem) : null),
+      status, exportAs ? exportButtons(exportAs, problem) : null),
     problem,
     h('div', { class: 'table-scroll' }, h('table', { class: 'data' }, head, body)),
     load ? h('div', { class: 'pager' }, previous, next) : null)
@@ -102,45 +101,4 @@ export async function download(kind, format, args, problem) {
   } catch (error) {
     mount(problem, errorBox(error))
   }
-}
-
-/** A cell as text: what the column shows (a node's text). */
-function text(value) {
-  if (value === null || value === undefined) return ''
-  return value instanceof Node ? value.textContent : String(value)
-}
-
-function csvField(value) {
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
-}
-
-/** 导出 CSV of a table the API has no export for: every row (all pages), as shown. */
-function localExport(name, columns, rows, load, problem) {
-  const button = h('button', { type: 'button', class: 'export', dataset: { format: 'CSV-LOCAL' } }, '导出 CSV')
-  button.addEventListener('click', async () => {
-    mount(problem)
-    button.disabled = true
-    try {
-      let all = rows || []
-      if (load) {
-        all = []
-        let after = null
-        for (let page = 0; page < 100; page += 1) {
-          const result = await load(100, after)
-          all.push(...result.rows)
-          if (!result.pageInfo.hasNextPage) break
-          after = result.pageInfo.endCursor
-        }
-      }
-      const lines = [columns.map((c) => csvField(c.title)).join(',')]
-      for (const row of all) lines.push(columns.map((c) => csvField(text(c.value(row)))).join(','))
-      // With a byte-order mark, as the API's CSV: Excel reads it as UTF-8.
-      saveBlob(new Blob(['\ufeff', lines.join('\r\n'), '\r\n'], { type: 'text/csv;charset=utf-8' }), `${name}.csv`)
-    } catch (error) {
-      mount(problem, errorBox(error))
-    } finally {
-      button.disabled = false
-    }
-  })
-  return h('span', { class: 'exports' }, button)
 }

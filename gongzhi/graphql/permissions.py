@@ -41,6 +41,7 @@ class Action(enum.Enum):
     EDIT_OWNERS = "change a community's owners and residents"
     PROPOSE_DECISION = "put a matter to the owners"
     CAST_BALLOT = "cast a ballot for this unit"
+    READ_OWN_BALLOT = "read the ballot cast for this unit (a resident: own units')"
     CONDUCT_DECISION = "close, recount or settle an owners' decision"
     MANAGE_FEE_SCHEDULE = "set a community's fee standards, terms, vacancies and parking"
     RUN_BILLING = "run the billing of a community"
@@ -167,6 +168,9 @@ def allowed(principal: Principal, action: Action, target: Target) -> bool:  # no
             return (role is Role.REGULATOR and in_district) or (
                 role is Role.COMMITTEE_MEMBER and own_community
             )
+        case Action.READ_OWN_BALLOT:
+            # 投票保密: only the unit's own household reads who voted what for it.
+            return role is Role.RESIDENT and target.unit_id in principal.unit_ids
         case Action.CAST_BALLOT:
             # Committee members enter paper ballots; an owner votes online for own units.
             own_unit = target.unit_id is not None and target.unit_id in principal.unit_ids

@@ -242,6 +242,12 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         b.page.click("form.remind button[type=submit]")
         b.page.locator(".outcome", has_text="本次发出").wait_for()
         b.page.locator('[data-testid="reminders"] tbody tr', has_text="9栋-1单元-101").wait_for()
+        # (the round's reminders export through the API too: CSV, the unit in it)
+        with b.page.expect_download() as downloading:
+            b.page.click('[data-testid="reminders"] button.export[data-format=CSV]')
+        saved = ARTIFACTS / f"reminders-{uuid4().hex[:6]}.csv"
+        downloading.value.save_as(saved)
+        assert "9栋-1单元-101" in saved.read_text(encoding="utf-8-sig")
         b.no_error_shown()
         b.shot("arrears-reminders")
         # 计费 and 巡检到期 open without an error
@@ -309,6 +315,11 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         vote.locator(".my-ballot", has_text="我的选票：同意").wait_for()
         vote.locator(".hint", has_text="已投 1 票").wait_for()
         r.no_error_shown()
+        # (after a reload the ballot shows from the API: myBallot)
+        r.page.reload()
+        r.page.locator(".card.vote", has_text=DECISION).locator(
+            ".my-ballot", has_text="我的选票：同意"
+        ).wait_for()
         fits_the_phone(r)
         r.shot("ballot")
         # 通知: the water notice and the arrears reminder; one marked read, and it stays read

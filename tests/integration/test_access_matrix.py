@@ -901,6 +901,10 @@ ACROSS_TENANTS: dict[str, Across] = {
         "query($id: ID!) { decisionPublicity(decisionId: $id) { __typename } }",
         _thing(Kind.DECISION),
     ),
+    "myBallot": Across(
+        "query($d: ID!, $u: ID!) { myBallot(decisionId: $d, unitId: $u) { __typename } }",
+        lambda t: {"d": t.things[Kind.DECISION], "u": str(t.unit)},
+    ),
     "decisions": Across(
         """query($c: ID!) { decisions(communityId: $c) { __typename
         ... on DecisionConnection { decisions { __typename } } } }""",
@@ -1093,6 +1097,14 @@ ACROSS_EXPECTED: dict[str, dict[str, object]] = {
         "seen/hidden:decisionId",
         "seen/hidden:decisionId",
         "seen/hidden:decisionId",
+        "seen/hidden:decisionId",
+    ),
+    # 投票保密: a unit's own household only (and the platform)
+    "myBallot": _row(
+        "seen/seen",
+        "denied/hidden:decisionId",
+        "denied/hidden:decisionId",
+        "denied/hidden:decisionId",
         "seen/hidden:decisionId",
     ),
     "decisions": _row(

@@ -121,6 +121,40 @@ def test_arrears_and_a_statement_export_the_rows_their_queries_answer(api: Api) 
     assert other["__typename"] == "Forbidden"
 
 
+BILLS = """query($c: ID!, $p: String!) { feeBills(communityId: $c, period: $p, first: 100) {
+    ... on BillConnection { bills { unitLabel outstandingFen } } } }"""
+REMIND = """mutation($c: ID!, $r: String!) { issueArrearsReminders(input: {communityId: $c,
+    round: $r, reason: "催缴"}) { ... on ArrearsRoundPayload { reminders { label owed read } } } }"""
+
+
+def test_a_periods_bills_and_a_rounds_reminders_export_the_rows_their_queries_answer(
+    api: Api,
+) -> None:
+    # Given October 2026 billed, unpaid past its due date, and a round of reminders issued
+    e = billed_estate(api)
+    bills = api.gql(BILLS, {"c": e.community, "p": "2026-10"}, as_=e.staff)["feeBills"]["bills"]
+    reminders = api.gql(REMIND, {"c": e.community, "r": "R1"}, as_=e.staff)
+    reminded = reminders["issueArrearsReminders"]["reminders"]
+    assert bills and reminded
+    # When the company exports the period's bills and the round's reminders
+    answer = link(api, "FEE_BILLS", "CSV", e.staff, communityId=e.community, period="2026-10")
+    assert (answer["fileName"], answer["rows"]) == ("账期账单.csv", len(bills)), answer
+    rows = list(csv.reader(io.StringIO(download(api, answer["url"], e.staff).text)))
+    # Then each is the query's rows, in its order, 元 from fen
+    assert rows[0][:3] == ["\ufeff房号", "账期", "应收(元)"]
+    assert [(row[0], row[5]) for row in rows[1:]] == [
+        (b["unitLabel"], f"{b['outstandingFen'] / 100:.2f}") for b in bills
+    ]
+    answer = link(api, "ARREARS_REMINDERS", "CSV", e.staff, communityId=e.community, round="R1")
+    rows = list(csv.reader(io.StringIO(download(api, answer["url"], e.staff).text)))
+    assert [(row[0], row[1], row[5]) for row in rows[1:]] == [
+        (r["label"], f"{r['owed'] / 100:.2f}", "否") for r in reminded
+    ]
+    # And a round's reminders need the round
+    missing = link(api, "ARREARS_REMINDERS", "CSV", e.staff, communityId=e.community)
+    assert (missing["__typename"], missing["field"]) == ("ValidationError", "round")
+
+
 def test_another_tenants_community_is_refused_with_the_querys_typed_problem(api: Api) -> None:
     ours, theirs = estate(api), estate(api, "乐家物业")
     answer = link(api, "FEE_LEDGER", "XLSX", ours.staff, communityId=theirs.community)
@@ -202,8 +236,10 @@ def test_every_export_refuses_and_allows_each_role_as_its_query_does(
         "district": "红塔区",
         "companyId": w.anju,
         "year": 2026,
+        "round": "2026-11",
     }
     periods = {
+        ExportKind.FEE_BILLS: "2026-10",
         ExportKind.COMMON_INCOME_LEDGER: "2026-10",
         ExportKind.COMMON_INCOME_ALLOCATION: "2026-10",
         ExportKind.CREDIT_RANKING: "2026Q3",

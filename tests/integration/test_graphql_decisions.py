@@ -129,14 +129,21 @@ def ballot(
     )["castBallot"]
 
 
-def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
-    # Given an open elevator vote in an entrance whose units each have one owner
-    community_id, entrance, units, people = entrance_with_owners(api)
+def open_vote(api: Api, floors: int = 6) -> tuple[str, str, list[str], list[UUID], Principal]:
+    """A vote open for a week in an entrance of ``floors`` units, each with its own owner,
+    and the owner of the first unit signed in."""
+    community_id, entrance, units, people = entrance_with_owners(api, floors)
     now = datetime.now(UTC)
     decision = propose(
         api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
     )
     owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    return community_id, decision, units, people, owner
+
+
+def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
+    # Given an open elevator vote in an entrance whose units each have one owner
+    community_id, decision, units, people, owner = open_vote(api)
 
     # When the owner votes, then changes her mind
     first = ballot(api, decision, units[0], people[0], "OPPOSE", owner)
@@ -166,16 +173,50 @@ def test_an_owner_votes_online_once_and_may_change_the_ballot(api: Api) -> None:
     assert bad["__typename"] == "ValidationError" and bad["field"] == "input.choice"
 
 
+MY_BALLOT = """query($d: ID!, $u: ID!) { myBallot(decisionId: $d, unitId: $u) { __typename
+    ... on MyBallot { cast choice channel castAt } ... on Forbidden { message }
+    ... on NotFound { field } } }"""
+
+
+def test_an_owner_reads_back_her_own_ballot_and_nobody_elses(api: Api) -> None:
+    # Given an open vote, and an owner who has not voted yet
+    community_id, decision, units, people, owner = open_vote(api)
+    mine = {"d": decision, "u": units[0]}
+    assert api.gql(MY_BALLOT, mine, as_=owner)["myBallot"] == {
+        "__typename": "MyBallot",
+        "cast": False,
+        "choice": None,
+        "channel": None,
+        "castAt": None,
+    }
+    # When she votes, then changes her mind
+    ballot(api, decision, units[0], people[0], "OPPOSE", owner)
+    ballot(api, decision, units[0], people[0], "APPROVE", owner)
+    # Then her ballot reads back as it now counts (after a reload: from the API, not the page)
+    read = api.gql(MY_BALLOT, mine, as_=owner)["myBallot"]
+    assert (read["cast"], read["choice"], read["channel"]) == (True, "APPROVE", "ONLINE")
+    # And a neighbour's ballot is not hers to read, nor is anyone's the committee's (投票保密)
+    ballot(
+        api,
+        decision,
+        units[1],
+        people[1],
+        "OPPOSE",
+        Principal(subject="owner-2", role=Role.RESIDENT, unit_ids=(UUID(units[1]),)),
+    )
+    theirs = api.gql(MY_BALLOT, {"d": decision, "u": units[1]}, as_=owner)["myBallot"]
+    assert theirs["__typename"] == "Forbidden"
+    committee = Principal(
+        subject="ywh", role=Role.COMMITTEE_MEMBER, community_id=UUID(community_id)
+    )
+    assert api.gql(MY_BALLOT, mine, as_=committee)["myBallot"]["__typename"] == "Forbidden"
+
+
 def test_a_second_ballot_says_it_replaced_the_first_and_only_a_committee_enters_paper(
     api: Api,
 ) -> None:
     # Given an open vote and an owner
-    community_id, entrance, units, people = entrance_with_owners(api, floors=2)
-    now = datetime.now(UTC)
-    decision = propose(
-        api, community_id, entrance, now - timedelta(hours=1), now + timedelta(days=7)
-    )
-    owner = Principal(subject="owner-1", role=Role.RESIDENT, unit_ids=(UUID(units[0]),))
+    community_id, decision, units, people, owner = open_vote(api, floors=2)
 
     # When she votes, then votes again
     first = ballot(api, decision, units[0], people[0], "OPPOSE", owner)

@@ -3,25 +3,15 @@
 // community in scope (the member's own; a platform admin picks one).
 import { E, ERROR_TYPES, ask, gql } from '../api.js'
 import { figure, h, mount, saveBlob, section } from '../dom.js'
-import { communityInfo } from '../estate.js'
 import { errorBox } from '../errors.js'
 import { count, date, dateTime, decimal, label, percent, wanYuan, yesNo, yuan } from '../format.js'
 import { showHistory } from '../history.js'
 import { href, navigate, params } from '../router.js'
 import { liveTable } from '../live.js'
-import { communityOf } from '../scope.js'
+import { communityFrame as frame } from '../scope.js'
 import { table } from '../table.js'
 
 const SECTION = 'committee'
-
-/** The view's heading with the community's name, and the community id (null: a picker shown). */
-async function frame(main, ctx, title) {
-  const community = communityOf(ctx, main)
-  if (!community) return null
-  const info = await communityInfo(community)
-  mount(main, h('h1', {}, title, h('span', { class: 'scope' }, ` · ${info.name}`)))
-  return { community, info }
-}
 
 const withCommunity = (ctx, path, extra = {}) => href(path, { community: params().get('community'), ...extra })
 

@@ -4,23 +4,14 @@
 // one picked).
 import { E, ask } from '../api.js'
 import { figure, h, mount, section } from '../dom.js'
-import { communityInfo } from '../estate.js'
 import { errorBox } from '../errors.js'
 import { count, date, dateTime, label, today, yuan, wanYuan } from '../format.js'
 import { liveTable } from '../live.js'
-import { communityOf } from '../scope.js'
+import { communityFrame as frame } from '../scope.js'
 import { table } from '../table.js'
 import { act, fetchFile, more, orderClock, startClocks, timeline } from './work.js'
 
 const SECTION = 'company'
-
-async function frame(main, ctx, title) {
-  const community = communityOf(ctx, main)
-  if (!community) return null
-  const info = await communityInfo(community)
-  mount(main, h('h1', {}, title, h('span', { class: 'scope' }, ` · ${info.name}`)))
-  return { community, info }
-}
 
 const PAGE = 'pageInfo { hasNextPage endCursor totalCount }'
 
@@ -107,7 +98,7 @@ async function boardView(main, ctx) {
   main.append(figures)
   main.append(section('工单（超时在前，时限实时倒计时）', liveTable(ctx, {
     testid: 'work-order-board',
-    exportName: '工单看板',
+    exportAs: { kind: 'WORK_ORDERS', arguments: { communityId: scope.community } },
     initial: orders,
     subscription: ORDER_UPDATES,
     variables: { c: scope.community },
@@ -156,7 +147,8 @@ async function billingView(main, ctx) {
   const report = h('div', { dataset: { testid: 'billing-run' } })
   const bills = h('div')
   const showBills = (p) => mount(bills, table({
-    testid: 'period-bills', caption: `${p} 的账单`, exportAs: null, exportName: `账单-${p}`,
+    testid: 'period-bills', caption: `${p} 的账单`,
+    exportAs: { kind: 'FEE_BILLS', arguments: { communityId: scope.community, period: p } },
     load: async (first, after) => {
       const found = await ask('feeBills', BILLS, { c: scope.community, p, first, after }, 'BillConnection')
       return { rows: found.bills, pageInfo: found.pageInfo }
@@ -206,9 +198,10 @@ const REMINDER = 'unitId label owed bills oldestDueOn issuedAt read'
 const REMINDERS = `query($c: ID!, $r: String!) { arrearsReminders(communityId: $c, round: $r) {
   ${E('ValidationError', 'NotFound', 'Forbidden')} ... on ArrearsReminders { reminders { ${REMINDER} } } } }`
 
-function remindersTable(reminders) {
+function remindersTable(community, round, reminders) {
   return table({
-    testid: 'reminders', exportName: '催缴通知', rows: reminders,
+    testid: 'reminders', rows: reminders,
+    exportAs: { kind: 'ARREARS_REMINDERS', arguments: { communityId: community, round } },
     columns: [
       { title: '房号', value: (r) => r.label },
       { title: '欠费', value: (r) => yuan(r.owed), numeric: true },
@@ -249,7 +242,7 @@ async function arrearsView(main, ctx) {
   const showRound = async () => {
     try {
       const list = await ask('arrearsReminders', REMINDERS, { c: scope.community, r: round.value.trim() }, 'ArrearsReminders')
-      mount(outcome, remindersTable(list.reminders))
+      mount(outcome, remindersTable(scope.community, round.value.trim(), list.reminders))
     } catch (error) {
       mount(outcome, errorBox(error))
     }
@@ -262,7 +255,7 @@ async function arrearsView(main, ctx) {
         `issued reminders { ${REMINDER} }`)
       if (!done.reminders) return showRound()
       mount(outcome, h('p', { class: 'outcome' }, `本次发出 ${count(done.issued)} 份催缴通知（本轮共 ${count(done.reminders.length)} 份）`),
-        remindersTable(done.reminders))
+        remindersTable(scope.community, round.value.trim(), done.reminders))
     } catch (error) {
       mount(outcome, errorBox(error))
     }
@@ -347,7 +340,7 @@ async function inspectionsView(main, ctx) {
   const scope = await frame(main, ctx, '巡检到期')
   if (!scope) return
   main.append(section('30 天内到期与已逾期的巡检（逾期在前）', table({
-    testid: 'inspections-due', exportName: '巡检到期',
+    testid: 'inspections-due', exportAs: { kind: 'INSPECTIONS_DUE', arguments: { communityId: scope.community } },
     load: async (first, after) => {
       const found = await ask('inspectionsDue', DUE, { c: scope.community, first, after }, 'InspectionDueConnection')
       return { rows: found.edges.map((e) => e.node), pageInfo: found.pageInfo }

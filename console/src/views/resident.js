@@ -290,16 +290,27 @@ async function repairsView(main, ctx) {
 const DECISIONS = `query($c: ID!) { decisions(communityId: $c, first: 50) { ${E('ValidationError', 'NotFound')}
   ... on DecisionConnection { decisions { id title description matter options opensAt closesAt closed passed ballotsCast } } } }`
 
+const MY_BALLOT = `query($d: ID!, $u: ID!) { myBallot(decisionId: $d, unitId: $u) {
+  ${E('ValidationError', 'NotFound', 'Forbidden')} ... on MyBallot { cast choice } } }`
+
 async function votesView(main, ctx) {
   const scope = await frame(main, ctx, '投票')
   if (!scope) return
   const { decisions } = await ask('decisions', DECISIONS, { c: scope.community }, 'DecisionConnection')
   const now = Date.now()
   const open = decisions.filter((d) => !d.closed && Date.parse(d.opensAt) <= now && now < Date.parse(d.closesAt))
+  // 我的选票 as the API records it for the unit shown: it stays after a reload
+  const recorded = await Promise.all(open.map((d) =>
+    ask('myBallot', MY_BALLOT, { d: d.id, u: scope.unit }, 'MyBallot')))
   const list = h('div', { class: 'votes', dataset: { testid: 'open-votes' } })
   if (open.length === 0) list.append(h('p', { class: 'empty' }, '目前没有进行中的表决'))
-  for (const d of open) {
+  open.forEach((d, index) => {
     const mine = h('p', { class: 'my-ballot' }, '')
+    const showMine = (choice, replaced = false) => {
+      mine.textContent = `我的选票：${label(choice)}（${scope.info.unitLabel(scope.unit)}）${replaced ? '，已替换此前的选票' : ''}`
+      mine.dataset.choice = choice
+    }
+    if (recorded[index].cast) showMine(recorded[index].choice)
     const problem = h('div')
     const options = d.options.includes('ABSTAIN') ? d.options : [...d.options, 'ABSTAIN']
     const tally = h('p', { class: 'hint' }, `${label(d.matter)} · ${dateTime(d.closesAt)} 截止 · 已投 ${count(d.ballotsCast)} 票`)
@@ -312,8 +323,7 @@ async function votesView(main, ctx) {
             decisionId: d.id, unitId: scope.unit, personId: scope.personId, choice: option,
             channel: 'ONLINE', reason: '业主网上投票',
           }, 'DecisionPayload', 'replacedEarlier decision { ballotsCast }')
-          mine.textContent = `我的选票：${label(option)}（${scope.info.unitLabel(scope.unit)}）${done.replacedEarlier ? '，已替换此前的选票' : ''}`
-          mine.dataset.choice = option
+          showMine(option, done.replacedEarlier)
           if (done.decision) tally.textContent = `${label(d.matter)} · ${dateTime(d.closesAt)} 截止 · 已投 ${count(done.decision.ballotsCast)} 票`
         } catch (error) {
           mount(problem, errorBox(error))
@@ -325,7 +335,7 @@ async function votesView(main, ctx) {
       h('h2', {}, d.title), d.description ? h('p', {}, d.description) : null,
       tally,
       h('div', { class: 'choices' }, choices), mine, problem))
-  }
+  })
   main.append(list, h('p', { class: 'hint' }, '每户一票，截止前可改投，以最后一次为准。'))
 }
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.domain.decision import Channel
+from gongzhi.domain.holding import voter_key
 from gongzhi.graphql.auth import Principal, Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.decisions.types import (
@@ -16,13 +19,22 @@ from gongzhi.graphql.decisions.types import (
     DecisionPublicity,
     DecisionPublicityLookup,
     DecisionsResult,
+    MyBallot,
+    MyBallotLookup,
     PublicBallot,
     decision_from_row,
 )
 from gongzhi.graphql.pagination import Key, keyset_page
 from gongzhi.graphql.params import Params
-from gongzhi.graphql.permissions import community_scope
-from gongzhi.graphql.reading import CommunityArg, DecisionArg, found, lookup
+from gongzhi.graphql.permissions import Action, Target, community_scope
+from gongzhi.graphql.reading import (
+    CommunityArg,
+    DecisionArg,
+    UnitInCommunityArg,
+    found,
+    lookup,
+    require,
+)
 
 DECISION_SELECT = """
 SELECT d.*, (SELECT count(*) FROM ballots b WHERE b.decision_id = d.id)::int AS ballots_cast
@@ -95,6 +107,38 @@ class DecisionQueries:
                 PublicBallot(rooms=list(r["rooms"]), area=r["area"], choice=r["choice"])
                 for r in rows
             ],
+        )
+
+    @strawberry.field(
+        description="我的选票 the ballot counting for one of your units in a decision (a "
+        "resident: own units only; 投票保密, nobody else's)"
+    )
+    @lookup
+    async def my_ballot(
+        self, info: Info[Context, None], decision_id: DecisionArg, unit_id: UnitInCommunityArg
+    ) -> MyBallotLookup:
+        context, unit = info.context, UUID(unit_id)
+        decision = found(await fetch_decision(context, UUID(decision_id)), "decision", "decisionId")
+        require(context.principal, Action.READ_OWN_BALLOT, Target(unit_id=unit))
+        row = await context.pool.fetchrow(
+            "SELECT owners, developer_held FROM units WHERE id = $1 AND community_id = $2",
+            unit,
+            decision["community_id"],
+        )
+        found(row, "unit in the decision's community", "unitId")
+        owners = [(UUID(o["person_id"]), Fraction(1)) for o in row["owners"]]
+        ballot = await context.pool.fetchrow(
+            "SELECT choice, channel, cast_at FROM ballots WHERE decision_id = $1 AND voter = $2",
+            decision["id"],
+            voter_key(unit, owners, row["developer_held"]),
+        )
+        return MyBallot(
+            decision_id=strawberry.ID(str(decision["id"])),
+            unit_id=strawberry.ID(str(unit)),
+            cast=ballot is not None,
+            choice=ballot["choice"] if ballot else None,
+            channel=Channel(ballot["channel"]) if ballot else None,
+            cast_at=ballot["cast_at"] if ballot else None,
         )
 
     @strawberry.field(description="One owners' decision you may see")

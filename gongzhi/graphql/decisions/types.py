@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gongzhi.domain.decision import Scope
+from gongzhi.domain.decision import Channel, Scope
 from gongzhi.domain.tally import Matter, TallyResult
-from gongzhi.graphql.errors import NotFound, ValidationError
+from gongzhi.graphql.errors import Forbidden, NotFound, ValidationError
 from gongzhi.graphql.pagination import PageInfo
 
 
@@ -200,4 +200,22 @@ def decision_from_row(row: Any, shares: list[Any]) -> Decision:
 
 DecisionPublicityLookup = Annotated[
     DecisionPublicity | NotFound | ValidationError, strawberry.union("DecisionPublicityLookup")
+]
+
+
+@strawberry.type(
+    description="我的选票: the ballot counting for a unit in a decision, as its owners now vote "
+    "(one ballot per owner over all their units); cast false when none is recorded"
+)
+class MyBallot:
+    decision_id: strawberry.ID
+    unit_id: strawberry.ID
+    cast: bool
+    choice: str | None = strawberry.field(description="The option chosen, or ABSTAIN")
+    channel: Channel | None
+    cast_at: datetime.datetime | None
+
+
+MyBallotLookup = Annotated[
+    MyBallot | NotFound | ValidationError | Forbidden, strawberry.union("MyBallotLookup")
 ]

@@ -47,6 +47,9 @@ class ExportKind(enum.Enum):
     CONTRACTS = "CONTRACTS"
     PUBLICITY = "PUBLICITY"
     WORK_ORDERS = "WORK_ORDERS"
+    FEE_BILLS = "FEE_BILLS"
+    ARREARS_REMINDERS = "ARREARS_REMINDERS"
+    INSPECTIONS_DUE = "INSPECTIONS_DUE"
 
 
 class Cell(enum.Enum):
@@ -79,6 +82,7 @@ ARGUMENT_TYPES = {
     "decisionId": "ID!",
     "district": "String!",
     "period": "String!",
+    "round": "String!",
     "year": "Int!",
     "asOf": "Date",
 }
@@ -595,6 +599,63 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("办结时间", "resolvedAt"),
                 Column("评价(星)", "rating", N),
                 Column("工单编号", "id"),
+            ),
+            ("communityId",),
+            paged=True,
+        ),
+        Export(
+            ExportKind.FEE_BILLS,
+            "账期账单",
+            "feeBills",
+            "communityId: $communityId, period: $period, first: $first, after: $after",
+            "BillConnection",
+            "bills",
+            (
+                Column("房号", "unitLabel"),
+                Column("账期", "period"),
+                Column("应收(元)", "amountFen", Y),
+                Column("已收(元)", "paidFen", Y),
+                Column("核销(元)", "writtenOffFen", Y),
+                Column("未收(元)", "outstandingFen", Y),
+                Column("缴费期限", "dueOn"),
+                Column("账单编号", "id"),
+            ),
+            ("communityId", "period"),
+            paged=True,
+        ),
+        Export(
+            ExportKind.ARREARS_REMINDERS,
+            "催缴通知",
+            "arrearsReminders",
+            "communityId: $communityId, round: $round",
+            "ArrearsReminders",
+            "reminders",
+            (
+                Column("房号", "label"),
+                Column("欠费(元)", "owed", Y),
+                Column("账单数", "bills", N),
+                Column("最早到期", "oldestDueOn"),
+                Column("发出时间", "issuedAt"),
+                Column("业主已读", "read", Cell.YES_NO),
+            ),
+            ("communityId", "round"),
+        ),
+        Export(
+            ExportKind.INSPECTIONS_DUE,
+            "巡检到期",
+            "inspectionsDue",
+            # As the console's 巡检到期 shows it: due within 30 days, and overdue
+            "communityId: $communityId, withinDays: 30, first: $first, after: $after",
+            "InspectionDueConnection",
+            "edges.node",
+            (
+                Column("设施", "facilityName"),
+                Column("设施类型", "facilityType"),
+                Column("巡检类别", "kind"),
+                Column("到期日", "dueOn"),
+                Column("上次巡检", "lastInspectedOn"),
+                Column("已逾期", "overdue", Cell.YES_NO),
+                Column("逾期天数", "overdueDays", N),
             ),
             ("communityId",),
             paged=True,

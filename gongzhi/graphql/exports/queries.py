@@ -24,7 +24,7 @@ strawberry.enum(
     "公共收益分配, 区县小区统计, 信用排名, 健康指数排名, 业主名册, 无物业小区, 尚无业委会的小区, "
     "强社惠民公司, 健康指数各项得分, 信用评价加减分明细, 信用评价分项, "
     "信用评价异议, 信用记录, 业主共同决定, 公共收益公示情况, 物业服务合同, "
-    "公示清单, 报事报修",
+    "公示清单, 报事报修, 账期账单, 催缴通知, 巡检到期",
 )
 strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or XLSX")
 
@@ -33,7 +33,8 @@ strawberry.enum(ExportFormat, description="CSV (UTF-8 with a byte-order mark) or
     description="The arguments of the query the export mirrors (each export takes those of "
     "its query: communityId for ledgers and arrears, unitId for a statement, decisionId for "
     "a tally, district and period for rankings, district and year for community companies, "
-    "companyId and period for a credit evaluation); ids are checked by that query"
+    "companyId and period for a credit evaluation, communityId and round for a round's "
+    "reminders); ids are checked by that query"
 )
 class ExportArguments:
     community_id: strawberry.ID | None = None
@@ -42,6 +43,7 @@ class ExportArguments:
     decision_id: strawberry.ID | None = None
     district: str | None = None
     period: str | None = None
+    round: str | None = None
     as_of: datetime.date | None = None
     year: int | None = None
 
@@ -53,6 +55,7 @@ class ExportArguments:
             "decisionId": self.decision_id,
             "district": self.district,
             "period": self.period,
+            "round": self.round,
             "asOf": self.as_of,
             "year": self.year,
         }
