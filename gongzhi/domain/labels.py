@@ -19,6 +19,7 @@ from gongzhi.domain.contract import ContractStatus, NoticeKind, PricingModel
 from gongzhi.domain.credit_evaluation import EvaluationStatus, ObjectionDecision
 from gongzhi.domain.credit_file import RepairDecision
 from gongzhi.domain.credit_rules import HonourLevel, RecordKind, Section, VetoKind
+from gongzhi.domain.facility_rules import FacilityType, InspectionKind
 from gongzhi.domain.fee_account import LedgerKind
 from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.fund_rules import Emergency, FundLedgerKind, UseKind
@@ -135,6 +136,33 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
         Category.PARKING: "停车",
         Category.STRUCTURE: "房屋结构",
         Category.OTHER: "其他",
+    },
+    FacilityType: {
+        FacilityType.FIRE_EXTINGUISHER: "灭火器",
+        FacilityType.FIRE_HYDRANT: "消火栓",
+        FacilityType.FIRE_LANE: "消防车通道",
+        FacilityType.MICRO_FIRE_STATION: "微型消防站",
+        FacilityType.ELEVATOR: "电梯",
+        FacilityType.CAMERA: "监控摄像头",
+        FacilityType.ACCESS_CONTROL: "门禁",
+        FacilityType.EBIKE_CHARGING: "电动自行车充电设施",
+        FacilityType.EV_CHARGING: "汽车充电桩",
+        FacilityType.DRAINAGE: "排水设施",
+        FacilityType.LIGHTING: "照明",
+        FacilityType.PARKING_SPACE: "停车位",
+        FacilityType.ELDERLY_CARE: "养老服务站",
+        FacilityType.CHILDCARE: "托育",
+        FacilityType.CANTEEN: "社区食堂",
+        FacilityType.ACTIVITY_GROUND: "活动场地",
+        FacilityType.SERVICE_STATION: "便民服务站",
+        FacilityType.HEALTH_STATION: "卫生服务站",
+        FacilityType.CULTURAL_ROOM: "文化活动室",
+    },
+    InspectionKind: {
+        InspectionKind.ROUTINE: "日常巡检",
+        InspectionKind.MAINTENANCE: "维保",
+        InspectionKind.STATUTORY: "定期检验",
+        InspectionKind.SPOT_CHECK: "抽查",
     },
     Urgency: {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.EMERGENCY: "特急"},
     WorkOrderStatus: {

@@ -156,7 +156,11 @@ GRAPHQL_ENUMS = (
     (
         FacilityType,
         "FacilityType",
-        "设施类型: fire safety (灭火器, 消火栓, 消防车通道, 微型消防站), 电梯, 监控, 门禁, 充电 (电动自行车, 汽车), 排水, 照明, 停车位, and public-service spaces (养老, 托育, 食堂, 活动场地, 便民服务站, 卫生服务站, 文化活动室) with their area",
+        named(
+            "设施类型",
+            FacilityType,
+            "the public-service spaces (养老 … 文化活动室) carry their area",
+        ),
     ),
     (FacilityCategory, "FacilityCategory", "设施类别"),
     (

@@ -143,14 +143,13 @@ def test_the_platform_publishes_from_the_events_exactly_once(
     app = api.platform.app
     # Given the tenant's contract award (recorded when it was built), and its common income
     # of last month published by the company
-    entry_period = (
-        api.platform.engine.connect()
-        .exec_driver_sql(
+    # (a connection of its own, closed at once: an open one would hold its transaction's
+    # table locks while the projector works)
+    with api.platform.engine.connect() as connection:
+        entry_period = connection.exec_driver_sql(
             "SELECT period FROM common_income_entries WHERE id = %(id)s",
             {"id": mine.things[Kind.COMMON_INCOME_ENTRY]},
-        )
-        .scalar_one()
-    )
+        ).scalar_one()
     app.publish_common_income(
         META, PublishCommonIncome(community_id=mine.community, period=entry_period)
     )
