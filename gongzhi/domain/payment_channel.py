@@ -9,6 +9,7 @@ the configured key; until then it is bytes from the internet.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -64,6 +65,36 @@ class NoticeRefused(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class OrderToPlace:
+    """统一下单: what the platform asks a channel to collect for one payment order."""
+
+    order_no: str  # 商户订单号: ``OnlinePaymentOrder.out_trade_no``
+    amount_fen: int
+    description: str  # 商品描述, shown to the payer by the channel (no personal data)
+    expires_at: datetime  # the order's own expiry; the channel stops taking money after it
+    notify_url: str  # where the channel posts its notification (the platform's notify route)
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """The channel's answer to ``OrderToPlace``: what the payer opens or scans."""
+
+    pay_url: str  # WeChat's code_url, Alipay's qr_code, UnionPay's qrCode, the sandbox's cashier
+    channel_ref: str = ""  # the channel's own id of the order (prepay id, trade no), if any
+
+
+class ChannelUnavailable(Exception):
+    """The channel could not place the order (unreachable, refused, an answer that does not
+    verify): nothing was placed, the order can be placed again. ``code`` and ``message``
+    carry no personal data (they are logged and shown)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class ChannelAdapter(Protocol):
     """One payment channel, configured with its keys."""
 
@@ -81,6 +112,11 @@ class ChannelAdapter(Protocol):
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> ChannelNotice:
         """The notification, once its signature and freshness are verified; otherwise the
         adapter's refusal (``code``, ``message``, ``status``) is raised."""
+        ...
+
+    def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
+        """统一下单: place the order at the channel (a signed request, its signed answer
+        verified); ``ChannelUnavailable`` when it cannot. Blocking: call it off the event loop."""
         ...
 
     def accepted(self) -> ChannelReply:

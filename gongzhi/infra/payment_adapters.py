@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
 from gongzhi.infra.payment_channels import (
     FRESHNESS,
     ChannelNotConfigured,
@@ -150,6 +151,10 @@ class WeChatPayChannel:
         except (KeyError, TypeError, ValueError, AttributeError, binascii.Error):
             raise NoticeRefused("PARAM_ERROR", "the notification is not well formed") from None
 
+    def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
+        # Being written (issue 16): the order placing of this channel.
+        raise ChannelUnavailable("NOT_PLACED", "this channel does not place orders yet")
+
     def accepted(self) -> Reply:
         """200 or 204 without a body stops the resending."""
         return Reply(204, b"", "application/json")
@@ -219,6 +224,10 @@ class AlipayChannel:
             )
         except (KeyError, ValueError):
             raise NoticeRefused("PARAM_ERROR", "the notification is not well formed") from None
+
+    def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
+        # Being written (issue 16): the order placing of this channel.
+        raise ChannelUnavailable("NOT_PLACED", "this channel does not place orders yet")
 
     def accepted(self) -> Reply:
         """Alipay stops resending when it reads ``success``."""

@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
-
-
+    from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
+from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
 from gongzhi.infra.statements import (
     WECHAT_BILL,
     StatementFormat,
@@ -160,6 +159,10 @@ class SandboxChannel:
             raise NoticeRefused("SIGN_ERROR", "the signature does not verify", status=401)
         check_fresh(stamp, now)
         return _notice(body)
+
+    def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
+        # Being written (issue 16): the order placing of this channel.
+        raise ChannelUnavailable("NOT_PLACED", "this channel does not place orders yet")
 
     def accepted(self) -> Reply:
         """WeChat Pay v3: 200 or 204 stops the resending."""
