@@ -25,9 +25,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
+
 if TYPE_CHECKING:
-    from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
-from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
+    from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
 from gongzhi.infra.statements import (
     WECHAT_BILL,
     StatementFormat,
