@@ -16,6 +16,7 @@ from gongzhi.application.app import Gongzhi
 from gongzhi.application.base import Conflict
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.domain.values import mask_personal_text
+from gongzhi.graphql.fees.notify import notify_url
 from gongzhi.infra.audit_chain import ChainedRecorder
 from gongzhi.infra.audit_keys import AuditKey
 from gongzhi.infra.audit_seal import ChainBroken, make_checkpoint
@@ -24,6 +25,7 @@ from gongzhi.infra.db_roles import may_migrate
 from gongzhi.infra.embedded import EmbeddedServers
 from gongzhi.infra.eventstore import eventstore_env
 from gongzhi.infra.log_masking import install_log_masking
+from gongzhi.infra.payment_channels import channel_adapter
 from gongzhi.infra.personal_data import create_tables, file_key_ring
 from gongzhi.infra.settings import PgParams, Settings
 from gongzhi.infra.statements import read_statement
@@ -77,6 +79,10 @@ class Platform:
         )
         if self.settings.payment_channel:  # checked by Settings.from_env
             app.online_channel = PaymentChannel(self.settings.payment_channel)
+            app.channel_adapter = channel_adapter(
+                self.settings.payment_channel, self.settings.payment_key_file
+            )
+            app.notify_url = notify_url(self.settings.public_url, self.settings.payment_channel)
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
         app.sealing.sealer = file_key_ring(self.settings.master_key_file, app.recorder)
         wire_audit_seal(app, AuditKey(self.settings.audit_signing_key))

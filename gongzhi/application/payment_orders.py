@@ -22,10 +22,17 @@ from gongzhi.domain.errors import DomainError, RuleViolated, UnknownPart
 from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder
 from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.payment_channel import ChannelNotice, NoticeRefused
+from gongzhi.domain.payment_channel import (
+    ChannelAdapter,
+    ChannelNotice,
+    NoticeRefused,
+    OrderToPlace,
+    PlacedOrder,
+)
 from gongzhi.domain.payment_order import OnlinePaymentOrder
 
 PaymentOrderId = Annotated[UUID, Ref(Kind.PAYMENT_ORDER)]
+ORDER_DESCRIPTION = "物业费"  # 商品描述 at the channel
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,14 @@ class CreatePaymentOrder(Command):
 
 
 @dataclass(frozen=True)
+class PlacePaymentOrder(Command):
+    """统一下单 again: offer an order not paid yet to its channel once more (when the channel
+    could not be reached as the order was created)"""
+
+    order_id: PaymentOrderId
+
+
+@dataclass(frozen=True)
 class ClosePaymentOrder(Command):
     """关闭订单: give up an order not paid yet"""
 
@@ -61,6 +76,12 @@ class PaymentOrderService(GongzhiBase):
     # The channel orders are placed on, as configured (``Platform.app`` sets it from the
     # settings); None: online payment is not configured and no order can be placed.
     online_channel: PaymentChannel | None = None
+    # Where the channel posts its notifications (the platform's public notify URL, set with
+    # the channel by ``Platform.app``).
+    notify_url: str = ""
+    # Its adapter, which places the orders (统一下单); the GraphQL reply calls it off the
+    # database's threads.
+    channel_adapter: ChannelAdapter | None = None
 
     @handles(CreatePaymentOrder)
     def create_payment_order(self, meta: Meta, command: CreatePaymentOrder) -> Done:
@@ -79,6 +100,37 @@ class PaymentOrderService(GongzhiBase):
             now=_now(),
         )
         return self.create(meta, order, "the payment order exists already")
+
+    @handles(PlacePaymentOrder)
+    def place_payment_order(self, meta: Meta, command: PlacePaymentOrder) -> Done:
+        """Records nothing by itself: the channel is called outside the database's threads
+        (``order_to_place``, then the adapter, then ``record_placement``: the GraphQL reply
+        does the three), and this only refuses an order that can no longer be placed."""
+        self.order_to_place(command.order_id)
+        return Done(command.order_id, 0)
+
+    def order_to_place(self, order_id: UUID) -> OrderToPlace:
+        """统一下单: what the channel is asked to collect for an order still waiting."""
+        order = read_only(self, OnlinePaymentOrder, order_id, "orderId")
+        order.check_placeable(_now())
+        return OrderToPlace(
+            order_no=order.out_trade_no,
+            amount_fen=order.amount_fen,
+            # Shown to the payer by the channel: what is paid, never who pays.
+            description=ORDER_DESCRIPTION,
+            expires_at=order.expires_at,
+            notify_url=self.notify_url,
+        )
+
+    def record_placement(self, meta: Meta, order_id: UUID, placed: PlacedOrder) -> Done:
+        """Remember the channel's answer (the code the payer scans) on the order."""
+        return self.change(
+            meta,
+            OnlinePaymentOrder,
+            order_id,
+            lambda o: o.record_placed(placed.pay_url, placed.channel_ref, _now()),
+            field="orderId",
+        )
 
     @handles(ClosePaymentOrder)
     def close_payment_order(self, meta: Meta, command: ClosePaymentOrder) -> Done:

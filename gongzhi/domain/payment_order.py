@@ -67,6 +67,18 @@ class OnlinePaymentOrder(Aggregate):
             aggregate.transaction_id = self.transaction_id
             aggregate.notices.add(self.notification_id)
 
+    class Placed(Aggregate.Event):
+        """统一下单: the channel took the order and answered what the payer opens or scans."""
+
+        pay_url: str
+        channel_ref: str
+        placed_at: datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, OnlinePaymentOrder)
+            aggregate.pay_url = self.pay_url
+            aggregate.channel_ref = self.channel_ref
+
     class NoticeRepeated(Aggregate.Event):
         """The channel notified the same payment again (a new notification of it): nothing
         is booked, but its id is kept, so that replaying it is recognised."""
@@ -103,6 +115,8 @@ class OnlinePaymentOrder(Aggregate):
         self.transaction_id: str | None = None
         self.closed = False
         self.notices: set[str] = set()  # the ids of the notifications taken
+        self.pay_url = ""  # set once placed at the channel
+        self.channel_ref = ""
 
     @classmethod
     def place(
@@ -126,6 +140,26 @@ class OnlinePaymentOrder(Aggregate):
     def out_trade_no(self) -> str:
         """商户订单号, the order's number at the channel (32 characters, as WeChat allows)."""
         return self.id.hex
+
+    def check_placeable(self, now: datetime) -> None:
+        """Only an order still waiting for its money is offered to the channel: placing a
+        paid, closed or expired one would show the payer a code that cannot be paid."""
+        if self.payment_id is not None:
+            raise RuleViolated("orderId", "the order is paid already")
+        if self.closed:
+            raise RuleViolated("orderId", "the order is closed: create a new one")
+        if _utc(now) >= self.expires_at:
+            raise RuleViolated("orderId", "the order has expired: create a new one")
+
+    def record_placed(self, pay_url: str, channel_ref: str, at: datetime) -> None:
+        """Remember what the channel answered; placing again with the same answer (the
+        channels answer one order number with one code) records nothing."""
+        self.check_placeable(at)
+        if (pay_url, channel_ref) == (self.pay_url, self.channel_ref):
+            return
+        self.trigger_event(
+            self.Placed, pay_url=pay_url, channel_ref=channel_ref, placed_at=_utc(at)
+        )
 
     def check_amount(self, amount_fen: int) -> None:
         """A notification must pay exactly the order's amount: anything else is refused

@@ -49,6 +49,7 @@ from gongzhi.graphql.errors import UNAVAILABLE_MESSAGE, unreachable
 from gongzhi.graphql.exports.links import ExportDownloads
 from gongzhi.graphql.exports.signed import PATH as EXPORT_PATH
 from gongzhi.graphql.fees.notify import notify_route
+from gongzhi.graphql.fees.sandbox_cashier import cashier_routes
 from gongzhi.graphql.metrics import ObserveOperations
 from gongzhi.graphql.nul import MESSAGE as NUL_MESSAGE
 from gongzhi.graphql.nul import nul_path
@@ -332,6 +333,7 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
+    channel = channel_adapter(settings.payment_channel, settings.payment_key_file)
     served = GongzhiGraphQL(holder, settings)
     graphql = AuthGate(served, holder, settings)
     downloads = AuthGate(
@@ -348,9 +350,8 @@ def create_app(settings: Settings, app: Gongzhi) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route(f"{EXPORT_PATH}{{link}}", downloads, methods=["GET"]),
             # 支付结果通知: authenticated by the channel's signature, not a bearer token.
-            notify_route(
-                holder, channel_adapter(settings.payment_channel, settings.payment_key_file)
-            ),
+            notify_route(holder, channel),
+            *cashier_routes(holder, channel),  # the sandbox's 收银台 (sandbox only)
             *metrics.routes(
                 holder,
                 max_lag_events=settings.ready_max_lag_events,

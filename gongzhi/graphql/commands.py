@@ -20,6 +20,7 @@ import dataclasses
 import enum
 import inspect
 import logging
+import types
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -317,25 +318,27 @@ def _number(bounds: Range, raw: int | Decimal, path: str) -> int | Decimal:
 # The mutation
 
 
-def result_union(payload: type) -> Any:
-    """``<Thing>Result``: the payload or one of the typed problems (made once per payload)."""
-    name = payload.__name__.removesuffix("Payload") + "Result"
+def result_union(payload: Any, name: str | None = None) -> Any:
+    """``<Thing>Result``: the payload or one of the typed problems (made once per payload).
+
+    A reply that may answer more than its payload (annotated ``Payload | Other``: a step
+    after the command that can fail on its own, such as a payment channel) gets a union of
+    its own, named ``name``."""
+    answers = get_args(payload) if get_origin(payload) in (Union, types.UnionType) else (payload,)
+    if name is None or len(answers) == 1:
+        name = answers[0].__name__.removesuffix("Payload") + "Result"
+    problems = (ValidationError, NotFound, Conflict, Forbidden, RateLimited, Unavailable, Recorded)
+    members = (*answers, *(p for p in problems if p not in answers))
+    if name in _UNIONS and _UNIONS[name][0] != members:
+        msg = f"two different unions would be named {name}"
+        raise TypeError(msg)
     if name not in _UNIONS:
-        problems = (
-            ValidationError,
-            NotFound,
-            Conflict,
-            Forbidden,
-            RateLimited,
-            Unavailable,
-            Recorded,
-        )
-        members = Union[(payload, *problems)]  # type: ignore[valid-type]
-        _UNIONS[name] = Annotated[members, strawberry.union(name)]
-    return _UNIONS[name]
+        union = Union[(*members,)]  # type: ignore[valid-type]
+        _UNIONS[name] = (members, Annotated[union, strawberry.union(name)])
+    return _UNIONS[name][1]
 
 
-_UNIONS: dict[str, Any] = {}
+_UNIONS: dict[str, tuple[tuple[type, ...], Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -357,7 +360,7 @@ class Registration(Generic[C, P]):
         resolve.__annotations__ = {
             "info": Info,
             "input": input_class,
-            "return": result_union(payload),
+            "return": result_union(payload, f"{self.command.__name__}Result"),
         }
         resolve.__name__ = self.name
         return resolve

@@ -33,18 +33,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
+import httpx
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
@@ -66,6 +69,17 @@ WECHAT_SERIAL = "Wechatpay-Serial"
 ALIPAY_PAID = {"TRADE_SUCCESS", "TRADE_FINISHED"}
 MAX_FIELD = 64
 BEIJING = ZoneInfo("Asia/Shanghai")  # Alipay's times (the domain's business calendar too)
+ALIPAY_TIME = "%Y-%m-%d %H:%M:%S"
+WECHAT_BASE_URL = "https://api.mch.weixin.qq.com"
+ALIPAY_GATEWAY = "https://openapi.alipay.com/gateway.do"
+NATIVE_PATH = "/v3/pay/transactions/native"
+WECHAT_AUTH = "WECHATPAY2-SHA256-RSA2048"
+PRECREATE = "alipay.trade.precreate"
+PRECREATE_RESPONSE = "alipay_trade_precreate_response"
+ALIPAY_SUCCESS = "10000"
+MAX_URL = 512  # characters of a code_url or qr_code (the order's view keeps as many)
+CHANNEL_TIMEOUT = 10.0  # seconds for connecting, and again for the answer
+USER_AGENT = "gongzhi"
 
 
 class WeChatPayChannel:
@@ -73,7 +87,13 @@ class WeChatPayChannel:
     under the merchant's APIv3 key."""
 
     def __init__(
-        self, *, mchid: str, apiv3_key: bytes, platform_key: RSAPublicKey, platform_serial: str
+        self,
+        *,
+        mchid: str,
+        apiv3_key: bytes,
+        platform_key: RSAPublicKey,
+        platform_serial: str,
+        merchant: Merchant | None = None,
     ) -> None:
         if len(apiv3_key) != APIV3_KEY_BYTES:
             msg = f"the WeChat Pay APIv3 key must be {APIV3_KEY_BYTES} bytes"
@@ -84,6 +104,7 @@ class WeChatPayChannel:
         self._aead = AESGCM(apiv3_key)
         self._platform_key = platform_key
         self.platform_serial = platform_serial.upper()
+        self._merchant = merchant
 
     @property
     def channel_name(self) -> str:
@@ -95,6 +116,13 @@ class WeChatPayChannel:
         return statement_format(WECHAT)
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> Notice:
+        stamp = self._signed_by_platform(headers, body)
+        check_fresh(stamp, now)
+        return self._notice(body)
+
+    def _signed_by_platform(self, headers: Mapping[str, str], body: bytes) -> str:
+        """Check that the platform's key signed ``body`` (a notification, or the answer to
+        our request: one scheme for both); the signature's timestamp, or NoticeRefused."""
         stamp, nonce, signature = (_header(headers, name) for name in WECHAT_HEADERS)
         if not (stamp and nonce and signature):
             raise NoticeRefused("SIGN_ERROR", "the signature headers are missing")
@@ -111,8 +139,7 @@ class WeChatPayChannel:
             )
         except (InvalidSignature, binascii.Error, ValueError):
             raise NoticeRefused("SIGN_ERROR", "the signature does not verify", status=401) from None
-        check_fresh(stamp, now)
-        return self._notice(body)
+        return stamp
 
     def _notice(self, body: bytes) -> Notice:
         try:
@@ -152,8 +179,48 @@ class WeChatPayChannel:
             raise NoticeRefused("PARAM_ERROR", "the notification is not well formed") from None
 
     def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
-        # Being written (issue 16): the order placing of this channel.
-        raise ChannelUnavailable("NOT_PLACED", "this channel does not place orders yet")
+        """Native 下单 (``POST /v3/pay/transactions/native``), signed with the merchant's
+        key; the ``code_url`` answered is taken only once the platform's signature on the
+        answer verifies."""
+        merchant = _merchant(self._merchant, "WeChat Pay")
+        body = json.dumps(
+            {
+                "appid": merchant.app_id,
+                "mchid": self.mchid,
+                "description": order.description,
+                "out_trade_no": order.order_no,
+                "time_expire": order.expires_at.astimezone(BEIJING).isoformat(timespec="seconds"),
+                "notify_url": order.notify_url,
+                "amount": {"total": order.amount_fen, "currency": "CNY"},
+            },
+            ensure_ascii=False,
+        ).encode()
+        stamp, nonce = str(int(now.timestamp())), secrets.token_hex(16)
+        signature = rsa_sign(
+            merchant.private_key, wechat_request_message("POST", NATIVE_PATH, stamp, nonce, body)
+        )
+        authorization = (
+            f'{WECHAT_AUTH} mchid="{self.mchid}",nonce_str="{nonce}",signature="{signature}",'
+            f'timestamp="{stamp}",serial_no="{merchant.serial}"'
+        )
+        answer = _post(
+            merchant.base_url + NATIVE_PATH,
+            body,
+            {
+                "Authorization": authorization,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+        )
+        if not answer.is_success:
+            raise ChannelUnavailable(_wechat_code(answer), "WeChat Pay did not take the order")
+        try:
+            self._signed_by_platform(answer.headers, answer.content)
+            code_url = _text(json.loads(answer.content)["code_url"], MAX_URL)
+        except (NoticeRefused, KeyError, TypeError, ValueError):
+            raise ChannelUnavailable("SIGN_ERROR", "WeChat Pay's answer does not verify") from None
+        return PlacedOrder(pay_url=code_url)
 
     def accepted(self) -> Reply:
         """200 or 204 without a body stops the resending."""
@@ -168,11 +235,14 @@ class WeChatPayChannel:
 class AlipayChannel:
     """支付宝: form-posted notifications signed RSA2 by Alipay's key."""
 
-    def __init__(self, *, app_id: str, alipay_key: RSAPublicKey) -> None:
+    def __init__(
+        self, *, app_id: str, alipay_key: RSAPublicKey, merchant: Merchant | None = None
+    ) -> None:
         if not app_id:
             raise ChannelNotConfigured("Alipay needs the application's app_id")
         self.app_id = app_id
         self._alipay_key = alipay_key
+        self._merchant = merchant
 
     @property
     def channel_name(self) -> str:
@@ -226,8 +296,62 @@ class AlipayChannel:
             raise NoticeRefused("PARAM_ERROR", "the notification is not well formed") from None
 
     def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
-        # Being written (issue 16): the order placing of this channel.
-        raise ChannelUnavailable("NOT_PLACED", "this channel does not place orders yet")
+        """当面付 precreate (``alipay.trade.precreate``): a form signed RSA2 with the
+        application's key; the ``qr_code`` answered is taken only once Alipay's signature over
+        the answer's own JSON text verifies."""
+        merchant = _merchant(self._merchant, "Alipay")
+        params = {
+            "app_id": self.app_id,
+            "method": PRECREATE,
+            "format": "JSON",
+            "charset": "utf-8",
+            "sign_type": "RSA2",
+            "timestamp": now.astimezone(BEIJING).strftime(ALIPAY_TIME),
+            "version": "1.0",
+            "notify_url": order.notify_url,
+            "biz_content": json.dumps(
+                {
+                    "out_trade_no": order.order_no,
+                    "total_amount": fen_to_yuan_text(order.amount_fen),
+                    "subject": order.description,
+                    "time_expire": order.expires_at.astimezone(BEIJING).strftime(ALIPAY_TIME),
+                },
+                ensure_ascii=False,
+            ),
+        }
+        # A request signs ``sign_type`` too (only a notification leaves it out).
+        params["sign"] = rsa_sign(merchant.private_key, alipay_signed_content(params, ("sign",)))
+        answer = _post(
+            merchant.base_url,
+            urlencode(params).encode(),
+            {
+                "Content-Type": "application/x-www-form-urlencoded;charset=utf-8",
+                "User-Agent": USER_AGENT,
+            },
+        )
+        if not answer.is_success:
+            raise ChannelUnavailable(f"HTTP_{answer.status_code}", "Alipay did not take the order")
+        try:
+            text = answer.content.decode("utf-8")
+            signed = alipay_response_text(text, PRECREATE_RESPONSE)
+            self._alipay_key.verify(
+                base64.b64decode(json.loads(text)["sign"], validate=True),
+                signed.encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+            result = json.loads(signed)
+        except (InvalidSignature, KeyError, TypeError, ValueError, binascii.Error):
+            raise ChannelUnavailable("SIGN_ERROR", "Alipay's answer does not verify") from None
+        if result.get("code") != ALIPAY_SUCCESS:
+            code = _text(result.get("sub_code") or result.get("code") or "FAILED")
+            raise ChannelUnavailable(code, "Alipay did not take the order")
+        if result.get("out_trade_no") not in (None, order.order_no):
+            raise ChannelUnavailable("PARAM_ERROR", "Alipay answered for another order")
+        try:
+            return PlacedOrder(pay_url=_text(result["qr_code"], MAX_URL))
+        except (KeyError, ValueError):
+            raise ChannelUnavailable("PARAM_ERROR", "Alipay's answer holds no QR code") from None
 
     def accepted(self) -> Reply:
         """Alipay stops resending when it reads ``success``."""
@@ -238,11 +362,78 @@ class AlipayChannel:
         return Reply(status, b"fail", "text/plain")
 
 
-def alipay_signed_content(params: Mapping[str, str]) -> bytes:
-    """What Alipay signs: every parameter but ``sign`` and ``sign_type``, empty ones left out,
-    sorted by name, ``name=value`` joined with ``&`` (values as sent, URL-decoded)."""
-    pairs = sorted((k, v) for k, v in params.items() if k not in {"sign", "sign_type"} and v)
+def alipay_signed_content(
+    params: Mapping[str, str], unsigned: tuple[str, ...] = ("sign", "sign_type")
+) -> bytes:
+    """What Alipay signs: every parameter but ``unsigned`` (a notification's ``sign`` and
+    ``sign_type``; a request's ``sign`` only), empty ones left out, sorted by name,
+    ``name=value`` joined with ``&`` (values as sent, URL-decoded)."""
+    pairs = sorted((k, v) for k, v in params.items() if k not in unsigned and v)
     return "&".join(f"{k}={v}" for k, v in pairs).encode()
+
+
+def alipay_response_text(text: str, name: str) -> str:
+    """The JSON text of the answer object ``name`` exactly as sent: what Alipay's ``sign``
+    covers (parsing and re-serialising it would change the bytes)."""
+    key = text.find(json.dumps(name))
+    if key < 0:
+        raise ValueError(f"no {name} in the answer")
+    colon = text.index(":", key + len(name) + 2)
+    start = len(text) - len(text[colon + 1 :].lstrip())
+    _, end = json.JSONDecoder().raw_decode(text, start)
+    return text[start:end]
+
+
+def wechat_request_message(method: str, path: str, stamp: str, nonce: str, body: bytes) -> bytes:
+    """What the merchant signs for WeChat Pay v3 (its 签名串): method, path with query,
+    timestamp, nonce and body, each followed by a newline."""
+    return f"{method}\n{path}\n{stamp}\n{nonce}\n".encode() + body + b"\n"
+
+
+def rsa_sign(key: RSAPrivateKey, message: bytes) -> str:
+    """SHA256withRSA (PKCS#1 v1.5), base64: WeChat Pay v3's and Alipay's RSA2 signature."""
+    return base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+def fen_to_yuan_text(fen: int) -> str:
+    """8850 → ``"88.50"``: Alipay's amounts are 元 with two decimals."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+@dataclass(frozen=True)
+class Merchant:
+    """The merchant's side of placing orders: its application id, the serial of its
+    certificate (WeChat Pay), its private key and the channel's address."""
+
+    app_id: str
+    private_key: RSAPrivateKey
+    base_url: str
+    serial: str = ""
+
+
+def _merchant(merchant: Merchant | None, channel: str) -> Merchant:
+    if merchant is None:
+        raise ChannelUnavailable("NOT_CONFIGURED", f"{channel}'s merchant key is not configured")
+    return merchant
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """One request to the channel; unreachable or too slow: ChannelUnavailable (saying
+    neither the URL's secrets nor the body)."""
+    try:
+        return httpx.post(url, content=body, headers=headers, timeout=CHANNEL_TIMEOUT)
+    except httpx.TimeoutException:
+        raise ChannelUnavailable("TIMEOUT", "the channel did not answer in time") from None
+    except httpx.HTTPError:
+        raise ChannelUnavailable("UNREACHABLE", "the channel could not be reached") from None
+
+
+def _wechat_code(answer: httpx.Response) -> str:
+    """WeChat Pay's error code (``{"code": "PARAM_ERROR", …}``), or the HTTP status."""
+    try:
+        return _text(json.loads(answer.content)["code"])
+    except (KeyError, TypeError, ValueError):
+        return f"HTTP_{answer.status_code}"
 
 
 def yuan_text_to_fen(text: str) -> int:
@@ -259,25 +450,52 @@ def yuan_text_to_fen(text: str) -> int:
 
 def wechat_pay_channel(config: Path) -> WeChatPayChannel:
     settings = _config(
-        config, ("mchid", "platform_serial", "platform_public_key_file", "apiv3_key_file")
+        config,
+        (
+            "mchid",
+            "platform_serial",
+            "platform_public_key_file",
+            "apiv3_key_file",
+            "appid",
+            "merchant_serial",
+            "merchant_private_key_file",
+        ),
+        {"base_url": WECHAT_BASE_URL},
     )
     return WeChatPayChannel(
         mchid=settings["mchid"],
         apiv3_key=_key_file(config, settings["apiv3_key_file"]).strip(),
         platform_key=_public_key(config, settings["platform_public_key_file"]),
         platform_serial=settings["platform_serial"],
+        merchant=Merchant(
+            app_id=settings["appid"],
+            private_key=_private_key(config, settings["merchant_private_key_file"]),
+            base_url=settings["base_url"].rstrip("/"),
+            serial=settings["merchant_serial"].upper(),
+        ),
     )
 
 
 def alipay_channel(config: Path) -> AlipayChannel:
-    settings = _config(config, ("app_id", "alipay_public_key_file"))
+    settings = _config(
+        config,
+        ("app_id", "alipay_public_key_file", "app_private_key_file"),
+        {"gateway": ALIPAY_GATEWAY},
+    )
     return AlipayChannel(
         app_id=settings["app_id"],
         alipay_key=_public_key(config, settings["alipay_public_key_file"]),
+        merchant=Merchant(
+            app_id=settings["app_id"],
+            private_key=_private_key(config, settings["app_private_key_file"]),
+            base_url=settings["gateway"],
+        ),
     )
 
 
-def _config(path: Path, required: tuple[str, ...]) -> dict[str, str]:
+def _config(
+    path: Path, required: tuple[str, ...], optional: Mapping[str, str] | None = None
+) -> dict[str, str]:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -287,7 +505,13 @@ def _config(path: Path, required: tuple[str, ...]) -> dict[str, str]:
     if missing:
         msg = f"GONGZHI_PAYMENT_KEY_FILE ({path}) lacks {', '.join(missing)}"
         raise ChannelNotConfigured(msg)
-    return {name: settings[name] for name in required}
+    chosen = {name: settings[name] for name in required}
+    for name, default in (optional or {}).items():
+        value = settings.get(name, default)
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            raise ChannelNotConfigured(f"GONGZHI_PAYMENT_KEY_FILE ({path}): {name} is not a URL")
+        chosen[name] = value
+    return chosen
 
 
 def _key_file(config: Path, name: str) -> bytes:
@@ -314,13 +538,23 @@ def _public_key(config: Path, name: str) -> RSAPublicKey:
     return key
 
 
+def _private_key(config: Path, name: str) -> RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(_key_file(config, name), password=None)
+    except (ValueError, TypeError):
+        raise ChannelNotConfigured(f"{name} holds no unencrypted RSA private key (PEM)") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise ChannelNotConfigured(f"{name} holds no RSA private key (PEM)")
+    return key
+
+
 def _header(headers: Mapping[str, str], name: str) -> str:
     return headers.get(name) or headers.get(name.lower()) or ""
 
 
 def _beijing(text: str) -> datetime:
     """Alipay's ``yyyy-MM-dd HH:mm:ss``, Beijing time."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+    return datetime.strptime(text, ALIPAY_TIME).replace(tzinfo=BEIJING)
 
 
 def _checked(notice: Notice) -> Notice:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
-from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
+from gongzhi.domain.payment_channel import OrderToPlace, PlacedOrder
 
 if TYPE_CHECKING:
     from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
@@ -42,6 +43,8 @@ SANDBOX = "SANDBOX"  # the PaymentChannel value the sandbox's payments are booke
 # WeChat Pay v3 asks of its merchants.
 FRESHNESS = timedelta(minutes=5)
 MIN_KEY_BYTES = 32
+# The sandbox's cashier (收银台), where a sandbox order's pay_url leads.
+CASHIER_PATH = "/sandbox/pay/{order_no}"
 TIMESTAMP, NONCE, SIGNATURE = "Sandbox-Timestamp", "Sandbox-Nonce", "Sandbox-Signature"
 # Known to the platform but not implemented: selecting one refuses to start.
 NOT_IMPLEMENTED = {"UNIONPAY": "银联"}
@@ -162,8 +165,11 @@ class SandboxChannel:
         return _notice(body)
 
     def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
-        # Being written (issue 16): the order placing of this channel.
-        raise ChannelUnavailable("NOT_PLACED", "this channel does not place orders yet")
+        """The sandbox's cashier page, served by the platform the order's notifications go
+        to (``gongzhi.graphql.fees.sandbox_cashier``): there the payer confirms."""
+        return PlacedOrder(
+            pay_url=urljoin(order.notify_url, CASHIER_PATH.format(order_no=order.order_no))
+        )
 
     def accepted(self) -> Reply:
         """WeChat Pay v3: 200 or 204 stops the resending."""

@@ -101,6 +101,9 @@ class Settings:
     # and the file of its key (infra/payment_channels.py); never in the database.
     payment_channel: str = ""
     payment_key_file: Path | None = None
+    # The platform's address as the payment channel reaches it (``GONGZHI_PUBLIC_URL``): the
+    # notify URL sent with each order is built on it (required in production with a channel).
+    public_url: str = ""
 
     @property
     def development(self) -> bool:
@@ -250,4 +253,11 @@ def _payment_channel(env: dict[str, str], data_dir: Path) -> dict[str, Any]:
         channel_adapter(name, key_file)
     except (ChannelNotConfigured, OSError) as error:
         raise ConfigurationError(str(error)) from None
-    return {"payment_channel": name, "payment_key_file": key_file}
+    public_url = env.get("GONGZHI_PUBLIC_URL", "").rstrip("/")
+    if name and not public_url:
+        if production:
+            msg = "GONGZHI_PUBLIC_URL must say where the payment channel reaches the platform"
+            raise ConfigurationError(msg)
+        host = env.get("GONGZHI_HTTP_HOST", "127.0.0.1")
+        public_url = f"http://{host}:{env.get('GONGZHI_HTTP_PORT', '8000')}"
+    return {"payment_channel": name, "payment_key_file": key_file, "public_url": public_url}

@@ -37,6 +37,9 @@ payment_orders = Table(
     Column("transaction_id", String(64)),
     Column("paid_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
+    # 统一下单: what the payer opens or scans, once the order is placed at the channel.
+    Column("pay_url", String(512), nullable=False, server_default=""),
+    Column("channel_ref", String(64), nullable=False, server_default=""),
     # The log position of the order's latest event: the live subscription reads the order
     # again when it moves past the last one sent.
     Column("position", BigInteger, nullable=False, server_default="0"),
@@ -53,6 +56,13 @@ PAY_ORDER = update_statement(
     key=("id", "o_id"),
     assign={"payment_id": "payment_id", "transaction_id": "transaction_id", "paid_at": "at"},
     constants={"status": "PAID"},
+)
+PLACE_ORDER = update_statement(
+    "place payment order",
+    CHANGE,
+    payment_orders,
+    key=("id", "o_id"),
+    assign={"pay_url": "pay_url", "channel_ref": "channel_ref"},
 )
 CLOSE_ORDER = update_statement(
     "close payment order",
@@ -99,6 +109,8 @@ def _(event: OnlinePaymentOrder.Created) -> list[Op]:
         "transaction_id": None,
         "paid_at": None,
         "closed_at": None,
+        "pay_url": "",
+        "channel_ref": "",
     }
     return [Op(INSERT_ORDER, row), _position(event)]
 
@@ -117,3 +129,13 @@ def _(event: OnlinePaymentOrder.Paid) -> list[Op]:
 @payment_order_ops.register
 def _(event: OnlinePaymentOrder.Closed) -> list[Op]:
     return [Op(CLOSE_ORDER, {"o_id": event.originator_id, "at": event.closed_at}), _position(event)]
+
+
+@payment_order_ops.register
+def _(event: OnlinePaymentOrder.Placed) -> list[Op]:
+    params = {
+        "o_id": event.originator_id,
+        "pay_url": event.pay_url,
+        "channel_ref": event.channel_ref,
+    }
+    return [Op(PLACE_ORDER, params), _position(event)]

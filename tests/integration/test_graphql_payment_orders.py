@@ -31,17 +31,28 @@ from tests.integration.test_graphql_fees import (
 )
 
 ORDER_FIELDS = """id unitId channel outTradeNo amountFen status createdAt expiresAt paymentId
-    transactionId paidAt closedAt"""
+    transactionId paidAt closedAt payUrl"""
 
 
 def create_order(api: Api, e: Estate, unit: str, as_: Principal) -> Any:
     return api.gql(
         f"""mutation($input: CreatePaymentOrderInput!) {{ createPaymentOrder(input: $input) {{
             __typename ... on OnlinePaymentOrderPayload {{ order {{ {ORDER_FIELDS} }} }}
-            {PROBLEMS} }} }}""",
+            ... on ChannelUnavailable {{ orderId code message }} {PROBLEMS} }} }}""",
         {"input": {"communityId": e.community, "unitId": unit, "reason": "在线缴费"}},
         as_=as_,
     )["createPaymentOrder"]
+
+
+def place_order(api: Api, order_id: str, as_: Principal) -> Any:
+    """统一下单 again (placePaymentOrder), answered with its order or its typed error."""
+    return api.gql(
+        f"""mutation($input: PlacePaymentOrderInput!) {{ placePaymentOrder(input: $input) {{
+            __typename ... on OnlinePaymentOrderPayload {{ order {{ {ORDER_FIELDS} }} }}
+            ... on ChannelUnavailable {{ orderId code message }} {PROBLEMS} }} }}""",
+        {"input": {"orderId": order_id, "reason": "重新发起支付"}},
+        as_=as_,
+    )["placePaymentOrder"]
 
 
 def read_order(api: Api, order_id: str, as_: Principal | None = None) -> Any:
@@ -279,6 +290,9 @@ PAYMENT_ORDER_OPERATIONS: dict[str, Any] = {
         )
     ),
     "closePaymentOrder of the resident's unit": _close,
+    "placePaymentOrder of the resident's unit": lambda api, w, p: _outcome(
+        place_order(api, _order_of_the_residents_unit(api, w), p)
+    ),
     "onlinePaymentOrder of the resident's unit": lambda api, w, p: _outcome(
         api.gql(
             "query($id: ID!) { onlinePaymentOrder(id: $id) { __typename } }",
@@ -305,6 +319,7 @@ _STATEMENT_READERS = dict(
 PAYMENT_ORDER_EXPECTED: dict[str, dict[str, object]] = {
     "createPaymentOrder for the resident's unit": _PAYERS,
     "closePaymentOrder of the resident's unit": _PAYERS,
+    "placePaymentOrder of the resident's unit": _PAYERS,
     "onlinePaymentOrder of the resident's unit": _STATEMENT_READERS,
     "onlinePaymentOrders of the resident's unit": _STATEMENT_READERS,
 }
@@ -479,3 +494,23 @@ def test_chosen_bills_are_the_oldest_open_ones_and_the_payment_settles_exactly_t
     after = {b["period"]: b for b in statement(api, e.units["101"])["bills"]}
     assert after["2026-10"]["outstandingFen"] == 0
     assert after["2026-11"]["outstandingFen"] == november["outstandingFen"]
+
+
+def test_an_order_is_placed_at_the_sandbox_as_it_is_created_and_not_once_paid(api: Api) -> None:
+    # Given an order created for what a unit owes
+    e = billed_estate(api)
+    order = create_order(api, e, e.units["101"], e.staff)["order"]
+    # Then it is placed at once: its payUrl is the sandbox's cashier for the order
+    assert order["payUrl"].endswith(f"/sandbox/pay/{order['outTradeNo']}")
+    history = api.platform.app.repository.get(UUID(order["id"]))
+    assert history.pay_url == order["payUrl"]
+    # When it is placed again: the same answer, nothing new recorded
+    again = place_order(api, order["id"], e.staff)
+    assert again["order"]["payUrl"] == order["payUrl"]
+    assert api.platform.app.repository.get(UUID(order["id"])).version == history.version
+    # When it is paid, placing it again is refused in plain words
+    assert notify(api, order, transaction_id="SBX-placed").status_code == 204
+    api.settle()
+    refused = place_order(api, order["id"], e.staff)
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.orderId")
+    assert "paid already" in refused["message"]

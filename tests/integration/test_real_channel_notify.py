@@ -19,21 +19,32 @@ from starlette.testclient import TestClient
 
 from gongzhi.domain.payment import PaymentChannel
 from gongzhi.graphql.app import create_app
+from gongzhi.graphql.fees.notify import notify_url
+from gongzhi.infra.payment_channels import channel_adapter
+from tests.channel_peer import ChannelPeer, serving
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import billed_estate
-from tests.integration.test_graphql_payment_orders import booked, create_order, read_order
+from tests.integration.test_graphql_payment_orders import (
+    booked,
+    create_order,
+    place_order,
+    read_order,
+)
 from tests.unit.test_payment_adapters import (
     APIV3_KEY,
     APP_ID,
     MCHID,
     SERIAL,
     alipay_notice,
+    merchant_side,
     wechat_notice,
 )
+from tests.unit.test_payment_placing import MERCHANT_KEY, MERCHANT_SERIAL
 
 
-def configured(tmp_path: Path, channel: str, key: rsa.RSAPrivateKey) -> Path:
-    """The channel's JSON configuration and key files, as an operator lays them out."""
+def configured(tmp_path: Path, channel: str, key: rsa.RSAPrivateKey, peer: ChannelPeer) -> Path:
+    """The channel's JSON configuration and key files, as an operator lays them out; its
+    order API is the local ``peer``."""
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -50,6 +61,7 @@ def configured(tmp_path: Path, channel: str, key: rsa.RSAPrivateKey) -> Path:
         if channel == "WECHAT"
         else {"app_id": APP_ID, "alipay_public_key_file": "channel.pem"}
     )
+    settings.update(merchant_side(tmp_path, channel, peer.base_url, MERCHANT_KEY))
     config.write_text(json.dumps(settings))
     return config
 
@@ -89,6 +101,7 @@ NOTICES: dict[str, Callable[[Any, Any, datetime, str], tuple[dict[str, str], byt
     "WECHAT": _wechat,
     "ALIPAY": _alipay,
 }
+PAY_URL = {"WECHAT": "weixin://wxpay/bizpayurl?pr=", "ALIPAY": "https://qr.alipay.com/"}
 ACCEPTED = {"WECHAT": (204, b""), "ALIPAY": (200, b"success")}
 
 
@@ -99,35 +112,52 @@ def test_a_real_channels_notification_pays_the_order_once_and_a_forged_one_nothi
     # Given the platform configured for the channel (its keys in files, named by settings)
     theirs = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    settings = replace(
-        api.settings,
-        payment_channel=channel,
-        payment_key_file=configured(tmp_path, channel, theirs),
+    peer = ChannelPeer(
+        channel_key=theirs,
+        merchant_key=MERCHANT_KEY.public_key(),
+        platform_serial=SERIAL,
+        merchant_serial=MERCHANT_SERIAL,
+        mchid=MCHID,
+        app_id=APP_ID,
     )
     app = api.platform.app
-    app.online_channel = PaymentChannel(channel)  # as bootstrap sets it from the settings
     try:
-        with TestClient(create_app(settings, app)) as client:
-            e = billed_estate(api)
-            order = create_order(api, e, e.units["101"], e.staff)["order"]
-            assert order["channel"] == channel
-            endpoint = f"/payments/notify/{channel.lower()}"
-            now = datetime.now(UTC)
-            # When a forged notification comes, then the channel's own, then its resend (a
-            # new notification of the same payment), then the first replayed as it was
-            headers, body = NOTICES[channel](forger, order, now, "N-1")
-            forged = client.post(endpoint, content=body, headers=headers)
-            assert forged.status_code == 401
-            replies = [
-                client.post(endpoint, content=body, headers=headers)
-                for headers, body in (
-                    NOTICES[channel](theirs, order, now, event) for event in ("N-1", "N-2")
-                )
-            ]
-            headers, body = NOTICES[channel](theirs, order, now, "N-1")
-            replayed = client.post(endpoint, content=body, headers=headers)
+        with serving(peer):
+            settings = replace(
+                api.settings,
+                payment_channel=channel,
+                payment_key_file=configured(tmp_path, channel, theirs, peer),
+            )
+            # as bootstrap sets them from the settings
+            app.online_channel = PaymentChannel(channel)
+            app.channel_adapter = channel_adapter(channel, settings.payment_key_file)
+            app.notify_url = notify_url("https://wy.example.cn", channel)
+            with TestClient(create_app(settings, app)) as client:
+                e = billed_estate(api)
+                order = create_order(api, e, e.units["101"], e.staff)["order"]
+                assert order["channel"] == channel
+                # placed at the channel (统一下单) as it was created: its code to scan kept
+                assert order["payUrl"].startswith(PAY_URL[channel]), order
+                assert [o.get("out_trade_no") or o["biz"]["out_trade_no"] for o in peer.placed] == [
+                    order["outTradeNo"]
+                ]
+                endpoint = f"/payments/notify/{channel.lower()}"
+                now = datetime.now(UTC)
+                # When a forged notification comes, then the channel's own, then its resend (a
+                # new notification of the same payment), then the first replayed as it was
+                headers, body = NOTICES[channel](forger, order, now, "N-1")
+                forged = client.post(endpoint, content=body, headers=headers)
+                assert forged.status_code == 401
+                replies = [
+                    client.post(endpoint, content=body, headers=headers)
+                    for headers, body in (
+                        NOTICES[channel](theirs, order, now, event) for event in ("N-1", "N-2")
+                    )
+                ]
+                headers, body = NOTICES[channel](theirs, order, now, "N-1")
+                replayed = client.post(endpoint, content=body, headers=headers)
     finally:
-        del app.online_channel
+        del app.online_channel, app.channel_adapter, app.notify_url
     # Then the channel is told to stop resending, the order reads paid, and one payment
     # is booked on the channel for the order's amount
     assert [(r.status_code, r.content) for r in replies] == [ACCEPTED[channel]] * 2
@@ -135,3 +165,46 @@ def test_a_real_channels_notification_pays_the_order_once_and_a_forged_one_nothi
     assert read_order(api, order["id"])["status"] == "PAID"
     payments = booked(api, e.units["101"])
     assert [(p["amountFen"], p["channel"]) for p in payments] == [(order["amountFen"], channel)]
+
+
+@pytest.mark.parametrize(("channel", "mode"), [("WECHAT", "forged"), ("ALIPAY", "refuse")])
+def test_an_order_the_channel_cannot_place_is_kept_unplaced_and_placed_again_later(
+    api: Api, tmp_path: Path, channel: str, mode: str
+) -> None:
+    # Given the platform on a channel whose order API answers with a signature that is not
+    # the channel's (WeChat Pay) or refuses the order (Alipay)
+    theirs = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    peer = ChannelPeer(
+        channel_key=theirs,
+        merchant_key=MERCHANT_KEY.public_key(),
+        platform_serial=SERIAL,
+        merchant_serial=MERCHANT_SERIAL,
+        mchid=MCHID,
+        app_id=APP_ID,
+        mode=mode,
+    )
+    app = api.platform.app
+    try:
+        with serving(peer):
+            config = configured(tmp_path, channel, theirs, peer)
+            app.online_channel = PaymentChannel(channel)
+            app.channel_adapter = channel_adapter(channel, config)
+            app.notify_url = notify_url("https://wy.example.cn", channel)
+            e = billed_estate(api)
+            # When an order is created
+            refused = create_order(api, e, e.units["101"], e.staff)
+            # Then the answer is the typed ChannelUnavailable, naming the recorded order
+            assert refused["__typename"] == "ChannelUnavailable", refused
+            assert (
+                refused["code"] == {"forged": "SIGN_ERROR", "refuse": "ACQ.TRADE_HAS_CLOSE"}[mode]
+            )
+            api.settle()
+            unplaced = read_order(api, refused["orderId"])
+            assert (unplaced["status"], unplaced["payUrl"]) == ("CREATED", None)
+            # When the channel answers properly again and the order is placed again
+            peer.mode = "ok"
+            placed = place_order(api, refused["orderId"], e.staff)
+            # Then it carries the channel's code to scan
+            assert placed["order"]["payUrl"].startswith(PAY_URL[channel]), placed
+    finally:
+        del app.online_channel, app.channel_adapter, app.notify_url

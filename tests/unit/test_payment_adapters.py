@@ -253,6 +253,31 @@ def _pem(key: rsa.RSAPrivateKey) -> bytes:
     )
 
 
+def merchant_side(
+    folder: Path, channel: str, base_url: str = "", key: rsa.RSAPrivateKey | None = None
+) -> dict[str, str]:
+    """The merchant's own settings for placing orders (统一下单), its private key written
+    beside them (made here unless given); ``base_url``: where the channel's API answers."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (folder / "merchant.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    if channel == "WECHAT":
+        found = {"base_url": base_url} if base_url else {}
+        return {
+            "appid": "wx0000000000000001",
+            "merchant_serial": "3775B6A45ACD588826D15E583A95F5DD",
+            "merchant_private_key_file": "merchant.pem",
+            **found,
+        }
+    found = {"gateway": f"{base_url}/gateway.do"} if base_url else {}
+    return {"app_private_key_file": "merchant.pem", **found}
+
+
 def test_the_channels_are_configured_from_key_files_named_by_settings(
     tmp_path: Path, platform_key: Any
 ) -> None:
@@ -266,6 +291,7 @@ def test_the_channels_are_configured_from_key_files_named_by_settings(
                 "platform_serial": SERIAL,
                 "platform_public_key_file": "wechatpay-platform.pem",
                 "apiv3_key_file": str(tmp_path / "apiv3.key"),
+                **merchant_side(tmp_path, "WECHAT"),
             }
         )
     )
@@ -282,7 +308,15 @@ def test_the_channels_are_configured_from_key_files_named_by_settings(
 
     (tmp_path / "alipay.pem").write_bytes(_pem(platform_key))
     alipay_config = tmp_path / "alipay.json"
-    alipay_config.write_text(json.dumps({"app_id": APP_ID, "alipay_public_key_file": "alipay.pem"}))
+    alipay_config.write_text(
+        json.dumps(
+            {
+                "app_id": APP_ID,
+                "alipay_public_key_file": "alipay.pem",
+                **merchant_side(tmp_path, "ALIPAY"),
+            }
+        )
+    )
     adapter = channel_adapter("ALIPAY", alipay_config)
     assert isinstance(adapter, AlipayChannel)
     assert adapter.verify({}, alipay_notice(platform_key), NOW).amount_fen == 14685
@@ -299,6 +333,7 @@ def test_the_channels_are_configured_from_key_files_named_by_settings(
                 "platform_serial": SERIAL,
                 "platform_public_key_file": "wechatpay-platform.pem",
                 "apiv3_key_file": "apiv3.key",
+                **merchant_side(tmp_path, "WECHAT"),
             }
         )
     )

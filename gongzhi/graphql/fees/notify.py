@@ -9,6 +9,7 @@ Every outcome is logged by its code, the order number and the amount, never a pe
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from anyio import to_thread
@@ -18,13 +19,23 @@ from starlette.routing import Route
 
 from gongzhi.domain.errors import DomainError
 from gongzhi.domain.payment import PaymentChannel
-from gongzhi.domain.payment_channel import ChannelAdapter, ChannelNotice, NoticeRefused
+from gongzhi.domain.payment_channel import (
+    ChannelAdapter,
+    ChannelNotice,
+    ChannelReply,
+    NoticeRefused,
+)
 from gongzhi.graphql.context import Services
 from gongzhi.infra.payment_channels import NoticeRefused as Unverified
 
 PATH = "/payments/notify/{channel}"
 
 log = logging.getLogger(__name__)
+
+
+def notify_url(public_url: str, channel: str) -> str:
+    """Where ``channel`` posts its notifications, as sent with each order it places."""
+    return public_url.rstrip("/") + PATH.format(channel=channel.lower())
 
 
 def notify_route(holder: dict[str, Services], adapter: ChannelAdapter | None) -> Route:
@@ -34,41 +45,49 @@ def notify_route(holder: dict[str, Services], adapter: ChannelAdapter | None) ->
         name = request.path_params["channel"].upper()
         if adapter is None or name != adapter.channel_name:
             return Response(b'{"code":"NOT_FOUND"}', 404, media_type="application/json")
-        services = holder["services"]
         body = await request.body()
-        notice: ChannelNotice | None = None
-        try:
-            notice = adapter.verify(request.headers, body, datetime.now(UTC))
-            verified = notice
-            payment_id = await to_thread.run_sync(
-                lambda: services.app.settle_notice(PaymentChannel(name), verified),
-                limiter=services.limiter,
-            )
-        except (Unverified, NoticeRefused) as refusal:
-            log.warning(
-                "payment notification refused: %s %s (order %s, %s fen)",
-                name,
-                refusal.code,
-                notice.order_no if notice else "-",
-                notice.amount_fen if notice else "-",
-            )
-            reply = adapter.refused(refusal.code, refusal.message, refusal.status)
-        except DomainError as error:
-            # The booking itself was refused (a prepayment over its limit, say): the channel
-            # resends later, when staff may have sorted it out; nothing was booked.
-            log.error(
-                "payment notification not booked: %s (order %s)", error, notice and notice.order_no
-            )
-            reply = adapter.refused("NOT_BOOKED", "not booked; resend later", 500)
-        else:
-            log.info(
-                "payment notification taken: %s order %s, %s fen, payment %s",
-                name,
-                verified.order_no,
-                verified.amount_fen,
-                payment_id,
-            )
-            reply = adapter.accepted()
+        reply = await receive_notice(holder["services"], adapter, request.headers, body)
         return Response(reply.body, reply.status, media_type=reply.media_type)
 
     return Route(PATH, notify, methods=["POST"])
+
+
+async def receive_notice(
+    services: Services, adapter: ChannelAdapter, headers: Mapping[str, str], body: bytes
+) -> ChannelReply:
+    """The one way a notification is taken (the endpoint, and the sandbox's cashier that
+    delivers its own): verified by the adapter, then booked exactly once, every outcome
+    logged without the body."""
+    name = adapter.channel_name
+    notice: ChannelNotice | None = None
+    try:
+        notice = adapter.verify(headers, body, datetime.now(UTC))
+        verified = notice
+        payment_id = await to_thread.run_sync(
+            lambda: services.app.settle_notice(PaymentChannel(name), verified),
+            limiter=services.limiter,
+        )
+    except (Unverified, NoticeRefused) as refusal:
+        log.warning(
+            "payment notification refused: %s %s (order %s, %s fen)",
+            name,
+            refusal.code,
+            notice.order_no if notice else "-",
+            notice.amount_fen if notice else "-",
+        )
+        return adapter.refused(refusal.code, refusal.message, refusal.status)
+    except DomainError as error:
+        # The booking itself was refused (a prepayment over its limit, say): the channel
+        # resends later, when staff may have sorted it out; nothing was booked.
+        log.error(
+            "payment notification not booked: %s (order %s)", error, notice and notice.order_no
+        )
+        return adapter.refused("NOT_BOOKED", "not booked; resend later", 500)
+    log.info(
+        "payment notification taken: %s order %s, %s fen, payment %s",
+        name,
+        verified.order_no,
+        verified.amount_fen,
+        payment_id,
+    )
+    return adapter.accepted()

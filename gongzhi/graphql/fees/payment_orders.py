@@ -8,21 +8,35 @@ The channel's notification comes over plain HTTP (``notify.py``), not GraphQL.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import AsyncGenerator
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from anyio import to_thread
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from gongzhi.application.base import Done
 from gongzhi.application.fields import Kind
-from gongzhi.application.payment_orders import ClosePaymentOrder, CreatePaymentOrder
+from gongzhi.application.payment_orders import (
+    ClosePaymentOrder,
+    CreatePaymentOrder,
+    PlacePaymentOrder,
+)
+from gongzhi.domain.payment_channel import ChannelUnavailable
 from gongzhi.domain.payment_order import OrderStatus
-from gongzhi.graphql.commands import mutation, mutations
+from gongzhi.graphql.commands import mutation, mutations, recorded
 from gongzhi.graphql.context import Context, query_id
-from gongzhi.graphql.errors import Forbidden, NotFound, Refused, ValidationError, forbidden
+from gongzhi.graphql.errors import (
+    Forbidden,
+    NotFound,
+    Recorded,
+    Refused,
+    ValidationError,
+    forbidden,
+)
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.money import Fen
 from gongzhi.graphql.permissions import Action, Target, allowed
@@ -30,6 +44,9 @@ from gongzhi.graphql.reading import InCommunity, UnitInCommunityArg, lookup
 from gongzhi.graphql.references import Found
 from gongzhi.graphql.rows import from_row
 from gongzhi.graphql.work_orders.subscriptions import WAKE_INTERVAL
+
+log = logging.getLogger(__name__)
+UTC = datetime.UTC
 
 MAX_ORDERS = 50  # a unit's orders shown, newest first
 
@@ -53,12 +70,28 @@ class OnlinePaymentOrder:
     transaction_id: str | None
     paid_at: datetime.datetime | None
     closed_at: datetime.datetime | None
+    pay_url: str | None = strawberry.field(
+        description="What the payer opens or scans, once the channel took the order (统一下单): "
+        "WeChat Pay's code_url or Alipay's qr_code (shown as a QR code), the sandbox's cashier"
+    )
 
 
 @strawberry.type
 class OnlinePaymentOrderPayload:
     order: OnlinePaymentOrder | None
     position: str
+
+
+@strawberry.type(
+    name="ChannelUnavailable",
+    description="The payment channel could not place the order just now (unreachable, or it "
+    "refused): the order is recorded but cannot be paid yet; place it again with "
+    "placePaymentOrder.",
+)
+class ChannelUnavailableProblem:
+    order_id: strawberry.ID = strawberry.field(description="The order, recorded and not placed")
+    code: str = strawberry.field(description="The channel's or the platform's code for why")
+    message: str
 
 
 OnlinePaymentOrderLookup = Annotated[
@@ -92,6 +125,7 @@ def _order(row: dict[str, object]) -> OnlinePaymentOrder:
         row,
         status=OrderStatus(row["shown_status"]),
         out_trade_no=order_id.hex,
+        pay_url=row["pay_url"] or None,
     )
 
 
@@ -116,6 +150,35 @@ async def order_reply(context: Context, done: Done, _: object) -> OnlinePaymentO
     )
 
 
+async def placed_reply(
+    context: Context, done: Done, _: object
+) -> OnlinePaymentOrderPayload | ChannelUnavailableProblem | Recorded:
+    """统一下单 once the order is recorded: ask the channel (in the default threads, not the
+    database's: a slow channel must not hold up every other mutation), then record its answer
+    on the order. A channel that cannot place it leaves the order as it was, unplaceable
+    until placed again."""
+    app, order_id = context.app, done.id
+    adapter = app.channel_adapter
+    to_place = await context.in_thread(lambda: app.order_to_place(order_id))
+    try:
+        if adapter is None:
+            raise ChannelUnavailable("NOT_CONFIGURED", "no payment channel is configured")
+        channel = adapter
+        placed = await to_thread.run_sync(
+            lambda: channel.place(to_place, datetime.datetime.now(UTC))
+        )
+    except ChannelUnavailable as error:
+        log.warning("order %s not placed: %s %s", to_place.order_no, error.code, error.message)
+        return ChannelUnavailableProblem(
+            order_id=strawberry.ID(str(order_id)), code=error.code, message=error.message
+        )
+    meta = context.meta(f"统一下单: order {to_place.order_no} placed at {channel.channel_name}")
+    placement = await context.in_thread(lambda: app.record_placement(meta, order_id, placed))
+    if not await context.services.views_include(placement.position):
+        return recorded(placement)
+    return await order_reply(context, Done(order_id, placement.position), None)
+
+
 def _unit_of_order(_: Context, command: CreatePaymentOrder, found: dict[str, Found]) -> Target:
     """The unit's community, and the unit: a resident orders for own units only."""
     community = found["input.communityId"].target()
@@ -129,7 +192,8 @@ def _unit_of_order(_: Context, command: CreatePaymentOrder, found: dict[str, Fou
 
 PaymentOrderMutations = mutations(
     "PaymentOrderMutations",
-    mutation(CreatePaymentOrder, Action.PAY_FEES_ONLINE, reply=order_reply, target=_unit_of_order),
+    mutation(CreatePaymentOrder, Action.PAY_FEES_ONLINE, reply=placed_reply, target=_unit_of_order),
+    mutation(PlacePaymentOrder, Action.PAY_FEES_ONLINE, reply=placed_reply, target="order_id"),
     mutation(ClosePaymentOrder, Action.PAY_FEES_ONLINE, reply=order_reply, target="order_id"),
 )
 
