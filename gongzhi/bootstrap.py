@@ -82,7 +82,7 @@ class Platform:
             app.channel_adapter = channel_adapter(
                 self.settings.payment_channel, self.settings.payment_key_file
             )
-            app.notify_url = notify_url(self.settings.public_url, self.settings.payment_channel)
+            app.notify_url = notify_url(self.settings.public_base, self.settings.payment_channel)
         assert self.settings.master_key_file is not None, "Settings.from_env() sets it"
         app.sealing.sealer = file_key_ring(self.settings.master_key_file, app.recorder)
         wire_audit_seal(app, AuditKey(self.settings.audit_signing_key))

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -49,6 +50,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gongzhi.graphql.app import create_app
 
     settings, embedded = _settings()
+    # Served where asked: the address the sandbox's cashier and the notify URL are built on.
+    settings = replace(
+        settings,
+        http_host=args.host or settings.http_host,
+        http_port=args.port or settings.http_port,
+    )
     platform = bootstrap(settings)
     # The API reads with asyncpg and writes through the event store: the connection the
     # migration opened is not kept for the process's lifetime (the connection budget).
@@ -57,8 +64,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(settings, platform.app)
         uvicorn.run(
             app,
-            host=args.host or settings.http_host,
-            port=args.port or settings.http_port,
+            host=settings.http_host,
+            port=settings.http_port,
             log_level="warning",
         )
     finally:

@@ -102,8 +102,13 @@ class Settings:
     payment_channel: str = ""
     payment_key_file: Path | None = None
     # The platform's address as the payment channel reaches it (``GONGZHI_PUBLIC_URL``): the
-    # notify URL sent with each order is built on it (required in production with a channel).
+    # notify URL sent with each order is built on it (required in production with a channel;
+    # elsewhere the address served, ``public_base``).
     public_url: str = ""
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
 
     @property
     def development(self) -> bool:
@@ -254,10 +259,7 @@ def _payment_channel(env: dict[str, str], data_dir: Path) -> dict[str, Any]:
     except (ChannelNotConfigured, OSError) as error:
         raise ConfigurationError(str(error)) from None
     public_url = env.get("GONGZHI_PUBLIC_URL", "").rstrip("/")
-    if name and not public_url:
-        if production:
-            msg = "GONGZHI_PUBLIC_URL must say where the payment channel reaches the platform"
-            raise ConfigurationError(msg)
-        host = env.get("GONGZHI_HTTP_HOST", "127.0.0.1")
-        public_url = f"http://{host}:{env.get('GONGZHI_HTTP_PORT', '8000')}"
+    if name and not public_url and production:
+        msg = "GONGZHI_PUBLIC_URL must say where the payment channel reaches the platform"
+        raise ConfigurationError(msg)
     return {"payment_channel": name, "payment_key_file": key_file, "public_url": public_url}

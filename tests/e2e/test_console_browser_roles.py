@@ -1,6 +1,7 @@
 """The console's company (物业) and resident (H5) journeys in a real browser, against the real
 platform (``serve``, ``project``, ``work`` as processes), offline: data through the API over
-HTTP, the sandbox's signed payment notification posted to the server as the channel would.
+HTTP, a bill paid through the sandbox channel's cashier page (the platform's own, which
+delivers the sandbox's signed notification).
 The browser helpers and the server fixture are test_console_browser.py's."""
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import pytest
 
 from gongzhi.application.base import business_today
 from gongzhi.graphql.auth import Principal, Role, issue_token
-from gongzhi.infra.payment_channels import SandboxChannel, read_key
 from gongzhi.infra.settings import Settings
 from tests.e2e.console_world import committee_world, mutate
 from tests.e2e.test_console_browser import ARTIFACTS, browser, needs_chromium, served
@@ -145,22 +145,6 @@ def resident_token(secret: str, world: dict[str, Any]) -> str:
     )
 
 
-def sandbox_pays(base: str, settings: Settings, order_no: str, amount_fen: int) -> None:
-    """The sandbox channel's signed notification, posted to the server as the channel does."""
-    assert settings.payment_key_file is not None
-    channel, now = SandboxChannel(read_key(settings.payment_key_file)), datetime.now(UTC)
-    headers, body = channel.notification(
-        notification_id=f"EV-{uuid4().hex}",
-        order_no=order_no,
-        transaction_id="SBX-console-1",
-        amount_fen=amount_fen,
-        paid_at=now,
-        timestamp=int(now.timestamp()),
-    )
-    response = httpx.post(f"{base}/payments/notify/sandbox", content=body, headers=headers)
-    assert response.status_code == 204, response.text
-
-
 def fits_the_phone(r: Any) -> None:
     """Nothing of the page is wider than the phone: no sideways scrolling of the page."""
     assert r.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -287,7 +271,6 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
         card.wait_for(timeout=30_000)
         assert card.locator(".order-status").inner_text() == "待支付"
         r.shot("payment-order")
-        r.page.evaluate("window.__same_page = true")
         orders = graphql(
             served,
             admin,
@@ -296,15 +279,26 @@ def test_company_staff_watch_the_board_live_and_chase_arrears_and_a_resident_pay
             {"u": world["unit"]},
         )["onlinePaymentOrders"]["orders"]
         created = next(o for o in orders if o["status"] == "CREATED")
-        assert f"{created['amountFen'] // 100:,}.{created['amountFen'] % 100:02d} 元" in (
-            card.locator(".amount").inner_text()
-        )
-        # When the channel says it is paid, the order turns 已支付 on the page by itself
-        sandbox_pays(served, settings, created["outTradeNo"], created["amountFen"])
+        shown = f"{created['amountFen'] // 100:,}.{created['amountFen'] % 100:02d}"
+        assert f"{shown} 元" in card.locator(".amount").inner_text()
+        # When the resident follows the order to the sandbox's cashier (the channel's page)
+        card.locator('[data-testid="how-to-pay"] a.pay-link').click()
+        confirm = r.page.get_by_role("button", name="确认支付")
+        confirm.wait_for()
+        assert r.page.url.startswith(f"{served}/sandbox/pay/{created['outTradeNo']}")
+        assert shown.replace(",", "") in r.page.locator(".amount").inner_text()
+        fits_the_phone(r)
+        r.shot("sandbox-cashier")
+        # and confirms there: the sandbox's signed notification goes to the platform, which
+        # books it; back in the console the order reads 已支付 (nothing posted by this test)
+        confirm.click()
         r.page.locator('.order-status[data-status="PAID"]', has_text="已支付").wait_for()
+        assert r.page.url.startswith(f"{served}/console/resident/bills")
         r.page.locator('[data-testid="bills"] .bill.paid', has_text=world["period"]).wait_for()
         r.page.locator("button.pay", has_text="无需缴费").wait_for()
-        assert r.page.evaluate("window.__same_page") is True
+        # The cashier of a paid order says so instead of taking the money twice
+        cashier = httpx.get(f"{served}/sandbox/pay/{created['outTradeNo']}")
+        assert "订单已支付" in cashier.text and "确认支付" not in cashier.text
         r.no_error_shown()
         fits_the_phone(r)
         r.shot("paid")

@@ -11,6 +11,7 @@ import { liveTable } from '../live.js'
 import { href, navigate, params } from '../router.js'
 import { table } from '../table.js'
 import { act, more, orderClock, startClocks, timeline } from './work.js'
+import qrcode from 'qrcode-generator'
 import './resident.css'
 
 const SECTION = 'resident'
@@ -75,22 +76,88 @@ async function unitSummary(card, unit, scope) {
 const STATEMENT = `query($u: ID!) { feeStatement(unitId: $u) { ${E('ValidationError', 'NotFound', 'Forbidden')}
   ... on FeeStatement { balanceFen outstandingFen lateFeeFen creditFen
     bills { id period dueOn amountFen paidFen outstandingFen lateFeeFen } } } }`
-const ORDER_FIELDS = 'id channel outTradeNo amountFen status createdAt expiresAt paidAt closedAt transactionId'
+const ORDER_FIELDS = 'id channel outTradeNo amountFen status createdAt expiresAt paidAt closedAt transactionId payUrl'
 const ORDERS = `query($u: ID!) { onlinePaymentOrders(unitId: $u) { ${E('ValidationError', 'NotFound', 'Forbidden')}
   ... on OnlinePaymentOrderList { orders { ${ORDER_FIELDS} } } } }`
 const ORDER_UPDATES = `subscription($id: ID!) { onlinePaymentOrderUpdates(id: $id) { ${ORDER_FIELDS} } }`
 
 const orderStatus = (status) => more(`ORDER_${status}`)
+const ORDER = `query($id: ID!) { onlinePaymentOrder(id: $id) {
+  ${E('ValidationError', 'NotFound', 'Forbidden')} ... on OnlinePaymentOrder { ${ORDER_FIELDS} } } }`
+const readOrder = (id) => ask('onlinePaymentOrder', ORDER, { id }, 'OnlinePaymentOrder')
+
+/**
+ * createPaymentOrder / placePaymentOrder: the order placed at the channel (统一下单), or, when
+ * the channel could not take it, { unplaced } (the order is recorded; place it again later).
+ */
+async function placeOrder(field, inputType, input) {
+  const data = await gql(`mutation($input: ${inputType}!) { ${field}(input: $input) {
+    ${E('ValidationError', 'NotFound', 'Forbidden', 'Conflict', 'RateLimited', 'Unavailable')}
+    ... on ChannelUnavailable { orderId code message }
+    ... on OnlinePaymentOrderPayload { order { ${ORDER_FIELDS} } } ... on Recorded { id } } }`, { input })
+  const result = data[field]
+  if (result.__typename === 'ChannelUnavailable') return { order: await readOrder(result.orderId), unplaced: result }
+  const done = expect(result, 'OnlinePaymentOrderPayload', 'Recorded')
+  return { order: done.order || (await readOrder(done.id)) }
+}
+
+/** Back to this page from the sandbox's cashier, the order in view (a path of the console). */
+function returnHere(order) {
+  const here = new URL(window.location.href)
+  here.searchParams.set('order', order.id)
+  return `${here.pathname}${here.search}`
+}
+
+/** How to pay an order waiting for its money: the sandbox's cashier, or the channel's QR code. */
+function howToPay(order, replace) {
+  if (order.status !== 'CREATED') return null
+  if (!order.payUrl) {
+    const again = h('button', { type: 'button', class: 'place-again' }, '重新发起支付')
+    again.addEventListener('click', async () => {
+      again.disabled = true
+      try {
+        replace(await placeOrder('placePaymentOrder', 'PlacePaymentOrderInput', { orderId: order.id, reason: '重新发起支付' }))
+      } catch (error) {
+        again.disabled = false
+        replace({ order, problem: error })
+      }
+    })
+    return h('div', { class: 'how-to-pay', dataset: { testid: 'how-to-pay' } },
+      h('p', {}, '订单尚未提交到支付渠道。'), again)
+  }
+  if (order.channel === 'SANDBOX') {
+    const cashier = new URL(order.payUrl, window.location.href)
+    cashier.searchParams.set('return', returnHere(order))
+    return h('div', { class: 'how-to-pay', dataset: { testid: 'how-to-pay' } },
+      h('a', { class: 'button primary pay-link', href: cashier.href }, '前往收银台支付'))
+  }
+  // The channel's code (weixin://…, https://qr.alipay.com/…) drawn here: nothing fetched.
+  const code = qrcode(0, 'M')
+  code.addData(order.payUrl)
+  code.make()
+  return h('div', { class: 'how-to-pay', dataset: { testid: 'how-to-pay' } },
+    h('img', { class: 'pay-qr', src: code.createDataURL(4, 2), alt: `${more(order.channel)}支付二维码` }),
+    h('p', { class: 'hint' }, `请使用${more(order.channel)}扫码支付`))
+}
 
 /** The order as a card whose status follows the platform (onlinePaymentOrderUpdates). */
-function liveOrder(ctx, order, onPaid) {
+function liveOrder(ctx, order, onPaid, unplaced = null) {
   const status = h('strong', { class: 'order-status', dataset: { status: order.status } }, orderStatus(order.status))
   const facts = h('dl', { class: 'facts' })
   const state = h('p', { class: 'live-state' }, '正在连接实时状态…')
   const problem = h('div')
+  const pay = h('div')
+  const channelProblem = (why) => mount(problem, why ? h('p', { class: 'error', dataset: { testid: 'channel-unavailable' } },
+    `支付渠道暂时无法下单（${why.code}）：${why.message}`) : null)
+  const replace = ({ order: o, unplaced: why = null, problem: error = null }) => {
+    channelProblem(why)
+    if (error) mount(problem, errorBox(error))
+    fill(o)
+  }
   const fill = (o) => {
     status.textContent = orderStatus(o.status)
     status.dataset.status = o.status
+    mount(pay, howToPay(o, replace))
     mount(facts,
       h('dt', {}, '订单号'), h('dd', { class: 'mono' }, o.outTradeNo),
       h('dt', {}, '金额'), h('dd', { class: 'amount' }, yuan(o.amountFen)),
@@ -101,8 +168,9 @@ function liveOrder(ctx, order, onPaid) {
       o.transactionId ? [h('dt', {}, '渠道流水'), h('dd', { class: 'mono' }, o.transactionId)] : null)
   }
   fill(order)
+  channelProblem(unplaced)
   const card = h('div', { class: 'card order', dataset: { testid: 'payment-order', live: 'connecting' } },
-    h('h2', {}, '在线缴费订单 ', status), facts, state, problem,
+    h('h2', {}, '在线缴费订单 ', status), facts, pay, state, problem,
     h('p', { class: 'hint' }, '请在支付渠道完成付款；渠道的支付通知到达平台后，这里的状态会自动更新。'))
   const stop = subscribe(ORDER_UPDATES, { id: order.id }, {
     onListening: () => {
@@ -166,16 +234,15 @@ async function billsView(main, ctx) {
   }
   owing((await showStatement()).s)
   const orders = await showOrders()
-  const waiting = orders.find((o) => o.status === 'CREATED' && Date.parse(o.expiresAt) > Date.now())
+  // Back from the cashier (?order=…) that order is shown, paid or not; else one still waiting.
+  const returned = orders.find((o) => o.id === params().get('order'))
+  const waiting = returned || orders.find((o) => o.status === 'CREATED' && Date.parse(o.expiresAt) > Date.now())
   button.addEventListener('click', async () => {
     button.disabled = true
     try {
-      const done = await act('createPaymentOrder', 'CreatePaymentOrderInput',
-        { communityId: scope.community, unitId: scope.unit, reason: '业主在线缴费' },
-        'OnlinePaymentOrderPayload', `order { ${ORDER_FIELDS} }`)
-      const order = done.order || (await ask('onlinePaymentOrder', `query($id: ID!) { onlinePaymentOrder(id: $id) {
-        ${E('ValidationError', 'NotFound', 'Forbidden')} ... on OnlinePaymentOrder { ${ORDER_FIELDS} } } }`, { id: done.recorded }, 'OnlinePaymentOrder'))
-      mount(pay, liveOrder(ctx, order, () => refresh()))
+      const { order, unplaced } = await placeOrder('createPaymentOrder', 'CreatePaymentOrderInput',
+        { communityId: scope.community, unitId: scope.unit, reason: '业主在线缴费' })
+      mount(pay, liveOrder(ctx, order, () => refresh(), unplaced))
       showOrders()
     } catch (error) {
       button.disabled = false
