@@ -46,7 +46,7 @@ class Action(enum.Enum):
     MANAGE_FEE_SCHEDULE = "set a community's fee standards, terms, vacancies and parking"
     RUN_BILLING = "run the billing of a community"
     RECORD_FEE_PAYMENT = "record a fee payment or refund"
-    PAY_FEES_ONLINE = "order or close an online payment of a unit's fees"
+    PAY_FEES_ONLINE = "order, place or close an online payment of a unit's fees"
     RECORD_METERS = "install meters, record readings, set meter prices and the sharing method"
     READ_METERS = "read a community's meters and readings (a resident: own units')"
     WRITE_OFF_FEES = "write off a bill or waive its late fee"

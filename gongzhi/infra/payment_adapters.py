@@ -35,7 +35,7 @@ import binascii
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -344,7 +344,7 @@ class AlipayChannel:
         except (InvalidSignature, KeyError, TypeError, ValueError, binascii.Error):
             raise ChannelUnavailable("SIGN_ERROR", "Alipay's answer does not verify") from None
         if result.get("code") != ALIPAY_SUCCESS:
-            code = _text(result.get("sub_code") or result.get("code") or "FAILED")
+            code = str(result.get("sub_code") or result.get("code") or "FAILED")[:MAX_FIELD]
             raise ChannelUnavailable(code, "Alipay did not take the order")
         if result.get("out_trade_no") not in (None, order.order_no):
             raise ChannelUnavailable("PARAM_ERROR", "Alipay answered for another order")
@@ -406,8 +406,8 @@ class Merchant:
     certificate (WeChat Pay), its private key and the channel's address."""
 
     app_id: str
-    private_key: RSAPrivateKey
-    base_url: str
+    private_key: RSAPrivateKey = field(repr=False)
+    base_url: str = ""
     serial: str = ""
 
 

@@ -6,8 +6,6 @@ and the sandbox's cashier page paying an order through the platform's own notify
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,13 +18,12 @@ from gongzhi.bootstrap import Platform
 from gongzhi.infra.settings import Settings
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
-from tests.channel_peer import ChannelPeer, serving
-from tests.e2e.conftest import free_port, process_env, start, stop, wait_until_ready
+from tests.channel_peer import serving
+from tests.e2e.conftest import gongzhi_run
 from tests.e2e.test_online_payment import billed_unit, read_order
 from tests.e2e.test_platform import admin_token, graphql
 from tests.integration.test_real_channel_notify import PAY_URL, configured
-from tests.unit.test_payment_adapters import APP_ID, MCHID, SERIAL
-from tests.unit.test_payment_placing import MERCHANT_KEY, MERCHANT_SERIAL
+from tests.unit.test_payment_placing import channel_peer
 
 ORDER = "id outTradeNo amountFen status payUrl"
 ANSWERS = f"""__typename ... on OnlinePaymentOrderPayload {{ order {{ {ORDER} }} }}
@@ -37,19 +34,6 @@ CREATE = f"""mutation($input: CreatePaymentOrderInput!) {{ createPaymentOrder(in
     {ANSWERS} }} }}"""
 PLACE = f"""mutation($input: PlacePaymentOrderInput!) {{ placePaymentOrder(input: $input) {{
     {ANSWERS} }} }}"""
-
-
-@contextmanager
-def gongzhi_run(settings: Settings, **env: str) -> Iterator[str]:
-    """`gongzhi run` (API, projector, worker, scheduler) on the test's database."""
-    port = free_port()
-    process = start(["run", "--no-demo", "--port", str(port)], process_env(settings, **env))
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, process)
-        yield base_url
-    finally:
-        stop(process)
 
 
 def order_placed(
@@ -89,14 +73,7 @@ def test_the_running_platform_places_orders_at_the_channel_and_again_after_a_fai
     # Given the channel's order API (a local peer with the channel's key) and the platform
     # configured for it, running as its own processes
     theirs = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    peer = ChannelPeer(
-        channel_key=theirs,
-        merchant_key=MERCHANT_KEY.public_key(),
-        platform_serial=SERIAL,
-        merchant_serial=MERCHANT_SERIAL,
-        mchid=MCHID,
-        app_id=APP_ID,
-    )
+    peer = channel_peer(theirs)
     community, unit = billed_unit(platform)
     token = admin_token(settings)
     with (
@@ -105,7 +82,7 @@ def test_the_running_platform_places_orders_at_the_channel_and_again_after_a_fai
             settings,
             GONGZHI_PAYMENT_CHANNEL=channel,
             GONGZHI_PAYMENT_KEY_FILE=str(configured(tmp_path, channel, theirs, peer)),
-        ) as base_url,
+        ) as (base_url, _),
     ):
         settled(platform)  # the order is priced from the unit's statement in the views
         # When a unit's payment is ordered
@@ -151,7 +128,7 @@ def test_the_sandbox_cashier_pays_an_order_once_through_the_notify_handling(
 ) -> None:
     community, unit = billed_unit(platform)
     token = admin_token(settings)
-    with gongzhi_run(settings) as base_url:
+    with gongzhi_run(settings) as (base_url, _):
         settled(platform)  # the order is priced from the unit's statement in the views
         # Given an order placed at the sandbox: its payUrl is the platform's cashier
         placed = order_placed(platform, base_url, token, community, unit)

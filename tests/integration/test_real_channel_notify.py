@@ -39,7 +39,7 @@ from tests.unit.test_payment_adapters import (
     merchant_side,
     wechat_notice,
 )
-from tests.unit.test_payment_placing import MERCHANT_KEY, MERCHANT_SERIAL
+from tests.unit.test_payment_placing import MERCHANT_KEY, channel_peer
 
 
 def configured(tmp_path: Path, channel: str, key: rsa.RSAPrivateKey, peer: ChannelPeer) -> Path:
@@ -64,6 +64,13 @@ def configured(tmp_path: Path, channel: str, key: rsa.RSAPrivateKey, peer: Chann
     settings.update(merchant_side(tmp_path, channel, peer.base_url, MERCHANT_KEY))
     config.write_text(json.dumps(settings))
     return config
+
+
+def placing_at(app: Any, channel: str, config: Path) -> None:
+    """The application on ``channel``, as bootstrap sets it from the settings."""
+    app.online_channel = PaymentChannel(channel)
+    app.channel_adapter = channel_adapter(channel, config)
+    app.notify_url = notify_url("https://wy.example.cn", channel)
 
 
 def _wechat(key: Any, order: Any, at: datetime, event: str) -> tuple[dict[str, str], bytes]:
@@ -112,14 +119,7 @@ def test_a_real_channels_notification_pays_the_order_once_and_a_forged_one_nothi
     # Given the platform configured for the channel (its keys in files, named by settings)
     theirs = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    peer = ChannelPeer(
-        channel_key=theirs,
-        merchant_key=MERCHANT_KEY.public_key(),
-        platform_serial=SERIAL,
-        merchant_serial=MERCHANT_SERIAL,
-        mchid=MCHID,
-        app_id=APP_ID,
-    )
+    peer = channel_peer(theirs)
     app = api.platform.app
     try:
         with serving(peer):
@@ -128,10 +128,7 @@ def test_a_real_channels_notification_pays_the_order_once_and_a_forged_one_nothi
                 payment_channel=channel,
                 payment_key_file=configured(tmp_path, channel, theirs, peer),
             )
-            # as bootstrap sets them from the settings
-            app.online_channel = PaymentChannel(channel)
-            app.channel_adapter = channel_adapter(channel, settings.payment_key_file)
-            app.notify_url = notify_url("https://wy.example.cn", channel)
+            placing_at(app, channel, settings.payment_key_file)
             with TestClient(create_app(settings, app)) as client:
                 e = billed_estate(api)
                 order = create_order(api, e, e.units["101"], e.staff)["order"]
@@ -174,22 +171,11 @@ def test_an_order_the_channel_cannot_place_is_kept_unplaced_and_placed_again_lat
     # Given the platform on a channel whose order API answers with a signature that is not
     # the channel's (WeChat Pay) or refuses the order (Alipay)
     theirs = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    peer = ChannelPeer(
-        channel_key=theirs,
-        merchant_key=MERCHANT_KEY.public_key(),
-        platform_serial=SERIAL,
-        merchant_serial=MERCHANT_SERIAL,
-        mchid=MCHID,
-        app_id=APP_ID,
-        mode=mode,
-    )
+    peer = channel_peer(theirs, mode)
     app = api.platform.app
     try:
         with serving(peer):
-            config = configured(tmp_path, channel, theirs, peer)
-            app.online_channel = PaymentChannel(channel)
-            app.channel_adapter = channel_adapter(channel, config)
-            app.notify_url = notify_url("https://wy.example.cn", channel)
+            placing_at(app, channel, configured(tmp_path, channel, theirs, peer))
             e = billed_estate(api)
             # When an order is created
             refused = create_order(api, e, e.units["101"], e.staff)

@@ -55,3 +55,26 @@ def test_a_paid_order_cannot_be_closed() -> None:
     order.settle(uuid4(), "T-1", "EV-1", NOW)
     with pytest.raises(RuleViolated, match="refund"):
         order.close(NOW)
+
+
+def test_an_order_is_placed_once_per_answer_and_never_once_paid_closed_or_expired() -> None:
+    # Given an order waiting for its money
+    order = _order()
+    # When the channel's answer is recorded, then the same answer again
+    order.record_placed("weixin://wxpay/bizpayurl?pr=abc", "", NOW)
+    order.record_placed("weixin://wxpay/bizpayurl?pr=abc", "", NOW + timedelta(minutes=1))
+    # Then it is kept once
+    kinds = [type(e).__name__ for e in order.collect_events()]
+    assert kinds == ["Created", "Placed"] and order.pay_url.endswith("pr=abc")
+    # An expired order is not placed again
+    with pytest.raises(RuleViolated, match="expired"):
+        order.check_placeable(NOW + ORDER_LIFETIME)
+    # nor a closed one, nor a paid one
+    closed = _order()
+    closed.close(NOW)
+    with pytest.raises(RuleViolated, match="closed"):
+        closed.record_placed("weixin://x", "", NOW)
+    paid = _order()
+    paid.settle(uuid4(), "4200000001", "EV-1", NOW)
+    with pytest.raises(RuleViolated, match="paid already"):
+        paid.check_placeable(NOW)

@@ -49,18 +49,22 @@ def order(amount_fen: int = 12_345) -> OrderToPlace:
     )
 
 
+def channel_peer(channel_key: rsa.RSAPrivateKey, mode: str = "ok") -> ChannelPeer:
+    """The channel's order API as our merchant (these tests' ids and key) is set up there."""
+    return ChannelPeer(
+        channel_key=channel_key,
+        merchant_key=MERCHANT_KEY.public_key(),
+        platform_serial=SERIAL,
+        merchant_serial=MERCHANT_SERIAL,
+        mchid=MCHID,
+        app_id=APP_ID,
+        mode=mode,
+    )
+
+
 @pytest.fixture
 def peer() -> Iterator[ChannelPeer]:
-    with serving(
-        ChannelPeer(
-            channel_key=CHANNEL_KEY,
-            merchant_key=MERCHANT_KEY.public_key(),
-            platform_serial=SERIAL,
-            merchant_serial=MERCHANT_SERIAL,
-            mchid=MCHID,
-            app_id=APP_ID,
-        )
-    ) as running:
+    with serving(channel_peer(CHANNEL_KEY)) as running:
         yield running
 
 

@@ -54,7 +54,9 @@ def cashier_routes(holder: dict[str, Services], adapter: object) -> list[Route]:
         headers, body = sandbox.notification(
             notification_id=uuid4().hex,
             order_no=order["id"].hex,
-            transaction_id=f"SANDBOX{secrets.token_hex(12).upper()}",
+            # One payment per order: a second confirmation (a double tap, two tabs) is the
+            # same transaction, which the booking takes once.
+            transaction_id=f"SBX{order['id'].hex}",
             amount_fen=order["amount_fen"],
             paid_at=now,
             timestamp=int(now.timestamp()),
