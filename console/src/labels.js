@@ -44,6 +44,7 @@ export const LABELS = {
   WECHAT: '微信',
   ALIPAY: '支付宝',
   BANK_TRANSFER: '银行转账',
+  UNIONPAY: '银联',
   POS: '刷卡',
   // 公共收益
   ADVERTISING: '广告',
