@@ -82,15 +82,22 @@ class UnionPayWorld:
     middle_key: rsa.RSAPrivateKey = field(default_factory=_key)
     signing_key: rsa.RSAPrivateKey = field(default_factory=_key)
     merchant_key: rsa.RSAPrivateKey = field(default_factory=_key)
+    valid_at: datetime = NOW  # the certificates are valid a year either side of it
 
     def __post_init__(self) -> None:
-        self.root = certificate("CFCA ACS TEST ROOT", self.root_key, ca=True)
+        days = {
+            "valid_from": self.valid_at - timedelta(days=365),
+            "valid_until": self.valid_at + timedelta(days=365),
+        }
+        self.root = certificate("CFCA ACS TEST ROOT", self.root_key, ca=True, **days)
         self.middle = certificate(
-            "CFCA ACS TEST OCA31", self.middle_key, self.root, self.root_key, ca=True
+            "CFCA ACS TEST OCA31", self.middle_key, self.root, self.root_key, ca=True, **days
         )
-        self.signing = certificate(UNIONPAY_CN, self.signing_key, self.middle, self.middle_key)
+        self.signing = certificate(
+            UNIONPAY_CN, self.signing_key, self.middle, self.middle_key, **days
+        )
         self.merchant = certificate(
-            f"041@{MER_ID}@商户@00000001", self.merchant_key, serial=int(CERT_ID)
+            f"041@{MER_ID}@商户@00000001", self.merchant_key, serial=int(CERT_ID), **days
         )
 
     def channel(self, back_url: str = "http://127.0.0.1:9/unused") -> UnionPayChannel:
