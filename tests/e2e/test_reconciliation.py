@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import pytest
 
@@ -18,7 +17,14 @@ from gongzhi.infra.settings import Settings
 from gongzhi.infra.statements import RefundTransaction, Transaction
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
-from tests.e2e.test_online_payment import billed_unit, read_order, sandbox_pays
+from tests.e2e.test_online_payment import (
+    billed_unit,
+    caught_up,
+    fee_statement,
+    ordered,
+    read_order,
+    sandbox_pays,
+)
 from tests.e2e.test_platform import admin_token, graphql
 
 PAYLOAD = """__typename ... on ReconciliationPayload { reconciliation { id openItems
@@ -59,21 +65,9 @@ def test_a_payment_the_platform_missed_is_found_and_booked_through_the_running_s
     base_url, _ = running
     community, unit = billed_unit(platform)
     token = admin_token(settings)
-    billed = platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, billed, timeout=30)
+    caught_up(platform)
     # Given an order the channel was paid for, whose notification never reached the server
-    created = graphql(
-        base_url,
-        token,
-        """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
-        __typename ... on OnlinePaymentOrderPayload { order { id } } ... on Recorded { id } } }""",
-        {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
-    )["createPaymentOrder"]
-    order_id = created["order"]["id"] if "order" in created else created["id"]
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
-    order = read_order(base_url, token, order_id)
+    order = ordered(platform, base_url, token, community, unit)
     # When the sandbox's statement of the day is imported into the server
     assert settings.payment_key_file is not None
     channel = SandboxChannel(read_key(settings.payment_key_file))
@@ -107,10 +101,8 @@ def test_a_payment_the_platform_missed_is_found_and_booked_through_the_running_s
     # Then the item is resolved, the order reads paid and the unit owes nothing
     assert resolved["openItems"] == 0
     assert resolved["items"]["edges"][0]["node"]["resolution"] == "BOOKED"
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
-    assert read_order(base_url, token, order_id)["status"] == "PAID"
+    caught_up(platform)
+    assert read_order(base_url, token, order["id"])["status"] == "PAID"
     statement = graphql(
         base_url,
         token,
@@ -120,18 +112,6 @@ def test_a_payment_the_platform_missed_is_found_and_booked_through_the_running_s
     assert statement["balanceFen"] == 0
 
 
-def entries_of(base_url: str, token: str, unit: UUID) -> list[dict[str, Any]]:
-    """The unit's fee statement's entries."""
-    entries: list[dict[str, Any]] = graphql(
-        base_url,
-        token,
-        """query($u: ID!) { feeStatement(unitId: $u) { ... on FeeStatement {
-        entries { kind amountFen paymentId } } } }""",
-        {"u": str(unit)},
-    )["feeStatement"]["entries"]
-    return entries
-
-
 @pytest.mark.slow
 def test_a_sandbox_day_with_a_refund_reconciles_through_the_running_server(
     platform: Platform, running: tuple[str, Any], settings: Settings
@@ -139,28 +119,16 @@ def test_a_sandbox_day_with_a_refund_reconciles_through_the_running_server(
     base_url, _ = running
     community, unit = billed_unit(platform)
     token = admin_token(settings)
-    caught_up = platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, caught_up, timeout=30)
+    caught_up(platform)
     # Given an order paid through the sandbox's notification, and a refund of 10 元 of it
     # booked by staff under the sandbox's refund id SBX-RF-1
-    created = graphql(
-        base_url,
-        token,
-        """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
-        __typename ... on OnlinePaymentOrderPayload { order { id } } ... on Recorded { id } } }""",
-        {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
-    )["createPaymentOrder"]
-    order_id = created["order"]["id"] if "order" in created else created["id"]
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
-    order = read_order(base_url, token, order_id)
+    order = ordered(platform, base_url, token, community, unit)
     sandbox_pays(base_url, settings, order, "SBX-e2e-paid")
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
+    caught_up(platform)
     payment_id = next(
-        e["paymentId"] for e in entries_of(base_url, token, unit) if e["kind"] == "PAYMENT"
+        e["paymentId"]
+        for e in fee_statement(base_url, token, unit)["entries"]
+        if e["kind"] == "PAYMENT"
     )
     refunded = graphql(
         base_url,
@@ -219,10 +187,8 @@ def test_a_sandbox_day_with_a_refund_reconciles_through_the_running_server(
     resolved = answered(platform, base_url, token, "resolveReconciliationItem", values)
     # Then nothing is left open and the unit's statement shows both refunds of the payment
     assert resolved["openItems"] == 0
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
-    entries = entries_of(base_url, token, unit)
+    caught_up(platform)
+    entries = fee_statement(base_url, token, unit)["entries"]
     refunds_booked = sorted(e["amountFen"] for e in entries if e["kind"] == "REFUND")
     assert refunds_booked == [500, 1000]
     assert {e["paymentId"] for e in entries if e["kind"] == "REFUND"} == {payment_id}

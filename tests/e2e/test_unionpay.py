@@ -15,11 +15,15 @@ import pytest
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.settings import Settings
 from gongzhi.infra.statements import SHANGHAI
-from gongzhi.projections.runner import wait_for_position
-from gongzhi.projections.views import PROJECTION_NAME
-from tests.e2e.conftest import free_port, process_env, start, stop, wait_until_ready
-from tests.e2e.test_online_payment import billed_unit, read_order
-from tests.e2e.test_platform import admin_token, graphql
+from tests.e2e.conftest import run_platform
+from tests.e2e.test_online_payment import (
+    billed_unit,
+    caught_up,
+    fee_statement,
+    ordered,
+    read_order,
+)
+from tests.e2e.test_platform import admin_token
 from tests.unit.test_unionpay import FORM, UnionPayPeer, UnionPayWorld
 
 
@@ -35,22 +39,9 @@ def running_unionpay(
     """`gongzhi run` with GONGZHI_PAYMENT_CHANNEL=UNIONPAY, its gateway the test peer."""
     with UnionPayPeer(unionpay_world) as peer:
         config = unionpay_world.configured(tmp_path, back_url=peer.url)
-        port = free_port()
-        env = process_env(
-            settings, GONGZHI_PAYMENT_CHANNEL="UNIONPAY", GONGZHI_PAYMENT_KEY_FILE=str(config)
-        )
-        process = start(["run", "--no-demo", "--port", str(port)], env)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_ready(base_url, process)
+        env = {"GONGZHI_PAYMENT_CHANNEL": "UNIONPAY", "GONGZHI_PAYMENT_KEY_FILE": str(config)}
+        with run_platform(settings, **env) as (base_url, _):
             yield base_url
-        finally:
-            stop(process)
-
-
-def caught_up(platform: Platform) -> None:
-    position = platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, position, timeout=30)
 
 
 @pytest.mark.slow
@@ -65,16 +56,7 @@ def test_a_unionpay_notification_pays_once_and_a_forged_one_nothing(
     token = admin_token(settings)
     caught_up(platform)
     # Given an order on UnionPay for what the unit owes
-    created = graphql(
-        base_url,
-        token,
-        """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
-        __typename ... on OnlinePaymentOrderPayload { order { id } } ... on Recorded { id } } }""",
-        {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
-    )["createPaymentOrder"]
-    order_id = created["order"]["id"] if "order" in created else created["id"]
-    caught_up(platform)
-    order = read_order(base_url, token, order_id)
+    order = ordered(platform, base_url, token, community, unit)
     endpoint = f"{base_url}/payments/notify/unionpay"
     # When a notification signed by a certificate of another chain (UnionPay's name, a
     # forger's CA) comes
@@ -94,15 +76,9 @@ def test_a_unionpay_notification_pays_once_and_a_forged_one_nothing(
     assert (first.status_code, first.content) == (200, b"ok")
     assert resent.status_code == 400
     caught_up(platform)
-    paid = read_order(base_url, token, order_id)
+    paid = read_order(base_url, token, order["id"])
     assert (paid["status"], paid["transactionId"]) == ("PAID", "QID-e2e-1")
-    fees = graphql(
-        base_url,
-        token,
-        """query($u: ID!) { feeStatement(unitId: $u) { ... on FeeStatement { balanceFen
-        entries { kind amountFen } } } }""",
-        {"u": str(unit)},
-    )["feeStatement"]
+    fees = fee_statement(base_url, token, unit)
     assert fees["balanceFen"] == 0
     payments = [e["amountFen"] for e in fees["entries"] if e["kind"] == "PAYMENT"]
     assert payments == [order["amountFen"]]

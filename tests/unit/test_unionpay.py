@@ -38,6 +38,16 @@ from gongzhi.infra.unionpay import (
 NOW = datetime(2026, 12, 7, 2, 30, tzinfo=UTC)  # 10:30 in Beijing
 MER_ID, CERT_ID = "777290058110048", "69629715588"
 UNIONPAY_CN = f"041@8310000000000000@{UNIONPAY_NAME}@00000001"
+# What every message of a QR consumption (二维码消费) carries.
+QR_CONSUMPTION = {
+    "version": "5.1.0",
+    "encoding": "UTF-8",
+    "signMethod": "01",
+    "txnType": "01",
+    "txnSubType": "07",
+    "bizType": "000000",
+    "accessType": "0",
+}
 
 
 def _key() -> rsa.RSAPrivateKey:
@@ -146,13 +156,7 @@ class UnionPayWorld:
     def notice(self, order_no: str, amount_fen: int, query_id: str, **changed: str) -> bytes:
         """The back notification UnionPay posts when the order is paid (form-encoded)."""
         params = {
-            "version": "5.1.0",
-            "encoding": "UTF-8",
-            "signMethod": "01",
-            "txnType": "01",
-            "txnSubType": "07",
-            "bizType": "000000",
-            "accessType": "0",
+            **QR_CONSUMPTION,
             "merId": MER_ID,
             "orderId": order_no,
             "queryId": query_id,
@@ -367,13 +371,7 @@ class UnionPayPeer:
         except Exception:
             code = "11"  # 验证签名失败
         answer = {
-            "version": "5.1.0",
-            "encoding": "UTF-8",
-            "signMethod": "01",
-            "txnType": "01",
-            "txnSubType": "07",
-            "bizType": "000000",
-            "accessType": "0",
+            **QR_CONSUMPTION,
             "merId": form.get("merId", ""),
             "orderId": form.get("orderId", ""),
             "txnTime": form.get("txnTime", ""),
