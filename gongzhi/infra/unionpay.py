@@ -272,7 +272,7 @@ class UnionPayChannel:
             raise ChannelUnavailable("UNVERIFIED_ANSWER", "UnionPay answered for another order")
         if not answer.get("qrCode"):
             raise ChannelUnavailable("UNVERIFIED_ANSWER", "UnionPay's answer has no QR code")
-        return PlacedOrder(pay_url=answer["qrCode"], channel_ref=answer.get("tn", ""))
+        return PlacedOrder(pay_url=answer["qrCode"])
 
     def accepted(self) -> Reply:
         """A 200 stops UnionPay's resending."""
