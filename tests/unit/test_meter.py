@@ -161,7 +161,7 @@ def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> N
     rows = "".join(f"W-{i},1,2026-10-31\n" for i in range(20_001))
     with pytest.raises(InvalidValue, match="more than 20,000 rows"):
         reading_rows(f"表号,读数,抄表时间\n{rows}".encode(), "CSV", read_table)
-    with pytest.raises(InvalidValue, match="no reading column"):
+    with pytest.raises(InvalidValue, match="no 读数 column"):
         reading_rows("表号,抄表时间\nW-1,2026-10-31\n".encode(), "CSV", read_table)
     with pytest.raises(InvalidValue, match="row 3, 读数: 'abc' is not a number"):
         reading_rows("表号,读数,抄表时间\nW-1,1,x\nW-2,abc,x\n".encode(), "CSV", read_table)
