@@ -24,7 +24,8 @@ SHEET = HEADER + (
 
 def import_meters(api: Api, e: Estate, content: str, file_format: str = "CSV") -> Any:
     query = f"""mutation($input: ImportMetersInput!) {{ importMeters(input: $input) {{
-        __typename ... on MeterBookPayload {{ installed {{ rows installed }} }} {PROBLEMS} }} }}"""
+        __typename ... on MeterBookPayload {{ book {{ id }} installed {{ rows installed }} }}
+        {PROBLEMS} }} }}"""
     values = {"communityId": e.community, "format": file_format, "content": content}
     return api.gql(query, {"input": {"reason": "装表", **values}}, as_=e.staff)["importMeters"]
 
@@ -67,6 +68,16 @@ def test_a_sheet_of_meters_is_installed_whole_and_once(api: Api) -> None:
         "E-301": ("ELECTRICITY", u["301"], "2.50", "12.50", "2026-10", 0),
         "C-E": ("ELECTRICITY", None, "1.00", "0.00", "2026-10", 4),
     }
+    # and the book's history holds the sheet as one change, with its actor and reason
+    history = api.gql(
+        """query($id: ID!) { history(id: $id) { ... on HistoryConnection {
+        entries { eventType actor reason } } } }""",
+        {"id": done["book"]["id"]},
+        as_=e.staff,
+    )["history"]["entries"]
+    assert [h for h in history if h["eventType"] == "InstalledFromSheet"] == [
+        {"eventType": "InstalledFromSheet", "actor": "staff-1", "reason": "装表"}
+    ]
     # When the same sheet is sent again, as XLSX: nothing is installed twice
     again = import_meters(api, e, xlsx(SHEET), "XLSX")
     assert again["installed"] == {"rows": 5, "installed": 0}, again
