@@ -202,6 +202,7 @@ def meters_to_install(rows: Sequence[InstallRow], community: Community) -> list[
     without one is a common meter, serving the unit meters naming it or, when none does,
     the 单元 or 楼栋 it names, or the whole community."""
     units = _units_by_label(community)
+    places = _places(units)
     commons = {r.number: r for r in rows if not r.room}
     served: dict[str, list[UUID]] = {number: [] for number in commons}
     unit_of: dict[int, UUID] = {}
@@ -237,7 +238,7 @@ def meters_to_install(rows: Sequence[InstallRow], community: Community) -> list[
             initial=row.initial,
             installed_in=row.installed_in,
             unit_id=unit_of.get(row.line),
-            serves=() if row.room else _common_serves(row, served[row.number], community, units),
+            serves=() if row.room else _common_serves(row, served[row.number], community, places),
         )
         for row in rows
     ]
@@ -247,18 +248,13 @@ def _common_serves(
     row: InstallRow,
     named: list[UUID],
     community: Community,
-    units: Mapping[tuple[str, str, str], UUID],
+    places: Mapping[tuple[str, str], set[UUID]],
 ) -> tuple[UUID, ...]:
     """The units a common meter serves: those whose meters name it, within the 楼栋 (and
     单元) it names if it names one; else all of that 楼栋 or 单元, or the community's."""
     if row.entrance and not row.building:
         raise _problem(row.line, BUILDING, "a 单元 is named with its 楼栋")
-    scope = {
-        unit_id
-        for (building, entrance, _room), unit_id in units.items()
-        if building == row.building or not row.building
-        if entrance == row.entrance or not row.entrance
-    }
+    scope = places.get((row.building, row.entrance), set())
     if row.building and not scope:
         where = f"{row.building}-{row.entrance}" if row.entrance else row.building
         raise _problem(row.line, BUILDING, f"no 楼栋/单元 {where[:80]} with units here")
@@ -271,6 +267,15 @@ def _common_serves(
             )
         return tuple(sorted(set(named), key=str))
     return tuple(sorted(scope, key=str))
+
+
+def _places(units: Mapping[tuple[str, str, str], UUID]) -> dict[tuple[str, str], set[UUID]]:
+    """The units of each (楼栋, 单元), of each (楼栋, "") and of ("", ""): the community."""
+    places: dict[tuple[str, str], set[UUID]] = {}
+    for (building, entrance, _room), unit_id in units.items():
+        for place in ((building, entrance), (building, ""), ("", "")):
+            places.setdefault(place, set()).add(unit_id)
+    return places
 
 
 def _units_by_label(community: Community) -> dict[tuple[str, str, str], UUID]:
