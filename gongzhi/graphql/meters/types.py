@@ -110,6 +110,14 @@ class ReadingImport:
     flagged: int
 
 
+@strawberry.type(description="What a 装表清单 (importMeters) did")
+class MeterImport:
+    rows: int
+    installed: int = strawberry.field(
+        description="Meters new to the book (one installed already with the same data: 0)"
+    )
+
+
 @strawberry.type
 class MeterBookPayload:
     book: MeterBook | None
@@ -118,6 +126,7 @@ class MeterBookPayload:
     )
     imported: ReadingImport | None
     position: str
+    installed: MeterImport | None = None
 
 
 MeterBookLookup = Annotated[
