@@ -1,6 +1,6 @@
 // What the forms of the 抄表 and 对账 pages share: a chosen file sent as the API takes it
 // (CSV as text or base64, XLSX as base64), and a refusal shown beside the field it names.
-import { mount } from './dom.js'
+import { h, mount } from './dom.js'
 import { errorBox } from './errors.js'
 
 /** The file's format by its name: XLSX for .xlsx, else CSV. */
@@ -40,4 +40,24 @@ export function clearProblem(form, holder) {
   for (const marked of form.querySelectorAll('[aria-invalid]')) marked.removeAttribute('aria-invalid')
   for (const box of form.querySelectorAll('.field-problem')) box.remove()
   mount(holder)
+}
+
+/**
+ * A form that sends its chosen file: `send(file)` once one is chosen, `waiting` shown in
+ * `busy` meanwhile (cleared on a refusal), a refusal beside its field (`plain` words it).
+ */
+export function onFileSubmit(form, { file, problem, busy, waiting, send, plain = undefined }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    clearProblem(form, problem)
+    const chosen = file.files[0]
+    if (!chosen) return
+    mount(busy, h('p', { class: 'loading' }, waiting))
+    try {
+      await send(chosen)
+    } catch (error) {
+      mount(busy)
+      showProblem(form, problem, error, plain)
+    }
+  })
 }

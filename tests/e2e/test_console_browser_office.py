@@ -251,10 +251,11 @@ def test_the_office_reviews_a_reading_round_and_reconciles_a_days_statement(
         resolve.locator("button[type=submit]").click()
         # Then the item reads resolved, one difference is left, and the day is listed
         missing.filter(has_text="已补账").wait_for()
-        b.page.locator("#item-panel .outcome", has_text="已处理").wait_for()
+        b.page.locator("#item-panel .outcome", has_text="已处理：补账").wait_for()
         assert "待处理" in differs.inner_text()
+        assert figure_value(b, "reconciliation-figures", "待处理") == "1"
         past = b.page.locator('[data-testid="reconciliations"] tbody tr')
-        past.first.wait_for()
+        past.locator("td:nth-child(6)", has_text="1").wait_for()  # (it was 2)
         assert past.count() == 1 and "沙箱" in past.first.inner_text()
         b.no_error_shown()
         b.shot("item-booked")

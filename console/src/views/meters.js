@@ -7,7 +7,7 @@ import { figure, h, mount, section } from '../dom.js'
 import { communityInfo } from '../estate.js'
 import { errorBox } from '../errors.js'
 import { count, dateTime, label, today, yuan } from '../format.js'
-import { base64Of, clearProblem, fileFormat, showProblem } from '../forms.js'
+import { base64Of, clearProblem, fileFormat, onFileSubmit, showProblem } from '../forms.js'
 import { href, navigate, params } from '../router.js'
 import { communityFrame as frame } from '../scope.js'
 import { table } from '../table.js'
@@ -195,27 +195,20 @@ function importSection(community, period, refresh) {
   const outcome = h('div', { dataset: { testid: 'import-outcome' }, 'aria-live': 'polite' })
   const form = h('form', { class: 'inline import-readings' }, h('label', {}, '读数文件（CSV / Excel） ', file),
     h('label', {}, '原因 ', reason), h('button', { type: 'submit', class: 'primary' }, '导入'), problem)
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    clearProblem(form, problem)
-    const chosen = file.files[0]
-    if (!chosen) return
-    mount(outcome, h('p', { class: 'loading' }, '导入中…'))
-    try {
+  onFileSubmit(form, {
+    file, problem, busy: outcome, waiting: '导入中…', plain: plainWords,
+    send: async (chosen) => {
       const format = fileFormat(chosen)
       const content = format === 'XLSX' ? await base64Of(chosen) : await chosen.text()
       const done = await act('importReadings', 'ImportReadingsInput',
         { communityId: community, period, format, content, reason: reason.value.trim() }, 'MeterBookPayload', 'imported { rows entered flagged }')
       if (!done.imported) return mount(outcome, h('p', { class: 'outcome' }, '导入已记录，稍后刷新查看'))
-      mount(outcome, h('div', { class: 'figures' },
+      return mount(outcome, h('div', { class: 'figures' },
         figure('文件行数', count(done.imported.rows)),
         figure('新录入', count(done.imported.entered), '与已录相同的行不重复录入'),
         figure('异常待复核', count(done.imported.flagged))),
       h('button', { type: 'button', class: 'reload', onclick: refresh }, '刷新本轮读数'))
-    } catch (error) {
-      mount(outcome)
-      showProblem(form, problem, error, plainWords)
-    }
+    },
   })
   return section(`导入读数（${period}，整份文件检查无误才录入）`,
     h('p', { class: 'hint' }, '列：表号、读数、抄表时间（智能表导出或抄表员表格均可）。'), form, outcome)

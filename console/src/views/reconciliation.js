@@ -7,7 +7,7 @@ import { figure, h, mount, section } from '../dom.js'
 import { communityInfo } from '../estate.js'
 import { errorBox } from '../errors.js'
 import { count, date, dateTime, label, today, yuan } from '../format.js'
-import { base64Of, clearProblem, fileFormat, showProblem } from '../forms.js'
+import { base64Of, clearProblem, fileFormat, onFileSubmit, showProblem } from '../forms.js'
 import { href, navigate, params } from '../router.js'
 import { communityFrame as frame } from '../scope.js'
 import { table } from '../table.js'
@@ -52,9 +52,7 @@ async function reconciliationView(main, ctx) {
   const chosen = params().get('reconciliation')
   const show = (id) => navigate(href(ctx.path, { ...Object.fromEntries(params()), reconciliation: id }))
   const result = h('div', { id: 'reconciliation', dataset: { testid: 'reconciliation' } })
-  main.append(section('导入对账单（渠道的日对账单或银行流水，CSV / Excel）', uploadForm(community, show)), result)
-  if (chosen) showReconciliation(result, chosen, community, info)
-  main.append(section('对账记录（最近的日期在前；点一行查看）', table({
+  const past = table({
     testid: 'reconciliations', pageSize: 10,
     load: async (first, after) => {
       const found = await ask('reconciliations', LIST, { c: community, first, after }, 'ReconciliationConnection')
@@ -73,7 +71,11 @@ async function reconciliationView(main, ctx) {
     ],
     onRow: (r) => show(r.id),
     empty: '还没有对账记录',
-  })))
+  })
+  main.append(section('导入对账单（渠道的日对账单或银行流水，CSV / Excel）', uploadForm(community, show)), result,
+    section('对账记录（最近的日期在前；点一行查看）', past))
+  // A difference resolved changes the day's open count in the list too
+  if (chosen) showReconciliation(result, chosen, community, info, () => past.reload())
 }
 
 function uploadForm(community, show) {
@@ -84,27 +86,20 @@ function uploadForm(community, show) {
   const problem = h('div')
   const form = h('form', { class: 'inline import-statement' }, h('label', {}, '渠道 ', channel), h('label', {}, '日期 ', day),
     h('label', {}, '对账单 ', file), h('label', {}, '原因 ', reason), h('button', { type: 'submit', class: 'primary' }, '导入并对账'), problem)
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    clearProblem(form, problem)
-    const chosen = file.files[0]
-    if (!chosen) return
-    mount(problem, h('p', { class: 'loading' }, '对账中…'))
-    try {
+  onFileSubmit(form, {
+    file, problem, busy: problem, waiting: '对账中…',
+    send: async (chosen) => {
       const done = await act('importPaymentStatement', 'ImportPaymentStatementInput', {
         communityId: community, channel: channel.value, day: day.value, format: fileFormat(chosen),
         content: await base64Of(chosen), reason: reason.value.trim(),
       }, 'ReconciliationPayload', 'reconciliation { id }')
-      mount(problem)
       show(done.reconciliation ? done.reconciliation.id : done.recorded)
-    } catch (error) {
-      showProblem(form, problem, error)
-    }
+    },
   })
   return form
 }
 
-async function showReconciliation(holder, id, community, info) {
+async function showReconciliation(holder, id, community, info, changed) {
   mount(holder, h('p', { class: 'loading' }, '正在加载对账结果…'))
   const figures = h('div', { class: 'figures', dataset: { testid: 'reconciliation-figures' } })
   const totals = h('div')
@@ -142,7 +137,7 @@ async function showReconciliation(holder, id, community, info) {
     columns: [
       { title: '序号', value: (i) => count(i.seq), numeric: true },
       { title: '类别', value: (i) => `${label(`RECON_${i.kind}`)}${i.refund ? '（退款）' : ''}` },
-      { title: '交易号', value: (i) => h('span', { class: 'mono' }, i.transactionId) },
+      { title: '交易号', value: (i) => i.transactionId },
       { title: '商户订单号', value: (i) => i.orderNo || '—' },
       { title: '房号', value: (i) => (i.unitId ? info.unitLabel(i.unitId) : '—') },
       { title: '对账单金额', value: (i) => yuan(i.statementFen), numeric: true },
@@ -151,7 +146,7 @@ async function showReconciliation(holder, id, community, info) {
       { title: '支付时间', value: (i) => dateTime(i.paidAt) },
       { title: '处理', value: (i) => itemStatus(i) },
     ],
-    onRow: (item) => itemPanel(panel, { community, id, item, info, done: () => items.reload() }),
+    onRow: (item) => itemPanel(panel, { community, id, item, info, done: () => { items.reload(); changed() } }),
     empty: '对账单与平台都没有这一天的收付款',
   })
   mount(holder, h('section', { class: 'card' }, heading, figures, totals, items, panel))
@@ -190,7 +185,7 @@ function itemPanel(holder, { community, id, item, info, done }) {
         communityId: community, reconciliationId: id, item: item.seq, action: action.value,
         ...(unitId ? { unitId } : {}), reason: reason.value.trim(),
       }, 'ReconciliationPayload', 'reconciliation { id openItems }')
-      mount(holder, section(`对账明细 #${item.seq}`, h('p', { class: 'outcome' }, answer.recorded ? '处理已记录，稍后刷新查看' : '已处理')))
+      mount(holder, section(`对账明细 #${item.seq}`, h('p', { class: 'outcome' }, answer.recorded ? '处理已记录，稍后刷新查看' : `已处理：${label(`RESOLVE_${action.value}`)}`)))
       done()
     } catch (error) {
       showProblem(form, problem, error)
