@@ -17,7 +17,7 @@ const SECTION = 'company'
 const PAGE = 'pageInfo { hasNextPage endCursor totalCount }'
 const LOOKUP = E('ValidationError', 'NotFound', 'Forbidden')
 // The channels whose statements the platform reads (the adapter names the columns).
-const CHANNELS = ['WECHAT', 'ALIPAY', 'BANK_TRANSFER', 'SANDBOX']
+const CHANNELS = ['WECHAT', 'ALIPAY', 'UNIONPAY', 'BANK_TRANSFER', 'SANDBOX']
 // What may resolve an item (the platform's rule, domain/reconciliation.py's FITTING): a
 // payment's, and a refund's.
 const ACTIONS = {
