@@ -153,6 +153,20 @@ class Round:
 
 
 @dataclass(frozen=True)
+class CommonUse:
+    """公摊 of a common meter in a month: what it measured, what the units it serves measured
+    on their own meters of its kind, and the rest (``shared``), which their bills share."""
+
+    meter: Meter
+    consumption: Decimal
+    own: dict[UUID, Decimal]  # each served unit's own consumption, in ``meter.serves`` order
+
+    @property
+    def shared(self) -> Decimal:
+        return self.consumption - sum(self.own.values(), Decimal(0))
+
+
+@dataclass(frozen=True)
 class Checked:
     """A reading as checked: its consumption and, for an outlier, why it is flagged."""
 
@@ -773,12 +787,29 @@ class MeterBook(Aggregate):
                         lines.setdefault(unit_id, []).append(line)
         return lines
 
+    def common_use(self, month: str) -> list[CommonUse]:
+        """公摊 of each common meter read in ``month``, by meter number: the round's shared
+        consumption as its billing will charge it (all the units each meter serves)."""
+        used = self._unit_consumption(month)
+        found = (self._common_use(month, m, used) for m in self.meters.values() if not m.unit_id)
+        return sorted((u for u in found if u is not None), key=lambda u: u.meter.number)
+
+    def shared_fen(self, use: CommonUse) -> int | None:
+        """The charge of a common meter's shared consumption: at its kind's first-tier price,
+        rounded once half up (nothing below zero); None while the kind has no price."""
+        tiers = self.prices.get(use.meter.kind)
+        if not tiers:
+            return None
+        return fen_half_up(max(use.shared, Decimal(0)) * Decimal(tiers[0]["price"]))
+
     def _unit_consumption(
-        self, month: str, areas: Mapping[UUID, Decimal]
+        self, month: str, areas: Mapping[UUID, Decimal] | None = None
     ) -> dict[tuple[UUID, str], tuple[Decimal, list[Meter]]]:
+        """Each unit's consumption of each kind in ``month`` (of ``areas``, the units billed;
+        none given: every unit)."""
         used: dict[tuple[UUID, str], tuple[Decimal, list[Meter]]] = {}
         for meter in self.meters.values():
-            if meter.unit_id is None or meter.unit_id not in areas:
+            if meter.unit_id is None or (areas is not None and meter.unit_id not in areas):
                 continue
             consumption = meter.consumption(month)
             if consumption is None:
@@ -809,14 +840,10 @@ class MeterBook(Aggregate):
         used: Mapping[tuple[UUID, str], tuple[Decimal, list[Meter]]],
         areas: Mapping[UUID, Decimal],
     ) -> list[tuple[UUID, dict[str, Any]]]:
-        total = meter.consumption(month)
-        units = [u for u in meter.serves if u in areas]
-        if total is None or not units:
+        use = self._common_use(month, meter, used, areas)
+        if use is None or use.shared <= 0:
             return []
-        own = {u: used.get((u, meter.kind), (Decimal(0), []))[0] for u in units}
-        shared = total - sum(own.values(), Decimal(0))
-        if shared <= 0:
-            return []
+        units, own, shared = list(use.own), use.own, use.shared
         price = Decimal(self.prices[meter.kind][0]["price"])
         method = self.sharing
         weights = [
@@ -826,7 +853,7 @@ class MeterBook(Aggregate):
         if not any(weights):  # nobody used any: by unit count
             method, weights = "UNIT_COUNT", [Decimal(1)] * len(units)
         whole = _plain(sum(weights, Decimal(0)))
-        fen = largest_remainder(fen_half_up(shared * price), weights)
+        fen = largest_remainder(self.shared_fen(use) or 0, weights)
         name, unit_name = KIND_NAMES[meter.kind]
         head = f"公摊{name} {month} 公共表 {meter.number}: 共 {shared}{unit_name} × {price}元, "
         return [
@@ -834,6 +861,22 @@ class MeterBook(Aggregate):
             for u, w, amount in zip(units, weights, fen, strict=True)
             if amount > 0
         ]
+
+    @staticmethod
+    def _common_use(
+        month: str,
+        meter: Meter,
+        used: Mapping[tuple[UUID, str], tuple[Decimal, list[Meter]]],
+        areas: Mapping[UUID, Decimal] | None = None,
+    ) -> CommonUse | None:
+        """A common meter's use in ``month`` among the units it serves (of ``areas``, the
+        units billed), or None when it was not read or serves none of them."""
+        total = meter.consumption(month)
+        units = [u for u in meter.serves if areas is None or u in areas]
+        if total is None or not units:
+            return None
+        own = {u: used.get((u, meter.kind), (Decimal(0), []))[0] for u in units}
+        return CommonUse(meter, total, own)
 
 
 def _installed_fields(meter_id: UUID, meter: MeterToInstall) -> dict[str, Any]:

@@ -486,7 +486,8 @@ def test_an_import_is_checked_whole_and_names_the_bad_row(api: Api) -> None:
 # 安居物业, and the resident's unit ``w.unit``.
 def _outcome(result: dict[str, Any]) -> str:
     kind = result["__typename"]
-    assert kind in {"Forbidden", "MeterBook", "MeterBookPayload"} or kind.endswith("Connection")
+    allowed = {"Forbidden", "MeterBook", "MeterBookPayload", "MeterSharing"}
+    assert kind in allowed or kind.endswith("Connection")
     return "denied" if kind == "Forbidden" else "allowed"
 
 
@@ -545,6 +546,7 @@ METER_OPERATIONS: dict[str, Any] = {
     "meterBook of 幸福里": _read("meterBook"),
     "meters of 幸福里": _read("meters"),
     "meterReadings of 幸福里": _read("meterReadings", ', period: "2026-10"'),
+    "meterSharing of 幸福里": _read("meterSharing", ', period: "2026-10"'),
 }
 _READERS = dict(
     admin="allowed", regulator="allowed", company="allowed", committee="allowed", resident="allowed"
@@ -569,6 +571,7 @@ METER_EXPECTED: dict[str, dict[str, object]] = {
     "meterBook of 幸福里": _READERS,
     "meters of 幸福里": _READERS,
     "meterReadings of 幸福里": _READERS,
+    "meterSharing of 幸福里": _READERS,
 }
 
 
