@@ -80,8 +80,9 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: f
 
 
 @contextmanager
-def gongzhi_run(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`gongzhi run` on the test's database (``env``: more of its environment)."""
+def run_platform(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`gongzhi run` on the test's database (``env`` added to its environment), once ready:
+    its base URL and process; stopped on leaving."""
     port = free_port()
     process = start(["run", "--no-demo", "--port", str(port)], process_env(settings, **env))
     base_url = f"http://127.0.0.1:{port}"
@@ -95,5 +96,5 @@ def gongzhi_run(settings: Settings, **env: str) -> Iterator[tuple[str, subproces
 @pytest.fixture
 def running(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`gongzhi run` on the test's database: API, projector, worker and scheduler."""
-    with gongzhi_run(settings) as served:
-        yield served
+    with run_platform(settings) as started:
+        yield started

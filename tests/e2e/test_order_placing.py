@@ -19,7 +19,7 @@ from gongzhi.infra.settings import Settings
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
 from tests.channel_peer import serving
-from tests.e2e.conftest import gongzhi_run
+from tests.e2e.conftest import run_platform
 from tests.e2e.test_online_payment import billed_unit, read_order
 from tests.e2e.test_platform import admin_token, graphql
 from tests.integration.test_real_channel_notify import PAY_URL, configured
@@ -78,7 +78,7 @@ def test_the_running_platform_places_orders_at_the_channel_and_again_after_a_fai
     token = admin_token(settings)
     with (
         serving(peer),
-        gongzhi_run(
+        run_platform(
             settings,
             GONGZHI_PAYMENT_CHANNEL=channel,
             GONGZHI_PAYMENT_KEY_FILE=str(configured(tmp_path, channel, theirs, peer)),
@@ -128,7 +128,7 @@ def test_the_sandbox_cashier_pays_an_order_once_through_the_notify_handling(
 ) -> None:
     community, unit = billed_unit(platform)
     token = admin_token(settings)
-    with gongzhi_run(settings) as (base_url, _):
+    with run_platform(settings) as (base_url, _):
         settled(platform)  # the order is priced from the unit's statement in the views
         # Given an order placed at the sandbox: its payUrl is the platform's cashier
         placed = order_placed(platform, base_url, token, community, unit)
