@@ -76,23 +76,18 @@ class OrderToPlace:
     notify_url: str  # where the channel posts its notification (the platform's notify route)
 
 
-@dataclass(frozen=True)
-class PlacedOrder:
+class PlacedOrder(Protocol):
     """The channel's answer to ``OrderToPlace``: what the payer opens or scans."""
 
-    pay_url: str  # WeChat's code_url, Alipay's qr_code, UnionPay's qrCode, the sandbox's cashier
-    channel_ref: str = ""  # the channel's own id of the order (prepay id, trade no), if any
+    @property
+    def pay_url(self) -> str:
+        """WeChat's code_url, Alipay's qr_code, UnionPay's qrCode, the sandbox's cashier."""
+        ...
 
-
-class ChannelUnavailable(Exception):
-    """The channel could not place the order (unreachable, refused, an answer that does not
-    verify): nothing was placed, the order can be placed again. ``code`` and ``message``
-    carry no personal data (they are logged and shown)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    @property
+    def channel_ref(self) -> str:
+        """The channel's own id of the order (prepay id, trade no), or ""."""
+        ...
 
 
 class ChannelAdapter(Protocol):
@@ -116,7 +111,11 @@ class ChannelAdapter(Protocol):
 
     def place(self, order: OrderToPlace, now: datetime) -> PlacedOrder:
         """统一下单: place the order at the channel (a signed request, its signed answer
-        verified); ``ChannelUnavailable`` when it cannot. Blocking: call it off the event loop."""
+        verified). When it cannot (unreachable, refused, an answer that does not verify),
+        nothing is placed and the adapter raises its own exception with a ``code`` and a
+        ``message`` that carry no personal data (``ChannelUnavailable`` of
+        ``gongzhi.infra.payment_channels``); the order can be placed again. Blocking: call it
+        off the event loop."""
         ...
 
     def accepted(self) -> ChannelReply:

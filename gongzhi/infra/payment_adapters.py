@@ -50,12 +50,14 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
 from gongzhi.infra.payment_channels import (
     FRESHNESS,
     ChannelNotConfigured,
+    ChannelUnavailable,
     Notice,
     NoticeRefused,
+    OrderToPlace,
+    PlacedOrder,
     Reply,
     check_fresh,
     signed_message,

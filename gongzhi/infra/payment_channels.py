@@ -23,13 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urljoin
 
-from gongzhi.domain.payment_channel import OrderToPlace, PlacedOrder
-
 if TYPE_CHECKING:
-    from gongzhi.domain.payment_channel import ChannelAdapter
+    from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
+    from gongzhi.infra.unionpay import UnionPayChannel
 from gongzhi.infra.statements import (
     WECHAT_BILL,
     RefundTransaction,
@@ -86,6 +85,45 @@ class Reply:
     status: int
     body: bytes
     media_type: str
+
+
+class OrderToPlace(Protocol):
+    """统一下单: the order an adapter is asked to place (the application's
+    ``gongzhi.domain.payment_channel.OrderToPlace``; infra names its shape, not its class)."""
+
+    @property
+    def order_no(self) -> str: ...
+
+    @property
+    def amount_fen(self) -> int: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+    @property
+    def notify_url(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """The channel's answer to ``OrderToPlace``: what the payer opens or scans."""
+
+    pay_url: str  # WeChat's code_url, Alipay's qr_code, UnionPay's qrCode, the sandbox's cashier
+    channel_ref: str = ""  # the channel's own id of the order (prepay id, trade no), if any
+
+
+class ChannelUnavailable(Exception):
+    """The channel could not place the order (unreachable, refused, an answer that does not
+    verify): nothing was placed, the order can be placed again. ``code`` and ``message``
+    carry no personal data (they are logged and shown)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def signed_message(timestamp: str, nonce: str, body: bytes) -> bytes:
@@ -237,7 +275,11 @@ def create_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-def channel_adapter(name: str, key_file: Path | None) -> SandboxChannel | ChannelAdapter | None:
+# The configured channel's adapter (each one a ``gongzhi.domain.payment_channel.ChannelAdapter``).
+Adapter: TypeAlias = "SandboxChannel | WeChatPayChannel | AlipayChannel | UnionPayChannel"
+
+
+def channel_adapter(name: str, key_file: Path | None) -> Adapter | None:
     """The adapter of the configured channel (``GONGZHI_PAYMENT_CHANNEL``); None for none.
     The real channels are configured by the JSON file ``key_file`` names (their modules say
     what it holds)."""
@@ -250,7 +292,7 @@ def channel_adapter(name: str, key_file: Path | None) -> SandboxChannel | Channe
         module, function = REAL_CHANNELS[name]
         make = getattr(importlib.import_module(module), function)
         try:
-            adapter: ChannelAdapter = make(key_file)
+            adapter: Adapter = make(key_file)
         except ChannelNotConfigured as error:
             raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: {error}") from None
         return adapter

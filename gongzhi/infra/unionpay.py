@@ -52,9 +52,16 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.x509.oid import NameOID
 
-from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
 from gongzhi.infra.payment_adapters import BEIJING, _checked, _config, _key_file, _text
-from gongzhi.infra.payment_channels import ChannelNotConfigured, Notice, NoticeRefused, Reply
+from gongzhi.infra.payment_channels import (
+    ChannelNotConfigured,
+    ChannelUnavailable,
+    Notice,
+    NoticeRefused,
+    OrderToPlace,
+    PlacedOrder,
+    Reply,
+)
 from gongzhi.infra.statements import StatementFormat, statement_format
 
 UNIONPAY = "UNIONPAY"  # the PaymentChannel value its payments are booked under

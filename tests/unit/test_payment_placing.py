@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace
+from gongzhi.domain.payment_channel import OrderToPlace
 from gongzhi.infra.payment_adapters import (
     AlipayChannel,
     Merchant,
@@ -24,7 +24,7 @@ from gongzhi.infra.payment_adapters import (
     wechat_pay_channel,
     wechat_request_message,
 )
-from gongzhi.infra.payment_channels import SandboxChannel
+from gongzhi.infra.payment_channels import ChannelUnavailable, SandboxChannel
 from tests.channel_peer import ChannelPeer, serving
 from tests.unit.test_payment_adapters import APIV3_KEY, APP_ID, MCHID, SERIAL
 

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace
-from gongzhi.infra.payment_channels import NoticeRefused, channel_adapter
+from gongzhi.domain.payment_channel import OrderToPlace
+from gongzhi.infra.payment_channels import ChannelUnavailable, NoticeRefused, channel_adapter
 from gongzhi.infra.settings import ConfigurationError, Settings
 from gongzhi.infra.unionpay import (
     UNIONPAY_NAME,

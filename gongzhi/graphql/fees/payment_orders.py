@@ -25,7 +25,6 @@ from gongzhi.application.payment_orders import (
     CreatePaymentOrder,
     PlacePaymentOrder,
 )
-from gongzhi.domain.payment_channel import ChannelUnavailable
 from gongzhi.domain.payment_order import OrderStatus
 from gongzhi.graphql.commands import mutation, mutations, recorded
 from gongzhi.graphql.context import Context, query_id
@@ -44,6 +43,7 @@ from gongzhi.graphql.reading import InCommunity, UnitInCommunityArg, lookup
 from gongzhi.graphql.references import Found
 from gongzhi.graphql.rows import from_row
 from gongzhi.graphql.work_orders.subscriptions import WAKE_INTERVAL
+from gongzhi.infra.payment_channels import ChannelUnavailable
 
 log = logging.getLogger(__name__)
 UTC = datetime.UTC
