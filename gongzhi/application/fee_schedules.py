@@ -28,6 +28,7 @@ from gongzhi.application.fields import (
 from gongzhi.domain.community import Community
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import UnknownPart
+from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import (
     MAX_DUE_DAYS,
@@ -164,6 +165,14 @@ def fee_aggregate(
     except AggregateNotFoundError:
         return None
     return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
+
+
+def unit_account(app: GongzhiBase, community_id: UUID, unit_id: UUID) -> FeeAccount:
+    """The unit's fee account, opened (to be saved) when it has none yet."""
+    account = fee_aggregate(app, FeeAccount, account_id(unit_id))
+    if isinstance(account, FeeAccount):
+        return account
+    return FeeAccount.open(community_id, unit_id)
 
 
 class FeeScheduleService(GongzhiBase):

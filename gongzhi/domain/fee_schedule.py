@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from gongzhi.domain.bill import bill_id
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder, Period, parse_period
@@ -184,6 +185,17 @@ class FeeSchedule(Aggregate):
             assert isinstance(aggregate, FeeSchedule)
             aggregate.billed.append(parse_period("period", self.period))
 
+    class SupplementIssued(Aggregate.Event):
+        """A unit's 补收单 (``Bill``, supplementary) was issued: its bills are looked up from
+        the periods billed and these."""
+
+        unit_id: UUID
+        bill_id: UUID
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeSchedule)
+            aggregate.supplements.setdefault(self.unit_id, []).append(self.bill_id)
+
     class PrepaymentNoted(Aggregate.Event):
         """A unit holds prepaid credit (预交): the next billing run applies it."""
 
@@ -209,6 +221,7 @@ class FeeSchedule(Aggregate):
         self.parking: dict[UUID, ParkingSpace] = {}
         self.other_fees: dict[str, list[tuple[date, int]]] = {}
         self.billed: list[Period] = []
+        self.supplements: dict[UUID, list[UUID]] = {}  # unit → its 补收单
         self.prepaid_units: set[UUID] = set()
 
     @classmethod
@@ -332,6 +345,13 @@ class FeeSchedule(Aggregate):
                 raise RuleViolated("period", f"overlaps period {billed.key}, billed already")
         if all(billed.key != period.key for billed in self.billed):
             self.trigger_event(self.PeriodBilled, period=period.key)
+
+    def note_supplement(self, unit_id: UUID, bill_id: UUID) -> None:
+        self.trigger_event(self.SupplementIssued, unit_id=unit_id, bill_id=bill_id)
+
+    def bill_ids(self, unit_id: UUID) -> list[UUID]:
+        """The ids of a unit's bills: one per period billed, and its 补收单."""
+        return [bill_id(unit_id, p.key) for p in self.billed] + self.supplements.get(unit_id, [])
 
     def note_prepayment(self, unit_id: UUID, has_credit: bool) -> None:
         if has_credit and unit_id not in self.prepaid_units:
