@@ -12,7 +12,7 @@ from gongzhi.application.base import business_today
 from tests.integration.conftest import Api
 from tests.integration.test_graphql_fees import Estate, pay
 from tests.integration.test_graphql_fees import bill as run_billing
-from tests.integration.test_graphql_meters import correct, metered_estate
+from tests.integration.test_graphql_meters import correct, enter, meter_mutation, metered_estate
 
 BILLS = """query($unit: ID!, $asOf: Date) { feeStatement(unitId: $unit, asOf: $asOf) {
     ... on FeeStatement { outstandingFen creditFen
@@ -157,3 +157,19 @@ def test_a_billed_reading_found_too_low_is_charged_on_a_supplementary_bill(api: 
         ("Issued", e.staff.subject, "抄表"),
         ("PaymentReceived", e.staff.subject, "物业收费"),
     ]
+
+    # When November is read and billed, counting from October's readings
+    opened = {"communityId": e.community, "period": "2026-11"}
+    assert meter_mutation(api, "openReadingRound", opened, e.staff)["__typename"] == (
+        "MeterBookPayload"
+    )
+    assert enter(api, e, meters["301"], "5", "2026-11")["__typename"] == "MeterBookPayload"
+    assert run_billing(api, e, "2026-11")["__typename"] == "BillingRunPayload"
+    api.settle()
+    booked = {u: bills_of(api, e, u) for u in units}
+    # Then October's readings are no longer corrected: two bills would change; nothing booked
+    refused = correct(api, e, meters["301"], "3")
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.period")
+    assert "2026-11 was billed counting from this reading" in refused["message"]
+    api.settle()
+    assert {u: bills_of(api, e, u) for u in units} == booked
