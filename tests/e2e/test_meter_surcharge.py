@@ -4,7 +4,7 @@ pays it online through the sandbox."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -13,7 +13,6 @@ import pytest
 
 from gongzhi.application.base import Meta, business_today
 from gongzhi.application.billing import RunBilling
-from gongzhi.application.fee_schedules import SetFeeStandard
 from gongzhi.application.meters import (
     EnterReading,
     InstallMeter,
@@ -22,50 +21,28 @@ from gongzhi.application.meters import (
     SetMeterPrice,
 )
 from gongzhi.bootstrap import Platform
-from gongzhi.domain.community import Community, ImportedUnit
-from gongzhi.domain.contract import PricingModel
-from gongzhi.domain.fee_schedule import PropertyType
 from gongzhi.domain.meter import MeterKind
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
-from gongzhi.projections.runner import wait_for_position
-from gongzhi.projections.views import PROJECTION_NAME
-from tests.e2e.test_online_payment import read_order, sandbox_pays
+from tests.e2e.test_online_payment import billed_unit, read_order, sandbox_pays
+from tests.e2e.test_online_receipt import settled
 from tests.e2e.test_platform import graphql
 
 META = Meta(actor="test", reason="入册", actor_role="PLATFORM_ADMIN")
-COMPANY = UUID(int=1)
+COMPANY = UUID(int=1)  # the company billed_unit has serve the community
 
 
 def metered_unit(platform: Platform) -> tuple[UUID, UUID, UUID, str]:
-    """A community of one unit with a water meter (3.00 元/吨), last month read (10 吨) and
-    billed: (community, unit, meter, month)."""
+    """A community of one unit billed for last month (``billed_unit``) with a water meter
+    from this month (3.00 元/吨), this month read (10 吨) and billed: (community, unit,
+    meter, month)."""
     app = platform.app
-    community = Community.register(
-        name="幸福里", district="红塔区", street="玉兴街道", registered_on=date(2020, 1, 1)
-    )
-    imported = ImportedUnit(
-        entrance="1单元", number="101", floor=1, area="88.5", area_source="REGISTER"
-    )
-    community.import_units("1栋", 6, False, [imported], date(2020, 1, 1))
-    community.change_management_mode("PROFESSIONAL", COMPANY, date(2024, 1, 1))
-    app.record(META, community)
-    unit = next(iter(community.unit_index))
-    app.set_fee_standard(
-        META,
-        SetFeeStandard(
-            community_id=community.id,
-            property_type=PropertyType.RESIDENTIAL,
-            unit_price=Decimal("1.65"),
-            pricing=PricingModel.LUMP_SUM,
-            effective_from=date(2024, 1, 1),
-        ),
-    )
-    month = (business_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    community, unit = billed_unit(platform)
+    month = business_today().strftime("%Y-%m")
     meter = app.install_meter(
         META,
         InstallMeter(
-            community_id=community.id,
+            community_id=community,
             kind=MeterKind.WATER,
             number="W-101",
             installed_in=month,
@@ -74,22 +51,17 @@ def metered_unit(platform: Platform) -> tuple[UUID, UUID, UUID, str]:
     ).part_id
     assert meter is not None
     price = [PriceTier(price=Decimal("3.00"))]
-    app.set_meter_price(META, SetMeterPrice(community.id, MeterKind.WATER, price))
-    app.open_reading_round(META, OpenReadingRound(community.id, month))
-    app.enter_reading(META, EnterReading(community.id, meter, month, Decimal(10)))
-    app.run_billing(META, RunBilling(community_id=community.id, period=month))
-    return community.id, unit, meter, month
+    app.set_meter_price(META, SetMeterPrice(community, MeterKind.WATER, price))
+    app.open_reading_round(META, OpenReadingRound(community, month))
+    app.enter_reading(META, EnterReading(community, meter, month, Decimal(10)))
+    app.run_billing(META, RunBilling(community_id=community, period=month))
+    return community, unit, meter, month
 
 
 BILLS = """query($u: ID!) { feeStatement(unitId: $u) { ... on FeeStatement {
     balanceFen outstandingFen
     bills { id supplementary amountFen outstandingFen dueOn lines { kind label amountFen } }
     entries { kind amountFen } } } }"""
-
-
-def caught_up(platform: Platform, position: int | None = None) -> None:
-    position = position or platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, position, timeout=30)
 
 
 @pytest.mark.slow
@@ -100,9 +72,9 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
     community, unit, meter, month = metered_unit(platform)
     staff = Principal(subject="staff-1", role=Role.COMPANY_STAFF, company_id=COMPANY)
     token = issue_token(settings.jwt_secret, staff)
-    caught_up(platform)
+    settled(platform)
     billed = graphql(base_url, token, BILLS, {"u": str(unit)})["feeStatement"]
-    [regular] = billed["bills"]
+    [_, regular] = billed["bills"]  # last month's, this month's with its meter line
     assert [(x["kind"], x["amountFen"]) for x in regular["lines"] if x["kind"] == "METERED"] == [
         ("METERED", 3000)
     ]
@@ -124,7 +96,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
         },
     )["correctReading"]
     assert corrected["__typename"] in ("MeterBookPayload", "Recorded"), corrected
-    caught_up(platform, int(corrected["position"]))
+    settled(platform)
     # Then the unit's bills show a 补收单 of 600 fen due 30 days from today, line by line
     statement = graphql(base_url, token, BILLS, {"u": str(unit)})["feeStatement"]
     [supplement] = [b for b in statement["bills"] if b["supplementary"]]
@@ -133,7 +105,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
     [line] = supplement["lines"]
     assert (line["kind"], line["amountFen"]) == ("METERED", 600)
     assert "12吨 (表 W-101 0→12)" in line["label"] and "10吨 (表 W-101 0→10)" in line["label"]
-    assert statement["outstandingFen"] == regular["amountFen"] + 600
+    assert statement["outstandingFen"] == billed["outstandingFen"] + 600
     # When the unit pays what it owes online (last month's late fee too) and the sandbox
     # notifies the server
     created = graphql(
@@ -145,7 +117,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
         {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
     )["createPaymentOrder"]
     if created["__typename"] == "Recorded":
-        caught_up(platform, int(created["position"]))
+        settled(platform)
         order_id = created["id"]
     else:
         assert created["__typename"] == "OnlinePaymentOrderPayload", created
@@ -153,9 +125,9 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
     order = read_order(base_url, token, order_id)
     assert order["amountFen"] == statement["balanceFen"]
     sandbox_pays(base_url, settings, order, "SBX-补收-1")
-    caught_up(platform)
-    # Then the order is paid and both bills with it: the unit owes nothing
+    settled(platform)
+    # Then the order is paid and every bill with it: the unit owes nothing
     assert read_order(base_url, token, order_id)["status"] == "PAID"
     paid = graphql(base_url, token, BILLS, {"u": str(unit)})["feeStatement"]
-    assert [b["outstandingFen"] for b in paid["bills"]] == [0, 0]
+    assert [b["outstandingFen"] for b in paid["bills"]] == [0, 0, 0]
     assert paid["balanceFen"] == 0
