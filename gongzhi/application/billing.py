@@ -85,6 +85,20 @@ def bills_of(app: GongzhiBase, schedule: FeeSchedule | None, unit_id: UUID) -> l
     return sorted(bills, key=lambda b: b.key)
 
 
+def bills_by_unit(
+    app: GongzhiBase, schedule: FeeSchedule, unit_ids: Sequence[UUID]
+) -> dict[UUID, list[Bill]]:
+    """``bills_of`` for many units, the bills themselves, read in one query (a common
+    meter's correction touches every unit: one look-up each was most of its time)."""
+    found: dict[UUID, list[Bill]] = {unit_id: [] for unit_id in unit_ids}
+    wanted = [bill for unit_id in unit_ids for bill in schedule.bill_ids(unit_id)]
+    for bill in app.load_many(Bill, wanted):
+        found[bill.unit_id].append(bill)
+    for bills in found.values():
+        bills.sort(key=lambda b: b.facts.key)
+    return found
+
+
 class BillingService(GongzhiBase):
     @handles(RunBilling)
     def run_billing(

@@ -29,22 +29,20 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from gongzhi.application.base import Conflict, Done, GongzhiBase, Meta, business_today
-from gongzhi.application.billing import bills_of
+from gongzhi.application.billing import bills_by_unit
 from gongzhi.application.commands import handles
 from gongzhi.application.fee_schedules import (
     fee_aggregate,
     fee_schedule,
     read_only,
-    unit_account,
+    unit_accounts,
 )
 from gongzhi.application.meters import CorrectReading, meter_book
-from gongzhi.domain.bill import Bill, BillFacts, bill_id
+from gongzhi.domain.bill import Bill, bill_id
 from gongzhi.domain.billing_run import BillingRun, run_id
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import RuleViolated, UnknownPart
-from gongzhi.domain.fee_account import FeeAccount
 from gongzhi.domain.fee_rules import parse_period
-from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.meter import METERED, SHARED, MeterBook, book_id, month_of
 
 
@@ -79,30 +77,52 @@ class MeterAdjustmentService(GongzhiBase):
         # The units as a billing run takes them (their areas weigh AREA shares).
         units = {u.id: u for u in community.unit_index.values() if not u.retired}
         areas = {unit_id: unit.area for unit_id, unit in units.items()}
+        today = business_today()
         with self._held(MeterBook, book_id(community_id), "communityId") as book:
             try:
                 adjusted = {u: book.adjusted_fen(period, u) for u in units}
                 correction = book.correct_billed(month, command.meter_id, command.reading, areas)
-                bills = {
-                    unit_id: self._billed(unit_id, period, lines, adjusted[unit_id])
-                    for unit_id, lines in correction.billed.items()
-                }
+                affected = list(correction.billed)
+                bills = bills_by_unit(self, schedule, affected)
+                accounts = unit_accounts(
+                    self,
+                    community_id,
+                    [u for u in affected if u in correction.credits or u in schedule.prepaid_units],
+                )
                 changed: list[Aggregate] = [book, schedule]
                 for unit_id, credit in correction.credits.items():
-                    bill = bills[unit_id]
-                    assert bill is not None  # a unit credited was charged: it has its bill
-                    changed.append(self._credit(schedule, unit_id, bill.facts, month, credit))
-                for unit_id, lines in correction.supplement.items():
-                    changed.extend(
-                        self._supplement(
-                            schedule,
-                            units[unit_id].number,
-                            unit_id,
-                            period,
-                            lines,
-                            f"{book.id}/{book.version}",
-                        )
+                    billed = self._billed(
+                        unit_id, period, bills[unit_id], correction.billed[unit_id], adjusted
                     )
+                    assert billed is not None  # a unit credited was charged: it has its bill
+                    account = accounts[unit_id]
+                    facts = [b.facts for b in bills[unit_id]]
+                    account.adjust(billed.facts, credit, today, f"抄表 {month} 更正", facts)
+                    schedule.note_prepayment(unit_id, account.credit_fen > 0)
+                    changed.append(account)
+                issued: dict[UUID, UUID] = {}
+                for unit_id, lines in correction.supplement.items():
+                    self._billed(
+                        unit_id, period, bills[unit_id], correction.billed[unit_id], adjusted
+                    )
+                    supplement = Bill.issue(
+                        community_id=community_id,
+                        unit_id=unit_id,
+                        unit_number=units[unit_id].number,
+                        period=parse_period("period", period),
+                        due_on=today + timedelta(days=schedule.terms.due_days),
+                        lines=lines,
+                        supplement_of=f"{book.id}/{book.version}",
+                    )
+                    issued[unit_id] = supplement.id
+                    changed.append(supplement)
+                    if unit_id in schedule.prepaid_units:  # its credit pays it, as in a run
+                        account = accounts[unit_id]
+                        facts = [b.facts for b in bills[unit_id]]
+                        account.apply_credit([*facts, supplement.facts], today)
+                        schedule.note_prepayment(unit_id, account.credit_fen > 0)
+                        changed.append(account)
+                schedule.note_supplements(issued)
                 position = self.record(meta, *changed)
             except IntegrityError:
                 self._evict(book.id)
@@ -114,19 +134,25 @@ class MeterAdjustmentService(GongzhiBase):
                 raise
         return Done(book.id, position)
 
+    @staticmethod
     def _billed(
-        self, unit_id: UUID, period: str, lines: list[dict[str, Any]], adjusted: int
+        unit_id: UUID,
+        period: str,
+        bills: list[Bill],
+        lines: list[dict[str, Any]],
+        adjusted: dict[UUID, int],
     ) -> Bill | None:
-        """The unit's bill of ``period``, refused unless it shows the meter lines the
-        correction is the difference from (or, after earlier corrections of the period,
-        their total less what those credited and plus what they charged); a unit whose
-        meter lines were nothing may have no bill."""
-        bill = fee_aggregate(self, Bill, bill_id(unit_id, period), copy=False)
+        """The unit's bill of ``period`` (of its ``bills``), refused unless it shows the
+        meter ``lines`` the correction is the difference from (or, after earlier corrections
+        of the period, their total less what those credited and plus what they charged,
+        ``adjusted``); a unit whose meter lines were nothing may have no bill."""
+        bill = next((b for b in bills if b.id == bill_id(unit_id, period)), None)
         billed = _meter_lines(bill.lines) if bill is not None else []
+        earlier = adjusted.get(unit_id, 0)
         shown = (
             billed == _meter_lines(lines)
-            if not adjusted
-            else sum(fen for *_, fen in billed) + adjusted
+            if not earlier
+            else sum(fen for *_, fen in billed) + earlier
             == sum(fen for *_, fen in _meter_lines(lines))
         )
         if not shown:
@@ -138,46 +164,6 @@ class MeterAdjustmentService(GongzhiBase):
                 "cannot be worked out from it",
             )
         return bill
-
-    def _credit(
-        self, schedule: FeeSchedule, unit_id: UUID, bill: BillFacts, month: str, credit: int
-    ) -> FeeAccount:
-        """调账 on the unit's account: the credit, applied to its open bills at once."""
-        account = unit_account(self, schedule.community_id, unit_id)
-        account.adjust(
-            bill, credit, business_today(), f"抄表 {month} 更正", bills_of(self, schedule, unit_id)
-        )
-        schedule.note_prepayment(unit_id, account.credit_fen > 0)
-        return account
-
-    def _supplement(
-        self,
-        schedule: FeeSchedule,
-        unit_number: str,
-        unit_id: UUID,
-        period: str,
-        lines: list[dict[str, Any]],
-        correction: str,
-    ) -> list[Aggregate]:
-        """补收单 of the period for ``lines``, due ``dueDays`` from today; the unit's prepaid
-        credit, if any, pays it at once."""
-        today = business_today()
-        bill = Bill.issue(
-            community_id=schedule.community_id,
-            unit_id=unit_id,
-            unit_number=unit_number,
-            period=parse_period("period", period),
-            due_on=today + timedelta(days=schedule.terms.due_days),
-            lines=lines,
-            supplement_of=correction,
-        )
-        schedule.note_supplement(unit_id, bill.id)
-        if unit_id not in schedule.prepaid_units:
-            return [bill]
-        account = unit_account(self, schedule.community_id, unit_id)
-        account.apply_credit([*bills_of(self, schedule, unit_id), bill.facts], today)
-        schedule.note_prepayment(unit_id, account.credit_fen > 0)
-        return [bill, account]
 
 
 def _meter_lines(lines: list[dict[str, Any]]) -> list[tuple[str, str, int]]:

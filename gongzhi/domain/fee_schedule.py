@@ -10,6 +10,7 @@ from the later one's date, so a bill can be prorated over a change mid-period.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -185,16 +186,16 @@ class FeeSchedule(Aggregate):
             assert isinstance(aggregate, FeeSchedule)
             aggregate.billed.append(parse_period("period", self.period))
 
-    class SupplementIssued(Aggregate.Event):
-        """A unit's 补收单 (``Bill``, supplementary) was issued: its bills are looked up from
-        the periods billed and these."""
+    class SupplementsIssued(Aggregate.Event):
+        """补收单 (``Bill``, supplementary) were issued, by unit id: a unit's bills are looked
+        up from the periods billed and its 补收单."""
 
-        unit_id: UUID
-        bill_id: UUID
+        bills: dict[str, str]  # unit id → bill id
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, FeeSchedule)
-            aggregate.supplements.setdefault(self.unit_id, []).append(self.bill_id)
+            for unit_id, bill in self.bills.items():
+                aggregate.supplements.setdefault(UUID(unit_id), []).append(UUID(bill))
 
     class PrepaymentNoted(Aggregate.Event):
         """A unit holds prepaid credit (预交): the next billing run applies it."""
@@ -346,8 +347,11 @@ class FeeSchedule(Aggregate):
         if all(billed.key != period.key for billed in self.billed):
             self.trigger_event(self.PeriodBilled, period=period.key)
 
-    def note_supplement(self, unit_id: UUID, bill_id: UUID) -> None:
-        self.trigger_event(self.SupplementIssued, unit_id=unit_id, bill_id=bill_id)
+    def note_supplements(self, bills: Mapping[UUID, UUID]) -> None:
+        """补收单 issued (unit → bill), one event for a correction's all."""
+        if bills:
+            issued = {str(unit_id): str(bill) for unit_id, bill in bills.items()}
+            self.trigger_event(self.SupplementsIssued, bills=issued)
 
     def bill_ids(self, unit_id: UUID) -> list[UUID]:
         """The ids of a unit's bills: one per period billed, and its 补收单."""

@@ -15,7 +15,7 @@ from tests.integration.test_graphql_fees import bill as run_billing
 from tests.integration.test_graphql_meters import correct, enter, meter_mutation, metered_estate
 
 BILLS = """query($unit: ID!, $asOf: Date) { feeStatement(unitId: $unit, asOf: $asOf) {
-    ... on FeeStatement { outstandingFen creditFen
+    ... on FeeStatement { outstandingFen creditFen balanceFen
         bills { id period dueOn supplementary amountFen paidFen outstandingFen lateFeeFen
                 lines { kind label start end amountFen } }
         entries { kind amountFen billId actor reason } } } }"""
@@ -87,6 +87,9 @@ def test_a_billed_reading_found_too_low_is_charged_on_a_supplementary_bill(api: 
     assert {u: meter_lines(api, e, u) for u in units} == after
     assert len(bills_of(api, e, "101")["bills"]) == 2
 
+    # Given 301 paid what it owes (its October bill and late fee) and 500 fen ahead (预交)
+    owed_301 = bills_of(api, e, "301")["balanceFen"]
+    assert pay(api, e, "301", owed_301 + 500, "WX-301")["__typename"] == "PaymentPayload"
     # When 201's billed reading is found too high (7, not 8): its own line −345 fen, and
     # 4.7 吨 are shared (1622 fen: 427/427/427/341), so the other shares rise
     done = correct(api, e, meters["201"], "7")
@@ -102,6 +105,13 @@ def test_a_billed_reading_found_too_low_is_charged_on_a_supplementary_bill(api: 
         for u in units
     }
     assert supplements == {"101": [91, 980], "201": [], "301": [91], "401": [72]}
+    # And 301's prepaid credit pays its 补收单 at once, as a billing run's credit does
+    prepaid = bills_of(api, e, "301")
+    [charged] = [b for b in prepaid["bills"] if b["supplementary"]]
+    assert (charged["paidFen"], prepaid["creditFen"]) == (91, 500 - 91)
+    assert ("CREDIT_APPLIED", 91, charged["id"]) in [
+        (x["kind"], x["amountFen"], x["billId"]) for x in prepaid["entries"]
+    ]
     credited = [x for x in bills_of(api, e, "201")["entries"] if x["kind"] == "ADJUSTMENT"]
     assert [x["amountFen"] for x in credited] == [227, 254]
     # And the correction reads with what it credited and charged
