@@ -6,6 +6,8 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gongzhi.application.meters import reading_rows
 from gongzhi.domain.errors import InvalidValue, RuleViolated
@@ -252,3 +254,51 @@ def test_a_billed_reading_corrected_either_way_credits_some_units_and_charges_ot
     book.set_sharing("CONSUMPTION")
     corrected = book.correct_billed("2026-01", m["b"], D("5"), areas)
     assert set(corrected.credits) == {b} and set(corrected.surcharges) == {a}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    used=st.lists(st.integers(0, 4000), min_size=2, max_size=6),
+    common=st.integers(0, 30000),
+    which=st.integers(0, 6),
+    corrected=st.integers(0, 30000),
+    method=st.sampled_from(["AREA", "UNIT_COUNT", "CONSUMPTION"]),
+)
+def test_a_billed_correction_books_each_units_difference_exactly(
+    used: list[int], common: int, which: int, corrected: int, method: str
+) -> None:
+    # Given units with meters (hundredths of 吨) and a common meter serving all, billed
+    book = MeterBook.open(uuid4())
+    units = [uuid4() for _ in used]
+    areas = {u: D(60 + 7 * i) + D("0.25") for i, u in enumerate(units)}
+    meters = [install(book, "WATER", f"W-{i}", u) for i, u in enumerate(units)]
+    meters.append(install(book, "WATER", "C-1", None, units))
+    book.set_price("WATER", TIERS)
+    book.set_sharing(method)
+    book.open_round("2026-01")
+    readings = [D(x) / 100 for x in used] + [D(sum(used) + common) / 100]
+    book.enter("2026-01", [(0, m, r) for m, r in zip(meters, readings, strict=True)], "STAFF")
+    book.bill_rounds("2026-01")
+    before = book.charges("2026-01", areas)
+    # When one meter's reading is corrected, up or down
+    meter = meters[which % len(meters)]
+    reading = D(corrected) / 100
+    if reading == book.meters[meter].readings["2026-01"]:
+        return
+    result = book.correct_billed("2026-01", meter, reading, areas)
+    after = book.charges("2026-01", areas)
+    # Then each unit's 补收 less its 调账 is exactly its lines' difference, to the fen
+    for u in units:
+        difference = sum(x["amount_fen"] for x in after.get(u, [])) - sum(
+            x["amount_fen"] for x in before.get(u, [])
+        )
+        booked = result.surcharges.get(u, 0) - result.credits.get(u, 0)
+        assert booked == difference
+        assert sum(x["amount_fen"] for x in result.supplement.get(u, [])) == max(difference, 0)
+    # And the shares sum exactly to the corrected shared charge
+    shares = sum(
+        x["amount_fen"] for lines in after.values() for x in lines if x["kind"] == "SHARED"
+    )
+    own = sum(book.meters[m].consumption("2026-01") or D(0) for m in meters[:-1])
+    shared = (book.meters[meters[-1]].consumption("2026-01") or D(0)) - own
+    assert shares == (fen_half_up(shared * D("3.45")) if shared > 0 else 0)
