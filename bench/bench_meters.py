@@ -13,8 +13,13 @@ by area, and July to September read (untimed). Timed, in the same run and databa
   bills with their metered and shared lines);
 - anchor: ``runBilling`` of October in the community without meters.
 
-Printed: each time, and the RATIO (import + metered billing) / anchor. It also checks that
-the shared lines sum exactly to the shared total.
+- install: ``importMeters``' handler with a 装表清单 (CSV) of a third community of the same
+  size: a water meter per unit, each hung under its 楼栋's common meter (5,050 rows, every
+  unit found by its 楼栋/单元/房号, one save of the meter book); then the same sheet again
+  (every meter installed already with the same data: nothing recorded).
+
+Printed: each time, and the RATIOS (import + metered billing) / anchor and install / anchor.
+It also checks that the shared lines sum exactly to the shared total.
 
     python -m bench.bench_meters [--units 5000]
 """
@@ -35,7 +40,12 @@ from bench.dataset import BENCH_META, open_platform
 from bench.support import temporary_database
 from gongzhi.application.billing import RunBilling
 from gongzhi.application.fee_schedules import SetFeeStandard, SetOtherFee
-from gongzhi.application.meters import ImportReadings, ReadingFileFormat, meter_book
+from gongzhi.application.meters import (
+    ImportMeters,
+    ImportReadings,
+    ReadingFileFormat,
+    meter_book,
+)
 from gongzhi.domain.bill import bill_id
 from gongzhi.domain.community import Community
 from gongzhi.domain.contract import PricingModel
@@ -137,6 +147,22 @@ def october_export(numbers: Sequence[str], september: dict[str, str], seed: int 
     return "\n".join(lines) + "\n"
 
 
+def install_sheet(community: Community, seed: int = 5) -> str:
+    """A 装表清单 (CSV) of the community: a common water meter (×10) per 楼栋 and a water meter
+    per unit hung under it, initial readings 0-500."""
+    rng = random.Random(seed)
+    lines = ["表号,类型,楼栋,单元,房号,倍率,初始读数,安装日期,公共表"]
+    for building in sorted(community.buildings.values(), key=lambda b: b.number):
+        common = f"C-{building.number}"
+        lines.append(f"{common},水,{building.number},,,10,0,2026-07-01,")
+        for entrance in building.entrances.values():
+            for unit in entrance.units.values():
+                label = f"{building.number},{entrance.number},{unit.number}"
+                number = f"W-{building.number}-{entrance.number}-{unit.number}"
+                lines.append(f"{number},水表,{label},1,{rng.randint(0, 500)},2026-07-01,{common}")
+    return "\n".join(lines) + "\n"
+
+
 def shared_total(book: MeterBook, month: str) -> tuple[int, int]:
     """The common meter's consumption beyond its units' meters at the first-tier price,
     rounded once half up (what the shares must sum to), and the number of units served."""
@@ -158,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         app = platform.app
         plain = community_of(app, args.units, "无表小区")
         community = community_of(app, args.units, "抄表小区")
+        taken_over = community_of(app, args.units, "接管小区")
         numbers, september = metered(app, community)
         content = october_export(numbers, september)
         started = time.perf_counter()
@@ -172,6 +199,18 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         report = app.run_billing(BENCH_META, RunBilling(community.id, "2026-10"))
         billed = time.perf_counter() - started
+        sheet = install_sheet(taken_over)
+        started = time.perf_counter()
+        installed = app.import_meters(
+            BENCH_META, ImportMeters(taken_over.id, ReadingFileFormat.CSV, sheet)
+        )
+        install = time.perf_counter() - started
+        started = time.perf_counter()
+        resent = app.import_meters(
+            BENCH_META, ImportMeters(taken_over.id, ReadingFileFormat.CSV, sheet)
+        )
+        install_again = time.perf_counter() - started
+        assert installed.installed == installed.rows and resent.installed == 0
         assert anchor_report.bills_created == report.bills_created == args.units
         book = meter_book(app, community.id)
         assert book is not None
@@ -186,7 +225,10 @@ def main(argv: list[str] | None = None) -> None:
         f"metered and 公摊 lines {billed:,.2f} s (shared total {shared} fen, exact); "
         f"anchor: the ordinary billing run of the same community without meters {anchor:,.2f} s; "
         f"RATIO (import + billing) / anchor {(imported + billed) / anchor:,.2f}× "
-        f"(billing alone / anchor {billed / anchor:,.2f}×)"
+        f"(billing alone / anchor {billed / anchor:,.2f}×)\n"
+        f"装表清单 of {installed.rows:,} rows ({len(sheet):,} characters): installed "
+        f"{installed.installed:,} meters in {install:,.2f} s, RATIO install / anchor "
+        f"{install / anchor:,.2f}×; the same sheet again (nothing new) {install_again:,.2f} s"
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,6 +29,12 @@ from gongzhi.application.fields import (
     Text,
     UnitId,
 )
+from gongzhi.application.meter_files import (
+    install_error,
+    install_rows,
+    meters_to_install,
+    reading_rows,
+)
 from gongzhi.application.roster import RosterFormat, TableReader, roster_bytes
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import DomainError, InvalidValue, UnknownPart
@@ -40,7 +46,6 @@ from gongzhi.domain.meter import (
     SharingMethod,
     book_id,
     month_of,
-    reading_value,
 )
 
 MeterId = Annotated[UUID, Ref(Kind.METER)]
@@ -51,15 +56,10 @@ MeterPrice = Annotated[
 ]
 Quantity = Annotated[Decimal, Range(Decimal(0), MAX_CONSUMPTION, places=2, above_low=True)]
 Month = Annotated[str, Text(7, min_length=7), Doc("A month: 2026-10")]
-MAX_IMPORT_ROWS = 20_000
 # 20,000 rows of an export (表号, 读数, 抄表时间: about 35 bytes a row) are 700 KB as CSV,
-# less as XLSX in base64.
+# less as XLSX in base64; a 装表清单's rows are about twice as long, and as many.
 MAX_IMPORT_CHARACTERS = 1_000_000
 MAX_SERVED_UNITS = 2000
-# Column headers of a smart-meter export, as the vendors name them.
-NUMBER_HEADERS = ("表号", "meter_number", "meter number", "meter", "表计编号")
-READING_HEADERS = ("读数", "本期读数", "reading", "value")
-READ_AT_HEADERS = ("抄表时间", "read_at", "read time", "时间")
 
 
 class ReadingFileFormat(enum.Enum):
@@ -131,6 +131,19 @@ class ImportReadings(Command):
 
 
 @dataclass(frozen=True)
+class ImportMeters(Command):
+    """装表清单: many meters installed from a sheet, CSV as text or XLSX as base64, at most
+    20,000 rows: 表号, 类型 (水/电/燃气/热), 安装日期, and 楼栋/单元/房号 for a unit's meter (its
+    公共表 naming the common meter of the sheet it hangs under) or none for a common meter;
+    倍率, 初始读数 when not 1 and 0. Installed only if every row is good; a meter installed
+    already with the same data is skipped"""
+
+    community_id: CommunityId
+    format: ReadingFileFormat
+    content: Annotated[str, Text(MAX_IMPORT_CHARACTERS), Doc("CSV as text, or XLSX as base64")]
+
+
+@dataclass(frozen=True)
 class CorrectReading(Command):
     """更正读数 with the reason (the history keeps the one before); a billed reading's
     difference to each unit's meter lines is credited (调账) or charged on a 补收单"""
@@ -173,49 +186,16 @@ class ImportDone(Done):
     flagged: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class InstallDone(Done):
+    """A 装表清单's report; ``id`` is the meter book's."""
+
+    rows: int
+    installed: int
+
+
 def meter_book(app: GongzhiBase, community_id: UUID) -> MeterBook | None:
     return fee_aggregate(app, MeterBook, book_id(community_id), copy=False)
-
-
-def _header_index(header: list[str], names: tuple[str, ...], label: str) -> int:
-    wanted = {n.lower() for n in names}
-    for index, cell in enumerate(header):
-        if cell.strip().lower() in wanted:
-            return index
-    raise InvalidValue("content", f"the file has no {label} column ({' / '.join(names[:3])})")
-
-
-def reading_rows(
-    content: bytes, file_format: str, read: TableReader
-) -> list[tuple[int, str, Decimal]]:
-    """(line, meter number, reading) of each data row, or the error naming the row."""
-    try:
-        header, rows = read(content, file_format)
-    except ValueError as error:
-        raise InvalidValue("content", str(error)) from None
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise InvalidValue("content", f"the file has more than {MAX_IMPORT_ROWS:,} rows")
-    number_at = _header_index(header, NUMBER_HEADERS, "meter number")
-    reading_at = _header_index(header, READING_HEADERS, "reading")
-    _header_index(header, READ_AT_HEADERS, "read time")
-    found = []
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        number = row[number_at].strip() if number_at < len(row) else ""
-        text = row[reading_at].strip() if reading_at < len(row) else ""
-        if not number:
-            raise InvalidValue("content", f"row {line}, 表号: is empty")
-        try:
-            value = reading_value("reading", Decimal(text))
-        except (InvalidOperation, ValueError):
-            raise InvalidValue(
-                "content", f"row {line}, 读数: {text[:20]!r} is not a number"
-            ) from None
-        except DomainError as error:
-            raise InvalidValue("content", f"row {line}, 读数: {error.message}") from None
-        found.append((line, number, value))
-    return found
 
 
 class MeterService(GongzhiBase):
@@ -337,20 +317,42 @@ class MeterService(GongzhiBase):
         method = SharingMethod(command.method).value
         return self._on_book(meta, command.community_id, lambda b: b.set_sharing(method))
 
+    @handles(ImportMeters)
+    def import_meters(self, meta: Meta, command: ImportMeters) -> InstallDone:
+        """A 装表清单, checked whole (every row's unit, number and values, then the numbers
+        against the book) and installed in one save of the meter book."""
+        read = self._reader()
+        community = read_only(self, Community, command.community_id, "communityId")
+        with bulk_work():
+            data, file_format = _file(command.format, command.content)
+            rows = install_rows(data, file_format, read)
+            meters = meters_to_install(rows, community)
+            counts: dict[str, int] = {}
+
+            def install(book: MeterBook) -> None:
+                counts["installed"] = book.install_many(meters, install_error)
+
+            done = self._on_book(meta, command.community_id, install)
+        return InstallDone(
+            done.id, done.position, rows=len(rows), installed=counts.get("installed", 0)
+        )
+
+    def _reader(self) -> TableReader:
+        if self.table_reader is None:
+            msg = "no table reader is wired: set table_reader (gongzhi.bootstrap does)"
+            raise RuntimeError(msg)
+        return self.table_reader
+
     @handles(ImportReadings)
     def import_readings(self, meta: Meta, command: ImportReadings) -> ImportDone:
         """A smart-meter export, checked whole: the first bad row is the error (naming its
         line and column), and nothing is recorded unless every row is good."""
-        if self.table_reader is None:
-            msg = "no table reader is wired: set table_reader (gongzhi.bootstrap does)"
-            raise RuntimeError(msg)
+        read = self._reader()
         month = month_of("period", command.period)
         self._book(command.community_id)
-        file_format = ReadingFileFormat(command.format)
         with bulk_work():
-            # Decoded as a roster is: CSV as text, XLSX as base64.
-            data = roster_bytes(RosterFormat(file_format.value), command.content)
-            rows = reading_rows(data, file_format.value, self.table_reader)
+            data, file_format = _file(command.format, command.content)
+            rows = reading_rows(data, file_format, read)
             counts: dict[str, int] = {}
 
             def enter(book: MeterBook) -> None:
@@ -368,6 +370,13 @@ class MeterService(GongzhiBase):
             entered=counts.get("entered", 0),
             flagged=counts.get("flagged", 0),
         )
+
+
+def _file(file_format: ReadingFileFormat, content: str) -> tuple[bytes, str]:
+    """The file sent and its format's name, decoded as a roster is: CSV as text, XLSX as
+    base64."""
+    name = ReadingFileFormat(file_format).value
+    return roster_bytes(RosterFormat(name), content), name
 
 
 def _by_meter(

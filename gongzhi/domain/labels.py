@@ -54,6 +54,7 @@ _NAMES: dict[type[enum.Enum], dict[enum.Enum, str]] = {
         PaymentChannel.WECHAT: "微信支付",
         PaymentChannel.ALIPAY: "支付宝",
         PaymentChannel.BANK_TRANSFER: "银行转账",
+        PaymentChannel.UNIONPAY: "银联",
         PaymentChannel.SANDBOX: "沙箱支付（测试）",
     },
     LedgerKind: {

@@ -153,6 +153,20 @@ class Round:
 
 
 @dataclass(frozen=True)
+class CommonUse:
+    """公摊 of a common meter in a month: what it measured, what the units it serves measured
+    on their own meters of its kind, and the rest (``shared``), which their bills share."""
+
+    meter: Meter
+    consumption: Decimal
+    own: dict[UUID, Decimal]  # each served unit's own consumption, in ``meter.serves`` order
+
+    @property
+    def shared(self) -> Decimal:
+        return self.consumption - sum(self.own.values(), Decimal(0))
+
+
+@dataclass(frozen=True)
 class Checked:
     """A reading as checked: its consumption and, for an outlier, why it is flagged."""
 
@@ -160,6 +174,21 @@ class Checked:
     reading: Decimal
     consumption: Decimal
     flag: str
+
+
+@dataclass(frozen=True)
+class MeterToInstall:
+    """A meter to install, as a sheet's row (``line``) gives it: a unit's (``unit_id``) or a
+    common meter (``serves`` the units it supplies)."""
+
+    line: int
+    kind: str
+    number: str
+    multiplier: Decimal
+    initial: Decimal
+    installed_in: str
+    unit_id: UUID | None
+    serves: tuple[UUID, ...] = ()
 
 
 def tiered_yuan(quantity: Decimal, tiers: Sequence[Mapping[str, Any]]) -> Decimal:
@@ -218,19 +247,19 @@ class MeterBook(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, MeterBook)
-            aggregate.add(
-                Meter(
-                    self.meter_id,
-                    self.kind,
-                    self.number,
-                    Decimal(self.multiplier),
-                    Decimal(self.initial),
-                    self.installed_in,
-                    self.unit_id,
-                    tuple(UUID(u) for u in self.serves),
-                    self.replaces,
-                )
-            )
+            aggregate.add(installed_meter(vars(self)))
+
+    class InstalledFromSheet(Aggregate.Event):
+        """装表清单: many meters installed at once, each row as ``Installed`` has it (ids
+        and amounts as text). One event, as one import of readings is: 5,000 events cost
+        the import four times its checks to encode and insert."""
+
+        meters: list[dict[str, Any]]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, MeterBook)
+            for row in self.meters:
+                aggregate.add(installed_meter(row))
 
     class Replaced(Aggregate.Event):
         """换表: the old meter's final reading is its reading of ``month``."""
@@ -386,23 +415,74 @@ class MeterBook(Aggregate):
         unit_id: UUID | None,
         serves: Sequence[UUID] = (),
     ) -> UUID:
-        self._new_number("number", number)
-        self._check_multiplier("multiplier", multiplier)
-        reading_value("initialReading", initial)
-        if unit_id is None and not serves:
-            raise InvalidValue("servesUnitIds", "a common meter serves at least one unit")
-        meter_id = uuid4()
-        self.trigger_event(
-            self.Installed,
-            meter_id=meter_id,
-            kind=MeterKind(kind).value,
-            number=number,
-            multiplier=multiplier,
-            initial=initial,
-            installed_in=installed_in,
-            unit_id=unit_id,
-            serves=[str(u) for u in serves],
+        meter = MeterToInstall(
+            0, kind, number, multiplier, initial, installed_in, unit_id, tuple(serves)
         )
+        self._new_number("number", number)
+        self._check_install(meter)
+        return self._installed(meter)
+
+    def install_many(
+        self,
+        meters: Sequence[MeterToInstall],
+        on_error: Callable[[int, DomainError], DomainError],
+    ) -> int:
+        """装表清单: many meters at once, all checked first (an error raised as
+        ``on_error(line, error)`` makes it). A meter whose number is installed already with
+        the same data is skipped (a sheet sent again installs nothing twice); with other data
+        it is refused, as is a number given twice. Returns how many are new."""
+        seen: dict[str, int] = {}
+        new = []
+        for meter in meters:
+            try:
+                if meter.number in seen:
+                    raise RuleViolated(
+                        "number", f"{meter.number} is on row {seen[meter.number]} too"
+                    )
+                seen[meter.number] = meter.line
+                self._check_install(meter)
+                if not self._installed_already(meter):
+                    new.append(meter)
+            except DomainError as error:
+                raise on_error(meter.line, error) from None
+        if new:
+            rows = [_installed_fields(uuid4(), m) for m in new]
+            self.trigger_event(self.InstalledFromSheet, meters=_as_text(rows))
+        return len(new)
+
+    def _installed_already(self, meter: MeterToInstall) -> bool:
+        """True for a meter installed with this number and the same data; a number
+        installed with other data is refused."""
+        found = self.by_number.get(meter.number)
+        if found is None:
+            return False
+        recorded = self.meters[found]
+        same = (
+            recorded.kind == MeterKind(meter.kind).value
+            and recorded.unit_id == meter.unit_id
+            and recorded.multiplier == meter.multiplier
+            and recorded.initial == meter.initial
+            and recorded.installed_in == meter.installed_in
+            and set(recorded.serves) == set(meter.serves)
+            and recorded.replaced_in is None
+        )
+        if not same:
+            raise RuleViolated(
+                "number", f"a meter numbered {meter.number} is installed already, with other data"
+            )
+        return True
+
+    def _check_install(self, meter: MeterToInstall) -> None:
+        if not meter.number.strip():
+            raise InvalidValue("number", "must not be empty")
+        self._check_multiplier("multiplier", meter.multiplier)
+        reading_value("initialReading", meter.initial)
+        if meter.unit_id is None and not meter.serves:
+            raise InvalidValue("servesUnitIds", "a common meter serves at least one unit")
+
+    def _installed(self, meter: MeterToInstall) -> UUID:
+        meter_id = uuid4()
+        self.trigger_event(self.Installed, **_installed_fields(meter_id, meter))
         return meter_id
 
     def replace(
@@ -717,12 +797,29 @@ class MeterBook(Aggregate):
                         lines.setdefault(unit_id, {})[(SHARED, month, str(meter.id))] = line
         return lines
 
+    def common_use(self, month: str) -> list[CommonUse]:
+        """公摊 of each common meter read in ``month``, by meter number: the round's shared
+        consumption as its billing will charge it (all the units each meter serves)."""
+        used = self._unit_consumption(month)
+        found = (self._common_use(month, m, used) for m in self.meters.values() if not m.unit_id)
+        return sorted((u for u in found if u is not None), key=lambda u: u.meter.number)
+
+    def shared_fen(self, use: CommonUse) -> int | None:
+        """The charge of a common meter's shared consumption: at its kind's first-tier price,
+        rounded once half up (nothing below zero); None while the kind has no price."""
+        tiers = self.prices.get(use.meter.kind)
+        if not tiers:
+            return None
+        return fen_half_up(max(use.shared, Decimal(0)) * Decimal(tiers[0]["price"]))
+
     def _unit_consumption(
-        self, month: str, areas: Mapping[UUID, Decimal]
+        self, month: str, areas: Mapping[UUID, Decimal] | None = None
     ) -> dict[tuple[UUID, str], tuple[Decimal, list[Meter]]]:
+        """Each unit's consumption of each kind in ``month`` (of ``areas``, the units billed;
+        none given: every unit)."""
         used: dict[tuple[UUID, str], tuple[Decimal, list[Meter]]] = {}
         for meter in self.meters.values():
-            if meter.unit_id is None or meter.unit_id not in areas:
+            if meter.unit_id is None or (areas is not None and meter.unit_id not in areas):
                 continue
             consumption = meter.consumption(month)
             if consumption is None:
@@ -753,14 +850,10 @@ class MeterBook(Aggregate):
         used: Mapping[tuple[UUID, str], tuple[Decimal, list[Meter]]],
         areas: Mapping[UUID, Decimal],
     ) -> list[tuple[UUID, dict[str, Any]]]:
-        total = meter.consumption(month)
-        units = [u for u in meter.serves if u in areas]
-        if total is None or not units:
+        use = self._common_use(month, meter, used, areas)
+        if use is None or use.shared <= 0:
             return []
-        own = {u: used.get((u, meter.kind), (Decimal(0), []))[0] for u in units}
-        shared = total - sum(own.values(), Decimal(0))
-        if shared <= 0:
-            return []
+        units, own, shared = list(use.own), use.own, use.shared
         price = Decimal(self.prices[meter.kind][0]["price"])
         method = self.sharing
         weights = [
@@ -770,7 +863,7 @@ class MeterBook(Aggregate):
         if not any(weights):  # nobody used any: by unit count
             method, weights = "UNIT_COUNT", [Decimal(1)] * len(units)
         whole = _plain(sum(weights, Decimal(0)))
-        fen = largest_remainder(fen_half_up(shared * price), weights)
+        fen = largest_remainder(self.shared_fen(use) or 0, weights)
         name, unit_name = KIND_NAMES[meter.kind]
         head = f"公摊{name} {month} 公共表 {meter.number}: 共 {shared}{unit_name} × {price}元, "
         return [
@@ -778,6 +871,58 @@ class MeterBook(Aggregate):
             for u, w, amount in zip(units, weights, fen, strict=True)
             if amount > 0
         ]
+
+    @staticmethod
+    def _common_use(
+        month: str,
+        meter: Meter,
+        used: Mapping[tuple[UUID, str], tuple[Decimal, list[Meter]]],
+        areas: Mapping[UUID, Decimal] | None = None,
+    ) -> CommonUse | None:
+        """A common meter's use in ``month`` among the units it serves (of ``areas``, the
+        units billed), or None when it was not read or serves none of them."""
+        total = meter.consumption(month)
+        units = [u for u in meter.serves if areas is None or u in areas]
+        if total is None or not units:
+            return None
+        own = {u: used.get((u, meter.kind), (Decimal(0), []))[0] for u in units}
+        return CommonUse(meter, total, own)
+
+
+def _installed_fields(meter_id: UUID, meter: MeterToInstall) -> dict[str, Any]:
+    """The fields of ``Installed`` (and of a row of ``InstalledFromSheet``) of a meter."""
+    return {
+        "meter_id": meter_id,
+        "kind": MeterKind(meter.kind).value,
+        "number": meter.number,
+        "multiplier": meter.multiplier,
+        "initial": meter.initial,
+        "installed_in": meter.installed_in,
+        "unit_id": meter.unit_id,
+        "serves": [str(u) for u in meter.serves],
+    }
+
+
+def _as_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with their ids and amounts as text, as an event's list of rows stores them."""
+    plain = (UUID, Decimal)
+    return [{k: str(v) if isinstance(v, plain) else v for k, v in row.items()} for row in rows]
+
+
+def installed_meter(fields: Mapping[str, Any]) -> Meter:
+    """The meter an ``Installed`` event (or a row of ``InstalledFromSheet``) records."""
+    unit_id, replaces = fields["unit_id"], fields.get("replaces")
+    return Meter(
+        UUID(str(fields["meter_id"])),
+        fields["kind"],
+        fields["number"],
+        Decimal(fields["multiplier"]),
+        Decimal(fields["initial"]),
+        fields["installed_in"],
+        None if unit_id is None else UUID(str(unit_id)),
+        tuple(UUID(u) for u in fields["serves"]),
+        None if replaces is None else UUID(str(replaces)),
+    )
 
 
 def largest_remainder(total_fen: int, weights: Sequence[Decimal]) -> list[int]:

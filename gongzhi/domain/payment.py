@@ -29,6 +29,7 @@ class PaymentChannel(enum.Enum):
     WECHAT = "WECHAT"  # 微信支付
     ALIPAY = "ALIPAY"  # 支付宝
     BANK_TRANSFER = "BANK_TRANSFER"  # 银行转账
+    UNIONPAY = "UNIONPAY"  # 银联
     # 沙箱: the platform's own test channel (signs as the real ones do, moves no money);
     # development and tests only, production refuses to start with it (infra/settings.py).
     SANDBOX = "SANDBOX"

@@ -28,8 +28,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gongzhi.infra.limits import Limits
 
 # What an upload's body says early (the query text; clients send it before the file): a roster
-# import, a smart-meter export (``importReadings``) or a payment statement.
-UPLOAD_MARKERS = (b"importRoster", b"importReadings", b"importPaymentStatement")
+# import, a smart-meter export (``importReadings``), a 装表清单 (``importMeters``) or a payment
+# statement.
+UPLOAD_MARKERS = (
+    b"importRoster",
+    b"importReadings",
+    b"importMeters",
+    b"importPaymentStatement",
+)
 
 
 # RFC 6455 §7.4.1: the endpoint received a message too big for it to process.

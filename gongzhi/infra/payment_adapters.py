@@ -180,7 +180,7 @@ class AlipayChannel:
 
     @property
     def statement_format(self) -> StatementFormat:
-        """对账单: Alipay's layout is not written yet, so this refuses in plain words."""
+        """对账单: Alipay's 业务明细 (GBK CSV, ``gongzhi.infra.statements.ALIPAY_BILL``)."""
         return statement_format(ALIPAY)
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> Notice:

@@ -4,9 +4,8 @@ The sandbox signs its notifications as WeChat Pay v3 does (a
 signature over ``timestamp\\nnonce\\nbody\\n`` sent in headers, refused outside a five-minute
 window), with HMAC-SHA256 under a key from configuration instead of the platform
 certificate's RSA key; it moves no money and serves development and tests. WeChat Pay v3 and
-Alipay verify the real channels' notifications (``gongzhi.infra.payment_adapters``); UnionPay
-is named so that selecting it fails at startup, saying it is not implemented, rather than
-taking orders no notification could ever pay.
+Alipay verify the real channels' notifications (``gongzhi.infra.payment_adapters``), and
+UnionPay's (``gongzhi.infra.unionpay``).
 
 The key is read from a file named by ``GONGZHI_PAYMENT_KEY_FILE`` (outside production one is
 generated into the data folder); it is never stored in the database.
@@ -17,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
 import json
 import secrets
 from collections.abc import Mapping, Sequence
@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 from gongzhi.domain.payment_channel import ChannelUnavailable, OrderToPlace, PlacedOrder
 
 if TYPE_CHECKING:
-    from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
+    from gongzhi.domain.payment_channel import ChannelAdapter
 from gongzhi.infra.statements import (
     WECHAT_BILL,
+    RefundTransaction,
     StatementFormat,
     Transaction,
     sandbox_statement,
@@ -43,10 +44,12 @@ SANDBOX = "SANDBOX"  # the PaymentChannel value the sandbox's payments are booke
 FRESHNESS = timedelta(minutes=5)
 MIN_KEY_BYTES = 32
 TIMESTAMP, NONCE, SIGNATURE = "Sandbox-Timestamp", "Sandbox-Nonce", "Sandbox-Signature"
-# Known to the platform but not implemented: selecting one refuses to start.
-NOT_IMPLEMENTED = {"UNIONPAY": "银联"}
-# The real channels' adapters (gongzhi.infra.payment_adapters), by the function that makes one.
-REAL_CHANNELS = {"WECHAT": "wechat_pay_channel", "ALIPAY": "alipay_channel"}
+# The real channels' adapters: the module and the function that makes one from its JSON.
+REAL_CHANNELS = {
+    "WECHAT": ("gongzhi.infra.payment_adapters", "wechat_pay_channel"),
+    "ALIPAY": ("gongzhi.infra.payment_adapters", "alipay_channel"),
+    "UNIONPAY": ("gongzhi.infra.unionpay", "unionpay_channel"),
+}
 
 
 class ChannelNotConfigured(ValueError):
@@ -111,11 +114,16 @@ class SandboxChannel:
         return WECHAT_BILL
 
     def statement(
-        self, day: date, transactions: Sequence[Transaction], file_format: str = "CSV"
+        self,
+        day: date,
+        transactions: Sequence[Transaction],
+        file_format: str = "CSV",
+        refunds: Sequence[RefundTransaction] = (),
     ) -> bytes:
         """The sandbox's 交易账单 of ``day`` (of the payments it took, those its notifications
-        reported), as WeChat Pay publishes one: for development and tests."""
-        return sandbox_statement(day, transactions, file_format)
+        reported, and the refunds it made of them), as WeChat Pay publishes one: for
+        development and tests."""
+        return sandbox_statement(day, transactions, file_format, refunds)
 
     def notification(
         self,
@@ -223,33 +231,26 @@ def create_key(path: Path) -> None:
     path.chmod(0o600)
 
 
-def channel_adapter(
-    name: str, key_file: Path | None
-) -> SandboxChannel | WeChatPayChannel | AlipayChannel | None:
+def channel_adapter(name: str, key_file: Path | None) -> SandboxChannel | ChannelAdapter | None:
     """The adapter of the configured channel (``GONGZHI_PAYMENT_CHANNEL``); None for none.
-    WeChat Pay and Alipay are configured by the JSON file ``key_file`` names
-    (``gongzhi.infra.payment_adapters``)."""
+    The real channels are configured by the JSON file ``key_file`` names (their modules say
+    what it holds)."""
     if not name:
         return None
     if name in REAL_CHANNELS:
-        from gongzhi.infra import payment_adapters
-
         if key_file is None:
             msg = f"GONGZHI_PAYMENT_CHANNEL={name} needs GONGZHI_PAYMENT_KEY_FILE (its JSON)"
             raise ChannelNotConfigured(msg)
-        make = getattr(payment_adapters, REAL_CHANNELS[name])
+        module, function = REAL_CHANNELS[name]
+        make = getattr(importlib.import_module(module), function)
         try:
-            adapter: WeChatPayChannel | AlipayChannel = make(key_file)
+            adapter: ChannelAdapter = make(key_file)
         except ChannelNotConfigured as error:
             raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: {error}") from None
         return adapter
-    if name in NOT_IMPLEMENTED:
-        raise ChannelNotConfigured(
-            f"GONGZHI_PAYMENT_CHANNEL={name}: the {NOT_IMPLEMENTED[name]} adapter is not "
-            "implemented yet; SANDBOX, WECHAT and ALIPAY can be selected"
-        )
     if name != SANDBOX:
-        raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: no such channel")
+        known = ", ".join([SANDBOX, *REAL_CHANNELS])
+        raise ChannelNotConfigured(f"GONGZHI_PAYMENT_CHANNEL={name}: no such channel ({known})")
     if key_file is None:
         raise ChannelNotConfigured("the sandbox channel needs GONGZHI_PAYMENT_KEY_FILE")
     return SandboxChannel(read_key(key_file))

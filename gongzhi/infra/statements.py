@@ -8,6 +8,17 @@ Amounts are in 元 with two decimals; the channel's fee (手续费) has five, an
 the fen once, half up, as the channel settles it. The sandbox publishes this layout too (it
 signs as WeChat Pay does). A bank's statement is a plain table of credits.
 
+Alipay's 业务明细 (the ``trade`` bill of the 对账单 download) is a GBK-encoded CSV with
+``#`` notes before its header (the account, the period) and after its rows: the line
+``#-----…业务明细列表结束…-----`` and ``#交易合计：N笔，退款合计：M笔``, whose counts must be the
+rows' (a file cut short is refused). Its 业务类型 says 交易 or 退款; a refund's amounts are
+negative, and its 退款批次号/请求号 is the refund's id, its 支付宝交易号 the payment's. The
+服务费 is written as a deduction; its magnitude is the fee.
+
+UnionPay's statement is read as its merchant portal (商户服务平台) exports the day's
+transactions, CSV or XLSX, with the field names of the 全渠道 对账文件 as headers (see
+``UNIONPAY_EXPORT``); the fixed-width INN file itself is not read.
+
 Refund rows (交易状态 ``REFUND``) carry the channel's refund id (微信退款单号), the refunded
 amount (退款金额) and the payment's own transaction id (微信订单号); they are read as lines
 with ``refund_of`` set, reconciled against the refunds booked (``refundPayment``), and their
@@ -23,7 +34,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -36,6 +48,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # a WeChat bill of 50,000 payments is ~8 MiB 
 MAX_CELL = 256  # any cell longer than this is refused, read or not
 MAX_ID = 64  # transaction ids and order numbers (WeChat: 32, banks: fewer)
 MAX_AMOUNT_FEN = 10**12  # the platform's largest amount (fields.MAX_FEN)
+MAX_NOTES = 20  # notes (``#`` lines) around a statement's rows: Alipay writes 4 before, 3 after
 FEN = Decimal("0.01")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -59,6 +72,11 @@ class StatementLine:
     refund_of: str = ""
 
 
+# (the notes after the rows by row number, the lines read, the rows skipped) → None, or
+# StatementRefused when the notes' totals are not the rows'.
+NotesCheck = Callable[[Sequence[tuple[int, str]], Sequence[StatementLine], int], None]
+
+
 @dataclass(frozen=True)
 class StatementFormat:
     """Which columns of a statement hold what; values may carry ``prefix``; a line whose
@@ -75,7 +93,14 @@ class StatementFormat:
     refunded: str = ""  # the status of a refund; "" when the statement has no refunds
     refund_id: str = ""  # the channel's refund id (退款单号)
     refund_amount: str = ""  # the amount refunded
+    refund_of: str = ""  # the payment a refund row refunds; "" when it is ``transaction_id``
+    # Amounts carry a sign (Alipay): a refund's are negative, the fee is a deduction.
+    signed: bool = False
     prefix: str = ""
+    # Lines whose first cell starts with it are notes, not rows (Alipay's "#"); the notes
+    # after the rows are the summary, checked by ``notes_check``.
+    comment: str = ""
+    notes_check: NotesCheck | None = None
     summary: str = ""
     summary_amount: str = ""
     summary_fee: str = ""
@@ -93,8 +118,9 @@ class StatementFormat:
             self.fee,
             self.refund_id,
             self.refund_amount,
+            self.refund_of,
         )
-        return tuple(c for c in named if c) + self.other_columns
+        return tuple(dict.fromkeys(c for c in named if c)) + self.other_columns
 
 
 # 微信支付 交易账单 (the columns read, and enough of the others to look like one).
@@ -127,10 +153,95 @@ BANK_STATEMENT = StatementFormat(
     amount="贷方金额",
     fee="手续费",
 )
+ALIPAY_COUNTS = re.compile(r"^#交易合计：(\d+)笔，退款合计：(\d+)笔")
+ALIPAY_END = re.compile(r"^#-+业务明细列表结束-+$")
+
+
+def check_alipay_notes(
+    notes: Sequence[tuple[int, str]], lines: Sequence[StatementLine], skipped: int
+) -> None:
+    """Alipay's 业务明细 ends with its end line and its counts of 交易 and 退款 rows: they
+    must be there and be the rows'. Its other 业务类型 rows (``skipped``) are not counted."""
+    if not any(ALIPAY_END.match(text) for _, text in notes):
+        raise StatementRefused(
+            "the file ends without #-----业务明细列表结束----- and its 交易合计: "
+            "it may be cut short"
+        )
+    counted = [(row, ALIPAY_COUNTS.match(text)) for row, text in notes]
+    found = [(row, match) for row, match in counted if match]
+    if not found:
+        raise StatementRefused("the file has no #交易合计 line: it may be cut short")
+    row, match = found[0]
+    payments = sum(1 for line in lines if not line.refund_of)
+    refunds = len(lines) - payments
+    stated = (int(match.group(1)), int(match.group(2)))
+    if stated != (payments, refunds):
+        raise StatementRefused(
+            f"row {row}: the summary's 交易合计 {stated[0]}笔，退款合计 {stated[1]}笔 is not the "
+            f"file's {payments} payments and {refunds} refunds: it may be cut short"
+        )
+
+
+# 支付宝 业务明细 (the columns read; the others are Alipay's, in its order).
+ALIPAY_BILL = StatementFormat(
+    name="支付宝业务明细",
+    time="完成时间",
+    transaction_id="支付宝交易号",
+    order_no="商户订单号",
+    status="业务类型",
+    paid="交易",
+    refunded="退款",
+    refund_id="退款批次号/请求号",
+    amount="订单金额（元）",
+    refund_amount="订单金额（元）",
+    fee="服务费（元）",
+    signed=True,
+    comment="#",
+    notes_check=check_alipay_notes,
+    other_columns=(
+        "商品名称",
+        "创建时间",
+        "门店编号",
+        "门店名称",
+        "操作员",
+        "终端号",
+        "对方账户",
+        "商家实收（元）",
+        "支付宝红包（元）",
+        "集分宝（元）",
+        "支付宝优惠（元）",
+        "商家优惠（元）",
+        "券核销金额（元）",
+        "券名称",
+        "商家红包消费金额（元）",
+        "卡消费金额（元）",
+        "分润（元）",
+        "备注",
+    ),
+)
+# 银联 商户服务平台's export of a day's transactions (CSV or XLSX), headed by the field names
+# of the 全渠道 对账文件: 消费 rows are payments, 退货 rows refunds of the 原交易查询流水号.
+UNIONPAY_EXPORT = StatementFormat(
+    name="银联交易明细",
+    time="交易时间",
+    transaction_id="查询流水号",
+    order_no="商户订单号",
+    status="交易类型",
+    paid="消费",
+    refunded="退货",
+    refund_id="查询流水号",
+    refund_of="原交易查询流水号",
+    amount="交易金额",
+    refund_amount="交易金额",
+    fee="商户手续费",
+    other_columns=("清算金额", "商户代码"),
+)
 # The statement format of each channel's payments (PaymentChannel values).
 STATEMENT_FORMATS = {
     "SANDBOX": WECHAT_BILL,
     "WECHAT": WECHAT_BILL,
+    "ALIPAY": ALIPAY_BILL,
+    "UNIONPAY": UNIONPAY_EXPORT,
     "BANK_TRANSFER": BANK_STATEMENT,
 }
 SUMMARY_HEADER = ("总交易单数", "应结订单总金额", "退款总金额", "手续费总金额", "订单总金额")
@@ -154,20 +265,37 @@ def read_statement(
     if len(content) > MAX_FILE_BYTES:
         raise StatementRefused(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     try:
-        # The rows, and the two lines of a summary
-        header, rows = read_table(content, file_format, max_rows=MAX_ROWS + 2)
+        # The rows, and the two lines of a summary or the notes around the rows
+        header, rows = read_table(content, file_format, max_rows=MAX_ROWS + 2 + MAX_NOTES)
     except TooManyRows:
         raise StatementRefused(
             f"the file has more than {MAX_ROWS:,} rows; split it (by day, or by merchant)"
         ) from None
     except UnreadableFile as error:
         raise StatementRefused(str(error)) from None
-    return _Reader(layout, day, [_bare(layout, h) for h in header]).read(rows)
+    notes = 0  # the notes before the header (Alipay's account and period)
+    if layout.comment:
+        table = [header, *rows]
+        while notes < len(table) and _is_note(layout, table[notes]):
+            notes += 1
+        if notes == len(table):
+            raise StatementRefused(f"the file has no header line (a {layout.name} has one)")
+        header, rows = table[notes], table[notes + 1 :]
+    return _Reader(layout, day, [_bare(layout, h) for h in header], notes).read(rows)
+
+
+def _is_note(layout: StatementFormat, row: Sequence[str]) -> bool:
+    """A note (or a blank line) of a layout that has notes."""
+    first = row[0].strip() if row else ""
+    return first.startswith(layout.comment) or not any(cell.strip() for cell in row)
 
 
 class _Reader:
-    def __init__(self, layout: StatementFormat, day: date, header: list[str]) -> None:
+    def __init__(
+        self, layout: StatementFormat, day: date, header: list[str], notes_before: int = 0
+    ) -> None:
         self.layout, self.day, self.header = layout, day, header
+        self.first_row = notes_before + 2  # the first row's number, as a spreadsheet counts
         named = (layout.time, layout.transaction_id, layout.order_no, layout.status)
         wanted = [c for c in (*named, layout.amount, layout.fee) if c]
         missing = [c for c in wanted if c not in header]
@@ -177,7 +305,8 @@ class _Reader:
                 f"(a {layout.name} has {', '.join(wanted)})"
             )
         # The refund columns are needed only by refund rows (refused without them).
-        refunds = [c for c in (layout.refund_id, layout.refund_amount) if c and c in header]
+        refund_columns = (layout.refund_id, layout.refund_amount, layout.refund_of)
+        refunds = [c for c in refund_columns if c and c in header]
         self.at = {name: header.index(name) for name in (*wanted, *refunds)}
 
     def read(self, rows: Sequence[Sequence[str]]) -> tuple[list[StatementLine], int]:
@@ -185,12 +314,16 @@ class _Reader:
         skipped = 0
         seen: dict[str, int] = {}
         summary: tuple[int, list[str], list[str]] | None = None
+        notes: list[tuple[int, str]] = []
         for offset, raw in enumerate(rows):
-            number = offset + 2
+            number = offset + self.first_row
             cells = [_bare(self.layout, cell) for cell in raw]
             self._bounded(number, cells)
             if not any(cells):
                 continue
+            if self.layout.comment and cells[0].startswith(self.layout.comment):
+                notes = self._notes(rows, offset)
+                break
             if self.layout.summary and cells[0] == self.layout.summary:
                 summary = (number, cells, [_bare(self.layout, c) for c in _row(rows, offset + 1)])
                 break
@@ -213,7 +346,25 @@ class _Reader:
             lines.append(line)
         if self.layout.summary:
             self._check_summary(summary, lines, skipped)
+        if self.layout.notes_check is not None:
+            self.layout.notes_check(notes, lines, skipped)
         return lines, skipped
+
+    def _notes(self, rows: Sequence[Sequence[str]], offset: int) -> list[tuple[int, str]]:
+        """The notes after the rows, by row number; a row among them is refused."""
+        found: list[tuple[int, str]] = []
+        for index in range(offset, len(rows)):
+            number = index + self.first_row
+            if not _is_note(self.layout, rows[index]):
+                raise StatementRefused(f"row {number}: a row after the notes that end the rows")
+            if len(found) >= MAX_NOTES:
+                raise StatementRefused(f"row {number}: more than {MAX_NOTES} notes")
+            text = ",".join(rows[index]).strip()
+            if len(text) > MAX_CELL:
+                raise StatementRefused(f"row {number}: a note longer than {MAX_CELL} characters")
+            if text:
+                found.append((number, text))
+        return found
 
     def _bounded(self, number: int, cells: list[str]) -> None:
         for index, cell in enumerate(cells):
@@ -263,13 +414,17 @@ class _Reader:
         """A refund row: its refund id, the payment it refunds, the amount refunded."""
         layout = self.layout
         refund_id = self._id(number, cells, layout.refund_id, "refund id")
-        refund_of = self._id(number, cells, layout.transaction_id, "transaction id")
+        of = layout.refund_of or layout.transaction_id
+        refund_of = self._id(number, cells, of, "transaction id of the payment refunded")
         self._id(number, cells, layout.refund_amount, "amount refunded")
         amount = _yuan(self._cell(cells, layout.refund_amount))
+        if amount is not None and layout.signed:
+            amount = -amount  # a refund's amount is written negative
         if amount is None or amount <= 0 or amount != amount.quantize(FEN):
+            sign = "a negative amount" if layout.signed else "an amount"
             raise StatementRefused(
                 f"row {number}, column {layout.refund_amount}: "
-                "not an amount in 元 with at most two decimals"
+                f"not {sign} in 元 with at most two decimals"
             )
         if _fen(amount) > MAX_AMOUNT_FEN:
             raise StatementRefused(
@@ -297,6 +452,8 @@ class _Reader:
         if amount is None or amount <= 0 or amount != amount.quantize(FEN):
             raise problem(layout.amount, "not an amount in 元 with at most two decimals")
         fee = _yuan(self._cell(cells, layout.fee) or "0")
+        if fee is not None and layout.signed:
+            fee = abs(fee)  # written as a deduction
         if fee is None or fee < 0 or fee > amount:
             raise problem(layout.fee, "not a fee in 元 between 0 and the amount")
         amount_fen, fee_fen = _fen(amount), _fen(fee)

@@ -73,7 +73,11 @@ def _csv(content: bytes, max_rows: int) -> list[list[str]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise UnreadableFile("the CSV file is neither UTF-8 nor GB18030 text")
-    return _capped(csv.reader(io.StringIO(text)), max_rows)
+    try:
+        return _capped(csv.reader(io.StringIO(text)), max_rows)
+    except csv.Error as error:
+        # A cell over the csv module's field limit (128 KB), or a NUL: no sheet of ours.
+        raise UnreadableFile(f"the CSV file cannot be read: {error}") from None
 
 
 def _check_archive(content: bytes) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from gongzhi.domain.meter import MeterBook
+from gongzhi.domain.meter import MeterBook, installed_meter
 from gongzhi.projections.metadata import metadata
 from gongzhi.projections.ops import (
     ADD,
@@ -198,20 +198,30 @@ def _(event: MeterBook.Opened) -> list[Op]:
     return [Op(INSERT_BOOK, row)]
 
 
-@meter_ops.register
-def _(event: MeterBook.Installed) -> list[Op]:
+def _installed(event: MeterBook.Event, fields: dict[str, Any]) -> Op:
+    meter = installed_meter(fields)
     row = _meter(
         event.originator_id,
-        event.meter_id,
-        kind=event.kind,
-        number=event.number,
-        multiplier=event.multiplier,
-        initial_reading=event.initial,
-        installed_in=event.installed_in,
-        unit_id=event.unit_id,
-        served_units=len(event.serves),
+        meter.id,
+        kind=meter.kind,
+        number=meter.number,
+        multiplier=meter.multiplier,
+        initial_reading=meter.initial,
+        installed_in=meter.installed_in,
+        unit_id=meter.unit_id,
+        served_units=len(meter.serves),
     )
-    return [Op(INSERT_METER, row)]
+    return Op(INSERT_METER, row)
+
+
+@meter_ops.register
+def _(event: MeterBook.Installed) -> list[Op]:
+    return [_installed(event, vars(event))]
+
+
+@meter_ops.register
+def _(event: MeterBook.InstalledFromSheet) -> list[Op]:
+    return [_installed(event, row) for row in event.meters]
 
 
 @meter_ops.register

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -78,14 +79,22 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: f
     raise AssertionError(f"{base_url} was not ready within {timeout}s")
 
 
-@pytest.fixture
-def running(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`gongzhi run` on the test's database: API, projector, worker and scheduler."""
+@contextmanager
+def run_platform(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`gongzhi run` on the test's database (``env`` added to its environment), once ready:
+    its base URL and process; stopped on leaving."""
     port = free_port()
-    process = start(["run", "--no-demo", "--port", str(port)], process_env(settings))
+    process = start(["run", "--no-demo", "--port", str(port)], process_env(settings, **env))
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url, process)
         yield base_url, process
     finally:
         stop(process)
+
+
+@pytest.fixture
+def running(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`gongzhi run` on the test's database: API, projector, worker and scheduler."""
+    with run_platform(settings) as started:
+        yield started

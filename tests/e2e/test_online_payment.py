@@ -64,6 +64,41 @@ def billed_unit(platform: Platform) -> tuple[UUID, UUID]:
 ORDER = "id outTradeNo amountFen status transactionId"
 
 
+def fee_statement(base_url: str, token: str, unit: UUID) -> dict[str, Any]:
+    """The unit's fee statement: its balance and its entries."""
+    found: dict[str, Any] = graphql(
+        base_url,
+        token,
+        """query($u: ID!) { feeStatement(unitId: $u) { ... on FeeStatement { balanceFen
+        entries { kind amountFen paymentId } } } }""",
+        {"u": str(unit)},
+    )["feeStatement"]
+    return found
+
+
+def caught_up(platform: Platform) -> None:
+    """Wait until the views hold everything recorded so far."""
+    position = platform.app.recorder.max_notification_id() or 0
+    assert wait_for_position(platform.engine, PROJECTION_NAME, position, timeout=30)
+
+
+def ordered(
+    platform: Platform, base_url: str, token: str, community: UUID, unit: UUID
+) -> dict[str, Any]:
+    """An order created over the API for what the unit owes, read back once the views hold
+    it (a loaded server may answer Recorded before they do)."""
+    created = graphql(
+        base_url,
+        token,
+        """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
+        __typename ... on OnlinePaymentOrderPayload { order { id } } ... on Recorded { id } } }""",
+        {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
+    )["createPaymentOrder"]
+    order_id = created["order"]["id"] if "order" in created else created["id"]
+    caught_up(platform)
+    return read_order(base_url, token, order_id)
+
+
 def read_order(base_url: str, token: str, order_id: str) -> dict[str, Any]:
     order: dict[str, Any] = graphql(
         base_url,
@@ -132,17 +167,10 @@ def test_a_unit_pays_online_through_the_running_server(
     # When the sandbox posts its signed notification to the server, twice (a resend)
     sandbox_pays(base_url, settings, order, "SBX-e2e-1", times=2)
     # Then the order reads paid and the unit's statement shows one payment and nothing owed
-    position = platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, position, timeout=30)
+    caught_up(platform)
     paid = read_order(base_url, token, order["id"])
     assert (paid["status"], paid["transactionId"]) == ("PAID", "SBX-e2e-1")
-    statement = graphql(
-        base_url,
-        token,
-        """query($u: ID!) { feeStatement(unitId: $u) { ... on FeeStatement { balanceFen
-        entries { kind amountFen } } } }""",
-        {"u": str(unit)},
-    )["feeStatement"]
+    statement = fee_statement(base_url, token, unit)
     assert statement["balanceFen"] == 0
     assert [e["amountFen"] for e in statement["entries"] if e["kind"] == "PAYMENT"] == [
         order["amountFen"]

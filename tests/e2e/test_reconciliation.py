@@ -14,10 +14,17 @@ from gongzhi.application.base import business_today
 from gongzhi.bootstrap import Platform
 from gongzhi.infra.payment_channels import SandboxChannel, read_key
 from gongzhi.infra.settings import Settings
-from gongzhi.infra.statements import Transaction
+from gongzhi.infra.statements import RefundTransaction, Transaction
 from gongzhi.projections.runner import wait_for_position
 from gongzhi.projections.views import PROJECTION_NAME
-from tests.e2e.test_online_payment import billed_unit, read_order
+from tests.e2e.test_online_payment import (
+    billed_unit,
+    caught_up,
+    fee_statement,
+    ordered,
+    read_order,
+    sandbox_pays,
+)
 from tests.e2e.test_platform import admin_token, graphql
 
 PAYLOAD = """__typename ... on ReconciliationPayload { reconciliation { id openItems
@@ -58,21 +65,9 @@ def test_a_payment_the_platform_missed_is_found_and_booked_through_the_running_s
     base_url, _ = running
     community, unit = billed_unit(platform)
     token = admin_token(settings)
-    billed = platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, billed, timeout=30)
+    caught_up(platform)
     # Given an order the channel was paid for, whose notification never reached the server
-    created = graphql(
-        base_url,
-        token,
-        """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
-        __typename ... on OnlinePaymentOrderPayload { order { id } } ... on Recorded { id } } }""",
-        {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
-    )["createPaymentOrder"]
-    order_id = created["order"]["id"] if "order" in created else created["id"]
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
-    order = read_order(base_url, token, order_id)
+    order = ordered(platform, base_url, token, community, unit)
     # When the sandbox's statement of the day is imported into the server
     assert settings.payment_key_file is not None
     channel = SandboxChannel(read_key(settings.payment_key_file))
@@ -106,10 +101,8 @@ def test_a_payment_the_platform_missed_is_found_and_booked_through_the_running_s
     # Then the item is resolved, the order reads paid and the unit owes nothing
     assert resolved["openItems"] == 0
     assert resolved["items"]["edges"][0]["node"]["resolution"] == "BOOKED"
-    assert wait_for_position(
-        platform.engine, PROJECTION_NAME, platform.app.recorder.max_notification_id() or 0, 30
-    )
-    assert read_order(base_url, token, order_id)["status"] == "PAID"
+    caught_up(platform)
+    assert read_order(base_url, token, order["id"])["status"] == "PAID"
     statement = graphql(
         base_url,
         token,
@@ -117,3 +110,85 @@ def test_a_payment_the_platform_missed_is_found_and_booked_through_the_running_s
         {"u": str(unit)},
     )["feeStatement"]
     assert statement["balanceFen"] == 0
+
+
+@pytest.mark.slow
+def test_a_sandbox_day_with_a_refund_reconciles_through_the_running_server(
+    platform: Platform, running: tuple[str, Any], settings: Settings
+) -> None:
+    base_url, _ = running
+    community, unit = billed_unit(platform)
+    token = admin_token(settings)
+    caught_up(platform)
+    # Given an order paid through the sandbox's notification, and a refund of 10 元 of it
+    # booked by staff under the sandbox's refund id SBX-RF-1
+    order = ordered(platform, base_url, token, community, unit)
+    sandbox_pays(base_url, settings, order, "SBX-e2e-paid")
+    caught_up(platform)
+    payment_id = next(
+        e["paymentId"]
+        for e in fee_statement(base_url, token, unit)["entries"]
+        if e["kind"] == "PAYMENT"
+    )
+    refunded = graphql(
+        base_url,
+        token,
+        """mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { __typename
+        ... on ValidationError { field message } } }""",
+        {
+            "input": {
+                "communityId": str(community),
+                "unitId": str(unit),
+                "paymentId": payment_id,
+                "amountFen": 1000,
+                "channel": "SANDBOX",
+                "reference": "SBX-RF-1",
+                "reason": "多缴退款",
+            }
+        },
+    )["refundPayment"]
+    assert refunded["__typename"] in {"FeeAccountPayload", "Recorded"}, refunded
+    # When the sandbox's statement of the day, with that refund and a second one (SBX-RF-2,
+    # 5 元) nobody booked, is imported into the server
+    assert settings.payment_key_file is not None
+    channel = SandboxChannel(read_key(settings.payment_key_file))
+    now = datetime.now(UTC)
+    paid = Transaction("SBX-e2e-paid", order["outTradeNo"], order["amountFen"], now)
+    refunds = [
+        RefundTransaction("SBX-RF-1", "SBX-e2e-paid", order["outTradeNo"], 1000, now),
+        RefundTransaction("SBX-RF-2", "SBX-e2e-paid", order["outTradeNo"], 500, now),
+    ]
+    content = channel.statement(business_today(), [paid], "CSV", refunds)
+    values = {
+        "communityId": str(community),
+        "channel": "SANDBOX",
+        "day": business_today().isoformat(),
+        "format": "CSV",
+        "content": base64.b64encode(content).decode(),
+        "reason": "每日对账",
+    }
+    r = answered(platform, base_url, token, "importPaymentStatement", values)
+    # Then the payment and the refund booked match, the other refund is missing
+    kinds = {e["node"]["transactionId"]: e["node"]["kind"] for e in r["items"]["edges"]}
+    assert kinds == {
+        "SBX-e2e-paid": "MATCHED",
+        "SBX-RF-1": "MATCHED",
+        "SBX-RF-2": "MISSING_IN_PLATFORM",
+    }
+    # When staff book the missing refund
+    seq = next(e["node"]["seq"] for e in r["items"]["edges"] if e["node"]["kind"] != "MATCHED")
+    values = {
+        "communityId": str(community),
+        "reconciliationId": r["id"],
+        "item": seq,
+        "action": "BOOK_REFUND",
+        "reason": "补记退款",
+    }
+    resolved = answered(platform, base_url, token, "resolveReconciliationItem", values)
+    # Then nothing is left open and the unit's statement shows both refunds of the payment
+    assert resolved["openItems"] == 0
+    caught_up(platform)
+    entries = fee_statement(base_url, token, unit)["entries"]
+    refunds_booked = sorted(e["amountFen"] for e in entries if e["kind"] == "REFUND")
+    assert refunds_booked == [500, 1000]
+    assert {e["paymentId"] for e in entries if e["kind"] == "REFUND"} == {payment_id}

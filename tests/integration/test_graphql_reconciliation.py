@@ -58,11 +58,17 @@ def reconciling(api: Api, name: str, values: dict[str, Any], as_: Principal) -> 
 
 
 def import_statement(
-    api: Api, e: Estate, content: bytes, *, file_format: str = "CSV", day: str | None = None
+    api: Api,
+    e: Estate,
+    content: bytes,
+    *,
+    file_format: str = "CSV",
+    day: str | None = None,
+    channel: str = "SANDBOX",
 ) -> Any:
     values = {
         "communityId": e.community,
-        "channel": "SANDBOX",
+        "channel": channel,
         "day": day or business_today().isoformat(),
         "format": file_format,
         "content": base64.b64encode(content).decode(),
@@ -279,13 +285,21 @@ def test_differences_are_resolved_through_the_ordinary_commands_once(api: Api) -
     ]
 
 
-def refund(api: Api, e: Estate, unit: str, payment_id: str, amount: int, reference: str) -> Any:
+def refund(
+    api: Api,
+    e: Estate,
+    unit: str,
+    payment_id: str,
+    amount: int,
+    reference: str,
+    channel: str = "SANDBOX",
+) -> Any:
     values = {
         "communityId": e.community,
         "unitId": e.units[unit],
         "paymentId": payment_id,
         "amountFen": amount,
-        "channel": "SANDBOX",
+        "channel": channel,
         "reference": reference,
     }
     done = mutate(api, "refundPayment", "RefundPaymentInput", values, e.staff)

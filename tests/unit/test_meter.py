@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gongzhi.application.meters import reading_rows
-from gongzhi.domain.errors import InvalidValue, RuleViolated
-from gongzhi.domain.meter import MeterBook, fen_half_up, tiered_yuan
+from gongzhi.domain.errors import DomainError, InvalidValue, RuleViolated
+from gongzhi.domain.meter import MeterBook, MeterToInstall, fen_half_up, tiered_yuan
 from gongzhi.infra.tabular import read_table
 
 D = Decimal
@@ -163,7 +164,7 @@ def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> N
     rows = "".join(f"W-{i},1,2026-10-31\n" for i in range(20_001))
     with pytest.raises(InvalidValue, match="more than 20,000 rows"):
         reading_rows(f"表号,读数,抄表时间\n{rows}".encode(), "CSV", read_table)
-    with pytest.raises(InvalidValue, match="no reading column"):
+    with pytest.raises(InvalidValue, match="no 读数 column"):
         reading_rows("表号,抄表时间\nW-1,2026-10-31\n".encode(), "CSV", read_table)
     with pytest.raises(InvalidValue, match="row 3, 读数: 'abc' is not a number"):
         reading_rows("表号,读数,抄表时间\nW-1,1,x\nW-2,abc,x\n".encode(), "CSV", read_table)
@@ -302,3 +303,49 @@ def test_a_billed_correction_books_each_units_difference_exactly(
     own = sum(book.meters[m].consumption("2026-01") or D(0) for m in meters[:-1])
     shared = (book.meters[meters[-1]].consumption("2026-01") or D(0)) - own
     assert shares == (fen_half_up(shared * D("3.45")) if shared > 0 else 0)
+
+
+def test_a_sheet_of_meters_is_checked_whole_then_installed_once_and_replays() -> None:
+    # Given a book with W-1 installed, and a sheet of W-1 (the same), W-2 and a common meter
+    book = MeterBook.open(uuid4())
+    units = [uuid4(), uuid4()]
+    install(book, "WATER", "W-1", units[0])
+
+    def row(line: int, number: str, unit: UUID | None, **changed: object) -> MeterToInstall:
+        fields: dict[str, Any] = dict(
+            line=line, kind="WATER", number=number, multiplier=D(1), initial=D(0)
+        )
+        fields.update(installed_in="2026-01", unit_id=unit, serves=() if unit else tuple(units))
+        fields.update(changed)
+        return MeterToInstall(**fields)
+
+    def located(line: int, error: DomainError) -> DomainError:
+        return InvalidValue("content", f"row {line}: {error.message}")
+
+    sheet = [row(2, "W-1", units[0]), row(3, "W-2", units[1]), row(4, "C-1", None)]
+    # When a row is bad, or a number is given twice, or installed with other data
+    for bad, message in (
+        ([*sheet, row(5, "W-3", units[1], multiplier=D(0))], "row 5: must be between 1"),
+        ([*sheet, row(5, "W-2", units[0])], "row 5: W-2 is on row 3 too"),
+        ([row(2, "W-1", units[1])], "row 2: a meter numbered W-1 is installed already"),
+    ):
+        with pytest.raises(InvalidValue, match=message):
+            book.install_many(bad, located)
+    # Then nothing of it was recorded
+    assert len(book.pending_events) == 2 and len(book.meters) == 1  # opened, W-1
+    # When the sheet is installed: the two new meters in one event, W-1 skipped
+    assert book.install_many(sheet, located) == 2
+    assert [type(e).__name__ for e in book.pending_events[1:]] == [
+        "Installed",
+        "InstalledFromSheet",
+    ]
+    # and again: nothing new
+    assert book.install_many(sheet, located) == 0
+    common = book.meters[book.by_number["C-1"]]
+    assert (common.unit_id, set(common.serves)) == (None, set(units))
+    # And the book rebuilt from its events has the same meters
+    replayed = None
+    for event in book.collect_events():
+        replayed = event.mutate(replayed)
+    assert isinstance(replayed, MeterBook)
+    assert replayed.meters == book.meters and replayed.by_number == book.by_number

@@ -3,6 +3,8 @@
 // committee.js exporting its list and add it here; the menu and routes follow.
 import { committeeViews } from './committee.js'
 import { companyViews } from './company.js'
+import { meterViews } from './meters.js'
+import { reconciliationViews } from './reconciliation.js'
 import { regulatorViews } from './regulator.js'
 import { residentViews } from './resident.js'
 
@@ -16,7 +18,7 @@ export const SECTIONS = [
   { id: 'resident', title: '我的家', roles: ['RESIDENT'] },
 ]
 
-export const VIEWS = [...regulatorViews, ...committeeViews, ...companyViews, ...residentViews]
+export const VIEWS = [...regulatorViews, ...committeeViews, ...companyViews, ...meterViews, ...reconciliationViews, ...residentViews]
 
 export function mayOpen(view, role) {
   const section = SECTIONS.find((s) => s.id === view.section)

@@ -11,18 +11,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from gongzhi.domain.labels import label_of
 from gongzhi.domain.money import fen_in_capitals, fen_to_yuan
+from gongzhi.domain.payment import PaymentChannel
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
-CHANNEL_NAMES = {
-    "CASH": "现金",
-    "WECHAT": "微信支付",
-    "ALIPAY": "支付宝",
-    "BANK_TRANSFER": "银行转账",
-    "SANDBOX": "沙箱支付（测试）",
-}
 NO_NUMBER = "无（编号启用前的收款）"
 
 
@@ -105,7 +100,7 @@ def receipt_pdf(sheet: ReceiptSheet) -> bytes:
     pdf.drawString(left, y, f"房号：{sheet.unit_label}")
     pdf.drawRightString(right, y, f"交款人：{sheet.payer}")
     y -= 18
-    pdf.drawString(left, y, f"收款方式：{CHANNEL_NAMES.get(sheet.channel, sheet.channel)}")
+    pdf.drawString(left, y, f"收款方式：{label_of(PaymentChannel, sheet.channel)}")
     pdf.drawRightString(right, y, f"交易号：{sheet.reference}")
     y -= 14
     pdf.line(left, y, right, y)

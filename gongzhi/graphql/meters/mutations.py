@@ -10,7 +10,9 @@ from gongzhi.application.meters import (
     CorrectReading,
     EnterReading,
     ImportDone,
+    ImportMeters,
     ImportReadings,
+    InstallDone,
     InstallMeter,
     OpenReadingRound,
     ReplaceMeter,
@@ -21,7 +23,7 @@ from gongzhi.graphql.commands import mutation, mutations
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.fees.mutations import OnCommunity
 from gongzhi.graphql.meters.queries import fetch_book
-from gongzhi.graphql.meters.types import MeterBookPayload, ReadingImport
+from gongzhi.graphql.meters.types import MeterBookPayload, MeterImport, ReadingImport
 from gongzhi.graphql.permissions import Action
 
 
@@ -30,7 +32,8 @@ async def book_reply(
     done: Done,
     command: OnCommunity,
 ) -> MeterBookPayload:
-    """The community's meter book after the change; the meter installed; what was imported."""
+    """The community's meter book after the change; the meter installed; what was imported
+    or installed from a file."""
     imported = (
         ReadingImport(rows=done.rows, entered=done.entered, flagged=done.flagged)
         if isinstance(done, ImportDone)
@@ -40,6 +43,11 @@ async def book_reply(
         book=await fetch_book(context, command.community_id),
         meter_id=strawberry.ID(str(done.part_id)) if done.part_id else None,
         imported=imported,
+        installed=(
+            MeterImport(rows=done.rows, installed=done.installed)
+            if isinstance(done, InstallDone)
+            else None
+        ),
         position=str(done.position),
     )
 
@@ -49,6 +57,7 @@ _WRITE = Action.RECORD_METERS
 MeterMutations = mutations(
     "MeterMutations",
     mutation(InstallMeter, _WRITE, reply=book_reply),
+    mutation(ImportMeters, _WRITE, reply=book_reply),
     mutation(ReplaceMeter, _WRITE, reply=book_reply),
     mutation(OpenReadingRound, _WRITE, reply=book_reply),
     mutation(EnterReading, _WRITE, reply=book_reply),

@@ -15,13 +15,16 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from gongzhi.application.base import NotFound as NoSuchAggregate
 from gongzhi.domain.errors import DomainError
+from gongzhi.domain.meter import MeterBook as MeterBookAggregate
 from gongzhi.domain.meter import MeterKind, SharingMethod, book_id, month_of
 from gongzhi.graphql.auth import Role
 from gongzhi.graphql.context import Context
 from gongzhi.graphql.errors import Refused, invalid
 from gongzhi.graphql.history.queries import community_target
 from gongzhi.graphql.meters.types import (
+    CommonMeterUse,
     Meter,
     MeterBook,
     MeterBookLookup,
@@ -31,6 +34,8 @@ from gongzhi.graphql.meters.types import (
     MeterReading,
     MeterReadingConnection,
     MeterReadingsLookup,
+    MeterSharing,
+    MeterSharingLookup,
     MetersLookup,
     ReadingCorrection,
     ReadingRound,
@@ -41,7 +46,12 @@ from gongzhi.graphql.permissions import Action
 from gongzhi.graphql.reading import CommunityArg, FilterId, lookup, require
 from gongzhi.graphql.rows import from_row
 
-METER_SELECT = "SELECT m.* FROM meters m"
+# Each meter with its latest reading (上次读数), the one the next round counts from.
+METER_SELECT = """
+SELECT m.*, latest.reading AS last_reading, latest.period AS last_read_in
+FROM meters m LEFT JOIN LATERAL (
+    SELECT r.reading, r.period FROM meter_readings r
+    WHERE r.meter_id = m.id ORDER BY r.period DESC LIMIT 1) latest ON true"""
 READING_SELECT = """
 SELECT r.*, m.number AS meter_number, m.kind, m.unit_id
 FROM meter_readings r JOIN meters m ON m.id = r.meter_id"""
@@ -99,6 +109,53 @@ async def fetch_book(context: Context, community_id: UUID) -> MeterBook:
             )
             for row in rounds
         ],
+    )
+
+
+def _round_sharing(book: MeterBookAggregate, month: str) -> tuple[str, list[dict[str, Any]]]:
+    """The book's sharing method and each common meter's 公摊 of ``month``, as plain values
+    (read under the cached book's lock: ``peek``)."""
+    uses = [
+        {
+            "meter_id": use.meter.id,
+            "meter_number": use.meter.number,
+            "kind": MeterKind(use.meter.kind),
+            "served": frozenset(use.own),
+            "served_units": len(use.own),
+            "consumption": use.consumption,
+            "units_consumption": use.consumption - use.shared,
+            "shared_consumption": use.shared,
+            "shared_fen": book.shared_fen(use),
+        }
+        for use in book.common_use(month)
+    ]
+    return book.sharing, uses
+
+
+async def fetch_sharing(context: Context, community_id: UUID, month: str) -> MeterSharing:
+    """公摊 of a round from the meter book itself: which units a common meter serves is the
+    book's, not a view's. A resident sees the common meters serving an own unit."""
+    app = context.app
+
+    def read() -> tuple[str, list[dict[str, Any]]]:
+        try:
+            return app.peek(
+                MeterBookAggregate,
+                book_id(community_id),
+                "communityId",
+                lambda book: _round_sharing(book, month),
+            )
+        except NoSuchAggregate:  # no meter yet
+            return SharingMethod.AREA.value, []
+
+    method, uses = await context.in_thread(read)
+    if context.principal.role is Role.RESIDENT:
+        own = set(context.principal.unit_ids)
+        uses = [u for u in uses if own & u["served"]]
+    return MeterSharing(
+        period=month,
+        sharing_method=SharingMethod(method),
+        common_meters=[from_row(CommonMeterUse, u) for u in uses],
     )
 
 
@@ -167,10 +224,7 @@ class MeterQueries:
         after: str | None = None,
     ) -> MeterReadingsLookup:
         context, community = info.context, UUID(community_id)
-        try:
-            month = month_of("period", period)
-        except DomainError as error:
-            raise Refused(invalid(error.field, error.message)) from None
+        month = _month(period)
         await _readable(context, community)
         params = Params([book_id(community), month])
         conditions = ["r.book_id = $1", "r.period = $2", *_own_units(context, params, "m.unit_id")]
@@ -204,6 +258,27 @@ class MeterQueries:
             for r in rows
         ]
         return MeterReadingConnection(readings=readings, page_info=page)
+
+    @strawberry.field(
+        description="A round's 公摊 per common meter: its consumption, its units' own and the "
+        "rest shared, with what the billing charges for it (a resident: the common meters "
+        "serving own units)"
+    )
+    @lookup
+    async def meter_sharing(
+        self, info: Info[Context, None], community_id: CommunityArg, period: str
+    ) -> MeterSharingLookup:
+        context, community = info.context, UUID(community_id)
+        month = _month(period)
+        await _readable(context, community)
+        return await fetch_sharing(context, community, month)
+
+
+def _month(period: str) -> str:
+    try:
+        return month_of("period", period)
+    except DomainError as error:
+        raise Refused(invalid(error.field, error.message)) from None
 
 
 def _uuid(field: str, value: str) -> UUID:

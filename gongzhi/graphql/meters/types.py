@@ -59,6 +59,10 @@ class Meter:
     replaces: strawberry.ID | None
     replaced_in: str | None
     replaced_by: strawberry.ID | None
+    last_reading: Decimal | None = strawberry.field(
+        description="上次读数: its latest reading (none read yet: null)"
+    )
+    last_read_in: str | None = strawberry.field(description="The round of its latest reading")
 
 
 @strawberry.type(description="更正: a reading as it was before a correction")
@@ -95,6 +99,35 @@ class MeterReading:
     corrections: list[ReadingCorrection]
 
 
+@strawberry.type(
+    description="公摊 of a common meter in a round: what it measured less what the units it "
+    "serves measured on their own meters, the rest shared among them by the sharing method"
+)
+class CommonMeterUse:
+    meter_id: strawberry.ID
+    meter_number: str
+    kind: MeterKind
+    served_units: int
+    consumption: Decimal = strawberry.field(description="The common meter's consumption (×倍率)")
+    units_consumption: Decimal = strawberry.field(
+        description="The served units' own meters of its kind, summed"
+    )
+    shared_consumption: Decimal = strawberry.field(
+        description="公摊用量: consumption less the units' (zero or less: nothing is shared)"
+    )
+    shared_fen: Fen | None = strawberry.field(
+        description="公摊金额 the billing charges for it (at the kind's first-tier price, "
+        "rounded once half up); null while the kind has no price"
+    )
+
+
+@strawberry.type(description="A round's 公摊: each common meter read in it, by number")
+class MeterSharing:
+    period: str
+    sharing_method: SharingMethod
+    common_meters: list[CommonMeterUse]
+
+
 @strawberry.type
 class MeterConnection:
     meters: list[Meter]
@@ -114,6 +147,14 @@ class ReadingImport:
     flagged: int
 
 
+@strawberry.type(description="What a 装表清单 (importMeters) did")
+class MeterImport:
+    rows: int
+    installed: int = strawberry.field(
+        description="Meters new to the book (one installed already with the same data: 0)"
+    )
+
+
 @strawberry.type
 class MeterBookPayload:
     book: MeterBook | None
@@ -122,6 +163,7 @@ class MeterBookPayload:
     )
     imported: ReadingImport | None
     position: str
+    installed: MeterImport | None = None
 
 
 MeterBookLookup = Annotated[
@@ -133,4 +175,7 @@ MetersLookup = Annotated[
 MeterReadingsLookup = Annotated[
     MeterReadingConnection | ValidationError | NotFound | Forbidden,
     strawberry.union("MeterReadingsLookup"),
+]
+MeterSharingLookup = Annotated[
+    MeterSharing | ValidationError | NotFound | Forbidden, strawberry.union("MeterSharingLookup")
 ]

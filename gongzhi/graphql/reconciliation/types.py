@@ -61,6 +61,27 @@ class ReconciliationItemConnection:
     page_info: PageInfo
 
 
+@strawberry.type(description="对账汇总 of one kind of item: how many, and their amounts in fen")
+class ReconciliationKindTotal:
+    kind: ItemKind
+    refund: bool = strawberry.field(description="Refunds (退款), apart from payments")
+    items: int
+    open_items: int = strawberry.field(description="Differences not resolved yet")
+    statement_fen: Fen = strawberry.field(description="On the statement")
+    booked_fen: Fen = strawberry.field(description="Booked on the platform")
+    fee_fen: Fen = strawberry.field(description="手续费 the channel charged")
+
+
+# Per kind, payments before refunds: what the summary of a reconciliation shows.
+KIND_TOTALS = """
+SELECT i.kind, i.refund, count(*)::int AS items,
+       (count(*) FILTER (WHERE i.kind <> 'MATCHED' AND i.resolution IS NULL))::int AS open_items,
+       coalesce(sum(i.statement_fen), 0)::bigint AS statement_fen,
+       coalesce(sum(i.booked_fen), 0)::bigint AS booked_fen,
+       coalesce(sum(i.fee_fen), 0)::bigint AS fee_fen
+FROM reconciliation_items i WHERE i.reconciliation_id = $1
+GROUP BY i.kind, i.refund ORDER BY i.refund, i.kind"""
+
 ITEM_KEYS = (Key("i.seq", "seq", "int"),)
 # A page size out of range or a forged cursor is answered as a typed error.
 ReconciliationItemsResult = Annotated[
@@ -93,6 +114,11 @@ class Reconciliation:
     amount_differs: int
     open_items: int = strawberry.field(description="Differences not resolved yet")
     recorded_at: datetime.datetime
+
+    @strawberry.field(description="Counts and amounts per kind of item (payments, then refunds)")
+    async def totals(self, info: Info[Context, None]) -> list[ReconciliationKindTotal]:
+        rows = await info.context.pool.fetch(KIND_TOTALS, UUID(self.id))
+        return [from_row(ReconciliationKindTotal, r) for r in rows]
 
     @strawberry.field(description="The items, in statement order (max 100 a page)")
     @lookup
