@@ -21,6 +21,7 @@ and its 补收单 are recorded together or not at all. The same correction again
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -40,10 +41,12 @@ from gongzhi.application.fee_schedules import (
 from gongzhi.application.meters import CorrectReading, meter_book
 from gongzhi.domain.bill import Bill, bill_id
 from gongzhi.domain.billing_run import BillingRun, run_id
-from gongzhi.domain.community import Community
+from gongzhi.domain.community import Community, Unit
 from gongzhi.domain.errors import RuleViolated, UnknownPart
 from gongzhi.domain.fee_rules import parse_period
+from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.meter import METERED, SHARED, MeterBook, book_id, month_of
+from gongzhi.domain.meter_correction import BilledCorrection
 
 
 class MeterAdjustmentService(GongzhiBase):
@@ -77,53 +80,14 @@ class MeterAdjustmentService(GongzhiBase):
         # The units as a billing run takes them (their areas weigh AREA shares).
         units = {u.id: u for u in community.unit_index.values() if not u.retired}
         areas = {unit_id: unit.area for unit_id, unit in units.items()}
-        today = business_today()
         with self._held(MeterBook, book_id(community_id), "communityId") as book:
             try:
                 adjusted = {u: book.adjusted_fen(period, u) for u in units}
                 correction = book.correct_billed(month, command.meter_id, command.reading, areas)
-                affected = list(correction.billed)
-                bills = bills_by_unit(self, schedule, affected)
-                accounts = unit_accounts(
-                    self,
-                    community_id,
-                    [u for u in affected if u in correction.credits or u in schedule.prepaid_units],
+                booked = self._booked(
+                    correction, schedule, units, month, f"{book.id}/{book.version}", adjusted
                 )
-                changed: list[Aggregate] = [book, schedule]
-                for unit_id, credit in correction.credits.items():
-                    billed = self._billed(
-                        unit_id, period, bills[unit_id], correction.billed[unit_id], adjusted
-                    )
-                    assert billed is not None  # a unit credited was charged: it has its bill
-                    account = accounts[unit_id]
-                    facts = [b.facts for b in bills[unit_id]]
-                    account.adjust(billed.facts, credit, today, f"抄表 {month} 更正", facts)
-                    schedule.note_prepayment(unit_id, account.credit_fen > 0)
-                    changed.append(account)
-                issued: dict[UUID, UUID] = {}
-                for unit_id, lines in correction.supplement.items():
-                    self._billed(
-                        unit_id, period, bills[unit_id], correction.billed[unit_id], adjusted
-                    )
-                    supplement = Bill.issue(
-                        community_id=community_id,
-                        unit_id=unit_id,
-                        unit_number=units[unit_id].number,
-                        period=parse_period("period", period),
-                        due_on=today + timedelta(days=schedule.terms.due_days),
-                        lines=lines,
-                        supplement_of=f"{book.id}/{book.version}",
-                    )
-                    issued[unit_id] = supplement.id
-                    changed.append(supplement)
-                    if unit_id in schedule.prepaid_units:  # its credit pays it, as in a run
-                        account = accounts[unit_id]
-                        facts = [b.facts for b in bills[unit_id]]
-                        account.apply_credit([*facts, supplement.facts], today)
-                        schedule.note_prepayment(unit_id, account.credit_fen > 0)
-                        changed.append(account)
-                schedule.note_supplements(issued)
-                position = self.record(meta, *changed)
+                position = self.record(meta, book, schedule, *booked)
             except IntegrityError:
                 self._evict(book.id)
                 raise Conflict(
@@ -134,18 +98,70 @@ class MeterAdjustmentService(GongzhiBase):
                 raise
         return Done(book.id, position)
 
+    def _booked(
+        self,
+        correction: BilledCorrection,
+        schedule: FeeSchedule,
+        units: Mapping[UUID, Unit],
+        month: str,
+        correction_key: str,
+        adjusted: dict[UUID, int],
+    ) -> list[Aggregate]:
+        """Each unit's difference booked: 调账 on the accounts of the units charged too
+        much, a 补收单 for each unit charged too little (its prepaid credit applied to it);
+        the aggregates to save with the correction and the schedule."""
+        period, today = correction.period, business_today()
+        affected = list(correction.billed)
+        bills = bills_by_unit(self, schedule, affected)
+        accounts = unit_accounts(
+            self,
+            schedule.community_id,
+            [u for u in affected if u in correction.credits or u in schedule.prepaid_units],
+        )
+        booked: list[Aggregate] = []
+        for unit_id, credit in correction.credits.items():
+            billed = self._billed(unit_id, period, bills[unit_id], correction.billed, adjusted)
+            assert billed is not None  # a unit credited was charged: it has its bill
+            account = accounts[unit_id]
+            facts = [b.facts for b in bills[unit_id]]
+            account.adjust(billed.facts, credit, today, f"抄表 {month} 更正", facts)
+            schedule.note_prepayment(unit_id, account.credit_fen > 0)
+            booked.append(account)
+        issued: dict[UUID, UUID] = {}
+        for unit_id, lines in correction.supplement.items():
+            self._billed(unit_id, period, bills[unit_id], correction.billed, adjusted)
+            supplement = Bill.issue(
+                community_id=schedule.community_id,
+                unit_id=unit_id,
+                unit_number=units[unit_id].number,
+                period=parse_period("period", period),
+                due_on=today + timedelta(days=schedule.terms.due_days),
+                lines=lines,
+                supplement_of=correction_key,
+            )
+            issued[unit_id] = supplement.id
+            booked.append(supplement)
+            if unit_id in schedule.prepaid_units:  # its credit pays it, as in a billing run
+                account = accounts[unit_id]
+                account.apply_credit([*(b.facts for b in bills[unit_id]), supplement.facts], today)
+                schedule.note_prepayment(unit_id, account.credit_fen > 0)
+                booked.append(account)
+        schedule.note_supplements(issued)
+        return booked
+
     @staticmethod
     def _billed(
         unit_id: UUID,
         period: str,
         bills: list[Bill],
-        lines: list[dict[str, Any]],
+        billed_lines: Mapping[UUID, list[dict[str, Any]]],
         adjusted: dict[UUID, int],
     ) -> Bill | None:
         """The unit's bill of ``period`` (of its ``bills``), refused unless it shows the
-        meter ``lines`` the correction is the difference from (or, after earlier corrections
-        of the period, their total less what those credited and plus what they charged,
+        meter lines the correction is the difference from (or, after earlier corrections of
+        the period, their total less what those credited and plus what they charged,
         ``adjusted``); a unit whose meter lines were nothing may have no bill."""
+        lines = billed_lines[unit_id]
         bill = next((b for b in bills if b.id == bill_id(unit_id, period)), None)
         billed = _meter_lines(bill.lines) if bill is not None else []
         earlier = adjusted.get(unit_id, 0)
