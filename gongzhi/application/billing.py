@@ -26,7 +26,7 @@ from gongzhi.application.fee_schedules import (
 )
 from gongzhi.application.fields import CommunityId, Period
 from gongzhi.application.meters import meter_book
-from gongzhi.domain.bill import Bill, BillFacts, bill_id
+from gongzhi.domain.bill import Bill, BillFacts
 from gongzhi.domain.billing import PeriodPlan, UnitFacts, served_spans
 from gongzhi.domain.billing_run import BillingRun, run_id
 from gongzhi.domain.community import Community, Unit
@@ -75,13 +75,28 @@ def unit_facts(unit: Unit, vacancy: Vacancy) -> UnitFacts:
 
 
 def bills_of(app: GongzhiBase, schedule: FeeSchedule | None, unit_id: UUID) -> list[BillFacts]:
-    """The unit's bills, oldest first: one look-up per period the community billed."""
+    """The unit's bills, oldest first: one look-up per period the community billed, and
+    one per 补收单 of the unit."""
     bills = []
-    for period in schedule.billed if schedule else ():
-        bill = fee_aggregate(app, Bill, bill_id(unit_id, period.key), copy=False)
+    for found in schedule.bill_ids(unit_id) if schedule else ():
+        bill = fee_aggregate(app, Bill, found, copy=False)
         if bill is not None:
             bills.append(bill.facts)
     return sorted(bills, key=lambda b: b.key)
+
+
+def bills_by_unit(
+    app: GongzhiBase, schedule: FeeSchedule, unit_ids: Sequence[UUID]
+) -> dict[UUID, list[Bill]]:
+    """``bills_of`` for many units, the bills themselves, read in one query (a common
+    meter's correction touches every unit: one look-up each was most of its time)."""
+    found: dict[UUID, list[Bill]] = {unit_id: [] for unit_id in unit_ids}
+    wanted = [bill for unit_id in unit_ids for bill in schedule.bill_ids(unit_id)]
+    for bill in app.load_many(Bill, wanted):
+        found[bill.unit_id].append(bill)
+    for bills in found.values():
+        bills.sort(key=lambda b: b.facts.key)
+    return found
 
 
 class BillingService(GongzhiBase):

@@ -14,7 +14,12 @@ from gongzhi.application.billing import bills_of, unit_facts
 from gongzhi.application.commands import Command, handles
 from gongzhi.application.contracts import contracts_of
 from gongzhi.application.estate import estate_read, vacancy_of
-from gongzhi.application.fee_schedules import fee_aggregate, fee_schedule, read_only
+from gongzhi.application.fee_schedules import (
+    fee_aggregate,
+    fee_schedule,
+    read_only,
+    unit_account,
+)
 from gongzhi.application.fields import CommunityId, Doc, Fen, Kind, Name, Ref, Text, UnitId
 from gongzhi.application.receipts import CommandId
 from gongzhi.domain.bill import Bill
@@ -22,7 +27,7 @@ from gongzhi.domain.billing import fees_due
 from gongzhi.domain.community import Community, Unit
 from gongzhi.domain.company import PropertyCompany
 from gongzhi.domain.errors import InvalidValue, UnknownPart
-from gongzhi.domain.fee_account import FeeAccount, account_id
+from gongzhi.domain.fee_account import FeeAccount
 from gongzhi.domain.fee_rules import ONE_DAY, LateFeePolicy, add_months, received_on_checked
 from gongzhi.domain.fee_schedule import FeeSchedule
 from gongzhi.domain.payment import Payment, PaymentChannel, payment_id, unscoped_payment_id
@@ -319,10 +324,7 @@ class FeePaymentService(GongzhiBase):
         return community, unit
 
     def _account(self, community_id: UUID, unit_id: UUID) -> FeeAccount:
-        account = fee_aggregate(self, FeeAccount, account_id(unit_id))
-        if isinstance(account, FeeAccount):
-            return account
-        return FeeAccount.open(community_id, unit_id)
+        return unit_account(self, community_id, unit_id)
 
     def _on_account(
         self, meta: Meta, community_id: UUID, unit_id: UUID, command: Callable[[FeeAccount], Any]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,6 +28,7 @@ from gongzhi.application.fields import (
 from gongzhi.domain.community import Community
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import UnknownPart
+from gongzhi.domain.fee_account import FeeAccount, account_id
 from gongzhi.domain.fee_rules import PaymentOrder
 from gongzhi.domain.fee_schedule import (
     MAX_DUE_DAYS,
@@ -164,6 +165,22 @@ def fee_aggregate(
     except AggregateNotFoundError:
         return None
     return aggregate if isinstance(aggregate, cls) else None  # another kind: not this one
+
+
+def unit_account(app: GongzhiBase, community_id: UUID, unit_id: UUID) -> FeeAccount:
+    """The unit's fee account, opened (to be saved) when it has none yet."""
+    account = fee_aggregate(app, FeeAccount, account_id(unit_id))
+    if isinstance(account, FeeAccount):
+        return account
+    return FeeAccount.open(community_id, unit_id)
+
+
+def unit_accounts(
+    app: GongzhiBase, community_id: UUID, unit_ids: Sequence[UUID]
+) -> dict[UUID, FeeAccount]:
+    """``unit_account`` of many units, read in one query (past the cache)."""
+    found = {a.unit_id: a for a in app.load_many(FeeAccount, [account_id(u) for u in unit_ids])}
+    return {u: found.get(u) or FeeAccount.open(community_id, u) for u in unit_ids}
 
 
 class FeeScheduleService(GongzhiBase):

@@ -145,8 +145,8 @@ class ImportMeters(Command):
 
 @dataclass(frozen=True)
 class CorrectReading(Command):
-    """更正读数 with the reason (the history keeps the one before); a billed reading only when
-    found too high, its unit's account credited the difference (调账)"""
+    """更正读数 with the reason (the history keeps the one before); a billed reading's
+    difference to each unit's meter lines is credited (调账) or charged on a 补收单"""
 
     community_id: CommunityId
     meter_id: MeterId

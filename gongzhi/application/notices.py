@@ -32,7 +32,7 @@ from gongzhi.application.fields import (
     Text,
     UnitId,
 )
-from gongzhi.domain.bill import Bill, BillFacts, bill_id
+from gongzhi.domain.bill import Bill, BillFacts
 from gongzhi.domain.community import Community
 from gongzhi.domain.errors import InvalidValue, RuleViolated
 from gongzhi.domain.fee_account import FeeAccount, account_id
@@ -253,9 +253,10 @@ class NoticeService(GongzhiBase):
         less unused prepaid credit), the amount one payment clears."""
         labels = self.peek(Community, community_id, "communityId", unit_labels)
         schedule = fee_schedule(self, community_id)
-        periods = [period.key for period in schedule.billed] if schedule else []
         policy = schedule.terms.late if schedule else LateFeePolicy()
-        bill_ids = [bill_id(unit, period) for unit in labels for period in periods]
+        bill_ids = (
+            [found for unit in labels for found in schedule.bill_ids(unit)] if schedule else []
+        )
         bills: dict[UUID, list[BillFacts]] = {}
         for bill in self.load_many(Bill, bill_ids):
             if bill.due_on < as_of:

@@ -3,6 +3,10 @@
 The id is derived from the unit and the period, so the event store itself refuses a second
 bill of a unit for a period, whatever a re-run or a concurrent run attempts. A bill is one
 event: what is paid, written off or waived is recorded on the unit's ``FeeAccount``.
+
+A supplementary bill (补收单, ``supplementary``) charges what a billed meter reading's
+correction found the period's bill charged too little (``meter_correction``); its id is
+derived from the correction (``supplement_id``), its due date from the day it is issued.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ def bill_id(unit_id: UUID, period_key: str) -> UUID:
     return uuid5(BILL_NAMESPACE, f"{unit_id}/{period_key}")
 
 
+def supplement_id(unit_id: UUID, period_key: str, correction: str) -> UUID:
+    """补收单 of a unit for a period, for one correction (the meter book's event)."""
+    return uuid5(BILL_NAMESPACE, f"{unit_id}/{period_key}/补收/{correction}")
+
+
 @dataclass(frozen=True)
 class BillFacts:
     """A bill as the account's rules need it; ``key`` orders bills oldest first."""
@@ -35,8 +44,9 @@ class BillFacts:
     amount_fen: int
 
     @property
-    def key(self) -> tuple[date, str]:
-        return (self.period_start, str(self.id))
+    def key(self) -> tuple[date, date, str]:
+        # A 补收单 comes after its period's bill: same period, a later due date.
+        return (self.period_start, self.due_on, str(self.id))
 
 
 class Bill(Aggregate):
@@ -52,6 +62,7 @@ class Bill(Aggregate):
         due_on: date
         lines: list[dict[str, Any]]
         amount_fen: int
+        supplementary: bool = False  # 补收单
 
         def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:  # type: ignore[override]
             """The bill, built directly: a run creates 100,000 of them, and the library's
@@ -69,6 +80,7 @@ class Bill(Aggregate):
                 self.due_on,
                 self.lines,
                 self.amount_fen,
+                self.supplementary,
             )
             return bill
 
@@ -83,6 +95,7 @@ class Bill(Aggregate):
         due_on: date,
         lines: list[dict[str, Any]],
         amount_fen: int,
+        supplementary: bool = False,
     ) -> None:
         self.community_id = community_id
         self.unit_id = unit_id
@@ -93,6 +106,7 @@ class Bill(Aggregate):
         self.due_on = due_on
         self.lines = lines
         self.amount_fen = amount_fen
+        self.supplementary = supplementary
 
     @classmethod
     def issue(
@@ -104,10 +118,16 @@ class Bill(Aggregate):
         period: Period,
         due_on: date,
         lines: list[dict[str, Any]],
+        supplement_of: str = "",
     ) -> Bill:
+        """The period's bill; with ``supplement_of`` (a correction), a 补收单 of it."""
         issued = cls.Issued(  # type: ignore[call-arg]
             originator_topic=BILL_TOPIC,
-            originator_id=bill_id(unit_id, period.key),
+            originator_id=(
+                supplement_id(unit_id, period.key, supplement_of)
+                if supplement_of
+                else bill_id(unit_id, period.key)
+            ),
             originator_version=cls.INITIAL_VERSION,
             timestamp=cls.Issued.create_timestamp(),
             community_id=community_id,
@@ -119,6 +139,7 @@ class Bill(Aggregate):
             due_on=due_on,
             lines=lines,
             amount_fen=sum(line["amount_fen"] for line in lines),
+            supplementary=bool(supplement_of),
         )
         bill = issued.mutate(None)
         assert isinstance(bill, Bill)

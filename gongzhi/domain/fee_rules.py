@@ -146,7 +146,7 @@ class OpenBill:
     """A bill with money still owed: ``key`` orders bills oldest first."""
 
     bill_id: UUID
-    key: tuple[date, str]
+    key: tuple[date, date, str]  # BillFacts.key
     outstanding_fen: int
 
 

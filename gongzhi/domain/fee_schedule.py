@@ -10,6 +10,7 @@ from the later one's date, so a bill can be prorated over a change mid-period.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from gongzhi.domain.bill import bill_id
 from gongzhi.domain.contract import PricingModel
 from gongzhi.domain.errors import InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.fee_rules import LateFeePolicy, PaymentOrder, Period, parse_period
@@ -184,6 +186,17 @@ class FeeSchedule(Aggregate):
             assert isinstance(aggregate, FeeSchedule)
             aggregate.billed.append(parse_period("period", self.period))
 
+    class SupplementsIssued(Aggregate.Event):
+        """补收单 (``Bill``, supplementary) were issued, by unit id: a unit's bills are looked
+        up from the periods billed and its 补收单."""
+
+        bills: dict[str, str]  # unit id → bill id
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, FeeSchedule)
+            for unit_id, bill in self.bills.items():
+                aggregate.supplements.setdefault(UUID(unit_id), []).append(UUID(bill))
+
     class PrepaymentNoted(Aggregate.Event):
         """A unit holds prepaid credit (预交): the next billing run applies it."""
 
@@ -209,6 +222,7 @@ class FeeSchedule(Aggregate):
         self.parking: dict[UUID, ParkingSpace] = {}
         self.other_fees: dict[str, list[tuple[date, int]]] = {}
         self.billed: list[Period] = []
+        self.supplements: dict[UUID, list[UUID]] = {}  # unit → its 补收单
         self.prepaid_units: set[UUID] = set()
 
     @classmethod
@@ -332,6 +346,16 @@ class FeeSchedule(Aggregate):
                 raise RuleViolated("period", f"overlaps period {billed.key}, billed already")
         if all(billed.key != period.key for billed in self.billed):
             self.trigger_event(self.PeriodBilled, period=period.key)
+
+    def note_supplements(self, bills: Mapping[UUID, UUID]) -> None:
+        """补收单 issued (unit → bill), one event for a correction's all."""
+        if bills:
+            issued = {str(unit_id): str(bill) for unit_id, bill in bills.items()}
+            self.trigger_event(self.SupplementsIssued, bills=issued)
+
+    def bill_ids(self, unit_id: UUID) -> list[UUID]:
+        """The ids of a unit's bills: one per period billed, and its 补收单."""
+        return [bill_id(unit_id, p.key) for p in self.billed] + self.supplements.get(unit_id, [])
 
     def note_prepayment(self, unit_id: UUID, has_credit: bool) -> None:
         if has_credit and unit_id not in self.prepaid_units:

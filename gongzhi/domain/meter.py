@@ -17,13 +17,12 @@ units in proportion to the method's weights by largest remainder (``largest_rema
 the shares sum exactly to the total.
 
 Once a billing run has billed a month (``RoundsBilled``) its readings are final but for one
-correction: a billed reading found too high is corrected (``correct_billed``) with the
-difference it makes to each unit's lines of that billing (its METERED line priced again, the
-公摊 shares re-split by the same rule), to the fen, which each unit's account is credited
-(调账, ``FeeAccount.adjust``). Refused, in plain words: a billed reading found too low (the
-next round's consumption counts from it and bills the rest), one a later billed round
-counted from, and one that would raise some unit's 公摊 share (a unit meter read lower
-leaves more to share: charging a billed bill more is not built).
+correction: a billed reading found wrong, too high or too low, is corrected
+(``correct_billed``) with the difference it makes to each unit's lines of that billing (its
+METERED line priced again, the 公摊 shares re-split by the same rule), to the fen: credited
+to a unit charged too much (调账, ``FeeAccount.adjust``), charged on a supplementary bill
+(补收单) to a unit charged too little (``meter_correction``). Refused, in plain words: one
+a later billed round counted from (two bills would change).
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from eventsourcing.domain import Aggregate
 
 from gongzhi.domain.errors import DomainError, InvalidValue, RuleViolated, UnknownPart
 from gongzhi.domain.fee_rules import parse_period
+from gongzhi.domain.meter_correction import BilledCorrection, LineKey
 
 BOOK_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/meter-book")
 MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -318,16 +318,21 @@ class MeterBook(Aggregate):
         reading: Decimal
         consumption: Decimal
         flag: str
-        # A billed reading's correction: the billing period and what each unit's lines
-        # (METERED, 公摊 shares) charged too much, by unit id; credited to the units'
-        # accounts in the same transaction.
+        # A billed reading's correction: the billing period and, by unit id, what each
+        # unit's lines (METERED, 公摊 shares) charged too much, credited to its account (调账),
+        # or too little, charged on a supplementary bill (补收单), in the same transaction.
         billed_in: str = ""
         credits: dict[str, int] | None = None
+        surcharges: dict[str, int] | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, MeterBook)
             row = {"meter_id": str(self.meter_id), "reading": self.reading, "flag": self.flag}
             aggregate._read(self.month, [row])
+            for unit_id, fen in (self.credits or {}).items():
+                aggregate.note_adjusted(self.billed_in, unit_id, -fen)
+            for unit_id, fen in (self.surcharges or {}).items():
+                aggregate.note_adjusted(self.billed_in, unit_id, fen)
 
     class PriceSet(Aggregate.Event):
         kind: str
@@ -365,6 +370,9 @@ class MeterBook(Aggregate):
         self.prices: dict[str, list[dict[str, Any]]] = {}
         self.sharing = SharingMethod.AREA.value
         self.billed_through: str | None = None  # the last month a billing run covered
+        # What corrections changed a unit's meter charges of a billed period by, in fen (补收
+        # +, 调账 −), by "period unit_id": its bills show the billing, these the rest.
+        self.adjusted: dict[str, int] = {}
 
     @classmethod
     def open(cls, community_id: UUID) -> MeterBook:
@@ -385,6 +393,14 @@ class MeterBook(Aggregate):
                 flagged[meter_id] = row["flag"]
             else:
                 flagged.pop(meter_id, None)
+
+    def note_adjusted(self, period: str, unit_id: str, fen: int) -> None:
+        key = f"{period} {unit_id}"
+        self.adjusted[key] = self.adjusted.get(key, 0) + fen
+
+    def adjusted_fen(self, period: str, unit_id: UUID) -> int:
+        """What earlier corrections changed the unit's meter charges of ``period`` by."""
+        return self.adjusted.get(f"{period} {unit_id}", 0)
 
     # --- meters --------------------------------------------------------------------------
 
@@ -689,24 +705,17 @@ class MeterBook(Aggregate):
 
     def correct_billed(
         self, month: str, meter_id: UUID, reading: Decimal, areas: Mapping[UUID, Decimal]
-    ) -> tuple[str, dict[UUID, int], dict[UUID, list[dict[str, Any]]]]:
-        """Correct a billed reading found too high: the billing period, the fen each unit
-        was charged too much and the meter lines it was billed (its bill should show them):
-        its METERED line and its 公摊 shares priced and re-split again by the same rules
-        (``areas``: the units billed, as the run had them). Refused when a unit would owe
-        more (a 公摊 share that rises: charging a billed bill more is not built)."""
+    ) -> BilledCorrection:
+        """Correct a billed reading, up or down: what each unit's meter lines of that billing
+        (its METERED line, its 公摊 shares re-split by the same rules; ``areas``: the units
+        billed, as the run had them) come to before and after, and so each unit's credit
+        (调账, it was charged too much) or supplementary charge (补收, too little), to the
+        fen (``BilledCorrection``). Refused when a later billed round counted from it."""
         found = self.rounds.get(month)
         if found is None or found.billed_in is None:
             raise RuleViolated("period", f"the round of {month} is not billed")
         period = found.billed_in
         meter, previous = self._recorded(month, meter_id, reading)
-        if reading > previous:
-            raise RuleViolated(
-                "reading",
-                f"the round of {month} was billed ({period}): a billed reading is corrected "
-                "only when found too high; one too low is made good by the next round, whose "
-                "consumption counts from it",
-            )
         later = [m for m in sorted(meter.readings) if m > month and _billed(self.rounds.get(m))]
         if later:
             raise RuleViolated(
@@ -715,31 +724,23 @@ class MeterBook(Aggregate):
                 "adjusting two bills at once is not built",
             )
         self.check(month, meter_id, reading)
-        before = self.charges(period, areas)
+        before = self.keyed_charges(period, areas)
         meter.readings[month] = reading
         try:
-            after = self.charges(period, areas)
+            after = self.keyed_charges(period, areas)
         finally:
             meter.readings[month] = previous
-        difference = {u: _total(before, u) - _total(after, u) for u in set(before) | set(after)}
-        more = sorted(str(u) for u, fen in difference.items() if fen < 0)
-        if more:
-            raise RuleViolated(
-                "reading",
-                f"correcting meter {meter.number} after billing would raise the 公摊 shares of "
-                f"{len(more)} unit(s): charging a billed bill more is not built; the next "
-                "round's consumption counts from this reading",
-            )
-        credits = {u: fen for u, fen in sorted(difference.items(), key=_by_id) if fen > 0}
+        correction = BilledCorrection.between(period, before, after)
         self._corrected(
             month,
             meter,
             previous,
             reading,
             billed_in=period,
-            credits={str(u): fen for u, fen in credits.items()},
+            credits={str(u): fen for u, fen in correction.credits.items()},
+            surcharges={str(u): fen for u, fen in correction.surcharges.items()},
         )
-        return period, credits, {u: before.get(u, []) for u in credits}
+        return correction
 
     # --- prices and billing --------------------------------------------------------------
 
@@ -773,18 +774,27 @@ class MeterBook(Aggregate):
     ) -> dict[UUID, list[dict[str, Any]]]:
         """The metered and shared bill lines of each unit (of ``areas``, the units billed) for
         the rounds the run of ``period_key`` billed."""
-        lines: dict[UUID, list[dict[str, Any]]] = {}
+        return {
+            u: list(lines.values()) for u, lines in self.keyed_charges(period_key, areas).items()
+        }
+
+    def keyed_charges(
+        self, period_key: str, areas: Mapping[UUID, Decimal]
+    ) -> dict[UUID, dict[LineKey, dict[str, Any]]]:
+        """``charges`` with each line under what it charges for (``LineKey``), in bill order:
+        a correction compares a unit's lines before and after by it."""
+        lines: dict[UUID, dict[LineKey, dict[str, Any]]] = {}
         months = sorted(m for m, r in self.rounds.items() if r.billed_in == period_key)
         for month in months:
             used = self._unit_consumption(month, areas)
             for (unit_id, kind), (quantity, meters) in sorted(used.items(), key=_by_unit):
                 line = self._metered_line(month, kind, quantity, meters)
                 if line["amount_fen"] > 0:
-                    lines.setdefault(unit_id, []).append(line)
+                    lines.setdefault(unit_id, {})[(METERED, month, kind)] = line
             for meter in sorted(self.meters.values(), key=lambda m: m.number):
                 if meter.unit_id is None:
                     for unit_id, line in self._shared_lines(month, meter, used, areas):
-                        lines.setdefault(unit_id, []).append(line)
+                        lines.setdefault(unit_id, {})[(SHARED, month, str(meter.id))] = line
         return lines
 
     def common_use(self, month: str) -> list[CommonUse]:
@@ -936,14 +946,6 @@ def largest_remainder(total_fen: int, weights: Sequence[Decimal]) -> list[int]:
 
 def _billed(found: Round | None) -> bool:
     return found is not None and found.billed_in is not None
-
-
-def _by_id(item: tuple[UUID, int]) -> str:
-    return str(item[0])
-
-
-def _total(lines: Mapping[UUID, list[dict[str, Any]]], unit_id: UUID) -> int:
-    return sum(int(line["amount_fen"]) for line in lines.get(unit_id, []))
 
 
 def _plain(value: Decimal) -> str:

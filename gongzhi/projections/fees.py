@@ -17,6 +17,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -67,6 +68,8 @@ fee_bills = Table(
     Column("late_fee_paid_fen", BigInteger, nullable=False, server_default="0"),
     Column("lines", JSONB, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
+    # 补收单: a billed meter reading's correction charges what the period's bill did not.
+    Column("supplementary", Boolean, nullable=False, server_default="false"),
     Index("fee_bills_community_period", "community_id", "period_start"),
     Index("fee_bills_unit", "unit_id", "period_start"),
 )
@@ -254,6 +257,7 @@ def _(event: Bill.Issued) -> list[Op]:
         "late_fee_paid_fen": 0,
         "lines": event.lines,
         "issued_at": event.timestamp,
+        "supplementary": event.supplementary,
     }
     return [Op(INSERT_BILL, row)]
 

@@ -95,9 +95,11 @@ meter_reading_corrections = Table(
     Column("previous", READING, nullable=False),
     Column("reading", READING, nullable=False),
     Column("corrected_at", DateTime(timezone=True), nullable=False),
-    # A billed reading's correction: its billing period and what its units were credited (调账)
+    # A billed reading's correction: its billing period, what its units were credited (调账)
+    # and what they were charged on 补收单
     Column("billed_in", String(7), nullable=False, server_default=""),
     Column("credit_fen", BigInteger, nullable=False, server_default="0"),
+    Column("surcharge_fen", BigInteger, nullable=False, server_default="0"),
 )
 meter_prices = Table(
     "meter_prices",
@@ -286,6 +288,7 @@ def _(event: MeterBook.ReadingCorrected) -> list[Op]:
         "corrected_at": event.timestamp,
         "billed_in": event.billed_in,
         "credit_fen": sum((event.credits or {}).values()),
+        "surcharge_fen": sum((event.surcharges or {}).values()),
     }
     return [
         Op(UPDATE_CORRECTED, {**row, "period": event.month}),

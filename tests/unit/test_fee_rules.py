@@ -86,7 +86,7 @@ def test_a_payment_goes_to_the_oldest_open_bill_first_and_sums_exactly(
     amounts: list[int], paid: int
 ) -> None:
     bills = [
-        OpenBill(uuid4(), (date(2025, 1, 1) + timedelta(days=31 * i), ""), amount)
+        OpenBill(uuid4(), (date(2025, 1, 1) + timedelta(days=31 * i),) * 2 + ("",), amount)
         for i, amount in enumerate(amounts)
     ]
     parts, left = allocate(paid, reversed(bills))

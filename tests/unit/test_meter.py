@@ -7,6 +7,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gongzhi.application.meters import reading_rows
 from gongzhi.domain.errors import DomainError, InvalidValue, RuleViolated
@@ -171,52 +173,136 @@ def test_an_export_over_20000_rows_or_without_a_reading_column_is_refused() -> N
     ]
 
 
-def test_a_billed_reading_found_too_high_credits_each_units_difference() -> None:
-    # Given two units' water meters and a common meter serving both, January billed:
-    # A 12 吨, B 5 吨, the common meter 20: 3 吨 shared by area, 1035 fen → 518 / 517
+def january_billed() -> tuple[MeterBook, dict[UUID, Decimal], dict[str, UUID]]:
+    """Two units' water meters and a common meter serving both, January billed: A 12 吨,
+    B 5 吨, the common meter 20: 3 吨 shared by area, 1035 fen → 518 / 517."""
     book = MeterBook.open(uuid4())
     a, b = uuid4(), uuid4()
     areas = {a: D("100"), b: D("100")}
-    meter_a = install(book, "WATER", "W-A", a)
-    meter_b = install(book, "WATER", "W-B", b)
-    common = install(book, "WATER", "C-1", None, [a, b])
+    meters = {
+        "a": install(book, "WATER", "W-A", a),
+        "b": install(book, "WATER", "W-B", b),
+        "common": install(book, "WATER", "C-1", None, [a, b]),
+    }
+    meters.update(unit_a=a, unit_b=b)
     book.set_price("WATER", TIERS)
     book.open_round("2026-01")
-    rows = [(0, meter_a, D("12")), (0, meter_b, D("5")), (0, common, D("20"))]
+    rows = [(0, meters["a"], D("12")), (0, meters["b"], D("5")), (0, meters["common"], D("20"))]
     book.enter("2026-01", rows, "STAFF")
     book.bill_rounds("2026-01")
+    return book, areas, meters
+
+
+def test_a_billed_reading_found_too_high_credits_each_units_difference() -> None:
+    book, areas, m = january_billed()
+    a, b = m["unit_a"], m["unit_b"]
     shares = [line["amount_fen"] for u in (a, b) for line in book.charges("2026-01", areas)[u]]
     assert shares == [4416, 518, 1725, 517]
-    # When A's reading is corrected down, 3 吨 more are shared: B would owe more
-    with pytest.raises(RuleViolated, match="raise the 公摊 shares of 1 unit"):
-        book.correct_billed("2026-01", meter_a, D("10"), areas)
-    # And a billed reading found too low is made good by the next round, not corrected
-    with pytest.raises(RuleViolated, match="only when found too high"):
-        book.correct_billed("2026-01", meter_b, D("6"), areas)
     # When the common meter's reading is found too high (18): 1 吨 shared, 345 → 173 / 172
-    period, credits, billed = book.correct_billed("2026-01", common, D("18"), areas)
-    assert [line["amount_fen"] for line in billed[b]] == [1725, 517]  # as its bill has them
+    corrected = book.correct_billed("2026-01", m["common"], D("18"), areas)
+    assert [line["amount_fen"] for line in corrected.billed[b]] == [1725, 517]  # as billed
     # Then each unit is credited its share's difference, to the fen, summing exactly
-    assert (period, credits) == ("2026-01", {a: 518 - 173, b: 517 - 172})
-    assert sum(credits.values()) == 1035 - 345
-    corrected = book.pending_events[-1]
-    assert isinstance(corrected, MeterBook.ReadingCorrected)
-    assert (corrected.billed_in, corrected.credits) == ("2026-01", {str(a): 345, str(b): 345})
-    # And so whatever the method: by CONSUMPTION, B read lower leaves A's share higher
-    book.set_sharing("CONSUMPTION")
-    with pytest.raises(RuleViolated, match="公摊"):
-        book.correct_billed("2026-01", meter_b, D("4"), areas)
+    assert (corrected.period, corrected.credits) == ("2026-01", {a: 518 - 173, b: 517 - 172})
+    assert sum(corrected.credits.values()) == 1035 - 345
+    assert corrected.surcharges == {} and corrected.supplement == {}
+    event = book.pending_events[-1]
+    assert isinstance(event, MeterBook.ReadingCorrected)
+    assert (event.billed_in, event.credits) == ("2026-01", {str(a): 345, str(b): 345})
+    assert book.adjusted_fen("2026-01", a) == -345
     # When February is billed counting from January's readings
     book.open_round("2026-02")
-    book.enter("2026-02", [(0, meter_b, D("6"))], "STAFF")
+    book.enter("2026-02", [(0, m["b"], D("6"))], "STAFF")
     book.bill_rounds("2026-02")
     # Then January's reading is not corrected: two bills would change
     with pytest.raises(RuleViolated, match="2026-02 was billed counting from this reading"):
-        book.correct_billed("2026-01", meter_b, D("4"), areas)
+        book.correct_billed("2026-01", m["b"], D("4"), areas)
     # And February's, with no common reading that month, is: 1 吨 → 0.5 吨 at 3.45 元
-    period, credits, _ = book.correct_billed("2026-02", meter_b, D("5.5"), areas)
-    assert (period, credits) == ("2026-02", {b: 345 - 173})  # 1.725 元 rounds half up
-    assert book.meters[meter_b].readings["2026-02"] == D("5.5")
+    corrected = book.correct_billed("2026-02", m["b"], D("5.5"), areas)
+    assert (corrected.period, corrected.credits) == ("2026-02", {b: 345 - 173})  # 1.725 元
+    assert book.meters[m["b"]].readings["2026-02"] == D("5.5")
+
+
+def test_a_billed_reading_corrected_either_way_credits_some_units_and_charges_others() -> None:
+    book, areas, m = january_billed()
+    a, b = m["unit_a"], m["unit_b"]
+    # When A's reading is found too high (10, not 12): A's own line falls (4416 → 3450) and
+    # 2 吨 more are shared: 5 吨 × 3.45 = 1725 fen, re-split 863 / 862
+    corrected = book.correct_billed("2026-01", m["a"], D("10"), areas)
+    # Then A is credited 4934 − 4313 = 621 fen; B's share rises 517 → 862: 345 fen 补收
+    assert (corrected.credits, corrected.surcharges) == ({a: 621}, {b: 345})
+    [line] = corrected.supplement[b]
+    assert (line["kind"], line["amount_fen"], line["start"]) == ("SHARED", 345, "2026-01-01")
+    assert "公共表 C-1: 共 5吨" in line["label"] and "原账单 公摊水费" in line["label"]
+    assert line["label"].endswith("= 5.17元)")
+    # And the shares still sum exactly to the corrected shared charge
+    after = book.charges("2026-01", areas)  # the aggregate holds the corrected reading
+    assert after[a][-1]["amount_fen"] + after[b][-1]["amount_fen"] == 1725
+    # When B's reading is found too low (6, not 5): B's own line rises 1725 → 2070 and its
+    # share falls with the shared 4 吨 (1380: 690 / 690): B owes 345 − 172 = 173 more
+    corrected = book.correct_billed("2026-01", m["b"], D("6"), areas)
+    assert (corrected.credits, corrected.surcharges) == ({a: 863 - 690}, {b: 173})
+    # And B's 补收单 shows both changed lines, netted, each with its meter and readings
+    lines = corrected.supplement[b]
+    assert [(x["kind"], x["amount_fen"]) for x in lines] == [("METERED", 345), ("SHARED", -172)]
+    assert "表 W-B 0→6" in lines[0]["label"] and "表 W-B 0→5" in lines[0]["label"]
+    assert sum(x["amount_fen"] for x in lines) == corrected.surcharges[b]
+    # And the book keeps what corrections changed each unit's January by (补收 +, 调账 −)
+    assert (book.adjusted_fen("2026-01", a), book.adjusted_fen("2026-01", b)) == (-794, 518)
+    event = book.pending_events[-1]
+    assert isinstance(event, MeterBook.ReadingCorrected)
+    assert (event.credits, event.surcharges) == ({str(a): 173}, {str(b): 173})
+    # And a unit whose consumption-weighted share rises is charged too (CONSUMPTION)
+    book.set_sharing("CONSUMPTION")
+    corrected = book.correct_billed("2026-01", m["b"], D("5"), areas)
+    assert set(corrected.credits) == {b} and set(corrected.surcharges) == {a}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    used=st.lists(st.integers(0, 4000), min_size=2, max_size=6),
+    common=st.integers(0, 30000),
+    which=st.integers(0, 6),
+    corrected=st.integers(0, 30000),
+    method=st.sampled_from(["AREA", "UNIT_COUNT", "CONSUMPTION"]),
+)
+def test_a_billed_correction_books_each_units_difference_exactly(
+    used: list[int], common: int, which: int, corrected: int, method: str
+) -> None:
+    # Given units with meters (hundredths of 吨) and a common meter serving all, billed
+    book = MeterBook.open(uuid4())
+    units = [uuid4() for _ in used]
+    areas = {u: D(60 + 7 * i) + D("0.25") for i, u in enumerate(units)}
+    meters = [install(book, "WATER", f"W-{i}", u) for i, u in enumerate(units)]
+    meters.append(install(book, "WATER", "C-1", None, units))
+    book.set_price("WATER", TIERS)
+    book.set_sharing(method)
+    book.open_round("2026-01")
+    readings = [D(x) / 100 for x in used] + [D(sum(used) + common) / 100]
+    book.enter("2026-01", [(0, m, r) for m, r in zip(meters, readings, strict=True)], "STAFF")
+    book.bill_rounds("2026-01")
+    before = book.charges("2026-01", areas)
+    # When one meter's reading is corrected, up or down
+    meter = meters[which % len(meters)]
+    reading = D(corrected) / 100
+    if reading == book.meters[meter].readings["2026-01"]:
+        return
+    result = book.correct_billed("2026-01", meter, reading, areas)
+    after = book.charges("2026-01", areas)
+    # Then each unit's 补收 less its 调账 is exactly its lines' difference, to the fen
+    for u in units:
+        difference = sum(x["amount_fen"] for x in after.get(u, [])) - sum(
+            x["amount_fen"] for x in before.get(u, [])
+        )
+        booked = result.surcharges.get(u, 0) - result.credits.get(u, 0)
+        assert booked == difference
+        assert sum(x["amount_fen"] for x in result.supplement.get(u, [])) == max(difference, 0)
+    # And the shares sum exactly to the corrected shared charge
+    shares = sum(
+        x["amount_fen"] for lines in after.values() for x in lines if x["kind"] == "SHARED"
+    )
+    own = sum(book.meters[m].consumption("2026-01") or D(0) for m in meters[:-1])
+    shared = (book.meters[meters[-1]].consumption("2026-01") or D(0)) - own
+    assert shares == (fen_half_up(shared * D("3.45")) if shared > 0 else 0)
 
 
 def test_a_sheet_of_meters_is_checked_whole_then_installed_once_and_replays() -> None:

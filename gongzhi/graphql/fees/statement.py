@@ -215,6 +215,7 @@ def _bill(
             )
             for line in lines
         ],
+        supplementary=row["supplementary"],
     )
 
 
@@ -266,7 +267,7 @@ async def fetch_statement(context: Context, unit_id: UUID, as_of: datetime.date)
         raise Refused(NotFound(field="unitId", message=f"no unit with id {unit_id}"))
     await require_statement_reader(context, community_id, unit_id)
     bills = await context.pool.fetch(
-        f"{BILL_SELECT} WHERE b.unit_id = $1 ORDER BY b.period_start, b.id", unit_id
+        f"{BILL_SELECT} WHERE b.unit_id = $1 ORDER BY b.period_start, b.due_on, b.id", unit_id
     )
     entries = await context.pool.fetch(
         f"{LEDGER_SELECT} WHERE a.unit_id = $1 ORDER BY l.version, l.seq", unit_id

@@ -157,6 +157,10 @@ class Bill:
         description="滞纳金 paid (recordPayment with lateFeeBillId), less what was refunded"
     )
     lines: list[BillLine]
+    supplementary: bool = strawberry.field(
+        description="补收单: charges what a corrected meter reading found the period's bill "
+        "charged too little; due on its own date, its lines the meter charges that changed"
+    )
 
 
 @strawberry.type(description="台账分录 one money movement on a unit's fee account")

@@ -77,6 +77,10 @@ class ReadingCorrection:
         description="调账: what the billing charged too much (the METERED line, the 公摊 "
         "shares re-split), credited to the units' accounts (their ledgers show an ADJUSTMENT)"
     )
+    surcharge_fen: Fen = strawberry.field(
+        description="补收: what the billing charged too little, charged on the units' "
+        "supplementary bills (补收单, their bills with supplementary true)"
+    )
 
 
 @strawberry.type(description="读数 of a meter for a round, with its consumption (×倍率)")
