@@ -97,8 +97,8 @@ class Settings:
     # A streaming replica of the database for the API's queries (gongzhi/graphql/replica.py);
     # everything that writes, and the event store, stays on ``database_url``.
     read_database_url: str | None = None
-    # 在线缴费: the payment channel orders are placed on (only SANDBOX works; "" for none)
-    # and the file of its key (infra/payment_channels.py); never in the database.
+    # 在线缴费: the payment channel orders are placed on (SANDBOX, WECHAT, ALIPAY or UNIONPAY;
+    # "" for none) and the file of its keys (infra/payment_channels.py); never in the database.
     payment_channel: str = ""
     payment_key_file: Path | None = None
     # The platform's address as the payment channel reaches it (``GONGZHI_PUBLIC_URL``): the
