@@ -142,8 +142,8 @@ def test_a_periods_bills_and_a_rounds_reminders_export_the_rows_their_queries_an
     rows = list(csv.reader(io.StringIO(download(api, answer["url"], e.staff).text)))
     # Then each is the query's rows, in its order, 元 from fen
     assert rows[0][:3] == ["\ufeff房号", "账期", "应收(元)"]
-    assert [(row[0], row[5]) for row in rows[1:]] == [
-        (b["unitLabel"], f"{b['outstandingFen'] / 100:.2f}") for b in bills
+    assert [(row[0], row[5], row[7]) for row in rows[1:]] == [
+        (b["unitLabel"], f"{b['outstandingFen'] / 100:.2f}", "否") for b in bills
     ]
     answer = link(api, "ARREARS_REMINDERS", "CSV", e.staff, communityId=e.community, round="R1")
     rows = list(csv.reader(io.StringIO(download(api, answer["url"], e.staff).text)))

@@ -618,6 +618,7 @@ EXPORTS: dict[ExportKind, Export] = {
                 Column("核销(元)", "writtenOffFen", Y),
                 Column("未收(元)", "outstandingFen", Y),
                 Column("缴费期限", "dueOn"),
+                Column("补收单", "supplementary", Cell.YES_NO),
                 Column("账单编号", "id"),
             ),
             ("communityId", "period"),
