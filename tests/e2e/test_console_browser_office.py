@@ -22,7 +22,7 @@ from gongzhi.infra.settings import Settings
 from gongzhi.infra.statements import Transaction
 from tests.e2e.console_world import mutate
 from tests.e2e.test_console_browser import browser, needs_chromium, served
-from tests.e2e.test_console_browser_roles import sandbox_pays
+from tests.e2e.test_online_payment import sandbox_pays
 from tests.e2e.test_platform import graphql
 from tests.e2e.test_shipped import served_community
 
@@ -117,7 +117,7 @@ def office(base: str, admin: str, settings: Settings) -> Office:
     paid = Transaction(
         "SBX-console-1", orders["101"]["outTradeNo"], orders["101"]["amountFen"], now
     )
-    sandbox_pays(base, settings, paid.order_no, paid.amount_fen)
+    sandbox_pays(base, settings, orders["101"], paid.transaction_id)
     unnotified = Transaction(
         "SBX-office-102", orders["102"]["outTradeNo"], orders["102"]["amountFen"], now
     )
