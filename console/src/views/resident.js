@@ -75,7 +75,7 @@ async function unitSummary(card, unit, scope) {
 
 const STATEMENT = `query($u: ID!) { feeStatement(unitId: $u) { ${E('ValidationError', 'NotFound', 'Forbidden')}
   ... on FeeStatement { balanceFen outstandingFen lateFeeFen creditFen
-    bills { id period dueOn amountFen paidFen outstandingFen lateFeeFen } } } }`
+    bills { id period dueOn amountFen paidFen outstandingFen lateFeeFen supplementary } } } }`
 const ORDER_FIELDS = 'id channel outTradeNo amountFen status createdAt expiresAt paidAt closedAt transactionId payUrl'
 const ORDERS = `query($u: ID!) { onlinePaymentOrders(unitId: $u) { ${E('ValidationError', 'NotFound', 'Forbidden')}
   ... on OnlinePaymentOrderList { orders { ${ORDER_FIELDS} } } } }`
@@ -205,7 +205,8 @@ async function billsView(main, ctx) {
       figure(s.balanceFen > 0 ? '应缴合计' : '账户余额', yuan(Math.abs(s.balanceFen)), s.lateFeeFen ? `含滞纳金 ${yuan(s.lateFeeFen)}` : s.creditFen ? `预交 ${yuan(s.creditFen)}` : null)),
     h('div', { class: 'bill-list', dataset: { testid: 'bills' } }, s.bills.length === 0 ? h('p', { class: 'empty' }, '暂无账单')
       : s.bills.map((b) => h('div', { class: `bill ${b.outstandingFen > 0 ? 'open' : 'paid'}` },
-        h('div', { class: 'bill-period' }, `${b.period} 物业费`),
+        // a 补收单 charges what a corrected meter reading added to a billed period
+        h('div', { class: 'bill-period' }, `${b.period} ${b.supplementary ? '补收单' : '账单'}`),
         h('div', { class: 'bill-amount' }, yuan(b.amountFen)),
         h('div', { class: 'bill-state' }, b.outstandingFen > 0 ? `未缴 ${yuan(b.outstandingFen)} · ${date(b.dueOn)} 前` : '已缴清'),
         b.lateFeeFen ? h('div', { class: 'bill-late' }, `滞纳金 ${yuan(b.lateFeeFen)}`) : null))))
