@@ -348,6 +348,9 @@ class Registration(Generic[C, P]):
     reply: Reply[C, P]
     target: TargetRule[C] | None
     name: str
+    # The reply does a step of its own after the command (a payment channel's), which must
+    # not wait for the views; it then waits for them itself before it reads them.
+    reply_waits: bool = False
 
     def resolver(self) -> Callable[..., Awaitable[Any]]:
         registration = self
@@ -392,6 +395,8 @@ class Registration(Generic[C, P]):
             return problem
         # The command is recorded: from here on the client must learn that it was, never
         # meet an error that invites it to send the command again (and so meet a duplicate).
+        if self.reply_waits:
+            return await self._reply(context, done, command)
         services = context.services
         try:
             caught_up = await services.views_include(done.position)
@@ -401,6 +406,9 @@ class Registration(Generic[C, P]):
         if not caught_up:
             metrics.read_your_writes_timed_out()
             return recorded(done)
+        return await self._reply(context, done, command)
+
+    async def _reply(self, context: Context, done: Done, command: C) -> P | Recorded:
         try:
             return await self.reply(context, done, command)
         except Exception:
@@ -510,9 +518,14 @@ def mutation(
     reply: Reply[C, P],
     target: TargetRule[C] | None = "community_id",
     name: str | None = None,
+    reply_waits: bool = False,
 ) -> Registration[C, P]:
-    """Register ``command`` as the mutation ``name`` (default: the command's name)."""
-    return Registration(command, action, reply, target, name or _snake(command.__name__))
+    """Register ``command`` as the mutation ``name`` (default: the command's name).
+    ``reply_waits``: the reply is called as soon as the command is recorded, and waits for
+    the views itself (a reply with a step of its own that the views must not hold back)."""
+    return Registration(
+        command, action, reply, target, name or _snake(command.__name__), reply_waits
+    )
 
 
 # Every registered mutation by its GraphQL name (the scope-matrix test walks them).

@@ -514,3 +514,27 @@ def test_an_order_is_placed_at_the_sandbox_as_it_is_created_and_not_once_paid(ap
     refused = place_order(api, order["id"], e.staff)
     assert (refused["__typename"], refused["field"]) == ("ValidationError", "input.orderId")
     assert "paid already" in refused["message"]
+
+
+def test_an_order_is_placed_even_while_the_views_are_behind(api: Api) -> None:
+    # Given a unit that owes, and the orders' view held back: a transaction of the test
+    # holds its table, so the projector cannot write the new order's row
+    e = billed_estate(api)
+    with api.platform.engine.connect() as holding:
+        holding.exec_driver_sql("LOCK TABLE payment_orders IN ACCESS EXCLUSIVE MODE")
+        # When the order is created
+        answer = api.gql(
+            """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
+                __typename ... on Recorded { id } } }""",
+            {"input": {"communityId": e.community, "unitId": e.units["101"], "reason": "缴费"}},
+            as_=e.staff,
+        )["createPaymentOrder"]
+        holding.rollback()
+    # Then the answer says it is recorded (the views could not show it in time) ...
+    assert answer["__typename"] == "Recorded", answer
+    # ... and the order was placed at the channel all the same: the payer has its pay_url
+    # without asking again (the placing waits for no view, only the answer does)
+    order = api.platform.app.repository.get(UUID(answer["id"]))
+    assert isinstance(order, OnlinePaymentOrder) and order.pay_url, order
+    api.settle()
+    assert read_order(api, answer["id"])["payUrl"] == order.pay_url

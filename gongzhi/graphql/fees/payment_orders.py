@@ -156,7 +156,8 @@ async def placed_reply(
     """统一下单 once the order is recorded: ask the channel (in the default threads, not the
     database's: a slow channel must not hold up every other mutation), then record its answer
     on the order. A channel that cannot place it leaves the order as it was, unplaceable
-    until placed again."""
+    until placed again. Called as soon as the order is recorded (``reply_waits``): the order
+    to place is read from its aggregate, and only the answer waits for the views."""
     app, order_id = context.app, done.id
     adapter = app.channel_adapter
     to_place = await context.in_thread(lambda: app.order_to_place(order_id))
@@ -192,8 +193,22 @@ def _unit_of_order(_: Context, command: CreatePaymentOrder, found: dict[str, Fou
 
 PaymentOrderMutations = mutations(
     "PaymentOrderMutations",
-    mutation(CreatePaymentOrder, Action.PAY_FEES_ONLINE, reply=placed_reply, target=_unit_of_order),
-    mutation(PlacePaymentOrder, Action.PAY_FEES_ONLINE, reply=placed_reply, target="order_id"),
+    # 统一下单 right after the order is recorded, however far behind the views are
+    # (``placed_reply`` waits for them before it reads the order back).
+    mutation(
+        CreatePaymentOrder,
+        Action.PAY_FEES_ONLINE,
+        reply=placed_reply,
+        target=_unit_of_order,
+        reply_waits=True,
+    ),
+    mutation(
+        PlacePaymentOrder,
+        Action.PAY_FEES_ONLINE,
+        reply=placed_reply,
+        target="order_id",
+        reply_waits=True,
+    ),
     mutation(ClosePaymentOrder, Action.PAY_FEES_ONLINE, reply=order_reply, target="order_id"),
 )
 
