@@ -41,7 +41,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-from zoneinfo import ZoneInfo
 
 import httpx
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -51,7 +50,9 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gongzhi.infra.payment_channels import (
+    BEIJING,
     FRESHNESS,
+    MAX_FIELD,
     ChannelNotConfigured,
     ChannelUnavailable,
     Notice,
@@ -59,7 +60,11 @@ from gongzhi.infra.payment_channels import (
     OrderToPlace,
     PlacedOrder,
     Reply,
+    bounded_text,
     check_fresh,
+    checked_notice,
+    key_file_bytes,
+    read_config,
     signed_message,
 )
 from gongzhi.infra.statements import StatementFormat, statement_format
@@ -69,8 +74,6 @@ APIV3_KEY_BYTES = 32
 WECHAT_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature")
 WECHAT_SERIAL = "Wechatpay-Serial"
 ALIPAY_PAID = {"TRADE_SUCCESS", "TRADE_FINISHED"}
-MAX_FIELD = 64
-BEIJING = ZoneInfo("Asia/Shanghai")  # Alipay's times (the domain's business calendar too)
 ALIPAY_TIME = "%Y-%m-%d %H:%M:%S"
 WECHAT_BASE_URL = "https://api.mch.weixin.qq.com"
 ALIPAY_GATEWAY = "https://openapi.alipay.com/gateway.do"
@@ -164,11 +167,11 @@ class WeChatPayChannel:
             amount = payment["amount"]
             if amount.get("currency", "CNY") != "CNY":
                 raise NoticeRefused("PARAM_ERROR", "the payment is not in 人民币")
-            return _checked(
+            return checked_notice(
                 Notice(
-                    notification_id=_text(data["id"]),
-                    order_no=_text(payment["out_trade_no"]),
-                    transaction_id=_text(payment["transaction_id"]),
+                    notification_id=bounded_text(data["id"]),
+                    order_no=bounded_text(payment["out_trade_no"]),
+                    transaction_id=bounded_text(payment["transaction_id"]),
                     amount_fen=amount["total"] if type(amount["total"]) is int else -1,
                     paid_at=datetime.fromisoformat(payment["success_time"]),
                 )
@@ -219,7 +222,7 @@ class WeChatPayChannel:
             raise ChannelUnavailable(_wechat_code(answer), "WeChat Pay did not take the order")
         try:
             self._signed_by_platform(answer.headers, answer.content)
-            code_url = _text(json.loads(answer.content)["code_url"], MAX_URL)
+            code_url = bounded_text(json.loads(answer.content)["code_url"], MAX_URL)
         except (NoticeRefused, KeyError, TypeError, ValueError):
             raise ChannelUnavailable("SIGN_ERROR", "WeChat Pay's answer does not verify") from None
         return PlacedOrder(pay_url=code_url)
@@ -285,11 +288,11 @@ class AlipayChannel:
         if params.get("trade_status") not in ALIPAY_PAID:
             raise NoticeRefused("NOT_A_PAYMENT", "the notification is not of a payment")
         try:
-            return _checked(
+            return checked_notice(
                 Notice(
-                    notification_id=_text(params["notify_id"]),
-                    order_no=_text(params["out_trade_no"]),
-                    transaction_id=_text(params["trade_no"]),
+                    notification_id=bounded_text(params["notify_id"]),
+                    order_no=bounded_text(params["out_trade_no"]),
+                    transaction_id=bounded_text(params["trade_no"]),
                     amount_fen=yuan_text_to_fen(params["total_amount"]),
                     paid_at=_beijing(params["gmt_payment"]),
                 )
@@ -351,7 +354,7 @@ class AlipayChannel:
         if result.get("out_trade_no") not in (None, order.order_no):
             raise ChannelUnavailable("PARAM_ERROR", "Alipay answered for another order")
         try:
-            return PlacedOrder(pay_url=_text(result["qr_code"], MAX_URL))
+            return PlacedOrder(pay_url=bounded_text(result["qr_code"], MAX_URL))
         except (KeyError, ValueError):
             raise ChannelUnavailable("PARAM_ERROR", "Alipay's answer holds no QR code") from None
 
@@ -433,7 +436,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
 def _wechat_code(answer: httpx.Response) -> str:
     """WeChat Pay's error code (``{"code": "PARAM_ERROR", …}``), or the HTTP status."""
     try:
-        return _text(json.loads(answer.content)["code"])
+        return bounded_text(json.loads(answer.content)["code"])
     except (KeyError, TypeError, ValueError):
         return f"HTTP_{answer.status_code}"
 
@@ -451,7 +454,7 @@ def yuan_text_to_fen(text: str) -> int:
 
 
 def wechat_pay_channel(config: Path) -> WeChatPayChannel:
-    settings = _config(
+    settings = read_config(
         config,
         (
             "mchid",
@@ -466,7 +469,7 @@ def wechat_pay_channel(config: Path) -> WeChatPayChannel:
     )
     return WeChatPayChannel(
         mchid=settings["mchid"],
-        apiv3_key=_key_file(config, settings["apiv3_key_file"]).strip(),
+        apiv3_key=key_file_bytes(config, settings["apiv3_key_file"]).strip(),
         platform_key=_public_key(config, settings["platform_public_key_file"]),
         platform_serial=settings["platform_serial"],
         merchant=Merchant(
@@ -479,7 +482,7 @@ def wechat_pay_channel(config: Path) -> WeChatPayChannel:
 
 
 def alipay_channel(config: Path) -> AlipayChannel:
-    settings = _config(
+    settings = read_config(
         config,
         ("app_id", "alipay_public_key_file", "app_private_key_file"),
         {"gateway": ALIPAY_GATEWAY},
@@ -495,37 +498,8 @@ def alipay_channel(config: Path) -> AlipayChannel:
     )
 
 
-def _config(
-    path: Path, required: tuple[str, ...], optional: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    try:
-        settings = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        msg = f"GONGZHI_PAYMENT_KEY_FILE ({path}) is not the channel's JSON configuration: {error}"
-        raise ChannelNotConfigured(msg) from None
-    missing = [name for name in required if not isinstance(settings.get(name), str)]
-    if missing:
-        msg = f"GONGZHI_PAYMENT_KEY_FILE ({path}) lacks {', '.join(missing)}"
-        raise ChannelNotConfigured(msg)
-    chosen = {name: settings[name] for name in required}
-    for name, default in (optional or {}).items():
-        value = settings.get(name, default)
-        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-            raise ChannelNotConfigured(f"GONGZHI_PAYMENT_KEY_FILE ({path}): {name} is not a URL")
-        chosen[name] = value
-    return chosen
-
-
-def _key_file(config: Path, name: str) -> bytes:
-    path = Path(name) if Path(name).is_absolute() else config.parent / name
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise ChannelNotConfigured(f"the key file {path} cannot be read: {error}") from None
-
-
 def _public_key(config: Path, name: str) -> RSAPublicKey:
-    pem = _key_file(config, name)
+    pem = key_file_bytes(config, name)
     try:
         key = serialization.load_pem_public_key(pem)
     except ValueError:
@@ -542,7 +516,7 @@ def _public_key(config: Path, name: str) -> RSAPublicKey:
 
 def _private_key(config: Path, name: str) -> RSAPrivateKey:
     try:
-        key = serialization.load_pem_private_key(_key_file(config, name), password=None)
+        key = serialization.load_pem_private_key(key_file_bytes(config, name), password=None)
     except (ValueError, TypeError):
         raise ChannelNotConfigured(f"{name} holds no unencrypted RSA private key (PEM)") from None
     if not isinstance(key, RSAPrivateKey):
@@ -557,15 +531,3 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 def _beijing(text: str) -> datetime:
     """Alipay's ``yyyy-MM-dd HH:mm:ss``, Beijing time."""
     return datetime.strptime(text, ALIPAY_TIME).replace(tzinfo=BEIJING)
-
-
-def _checked(notice: Notice) -> Notice:
-    if notice.amount_fen < 0 or notice.paid_at.utcoffset() is None:
-        raise NoticeRefused("PARAM_ERROR", "the amount or the time is not well formed")
-    return notice
-
-
-def _text(value: Any, max_length: int = MAX_FIELD) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= max_length:
-        raise ValueError(f"a text of 1-{max_length} characters")
-    return value

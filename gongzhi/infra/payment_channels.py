@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from gongzhi.infra.payment_adapters import AlipayChannel, WeChatPayChannel
@@ -246,9 +247,9 @@ def _notice(body: bytes) -> Notice:
             raise NoticeRefused("NOT_A_PAYMENT", "the notification is not of a successful payment")
         amount = resource["amount"]["total"]
         notice = Notice(
-            notification_id=_text(data["id"]),
-            order_no=_text(resource["out_trade_no"]),
-            transaction_id=_text(resource["transaction_id"]),
+            notification_id=bounded_text(data["id"]),
+            order_no=bounded_text(resource["out_trade_no"]),
+            transaction_id=bounded_text(resource["transaction_id"]),
             amount_fen=amount if type(amount) is int else -1,
             paid_at=datetime.fromisoformat(resource["success_time"]),
         )
@@ -257,12 +258,6 @@ def _notice(body: bytes) -> Notice:
     if notice.amount_fen < 0 or notice.paid_at.utcoffset() is None:
         raise NoticeRefused("PARAM_ERROR", "the amount or the time is not well formed")
     return notice
-
-
-def _text(value: Any, max_length: int = 64) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= max_length:
-        raise ValueError("a text of 1-64 characters")
-    return value
 
 
 def read_key(path: Path) -> bytes:
@@ -302,3 +297,50 @@ def channel_adapter(name: str, key_file: Path | None) -> Adapter | None:
     if key_file is None:
         raise ChannelNotConfigured("the sandbox channel needs GONGZHI_PAYMENT_KEY_FILE")
     return SandboxChannel(read_key(key_file))
+
+
+# What every adapter shares: its JSON configuration and key files, the bounds of a
+# notification's fields, the channels' clock.
+MAX_FIELD = 64
+BEIJING = ZoneInfo("Asia/Shanghai")  # the channels' times (the domain's business calendar too)
+
+
+def read_config(
+    path: Path, required: tuple[str, ...], optional: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        msg = f"GONGZHI_PAYMENT_KEY_FILE ({path}) is not the channel's JSON configuration: {error}"
+        raise ChannelNotConfigured(msg) from None
+    missing = [name for name in required if not isinstance(settings.get(name), str)]
+    if missing:
+        msg = f"GONGZHI_PAYMENT_KEY_FILE ({path}) lacks {', '.join(missing)}"
+        raise ChannelNotConfigured(msg)
+    chosen = {name: settings[name] for name in required}
+    for name, default in (optional or {}).items():
+        value = settings.get(name, default)
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            raise ChannelNotConfigured(f"GONGZHI_PAYMENT_KEY_FILE ({path}): {name} is not a URL")
+        chosen[name] = value
+    return chosen
+
+
+def key_file_bytes(config: Path, name: str) -> bytes:
+    path = Path(name) if Path(name).is_absolute() else config.parent / name
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ChannelNotConfigured(f"the key file {path} cannot be read: {error}") from None
+
+
+def checked_notice(notice: Notice) -> Notice:
+    if notice.amount_fen < 0 or notice.paid_at.utcoffset() is None:
+        raise NoticeRefused("PARAM_ERROR", "the amount or the time is not well formed")
+    return notice
+
+
+def bounded_text(value: Any, max_length: int = MAX_FIELD) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        raise ValueError(f"a text of 1-{max_length} characters")
+    return value

@@ -52,8 +52,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.x509.oid import NameOID
 
-from gongzhi.infra.payment_adapters import BEIJING, _checked, _config, _key_file, _text
 from gongzhi.infra.payment_channels import (
+    BEIJING,
     ChannelNotConfigured,
     ChannelUnavailable,
     Notice,
@@ -61,6 +61,10 @@ from gongzhi.infra.payment_channels import (
     OrderToPlace,
     PlacedOrder,
     Reply,
+    bounded_text,
+    checked_notice,
+    key_file_bytes,
+    read_config,
 )
 from gongzhi.infra.statements import StatementFormat, statement_format
 
@@ -223,11 +227,11 @@ class UnionPayChannel:
             raise NoticeRefused("PARAM_ERROR", "the payment is not in 人民币")
         try:
             amount = params["txnAmt"]
-            return _checked(
+            return checked_notice(
                 Notice(
-                    notification_id=_text(params["queryId"]),
-                    order_no=_text(params["orderId"]),
-                    transaction_id=_text(params["queryId"]),
+                    notification_id=bounded_text(params["queryId"]),
+                    order_no=bounded_text(params["orderId"]),
+                    transaction_id=bounded_text(params["queryId"]),
                     amount_fen=int(amount) if amount.isdigit() and len(amount) <= 12 else -1,
                     paid_at=datetime.strptime(params["txnTime"], TIME_FORMAT).replace(
                         tzinfo=BEIJING
@@ -291,11 +295,11 @@ class UnionPayChannel:
 
 
 def unionpay_channel(config: Path) -> UnionPayChannel:
-    settings = _config(config, REQUIRED)
+    settings = read_config(config, REQUIRED)
     back_url = json.loads(config.read_text(encoding="utf-8")).get("back_url", PRODUCTION_GATEWAY)
     if not isinstance(back_url, str):
         raise ChannelNotConfigured("back_url must be the gateway's address")
-    key_pem = _key_file(config, settings["merchant_private_key_file"])
+    key_pem = key_file_bytes(config, settings["merchant_private_key_file"])
     try:
         key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError):
@@ -315,6 +319,6 @@ def unionpay_channel(config: Path) -> UnionPayChannel:
 
 def _certificate(config: Path, name: str) -> x509.Certificate:
     try:
-        return x509.load_pem_x509_certificate(_key_file(config, name))
+        return x509.load_pem_x509_certificate(key_file_bytes(config, name))
     except ValueError:
         raise ChannelNotConfigured(f"{name} holds no certificate (PEM)") from None
