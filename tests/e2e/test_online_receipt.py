@@ -19,9 +19,13 @@ from gongzhi.application.owners import OwnerShare, RecordOwnership, RegisterPers
 from gongzhi.bootstrap import Platform
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
-from gongzhi.projections.runner import wait_for_position
-from gongzhi.projections.views import PROJECTION_NAME
-from tests.e2e.test_online_payment import META, billed_unit, read_order, sandbox_pays
+from tests.e2e.test_online_payment import (
+    META,
+    billed_unit,
+    caught_up,
+    ordered,
+    sandbox_pays,
+)
 from tests.e2e.test_platform import admin_token, graphql
 
 RECEIPT = """query($id: ID!) { paymentReceipt(paymentId: $id) { __typename
@@ -31,11 +35,6 @@ RECEIPT = """query($id: ID!) { paymentReceipt(paymentId: $id) { __typename
 PRINT = """mutation($input: PrintReceiptInput!) { printReceipt(input: $input) { __typename
     ... on ReceiptPrintPayload { copy reprint download { url fileName } }
     ... on Recorded { position } ... on NotFound { message } ... on Forbidden { message } } }"""
-
-
-def settled(platform: Platform) -> None:
-    position = platform.app.recorder.max_notification_id() or 0
-    assert wait_for_position(platform.engine, PROJECTION_NAME, position, timeout=30)
 
 
 @pytest.mark.slow
@@ -60,20 +59,11 @@ def test_an_online_payment_gets_its_receipt_number_and_pdf_over_the_network(
             person_id=owner,
         ),
     )
-    settled(platform)
+    caught_up(platform)
     # Given the resident's order for what the unit owes, paid through the sandbox
-    created = graphql(
-        base_url,
-        resident,
-        """mutation($input: CreatePaymentOrderInput!) { createPaymentOrder(input: $input) {
-        __typename ... on OnlinePaymentOrderPayload { order { id } } ... on Recorded { id } } }""",
-        {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
-    )["createPaymentOrder"]
-    order_id = created["order"]["id"] if "order" in created else created["id"]
-    settled(platform)
-    order = read_order(base_url, admin, order_id)
+    order = ordered(platform, base_url, resident, community, unit)
     sandbox_pays(base_url, settings, order, "SBX-receipt-1")
-    settled(platform)
+    caught_up(platform)
 
     # When the resident reads the order's payment's receipt over GraphQL
     paid = graphql(
@@ -81,7 +71,7 @@ def test_an_online_payment_gets_its_receipt_number_and_pdf_over_the_network(
         resident,
         """query($id: ID!) { onlinePaymentOrder(id: $id) { ... on OnlinePaymentOrder {
         status paymentId } } }""",
-        {"id": order_id},
+        {"id": order["id"]},
     )["onlinePaymentOrder"]
     assert paid["status"] == "PAID" and paid["paymentId"]
     receipt = graphql(base_url, resident, RECEIPT, {"id": paid["paymentId"]})["paymentReceipt"]
