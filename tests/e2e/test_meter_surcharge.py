@@ -24,8 +24,7 @@ from gongzhi.bootstrap import Platform
 from gongzhi.domain.meter import MeterKind
 from gongzhi.graphql.auth import Principal, Role, issue_token
 from gongzhi.infra.settings import Settings
-from tests.e2e.test_online_payment import billed_unit, read_order, sandbox_pays
-from tests.e2e.test_online_receipt import settled
+from tests.e2e.test_online_payment import billed_unit, caught_up, read_order, sandbox_pays
 from tests.e2e.test_platform import graphql
 
 META = Meta(actor="test", reason="入册", actor_role="PLATFORM_ADMIN")
@@ -72,7 +71,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
     community, unit, meter, month = metered_unit(platform)
     staff = Principal(subject="staff-1", role=Role.COMPANY_STAFF, company_id=COMPANY)
     token = issue_token(settings.jwt_secret, staff)
-    settled(platform)
+    caught_up(platform)
     billed = graphql(base_url, token, BILLS, {"u": str(unit)})["feeStatement"]
     [_, regular] = billed["bills"]  # last month's, this month's with its meter line
     assert [(x["kind"], x["amountFen"]) for x in regular["lines"] if x["kind"] == "METERED"] == [
@@ -96,7 +95,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
         },
     )["correctReading"]
     assert corrected["__typename"] in ("MeterBookPayload", "Recorded"), corrected
-    settled(platform)
+    caught_up(platform)
     # Then the unit's bills show a 补收单 of 600 fen due 30 days from today, line by line
     statement = graphql(base_url, token, BILLS, {"u": str(unit)})["feeStatement"]
     [supplement] = [b for b in statement["bills"] if b["supplementary"]]
@@ -117,7 +116,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
         {"input": {"communityId": str(community), "unitId": str(unit), "reason": "在线缴费"}},
     )["createPaymentOrder"]
     if created["__typename"] == "Recorded":
-        settled(platform)
+        caught_up(platform)
         order_id = created["id"]
     else:
         assert created["__typename"] == "OnlinePaymentOrderPayload", created
@@ -125,7 +124,7 @@ def test_a_billed_reading_found_too_low_is_billed_and_paid_online_over_real_sock
     order = read_order(base_url, token, order_id)
     assert order["amountFen"] == statement["balanceFen"]
     sandbox_pays(base_url, settings, order, "SBX-补收-1")
-    settled(platform)
+    caught_up(platform)
     # Then the order is paid and every bill with it: the unit owes nothing
     assert read_order(base_url, token, order_id)["status"] == "PAID"
     paid = graphql(base_url, token, BILLS, {"u": str(unit)})["feeStatement"]
